@@ -1,0 +1,155 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"path/filepath"
+	"reflect"
+	"strings"
+
+	"github.com/caarlos0/env/v11"
+)
+
+// Bool is a boolean setting that accepts 1/0/true/false/True/False (and TRUE/FALSE).
+type Bool bool
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (b *Bool) UnmarshalText(text []byte) error {
+	switch strings.TrimSpace(string(text)) {
+	case "1", "true", "True", "TRUE":
+		*b = true
+	case "0", "false", "False", "FALSE", "":
+		*b = false
+	default:
+		return fmt.Errorf("%q is not a boolean (use 1/0/true/false)", string(text))
+	}
+	return nil
+}
+
+// Config is every setting of the binary, read from INFRAHUB_* variables and overridden by flags.
+// Only this package reads the environment (ARCHITECTURE §3).
+type Config struct {
+	Listen    string `env:"INFRAHUB_LISTEN" envDefault:":8000"`
+	DataDir   string `env:"INFRAHUB_DATA" envDefault:"./data"`
+	LogLevel  string `env:"INFRAHUB_LOG_LEVEL" envDefault:"info"`
+	LogFormat string `env:"INFRAHUB_LOG_FORMAT" envDefault:"text"`
+	// Instance names this process to the broker: each instance has its own queue per projection.
+	Instance string `env:"INFRAHUB_INSTANCE"`
+
+	// URLs selecting the adapters (ARCHITECTURE §4). Empty ones default under DataDir.
+	EventsURL  string `env:"INFRAHUB_EVENTS_URL"`
+	BrokerURL  string `env:"INFRAHUB_BROKER_URL" envDefault:"mem://"`
+	GraphURL   string `env:"INFRAHUB_GRAPH_URL" envDefault:"memory://"`
+	StorageURL string `env:"INFRAHUB_STORAGE_URL"`
+	CacheURL   string `env:"INFRAHUB_CACHE_URL"`
+	GitDir     string `env:"INFRAHUB_GIT_REPOSITORIES_DIRECTORY"`
+
+	DBTLSEnabled      Bool   `env:"INFRAHUB_DB_TLS_ENABLED"`
+	DBTLSCAFile       string `env:"INFRAHUB_DB_TLS_CA_FILE"`
+	DBTLSInsecure     Bool   `env:"INFRAHUB_DB_TLS_INSECURE"`
+	BrokerTLSEnabled  Bool   `env:"INFRAHUB_BROKER_TLS_ENABLED"`
+	BrokerTLSCAFile   string `env:"INFRAHUB_BROKER_TLS_CA_FILE"`
+	BrokerTLSInsecure Bool   `env:"INFRAHUB_BROKER_TLS_INSECURE"`
+	CacheTLSEnabled   Bool   `env:"INFRAHUB_CACHE_TLS_ENABLED"`
+	CacheTLSCAFile    string `env:"INFRAHUB_CACHE_TLS_CA_FILE"`
+	CacheTLSInsecure  Bool   `env:"INFRAHUB_CACHE_TLS_INSECURE"`
+}
+
+// LoadConfig reads the environment given as KEY=VALUE pairs. Errors name the variable.
+func LoadConfig(environ map[string]string) (Config, error) {
+	var c Config
+	opts := env.Options{Environment: environ}
+	if err := env.ParseWithOptions(&c, opts); err != nil {
+		return c, namedEnvError(err)
+	}
+	return c, nil
+}
+
+// namedEnvError rewrites the env library's field names into variable names.
+func namedEnvError(err error) error {
+	keys := map[string]string{}
+	t := reflect.TypeOf(Config{})
+	for i := 0; i < t.NumField(); i++ {
+		keys[t.Field(i).Name], _, _ = strings.Cut(t.Field(i).Tag.Get("env"), ",")
+	}
+	var agg env.AggregateError
+	if !errors.As(err, &agg) {
+		return err
+	}
+	out := make([]error, 0, len(agg.Errors))
+	for _, e := range agg.Errors {
+		var pe env.ParseError
+		if errors.As(e, &pe) {
+			out = append(out, fmt.Errorf("%s: %v", keys[pe.Name], unwrapAll(pe.Err)))
+			continue
+		}
+		out = append(out, e)
+	}
+	return errors.Join(out...)
+}
+
+func unwrapAll(err error) error {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
+}
+
+// Resolve fills defaults that depend on other settings and checks every value.
+func (c *Config) Resolve() error {
+	if c.EventsURL == "" {
+		c.EventsURL = "sqlite://" + filepath.ToSlash(filepath.Join(c.DataDir, "events.db"))
+	}
+	if c.StorageURL == "" {
+		c.StorageURL = "file://" + filepath.ToSlash(filepath.Join(c.DataDir, "storage"))
+	}
+	if c.Instance == "" {
+		c.Instance = hostname()
+	}
+	if c.GitDir == "" {
+		c.GitDir = filepath.Join(c.DataDir, "git")
+	}
+	return c.Validate()
+}
+
+// Validate reports every bad setting, each naming its variable.
+func (c Config) Validate() error {
+	var errs []error
+	check := func(key, raw string, schemes ...string) {
+		u, err := url.Parse(raw)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %q is not a URL: %v", key, raw, err))
+			return
+		}
+		for _, s := range schemes {
+			if u.Scheme == s {
+				return
+			}
+		}
+		errs = append(errs, fmt.Errorf("%s: scheme %q of %q is not supported (use %s)", key, u.Scheme, raw, strings.Join(schemes, ", ")))
+	}
+	check("INFRAHUB_EVENTS_URL", c.EventsURL, "sqlite", "postgres", "postgresql")
+	check("INFRAHUB_BROKER_URL", c.BrokerURL, "mem", "amqp", "amqps")
+	check("INFRAHUB_GRAPH_URL", c.GraphURL, "memory", "neo4j", "neo4j+s", "bolt", "bolt+s")
+	check("INFRAHUB_STORAGE_URL", c.StorageURL, "file", "s3", "mem")
+	if c.CacheURL != "" {
+		check("INFRAHUB_CACHE_URL", c.CacheURL, "redis", "rediss")
+	}
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		errs = append(errs, fmt.Errorf("INFRAHUB_LISTEN (--listen): %q: %v", c.Listen, err))
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		errs = append(errs, fmt.Errorf("INFRAHUB_LOG_LEVEL: %q: use debug, info, warn or error", c.LogLevel))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("INFRAHUB_LOG_FORMAT: %q: use text or json", c.LogFormat))
+	}
+	return errors.Join(errs...)
+}

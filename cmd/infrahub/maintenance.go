@@ -1,0 +1,113 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/infrahub-go/infrahub/projections"
+	"github.com/infrahub-go/infrahub/projections/counter"
+)
+
+func newMigrate(env map[string]string) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "migrate",
+		Short: "Apply the event log's database migrations (serve also applies them at start)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(env, cmd)
+			if err != nil {
+				return err
+			}
+			store, err := openLog(cmd.Context(), cfg, newLogger(cfg, cmd.ErrOrStderr()))
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			head, err := store.Head(cmd.Context())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "event log %s is up to date (head position %d)\n", redact(cfg.EventsURL), head)
+			return nil
+		},
+	}
+	addDataFlag(cmd)
+	return cmd
+}
+
+// projectionFactories lists the projections that `replay` can rebuild.
+var projectionFactories = map[string]func() projections.Projector{
+	counter.Name: func() projections.Projector { return counter.New() },
+}
+
+func projectionNames() string {
+	names := make([]string, 0, len(projectionFactories))
+	for n := range projectionFactories {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+func newReplay(env map[string]string) *cobra.Command {
+	var name string
+	var batch int
+	cmd := &cobra.Command{
+		Use:   "replay --projection NAME",
+		Short: "Rebuild a projection from position 0 of the event log",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			factory, ok := projectionFactories[name]
+			if !ok {
+				return fmt.Errorf("--projection %q: unknown projection (known: %s)", name, projectionNames())
+			}
+			cfg, err := loadConfig(env, cmd)
+			if err != nil {
+				return err
+			}
+			store, err := openLog(cmd.Context(), cfg, newLogger(cfg, cmd.ErrOrStderr()))
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			head, err := store.Head(cmd.Context())
+			if err != nil {
+				return err
+			}
+			bar := newBar(cmd.ErrOrStderr(), head, "replaying "+name)
+			stats, err := projections.Replay(cmd.Context(), store, factory(), batch, func(pos, _ int64) {
+				_ = bar.Set64(pos)
+			})
+			_ = bar.Finish()
+			if err != nil {
+				return fmt.Errorf("replay %s: %w", name, err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "replayed %d events into %s in %s: %.0f events/s\n",
+				stats.Events, name, stats.Duration.Round(time.Millisecond), stats.EventsPerSecond)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&name, "projection", "", "projection to rebuild ("+projectionNames()+")")
+	cmd.Flags().IntVar(&batch, "batch", 10000, "events per log read")
+	_ = cmd.MarkFlagRequired("projection")
+	addDataFlag(cmd)
+	return cmd
+}
+
+func newBar(w io.Writer, max int64, desc string) *progressbar.ProgressBar {
+	return progressbar.NewOptions64(max,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription(desc),
+		progressbar.OptionShowCount(),
+		progressbar.OptionShowIts(),
+		progressbar.OptionSetItsString("events"),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+	)
+}

@@ -1,0 +1,253 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/spf13/cobra"
+	"gocloud.dev/blob"
+
+	"github.com/infrahub-go/infrahub/commands"
+	"github.com/infrahub-go/infrahub/events"
+	"github.com/infrahub-go/infrahub/events/bus"
+	"github.com/infrahub-go/infrahub/events/forward"
+	"github.com/infrahub-go/infrahub/projections"
+	"github.com/infrahub-go/infrahub/projections/counter"
+)
+
+func newServe(env map[string]string) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the API server with the forwarder and the projections (embedded by default)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(env, cmd)
+			if err != nil {
+				return err
+			}
+			logger := newLogger(cfg, cmd.ErrOrStderr())
+			srv, err := startServer(cmd.Context(), cfg, logger)
+			if err != nil {
+				return err
+			}
+			return srv.serve(cmd.Context())
+		},
+	}
+	cmd.Flags().String("listen", ":8000", "address to listen on (INFRAHUB_LISTEN)")
+	addDataFlag(cmd)
+	return cmd
+}
+
+// server is one running `infrahub serve`: the adapters, the background loops and HTTP.
+type server struct {
+	cfg      Config
+	log      *slog.Logger
+	store    logStore
+	bus      *bus.Bus
+	bucket   *blob.Bucket
+	fwd      *forward.Forwarder
+	runner   *projections.Runner
+	counter  *counter.Counter
+	registry *prometheus.Registry
+	listener net.Listener
+	ready    atomic.Bool
+
+	cancel context.CancelFunc // stops the background loops
+	wg     sync.WaitGroup
+}
+
+// startServer opens every adapter, starts the forwarder and the projections, and binds the
+// listener. Call serve to answer requests until ctx ends.
+func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *server, err error) {
+	s := &server{cfg: cfg, log: logger, registry: prometheus.NewRegistry(), counter: counter.New()}
+	defer func() {
+		if err != nil {
+			s.close()
+		}
+	}()
+	logger.Info("starting", "version", version, "events", redact(cfg.EventsURL), "broker", redact(cfg.BrokerURL),
+		"graph", cfg.GraphURL, "storage", redact(cfg.StorageURL))
+	if s.store, err = openLog(ctx, cfg, logger); err != nil {
+		return nil, err
+	}
+	if s.bus, err = openBus(ctx, cfg, logger); err != nil {
+		return nil, err
+	}
+	if s.bucket, err = openStorage(ctx, cfg); err != nil {
+		return nil, err
+	}
+	if s.listener, err = net.Listen("tcp", cfg.Listen); err != nil {
+		return nil, fmt.Errorf("INFRAHUB_LISTEN: %w", err)
+	}
+	s.fwd = &forward.Forwarder{Log: s.store, Checkpoints: s.store, Publisher: s.bus.Publisher(),
+		Topic: bus.TopicEvents, Logger: logger}
+	instance := cfg.Instance
+	s.runner = &projections.Runner{Log: s.store, Checkpoints: s.store, Logger: logger,
+		Subscribe: func(ctx context.Context, consumer string) (<-chan *message.Message, error) {
+			return s.bus.Subscribe(ctx, bus.TopicEvents, consumer+"@"+instance)
+		}}
+	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		s.fwd.Collector(), s.runner.Collector())
+
+	bg, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	s.loop(bg, "forwarder", s.fwd.Run)
+	s.loop(bg, "projection "+counter.Name, func(ctx context.Context) error { return s.runner.Run(ctx, s.counter) })
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.waitReady(bg)
+	}()
+	return s, nil
+}
+
+// loop runs f until the server stops; a failure is logged and f restarted.
+func (s *server) loop(ctx context.Context, name string, f func(context.Context) error) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		for ctx.Err() == nil {
+			err := f(ctx)
+			if ctx.Err() != nil {
+				return
+			}
+			s.log.Error(name+" stopped; restarting", "err", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+		}
+	}()
+}
+
+// waitReady marks the server ready once the projections caught up with the log as it was at
+// start, so that a 200 from /health means reads are current.
+func (s *server) waitReady(ctx context.Context) {
+	head, err := s.store.Head(ctx)
+	for err != nil && ctx.Err() == nil {
+		s.log.Warn("reading the log head", "err", err)
+		time.Sleep(time.Second)
+		head, err = s.store.Head(ctx)
+	}
+	if err := s.runner.WaitFor(ctx, counter.Name, head); err != nil {
+		return
+	}
+	s.ready.Store(true)
+	s.log.Info("ready", "listen", s.listener.Addr().String(), "log_head", head)
+}
+
+// serve answers HTTP until ctx ends, then shuts down gracefully.
+func (s *server) serve(ctx context.Context) error {
+	srv := &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(s.listener) }()
+	select {
+	case err := <-errc:
+		s.close()
+		return fmt.Errorf("http: %w", err)
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down")
+	s.ready.Store(false)
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	s.close()
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("http shutdown: %w", err)
+	}
+	s.log.Info("stopped")
+	return nil
+}
+
+// close stops the loops (the forwarder saves its checkpoint) and closes the adapters.
+func (s *server) close() {
+	if s.cancel != nil {
+		s.cancel()
+	}
+	s.wg.Wait()
+	if s.listener != nil {
+		_ = s.listener.Close()
+	}
+	if s.bucket != nil {
+		_ = s.bucket.Close()
+	}
+	if s.bus != nil {
+		_ = s.bus.Close()
+	}
+	if s.store != nil {
+		_ = s.store.Close()
+	}
+}
+
+func (s *server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
+		if !s.ready.Load() {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "starting"})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	dispatcher := commands.NewDispatcher(s.store, events.NewCatalogueWithCore())
+	mux.Handle("/api/commands", &commands.Endpoint{Dispatcher: dispatcher, Logger: s.log})
+	mux.HandleFunc("GET /api/status", s.status)
+	return mux
+}
+
+// status reports the log head, the forwarder and every projection: the operator's view of
+// whether reads are current.
+func (s *server) status(w http.ResponseWriter, r *http.Request) {
+	head, err := s.store.Head(r.Context())
+	if err != nil {
+		commands.WriteError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"version":   version,
+		"ready":     s.ready.Load(),
+		"log_head":  head,
+		"forwarder": s.fwd.Stats(),
+		"projections": map[string]any{
+			counter.Name: map[string]any{"stats": s.runner.Stats(counter.Name), "counts": s.counter.Snapshot()},
+		},
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func newLogger(cfg Config, w interface{ Write([]byte) (int, error) }) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func hostname() string {
+	h, err := os.Hostname()
+	if err != nil || h == "" {
+		return "infrahub"
+	}
+	return h
+}

@@ -1,0 +1,159 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/infrahub-go/infrahub/events"
+)
+
+// replayDir holds the 1,000,000-event database shared by every run of BenchmarkReplay1M; TestMain
+// removes it.
+var replayDir struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if replayDir.path != "" {
+		_ = os.RemoveAll(filepath.Dir(replayDir.path))
+	}
+	os.Exit(code)
+}
+
+func benchEvent(i int) events.Envelope {
+	return events.Envelope{
+		Type:     "node.attribute_updated",
+		Metadata: events.Metadata{CorrelationID: "corr-0001", Actor: "bench"},
+		Payload:  json.RawMessage(fmt.Sprintf(`{"node_id":"18a1f2c4-7d3b-4c1e-9f0a-%012d","attribute":"description","value":"benchmark value"}`, i)),
+	}
+}
+
+func BenchmarkAppendSingle(b *testing.B) {
+	for _, clients := range []int{1, 8} {
+		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
+			s := openAt(b, filepath.Join(b.TempDir(), "events.db"))
+			defer s.Close()
+			ctx := context.Background()
+			var left atomic.Int64
+			left.Store(int64(b.N))
+			var wg sync.WaitGroup
+			b.ResetTimer()
+			start := time.Now()
+			for c := range clients {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					stream := fmt.Sprintf("bench/%d", c)
+					for i := 0; left.Add(-1) >= 0; i++ {
+						if _, err := s.Append(ctx, stream, events.AnyVersion, benchEvent(i)); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "appends/s")
+		})
+	}
+}
+
+func BenchmarkAppendBatch100(b *testing.B) {
+	s := openAt(b, filepath.Join(b.TempDir(), "events.db"))
+	defer s.Close()
+	ctx := context.Background()
+	batch := make([]events.Envelope, 100)
+	b.ResetTimer()
+	start := time.Now()
+	for n := range b.N {
+		for i := range batch {
+			batch[i] = benchEvent(n*100 + i)
+		}
+		if _, err := s.Append(ctx, "bench", events.AnyVersion, batch...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N*100)/time.Since(start).Seconds(), "events/s")
+}
+
+// BenchmarkReplay1M reads a log of 1,000,000 events from the start, 10,000 at a time.
+func BenchmarkReplay1M(b *testing.B) {
+	const total, batch = 1_000_000, 10_000
+	path := replayDB(b, total)
+	s := openAt(b, path)
+	defer s.Close()
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for range b.N {
+		read, after := 0, int64(0)
+		for {
+			evs, err := s.ReadAll(ctx, after, batch)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(evs) == 0 {
+				break
+			}
+			read += len(evs)
+			after = evs[len(evs)-1].GlobalPosition
+		}
+		if read != total {
+			b.Fatalf("replayed %d events, want %d", read, total)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N*total)/time.Since(start).Seconds(), "events/s")
+}
+
+// replayDB fills a database with total events once per test binary and returns its path.
+func replayDB(b *testing.B, total int) string {
+	b.Helper()
+	replayDir.once.Do(func() {
+		dir, err := os.MkdirTemp("", "events-replay-*")
+		if err != nil {
+			replayDir.err = err
+			return
+		}
+		replayDir.path = filepath.Join(dir, "events.db")
+		replayDir.err = fillDB(replayDir.path, total)
+	})
+	if replayDir.err != nil {
+		b.Fatalf("fill replay database: %v", replayDir.err)
+	}
+	return replayDir.path
+}
+
+func fillDB(path string, total int) error {
+	s, err := Open(context.Background(), Config{Path: path}, quietLogger())
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	start := time.Now()
+	evs := make([]events.Envelope, events.MaxBatch)
+	for n := 0; n < total; n += len(evs) {
+		for i := range evs {
+			evs[i] = benchEvent(n + i)
+		}
+		stream := fmt.Sprintf("branch/b%d", n/len(evs)%10)
+		if _, err := s.Append(context.Background(), stream, events.AnyVersion, evs...); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(os.Stderr, "replay setup: %d events written in %s\n", total, time.Since(start).Round(time.Millisecond))
+	return nil
+}

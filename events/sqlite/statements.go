@@ -1,0 +1,120 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// envelopeColumns is the column list every read scans, in envelopeScanner.scan's order.
+const envelopeColumns = `global_position, stream, stream_version, event_id, type, schema_version,
+	occurred_at, recorded_at, ifnull(command_id, ''), ifnull(correlation_id, ''),
+	ifnull(causation_id, ''), ifnull(actor, ''), ifnull(traceparent, ''), payload`
+
+// insertRows is how many events one prepared multi-row INSERT writes; longer appends use it
+// repeatedly and write the rest one row at a time.
+const insertRows = 32
+
+const insertEventColumns = 14
+
+var (
+	sqlInsertEvent  = insertEventsSQL(1)
+	sqlInsertEvents = insertEventsSQL(insertRows)
+)
+
+func insertEventsSQL(rows int) string {
+	row := "(" + strings.Repeat("?, ", insertEventColumns-1) + "?)"
+	return `INSERT INTO events (global_position, stream, stream_version, event_id, type,
+		schema_version, occurred_at, recorded_at, command_id, correlation_id, causation_id, actor,
+		traceparent, payload) VALUES ` + strings.Repeat(row+", ", rows-1) + row
+}
+
+const (
+	sqlLookupCommand = `SELECT first_position, event_count, stream_version FROM event_commands WHERE command_id = ?`
+	sqlStreamVersion = `SELECT version FROM event_streams WHERE stream = ?`
+	sqlLastPosition  = `SELECT ifnull(max(global_position), 0) FROM events`
+	sqlUpsertStream  = `INSERT INTO event_streams (stream, version) VALUES (?, ?)
+		ON CONFLICT (stream) DO UPDATE SET version = excluded.version`
+	sqlInsertCommand = `INSERT INTO event_commands (command_id, stream, first_position, event_count,
+		stream_version) VALUES (?, ?, ?, ?, ?)`
+	sqlSavepoint      = `SAVEPOINT append_request`
+	sqlRelease        = `RELEASE append_request`
+	sqlRollbackTo     = `ROLLBACK TO append_request`
+	sqlSaveCheckpoint = `INSERT INTO checkpoints (name, position, version, updated_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET position = excluded.position, version = excluded.version,
+		updated_at = excluded.updated_at`
+
+	sqlReadAll        = `SELECT ` + envelopeColumns + ` FROM events WHERE global_position > ? ORDER BY global_position LIMIT ?`
+	sqlReadStream     = `SELECT ` + envelopeColumns + ` FROM events WHERE stream = ? AND stream_version > ? ORDER BY stream_version LIMIT ?`
+	sqlLoadCheckpoint = `SELECT position, version FROM checkpoints WHERE name = ?`
+)
+
+// writeStmts are prepared on the writer connection.
+type writeStmts struct {
+	lookupCommand, streamVersion, lastPosition, insertEvent, insertEvents, upsertStream, insertCommand *sql.Stmt
+	savepoint, release, rollbackTo, saveCheckpoint                                                     *sql.Stmt
+}
+
+func (w *writeStmts) all() []**sql.Stmt {
+	return []**sql.Stmt{&w.lookupCommand, &w.streamVersion, &w.lastPosition, &w.insertEvent, &w.insertEvents,
+		&w.upsertStream, &w.insertCommand, &w.savepoint, &w.release, &w.rollbackTo, &w.saveCheckpoint}
+}
+
+func (w *writeStmts) queries() []string {
+	return []string{sqlLookupCommand, sqlStreamVersion, sqlLastPosition, sqlInsertEvent, sqlInsertEvents,
+		sqlUpsertStream, sqlInsertCommand, sqlSavepoint, sqlRelease, sqlRollbackTo, sqlSaveCheckpoint}
+}
+
+func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {
+	return prepareAll(ctx, db, w.all(), w.queries())
+}
+
+func (w *writeStmts) close() error { return closeAll(w.all()) }
+
+// in binds the statements to tx.
+func (w *writeStmts) in(ctx context.Context, tx *sql.Tx) *writeStmts {
+	out := &writeStmts{}
+	dst, src := out.all(), w.all()
+	for i := range src {
+		*dst[i] = tx.StmtContext(ctx, *src[i])
+	}
+	return out
+}
+
+// readStmts are prepared on the reader pool.
+type readStmts struct {
+	readAll, readStream, head, loadCheckpoint *sql.Stmt
+}
+
+func (r *readStmts) all() []**sql.Stmt {
+	return []**sql.Stmt{&r.readAll, &r.readStream, &r.head, &r.loadCheckpoint}
+}
+
+func (r *readStmts) prepare(ctx context.Context, db *sql.DB) error {
+	return prepareAll(ctx, db, r.all(), []string{sqlReadAll, sqlReadStream, sqlLastPosition, sqlLoadCheckpoint})
+}
+
+func (r *readStmts) close() error { return closeAll(r.all()) }
+
+func prepareAll(ctx context.Context, db *sql.DB, dst []**sql.Stmt, queries []string) error {
+	for i, q := range queries {
+		st, err := db.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("prepare %q: %w", q, err)
+		}
+		*dst[i] = st
+	}
+	return nil
+}
+
+func closeAll(stmts []**sql.Stmt) error {
+	var errs []error
+	for _, st := range stmts {
+		if *st != nil {
+			errs = append(errs, (*st).Close())
+		}
+	}
+	return errors.Join(errs...)
+}

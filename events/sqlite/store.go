@@ -1,0 +1,181 @@
+// Package sqlite is the SQLite adapter of the event log port (events.Store and
+// events.Checkpoints), on the pure-Go driver modernc.org/sqlite.
+//
+// Layout: one database file in WAL mode, opened twice. A writer pool of exactly one connection
+// takes every write; a pool of several read-only connections serves the reads, which in WAL
+// mode never wait for the writer. The writer runs with synchronous=FULL: SQLite syncs the WAL
+// at every commit, so an append that returned without error survives a crash or a power loss.
+//
+// Appends go through a group commit: one goroutine takes all the appends waiting for it and
+// applies them in one transaction, each inside its own SAVEPOINT (a conflict rolls back only
+// that append), then commits once and answers them all. One sync to disk thus serves many
+// clients. Positions are given in commit order by the single writer, so a reader can never see
+// a position while a lower one is still uncommitted.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/infrahub-go/infrahub/events"
+	"github.com/infrahub-go/infrahub/migrations"
+)
+
+// Store is the SQLite event log. It is safe for concurrent use.
+type Store struct {
+	log    *slog.Logger
+	path   string
+	window time.Duration
+
+	wdb *sql.DB // exactly one connection: every write
+	rdb *sql.DB // reader pool
+	ws  writeStmts
+	rs  readStmts
+
+	reqs     chan *appendRequest
+	signal   events.Signal
+	head     atomic.Int64 // highest committed position known to this process; a sizing hint
+	closing  chan struct{}
+	loopDone chan struct{}
+	closed   sync.Once
+	closeErr error
+}
+
+var (
+	_ events.Store       = (*Store)(nil)
+	_ events.Checkpoints = (*Store)(nil)
+)
+
+// Open opens (creating if needed) the database at cfg.Path, applies the pending migrations and
+// starts the writer. Close releases it.
+func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Store, error) {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	abs, err := filepath.Abs(cfg.Path)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite event store: resolve path %q: %w", cfg.Path, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o750); err != nil {
+		return nil, fmt.Errorf("sqlite event store: create folder of %s: %w", abs, err)
+	}
+	s := &Store{
+		log:      logger.With(slog.String("component", "events/sqlite"), slog.String("path", abs)),
+		path:     abs,
+		window:   cfg.BatchWindow,
+		reqs:     make(chan *appendRequest),
+		closing:  make(chan struct{}),
+		loopDone: make(chan struct{}),
+	}
+	if err := s.open(ctx); err != nil {
+		s.closeDBs()
+		return nil, err
+	}
+	go s.run()
+	return s, nil
+}
+
+func (s *Store) open(ctx context.Context) error {
+	var err error
+	// The writer is opened first: its DSN switches the file to WAL before any reader connects.
+	if s.wdb, err = openPool(ctx, writerDSN(s.path), 1); err != nil {
+		return fmt.Errorf("sqlite event store %s: open writer: %w", s.path, err)
+	}
+	res, err := migrations.Up(ctx, s.wdb, migrations.SQLite)
+	if err != nil {
+		return fmt.Errorf("sqlite event store %s: %w", s.path, err)
+	}
+	if s.rdb, err = openPool(ctx, readerDSN(s.path), readerPoolSize()); err != nil {
+		return fmt.Errorf("sqlite event store %s: open readers: %w", s.path, err)
+	}
+	if err := s.ws.prepare(ctx, s.wdb); err != nil {
+		return fmt.Errorf("sqlite event store %s: prepare writes: %w", s.path, err)
+	}
+	if err := s.rs.prepare(ctx, s.rdb); err != nil {
+		return fmt.Errorf("sqlite event store %s: prepare reads: %w", s.path, err)
+	}
+	head, err := s.Head(ctx)
+	if err != nil {
+		return err
+	}
+	s.head.Store(head)
+	s.log.InfoContext(ctx, "event store opened",
+		slog.Int64("schema_version", res.Version), slog.Any("migrations_applied", res.Applied), slog.Int64("head", head))
+	return nil
+}
+
+func openPool(ctx context.Context, dsn string, conns int) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// DB returns the writer pool (one connection). Callers must not hold it for long: every append
+// waits for it.
+func (s *Store) DB() *sql.DB { return s.wdb }
+
+// Subscribe delivers the events after `after`, then new ones as they commit.
+func (s *Store) Subscribe(ctx context.Context, after int64) (<-chan []events.Envelope, <-chan error) {
+	return events.Tail(ctx, s, after, events.TailOptions{Wake: &s.signal, Poll: time.Second})
+}
+
+// Close stops the writer after its current batch, answers the queued appends with
+// events.ErrClosed and closes the database. It is safe to call more than once.
+func (s *Store) Close() error {
+	s.closed.Do(func() {
+		close(s.closing)
+		<-s.loopDone
+		s.closeErr = s.closeDBs()
+		s.signal.Notify()
+		s.log.Info("event store closed")
+	})
+	return s.closeErr
+}
+
+func (s *Store) closeDBs() error {
+	var errs []error
+	errs = append(errs, s.ws.close(), s.rs.close())
+	for _, db := range []*sql.DB{s.rdb, s.wdb} { // readers first: the last connection checkpoints the WAL
+		if db != nil {
+			errs = append(errs, db.Close())
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("sqlite event store %s: close: %w", s.path, err)
+	}
+	return nil
+}
+
+// checkOpen returns events.ErrClosed once Close has begun.
+func (s *Store) checkOpen() error {
+	select {
+	case <-s.closing:
+		return events.ErrClosed
+	default:
+		return nil
+	}
+}

@@ -1,0 +1,117 @@
+// Package testenv finds the real services that integration tests use (PostgreSQL, RabbitMQ,
+// Redis). A missing service skips the test with a clear message, unless CI is set: then the
+// test fails, so that CI can never pass by skipping.
+package testenv
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net"
+	"net/url"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Default addresses; each may be overridden by an environment variable.
+const (
+	DefaultPostgresURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+	DefaultAMQPURL     = "amqp://guest:guest@127.0.0.1:5672/"
+	DefaultRedisURL    = "redis://127.0.0.1:6379/0"
+)
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// InCI reports whether the tests run under CI=true (or 1).
+func InCI() bool {
+	v := os.Getenv("CI")
+	return v == "true" || v == "1" || v == "True"
+}
+
+func missing(t testing.TB, service, addr string, err error) {
+	t.Helper()
+	if InCI() {
+		t.Fatalf("%s is required under CI but is not reachable at %s: %v", service, addr, err)
+	}
+	t.Skipf("skipping: %s not reachable at %s (%v); start it or run with CI=true to make this a failure", service, addr, err)
+}
+
+func reachable(t testing.TB, service, raw string) {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatalf("%s URL %q: %v", service, raw, err)
+	}
+	conn, err := net.DialTimeout("tcp", u.Host, 2*time.Second)
+	if err != nil {
+		missing(t, service, u.Host, err)
+		return
+	}
+	_ = conn.Close()
+}
+
+// PostgresURL returns the test database URL (INFRAHUB_TEST_POSTGRES_URL) after checking that it
+// answers.
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	raw := env("INFRAHUB_TEST_POSTGRES_URL", DefaultPostgresURL)
+	reachable(t, "PostgreSQL", raw)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, raw)
+	if err != nil {
+		missing(t, "PostgreSQL", raw, err)
+	}
+	_ = conn.Close(ctx)
+	return raw
+}
+
+// PostgresSchema returns the test database URL and a new schema name that is dropped when the
+// test ends, so that tests never see each other's tables.
+func PostgresSchema(t testing.TB) (rawURL, schema string) {
+	t.Helper()
+	rawURL = PostgresURL(t)
+	schema = "t_" + RandomHex(6)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, rawURL)
+		if err != nil {
+			return
+		}
+		defer conn.Close(ctx)
+		_, _ = conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
+	})
+	return rawURL, schema
+}
+
+// AMQPURL returns the RabbitMQ URL (INFRAHUB_TEST_AMQP_URL) after checking that it answers.
+func AMQPURL(t testing.TB) string {
+	t.Helper()
+	raw := env("INFRAHUB_TEST_AMQP_URL", DefaultAMQPURL)
+	reachable(t, "RabbitMQ", raw)
+	return raw
+}
+
+// RedisURL returns the Redis URL (INFRAHUB_TEST_REDIS_URL) after checking that it answers.
+func RedisURL(t testing.TB) string {
+	t.Helper()
+	raw := env("INFRAHUB_TEST_REDIS_URL", DefaultRedisURL)
+	reachable(t, "Redis", raw)
+	return raw
+}
+
+// RandomHex returns 2n random hex characters, for unique names.
+func RandomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,257 @@
+package projections_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/infrahub-go/infrahub/events"
+	"github.com/infrahub-go/infrahub/events/forward"
+	"github.com/infrahub-go/infrahub/projections"
+	"github.com/infrahub-go/infrahub/projections/counter"
+)
+
+func TestReplay(t *testing.T) {
+	for _, sc := range storeCases {
+		t.Run(sc.name, func(t *testing.T) {
+			s := sc.open(t)
+			appendConcurrently(t, s, 2500, 4)
+			c := counter.New()
+			// Stale state that Replay must reset first.
+			if err := c.Apply(context.Background(), []events.Envelope{{GlobalPosition: 99999, Type: "stale"}}); err != nil {
+				t.Fatal(err)
+			}
+			var calls int
+			var lastPos, lastHead int64
+			st, err := projections.Replay(context.Background(), s, c, 300, func(pos, head int64) {
+				calls++
+				lastPos, lastHead = pos, head
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			total, _, _, head := counts(t, s)
+			if st.Events != total || st.Position != head || st.Duration <= 0 || st.EventsPerSecond <= 0 {
+				t.Fatalf("stats %+v, want %d events up to %d", st, total, head)
+			}
+			if calls != 9 || lastPos != head || lastHead != head {
+				t.Fatalf("progress called %d times, last (%d, %d); want 9 times, last (%d, %d)", calls, lastPos, lastHead, head, head)
+			}
+			assertMatchesLog(t, c, s)
+			t.Logf("replayed %d events in %s: %.0f events/s", st.Events, st.Duration, st.EventsPerSecond)
+		})
+	}
+}
+
+// failAt fails when it is given position at.
+type failAt struct {
+	*counter.Counter
+	at int64
+}
+
+func (f failAt) Apply(ctx context.Context, batch []events.Envelope) error {
+	for _, e := range batch {
+		if e.GlobalPosition == f.at {
+			return errors.New("boom")
+		}
+	}
+	return f.Counter.Apply(ctx, batch)
+}
+
+func TestReplayApplyError(t *testing.T) {
+	s := storeCases[0].open(t)
+	appendConcurrently(t, s, 100, 1)
+	st, err := projections.Replay(context.Background(), s, failAt{counter.New(), 55}, 10, nil)
+	if err == nil || st.Events != 50 || st.Position != 50 {
+		t.Fatalf("Replay = %+v, %v; want an error after 50 events", st, err)
+	}
+}
+
+// durableCounter is a counter that claims to keep its state across restarts, so that the
+// runner persists its checkpoint.
+type durableCounter struct {
+	*counter.Counter
+	version int
+	resets  int
+}
+
+func (d *durableCounter) Name() string  { return "durable-counter" }
+func (d *durableCounter) Version() int  { return d.version }
+func (d *durableCounter) Durable() bool { return true }
+func (d *durableCounter) Reset(ctx context.Context) error {
+	d.resets++
+	return d.Counter.Reset(ctx)
+}
+
+func TestDurableCheckpointAndVersion(t *testing.T) {
+	for _, sc := range storeCases {
+		t.Run(sc.name, func(t *testing.T) {
+			s := sc.open(t)
+			b, topic := busCases[0].open(t)
+			const name = "durable-counter"
+			appendConcurrently(t, s, 300, 3)
+			head1, _ := s.Head(context.Background())
+
+			r := newRunner(t, s, b, topic)
+			d := &durableCounter{Counter: counter.New(), version: 1}
+			stop := start(t, r, d)
+			waitFor(t, r, name, head1)
+			if err := stop(); err != nil {
+				t.Fatal(err)
+			}
+			pos, ver, err := s.LoadCheckpoint(context.Background(), "projection:"+name)
+			if err != nil || pos != head1 || ver != 1 {
+				t.Fatalf("checkpoint %d v%d, %v; want %d v1", pos, ver, err, head1)
+			}
+			if d.resets != 1 { // a durable projector without a checkpoint starts from a clean state
+				t.Fatalf("%d resets on first start, want 1", d.resets)
+			}
+
+			// A new process with the same version resumes after the checkpoint.
+			appendConcurrently(t, s, 120, 2)
+			head2, _ := s.Head(context.Background())
+			r2 := newRunner(t, s, b, topic)
+			d2 := &durableCounter{Counter: counter.New(), version: 1}
+			stop = start(t, r2, d2)
+			waitFor(t, r2, name, head2)
+			if err := stop(); err != nil {
+				t.Fatal(err)
+			}
+			if got := d2.Snapshot().Total; got != 120 || d2.resets != 0 {
+				t.Fatalf("resumed counter counted %d with %d resets, want 120 and 0", got, d2.resets)
+			}
+
+			// A new version resets and rebuilds from 0.
+			r3 := newRunner(t, s, b, topic)
+			d3 := &durableCounter{Counter: counter.New(), version: 2}
+			stop = start(t, r3, d3)
+			waitFor(t, r3, name, head2)
+			if err := stop(); err != nil {
+				t.Fatal(err)
+			}
+			if d3.resets != 1 {
+				t.Fatalf("%d resets after a version change, want 1", d3.resets)
+			}
+			assertMatchesLog(t, d3.Counter, s)
+			if _, ver, _ := s.LoadCheckpoint(context.Background(), "projection:"+name); ver != 2 {
+				t.Fatalf("checkpoint version %d after the change, want 2", ver)
+			}
+
+			// Rebuild replays and records the checkpoint for the next Run.
+			d4 := &durableCounter{Counter: counter.New(), version: 2}
+			st, err := r3.Rebuild(context.Background(), d4, nil)
+			if err != nil || st.Events != 420 {
+				t.Fatalf("Rebuild = %+v, %v", st, err)
+			}
+			if pos, ver, _ := s.LoadCheckpoint(context.Background(), "projection:"+name); pos != head2 || ver != 2 {
+				t.Fatalf("checkpoint after Rebuild %d v%d", pos, ver)
+			}
+		})
+	}
+}
+
+// A durable projector whose version changed but that cannot Reset is refused.
+type noReset struct{ *counter.Counter }
+
+func (noReset) Name() string  { return "no-reset" }
+func (noReset) Version() int  { return 7 }
+func (noReset) Durable() bool { return true }
+
+func TestVersionChangeWithoutReset(t *testing.T) {
+	s := storeCases[0].open(t)
+	b, topic := busCases[0].open(t)
+	if err := s.SaveCheckpoint(context.Background(), "projection:no-reset", 10, 6); err != nil {
+		t.Fatal(err)
+	}
+	r := newRunner(t, s, b, topic)
+	err := r.Run(context.Background(), noReset{counter.New()})
+	if err == nil {
+		t.Fatal("Run accepted a version change without Reset")
+	}
+}
+
+func TestRunnerErrors(t *testing.T) {
+	s := storeCases[0].open(t)
+	b, topic := busCases[0].open(t)
+	ctx := context.Background()
+
+	if err := (&projections.Runner{Log: s}).Run(ctx, counter.New()); err == nil {
+		t.Error("Run without Subscribe succeeded")
+	}
+	r := newRunner(t, s, b, topic)
+	r.Checkpoints = nil
+	if err := r.Run(ctx, &durableCounter{Counter: counter.New(), version: 1}); err == nil {
+		t.Error("durable Run without Checkpoints succeeded")
+	}
+
+	r = newRunner(t, s, b, topic)
+	start(t, r, counter.New())
+	waitLive(t, r, counter.Name)
+	if err := r.Run(ctx, counter.New()); err == nil {
+		t.Error("a second Run of the same projector succeeded")
+	}
+
+	wctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if err := r.WaitFor(wctx, counter.Name, 1); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("WaitFor past the head = %v, want a deadline error", err)
+	}
+
+	failing := &projections.Runner{Log: s, Subscribe: func(context.Context, string) (<-chan *message.Message, error) {
+		return nil, errors.New("no bus")
+	}}
+	if err := failing.Run(ctx, counter.New()); err == nil {
+		t.Error("Run with a failing first Subscribe succeeded")
+	}
+}
+
+// WaitFor returns as soon as the projector has applied the position an append returned.
+func TestReadYourWrites(t *testing.T) {
+	s := storeCases[0].open(t)
+	b, topic := busCases[0].open(t)
+	r := newRunner(t, s, b, topic)
+	c := counter.New()
+	start(t, r, c)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f := &forward.Forwarder{Log: s, Checkpoints: s, Publisher: b.Publisher(), Topic: topic}
+	go func() { _ = f.Run(ctx) }()
+	for i := 0; i < 20; i++ {
+		res, err := s.Append(ctx, "branch/main", events.AnyVersion, events.Envelope{Type: "node.created"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+		err = r.WaitFor(wctx, counter.Name, res.Last())
+		wcancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Snapshot().Total; got != int64(i+1) {
+			t.Fatalf("after WaitFor(%d) the counter has %d events, want %d", res.Last(), got, i+1)
+		}
+	}
+
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(r.Collector())
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	values := map[string]float64{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			values[mf.GetName()] += m.GetCounter().GetValue() + m.GetGauge().GetValue()
+		}
+	}
+	want := map[string]float64{"infrahub_projection_events_total": 20, "infrahub_projection_position": float64(r.Position(counter.Name))}
+	for k, v := range want {
+		if values[k] != v {
+			t.Fatalf("metric %s = %v, want %v (all: %v)", k, values[k], v, values)
+		}
+	}
+}
