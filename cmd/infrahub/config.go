@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 
 	"github.com/caarlos0/env/v11"
@@ -40,12 +41,14 @@ type Config struct {
 	Instance string `env:"INFRAHUB_INSTANCE"`
 
 	// URLs selecting the adapters (ARCHITECTURE §4). Empty ones default under DataDir.
-	EventsURL  string `env:"INFRAHUB_EVENTS_URL"`
-	BrokerURL  string `env:"INFRAHUB_BROKER_URL" envDefault:"mem://"`
-	GraphURL   string `env:"INFRAHUB_GRAPH_URL" envDefault:"memory://"`
-	StorageURL string `env:"INFRAHUB_STORAGE_URL"`
-	CacheURL   string `env:"INFRAHUB_CACHE_URL"`
-	GitDir     string `env:"INFRAHUB_GIT_REPOSITORIES_DIRECTORY"`
+	EventsURL string `env:"INFRAHUB_EVENTS_URL"`
+	BrokerURL string `env:"INFRAHUB_BROKER_URL" envDefault:"mem://"`
+	// BrokerNamespace prefixes the bus topics, so that several deployments can share a broker.
+	BrokerNamespace string `env:"INFRAHUB_BROKER_NAMESPACE" envDefault:"infrahub"`
+	GraphURL        string `env:"INFRAHUB_GRAPH_URL" envDefault:"memory://"`
+	StorageURL      string `env:"INFRAHUB_STORAGE_URL"`
+	CacheURL        string `env:"INFRAHUB_CACHE_URL"`
+	GitDir          string `env:"INFRAHUB_GIT_REPOSITORIES_DIRECTORY"`
 
 	DBTLSEnabled      Bool   `env:"INFRAHUB_DB_TLS_ENABLED"`
 	DBTLSCAFile       string `env:"INFRAHUB_DB_TLS_CA_FILE"`
@@ -118,6 +121,11 @@ func (c *Config) Resolve() error {
 	return c.Validate()
 }
 
+var brokerNamespace = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$`)
+
+// EventsTopic is the bus topic of the log's batches.
+func (c Config) EventsTopic() string { return c.BrokerNamespace + ".events" }
+
 // Validate reports every bad setting, each naming its variable.
 func (c Config) Validate() error {
 	var errs []error
@@ -147,6 +155,9 @@ func (c Config) Validate() error {
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
 		errs = append(errs, fmt.Errorf("INFRAHUB_LOG_LEVEL: %q: use debug, info, warn or error", c.LogLevel))
+	}
+	if !brokerNamespace.MatchString(c.BrokerNamespace) {
+		errs = append(errs, fmt.Errorf("INFRAHUB_BROKER_NAMESPACE: %q: use letters, digits, '.', '-' and '_'", c.BrokerNamespace))
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("INFRAHUB_LOG_FORMAT: %q: use text or json", c.LogFormat))

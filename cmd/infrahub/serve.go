@@ -28,21 +28,39 @@ import (
 	"github.com/infrahub-go/infrahub/projections/counter"
 )
 
+// Roles of a process. The API role accepts commands; the worker role runs the background work
+// (today the forwarder and the projections; git sync and rendering arrive with their issues).
+const (
+	roleAPI    = "api"
+	roleWorker = "worker"
+)
+
 func newServe(env map[string]string) *cobra.Command {
+	return newRole(env, roleAPI, "serve",
+		"Run the API server with the forwarder and the projections (embedded by default)")
+}
+
+func newWorker(env map[string]string) *cobra.Command {
+	return newRole(env, roleWorker, "worker",
+		"Run a worker: the forwarder and the projections, with /health and /metrics")
+}
+
+func newRole(env map[string]string, role, use, short string) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "serve",
-		Short: "Run the API server with the forwarder and the projections (embedded by default)",
+		Use:   use,
+		Short: short,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := loadConfig(env, cmd)
 			if err != nil {
 				return err
 			}
-			logger := newLogger(cfg, cmd.ErrOrStderr())
+			logger := newLogger(cfg, cmd.ErrOrStderr()).With("role", role)
 			srv, err := startServer(cmd.Context(), cfg, logger)
 			if err != nil {
 				return err
 			}
+			srv.role = role
 			return srv.serve(cmd.Context())
 		},
 	}
@@ -53,6 +71,7 @@ func newServe(env map[string]string) *cobra.Command {
 
 // server is one running `infrahub serve`: the adapters, the background loops and HTTP.
 type server struct {
+	role     string
 	cfg      Config
 	log      *slog.Logger
 	store    logStore
@@ -93,11 +112,11 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 		return nil, fmt.Errorf("INFRAHUB_LISTEN: %w", err)
 	}
 	s.fwd = &forward.Forwarder{Log: s.store, Checkpoints: s.store, Publisher: s.bus.Publisher(),
-		Topic: bus.TopicEvents, Logger: logger}
+		Topic: cfg.EventsTopic(), Logger: logger}
 	instance := cfg.Instance
 	s.runner = &projections.Runner{Log: s.store, Checkpoints: s.store, Logger: logger,
 		Subscribe: func(ctx context.Context, consumer string) (<-chan *message.Message, error) {
-			return s.bus.Subscribe(ctx, bus.TopicEvents, consumer+"@"+instance)
+			return s.bus.Subscribe(ctx, cfg.EventsTopic(), consumer+"@"+instance)
 		}}
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		s.fwd.Collector(), s.runner.Collector())
@@ -203,8 +222,10 @@ func (s *server) routes() http.Handler {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
-	dispatcher := commands.NewDispatcher(s.store, events.NewCatalogueWithCore())
-	mux.Handle("/api/commands", &commands.Endpoint{Dispatcher: dispatcher, Logger: s.log})
+	if s.role != roleWorker {
+		dispatcher := commands.NewDispatcher(s.store, events.NewCatalogueWithCore())
+		mux.Handle("/api/commands", &commands.Endpoint{Dispatcher: dispatcher, Logger: s.log})
+	}
 	mux.HandleFunc("GET /api/status", s.status)
 	return mux
 }
@@ -219,6 +240,7 @@ func (s *server) status(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"version":   version,
+		"role":      s.role,
 		"ready":     s.ready.Load(),
 		"log_head":  head,
 		"forwarder": s.fwd.Stats(),
