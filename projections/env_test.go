@@ -133,6 +133,7 @@ func appendConcurrently(t testing.TB, s events.Store, n, writers int) {
 	t.Helper()
 	var wg sync.WaitGroup
 	errc := make(chan error, writers)
+	prefix := uuid.NewString()[:8]
 	for w := 0; w < writers; w++ {
 		wg.Add(1)
 		go func() {
@@ -141,7 +142,7 @@ func appendConcurrently(t testing.TB, s events.Store, n, writers int) {
 			if w == writers-1 {
 				share = n - share*(writers-1)
 			}
-			stream := fmt.Sprintf("branch/w%d", w)
+			stream := fmt.Sprintf("branch/%s-w%d", prefix, w)
 			version := events.NoStream
 			for done := 0; done < share; {
 				k := min(1+done%4, share-done)

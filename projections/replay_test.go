@@ -155,11 +155,14 @@ func TestDurableCheckpointAndVersion(t *testing.T) {
 }
 
 // A durable projector whose version changed but that cannot Reset is refused.
-type noReset struct{ *counter.Counter }
+type noReset struct{ c *counter.Counter }
 
 func (noReset) Name() string  { return "no-reset" }
 func (noReset) Version() int  { return 7 }
 func (noReset) Durable() bool { return true }
+func (n noReset) Apply(ctx context.Context, batch []events.Envelope) error {
+	return n.c.Apply(ctx, batch)
+}
 
 func TestVersionChangeWithoutReset(t *testing.T) {
 	s := storeCases[0].open(t)
@@ -168,7 +171,9 @@ func TestVersionChangeWithoutReset(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := newRunner(t, s, b, topic)
-	err := r.Run(context.Background(), noReset{counter.New()})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := r.Run(ctx, noReset{counter.New()})
 	if err == nil {
 		t.Fatal("Run accepted a version change without Reset")
 	}
