@@ -14,27 +14,35 @@ import (
 	"github.com/infrahub-go/infrahub/projections/counter"
 )
 
+// withLog loads the configuration, opens the event log (which applies the migrations) and
+// runs f with them.
+func withLog(env map[string]string, cmd *cobra.Command, f func(Config, logStore) error) error {
+	cfg, err := loadConfig(env, cmd)
+	if err != nil {
+		return err
+	}
+	store, err := openLog(cmd.Context(), cfg, newLogger(cfg, cmd.ErrOrStderr()))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	return f(cfg, store)
+}
+
 func newMigrate(env map[string]string) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "migrate",
 		Short: "Apply the event log's database migrations (serve also applies them at start)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := loadConfig(env, cmd)
-			if err != nil {
-				return err
-			}
-			store, err := openLog(cmd.Context(), cfg, newLogger(cfg, cmd.ErrOrStderr()))
-			if err != nil {
-				return err
-			}
-			defer store.Close()
-			head, err := store.Head(cmd.Context())
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "event log %s is up to date (head position %d)\n", redact(cfg.EventsURL), head)
-			return nil
+			return withLog(env, cmd, func(cfg Config, store logStore) error {
+				head, err := store.Head(cmd.Context())
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "event log %s is up to date (head position %d)\n", redact(cfg.EventsURL), head)
+				return nil
+			})
 		},
 	}
 	addDataFlag(cmd)
@@ -67,30 +75,22 @@ func newReplay(env map[string]string) *cobra.Command {
 			if !ok {
 				return fmt.Errorf("--projection %q: unknown projection (known: %s)", name, projectionNames())
 			}
-			cfg, err := loadConfig(env, cmd)
-			if err != nil {
-				return err
-			}
-			store, err := openLog(cmd.Context(), cfg, newLogger(cfg, cmd.ErrOrStderr()))
-			if err != nil {
-				return err
-			}
-			defer store.Close()
-			head, err := store.Head(cmd.Context())
-			if err != nil {
-				return err
-			}
-			bar := newBar(cmd.ErrOrStderr(), head, "replaying "+name)
-			stats, err := projections.Replay(cmd.Context(), store, factory(), batch, func(pos, _ int64) {
-				_ = bar.Set64(pos)
+			return withLog(env, cmd, func(_ Config, store logStore) error {
+				head, err := store.Head(cmd.Context())
+				if err != nil {
+					return err
+				}
+				bar := newBar(cmd.ErrOrStderr(), head, "replaying "+name)
+				runner := &projections.Runner{Log: store, Checkpoints: store, BatchSize: batch}
+				stats, err := runner.Rebuild(cmd.Context(), factory(), func(pos, _ int64) { _ = bar.Set64(pos) })
+				_ = bar.Finish()
+				if err != nil {
+					return fmt.Errorf("replay %s: %w", name, err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "replayed %d events into %s in %s: %.0f events/s\n",
+					stats.Events, name, stats.Duration.Round(time.Millisecond), stats.EventsPerSecond)
+				return nil
 			})
-			_ = bar.Finish()
-			if err != nil {
-				return fmt.Errorf("replay %s: %w", name, err)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "replayed %d events into %s in %s: %.0f events/s\n",
-				stats.Events, name, stats.Duration.Round(time.Millisecond), stats.EventsPerSecond)
-			return nil
 		},
 	}
 	cmd.Flags().StringVar(&name, "projection", "", "projection to rebuild ("+projectionNames()+")")

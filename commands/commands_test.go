@@ -1,0 +1,108 @@
+package commands_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/infrahub-go/infrahub/commands"
+	"github.com/infrahub-go/infrahub/events"
+	"github.com/infrahub-go/infrahub/events/sqlite"
+)
+
+func newEndpoint(t *testing.T) (*commands.Endpoint, *sqlite.Store) {
+	t.Helper()
+	store, err := sqlite.Open(context.Background(), sqlite.Config{Path: filepath.Join(t.TempDir(), "e.db")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = store.Close() })
+	return &commands.Endpoint{Dispatcher: commands.NewDispatcher(store, events.NewCatalogueWithCore())}, store
+}
+
+func post(h http.Handler, method, body string) (int, map[string]any) {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(method, "/api/commands", strings.NewReader(body)))
+	var out map[string]any
+	_ = json.Unmarshal(rec.Body.Bytes(), &out)
+	return rec.Code, out
+}
+
+func TestEndpointErrorsNameTheProblem(t *testing.T) {
+	h, store := newEndpoint(t)
+	cases := []struct {
+		name, method, body string
+		status             int
+		code, mention      string
+	}{
+		{"wrong method", http.MethodGet, ``, 405, "method_not_allowed", "POST"},
+		{"not JSON", http.MethodPost, `type=x`, 400, "invalid_command", "body"},
+		{"missing type", http.MethodPost, `{"payload":{}}`, 400, "invalid_command", `"type" is required`},
+		{"unknown type", http.MethodPost, `{"type":"node.explode"}`, 400, "unknown_command", `node.explode`},
+		{"unknown field", http.MethodPost, `{"type":"diagnostic.record","colour":"red"}`, 400, "invalid_command", `"colour"`},
+		{"unknown payload field", http.MethodPost, `{"type":"diagnostic.record","payload":{"dat":1}}`, 400, "invalid_command", `"dat"`},
+		{"two values", http.MethodPost, `{"type":"diagnostic.record"} {}`, 400, "invalid_command", "more than one"},
+		{"long id", http.MethodPost, fmt.Sprintf(`{"type":"diagnostic.record","id":%q}`, strings.Repeat("x", 201)), 400, "invalid_command", `"id"`},
+	}
+	for _, c := range cases {
+		status, body := post(h, c.method, c.body)
+		e, _ := body["error"].(map[string]any)
+		if status != c.status || e["code"] != c.code || !strings.Contains(fmt.Sprint(e["message"]), c.mention) {
+			t.Errorf("%s: %d %v; want %d %s mentioning %q", c.name, status, body, c.status, c.code, c.mention)
+		}
+	}
+	if head, _ := store.Head(context.Background()); head != 0 {
+		t.Fatalf("rejected commands wrote %d events", head)
+	}
+}
+
+func TestEndpointAppendsOnceByID(t *testing.T) {
+	h, store := newEndpoint(t)
+	body := `{"type":"diagnostic.record","id":"abc","payload":{"data":{"device":"atl1-edge1"}}}`
+	status, first := post(h, http.MethodPost, body)
+	if status != 200 || first["stream"] != events.DiagnosticsStream || first["duplicate"] != nil {
+		t.Fatalf("first: %d %v", status, first)
+	}
+	status, again := post(h, http.MethodPost, body)
+	if status != 200 || again["duplicate"] != true || fmt.Sprint(again["positions"]) != fmt.Sprint(first["positions"]) {
+		t.Fatalf("again: %d %v", status, again)
+	}
+	evs, err := store.ReadAll(context.Background(), 0, 10)
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("log holds %d events, %v", len(evs), err)
+	}
+	cat := events.NewCatalogueWithCore()
+	v, err := cat.Decode(evs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(v.(events.DiagnosticRecorded).Data); got != `{"device":"atl1-edge1"}` || evs[0].Metadata.CommandID != "abc" {
+		t.Fatalf("stored %s with command id %q", got, evs[0].Metadata.CommandID)
+	}
+}
+
+func TestStatusOf(t *testing.T) {
+	cases := []struct {
+		err    error
+		status int
+		code   string
+	}{
+		{fmt.Errorf("x: %w", commands.ErrInvalid), 400, "invalid_command"},
+		{fmt.Errorf("x: %w", events.ErrInvalidEvent), 400, "invalid_command"},
+		{fmt.Errorf("x: %w", commands.ErrUnknown), 400, "unknown_command"},
+		{&events.VersionConflictError{Stream: "s", Expected: 1, Actual: 2}, 409, "version_conflict"},
+		{fmt.Errorf("x: %w", context.Canceled), 503, "unavailable"},
+		{errors.New("disk on fire"), 500, "internal"},
+	}
+	for _, c := range cases {
+		if status, code := commands.StatusOf(c.err); status != c.status || code != c.code {
+			t.Errorf("%v: %d %s, want %d %s", c.err, status, code, c.status, c.code)
+		}
+	}
+}
