@@ -46,6 +46,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"LargePayloadAndBatch", testLarge},
 		{"GlobalOrder", testGlobalOrder},
 		{"InvalidEvents", testInvalid},
+		{"DuplicateEventIDFailsAlone", testDuplicateEventID},
 		{"ContextCancellation", testCancel},
 		{"Subscribe", testSubscribe},
 		{"Checkpoints", testCheckpoints},
@@ -545,5 +546,41 @@ func testSlowTransaction(t *testing.T, s Subject) {
 	seen := readAll(t, s, 0)
 	if len(seen) != 2 || seen[0].Stream != "slow" || seen[1].Stream != "fast" {
 		t.Fatalf("after commit the reader saw %d events", len(seen))
+	}
+}
+
+// An append that cannot be stored (here: an event id that exists) fails alone, even when the
+// adapter groups it with concurrent appends.
+func testDuplicateEventID(t *testing.T, s Subject) {
+	first := mustAppend(t, s, "first", events.NoStream, ev("a", `{}`))
+	stored, _ := s.ReadStream(ctxT(t), "first", 0, 1)
+	const n = 8
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			e := ev("b", fmt.Sprintf(`{"i":%d}`, i))
+			if i == 3 {
+				e.EventID = stored[0].EventID
+			}
+			<-start
+			_, errs[i] = s.Append(context.Background(), fmt.Sprintf("dup/%d", i), events.NoStream, e)
+		}(i)
+	}
+	close(start)
+	wg.Wait()
+	for i, err := range errs {
+		if i == 3 && !errors.Is(err, events.ErrInvalidEvent) {
+			t.Errorf("append reusing event id %s: err = %v, want ErrInvalidEvent", stored[0].EventID, err)
+		}
+		if i != 3 && err != nil {
+			t.Errorf("append %d failed with its neighbour: %v", i, err)
+		}
+	}
+	if all := readAll(t, s, 0); len(all) != n || all[0].GlobalPosition != first.Last() {
+		t.Fatalf("log holds %d events, want %d", len(all), n)
 	}
 }

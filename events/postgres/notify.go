@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // committed wakes local subscribers and asks the notifier to tell other processes.
@@ -14,18 +16,47 @@ func (s *Store) committed() {
 	}
 }
 
+// notifyGap is the least time between two notifications: commits in between share one.
+const notifyGap = 2 * time.Millisecond
+
 // notifier sends one NOTIFY per burst of commits, outside the appending transactions: a NOTIFY
 // inside them would take PostgreSQL's global notify lock at every commit and end group commit.
+// A NOTIFY is a transaction of its own, so it runs on a connection with synchronous_commit off:
+// it must not wait for (nor add) a disk flush; losing one in a crash only delays pollers.
 func (s *Store) notifier(ctx context.Context) {
 	defer s.wg.Done()
+	var conn *pgx.Conn
+	defer func() {
+		if conn != nil {
+			_ = conn.Close(context.Background())
+		}
+	}()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-s.kick:
 		}
-		if _, err := s.pool.Exec(ctx, `SELECT pg_notify($1, '')`, s.channel); err != nil && ctx.Err() == nil {
-			s.log.Warn("event log: notify failed", "err", err)
+		var err error
+		if conn == nil {
+			cfg := s.pool.Config().ConnConfig.Copy()
+			cfg.RuntimeParams["synchronous_commit"] = "off"
+			conn, err = pgx.ConnectConfig(ctx, cfg)
+		}
+		if err == nil {
+			_, err = conn.Exec(ctx, `SELECT pg_notify($1, '')`, s.channel)
+		}
+		if err != nil && ctx.Err() == nil {
+			s.log.Warn("event log: notify failed; other processes fall back to polling", "err", err)
+			if conn != nil {
+				_ = conn.Close(ctx)
+				conn = nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(notifyGap):
 		}
 	}
 }

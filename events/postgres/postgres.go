@@ -13,12 +13,11 @@ import (
 	"log/slog"
 	"net/url"
 	"regexp"
-	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -34,6 +33,8 @@ type Config struct {
 	Schema string
 	// MaxConns bounds the pool; 0 lets pgx choose.
 	MaxConns int32
+	// MaxInFlight bounds the group-commit calls running at once; default 2.
+	MaxInFlight int
 	// Poll is how often subscribers re-read when no notification came; default 200ms.
 	Poll time.Duration
 	// TLS, when set, is used for every connection (see cmd for INFRAHUB_DB_TLS_*).
@@ -58,14 +59,20 @@ func (c Config) Validate() error {
 
 // Store is the PostgreSQL event log.
 type Store struct {
-	pool    *pgxpool.Pool
-	log     *slog.Logger
-	channel string
-	poll    time.Duration
-	signal  events.Signal
-	kick    chan struct{}
-	stop    context.CancelFunc
-	wg      sync.WaitGroup
+	pool      *pgxpool.Pool
+	log       *slog.Logger
+	channel   string
+	poll      time.Duration
+	signal    events.Signal
+	kick      chan struct{}
+	queue     chan *appendReq
+	slots     chan struct{}
+	closed    chan struct{}
+	stop      context.CancelFunc
+	closeOnce sync.Once
+	calls     atomic.Int64
+	grouped   atomic.Int64
+	wg        sync.WaitGroup
 }
 
 // Open connects, applies the migrations and starts the commit notifier.
@@ -105,13 +112,17 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Store, error) 
 		channel: "infrahub_events_" + cfg.Schema,
 		poll:    cfg.Poll,
 		kick:    make(chan struct{}, 1),
+		queue:   make(chan *appendReq, maxCallAppends),
+		slots:   make(chan struct{}, max(cfg.MaxInFlight, 2)),
+		closed:  make(chan struct{}),
 	}
 	if s.poll <= 0 {
 		s.poll = 200 * time.Millisecond
 	}
 	bg, stop := context.WithCancel(context.Background())
 	s.stop = stop
-	s.wg.Add(2)
+	s.wg.Add(3)
+	go s.committer(bg)
 	go s.notifier(bg)
 	go s.listener(bg)
 	return s, nil
@@ -139,114 +150,11 @@ func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
 // Close stops the background work and closes the pool.
 func (s *Store) Close() error {
+	s.closeOnce.Do(func() { close(s.closed) })
 	s.stop()
 	s.wg.Wait()
 	s.pool.Close()
 	return nil
 }
 
-// conflictCode is the SQLSTATE raised by infrahub_append on a version conflict.
-const conflictCode = "IH409"
-
-// Append implements events.Appender.
-func (s *Store) Append(ctx context.Context, stream string, expected int64, evs ...events.Envelope) (events.AppendResult, error) {
-	res, err := s.append(ctx, s.pool, stream, expected, evs)
-	if err == nil && !res.Duplicate {
-		s.committed()
-	}
-	return res, err
-}
-
-type querier interface {
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
-
-func (s *Store) append(ctx context.Context, q querier, stream string, expected int64, evs []events.Envelope) (events.AppendResult, error) {
-	if err := events.Prepare(stream, expected, evs, time.Now()); err != nil {
-		return events.AppendResult{}, err
-	}
-	if err := ctx.Err(); err != nil {
-		return events.AppendResult{}, fmt.Errorf("append to %s: %w", stream, err)
-	}
-	n := len(evs)
-	var (
-		ids      = make([]pgtype.UUID, n)
-		types    = make([]string, n)
-		versions = make([]int32, n)
-		occurred = make([]time.Time, n)
-		corr     = make([]pgtype.Text, n)
-		cause    = make([]pgtype.Text, n)
-		actors   = make([]pgtype.Text, n)
-		traces   = make([]pgtype.Text, n)
-		payloads = make([]string, n)
-	)
-	for i, e := range evs {
-		ids[i] = pgtype.UUID{Bytes: e.EventID, Valid: true}
-		types[i] = e.Type
-		versions[i] = int32(e.SchemaVersion)
-		occurred[i] = e.OccurredAt
-		corr[i] = text(e.Metadata.CorrelationID)
-		cause[i] = text(e.Metadata.CausationID)
-		actors[i] = text(e.Metadata.Actor)
-		traces[i] = text(e.Metadata.TraceParent)
-		payloads[i] = string(e.Payload)
-	}
-	var (
-		first, version int64
-		count          int32
-		duplicate      bool
-	)
-	err := q.QueryRow(ctx, `SELECT first_position, event_count, stream_version, duplicate
-		FROM infrahub_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::json[])`,
-		stream, expected, text(evs[0].Metadata.CommandID), ids, types, versions, occurred,
-		corr, cause, actors, traces, payloads).Scan(&first, &count, &version, &duplicate)
-	if err != nil {
-		return events.AppendResult{}, s.translate(ctx, stream, expected, err)
-	}
-	res := events.AppendResult{Positions: make([]int64, count), StreamVersion: version, Duplicate: duplicate}
-	for i := range res.Positions {
-		res.Positions[i] = first + int64(i)
-	}
-	return res, nil
-}
-
 func text(s string) pgtype.Text { return pgtype.Text{String: s, Valid: s != ""} }
-
-// translate maps driver errors to the port's errors by SQLSTATE, never by message text.
-func (s *Store) translate(ctx context.Context, stream string, expected int64, err error) error {
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		switch pgErr.Code {
-		case conflictCode:
-			actual, _ := strconv.ParseInt(pgErr.Detail, 10, 64)
-			return &events.VersionConflictError{Stream: stream, Expected: expected, Actual: actual}
-		case "22P02", "22023", "23505": // invalid text (JSON), invalid parameter, duplicate event id
-			return fmt.Errorf("append to %s: %s: %w", stream, pgErr.Message, events.ErrInvalidEvent)
-		}
-	}
-	if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
-		return fmt.Errorf("append to %s: %w (%v)", stream, ctxErr, err)
-	}
-	return fmt.Errorf("append to %s: %w", stream, err)
-}
-
-// AppendHeld runs an append in a transaction left open until commit is called. The contract
-// suite uses it to hold a low position uncommitted while another append commits.
-func (s *Store) AppendHeld(ctx context.Context, stream string, expected int64, evs ...events.Envelope) (func() (events.AppendResult, error), error) {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("begin: %w", err)
-	}
-	res, err := s.append(ctx, tx, stream, expected, evs)
-	if err != nil {
-		_ = tx.Rollback(ctx)
-		return nil, err
-	}
-	return func() (events.AppendResult, error) {
-		if err := tx.Commit(ctx); err != nil {
-			return events.AppendResult{}, fmt.Errorf("commit: %w", err)
-		}
-		s.committed()
-		return res, nil
-	}, nil
-}

@@ -2,6 +2,8 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/infrahub-go/infrahub/events/eventstoretest"
@@ -54,4 +56,34 @@ func TestReopenKeepsLogAndMigratesOnce(t *testing.T) {
 	if err != nil || res.StreamVersion != 3 {
 		t.Fatalf("append after reopen: %+v, %v", res, err)
 	}
+}
+
+// Concurrent appends share calls (group commit), and every append is answered on its own.
+func TestGroupCommit(t *testing.T) {
+	s := open(t)
+	defer s.Close()
+	const writers, each = 16, 40
+	var wg sync.WaitGroup
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				res, err := s.Append(context.Background(), fmt.Sprintf("g/%d", w), int64(i), ev("x"))
+				if err != nil || res.StreamVersion != int64(i+1) {
+					t.Errorf("writer %d append %d: %+v, %v", w, i, res, err)
+					return
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	st := s.CommitStats()
+	if st.Appends != writers*each {
+		t.Fatalf("calls carried %d appends, want %d", st.Appends, writers*each)
+	}
+	if st.Calls >= st.Appends {
+		t.Fatalf("%d calls for %d appends: concurrent appends were never grouped", st.Calls, st.Appends)
+	}
+	t.Logf("%d appends in %d calls", st.Appends, st.Calls)
 }
