@@ -11,15 +11,16 @@ import (
 
 	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/events/forward"
+	"github.com/infrahub-go/infrahub/internal/pipelinetest"
 	"github.com/infrahub-go/infrahub/projections"
 	"github.com/infrahub-go/infrahub/projections/counter"
 )
 
 func TestReplay(t *testing.T) {
-	for _, sc := range storeCases {
-		t.Run(sc.name, func(t *testing.T) {
-			s := sc.open(t)
-			appendConcurrently(t, s, 2500, 4)
+	for _, sc := range pipelinetest.StoreCases {
+		t.Run(sc.Name, func(t *testing.T) {
+			s := sc.Open(t)
+			pipelinetest.AppendConcurrently(t, s, 2500, 4)
 			c := counter.New()
 			// Stale state that Replay must reset first.
 			if err := c.Apply(context.Background(), []events.Envelope{{GlobalPosition: 99999, Type: "stale"}}); err != nil {
@@ -63,8 +64,8 @@ func (f failAt) Apply(ctx context.Context, batch []events.Envelope) error {
 }
 
 func TestReplayApplyError(t *testing.T) {
-	s := storeCases[0].open(t)
-	appendConcurrently(t, s, 100, 1)
+	s := pipelinetest.StoreCases[0].Open(t)
+	pipelinetest.AppendConcurrently(t, s, 100, 1)
 	st, err := projections.Replay(context.Background(), s, failAt{counter.New(), 55}, 10, nil)
 	if err == nil || st.Events != 50 || st.Position != 50 {
 		t.Fatalf("Replay = %+v, %v; want an error after 50 events", st, err)
@@ -88,12 +89,12 @@ func (d *durableCounter) Reset(ctx context.Context) error {
 }
 
 func TestDurableCheckpointAndVersion(t *testing.T) {
-	for _, sc := range storeCases {
-		t.Run(sc.name, func(t *testing.T) {
-			s := sc.open(t)
-			b, topic := busCases[0].open(t)
+	for _, sc := range pipelinetest.StoreCases {
+		t.Run(sc.Name, func(t *testing.T) {
+			s := sc.Open(t)
+			b, topic := pipelinetest.BusCases[0].Open(t)
 			const name = "durable-counter"
-			appendConcurrently(t, s, 300, 3)
+			pipelinetest.AppendConcurrently(t, s, 300, 3)
 			head1, _ := s.Head(context.Background())
 
 			r := newRunner(t, s, b, topic)
@@ -112,7 +113,7 @@ func TestDurableCheckpointAndVersion(t *testing.T) {
 			}
 
 			// A new process with the same version resumes after the checkpoint.
-			appendConcurrently(t, s, 120, 2)
+			pipelinetest.AppendConcurrently(t, s, 120, 2)
 			head2, _ := s.Head(context.Background())
 			r2 := newRunner(t, s, b, topic)
 			d2 := &durableCounter{Counter: counter.New(), version: 1}
@@ -165,8 +166,8 @@ func (n noReset) Apply(ctx context.Context, batch []events.Envelope) error {
 }
 
 func TestVersionChangeWithoutReset(t *testing.T) {
-	s := storeCases[0].open(t)
-	b, topic := busCases[0].open(t)
+	s := pipelinetest.StoreCases[0].Open(t)
+	b, topic := pipelinetest.BusCases[0].Open(t)
 	if err := s.SaveCheckpoint(context.Background(), "projection:no-reset", 10, 6); err != nil {
 		t.Fatal(err)
 	}
@@ -180,8 +181,8 @@ func TestVersionChangeWithoutReset(t *testing.T) {
 }
 
 func TestRunnerErrors(t *testing.T) {
-	s := storeCases[0].open(t)
-	b, topic := busCases[0].open(t)
+	s := pipelinetest.StoreCases[0].Open(t)
+	b, topic := pipelinetest.BusCases[0].Open(t)
 	ctx := context.Background()
 
 	if err := (&projections.Runner{Log: s}).Run(ctx, counter.New()); err == nil {
@@ -216,8 +217,8 @@ func TestRunnerErrors(t *testing.T) {
 
 // WaitFor returns as soon as the projector has applied the position an append returned.
 func TestReadYourWrites(t *testing.T) {
-	s := storeCases[0].open(t)
-	b, topic := busCases[0].open(t)
+	s := pipelinetest.StoreCases[0].Open(t)
+	b, topic := pipelinetest.BusCases[0].Open(t)
 	r := newRunner(t, s, b, topic)
 	c := counter.New()
 	start(t, r, c)

@@ -13,18 +13,19 @@ import (
 	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/events/bus"
 	"github.com/infrahub-go/infrahub/events/forward"
+	"github.com/infrahub-go/infrahub/internal/pipelinetest"
 	"github.com/infrahub-go/infrahub/projections"
 	"github.com/infrahub-go/infrahub/projections/counter"
 )
 
-func newRunner(t testing.TB, s store, b *bus.Bus, topic string) *projections.Runner {
+func newRunner(t testing.TB, s pipelinetest.Store, b *bus.Bus, topic string) *projections.Runner {
 	return &projections.Runner{
 		Log:         s,
 		Checkpoints: s,
 		Subscribe: func(ctx context.Context, consumer string) (<-chan *message.Message, error) {
 			return b.Subscribe(ctx, topic, consumer)
 		},
-		Logger:   quietLogger(t),
+		Logger:   pipelinetest.QuietLogger(t),
 		RetryMax: 50 * time.Millisecond,
 	}
 }
@@ -70,7 +71,7 @@ func waitLive(t *testing.T, r *projections.Runner, name string) {
 // counts reads the log and counts its events per type and per stream.
 func counts(t testing.TB, s events.Reader) (total int64, byType, byStream map[string]int64, head int64) {
 	byType, byStream = map[string]int64{}, map[string]int64{}
-	for _, e := range readLog(t, s) {
+	for _, e := range pipelinetest.ReadLog(t, s) {
 		total++
 		byType[e.Type]++
 		byStream[e.Stream]++
@@ -92,11 +93,11 @@ func assertMatchesLog(t *testing.T, c *counter.Counter, s events.Reader) {
 // forwarder restarted in the middle: the counter ends at exactly the log's counts.
 func TestEndToEnd(t *testing.T) {
 	const n = 2000
-	for _, sc := range storeCases {
-		for _, bc := range busCases {
-			t.Run(sc.name+"/"+bc.name, func(t *testing.T) {
-				s := sc.open(t)
-				b, topic := bc.open(t, projections.ConsumerName(counter.Name))
+	for _, sc := range pipelinetest.StoreCases {
+		for _, bc := range pipelinetest.BusCases {
+			t.Run(sc.Name+"/"+bc.Name, func(t *testing.T) {
+				s := sc.Open(t)
+				b, topic := bc.Open(t, projections.ConsumerName(counter.Name))
 				r := newRunner(t, s, b, topic)
 				c := counter.New()
 				stopRunner := start(t, r, c)
@@ -104,11 +105,11 @@ func TestEndToEnd(t *testing.T) {
 				appended := make(chan struct{})
 				go func() {
 					defer close(appended)
-					appendConcurrently(t, s, n, 5)
+					pipelinetest.AppendConcurrently(t, s, n, 5)
 				}()
 				newForwarder := func() *forward.Forwarder {
 					return &forward.Forwarder{Log: s, Checkpoints: s, Publisher: b.Publisher(), Topic: topic,
-						MaxEvents: 40, Logger: quietLogger(t)}
+						MaxEvents: 40, Logger: pipelinetest.QuietLogger(t)}
 				}
 				ctx1, stop1 := context.WithCancel(context.Background())
 				f1 := newForwarder()
@@ -167,18 +168,18 @@ func publishBatch(t *testing.T, b *bus.Bus, topic string, log []events.Envelope,
 // Batches delivered by hand, duplicated, overlapping, out of order or after a gap: the runner
 // skips what it has, applies only new positions and reads gaps back from the log.
 func TestDuplicateOutOfOrderAndGapBatches(t *testing.T) {
-	for _, bc := range busCases {
-		t.Run(bc.name, func(t *testing.T) {
-			s := storeCases[0].open(t)
-			b, topic := bc.open(t, projections.ConsumerName(counter.Name))
+	for _, bc := range pipelinetest.BusCases {
+		t.Run(bc.Name, func(t *testing.T) {
+			s := pipelinetest.StoreCases[0].Open(t)
+			b, topic := bc.Open(t, projections.ConsumerName(counter.Name))
 			r := newRunner(t, s, b, topic)
 			c := counter.New()
 			start(t, r, c)
 			// Let the runner subscribe and catch up on the empty log before the log grows.
 			waitLive(t, r, counter.Name)
 
-			appendConcurrently(t, s, 100, 1)
-			log := readLog(t, s)
+			pipelinetest.AppendConcurrently(t, s, 100, 1)
+			log := pipelinetest.ReadLog(t, s)
 			pos := func(i int) int64 { return log[i-1].GlobalPosition } // position of the i-th event
 
 			steps := []struct {
@@ -242,13 +243,13 @@ func (f *flaky) Apply(ctx context.Context, batch []events.Envelope) error {
 
 // A failing Apply is retried (the bus batch nacked and delivered again) until it succeeds.
 func TestApplyFailureRetried(t *testing.T) {
-	s := storeCases[0].open(t)
-	b, topic := busCases[0].open(t)
+	s := pipelinetest.StoreCases[0].Open(t)
+	b, topic := pipelinetest.BusCases[0].Open(t)
 	r := newRunner(t, s, b, topic)
 	p := &flaky{Counter: counter.New()}
 	p.fails.Store(3)
 	start(t, r, p)
-	appendConcurrently(t, s, 50, 2)
+	pipelinetest.AppendConcurrently(t, s, 50, 2)
 	f := &forward.Forwarder{Log: s, Checkpoints: s, Publisher: b.Publisher(), Topic: topic, MaxEvents: 7}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -10,7 +10,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"log/slog"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -21,30 +20,11 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/google/uuid"
-	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/infrahub-go/infrahub/events/bus"
+	"github.com/infrahub-go/infrahub/internal/pipelinetest"
 	"github.com/infrahub-go/infrahub/internal/testenv"
 )
-
-// requireAMQP returns the RabbitMQ URL (amqp://guest:guest@127.0.0.1:5672/ unless
-// INFRAHUB_TEST_AMQP_URL says otherwise). It skips the test when RabbitMQ is not reachable,
-// and fails it instead when CI=true.
-func requireAMQP(t testing.TB) string {
-	t.Helper()
-	return testenv.AMQPURL(t)
-}
-
-func testLogger(t testing.TB) *slog.Logger {
-	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-}
-
-type testWriter struct{ t testing.TB }
-
-func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
-}
 
 func ctxT(t *testing.T, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
@@ -144,7 +124,7 @@ func equal(a, b []string) bool { return strings.Join(a, ",") == strings.Join(b, 
 
 func TestMemPubSub(t *testing.T) {
 	ctx := ctxT(t, 30*time.Second)
-	b, err := bus.Open(ctx, "mem://", testLogger(t))
+	b, err := bus.Open(ctx, "mem://", pipelinetest.QuietLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,35 +172,10 @@ func TestMemPubSub(t *testing.T) {
 	}
 }
 
-// deleteTopology removes the exchange of topic and the queues of consumers from RabbitMQ.
-func deleteTopology(t *testing.T, amqpURL, topic string, consumers ...string) {
-	t.Cleanup(func() {
-		conn, err := amqp.Dial(amqpURL)
-		if err != nil {
-			t.Logf("cleanup: %v", err)
-			return
-		}
-		defer conn.Close()
-		ch, err := conn.Channel()
-		if err != nil {
-			t.Logf("cleanup: %v", err)
-			return
-		}
-		for _, c := range consumers {
-			if _, err := ch.QueueDelete(bus.QueueName(topic, c), false, false, false); err != nil {
-				t.Logf("cleanup queue: %v", err)
-			}
-		}
-		if err := ch.ExchangeDelete(topic, false, false); err != nil {
-			t.Logf("cleanup exchange: %v", err)
-		}
-	})
-}
-
 func TestAMQPPubSub(t *testing.T) {
-	amqpURL := requireAMQP(t)
+	amqpURL := testenv.AMQPURL(t)
 	ctx := ctxT(t, 60*time.Second)
-	b, err := bus.Open(ctx, amqpURL, testLogger(t))
+	b, err := bus.Open(ctx, amqpURL, pipelinetest.QuietLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +184,9 @@ func TestAMQPPubSub(t *testing.T) {
 		t.Fatalf("Kind = %q", b.Kind())
 	}
 	topic := "test." + uuid.NewString()
-	deleteTopology(t, amqpURL, topic, "a", "b")
+	t.Cleanup(func() {
+		testenv.DeleteAMQPTopology(t, amqpURL, topic, bus.QueueName(topic, "a"), bus.QueueName(topic, "b"))
+	})
 
 	subCtx, cancelA := context.WithCancel(ctx)
 	a, err := b.Subscribe(subCtx, topic, "a")
@@ -276,15 +233,15 @@ func TestAMQPPubSub(t *testing.T) {
 
 // Concurrent publishes share the channel pool and each waits for its confirm.
 func TestAMQPConcurrentPublish(t *testing.T) {
-	amqpURL := requireAMQP(t)
+	amqpURL := testenv.AMQPURL(t)
 	ctx := ctxT(t, 60*time.Second)
-	b, err := bus.New(ctx, bus.Config{URL: amqpURL, Window: 4}, testLogger(t))
+	b, err := bus.New(ctx, bus.Config{URL: amqpURL, Window: 4}, pipelinetest.QuietLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer b.Close()
 	topic := "test." + uuid.NewString()
-	deleteTopology(t, amqpURL, topic, "only")
+	t.Cleanup(func() { testenv.DeleteAMQPTopology(t, amqpURL, topic, bus.QueueName(topic, "only")) })
 	sub, err := b.Subscribe(ctx, topic, "only")
 	if err != nil {
 		t.Fatal(err)
@@ -313,7 +270,7 @@ func TestAMQPConcurrentPublish(t *testing.T) {
 
 func TestAMQPUnreachable(t *testing.T) {
 	ctx := ctxT(t, 30*time.Second)
-	_, err := bus.Open(ctx, "amqp://guest:secret@127.0.0.1:1/", testLogger(t))
+	_, err := bus.Open(ctx, "amqp://guest:secret@127.0.0.1:1/", pipelinetest.QuietLogger(t))
 	if err == nil {
 		t.Fatal("Open of a closed port succeeded")
 	}
@@ -324,9 +281,9 @@ func TestAMQPUnreachable(t *testing.T) {
 
 // amqps:// against the plain-text port must fail during the TLS handshake, not hang.
 func TestAMQPSHandshakeFails(t *testing.T) {
-	amqpURL := requireAMQP(t)
+	amqpURL := testenv.AMQPURL(t)
 	ctx := ctxT(t, 30*time.Second)
-	_, err := bus.New(ctx, bus.Config{URL: amqpURL, TLS: bus.TLS{Enabled: true, Insecure: true}}, testLogger(t))
+	_, err := bus.New(ctx, bus.Config{URL: amqpURL, TLS: bus.TLS{Enabled: true, Insecure: true}}, pipelinetest.QuietLogger(t))
 	if err == nil {
 		t.Fatal("TLS to a plain AMQP port succeeded")
 	}

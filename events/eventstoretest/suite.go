@@ -49,6 +49,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"DuplicateEventIDFailsAlone", testDuplicateEventID},
 		{"ContextCancellation", testCancel},
 		{"Subscribe", testSubscribe},
+		{"TailNeverSkipsUnderConcurrentAppends", testTailNeverSkips},
 		{"Checkpoints", testCheckpoints},
 		{"SlowTransactionNotSkipped", testSlowTransaction},
 	}
@@ -582,5 +583,69 @@ func testDuplicateEventID(t *testing.T, s Subject) {
 	}
 	if all := readAll(t, s, 0); len(all) != n || all[0].GlobalPosition != first.Last() {
 		t.Fatalf("log holds %d events, want %d", len(all), n)
+	}
+}
+
+// A subscriber following the log while many appends commit concurrently receives every event
+// exactly once, in position order: the log's central promise to the forwarder and projections.
+func testTailNeverSkips(t *testing.T, s Subject) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ch, errc := s.Subscribe(ctx, 0)
+	const writers, each = 8, 60
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var last int64
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			version := int64(0)
+			for i := 0; i < each; i++ {
+				evs := make([]events.Envelope, 1+(i+w)%3)
+				for k := range evs {
+					evs[k] = ev("tail", fmt.Sprintf(`{"w":%d,"i":%d,"k":%d}`, w, i, k))
+				}
+				res, err := s.Append(context.Background(), fmt.Sprintf("tail/%d", w), version, evs...)
+				if err != nil {
+					t.Errorf("writer %d: %v", w, err)
+					return
+				}
+				version = res.StreamVersion
+				mu.Lock()
+				last = max(last, res.Last())
+				mu.Unlock()
+			}
+		}(w)
+	}
+	var got []events.Envelope
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	deadline := time.After(60 * time.Second)
+	writing := true
+	for writing || len(got) == 0 || got[len(got)-1].GlobalPosition < last {
+		select {
+		case batch, ok := <-ch:
+			if !ok {
+				t.Fatalf("subscription ended: %v", <-errc)
+			}
+			got = append(got, batch...)
+		case <-done:
+			writing, done = false, nil
+		case <-deadline:
+			t.Fatalf("subscriber reached %d events; writers acknowledged up to position %d", len(got), last)
+		}
+	}
+	all := readAll(t, s, 0)
+	if len(got) != len(all) {
+		t.Fatalf("subscriber received %d events, the log holds %d", len(got), len(all))
+	}
+	for i := range all {
+		if got[i].EventID != all[i].EventID || got[i].GlobalPosition != all[i].GlobalPosition {
+			t.Fatalf("event %d: subscriber got position %d, the log has %d", i, got[i].GlobalPosition, all[i].GlobalPosition)
+		}
 	}
 }

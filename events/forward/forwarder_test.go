@@ -15,6 +15,7 @@ import (
 	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/events/bus"
 	"github.com/infrahub-go/infrahub/events/forward"
+	"github.com/infrahub-go/infrahub/internal/pipelinetest"
 )
 
 // received records what a consumer got from the bus.
@@ -80,29 +81,29 @@ func checkpoint(t *testing.T, s events.Checkpoints, name string) int64 {
 // the forwarder in the middle.
 func TestForwarderEndToEnd(t *testing.T) {
 	const n = 3000
-	for _, sc := range storeCases {
-		for _, bc := range busCases {
-			t.Run(sc.name+"/"+bc.name, func(t *testing.T) {
+	for _, sc := range pipelinetest.StoreCases {
+		for _, bc := range pipelinetest.BusCases {
+			t.Run(sc.Name+"/"+bc.Name, func(t *testing.T) {
 				ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 				defer cancel()
-				s := sc.open(t)
-				b, topic := bc.open(t, "check")
+				s := sc.Open(t)
+				b, topic := bc.Open(t, "check")
 				got := consume(t, ctx, b, topic, "check")
 
 				appended := make(chan struct{})
 				go func() {
 					defer close(appended)
-					appendConcurrently(t, s, n, 6)
+					pipelinetest.AppendConcurrently(t, s, n, 6)
 				}()
 
 				newForwarder := func() *forward.Forwarder {
 					return &forward.Forwarder{Log: s, Checkpoints: s, Publisher: b.Publisher(), Topic: topic,
-						MaxEvents: 50, Logger: quietLogger(t)}
+						MaxEvents: 50, Logger: pipelinetest.QuietLogger(t)}
 				}
 				f1 := newForwarder()
 				ctx1, stop1 := context.WithCancel(ctx)
 				done1 := runForwarder(ctx1, f1)
-				eventually(t, 60*time.Second, "a third of the events on the bus", func() bool { return got.distinct() >= n/3 })
+				pipelinetest.Eventually(t, 60*time.Second, "a third of the events on the bus", func() bool { return got.distinct() >= n/3 })
 				stop1()
 				if err := <-done1; err != nil {
 					t.Fatalf("first forwarder: %v", err)
@@ -116,13 +117,13 @@ func TestForwarderEndToEnd(t *testing.T) {
 				ctx2, stop2 := context.WithCancel(ctx)
 				done2 := runForwarder(ctx2, f2)
 				<-appended
-				log := readLog(t, s)
+				log := pipelinetest.ReadLog(t, s)
 				if len(log) != n {
 					t.Fatalf("log holds %d events, want %d", len(log), n)
 				}
 				head := log[len(log)-1].GlobalPosition
 				waitAll(t, got, log, func() bool { return f2.Position() == head }, f2)
-				eventually(t, 5*time.Second, "the checkpoint at the head", func() bool { return checkpoint(t, s, forward.DefaultName) == head })
+				pipelinetest.Eventually(t, 5*time.Second, "the checkpoint at the head", func() bool { return checkpoint(t, s, forward.DefaultName) == head })
 				stop2()
 				if err := <-done2; err != nil {
 					t.Fatalf("second forwarder: %v", err)
@@ -204,20 +205,20 @@ func (g *gatedPublisher) Publish(topic string, msgs ...*message.Message) error {
 func TestForwarderRetriesAndHoldsCheckpoint(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	s := storeCases[0].open(t)
-	b, topic := busCases[0].open(t)
-	appendConcurrently(t, s, 500, 1)
-	log := readLog(t, s)
+	s := pipelinetest.StoreCases[0].Open(t)
+	b, topic := pipelinetest.BusCases[0].Open(t)
+	pipelinetest.AppendConcurrently(t, s, 500, 1)
+	log := pipelinetest.ReadLog(t, s)
 	held := log[99].GlobalPosition // the batch (held, log[109]] waits
 	got := consume(t, ctx, b, topic, "check")
 
 	gate := &gatedPublisher{Publisher: b.Publisher(), failEvery: 7, holdFrom: strconv.FormatInt(held, 10), release: make(chan struct{})}
 	f := &forward.Forwarder{Log: s, Checkpoints: s, Publisher: gate, Topic: topic, MaxEvents: 10, Window: 4,
-		Name: "gated", RetryMax: 20 * time.Millisecond, Logger: quietLogger(t)}
+		Name: "gated", RetryMax: 20 * time.Millisecond, Logger: pipelinetest.QuietLogger(t)}
 	runCtx, stop := context.WithCancel(ctx)
 	done := runForwarder(runCtx, f)
 
-	eventually(t, 20*time.Second, "every other batch confirmed", func() bool { return f.Stats().PublishedBatches == 49 })
+	pipelinetest.Eventually(t, 20*time.Second, "every other batch confirmed", func() bool { return f.Stats().PublishedBatches == 49 })
 	time.Sleep(300 * time.Millisecond) // several save intervals
 	if p := f.Position(); p != held {
 		t.Fatalf("position %d while the batch after %d is unconfirmed", p, held)
@@ -231,7 +232,7 @@ func TestForwarderRetriesAndHoldsCheckpoint(t *testing.T) {
 
 	close(gate.release)
 	head := log[len(log)-1].GlobalPosition
-	eventually(t, 20*time.Second, "the head confirmed", func() bool { return f.Position() == head && got.distinct() == 500 })
+	pipelinetest.Eventually(t, 20*time.Second, "the head confirmed", func() bool { return f.Position() == head && got.distinct() == 500 })
 	stop()
 	if err := <-done; err != nil {
 		t.Fatal(err)
@@ -245,7 +246,7 @@ func TestForwarderRetriesAndHoldsCheckpoint(t *testing.T) {
 }
 
 func TestForwarderConfigErrors(t *testing.T) {
-	s := storeCases[0].open(t)
+	s := pipelinetest.StoreCases[0].Open(t)
 	for name, f := range map[string]*forward.Forwarder{
 		"no publisher": {Log: s, Checkpoints: s, Topic: "x"},
 		"no topic":     {Log: s, Checkpoints: s, Publisher: nopPublisher{}},
@@ -265,12 +266,12 @@ func (nopPublisher) Close() error                              { return nil }
 func TestForwarderCollector(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s := storeCases[0].open(t)
-	appendConcurrently(t, s, 20, 1)
+	s := pipelinetest.StoreCases[0].Open(t)
+	pipelinetest.AppendConcurrently(t, s, 20, 1)
 	f := &forward.Forwarder{Log: s, Checkpoints: s, Publisher: nopPublisher{}, Topic: "x"}
 	runCtx, stop := context.WithCancel(ctx)
 	done := runForwarder(runCtx, f)
-	eventually(t, 10*time.Second, "forwarded", func() bool { return f.Stats().PublishedEvents == 20 })
+	pipelinetest.Eventually(t, 10*time.Second, "forwarded", func() bool { return f.Stats().PublishedEvents == 20 })
 	stop()
 	<-done
 
@@ -293,8 +294,8 @@ func TestForwarderCollector(t *testing.T) {
 // BenchmarkForwarderAMQP measures events per second from a SQLite log through the forwarder
 // to RabbitMQ (publisher confirms, default window), with one durable queue bound.
 func BenchmarkForwarderAMQP(b *testing.B) {
-	s := storeCases[0].open(b)
-	bs, topic := busCases[1].open(b, "bench")
+	s := pipelinetest.StoreCases[0].Open(b)
+	bs, topic := pipelinetest.BusCases[1].Open(b, "bench")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	// Bind a queue so that the broker stores every message, as in production.
@@ -322,7 +323,7 @@ func BenchmarkForwarderAMQP(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	f := &forward.Forwarder{Log: s, Checkpoints: s, Publisher: bs.Publisher(), Topic: topic, MaxEvents: 100, Logger: quietLogger(b)}
+	f := &forward.Forwarder{Log: s, Checkpoints: s, Publisher: bs.Publisher(), Topic: topic, MaxEvents: 100, Logger: pipelinetest.QuietLogger(b)}
 	b.ResetTimer()
 	start := time.Now()
 	runCtx, stop := context.WithCancel(ctx)

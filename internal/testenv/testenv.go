@@ -1,6 +1,7 @@
 // Package testenv finds the real services that integration tests use (PostgreSQL, RabbitMQ,
 // Redis). A missing service skips the test with a clear message, unless CI is set: then the
-// test fails, so that CI can never pass by skipping.
+// test fails, so that CI can never pass by skipping. DeleteAMQPTopology removes what a test declared
+// on the shared RabbitMQ.
 package testenv
 
 import (
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	amqp "github.com/rabbitmq/amqp091-go"
 )
 
 // Default addresses; each may be overridden by an environment variable.
@@ -99,6 +101,32 @@ func AMQPURL(t testing.TB) string {
 	raw := env("INFRAHUB_TEST_AMQP_URL", DefaultAMQPURL)
 	reachable(t, "RabbitMQ", raw)
 	return raw
+}
+
+// DeleteAMQPTopology deletes queues and then exchange from the RabbitMQ at amqpURL, so that a
+// test leaves nothing behind on a shared broker. Call it from t.Cleanup, after closing the bus.
+// Failures are logged, not reported: cleanup must not fail a test that passed.
+func DeleteAMQPTopology(t testing.TB, amqpURL, exchange string, queues ...string) {
+	t.Helper()
+	conn, err := amqp.Dial(amqpURL)
+	if err != nil {
+		t.Logf("cleanup: %v", err)
+		return
+	}
+	defer conn.Close()
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Logf("cleanup: %v", err)
+		return
+	}
+	for _, q := range queues {
+		if _, err := ch.QueueDelete(q, false, false, false); err != nil {
+			t.Logf("cleanup queue: %v", err)
+		}
+	}
+	if err := ch.ExchangeDelete(exchange, false, false); err != nil {
+		t.Logf("cleanup exchange: %v", err)
+	}
 }
 
 // RedisURL returns the Redis URL (INFRAHUB_TEST_REDIS_URL) after checking that it answers.
