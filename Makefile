@@ -22,9 +22,9 @@ test:
 	$(GO) vet ./...
 	$(GO) test $(TESTFLAGS) ./...
 
-## bench: the Go benchmarks of the event log (PostgreSQL and SQLite, raw baselines beside them)
+## bench: Go benchmarks of the log (raw baselines beside them), the forwarder and replay
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 3s -timeout 60m ./events/postgres/ ./events/sqlite/ ./events/forward/
+	$(GO) test -run '^$$' -bench . -benchtime 3s -timeout 60m ./events/postgres/ ./events/sqlite/ ./events/forward/ ./projections/
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
