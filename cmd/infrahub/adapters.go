@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"gocloud.dev/blob"
 	_ "gocloud.dev/blob/fileblob" // file:// storage
@@ -55,8 +56,13 @@ func openLog(ctx context.Context, cfg Config, logger *slog.Logger) (logStore, er
 	}
 }
 
+// queueExpiry is how long RabbitMQ keeps the queue of an instance that stopped consuming. Each
+// instance has its own queues (INFRAHUB_INSTANCE); one that comes back later than this catches
+// up from the log.
+const queueExpiry = 24 * time.Hour
+
 func openBus(ctx context.Context, cfg Config, logger *slog.Logger) (*bus.Bus, error) {
-	b, err := bus.New(ctx, bus.Config{URL: cfg.BrokerURL, TLS: bus.TLS{
+	b, err := bus.New(ctx, bus.Config{URL: cfg.BrokerURL, QueueExpiry: queueExpiry, TLS: bus.TLS{
 		Enabled: bool(cfg.BrokerTLSEnabled), CAFile: cfg.BrokerTLSCAFile, Insecure: bool(cfg.BrokerTLSInsecure)}}, logger)
 	if err != nil {
 		return nil, fmt.Errorf("INFRAHUB_BROKER_URL: %w", err)

@@ -57,6 +57,10 @@ type Config struct {
 	Buffer int
 	// Prefetch is the AMQP prefetch count of each subscription. Default 32.
 	Prefetch int
+	// QueueExpiry, when set, lets RabbitMQ delete a consumer's queue after it was unused that
+	// long (x-expires): queues of processes that are gone for good do not pile up. A consumer
+	// that comes back later catches up from the log. 0 keeps queues forever.
+	QueueExpiry time.Duration
 	// ConnectionName is shown by RabbitMQ for the bus's connections. Default "infrahub".
 	ConnectionName string
 }
@@ -79,6 +83,9 @@ func (c Config) withDefaults() Config {
 
 // Validate checks the URL and the TLS options without connecting.
 func (c Config) Validate() error {
+	if c.QueueExpiry < 0 {
+		return fmt.Errorf("bus: queue expiry %s is negative", c.QueueExpiry)
+	}
 	_, err := c.parse()
 	return err
 }
@@ -188,6 +195,9 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Bus, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	cfg = cfg.withDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	tg, err := cfg.parse()
 	if err != nil {
 		return nil, err
@@ -231,6 +241,9 @@ func (b *Bus) openAMQP(tg target) error {
 	cfg.Publish.ChannelPoolSize = b.cfg.Window
 	cfg.Publish.ConfirmDelivery = true
 	cfg.Consume.Qos.PrefetchCount = b.cfg.Prefetch
+	if b.cfg.QueueExpiry > 0 {
+		cfg.Queue.Arguments = amqp.Table{"x-expires": b.cfg.QueueExpiry.Milliseconds()}
+	}
 	b.amqpCfg = cfg
 
 	redacted := redact(tg.uri)

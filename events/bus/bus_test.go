@@ -333,3 +333,37 @@ func writeCA(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 }
+
+// A consumer's queue that nobody uses for QueueExpiry is deleted by RabbitMQ.
+func TestAMQPQueueExpiry(t *testing.T) {
+	amqpURL := testenv.AMQPURL(t)
+	topic := "expiry-" + uuid.NewString()
+	b, err := bus.New(ctxT(t, 10*time.Second), bus.Config{URL: amqpURL, QueueExpiry: time.Second}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	t.Cleanup(func() { testenv.DeleteAMQPTopology(t, amqpURL, topic, bus.QueueName(topic, "gone")) })
+	sctx, cancel := context.WithCancel(context.Background())
+	if _, err := b.Subscribe(sctx, topic, "gone"); err != nil {
+		t.Fatal(err)
+	}
+	if !testenv.AMQPQueueExists(t, amqpURL, bus.QueueName(topic, "gone")) {
+		t.Fatal("the consumer's queue was not declared")
+	}
+	cancel()
+	// Looking at the queue (a passive declare) renews its lease: look less often than it expires.
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		time.Sleep(3 * time.Second)
+		if !testenv.AMQPQueueExists(t, amqpURL, bus.QueueName(topic, "gone")) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the unused queue still exists 15s after its consumer left (x-expires 1s)")
+		}
+	}
+	if _, err := bus.New(ctxT(t, 5*time.Second), bus.Config{URL: amqpURL, QueueExpiry: -time.Second}, nil); err == nil {
+		t.Fatal("a negative queue expiry was accepted")
+	}
+}

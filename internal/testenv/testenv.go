@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"net"
 	"net/url"
 	"os"
@@ -127,6 +128,30 @@ func DeleteAMQPTopology(t testing.TB, amqpURL, exchange string, queues ...string
 	if err := ch.ExchangeDelete(exchange, false, false); err != nil {
 		t.Logf("cleanup exchange: %v", err)
 	}
+}
+
+// AMQPQueueExists reports whether RabbitMQ has the queue (a passive declare).
+func AMQPQueueExists(t testing.TB, amqpURL, queue string) bool {
+	t.Helper()
+	conn, err := amqp.Dial(amqpURL)
+	if err != nil {
+		t.Fatalf("dial RabbitMQ: %v", err)
+	}
+	defer conn.Close()
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatalf("RabbitMQ channel: %v", err)
+	}
+	defer ch.Close()
+	_, err = ch.QueueDeclarePassive(queue, true, false, false, false, nil)
+	var ae *amqp.Error
+	if errors.As(err, &ae) && ae.Code == amqp.NotFound {
+		return false
+	}
+	if err != nil {
+		t.Fatalf("inspect queue %s: %v", queue, err)
+	}
+	return true
 }
 
 // RedisURL returns the Redis URL (INFRAHUB_TEST_REDIS_URL) after checking that it answers.
