@@ -17,7 +17,7 @@ func (s *Store) committed() {
 }
 
 // notifyGap is the least time between two notifications: commits in between share one.
-const notifyGap = 2 * time.Millisecond
+const notifyGap = 10 * time.Millisecond
 
 // notifier sends one NOTIFY per burst of commits, outside the appending transactions: a NOTIFY
 // inside them would take PostgreSQL's global notify lock at every commit and end group commit.
