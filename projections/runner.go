@@ -69,17 +69,17 @@ type Runner struct {
 
 // ProjectorStats counts what a runner did for one projector.
 type ProjectorStats struct {
-	Position  int64 // every event up to here is applied
-	Events    int64 // events applied
-	Batches   int64 // Apply calls
-	Skipped   int64 // bus messages already covered by the checkpoint
-	CatchUps  int64 // gaps read back from the log
-	Failures  int64 // failed Apply, read or save (each retried)
-	Running   bool  // Run is running
-	Live      bool  // caught up with the log once and consuming the bus (readiness)
-	Durable   bool
-	Version   int
-	SavedUpTo int64 // last saved checkpoint (durable projectors)
+	Position  int64 `json:"position"`  // every event up to here is applied
+	Events    int64 `json:"events"`    // events applied
+	Batches   int64 `json:"batches"`   // Apply calls
+	Skipped   int64 `json:"skipped"`   // bus messages already covered by the checkpoint
+	CatchUps  int64 `json:"catch_ups"` // gaps read back from the log
+	Failures  int64 `json:"failures"`  // failed Apply, read or save (each retried)
+	Running   bool  `json:"running"`   // Run is running
+	Live      bool  `json:"live"`      // caught up with the log once and consuming the bus (readiness)
+	Durable   bool  `json:"durable"`
+	Version   int   `json:"version"`
+	SavedUpTo int64 `json:"saved_up_to"` // last saved checkpoint (durable projectors)
 }
 
 type projectorState struct {

@@ -161,18 +161,18 @@ type status struct {
 	Ready     bool  `json:"ready"`
 	LogHead   int64 `json:"log_head"`
 	Forwarder struct {
-		Position        int64
-		Saved           int64
-		PublishedEvents int64
+		Position        int64 `json:"position"`
+		Saved           int64 `json:"saved"`
+		PublishedEvents int64 `json:"published_events"`
 	} `json:"forwarder"`
 	Projections map[string]struct {
 		Stats struct {
-			Position int64
-			Live     bool
+			Position int64 `json:"position"`
+			Live     bool  `json:"live"`
 		} `json:"stats"`
 		Counts struct {
-			Total  int64
-			ByType map[string]int64
+			Total  int64            `json:"total"`
+			ByType map[string]int64 `json:"by_type"`
 		} `json:"counts"`
 	} `json:"projections"`
 }

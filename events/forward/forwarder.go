@@ -56,13 +56,13 @@ type Forwarder struct {
 
 // Stats is a snapshot of the forwarder's counters (Prometheus counters and gauges).
 type Stats struct {
-	Position         int64 // every event up to here is confirmed by the bus
-	Saved            int64 // the stored checkpoint
-	Dispatched       int64 // highest position handed to a publish
-	PublishedBatches int64 // confirmed messages, re-publications after a restart included
-	PublishedEvents  int64
-	PublishErrors    int64 // failed publish attempts (each was retried)
-	InFlight         int64
+	Position         int64 `json:"position"`          // every event up to here is confirmed by the bus
+	Saved            int64 `json:"saved"`             // the stored checkpoint
+	Dispatched       int64 `json:"dispatched"`        // highest position handed to a publish
+	PublishedBatches int64 `json:"published_batches"` // confirmed messages, re-publications after a restart included
+	PublishedEvents  int64 `json:"published_events"`
+	PublishErrors    int64 `json:"publish_errors"` // failed publish attempts (each was retried)
+	InFlight         int64 `json:"in_flight"`
 }
 
 // Position is the highest position up to which every event is confirmed by the bus.

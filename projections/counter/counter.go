@@ -29,10 +29,10 @@ type Counter struct {
 
 // Snapshot is a copy of the counts.
 type Snapshot struct {
-	Total    int64
-	ByType   map[string]int64
-	ByStream map[string]int64
-	Last     int64 // position of the last event counted
+	Total    int64            `json:"total"`
+	ByType   map[string]int64 `json:"by_type"`
+	ByStream map[string]int64 `json:"by_stream"`
+	Last     int64            `json:"last"` // position of the last event counted
 }
 
 // New returns an empty counter.
