@@ -68,6 +68,24 @@ func ctxT(t *testing.T) context.Context {
 	return ctx
 }
 
+// together runs f(0..n-1) in n goroutines released at the same moment and returns their errors.
+func together(n int, f func(i int) error) []error {
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			<-start
+			errs[i] = f(i)
+		}(i)
+	}
+	close(start)
+	wg.Wait()
+	return errs
+}
+
 func ev(typ string, payload string) events.Envelope {
 	return events.Envelope{Type: typ, SchemaVersion: 1, Payload: json.RawMessage(payload)}
 }
@@ -207,30 +225,21 @@ func testExpectedVersion(t *testing.T, s Subject) {
 func testConcurrentAppenders(t *testing.T, s Subject) {
 	const writers, rounds = 8, 10
 	for round := int64(0); round < rounds; round++ {
-		var wg sync.WaitGroup
-		var mu sync.Mutex
+		errs := together(writers, func(w int) error {
+			_, err := s.Append(context.Background(), "contended", round, ev("w", fmt.Sprintf(`{"writer":%d}`, w)))
+			return err
+		})
 		wins, conflicts := 0, 0
-		start := make(chan struct{})
-		for w := 0; w < writers; w++ {
-			wg.Add(1)
-			go func(w int) {
-				defer wg.Done()
-				<-start
-				_, err := s.Append(context.Background(), "contended", round, ev("w", fmt.Sprintf(`{"writer":%d}`, w)))
-				mu.Lock()
-				defer mu.Unlock()
-				switch {
-				case err == nil:
-					wins++
-				case errors.Is(err, events.ErrVersionConflict):
-					conflicts++
-				default:
-					t.Errorf("writer %d: unexpected error %v", w, err)
-				}
-			}(w)
+		for w, err := range errs {
+			switch {
+			case err == nil:
+				wins++
+			case errors.Is(err, events.ErrVersionConflict):
+				conflicts++
+			default:
+				t.Errorf("writer %d: unexpected error %v", w, err)
+			}
 		}
-		close(start)
-		wg.Wait()
 		if wins != 1 || conflicts != writers-1 {
 			t.Fatalf("round %d: %d winners and %d conflicts, want 1 and %d", round, wins, conflicts, writers-1)
 		}
@@ -272,20 +281,11 @@ func testIdempotent(t *testing.T, s Subject) {
 func testIdempotentConcurrent(t *testing.T, s Subject) {
 	const n = 8
 	results := make([]events.AppendResult, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			<-start
-			results[i], errs[i] = s.Append(context.Background(), fmt.Sprintf("s%d", i%2), events.AnyVersion,
-				withCommand("same-command", ev("a", `{}`))...)
-		}(i)
-	}
-	close(start)
-	wg.Wait()
+	errs := together(n, func(i int) (err error) {
+		results[i], err = s.Append(context.Background(), fmt.Sprintf("s%d", i%2), events.AnyVersion,
+			withCommand("same-command", ev("a", `{}`))...)
+		return err
+	})
 	originals := 0
 	for i := 0; i < n; i++ {
 		if errs[i] != nil {
@@ -556,23 +556,14 @@ func testDuplicateEventID(t *testing.T, s Subject) {
 	first := mustAppend(t, s, "first", events.NoStream, ev("a", `{}`))
 	stored, _ := s.ReadStream(ctxT(t), "first", 0, 1)
 	const n = 8
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			e := ev("b", fmt.Sprintf(`{"i":%d}`, i))
-			if i == 3 {
-				e.EventID = stored[0].EventID
-			}
-			<-start
-			_, errs[i] = s.Append(context.Background(), fmt.Sprintf("dup/%d", i), events.NoStream, e)
-		}(i)
-	}
-	close(start)
-	wg.Wait()
+	errs := together(n, func(i int) error {
+		e := ev("b", fmt.Sprintf(`{"i":%d}`, i))
+		if i == 3 {
+			e.EventID = stored[0].EventID
+		}
+		_, err := s.Append(context.Background(), fmt.Sprintf("dup/%d", i), events.NoStream, e)
+		return err
+	})
 	for i, err := range errs {
 		if i == 3 && !errors.Is(err, events.ErrInvalidEvent) {
 			t.Errorf("append reusing event id %s: err = %v, want ErrInvalidEvent", stored[0].EventID, err)
