@@ -35,6 +35,17 @@ func (s *Store) Append(ctx context.Context, stream string, expected int64, evs .
 	if err != nil {
 		return events.AppendResult{}, err
 	}
+	// Nothing queued and a call free: run it here, without handing it to the committer.
+	if len(s.queue) == 0 {
+		select {
+		case s.slots <- struct{}{}:
+			s.execute(context.WithoutCancel(ctx), []*appendReq{req})
+			<-s.slots
+			out := <-req.done
+			return out.res, out.err
+		default:
+		}
+	}
 	select {
 	case s.queue <- req:
 	case <-ctx.Done():
