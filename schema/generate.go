@@ -1,0 +1,149 @@
+package schema
+
+import "slices"
+
+func intp(v int) *int { return &v }
+
+// generate builds the Profile<Kind> and Template<Kind> kinds.
+func (s *Set) generate() {
+	for _, kind := range sortedKeys(s.nodes) {
+		n := s.nodes[kind]
+		if *n.GenerateProfile && profileAllowed(n.Namespace) {
+			s.profiles["Profile"+kind] = s.profileOf(&n.Model)
+		}
+	}
+	for _, kind := range sortedKeys(s.generics) {
+		g := s.generics[kind]
+		if *g.GenerateProfile && profileAllowed(g.Namespace) {
+			s.profiles["Profile"+kind] = s.profileOf(&g.Model)
+		}
+	}
+	for _, kind := range sortedKeys(s.nodes) {
+		if n := s.nodes[kind]; *n.GenerateTemplate {
+			s.templateOf(kind)
+		}
+	}
+	// nodes with a template may be created from it
+	t := true
+	for _, kind := range sortedKeys(s.templates) {
+		n, ok := s.nodes[kind[len("Template"):]]
+		if !ok || findRel(&n.Model, "object_template") != nil {
+			continue
+		}
+		n.Relationships = append(n.Relationships, &Relationship{Name: "object_template", Peer: kind,
+			Kind: RelTemplate, Label: "Object Template", Identifier: "node__objecttemplate", Cardinality: "one",
+			MaxCount: 1, Optional: &t, Branch: BranchAware, Direction: "outbound", OnDelete: "no-action",
+			AllowOverride: "any", State: StatePresent, Pos: n.Pos})
+	}
+}
+
+func profileAllowed(ns string) bool { return !isReservedNamespace(ns) || ns == "Builtin" }
+
+func (s *Set) existing(kinds ...string) []string {
+	var out []string
+	for _, k := range kinds {
+		if _, ok := s.Model(k); ok {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func (s *Set) profileOf(m *Model) *Node {
+	kind := "Profile" + m.Kind
+	desc := "Profile for " + m.Kind
+	f, t := false, true
+	filter := "profile_name__value"
+	p := &Node{Model: Model{Name: m.Kind, Namespace: "Profile", Kind: kind, State: StatePresent,
+		Description: &desc, Label: "Profile " + m.Label, Branch: m.Branch, DefaultFilter: &filter,
+		HumanFriendlyID: []string{"profile_name__value"}, DisplayLabels: []string{"profile_name__value"},
+		IncludeInMenu: &f, GenerateProfile: &f, GenerateTemplate: &f, Pos: m.Pos},
+		InheritFrom: s.existing("LineageSource", "CoreProfile", "CoreNode")}
+	p.DisplayLabel = &filter
+	p.Attributes = []*Attribute{
+		{Name: "profile_name", Kind: "Text", Label: "Profile Name", Unique: true, Branch: m.Branch,
+			MinLength: intp(3), MaxLength: intp(32), OrderWeight: intp(1000), AllowOverride: "any", State: StatePresent},
+		{Name: "profile_priority", Kind: "Number", Label: "Profile Priority", Optional: true, Branch: m.Branch,
+			DefaultValue: 1000, OrderWeight: intp(2000), AllowOverride: "any", State: StatePresent},
+	}
+	for _, a := range m.Attributes {
+		// a profile gives values to optional attributes only
+		if !a.Optional || a.Unique || a.ReadOnly || slices.Contains(m.HumanFriendlyID, a.Name+"__value") {
+			continue
+		}
+		c := *a
+		c.Optional, c.Unique, c.Inherited, c.DefaultValue = true, false, false, nil
+		p.Attributes = append(p.Attributes, &c)
+	}
+	p.Relationships = []*Relationship{{Name: "related_nodes", Peer: m.Kind, Kind: RelProfile, Label: "Related Nodes",
+		Identifier: "node__profile", Cardinality: "many", Optional: &t, Branch: m.Branch, Direction: "bidirectional",
+		OnDelete: "no-action", AllowOverride: "any", State: StatePresent, Pos: m.Pos}}
+	s.addImplicitRelationships(&p.Model)
+	return p
+}
+
+// templateOf builds Template<kind> and the templates of its Component peers.
+func (s *Set) templateOf(kind string) {
+	tk := "Template" + kind
+	if _, done := s.templates[tk]; done {
+		return
+	}
+	n, ok := s.nodes[kind]
+	var m *Model
+	if ok {
+		m = &n.Model
+	} else if g, ok := s.generics[kind]; ok {
+		m = &g.Model
+	} else {
+		return
+	}
+	f := false
+	desc := "Object template for " + kind
+	filter := "template_name__value"
+	tpl := &Node{Model: Model{Name: kind, Namespace: "Template", Kind: tk, State: StatePresent,
+		Description: &desc, Label: "Object template " + m.Label, Branch: m.Branch, DefaultFilter: &filter,
+		HumanFriendlyID: []string{"template_name__value"}, DisplayLabel: &filter,
+		UniquenessConstraints: [][]string{{"template_name__value"}}, IncludeInMenu: &f,
+		GenerateProfile: &f, GenerateTemplate: &f, Pos: m.Pos},
+		InheritFrom: s.existing("LineageSource", "CoreObjectTemplate", "CoreNode")}
+	s.templates[tk] = tpl
+	tpl.Attributes = []*Attribute{{Name: "template_name", Kind: "Text", Label: "Template Name", Unique: true,
+		Branch: m.Branch, OrderWeight: intp(1000), AllowOverride: "any", State: StatePresent}}
+	for _, a := range m.Attributes {
+		c := *a
+		c.Optional, c.Unique, c.Inherited = true, false, false
+		tpl.Attributes = append(tpl.Attributes, &c)
+	}
+	var follow []string
+	for _, r := range m.Relationships {
+		c := *r
+		c.Inherited = false
+		switch r.Kind {
+		case RelComponent, RelParent:
+			// the identifier stays that of the original pair so that both ends still match
+			c.Peer = "Template" + r.Peer
+			if r.Kind == RelComponent {
+				follow = append(follow, r.Peer)
+			}
+		case RelGeneric, RelAttribute:
+		default:
+			continue
+		}
+		tpl.Relationships = append(tpl.Relationships, &c)
+	}
+	s.addImplicitRelationships(&tpl.Model)
+	for _, peer := range follow {
+		s.templateOf(peer)
+		if g, ok := s.generics[peer]; ok {
+			for _, used := range g.UsedBy {
+				s.templateOf(used)
+			}
+		}
+	}
+	// a Parent relationship of a component template points at a template that may not exist
+	for _, r := range tpl.Relationships {
+		if r.Kind == RelParent {
+			s.templateOf(r.Peer[len("Template"):])
+		}
+	}
+}
