@@ -7,6 +7,8 @@ LDFLAGS := -X main.version=$(VERSION)
 # Integration tests share one PostgreSQL and one RabbitMQ; two packages at a time keep the
 # machine (2 cores) responsive.
 TESTFLAGS ?= -count=1 -p 2 -timeout 30m
+# Each parser's fuzz target runs briefly in `make test` (longer: make test FUZZTIME=5m).
+FUZZTIME ?= 10s
 
 .PHONY: build run test bench lint fmt clean
 
@@ -21,6 +23,7 @@ run: build
 test:
 	$(GO) vet ./...
 	$(GO) test $(TESTFLAGS) ./...
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./schema/
 
 ## bench: Go benchmarks of the log (raw baselines beside them), the forwarder and replay
 bench:

@@ -36,6 +36,8 @@ type Result struct {
 	Positions     []int64 `json:"positions"`
 	StreamVersion int64   `json:"stream_version"`
 	Duplicate     bool    `json:"duplicate,omitempty"`
+	// Data is what the use case answers beyond positions (e.g. a schema load's diff).
+	Data any `json:"data,omitempty"`
 }
 
 // Handler decides and appends one command.

@@ -20,12 +20,15 @@ import (
 	"github.com/spf13/cobra"
 	"gocloud.dev/blob"
 
+	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/commands"
 	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/events/bus"
 	"github.com/infrahub-go/infrahub/events/forward"
 	"github.com/infrahub-go/infrahub/projections"
 	"github.com/infrahub-go/infrahub/projections/counter"
+	"github.com/infrahub-go/infrahub/queries/schemaapi"
+	"github.com/infrahub-go/infrahub/schema"
 )
 
 // Roles of a process. The API role accepts commands; the worker role runs the background work
@@ -80,6 +83,8 @@ type server struct {
 	fwd      *forward.Forwarder
 	runner   *projections.Runner
 	counter  *counter.Counter
+	catalog  *events.Catalogue
+	schemas  *branch.Schemas
 	registry *prometheus.Registry
 	listener net.Listener
 	ready    atomic.Bool
@@ -91,12 +96,19 @@ type server struct {
 // startServer opens every adapter, starts the forwarder and the projections, and binds the
 // listener. Call serve to answer requests until ctx ends.
 func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *server, err error) {
-	s := &server{cfg: cfg, log: logger, registry: prometheus.NewRegistry(), counter: counter.New()}
+	s := &server{cfg: cfg, log: logger, registry: prometheus.NewRegistry(), counter: counter.New(),
+		catalog: events.NewCatalogueWithCore()}
 	defer func() {
 		if err != nil {
 			s.close()
 		}
 	}()
+	schema.RegisterEvents(s.catalog)
+	builtin, err := branch.Builtin()
+	if err != nil {
+		return nil, err
+	}
+	s.schemas = branch.NewSchemas(s.catalog, builtin)
 	logger.Info("starting", "version", version, "events", redact(cfg.EventsURL), "broker", redact(cfg.BrokerURL),
 		"graph", cfg.GraphURL, "storage", redact(cfg.StorageURL))
 	if s.store, err = openLog(ctx, cfg, logger); err != nil {
@@ -124,7 +136,9 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 	bg, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	s.loop(bg, "forwarder", s.fwd.Run)
-	s.loop(bg, "projection "+counter.Name, func(ctx context.Context) error { return s.runner.Run(ctx, s.counter) })
+	for _, p := range s.projectors() {
+		s.loop(bg, "projection "+p.Name(), func(ctx context.Context) error { return s.runner.Run(ctx, p) })
+	}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -161,8 +175,10 @@ func (s *server) waitReady(ctx context.Context) {
 		time.Sleep(time.Second)
 		head, err = s.store.Head(ctx)
 	}
-	if err := s.runner.WaitFor(ctx, counter.Name, head); err != nil {
-		return
+	for _, p := range s.projectors() {
+		if err := s.runner.WaitFor(ctx, p.Name(), head); err != nil {
+			return
+		}
 	}
 	s.ready.Store(true)
 	s.log.Info("ready", "listen", s.listener.Addr().String(), "log_head", head)
@@ -223,11 +239,31 @@ func (s *server) routes() http.Handler {
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	if s.role != roleWorker {
-		dispatcher := commands.NewDispatcher(s.store, events.NewCatalogueWithCore())
+		dispatcher := commands.NewDispatcher(s.store, s.catalog)
+		loader := &commands.SchemaLoader{Log: s.store, Cat: s.catalog, State: s.schemas, Sync: s.syncSchemas,
+			Stream: branch.Stream, Default: branch.Default}
+		dispatcher.Register(commands.TypeLoadSchema, loader.Handle)
 		mux.Handle("/api/commands", &commands.Endpoint{Dispatcher: dispatcher, Logger: s.log})
+		api := &schemaapi.API{State: s.schemas, Loader: loader, Dispatcher: dispatcher, Default: branch.Default,
+			WaitFor: func(ctx context.Context, pos int64) error { return s.runner.WaitFor(ctx, s.schemas.Name(), pos) }}
+		api.Register(mux)
 	}
 	mux.HandleFunc("GET /api/status", s.status)
 	return mux
+}
+
+// projectors lists the projections this process keeps.
+func (s *server) projectors() []projections.Projector {
+	return []projections.Projector{s.counter, s.schemas}
+}
+
+// syncSchemas waits until the schema state reflects the whole log (after a version conflict).
+func (s *server) syncSchemas(ctx context.Context) error {
+	head, err := s.store.Head(ctx)
+	if err != nil {
+		return err
+	}
+	return s.runner.WaitFor(ctx, s.schemas.Name(), head)
 }
 
 // status reports the log head, the forwarder and every projection: the operator's view of
@@ -245,7 +281,8 @@ func (s *server) status(w http.ResponseWriter, r *http.Request) {
 		"log_head":  head,
 		"forwarder": s.fwd.Stats(),
 		"projections": map[string]any{
-			counter.Name: map[string]any{"stats": s.runner.Stats(counter.Name), "counts": s.counter.Snapshot()},
+			counter.Name:     map[string]any{"stats": s.runner.Stats(counter.Name), "counts": s.counter.Snapshot()},
+			s.schemas.Name(): map[string]any{"stats": s.runner.Stats(s.schemas.Name())},
 		},
 	})
 }

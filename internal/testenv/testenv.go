@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -160,6 +161,31 @@ func RedisURL(t testing.TB) string {
 	raw := env("INFRAHUB_TEST_REDIS_URL", DefaultRedisURL)
 	reachable(t, "Redis", raw)
 	return raw
+}
+
+// Corpus returns the path of ../shared/corpus (relative to the repository root) joined with
+// elems. Real-world inputs live there; a missing corpus skips the test, or fails it under CI.
+func Corpus(t testing.TB, elems ...string) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("go.mod not found above the test's folder")
+		}
+		dir = parent
+	}
+	corpus := filepath.Join(filepath.Dir(dir), "shared", "corpus")
+	if _, err := os.Stat(corpus); err != nil {
+		missing(t, "the corpus", corpus, err)
+	}
+	return filepath.Join(append([]string{corpus}, elems...)...)
 }
 
 // RandomHex returns 2n random hex characters, for unique names.

@@ -1,0 +1,196 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/infrahub-go/infrahub/commands"
+)
+
+// newSchema is the client side of the schema API: `infrahub schema load|check|export`.
+func newSchema(env map[string]string) *cobra.Command {
+	cmd := &cobra.Command{Use: "schema", Short: "Load, check and export schemas on a running server"}
+	cmd.PersistentFlags().String("address", "", "server address (INFRAHUB_ADDRESS, default http://localhost:8000)")
+	cmd.PersistentFlags().String("branch", "", "branch (default: the default branch)")
+	send := func(path string) func(*cobra.Command, []string) error {
+		return func(c *cobra.Command, args []string) error {
+			names, docs, err := readSchemaFiles(args)
+			if err != nil {
+				return err
+			}
+			body, _ := json.Marshal(map[string]any{"schemas": docs, "names": names})
+			var out commands.SchemaOutcome
+			if err := call(c, env, http.MethodPost, path, body, &out); err != nil {
+				return err
+			}
+			verb := map[bool]string{true: "would change", false: "changes nothing"}[out.Updated]
+			if path == "/api/schema/load" {
+				verb = map[bool]string{true: "loaded", false: "unchanged"}[out.Updated]
+			}
+			fmt.Fprintf(c.OutOrStdout(), "%d file(s) on branch %s: %s (hash %s)\n", len(names), out.Branch, verb, out.Hash)
+			printDiff(c.OutOrStdout(), out)
+			return nil
+		}
+	}
+	cmd.AddCommand(
+		&cobra.Command{Use: "load PATH...", Short: "Load schema files or folders together in one call",
+			Args: cobra.MinimumNArgs(1), RunE: send("/api/schema/load")},
+		&cobra.Command{Use: "check PATH...", Short: "Show what loading the files would change, without writing",
+			Args: cobra.MinimumNArgs(1), RunE: send("/api/schema/check")},
+		&cobra.Command{Use: "export", Short: "Print the branch's user schema as a schema file (YAML)", Args: cobra.NoArgs,
+			RunE: func(c *cobra.Command, _ []string) error { return exportSchema(c, env) }},
+	)
+	return cmd
+}
+
+// readSchemaFiles reads files and folders (their .yml, .yaml and .json files, sorted), each as
+// a JSON string of its text, named by path.
+func readSchemaFiles(args []string) ([]string, []json.RawMessage, error) {
+	var paths []string
+	for _, a := range args {
+		info, err := os.Stat(a)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !info.IsDir() {
+			paths = append(paths, a)
+			continue
+		}
+		var found []string
+		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			switch strings.ToLower(filepath.Ext(p)) {
+			case ".yml", ".yaml", ".json":
+				if !d.IsDir() {
+					found = append(found, p)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		sort.Strings(found)
+		paths = append(paths, found...)
+	}
+	if len(paths) == 0 {
+		return nil, nil, errors.New("no .yml, .yaml or .json schema file in the given paths")
+	}
+	docs := make([]json.RawMessage, 0, len(paths))
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, nil, err
+		}
+		doc, _ := json.Marshal(string(data)) // the text itself, so that errors carry its line numbers
+		docs = append(docs, doc)
+	}
+	return paths, docs, nil
+}
+
+func printDiff(w io.Writer, out commands.SchemaOutcome) {
+	for _, k := range out.Diff.Added {
+		fmt.Fprintf(w, "  + %s\n", k)
+	}
+	for _, k := range out.Diff.Removed {
+		fmt.Fprintf(w, "  - %s\n", k)
+	}
+	for _, k := range out.Diff.Changed {
+		fmt.Fprintf(w, "  ~ %s %s\n", k.Kind, strings.Join(append(append(append(k.Properties, k.Added...), k.Removed...), k.Changed...), " "))
+	}
+}
+
+// call sends one request to the server and decodes a 2xx answer into out; a 4xx or 5xx answer
+// becomes an error holding the server's message and every schema problem.
+func call(c *cobra.Command, env map[string]string, method, path string, body []byte, out any) error {
+	base, _ := c.Flags().GetString("address")
+	if base == "" {
+		base = env["INFRAHUB_ADDRESS"]
+	}
+	if base == "" {
+		base = "http://localhost:8000"
+	}
+	u, err := url.Parse(strings.TrimRight(base, "/") + path)
+	if err != nil {
+		return fmt.Errorf("--address %q: %w", base, err)
+	}
+	if b, _ := c.Flags().GetString("branch"); b != "" {
+		q := u.Query()
+		q.Set("branch", b)
+		u.RawQuery = q.Encode()
+	}
+	req, err := http.NewRequestWithContext(c.Context(), method, u.String(), bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := (&http.Client{Timeout: 5 * time.Minute}).Do(req)
+	if err != nil {
+		return fmt.Errorf("server %s: %w", base, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		var e struct {
+			Error struct {
+				Message string `json:"message"`
+			} `json:"error"`
+		}
+		_ = json.NewDecoder(resp.Body).Decode(&e)
+		return fmt.Errorf("server answered %s: %s", resp.Status, e.Error.Message)
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
+}
+
+func exportSchema(c *cobra.Command, env map[string]string) error {
+	var api struct {
+		Nodes      []map[string]any `json:"nodes"`
+		Generics   []map[string]any `json:"generics"`
+		Namespaces []struct {
+			Name         string `json:"name"`
+			UserEditable bool   `json:"user_editable"`
+		} `json:"namespaces"`
+	}
+	if err := call(c, env, http.MethodGet, "/api/schema", nil, &api); err != nil {
+		return err
+	}
+	user := map[string]bool{}
+	for _, ns := range api.Namespaces {
+		user[ns.Name] = ns.UserEditable
+	}
+	keep := func(ms []map[string]any) []map[string]any {
+		var out []map[string]any
+		for _, m := range ms {
+			if ns, _ := m["namespace"].(string); user[ns] {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	doc := map[string]any{"version": "1.0"}
+	if g := keep(api.Generics); len(g) > 0 {
+		doc["generics"] = g
+	}
+	if n := keep(api.Nodes); len(n) > 0 {
+		doc["nodes"] = n
+	}
+	enc := yaml.NewEncoder(c.OutOrStdout())
+	enc.SetIndent(2)
+	defer enc.Close()
+	return enc.Encode(doc)
+}

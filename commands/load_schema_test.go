@@ -1,0 +1,192 @@
+package commands_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/infrahub-go/infrahub/branch"
+	"github.com/infrahub-go/infrahub/commands"
+	"github.com/infrahub-go/infrahub/events"
+	"github.com/infrahub-go/infrahub/events/sqlite"
+	"github.com/infrahub-go/infrahub/schema"
+)
+
+// fixture: a real log, the schema state folded from it, and a loader deciding against it.
+type schemaFixture struct {
+	store  *sqlite.Store
+	state  *branch.Schemas
+	loader *commands.SchemaLoader
+	synced int64
+}
+
+func newSchemaFixture(t *testing.T) *schemaFixture {
+	t.Helper()
+	store, err := sqlite.Open(context.Background(), sqlite.Config{Path: filepath.Join(t.TempDir(), "e.db")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = store.Close() })
+	cat := events.NewCatalogueWithCore()
+	schema.RegisterEvents(cat)
+	builtin, err := branch.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &schemaFixture{store: store, state: branch.NewSchemas(cat, builtin)}
+	f.loader = &commands.SchemaLoader{Log: store, Cat: cat, State: f.state, Sync: f.sync,
+		Stream: branch.Stream, Default: branch.Default}
+	return f
+}
+
+// sync folds what the log holds beyond what the state saw (the projector's job in a server).
+func (f *schemaFixture) sync(ctx context.Context) error {
+	evs, err := f.store.ReadAll(ctx, f.synced, 1000)
+	if err != nil || len(evs) == 0 {
+		return err
+	}
+	f.synced = evs[len(evs)-1].GlobalPosition
+	return f.state.Apply(ctx, evs)
+}
+
+func (f *schemaFixture) load(t *testing.T, br string, docs ...string) (commands.Result, error) {
+	t.Helper()
+	in := commands.LoadSchema{Branch: br}
+	for _, d := range docs {
+		raw, _ := json.Marshal(d)
+		in.Schemas = append(in.Schemas, raw)
+	}
+	payload, _ := json.Marshal(in)
+	res, err := f.loader.Handle(context.Background(), commands.Command{Type: commands.TypeLoadSchema, Payload: payload})
+	if err == nil {
+		if serr := f.sync(context.Background()); serr != nil {
+			t.Fatal(serr)
+		}
+	}
+	return res, err
+}
+
+const widget = `version: "1.0"
+nodes:
+  - name: Widget
+    namespace: Test
+    human_friendly_id: [name__value]
+    attributes:
+      - name: name
+        kind: Text
+        unique: true
+`
+
+const gadget = `version: "1.0"
+nodes:
+  - name: Gadget
+    namespace: Test
+    attributes:
+      - name: serial
+        kind: Text
+`
+
+func TestLoadSchemaPerBranchAndIdempotent(t *testing.T) {
+	f := newSchemaFixture(t)
+	res, err := f.load(t, "", widget)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := res.Data.(commands.SchemaOutcome)
+	if !out.Updated || out.Branch != "main" || len(res.Positions) != 1 || !contains(out.Diff.Added, "TestWidget") {
+		t.Fatalf("first load: %+v %+v", res, out)
+	}
+	// The same load again changes nothing and writes nothing.
+	again, err := f.load(t, "", widget)
+	if err != nil || again.Data.(commands.SchemaOutcome).Updated || len(again.Positions) != 0 {
+		t.Fatalf("second load: %+v, %v", again, err)
+	}
+	// A load on b1 is invisible on main.
+	if _, err := f.load(t, "b1", gadget); err != nil {
+		t.Fatal(err)
+	}
+	mainSet, _ := f.state.Schema("main")
+	b1Set, _ := f.state.Schema("b1")
+	if _, ok := mainSet.Node("TestGadget"); ok {
+		t.Fatal("a schema loaded on b1 is visible on main")
+	}
+	if _, ok := b1Set.Node("TestGadget"); !ok {
+		t.Fatal("b1 does not see its own load")
+	}
+	if _, ok := b1Set.Node("TestWidget"); !ok {
+		t.Fatal("b1 does not see main's schema")
+	}
+	if head, _ := f.store.Head(context.Background()); head != 2 {
+		t.Fatalf("log head %d, want 2 (two changing loads)", head)
+	}
+}
+
+func TestLoadSchemaRefusedNamesTheProblem(t *testing.T) {
+	f := newSchemaFixture(t)
+	_, err := f.load(t, "", strings.Replace(widget, "kind: Text", "kind: Txt", 1))
+	if !errors.Is(err, commands.ErrInvalid) {
+		t.Fatalf("err = %v, want ErrInvalid", err)
+	}
+	var se *schema.Error
+	if !errors.As(err, &se) || len(se.Problems) == 0 || se.Problems[0].Line != 7 ||
+		!strings.Contains(se.Problems[0].String(), `TestWidget.attributes[name].kind`) {
+		t.Fatalf("problems = %+v", se)
+	}
+	if _, err := f.load(t, "bad branch name!", widget); !errors.Is(err, commands.ErrInvalid) {
+		t.Fatalf("bad branch: %v", err)
+	}
+	if head, _ := f.store.Head(context.Background()); head != 0 {
+		t.Fatalf("refused loads wrote %d events", head)
+	}
+	if status, code := commands.StatusOf(err); status != 400 || code != "invalid_command" {
+		t.Fatalf("status %d %s", status, code)
+	}
+}
+
+// A load decided on a stale state meets a version conflict, syncs and decides again.
+func TestLoadSchemaRetriesOnConflict(t *testing.T) {
+	f := newSchemaFixture(t)
+	if _, err := f.load(t, "", widget); err != nil {
+		t.Fatal(err)
+	}
+	// Another server appends to main; this process has not seen it yet.
+	if _, err := f.store.Append(context.Background(), branch.Stream("main"), 1,
+		events.Envelope{Type: "other.thing", Payload: json.RawMessage(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.load(t, "", gadget)
+	if err != nil {
+		t.Fatalf("load after a concurrent write: %v", err)
+	}
+	if res.StreamVersion != 3 {
+		t.Fatalf("stream version %d, want 3", res.StreamVersion)
+	}
+	set, _ := f.state.Schema("main")
+	if _, ok := set.Node("TestWidget"); !ok {
+		t.Fatal("the retried load lost the earlier schema")
+	}
+}
+
+func TestCheckSchemaWritesNothing(t *testing.T) {
+	f := newSchemaFixture(t)
+	raw, _ := json.Marshal(widget)
+	out, err := f.loader.Check(commands.LoadSchema{Schemas: []json.RawMessage{raw}})
+	if err != nil || !out.Updated || !contains(out.Diff.Added, "TestWidget") {
+		t.Fatalf("check: %+v, %v", out, err)
+	}
+	if head, _ := f.store.Head(context.Background()); head != 0 {
+		t.Fatalf("check wrote %d events", head)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
