@@ -119,9 +119,21 @@ func TestServiceCatalogSchemaLoads(t *testing.T) {
 		t.Fatalf("load: %q, %v", out, err)
 	}
 	_, kinds := getSchema(t, c.base, "main")
-	for _, k := range []string{"DcimDevice", "ServiceDedicatedInternet", "IpamVLAN", "LocationSite", "OrganizationProvider", "ProfileDcimInterfaceL2"} {
-		if !kinds[k] {
-			t.Errorf("the service catalog's schema lacks %s", k)
+	// Every kind of a real Infrahub's answer for the same schema is served (the kind-by-kind
+	// comparison of attributes and relationships is schema's TestServiceCatalogAgainstDump).
+	data, err := os.ReadFile(filepath.Join(repo, "tests", "fixtures", "schemas", "schema01.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dump apiSchema
+	if err := json.Unmarshal(data, &dump); err != nil {
+		t.Fatal(err)
+	}
+	// The dump is older than the files: they replaced DcimConnector by connected_endpoint.
+	gone := map[string]bool{"DcimConnector": true, "ProfileDcimConnector": true}
+	for _, n := range append(append(dump.Nodes, dump.Generics...), dump.Profiles...) {
+		if !kinds[n.Kind] && !gone[n.Kind] {
+			t.Errorf("GET /api/schema lacks %s, which Infrahub serves for the same schema", n.Kind)
 		}
 	}
 }
