@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/infrahub-go/infrahub/schema"
@@ -367,5 +368,28 @@ func TestAPIShape(t *testing.T) {
 		if got, ok := editable[ns]; !ok || got != want {
 			t.Errorf("namespace %s user_editable = %v (present %v), want %v", ns, got, ok, want)
 		}
+	}
+}
+
+// What `infrahub schema export` prints loads back into the very same schema.
+func TestDeclaredRoundTrip(t *testing.T) {
+	s := serviceCatalog(t)
+	text, err := s.Declared().YAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := schema.Parse("export.yml", text)
+	if err != nil {
+		t.Fatalf("export does not parse: %v\n%.600s", err, text)
+	}
+	again, err := schema.Load(coreSet(t), f)
+	if err != nil {
+		t.Fatalf("export does not load: %v", err)
+	}
+	if again.Hash() != s.Hash() {
+		t.Fatalf("export loads into hash %s, the schema had %s; diff %+v", again.Hash(), s.Hash(), schema.Diff(s, again))
+	}
+	if strings.Contains(string(text), "namespace: Core") || strings.Contains(string(text), "namespace: Builtin") {
+		t.Fatal("the export holds built-in kinds")
 	}
 }

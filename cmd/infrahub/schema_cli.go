@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/infrahub-go/infrahub/commands"
 )
@@ -154,43 +153,19 @@ func call(c *cobra.Command, env map[string]string, method, path string, body []b
 		_ = json.NewDecoder(resp.Body).Decode(&e)
 		return fmt.Errorf("server answered %s: %s", resp.Status, e.Error.Message)
 	}
+	if text, ok := out.(*string); ok {
+		b, err := io.ReadAll(resp.Body)
+		*text = string(b)
+		return err
+	}
 	return json.NewDecoder(resp.Body).Decode(out)
 }
 
 func exportSchema(c *cobra.Command, env map[string]string) error {
-	var api struct {
-		Nodes      []map[string]any `json:"nodes"`
-		Generics   []map[string]any `json:"generics"`
-		Namespaces []struct {
-			Name         string `json:"name"`
-			UserEditable bool   `json:"user_editable"`
-		} `json:"namespaces"`
-	}
-	if err := call(c, env, http.MethodGet, "/api/schema", nil, &api); err != nil {
+	var text string
+	if err := call(c, env, http.MethodGet, "/api/schema/export", nil, &text); err != nil {
 		return err
 	}
-	user := map[string]bool{}
-	for _, ns := range api.Namespaces {
-		user[ns.Name] = ns.UserEditable
-	}
-	keep := func(ms []map[string]any) []map[string]any {
-		var out []map[string]any
-		for _, m := range ms {
-			if ns, _ := m["namespace"].(string); user[ns] {
-				out = append(out, m)
-			}
-		}
-		return out
-	}
-	doc := map[string]any{"version": "1.0"}
-	if g := keep(api.Generics); len(g) > 0 {
-		doc["generics"] = g
-	}
-	if n := keep(api.Nodes); len(n) > 0 {
-		doc["nodes"] = n
-	}
-	enc := yaml.NewEncoder(c.OutOrStdout())
-	enc.SetIndent(2)
-	defer enc.Close()
-	return enc.Encode(doc)
+	_, err := io.WriteString(c.OutOrStdout(), text)
+	return err
 }

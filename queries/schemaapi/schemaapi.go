@@ -32,6 +32,7 @@ type API struct {
 func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/schema", a.get)
 	mux.HandleFunc("GET /api/schema/{kind}", a.getKind)
+	mux.HandleFunc("GET /api/schema/export", a.export)
 	mux.HandleFunc("POST /api/schema/load", a.load)
 	mux.HandleFunc("POST /api/schema/check", a.check)
 }
@@ -67,6 +68,18 @@ func (a *API) getKind(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusNotFound, errorBody{Error: errorDetail{Code: "not_found",
 		Message: fmt.Sprintf("kind %q is not in the schema of branch %q", kind, a.branch(r))}})
+}
+
+// export answers the branch's user schema as one YAML schema file that loads back unchanged.
+func (a *API) export(w http.ResponseWriter, r *http.Request) {
+	set, _ := a.State.Schema(a.branch(r))
+	out, err := set.Declared().YAML()
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/yaml")
+	_, _ = w.Write(out)
 }
 
 // body is the request of load and check: Infrahub's {"schemas": [...]}.
