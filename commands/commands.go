@@ -18,6 +18,10 @@ var (
 	ErrInvalid = errors.New("invalid command")
 	// ErrUnknown means no handler is registered for the command type.
 	ErrUnknown = errors.New("unknown command type")
+	// ErrNotFound means the command names something that does not exist (a branch, a node).
+	ErrNotFound = errors.New("not found")
+	// ErrConflict means the command contradicts what exists (a branch name already taken).
+	ErrConflict = errors.New("conflict")
 )
 
 // Command is what a client sends: a type naming the use case, an optional id that makes the

@@ -33,6 +33,10 @@ func StatusOf(err error) (int, string) {
 		return http.StatusBadRequest, "invalid_command"
 	case errors.Is(err, ErrUnknown), errors.Is(err, events.ErrUnknownEventType):
 		return http.StatusBadRequest, "unknown_command"
+	case errors.Is(err, ErrNotFound):
+		return http.StatusNotFound, "not_found"
+	case errors.Is(err, ErrConflict):
+		return http.StatusConflict, "conflict"
 	case errors.Is(err, events.ErrVersionConflict):
 		return http.StatusConflict, "version_conflict"
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded), errors.Is(err, events.ErrClosed):

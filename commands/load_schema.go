@@ -6,8 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 
+	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/schema"
 )
@@ -41,6 +41,7 @@ type SchemaOutcome struct {
 // the branch's stream that it reflects.
 type SchemaState interface {
 	Schema(branch string) (*schema.Set, int64)
+	Branch(name string) (branch.Info, bool)
 }
 
 // Syncer waits until the state reflects the whole log (after a version conflict).
@@ -48,9 +49,6 @@ type Syncer func(ctx context.Context) error
 
 // StreamOf names a branch's stream.
 type StreamOf func(branch string) string
-
-// branchName is a conservative subset of Git's ref rules until branches arrive with issue 4.
-var branchName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,249}$`)
 
 // SchemaLoader decides schema loads and checks.
 type SchemaLoader struct {
@@ -68,8 +66,8 @@ func (l *SchemaLoader) prepare(in LoadSchema) (branch string, files []schema.Loa
 	if branch == "" {
 		branch = l.Default
 	}
-	if !branchName.MatchString(branch) {
-		return "", nil, nil, nil, 0, fmt.Errorf("%w: branch %q is not a valid branch name", ErrInvalid, branch)
+	if _, ok := l.State.Branch(branch); !ok {
+		return "", nil, nil, nil, 0, fmt.Errorf("%w: branch %q (create it first)", ErrNotFound, branch)
 	}
 	if len(in.Schemas) == 0 {
 		return "", nil, nil, nil, 0, fmt.Errorf("%w: field \"schemas\" holds no schema", ErrInvalid)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/infrahub-go/infrahub/branch"
@@ -17,10 +18,24 @@ import (
 
 // fixture: a real log, the schema state folded from it, and a loader deciding against it.
 type schemaFixture struct {
-	store  *sqlite.Store
-	state  *branch.Schemas
-	loader *commands.SchemaLoader
-	synced int64
+	store    *sqlite.Store
+	state    *branch.State
+	loader   *commands.SchemaLoader
+	mu       sync.Mutex
+	synced   int64
+	branches *commands.Branches
+}
+
+func (f *schemaFixture) createBranch(t *testing.T, name string) (commands.Result, error) {
+	t.Helper()
+	payload, _ := json.Marshal(commands.CreateBranch{Name: name})
+	res, err := f.branches.Create(context.Background(), commands.Command{Type: commands.TypeCreateBranch, Payload: payload})
+	if err == nil {
+		if serr := f.sync(context.Background()); serr != nil {
+			t.Fatal(serr)
+		}
+	}
+	return res, err
 }
 
 func newSchemaFixture(t *testing.T) *schemaFixture {
@@ -32,18 +47,22 @@ func newSchemaFixture(t *testing.T) *schemaFixture {
 	t.Cleanup(func() { _ = store.Close() })
 	cat := events.NewCatalogueWithCore()
 	schema.RegisterEvents(cat)
+	branch.RegisterEvents(cat)
 	builtin, err := branch.Builtin()
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &schemaFixture{store: store, state: branch.NewSchemas(cat, builtin)}
+	f := &schemaFixture{store: store, state: branch.NewState(cat, builtin)}
 	f.loader = &commands.SchemaLoader{Log: store, Cat: cat, State: f.state, Sync: f.sync,
 		Stream: branch.Stream, Default: branch.Default}
+	f.branches = &commands.Branches{Log: store, Head: store.Head, Cat: cat, State: f.state, Sync: f.sync}
 	return f
 }
 
 // sync folds what the log holds beyond what the state saw (the projector's job in a server).
 func (f *schemaFixture) sync(ctx context.Context) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	evs, err := f.store.ReadAll(ctx, f.synced, 1000)
 	if err != nil || len(evs) == 0 {
 		return err
@@ -104,7 +123,13 @@ func TestLoadSchemaPerBranchAndIdempotent(t *testing.T) {
 	if err != nil || again.Data.(commands.SchemaOutcome).Updated || len(again.Positions) != 0 {
 		t.Fatalf("second load: %+v, %v", again, err)
 	}
-	// A load on b1 is invisible on main.
+	// A load on b1 is invisible on main; b1 must exist first.
+	if _, err := f.load(t, "b1", gadget); !errors.Is(err, commands.ErrNotFound) {
+		t.Fatalf("load on a missing branch: %v", err)
+	}
+	if _, err := f.createBranch(t, "b1"); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := f.load(t, "b1", gadget); err != nil {
 		t.Fatal(err)
 	}
@@ -119,8 +144,8 @@ func TestLoadSchemaPerBranchAndIdempotent(t *testing.T) {
 	if _, ok := b1Set.Node("TestWidget"); !ok {
 		t.Fatal("b1 does not see main's schema")
 	}
-	if head, _ := f.store.Head(context.Background()); head != 2 {
-		t.Fatalf("log head %d, want 2 (two changing loads)", head)
+	if head, _ := f.store.Head(context.Background()); head != 3 {
+		t.Fatalf("log head %d, want 3 (two changing loads and a branch)", head)
 	}
 }
 
@@ -135,12 +160,13 @@ func TestLoadSchemaRefusedNamesTheProblem(t *testing.T) {
 		!strings.Contains(se.Problems[0].String(), `TestWidget.attributes[name].kind`) {
 		t.Fatalf("problems = %+v", se)
 	}
-	if _, err := f.load(t, "bad branch name!", widget); !errors.Is(err, commands.ErrInvalid) {
-		t.Fatalf("bad branch: %v", err)
+	if _, err := f.load(t, "no-such-branch", widget); !errors.Is(err, commands.ErrNotFound) {
+		t.Fatalf("missing branch: %v", err)
 	}
 	if head, _ := f.store.Head(context.Background()); head != 0 {
 		t.Fatalf("refused loads wrote %d events", head)
 	}
+	_, err = f.load(t, "", "version: \"1.0\"\nnodes: 3\n")
 	if status, code := commands.StatusOf(err); status != 400 || code != "invalid_command" {
 		t.Fatalf("status %d %s", status, code)
 	}

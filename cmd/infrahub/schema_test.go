@@ -52,6 +52,19 @@ func TestSchemaLoadThroughServer(t *testing.T) {
 	if err != nil || !strings.Contains(out, ": loaded (hash") {
 		t.Fatalf("load schema library: %q, %v", out, err)
 	}
+	if _, err := runCLI(t, cli, "schema", "load", "--branch", "b1", filepath.Join(lib, "extensions", "vrf")); err == nil ||
+		!strings.Contains(err.Error(), "404") {
+		t.Fatalf("load on a branch that does not exist: %v", err)
+	}
+	if out, err := runCLI(t, cli, "branch", "create", "b1", "--description", "test branch"); err != nil || !strings.Contains(out, "created branch b1") {
+		t.Fatalf("branch create: %q, %v", out, err)
+	}
+	if _, err := runCLI(t, cli, "branch", "create", "b1"); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Fatalf("second branch create: %v", err)
+	}
+	if out, err := runCLI(t, cli, "branch", "list"); err != nil || !strings.Contains(out, "b1") || !strings.Contains(out, "test branch") {
+		t.Fatalf("branch list: %q, %v", out, err)
+	}
 	bad := filepath.Join(dir, "bad.yml")
 	if err := os.WriteFile(bad, []byte("version: \"1.0\"\nnodes:\n  - name: Thing\n    namespace: Test\n    attributes:\n      - name: status\n        kind: Dropdwn\n"), 0o644); err != nil {
 		t.Fatal(err)

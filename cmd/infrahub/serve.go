@@ -27,7 +27,7 @@ import (
 	"github.com/infrahub-go/infrahub/events/forward"
 	"github.com/infrahub-go/infrahub/projections"
 	"github.com/infrahub-go/infrahub/projections/counter"
-	"github.com/infrahub-go/infrahub/queries/schemaapi"
+	"github.com/infrahub-go/infrahub/queries/rest"
 	"github.com/infrahub-go/infrahub/schema"
 )
 
@@ -84,7 +84,7 @@ type server struct {
 	runner   *projections.Runner
 	counter  *counter.Counter
 	catalog  *events.Catalogue
-	schemas  *branch.Schemas
+	branches *branch.State
 	registry *prometheus.Registry
 	listener net.Listener
 	ready    atomic.Bool
@@ -104,11 +104,12 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 		}
 	}()
 	schema.RegisterEvents(s.catalog)
+	branch.RegisterEvents(s.catalog)
 	builtin, err := branch.Builtin()
 	if err != nil {
 		return nil, err
 	}
-	s.schemas = branch.NewSchemas(s.catalog, builtin)
+	s.branches = branch.NewState(s.catalog, builtin)
 	logger.Info("starting", "version", version, "events", redact(cfg.EventsURL), "broker", redact(cfg.BrokerURL),
 		"graph", cfg.GraphURL, "storage", redact(cfg.StorageURL))
 	if s.store, err = openLog(ctx, cfg, logger); err != nil {
@@ -240,30 +241,34 @@ func (s *server) routes() http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	if s.role != roleWorker {
 		dispatcher := commands.NewDispatcher(s.store, s.catalog)
-		loader := &commands.SchemaLoader{Log: s.store, Cat: s.catalog, State: s.schemas, Sync: s.syncSchemas,
+		loader := &commands.SchemaLoader{Log: s.store, Cat: s.catalog, State: s.branches, Sync: s.syncBranches,
 			Stream: branch.Stream, Default: branch.Default}
 		dispatcher.Register(commands.TypeLoadSchema, loader.Handle)
+		lifecycle := &commands.Branches{Log: s.store, Head: s.store.Head, Cat: s.catalog, State: s.branches, Sync: s.syncBranches}
+		dispatcher.Register(commands.TypeCreateBranch, lifecycle.Create)
+		dispatcher.Register(commands.TypeDeleteBranch, lifecycle.Delete)
 		mux.Handle("/api/commands", &commands.Endpoint{Dispatcher: dispatcher, Logger: s.log})
-		api := &schemaapi.API{State: s.schemas, Loader: loader, Dispatcher: dispatcher, Default: branch.Default,
-			WaitFor: func(ctx context.Context, pos int64) error { return s.runner.WaitFor(ctx, s.schemas.Name(), pos) }}
+		api := &rest.API{State: s.branches, Loader: loader, Dispatcher: dispatcher, Default: branch.Default,
+			WaitFor: func(ctx context.Context, pos int64) error { return s.runner.WaitFor(ctx, s.branches.Name(), pos) }}
 		api.Register(mux)
 	}
 	mux.HandleFunc("GET /api/status", s.status)
+	(&rest.Branches{State: s.branches}).Register(mux)
 	return mux
 }
 
 // projectors lists the projections this process keeps.
 func (s *server) projectors() []projections.Projector {
-	return []projections.Projector{s.counter, s.schemas}
+	return []projections.Projector{s.counter, s.branches}
 }
 
-// syncSchemas waits until the schema state reflects the whole log (after a version conflict).
-func (s *server) syncSchemas(ctx context.Context) error {
+// syncBranches waits until the branch state reflects the whole log (after a version conflict).
+func (s *server) syncBranches(ctx context.Context) error {
 	head, err := s.store.Head(ctx)
 	if err != nil {
 		return err
 	}
-	return s.runner.WaitFor(ctx, s.schemas.Name(), head)
+	return s.runner.WaitFor(ctx, s.branches.Name(), head)
 }
 
 // status reports the log head, the forwarder and every projection: the operator's view of
@@ -281,8 +286,8 @@ func (s *server) status(w http.ResponseWriter, r *http.Request) {
 		"log_head":  head,
 		"forwarder": s.fwd.Stats(),
 		"projections": map[string]any{
-			counter.Name:     map[string]any{"stats": s.runner.Stats(counter.Name), "counts": s.counter.Snapshot()},
-			s.schemas.Name(): map[string]any{"stats": s.runner.Stats(s.schemas.Name())},
+			counter.Name:      map[string]any{"stats": s.runner.Stats(counter.Name), "counts": s.counter.Snapshot()},
+			s.branches.Name(): map[string]any{"stats": s.runner.Stats(s.branches.Name())},
 		},
 	})
 }

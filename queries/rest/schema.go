@@ -1,6 +1,6 @@
-// Package schemaapi serves Infrahub's schema REST endpoints: GET /api/schema (per branch),
+// Package rest serves the REST read endpoints and Infrahub's schema endpoints: GET /api/schema (per branch),
 // GET /api/schema/{kind}, POST /api/schema/load and POST /api/schema/check.
-package schemaapi
+package rest
 
 import (
 	"context"

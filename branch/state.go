@@ -1,0 +1,208 @@
+package branch
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/google/uuid"
+
+	"github.com/infrahub-go/infrahub/events"
+	"github.com/infrahub-go/infrahub/schema"
+	"github.com/infrahub-go/infrahub/schema/core"
+)
+
+// Default is the default branch.
+const Default = "main"
+
+// StreamPrefix starts the stream of every branch.
+const StreamPrefix = "branch/"
+
+// Stream is the event stream of branch name.
+func Stream(name string) string { return StreamPrefix + name }
+
+// Builtin loads the built-in core schema that every branch starts from.
+func Builtin() (*schema.Set, error) {
+	var files []*schema.File
+	for _, f := range core.Files() {
+		parsed, err := schema.Parse("core/"+f.Name, f.Data)
+		if err != nil {
+			return nil, fmt.Errorf("built-in schema: %w", err)
+		}
+		files = append(files, parsed)
+	}
+	set, err := schema.LoadBuiltin(nil, files...)
+	if err != nil {
+		return nil, fmt.Errorf("built-in schema: %w", err)
+	}
+	return set, nil
+}
+
+// versioned is a schema and the log position it was loaded at.
+type versioned struct {
+	position int64
+	set      *schema.Set
+}
+
+// State is what the write side decides against and the read side answers from, folded from the
+// log: the branches (created, deleted, their base position) and the schema of every branch. A
+// branch sees the default branch's schema as of its base position until it loads its own, which
+// is then built on that one.
+//
+// It is a projector (Name, Version, Apply, Reset) run by the composition root.
+type State struct {
+	catalogue *events.Catalogue
+	builtin   *schema.Set
+
+	mu       sync.RWMutex
+	branches map[string]Info
+	schemas  map[string][]versioned // per branch, in log order
+	versions map[string]int64       // per stream: the version seen (expected version of the next write)
+	position int64
+}
+
+// NewState returns the state of an empty log: the default branch with the built-in schema.
+func NewState(cat *events.Catalogue, builtin *schema.Set) *State {
+	s := &State{catalogue: cat, builtin: builtin}
+	s.clear()
+	return s
+}
+
+func (s *State) clear() {
+	s.branches = map[string]Info{Default: {ID: uuid.NewSHA1(uuid.NameSpaceURL, []byte("branch:"+Default)).String(),
+		Name: Default, IsDefault: true, Status: "OPEN", Description: "Default branch"}}
+	s.schemas = map[string][]versioned{}
+	s.versions = map[string]int64{}
+	s.position = 0
+}
+
+// Name implements projections.Projector.
+func (s *State) Name() string { return "branches" }
+
+// Version implements projections.Projector.
+func (s *State) Version() int { return 1 }
+
+// Reset implements projections.Resetter.
+func (s *State) Reset(context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.clear()
+	return nil
+}
+
+// Apply folds a batch of the log into the state.
+func (s *State) Apply(_ context.Context, batch []events.Envelope) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, e := range batch {
+		s.position = e.GlobalPosition
+		if e.Stream != LifecycleStream && !strings.HasPrefix(e.Stream, StreamPrefix) {
+			continue
+		}
+		s.versions[e.Stream] = e.StreamVersion
+		if err := s.apply(e); err != nil {
+			return fmt.Errorf("%s at position %d: %w", e.Type, e.GlobalPosition, err)
+		}
+	}
+	return nil
+}
+
+func (s *State) apply(e events.Envelope) error {
+	switch e.Type {
+	case TypeCreated, TypeDeleted, schema.TypeLoaded:
+	default:
+		return nil
+	}
+	v, err := s.catalogue.Decode(e)
+	if err != nil {
+		return err
+	}
+	switch p := v.(type) {
+	case Created:
+		s.branches[p.Name] = Info{ID: uuid.NewSHA1(uuid.NameSpaceURL, []byte(fmt.Sprintf("branch:%s:%d", p.Name, e.GlobalPosition))).String(),
+			Name: p.Name, Description: p.Description, SyncWithGit: p.SyncWithGit, OriginBranch: Default,
+			BranchedFrom: p.BranchedFrom, CreatedAt: e.RecordedAt, Status: "OPEN"}
+		delete(s.schemas, p.Name) // a branch created again after a delete starts afresh
+	case Deleted:
+		delete(s.branches, p.Name)
+		delete(s.schemas, p.Name)
+	case schema.Loaded:
+		name := strings.TrimPrefix(e.Stream, StreamPrefix)
+		files, err := p.ParseFiles()
+		if err != nil {
+			return err
+		}
+		next, err := schema.Load(s.schemaOf(name), files...)
+		if err != nil {
+			return fmt.Errorf("the load on branch %s no longer loads: %w", name, err)
+		}
+		s.schemas[name] = append(s.schemas[name], versioned{position: e.GlobalPosition, set: next})
+	}
+	return nil
+}
+
+// schemaOf is branch's schema now: its own latest load, else the default branch's as of the
+// branch's base position.
+func (s *State) schemaOf(name string) *schema.Set {
+	if own := s.schemas[name]; len(own) > 0 {
+		return own[len(own)-1].set
+	}
+	if name == Default {
+		return s.builtin
+	}
+	base := s.branches[name].BranchedFrom
+	main := s.schemas[Default]
+	i := sort.Search(len(main), func(i int) bool { return main[i].position > base })
+	if i == 0 {
+		return s.builtin
+	}
+	return main[i-1].set
+}
+
+// Schema returns branch's schema and its stream's version.
+func (s *State) Schema(branch string) (*schema.Set, int64) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.schemaOf(branch), s.versions[Stream(branch)]
+}
+
+// Branch returns one branch.
+func (s *State) Branch(name string) (Info, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	b, ok := s.branches[name]
+	return b, ok
+}
+
+// Branches lists the branches, the default one first, then by name.
+func (s *State) Branches() []Info {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]Info, 0, len(s.branches))
+	for _, b := range s.branches {
+		out = append(out, b)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].IsDefault != out[j].IsDefault {
+			return out[i].IsDefault
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}
+
+// LifecycleVersion is the version of the branches stream seen.
+func (s *State) LifecycleVersion() int64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.versions[LifecycleStream]
+}
+
+// Position is the log position the state reflects.
+func (s *State) Position() int64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.position
+}
