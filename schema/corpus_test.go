@@ -128,21 +128,7 @@ func TestSchemaLibraryBase(t *testing.T) {
 }
 
 func TestServiceCatalog(t *testing.T) {
-	repo := filepath.Join(corpusDir(t), "infrahub-demo-service-catalog")
-	data, err := os.ReadFile(filepath.Join(repo, ".infrahub.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cfg struct {
-		Schemas []string `yaml:"schemas"`
-	}
-	if err := yaml.Unmarshal(data, &cfg); err != nil {
-		t.Fatal(err)
-	}
-	s, err := schema.Load(coreSet(t), parsePaths(t, repo, cfg.Schemas...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := serviceCatalog(t)
 	var ns []string
 	for _, n := range s.Namespaces() {
 		if !strings.HasPrefix(n, "Core") {
