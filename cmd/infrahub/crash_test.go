@@ -12,7 +12,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/infrahub-go/infrahub/events/bus"
 	"github.com/infrahub-go/infrahub/internal/testenv"
+	"github.com/infrahub-go/infrahub/projections"
+	"github.com/infrahub-go/infrahub/projections/counter"
 )
 
 // TestCrashRecoveryDistributed kills a distributed `infrahub serve` (PostgreSQL + RabbitMQ) with
@@ -33,6 +36,12 @@ func TestCrashRecoveryDistributed(t *testing.T) {
 		"INFRAHUB_BROKER_NAMESPACE": "crash-" + schema,
 		"INFRAHUB_INSTANCE":         "api-1",
 	}
+	topic := env["INFRAHUB_BROKER_NAMESPACE"] + ".events"
+	t.Cleanup(func() {
+		testenv.DeleteAMQPTopology(t, amqpURL, topic,
+			bus.QueueName(topic, projections.ConsumerName(counter.Name)+"@api-1"),
+			bus.QueueName(topic, projections.ConsumerName("branches")+"@api-1"))
+	})
 	addr := freeAddr(t)
 	first := startChild(t, addr, env)
 

@@ -67,13 +67,16 @@ func scan(rows pgx.Rows, limit int) ([]events.Envelope, error) {
 		cmd, corr, cause, act, trc pgtype.Text
 		occurred, recorded         time.Time
 		version                    int32
+		payload                    []byte // not *json.RawMessage: pgx would parse every payload
 	)
 	for rows.Next() {
 		var e events.Envelope
 		if err := rows.Scan(&e.GlobalPosition, &e.Stream, &e.StreamVersion, &id, &e.Type, &version,
-			&occurred, &recorded, &cmd, &corr, &cause, &act, &trc, &e.Payload); err != nil {
+			&occurred, &recorded, &cmd, &corr, &cause, &act, &trc, &payload); err != nil {
 			return nil, err
 		}
+		e.Payload = payload
+		payload = nil
 		e.EventID = id.Bytes
 		e.SchemaVersion = int(version)
 		e.OccurredAt, e.RecordedAt = occurred.UTC(), recorded.UTC()
