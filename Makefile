@@ -10,7 +10,7 @@ TESTFLAGS ?= -count=1 -p 2 -timeout 30m
 # Each parser's fuzz target runs briefly in `make test` (longer: make test FUZZTIME=5m).
 FUZZTIME ?= 10s
 
-.PHONY: build run test bench lint fmt clean
+.PHONY: build run test bench bench-distributed gobench lint fmt clean
 
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o bin/infrahub ./cmd/infrahub
@@ -25,9 +25,18 @@ test:
 	$(GO) test $(TESTFLAGS) ./...
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./schema/
 
-## bench: Go benchmarks of the log (raw baselines beside them), the forwarder and replay
+## bench: the benchmark harness (bench/): each scenario against its raw baseline measured in the
+## same run; prints a Markdown table and writes bench/results/latest.json. Embedded mode.
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 3s -timeout 60m ./events/postgres/ ./events/sqlite/ ./events/forward/ ./projections/
+	$(GO) run ./bench
+
+## bench-distributed: the same with the log on PostgreSQL and the bus on RabbitMQ
+bench-distributed:
+	$(GO) run ./bench --distributed
+
+## gobench: the Go benchmarks of the log, the forwarder, replay and the schema loader
+gobench:
+	$(GO) test -run '^$$' -bench . -benchtime 3s -timeout 60m ./events/postgres/ ./events/sqlite/ ./events/forward/ ./projections/ ./schema/
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/infrahub-go/infrahub/commands"
+	"github.com/infrahub-go/infrahub/events"
+)
+
+// scenarioDef is a scenario of issue 8 that the code supports today.
+type scenarioDef struct {
+	spec
+	run func(ctx context.Context, e *env, sp spec) (Result, error)
+}
+
+func scenarioDefs() []scenarioDef {
+	appendNote := "events.Append of one event per call (command id set, per-client stream at its expected version): " +
+		"the log path of POST /api/commands minus HTTP and handler"
+	return []scenarioDef{
+		{spec{name: "1-append-8", title: "1. command append throughput, 8 clients", unit: "events/s",
+			baseline: "pg-insert-8", target: target{op: "atLeast", value: 0.8}, note: appendNote},
+			func(ctx context.Context, e *env, sp spec) (Result, error) { return e.versus(ctx, sp, e.appendOne(8)) }},
+		{spec{name: "2-group-commit-32", title: "2. group commit, 32 clients", unit: "events/s",
+			baseline: "pg-insert-8", target: target{op: "atLeast", value: 3}, note: appendNote +
+				"; compared with the 8-client single-row rate"},
+			func(ctx context.Context, e *env, sp spec) (Result, error) { return e.versus(ctx, sp, e.appendOne(32)) }},
+		{spec{name: "3-latency", title: "3. single command latency, 1 client (p50)", unit: "ms",
+			baseline: "pg-insert-1", target: target{op: "plus", value: 0.3, unit: "ms"}, latency: true,
+			note: "commands.Dispatcher.Dispatch of diagnostic.record with an id (decode, catalogue, idempotent append), no HTTP"},
+			func(ctx context.Context, e *env, sp spec) (Result, error) { return e.versus(ctx, sp, e.dispatchOne()) }},
+		{spec{name: "4-bulk-load", title: "4. bulk load of 100k events, appends of 100, 8 clients", unit: "events/s",
+			baseline: "pg-insert100-8", target: target{op: "atLeast", value: 0.5},
+			note: "events.Append of 100 events per call at the expected version; events, not nodes (no node model yet)"},
+			func(ctx context.Context, e *env, sp spec) (Result, error) { return e.versus(ctx, sp, e.bulkLoad()) }},
+		{spec{name: "6-bus", title: "6. bus throughput: log → forwarder → Watermill", unit: "events/s",
+			baseline: "amqp-publish", target: target{op: "atLeast", value: 0.6}}, busScenario},
+		{spec{name: "10a-replay", title: "10a. replay into the counting projection", unit: "s",
+			baseline: "raw-read-decode", target: target{op: "atMost", value: 1.25}}, replayScenario},
+	}
+}
+
+// missing are the scenarios of issue 8 whose feature does not exist yet.
+var missing = []struct{ name, title, why string }{
+	{"5-projection-apply", "5. projection apply rate (events → memory graph)", "no memory graph projection yet"},
+	{"7-write-to-visible", "7. write → visible in a GraphQL query", "no GraphQL yet"},
+	{"8-graphql-list", "8. GraphQL list of 1,000 nodes, main and branch", "no GraphQL and no branches yet"},
+	{"9-diff-merge", "9. diff of 10k changes on 100k objects, merge of 10k", "no branch state, diff or merge yet"},
+	{"10b-snapshot-start", "10b. start from a snapshot of 1M nodes", "no snapshots yet"},
+	{"11-heap", "11. heap for 1M nodes vs raw map; empty branch", "no memory graph and no branches yet"},
+	{"12-point-read", "12. point read by id over HTTP vs Redis GET", "no read API yet"},
+}
+
+// names lists every name --only accepts.
+func names() []string {
+	var out []string
+	for _, s := range scenarioDefs() {
+		out = append(out, s.name)
+	}
+	for _, b := range baselineDefs() {
+		out = append(out, b.name)
+	}
+	return out
+}
+
+// runAll measures what is selected: the scenarios (each with its baseline, interleaved), then the
+// baselines that no scenario measured. Rows: baselines, scenarios, then what is missing.
+func (e *env) runAll(ctx context.Context) ([]Result, error) {
+	var scen, base []Result
+	for _, sc := range scenarioDefs() {
+		if !e.cfg.selected(sc.name) {
+			continue
+		}
+		e.progress("scenario %s: %s", sc.name, sc.title)
+		pr := &Pressure{Start: pressureNow()}
+		sp := sc.spec
+		if sp.name == "4-bulk-load" {
+			sp.title = "4. bulk load of " + count(e.sz.bulk) + " events, appends of 100, 8 clients"
+		}
+		r, err := sc.run(ctx, e, sp)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("scenario %s: %w", sc.name, err)
+			}
+			// One broken scenario does not hide the others: its row says what failed.
+			e.progress("scenario %s failed: %v", sc.name, err)
+			r = Result{Name: sc.name, Kind: kindFailed, Title: sp.title, Unit: sp.unit, Target: sp.target.String(),
+				Note: "failed: " + err.Error()}
+		}
+		pr.End = pressureNow()
+		r.CPUPressure = pr
+		scen = append(scen, r)
+	}
+	for _, def := range baselineDefsFor(e.sz) {
+		s, measured := e.baselines[def.name]
+		var pr *Pressure
+		if !measured {
+			if !e.cfg.selected(def.name) {
+				continue
+			}
+			e.progress("baseline %s: %s", def.name, def.title)
+			pr = &Pressure{Start: pressureNow()}
+			f, cleanup, err := def.prepare(ctx, e)
+			if err != nil {
+				return nil, fmt.Errorf("baseline %s: %w", def.name, err)
+			}
+			s, err = e.alone(ctx, def.name, f, def.unit)
+			cleanup()
+			if err != nil {
+				return nil, fmt.Errorf("baseline %s: %w", def.name, err)
+			}
+			pr.End = pressureNow()
+		}
+		base = append(base, baselineResult(def, s, pr))
+	}
+	out := append(base, scen...)
+	if len(e.cfg.only) == 0 {
+		for _, m := range missing {
+			out = append(out, Result{Name: m.name, Kind: kindMissing, Title: m.title, Note: "not measured: " + m.why})
+		}
+	}
+	return out, nil
+}
+
+// versus measures scen against the baseline its spec names, in interleaved rounds.
+func (e *env) versus(ctx context.Context, sp spec, scen measureFunc) (Result, error) {
+	def := baselineByName(sp.baseline)
+	base, cleanup, err := def.prepare(ctx, e)
+	if err != nil {
+		return Result{}, err
+	}
+	defer cleanup()
+	b, s, err := e.pair(ctx, sp, def, base, scen)
+	if err != nil {
+		return Result{}, err
+	}
+	return scenarioResult(sp, b, s, nil), nil
+}
+
+// appendOne appends one event per call from clients goroutines, each to a stream of its own at
+// the expected version, with a command id, for one time-boxed round.
+func (e *env) appendOne(clients int) measureFunc {
+	return func(ctx context.Context, _ int) (round, error) {
+		id := e.next()
+		rate, _, err := timeBoxed(ctx, clients, e.sz.window, func(ctx context.Context, c, i int) error {
+			_, err := e.store.Append(ctx, fmt.Sprintf("bench/%d/c%d", id, c), int64(i), events.Envelope{
+				Type: "bench.event", Payload: json.RawMessage(benchPayload),
+				Metadata: events.Metadata{CommandID: fmt.Sprintf("cmd-%s-%d-%d-%d", e.runID, id, c, i)}})
+			return err
+		})
+		return rateRound(rate), err
+	}
+}
+
+// dispatchOne dispatches diagnostic.record commands one after the other for one round and
+// returns their p50 latency.
+func (e *env) dispatchOne() measureFunc {
+	body := json.RawMessage(`{"data":` + benchPayload + `}`)
+	return func(ctx context.Context, _ int) (round, error) {
+		id := e.next()
+		_, lats, err := timeBoxed(ctx, 1, e.sz.window, func(ctx context.Context, _, i int) error {
+			_, err := e.dispatch.Dispatch(ctx, commands.Command{Type: commands.TypeRecordDiagnostic,
+				ID: fmt.Sprintf("diag-%s-%d-%d", e.runID, id, i), Actor: "bench", Payload: body})
+			return err
+		})
+		if err != nil {
+			return round{}, err
+		}
+		return latencyRound(lats), nil
+	}
+}
+
+// bulkLoad appends sz.bulk events in appends of 100 from 8 clients.
+func (e *env) bulkLoad() measureFunc {
+	return func(ctx context.Context, _ int) (round, error) {
+		id := e.next()
+		d, err := fixedWork(ctx, 8, e.sz.bulk/100, func(ctx context.Context, c, i int) error {
+			evs := make([]events.Envelope, 100)
+			for j := range evs {
+				evs[j] = events.Envelope{Type: "bench.event", Payload: json.RawMessage(benchPayload)}
+			}
+			_, err := e.store.Append(ctx, fmt.Sprintf("bulk/%d/c%d", id, c), int64(i*100), evs...)
+			return err
+		})
+		return rateRound(float64(e.sz.bulk) / d.Seconds()), err
+	}
+}
