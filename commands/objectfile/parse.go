@@ -1,0 +1,226 @@
+package objectfile
+
+import (
+	"errors"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+var (
+	topKeys    = []string{"apiVersion", "kind", "spec"}
+	specKeys   = []string{"kind", "data", "parameters"}
+	paramKeys  = []string{"expand_range"}
+	yamlLineRe = regexp.MustCompile(`line (\d+)`)
+	// yamlLinePrefixRe is the "line N: " the YAML decoder puts in its messages.
+	yamlLinePrefixRe = regexp.MustCompile(`^line \d+: `)
+)
+
+// ParseFile reads an object file: one or more YAML documents, each `apiVersion: infrahub.app/v1`,
+// `kind: Object` (or `Menu`) and a spec. Every problem is returned at once in an *Error; the
+// documents that parsed are returned with it.
+func ParseFile(name string, data []byte) ([]Document, error) {
+	c := &collector{}
+	dec := yaml.NewDecoder(strings.NewReader(string(data)))
+	var docs []Document
+	for index := 1; ; index++ {
+		var root yaml.Node
+		err := dec.Decode(&root)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			msg := yamlLinePrefixRe.ReplaceAllString(strings.TrimPrefix(err.Error(), "yaml: "), "")
+			c.add(name, yamlErrLine(err), index, "", "invalid YAML: %s", msg)
+			break
+		}
+		if len(root.Content) == 0 {
+			continue
+		}
+		if d, ok := parseDocument(c, name, index, deref(root.Content[0])); ok {
+			docs = append(docs, d)
+		}
+	}
+	if len(docs) == 0 && len(c.list) == 0 {
+		c.add(name, 0, 0, "", "no document in the file")
+	}
+	return docs, c.err()
+}
+
+func yamlErrLine(err error) int {
+	var te *yaml.TypeError
+	msg := err.Error()
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		msg = te.Errors[0]
+	}
+	if m := yamlLineRe.FindStringSubmatch(msg); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	return 0
+}
+
+func parseDocument(c *collector, file string, index int, root *yaml.Node) (Document, bool) {
+	d := Document{File: file, Index: index, Line: root.Line}
+	if root.Kind != yaml.MappingNode {
+		c.add(file, root.Line, index, "", "a document must be a mapping with apiVersion, kind and spec")
+		return d, false
+	}
+	before := len(c.list)
+	checkKeys(c, file, index, "", root, topKeys)
+	api := mapValue(root, "apiVersion")
+	switch {
+	case api == nil:
+		c.add(file, root.Line, index, "apiVersion", "missing (expected %q)", APIVersion)
+	case api.Kind != yaml.ScalarNode || api.Value != APIVersion:
+		c.add(file, api.Line, index, "apiVersion", "unsupported apiVersion %q (expected %q)", api.Value, APIVersion)
+	}
+	kind := mapValue(root, "kind")
+	switch {
+	case kind == nil:
+		c.add(file, root.Line, index, "kind", "missing (expected %q or %q)", KindObject, KindMenu)
+	case kind.Kind != yaml.ScalarNode || (kind.Value != KindObject && kind.Value != KindMenu):
+		c.add(file, kind.Line, index, "kind", "unknown document kind %q (expected %q or %q)", kind.Value, KindObject, KindMenu)
+	default:
+		d.Kind = kind.Value
+	}
+	spec := mapValue(root, "spec")
+	if spec == nil {
+		c.add(file, root.Line, index, "spec", "missing")
+		return d, false
+	}
+	if spec.Kind != yaml.MappingNode {
+		c.add(file, spec.Line, index, "spec", "must be a mapping with kind and data")
+		return d, false
+	}
+	d.Spec.Line = spec.Line
+	checkKeys(c, file, index, "spec", spec, specKeys)
+	if k := mapValue(spec, "kind"); k != nil {
+		d.Spec.KindLine = k.Line
+		if k.Kind != yaml.ScalarNode || k.Value == "" {
+			c.add(file, k.Line, index, "spec.kind", "must be a kind name")
+		} else {
+			d.Spec.Kind = k.Value
+		}
+	} else if d.Kind == KindMenu {
+		d.Spec.Kind, d.Spec.KindLine = MenuItemKind, spec.Line
+	} else {
+		c.add(file, spec.Line, index, "spec.kind", "missing")
+	}
+	if p := mapValue(spec, "parameters"); p != nil {
+		d.Spec.ExpandRange = parseParameters(c, file, index, "spec.parameters", p)
+	}
+	data := mapValue(spec, "data")
+	switch {
+	case data == nil:
+		c.add(file, spec.Line, index, "spec.data", "missing")
+	case data.Kind != yaml.SequenceNode:
+		c.add(file, data.Line, index, "spec.data", "must be a list of objects")
+	default:
+		d.Spec.Data = parseItems(c, file, index, "", data)
+	}
+	return d, len(c.list) == before
+}
+
+// parseParameters reads a parameters mapping and returns expand_range.
+func parseParameters(c *collector, file string, doc int, path string, p *yaml.Node) bool {
+	if p.Kind != yaml.MappingNode {
+		c.add(file, p.Line, doc, path, "must be a mapping")
+		return false
+	}
+	checkKeys(c, file, doc, path, p, paramKeys)
+	v := mapValue(p, "expand_range")
+	if v == nil {
+		return false
+	}
+	var b bool
+	if v.Kind != yaml.ScalarNode || v.Decode(&b) != nil {
+		c.add(file, v.Line, doc, path+".expand_range", "must be true or false, not %q", v.Value)
+	}
+	return b
+}
+
+// parseItems reads a list of objects; path locates the list in the document.
+func parseItems(c *collector, file string, doc int, path string, list *yaml.Node) []Item {
+	items := make([]Item, 0, len(list.Content))
+	for i, n := range list.Content {
+		n = deref(n)
+		it, ok := parseItem(c, file, doc, join(path, itemSeg(i+1)), n)
+		if ok {
+			it.Index = i + 1
+			items = append(items, it)
+		}
+	}
+	return items
+}
+
+func parseItem(c *collector, file string, doc int, path string, n *yaml.Node) (Item, bool) {
+	it := Item{Line: n.Line}
+	if n.Kind != yaml.MappingNode {
+		c.add(file, n.Line, doc, path, "an object must be a mapping of fields")
+		return it, false
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if seen[k.Value] {
+			c.add(file, k.Line, doc, join(path, fieldSeg(k.Value)), "given twice")
+			continue
+		}
+		seen[k.Value] = true
+		it.Fields = append(it.Fields, Field{Name: k.Value, Line: k.Line, Value: deref(v)})
+	}
+	return it, true
+}
+
+// checkKeys reports keys of mapping m that are not in allowed, and keys given twice.
+func checkKeys(c *collector, file string, doc int, path string, m *yaml.Node, allowed []string) {
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k := m.Content[i]
+		p := k.Value
+		if path != "" {
+			p = path + "." + k.Value
+		}
+		if seen[k.Value] {
+			c.add(file, k.Line, doc, p, "given twice")
+		}
+		seen[k.Value] = true
+		if !contains(allowed, k.Value) {
+			c.add(file, k.Line, doc, p, "unknown key%s", suggestion(k.Value, allowed))
+		}
+	}
+}
+
+// deref follows aliases to the anchored node (bounded, in case of a cycle).
+func deref(n *yaml.Node) *yaml.Node {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode && n.Alias != nil && i < 100; i++ {
+		n = n.Alias
+	}
+	return n
+}
+
+// mapValue returns the value of key in mapping m, or nil.
+func mapValue(m *yaml.Node, key string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return deref(m.Content[i+1])
+		}
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
