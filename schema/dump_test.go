@@ -189,7 +189,7 @@ func compareModel(d dumpModel, m *schema.Model) []string {
 		add("uniqueness_constraints %v, dump %v", m.UniquenessConstraints, d.UniquenessConstraints)
 	}
 	for _, da := range d.Attributes {
-		a := findAttr(m, da.Name)
+		a := m.Attribute(da.Name)
 		switch {
 		case a == nil:
 			add("attribute %s missing", da.Name)
@@ -203,7 +203,7 @@ func compareModel(d dumpModel, m *schema.Model) []string {
 		}
 	}
 	for _, dr := range d.Relationships {
-		r := findRel(m, dr.Name)
+		r := m.Relationship(dr.Name)
 		switch {
 		case r == nil:
 			add("relationship %s missing", dr.Name)
@@ -233,22 +233,4 @@ func norm(u [][]string) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-func findAttr(m *schema.Model, name string) *schema.Attribute {
-	for _, a := range m.Attributes {
-		if a.Name == name {
-			return a
-		}
-	}
-	return nil
-}
-
-func findRel(m *schema.Model, name string) *schema.Relationship {
-	for _, r := range m.Relationships {
-		if r.Name == name {
-			return r
-		}
-	}
-	return nil
 }

@@ -27,7 +27,7 @@ func (s *Set) generate() {
 	t := true
 	for _, kind := range sortedKeys(s.templates) {
 		n, ok := s.nodes[kind[len("Template"):]]
-		if !ok || findRel(&n.Model, "object_template") != nil {
+		if !ok || n.Relationship("object_template") != nil {
 			continue
 		}
 		n.Relationships = append(n.Relationships, &Relationship{Name: "object_template", Peer: kind,

@@ -37,10 +37,10 @@ func TestProfilesAndTemplatesOfServiceCatalog(t *testing.T) {
 			t.Errorf("ProfileDcimDevice holds %s: %v", not, names)
 		}
 	}
-	if a := findAttr(&p.Model, "profile_priority"); a == nil || a.DefaultValue != 1000 || !a.Optional {
+	if a := p.Attribute("profile_priority"); a == nil || a.DefaultValue != 1000 || !a.Optional {
 		t.Errorf("profile_priority = %+v", a)
 	}
-	if r := findRel(&p.Model, "related_nodes"); r == nil || r.Peer != "DcimDevice" || r.Kind != schema.RelProfile {
+	if r := p.Relationship("related_nodes"); r == nil || r.Peer != "DcimDevice" || r.Kind != schema.RelProfile {
 		t.Errorf("related_nodes = %+v", r)
 	}
 	if !slices.Equal(p.InheritFrom, []string{"LineageSource", "CoreProfile", "CoreNode"}) {
@@ -52,13 +52,13 @@ func TestProfilesAndTemplatesOfServiceCatalog(t *testing.T) {
 	if !ok {
 		t.Fatal("TemplateDcimDevice not generated")
 	}
-	if a := findAttr(&tpl.Model, "template_name"); a == nil || !a.Unique {
+	if a := tpl.Attribute("template_name"); a == nil || !a.Unique {
 		t.Errorf("template_name = %+v", a)
 	}
-	if a := findAttr(&tpl.Model, "name"); a == nil || !a.Optional {
+	if a := tpl.Attribute("name"); a == nil || !a.Optional {
 		t.Errorf("template attribute name should be optional: %+v", a)
 	}
-	r := findRel(&tpl.Model, "interfaces")
+	r := tpl.Relationship("interfaces")
 	if r == nil || r.Peer != "TemplateDcimInterface" || r.Kind != schema.RelComponent {
 		t.Fatalf("TemplateDcimDevice.interfaces = %+v", r)
 	}
@@ -68,7 +68,7 @@ func TestProfilesAndTemplatesOfServiceCatalog(t *testing.T) {
 		}
 	}
 	d, _ := s.Node("DcimDevice")
-	if r := findRel(&d.Model, "object_template"); r == nil || r.Peer != "TemplateDcimDevice" || r.Cardinality != "one" {
+	if r := d.Relationship("object_template"); r == nil || r.Peer != "TemplateDcimDevice" || r.Cardinality != "one" {
 		t.Errorf("DcimDevice.object_template = %+v", r)
 	}
 	if _, ok := s.Node("TemplateLocationSite"); ok {
@@ -101,7 +101,7 @@ func TestRelationshipIdentifiersOfServiceCatalog(t *testing.T) {
 		if !ok {
 			t.Fatalf("%s missing", tt.kind)
 		}
-		r := findRel(m, tt.rel)
+		r := m.Relationship(tt.rel)
 		if r == nil {
 			t.Errorf("%s.%s missing", tt.kind, tt.rel)
 			continue
@@ -111,10 +111,10 @@ func TestRelationshipIdentifiersOfServiceCatalog(t *testing.T) {
 		}
 	}
 	site, _ := s.Node("LocationSite")
-	if p := findRel(&site.Model, "parent"); p.Peer != "LocationMetro" || p.Cardinality != "one" || p.Kind != schema.RelHierarchy {
+	if p := site.Relationship("parent"); p.Peer != "LocationMetro" || p.Cardinality != "one" || p.Kind != schema.RelHierarchy {
 		t.Errorf("LocationSite.parent = %+v", p)
 	}
-	if c := findRel(&site.Model, "children"); c.Peer != "LocationRack" || c.Cardinality != "many" {
+	if c := site.Relationship("children"); c.Peer != "LocationRack" || c.Cardinality != "many" {
 		t.Errorf("LocationSite.children = %+v", c)
 	}
 	if site.Hierarchy == nil || *site.Hierarchy != "LocationGeneric" {

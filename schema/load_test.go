@@ -172,11 +172,11 @@ extensions:
           optional: true
 `)
 	tag, _ := s.Node("BuiltinTag")
-	if a := findAttr(&tag.Model, "color"); a == nil || a.Kind != "Color" {
+	if a := tag.Attribute("color"); a == nil || a.Kind != "Color" {
 		t.Fatalf("BuiltinTag.color = %+v", a)
 	}
 	p, _ := s.Node("ProfileBuiltinTag")
-	if findAttr(&p.Model, "color") == nil {
+	if p.Attribute("color") == nil {
 		t.Error("ProfileBuiltinTag lacks the extension's attribute")
 	}
 }
@@ -232,9 +232,9 @@ nodes:
 	for _, tt := range tests {
 		m, _ := s.Model(tt.kind)
 		var got string
-		if a := findAttr(m, tt.elem); a != nil {
+		if a := m.Attribute(tt.elem); a != nil {
 			got = a.Branch
-		} else if r := findRel(m, tt.elem); r != nil {
+		} else if r := m.Relationship(tt.elem); r != nil {
 			got = r.Branch
 		}
 		if got != tt.want {
@@ -281,14 +281,14 @@ nodes:
         optional: false
 `)
 	region, _ := s.Node("TestRegion")
-	if r := findRel(&region.Model, "offices"); r.OnDelete != "cascade" || r.Identifier != "testoffice__testregion" {
+	if r := region.Relationship("offices"); r.OnDelete != "cascade" || r.Identifier != "testoffice__testregion" {
 		t.Errorf("component = %+v", r)
 	}
 	city, _ := s.Node("TestCity")
-	if p := findRel(&city.Model, "parent"); p == nil || p.Peer != "TestRegion" || p.IsOptional() {
+	if p := city.Relationship("parent"); p == nil || p.Peer != "TestRegion" || p.IsOptional() {
 		t.Errorf("city parent = %+v", p)
 	}
-	if p := findRel(&region.Model, "parent"); p == nil || !p.IsOptional() {
+	if p := region.Relationship("parent"); p == nil || !p.IsOptional() {
 		t.Errorf("region parent = %+v", p)
 	}
 	g, _ := s.Generic("TestPlace")

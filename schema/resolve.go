@@ -8,7 +8,8 @@ import (
 func attrPath(kind, name string) string { return kind + ".attributes[" + name + "]" }
 func relPath(kind, name string) string  { return kind + ".relationships[" + name + "]" }
 
-func findAttr(m *Model, name string) *Attribute {
+// Attribute returns the model's attribute called name, or nil.
+func (m *Model) Attribute(name string) *Attribute {
 	for _, a := range m.Attributes {
 		if a.Name == name {
 			return a
@@ -17,7 +18,8 @@ func findAttr(m *Model, name string) *Attribute {
 	return nil
 }
 
-func findRel(m *Model, name string) *Relationship {
+// Relationship returns the model's relationship called name, or nil.
+func (m *Model) Relationship(name string) *Relationship {
 	for _, r := range m.Relationships {
 		if r.Name == name {
 			return r
@@ -141,11 +143,11 @@ func (s *Set) inherit(ps *problems, n *Node) {
 				n.Namespace, gk, strings.Join(g.RestrictedNamespaces, ", "))
 		}
 		for _, ga := range g.Attributes {
-			if r := findRel(&n.Model, ga.Name); r != nil {
+			if r := n.Relationship(ga.Name); r != nil {
 				ps.add(r.Pos, relPath(n.Kind, r.Name), "conflicts with attribute %s inherited from %s", ga.Name, gk)
 				continue
 			}
-			if a := findAttr(&n.Model, ga.Name); a != nil {
+			if a := n.Attribute(ga.Name); a != nil {
 				p := attrPath(n.Kind, a.Name)
 				switch {
 				case a.Inherited && a.Kind != ga.Kind:
@@ -166,11 +168,11 @@ func (s *Set) inherit(ps *problems, n *Node) {
 			if gr.Kind == RelHierarchy {
 				continue // the node gets its own parent and children below
 			}
-			if a := findAttr(&n.Model, gr.Name); a != nil {
+			if a := n.Attribute(gr.Name); a != nil {
 				ps.add(a.Pos, attrPath(n.Kind, a.Name), "conflicts with relationship %s inherited from %s", gr.Name, gk)
 				continue
 			}
-			if r := findRel(&n.Model, gr.Name); r != nil {
+			if r := n.Relationship(gr.Name); r != nil {
 				p := relPath(n.Kind, r.Name)
 				switch {
 				case r.Inherited && (r.Peer != gr.Peer || r.Cardinality != gr.Cardinality):
@@ -254,7 +256,7 @@ func addHierarchy(m *Model, h string, parent, children *string) {
 	f := false
 	t := true
 	mandatory := parent != nil && *parent != ""
-	if findRel(m, "parent") == nil {
+	if m.Relationship("parent") == nil {
 		opt, minCount := &t, 0
 		if mandatory {
 			opt, minCount = &f, 1
@@ -263,7 +265,7 @@ func addHierarchy(m *Model, h string, parent, children *string) {
 			Label: "Parent", Identifier: "parent__child", Cardinality: "one", MinCount: minCount, MaxCount: 1, Optional: opt,
 			Direction: "outbound", Hierarchical: &hp, OnDelete: "no-action", AllowOverride: "any", State: StatePresent, Pos: m.Pos})
 	}
-	if findRel(m, "children") == nil {
+	if m.Relationship("children") == nil {
 		m.Relationships = append(m.Relationships, &Relationship{Name: "children", Peer: ck, Kind: RelHierarchy,
 			Label: "Children", Identifier: "parent__child", Cardinality: "many", Optional: &t,
 			Direction: "inbound", Hierarchical: &hp, OnDelete: "no-action", AllowOverride: "any", State: StatePresent, Pos: m.Pos})
@@ -278,7 +280,7 @@ func (s *Set) addImplicitRelationships(n *Model) {
 		if _, ok := s.generics[peer]; !ok {
 			return
 		}
-		if findRel(n, name) != nil {
+		if n.Relationship(name) != nil {
 			return
 		}
 		n.Relationships = append(n.Relationships, &Relationship{Name: name, Peer: peer, Kind: kind,

@@ -11,7 +11,7 @@ func (s *Set) checkCommonParent(ps *problems, m *Model, r *Relationship, cp stri
 		if !ok {
 			return // reported as an unknown peer
 		}
-		if pr := findRel(em, cp); pr == nil || pr.Cardinality != "one" {
+		if pr := em.Relationship(cp); pr == nil || pr.Cardinality != "one" {
 			ps.add(r.Pos, path, "%s has no relationship %s of cardinality one", end, cp)
 		}
 	}

@@ -30,7 +30,7 @@ func (s *Set) checkRef(m *Model, ref string, rule refRule) string {
 	switch len(parts) {
 	case 1:
 		if rule.bareRel {
-			if r := findRel(m, parts[0]); r != nil {
+			if r := m.Relationship(parts[0]); r != nil {
 				if r.Cardinality != "one" {
 					return fmt.Sprintf("%q: relationship %s must have cardinality one", ref, r.Name)
 				}
@@ -39,9 +39,9 @@ func (s *Set) checkRef(m *Model, ref string, rule refRule) string {
 		}
 		return fmt.Sprintf("%q is not of the form <attribute>__value or <relationship>__<attribute>__value", ref)
 	case 2:
-		a := findAttr(m, parts[0])
+		a := m.Attribute(parts[0])
 		if a == nil {
-			if findRel(m, parts[0]) != nil {
+			if m.Relationship(parts[0]) != nil {
 				return fmt.Sprintf("%q: %s is a relationship; use %s__<attribute>__value", ref, parts[0], parts[0])
 			}
 			return fmt.Sprintf("%q: unknown attribute %s", ref, parts[0])
@@ -51,7 +51,7 @@ func (s *Set) checkRef(m *Model, ref string, rule refRule) string {
 		}
 		return ""
 	case 3:
-		r := findRel(m, parts[0])
+		r := m.Relationship(parts[0])
 		if r == nil {
 			return fmt.Sprintf("%q: unknown relationship %s", ref, parts[0])
 		}
@@ -164,7 +164,7 @@ func (s *Set) checkDisplayLabel(ps *problems, m *Model, dl string) {
 // every node using it has it (from another generic).
 func (s *Set) peerHasAttr(kind, name string) bool {
 	m, ok := s.Model(kind)
-	if !ok || findAttr(m, name) != nil {
+	if !ok || m.Attribute(name) != nil {
 		return true // an unknown peer is reported on its own
 	}
 	g, ok := s.generics[kind]
@@ -172,7 +172,7 @@ func (s *Set) peerHasAttr(kind, name string) bool {
 		return false
 	}
 	for _, nk := range g.UsedBy {
-		if n, ok := s.nodes[nk]; !ok || findAttr(&n.Model, name) == nil {
+		if n, ok := s.nodes[nk]; !ok || n.Attribute(name) == nil {
 			return false
 		}
 	}

@@ -130,13 +130,13 @@ func (r *resolver) object(cx scope, n *schema.Node, line int, fields []Field, en
 	}
 	var jobs []nestedJob
 	for _, f := range fields {
-		if a := findAttr(&n.Model, f.Name); a != nil {
+		if a := n.Attribute(f.Name); a != nil {
 			if v, ok := r.attribute(cx, a, f); ok {
 				o.Attributes[f.Name] = v
 			}
 			continue
 		}
-		if rel := findRel(&n.Model, f.Name); rel != nil {
+		if rel := n.Relationship(f.Name); rel != nil {
 			refs, js, ok := r.relationship(cx, n, rel, f)
 			if ok && refs != nil {
 				o.Relationships[f.Name] = refs
@@ -207,7 +207,7 @@ func (r *resolver) hfidPart(n *schema.Node, o Object, part string) (string, bool
 			return fmt.Sprint(v), true
 		}
 	case len(segs) == 3 && segs[2] == "value":
-		rel := findRel(&n.Model, segs[0])
+		rel := n.Relationship(segs[0])
 		refs := o.Relationships[segs[0]]
 		if rel == nil || len(refs) != 1 || refs[0].HFID == nil {
 			return "", false
@@ -220,24 +220,6 @@ func (r *resolver) hfidPart(n *schema.Node, o Object, part string) (string, bool
 		}
 	}
 	return "", false
-}
-
-func findAttr(m *schema.Model, name string) *schema.Attribute {
-	for _, a := range m.Attributes {
-		if a.Name == name {
-			return a
-		}
-	}
-	return nil
-}
-
-func findRel(m *schema.Model, name string) *schema.Relationship {
-	for _, rel := range m.Relationships {
-		if rel.Name == name {
-			return rel
-		}
-	}
-	return nil
 }
 
 func fieldNames(m *schema.Model) []string {
