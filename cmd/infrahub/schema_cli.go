@@ -59,11 +59,30 @@ func newSchema(env map[string]string) *cobra.Command {
 // readSchemaFiles reads files and folders (their .yml, .yaml and .json files, sorted), each as
 // a JSON string of its text, named by path.
 func readSchemaFiles(args []string) ([]string, []json.RawMessage, error) {
+	paths, err := yamlFiles(args)
+	if err != nil {
+		return nil, nil, err
+	}
+	docs := make([]json.RawMessage, 0, len(paths))
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, nil, err
+		}
+		doc, _ := json.Marshal(string(data)) // the text itself, so that errors carry its line numbers
+		docs = append(docs, doc)
+	}
+	return paths, docs, nil
+}
+
+// yamlFiles lists the given files, and the .yml, .yaml and .json files under the given folders
+// (sorted per folder).
+func yamlFiles(args []string) ([]string, error) {
 	var paths []string
 	for _, a := range args {
 		info, err := os.Stat(a)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		if !info.IsDir() {
 			paths = append(paths, a)
@@ -83,24 +102,15 @@ func readSchemaFiles(args []string) ([]string, []json.RawMessage, error) {
 			return nil
 		})
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		sort.Strings(found)
 		paths = append(paths, found...)
 	}
 	if len(paths) == 0 {
-		return nil, nil, errors.New("no .yml, .yaml or .json schema file in the given paths")
+		return nil, errors.New("no .yml, .yaml or .json file in the given paths")
 	}
-	docs := make([]json.RawMessage, 0, len(paths))
-	for _, p := range paths {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return nil, nil, err
-		}
-		doc, _ := json.Marshal(string(data)) // the text itself, so that errors carry its line numbers
-		docs = append(docs, doc)
-	}
-	return paths, docs, nil
+	return paths, nil
 }
 
 func printDiff(w io.Writer, out commands.SchemaOutcome) {

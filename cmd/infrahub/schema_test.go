@@ -132,6 +132,22 @@ func TestServiceCatalogSchemaLoads(t *testing.T) {
 		t.Fatalf("load: %q, %v", out, err)
 	}
 	_, kinds := getSchema(t, c.base, "main")
+	// The object files of issue 4's acceptance validate against it (through the server), and a
+	// broken one is refused naming file, line, document, item and field.
+	var objects []string
+	for _, f := range []string{"01_location.yml", "02_groups_tags.yml", "03_ipam_domain.yml", "04_manufacturer.yml", "04_provider.yml", "06_device_type.yml"} {
+		objects = append(objects, filepath.Join(repo, "data", f))
+	}
+	cli := map[string]string{"INFRAHUB_ADDRESS": c.base}
+	out, err = runCLI(t, cli, append([]string{"object", "validate"}, objects...)...)
+	if err != nil || !strings.Contains(out, "6 file(s)") || !strings.Contains(out, "LocationSite") {
+		t.Fatalf("object validate: %q, %v", out, err)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yml")
+	_ = os.WriteFile(bad, []byte("apiVersion: infrahub.app/v1\nkind: Object\nspec:\n  kind: LocationSite\n  data:\n    - name: x\n      colour: red\n"), 0o644)
+	if _, err := runCLI(t, cli, "object", "validate", bad); err == nil || !strings.Contains(err.Error(), bad+":7") || !strings.Contains(err.Error(), `"colour"`) {
+		t.Fatalf("broken object file: %v", err)
+	}
 	// Every kind of a real Infrahub's answer for the same schema is served (the kind-by-kind
 	// comparison of attributes and relationships is schema's TestServiceCatalogAgainstDump).
 	data, err := os.ReadFile(filepath.Join(repo, "tests", "fixtures", "schemas", "schema01.json"))

@@ -254,6 +254,7 @@ func (s *server) routes() http.Handler {
 	}
 	mux.HandleFunc("GET /api/status", s.status)
 	(&rest.Branches{State: s.branches}).Register(mux)
+	(&rest.Objects{State: s.branches, Default: branch.Default}).Register(mux)
 	return mux
 }
 
