@@ -10,8 +10,11 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/infrahub-go/infrahub/branch"
+	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/projections"
 	"github.com/infrahub-go/infrahub/projections/counter"
+	"github.com/infrahub-go/infrahub/schema"
 )
 
 // withLog loads the configuration, opens the event log (which applies the migrations) and
@@ -49,9 +52,26 @@ func newMigrate(env map[string]string) *cobra.Command {
 	return cmd
 }
 
+// newBranchState builds the event catalogue of every type the system writes and an empty
+// branch state (default branch, built-in schema) that folds them.
+func newBranchState() (*events.Catalogue, *branch.State, error) {
+	cat := events.NewCatalogueWithCore()
+	schema.RegisterEvents(cat)
+	branch.RegisterEvents(cat)
+	builtin, err := branch.Builtin()
+	if err != nil {
+		return nil, nil, err
+	}
+	return cat, branch.NewState(cat, builtin), nil
+}
+
 // projectionFactories lists the projections that `replay` can rebuild.
-var projectionFactories = map[string]func() projections.Projector{
-	counter.Name: func() projections.Projector { return counter.New() },
+var projectionFactories = map[string]func() (projections.Projector, error){
+	counter.Name: func() (projections.Projector, error) { return counter.New(), nil },
+	"branches": func() (projections.Projector, error) {
+		_, state, err := newBranchState()
+		return state, err
+	},
 }
 
 func projectionNames() string {
@@ -81,8 +101,12 @@ func newReplay(env map[string]string) *cobra.Command {
 					return err
 				}
 				bar := newBar(cmd.ErrOrStderr(), head, "replaying "+name)
+				p, err := factory()
+				if err != nil {
+					return err
+				}
 				runner := &projections.Runner{Log: store, Checkpoints: store, BatchSize: batch}
-				stats, err := runner.Rebuild(cmd.Context(), factory(), func(pos, _ int64) { _ = bar.Set64(pos) })
+				stats, err := runner.Rebuild(cmd.Context(), p, func(pos, _ int64) { _ = bar.Set64(pos) })
 				_ = bar.Finish()
 				if err != nil {
 					return fmt.Errorf("replay %s: %w", name, err)

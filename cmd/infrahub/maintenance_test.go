@@ -46,6 +46,10 @@ func TestMigrateAndReplay(t *testing.T) {
 	if err != nil || !strings.Contains(out, "replayed 10 events into counter") || !strings.Contains(out, "events/s") {
 		t.Fatalf("replay: %q, %v", out, err)
 	}
+	out, err = runCLI(t, env, "replay", "--projection", "branches")
+	if err != nil || !strings.Contains(out, "replayed 10 events into branches") {
+		t.Fatalf("replay branches: %q, %v", out, err)
+	}
 	if _, err := runCLI(t, env, "replay", "--projection", "nope"); err == nil || !strings.Contains(err.Error(), `--projection "nope"`) {
 		t.Fatalf("unknown projection: %v", err)
 	}

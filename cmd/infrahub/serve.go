@@ -28,7 +28,6 @@ import (
 	"github.com/infrahub-go/infrahub/projections"
 	"github.com/infrahub-go/infrahub/projections/counter"
 	"github.com/infrahub-go/infrahub/queries/rest"
-	"github.com/infrahub-go/infrahub/schema"
 )
 
 // Roles of a process. The API role accepts commands; the worker role runs the background work
@@ -96,20 +95,15 @@ type server struct {
 // startServer opens every adapter, starts the forwarder and the projections, and binds the
 // listener. Call serve to answer requests until ctx ends.
 func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *server, err error) {
-	s := &server{cfg: cfg, log: logger, registry: prometheus.NewRegistry(), counter: counter.New(),
-		catalog: events.NewCatalogueWithCore()}
+	s := &server{cfg: cfg, log: logger, registry: prometheus.NewRegistry(), counter: counter.New()}
 	defer func() {
 		if err != nil {
 			s.close()
 		}
 	}()
-	schema.RegisterEvents(s.catalog)
-	branch.RegisterEvents(s.catalog)
-	builtin, err := branch.Builtin()
-	if err != nil {
+	if s.catalog, s.branches, err = newBranchState(); err != nil {
 		return nil, err
 	}
-	s.branches = branch.NewState(s.catalog, builtin)
 	logger.Info("starting", "version", version, "events", redact(cfg.EventsURL), "broker", redact(cfg.BrokerURL),
 		"graph", cfg.GraphURL, "storage", redact(cfg.StorageURL))
 	if s.store, err = openLog(ctx, cfg, logger); err != nil {
