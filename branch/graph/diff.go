@@ -1,0 +1,118 @@
+package graph
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Side is a value as one side of a diff sees it; Present is false when absent or cleared.
+type Side struct {
+	Value   Value
+	Present bool
+}
+
+func (a Side) equal(b Side) bool {
+	return a.Present == b.Present && (!a.Present || a.Value.Equal(b.Value))
+}
+
+// SlotDiff is one slot the branch changed: main's value at the branch's base, the branch's
+// final value, and main's head. MainChanged is true when main's head differs from its value at
+// the base; Conflict when both sides changed the slot to different final values.
+type SlotDiff struct {
+	Slot        Slot
+	Base        Side
+	Branch      Side
+	Main        Side
+	MainChanged bool
+	Conflict    bool
+}
+
+// NodeDiff is one node the branch created or deleted: whether it exists at the base, at the
+// end of the branch and on main's head; Conflict when main changed its existence too and the two
+// sides end differently.
+type NodeDiff struct {
+	Node        NodeID
+	Kind        KindID
+	Base        bool
+	Branch      bool
+	Main        bool
+	MainChanged bool
+	Conflict    bool
+}
+
+// Diff is what a branch changed since its base and what main did to the same slots and nodes.
+type Diff struct {
+	Branch string
+	Base   int64
+	Slots  []SlotDiff // sorted by slot
+	Nodes  []NodeDiff // sorted by node id
+}
+
+// Conflicts is the number of conflicting slots and nodes.
+func (d Diff) Conflicts() int {
+	n := 0
+	for _, s := range d.Slots {
+		if s.Conflict {
+			n++
+		}
+	}
+	for _, x := range d.Nodes {
+		if x.Conflict {
+			n++
+		}
+	}
+	return n
+}
+
+// Diff compares a branch with main. It walks the branch's overlay only (plus one head read and
+// at most one chain search per changed slot on main), so it costs what the branch changed, never
+// the size of main. Slots the branch changed and then set back to main's base value are left
+// out. Global data is branch-agnostic and never part of a diff.
+func (s *State) Diff(branch string) (Diff, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	b, ok := s.branches[branch]
+	if !ok {
+		return Diff{}, fmt.Errorf("%w: %s", ErrBranchNotFound, branch)
+	}
+	d := Diff{Branch: branch, Base: b.base}
+	for sl := range b.slots.m {
+		fin, _ := b.slots.final(sl)
+		sd := SlotDiff{Slot: sl, Branch: Side{fin.val, !fin.deleted}}
+		if r, ok := s.main.slots.at(sl, b.base); ok && !r.deleted {
+			sd.Base = Side{r.val, true}
+		}
+		if sd.Branch.equal(sd.Base) {
+			continue
+		}
+		sd.Main = sd.Base
+		if h, ok := s.main.slots.head(sl); ok && h.pos > b.base {
+			sd.Main = Side{h.val, !h.deleted}
+			if !sd.Main.equal(sd.Base) {
+				sd.MainChanged = true
+				sd.Conflict = !sd.Main.equal(sd.Branch)
+			}
+		}
+		d.Slots = append(d.Slots, sd)
+	}
+	for id := range b.nodes.m {
+		fin, _ := b.nodes.final(id)
+		nd := NodeDiff{Node: id, Kind: fin.val, Branch: !fin.deleted}
+		if r, ok := s.main.nodes.at(id, b.base); ok && !r.deleted {
+			nd.Base = true
+		}
+		if nd.Branch == nd.Base {
+			continue
+		}
+		nd.Main = nd.Base
+		if h, ok := s.main.nodes.head(id); ok && h.pos > b.base {
+			nd.Main = !h.deleted
+			nd.MainChanged = nd.Main != nd.Base
+			nd.Conflict = nd.MainChanged && nd.Main != nd.Branch
+		}
+		d.Nodes = append(d.Nodes, nd)
+	}
+	slices.SortFunc(d.Slots, func(a, b SlotDiff) int { return a.Slot.compare(b.Slot) })
+	slices.SortFunc(d.Nodes, func(a, b NodeDiff) int { return a.Node.Compare(b.Node) })
+	return d, nil
+}

@@ -1,0 +1,29 @@
+// Package graph is the branch-aware, time-travelling state in memory that both the command
+// deciders and the embedded graph projection read from. It knows nothing of events or commands:
+// callers fold the log into it with Apply and ask it questions at a branch and a log position.
+//
+// Shape (see shared/design/branch-state.md):
+//
+//   - Ids: nodes are UUIDv7 kept as [16]byte (NodeID); kinds, attribute names, relationship
+//     identifiers and uniqueness constraints are interned to small integers (Interner).
+//   - A slot is (node, field). Main keeps the current version of every slot in a flat head map and
+//     a history chain only for slots that changed; a read at P walks the chain only when P is
+//     older than the head.
+//   - A branch is an overlay: its base position and the slots it changed, each with its own chain.
+//     A read on B at P takes B's latest version at or before P, else main's at min(P, base).
+//   - The global overlay (branch-agnostic data) is consulted first by every read, on every branch.
+//   - Node existence is a layer of its own with the same shape (value = kind, deleted = removed);
+//     listing merges main's per-kind index with the nodes the overlays created; counts are chains
+//     of (position, count) on main and (position, delta) on overlays, so a count never scans.
+//   - Uniqueness is a layer keyed by (kind, constraint, value key) with the same shape.
+//   - Positions map to time through a sorted slice of (position, recorded_at).
+//   - A diff walks the branch's overlay only, so it costs what the branch changed.
+//
+// Apply folds facts that were already decided: it rejects only what it cannot place (an unknown
+// branch, a position that does not grow, an unknown operation), and it rejects those before it
+// changes anything, so a batch is applied whole or not at all. Semantic no-ops (deleting a node
+// that does not exist) are ignored rather than failing a projection.
+//
+// State is safe for concurrent use: one writer (Apply, CreateBranch, DeleteBranch) at a time and
+// any number of readers.
+package graph

@@ -1,0 +1,123 @@
+package graph
+
+import "sort"
+
+// version is one value of a key from a log position on; deleted means "absent from pos on".
+type version[V any] struct {
+	pos     int64
+	val     V
+	deleted bool
+}
+
+// latest is the last version at or before pos in a chain sorted by position.
+func latest[V any](chain []version[V], pos int64) (version[V], bool) {
+	i := sort.Search(len(chain), func(i int) bool { return chain[i].pos > pos })
+	if i == 0 {
+		return version[V]{}, false
+	}
+	return chain[i-1], true
+}
+
+// mainLayer is the default branch's store: the head of every key, and the older versions only
+// of keys that changed (oldest first). The map holds small indexes into a slice of heads rather
+// than the versions themselves: its entries stay small, which makes it grow several times faster
+// and costs no more memory (nothing is ever removed: a delete is a version).
+type mainLayer[K comparable, V any] struct {
+	index map[K]uint32
+	heads []version[V]
+	hist  map[uint32][]version[V]
+}
+
+func newMainLayer[K comparable, V any]() mainLayer[K, V] {
+	return mainLayer[K, V]{index: map[K]uint32{}, hist: map[uint32][]version[V]{}}
+}
+
+// set makes v the head; a second write at the same position replaces the first.
+func (l *mainLayer[K, V]) set(k K, v version[V]) {
+	i, ok := l.index[k]
+	if !ok {
+		l.index[k] = uint32(len(l.heads))
+		l.heads = append(l.heads, v)
+		return
+	}
+	if old := l.heads[i]; old.pos != v.pos {
+		l.hist[i] = append(l.hist[i], old)
+	}
+	l.heads[i] = v
+}
+
+// head is k's latest version.
+func (l *mainLayer[K, V]) head(k K) (version[V], bool) {
+	i, ok := l.index[k]
+	if !ok {
+		return version[V]{}, false
+	}
+	return l.heads[i], true
+}
+
+// at is k's version at pos; the chain is walked only when pos is older than the head.
+func (l *mainLayer[K, V]) at(k K, pos int64) (version[V], bool) {
+	i, ok := l.index[k]
+	if !ok {
+		return version[V]{}, false
+	}
+	if h := l.heads[i]; h.pos <= pos {
+		return h, true
+	}
+	return latest(l.hist[i], pos)
+}
+
+// overlay is a branch's (or the global) store: a chain per key it changed. The map is created
+// on the first write, so an empty overlay allocates nothing.
+type overlay[K comparable, V any] struct {
+	m map[K][]version[V]
+}
+
+func (o *overlay[K, V]) set(k K, v version[V]) {
+	if o.m == nil {
+		o.m = map[K][]version[V]{}
+	}
+	ch := o.m[k]
+	if n := len(ch); n > 0 && ch[n-1].pos == v.pos {
+		ch[n-1] = v
+		return
+	}
+	o.m[k] = append(ch, v)
+}
+
+func (o *overlay[K, V]) at(k K, pos int64) (version[V], bool) {
+	return latest(o.m[k], pos)
+}
+
+// final is k's last version in the overlay.
+func (o *overlay[K, V]) final(k K) (version[V], bool) {
+	ch := o.m[k]
+	if len(ch) == 0 {
+		return version[V]{}, false
+	}
+	return ch[len(ch)-1], true
+}
+
+// counter is a chain of (position, n): a count on main, a delta on an overlay.
+type counter []struct{ pos, n int64 }
+
+func (c *counter) add(pos, delta int64) {
+	s := *c
+	if k := len(s); k > 0 && s[k-1].pos == pos {
+		s[k-1].n += delta
+		return
+	}
+	var prev int64
+	if k := len(s); k > 0 {
+		prev = s[k-1].n
+	}
+	*c = append(s, struct{ pos, n int64 }{pos, prev + delta})
+}
+
+func (c counter) at(pos int64) int64 {
+	i := sort.Search(len(c), func(i int) bool { return c[i].pos > pos })
+	if i == 0 {
+		return 0
+	}
+	return c[i-1].n
+}

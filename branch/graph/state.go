@@ -1,0 +1,172 @@
+package graph
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Names of the two branches every State has.
+const (
+	Main   = "main"   // the default branch
+	Global = "global" // branch-agnostic data, seen by every branch
+)
+
+// Errors returned by State.
+var (
+	ErrNotFound        = errors.New("not found")
+	ErrBranchNotFound  = fmt.Errorf("branch %w", ErrNotFound)
+	ErrBranchExists    = errors.New("branch already exists")
+	ErrPositionOrder   = errors.New("position does not grow")
+	ErrInvalidChange   = errors.New("invalid change")
+	ErrReservedBranch  = errors.New("reserved branch name")
+	ErrBaseInTheFuture = errors.New("base position is after the last applied position")
+)
+
+// uniqueKey is one value of one uniqueness constraint of a kind.
+type uniqueKey struct {
+	kind       KindID
+	constraint ConstraintID
+	key        string
+}
+
+// mainState is the default branch.
+type mainState struct {
+	slots  mainLayer[Slot, Value]
+	nodes  mainLayer[NodeID, KindID]
+	unique mainLayer[uniqueKey, NodeID]
+	index  map[KindID][]NodeID // every node ever created on main, sorted; existence filters
+	counts map[KindID]*counter // live nodes per kind over positions
+}
+
+// overlayState is a branch or the global overlay. Everything but the struct is created on the
+// first write to it.
+type overlayState struct {
+	name   string
+	base   int64 // main position the branch sees; unused for the global overlay
+	slots  overlay[Slot, Value]
+	nodes  overlay[NodeID, KindID]
+	unique overlay[uniqueKey, NodeID]
+	added  map[KindID][]NodeID // nodes created here, sorted
+	counts map[KindID]*counter // change of live nodes per kind over positions
+}
+
+type stamp struct {
+	pos int64
+	at  time.Time
+}
+
+// State is the branch-aware state in memory. The zero value is not usable: call NewState.
+type State struct {
+	mu       sync.RWMutex
+	main     mainState
+	global   *overlayState
+	branches map[string]*overlayState
+	times    []stamp // sorted by position and by time
+	position int64   // last applied position
+}
+
+// NewState returns the state of an empty log: main and the global overlay, no branches.
+func NewState() *State {
+	return &State{
+		main: mainState{
+			slots:  newMainLayer[Slot, Value](),
+			nodes:  newMainLayer[NodeID, KindID](),
+			unique: newMainLayer[uniqueKey, NodeID](),
+			index:  map[KindID][]NodeID{},
+			counts: map[KindID]*counter{},
+		},
+		global:   &overlayState{name: Global},
+		branches: map[string]*overlayState{},
+	}
+}
+
+// Position is the last applied position (0 before the first Apply).
+func (s *State) Position() int64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.position
+}
+
+// CreateBranch adds a branch that sees main as of base. base may not be after the last applied
+// position (a branch cannot see main's future). It costs one small struct: the overlay's maps
+// are made on its first write.
+func (s *State) CreateBranch(name string, base int64) error {
+	if name == Main || name == Global || name == "" {
+		return fmt.Errorf("%w: %q", ErrReservedBranch, name)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.branches[name]; ok {
+		return fmt.Errorf("%w: %s", ErrBranchExists, name)
+	}
+	if base > s.position {
+		return fmt.Errorf("%w: %d > %d", ErrBaseInTheFuture, base, s.position)
+	}
+	s.branches[name] = &overlayState{name: name, base: base}
+	return nil
+}
+
+// DeleteBranch drops a branch and everything it changed.
+func (s *State) DeleteBranch(name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.branches[name]; !ok {
+		return fmt.Errorf("%w: %s", ErrBranchNotFound, name)
+	}
+	delete(s.branches, name)
+	return nil
+}
+
+// Base is the main position a branch sees (for main and global: the last applied position).
+func (s *State) Base(name string) (int64, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if name == Main || name == Global {
+		return s.position, nil
+	}
+	b, ok := s.branches[name]
+	if !ok {
+		return 0, fmt.Errorf("%w: %s", ErrBranchNotFound, name)
+	}
+	return b.base, nil
+}
+
+// Branches lists the branch names (not main, not global), unordered.
+func (s *State) Branches() []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]string, 0, len(s.branches))
+	for n := range s.branches {
+		out = append(out, n)
+	}
+	return out
+}
+
+// view is how a read resolves a branch: overlay nil for main.
+type view struct {
+	s  *State
+	ov *overlayState
+}
+
+// viewOf resolves name to a view; the caller holds the lock. Reading "global" reads main with
+// the global overlay, like every other read.
+func (s *State) viewOf(name string) (view, error) {
+	if name == Main || name == Global {
+		return view{s: s}, nil
+	}
+	b, ok := s.branches[name]
+	if !ok {
+		return view{}, fmt.Errorf("%w: %s", ErrBranchNotFound, name)
+	}
+	return view{s: s, ov: b}, nil
+}
+
+// mainAt is the main position this view reads for position pos.
+func (v view) mainAt(pos int64) int64 {
+	if v.ov != nil && v.ov.base < pos {
+		return v.ov.base
+	}
+	return pos
+}
