@@ -62,73 +62,55 @@ func (s *Set) findByID(id string) string {
 }
 
 func (s *Set) applyGeneric(ps *problems, g *Generic, builtin bool, i int) {
-	kind := g.Namespace + g.Name
-	path := kind
-	if g.Name == "" || g.Namespace == "" {
-		path = fmt.Sprintf("generics[%d]", i)
-	}
-	if !validateModelName(ps, &g.Model, path, builtin) {
-		return
-	}
-	if _, ok := s.declNodes[kind]; ok && g.State != StateAbsent {
-		ps.add(g.Pos, path, "kind %s is already defined as a node", kind)
-		return
-	}
-	old := s.declGenerics[kind]
-	if old == nil {
-		if prev := s.findByID(g.ID); prev != "" && prev != kind {
-			if pg, ok := s.declGenerics[prev]; ok {
-				old = pg
-				delete(s.declGenerics, prev)
-			}
-		}
-	}
-	if g.State == StateAbsent {
-		delete(s.declGenerics, kind)
-		return
-	}
-	if old != nil {
-		mergeElements(&g.Model, &old.Model)
-		if g.ID == "" {
-			g.ID = old.ID
-		}
-	}
-	s.declGenerics[kind] = g
+	applyDecl(s, ps, g, func(g *Generic) *Model { return &g.Model }, s.declGenerics,
+		func(kind string) bool { _, ok := s.declNodes[kind]; return ok }, "generics", "node", builtin, i)
 }
 
 func (s *Set) applyNode(ps *problems, n *Node, builtin bool, i int) {
-	kind := n.Namespace + n.Name
+	applyDecl(s, ps, n, func(n *Node) *Model { return &n.Model }, s.declNodes,
+		func(kind string) bool { _, ok := s.declGenerics[kind]; return ok }, "nodes", "generic", builtin, i)
+}
+
+// applyDecl merges one declared generic or node into decls, the declarations of its sort:
+// a new kind is added, a known one (by kind, or by id for a rename) keeps the elements the new
+// declaration does not list, and state absent removes it. isOther reports a kind declared as the
+// other sort, otherSort names it; section and i locate a declaration without a name.
+func applyDecl[T any](s *Set, ps *problems, el T, model func(T) *Model, decls map[string]T,
+	isOther func(string) bool, section, otherSort string, builtin bool, i int) {
+	m := model(el)
+	kind := m.Namespace + m.Name
 	path := kind
-	if n.Name == "" || n.Namespace == "" {
-		path = fmt.Sprintf("nodes[%d]", i)
+	if m.Name == "" || m.Namespace == "" {
+		path = fmt.Sprintf("%s[%d]", section, i)
 	}
-	if !validateModelName(ps, &n.Model, path, builtin) {
+	if !validateModelName(ps, m, path, builtin) {
 		return
 	}
-	if _, ok := s.declGenerics[kind]; ok && n.State != StateAbsent {
-		ps.add(n.Pos, path, "kind %s is already defined as a generic", kind)
+	if isOther(kind) && m.State != StateAbsent {
+		ps.add(m.Pos, path, "kind %s is already defined as a %s", kind, otherSort)
 		return
 	}
-	old := s.declNodes[kind]
-	if old == nil {
-		if prev := s.findByID(n.ID); prev != "" && prev != kind {
-			if pn, ok := s.declNodes[prev]; ok {
-				old = pn
-				delete(s.declNodes, prev)
+	old, had := decls[kind]
+	if !had {
+		if prev := s.findByID(m.ID); prev != "" && prev != kind {
+			if o, ok := decls[prev]; ok {
+				old, had = o, true
+				delete(decls, prev)
 			}
 		}
 	}
-	if n.State == StateAbsent {
-		delete(s.declNodes, kind)
+	if m.State == StateAbsent {
+		delete(decls, kind)
 		return
 	}
-	if old != nil {
-		mergeElements(&n.Model, &old.Model)
-		if n.ID == "" {
-			n.ID = old.ID
+	if had {
+		om := model(old)
+		mergeElements(m, om)
+		if m.ID == "" {
+			m.ID = om.ID
 		}
 	}
-	s.declNodes[kind] = n
+	decls[kind] = el
 }
 
 // mergeElements keeps in m the elements of old that m does not list, applies renames (an element
