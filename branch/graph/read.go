@@ -1,40 +1,42 @@
 package graph
 
-// slot is the version of sl on this view at pos: global first, then the branch, then main.
-func (v view) slot(sl Slot, pos int64) (version[Value], bool) {
-	if r, ok := v.s.global.slots.at(sl, pos); ok {
+// resolve applies the read order of every layer kind: the global overlay at pos, then the
+// branch's overlay (ov, nil on main) at pos, then main at min(pos, base).
+func resolve[K comparable, V any](v view, k K, pos int64, global, ov *overlay[K, V], main *mainLayer[K, V]) (version[V], bool) {
+	if r, ok := global.at(k, pos); ok {
 		return r, true
 	}
-	if v.ov != nil {
-		if r, ok := v.ov.slots.at(sl, pos); ok {
+	if ov != nil {
+		if r, ok := ov.at(k, pos); ok {
 			return r, true
 		}
 	}
-	return v.s.main.slots.at(sl, v.mainAt(pos))
+	return main.at(k, v.mainAt(pos))
+}
+
+// slot is the version of sl on this view at pos.
+func (v view) slot(sl Slot, pos int64) (version[Value], bool) {
+	var ov *overlay[Slot, Value]
+	if v.ov != nil {
+		ov = &v.ov.slots
+	}
+	return resolve(v, sl, pos, &v.s.global.slots, ov, &v.s.main.slots)
 }
 
 func (v view) node(id NodeID, pos int64) (version[KindID], bool) {
-	if r, ok := v.s.global.nodes.at(id, pos); ok {
-		return r, true
-	}
+	var ov *overlay[NodeID, KindID]
 	if v.ov != nil {
-		if r, ok := v.ov.nodes.at(id, pos); ok {
-			return r, true
-		}
+		ov = &v.ov.nodes
 	}
-	return v.s.main.nodes.at(id, v.mainAt(pos))
+	return resolve(v, id, pos, &v.s.global.nodes, ov, &v.s.main.nodes)
 }
 
 func (v view) unique(k uniqueKey, pos int64) (version[NodeID], bool) {
-	if r, ok := v.s.global.unique.at(k, pos); ok {
-		return r, true
-	}
+	var ov *overlay[uniqueKey, NodeID]
 	if v.ov != nil {
-		if r, ok := v.ov.unique.at(k, pos); ok {
-			return r, true
-		}
+		ov = &v.ov.unique
 	}
-	return v.s.main.unique.at(k, v.mainAt(pos))
+	return resolve(v, k, pos, &v.s.global.unique, ov, &v.s.main.unique)
 }
 
 // Get is the value of a slot on branch at position at; false when the slot was never set or is
