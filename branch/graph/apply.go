@@ -32,6 +32,10 @@ type Change struct {
 	Value      Value
 	Constraint ConstraintID
 	Key        string
+	// Global applies the change to the global overlay whatever the branch of the batch: a
+	// branch-agnostic attribute or relationship of a branch-aware node, or a branch-agnostic node
+	// written in the same batch as branch-aware ones.
+	Global bool
 }
 
 // Apply folds changes made on branch (Main, Global or a created branch) at log position into
@@ -85,6 +89,10 @@ func (s *State) Apply(branch string, position int64, recordedAt time.Time, chang
 		v.ov = ov
 	}
 	for _, c := range changes {
+		if c.Global {
+			s.apply(view{s: s}, s.global, position, c)
+			continue
+		}
 		s.apply(v, ov, position, c)
 	}
 	return nil

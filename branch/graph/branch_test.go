@@ -122,6 +122,14 @@ func TestGlobalOverlay(t *testing.T) {
 			t.Errorf("%s: global list %v count %d", branch, list, n)
 		}
 	}
+	// A change marked Global in a branch's batch lands in the global overlay: main sees it.
+	apply(t, s, "b", 80, set(5, fName, "r5-b"), Change{Op: OpSetAttr, Node: id(1), Field: fSite, Value: Value{Data: "lyon"}, Global: true})
+	if got := get(t, s, Main, 1, fSite, 100); got != "lyon" {
+		t.Errorf("global change from a branch batch: main sees %v", got)
+	}
+	if got := get(t, s, Main, 5, fName, 100); got != nil {
+		t.Errorf("the branch part of the batch leaked to main: %v", got)
+	}
 	// The branch "b" was created at base 20, long before 70: global data is seen anyway.
 	if d, _ := s.Diff("b"); slices.ContainsFunc(d.Slots, func(x SlotDiff) bool { return x.Slot.Field == fSite }) {
 		t.Error("global data showed up in a branch diff")
