@@ -1,0 +1,333 @@
+package nodes
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/infrahub-go/infrahub/branch"
+	"github.com/infrahub-go/infrahub/branch/graph"
+	"github.com/infrahub-go/infrahub/events"
+)
+
+// Name is the projector name of the Store.
+const Name = "graph"
+
+// Store is the branch registry, every branch's schema and every node, folded from the log. It is
+// a projector (Name, Version, Apply, Reset); the write side decides against its Views and the
+// embedded graph projection reads from them.
+//
+// The Store embeds the branch State rather than running next to it so that a View's schema, data
+// and stream versions always come from the same log position.
+type Store struct {
+	cat      *events.Catalogue
+	branches *branch.State
+
+	mu          sync.RWMutex
+	g           *graph.State
+	kinds       *graph.Interner
+	fields      *graph.Interner
+	constraints *graph.Interner
+	position    int64
+}
+
+// NewStore returns the Store of an empty log. branches must be fresh (the Store feeds it).
+func NewStore(cat *events.Catalogue, branches *branch.State) *Store {
+	s := &Store{cat: cat, branches: branches}
+	s.clear()
+	return s
+}
+
+func (s *Store) clear() {
+	s.g = graph.NewState()
+	s.kinds, s.fields, s.constraints = graph.NewInterner(), graph.NewInterner(), graph.NewInterner()
+	s.position = 0
+}
+
+// Branches is the branch registry and schemas the Store keeps current.
+func (s *Store) Branches() *branch.State { return s.branches }
+
+// Name implements projections.Projector.
+func (s *Store) Name() string { return Name }
+
+// Version implements projections.Projector.
+func (s *Store) Version() int { return 1 }
+
+// Reset implements projections.Resetter.
+func (s *Store) Reset(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.clear()
+	return s.branches.Reset(ctx)
+}
+
+// Position is the log position the Store reflects.
+func (s *Store) Position() int64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.position
+}
+
+// Apply folds a batch of the log.
+func (s *Store) Apply(ctx context.Context, batch []events.Envelope) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range batch {
+		e := &batch[i]
+		if e.GlobalPosition <= s.position {
+			continue
+		}
+		if err := s.branches.Apply(ctx, batch[i:i+1]); err != nil {
+			return err
+		}
+		if err := s.apply(e); err != nil {
+			return fmt.Errorf("%s at position %d: %w", e.Type, e.GlobalPosition, err)
+		}
+		s.position = e.GlobalPosition
+	}
+	return nil
+}
+
+func (s *Store) apply(e *events.Envelope) error {
+	switch e.Type {
+	case branch.TypeCreated:
+		v, err := s.cat.Decode(*e)
+		if err != nil {
+			return err
+		}
+		p := v.(branch.Created)
+		base := min(p.BranchedFrom, e.GlobalPosition-1)
+		if base > s.g.Position() { // the graph has not seen base yet: let it know the position
+			if err := s.g.Apply(graph.Main, base, e.RecordedAt); err != nil {
+				return err
+			}
+		}
+		_ = s.g.DeleteBranch(p.Name) // created again after a delete: start afresh
+		return s.g.CreateBranch(p.Name, base)
+	case branch.TypeDeleted:
+		v, err := s.cat.Decode(*e)
+		if err != nil {
+			return err
+		}
+		_ = s.g.DeleteBranch(v.(branch.Deleted).Name)
+		return nil
+	case TypeCreated, TypeUpdated, TypeDeleted:
+	default:
+		return nil
+	}
+	name, ok := strings.CutPrefix(e.Stream, branch.StreamPrefix)
+	if !ok {
+		return fmt.Errorf("node event on stream %q", e.Stream)
+	}
+	if name == branch.Default {
+		name = graph.Main
+	}
+	v, err := s.cat.Decode(*e)
+	if err != nil {
+		return err
+	}
+	meta := graph.Value{Data: map[string]any{"at": e.RecordedAt.UTC().Format(time.RFC3339Nano), "by": e.Metadata.Actor}}
+	var cs []graph.Change
+	switch p := v.(type) {
+	case Created:
+		cs, err = s.created(p, meta)
+	case Updated:
+		cs, err = s.updated(p, meta)
+	case Deleted:
+		cs, err = s.deleted(p)
+	}
+	if err != nil {
+		return err
+	}
+	return s.g.Apply(name, e.GlobalPosition, e.RecordedAt, cs...)
+}
+
+func (s *Store) field(name string) graph.FieldID { return graph.FieldID(s.fields.ID(name)) }
+
+func parseID(what, id string) (graph.NodeID, error) {
+	n, err := graph.ParseNodeID(id)
+	if err != nil {
+		return n, fmt.Errorf("%s %q: %w", what, id, err)
+	}
+	return n, nil
+}
+
+func lineage(source, owner string, protected bool) (graph.Lineage, error) {
+	l := graph.Lineage{IsProtected: protected}
+	var err error
+	if source != "" {
+		if l.Source, err = parseID("source", source); err != nil {
+			return l, err
+		}
+	}
+	if owner != "" {
+		if l.Owner, err = parseID("owner", owner); err != nil {
+			return l, err
+		}
+	}
+	return l, nil
+}
+
+// attrData is what an attribute slot holds in Value.Data.
+func attrData(a Attr) any {
+	if a.IsDefault {
+		return map[string]any{"v": a.Value, "d": true}
+	}
+	return map[string]any{"v": a.Value}
+}
+
+func (s *Store) attrs(id graph.NodeID, global bool, attrs map[string]Attr, cs []graph.Change) ([]graph.Change, error) {
+	for name, a := range attrs {
+		l, err := lineage(a.Source, a.Owner, a.IsProtected)
+		if err != nil {
+			return nil, fmt.Errorf("attribute %s: %w", name, err)
+		}
+		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: s.field(AttrField(name)),
+			Value: graph.Value{Data: attrData(a), Lineage: l}, Global: global || a.Global})
+	}
+	return cs, nil
+}
+
+func (s *Store) edges(id graph.NodeID, global bool, edges []Edge, cs []graph.Change) ([]graph.Change, error) {
+	for _, e := range edges {
+		near := id
+		if e.Node != "" {
+			var err error
+			if near, err = parseID("edge node", e.Node); err != nil {
+				return nil, err
+			}
+		}
+		far, err := parseID("edge peer", e.Peer)
+		if err != nil {
+			return nil, err
+		}
+		op := graph.OpAddPeers
+		if e.Remove {
+			op = graph.OpRemovePeers
+		}
+		g := global || e.Global
+		cs = append(cs,
+			graph.Change{Op: op, Node: near, Field: s.field(e.Field), Value: graph.Value{Peers: []graph.NodeID{far}}, Global: g},
+			graph.Change{Op: op, Node: far, Field: s.field(Mirror(e.Field)), Value: graph.Value{Peers: []graph.NodeID{near}}, Global: g})
+	}
+	return cs, nil
+}
+
+func (s *Store) props(id graph.NodeID, global bool, props map[string]Props, cs []graph.Change) ([]graph.Change, error) {
+	for field, p := range props {
+		l, err := lineage(p.Source, p.Owner, p.IsProtected)
+		if err != nil {
+			return nil, fmt.Errorf("relationship %s: %w", field, err)
+		}
+		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: s.field(PropsField(field)),
+			Value: graph.Value{Lineage: l}, Global: global || p.Global})
+	}
+	return cs, nil
+}
+
+func (s *Store) claims(id graph.NodeID, claims []Claim, cs []graph.Change) []graph.Change {
+	for _, c := range claims {
+		ch := graph.Change{Op: graph.OpClaim, Node: id, Kind: graph.KindID(s.kinds.ID(c.Kind)),
+			Constraint: graph.ConstraintID(s.constraints.ID(c.Constraint)), Key: c.Key, Global: c.Global}
+		if c.Release {
+			ch.Op, ch.Node = graph.OpRelease, graph.NodeID{}
+		}
+		cs = append(cs, ch)
+	}
+	return cs
+}
+
+func hfidData(h []string) any {
+	out := make([]any, len(h))
+	for i, x := range h {
+		out[i] = x
+	}
+	return out
+}
+
+func (s *Store) created(p Created, meta graph.Value) ([]graph.Change, error) {
+	id, err := parseID("node", p.ID)
+	if err != nil {
+		return nil, err
+	}
+	cs := []graph.Change{
+		{Op: graph.OpCreate, Node: id, Kind: graph.KindID(s.kinds.ID(p.Kind)), Global: p.Global},
+		{Op: graph.OpSetAttr, Node: id, Field: s.field(FieldCreated), Value: meta, Global: p.Global},
+		{Op: graph.OpSetAttr, Node: id, Field: s.field(FieldUpdated), Value: meta, Global: p.Global},
+		{Op: graph.OpSetAttr, Node: id, Field: s.field(FieldLabel), Value: graph.Value{Data: p.DisplayLabel}, Global: p.Global},
+	}
+	if len(p.HFID) > 0 {
+		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: s.field(FieldHFID), Value: graph.Value{Data: hfidData(p.HFID)}, Global: p.Global})
+	}
+	if cs, err = s.attrs(id, p.Global, p.Attributes, cs); err != nil {
+		return nil, err
+	}
+	if cs, err = s.edges(id, p.Global, p.Edges, cs); err != nil {
+		return nil, err
+	}
+	if cs, err = s.props(id, p.Global, p.RelProps, cs); err != nil {
+		return nil, err
+	}
+	return s.claims(id, p.Claims, cs), nil
+}
+
+func (s *Store) updated(p Updated, meta graph.Value) ([]graph.Change, error) {
+	id, err := parseID("node", p.ID)
+	if err != nil {
+		return nil, err
+	}
+	cs := []graph.Change{{Op: graph.OpSetAttr, Node: id, Field: s.field(FieldUpdated), Value: meta, Global: p.Global}}
+	if p.HFID != nil {
+		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: s.field(FieldHFID), Value: graph.Value{Data: hfidData(p.HFID)}, Global: p.Global})
+	}
+	if p.DisplayLabel != nil {
+		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: s.field(FieldLabel), Value: graph.Value{Data: *p.DisplayLabel}, Global: p.Global})
+	}
+	if cs, err = s.attrs(id, p.Global, p.Attributes, cs); err != nil {
+		return nil, err
+	}
+	if cs, err = s.edges(id, p.Global, p.Edges, cs); err != nil {
+		return nil, err
+	}
+	if cs, err = s.props(id, p.Global, p.RelProps, cs); err != nil {
+		return nil, err
+	}
+	return s.claims(id, p.Claims, cs), nil
+}
+
+func (s *Store) deleted(p Deleted) ([]graph.Change, error) {
+	id, err := parseID("node", p.ID)
+	if err != nil {
+		return nil, err
+	}
+	cs := []graph.Change{{Op: graph.OpDelete, Node: id, Global: p.Global}}
+	if cs, err = s.edges(id, p.Global, p.Edges, cs); err != nil {
+		return nil, err
+	}
+	return s.claims(id, p.Claims, cs), nil
+}
+
+// Canon returns v as the Store holds values: as encoding/json decodes it (numbers are float64,
+// lists []any, objects map[string]any). Deciders compare new values with stored ones in this form.
+func Canon(v any) any {
+	switch x := v.(type) {
+	case nil, string, bool, float64:
+		return x
+	case int:
+		return float64(x)
+	case int64:
+		return float64(x)
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return v
+	}
+	var out any
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return v
+	}
+	return out
+}

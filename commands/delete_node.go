@@ -1,0 +1,151 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/infrahub-go/infrahub/branch/graph"
+	"github.com/infrahub-go/infrahub/branch/nodes"
+	"github.com/infrahub-go/infrahub/schema"
+)
+
+// TypeDeleteNode deletes a node (Infrahub's <Kind>Delete), and with it the peers of its
+// relationships declared `on_delete: cascade`. A delete that would leave another node without a
+// mandatory relationship is refused.
+const TypeDeleteNode = "node.delete"
+
+// DeleteNode is the payload of TypeDeleteNode.
+type DeleteNode struct {
+	Branch string   `json:"branch,omitempty"`
+	Kind   string   `json:"kind,omitempty"`
+	ID     string   `json:"id,omitempty"`
+	HFID   []string `json:"hfid,omitempty"`
+}
+
+// DeleteNode is the Handler of TypeDeleteNode.
+func (h *Nodes) DeleteNode(ctx context.Context, cmd Command) (Result, error) {
+	var in DeleteNode
+	if err := decodeStrict(cmd.Payload, &in); err != nil {
+		return Result{}, err
+	}
+	var out NodeOutcome
+	res, _, err := h.decide(ctx, cmd, in.Branch, func(t *tx) error {
+		var err error
+		out, err = t.deleteOp(in)
+		return err
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	res.Data = out
+	return res, nil
+}
+
+func (t *tx) deleteOp(in DeleteNode) (NodeOutcome, error) {
+	n, err := t.target(in.Kind, in.ID, in.HFID)
+	if err != nil {
+		return NodeOutcome{}, err
+	}
+	out := t.outcomeOf(n, "deleted")
+	return out, t.delete(n)
+}
+
+// relFields lists a node's relationships with their storage fields.
+func relFields(m *schema.Node) []struct {
+	rel   *schema.Relationship
+	field string
+} {
+	var out []struct {
+		rel   *schema.Relationship
+		field string
+	}
+	if m == nil {
+		return out
+	}
+	for _, r := range m.Relationships {
+		if r.State != schema.StateAbsent {
+			out = append(out, struct {
+				rel   *schema.Relationship
+				field string
+			}{r, nodes.RelField(r.Identifier, r.Direction)})
+		}
+	}
+	return out
+}
+
+func (t *tx) delete(root *txNode) error {
+	// The nodes to delete: root and, transitively, the peers of cascading relationships.
+	gone := []*txNode{root}
+	in := map[graph.NodeID]bool{root.id: true}
+	for i := 0; i < len(gone); i++ {
+		for _, rf := range relFields(gone[i].model) {
+			if rf.rel.OnDelete != "cascade" {
+				continue
+			}
+			for _, p := range t.peersOf(gone[i].id, rf.field) {
+				if pn := t.node(p); pn != nil && !in[p] {
+					in[p] = true
+					gone = append(gone, pn)
+				}
+			}
+		}
+	}
+	// Refuse to leave a surviving peer without a mandatory relationship.
+	for _, x := range gone {
+		for _, rf := range relFields(x.model) {
+			for _, p := range t.peersOf(x.id, rf.field) {
+				pn := t.node(p)
+				if pn == nil || in[p] {
+					continue
+				}
+				mr, ok := mirrorRel(t.set, pn.kind, rf.field)
+				if !ok || !(!mr.IsOptional() || mr.MinCount > 0) {
+					continue
+				}
+				left := 0
+				for _, q := range t.peersOf(p, nodes.Mirror(rf.field)) {
+					if !in[q] && t.node(q) != nil {
+						left++
+					}
+				}
+				if left < max(1, mr.MinCount) {
+					return fmt.Errorf("%w: %s %s: deleting it would leave %s %q without its mandatory relationship %q (delete that node first, or declare on_delete: cascade)",
+						ErrConflict, x.kind, labelOr(t, x), pn.kind, labelOr(t, pn), mr.Name)
+				}
+			}
+		}
+	}
+	for _, x := range gone {
+		global := isGlobal(x.model)
+		ev := nodes.Deleted{ID: x.id.String(), Kind: x.kind, Global: global}
+		for _, rf := range relFields(x.model) {
+			relGlobal := rf.rel.Branch == schema.BranchAgnostic && !global
+			for _, p := range slices.Clone(t.peersOf(x.id, rf.field)) {
+				e := t.edge(x.id, rf.field, p, true, relGlobal)
+				e.Node = ""
+				ev.Edges = append(ev.Edges, e)
+			}
+		}
+		if x.model != nil {
+			claims, err := t.reclaim(x, t.uniqueKeys(x), nil)
+			if err != nil {
+				return err
+			}
+			ev.Claims = claims
+		}
+		x.live = false
+		t.emit(nodes.TypeDeleted, ev, global)
+		t.outcome.of(x.kind).Deleted++
+	}
+	return nil
+}
+
+func labelOr(t *tx, n *txNode) string {
+	if n.model != nil {
+		if l := t.displayLabel(n); l != "" {
+			return l
+		}
+	}
+	return n.id.String()
+}

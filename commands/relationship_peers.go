@@ -1,0 +1,110 @@
+package commands
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/infrahub-go/infrahub/branch/nodes"
+	"github.com/infrahub-go/infrahub/schema"
+)
+
+// Relationship commands (Infrahub's RelationshipAdd and RelationshipRemove): add peers to, or
+// remove peers from, a cardinality-many relationship of one node, leaving the others.
+const (
+	TypeAddPeers    = "relationship.add"
+	TypeRemovePeers = "relationship.remove"
+)
+
+// RelationshipPeers is the payload of TypeAddPeers and TypeRemovePeers.
+type RelationshipPeers struct {
+	Branch string            `json:"branch,omitempty"`
+	Kind   string            `json:"kind,omitempty"`
+	ID     string            `json:"id,omitempty"`
+	HFID   []string          `json:"hfid,omitempty"`
+	Name   string            `json:"name"`
+	Peers  []json.RawMessage `json:"peers"`
+}
+
+// AddPeers is the Handler of TypeAddPeers.
+func (h *Nodes) AddPeers(ctx context.Context, cmd Command) (Result, error) {
+	return h.relationshipPeers(ctx, cmd, false)
+}
+
+// RemovePeers is the Handler of TypeRemovePeers.
+func (h *Nodes) RemovePeers(ctx context.Context, cmd Command) (Result, error) {
+	return h.relationshipPeers(ctx, cmd, true)
+}
+
+func (h *Nodes) relationshipPeers(ctx context.Context, cmd Command, remove bool) (Result, error) {
+	var in RelationshipPeers
+	if err := decodeStrict(cmd.Payload, &in); err != nil {
+		return Result{}, err
+	}
+	var out NodeOutcome
+	res, _, err := h.decide(ctx, cmd, in.Branch, func(t *tx) error {
+		var err error
+		out, err = t.peersOp(in, remove)
+		return err
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	res.Data = out
+	return res, nil
+}
+
+func (t *tx) peersOp(in RelationshipPeers, remove bool) (NodeOutcome, error) {
+	n, err := t.target(in.Kind, in.ID, in.HFID)
+	if err != nil {
+		return NodeOutcome{}, err
+	}
+	r, field, ok := relOf(n.model, in.Name)
+	if !ok {
+		return NodeOutcome{}, fmt.Errorf("%w: field \"name\": %s has no relationship %q", ErrInvalid, n.kind, in.Name)
+	}
+	if r.Cardinality != "many" {
+		return NodeOutcome{}, fmt.Errorf("%w: field \"name\": relationship %q of %s has cardinality one; update the node instead", ErrInvalid, in.Name, n.kind)
+	}
+	global := isGlobal(n.model)
+	relGlobal := r.Branch == schema.BranchAgnostic && !global
+	ev := nodes.Updated{ID: n.id.String(), Kind: n.kind, Global: global}
+	for i, raw := range in.Peers {
+		var x any
+		if err := json.Unmarshal(raw, &x); err != nil {
+			return NodeOutcome{}, fmt.Errorf("%w: field \"peers\", item %d: %v", ErrInvalid, i+1, err)
+		}
+		ref, err := parseRef(x)
+		if err != nil {
+			return NodeOutcome{}, fmt.Errorf("%w: field \"peers\", item %d: %v", ErrInvalid, i+1, err)
+		}
+		p, err := t.resolveRef(r, ref)
+		if err != nil {
+			return NodeOutcome{}, nodeError(n.kind, in.Name, fmt.Errorf("item %d: %w", i+1, err))
+		}
+		has := slices.Contains(t.peersOf(n.id, field), p)
+		switch {
+		case remove && has:
+			e := t.edge(n.id, field, p, true, relGlobal)
+			e.Node = ""
+			ev.Edges = append(ev.Edges, e)
+		case !remove && !has:
+			ev.Edges = t.link(n, r, field, p, ev.Edges)
+		}
+	}
+	count := len(t.peersOf(n.id, field))
+	if err := checkCount(r, count); err != nil {
+		return NodeOutcome{}, nodeError(n.kind, in.Name, err)
+	}
+	if remove && count == 0 && mandatoryRel(r) {
+		return NodeOutcome{}, nodeError(n.kind, in.Name, fmt.Errorf("%w: the relationship is mandatory", ErrInvalid))
+	}
+	if len(ev.Edges) == 0 {
+		t.outcome.of(n.kind).Unchanged++
+		return t.outcomeOf(n, "unchanged"), nil
+	}
+	t.emit(nodes.TypeUpdated, ev, global)
+	t.outcome.of(n.kind).Updated++
+	return t.outcomeOf(n, "updated"), nil
+}
