@@ -51,27 +51,56 @@ func (t *tx) deleteOp(in DeleteNode) (NodeOutcome, error) {
 	return out, t.delete(n)
 }
 
-// relFields lists a node's relationships with their storage fields.
-func relFields(m *schema.Node) []struct {
-	rel   *schema.Relationship
+// end is one relationship slot of a node kind: declared by the kind (rel), or only by the kind at
+// the far end (far; the slot then holds the nodes that point at this one).
+type end struct {
 	field string
-} {
-	var out []struct {
-		rel   *schema.Relationship
-		field string
-	}
+	rel   *schema.Relationship // nil when only the far side declares it
+	far   *schema.Relationship
+}
+
+// ends lists every relationship slot a node of kind m may hold, declared on either side.
+func (t *tx) ends(m *schema.Node) []end {
 	if m == nil {
-		return out
+		return nil
 	}
+	var out []end
+	seen := map[string]bool{}
 	for _, r := range m.Relationships {
-		if r.State != schema.StateAbsent {
-			out = append(out, struct {
-				rel   *schema.Relationship
-				field string
-			}{r, nodes.RelField(r.Identifier, r.Direction)})
+		if r.State == schema.StateAbsent {
+			continue
+		}
+		f := nodes.RelField(r.Identifier, r.Direction)
+		if !seen[f] {
+			seen[f] = true
+			out = append(out, end{field: f, rel: r})
+		}
+	}
+	targets := map[string]bool{m.Kind: true, "CoreNode": true}
+	for _, g := range m.InheritFrom {
+		targets[g] = true
+	}
+	for _, other := range t.set.Nodes() {
+		for _, r := range other.Relationships {
+			if r.State == schema.StateAbsent || !targets[r.Peer] {
+				continue
+			}
+			f := nodes.Mirror(nodes.RelField(r.Identifier, r.Direction))
+			if !seen[f] {
+				seen[f] = true
+				out = append(out, end{field: f, far: r})
+			}
 		}
 	}
 	return out
+}
+
+func (e end) global(nodeGlobal bool) bool {
+	r := e.rel
+	if r == nil {
+		r = e.far
+	}
+	return r.Branch == schema.BranchAgnostic && !nodeGlobal
 }
 
 func (t *tx) delete(root *txNode) error {
@@ -79,8 +108,8 @@ func (t *tx) delete(root *txNode) error {
 	gone := []*txNode{root}
 	in := map[graph.NodeID]bool{root.id: true}
 	for i := 0; i < len(gone); i++ {
-		for _, rf := range relFields(gone[i].model) {
-			if rf.rel.OnDelete != "cascade" {
+		for _, rf := range t.ends(gone[i].model) {
+			if rf.rel == nil || rf.rel.OnDelete != "cascade" {
 				continue
 			}
 			for _, p := range t.peersOf(gone[i].id, rf.field) {
@@ -93,7 +122,7 @@ func (t *tx) delete(root *txNode) error {
 	}
 	// Refuse to leave a surviving peer without a mandatory relationship.
 	for _, x := range gone {
-		for _, rf := range relFields(x.model) {
+		for _, rf := range t.ends(x.model) {
 			for _, p := range t.peersOf(x.id, rf.field) {
 				pn := t.node(p)
 				if pn == nil || in[p] {
@@ -119,8 +148,8 @@ func (t *tx) delete(root *txNode) error {
 	for _, x := range gone {
 		global := isGlobal(x.model)
 		ev := nodes.Deleted{ID: x.id.String(), Kind: x.kind, Global: global}
-		for _, rf := range relFields(x.model) {
-			relGlobal := rf.rel.Branch == schema.BranchAgnostic && !global
+		for _, rf := range t.ends(x.model) {
+			relGlobal := rf.global(global)
 			for _, p := range slices.Clone(t.peersOf(x.id, rf.field)) {
 				e := t.edge(x.id, rf.field, p, true, relGlobal)
 				e.Node = ""

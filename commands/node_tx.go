@@ -406,7 +406,17 @@ func (t *tx) reclaim(n *txNode, old, next map[string]string) ([]nodes.Claim, err
 	for c := range next {
 		names = append(names, c)
 	}
-	slices.Sort(names)
+	// Constraints first, the human-friendly id last: a clash is reported by the constraint the
+	// user declared.
+	slices.SortFunc(names, func(a, b string) int {
+		if (a == nodes.ConstraintHFID) != (b == nodes.ConstraintHFID) {
+			if a == nodes.ConstraintHFID {
+				return 1
+			}
+			return -1
+		}
+		return strings.Compare(a, b)
+	})
 	for _, c := range names {
 		key := next[c]
 		if prev, ok := old[c]; ok && prev == key {
