@@ -410,3 +410,15 @@ func (h *Nodes) decide(ctx context.Context, cmd Command, name string, build func
 		return resultOf(stream, cmd.ID, res), t, nil
 	}
 }
+
+// Register adds the node commands to a dispatcher.
+func (h *Nodes) Register(d *Dispatcher) {
+	d.Register(TypeCreateNode, h.CreateNode)
+	d.Register(TypeUpdateNode, h.UpdateNode)
+	d.Register(TypeUpsertNode, h.UpsertNode)
+	d.Register(TypeDeleteNode, h.DeleteNode)
+	d.Register(TypeAddPeers, h.AddPeers)
+	d.Register(TypeRemovePeers, h.RemovePeers)
+	d.Register(TypeBatch, h.Batch)
+	d.Register(TypeLoadObjects, h.LoadObjects)
+}

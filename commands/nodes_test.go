@@ -71,13 +71,14 @@ nodes:
 `
 
 type nodeFixture struct {
-	log    *sqlite.Store
-	store  *nodes.Store
-	nodes  *commands.Nodes
-	schema *commands.SchemaLoader
-	life   *commands.Branches
-	mu     sync.Mutex
-	synced int64
+	log      *sqlite.Store
+	store    *nodes.Store
+	nodes    *commands.Nodes
+	schema   *commands.SchemaLoader
+	life     *commands.Branches
+	dispatch *commands.Dispatcher
+	mu       sync.Mutex
+	synced   int64
 }
 
 func newNodeFixture(t *testing.T) *nodeFixture {
@@ -99,6 +100,8 @@ func newNodeFixture(t *testing.T) *nodeFixture {
 	f.store = nodes.NewStore(cat, branch.NewState(cat, builtin))
 	f.nodes = &commands.Nodes{Log: log, Cat: cat, State: f.store, Sync: f.sync, Default: branch.Default}
 	f.schema = &commands.SchemaLoader{Log: log, Cat: cat, State: f.store.Branches(), Sync: f.sync, Stream: branch.Stream, Default: branch.Default}
+	f.dispatch = commands.NewDispatcher(log, cat)
+	f.nodes.Register(f.dispatch)
 	f.life = &commands.Branches{Log: log, Head: log.Head, Cat: cat, State: f.store.Branches(), Sync: f.sync}
 	raw, _ := json.Marshal(testSchema)
 	f.run(t, commands.TypeLoadSchema, commands.LoadSchema{Schemas: []json.RawMessage{raw}})
@@ -126,22 +129,8 @@ func (f *nodeFixture) handler(typ string) commands.Handler {
 		return f.schema.Handle
 	case commands.TypeCreateBranch:
 		return f.life.Create
-	case commands.TypeCreateNode:
-		return f.nodes.CreateNode
-	case commands.TypeUpdateNode:
-		return f.nodes.UpdateNode
-	case commands.TypeUpsertNode:
-		return f.nodes.UpsertNode
-	case commands.TypeDeleteNode:
-		return f.nodes.DeleteNode
-	case commands.TypeAddPeers:
-		return f.nodes.AddPeers
-	case commands.TypeRemovePeers:
-		return f.nodes.RemovePeers
-	case commands.TypeBatch:
-		return f.nodes.Batch
 	}
-	panic(typ)
+	return f.dispatch.Dispatch
 }
 
 // try runs a command and folds what it wrote.
@@ -151,7 +140,7 @@ func (f *nodeFixture) try(t *testing.T, typ string, payload any) (commands.Resul
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := f.handler(typ)(context.Background(), commands.Command{Type: typ, Payload: raw})
+	res, err := f.handler(typ)(context.Background(), commands.Command{Type: typ, Payload: raw, ID: ""})
 	if serr := f.sync(context.Background()); serr != nil {
 		t.Fatal(serr)
 	}

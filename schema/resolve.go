@@ -255,7 +255,7 @@ func addHierarchy(m *Model, h string, parent, children *string) {
 	hp := h
 	f := false
 	t := true
-	mandatory := parent != nil && *parent != ""
+	mandatory := parent != nil && *parent != "" && *parent != h // a parent of the hierarchy itself may be absent (a root)
 	if m.Relationship("parent") == nil {
 		opt, minCount := &t, 0
 		if mandatory {
