@@ -61,6 +61,7 @@ type State struct {
 	schemas  map[string][]versioned // per branch, in log order
 	versions map[string]int64       // per stream: the version seen (expected version of the next write)
 	position int64
+	journal  []events.Envelope // the lifecycle and schema events applied, for snapshots
 }
 
 // NewState returns the state of an empty log: the default branch with the built-in schema.
@@ -76,6 +77,7 @@ func (s *State) clear() {
 	s.schemas = map[string][]versioned{}
 	s.versions = map[string]int64{}
 	s.position = 0
+	s.journal = nil
 }
 
 // Name implements projections.Projector.
@@ -119,6 +121,7 @@ func (s *State) apply(e events.Envelope) error {
 	if err != nil {
 		return err
 	}
+	s.journal = append(s.journal, e)
 	switch p := v.(type) {
 	case Created:
 		s.branches[p.Name] = Info{ID: uuid.NewSHA1(uuid.NameSpaceURL, []byte(fmt.Sprintf("branch:%s:%d", p.Name, e.GlobalPosition))).String(),
@@ -205,4 +208,40 @@ func (s *State) Position() int64 {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.position
+}
+
+// Snapshot is what a State holds, in a form that can be stored: the lifecycle and schema events
+// it applied (few and small), the stream versions and the position.
+type Snapshot struct {
+	Position int64             `json:"position"`
+	Versions map[string]int64  `json:"versions"`
+	Journal  []events.Envelope `json:"journal"`
+}
+
+// Snapshot returns the state's snapshot.
+func (s *State) Snapshot() Snapshot {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	versions := make(map[string]int64, len(s.versions))
+	for k, v := range s.versions {
+		versions[k] = v
+	}
+	return Snapshot{Position: s.position, Versions: versions, Journal: append([]events.Envelope(nil), s.journal...)}
+}
+
+// Restore replaces the state with a snapshot's.
+func (s *State) Restore(snap Snapshot) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.clear()
+	for _, e := range snap.Journal {
+		if err := s.apply(e); err != nil {
+			return fmt.Errorf("restore %s at position %d: %w", e.Type, e.GlobalPosition, err)
+		}
+	}
+	for k, v := range snap.Versions {
+		s.versions[k] = v
+	}
+	s.position = snap.Position
+	return nil
 }

@@ -261,3 +261,27 @@ func TestReadYourWrites(t *testing.T) {
 		}
 	}
 }
+
+// positioned is an in-memory counter restored as if from a snapshot at position from.
+type positioned struct {
+	*counter.Counter
+	from int64
+}
+
+func (p positioned) Position() int64 { return p.from }
+
+// A projector restored from a snapshot resumes after the position it holds: earlier events are
+// not applied again.
+func TestPositionedResumes(t *testing.T) {
+	s := pipelinetest.StoreCases[0].Open(t)
+	b, topic := pipelinetest.BusCases[0].Open(t)
+	pipelinetest.AppendConcurrently(t, s, 100, 2)
+	_, _, _, head := counts(t, s)
+	r := newRunner(t, s, b, topic)
+	p := positioned{Counter: counter.New(), from: head - 30}
+	start(t, r, p)
+	waitFor(t, r, p.Name(), head)
+	if got := p.Snapshot().Total; got != 30 {
+		t.Fatalf("applied %d events after restoring at %d of %d, want 30", got, head-30, head)
+	}
+}

@@ -37,6 +37,12 @@ type Resetter interface {
 	Reset(ctx context.Context) error
 }
 
+// Positioned is implemented by in-memory projectors that can start from a position other than 0
+// (restored from a snapshot): the runner resumes after Position().
+type Positioned interface {
+	Position() int64
+}
+
 // Durable is implemented by projectors whose state survives a restart (Neo4j, a blob store):
 // their checkpoint is saved after each applied batch. Other projectors keep their checkpoint in
 // the Runner's memory and are rebuilt from position 0 when the process starts.
@@ -227,7 +233,18 @@ func (r *Runner) release(name string) {
 // to 0 when its version changed), the runner's memory otherwise.
 func (ru *run) start(ctx context.Context) error {
 	if !ru.durable {
-		return nil // a restart in the same process resumes from the position in memory
+		// A restart in the same process resumes from the position in memory; a projector restored
+		// from a snapshot resumes after what it holds.
+		if p, ok := ru.p.(Positioned); ok {
+			ru.r.mu.Lock()
+			st := ru.r.get(ru.name)
+			if pos := p.Position(); pos > st.Position {
+				st.Position, st.SavedUpTo = pos, pos
+			}
+			ru.r.mu.Unlock()
+			ru.r.sig.Notify()
+		}
+		return nil
 	}
 	pos, ver, err := ru.r.Checkpoints.LoadCheckpoint(ctx, checkpointName(ru.name))
 	if err != nil {
