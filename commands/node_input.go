@@ -369,46 +369,67 @@ func (t *tx) target(kind, id string, hfid []string) (*txNode, error) {
 	return nil, fmt.Errorf("%w: give field \"id\" or \"hfid\"", ErrInvalid)
 }
 
-// decide runs build against a fresh View of branch and appends what it decided, deciding again
-// on a newer View when another writer got there first.
+// decide runs build against a fresh View of the branch and appends what it decided. When the
+// append meets a newer version of the stream (another writer got there first), it decides again
+// on a View that has seen the whole log. A refusal is also checked once against such a View: the
+// state may not have folded the client's previous write yet (a branch just created, a node the
+// command refers to).
 func (h *Nodes) decide(ctx context.Context, cmd Command, name string, build func(t *tx) error) (Result, *tx, error) {
 	if name == "" {
 		name = h.Default
 	}
+	synced := false
 	for attempt := 0; ; attempt++ {
-		v, err := h.State.View(name, 0)
-		if err != nil {
-			return Result{}, nil, fmt.Errorf("%w: field \"branch\": %v", ErrNotFound, err)
-		}
-		t := newTx(v)
-		if err := build(t); err != nil {
-			return Result{}, nil, err
-		}
-		stream, version := branch.Stream(v.Branch), v.Version
-		if t.global && (v.Info.IsDefault || !t.aware) {
-			stream, version = branch.Stream(h.Default), v.MainVersion
-		} else if t.global {
-			return Result{}, nil, fmt.Errorf("%w: one command cannot change branch-agnostic and branch-aware nodes on branch %s; send them separately", ErrInvalid, v.Branch)
-		}
-		if len(t.events) == 0 {
-			return Result{CommandID: cmd.ID, Stream: stream, StreamVersion: version}, t, nil
-		}
-		evs, err := t.build(h.Cat, cmd)
-		if err != nil {
-			return Result{}, nil, err
-		}
-		res, err := h.Log.Append(ctx, stream, version, evs...)
-		if errors.Is(err, events.ErrVersionConflict) && attempt < 20 {
-			if err := h.Sync(ctx); err != nil {
-				return Result{}, nil, fmt.Errorf("%s: %w", cmd.Type, err)
+		t, err := h.decideOnce(name, build)
+		if err == nil {
+			var res Result
+			res, err = h.appendTx(ctx, cmd, t)
+			if err == nil || !errors.Is(err, events.ErrVersionConflict) || attempt >= 20 {
+				return res, t, err
 			}
-			continue
+		} else if synced {
+			return Result{}, nil, err
 		}
-		if err != nil {
-			return Result{}, nil, fmt.Errorf("%s: %w", cmd.Type, err)
+		if serr := h.Sync(ctx); serr != nil {
+			return Result{}, nil, fmt.Errorf("%s: %w (then: %v)", cmd.Type, err, serr)
 		}
-		return resultOf(stream, cmd.ID, res), t, nil
+		synced = true
 	}
+}
+
+func (h *Nodes) decideOnce(name string, build func(t *tx) error) (*tx, error) {
+	v, err := h.State.View(name, 0)
+	if err != nil {
+		return nil, fmt.Errorf("%w: field \"branch\": %v", ErrNotFound, err)
+	}
+	t := newTx(v)
+	if err := build(t); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// appendTx appends what t decided at the versions its View saw.
+func (h *Nodes) appendTx(ctx context.Context, cmd Command, t *tx) (Result, error) {
+	v := t.v
+	stream, version := branch.Stream(v.Branch), v.Version
+	if t.global && (v.Info.IsDefault || !t.aware) {
+		stream, version = branch.Stream(h.Default), v.MainVersion
+	} else if t.global {
+		return Result{}, fmt.Errorf("%w: one command cannot change branch-agnostic and branch-aware nodes on branch %s; send them separately", ErrInvalid, v.Branch)
+	}
+	if len(t.events) == 0 {
+		return Result{CommandID: cmd.ID, Stream: stream, StreamVersion: version}, nil
+	}
+	evs, err := t.build(h.Cat, cmd)
+	if err != nil {
+		return Result{}, err
+	}
+	res, err := h.Log.Append(ctx, stream, version, evs...)
+	if err != nil {
+		return Result{}, fmt.Errorf("%s: %w", cmd.Type, err)
+	}
+	return resultOf(stream, cmd.ID, res), nil
 }
 
 // Register adds the node commands to a dispatcher.

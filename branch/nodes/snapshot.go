@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/google/uuid"
+
 	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/branch/graph"
 )
@@ -17,6 +19,12 @@ import (
 var ErrBadSnapshot = errors.New("bad store snapshot")
 
 const snapshotMagic = "IHNS\x01"
+
+type snapshotHead struct {
+	Position  int64           `json:"position"`
+	LastEvent uuid.UUID       `json:"last_event"`
+	Branches  branch.Snapshot `json:"branches"`
+}
 
 // WriteSnapshot writes the whole Store (branches, schemas, nodes, interned names) so that a
 // restart can resume from it instead of replaying the log from position 0. Applies wait while it
@@ -28,10 +36,7 @@ func (s *Store) WriteSnapshot(w io.Writer) error {
 	if _, err := bw.WriteString(snapshotMagic); err != nil {
 		return err
 	}
-	head, err := json.Marshal(struct {
-		Position int64           `json:"position"`
-		Branches branch.Snapshot `json:"branches"`
-	}{s.position, s.branches.Snapshot()})
+	head, err := json.Marshal(snapshotHead{s.position, s.lastEvent, s.branches.Snapshot()})
 	if err != nil {
 		return err
 	}
@@ -83,10 +88,7 @@ func (s *Store) ReadSnapshot(r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	var head struct {
-		Position int64           `json:"position"`
-		Branches branch.Snapshot `json:"branches"`
-	}
+	var head snapshotHead
 	if err := json.Unmarshal(raw, &head); err != nil {
 		return fmt.Errorf("%w: header: %v", ErrBadSnapshot, err)
 	}
@@ -114,6 +116,7 @@ func (s *Store) ReadSnapshot(r io.Reader) error {
 		_ = s.branches.Restore(branch.Snapshot{})
 		return fmt.Errorf("%w: %v", ErrBadSnapshot, err)
 	}
-	s.g, s.kinds, s.fields, s.constraints, s.position = g, names[0], names[1], names[2], head.Position
+	s.g, s.kinds, s.fields, s.constraints = g, names[0], names[1], names[2]
+	s.position, s.lastEvent = head.Position, head.LastEvent
 	return nil
 }

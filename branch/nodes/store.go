@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/branch/graph"
 	"github.com/infrahub-go/infrahub/events"
@@ -32,6 +34,7 @@ type Store struct {
 	fields      *graph.Interner
 	constraints *graph.Interner
 	position    int64
+	lastEvent   uuid.UUID // the event at position: a snapshot is checked against the log with it
 }
 
 // NewStore returns the Store of an empty log. branches must be fresh (the Store feeds it).
@@ -45,6 +48,7 @@ func (s *Store) clear() {
 	s.g = graph.NewState()
 	s.kinds, s.fields, s.constraints = graph.NewInterner(), graph.NewInterner(), graph.NewInterner()
 	s.position = 0
+	s.lastEvent = uuid.UUID{}
 }
 
 // Branches is the branch registry and schemas the Store keeps current.
@@ -86,9 +90,16 @@ func (s *Store) Apply(ctx context.Context, batch []events.Envelope) error {
 		if err := s.apply(e); err != nil {
 			return fmt.Errorf("%s at position %d: %w", e.Type, e.GlobalPosition, err)
 		}
-		s.position = e.GlobalPosition
+		s.position, s.lastEvent = e.GlobalPosition, e.EventID
 	}
 	return nil
+}
+
+// Head is the log position the Store reflects and the id of the event at that position.
+func (s *Store) Head() (int64, uuid.UUID) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.position, s.lastEvent
 }
 
 func (s *Store) apply(e *events.Envelope) error {

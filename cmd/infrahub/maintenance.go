@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/infrahub-go/infrahub/branch"
+	"github.com/infrahub-go/infrahub/branch/nodes"
 	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/projections"
 	"github.com/infrahub-go/infrahub/projections/counter"
@@ -58,11 +59,22 @@ func newBranchState() (*events.Catalogue, *branch.State, error) {
 	cat := events.NewCatalogueWithCore()
 	schema.RegisterEvents(cat)
 	branch.RegisterEvents(cat)
+	nodes.RegisterEvents(cat)
 	builtin, err := branch.Builtin()
 	if err != nil {
 		return nil, nil, err
 	}
 	return cat, branch.NewState(cat, builtin), nil
+}
+
+// newStore builds the catalogue and an empty node Store (with its own branch state): the state
+// the write side decides against and the embedded graph projection reads.
+func newStore() (*events.Catalogue, *nodes.Store, error) {
+	cat, branches, err := newBranchState()
+	if err != nil {
+		return nil, nil, err
+	}
+	return cat, nodes.NewStore(cat, branches), nil
 }
 
 // projectionFactories lists the projections that `replay` can rebuild.
@@ -71,6 +83,10 @@ var projectionFactories = map[string]func() (projections.Projector, error){
 	"branches": func() (projections.Projector, error) {
 		_, state, err := newBranchState()
 		return state, err
+	},
+	nodes.Name: func() (projections.Projector, error) {
+		_, store, err := newStore()
+		return store, err
 	},
 }
 
@@ -95,7 +111,7 @@ func newReplay(env map[string]string) *cobra.Command {
 			if !ok {
 				return fmt.Errorf("--projection %q: unknown projection (known: %s)", name, projectionNames())
 			}
-			return withLog(env, cmd, func(_ Config, store logStore) error {
+			return withLog(env, cmd, func(cfg Config, store logStore) error {
 				head, err := store.Head(cmd.Context())
 				if err != nil {
 					return err
@@ -113,6 +129,18 @@ func newReplay(env map[string]string) *cobra.Command {
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "replayed %d events into %s in %s: %.0f events/s\n",
 					stats.Events, name, stats.Duration.Round(time.Millisecond), stats.EventsPerSecond)
+				if g, ok := p.(*nodes.Store); ok {
+					// An in-memory projection is only worth its snapshot: the next start resumes from it.
+					bucket, err := openStorage(cmd.Context(), cfg)
+					if err != nil {
+						return err
+					}
+					defer bucket.Close()
+					if err := saveSnapshot(cmd.Context(), bucket, g); err != nil {
+						return err
+					}
+					fmt.Fprintf(cmd.OutOrStdout(), "snapshot of %s written at position %d\n", name, g.Position())
+				}
 				return nil
 			})
 		},

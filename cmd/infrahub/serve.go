@@ -21,6 +21,7 @@ import (
 	"gocloud.dev/blob"
 
 	"github.com/infrahub-go/infrahub/branch"
+	"github.com/infrahub-go/infrahub/branch/nodes"
 	"github.com/infrahub-go/infrahub/commands"
 	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/events/bus"
@@ -83,10 +84,13 @@ type server struct {
 	runner   *projections.Runner
 	counter  *counter.Counter
 	catalog  *events.Catalogue
-	branches *branch.State
+	graph    *nodes.Store  // branches, schemas and nodes: what commands decide against and reads answer from
+	branches *branch.State // graph.Branches()
 	registry *prometheus.Registry
 	listener net.Listener
 	ready    atomic.Bool
+	// snapshotAt is the position of the last snapshot written or read.
+	snapshotAt atomic.Int64
 
 	cancel context.CancelFunc // stops the background loops
 	wg     sync.WaitGroup
@@ -101,9 +105,10 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 			s.close()
 		}
 	}()
-	if s.catalog, s.branches, err = newBranchState(); err != nil {
+	if s.catalog, s.graph, err = newStore(); err != nil {
 		return nil, err
 	}
+	s.branches = s.graph.Branches()
 	logger.Info("starting", "version", version, "events", redact(cfg.EventsURL), "broker", redact(cfg.BrokerURL),
 		"graph", cfg.GraphURL, "storage", redact(cfg.StorageURL))
 	if s.store, err = openLog(ctx, cfg, logger); err != nil {
@@ -114,6 +119,9 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 	}
 	if s.bucket, err = openStorage(ctx, cfg); err != nil {
 		return nil, err
+	}
+	if loadSnapshot(ctx, s.bucket, s.graph, s.store, logger) {
+		s.snapshotAt.Store(s.graph.Position())
 	}
 	if s.listener, err = net.Listen("tcp", cfg.Listen); err != nil {
 		return nil, fmt.Errorf("INFRAHUB_LISTEN: %w", err)
@@ -134,6 +142,7 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 	for _, p := range s.projectors() {
 		s.loop(bg, "projection "+p.Name(), func(ctx context.Context) error { return s.runner.Run(ctx, p) })
 	}
+	s.loop(bg, "snapshots", s.snapshots)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -209,6 +218,13 @@ func (s *server) close() {
 		s.cancel()
 	}
 	s.wg.Wait()
+	if s.bucket != nil && s.graph != nil && s.graph.Position() > s.snapshotAt.Load() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		if err := saveSnapshot(ctx, s.bucket, s.graph); err != nil {
+			s.log.Error("final snapshot", "err", err)
+		}
+		cancel()
+	}
 	if s.listener != nil {
 		_ = s.listener.Close()
 	}
@@ -241,20 +257,23 @@ func (s *server) routes() http.Handler {
 		lifecycle := &commands.Branches{Log: s.store, Head: s.store.Head, Cat: s.catalog, State: s.branches, Sync: s.syncBranches}
 		dispatcher.Register(commands.TypeCreateBranch, lifecycle.Create)
 		dispatcher.Register(commands.TypeDeleteBranch, lifecycle.Delete)
+		(&commands.Nodes{Log: s.store, Cat: s.catalog, State: s.graph, Sync: s.syncBranches, Default: branch.Default}).Register(dispatcher)
 		mux.Handle("/api/commands", &commands.Endpoint{Dispatcher: dispatcher, Logger: s.log})
 		api := &rest.API{State: s.branches, Loader: loader, Dispatcher: dispatcher, Default: branch.Default,
-			WaitFor: func(ctx context.Context, pos int64) error { return s.runner.WaitFor(ctx, s.branches.Name(), pos) }}
+			WaitFor: func(ctx context.Context, pos int64) error { return s.runner.WaitFor(ctx, s.graph.Name(), pos) }}
 		api.Register(mux)
 	}
 	mux.HandleFunc("GET /api/status", s.status)
 	(&rest.Branches{State: s.branches}).Register(mux)
 	(&rest.Objects{State: s.branches, Default: branch.Default}).Register(mux)
+	(&rest.Dump{Store: s.graph, Default: branch.Default,
+		WaitFor: func(ctx context.Context, pos int64) error { return s.runner.WaitFor(ctx, s.graph.Name(), pos) }}).Register(mux)
 	return mux
 }
 
 // projectors lists the projections this process keeps.
 func (s *server) projectors() []projections.Projector {
-	return []projections.Projector{s.counter, s.branches}
+	return []projections.Projector{s.counter, s.graph}
 }
 
 // syncBranches waits until the branch state reflects the whole log (after a version conflict).
@@ -263,7 +282,7 @@ func (s *server) syncBranches(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.runner.WaitFor(ctx, s.branches.Name(), head)
+	return s.runner.WaitFor(ctx, s.graph.Name(), head)
 }
 
 // status reports the log head, the forwarder and every projection: the operator's view of
@@ -282,7 +301,7 @@ func (s *server) status(w http.ResponseWriter, r *http.Request) {
 		"forwarder": s.fwd.Stats(),
 		"projections": map[string]any{
 			counter.Name:      map[string]any{"stats": s.runner.Stats(counter.Name), "counts": s.counter.Snapshot()},
-			s.branches.Name(): map[string]any{"stats": s.runner.Stats(s.branches.Name())},
+			s.graph.Name():    map[string]any{"stats": s.runner.Stats(s.graph.Name()), "snapshot_position": s.snapshotAt.Load()},
 		},
 	})
 }
@@ -309,4 +328,31 @@ func hostname() string {
 		return "infrahub"
 	}
 	return h
+}
+
+// snapshotInterval is how often the graph projection is snapshotted when it changed.
+const snapshotInterval = 5 * time.Minute
+
+// snapshots writes the graph projection's snapshot every snapshotInterval when it moved, so that
+// a restart replays only the tail of the log.
+func (s *server) snapshots(ctx context.Context) error {
+	t := time.NewTicker(snapshotInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		pos := s.graph.Position()
+		if pos <= s.snapshotAt.Load() {
+			continue
+		}
+		if err := saveSnapshot(ctx, s.bucket, s.graph); err != nil {
+			s.log.Error("snapshot", "err", err)
+			continue
+		}
+		s.snapshotAt.Store(pos)
+		s.log.Info("snapshot written", "position", pos)
+	}
 }
