@@ -300,8 +300,8 @@ func (s *server) status(w http.ResponseWriter, r *http.Request) {
 		"log_head":  head,
 		"forwarder": s.fwd.Stats(),
 		"projections": map[string]any{
-			counter.Name:      map[string]any{"stats": s.runner.Stats(counter.Name), "counts": s.counter.Snapshot()},
-			s.graph.Name():    map[string]any{"stats": s.runner.Stats(s.graph.Name()), "snapshot_position": s.snapshotAt.Load()},
+			counter.Name:   map[string]any{"stats": s.runner.Stats(counter.Name), "counts": s.counter.Snapshot()},
+			s.graph.Name(): map[string]any{"stats": s.runner.Stats(s.graph.Name()), "snapshot_position": s.snapshotAt.Load()},
 		},
 	})
 }
