@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/infrahub-go/infrahub/branch/nodes"
 	"github.com/infrahub-go/infrahub/events/bus"
 	"github.com/infrahub-go/infrahub/internal/testenv"
 	"github.com/infrahub-go/infrahub/projections"
@@ -40,7 +41,7 @@ func TestCrashRecoveryDistributed(t *testing.T) {
 	t.Cleanup(func() {
 		testenv.DeleteAMQPTopology(t, amqpURL, topic,
 			bus.QueueName(topic, projections.ConsumerName(counter.Name)+"@api-1"),
-			bus.QueueName(topic, projections.ConsumerName("branches")+"@api-1"))
+			bus.QueueName(topic, projections.ConsumerName(nodes.Name)+"@api-1"))
 	})
 	addr := freeAddr(t)
 	first := startChild(t, addr, env)

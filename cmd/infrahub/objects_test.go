@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -43,17 +42,9 @@ func getDumpAfter(t *testing.T, base, branch string, minPos int64) string {
 
 func postCommand(t *testing.T, base, typ string, payload any) map[string]any {
 	t.Helper()
-	raw, _ := json.Marshal(payload)
-	body, _ := json.Marshal(map[string]any{"type": typ, "payload": json.RawMessage(raw)})
-	resp, err := http.Post(base+"/api/commands", "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&out)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("%s: %s %v", typ, resp.Status, out)
+	code, out := commandStatus(t, base, typ, payload)
+	if code != http.StatusOK {
+		t.Fatalf("%s: %d %v", typ, code, out)
 	}
 	return out
 }
