@@ -94,7 +94,7 @@ func (t *tx) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput,
 	}
 	global := isGlobal(m)
 	n := &txNode{id: id, kind: m.Kind, model: m, live: true, created: true,
-		attrs: make(map[string]nodes.Attr, len(m.Attributes)), peers: map[string][]graph.NodeID{}}
+		attrs: make(map[string]nodes.Attr, len(m.Attributes))}
 	t.nodes[id] = n
 	ev := nodes.Created{ID: id.String(), Kind: m.Kind, Global: global, Attributes: make(map[string]nodes.Attr, len(m.Attributes))}
 	for _, a := range m.Attributes {
@@ -186,7 +186,7 @@ func (t *tx) link(n *txNode, r *schema.Relationship, field string, p graph.NodeI
 			}
 		}
 	}
-	if slices.Contains(t.peersOf(n.id, field), p) {
+	if t.hasPeer(n.id, field, p) {
 		return out
 	}
 	e := t.edge(n.id, field, p, false, global)

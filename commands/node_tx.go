@@ -21,6 +21,8 @@ type tx struct {
 	set    *schema.Set
 	nodes  map[graph.NodeID]*txNode
 	claims map[claimKey]graph.NodeID // zero id: released
+	// edges changed by the command, per (node, relationship field): peer → present
+	edges  map[slotKey]map[graph.NodeID]bool
 	refs   map[string]graph.NodeID   // batch labels
 	events []pendingEvent
 	// stream bookkeeping: whether the command writes branch-agnostic and branch-aware data
@@ -29,6 +31,11 @@ type tx struct {
 }
 
 type claimKey struct{ kind, constraint, key string }
+
+type slotKey struct {
+	id    graph.NodeID
+	field string
+}
 
 type pendingEvent struct {
 	typ     string
@@ -43,12 +50,12 @@ type txNode struct {
 	live    bool
 	created bool // created by this command
 	attrs   map[string]nodes.Attr
-	peers   map[string][]graph.NodeID // by relationship field
+	peers   map[string][]graph.NodeID // set by upsert's probe only: the peers it would have
 }
 
 func newTx(v *nodes.View) *tx {
 	return &tx{v: v, set: v.Schema, nodes: map[graph.NodeID]*txNode{}, claims: map[claimKey]graph.NodeID{},
-		refs: map[string]graph.NodeID{}, outcome: Outcomes{}}
+		edges: map[slotKey]map[graph.NodeID]bool{}, refs: map[string]graph.NodeID{}, outcome: Outcomes{}}
 }
 
 // node returns the node as the command sees it, nil when it does not exist.
@@ -64,7 +71,7 @@ func (t *tx) node(id graph.NodeID) *txNode {
 		return nil
 	}
 	model, _ := t.set.Node(kind)
-	n := &txNode{id: id, kind: kind, model: model, live: true, attrs: map[string]nodes.Attr{}, peers: map[string][]graph.NodeID{}}
+	n := &txNode{id: id, kind: kind, model: model, live: true, attrs: map[string]nodes.Attr{}}
 	t.nodes[id] = n
 	return n
 }
@@ -84,47 +91,55 @@ func (t *tx) attr(n *txNode, name string) (nodes.Attr, bool) {
 	return a, ok
 }
 
-// peersOf is the current peer set of a relationship field of a node (any node, live or not).
+// peersOf is the current peer set of a relationship field of a node (any node, live or not):
+// the View's, changed by what the command did.
 func (t *tx) peersOf(id graph.NodeID, field string) []graph.NodeID {
-	if n, ok := t.nodes[id]; ok {
+	if n, ok := t.nodes[id]; ok && n.peers != nil {
 		if p, ok := n.peers[field]; ok {
 			return p
 		}
-		if n.created {
-			return nil
+	}
+	base := t.v.Peers(id, field)
+	d := t.edges[slotKey{id, field}]
+	if len(d) == 0 {
+		return base
+	}
+	out := make([]graph.NodeID, 0, len(base)+len(d))
+	for _, p := range base {
+		if present, changed := d[p]; !changed || present {
+			out = append(out, p)
 		}
 	}
-	return t.v.Peers(id, field)
+	for p, present := range d {
+		if present && !slices.Contains(base, p) {
+			out = append(out, p)
+		}
+	}
+	slices.SortFunc(out, graph.NodeID.Compare)
+	return out
 }
 
-func (t *tx) setPeers(id graph.NodeID, field string, peers []graph.NodeID) {
-	n, ok := t.nodes[id]
-	if !ok {
-		n = t.node(id)
-		if n == nil { // a dangling edge end: track it anyway
-			n = &txNode{id: id, attrs: map[string]nodes.Attr{}, peers: map[string][]graph.NodeID{}}
-			t.nodes[id] = n
-		}
+// hasPeer reports whether p is in a relationship field of a node, without reading the set.
+func (t *tx) hasPeer(id graph.NodeID, field string, p graph.NodeID) bool {
+	if present, ok := t.edges[slotKey{id, field}][p]; ok {
+		return present
 	}
-	n.peers[field] = peers
+	return t.v.HasPeer(id, field, p)
 }
 
 // edge adds or removes the edge (near, field) - far on both ends and returns the fact.
 func (t *tx) edge(near graph.NodeID, field string, far graph.NodeID, remove, global bool) nodes.Edge {
-	upd := func(id graph.NodeID, f string, p graph.NodeID) {
-		cur := t.peersOf(id, f)
-		i, found := slices.BinarySearchFunc(cur, p, graph.NodeID.Compare)
-		next := slices.Clone(cur)
-		switch {
-		case remove && found:
-			next = slices.Delete(next, i, i+1)
-		case !remove && !found:
-			next = slices.Insert(next, i, p)
+	set := func(id graph.NodeID, f string, p graph.NodeID) {
+		k := slotKey{id, f}
+		d := t.edges[k]
+		if d == nil {
+			d = map[graph.NodeID]bool{}
+			t.edges[k] = d
 		}
-		t.setPeers(id, f, next)
+		d[p] = !remove
 	}
-	upd(near, field, far)
-	upd(far, nodes.Mirror(field), near)
+	set(near, field, far)
+	set(far, nodes.Mirror(field), near)
 	return nodes.Edge{Node: near.String(), Field: field, Peer: far.String(), Remove: remove, Global: global}
 }
 

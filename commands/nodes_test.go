@@ -83,6 +83,15 @@ type nodeFixture struct {
 
 func newNodeFixture(t *testing.T) *nodeFixture {
 	t.Helper()
+	f := newNodeFixtureTB(t)
+	raw, _ := json.Marshal(testSchema)
+	f.run(t, commands.TypeLoadSchema, commands.LoadSchema{Schemas: []json.RawMessage{raw}})
+	return f
+}
+
+// newNodeFixtureTB is a fixture without the test schema.
+func newNodeFixtureTB(t testing.TB) *nodeFixture {
+	t.Helper()
 	log, err := sqlite.Open(context.Background(), sqlite.Config{Path: filepath.Join(t.TempDir(), "e.db")}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -103,8 +112,6 @@ func newNodeFixture(t *testing.T) *nodeFixture {
 	f.dispatch = commands.NewDispatcher(log, cat)
 	f.nodes.Register(f.dispatch)
 	f.life = &commands.Branches{Log: log, Head: log.Head, Cat: cat, State: f.store.Branches(), Sync: f.sync}
-	raw, _ := json.Marshal(testSchema)
-	f.run(t, commands.TypeLoadSchema, commands.LoadSchema{Schemas: []json.RawMessage{raw}})
 	return f
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 
 	"github.com/infrahub-go/infrahub/branch/nodes"
 	"github.com/infrahub-go/infrahub/schema"
@@ -83,7 +82,7 @@ func (t *tx) peersOp(in RelationshipPeers, remove bool) (NodeOutcome, error) {
 		if err != nil {
 			return NodeOutcome{}, nodeError(n.kind, in.Name, fmt.Errorf("item %d: %w", i+1, err))
 		}
-		has := slices.Contains(t.peersOf(n.id, field), p)
+		has := t.hasPeer(n.id, field, p)
 		switch {
 		case remove && has:
 			e := t.edge(n.id, field, p, true, relGlobal)

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -121,21 +122,28 @@ func (s *State) apply(v view, ov *overlayState, pos int64, c Change) {
 	case OpSetAttr:
 		s.setSlot(ov, Slot{c.Node, c.Field}, version[Value]{pos: pos, val: Value{Data: c.Value.Data, Lineage: c.Value.Lineage}})
 	case OpSetPeers:
-		s.setSlot(ov, Slot{c.Node, c.Field}, version[Value]{pos: pos, val: Value{Peers: peerSet(c.Value.Peers), Lineage: c.Value.Lineage}})
+		sl := Slot{c.Node, c.Field}
+		next := peerSet(c.Value.Peers)
+		for _, p := range v.peers(sl, pos) {
+			if _, keep := slices.BinarySearchFunc(next, p, NodeID.Compare); !keep {
+				s.setEdge(ov, edgeKey{sl, p}, pos, true)
+			}
+		}
+		for _, p := range next {
+			s.setEdge(ov, edgeKey{sl, p}, pos, false)
+		}
+		s.setSlot(ov, sl, version[Value]{pos: pos, val: Value{Lineage: c.Value.Lineage}})
 	case OpAddPeers, OpRemovePeers:
 		sl := Slot{c.Node, c.Field}
-		var cur Value
-		if r, ok := v.slot(sl, pos); ok && !r.deleted {
-			cur = r.val
+		for _, p := range c.Value.Peers {
+			s.setEdge(ov, edgeKey{sl, p}, pos, c.Op == OpRemovePeers)
 		}
-		if c.Op == OpAddPeers {
-			cur.Peers = addPeers(cur.Peers, c.Value.Peers)
-		} else {
-			cur.Peers = removePeers(cur.Peers, c.Value.Peers)
-		}
-		s.setSlot(ov, sl, version[Value]{pos: pos, val: Value{Peers: cur.Peers, Lineage: cur.Lineage}})
 	case OpClear:
-		s.setSlot(ov, Slot{c.Node, c.Field}, version[Value]{pos: pos, deleted: true})
+		sl := Slot{c.Node, c.Field}
+		for _, p := range v.peers(sl, pos) {
+			s.setEdge(ov, edgeKey{sl, p}, pos, true)
+		}
+		s.setSlot(ov, sl, version[Value]{pos: pos, deleted: true})
 	case OpClaim:
 		s.setUnique(ov, uniqueKey{c.Kind, c.Constraint, c.Key}, version[NodeID]{pos: pos, val: c.Node})
 	case OpRelease:
@@ -149,6 +157,25 @@ func (s *State) setSlot(ov *overlayState, k Slot, v version[Value]) {
 		return
 	}
 	ov.slots.set(k, v)
+}
+
+// setEdge records an edge's presence (or removal) and keeps the slot's index of peers.
+func (s *State) setEdge(ov *overlayState, k edgeKey, pos int64, removed bool) {
+	v := version[struct{}]{pos: pos, deleted: removed}
+	if ov == nil {
+		s.main.edges.set(k, v)
+		if !removed {
+			s.main.peers[k.Slot] = insertSorted(s.main.peers[k.Slot], k.Peer)
+		}
+		return
+	}
+	ov.edges.set(k, v)
+	if !removed {
+		if ov.peers == nil {
+			ov.peers = map[Slot][]NodeID{}
+		}
+		ov.peers[k.Slot] = insertSorted(ov.peers[k.Slot], k.Peer)
+	}
 }
 
 func (s *State) setUnique(ov *overlayState, k uniqueKey, v version[NodeID]) {

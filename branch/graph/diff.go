@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"math"
 	"slices"
 )
 
@@ -76,24 +77,34 @@ func (s *State) Diff(branch string) (Diff, error) {
 		return Diff{}, fmt.Errorf("%w: %s", ErrBranchNotFound, branch)
 	}
 	d := Diff{Branch: branch, Base: b.base}
-	for sl := range b.slots.m {
-		fin, _ := b.slots.final(sl)
-		sd := SlotDiff{Slot: sl, Branch: Side{fin.val, !fin.deleted}}
-		if r, ok := s.main.slots.at(sl, b.base); ok && !r.deleted {
-			sd.Base = Side{r.val, true}
-		}
+	mv, bv := view{s: s}, view{s: s, ov: b}
+	side := func(v view, sl Slot, pos int64) Side {
+		val, ok := v.value(sl, pos)
+		return Side{val, ok}
+	}
+	visit := func(sl Slot) {
+		sd := SlotDiff{Slot: sl, Branch: side(bv, sl, math.MaxInt64), Base: side(mv, sl, b.base)}
 		if sd.Branch.equal(sd.Base) {
-			continue
+			return
 		}
-		sd.Main = sd.Base
-		if h, ok := s.main.slots.head(sl); ok && h.pos > b.base {
-			sd.Main = Side{h.val, !h.deleted}
-			if !sd.Main.equal(sd.Base) {
-				sd.MainChanged = true
-				sd.Conflict = !sd.Main.equal(sd.Branch)
-			}
+		sd.Main = side(mv, sl, math.MaxInt64)
+		if !sd.Main.equal(sd.Base) {
+			sd.MainChanged = true
+			sd.Conflict = !sd.Main.equal(sd.Branch)
 		}
 		d.Slots = append(d.Slots, sd)
+	}
+	for sl := range b.slots.m {
+		visit(sl)
+	}
+	for k := range b.edges.m {
+		if _, seen := b.slots.m[k.Slot]; seen {
+			continue
+		}
+		if i := slices.IndexFunc(d.Slots, func(x SlotDiff) bool { return x.Slot == k.Slot }); i >= 0 {
+			continue
+		}
+		visit(k.Slot)
 	}
 	for id := range b.nodes.m {
 		fin, _ := b.nodes.final(id)

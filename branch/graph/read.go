@@ -23,6 +23,50 @@ func (v view) slot(sl Slot, pos int64) (version[Value], bool) {
 	return resolve(v, sl, pos, &v.s.global.slots, ov, &v.s.main.slots)
 }
 
+func (v view) edge(k edgeKey, pos int64) (version[struct{}], bool) {
+	var ov *overlay[edgeKey, struct{}]
+	if v.ov != nil {
+		ov = &v.ov.edges
+	}
+	return resolve(v, k, pos, &v.s.global.edges, ov, &v.s.main.edges)
+}
+
+// peers is the live peer set of a slot at pos, sorted: the peers ever linked on main, in the
+// global overlay and on the branch, filtered by their edge's version.
+func (v view) peers(sl Slot, pos int64) []NodeID {
+	cands := v.s.main.peers[sl]
+	if extra := v.s.global.peers[sl]; len(extra) > 0 {
+		cands = mergeSorted(cands, extra)
+	}
+	if v.ov != nil {
+		if extra := v.ov.peers[sl]; len(extra) > 0 {
+			cands = mergeSorted(cands, extra)
+		}
+	}
+	var out []NodeID
+	for _, p := range cands {
+		if r, ok := v.edge(edgeKey{sl, p}, pos); ok && !r.deleted {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// value is what a slot holds at pos: its attribute value or lineage, and its live peers.
+func (v view) value(sl Slot, pos int64) (Value, bool) {
+	var val Value
+	r, ok := v.slot(sl, pos)
+	if ok && !r.deleted {
+		val = r.val
+	} else {
+		ok = false
+	}
+	if peers := v.peers(sl, pos); len(peers) > 0 {
+		val.Peers, ok = peers, true
+	}
+	return val, ok
+}
+
 func (v view) node(id NodeID, pos int64) (version[KindID], bool) {
 	var ov *overlay[NodeID, KindID]
 	if v.ov != nil {
@@ -48,11 +92,8 @@ func (s *State) Get(branch string, sl Slot, at int64) (Value, bool, error) {
 	if err != nil {
 		return Value{}, false, err
 	}
-	r, ok := v.slot(sl, at)
-	if !ok || r.deleted {
-		return Value{}, false, nil
-	}
-	return r.val, true, nil
+	val, ok := v.value(sl, at)
+	return val, ok, nil
 }
 
 // Peers is the peer set of a relationship slot of many nodes at once, in the order of nodes
@@ -66,9 +107,7 @@ func (s *State) Peers(branch string, nodes []NodeID, rel FieldID, at int64) ([][
 	}
 	out := make([][]NodeID, len(nodes))
 	for i, n := range nodes {
-		if r, ok := v.slot(Slot{n, rel}, at); ok && !r.deleted {
-			out[i] = r.val.Peers
-		}
+		out[i] = v.peers(Slot{n, rel}, at)
 	}
 	return out, nil
 }
@@ -176,4 +215,17 @@ func mergeSorted(a, b []NodeID) []NodeID {
 	}
 	out = append(out, a[i:]...)
 	return append(out, b[j:]...)
+}
+
+// HasPeer reports whether peer is in a relationship slot on branch at position at, without
+// reading the whole peer set.
+func (s *State) HasPeer(branch string, sl Slot, peer NodeID, at int64) (bool, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	v, err := s.viewOf(branch)
+	if err != nil {
+		return false, err
+	}
+	r, ok := v.edge(edgeKey{sl, peer}, at)
+	return ok && !r.deleted, nil
 }

@@ -37,7 +37,7 @@ var ErrBadSnapshot = errors.New("bad snapshot")
 // in key order, so that one state always gives the same bytes.
 const (
 	snapMagic        = "IHGS"
-	snapVersion      = 1
+	snapVersion      = 2 // 2: relationship edges are a layer of their own
 	snapKindState    = 'S'
 	snapKindInterner = 'I'
 	snapHeaderMin    = len(snapMagic) + 2
@@ -85,6 +85,8 @@ func (s *State) WriteSnapshot(w io.Writer) (err error) {
 	}
 
 	writeMain(e, slotCodec, &s.main.slots)
+	writeMain(e, edgeCodec, &s.main.edges)
+	e.slotPeers(s.main.peers)
 	writeMain(e, nodeCodec, &s.main.nodes)
 	writeMain(e, uniqueCodec, &s.main.unique)
 	e.kindNodes(s.main.index)
@@ -146,6 +148,10 @@ func ReadSnapshot(r io.Reader) (_ *State, err error) {
 		}
 	}
 	s.main.slots = readMain(d, slotCodec)
+	s.main.edges = readMain(d, edgeCodec)
+	if s.main.peers = d.slotPeers(); s.main.peers == nil {
+		s.main.peers = map[Slot][]NodeID{}
+	}
 	s.main.nodes = readMain(d, nodeCodec)
 	s.main.unique = readMain(d, uniqueCodec)
 	if s.main.index = d.kindNodes(); s.main.index == nil {
@@ -229,6 +235,7 @@ const (
 	valSource
 	valOwner
 	valProtected
+	valDefault
 )
 
 // Type tags of Value.Data.
@@ -408,6 +415,24 @@ func (e *encoder) kindNodes(m map[KindID][]NodeID) {
 	}
 }
 
+// slotPeers writes a slot → sorted peers index (nil map: 0), in slot order.
+func (e *encoder) slotPeers(m map[Slot][]NodeID) {
+	if m == nil {
+		e.uvarint(0)
+		return
+	}
+	e.uvarint(uint64(len(m)) + 1)
+	keys := slices.SortedFunc(maps.Keys(m), Slot.compare)
+	for _, k := range keys {
+		slotCodec.putK(e, k)
+		ids := m[k]
+		e.uvarint(uint64(len(ids)))
+		for _, x := range ids {
+			e.id(x)
+		}
+	}
+}
+
 func (e *encoder) counts(m map[KindID]*counter) {
 	if m == nil {
 		e.uvarint(0)
@@ -434,6 +459,8 @@ func (e *encoder) overlayState(o *overlayState) {
 	e.str(o.name)
 	e.varint(o.base)
 	writeOverlay(e, slotCodec, &o.slots)
+	writeOverlay(e, edgeCodec, &o.edges)
+	e.slotPeers(o.peers)
 	writeOverlay(e, nodeCodec, &o.nodes)
 	writeOverlay(e, uniqueCodec, &o.unique)
 	e.kindNodes(o.added)
@@ -643,6 +670,29 @@ func (d *decoder) kindNodes() map[KindID][]NodeID {
 	return m
 }
 
+func (d *decoder) slotPeers() map[Slot][]NodeID {
+	n, ok := d.mapCount()
+	if !ok {
+		return nil
+	}
+	m := make(map[Slot][]NodeID, n)
+	for range n {
+		k := slotCodec.getK(d)
+		var ids []NodeID
+		if c := d.count(); c > 0 {
+			ids = make([]NodeID, c)
+			for i := range ids {
+				ids[i] = d.id()
+			}
+		}
+		m[k] = ids
+	}
+	if len(m) != n {
+		d.fail("slot twice in a peer index")
+	}
+	return m
+}
+
 func (d *decoder) counts() map[KindID]*counter {
 	n, ok := d.mapCount()
 	if !ok {
@@ -672,6 +722,8 @@ func (d *decoder) counts() map[KindID]*counter {
 func (d *decoder) overlayState() *overlayState {
 	o := &overlayState{name: d.str(), base: d.varint()}
 	o.slots = readOverlay(d, slotCodec)
+	o.edges = readOverlay(d, edgeCodec)
+	o.peers = d.slotPeers()
 	o.nodes = readOverlay(d, nodeCodec)
 	o.unique = readOverlay(d, uniqueCodec)
 	o.added = d.kindNodes()
@@ -759,6 +811,9 @@ var slotCodec = codec[Slot, Value]{
 		if v.val.Lineage.IsProtected {
 			f |= valProtected
 		}
+		if v.val.Lineage.IsDefault {
+			f |= valDefault
+		}
 		e.byte(f)
 		e.varint(v.pos - prev)
 		e.data(v.val.Data)
@@ -777,7 +832,7 @@ var slotCodec = codec[Slot, Value]{
 	},
 	getV: func(d *decoder, prev int64) version[Value] {
 		f := d.byte()
-		if f >= valProtected<<1 {
+		if f >= valDefault<<1 {
 			d.fail("bad value flags %#x", f)
 		}
 		v := version[Value]{deleted: f&valDeleted != 0, pos: prev + d.varint()}
@@ -795,7 +850,25 @@ var slotCodec = codec[Slot, Value]{
 			v.val.Lineage.Owner = d.id()
 		}
 		v.val.Lineage.IsProtected = f&valProtected != 0
+		v.val.Lineage.IsDefault = f&valDefault != 0
 		return v
+	},
+}
+
+var edgeCodec = codec[edgeKey, struct{}]{
+	putK: func(e *encoder, k edgeKey) { slotCodec.putK(e, k.Slot); e.id(k.Peer) },
+	getK: func(d *decoder) edgeKey { sl := slotCodec.getK(d); return edgeKey{sl, d.id()} },
+	cmpK: func(a, b edgeKey) int { return cmp.Or(a.Slot.compare(b.Slot), a.Peer.Compare(b.Peer)) },
+	putV: func(e *encoder, v version[struct{}], prev int64) {
+		d := (v.pos - prev) << 1
+		if v.deleted {
+			d |= 1
+		}
+		e.varint(d)
+	},
+	getV: func(d *decoder, prev int64) version[struct{}] {
+		x := d.varint()
+		return version[struct{}]{pos: prev + x>>1, deleted: x&1 != 0}
 	},
 }
 

@@ -31,9 +31,19 @@ type uniqueKey struct {
 	key        string
 }
 
+// edgeKey is one relationship edge: a peer in a slot. Edges are a layer of their own (value:
+// present, deleted: removed) so that adding one peer to a node with many costs one version, not
+// a copy of the whole peer set.
+type edgeKey struct {
+	Slot Slot
+	Peer NodeID
+}
+
 // mainState is the default branch.
 type mainState struct {
 	slots  mainLayer[Slot, Value]
+	edges  mainLayer[edgeKey, struct{}]
+	peers  map[Slot][]NodeID // every peer ever linked in a slot, sorted; edges filter them
 	nodes  mainLayer[NodeID, KindID]
 	unique mainLayer[uniqueKey, NodeID]
 	index  map[KindID][]NodeID // every node ever created on main, sorted; existence filters
@@ -46,6 +56,8 @@ type overlayState struct {
 	name   string
 	base   int64 // main position the branch sees; unused for the global overlay
 	slots  overlay[Slot, Value]
+	edges  overlay[edgeKey, struct{}]
+	peers  map[Slot][]NodeID // peers linked here, sorted
 	nodes  overlay[NodeID, KindID]
 	unique overlay[uniqueKey, NodeID]
 	added  map[KindID][]NodeID // nodes created here, sorted
@@ -72,6 +84,8 @@ func NewState() *State {
 	return &State{
 		main: mainState{
 			slots:  newMainLayer[Slot, Value](),
+			edges:  newMainLayer[edgeKey, struct{}](),
+			peers:  map[Slot][]NodeID{},
 			nodes:  newMainLayer[NodeID, KindID](),
 			unique: newMainLayer[uniqueKey, NodeID](),
 			index:  map[KindID][]NodeID{},

@@ -10,6 +10,7 @@ type Lineage struct {
 	Source      NodeID // zero when unset
 	Owner       NodeID // zero when unset
 	IsProtected bool
+	IsDefault   bool // the value is the schema's default, not one given
 }
 
 // Value is what a slot holds: an attribute value (Data) or a relationship's peer set (Peers),
@@ -36,25 +37,6 @@ func peerSet(peers []NodeID) []NodeID {
 	out := slices.Clone(peers)
 	slices.SortFunc(out, NodeID.Compare)
 	return slices.Compact(out)
-}
-
-// addPeers returns set ∪ add (set is sorted and unique), in a new slice.
-func addPeers(set, add []NodeID) []NodeID {
-	return peerSet(append(slices.Clone(set), add...))
-}
-
-// removePeers returns set \ remove, in a new slice.
-func removePeers(set, remove []NodeID) []NodeID {
-	out := make([]NodeID, 0, len(set))
-	for _, p := range set {
-		if !slices.Contains(remove, p) {
-			out = append(out, p)
-		}
-	}
-	if len(out) == 0 {
-		return nil
-	}
-	return out
 }
 
 // insertSorted inserts id into the sorted slice ids unless it is there already.

@@ -140,7 +140,7 @@ func (s *Store) apply(e *events.Envelope) error {
 	if err != nil {
 		return err
 	}
-	meta := graph.Value{Data: map[string]any{"at": e.RecordedAt.UTC().Format(time.RFC3339Nano), "by": e.Metadata.Actor}}
+	meta := graph.Value{Data: e.RecordedAt.UTC().Format(time.RFC3339Nano) + "\x00" + e.Metadata.Actor}
 	var cs []graph.Change
 	switch p := v.(type) {
 	case Created:
@@ -182,13 +182,6 @@ func lineage(source, owner string, protected bool) (graph.Lineage, error) {
 	return l, nil
 }
 
-// attrData is what an attribute slot holds in Value.Data.
-func attrData(a Attr) any {
-	if a.IsDefault {
-		return map[string]any{"v": a.Value, "d": true}
-	}
-	return map[string]any{"v": a.Value}
-}
 
 func (s *Store) attrs(id graph.NodeID, global bool, attrs map[string]Attr, cs []graph.Change) ([]graph.Change, error) {
 	for name, a := range attrs {
@@ -196,8 +189,9 @@ func (s *Store) attrs(id graph.NodeID, global bool, attrs map[string]Attr, cs []
 		if err != nil {
 			return nil, fmt.Errorf("attribute %s: %w", name, err)
 		}
+		l.IsDefault = a.IsDefault
 		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: s.field(AttrField(name)),
-			Value: graph.Value{Data: attrData(a), Lineage: l}, Global: global || a.Global})
+			Value: graph.Value{Data: a.Value, Lineage: l}, Global: global || a.Global})
 	}
 	return cs, nil
 }

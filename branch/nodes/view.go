@@ -3,6 +3,7 @@ package nodes
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/infrahub-go/infrahub/branch"
@@ -97,16 +98,12 @@ func (v *View) Attr(id graph.NodeID, name string) (Attr, bool) {
 	if !ok {
 		return Attr{}, false
 	}
-	a := Attr{IsProtected: val.Lineage.IsProtected}
+	a := Attr{Value: val.Data, IsProtected: val.Lineage.IsProtected, IsDefault: val.Lineage.IsDefault}
 	if !val.Lineage.Source.IsZero() {
 		a.Source = val.Lineage.Source.String()
 	}
 	if !val.Lineage.Owner.IsZero() {
 		a.Owner = val.Lineage.Owner.String()
-	}
-	if m, ok := val.Data.(map[string]any); ok {
-		a.Value = m["v"]
-		a.IsDefault, _ = m["d"].(bool)
 	}
 	return a, true
 }
@@ -115,6 +112,16 @@ func (v *View) Attr(id graph.NodeID, name string) (Attr, bool) {
 func (v *View) Peers(id graph.NodeID, field string) []graph.NodeID {
 	val, _ := v.get(id, field)
 	return val.Peers
+}
+
+// HasPeer reports whether peer is in a relationship slot, without reading the whole set.
+func (v *View) HasPeer(id graph.NodeID, field string, peer graph.NodeID) bool {
+	f, ok := v.fid(field)
+	if !ok {
+		return false
+	}
+	has, err := v.g.HasPeer(v.gname, graph.Slot{Node: id, Field: f}, peer, v.Position)
+	return has && err == nil
 }
 
 // PeersOf is the peer sets of one relationship slot of many nodes, in the order of ids.
@@ -175,12 +182,11 @@ type Stamp struct {
 func (v *View) Meta(id graph.NodeID) (created, updated Stamp) {
 	read := func(field string) Stamp {
 		val, _ := v.get(id, field)
-		m, _ := val.Data.(map[string]any)
+		raw, _ := val.Data.(string)
+		at, by, _ := strings.Cut(raw, "\x00")
 		var st Stamp
-		if s, ok := m["at"].(string); ok {
-			st.At, _ = time.Parse(time.RFC3339Nano, s)
-		}
-		st.By, _ = m["by"].(string)
+		st.At, _ = time.Parse(time.RFC3339Nano, at)
+		st.By = by
 		return st
 	}
 	return read(FieldCreated), read(FieldUpdated)

@@ -1,0 +1,113 @@
+package commands_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"testing"
+
+	"github.com/infrahub-go/infrahub/commands"
+)
+
+const benchSchema = `
+version: "1.0"
+nodes:
+  - name: Site
+    namespace: Bench
+    human_friendly_id: [name__value]
+    attributes:
+      - {name: name, kind: Text, unique: true}
+  - name: Tag
+    namespace: Bench
+    human_friendly_id: [name__value]
+    attributes:
+      - {name: name, kind: Text, unique: true}
+  - name: Device
+    namespace: Bench
+    human_friendly_id: [name__value]
+    display_label: name__value
+    attributes:
+      - {name: name, kind: Text, unique: true}
+      - {name: description, kind: Text, optional: true}
+      - {name: serial, kind: Text, optional: true}
+      - {name: asn, kind: Number, optional: true}
+      - {name: enabled, kind: Boolean, default_value: true}
+    relationships:
+      - {name: site, peer: BenchSite, cardinality: one, optional: true}
+      - {name: tags, peer: BenchTag, cardinality: many, optional: true}
+`
+
+// benchLoad loads n devices (5 attributes, 2 relationships each) in batches of 1000 node.create
+// operations, folding the log into the Store after each batch as the projection does.
+func benchLoad(tb testing.TB, f *nodeFixture, prefix string, n int, sites, tags []string) {
+	for start := 0; start < n; start += 1000 {
+		ops := make([]any, 0, 1000)
+		for i := start; i < min(start+1000, n); i++ {
+			ops = append(ops, map[string]any{"type": "node.create", "payload": map[string]any{"kind": "BenchDevice", "data": map[string]any{
+				"name": fmt.Sprintf("%s-%d", prefix, i), "description": "a benchmark device", "serial": fmt.Sprintf("SN%08d", i),
+				"asn": 64512 + i%1000, "enabled": i%2 == 0, "site": sites[i%len(sites)], "tags": []any{tags[i%len(tags)]}}}})
+		}
+		raw, _ := json.Marshal(map[string]any{"operations": ops})
+		if _, err := f.nodes.Batch(context.Background(), commands.Command{Type: commands.TypeBatch, Payload: raw}); err != nil {
+			tb.Fatal(err)
+		}
+		if err := f.sync(context.Background()); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+func benchFixture(tb testing.TB) (*nodeFixture, []string, []string) {
+	f := newNodeFixtureTB(tb)
+	raw, _ := json.Marshal(benchSchema)
+	payload, _ := json.Marshal(commands.LoadSchema{Schemas: []json.RawMessage{raw}})
+	if _, err := f.schema.Handle(context.Background(), commands.Command{Type: commands.TypeLoadSchema, Payload: payload}); err != nil {
+		tb.Fatal(err)
+	}
+	if err := f.sync(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	var sites, tags []string
+	for i := range 100 {
+		for _, k := range []string{"BenchSite", "BenchTag"} {
+			raw, _ := json.Marshal(map[string]any{"kind": k, "data": map[string]any{"name": fmt.Sprintf("%s-%d", k, i)}})
+			res, err := f.nodes.CreateNode(context.Background(), commands.Command{Type: commands.TypeCreateNode, Payload: raw})
+			if err != nil {
+				tb.Fatal(err)
+			}
+			if k == "BenchSite" {
+				sites = append(sites, res.Data.(commands.NodeOutcome).ID)
+			} else {
+				tags = append(tags, res.Data.(commands.NodeOutcome).ID)
+			}
+			if err := f.sync(context.Background()); err != nil {
+				tb.Fatal(err)
+			}
+		}
+	}
+	return f, sites, tags
+}
+
+// BenchmarkBulkLoad reports nodes/s for loading devices through batch commands (embedded SQLite
+// log, decide + append + fold), and the heap the Store holds per 100k nodes.
+func BenchmarkBulkLoad(b *testing.B) {
+	const n = 100_000
+	for b.Loop() {
+		b.StopTimer()
+		f, sites, tags := benchFixture(b)
+		runtime.GC()
+		var before runtime.MemStats
+		runtime.ReadMemStats(&before)
+		b.StartTimer()
+		benchLoad(b, f, "d", n, sites, tags)
+		b.StopTimer()
+		runtime.GC()
+		var after runtime.MemStats
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20)*100_000/n, "MB-heap/100k-nodes")
+		runtime.KeepAlive(f)
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "nodes/s")
+}
