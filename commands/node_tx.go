@@ -23,7 +23,7 @@ type tx struct {
 	claims map[claimKey]graph.NodeID // zero id: released
 	// edges changed by the command, per (node, relationship field): peer → present
 	edges  map[slotKey]map[graph.NodeID]bool
-	refs   map[string]graph.NodeID   // batch labels
+	refs   map[string]graph.NodeID // batch labels
 	events []pendingEvent
 	// stream bookkeeping: whether the command writes branch-agnostic and branch-aware data
 	global, aware bool

@@ -182,7 +182,6 @@ func lineage(source, owner string, protected bool) (graph.Lineage, error) {
 	return l, nil
 }
 
-
 func (s *Store) attrs(id graph.NodeID, global bool, attrs map[string]Attr, cs []graph.Change) ([]graph.Change, error) {
 	for name, a := range attrs {
 		l, err := lineage(a.Source, a.Owner, a.IsProtected)
