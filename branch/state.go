@@ -99,6 +99,9 @@ func (s *State) Apply(_ context.Context, batch []events.Envelope) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, e := range batch {
+		if s.position > 0 && e.GlobalPosition <= s.position {
+			continue // seen: a batch given again after a failure
+		}
 		s.position = e.GlobalPosition
 		if e.Stream != LifecycleStream && !strings.HasPrefix(e.Stream, StreamPrefix) {
 			continue
@@ -162,6 +165,26 @@ func (s *State) schemaOf(name string) *schema.Set {
 		return s.builtin
 	}
 	return main[i-1].set
+}
+
+// SchemaAt returns branch's schema as it was at log position pos (the schema a read in the past
+// must use: kinds and attributes added later did not exist then).
+func (s *State) SchemaAt(name string, pos int64) *schema.Set {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	own := s.schemas[name]
+	if i := sort.Search(len(own), func(i int) bool { return own[i].position > pos }); i > 0 {
+		return own[i-1].set
+	}
+	if name == Default {
+		return s.builtin
+	}
+	base := min(s.branches[name].BranchedFrom, pos)
+	main := s.schemas[Default]
+	if i := sort.Search(len(main), func(i int) bool { return main[i].position > base }); i > 0 {
+		return main[i-1].set
+	}
+	return s.builtin
 }
 
 // Schema returns branch's schema and its stream's version.

@@ -281,3 +281,24 @@ func TestBranchesAndTime(t *testing.T) {
 		t.Errorf("mixed batch on a branch: %v", err)
 	}
 }
+
+// A read in the past uses the schema of that moment: a kind added later does not exist then.
+func TestPastReadsUseThePastSchema(t *testing.T) {
+	f := newNodeFixture(t)
+	before, _ := f.log.Head(context.Background())
+	raw, _ := json.Marshal("version: \"1.0\"\nnodes:\n  - {name: Later, namespace: Test, attributes: [{name: name, kind: Text}]}\n")
+	f.run(t, commands.TypeLoadSchema, commands.LoadSchema{Schemas: []json.RawMessage{raw}})
+	if _, ok := f.view(t, "main").Schema.Node("TestLater"); !ok {
+		t.Fatal("the new kind is missing at the head")
+	}
+	old, err := f.store.View("main", before)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := old.Schema.Node("TestLater"); ok {
+		t.Error("a read at an earlier position sees a kind loaded later")
+	}
+	if _, ok := old.Schema.Node("TestDevice"); !ok {
+		t.Error("a read at an earlier position lost the kinds of its time")
+	}
+}

@@ -129,10 +129,10 @@ func (t *tx) update(n *txNode, attrs map[string]attrInput, rels map[string]relIn
 	}
 	ev.Claims = claims
 	if h := t.hfid(n); !slices.Equal(h, oldHFID) {
-		ev.HFID = h
-		if ev.HFID == nil {
-			ev.HFID = []string{}
+		if h == nil {
+			h = []string{}
 		}
+		ev.HFID = &h
 	}
 	if l := t.displayLabel(n); l != oldLabel {
 		ev.DisplayLabel = &l

@@ -89,7 +89,7 @@ type Updated struct {
 	Attributes   map[string]Attr  `json:"attributes,omitempty"`
 	Edges        []Edge           `json:"edges,omitempty"`
 	RelProps     map[string]Props `json:"rel_props,omitempty"`
-	HFID         []string         `json:"hfid,omitempty"`          // set when it changed
+	HFID         *[]string        `json:"hfid,omitempty"`          // set when it changed ([]: cleared)
 	DisplayLabel *string          `json:"display_label,omitempty"` // set when it changed
 	Claims       []Claim          `json:"claims,omitempty"`
 }

@@ -30,7 +30,7 @@ func TestGoldenNodeEvents(t *testing.T) {
 			Attributes: map[string]nodes.Attr{"role": {Value: "core"}},
 			Edges: []nodes.Edge{{Field: "r:infradevice__site|both", Peer: "0190a3c4-0000-7000-8000-000000000002", Remove: true},
 				{Node: "0190a3c4-0000-7000-8000-000000000003", Field: "r:x|out", Peer: "0190a3c4-0000-7000-8000-000000000004", Global: true}},
-			DisplayLabel: &label, HFID: []string{"r1"},
+			DisplayLabel: &label, HFID: &[]string{"r1"},
 			Claims: []nodes.Claim{{Kind: "InfraDevice", Constraint: "name__value", Key: "r0", Release: true}}},
 		nodes.TypeDeleted: nodes.Deleted{ID: "0190a3c4-0000-7000-8000-000000000001", Kind: "CoreAccount", Global: true,
 			Claims: []nodes.Claim{{Kind: "CoreAccount", Constraint: "hfid", Key: "admin", Release: true, Global: true}}},

@@ -127,6 +127,10 @@ func (s *Store) apply(e *events.Envelope) error {
 		return nil
 	case TypeCreated, TypeUpdated, TypeDeleted:
 	default:
+		// No node changes, but the position gets its time, so that `at` resolves to it.
+		if e.GlobalPosition > s.g.Position() {
+			return s.g.Apply(graph.Main, e.GlobalPosition, e.RecordedAt)
+		}
 		return nil
 	}
 	name, ok := strings.CutPrefix(e.Stream, branch.StreamPrefix)
@@ -285,7 +289,7 @@ func (s *Store) updated(p Updated, meta graph.Value) ([]graph.Change, error) {
 	}
 	cs := []graph.Change{{Op: graph.OpSetAttr, Node: id, Field: s.field(FieldUpdated), Value: meta, Global: p.Global}}
 	if p.HFID != nil {
-		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: s.field(FieldHFID), Value: graph.Value{Data: hfidData(p.HFID)}, Global: p.Global})
+		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: s.field(FieldHFID), Value: graph.Value{Data: hfidData(*p.HFID)}, Global: p.Global})
 	}
 	if p.DisplayLabel != nil {
 		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: s.field(FieldLabel), Value: graph.Value{Data: *p.DisplayLabel}, Global: p.Global})

@@ -43,6 +43,7 @@ func (s *Store) View(name string, at int64) (*View, error) {
 	pos := s.position
 	if at > 0 && at < pos {
 		pos = at
+		set = s.branches.SchemaAt(name, pos)
 	}
 	gname := name
 	if info.IsDefault {
