@@ -94,6 +94,7 @@ func TestObjectLoadAndRestart(t *testing.T) {
 		t.Fatalf("read-your-writes dump: %v %v", err, resp.Status)
 	}
 	resp.Body.Close()
+	checkReads(t, c.base, int64(pos))
 	before := map[string]string{"main": getDump(t, c.base, "main"), "feature-1": getDump(t, c.base, "feature-1")}
 	if before["main"] == before["feature-1"] || !strings.Contains(before["feature-1"], "UTC-5") {
 		t.Fatal("the branch's change is not in its dump, or leaks into main")
@@ -133,4 +134,71 @@ func TestObjectLoadAndRestart(t *testing.T) {
 	}
 	c = startChild(t, addr, env)
 	check("after replay", c)
+}
+
+func getJSON(t *testing.T, url string, out any) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	return resp.StatusCode
+}
+
+// checkReads exercises the read API on the loaded service catalog: filters, generics, paging,
+// peers, branches and time travel (the branch's timezone was changed at position changed).
+func checkReads(t *testing.T, base string, changed int64) {
+	t.Helper()
+	type page struct {
+		Count int `json:"count"`
+		Nodes []struct {
+			ID         string `json:"ID"`
+			Kind       string `json:"Kind"`
+			Attributes map[string]struct {
+				Value any `json:"Value"`
+			} `json:"Attributes"`
+		} `json:"nodes"`
+	}
+	var p page
+	if code := getJSON(t, base+"/api/nodes/LocationSite?shortname__value=par01", &p); code != 200 || p.Count != 1 || p.Nodes[0].Attributes["name"].Value != "Paris 1" {
+		t.Fatalf("filter by shortname: %d %+v", code, p)
+	}
+	site := p.Nodes[0].ID
+	if code := getJSON(t, base+"/api/nodes/LocationGeneric?limit=2&order_by=-name__value", &p); code != 200 || len(p.Nodes) != 2 || p.Count < 4 {
+		t.Fatalf("generic list with limit: %d %+v", code, p)
+	}
+	var peers struct {
+		Count int `json:"count"`
+		Peers []struct {
+			Peer     string `json:"Peer"`
+			PeerKind string `json:"PeerKind"`
+		} `json:"peers"`
+	}
+	if code := getJSON(t, base+"/api/nodes/LocationSite/"+site+"/peers/parent", &peers); code != 200 || peers.Count != 1 || peers.Peers[0].PeerKind != "LocationMetro" {
+		t.Fatalf("site parent: %d %+v", code, peers)
+	}
+	var bad map[string]any
+	if code := getJSON(t, base+"/api/nodes/LocationSite?colour__value=red", &bad); code != 400 || !strings.Contains(fmt.Sprint(bad), "colour") {
+		t.Fatalf("unknown filter: %d %v", code, bad)
+	}
+	tz := func(query string) any {
+		var p page
+		if code := getJSON(t, base+"/api/nodes/LocationCountry?shortname__value=FR&"+query, &p); code != 200 || p.Count != 1 {
+			t.Fatalf("country %s: %d %+v", query, code, p)
+		}
+		return p.Nodes[0].Attributes["timezone"].Value
+	}
+	if got := tz("branch=feature-1"); got != "UTC-5" {
+		t.Errorf("branch timezone = %v", got)
+	}
+	if got := tz("branch=feature-1&at=" + fmt.Sprint(changed-1)); got != "CET" {
+		t.Errorf("branch timezone before the change = %v", got)
+	}
+	if got := tz(""); got != "CET" {
+		t.Errorf("main sees the branch's change: %v", got)
+	}
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/infrahub-go/infrahub/events/forward"
 	"github.com/infrahub-go/infrahub/projections"
 	"github.com/infrahub-go/infrahub/projections/counter"
+	"github.com/infrahub-go/infrahub/projections/graph/memory"
 	"github.com/infrahub-go/infrahub/queries/rest"
 )
 
@@ -266,8 +267,9 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("GET /api/status", s.status)
 	(&rest.Branches{State: s.branches}).Register(mux)
 	(&rest.Objects{State: s.branches, Default: branch.Default}).Register(mux)
-	(&rest.Dump{Store: s.graph, Default: branch.Default,
-		WaitFor: func(ctx context.Context, pos int64) error { return s.runner.WaitFor(ctx, s.graph.Name(), pos) }}).Register(mux)
+	waitGraph := func(ctx context.Context, pos int64) error { return s.runner.WaitFor(ctx, s.graph.Name(), pos) }
+	(&rest.Dump{Store: s.graph, Default: branch.Default, WaitFor: waitGraph}).Register(mux)
+	(&rest.Nodes{Reader: memory.New(s.graph), Default: branch.Default, WaitFor: waitGraph}).Register(mux)
 	return mux
 }
 

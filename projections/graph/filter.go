@@ -291,7 +291,16 @@ func matchOne(stored, want any, partial bool) bool {
 	}
 	switch s := stored.(type) {
 	case string, bool, float64, nil:
-		return s == want
+		if s == want {
+			return true
+		}
+		// A value given as text (a URL query) matches a number or boolean of the same text.
+		if w, ok := want.(string); ok {
+			if t, ok := Text(s); ok && s != nil {
+				return t == w
+			}
+		}
+		return false
 	}
 	return reflect.DeepEqual(stored, want)
 }

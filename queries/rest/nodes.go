@@ -1,0 +1,197 @@
+package rest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/infrahub-go/infrahub/commands"
+	"github.com/infrahub-go/infrahub/projections/graph"
+)
+
+// Nodes serves the data of a branch through the graph projection's read port:
+//
+//	GET /api/nodes/{kind}?<filters>&order_by=&offset=&limit=   a page of nodes and the count
+//	GET /api/nodes/{kind}/{id}                                  one node
+//	GET /api/nodes/{kind}/{id}/peers/{relationship}              its peers
+//
+// Every route takes branch, at (a log position or an RFC 3339 time) and min_position (wait,
+// bounded, until the projection has reached that position: read-your-writes). Filters use
+// Infrahub's names (name__value, site__name__value, tags__ids, any__value, partial_match...);
+// a parameter given several times, or a __values/__ids parameter with commas, is a list.
+type Nodes struct {
+	Reader  graph.Reader
+	Default string
+	WaitFor func(ctx context.Context, pos int64) error
+}
+
+// Register adds the routes to mux.
+func (n *Nodes) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /api/nodes/{kind}", n.list)
+	mux.HandleFunc("GET /api/nodes/{kind}/{id}", n.get)
+	mux.HandleFunc("GET /api/nodes/{kind}/{id}/peers/{rel}", n.peers)
+}
+
+// reserved are the query parameters that are not filters.
+var reserved = map[string]bool{"branch": true, "at": true, "min_position": true, "order_by": true, "offset": true, "limit": true}
+
+func (n *Nodes) scope(r *http.Request) (graph.Scope, error) {
+	q := r.URL.Query()
+	s := graph.Scope{Branch: q.Get("branch")}
+	if s.Branch == "" {
+		s.Branch = n.Default
+	}
+	if raw := q.Get("min_position"); raw != "" {
+		pos, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil || pos < 0 {
+			return s, fmt.Errorf("%w: parameter min_position: %q is not a log position", commands.ErrInvalid, raw)
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
+		defer cancel()
+		if err := n.WaitFor(ctx, pos); err != nil {
+			return s, fmt.Errorf("waiting for position %d: %w", pos, err)
+		}
+	}
+	if raw := q.Get("at"); raw != "" {
+		if pos, err := strconv.ParseInt(raw, 10, 64); err == nil && pos > 0 {
+			s.At = pos
+		} else if t, err := time.Parse(time.RFC3339Nano, raw); err == nil {
+			pos, err := n.Reader.PositionAt(r.Context(), t)
+			if err != nil {
+				return s, err
+			}
+			if pos == 0 {
+				return s, fmt.Errorf("%w: parameter at: %s is before the first write", commands.ErrNotFound, raw)
+			}
+			s.At = pos
+		} else {
+			return s, fmt.Errorf("%w: parameter at: %q is neither a log position nor an RFC 3339 time", commands.ErrInvalid, raw)
+		}
+	}
+	return s, nil
+}
+
+func filtersOf(q url.Values) map[string]any {
+	out := map[string]any{}
+	for k, vs := range q {
+		if reserved[k] {
+			continue
+		}
+		var list []any
+		for _, v := range vs {
+			if strings.HasSuffix(k, "__values") || strings.HasSuffix(k, "__ids") || k == "ids" || k == "hfid" {
+				for _, part := range strings.Split(v, ",") {
+					list = append(list, part)
+				}
+				continue
+			}
+			list = append(list, v)
+		}
+		if len(list) == 1 && !strings.HasSuffix(k, "__values") && !strings.HasSuffix(k, "__ids") && k != "ids" && k != "hfid" {
+			out[k] = scalar(k, list[0].(string))
+			continue
+		}
+		out[k] = list
+	}
+	return out
+}
+
+// scalar reads a query value: the booleans of __isnull and partial_match as such, anything else
+// as text (the filters compare text with numbers and booleans by their text).
+func scalar(key, s string) any {
+	if strings.HasSuffix(key, "__isnull") || key == "partial_match" {
+		if b, err := strconv.ParseBool(s); err == nil {
+			return b
+		}
+	}
+	return s
+}
+
+func (n *Nodes) list(w http.ResponseWriter, r *http.Request) {
+	s, err := n.scope(r)
+	if err != nil {
+		writeError(w, readError(err))
+		return
+	}
+	q := r.URL.Query()
+	query := graph.Query{Kind: r.PathValue("kind"), Filters: filtersOf(q)}
+	if raw := q.Get("order_by"); raw != "" {
+		query.OrderBy = []graph.Order{}
+		for _, p := range strings.Split(raw, ",") {
+			desc := strings.HasPrefix(p, "-")
+			query.OrderBy = append(query.OrderBy, graph.Order{Path: strings.TrimPrefix(p, "-"), Desc: desc})
+		}
+	}
+	for name, dst := range map[string]*int{"offset": &query.Offset, "limit": &query.Limit} {
+		if raw := q.Get(name); raw != "" {
+			v, err := strconv.Atoi(raw)
+			if err != nil || v < 0 {
+				writeError(w, fmt.Errorf("%w: parameter %s: %q is not a count", commands.ErrInvalid, name, raw))
+				return
+			}
+			*dst = v
+		}
+	}
+	page, err := n.Reader.List(r.Context(), s, query)
+	if err != nil {
+		writeError(w, readError(err))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"count": page.Count, "nodes": page.Nodes})
+}
+
+func (n *Nodes) get(w http.ResponseWriter, r *http.Request) {
+	s, err := n.scope(r)
+	if err != nil {
+		writeError(w, readError(err))
+		return
+	}
+	node, err := n.Reader.Get(r.Context(), s, r.PathValue("id"))
+	if err == nil && node.Kind != r.PathValue("kind") {
+		// The path names the kind (or a generic) the caller expects.
+		page, lerr := n.Reader.List(r.Context(), s, graph.Query{Kind: r.PathValue("kind"), Filters: map[string]any{"ids": []any{node.ID}}})
+		if lerr != nil || page.Count == 0 {
+			err = fmt.Errorf("%w: %s is a %s, not a %s", graph.ErrNotFound, node.ID, node.Kind, r.PathValue("kind"))
+		}
+	}
+	if err != nil {
+		writeError(w, readError(err))
+		return
+	}
+	writeJSON(w, http.StatusOK, node)
+}
+
+func (n *Nodes) peers(w http.ResponseWriter, r *http.Request) {
+	s, err := n.scope(r)
+	if err != nil {
+		writeError(w, readError(err))
+		return
+	}
+	id := r.PathValue("id")
+	edges, err := n.Reader.Peers(r.Context(), s, []string{id}, r.PathValue("kind"), r.PathValue("rel"))
+	if err != nil {
+		writeError(w, readError(err))
+		return
+	}
+	list := edges[id]
+	if list == nil {
+		list = []graph.Edge{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"count": len(list), "peers": list})
+}
+
+// readError maps the port's errors onto the command layer's (and so onto HTTP statuses).
+func readError(err error) error {
+	switch {
+	case errors.Is(err, graph.ErrNotFound), errors.Is(err, graph.ErrBranchNotFound):
+		return fmt.Errorf("%w: %v", commands.ErrNotFound, err)
+	case errors.Is(err, graph.ErrInvalidQuery):
+		return fmt.Errorf("%w: %v", commands.ErrInvalid, err)
+	}
+	return err
+}
