@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/branch/graph"
@@ -29,6 +30,23 @@ type Nodes struct {
 	State   NodeState
 	Sync    Syncer
 	Default string // default branch
+	// WaitFor, when set, waits until the state has folded a log position. Commands on one branch
+	// are then decided one at a time in this process, each after the previous one is folded, so
+	// that concurrent writers to a branch take turns instead of all failing their version check
+	// but one (other processes still meet the version check, and decide again).
+	WaitFor func(ctx context.Context, pos int64) error
+
+	locks sync.Map // branch name → *sync.Mutex
+}
+
+func (h *Nodes) lock(name string) func() {
+	if h.WaitFor == nil {
+		return func() {}
+	}
+	m, _ := h.locks.LoadOrStore(name, &sync.Mutex{})
+	mu := m.(*sync.Mutex)
+	mu.Lock()
+	return mu.Unlock
 }
 
 // Data is the data of a node as commands take it: attribute name → value or
@@ -378,13 +396,19 @@ func (h *Nodes) decide(ctx context.Context, cmd Command, name string, build func
 	if name == "" {
 		name = h.Default
 	}
+	defer h.lock(name)()
 	synced := false
 	for attempt := 0; ; attempt++ {
 		t, err := h.decideOnce(name, build)
 		if err == nil {
 			var res Result
 			res, err = h.appendTx(ctx, cmd, t)
-			if err == nil || !errors.Is(err, events.ErrVersionConflict) || attempt >= 20 {
+			if err == nil && h.WaitFor != nil && len(res.Positions) > 0 {
+				if werr := h.WaitFor(ctx, res.Positions[len(res.Positions)-1]); werr != nil {
+					return res, t, fmt.Errorf("%s: written at %d, not yet readable: %w", cmd.Type, res.Positions[len(res.Positions)-1], werr)
+				}
+			}
+			if err == nil || !errors.Is(err, events.ErrVersionConflict) || attempt >= 50 {
 				return res, t, err
 			}
 		} else if synced {

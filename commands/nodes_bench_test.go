@@ -5,7 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/infrahub-go/infrahub/commands"
 )
@@ -110,4 +114,51 @@ func BenchmarkBulkLoad(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "nodes/s")
+}
+
+// BenchmarkCreateLatency runs single node.create commands from 8 clients at once on one branch
+// (each client's command decided, appended and folded) and reports p50 and p99 latency.
+func BenchmarkCreateLatency(b *testing.B) {
+	f, sites, tags := benchFixture(b)
+	const clients = 8
+	var (
+		mu   sync.Mutex
+		lats []time.Duration
+		next atomic.Int64
+	)
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	for c := range clients {
+		wg.Go(func() {
+			for {
+				i := next.Add(1)
+				if i > int64(b.N) {
+					return
+				}
+				raw, _ := json.Marshal(map[string]any{"kind": "BenchDevice", "data": map[string]any{
+					"name": fmt.Sprintf("lat-%d-%d", c, i), "site": sites[int(i)%len(sites)], "tags": []any{tags[int(i)%len(tags)]}}})
+				start := time.Now()
+				if _, err := f.nodes.CreateNode(context.Background(), commands.Command{Type: commands.TypeCreateNode, Payload: raw}); err != nil {
+					b.Error(err)
+					return
+				}
+				if err := f.sync(context.Background()); err != nil {
+					b.Error(err)
+					return
+				}
+				d := time.Since(start)
+				mu.Lock()
+				lats = append(lats, d)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	b.StopTimer()
+	slices.Sort(lats)
+	if len(lats) > 0 {
+		b.ReportMetric(float64(lats[len(lats)/2].Microseconds())/1000, "p50-ms")
+		b.ReportMetric(float64(lats[len(lats)*99/100].Microseconds())/1000, "p99-ms")
+		b.ReportMetric(float64(len(lats))/b.Elapsed().Seconds(), "creates/s")
+	}
 }

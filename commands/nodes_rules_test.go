@@ -165,14 +165,30 @@ func TestCardinalityOneMovesThePeer(t *testing.T) {
 }
 
 // 16 writers creating the same unique name: exactly one wins, the others get a uniqueness error.
-// 16 concurrent updates of one cardinality-one relationship leave exactly one peer.
+// 16 concurrent updates of one cardinality-one relationship leave exactly one peer. Half the
+// writers go through deciders without the in-process turn-taking (as another process would), so
+// the log's version check is what keeps them apart.
 func TestConcurrentUniqueness(t *testing.T) {
 	f := newNodeFixture(t)
+	free := &commands.Nodes{Log: f.nodes.Log, Cat: f.nodes.Cat, State: f.nodes.State, Sync: f.nodes.Sync, Default: f.nodes.Default}
+	try := func(i int, typ string, payload any) error {
+		if i%2 == 0 {
+			_, err := f.try(t, typ, payload)
+			return err
+		}
+		raw, _ := json.Marshal(payload)
+		h := map[string]commands.Handler{commands.TypeCreateNode: free.CreateNode, commands.TypeUpdateNode: free.UpdateNode}[typ]
+		_, err := h(context.Background(), commands.Command{Type: typ, Payload: raw})
+		if serr := f.sync(context.Background()); serr != nil {
+			t.Error(serr)
+		}
+		return err
+	}
 	var wg sync.WaitGroup
 	errs := make([]error, 16)
 	for i := range 16 {
 		wg.Go(func() {
-			_, errs[i] = f.try(t, commands.TypeCreateNode, map[string]any{"kind": "TestDevice", "data": map[string]any{"name": "same", "asn": i + 1}})
+			errs[i] = try(i, commands.TypeCreateNode, map[string]any{"kind": "TestDevice", "data": map[string]any{"name": "same", "asn": i + 1}})
 		})
 	}
 	wg.Wait()
@@ -199,7 +215,7 @@ func TestConcurrentUniqueness(t *testing.T) {
 	dev, _ := f.view(t, "main").ByHFID("TestDevice", []string{"same"})
 	for i := range 16 {
 		wg.Go(func() {
-			if _, err := f.try(t, commands.TypeUpdateNode, map[string]any{"id": dev.String(), "data": map[string]any{"site": sites[i]}}); err != nil {
+			if err := try(i, commands.TypeUpdateNode, map[string]any{"id": dev.String(), "data": map[string]any{"site": sites[i]}}); err != nil {
 				t.Error(err)
 			}
 		})

@@ -107,7 +107,8 @@ func newNodeFixtureTB(t testing.TB) *nodeFixture {
 	}
 	f := &nodeFixture{log: log}
 	f.store = nodes.NewStore(cat, branch.NewState(cat, builtin))
-	f.nodes = &commands.Nodes{Log: log, Cat: cat, State: f.store, Sync: f.sync, Default: branch.Default}
+	f.nodes = &commands.Nodes{Log: log, Cat: cat, State: f.store, Sync: f.sync, Default: branch.Default,
+		WaitFor: func(ctx context.Context, _ int64) error { return f.sync(ctx) }}
 	f.schema = &commands.SchemaLoader{Log: log, Cat: cat, State: f.store.Branches(), Sync: f.sync, Stream: branch.Stream, Default: branch.Default}
 	f.dispatch = commands.NewDispatcher(log, cat)
 	f.nodes.Register(f.dispatch)

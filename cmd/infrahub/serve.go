@@ -258,7 +258,8 @@ func (s *server) routes() http.Handler {
 		lifecycle := &commands.Branches{Log: s.store, Head: s.store.Head, Cat: s.catalog, State: s.branches, Sync: s.syncBranches}
 		dispatcher.Register(commands.TypeCreateBranch, lifecycle.Create)
 		dispatcher.Register(commands.TypeDeleteBranch, lifecycle.Delete)
-		(&commands.Nodes{Log: s.store, Cat: s.catalog, State: s.graph, Sync: s.syncBranches, Default: branch.Default}).Register(dispatcher)
+		(&commands.Nodes{Log: s.store, Cat: s.catalog, State: s.graph, Sync: s.syncBranches, Default: branch.Default,
+			WaitFor: func(ctx context.Context, pos int64) error { return s.runner.WaitFor(ctx, s.graph.Name(), pos) }}).Register(dispatcher)
 		mux.Handle("/api/commands", &commands.Endpoint{Dispatcher: dispatcher, Logger: s.log})
 		api := &rest.API{State: s.branches, Loader: loader, Dispatcher: dispatcher, Default: branch.Default,
 			WaitFor: func(ctx context.Context, pos int64) error { return s.runner.WaitFor(ctx, s.graph.Name(), pos) }}
