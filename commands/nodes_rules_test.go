@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/infrahub-go/infrahub/commands"
 )
@@ -23,6 +24,8 @@ func TestInvalidNodeInput(t *testing.T) {
 	t4 := f.create(t, "TestTag", map[string]any{"name": "t4"})
 	dev := f.create(t, "TestDevice", map[string]any{"name": "r1"})
 	f.create(t, "TestInterface", map[string]any{"name": "eth0", "device": dev})
+	f.create(t, "TestRegion", map[string]any{"name": "europe"})
+	f.create(t, "TestCity", map[string]any{"name": "paris-city", "parent": "europe"})
 	create := func(kind string, data map[string]any) [2]any {
 		return [2]any{commands.TypeCreateNode, map[string]any{"kind": kind, "data": data}}
 	}
@@ -44,6 +47,16 @@ func TestInvalidNodeInput(t *testing.T) {
 		{"number range", create("TestDevice", map[string]any{"name": "r9", "asn": 70000}), commands.ErrInvalid, `field "asn"`},
 		{"boolean", create("TestDevice", map[string]any{"name": "r9", "enabled": "maybe"}), commands.ErrInvalid, `field "enabled"`},
 		{"ip host", create("TestDevice", map[string]any{"name": "r9", "mgmt": "10.0.0.300"}), commands.ErrInvalid, `field "mgmt"`},
+		{"date-time", create("TestDevice", map[string]any{"name": "r9", "installed": "yesterday"}), commands.ErrInvalid, `field "installed"`},
+		{"ip network", create("TestDevice", map[string]any{"name": "r9", "prefix": "10.0.0.0/33"}), commands.ErrInvalid, `field "prefix"`},
+		{"mac address", create("TestDevice", map[string]any{"name": "r9", "mac": "00:11:22:33:44"}), commands.ErrInvalid, `field "mac"`},
+		{"email", create("TestDevice", map[string]any{"name": "r9", "contact": "not-an-address"}), commands.ErrInvalid, `field "contact"`},
+		{"url", create("TestDevice", map[string]any{"name": "r9", "docs": "::nope"}), commands.ErrInvalid, `field "docs"`},
+		{"json", create("TestDevice", map[string]any{"name": "r9", "extra": "{not json"}), commands.ErrInvalid, `field "extra"`},
+		{"list", create("TestDevice", map[string]any{"name": "r9", "aliases": 12}), commands.ErrInvalid, `field "aliases"`},
+		{"hierarchy parent of the wrong kind", create("TestCity", map[string]any{"name": "lyon", "parent": map[string]any{"hfid": []string{"paris-city"}, "kind": "TestCity"}}), commands.ErrInvalid, `field "parent"`},
+		{"hierarchy without its mandatory parent", create("TestCity", map[string]any{"name": "lyon"}), commands.ErrInvalid, `field "parent"`},
+		{"hierarchy child of the wrong kind", create("TestRegion", map[string]any{"name": "asia", "children": []any{map[string]any{"hfid": []string{"europe"}, "kind": "TestRegion"}}}), commands.ErrInvalid, `field "children"`},
 		{"read-only", create("TestDevice", map[string]any{"name": "r9", "serial": "x"}), commands.ErrInvalid, `field "serial"`},
 		{"lineage key", create("TestTag", map[string]any{"name": map[string]any{"value": "x", "colour": 1}}), commands.ErrInvalid, `field "name"`},
 		{"unique attribute", create("TestTag", map[string]any{"name": "t1"}), commands.ErrConflict, `uniqueness constraint "name__value"`},
@@ -316,5 +329,33 @@ func TestPastReadsUseThePastSchema(t *testing.T) {
 	}
 	if _, ok := old.Schema.Node("TestDevice"); !ok {
 		t.Error("a read at an earlier position lost the kinds of its time")
+	}
+}
+
+// Reads at a timestamp (resolved to the log position current then) see the value of that moment.
+func TestReadsAtATime(t *testing.T) {
+	f := newNodeFixture(t)
+	dev := f.create(t, "TestDevice", map[string]any{"name": "r1", "asn": 1})
+	t1 := time.Now()
+	time.Sleep(5 * time.Millisecond)
+	f.run(t, commands.TypeUpdateNode, map[string]any{"id": dev, "data": map[string]any{"asn": 2}})
+	time.Sleep(5 * time.Millisecond)
+	t2 := time.Now()
+	time.Sleep(5 * time.Millisecond)
+	f.run(t, commands.TypeUpdateNode, map[string]any{"id": dev, "data": map[string]any{"asn": 3}})
+	time.Sleep(5 * time.Millisecond)
+	t3 := time.Now()
+	for _, tc := range []struct {
+		at   time.Time
+		want any
+	}{{t1, float64(1)}, {t2, float64(2)}, {t3, float64(3)}} {
+		pos := f.store.PositionAt(tc.at)
+		v, err := f.store.View("main", pos)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := attrValue(t, v, dev, "asn"); got != tc.want {
+			t.Errorf("at %s (position %d): asn = %v, want %v", tc.at.Format(time.RFC3339Nano), pos, got, tc.want)
+		}
 	}
 }

@@ -23,6 +23,13 @@ import (
 // numbers with ranges, IP values and a branch-agnostic kind.
 const testSchema = `
 version: "1.0"
+generics:
+  - name: Location
+    namespace: Test
+    hierarchical: true
+    human_friendly_id: [name__value]
+    attributes:
+      - {name: name, kind: Text, unique: true}
 nodes:
   - name: Site
     namespace: Test
@@ -50,6 +57,13 @@ nodes:
       - {name: mgmt, kind: IPHost, optional: true}
       - {name: enabled, kind: Boolean, default_value: true}
       - {name: serial, kind: Text, optional: true, read_only: true}
+      - {name: installed, kind: DateTime, optional: true}
+      - {name: prefix, kind: IPNetwork, optional: true}
+      - {name: mac, kind: MacAddress, optional: true}
+      - {name: contact, kind: Email, optional: true}
+      - {name: docs, kind: URL, optional: true}
+      - {name: extra, kind: JSON, optional: true}
+      - {name: aliases, kind: List, optional: true}
     relationships:
       - {name: site, peer: TestSite, cardinality: one, optional: true}
       - {name: tags, peer: TestTag, cardinality: many, optional: true, max_count: 3}
@@ -62,6 +76,16 @@ nodes:
       - {name: name, kind: Text}
     relationships:
       - {name: device, peer: TestDevice, cardinality: one, kind: Parent, optional: false}
+  - name: Region
+    namespace: Test
+    inherit_from: [TestLocation]
+    parent: ""
+    children: TestCity
+  - name: City
+    namespace: Test
+    inherit_from: [TestLocation]
+    parent: TestRegion
+    children: ""
   - name: Person
     namespace: Test
     branch: agnostic
