@@ -10,6 +10,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/infrahub-go/infrahub/branch/nodes"
 )
 
 // benchPayload is the payload of every event and raw row (the one of events/postgres/bench_test.go).
@@ -44,6 +46,8 @@ func baselineDefsFor(sz sizes) []baselineDef {
 			prepare: pgInsert(8), note: "one row per autocommit statement"},
 		{name: "pg-insert100-8", title: "PostgreSQL 100-row insert, 8 clients", unit: "rows/s",
 			prepare: pgInsert100, note: "one multi-row INSERT of 100 rows per statement"},
+		{name: "pg-insert-node-rows", title: "PostgreSQL 100-row insert of node.created rows, 8 clients", unit: "rows/s",
+			prepare: pgInsertNodeRows, note: "as pg-insert100-8, with the payload of scenario 4's node.created events (5 attributes, 2 edges, claims)"},
 		{name: "pg-copy", title: "PostgreSQL COPY of " + count(sz.copyRows) + " rows", unit: "rows/s", prepare: pgCopy},
 		{name: "amqp-publish", title: "RabbitMQ persistent publish, windowed confirms", unit: "events/s",
 			prepare: amqpPublish, note: "amqp091-go, 8 confirms in flight, durable fanout exchange and queue; messages of 100 events (the forwarder's body)"},
@@ -98,6 +102,38 @@ func pgInsert100(_ context.Context, e *env) (measureFunc, func(), error) {
 		id := e.next()
 		d, err := fixedWork(ctx, 8, e.sz.bulk/100, func(ctx context.Context, c, i int) error {
 			_, err := e.pool.Exec(ctx, query, fmt.Sprintf("raw100/%d/c%d", id, c), i*100+1, benchPayload)
+			return err
+		})
+		return rateRound(float64(e.sz.bulk) / d.Seconds()), err
+	}, func() {}, nil
+}
+
+// nodeRowPayload is a node.created payload as scenario 4 writes it.
+var nodeRowPayload = func() string {
+	raw, _ := json.Marshal(nodes.Created{ID: "01a212de-3092-79ed-a34d-66fdaa7e09d3", Kind: "BenchDevice",
+		Attributes: map[string]nodes.Attr{"name": {Value: "d1-12345"}, "description": {Value: "a benchmark device"},
+			"serial": {Value: "SN00012345"}, "asn": {Value: 65345.0}, "enabled": {Value: false}},
+		Edges: []nodes.Edge{{Field: "r:benchdevice__benchsite|both", Peer: "01a212de-3092-79ed-a34d-66fdaa7e0001"},
+			{Field: "r:benchdevice__benchtag|both", Peer: "01a212de-3092-79ed-a34d-66fdaa7e0002"}},
+		HFID: []string{"d1-12345"}, DisplayLabel: "d1-12345",
+		Claims: []nodes.Claim{{Kind: "BenchDevice", Constraint: "name__value", Key: "d1-12345"}, {Kind: "BenchDevice", Constraint: "hfid", Key: "d1-12345"}}})
+	return string(raw)
+}()
+
+func pgInsertNodeRows(_ context.Context, e *env) (measureFunc, func(), error) {
+	var sb strings.Builder
+	sb.WriteString(`INSERT INTO raw_events (global_position, stream, stream_version, event_id, type, schema_version, occurred_at, payload) VALUES `)
+	for j := range 100 {
+		if j > 0 {
+			sb.WriteString(",")
+		}
+		fmt.Fprintf(&sb, "(nextval('raw_position'), $1, $2::bigint + %d, gen_random_uuid(), 'node.created', 1, now(), $3)", j)
+	}
+	query := sb.String()
+	return func(ctx context.Context, _ int) (round, error) {
+		id := e.next()
+		d, err := fixedWork(ctx, 8, e.sz.bulk/100, func(ctx context.Context, c, i int) error {
+			_, err := e.pool.Exec(ctx, query, fmt.Sprintf("rawnodes/%d/c%d", id, c), i*100+1, nodeRowPayload)
 			return err
 		})
 		return rateRound(float64(e.sz.bulk) / d.Seconds()), err

@@ -65,6 +65,7 @@ type env struct {
 	store    logStore        // the log under test
 	bus      *bus.Bus        // the bus under test
 	dispatch *commands.Dispatcher
+	nodes    *nodeWorld // scenario 4's node Store and commands, made on first use
 	tmp      string
 
 	schemas   []string // dropped at the end

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	"github.com/infrahub-go/infrahub/branch"
+	"github.com/infrahub-go/infrahub/branch/nodes"
+	"github.com/infrahub-go/infrahub/commands"
+	"github.com/infrahub-go/infrahub/events"
+	"github.com/infrahub-go/infrahub/schema"
+)
+
+// benchSchema is the kind of scenario 4: a device with 5 attributes and 2 relationships.
+const benchSchema = `
+version: "1.0"
+nodes:
+  - name: Site
+    namespace: Bench
+    human_friendly_id: [name__value]
+    attributes:
+      - {name: name, kind: Text, unique: true}
+  - name: Tag
+    namespace: Bench
+    human_friendly_id: [name__value]
+    attributes:
+      - {name: name, kind: Text, unique: true}
+  - name: Device
+    namespace: Bench
+    human_friendly_id: [name__value]
+    display_label: name__value
+    attributes:
+      - {name: name, kind: Text, unique: true}
+      - {name: description, kind: Text, optional: true}
+      - {name: serial, kind: Text, optional: true}
+      - {name: asn, kind: Number, optional: true}
+      - {name: enabled, kind: Boolean, default_value: true}
+    relationships:
+      - {name: site, peer: BenchSite, cardinality: one, optional: true}
+      - {name: tags, peer: BenchTag, cardinality: many, optional: true}
+`
+
+// nodeWorld is the write side of scenario 4: the node Store folded from the log under test
+// (synchronously, as the projection would), the node commands deciding against it, 100 sites
+// and 100 tags to link devices to.
+type nodeWorld struct {
+	log    logStore
+	store  *nodes.Store
+	nodes  *commands.Nodes
+	mu     sync.Mutex
+	synced int64
+	sites  []string
+	tags   []string
+}
+
+func (w *nodeWorld) sync(ctx context.Context) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for {
+		evs, err := w.log.ReadAll(ctx, w.synced, 5000)
+		if err != nil || len(evs) == 0 {
+			return err
+		}
+		w.synced = evs[len(evs)-1].GlobalPosition
+		if err := w.store.Apply(ctx, evs); err != nil {
+			return err
+		}
+	}
+}
+
+func (e *env) nodeWorld(ctx context.Context) (*nodeWorld, error) {
+	if e.nodes != nil {
+		return e.nodes, nil
+	}
+	cat := events.NewCatalogueWithCore()
+	schema.RegisterEvents(cat)
+	branch.RegisterEvents(cat)
+	nodes.RegisterEvents(cat)
+	builtin, err := branch.Builtin()
+	if err != nil {
+		return nil, err
+	}
+	w := &nodeWorld{log: e.store, store: nodes.NewStore(cat, branch.NewState(cat, builtin))}
+	w.nodes = &commands.Nodes{Log: e.store, Cat: cat, State: w.store, Sync: w.sync, Default: branch.Default,
+		WaitFor: func(ctx context.Context, _ int64) error { return w.sync(ctx) }}
+	if err := w.sync(ctx); err != nil {
+		return nil, err
+	}
+	raw, _ := json.Marshal(benchSchema)
+	payload, _ := json.Marshal(commands.LoadSchema{Schemas: []json.RawMessage{raw}})
+	loader := &commands.SchemaLoader{Log: e.store, Cat: cat, State: w.store.Branches(), Sync: w.sync, Stream: branch.Stream, Default: branch.Default}
+	if _, err := loader.Handle(ctx, commands.Command{Type: commands.TypeLoadSchema, Payload: payload}); err != nil {
+		return nil, fmt.Errorf("bench schema: %w", err)
+	}
+	if err := w.sync(ctx); err != nil {
+		return nil, err
+	}
+	var ops []any
+	for i := range 100 {
+		for _, k := range []string{"BenchSite", "BenchTag"} {
+			ops = append(ops, map[string]any{"type": commands.TypeUpsertNode, "payload": map[string]any{"kind": k,
+				"data": map[string]any{"name": fmt.Sprintf("%s-%d", k, i)}}})
+		}
+	}
+	raw, _ = json.Marshal(map[string]any{"operations": ops})
+	res, err := w.nodes.Batch(ctx, commands.Command{Type: commands.TypeBatch, Payload: raw})
+	if err != nil {
+		return nil, fmt.Errorf("bench sites and tags: %w", err)
+	}
+	for _, n := range res.Data.(commands.BatchOutcome).Nodes {
+		if n.Kind == "BenchSite" {
+			w.sites = append(w.sites, n.ID)
+		} else {
+			w.tags = append(w.tags, n.ID)
+		}
+	}
+	e.nodes = w
+	return w, nil
+}
+
+// nodeBulkLoad loads sz.bulk devices (5 attributes, 2 relationships each) through batch commands
+// of 1,000 node.create operations on one branch: decided, appended and folded into the Store.
+func (e *env) nodeBulkLoad() measureFunc {
+	return func(ctx context.Context, _ int) (round, error) {
+		w, err := e.nodeWorld(ctx)
+		if err != nil {
+			return round{}, err
+		}
+		id := e.next()
+		d, err := fixedWork(ctx, 1, (e.sz.bulk+999)/1000, func(ctx context.Context, _, b int) error {
+			ops := make([]any, 0, 1000)
+			for i := b * 1000; i < min((b+1)*1000, e.sz.bulk); i++ {
+				ops = append(ops, map[string]any{"type": commands.TypeCreateNode, "payload": map[string]any{"kind": "BenchDevice", "data": map[string]any{
+					"name": fmt.Sprintf("d%d-%d", id, i), "description": "a benchmark device", "serial": fmt.Sprintf("SN%08d", i),
+					"asn": 64512 + i%1000, "enabled": i%2 == 0, "site": w.sites[i%len(w.sites)], "tags": []any{w.tags[i%len(w.tags)]}}}})
+			}
+			raw, _ := json.Marshal(map[string]any{"operations": ops})
+			_, err := w.nodes.Batch(ctx, commands.Command{Type: commands.TypeBatch, Payload: raw})
+			return err
+		})
+		return rateRound(float64(e.sz.bulk) / d.Seconds()), err
+	}
+}
