@@ -52,6 +52,10 @@ func baselineDefsFor(sz sizes) []baselineDef {
 		{name: "amqp-publish", title: "RabbitMQ persistent publish, windowed confirms", unit: "events/s",
 			prepare: amqpPublish, note: "amqp091-go, 8 confirms in flight, durable fanout exchange and queue; messages of 100 events (the forwarder's body)"},
 		{name: "go-map-insert", title: "Go map insert of " + count(sz.mapN) + " small structs", unit: "inserts/s", prepare: mapInsert},
+		{name: "raw-node-map", title: "heap of " + count(sz.graphN) + " nodes in a plain Go map", unit: "MB", prepare: rawNodeHeap,
+			note: "map[[16]byte]struct{kind; 5 attribute values; 2 peer ids; hfid}: the same data with no history, branches or indexes"},
+		{name: "snapshot-file-read", title: "read of the snapshot file of " + count(sz.graphN) + " nodes", unit: "s", prepare: snapshotFileRead,
+			note: "os.ReadFile of the file scenario 10b starts from"},
 		{name: "json-decode", title: "JSON decode of " + count(sz.jsonN) + " event payloads", unit: "payloads/s", prepare: jsonDecode},
 	}
 }
@@ -285,4 +289,9 @@ func jsonDecode(_ context.Context, e *env) (measureFunc, func(), error) {
 		}
 		return rateRound(float64(len(payloads)) / time.Since(start).Seconds()), nil
 	}, func() {}, nil
+}
+
+func snapshotFileRead(_ context.Context, e *env) (measureFunc, func(), error) {
+	_, base, err := e.snapshotStart()
+	return base, func() {}, err
 }

@@ -33,15 +33,16 @@ type sizes struct {
 	replay    int           // events replayed (scenario 10a)
 	mapN      int           // structs inserted into a Go map
 	jsonN     int           // payloads decoded
+	graphN    int           // node events of scenarios 5, 10b and 11
 }
 
 func sizesFor(quick bool) sizes {
 	if quick {
 		return sizes{window: 150 * time.Millisecond, bulk: 10_000, copyRows: 10_000, busEvents: 5_000,
-			replay: 100_000, mapN: 100_000, jsonN: 100_000}
+			replay: 100_000, mapN: 100_000, jsonN: 100_000, graphN: 20_000}
 	}
 	return sizes{window: 2 * time.Second, bulk: 100_000, copyRows: 100_000, busEvents: 100_000,
-		replay: 1_000_000, mapN: 1_000_000, jsonN: 1_000_000}
+		replay: 1_000_000, mapN: 1_000_000, jsonN: 1_000_000, graphN: 1_000_000}
 }
 
 // logStore is what the scenarios need from a log adapter.
@@ -66,6 +67,7 @@ type env struct {
 	bus      *bus.Bus        // the bus under test
 	dispatch *commands.Dispatcher
 	nodes    *nodeWorld // scenario 4's node Store and commands, made on first use
+	graph    *graphLog  // the node events of scenarios 5, 10b and 11, made on first use
 	tmp      string
 
 	schemas   []string // dropped at the end

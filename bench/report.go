@@ -20,7 +20,8 @@ const (
 )
 
 // target is what a scenario must meet: a ratio to its baseline at least (atLeast) or at most
-// (atMost) value, or (plus) a median at most the baseline's median plus value, in the unit.
+// (atMost) value, (plus) a median at most the baseline's median plus value, in the unit, or an
+// absolute bound on the median (valueAtLeast, valueAtMost; the baseline is then for scale).
 type target struct {
 	op    string // "atLeast", "atMost", "plus"
 	value float64
@@ -35,6 +36,10 @@ func (t target) String() string {
 		return fmt.Sprintf("≤ %g× baseline", t.value)
 	case "plus":
 		return fmt.Sprintf("≤ baseline + %g %s", t.value, t.unit)
+	case "valueAtLeast":
+		return fmt.Sprintf("≥ %g %s", t.value, t.unit)
+	case "valueAtMost":
+		return fmt.Sprintf("≤ %g %s", t.value, t.unit)
 	}
 	return ""
 }
@@ -48,6 +53,10 @@ func (t target) met(median, baseline, ratio float64) bool {
 		return ratio <= t.value
 	case "plus":
 		return median <= baseline+t.value
+	case "valueAtLeast":
+		return median >= t.value
+	case "valueAtMost":
+		return median <= t.value
 	}
 	return false
 }

@@ -34,8 +34,34 @@ func scenarioDefs() []scenarioDef {
 			baseline: "pg-insert-node-rows", target: target{op: "atLeast", value: 0.5},
 			note: "batch commands of 1,000 node.create (5 attributes, 2 relationships each) on one branch: decided against the node Store, appended (one event per node), folded into the Store before the next batch"},
 			func(ctx context.Context, e *env, sp spec) (Result, error) { return e.versus(ctx, sp, e.nodeBulkLoad()) }},
+		{spec{name: "5-projection-apply", title: "5. projection apply rate (node events → memory graph, decode excluded)", unit: "events/s",
+			baseline: "go-map-insert", target: target{op: "valueAtLeast", value: 350_000, unit: "events/s"},
+			note: "nodes.Store.ApplyDecoded of node.created events (5 attributes, 2 edges, 2 claims) in batches of 1,000 into a fresh Store; the Go map insert is for scale"},
+			func(ctx context.Context, e *env, sp spec) (Result, error) {
+				return e.versus(ctx, sp, e.projectionApply())
+			}},
 		{spec{name: "6-bus", title: "6. bus throughput: log → forwarder → Watermill", unit: "events/s",
 			baseline: "amqp-publish", target: target{op: "atLeast", value: 0.6}}, busScenario},
+		{spec{name: "10b-snapshot-start", title: "10b. start from a snapshot of the graph", unit: "s",
+			baseline: "snapshot-file-read", target: target{op: "valueAtMost", value: 3, unit: "s"},
+			note: "nodes.Store.ReadSnapshot of the file of a Store holding the scenario's nodes; the plain file read is for scale"},
+			func(ctx context.Context, e *env, sp spec) (Result, error) {
+				scen, _, err := e.snapshotStart()
+				if err != nil {
+					return Result{}, err
+				}
+				return e.versus(ctx, sp, scen)
+			}},
+		{spec{name: "11-heap", title: "11. heap of the graph vs the same nodes in a plain Go map", unit: "MB",
+			baseline: "raw-node-map", target: target{op: "atMost", value: 3},
+			note: "heap after folding the nodes into a fresh Store (history, indexes, unique values, edges both ways)"},
+			func(ctx context.Context, e *env, sp spec) (Result, error) { return e.versus(ctx, sp, e.storeHeap()) }},
+		{spec{name: "11b-empty-branch", title: "11b. heap of an empty branch on that graph", unit: "MB",
+			baseline: "raw-node-map", target: target{op: "valueAtMost", value: 1, unit: "MB"},
+			note: "heap growth of a branch.created folded into the Store; the raw map is for scale"},
+			func(ctx context.Context, e *env, sp spec) (Result, error) {
+				return e.versus(ctx, sp, e.emptyBranchHeap())
+			}},
 		{spec{name: "10a-replay", title: "10a. replay into the counting projection", unit: "s",
 			baseline: "raw-read-decode", target: target{op: "atMost", value: 1.25}}, replayScenario},
 	}
@@ -43,13 +69,10 @@ func scenarioDefs() []scenarioDef {
 
 // missing are the scenarios of issue 8 whose feature does not exist yet.
 var missing = []struct{ name, title, why string }{
-	{"5-projection-apply", "5. projection apply rate (events → memory graph)", "no memory graph projection yet"},
 	{"7-write-to-visible", "7. write → visible in a GraphQL query", "no GraphQL yet"},
-	{"8-graphql-list", "8. GraphQL list of 1,000 nodes, main and branch", "no GraphQL and no branches yet"},
-	{"9-diff-merge", "9. diff of 10k changes on 100k objects, merge of 10k", "no branch state, diff or merge yet"},
-	{"10b-snapshot-start", "10b. start from a snapshot of 1M nodes", "no snapshots yet"},
-	{"11-heap", "11. heap for 1M nodes vs raw map; empty branch", "no memory graph and no branches yet"},
-	{"12-point-read", "12. point read by id over HTTP vs Redis GET", "no read API yet"},
+	{"8-graphql-list", "8. GraphQL list of 1,000 nodes, main and branch", "no GraphQL yet (issue 5)"},
+	{"9-diff-merge", "9. diff of 10k changes on 100k objects, merge of 10k", "no diff or merge commands yet (issue 6)"},
+	{"12-point-read", "12. point read by id over HTTP vs Redis GET", "not wired yet (GET /api/nodes/{kind}/{id} exists)"},
 }
 
 // names lists every name --only accepts.
