@@ -56,6 +56,8 @@ func baselineDefsFor(sz sizes) []baselineDef {
 			note: "map[[16]byte]struct{kind; 5 attribute values; 2 peer ids; hfid}: the same data with no history, branches or indexes"},
 		{name: "snapshot-file-read", title: "read of the snapshot file of " + count(sz.graphN) + " nodes", unit: "s", prepare: snapshotFileRead,
 			note: "os.ReadFile of the file scenario 10b starts from"},
+		{name: "redis-get", title: "Redis GET round trip, 1 client", unit: "ops/s", prepare: redisGet,
+			note: "go-redis v9 GET of a key holding a node.created-sized JSON value"},
 		{name: "json-decode", title: "JSON decode of " + count(sz.jsonN) + " event payloads", unit: "payloads/s", prepare: jsonDecode},
 	}
 }

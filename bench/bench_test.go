@@ -22,14 +22,14 @@ func TestHarnessQuick(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the whole harness")
 	}
-	pgURL, amqpURL := testenv.PostgresURL(t), testenv.AMQPURL(t)
+	pgURL, amqpURL, redisURL := testenv.PostgresURL(t), testenv.AMQPURL(t), testenv.RedisURL(t)
 	before := benchSchemas(t, pgURL)
 	out := filepath.Join(t.TempDir(), "latest.json")
 	ctx, cancel := context.WithTimeout(context.Background(), 55*time.Second)
 	defer cancel()
 	var stdout, stderr bytes.Buffer
 	start := time.Now()
-	err := run(ctx, []string{"--quick", "--rounds", "5", "--pg", pgURL, "--amqp", amqpURL, "--out", out}, &stdout, &stderr)
+	err := run(ctx, []string{"--quick", "--rounds", "5", "--pg", pgURL, "--amqp", amqpURL, "--redis", redisURL, "--out", out}, &stdout, &stderr)
 	t.Logf("harness took %s; progress:\n%s", time.Since(start).Round(time.Millisecond), stderr.String())
 	if err != nil {
 		t.Fatal(err)

@@ -68,6 +68,7 @@ type env struct {
 	dispatch *commands.Dispatcher
 	nodes    *nodeWorld // scenario 4's node Store and commands, made on first use
 	graph    *graphLog  // the node events of scenarios 5, 10b and 11, made on first use
+	point    *pointReadServer
 	tmp      string
 
 	schemas   []string // dropped at the end
@@ -143,6 +144,9 @@ func checkAMQP(raw string) error {
 // close releases everything setup and the scenarios opened, and drops what they created.
 func (e *env) close() error {
 	var errs []error
+	if e.point != nil {
+		errs = append(errs, e.point.srv.Close())
+	}
 	if e.bus != nil {
 		errs = append(errs, e.bus.Close())
 	}

@@ -31,6 +31,7 @@ type config struct {
 	quick       bool
 	pgURL       string
 	amqpURL     string
+	redisURL    string
 	out         string
 	only        []string // names of scenarios and baselines; empty means all
 }
@@ -48,6 +49,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.quick, "quick", false, "small sizes (tests, smoke runs)")
 	fs.StringVar(&c.pgURL, "pg", testenv.DefaultPostgresURL, "PostgreSQL (baselines; the log with --distributed); the run works in a fresh schema it drops at the end")
 	fs.StringVar(&c.amqpURL, "amqp", testenv.DefaultAMQPURL, "RabbitMQ (baseline; the bus with --distributed)")
+	fs.StringVar(&c.redisURL, "redis", testenv.DefaultRedisURL, "Redis (baseline of scenario 12)")
 	fs.StringVar(&c.out, "out", "bench/results/latest.json", "JSON results file")
 	fs.StringVar(&only, "only", "", "comma-separated names of scenarios or baselines to run (see --list)")
 	list := fs.Bool("list", false, "list the scenario and baseline names and exit")

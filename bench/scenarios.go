@@ -62,6 +62,10 @@ func scenarioDefs() []scenarioDef {
 			func(ctx context.Context, e *env, sp spec) (Result, error) {
 				return e.versus(ctx, sp, e.emptyBranchHeap())
 			}},
+		{spec{name: "12-point-read", title: "12. point read by id over HTTP, 1 client", unit: "reads/s",
+			baseline: "redis-get", target: target{op: "atLeast", value: 0.1},
+			note: "GET /api/nodes/BenchDevice/{id} over loopback (rest.Nodes over the memory graph holding scenario 5's nodes)"},
+			func(ctx context.Context, e *env, sp spec) (Result, error) { return e.versus(ctx, sp, e.pointRead()) }},
 		{spec{name: "10a-replay", title: "10a. replay into the counting projection", unit: "s",
 			baseline: "raw-read-decode", target: target{op: "atMost", value: 1.25}}, replayScenario},
 	}
@@ -72,7 +76,6 @@ var missing = []struct{ name, title, why string }{
 	{"7-write-to-visible", "7. write → visible in a GraphQL query", "no GraphQL yet"},
 	{"8-graphql-list", "8. GraphQL list of 1,000 nodes, main and branch", "no GraphQL yet (issue 5)"},
 	{"9-diff-merge", "9. diff of 10k changes on 100k objects, merge of 10k", "no diff or merge commands yet (issue 6)"},
-	{"12-point-read", "12. point read by id over HTTP vs Redis GET", "not wired yet (GET /api/nodes/{kind}/{id} exists)"},
 }
 
 // names lists every name --only accepts.

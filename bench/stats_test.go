@@ -120,6 +120,10 @@ func TestTargets(t *testing.T) {
 		{target{op: "plus", value: 0.3, unit: "ms"}, 1.3, 1.0, 1.3, true},
 		{target{op: "plus", value: 0.3, unit: "ms"}, 1.31, 1.0, 1.31, false},
 		{target{op: "atLeast", value: 1}, 1, 1, math.NaN(), false},
+		{target{op: "valueAtLeast", value: 350_000, unit: "events/s"}, 350_000, 1, 0.1, true},
+		{target{op: "valueAtLeast", value: 350_000, unit: "events/s"}, 349_999, 1e9, 1e6, false},
+		{target{op: "valueAtMost", value: 3, unit: "s"}, 3, 100, 0.03, true},
+		{target{op: "valueAtMost", value: 3, unit: "s"}, 3.1, 0.001, 3100, false},
 	}
 	for _, tt := range tests {
 		if got := tt.t.met(tt.median, tt.base, tt.ratio); got != tt.want {
