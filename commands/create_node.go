@@ -73,7 +73,10 @@ func (t *tx) createOp(in CreateNode) (NodeOutcome, error) {
 }
 
 func (t *tx) outcomeOf(n *txNode, what string) NodeOutcome {
-	return NodeOutcome{ID: n.id.String(), Kind: n.kind, HFID: t.hfid(n), DisplayLabel: t.displayLabel(n), Outcome: what}
+	if n.computed == nil { // not written by this command: compute them
+		n.computed = &computed{hfid: t.hfid(n), label: t.displayLabel(n)}
+	}
+	return NodeOutcome{ID: n.id.String(), Kind: n.kind, HFID: n.computed.hfid, DisplayLabel: n.computed.label, Outcome: what}
 }
 
 // isComputed reports an attribute whose value the system computes.
@@ -154,6 +157,7 @@ func (t *tx) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput,
 	ev.Claims = claims
 	ev.HFID = t.hfid(n)
 	ev.DisplayLabel = t.displayLabel(n)
+	n.computed = &computed{hfid: ev.HFID, label: ev.DisplayLabel}
 	t.emit(nodes.TypeCreated, ev, global)
 	t.outcome.of(m.Kind).Created++
 	return n, nil

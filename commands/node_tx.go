@@ -51,6 +51,13 @@ type txNode struct {
 	created bool // created by this command
 	attrs   map[string]nodes.Attr
 	peers   map[string][]graph.NodeID // set by upsert's probe only: the peers it would have
+	// computed holds the HFID and display label this command wrote (nil: not written here).
+	computed *computed
+}
+
+type computed struct {
+	hfid  []string
+	label string
 }
 
 func newTx(v *nodes.View) *tx {

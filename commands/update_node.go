@@ -72,6 +72,7 @@ func (t *tx) update(n *txNode, attrs map[string]attrInput, rels map[string]relIn
 	global := isGlobal(m)
 	oldKeys := t.uniqueKeys(n)
 	oldHFID, oldLabel := t.hfid(n), t.displayLabel(n)
+	n.computed = nil // recomputed below or by outcomeOf
 	ev := nodes.Updated{ID: n.id.String(), Kind: n.kind, Global: global}
 	for _, name := range sortedKeys(attrs) {
 		in := attrs[name]
@@ -128,13 +129,15 @@ func (t *tx) update(n *txNode, attrs map[string]attrInput, rels map[string]relIn
 		return false, err
 	}
 	ev.Claims = claims
-	if h := t.hfid(n); !slices.Equal(h, oldHFID) {
+	h, l := t.hfid(n), t.displayLabel(n)
+	n.computed = &computed{hfid: h, label: l}
+	if !slices.Equal(h, oldHFID) {
 		if h == nil {
 			h = []string{}
 		}
 		ev.HFID = &h
 	}
-	if l := t.displayLabel(n); l != oldLabel {
+	if l != oldLabel {
 		ev.DisplayLabel = &l
 	}
 	if len(ev.Attributes) == 0 && len(ev.Edges) == 0 && len(ev.RelProps) == 0 && len(ev.Claims) == 0 &&
