@@ -45,7 +45,7 @@ type attrType struct {
 }
 
 var (
-	textAttr = attrType{"TextAttribute", "TextAttribute", "String"}
+	textAttr  = attrType{"TextAttribute", "TextAttribute", "String"}
 	attrKinds = map[string]attrType{
 		"ID": textAttr, "Text": textAttr, "TextArea": textAttr, "Email": textAttr, "Password": textAttr,
 		"HashedPassword": textAttr, "URL": textAttr, "File": textAttr, "Color": textAttr, "String": textAttr,
@@ -75,7 +75,7 @@ func attrTypeOf(kind string) attrType {
 // attributeObjects are the attribute object types and their extra fields (after value).
 var attributeObjects = []struct {
 	name, desc, value string
-	extra         []string
+	extra             []string
 }{
 	{"TextAttribute", "Attribute of type Text", "String", nil},
 	{"NumberAttribute", "Attribute of type Number", "BigInt", nil},
