@@ -29,7 +29,9 @@ import (
 	"github.com/infrahub-go/infrahub/projections"
 	"github.com/infrahub-go/infrahub/projections/counter"
 	"github.com/infrahub-go/infrahub/projections/graph/memory"
+	"github.com/infrahub-go/infrahub/queries/graphql"
 	"github.com/infrahub-go/infrahub/queries/rest"
+	"github.com/infrahub-go/infrahub/schema"
 )
 
 // Roles of a process. The API role accepts commands; the worker role runs the background work
@@ -261,6 +263,18 @@ func (s *server) routes() http.Handler {
 		(&commands.Nodes{Log: s.store, Cat: s.catalog, State: s.graph, Sync: s.syncBranches, Default: branch.Default,
 			WaitFor: func(ctx context.Context, pos int64) error { return s.runner.WaitFor(ctx, s.graph.Name(), pos) }}).Register(dispatcher)
 		mux.Handle("/api/commands", &commands.Endpoint{Dispatcher: dispatcher, Logger: s.log})
+		reader := memory.New(s.graph)
+		(&graphql.Handler{X: &graphql.Executor{Reader: reader, Schemas: &graphql.Schemas{}, Default: branch.Default, Version: version,
+			SchemaOf: func(name string) (*schema.Set, bool) {
+				if _, ok := s.branches.Branch(name); !ok {
+					return nil, false
+				}
+				set, _ := s.branches.Schema(name)
+				return set, true
+			},
+			Branches: s.branches.Branches, Dispatch: dispatcher.Dispatch,
+			WaitFor: func(ctx context.Context, pos int64) error { return s.runner.WaitFor(ctx, s.graph.Name(), pos) },
+		}}).Register(mux)
 		api := &rest.API{State: s.branches, Loader: loader, Dispatcher: dispatcher, Default: branch.Default,
 			WaitFor: func(ctx context.Context, pos int64) error { return s.runner.WaitFor(ctx, s.graph.Name(), pos) }}
 		api.Register(mux)

@@ -1,0 +1,290 @@
+package graphql
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/validator"
+
+	"github.com/infrahub-go/infrahub/branch"
+	"github.com/infrahub-go/infrahub/commands"
+	"github.com/infrahub-go/infrahub/projections/graph"
+	"github.com/infrahub-go/infrahub/schema"
+)
+
+// Limits against abusive documents.
+const (
+	MaxQueryBytes = 1 << 20 // length of a document
+	MaxDepth      = 15      // nesting of selections
+	MaxFields     = 5_000   // selections in a document, fragments expanded once
+)
+
+// Executor answers GraphQL documents for a branch: queries from the graph projection's read port,
+// mutations through the command dispatcher. Each selection level makes one batched port call per
+// relationship field (never one per node).
+type Executor struct {
+	Reader  graph.Reader
+	Schemas *Schemas
+	// SchemaOf is a branch's Infrahub schema (the one its GraphQL schema is generated from).
+	SchemaOf func(branch string) (*schema.Set, bool)
+	// Branches lists the branches (query Branch).
+	Branches func() []branch.Info
+	// Dispatch runs a command (mutations); nil makes every mutation an error.
+	Dispatch func(ctx context.Context, cmd commands.Command) (commands.Result, error)
+	// WaitFor waits until the projection has folded a position (a mutation answers what it wrote).
+	WaitFor func(ctx context.Context, pos int64) error
+	Default string // the default branch
+	Version string // InfrahubInfo.version
+}
+
+// Request is one GraphQL request.
+type Request struct {
+	Query         string         `json:"query"`
+	OperationName string         `json:"operationName,omitempty"`
+	Variables     map[string]any `json:"variables,omitempty"`
+	Branch        string         `json:"-"`
+	At            int64          `json:"-"` // log position; 0 is the head
+}
+
+// Response is a GraphQL response; Data is nil when the document could not run at all.
+type Response struct {
+	Data   json.RawMessage `json:"data"`
+	Errors gqlerror.List   `json:"errors,omitempty"`
+}
+
+// Error codes of extensions.code.
+const (
+	CodeParse      = "GRAPHQL_PARSE_FAILED"
+	CodeValidation = "GRAPHQL_VALIDATION_FAILED"
+	CodeBadInput   = "BAD_USER_INPUT"
+	CodeNotFound   = "NOT_FOUND"
+	CodeConflict   = "CONFLICT"
+	CodeInternal   = "INTERNAL_SERVER_ERROR"
+	CodeLimit      = "QUERY_TOO_COMPLEX"
+)
+
+func coded(code string, err *gqlerror.Error) *gqlerror.Error {
+	if err.Extensions == nil {
+		err.Extensions = map[string]any{}
+	}
+	err.Extensions["code"] = code
+	return err
+}
+
+// codeOf maps the typed errors of the command and read layers to extensions.code.
+func codeOf(err error) string {
+	switch {
+	case errors.Is(err, commands.ErrInvalid), errors.Is(err, commands.ErrUnknown), errors.Is(err, graph.ErrInvalidQuery):
+		return CodeBadInput
+	case errors.Is(err, commands.ErrNotFound), errors.Is(err, graph.ErrNotFound), errors.Is(err, graph.ErrBranchNotFound):
+		return CodeNotFound
+	case errors.Is(err, commands.ErrConflict):
+		return CodeConflict
+	}
+	return CodeInternal
+}
+
+// Execute runs one request.
+func (x *Executor) Execute(ctx context.Context, req Request) Response {
+	fail := func(code, format string, args ...any) Response {
+		return Response{Errors: gqlerror.List{coded(code, gqlerror.Errorf(format, args...))}}
+	}
+	if req.Branch == "" {
+		req.Branch = x.Default
+	}
+	if len(req.Query) > MaxQueryBytes {
+		return fail(CodeLimit, "the document is %d bytes long, at most %d", len(req.Query), MaxQueryBytes)
+	}
+	set, ok := x.SchemaOf(req.Branch)
+	if !ok {
+		return fail(CodeNotFound, "branch %q not found", req.Branch)
+	}
+	s, err := x.Schemas.Get(set)
+	if err != nil {
+		return fail(CodeInternal, "%v", err)
+	}
+	doc, errs := Validate(s, req.Query)
+	if len(errs) > 0 {
+		for _, e := range errs {
+			code := CodeValidation
+			if e.Rule == "" && strings.Contains(e.Message, "Unexpected") || strings.Contains(e.Message, "Expected") {
+				code = CodeParse
+			}
+			coded(code, e)
+		}
+		return Response{Errors: errs}
+	}
+	op := doc.Operations.ForName(req.OperationName)
+	if op == nil {
+		if req.OperationName == "" {
+			return fail(CodeBadInput, "the document has several operations: give operationName")
+		}
+		return fail(CodeBadInput, "no operation named %q in the document", req.OperationName)
+	}
+	vars, verr := validator.VariableValues(s, op, req.Variables)
+	if verr != nil {
+		var ge *gqlerror.Error
+		if !errors.As(verr, &ge) {
+			ge = gqlerror.Errorf("%v", verr)
+		}
+		return Response{Errors: gqlerror.List{coded(CodeBadInput, ge)}}
+	}
+	e := &exec{x: x, ctx: ctx, s: s, set: set, doc: doc, vars: vars,
+		scope: graph.Scope{Branch: req.Branch, At: req.At}}
+	if err := e.limits(op.SelectionSet, 1, map[string]bool{}); err != nil {
+		return Response{Errors: gqlerror.List{coded(CodeLimit, gqlerror.Errorf("%v", err))}}
+	}
+	var w jsonWriter
+	switch op.Operation {
+	case ast.Query:
+		e.root(&w, op.SelectionSet, s.Query)
+	case ast.Mutation:
+		if req.At != 0 {
+			return fail(CodeBadInput, "mutations cannot be made at a past time (at)")
+		}
+		e.mutations(&w, op.SelectionSet, s.Mutation)
+	default:
+		return fail(CodeBadInput, "subscriptions are not served on this endpoint")
+	}
+	return Response{Data: w.bytes(), Errors: e.errs}
+}
+
+// exec is one running operation.
+type exec struct {
+	x     *Executor
+	ctx   context.Context
+	s     *ast.Schema
+	set   *schema.Set
+	doc   *ast.QueryDocument
+	vars  map[string]any
+	scope graph.Scope
+	errs  gqlerror.List
+}
+
+func (e *exec) fail(path ast.Path, err error) {
+	ge := gqlerror.WrapPath(path, err)
+	e.errs = append(e.errs, coded(codeOf(err), ge))
+}
+
+// limits refuses documents nested deeper than MaxDepth or with more than MaxFields selections.
+func (e *exec) limits(set ast.SelectionSet, depth int, seen map[string]bool) error {
+	count := 0
+	var walk func(ast.SelectionSet, int) error
+	walk = func(set ast.SelectionSet, depth int) error {
+		if depth > MaxDepth {
+			return fmt.Errorf("the document nests selections %d deep, at most %d", depth, MaxDepth)
+		}
+		for _, sel := range set {
+			count++
+			if count > MaxFields {
+				return fmt.Errorf("the document has more than %d selections", MaxFields)
+			}
+			switch s := sel.(type) {
+			case *ast.Field:
+				if err := walk(s.SelectionSet, depth+1); err != nil {
+					return err
+				}
+			case *ast.InlineFragment:
+				if err := walk(s.SelectionSet, depth); err != nil {
+					return err
+				}
+			case *ast.FragmentSpread:
+				if seen[s.Name] || s.Definition == nil {
+					continue
+				}
+				seen[s.Name] = true
+				if err := walk(s.Definition.SelectionSet, depth); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	return walk(set, depth)
+}
+
+// collect merges the fields of a selection set that apply to a value of concrete type typ
+// (fragments with a matching type condition included), by response key, in document order.
+func (e *exec) collect(set ast.SelectionSet, typ string) []*ast.Field {
+	var out []*ast.Field
+	index := map[string]int{}
+	var walk func(ast.SelectionSet)
+	walk = func(set ast.SelectionSet) {
+		for _, sel := range set {
+			switch s := sel.(type) {
+			case *ast.Field:
+				if !e.included(s.Directives) {
+					continue
+				}
+				key := s.Alias
+				if key == "" {
+					key = s.Name
+				}
+				if i, ok := index[key]; ok {
+					if len(s.SelectionSet) > 0 { // same key twice: their selections merge
+						merged := *out[i]
+						merged.SelectionSet = append(slices.Clip(merged.SelectionSet), s.SelectionSet...)
+						out[i] = &merged
+					}
+					continue
+				}
+				index[key] = len(out)
+				out = append(out, s)
+			case *ast.InlineFragment:
+				if e.included(s.Directives) && e.applies(s.TypeCondition, typ) {
+					walk(s.SelectionSet)
+				}
+			case *ast.FragmentSpread:
+				if s.Definition != nil && e.included(s.Directives) && e.applies(s.Definition.TypeCondition, typ) {
+					walk(s.Definition.SelectionSet)
+				}
+			}
+		}
+	}
+	walk(set)
+	return out
+}
+
+// included evaluates @skip and @include.
+func (e *exec) included(ds ast.DirectiveList) bool {
+	for _, d := range ds {
+		v, ok := d.ArgumentMap(e.vars)["if"].(bool)
+		if !ok {
+			continue
+		}
+		if d.Name == "skip" && v || d.Name == "include" && !v {
+			return false
+		}
+	}
+	return true
+}
+
+// applies reports whether a type condition matches a value of concrete type typ.
+func (e *exec) applies(cond, typ string) bool {
+	if cond == "" || cond == typ {
+		return true
+	}
+	def := e.s.Types[cond]
+	if def == nil {
+		return false
+	}
+	for _, p := range e.s.GetPossibleTypes(def) {
+		if p.Name == typ {
+			return true
+		}
+	}
+	return false
+}
+
+func keyOf(f *ast.Field) string {
+	if f.Alias != "" {
+		return f.Alias
+	}
+	return f.Name
+}

@@ -1,0 +1,169 @@
+package graphql
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// Handler serves GraphQL over HTTP:
+//
+//	POST /graphql, POST /graphql/{branch}   {"query", "operationName", "variables"}; ?at= a time
+//	                                        (RFC 3339) or a log position reads the past
+//	GET  /graphql?query=…                   the same for queries (GraphQL over HTTP GET)
+//	GET  /schema.graphql?branch=            the branch's schema in SDL
+type Handler struct {
+	X *Executor
+}
+
+// Register adds the routes to mux.
+func (h *Handler) Register(mux *http.ServeMux) {
+	mux.HandleFunc("POST /graphql", h.serve)
+	mux.HandleFunc("POST /graphql/{branch...}", h.serve)
+	mux.HandleFunc("GET /graphql", h.serve)
+	mux.HandleFunc("GET /graphql/{branch...}", h.serve)
+	mux.HandleFunc("GET /schema.graphql", h.sdl)
+}
+
+// maxBody bounds a request body.
+const maxBody = 4 << 20
+
+func writeResponse(w http.ResponseWriter, status int, r Response) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	if r.Data == nil && len(r.Errors) == 0 {
+		r.Data = []byte("null")
+	}
+	out := struct {
+		Data   json.RawMessage `json:"data"`
+		Errors gqlerror.List   `json:"errors,omitempty"`
+	}{r.Data, r.Errors}
+	_ = json.NewEncoder(w).Encode(out)
+}
+
+func badRequest(w http.ResponseWriter, format string, args ...any) {
+	writeResponse(w, http.StatusBadRequest, Response{Errors: gqlerror.List{coded(CodeBadInput, gqlerror.Errorf(format, args...))}})
+}
+
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
+	var req Request
+	if r.Method == http.MethodGet {
+		q := r.URL.Query()
+		req.Query, req.OperationName = q.Get("query"), q.Get("operationName")
+		if raw := q.Get("variables"); raw != "" {
+			if err := json.Unmarshal([]byte(raw), &req.Variables); err != nil {
+				badRequest(w, "parameter variables: %v", err)
+				return
+			}
+		}
+		if req.Query == "" {
+			badRequest(w, "parameter query is missing (GET /graphql takes ?query=; POST a JSON body {\"query\": ...})")
+			return
+		}
+	} else {
+		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+		dec.UseNumber()
+		if err := dec.Decode(&req); err != nil {
+			badRequest(w, "body: %v (want {\"query\", \"operationName\", \"variables\"})", err)
+			return
+		}
+		req.Variables = numbers(req.Variables).(map[string]any)
+	}
+	req.Branch = r.PathValue("branch")
+	if req.Branch == "" {
+		req.Branch = r.URL.Query().Get("branch")
+	}
+	if raw := r.URL.Query().Get("at"); raw != "" {
+		if pos, err := strconv.ParseInt(raw, 10, 64); err == nil && pos > 0 {
+			req.At = pos
+		} else if t, err := time.Parse(time.RFC3339Nano, raw); err == nil {
+			pos, err := h.X.Reader.PositionAt(r.Context(), t)
+			if err != nil || pos == 0 {
+				badRequest(w, "parameter at: %s is before the first write", raw)
+				return
+			}
+			req.At = pos
+		} else {
+			badRequest(w, "parameter at: %q is neither an RFC 3339 time nor a log position", raw)
+			return
+		}
+	}
+	if r.Method == http.MethodGet && isMutation(req.Query) {
+		badRequest(w, "mutations must be sent with POST")
+		return
+	}
+	resp := h.X.Execute(r.Context(), req)
+	status := http.StatusOK
+	if resp.Data == nil {
+		status = http.StatusBadRequest
+	}
+	writeResponse(w, status, resp)
+}
+
+// numbers turns json.Number into int64 or float64, recursively (variables keep their types).
+func numbers(v any) any {
+	switch x := v.(type) {
+	case nil:
+		return map[string]any(nil)
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return i
+		}
+		f, _ := x.Float64()
+		return f
+	case map[string]any:
+		for k, val := range x {
+			if val != nil {
+				x[k] = numbers(val)
+			}
+		}
+		return x
+	case []any:
+		for i, val := range x {
+			if val != nil {
+				x[i] = numbers(val)
+			}
+		}
+		return x
+	}
+	return v
+}
+
+func isMutation(q string) bool {
+	for i := 0; i < len(q); i++ {
+		switch q[i] {
+		case ' ', '\t', '\n', '\r', ',':
+			continue
+		case '#':
+			for i < len(q) && q[i] != '\n' {
+				i++
+			}
+			continue
+		}
+		return len(q)-i >= 8 && q[i:i+8] == "mutation"
+	}
+	return false
+}
+
+func (h *Handler) sdl(w http.ResponseWriter, r *http.Request) {
+	name := r.URL.Query().Get("branch")
+	if name == "" {
+		name = h.X.Default
+	}
+	set, ok := h.X.SchemaOf(name)
+	if !ok {
+		http.Error(w, fmt.Sprintf("branch %q not found", name), http.StatusNotFound)
+		return
+	}
+	s, err := h.X.Schemas.Get(set)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte(SDL(s)))
+}

@@ -1,0 +1,247 @@
+package graphql
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/infrahub-go/infrahub/branch"
+	"github.com/infrahub-go/infrahub/commands"
+	"github.com/infrahub-go/infrahub/projections/graph"
+)
+
+// mutations runs the fields of a mutation one after the other, each as a command, and answers
+// each with what it wrote (read-your-writes).
+func (e *exec) mutations(w *jsonWriter, set ast.SelectionSet, def *ast.Definition) {
+	w.beginObject()
+	for _, f := range e.collect(set, def.Name) {
+		key := keyOf(f)
+		path := ast.Path{ast.PathName(key)}
+		w.key(key)
+		if f.Name == "__typename" {
+			w.value(def.Name)
+		} else if err := e.mutation(w, f, path); err != nil {
+			e.fail(path, err)
+			w.null()
+		}
+		w.valueDone()
+	}
+	w.endObject()
+}
+
+var errNotServed = errors.New("not served yet")
+
+func (e *exec) dispatch(typ string, payload any) (commands.Result, error) {
+	if e.x.Dispatch == nil {
+		return commands.Result{}, fmt.Errorf("%w: mutations are not accepted by this server", commands.ErrInvalid)
+	}
+	raw, err := json.Marshal(payload)
+	if err != nil {
+		return commands.Result{}, err
+	}
+	res, err := e.x.Dispatch(e.ctx, commands.Command{Type: typ, Payload: raw})
+	if err != nil {
+		return res, err
+	}
+	if n := len(res.Positions); n > 0 && e.x.WaitFor != nil {
+		if err := e.x.WaitFor(e.ctx, res.Positions[n-1]); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+func (e *exec) mutation(w *jsonWriter, f *ast.Field, path ast.Path) error {
+	args := f.ArgumentMap(e.vars)
+	data, _ := args["data"].(map[string]any)
+	typ := f.Definition.Type.Name()
+	switch f.Name {
+	case "BranchCreate":
+		name, _ := data["name"].(string)
+		in := commands.CreateBranch{Name: name}
+		in.Description, _ = data["description"].(string)
+		in.SyncWithGit, _ = data["sync_with_git"].(bool)
+		if _, err := e.dispatch(commands.TypeCreateBranch, in); err != nil {
+			return err
+		}
+		e.plain(w, f.SelectionSet, typ, map[string]any{"ok": true, "object": e.branchValue(name), "task": nil}, path)
+		return nil
+	case "BranchDelete":
+		name, _ := data["name"].(string)
+		if _, err := e.dispatch(commands.TypeDeleteBranch, commands.DeleteBranch{Name: name}); err != nil {
+			return err
+		}
+		e.plain(w, f.SelectionSet, typ, map[string]any{"ok": true, "task": nil}, path)
+		return nil
+	case "RelationshipAdd", "RelationshipRemove":
+		cmd := commands.TypeAddPeers
+		if f.Name == "RelationshipRemove" {
+			cmd = commands.TypeRemovePeers
+		}
+		id, _ := data["id"].(string)
+		name, _ := data["name"].(string)
+		var peers []json.RawMessage
+		list, _ := data["nodes"].([]any)
+		for _, p := range list {
+			raw, _ := json.Marshal(clean(p))
+			peers = append(peers, raw)
+		}
+		if _, err := e.dispatch(cmd, commands.RelationshipPeers{Branch: e.scope.Branch, ID: id, Name: name, Peers: peers}); err != nil {
+			return err
+		}
+		e.plain(w, f.SelectionSet, typ, map[string]any{"ok": true}, path)
+		return nil
+	}
+	for _, op := range []string{"Create", "Update", "Upsert", "Delete"} {
+		kind, ok := strings.CutSuffix(f.Name, op)
+		if !ok {
+			continue
+		}
+		if _, known := e.set.Model(kind); !known {
+			break
+		}
+		return e.nodeMutation(w, f, kind, op, data, typ, path)
+	}
+	return fmt.Errorf("%w: mutation %s is %w", graph.ErrInvalidQuery, f.Name, errNotServed)
+}
+
+// clean drops the null entries of an input and the properties we do not take (is_default,
+// is_visible): a field given null in GraphQL is a field not given.
+func clean(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, val := range x {
+			if val == nil || k == "is_default" || k == "is_visible" {
+				continue
+			}
+			out[k] = clean(val)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, val := range x {
+			out[i] = clean(val)
+		}
+		return out
+	}
+	return v
+}
+
+func (e *exec) nodeMutation(w *jsonWriter, f *ast.Field, kind, op string, data map[string]any, typ string, path ast.Path) error {
+	id, _ := data["id"].(string)
+	var hfid []string
+	if list, ok := data["hfid"].([]any); ok {
+		for _, p := range list {
+			hfid = append(hfid, fmt.Sprint(p))
+		}
+	}
+	fields := commands.Data{}
+	for k, v := range data {
+		if k == "id" || k == "hfid" || v == nil {
+			continue
+		}
+		raw, err := json.Marshal(clean(v))
+		if err != nil {
+			return err
+		}
+		fields[k] = raw
+	}
+	var (
+		res commands.Result
+		err error
+	)
+	switch op {
+	case "Create":
+		res, err = e.dispatch(commands.TypeCreateNode, commands.CreateNode{Branch: e.scope.Branch, Kind: kind, ID: id, Data: fields})
+	case "Update":
+		res, err = e.dispatch(commands.TypeUpdateNode, commands.UpdateNode{Branch: e.scope.Branch, Kind: kind, ID: id, HFID: hfid, Data: fields})
+	case "Upsert":
+		res, err = e.dispatch(commands.TypeUpsertNode, commands.UpdateNode{Branch: e.scope.Branch, Kind: kind, ID: id, HFID: hfid, Data: fields})
+	case "Delete":
+		res, err = e.dispatch(commands.TypeDeleteNode, commands.DeleteNode{Branch: e.scope.Branch, Kind: kind, ID: id, HFID: hfid})
+	}
+	if err != nil {
+		return err
+	}
+	out, _ := res.Data.(commands.NodeOutcome)
+	w.beginObject()
+	for _, sf := range e.collect(f.SelectionSet, typ) {
+		key := keyOf(sf)
+		w.key(key)
+		switch sf.Name {
+		case "__typename":
+			w.value(typ)
+		case "ok":
+			w.value(true)
+		case "object":
+			n, gerr := e.x.Reader.Get(e.ctx, e.scope, out.ID)
+			if gerr != nil {
+				e.fail(append(path, ast.PathName(key)), gerr)
+				w.null()
+				break
+			}
+			lv := e.prefetch([]graph.Node{n}, sf.SelectionSet, path)
+			e.node(w, sf.SelectionSet, n, lv, append(path, ast.PathName(key)))
+		default:
+			w.null()
+		}
+		w.valueDone()
+	}
+	w.endObject()
+	return nil
+}
+
+// branches answers the Branch query.
+func (e *exec) branches(w *jsonWriter, f *ast.Field) {
+	args := f.ArgumentMap(e.vars)
+	name, _ := args["name"].(string)
+	ids := map[string]bool{}
+	if list, ok := args["ids"].([]any); ok {
+		for _, x := range list {
+			ids[fmt.Sprint(x)] = true
+		}
+	}
+	var out []any
+	if e.x.Branches != nil {
+		for _, b := range e.x.Branches() {
+			if name != "" && b.Name != name || len(ids) > 0 && !ids[b.ID] {
+				continue
+			}
+			out = append(out, branchMap(b))
+		}
+	}
+	if out == nil {
+		out = []any{}
+	}
+	e.plain(w, f.SelectionSet, "Branch", out, nil)
+}
+
+func (e *exec) branchValue(name string) any {
+	if e.x.Branches == nil {
+		return map[string]any{"name": name}
+	}
+	for _, b := range e.x.Branches() {
+		if b.Name == name {
+			return branchMap(b)
+		}
+	}
+	return map[string]any{"name": name}
+}
+
+func branchMap(b branch.Info) map[string]any {
+	var created any
+	if !b.CreatedAt.IsZero() {
+		created = b.CreatedAt
+	}
+	status := b.Status
+	if status == "" {
+		status = "OPEN"
+	}
+	return map[string]any{"id": b.ID, "name": b.Name, "description": b.Description, "origin_branch": b.OriginBranch,
+		"branched_from": fmt.Sprint(b.BranchedFrom), "created_at": created, "sync_with_git": b.SyncWithGit,
+		"is_default": b.IsDefault, "is_isolated": true, "has_schema_changes": false, "status": status}
+}
