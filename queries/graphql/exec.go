@@ -112,6 +112,7 @@ func (x *Executor) Execute(ctx context.Context, req Request) Response {
 	doc, errs := Validate(s, req.Query)
 	if len(errs) > 0 {
 		for _, e := range errs {
+			delete(e.Extensions, "file") // the source's name means nothing to the client
 			code := CodeValidation
 			if e.Rule == "" && strings.Contains(e.Message, "Unexpected") || strings.Contains(e.Message, "Expected") {
 				code = CodeParse

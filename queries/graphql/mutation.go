@@ -241,7 +241,11 @@ func branchMap(b branch.Info) map[string]any {
 	if status == "" {
 		status = "OPEN"
 	}
-	return map[string]any{"id": b.ID, "name": b.Name, "description": b.Description, "origin_branch": b.OriginBranch,
+	origin := b.OriginBranch
+	if origin == "" {
+		origin = b.Name // the default branch is its own origin
+	}
+	return map[string]any{"id": b.ID, "name": b.Name, "description": b.Description, "origin_branch": origin,
 		"branched_from": fmt.Sprint(b.BranchedFrom), "created_at": created, "sync_with_git": b.SyncWithGit,
 		"is_default": b.IsDefault, "is_isolated": true, "has_schema_changes": false, "status": status}
 }
