@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -174,6 +175,8 @@ func (e *exec) fail(path ast.Path, err error) {
 }
 
 // limits refuses documents nested deeper than MaxDepth or with more than MaxFields selections.
+// Introspection (__schema, __type) is only bounded by MaxFields: it reads the static schema model,
+// and GraphiQL's and the SDK's introspection documents nest ofType deeper than data queries need.
 func (e *exec) limits(set ast.SelectionSet, depth int, seen map[string]bool) error {
 	count := 0
 	var walk func(ast.SelectionSet, int) error
@@ -188,7 +191,11 @@ func (e *exec) limits(set ast.SelectionSet, depth int, seen map[string]bool) err
 			}
 			switch s := sel.(type) {
 			case *ast.Field:
-				if err := walk(s.SelectionSet, depth+1); err != nil {
+				next := depth + 1
+				if s.Name == "__schema" || s.Name == "__type" {
+					next = math.MinInt / 2
+				}
+				if err := walk(s.SelectionSet, next); err != nil {
 					return err
 				}
 			case *ast.InlineFragment:

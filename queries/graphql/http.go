@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/infrahub-go/infrahub/queries/graphql/graphiql"
 )
 
 // Handler serves GraphQL over HTTP:
@@ -16,6 +18,7 @@ import (
 //	                                        (RFC 3339) or a log position reads the past
 //	GET  /graphql?query=…                   the same for queries (GraphQL over HTTP GET)
 //	GET  /schema.graphql?branch=            the branch's schema in SDL
+//	GET  /graphql[/{branch}] from a browser  GraphiQL (embedded assets under /graphiql/)
 type Handler struct {
 	X *Executor
 }
@@ -27,6 +30,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /graphql", h.serve)
 	mux.HandleFunc("GET /graphql/{branch...}", h.serve)
 	mux.HandleFunc("GET /schema.graphql", h.sdl)
+	mux.Handle("GET "+graphiql.Prefix, graphiql.Assets())
 }
 
 // maxBody bounds a request body.
@@ -50,6 +54,14 @@ func badRequest(w http.ResponseWriter, format string, args ...any) {
 }
 
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
+	if graphiql.WantsPage(r) {
+		branch := r.PathValue("branch")
+		if branch == "" {
+			branch = h.X.Default
+		}
+		graphiql.Page(w, r.URL.Path, "infrahub-go GraphQL, branch "+branch)
+		return
+	}
 	var req Request
 	if r.Method == http.MethodGet {
 		q := r.URL.Query()
