@@ -95,8 +95,21 @@ func (v *View) Kind(id graph.NodeID) (string, bool) {
 
 // Attr is the stored state of an attribute; false when never set.
 func (v *View) Attr(id graph.NodeID, name string) (Attr, bool) {
-	val, ok := v.get(id, AttrField(name))
+	f, ok := v.fid(AttrField(name))
 	if !ok {
+		return Attr{}, false
+	}
+	return v.AttrAt(id, f)
+}
+
+// FieldOf resolves a stored field name (AttrField, RelField, ...) once for reads of many nodes;
+// false when nothing was ever stored under it.
+func (v *View) FieldOf(field string) (graph.FieldID, bool) { return v.fid(field) }
+
+// AttrAt is Attr of a field resolved by FieldOf.
+func (v *View) AttrAt(id graph.NodeID, f graph.FieldID) (Attr, bool) {
+	val, ok, err := v.g.Get(v.gname, graph.Slot{Node: id, Field: f}, v.Position)
+	if err != nil || !ok {
 		return Attr{}, false
 	}
 	a := Attr{Value: val.Data, IsProtected: val.Lineage.IsProtected, IsDefault: val.Lineage.IsDefault}

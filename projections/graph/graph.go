@@ -78,6 +78,10 @@ type Query struct {
 	OrderBy []Order
 	Offset  int
 	Limit   int // 0: no limit
+	// Fields names the attributes the caller reads from the listed nodes: nil reads all, an
+	// empty list none (filters and order still see every attribute). An adapter may return
+	// more, never fewer.
+	Fields []string
 }
 
 // Page is the result of List.

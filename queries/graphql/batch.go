@@ -93,7 +93,24 @@ func (e *exec) prefetch(nodes []graph.Node, sel ast.SelectionSet, path ast.Path)
 			if len(all) == 0 {
 				continue
 			}
+			var childSel ast.SelectionSet
+			if r.Cardinality == "one" {
+				for _, nf := range e.collect(f.SelectionSet, typ) {
+					if nf.Name == "node" {
+						childSel = append(childSel, nf.SelectionSet...)
+					}
+				}
+			} else {
+				var edgesFields []*ast.Field
+				for _, sf := range e.collect(f.SelectionSet, typ) {
+					if sf.Name == "edges" {
+						edgesFields = append(edgesFields, sf)
+					}
+				}
+				childSel = e.nodeSelections(edgesFields, "NestedEdged"+strings.TrimPrefix(typ, "NestedPaginated"))
+			}
 			q.Filters["ids"] = all
+			q.Fields = e.fieldNames(childSel)
 			page, err := e.x.Reader.List(e.ctx, e.scope, q)
 			if err != nil {
 				e.fail(fpath, err)
@@ -129,22 +146,6 @@ func (e *exec) prefetch(nodes []graph.Node, sel ast.SelectionSet, path ast.Path)
 					}
 				}
 				rd.peers[id], rd.edges[id] = list, mine
-			}
-			var childSel ast.SelectionSet
-			if r.Cardinality == "one" {
-				for _, nf := range e.collect(f.SelectionSet, typ) {
-					if nf.Name == "node" {
-						childSel = append(childSel, nf.SelectionSet...)
-					}
-				}
-			} else {
-				var edgesFields []*ast.Field
-				for _, sf := range e.collect(f.SelectionSet, typ) {
-					if sf.Name == "edges" {
-						edgesFields = append(edgesFields, sf)
-					}
-				}
-				childSel = e.nodeSelections(edgesFields, "NestedEdged"+strings.TrimPrefix(typ, "NestedPaginated"))
 			}
 			rd.child = e.prefetch(union, childSel, fpath)
 		}

@@ -167,6 +167,15 @@ type exec struct {
 	vars  map[string]any
 	scope graph.Scope
 	errs  gqlerror.List
+	// collected caches collect per selection set and type: a list writes the same selection
+	// for each of its nodes.
+	collected map[collectKey][]*ast.Field
+}
+
+type collectKey struct {
+	first *ast.Selection
+	n     int
+	typ   string
 }
 
 func (e *exec) fail(path ast.Path, err error) {
@@ -220,6 +229,47 @@ func (e *exec) limits(set ast.SelectionSet, depth int, seen map[string]bool) err
 // collect merges the fields of a selection set that apply to a value of concrete type typ
 // (fragments with a matching type condition included), by response key, in document order.
 func (e *exec) collect(set ast.SelectionSet, typ string) []*ast.Field {
+	if len(set) == 0 {
+		return nil
+	}
+	key := collectKey{&set[0], len(set), typ}
+	if out, ok := e.collected[key]; ok {
+		return out
+	}
+	out := e.collectOnce(set, typ)
+	if e.collected == nil {
+		e.collected = map[collectKey][]*ast.Field{}
+	}
+	e.collected[key] = out
+	return out
+}
+
+// fieldNames lists the names of the fields a node selection asks for, in fragments of any type
+// too: the attributes a List must read (a superset is harmless).
+func (e *exec) fieldNames(set ast.SelectionSet) []string {
+	out := []string{}
+	var walk func(ast.SelectionSet)
+	walk = func(set ast.SelectionSet) {
+		for _, sel := range set {
+			switch s := sel.(type) {
+			case *ast.Field:
+				if !slices.Contains(out, s.Name) {
+					out = append(out, s.Name)
+				}
+			case *ast.InlineFragment:
+				walk(s.SelectionSet)
+			case *ast.FragmentSpread:
+				if s.Definition != nil {
+					walk(s.Definition.SelectionSet)
+				}
+			}
+		}
+	}
+	walk(set)
+	return out
+}
+
+func (e *exec) collectOnce(set ast.SelectionSet, typ string) []*ast.Field {
 	var out []*ast.Field
 	index := map[string]int{}
 	var walk func(ast.SelectionSet)

@@ -39,14 +39,24 @@ const maxBody = 4 << 20
 func writeResponse(w http.ResponseWriter, status int, r Response) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	if r.Data == nil && len(r.Errors) == 0 {
-		r.Data = []byte("null")
+	// The data is already JSON written by the executor: it goes out as is, not re-encoded.
+	data := r.Data
+	if data == nil {
+		data = []byte("null")
 	}
-	out := struct {
-		Data   json.RawMessage `json:"data"`
-		Errors gqlerror.List   `json:"errors,omitempty"`
-	}{r.Data, r.Errors}
-	_ = json.NewEncoder(w).Encode(out)
+	out := make([]byte, 0, len(data)+32)
+	out = append(out, `{"data":`...)
+	out = append(out, data...)
+	if len(r.Errors) > 0 {
+		errs, err := json.Marshal(r.Errors)
+		if err != nil {
+			errs = []byte(`[{"message":"errors could not be encoded"}]`)
+		}
+		out = append(out, `,"errors":`...)
+		out = append(out, errs...)
+	}
+	out = append(out, '}', '\n')
+	_, _ = w.Write(out)
 }
 
 func badRequest(w http.ResponseWriter, format string, args ...any) {

@@ -122,9 +122,12 @@ func (e *exec) kindQuery(w *jsonWriter, f *ast.Field, kind string, path ast.Path
 	}
 	var page graph.Page
 	var err error
+	var nodeSel ast.SelectionSet
 	if len(edges) == 0 { // count alone never loads nodes
 		page.Count, err = e.x.Reader.Count(e.ctx, e.scope, kind, withPartial(q))
 	} else {
+		nodeSel = e.nodeSelections(edges, "Edged"+kind)
+		q.Fields = e.fieldNames(nodeSel)
 		page, err = e.x.Reader.List(e.ctx, e.scope, q)
 	}
 	if err != nil {
@@ -134,7 +137,7 @@ func (e *exec) kindQuery(w *jsonWriter, f *ast.Field, kind string, path ast.Path
 	}
 	var lv *level
 	if len(edges) > 0 {
-		lv = e.prefetch(page.Nodes, e.nodeSelections(edges, "Edged"+kind), path)
+		lv = e.prefetch(page.Nodes, nodeSel, path)
 	}
 	w.beginObject()
 	for _, sf := range fields {
@@ -248,7 +251,7 @@ func (e *exec) node(w *jsonWriter, sel ast.SelectionSet, n graph.Node, lv *level
 	w.beginObject()
 	for _, f := range e.collect(sel, n.Kind) {
 		key := keyOf(f)
-		fpath := append(slices.Clip(path), ast.PathName(key))
+		fpath := func() ast.Path { return append(slices.Clip(path), ast.PathName(key)) }
 		w.key(key)
 		switch f.Name {
 		case "__typename":
@@ -266,7 +269,7 @@ func (e *exec) node(w *jsonWriter, sel ast.SelectionSet, n graph.Node, lv *level
 		case "_updated_at":
 			w.value(n.UpdatedAt)
 		case "ancestors", "descendants":
-			e.hierarchy(w, f, n, fpath)
+			e.hierarchy(w, f, n, fpath())
 		default:
 			if model == nil {
 				w.null()
@@ -277,7 +280,7 @@ func (e *exec) node(w *jsonWriter, sel ast.SelectionSet, n graph.Node, lv *level
 				break
 			}
 			if r := relNamed(model, f.Name); r != nil {
-				e.relationship(w, f, r, n, lv.rel(n.Kind, key), fpath)
+				e.relationship(w, f, r, n, lv.rel(n.Kind, key), fpath())
 				break
 			}
 			w.null()

@@ -177,6 +177,17 @@ func (s *suite) listKind(t *testing.T) {
 	if len(p.Nodes) != 1 || p.Nodes[0].Attributes["name"].Value != "core-1" || p.Nodes[0].Kind != "TestDevice" {
 		t.Errorf("listed node = %+v", p.Nodes)
 	}
+	// Fields: the attributes asked for are there (others may be); filters and order still see
+	// every attribute.
+	p = s.list(t, main, graph.Query{Kind: "TestDevice", Fields: []string{"description"},
+		Filters: map[string]any{"name__value": "edge-1"}})
+	if len(p.Nodes) != 1 || s.w.name[p.Nodes[0].ID] != "edge-1" {
+		t.Fatalf("List with Fields and a filter on another attribute = %q", s.names(p.Nodes))
+	}
+	if _, ok := p.Nodes[0].Attributes["description"]; !ok {
+		t.Errorf("List with Fields [description]: attributes %v lack it", p.Nodes[0].Attributes)
+	}
+	s.expectList(t, main, graph.Query{Kind: "TestDevice", Fields: []string{}}, 4, "core-1", "edge-1", "edge-2", "late-1")
 }
 
 func (s *suite) listGeneric(t *testing.T) {

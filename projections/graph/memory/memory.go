@@ -84,24 +84,64 @@ func (r *Reader) Get(ctx context.Context, s graph.Scope, id string) (graph.Node,
 	if !ok {
 		return graph.Node{}, fmt.Errorf("%w: %q on branch %s", graph.ErrNotFound, id, v.Branch)
 	}
-	return read(v, nid, kind), nil
+	return read(v, nid, kind, nil), nil
 }
 
 // read builds a node of kind.
-func read(v *nodes.View, id bg.NodeID, kind string) graph.Node {
-	n := graph.Node{ID: id.String(), Kind: kind, HFID: v.HFID(id), DisplayLabel: v.DisplayLabel(id)}
-	if m, ok := v.Schema.Model(kind); ok {
-		n.Attributes = make(map[string]graph.Attribute, len(m.Attributes))
+func read(v *nodes.View, id bg.NodeID, kind string, fields []string) graph.Node {
+	return (&reader{v: v}).read(id, kind, fields)
+}
+
+// reader reads many nodes of one View, resolving each kind's attribute fields once.
+type reader struct {
+	v     *nodes.View
+	attrs map[string][]attrField // by kind
+}
+
+// attrField is an attribute of a kind and its stored field (ok false: never stored).
+type attrField struct {
+	name string
+	id   bg.FieldID
+	ok   bool
+}
+
+func (r *reader) fieldsOf(kind string, fields []string) []attrField {
+	if fs, ok := r.attrs[kind]; ok {
+		return fs
+	}
+	var fs []attrField
+	if m, ok := r.v.Schema.Model(kind); ok {
 		for _, a := range m.Attributes {
-			if a.State == schema.StateAbsent {
+			if a.State == schema.StateAbsent || fields != nil && !slices.Contains(fields, a.Name) {
 				continue
 			}
-			st, ok := v.Attr(id, a.Name)
+			id, ok := r.v.FieldOf(nodes.AttrField(a.Name))
+			fs = append(fs, attrField{a.Name, id, ok})
+		}
+	}
+	if r.attrs == nil {
+		r.attrs = map[string][]attrField{}
+	}
+	r.attrs[kind] = fs
+	return fs
+}
+
+func (r *reader) read(id bg.NodeID, kind string, fields []string) graph.Node {
+	v := r.v
+	n := graph.Node{ID: id.String(), Kind: kind, HFID: v.HFID(id), DisplayLabel: v.DisplayLabel(id)}
+	if fs := r.fieldsOf(kind, fields); fs != nil {
+		n.Attributes = make(map[string]graph.Attribute, len(fs))
+		for _, f := range fs {
+			var st nodes.Attr
+			ok := false
+			if f.ok {
+				st, ok = v.AttrAt(id, f.id)
+			}
 			if !ok {
-				n.Attributes[a.Name] = graph.Attribute{IsDefault: true}
+				n.Attributes[f.name] = graph.Attribute{IsDefault: true}
 				continue
 			}
-			n.Attributes[a.Name] = graph.Attribute{Value: st.Value, IsDefault: st.IsDefault, Source: st.Source,
+			n.Attributes[f.name] = graph.Attribute{Value: st.Value, IsDefault: st.IsDefault, Source: st.Source,
 				Owner: st.Owner, IsProtected: st.IsProtected}
 		}
 	}
@@ -139,12 +179,13 @@ func (r *Reader) List(ctx context.Context, s graph.Scope, q graph.Query) (graph.
 		hi = min(lo+q.Limit, hi)
 	}
 	page := graph.Page{Count: count, Nodes: make([]graph.Node, 0, hi-lo)}
+	rd := &reader{v: v}
 	for _, id := range ids[lo:hi] {
 		kind, ok := v.Kind(id)
 		if !ok {
 			continue
 		}
-		page.Nodes = append(page.Nodes, read(v, id, kind))
+		page.Nodes = append(page.Nodes, rd.read(id, kind, q.Fields))
 	}
 	return page, nil
 }
@@ -487,7 +528,7 @@ func (r *Reader) Ancestors(ctx context.Context, s graph.Scope, id string) ([]gra
 			break
 		}
 		seen[next] = true
-		out = append(out, read(v, next, kind))
+		out = append(out, read(v, next, kind, nil))
 		cur = next
 	}
 	return out, nil
@@ -519,7 +560,7 @@ func (r *Reader) Descendants(ctx context.Context, s graph.Scope, id string) ([]g
 			slices.SortFunc(children, bg.NodeID.Compare)
 			for _, c := range children {
 				if k, live := v.Kind(c); live {
-					out = append(out, read(v, c, k))
+					out = append(out, read(v, c, k, nil))
 					next = append(next, c)
 				}
 			}
