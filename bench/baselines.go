@@ -58,6 +58,11 @@ func baselineDefsFor(sz sizes) []baselineDef {
 			note: "os.ReadFile of the file scenario 10b starts from"},
 		{name: "redis-get", title: "Redis GET round trip, 1 client", unit: "ops/s", prepare: redisGet,
 			note: "go-redis v9 GET of a key holding a node.created-sized JSON value"},
+		{name: "http-json-list", title: "HTTP POST answered with the bytes of scenario 8's answer, 1 client (p50)", unit: "ms",
+			latency: true, prepare: httpJSON,
+			note: "a plain net/http handler writing the JSON answer of the 1,000-node list, byte for byte: the floor of HTTP and of the answer's size"},
+		{name: "graphql-list-main", title: "GraphQL list of 1,000 nodes on the default branch (the reference of 8b; p50)", unit: "ms",
+			latency: true, prepare: gqlListMain, note: "scenario 8's query, measured in the same rounds as 8b"},
 		{name: "json-decode", title: "JSON decode of " + count(sz.jsonN) + " event payloads", unit: "payloads/s", prepare: jsonDecode},
 	}
 }

@@ -69,6 +69,8 @@ type env struct {
 	nodes    *nodeWorld // scenario 4's node Store and commands, made on first use
 	graph    *graphLog  // the node events of scenarios 5, 10b and 11, made on first use
 	point    *pointReadServer
+	gql      *gqlWorld // scenarios 7 and 8: infrahub serve processes, made on first use
+	gqlErr   error     // why they could not be made (once is enough)
 	tmp      string
 
 	schemas   []string // dropped at the end
@@ -144,6 +146,9 @@ func checkAMQP(raw string) error {
 // close releases everything setup and the scenarios opened, and drops what they created.
 func (e *env) close() error {
 	var errs []error
+	if e.gql != nil {
+		errs = append(errs, e.gql.stop())
+	}
 	if e.point != nil {
 		errs = append(errs, e.point.srv.Close())
 	}

@@ -173,10 +173,12 @@ func scenarioResult(sp spec, b, s *series, pr *Pressure) Result {
 	r := Result{Name: sp.name, Kind: kindScenario, Title: sp.title, Unit: sp.unit, Median: num(med),
 		Baseline: num(bmed), BaselineName: sp.baseline, Ratio: num(rt), Rounds: s.rounds,
 		Target: sp.target.String(), CPUPressure: pr, Values: s.values, BaseValues: b.values, Note: sp.note}
+	var tail float64
 	if sp.latency {
-		r.P99 = num(p99(s.samples))
+		tail = p99(s.samples)
+		r.P99 = num(tail)
 	}
-	pass := sp.target.met(med, bmed, rt)
+	pass := sp.target.met(med, tail, bmed, rt)
 	r.Pass = &pass
 	return r
 }

@@ -21,7 +21,8 @@ const (
 
 // target is what a scenario must meet: a ratio to its baseline at least (atLeast) or at most
 // (atMost) value, (plus) a median at most the baseline's median plus value, in the unit, or an
-// absolute bound on the median (valueAtLeast, valueAtMost; the baseline is then for scale).
+// absolute bound on the median (valueAtLeast, valueAtMost) or on the p99 of a latency
+// (p99AtMost); with an absolute bound the baseline is for scale.
 type target struct {
 	op    string // "atLeast", "atMost", "plus"
 	value float64
@@ -40,13 +41,18 @@ func (t target) String() string {
 		return fmt.Sprintf("≥ %g %s", t.value, t.unit)
 	case "valueAtMost":
 		return fmt.Sprintf("≤ %g %s", t.value, t.unit)
+	case "p99AtMost":
+		return fmt.Sprintf("p99 ≤ %g %s", t.value, t.unit)
 	}
 	return ""
 }
 
-// met says whether a median and baseline with the given ratio meet the target.
-func (t target) met(median, baseline, ratio float64) bool {
+// met says whether a median (or, for p99AtMost, a p99) and baseline with the given ratio meet
+// the target.
+func (t target) met(median, p99, baseline, ratio float64) bool {
 	switch t.op {
+	case "p99AtMost":
+		return p99 <= t.value
 	case "atLeast":
 		return ratio >= t.value
 	case "atMost":

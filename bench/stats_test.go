@@ -109,25 +109,27 @@ func TestParsePressure(t *testing.T) {
 
 func TestTargets(t *testing.T) {
 	tests := []struct {
-		t                   target
-		median, base, ratio float64
-		want                bool
+		t                        target
+		median, base, ratio, p99 float64
+		want                     bool
 	}{
-		{target{op: "atLeast", value: 0.8}, 80, 100, 0.8, true},
-		{target{op: "atLeast", value: 0.8}, 79, 100, 0.79, false},
-		{target{op: "atMost", value: 1.25}, 1.2, 1, 1.2, true},
-		{target{op: "atMost", value: 1.25}, 1.3, 1, 1.3, false},
-		{target{op: "plus", value: 0.3, unit: "ms"}, 1.3, 1.0, 1.3, true},
-		{target{op: "plus", value: 0.3, unit: "ms"}, 1.31, 1.0, 1.31, false},
-		{target{op: "atLeast", value: 1}, 1, 1, math.NaN(), false},
-		{target{op: "valueAtLeast", value: 350_000, unit: "events/s"}, 350_000, 1, 0.1, true},
-		{target{op: "valueAtLeast", value: 350_000, unit: "events/s"}, 349_999, 1e9, 1e6, false},
-		{target{op: "valueAtMost", value: 3, unit: "s"}, 3, 100, 0.03, true},
-		{target{op: "valueAtMost", value: 3, unit: "s"}, 3.1, 0.001, 3100, false},
+		{target{op: "atLeast", value: 0.8}, 80, 100, 0.8, 0, true},
+		{target{op: "atLeast", value: 0.8}, 79, 100, 0.79, 0, false},
+		{target{op: "atMost", value: 1.25}, 1.2, 1, 1.2, 0, true},
+		{target{op: "atMost", value: 1.25}, 1.3, 1, 1.3, 0, false},
+		{target{op: "plus", value: 0.3, unit: "ms"}, 1.3, 1.0, 1.3, 0, true},
+		{target{op: "plus", value: 0.3, unit: "ms"}, 1.31, 1.0, 1.31, 0, false},
+		{target{op: "atLeast", value: 1}, 1, 1, math.NaN(), 0, false},
+		{target{op: "valueAtLeast", value: 350_000, unit: "events/s"}, 350_000, 1, 0.1, 0, true},
+		{target{op: "valueAtLeast", value: 350_000, unit: "events/s"}, 349_999, 1e9, 1e6, 0, false},
+		{target{op: "valueAtMost", value: 3, unit: "s"}, 3, 100, 0.03, 0, true},
+		{target{op: "valueAtMost", value: 3, unit: "s"}, 3.1, 0.001, 3100, 0, false},
+		{t: target{op: "p99AtMost", value: 10, unit: "ms"}, median: 50, base: 1, ratio: 50, p99: 10, want: true},
+		{t: target{op: "p99AtMost", value: 10, unit: "ms"}, median: 1, base: 1, ratio: 1, p99: 10.5, want: false},
 	}
 	for _, tt := range tests {
-		if got := tt.t.met(tt.median, tt.base, tt.ratio); got != tt.want {
-			t.Errorf("%s met(%v, %v, %v) = %v", tt.t, tt.median, tt.base, tt.ratio, got)
+		if got := tt.t.met(tt.median, tt.p99, tt.base, tt.ratio); got != tt.want {
+			t.Errorf("%s met(%v, p99 %v, %v, %v) = %v", tt.t, tt.median, tt.p99, tt.base, tt.ratio, got)
 		}
 	}
 	if got := (target{op: "plus", value: 0.3, unit: "ms"}).String(); got != "≤ baseline + 0.3 ms" {
