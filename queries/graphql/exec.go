@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -42,6 +43,44 @@ type Executor struct {
 	WaitFor func(ctx context.Context, pos int64) error
 	Default string // the default branch
 	Version string // InfrahubInfo.version
+
+	docs docCache
+}
+
+// docCache keeps validated documents by schema and text: clients send the same few documents
+// again and again, and a validated document is only read afterwards.
+type docCache struct {
+	mu   sync.Mutex
+	docs map[docKey]*ast.QueryDocument
+}
+
+type docKey struct {
+	s     *ast.Schema
+	query string
+}
+
+// maxDocs bounds the cache; when full it starts again empty.
+const maxDocs = 1024
+
+func (c *docCache) validate(s *ast.Schema, query string) (*ast.QueryDocument, gqlerror.List) {
+	k := docKey{s, query}
+	c.mu.Lock()
+	doc, ok := c.docs[k]
+	c.mu.Unlock()
+	if ok {
+		return doc, nil
+	}
+	doc, errs := Validate(s, query)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	c.mu.Lock()
+	if c.docs == nil || len(c.docs) >= maxDocs {
+		c.docs = map[docKey]*ast.QueryDocument{}
+	}
+	c.docs[k] = doc
+	c.mu.Unlock()
+	return doc, nil
 }
 
 // Request is one GraphQL request.
@@ -110,7 +149,7 @@ func (x *Executor) Execute(ctx context.Context, req Request) Response {
 	if err != nil {
 		return fail(CodeInternal, "%v", err)
 	}
-	doc, errs := Validate(s, req.Query)
+	doc, errs := x.docs.validate(s, req.Query)
 	if len(errs) > 0 {
 		for _, e := range errs {
 			delete(e.Extensions, "file") // the source's name means nothing to the client

@@ -26,7 +26,7 @@ func run(t *testing.T, f *fixture, req graphql.Request) map[string]any {
 }
 
 // A query of devices with their site and interfaces makes the same number of calls to the read
-// port for 10 devices as for 200: relationships load per level, never per node.
+// port for 10 devices as for 1,000: relationships load per level, never per node.
 func TestCallsDoNotGrowWithNodes(t *testing.T) {
 	f := newFixture(t, fixtureSchema)
 	f.create(t, "", "TestRegion", map[string]any{"name": "europe"})
@@ -62,10 +62,11 @@ func TestCallsDoNotGrowWithNodes(t *testing.T) {
 	}
 	load(0, 10)
 	small := calls(10)
-	load(10, 200)
-	large := calls(200)
+	load(10, 500)
+	load(500, 1000)
+	large := calls(1000)
 	if small != large || small > 12 {
-		t.Errorf("port calls: %d for 10 devices, %d for 200 (want equal and small)", small, large)
+		t.Errorf("port calls: %d for 10 devices, %d for 1,000 (want equal and small)", small, large)
 	}
 }
 
@@ -164,5 +165,33 @@ func TestServiceCatalogDeviceInfo(t *testing.T) {
 	}
 	if loc := dev["location"].(map[string]any)["node"].(map[string]any); loc["__typename"] != "LocationSite" {
 		t.Errorf("location: %v", loc)
+	}
+}
+
+// Validated documents are kept per schema: the same text is validated again against a schema
+// that a load changed, and answers the same when run twice.
+func TestDocumentCachePerSchema(t *testing.T) {
+	f := newFixture(t, fixtureSchema)
+	const doc = `{ TestRack { count } }`
+	out := run(t, f, graphql.Request{Query: doc})
+	if out["errors"] == nil || !strings.Contains(fmt.Sprint(out["errors"]), "TestRack") {
+		t.Fatalf("before the load: %v", out)
+	}
+	rack := `
+version: "1.0"
+nodes:
+  - name: Rack
+    namespace: Test
+    attributes:
+      - {name: name, kind: Text}
+`
+	raw, _ := json.Marshal(rack)
+	f.command(t, commands.TypeLoadSchema, commands.LoadSchema{Schemas: []json.RawMessage{raw}})
+	f.create(t, "", "TestRack", map[string]any{"name": "r1"})
+	for range 2 {
+		out = run(t, f, graphql.Request{Query: doc})
+		if out["errors"] != nil || fmt.Sprint(out["data"]) != "map[TestRack:map[count:1]]" {
+			t.Fatalf("after the load: %v", out)
+		}
 	}
 }
