@@ -25,7 +25,7 @@ func TestHarnessQuick(t *testing.T) {
 	pgURL, amqpURL, redisURL := testenv.PostgresURL(t), testenv.AMQPURL(t), testenv.RedisURL(t)
 	before := benchSchemas(t, pgURL)
 	out := filepath.Join(t.TempDir(), "latest.json")
-	ctx, cancel := context.WithTimeout(context.Background(), 55*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
 	defer cancel()
 	var stdout, stderr bytes.Buffer
 	start := time.Now()
