@@ -45,8 +45,9 @@ type NodeDiff struct {
 type Diff struct {
 	Branch string
 	Base   int64
-	Slots  []SlotDiff // sorted by slot
-	Nodes  []NodeDiff // sorted by node id
+	Slots   []SlotDiff   // sorted by slot
+	Nodes   []NodeDiff   // sorted by node id
+	Uniques []UniqueDiff // sorted by kind, constraint and key
 }
 
 // Conflicts is the number of conflicting slots and nodes.
@@ -59,6 +60,11 @@ func (d Diff) Conflicts() int {
 	}
 	for _, x := range d.Nodes {
 		if x.Conflict {
+			n++
+		}
+	}
+	for _, u := range d.Uniques {
+		if u.Conflict {
 			n++
 		}
 	}
@@ -97,13 +103,12 @@ func (s *State) Diff(branch string) (Diff, error) {
 	for sl := range b.slots.m {
 		visit(sl)
 	}
+	visited := map[Slot]bool{}
 	for k := range b.edges.m {
-		if _, seen := b.slots.m[k.Slot]; seen {
+		if _, seen := b.slots.m[k.Slot]; seen || visited[k.Slot] {
 			continue
 		}
-		if i := slices.IndexFunc(d.Slots, func(x SlotDiff) bool { return x.Slot == k.Slot }); i >= 0 {
-			continue
-		}
+		visited[k.Slot] = true
 		visit(k.Slot)
 	}
 	for id := range b.nodes.m {
@@ -123,6 +128,7 @@ func (s *State) Diff(branch string) (Diff, error) {
 		}
 		d.Nodes = append(d.Nodes, nd)
 	}
+	d.Uniques = s.uniqueDiffs(b)
 	slices.SortFunc(d.Slots, func(a, b SlotDiff) int { return a.Slot.compare(b.Slot) })
 	slices.SortFunc(d.Nodes, func(a, b NodeDiff) int { return a.Node.Compare(b.Node) })
 	return d, nil
