@@ -43,8 +43,8 @@ type NodeDiff struct {
 
 // Diff is what a branch changed since its base and what main did to the same slots and nodes.
 type Diff struct {
-	Branch string
-	Base   int64
+	Branch  string
+	Base    int64
 	Slots   []SlotDiff   // sorted by slot
 	Nodes   []NodeDiff   // sorted by node id
 	Uniques []UniqueDiff // sorted by kind, constraint and key
