@@ -62,6 +62,7 @@ type State struct {
 	versions map[string]int64       // per stream: the version seen (expected version of the next write)
 	position int64
 	journal  []events.Envelope // the lifecycle and schema events applied, for snapshots
+	resolved map[string]map[string]string // per branch: conflict id → KeepBase or KeepBranch
 }
 
 // NewState returns the state of an empty log: the default branch with the built-in schema.
@@ -78,6 +79,7 @@ func (s *State) clear() {
 	s.versions = map[string]int64{}
 	s.position = 0
 	s.journal = nil
+	s.resolved = map[string]map[string]string{}
 }
 
 // Name implements projections.Projector.
@@ -116,7 +118,7 @@ func (s *State) Apply(_ context.Context, batch []events.Envelope) error {
 
 func (s *State) apply(e events.Envelope) error {
 	switch e.Type {
-	case TypeCreated, TypeDeleted, schema.TypeLoaded:
+	case TypeCreated, TypeDeleted, schema.TypeLoaded, TypeMerged, TypeRebased, TypeConflictResolved:
 	default:
 		return nil
 	}
@@ -134,6 +136,23 @@ func (s *State) apply(e events.Envelope) error {
 	case Deleted:
 		delete(s.branches, p.Name)
 		delete(s.schemas, p.Name)
+		delete(s.resolved, p.Name)
+	case Merged:
+		if info, ok := s.branches[p.Name]; ok {
+			info.Status = StatusMerged
+			s.branches[p.Name] = info
+		}
+	case Rebased:
+		if info, ok := s.branches[p.Name]; ok {
+			info.BranchedFrom = p.BranchedFrom
+			s.branches[p.Name] = info
+		}
+		delete(s.resolved, p.Name) // the conflicts of the old base are settled
+	case ConflictResolved:
+		if s.resolved[p.Name] == nil {
+			s.resolved[p.Name] = map[string]string{}
+		}
+		s.resolved[p.Name][p.Conflict] = p.Keep
 	case schema.Loaded:
 		name := strings.TrimPrefix(e.Stream, StreamPrefix)
 		files, err := p.ParseFiles()
@@ -147,6 +166,18 @@ func (s *State) apply(e events.Envelope) error {
 		s.schemas[name] = append(s.schemas[name], versioned{position: e.GlobalPosition, set: next})
 	}
 	return nil
+}
+
+// Resolutions is the conflict resolutions recorded on a branch since its last rebase: conflict
+// id → KeepBase or KeepBranch.
+func (s *State) Resolutions(name string) map[string]string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make(map[string]string, len(s.resolved[name]))
+	for k, v := range s.resolved[name] {
+		out[k] = v
+	}
+	return out
 }
 
 // schemaOf is branch's schema now: its own latest load, else the default branch's as of the

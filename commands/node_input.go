@@ -426,6 +426,9 @@ func (h *Nodes) decideOnce(name string, build func(t *tx) error) (*tx, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: field \"branch\": %v", ErrNotFound, err)
 	}
+	if v.Info.Status == branch.StatusMerged {
+		return nil, fmt.Errorf("%w: field \"branch\": branch %s is merged: it takes no more changes", ErrInvalid, name)
+	}
 	t := newTx(v)
 	if err := build(t); err != nil {
 		return nil, err

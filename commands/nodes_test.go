@@ -136,6 +136,7 @@ func newNodeFixtureTB(t testing.TB) *nodeFixture {
 	f.schema = &commands.SchemaLoader{Log: log, Cat: cat, State: f.store.Branches(), Sync: f.sync, Stream: branch.Stream, Default: branch.Default}
 	f.dispatch = commands.NewDispatcher(log, cat)
 	f.nodes.Register(f.dispatch)
+	(&commands.Merges{Nodes: f.nodes, State: f.store}).Register(f.dispatch)
 	f.life = &commands.Branches{Log: log, Head: log.Head, Cat: cat, State: f.store.Branches(), Sync: f.sync}
 	return f
 }

@@ -12,8 +12,19 @@ type Side struct {
 	Present bool
 }
 
+// equal compares two sides as a user sees them: an empty value is no value, and whether a
+// value came from the schema's default does not make it another value.
 func (a Side) equal(b Side) bool {
+	a, b = a.norm(), b.norm()
 	return a.Present == b.Present && (!a.Present || a.Value.Equal(b.Value))
+}
+
+func (a Side) norm() Side {
+	a.Value.Lineage.IsDefault = false
+	if a.Present && a.Value.Data == nil && len(a.Value.Peers) == 0 && a.Value.Lineage == (Lineage{}) {
+		return Side{}
+	}
+	return a
 }
 
 // SlotDiff is one slot the branch changed: main's value at the branch's base, the branch's

@@ -65,10 +65,11 @@ type MergeSpec struct {
 	// (the base branch): the branch's change to them is not merged.
 	KeepMain       map[Slot]bool
 	KeepMainNodes  map[NodeID]bool
-	KeepMainUnique func(kind KindID, constraint ConstraintID, key string) bool
-	// WholeSet reports the relationship slots that merge as a whole peer set (cardinality one):
-	// main's head then ends with exactly the branch's peers. Other slots merge edge by edge.
-	WholeSet func(Slot) bool
+	KeepMainUnique func(u UniqueDiff) bool
+	// WholeSet reports the relationship slots that merge as a whole peer set (cardinality one),
+	// given the kind of their node: main's head then ends with exactly the branch's peers. Other
+	// slots merge edge by edge. It is called with the State locked: it must not call it.
+	WholeSet func(sl Slot, kind KindID) bool
 	// Mirror is the far end's field of a relationship field (for WholeSet slots, whose removed
 	// peers must lose their mirror edge too); false when the field has none.
 	Mirror func(FieldID) (FieldID, bool)
@@ -111,15 +112,19 @@ func (s *State) MergeChanges(branch string, spec MergeSpec) ([]Change, error) {
 			continue
 		}
 		fin, _ := b.slots.final(sl)
-		if was, ok := s.main.slots.at(sl, b.base); ok && was.deleted == fin.deleted && (fin.deleted || was.val.Equal(fin.val)) ||
-			!ok && fin.deleted {
+		finSide := Side{fin.val, !fin.deleted}.norm()
+		was, ok := s.main.slots.at(sl, b.base)
+		if finSide.equal(Side{was.val, ok && !was.deleted}) {
 			continue // no net change on the branch
 		}
 		head, ok := s.main.slots.head(sl)
-		present := ok && !head.deleted
+		headSide := Side{head.val, ok && !head.deleted}.norm()
+		if headSide.Present && finSide.Present && headSide.Value.Equal(finSide.Value) {
+			continue
+		}
 		switch {
-		case fin.deleted:
-			if !present {
+		case !finSide.Present:
+			if !headSide.Present {
 				break
 			}
 			if len(mv.peers(sl, math.MaxInt64)) == 0 {
@@ -129,7 +134,7 @@ func (s *State) MergeChanges(branch string, spec MergeSpec) ([]Change, error) {
 				// the lineage is emptied here.
 				sets = append(sets, Change{Op: OpSetAttr, Node: sl.Node, Field: sl.Field})
 			}
-		case !present || !head.val.Equal(fin.val):
+		default:
 			sets = append(sets, Change{Op: OpSetAttr, Node: sl.Node, Field: sl.Field,
 				Value: Value{Data: fin.val.Data, Lineage: fin.val.Lineage}})
 		}
@@ -140,7 +145,7 @@ func (s *State) MergeChanges(branch string, spec MergeSpec) ([]Change, error) {
 		if spec.KeepMain[k.Slot] {
 			continue
 		}
-		if spec.WholeSet != nil && spec.WholeSet(k.Slot) {
+		if spec.WholeSet != nil && spec.WholeSet(k.Slot, kindOf(bv, k.Slot.Node)) {
 			whole[k.Slot] = true
 			continue
 		}
@@ -184,7 +189,7 @@ func (s *State) MergeChanges(branch string, spec MergeSpec) ([]Change, error) {
 	}
 
 	for _, u := range s.uniqueDiffs(b) {
-		if spec.KeepMainUnique != nil && spec.KeepMainUnique(u.Kind, u.Constraint, u.Key) {
+		if spec.KeepMainUnique != nil && spec.KeepMainUnique(u) {
 			continue
 		}
 		switch {
@@ -200,6 +205,17 @@ func (s *State) MergeChanges(branch string, spec MergeSpec) ([]Change, error) {
 	}
 	out := slices.Concat(creates, sets, releases, claims, deletes)
 	return out, nil
+}
+
+// kindOf is a node's kind on a branch, or on main when the branch no longer has it.
+func kindOf(bv view, id NodeID) KindID {
+	if r, ok := bv.node(id, math.MaxInt64); ok {
+		return r.val
+	}
+	if r, ok := bv.s.main.nodes.head(id); ok {
+		return r.val
+	}
+	return 0
 }
 
 func (k edgeKey) compare(o edgeKey) int {
@@ -234,4 +250,61 @@ func (s *State) Rebase(branch string, base int64) error {
 	}
 	b.base = base
 	return nil
+}
+
+// RevertChanges is what to write on a branch so that the given slots, and the existence of the
+// given nodes, read as on main's head again (the conflicts a rebase resolves for main).
+// Relationship slots whose WholeSet is true are set to main's peer set with their mirrors;
+// other slots get main's value.
+func (s *State) RevertChanges(branch string, slots []Slot, nodes []NodeID, spec MergeSpec) ([]Change, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	b, ok := s.branches[branch]
+	if !ok {
+		return nil, fmt.Errorf("%w: %s", ErrBranchNotFound, branch)
+	}
+	mv, bv := view{s: s}, view{s: s, ov: b}
+	var out []Change
+	for _, id := range nodes {
+		head, ok := s.main.nodes.head(id)
+		if ok && !head.deleted {
+			out = append(out, Change{Op: OpCreate, Node: id, Kind: head.val})
+		} else {
+			out = append(out, Change{Op: OpDelete, Node: id})
+		}
+	}
+	for _, sl := range slots {
+		if spec.WholeSet != nil && spec.WholeSet(sl, kindOf(bv, sl.Node)) {
+			want := mv.peers(sl, math.MaxInt64)
+			have := bv.peers(sl, math.MaxInt64)
+			mirror, hasMirror := FieldID(0), false
+			if spec.Mirror != nil {
+				mirror, hasMirror = spec.Mirror(sl.Field)
+			}
+			for _, p := range have {
+				if !slices.Contains(want, p) {
+					out = append(out, Change{Op: OpRemovePeers, Node: sl.Node, Field: sl.Field, Value: Value{Peers: []NodeID{p}}})
+					if hasMirror {
+						out = append(out, Change{Op: OpRemovePeers, Node: p, Field: mirror, Value: Value{Peers: []NodeID{sl.Node}}})
+					}
+				}
+			}
+			for _, p := range want {
+				if !slices.Contains(have, p) {
+					out = append(out, Change{Op: OpAddPeers, Node: sl.Node, Field: sl.Field, Value: Value{Peers: []NodeID{p}}})
+					if hasMirror {
+						out = append(out, Change{Op: OpAddPeers, Node: p, Field: mirror, Value: Value{Peers: []NodeID{sl.Node}}})
+					}
+				}
+			}
+			continue
+		}
+		head, ok := s.main.slots.head(sl)
+		if ok && !head.deleted {
+			out = append(out, Change{Op: OpSetAttr, Node: sl.Node, Field: sl.Field, Value: Value{Data: head.val.Data, Lineage: head.val.Lineage}})
+		} else {
+			out = append(out, Change{Op: OpClear, Node: sl.Node, Field: sl.Field})
+		}
+	}
+	return out, nil
 }

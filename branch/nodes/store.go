@@ -136,6 +136,30 @@ func (s *Store) apply(e *events.Envelope, decoded any) error {
 		}
 		_ = s.g.DeleteBranch(v.(branch.Deleted).Name)
 		return nil
+	case branch.TypeMerged:
+		v, err := s.cat.Decode(*e)
+		if err != nil {
+			return err
+		}
+		cs, err := s.mergeChanges(v.(branch.Merged).Changes)
+		if err != nil {
+			return fmt.Errorf("merge of %s: %w", v.(branch.Merged).Name, err)
+		}
+		return s.g.Apply(graph.Main, e.GlobalPosition, e.RecordedAt, cs...)
+	case branch.TypeRebased:
+		v, err := s.cat.Decode(*e)
+		if err != nil {
+			return err
+		}
+		p := v.(branch.Rebased)
+		cs, err := s.mergeChanges(p.Changes)
+		if err != nil {
+			return fmt.Errorf("rebase of %s: %w", p.Name, err)
+		}
+		if err := s.g.Apply(p.Name, e.GlobalPosition, e.RecordedAt, cs...); err != nil {
+			return err
+		}
+		return s.g.Rebase(p.Name, min(p.BranchedFrom, e.GlobalPosition-1))
 	case TypeCreated, TypeUpdated, TypeDeleted:
 	default:
 		// No node changes, but the position gets its time, so that `at` resolves to it.
@@ -178,6 +202,212 @@ func (s *Store) apply(e *events.Envelope, decoded any) error {
 }
 
 func (s *Store) field(name string) graph.FieldID { return graph.FieldID(s.fields.ID(name)) }
+
+// Merge operations of branch.Change.
+const (
+	mergeCreate     = "create"
+	mergeDelete     = "delete"
+	mergeSet        = "set"
+	mergeClear      = "clear"
+	mergeAddPeer    = "add_peer"
+	mergeRemovePeer = "remove_peer"
+	mergeClaim      = "claim"
+	mergeRelease    = "release"
+)
+
+// mergeChanges turns the stored form of a merge back into graph changes.
+func (s *Store) mergeChanges(in []branch.Change) ([]graph.Change, error) {
+	out := make([]graph.Change, 0, len(in))
+	for i, c := range in {
+		var g graph.Change
+		var err error
+		if c.Node != "" {
+			if g.Node, err = parseID("node", c.Node); err != nil {
+				return nil, fmt.Errorf("change %d: %w", i, err)
+			}
+		}
+		switch c.Op {
+		case mergeCreate:
+			g.Op, g.Kind = graph.OpCreate, graph.KindID(s.kinds.ID(c.Kind))
+		case mergeDelete:
+			g.Op = graph.OpDelete
+		case mergeSet:
+			l, err := lineage(c.Source, c.Owner, c.IsProtected)
+			if err != nil {
+				return nil, fmt.Errorf("change %d: %w", i, err)
+			}
+			l.IsDefault = c.IsDefault
+			g.Op, g.Field, g.Value = graph.OpSetAttr, s.field(c.Field), graph.Value{Data: c.Value, Lineage: l}
+		case mergeClear:
+			g.Op, g.Field = graph.OpClear, s.field(c.Field)
+		case mergeAddPeer, mergeRemovePeer:
+			peer, err := parseID("peer", c.Peer)
+			if err != nil {
+				return nil, fmt.Errorf("change %d: %w", i, err)
+			}
+			g.Op, g.Field, g.Value = graph.OpAddPeers, s.field(c.Field), graph.Value{Peers: []graph.NodeID{peer}}
+			if c.Op == mergeRemovePeer {
+				g.Op = graph.OpRemovePeers
+			}
+		case mergeClaim, mergeRelease:
+			g.Op = graph.OpClaim
+			if c.Op == mergeRelease {
+				g.Op = graph.OpRelease
+			}
+			g.Kind, g.Constraint, g.Key = graph.KindID(s.kinds.ID(c.Kind)), graph.ConstraintID(s.constraints.ID(c.Constraint)), c.Key
+		default:
+			return nil, fmt.Errorf("change %d: unknown op %q", i, c.Op)
+		}
+		out = append(out, g)
+	}
+	return out, nil
+}
+
+// MergePlan is what merging a branch writes on the default branch, in stored form. The caller
+// (the merge command) holds the branch's and main's command locks.
+func (s *Store) MergePlan(name string, keepMain func(ConflictRef) bool, cardOne func(kind, field string) bool) ([]branch.Change, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	spec := graph.MergeSpec{KeepMain: map[graph.Slot]bool{}, KeepMainNodes: map[graph.NodeID]bool{}}
+	if keepMain != nil {
+		d, err := s.g.Diff(name)
+		if err != nil {
+			return nil, err
+		}
+		// A node resolved for main keeps main's existence and every slot of it.
+		for _, nd := range d.Nodes {
+			if keepMain(ConflictRef{Node: nd.Node.String()}) {
+				spec.KeepMainNodes[nd.Node] = true
+			}
+		}
+		for _, sd := range d.Slots {
+			if sd.Conflict && keepMain(ConflictRef{Node: sd.Slot.Node.String(), Field: s.fields.Name(uint32(sd.Slot.Field))}) ||
+				keepMain(ConflictRef{Node: sd.Slot.Node.String()}) {
+				spec.KeepMain[sd.Slot] = true
+			}
+		}
+		// A node whose attribute keeps main's value keeps main's HFID, label and unique
+		// values too: they are computed from its attributes.
+		kept := map[graph.NodeID]bool{}
+		for sl := range spec.KeepMain {
+			kept[sl.Node] = true
+		}
+		for id := range kept {
+			for _, f := range []string{FieldHFID, FieldLabel} {
+				if fid, ok := s.fields.Lookup(f); ok {
+					spec.KeepMain[graph.Slot{Node: id, Field: graph.FieldID(fid)}] = true
+				}
+			}
+		}
+		spec.KeepMainUnique = func(u graph.UniqueDiff) bool {
+			if kept[u.Branch] || kept[u.Base] {
+				return true
+			}
+			return keepMain(ConflictRef{Kind: s.kinds.Name(uint32(u.Kind)), Constraint: s.constraints.Name(uint32(u.Constraint)), Key: u.Key})
+		}
+	}
+	base := s.mergeSpec(cardOne)
+	spec.WholeSet, spec.Mirror = base.WholeSet, base.Mirror
+	cs, err := s.g.MergeChanges(name, spec)
+	if err != nil {
+		return nil, err
+	}
+	return s.stored(cs), nil
+}
+
+// RebasePlan is what a rebase writes on the branch before it moves its base: for the conflicts
+// resolved for the default branch, the default branch's values.
+func (s *Store) RebasePlan(name string, keepMain func(ConflictRef) bool, cardOne func(kind, field string) bool) ([]branch.Change, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	d, err := s.g.Diff(name)
+	if err != nil {
+		return nil, err
+	}
+	var slots []graph.Slot
+	var ids []graph.NodeID
+	for _, sd := range d.Slots {
+		if sd.Conflict && keepMain(ConflictRef{Node: sd.Slot.Node.String(), Field: s.fields.Name(uint32(sd.Slot.Field))}) {
+			slots = append(slots, sd.Slot)
+		}
+	}
+	for _, nd := range d.Nodes {
+		if nd.Conflict && keepMain(ConflictRef{Node: nd.Node.String()}) {
+			ids = append(ids, nd.Node)
+		}
+	}
+	cs, err := s.g.RevertChanges(name, slots, ids, s.mergeSpec(cardOne))
+	if err != nil {
+		return nil, err
+	}
+	return s.stored(cs), nil
+}
+
+// mergeSpec is the part of a graph.MergeSpec that comes from the schema.
+func (s *Store) mergeSpec(cardOne func(kind, field string) bool) graph.MergeSpec {
+	var spec graph.MergeSpec
+	spec.WholeSet = func(sl graph.Slot, kind graph.KindID) bool {
+		return cardOne != nil && cardOne(s.kinds.Name(uint32(kind)), s.fields.Name(uint32(sl.Field)))
+	}
+	spec.Mirror = func(f graph.FieldID) (graph.FieldID, bool) {
+		name := s.fields.Name(uint32(f))
+		if !strings.HasPrefix(name, "r:") {
+			return 0, false
+		}
+		id, ok := s.fields.Lookup(Mirror(name))
+		return graph.FieldID(id), ok
+	}
+	return spec
+}
+
+// stored turns graph changes into the stored form of a merge or rebase.
+func (s *Store) stored(cs []graph.Change) []branch.Change {
+	out := make([]branch.Change, 0, len(cs))
+	for _, c := range cs {
+		bc := branch.Change{}
+		if !c.Node.IsZero() {
+			bc.Node = c.Node.String()
+		}
+		switch c.Op {
+		case graph.OpCreate:
+			bc.Op, bc.Kind = mergeCreate, s.kinds.Name(uint32(c.Kind))
+		case graph.OpDelete:
+			bc.Op = mergeDelete
+		case graph.OpSetAttr:
+			bc.Op, bc.Field, bc.Value = mergeSet, s.fields.Name(uint32(c.Field)), c.Value.Data
+			l := c.Value.Lineage
+			bc.IsProtected, bc.IsDefault = l.IsProtected, l.IsDefault
+			if !l.Source.IsZero() {
+				bc.Source = l.Source.String()
+			}
+			if !l.Owner.IsZero() {
+				bc.Owner = l.Owner.String()
+			}
+		case graph.OpClear:
+			bc.Op, bc.Field = mergeClear, s.fields.Name(uint32(c.Field))
+		case graph.OpAddPeers, graph.OpRemovePeers:
+			bc.Op, bc.Field, bc.Peer = mergeAddPeer, s.fields.Name(uint32(c.Field)), c.Value.Peers[0].String()
+			if c.Op == graph.OpRemovePeers {
+				bc.Op = mergeRemovePeer
+			}
+		case graph.OpClaim, graph.OpRelease:
+			bc.Op = mergeClaim
+			if c.Op == graph.OpRelease {
+				bc.Op, bc.Node = mergeRelease, ""
+			}
+			bc.Kind, bc.Constraint, bc.Key = s.kinds.Name(uint32(c.Kind)), s.constraints.Name(uint32(c.Constraint)), c.Key
+		}
+		out = append(out, bc)
+	}
+	return out
+}
+
+// ConflictRef names what a conflict is about: a node (Field empty: its existence), a field of
+// a node, or a unique value (Kind, Constraint, Key).
+type ConflictRef struct {
+	Node, Field           string
+	Kind, Constraint, Key string
+}
 
 func parseID(what, id string) (graph.NodeID, error) {
 	n, err := graph.ParseNodeID(id)

@@ -1,0 +1,256 @@
+package commands
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/infrahub-go/infrahub/branch"
+	"github.com/infrahub-go/infrahub/branch/nodes"
+	"github.com/infrahub-go/infrahub/events"
+)
+
+// Command types of merge, rebase and conflict resolution.
+const (
+	TypeMergeBranch     = "branch.merge"
+	TypeRebaseBranch    = "branch.rebase"
+	TypeResolveConflict = "branch.resolve_conflict"
+)
+
+// BranchRef is the payload of TypeMergeBranch and TypeRebaseBranch.
+type BranchRef struct {
+	Branch string `json:"branch"`
+}
+
+// ResolveConflict is the payload of TypeResolveConflict: keep "base" (the default branch's
+// value) or "branch" for one conflict of the branch's diff.
+type ResolveConflict struct {
+	Branch   string `json:"branch"`
+	Conflict string `json:"conflict"`
+	Keep     string `json:"keep"`
+}
+
+// MergeOutcome is what a merge or rebase answers.
+type MergeOutcome struct {
+	Branch       string `json:"branch"`
+	Status       string `json:"status"`
+	Changes      int    `json:"changes"`
+	BranchedFrom int64  `json:"branched_from,omitempty"`
+	Already      bool   `json:"already,omitempty"` // the branch was merged before: nothing written
+}
+
+// MergeState is what merges decide against: the node Store.
+type MergeState interface {
+	NodeState
+	Diff(name string) (nodes.Diff, error)
+	MergePlan(name string, keepMain func(nodes.ConflictRef) bool, cardOne func(kind, field string) bool) ([]branch.Change, error)
+	RebasePlan(name string, keepMain func(nodes.ConflictRef) bool, cardOne func(kind, field string) bool) ([]branch.Change, error)
+}
+
+// Merges decides merges, rebases and conflict resolutions. It shares the node commands' locks:
+// a merge holds the branch's and the default branch's, so that merges into the default branch
+// take turns and no node command of this process slips in between the diff and the append.
+type Merges struct {
+	Nodes *Nodes
+	State MergeState
+}
+
+// Register adds the merge commands to a dispatcher.
+func (m *Merges) Register(d *Dispatcher) {
+	d.Register(TypeMergeBranch, m.Merge)
+	d.Register(TypeRebaseBranch, m.Rebase)
+	d.Register(TypeResolveConflict, m.Resolve)
+}
+
+// branchOf decodes a payload naming a branch other than the default one.
+func (m *Merges) branchOf(cmd Command, into any, name func() string) error {
+	if err := json.Unmarshal(cmd.Payload, into); err != nil {
+		return fmt.Errorf("%w: payload: %v", ErrInvalid, err)
+	}
+	switch n := name(); {
+	case n == "":
+		return fmt.Errorf("%w: field \"branch\" is missing", ErrInvalid)
+	case n == m.Nodes.Default:
+		return fmt.Errorf("%w: field \"branch\": the default branch %q cannot be merged into itself", ErrInvalid, n)
+	}
+	return nil
+}
+
+// view is the branch's View, with a not-found error naming the field.
+func (m *Merges) view(name string) (*nodes.View, error) {
+	v, err := m.State.View(name, 0)
+	if err != nil {
+		return nil, fmt.Errorf("%w: field \"branch\": %v", ErrNotFound, err)
+	}
+	return v, nil
+}
+
+// Merge writes the branch's changes on the default branch in one append: all of them or
+// nothing. It is refused while the diff has unresolved conflicts (the error lists them); a
+// merged branch is frozen, and merging it again writes nothing.
+func (m *Merges) Merge(ctx context.Context, cmd Command) (Result, error) {
+	var p BranchRef
+	if err := m.branchOf(cmd, &p, func() string { return p.Branch }); err != nil {
+		return Result{}, err
+	}
+	defer m.Nodes.lock(p.Branch)()
+	defer m.Nodes.lock(m.Nodes.Default)()
+	for attempt := 0; ; attempt++ {
+		bv, err := m.view(p.Branch)
+		if err != nil {
+			return Result{}, err
+		}
+		if bv.Info.Status == branch.StatusMerged {
+			return Result{CommandID: cmd.ID, Data: MergeOutcome{Branch: p.Branch, Status: branch.StatusMerged, Already: true}}, nil
+		}
+		mv, err := m.view(m.Nodes.Default)
+		if err != nil {
+			return Result{}, err
+		}
+		d, err := m.State.Diff(p.Branch)
+		if err != nil {
+			return Result{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+		}
+		keep, err := d.KeepMain()
+		if err != nil {
+			return Result{}, fmt.Errorf("%w: branch %s cannot merge: %v; resolve each with branch.resolve_conflict", ErrConflict, p.Branch, err)
+		}
+		plan, err := m.State.MergePlan(p.Branch, keep, nodes.CardOne(bv.Schema))
+		if err != nil {
+			return Result{}, err
+		}
+		env, err := m.Nodes.Cat.New(branch.TypeMerged, branch.Merged{Name: p.Branch, Changes: plan}, metaOf(cmd))
+		if err != nil {
+			return Result{}, err
+		}
+		stream := branch.Stream(m.Nodes.Default)
+		res, err := m.Nodes.Log.Append(ctx, stream, mv.Version, env)
+		if errors.Is(err, events.ErrVersionConflict) && attempt < 50 {
+			if serr := m.Nodes.Sync(ctx); serr != nil {
+				return Result{}, serr
+			}
+			continue
+		}
+		if err != nil {
+			return Result{}, fmt.Errorf("%s: %w", cmd.Type, err)
+		}
+		out := resultOf(stream, cmd.ID, res)
+		out.Data = MergeOutcome{Branch: p.Branch, Status: branch.StatusMerged, Changes: len(plan)}
+		return out, m.wait(ctx, out)
+	}
+}
+
+// Rebase moves the branch's base to the default branch's head: the branch then sees everything
+// the default branch holds plus its own changes. It is refused while the diff has unresolved
+// conflicts; conflicts resolved for the default branch take its values on the branch.
+func (m *Merges) Rebase(ctx context.Context, cmd Command) (Result, error) {
+	var p BranchRef
+	if err := m.branchOf(cmd, &p, func() string { return p.Branch }); err != nil {
+		return Result{}, err
+	}
+	defer m.Nodes.lock(p.Branch)()
+	defer m.Nodes.lock(m.Nodes.Default)()
+	for attempt := 0; ; attempt++ {
+		bv, err := m.view(p.Branch)
+		if err != nil {
+			return Result{}, err
+		}
+		if bv.Info.Status == branch.StatusMerged {
+			return Result{}, fmt.Errorf("%w: branch %s is merged: it cannot be rebased", ErrInvalid, p.Branch)
+		}
+		d, err := m.State.Diff(p.Branch)
+		if err != nil {
+			return Result{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+		}
+		keep, err := d.KeepMain()
+		if err != nil {
+			return Result{}, fmt.Errorf("%w: branch %s cannot rebase: %v; resolve each with branch.resolve_conflict", ErrConflict, p.Branch, err)
+		}
+		plan, err := m.State.RebasePlan(p.Branch, keep, nodes.CardOne(bv.Schema))
+		if err != nil {
+			return Result{}, err
+		}
+		// The new base is the position this View reflects: the state has folded everything up
+		// to it, and the append below fails if the branch moved since.
+		base := bv.Position
+		env, err := m.Nodes.Cat.New(branch.TypeRebased, branch.Rebased{Name: p.Branch, BranchedFrom: base, Changes: plan}, metaOf(cmd))
+		if err != nil {
+			return Result{}, err
+		}
+		stream := branch.Stream(p.Branch)
+		res, err := m.Nodes.Log.Append(ctx, stream, bv.Version, env)
+		if errors.Is(err, events.ErrVersionConflict) && attempt < 50 {
+			if serr := m.Nodes.Sync(ctx); serr != nil {
+				return Result{}, serr
+			}
+			continue
+		}
+		if err != nil {
+			return Result{}, fmt.Errorf("%s: %w", cmd.Type, err)
+		}
+		out := resultOf(stream, cmd.ID, res)
+		out.Data = MergeOutcome{Branch: p.Branch, Status: branch.StatusOpen, Changes: len(plan), BranchedFrom: base}
+		return out, m.wait(ctx, out)
+	}
+}
+
+// Resolve records the choice for one conflict of the branch's diff.
+func (m *Merges) Resolve(ctx context.Context, cmd Command) (Result, error) {
+	var p ResolveConflict
+	if err := m.branchOf(cmd, &p, func() string { return p.Branch }); err != nil {
+		return Result{}, err
+	}
+	if p.Keep != branch.KeepBase && p.Keep != branch.KeepBranch {
+		return Result{}, fmt.Errorf("%w: field \"keep\": %q, want %q or %q", ErrInvalid, p.Keep, branch.KeepBase, branch.KeepBranch)
+	}
+	defer m.Nodes.lock(p.Branch)()
+	for attempt := 0; ; attempt++ {
+		bv, err := m.view(p.Branch)
+		if err != nil {
+			return Result{}, err
+		}
+		if bv.Info.Status == branch.StatusMerged {
+			return Result{}, fmt.Errorf("%w: branch %s is merged", ErrInvalid, p.Branch)
+		}
+		d, err := m.State.Diff(p.Branch)
+		if err != nil {
+			return Result{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+		}
+		found := false
+		for _, c := range d.Conflicts {
+			found = found || c.ID == p.Conflict
+		}
+		if !found {
+			return Result{}, fmt.Errorf("%w: field \"conflict\": branch %s has no conflict %q", ErrNotFound, p.Branch, p.Conflict)
+		}
+		env, err := m.Nodes.Cat.New(branch.TypeConflictResolved, branch.ConflictResolved{Name: p.Branch, Conflict: p.Conflict, Keep: p.Keep}, metaOf(cmd))
+		if err != nil {
+			return Result{}, err
+		}
+		stream := branch.Stream(p.Branch)
+		res, err := m.Nodes.Log.Append(ctx, stream, bv.Version, env)
+		if errors.Is(err, events.ErrVersionConflict) && attempt < 50 {
+			if serr := m.Nodes.Sync(ctx); serr != nil {
+				return Result{}, serr
+			}
+			continue
+		}
+		if err != nil {
+			return Result{}, fmt.Errorf("%s: %w", cmd.Type, err)
+		}
+		out := resultOf(stream, cmd.ID, res)
+		return out, m.wait(ctx, out)
+	}
+}
+
+func (m *Merges) wait(ctx context.Context, res Result) error {
+	if m.Nodes.WaitFor == nil || len(res.Positions) == 0 {
+		return nil
+	}
+	return m.Nodes.WaitFor(ctx, res.Positions[len(res.Positions)-1])
+}
+
+func metaOf(cmd Command) events.Metadata {
+	return events.Metadata{CommandID: cmd.ID, Actor: cmd.Actor}
+}
