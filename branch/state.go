@@ -61,7 +61,7 @@ type State struct {
 	schemas  map[string][]versioned // per branch, in log order
 	versions map[string]int64       // per stream: the version seen (expected version of the next write)
 	position int64
-	journal  []events.Envelope // the lifecycle and schema events applied, for snapshots
+	journal  []events.Envelope            // the lifecycle and schema events applied, for snapshots
 	resolved map[string]map[string]string // per branch: conflict id → KeepBase or KeepBranch
 }
 

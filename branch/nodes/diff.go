@@ -22,11 +22,11 @@ const (
 // Diff is what a branch changed since its base, node by node, with what the default branch did
 // to the same nodes and the conflicts between the two.
 type Diff struct {
-	Branch       string      `json:"branch"`
-	BranchedFrom int64       `json:"branched_from"`
-	Nodes        []NodeDiff  `json:"nodes"`
-	Conflicts    []Conflict  `json:"conflicts"`
-	Counts       DiffCounts  `json:"counts"`
+	Branch       string     `json:"branch"`
+	BranchedFrom int64      `json:"branched_from"`
+	Nodes        []NodeDiff `json:"nodes"`
+	Conflicts    []Conflict `json:"conflicts"`
+	Counts       DiffCounts `json:"counts"`
 }
 
 // DiffCounts summarises a Diff.
