@@ -179,10 +179,10 @@ func (s *Store) Diff(name string) (Diff, error) {
 			if rel == nil {
 				rel = relationOf(mv.Schema, n.Kind, field)
 			}
-			r := RelDiff{Name: field, Cardinality: "many", MainChanged: sd.MainChanged}
-			if rel != nil {
-				r.Name, r.Cardinality = rel.Name, rel.Cardinality
+			if rel == nil {
+				continue // the far end of a relationship this kind does not declare
 			}
+			r := RelDiff{Name: rel.Name, Cardinality: rel.Cardinality, MainChanged: sd.MainChanged}
 			r.Added, r.Removed = peerChanges(sd.Base.Value.Peers, sd.Branch.Value.Peers)
 			if len(r.Added)+len(r.Removed) == 0 {
 				continue // only the relationship's properties changed

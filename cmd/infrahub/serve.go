@@ -260,8 +260,10 @@ func (s *server) routes() http.Handler {
 		lifecycle := &commands.Branches{Log: s.store, Head: s.store.Head, Cat: s.catalog, State: s.branches, Sync: s.syncBranches}
 		dispatcher.Register(commands.TypeCreateBranch, lifecycle.Create)
 		dispatcher.Register(commands.TypeDeleteBranch, lifecycle.Delete)
-		(&commands.Nodes{Log: s.store, Cat: s.catalog, State: s.graph, Sync: s.syncBranches, Default: branch.Default,
-			WaitFor: func(ctx context.Context, pos int64) error { return s.runner.WaitFor(ctx, s.graph.Name(), pos) }}).Register(dispatcher)
+		nodeCommands := &commands.Nodes{Log: s.store, Cat: s.catalog, State: s.graph, Sync: s.syncBranches, Default: branch.Default,
+			WaitFor: func(ctx context.Context, pos int64) error { return s.runner.WaitFor(ctx, s.graph.Name(), pos) }}
+		nodeCommands.Register(dispatcher)
+		(&commands.Merges{Nodes: nodeCommands, State: s.graph}).Register(dispatcher)
 		mux.Handle("/api/commands", &commands.Endpoint{Dispatcher: dispatcher, Logger: s.log})
 		reader := memory.New(s.graph)
 		(&graphql.Handler{X: &graphql.Executor{Reader: reader, Schemas: &graphql.Schemas{}, Default: branch.Default, Version: version,
@@ -284,6 +286,7 @@ func (s *server) routes() http.Handler {
 	(&rest.Objects{State: s.branches, Default: branch.Default}).Register(mux)
 	waitGraph := func(ctx context.Context, pos int64) error { return s.runner.WaitFor(ctx, s.graph.Name(), pos) }
 	(&rest.Dump{Store: s.graph, Default: branch.Default, WaitFor: waitGraph}).Register(mux)
+	(&rest.Diffs{Store: s.graph, WaitFor: waitGraph}).Register(mux)
 	(&rest.Nodes{Reader: memory.New(s.graph), Default: branch.Default, WaitFor: waitGraph}).Register(mux)
 	return mux
 }
