@@ -3,6 +3,7 @@ package commands_test
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"sort"
 	"strings"
@@ -321,4 +322,142 @@ func checkMirrors(t *testing.T, v *nodes.View) {
 			}
 		}
 	}
+}
+
+// Random operations on main and on a branch, conflicts resolved at random, then a merge: main
+// equals a simple reference model (per field, the branch's final value where the branch changed
+// it, resolved for main or the branch where both did, else main's), and both ends of every
+// relationship agree. Several seeds; the seed is in the subtest's name.
+func TestMergeRandom(t *testing.T) {
+	for seed := range uint64(10) {
+		t.Run(fmt.Sprint("seed-", seed), func(t *testing.T) { mergeRandom(t, seed) })
+	}
+}
+
+func mergeRandom(t *testing.T, seed uint64) {
+	r := rand.New(rand.NewPCG(seed, 2026))
+	f := newNodeFixture(t)
+	seed3 := func() {
+		for _, s := range []string{"s1", "s2", "s3"} {
+			f.create(t, "TestSite", map[string]any{"name": s})
+		}
+		for _, s := range []string{"t1", "t2", "t3"} {
+			f.create(t, "TestTag", map[string]any{"name": s})
+		}
+	}
+	seed3()
+	devices := []string{"d0", "d1", "d2", "d3"}
+	for _, d := range devices {
+		f.create(t, "TestDevice", map[string]any{"name": d, "site": "s1", "tags": []any{"t1"}})
+	}
+	f.run(t, commands.TypeCreateBranch, map[string]any{"name": "b"})
+	base := state(t, f, branch.Default)
+	created := 0
+	for range 40 {
+		on := ""
+		if r.IntN(2) == 0 {
+			on = "b"
+		}
+		d := devices[r.IntN(len(devices))]
+		switch r.IntN(6) {
+		case 0:
+			apply(t, f, []mop{upd(on, d, map[string]any{"asn": 1 + r.IntN(3)})})
+		case 1:
+			apply(t, f, []mop{upd(on, d, map[string]any{"role": []string{"edge", "core"}[r.IntN(2)]})})
+		case 2:
+			apply(t, f, []mop{upd(on, d, map[string]any{"site": fmt.Sprint("s", 1+r.IntN(3))})})
+		case 3:
+			apply(t, f, []mop{{on, commands.TypeAddPeers, map[string]any{"kind": "TestDevice", "hfid": []string{d}, "name": "tags", "peers": []any{fmt.Sprint("t", 1+r.IntN(3))}}}})
+		case 4:
+			apply(t, f, []mop{{on, commands.TypeRemovePeers, map[string]any{"kind": "TestDevice", "hfid": []string{d}, "name": "tags", "peers": []any{fmt.Sprint("t", 1+r.IntN(3))}}}})
+		case 5:
+			created++
+			name := fmt.Sprintf("n%s%d", map[string]string{"": "m", "b": "b"}[on], created)
+			apply(t, f, []mop{mk(on, "TestDevice", map[string]any{"name": name, "asn": r.IntN(5) + 1, "site": fmt.Sprint("s", 1+r.IntN(3))})})
+		}
+	}
+	mainNow, branchNow := state(t, f, branch.Default), state(t, f, "b")
+	d, err := f.store.Diff("b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Resolve every conflict at random and remember the choice per node and field.
+	choice := map[string]string{} // "device/field" → keep
+	names := map[string]string{}
+	for _, n := range f.view(t, "b").Dump() {
+		names[n.ID] = strings.Join(n.HFID, "/")
+	}
+	for _, c := range d.Conflicts {
+		keep := []string{branch.KeepBase, branch.KeepBranch}[r.IntN(2)]
+		choice[names[c.Node]+"/"+c.Path] = keep
+		f.run(t, commands.TypeResolveConflict, map[string]any{"branch": "b", "conflict": c.ID, "keep": keep})
+	}
+	f.run(t, commands.TypeMergeBranch, map[string]any{"branch": "b"})
+	got := state(t, f, branch.Default)
+	// The reference model.
+	want := map[string]string{}
+	keys := map[string]bool{}
+	for _, m := range []map[string]string{base, mainNow, branchNow} {
+		for k := range m {
+			keys[k] = true
+		}
+	}
+	for k := range keys {
+		b, m, br := base[k], mainNow[k], branchNow[k]
+		v := m
+		if br != b {
+			v = br
+			if m != b && m != br {
+				field := k // device/field, or device/tags/tag → device/tags
+				if parts := strings.Split(k, "/"); len(parts) == 3 {
+					field = parts[0] + "/" + parts[1]
+				}
+				if choice[field] == branch.KeepBase {
+					v = m
+				}
+			}
+		}
+		if v != "" {
+			want[k] = v
+		}
+	}
+	for k := range keys {
+		if got[k] != want[k] {
+			t.Errorf("seed %d: %s on main after the merge = %q, want %q (base %q, main %q, branch %q)",
+				seed, k, got[k], want[k], base[k], mainNow[k], branchNow[k])
+		}
+	}
+	checkMirrors(t, f.view(t, branch.Default))
+}
+
+// state is a branch's devices as "device/field" → value: asn, role, site, and one key per tag
+// ("d0/tags/t1" → "yes").
+func state(t *testing.T, f *nodeFixture, br string) map[string]string {
+	t.Helper()
+	v := f.view(t, br)
+	dump := v.Dump()
+	names := map[string]string{}
+	for _, n := range dump {
+		names[n.ID] = strings.Join(n.HFID, "/")
+	}
+	out := map[string]string{}
+	for _, n := range dump {
+		if n.Kind != "TestDevice" {
+			continue
+		}
+		name := names[n.ID]
+		out[name+"/exists"] = "yes"
+		for _, a := range []string{"asn", "role"} {
+			if x, ok := n.Attributes[a]; ok && x.Value != nil {
+				out[name+"/"+a] = fmt.Sprint(x.Value)
+			}
+		}
+		for _, p := range n.Relationships["site"] {
+			out[name+"/site"] = names[p]
+		}
+		for _, p := range n.Relationships["tags"] {
+			out[name+"/tags/"+names[p]] = "yes"
+		}
+	}
+	return out
 }

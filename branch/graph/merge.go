@@ -163,6 +163,9 @@ func (s *State) MergeChanges(branch string, spec MergeSpec) ([]Change, error) {
 	}
 	for _, sl := range sortedKeys(whole, Slot.compare) {
 		want := bv.peers(sl, math.MaxInt64)
+		if slices.Equal(want, mv.peers(sl, b.base)) {
+			continue // no net change on the branch
+		}
 		have := mv.peers(sl, math.MaxInt64)
 		mirror, hasMirror := FieldID(0), false
 		if spec.Mirror != nil {

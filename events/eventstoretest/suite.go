@@ -96,19 +96,43 @@ func mustAppend(t *testing.T, s events.Store, stream string, expected int64, evs
 	if err != nil {
 		t.Fatalf("append to %s at %d: %v", stream, expected, err)
 	}
+	if last := res.Last(); last > 0 {
+		for {
+			prev, _ := appended.LoadOrStore(s, last)
+			if prev.(int64) >= last || appended.CompareAndSwap(s, prev, last) {
+				break
+			}
+		}
+	}
 	return res
 }
 
+// appended is, per store, the highest position mustAppend wrote: readAll waits until it sees it.
+var appended sync.Map
+
+// readAll reads the log after a position. Readers only return commits older than every
+// transaction still running on the server (they never skip a late commit), so a reader may lag
+// while another client of the same PostgreSQL holds a transaction open: readAll waits (at most
+// 30 s) until it has seen the last position mustAppend wrote.
 func readAll(t *testing.T, s events.Store, after int64) []events.Envelope {
 	t.Helper()
+	var want int64
+	if v, ok := appended.Load(s); ok {
+		want = v.(int64)
+	}
 	var out []events.Envelope
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		batch, err := s.ReadAll(ctxT(t), after, 500)
 		if err != nil {
 			t.Fatalf("read all after %d: %v", after, err)
 		}
 		if len(batch) == 0 {
-			return out
+			if after >= want || time.Now().After(deadline) {
+				return out
+			}
+			time.Sleep(5 * time.Millisecond)
+			continue
 		}
 		out = append(out, batch...)
 		after = batch[len(batch)-1].GlobalPosition
