@@ -111,8 +111,10 @@ func (s *State) Diff(branch string) (Diff, error) {
 		}
 		d.Slots = append(d.Slots, sd)
 	}
+	// Visit the slots in order, so that the (large) diffs need no sorting afterwards.
+	keys := make([]Slot, 0, len(b.slots.m))
 	for sl := range b.slots.m {
-		visit(sl)
+		keys = append(keys, sl)
 	}
 	visited := map[Slot]bool{}
 	for k := range b.edges.m {
@@ -120,7 +122,12 @@ func (s *State) Diff(branch string) (Diff, error) {
 			continue
 		}
 		visited[k.Slot] = true
-		visit(k.Slot)
+		keys = append(keys, k.Slot)
+	}
+	slices.SortFunc(keys, Slot.compare)
+	d.Slots = make([]SlotDiff, 0, len(keys))
+	for _, sl := range keys {
+		visit(sl)
 	}
 	for id := range b.nodes.m {
 		fin, _ := b.nodes.final(id)
@@ -140,7 +147,6 @@ func (s *State) Diff(branch string) (Diff, error) {
 		d.Nodes = append(d.Nodes, nd)
 	}
 	d.Uniques = s.uniqueDiffs(b)
-	slices.SortFunc(d.Slots, func(a, b SlotDiff) int { return a.Slot.compare(b.Slot) })
 	slices.SortFunc(d.Nodes, func(a, b NodeDiff) int { return a.Node.Compare(b.Node) })
 	return d, nil
 }
