@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/branch/graph"
@@ -22,11 +23,15 @@ const (
 // Diff is what a branch changed since its base, node by node, with what the default branch did
 // to the same nodes and the conflicts between the two.
 type Diff struct {
-	Branch       string     `json:"branch"`
-	BranchedFrom int64      `json:"branched_from"`
-	Nodes        []NodeDiff `json:"nodes"`
-	Conflicts    []Conflict `json:"conflicts"`
-	Counts       DiffCounts `json:"counts"`
+	Branch       string `json:"branch"`
+	BranchedFrom int64  `json:"branched_from"`
+	// FromTime is when the base position was written; ToTime when the last position the diff
+	// reflects was.
+	FromTime  time.Time  `json:"from_time"`
+	ToTime    time.Time  `json:"to_time"`
+	Nodes     []NodeDiff `json:"nodes"`
+	Conflicts []Conflict `json:"conflicts"`
+	Counts    DiffCounts `json:"counts"`
 }
 
 // DiffCounts summarises a Diff.
@@ -47,8 +52,10 @@ type NodeDiff struct {
 	Attributes    []AttrDiff `json:"attributes,omitempty"`
 	Relationships []RelDiff  `json:"relationships,omitempty"`
 	// MainChanged is true when the default branch changed this node too since the base.
-	MainChanged bool   `json:"main_changed,omitempty"`
-	Conflict    string `json:"conflict,omitempty"` // the id of a conflict on the node's existence
+	MainChanged bool `json:"main_changed,omitempty"`
+	// ChangedAt is when the branch last wrote the node (the diff's end for a removed node).
+	ChangedAt time.Time `json:"changed_at"`
+	Conflict  string    `json:"conflict,omitempty"` // the id of a conflict on the node's existence
 }
 
 // AttrDiff is one attribute the branch changed: its value at the base and on the branch, and
@@ -118,6 +125,8 @@ func (s *Store) Diff(name string) (Diff, error) {
 	}
 	resolved := s.branches.Resolutions(name)
 	d := Diff{Branch: name, BranchedFrom: info.BranchedFrom, Nodes: []NodeDiff{}, Conflicts: []Conflict{}}
+	d.FromTime, _ = s.RecordedAt(gd.Base)
+	d.ToTime, _ = s.RecordedAt(bv.Position)
 	byNode := map[graph.NodeID]*NodeDiff{}
 	var order []graph.NodeID
 	node := func(id graph.NodeID) *NodeDiff {
@@ -134,6 +143,9 @@ func (s *Store) Diff(name string) (Diff, error) {
 			label = mv.DisplayLabel(id)
 		}
 		n := &NodeDiff{ID: id.String(), Kind: kind, Label: label, Action: ActionUpdated}
+		if _, updated := bv.Meta(id); ok && !updated.At.IsZero() {
+			n.ChangedAt = updated.At
+		}
 		byNode[id] = n
 		order = append(order, id)
 		return n
@@ -238,6 +250,9 @@ func (s *Store) Diff(name string) (Diff, error) {
 	}
 	for _, id := range order {
 		n := byNode[id]
+		if n.ChangedAt.IsZero() {
+			n.ChangedAt = d.ToTime
+		}
 		if n.Action == ActionUpdated && len(n.Attributes)+len(n.Relationships) == 0 && n.Conflict == "" {
 			continue // only its metadata or relationship properties changed
 		}

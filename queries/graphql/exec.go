@@ -15,6 +15,7 @@ import (
 	"github.com/vektah/gqlparser/v2/validator"
 
 	"github.com/infrahub-go/infrahub/branch"
+	"github.com/infrahub-go/infrahub/branch/nodes"
 	"github.com/infrahub-go/infrahub/commands"
 	"github.com/infrahub-go/infrahub/projections/graph"
 	"github.com/infrahub-go/infrahub/schema"
@@ -43,6 +44,9 @@ type Executor struct {
 	WaitFor func(ctx context.Context, pos int64) error
 	Default string // the default branch
 	Version string // InfrahubInfo.version
+	// Diff is a branch's diff (DiffTree, DiffTreeSummary, BranchValidate, ResolveDiffConflict);
+	// nil leaves them unserved.
+	Diff func(branch string) (nodes.Diff, error)
 
 	docs docCache
 }

@@ -195,3 +195,64 @@ nodes:
 		}
 	}
 }
+
+// The diff and merge API as the Infrahub UI and SDK use it: DiffTreeSummary, DiffTree with
+// filters, BranchValidate failing on a conflict, ResolveDiffConflict, BranchMerge, and the
+// branch MERGED afterwards.
+func TestDiffAndMergeAPI(t *testing.T) {
+	f := newFixture(t, fixtureSchema)
+	f.loadDataset(t)
+	f.command(t, commands.TypeCreateBranch, map[string]any{"name": "change"})
+	f.command(t, commands.TypeUpdateNode, map[string]any{"branch": "change", "kind": "TestDevice", "hfid": []string{"r1"}, "data": map[string]any{"asn": 65011}})
+	f.create(t, "change", "TestTag", map[string]any{"name": "branch-tag"})
+	f.command(t, commands.TypeUpdateNode, map[string]any{"kind": "TestDevice", "hfid": []string{"r1"}, "data": map[string]any{"asn": 64999}})
+	mutate := func(doc string) map[string]any {
+		t.Helper()
+		out := run(t, f, graphql.Request{Query: doc})
+		if out["errors"] != nil {
+			t.Fatalf("%s: %v", doc, out["errors"])
+		}
+		return out["data"].(map[string]any)
+	}
+	sum := mutate(`{ DiffTreeSummary(branch: "change") { base_branch diff_branch num_added num_updated num_removed num_conflicts } }`)
+	if got := fmt.Sprint(sum["DiffTreeSummary"]); got != "map[base_branch:main diff_branch:change num_added:1 num_conflicts:1 num_removed:0 num_updated:1]" {
+		t.Errorf("DiffTreeSummary: %s", got)
+	}
+	tree := mutate(`{ DiffTree(branch: "change", filters: {kind: {includes: ["TestDevice"]}}) { num_conflicts nodes { kind label status contains_conflict
+		attributes { name status contains_conflict properties { property_type previous_value new_value }
+			conflict { uuid base_branch_value diff_branch_value selected_branch } } } } }`)["DiffTree"].(map[string]any)
+	nodes := tree["nodes"].([]any)
+	if len(nodes) != 1 {
+		t.Fatalf("DiffTree filtered on TestDevice: %v", tree)
+	}
+	n := nodes[0].(map[string]any)
+	attr := n["attributes"].([]any)[0].(map[string]any)
+	conflict := attr["conflict"].(map[string]any)
+	if n["status"] != "UPDATED" || n["contains_conflict"] != true || attr["name"] != "asn" ||
+		conflict["base_branch_value"] != "64999" || conflict["diff_branch_value"] != "65011" || conflict["selected_branch"] != nil {
+		t.Fatalf("DiffTree node: %v", n)
+	}
+	v := mutate(`mutation { BranchValidate(data: {name: "change"}) { ok messages } }`)["BranchValidate"].(map[string]any)
+	if v["ok"] != false || len(v["messages"].([]any)) != 1 || !strings.Contains(v["messages"].([]any)[0].(string), "unresolved") {
+		t.Fatalf("BranchValidate with a conflict: %v", v)
+	}
+	out := run(t, f, graphql.Request{Query: `mutation { BranchMerge(data: {name: "change"}) { ok } }`})
+	if out["errors"] == nil || !strings.Contains(fmt.Sprint(out["errors"]), "CONFLICT") {
+		t.Fatalf("BranchMerge with an unresolved conflict: %v", out)
+	}
+	mutate(fmt.Sprintf(`mutation { ResolveDiffConflict(data: {conflict_id: %q, selected_branch: DIFF_BRANCH}) { ok } }`, conflict["uuid"]))
+	if v := mutate(`mutation { BranchValidate(data: {name: "change"}) { ok } }`)["BranchValidate"].(map[string]any); v["ok"] != true {
+		t.Fatalf("BranchValidate after the resolution: %v", v)
+	}
+	if u := mutate(`mutation { DiffUpdate(data: {branch: "change"}) { ok } }`)["DiffUpdate"].(map[string]any); u["ok"] != true {
+		t.Fatalf("DiffUpdate: %v", u)
+	}
+	m := mutate(`mutation { BranchMerge(data: {name: "change"}) { ok object { name status } } }`)["BranchMerge"].(map[string]any)
+	if fmt.Sprint(m) != "map[object:map[name:change status:MERGED] ok:true]" {
+		t.Fatalf("BranchMerge: %v", m)
+	}
+	got := mutate(`{ TestDevice(name__value: "r1") { edges { node { asn { value } } } } TestTag(name__value: "branch-tag") { count } }`)
+	if fmt.Sprint(got) != "map[TestDevice:map[edges:[map[node:map[asn:map[value:65011]]]]] TestTag:map[count:1]]" {
+		t.Fatalf("main after the merge: %v", got)
+	}
+}

@@ -150,7 +150,9 @@ func newFixture(t testing.TB, schemaText string) *fixture {
 	f.store = nodes.NewStore(cat, branch.NewState(cat, builtin))
 	wait := func(ctx context.Context, _ int64) error { return f.sync(ctx) }
 	f.dispatch = commands.NewDispatcher(log, cat)
-	(&commands.Nodes{Log: log, Cat: cat, State: f.store, Sync: f.sync, Default: branch.Default, WaitFor: wait}).Register(f.dispatch)
+	nodeCommands := &commands.Nodes{Log: log, Cat: cat, State: f.store, Sync: f.sync, Default: branch.Default, WaitFor: wait}
+	nodeCommands.Register(f.dispatch)
+	(&commands.Merges{Nodes: nodeCommands, State: f.store}).Register(f.dispatch)
 	loader := &commands.SchemaLoader{Log: log, Cat: cat, State: f.store.Branches(), Sync: f.sync, Stream: branch.Stream, Default: branch.Default}
 	f.dispatch.Register(commands.TypeLoadSchema, loader.Handle)
 	life := &commands.Branches{Log: log, Head: log.Head, Cat: cat, State: f.store.Branches(), Sync: f.sync}
@@ -166,7 +168,7 @@ func newFixture(t testing.TB, schemaText string) *fixture {
 			set, _ := states.Schema(name)
 			return set, true
 		},
-		Branches: states.Branches,
+		Branches: states.Branches, Diff: f.store.Diff,
 		Dispatch: func(ctx context.Context, cmd commands.Command) (commands.Result, error) {
 			res, err := f.dispatch.Dispatch(ctx, cmd)
 			if serr := f.sync(ctx); serr != nil && err == nil {

@@ -76,6 +76,16 @@ func (e *exec) mutation(w *jsonWriter, f *ast.Field, path ast.Path) error {
 		}
 		e.plain(w, f.SelectionSet, typ, map[string]any{"ok": true, "task": nil}, path)
 		return nil
+	case "BranchMerge":
+		return e.branchCommand(w, f, typ, commands.TypeMergeBranch, data, path)
+	case "BranchRebase":
+		return e.branchCommand(w, f, typ, commands.TypeRebaseBranch, data, path)
+	case "BranchValidate":
+		return e.branchValidate(w, f, typ, data, path)
+	case "ResolveDiffConflict":
+		return e.resolveConflict(w, f, typ, data, path)
+	case "DiffUpdate":
+		return e.diffUpdate(w, f, typ, data, path)
 	case "RelationshipAdd", "RelationshipRemove":
 		cmd := commands.TypeAddPeers
 		if f.Name == "RelationshipRemove" {

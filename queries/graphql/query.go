@@ -32,6 +32,8 @@ func (e *exec) root(w *jsonWriter, set ast.SelectionSet, def *ast.Definition) {
 			}
 		case "Branch":
 			e.branches(w, f)
+		case "DiffTree", "DiffTreeSummary":
+			e.diffTree(w, f, path)
 		case "InfrahubInfo":
 			e.plain(w, f.SelectionSet, "InfrahubInfo", map[string]any{"deployment_id": "infrahub-go", "version": e.x.Version}, path)
 		case "AccountProfile":

@@ -338,6 +338,186 @@ type BranchValidate {
   task: TaskInfo
 }
 
+enum DiffAction {
+  ADDED
+  REMOVED
+  UPDATED
+  UNCHANGED
+}
+
+enum RelationshipCardinality {
+  ONE
+  MANY
+}
+
+enum ConflictSelection {
+  BASE_BRANCH
+  DIFF_BRANCH
+}
+
+"""Both sides of a conflict, and the side chosen to resolve it."""
+type ConflictDetails {
+  uuid: String!
+  base_branch_action: DiffAction!
+  base_branch_value: String
+  base_branch_changed_at: DateTime!
+  base_branch_label: String
+  diff_branch_action: DiffAction!
+  diff_branch_value: String
+  diff_branch_changed_at: DateTime!
+  diff_branch_label: String
+  selected_branch: ConflictSelection
+  resolvable: Boolean
+}
+
+type DiffProperty {
+  property_type: String!
+  last_changed_at: DateTime!
+  previous_value: String
+  new_value: String
+  previous_label: String
+  new_label: String
+  status: DiffAction!
+  path_identifier: String!
+  conflict: ConflictDetails
+}
+
+type DiffAttribute {
+  name: String!
+  last_changed_at: DateTime!
+  status: DiffAction!
+  path_identifier: String!
+  properties: [DiffProperty!]
+  contains_conflict: Boolean!
+  conflict: ConflictDetails
+  num_added: Int!
+  num_updated: Int!
+  num_removed: Int!
+  num_conflicts: Int!
+}
+
+type DiffSingleRelationship {
+  last_changed_at: DateTime
+  status: DiffAction!
+  peer_id: String!
+  peer_label: String
+  path_identifier: String!
+  contains_conflict: Boolean!
+  conflict: ConflictDetails
+  properties: [DiffProperty!]
+  num_added: Int!
+  num_updated: Int!
+  num_removed: Int!
+  num_conflicts: Int!
+}
+
+type DiffRelationship {
+  name: String!
+  label: String
+  last_changed_at: DateTime
+  cardinality: RelationshipCardinality!
+  status: DiffAction!
+  path_identifier: String!
+  elements: [DiffSingleRelationship!]!
+  contains_conflict: Boolean!
+  num_added: Int!
+  num_updated: Int!
+  num_removed: Int!
+  num_conflicts: Int!
+}
+
+type DiffNodeParent {
+  uuid: String!
+  kind: String
+  relationship_name: String
+}
+
+type DiffNode {
+  uuid: String!
+  kind: String!
+  label: String!
+  status: DiffAction!
+  path_identifier: String!
+  conflict: ConflictDetails
+  contains_conflict: Boolean!
+  last_changed_at: DateTime
+  parent: DiffNodeParent
+  attributes: [DiffAttribute!]!
+  relationships: [DiffRelationship!]!
+  num_added: Int!
+  num_updated: Int!
+  num_removed: Int!
+  num_conflicts: Int!
+}
+
+type DiffTree {
+  base_branch: String!
+  diff_branch: String!
+  from_time: DateTime!
+  to_time: DateTime!
+  num_untracked_base_changes: Int
+  num_untracked_diff_changes: Int
+  name: String
+  nodes: [DiffNode!]
+  num_added: Int!
+  num_updated: Int!
+  num_removed: Int!
+  num_conflicts: Int!
+}
+
+type DiffTreeSummary {
+  base_branch: String!
+  diff_branch: String!
+  from_time: DateTime!
+  to_time: DateTime!
+  num_unchanged: Int!
+  num_untracked_base_changes: Int
+  num_untracked_diff_changes: Int
+  num_added: Int!
+  num_updated: Int!
+  num_removed: Int!
+  num_conflicts: Int!
+}
+
+input IncExcFilterOptions {
+  includes: [String]
+  excludes: [String]
+}
+
+input IncExcActionStatusOptions {
+  includes: [DiffAction]
+  excludes: [DiffAction]
+}
+
+input DiffTreeQueryFilters {
+  ids: [String]
+  status: IncExcActionStatusOptions
+  kind: IncExcFilterOptions
+  namespace: IncExcFilterOptions
+}
+
+input ResolveDiffConflictInput {
+  conflict_id: String!
+  selected_branch: ConflictSelection!
+}
+
+type ResolveDiffConflict {
+  ok: Boolean
+}
+
+input DiffUpdateInput {
+  branch: String!
+  name: String
+  from_time: DateTime
+  to_time: DateTime
+  wait_for_completion: Boolean
+}
+
+type DiffUpdate {
+  ok: Boolean
+  task: TaskInfo
+}
+
 input RelationshipNodesInput {
   """ID of the node at the source of the relationship"""
   id: String!
@@ -360,6 +540,10 @@ type RelationshipRemove {
 const staticQueryFields = `  """Retrieve information about active branches."""
   Branch(ids: [ID], name: String): [Branch!]!
   InfrahubInfo: InfrahubInfo!
+  """What a branch changed since its base, node by node, with the conflicts with the default branch."""
+  DiffTree(branch: String, name: String, from_time: DateTime, to_time: DateTime, filters: DiffTreeQueryFilters, include_parents: Boolean, root_node_uuids: [String], limit: Int, offset: Int, proposed_change_id: String): DiffTree
+  """The counts of a branch's diff."""
+  DiffTreeSummary(branch: String, from_time: DateTime, to_time: DateTime, filters: DiffTreeQueryFilters, proposed_change_id: String): DiffTreeSummary
 `
 
 // staticMutationFields are the root mutation fields that do not depend on the schema.
@@ -371,4 +555,6 @@ const staticMutationFields = `  BranchCreate(data: BranchCreateInput!, context: 
   BranchValidate(data: BranchNameInput!, context: ContextInput, wait_until_completion: Boolean): BranchValidate
   RelationshipAdd(data: RelationshipNodesInput!, context: ContextInput): RelationshipAdd
   RelationshipRemove(data: RelationshipNodesInput!, context: ContextInput): RelationshipRemove
+  ResolveDiffConflict(data: ResolveDiffConflictInput!, context: ContextInput): ResolveDiffConflict
+  DiffUpdate(data: DiffUpdateInput!, context: ContextInput, wait_until_completion: Boolean): DiffUpdate
 `
