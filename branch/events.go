@@ -107,4 +107,6 @@ type Info struct {
 	SyncWithGit  bool      `json:"sync_with_git"`
 	IsDefault    bool      `json:"is_default"`
 	Status       string    `json:"status"`
+	// HasSchemaChanges is true once the branch loaded a schema of its own.
+	HasSchemaChanges bool `json:"has_schema_changes"`
 }

@@ -3,6 +3,7 @@ package branch
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -63,6 +64,7 @@ type State struct {
 	position int64
 	journal  []events.Envelope            // the lifecycle and schema events applied, for snapshots
 	resolved map[string]map[string]string // per branch: conflict id → KeepBase or KeepBranch
+	loads    map[string][]schema.Loaded   // per branch other than the default: its schema loads
 }
 
 // NewState returns the state of an empty log: the default branch with the built-in schema.
@@ -80,6 +82,7 @@ func (s *State) clear() {
 	s.position = 0
 	s.journal = nil
 	s.resolved = map[string]map[string]string{}
+	s.loads = map[string][]schema.Loaded{}
 }
 
 // Name implements projections.Projector.
@@ -133,10 +136,12 @@ func (s *State) apply(e events.Envelope) error {
 			Name: p.Name, Description: p.Description, SyncWithGit: p.SyncWithGit, OriginBranch: Default,
 			BranchedFrom: p.BranchedFrom, CreatedAt: e.RecordedAt, Status: "OPEN"}
 		delete(s.schemas, p.Name) // a branch created again after a delete starts afresh
+		delete(s.loads, p.Name)
 	case Deleted:
 		delete(s.branches, p.Name)
 		delete(s.schemas, p.Name)
 		delete(s.resolved, p.Name)
+		delete(s.loads, p.Name)
 	case Merged:
 		if info, ok := s.branches[p.Name]; ok {
 			info.Status = StatusMerged
@@ -148,6 +153,15 @@ func (s *State) apply(e events.Envelope) error {
 			s.branches[p.Name] = info
 		}
 		delete(s.resolved, p.Name) // the conflicts of the old base are settled
+		// The branch's own schema loads now apply over the default branch's schema as of the
+		// new base (the rebase command checked that they do).
+		if loads := s.loads[p.Name]; len(loads) > 0 {
+			next, err := reload(s.schemaOf(Default), loads)
+			if err != nil {
+				return fmt.Errorf("the schema of branch %s no longer loads after its rebase: %w", p.Name, err)
+			}
+			s.schemas[p.Name] = append(s.schemas[p.Name], versioned{position: e.GlobalPosition, set: next})
+		}
 	case ConflictResolved:
 		if s.resolved[p.Name] == nil {
 			s.resolved[p.Name] = map[string]string{}
@@ -164,8 +178,50 @@ func (s *State) apply(e events.Envelope) error {
 			return fmt.Errorf("the load on branch %s no longer loads: %w", name, err)
 		}
 		s.schemas[name] = append(s.schemas[name], versioned{position: e.GlobalPosition, set: next})
+		if name != Default {
+			s.loads[name] = append(s.loads[name], p)
+			if info, ok := s.branches[name]; ok {
+				info.HasSchemaChanges = true
+				s.branches[name] = info
+			}
+		}
 	}
 	return nil
+}
+
+// reload applies schema loads in order over a schema.
+func reload(base *schema.Set, loads []schema.Loaded) (*schema.Set, error) {
+	set := base
+	for _, l := range loads {
+		files, err := l.ParseFiles()
+		if err != nil {
+			return nil, err
+		}
+		if set, err = schema.Load(set, files...); err != nil {
+			return nil, err
+		}
+	}
+	return set, nil
+}
+
+// SchemaLoads is the schema loads made on a branch (other than the default one), in order: what
+// a merge writes on the default branch with the data.
+func (s *State) SchemaLoads(name string) []schema.Loaded {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return slices.Clone(s.loads[name])
+}
+
+// CheckSchemaLoads reports whether a branch's schema loads still apply over the default
+// branch's current schema (before a merge or a rebase).
+func (s *State) CheckSchemaLoads(name string) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if len(s.loads[name]) == 0 {
+		return nil
+	}
+	_, err := reload(s.schemaOf(Default), s.loads[name])
+	return err
 }
 
 // Resolutions is the conflict resolutions recorded on a branch since its last rebase: conflict

@@ -66,8 +66,12 @@ func (l *SchemaLoader) prepare(in LoadSchema) (branch string, files []schema.Loa
 	if branch == "" {
 		branch = l.Default
 	}
-	if _, ok := l.State.Branch(branch); !ok {
+	info, ok := l.State.Branch(branch)
+	if !ok {
 		return "", nil, nil, nil, 0, fmt.Errorf("%w: branch %q (create it first)", ErrNotFound, branch)
+	}
+	if info.Status == statusMerged {
+		return "", nil, nil, nil, 0, fmt.Errorf("%w: field \"branch\": branch %s is merged: it takes no more changes", ErrInvalid, branch)
 	}
 	if len(in.Schemas) == 0 {
 		return "", nil, nil, nil, 0, fmt.Errorf("%w: field \"schemas\" holds no schema", ErrInvalid)
@@ -168,3 +172,6 @@ func (l *SchemaLoader) Handle(ctx context.Context, cmd Command) (Result, error) 
 		return r, nil
 	}
 }
+
+// statusMerged is branch.StatusMerged (the branch variable shadows the package here).
+const statusMerged = "MERGED"

@@ -9,6 +9,7 @@ import (
 	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/branch/nodes"
 	"github.com/infrahub-go/infrahub/events"
+	"github.com/infrahub-go/infrahub/schema"
 )
 
 // Command types of merge, rebase and conflict resolution.
@@ -46,6 +47,7 @@ type MergeState interface {
 	Diff(name string) (nodes.Diff, error)
 	MergePlan(name string, keepMain func(nodes.ConflictRef) bool, cardOne func(kind, field string) bool) ([]branch.Change, error)
 	RebasePlan(name string, keepMain func(nodes.ConflictRef) bool, cardOne func(kind, field string) bool) ([]branch.Change, error)
+	Branches() *branch.State
 }
 
 // Merges decides merges, rebases and conflict resolutions. It shares the node commands' locks:
@@ -116,16 +118,29 @@ func (m *Merges) Merge(ctx context.Context, cmd Command) (Result, error) {
 		if err != nil {
 			return Result{}, fmt.Errorf("%w: branch %s cannot merge: %v; resolve each with branch.resolve_conflict", ErrConflict, p.Branch, err)
 		}
+		if err := m.State.Branches().CheckSchemaLoads(p.Branch); err != nil {
+			return Result{}, fmt.Errorf("%w: the schema loaded on branch %s no longer loads on %s: %v", ErrConflict, p.Branch, m.Nodes.Default, err)
+		}
 		plan, err := m.State.MergePlan(p.Branch, keep, nodes.CardOne(bv.Schema))
 		if err != nil {
 			return Result{}, err
+		}
+		// The branch's schema loads go first, in the same append: the data may use their kinds.
+		var evs []events.Envelope
+		for _, l := range m.State.Branches().SchemaLoads(p.Branch) {
+			env, err := m.Nodes.Cat.New(schema.TypeLoaded, l, metaOf(cmd))
+			if err != nil {
+				return Result{}, err
+			}
+			evs = append(evs, env)
 		}
 		env, err := m.Nodes.Cat.New(branch.TypeMerged, branch.Merged{Name: p.Branch, Changes: plan}, metaOf(cmd))
 		if err != nil {
 			return Result{}, err
 		}
+		evs = append(evs, env)
 		stream := branch.Stream(m.Nodes.Default)
-		res, err := m.Nodes.Log.Append(ctx, stream, mv.Version, env)
+		res, err := m.Nodes.Log.Append(ctx, stream, mv.Version, evs...)
 		if errors.Is(err, events.ErrVersionConflict) && attempt < 50 {
 			if serr := m.Nodes.Sync(ctx); serr != nil {
 				return Result{}, serr
@@ -166,6 +181,9 @@ func (m *Merges) Rebase(ctx context.Context, cmd Command) (Result, error) {
 		keep, err := d.KeepMain()
 		if err != nil {
 			return Result{}, fmt.Errorf("%w: branch %s cannot rebase: %v; resolve each with branch.resolve_conflict", ErrConflict, p.Branch, err)
+		}
+		if err := m.State.Branches().CheckSchemaLoads(p.Branch); err != nil {
+			return Result{}, fmt.Errorf("%w: the schema loaded on branch %s does not load over %s's: %v", ErrConflict, p.Branch, m.Nodes.Default, err)
 		}
 		plan, err := m.State.RebasePlan(p.Branch, keep, nodes.CardOne(bv.Schema))
 		if err != nil {

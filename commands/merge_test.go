@@ -1,6 +1,7 @@
 package commands_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -460,4 +461,61 @@ func state(t *testing.T, f *nodeFixture, br string) map[string]string {
 		}
 	}
 	return out
+}
+
+// Schema changes made on a branch merge with its data, in the same append: main then has the
+// branch's new kind and its nodes; a rebase rebuilds the branch's schema over main's.
+func TestMergeWithSchemaChanges(t *testing.T) {
+	f := newNodeFixture(t)
+	seed(t, f)
+	f.run(t, commands.TypeCreateBranch, map[string]any{"name": "b"})
+	rack := `
+version: "1.0"
+nodes:
+  - name: Rack
+    namespace: Test
+    human_friendly_id: [name__value]
+    attributes:
+      - {name: name, kind: Text, unique: true}
+`
+	raw, _ := json.Marshal(rack)
+	f.run(t, commands.TypeLoadSchema, map[string]any{"branch": "b", "schemas": []json.RawMessage{raw}})
+	f.run(t, commands.TypeCreateNode, map[string]any{"branch": "b", "kind": "TestRack", "data": map[string]any{"name": "rack-1"}})
+	if info, _ := f.store.Branches().Branch("b"); !info.HasSchemaChanges {
+		t.Error("the branch does not say it has schema changes")
+	}
+	// main moves on with a schema load of its own; a rebase keeps both.
+	tagx := `
+version: "1.0"
+nodes:
+  - name: Cable
+    namespace: Test
+    attributes:
+      - {name: label, kind: Text}
+`
+	raw2, _ := json.Marshal(tagx)
+	f.run(t, commands.TypeLoadSchema, map[string]any{"schemas": []json.RawMessage{raw2}})
+	f.run(t, commands.TypeRebaseBranch, map[string]any{"branch": "b"})
+	bs, _ := f.store.Branches().Schema("b")
+	if _, ok := bs.Node("TestCable"); !ok {
+		t.Error("after the rebase the branch does not see main's new kind")
+	}
+	if _, ok := bs.Node("TestRack"); !ok {
+		t.Error("after the rebase the branch lost its own kind")
+	}
+	ms, _ := f.store.Branches().Schema(branch.Default)
+	if _, ok := ms.Node("TestRack"); ok {
+		t.Fatal("main has the branch's kind before the merge")
+	}
+	f.run(t, commands.TypeMergeBranch, map[string]any{"branch": "b"})
+	ms, _ = f.store.Branches().Schema(branch.Default)
+	if _, ok := ms.Node("TestRack"); !ok {
+		t.Fatal("main lacks the branch's kind after the merge")
+	}
+	if v := f.view(t, branch.Default); len(v.Nodes("TestRack")) != 1 {
+		t.Fatalf("main has %d racks after the merge", len(v.Nodes("TestRack")))
+	}
+	if _, err := f.try(t, commands.TypeLoadSchema, map[string]any{"branch": "b", "schemas": []json.RawMessage{raw}}); !errors.Is(err, commands.ErrInvalid) {
+		t.Errorf("schema load on a merged branch: %v", err)
+	}
 }

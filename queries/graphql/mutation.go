@@ -257,5 +257,5 @@ func branchMap(b branch.Info) map[string]any {
 	}
 	return map[string]any{"id": b.ID, "name": b.Name, "description": b.Description, "origin_branch": origin,
 		"branched_from": fmt.Sprint(b.BranchedFrom), "created_at": created, "sync_with_git": b.SyncWithGit,
-		"is_default": b.IsDefault, "is_isolated": true, "has_schema_changes": false, "status": status}
+		"is_default": b.IsDefault, "is_isolated": true, "has_schema_changes": b.HasSchemaChanges, "status": status}
 }
