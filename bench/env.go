@@ -34,15 +34,18 @@ type sizes struct {
 	mapN      int           // structs inserted into a Go map
 	jsonN     int           // payloads decoded
 	graphN    int           // node events of scenarios 5, 10b and 11
+	diffN     int           // devices under scenario 9's 10k-change diff and merge
+	diffBigN  int           // devices under scenario 9's 10-change diff
+	diffMany  int           // changes of the large diff and of the merge
 }
 
 func sizesFor(quick bool) sizes {
 	if quick {
 		return sizes{window: 150 * time.Millisecond, bulk: 10_000, copyRows: 10_000, busEvents: 5_000,
-			replay: 100_000, mapN: 100_000, jsonN: 100_000, graphN: 20_000}
+			replay: 100_000, mapN: 100_000, jsonN: 100_000, graphN: 20_000, diffN: 10_000, diffBigN: 50_000, diffMany: 1_000}
 	}
 	return sizes{window: 2 * time.Second, bulk: 100_000, copyRows: 100_000, busEvents: 100_000,
-		replay: 1_000_000, mapN: 1_000_000, jsonN: 1_000_000, graphN: 1_000_000}
+		replay: 1_000_000, mapN: 1_000_000, jsonN: 1_000_000, graphN: 1_000_000, diffN: 100_000, diffBigN: 1_000_000, diffMany: 10_000}
 }
 
 // logStore is what the scenarios need from a log adapter.
@@ -69,8 +72,10 @@ type env struct {
 	nodes    *nodeWorld // scenario 4's node Store and commands, made on first use
 	graph    *graphLog  // the node events of scenarios 5, 10b and 11, made on first use
 	point    *pointReadServer
-	gql      *gqlWorld // scenarios 7 and 8: infrahub serve processes, made on first use
-	gqlErr   error     // why they could not be made (once is enough)
+	gql      *gqlWorld          // scenarios 7 and 8: infrahub serve processes, made on first use
+	gqlErr   error              // why they could not be made (once is enough)
+	diffs    map[int]*diffWorld // scenario 9's worlds by size
+	closers  []func() error     // logs opened by scenarios
 	tmp      string
 
 	schemas   []string // dropped at the end
@@ -84,7 +89,7 @@ type env struct {
 func setup(ctx context.Context, cfg config, out io.Writer) (e *env, err error) {
 	e = &env{cfg: cfg, sz: sizesFor(cfg.quick), out: out, start: time.Now(), runID: testenv.RandomHex(4),
 		quiet:     slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelError})),
-		baselines: map[string]*series{}}
+		baselines: map[string]*series{}, diffs: map[int]*diffWorld{}}
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, e.close())
@@ -151,6 +156,9 @@ func (e *env) close() error {
 	}
 	if e.point != nil {
 		errs = append(errs, e.point.srv.Close())
+	}
+	for _, c := range e.closers {
+		errs = append(errs, c())
 	}
 	if e.bus != nil {
 		errs = append(errs, e.bus.Close())

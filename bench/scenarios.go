@@ -69,6 +69,24 @@ func scenarioDefs() []scenarioDef {
 			func(ctx context.Context, e *env, sp spec) (Result, error) {
 				return e.versus(ctx, sp, e.gqlLatency("", gqlDeviceQuery, map[string]any{"name": "dev-0000"}))
 			}},
+		{spec{name: "9a-diff-many", title: "9a. diff of 10k changes on 100k objects (p50)", unit: "ms",
+			baseline: "go-map-insert", target: target{op: "valueAtMost", value: 270, unit: "ms"}, latency: true,
+			note: "nodes.Store.Diff of a branch where 10k devices changed (asn, description) on a default branch of 100k; the Go map insert is for scale"},
+			func(ctx context.Context, e *env, sp spec) (Result, error) {
+				return e.versus(ctx, sp, e.diffTime(e.sz.diffN, e.sz.diffMany))
+			}},
+		{spec{name: "9b-diff-few", title: "9b. diff of 10 changes on 1M objects (p50)", unit: "ms",
+			baseline: "go-map-insert", target: target{op: "valueAtMost", value: 10, unit: "ms"}, latency: true,
+			note: "the cost of a diff follows the changes, not the size of the data; the Go map insert is for scale"},
+			func(ctx context.Context, e *env, sp spec) (Result, error) {
+				return e.versus(ctx, sp, e.diffTime(e.sz.diffBigN, 10))
+			}},
+		{spec{name: "9c-merge", title: "9c. merge of 10k changes into 100k objects", unit: "ms",
+			baseline: "go-map-insert", target: target{op: "valueAtMost", value: 500, unit: "ms"}, latency: true,
+			note: "branch.merge through the commands: diff, plan, one append of the branch.merged event, fold; a new branch each round"},
+			func(ctx context.Context, e *env, sp spec) (Result, error) {
+				return e.versus(ctx, sp, e.mergeTime(e.sz.diffN, e.sz.diffMany))
+			}},
 		{spec{name: "10b-snapshot-start", title: "10b. start from a snapshot of the graph", unit: "s",
 			baseline: "snapshot-file-read", target: target{op: "valueAtMost", value: 3, unit: "s"},
 			note: "nodes.Store.ReadSnapshot of the file of a Store holding the scenario's nodes; the plain file read is for scale"},
@@ -99,9 +117,7 @@ func scenarioDefs() []scenarioDef {
 }
 
 // missing are the scenarios of issue 8 whose feature does not exist yet.
-var missing = []struct{ name, title, why string }{
-	{"9-diff-merge", "9. diff of 10k changes on 100k objects, merge of 10k", "no diff or merge commands yet (issue 6)"},
-}
+var missing = []struct{ name, title, why string }{}
 
 // names lists every name --only accepts.
 func names() []string {
@@ -126,8 +142,15 @@ func (e *env) runAll(ctx context.Context) ([]Result, error) {
 		e.progress("scenario %s: %s", sc.name, sc.title)
 		pr := &Pressure{Start: pressureNow()}
 		sp := sc.spec
-		if sp.name == "4-bulk-load" {
+		switch sp.name {
+		case "4-bulk-load":
 			sp.title = "4. bulk load of " + count(e.sz.bulk) + " nodes, batches of 1,000"
+		case "9a-diff-many":
+			sp.title = "9a. diff of " + count(e.sz.diffMany) + " changes on " + count(e.sz.diffN) + " objects (p50)"
+		case "9b-diff-few":
+			sp.title = "9b. diff of 10 changes on " + count(e.sz.diffBigN) + " objects (p50)"
+		case "9c-merge":
+			sp.title = "9c. merge of " + count(e.sz.diffMany) + " changes into " + count(e.sz.diffN) + " objects"
 		}
 		r, err := sc.run(ctx, e, sp)
 		if err != nil {
