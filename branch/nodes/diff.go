@@ -55,7 +55,24 @@ type NodeDiff struct {
 	MainChanged bool `json:"main_changed,omitempty"`
 	// ChangedAt is when the branch last wrote the node (the diff's end for a removed node).
 	ChangedAt time.Time `json:"changed_at"`
-	Conflict  string    `json:"conflict,omitempty"` // the id of a conflict on the node's existence
+	// Parent is, for a component, the node it belongs to (its Parent relationship), with the
+	// parent's name for the relationship.
+	Parent   *DiffParent `json:"parent,omitempty"`
+	Conflict string      `json:"conflict,omitempty"` // the id of a conflict on the node's existence
+}
+
+// DiffParent is the parent of a component in a diff.
+type DiffParent struct {
+	ID           string `json:"id"`
+	Kind         string `json:"kind"`
+	Relationship string `json:"relationship"` // the name of the Parent relationship
+}
+
+// PropDiff is one lineage property of an attribute that changed: is_protected, source or owner.
+type PropDiff struct {
+	Name     string `json:"name"`
+	Previous any    `json:"previous"`
+	New      any    `json:"new"`
 }
 
 // AttrDiff is one attribute the branch changed: its value at the base and on the branch, and
@@ -67,6 +84,8 @@ type AttrDiff struct {
 	Main        any    `json:"main,omitempty"`
 	MainChanged bool   `json:"main_changed,omitempty"`
 	Conflict    string `json:"conflict,omitempty"`
+	// Properties lists the lineage properties that changed with (or instead of) the value.
+	Properties []PropDiff `json:"properties,omitempty"`
 }
 
 // RelDiff is one relationship the branch changed: the peers it added and removed (ids).
@@ -175,7 +194,8 @@ func (s *Store) Diff(name string) (Diff, error) {
 		switch {
 		case strings.HasPrefix(field, "a:"):
 			n := node(sd.Slot.Node)
-			a := AttrDiff{Name: field[2:], Previous: sideValue(sd.Base), New: sideValue(sd.Branch), MainChanged: sd.MainChanged}
+			a := AttrDiff{Name: field[2:], Previous: sideValue(sd.Base), New: sideValue(sd.Branch), MainChanged: sd.MainChanged,
+				Properties: propChanges(sd.Base, sd.Branch)}
 			if sd.MainChanged {
 				a.Main = sideValue(sd.Main)
 				n.MainChanged = true
@@ -253,6 +273,7 @@ func (s *Store) Diff(name string) (Diff, error) {
 		if n.ChangedAt.IsZero() {
 			n.ChangedAt = d.ToTime
 		}
+		n.Parent = parentOf(bv, mv, id, n.Kind)
 		if n.Action == ActionUpdated && len(n.Attributes)+len(n.Relationships) == 0 && n.Conflict == "" {
 			continue // only its metadata or relationship properties changed
 		}
@@ -349,6 +370,54 @@ func CardOne(set *schema.Set) func(kind, field string) bool {
 		}
 	}
 	return func(kind, field string) bool { return one[[2]string{kind, field}] }
+}
+
+// propChanges lists the lineage properties that differ between two sides of an attribute.
+func propChanges(before, after graph.Side) []PropDiff {
+	var out []PropDiff
+	b, a := before.Value.Lineage, after.Value.Lineage
+	if b.IsProtected != a.IsProtected {
+		out = append(out, PropDiff{Name: "is_protected", Previous: b.IsProtected, New: a.IsProtected})
+	}
+	if b.Source != a.Source {
+		out = append(out, PropDiff{Name: "source", Previous: idOrNil(b.Source), New: idOrNil(a.Source)})
+	}
+	if b.Owner != a.Owner {
+		out = append(out, PropDiff{Name: "owner", Previous: idOrNil(b.Owner), New: idOrNil(a.Owner)})
+	}
+	return out
+}
+
+// parentOf is a component's parent: the peer of its kind's Parent relationship, on the branch or,
+// for a removed node, on the default branch.
+func parentOf(bv, mv *View, id graph.NodeID, kind string) *DiffParent {
+	for _, v := range []*View{bv, mv} {
+		n, ok := v.Schema.Node(kind)
+		if !ok {
+			continue
+		}
+		for _, r := range n.Relationships {
+			if r.Kind != "Parent" {
+				continue
+			}
+			if peers := v.Peers(id, RelField(r.Identifier, r.Direction)); len(peers) > 0 {
+				pk, _ := v.Kind(peers[0])
+				if pk == "" {
+					pk = r.Peer
+				}
+				rel := r.Name
+				if pn, ok := v.Schema.Node(pk); ok {
+					for _, back := range pn.Relationships {
+						if back.Identifier == r.Identifier {
+							rel = back.Name // the parent's name for its components
+						}
+					}
+				}
+				return &DiffParent{ID: peers[0].String(), Kind: pk, Relationship: rel}
+			}
+		}
+	}
+	return nil
 }
 
 func relationOf(set *schema.Set, kind, field string) *schema.Relationship {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -246,11 +247,20 @@ func diffNode(n nodes.NodeDiff, conflicts map[string]nodes.Conflict, end time.Ti
 			conflict = conflictDetails(c, at)
 			contains = true
 		}
-		prop := map[string]any{"property_type": "HAS_VALUE", "last_changed_at": stamp(at), "previous_value": text(a.Previous),
-			"new_value": text(a.New), "previous_label": nil, "new_label": nil, "status": action,
-			"path_identifier": base + "/" + a.Name + "/value", "conflict": nil}
+		var props []any
+		if !reflect.DeepEqual(a.Previous, a.New) {
+			props = append(props, map[string]any{"property_type": "HAS_VALUE", "last_changed_at": stamp(at), "previous_value": text(a.Previous),
+				"new_value": text(a.New), "previous_label": nil, "new_label": nil, "status": action,
+				"path_identifier": base + "/" + a.Name + "/value", "conflict": nil})
+		}
+		for _, p := range a.Properties {
+			typ := map[string]string{"is_protected": "IS_PROTECTED", "source": "HAS_SOURCE", "owner": "HAS_OWNER"}[p.Name]
+			props = append(props, map[string]any{"property_type": typ, "last_changed_at": stamp(at), "previous_value": text(p.Previous),
+				"new_value": text(p.New), "previous_label": nil, "new_label": nil, "status": actionOf(p.Previous, p.New),
+				"path_identifier": base + "/" + a.Name + "/property/" + typ, "conflict": nil})
+		}
 		attrs = append(attrs, counted(map[string]any{"name": a.Name, "last_changed_at": stamp(at), "status": action,
-			"path_identifier": base + "/" + a.Name, "properties": []any{prop}, "contains_conflict": conflict != nil,
+			"path_identifier": base + "/" + a.Name, "properties": orEmpty(props), "contains_conflict": conflict != nil,
 			"conflict": conflict}, action, conflict != nil))
 	}
 	for _, r := range n.Relationships {
@@ -287,8 +297,12 @@ func diffNode(n nodes.NodeDiff, conflicts map[string]nodes.Conflict, end time.Ti
 	if c, ok := conflicts[n.Conflict]; ok && n.Conflict != "" {
 		conflict = conflictDetails(c, end)
 	}
+	var parent any
+	if n.Parent != nil {
+		parent = map[string]any{"uuid": n.Parent.ID, "kind": n.Parent.Kind, "relationship_name": n.Parent.Relationship}
+	}
 	return map[string]any{"uuid": n.ID, "kind": n.Kind, "label": n.Label, "status": n.Action, "path_identifier": base,
-		"conflict": conflict, "contains_conflict": contains, "last_changed_at": stamp(at), "parent": nil,
+		"conflict": conflict, "contains_conflict": contains, "last_changed_at": stamp(at), "parent": parent,
 		"attributes": orEmpty(attrs), "relationships": orEmpty(rels),
 		"num_added": counts[nodes.ActionAdded], "num_updated": counts[nodes.ActionUpdated],
 		"num_removed": counts[nodes.ActionRemoved], "num_conflicts": nodeConflicts(n)}

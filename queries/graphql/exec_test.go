@@ -205,6 +205,9 @@ func TestDiffAndMergeAPI(t *testing.T) {
 	f.command(t, commands.TypeCreateBranch, map[string]any{"name": "change"})
 	f.command(t, commands.TypeUpdateNode, map[string]any{"branch": "change", "kind": "TestDevice", "hfid": []string{"r1"}, "data": map[string]any{"asn": 65011}})
 	f.create(t, "change", "TestTag", map[string]any{"name": "branch-tag"})
+	f.create(t, "change", "TestInterfaceL2", map[string]any{"name": "eth9", "device": []string{"r1"}})
+	f.command(t, commands.TypeUpdateNode, map[string]any{"branch": "change", "kind": "TestDevice", "hfid": []string{"r2"},
+		"data": map[string]any{"asn": map[string]any{"value": 65099, "is_protected": true}}})
 	f.command(t, commands.TypeUpdateNode, map[string]any{"kind": "TestDevice", "hfid": []string{"r1"}, "data": map[string]any{"asn": 64999}})
 	mutate := func(doc string) map[string]any {
 		t.Helper()
@@ -215,17 +218,24 @@ func TestDiffAndMergeAPI(t *testing.T) {
 		return out["data"].(map[string]any)
 	}
 	sum := mutate(`{ DiffTreeSummary(branch: "change") { base_branch diff_branch num_added num_updated num_removed num_conflicts } }`)
-	if got := fmt.Sprint(sum["DiffTreeSummary"]); got != "map[base_branch:main diff_branch:change num_added:1 num_conflicts:1 num_removed:0 num_updated:1]" {
+	if got := fmt.Sprint(sum["DiffTreeSummary"]); got != "map[base_branch:main diff_branch:change num_added:2 num_conflicts:1 num_removed:0 num_updated:2]" {
 		t.Errorf("DiffTreeSummary: %s", got)
 	}
 	tree := mutate(`{ DiffTree(branch: "change", filters: {kind: {includes: ["TestDevice"]}}) { num_conflicts nodes { kind label status contains_conflict
 		attributes { name status contains_conflict properties { property_type previous_value new_value }
 			conflict { uuid base_branch_value diff_branch_value selected_branch } } } } }`)["DiffTree"].(map[string]any)
 	nodes := tree["nodes"].([]any)
-	if len(nodes) != 1 {
+	if len(nodes) != 2 {
 		t.Fatalf("DiffTree filtered on TestDevice: %v", tree)
 	}
-	n := nodes[0].(map[string]any)
+	n := nodes[0].(map[string]any) // r1 (sorted by label)
+	if r2 := fmt.Sprint(nodes[1].(map[string]any)["attributes"]); !strings.Contains(r2, "property_type:IS_PROTECTED") || strings.Contains(r2, "HAS_VALUE") {
+		t.Errorf("r2's protected asn (same value): %s", r2)
+	}
+	comp := mutate(`{ DiffTree(branch: "change", filters: {status: {includes: [ADDED]}, kind: {excludes: ["TestTag"]}}) { nodes { kind label status parent { kind relationship_name } } } }`)
+	if got := fmt.Sprint(comp["DiffTree"]); got != "map[nodes:[map[kind:TestInterfaceL2 label:eth9 parent:map[kind:TestDevice relationship_name:interfaces] status:ADDED]]]" {
+		t.Errorf("DiffTree of the added component: %s", got)
+	}
 	attr := n["attributes"].([]any)[0].(map[string]any)
 	conflict := attr["conflict"].(map[string]any)
 	if n["status"] != "UPDATED" || n["contains_conflict"] != true || attr["name"] != "asn" ||
