@@ -94,8 +94,10 @@ type RelDiff struct {
 	Cardinality string   `json:"cardinality"`
 	Added       []string `json:"added,omitempty"`
 	Removed     []string `json:"removed,omitempty"`
-	MainChanged bool     `json:"main_changed,omitempty"`
-	Conflict    string   `json:"conflict,omitempty"`
+	// Labels are the display labels of the peers added and removed, by id.
+	Labels      map[string]string `json:"labels,omitempty"`
+	MainChanged bool              `json:"main_changed,omitempty"`
+	Conflict    string            `json:"conflict,omitempty"`
 }
 
 // Conflict is something both sides changed differently. Its id is stable: the same conflict has
@@ -218,6 +220,15 @@ func (s *Store) Diff(name string) (Diff, error) {
 			r.Added, r.Removed = peerChanges(sd.Base.Value.Peers, sd.Branch.Value.Peers)
 			if len(r.Added)+len(r.Removed) == 0 {
 				continue // only the relationship's properties changed
+			}
+			r.Labels = map[string]string{}
+			for _, p := range append(slices.Clone(r.Added), r.Removed...) {
+				id, _ := graph.ParseNodeID(p)
+				if l := bv.DisplayLabel(id); l != "" {
+					r.Labels[p] = l
+				} else {
+					r.Labels[p] = mv.DisplayLabel(id)
+				}
 			}
 			if sd.MainChanged {
 				n.MainChanged = true

@@ -276,11 +276,19 @@ func diffNode(n nodes.NodeDiff, conflicts map[string]nodes.Conflict, end time.Ti
 			if action == nodes.ActionRemoved {
 				prev, next = peer, nil
 			}
+			var prevLabel, nextLabel any
+			if label, ok := r.Labels[peer]; ok {
+				if prev != nil {
+					prevLabel = label
+				} else {
+					nextLabel = label
+				}
+			}
 			prop := map[string]any{"property_type": "IS_RELATED", "last_changed_at": stamp(at), "previous_value": prev,
-				"new_value": next, "previous_label": nil, "new_label": nil, "status": action,
+				"new_value": next, "previous_label": prevLabel, "new_label": nextLabel, "status": action,
 				"path_identifier": base + "/" + r.Name + "/" + peer + "/peer", "conflict": nil}
 			elements = append(elements, counted(map[string]any{"last_changed_at": stamp(at), "status": action, "peer_id": peer,
-				"peer_label": nil, "path_identifier": base + "/" + r.Name + "/" + peer, "contains_conflict": conflict != nil,
+				"peer_label": r.Labels[peer], "path_identifier": base + "/" + r.Name + "/" + peer, "contains_conflict": conflict != nil,
 				"conflict": conflict, "properties": []any{prop}}, action, conflict != nil))
 		}
 		for _, p := range r.Added {

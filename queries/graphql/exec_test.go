@@ -232,6 +232,10 @@ func TestDiffAndMergeAPI(t *testing.T) {
 	if r2 := fmt.Sprint(nodes[1].(map[string]any)["attributes"]); !strings.Contains(r2, "property_type:IS_PROTECTED") || strings.Contains(r2, "HAS_VALUE") {
 		t.Errorf("r2's protected asn (same value): %s", r2)
 	}
+	rels := mutate(`{ DiffTree(branch: "change", filters: {kind: {includes: ["TestInterfaceL2"]}}) { nodes { relationships { name cardinality elements { status peer_label properties { property_type new_label } } } } } }`)
+	if got := fmt.Sprint(rels["DiffTree"]); !strings.Contains(got, "peer_label:r1 (core)") || !strings.Contains(got, "new_label:r1 (core)") || !strings.Contains(got, "cardinality:ONE") {
+		t.Errorf("relationship elements of the added component: %s", got)
+	}
 	comp := mutate(`{ DiffTree(branch: "change", filters: {status: {includes: [ADDED]}, kind: {excludes: ["TestTag"]}}) { nodes { kind label status parent { kind relationship_name } } } }`)
 	if got := fmt.Sprint(comp["DiffTree"]); got != "map[nodes:[map[kind:TestInterfaceL2 label:eth9 parent:map[kind:TestDevice relationship_name:interfaces] status:ADDED]]]" {
 		t.Errorf("DiffTree of the added component: %s", got)
