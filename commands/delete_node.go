@@ -47,6 +47,11 @@ func (t *tx) deleteOp(in DeleteNode) (NodeOutcome, error) {
 	if err != nil {
 		return NodeOutcome{}, err
 	}
+	if n.kind == "IpamNamespace" {
+		if a, ok := t.attr(n, "name"); ok && a.Value == "default" {
+			return NodeOutcome{}, fmt.Errorf("%w: IpamNamespace default: the default IP namespace cannot be deleted", ErrInvalid)
+		}
+	}
 	out := t.outcomeOf(n, "deleted")
 	return out, t.delete(n)
 }

@@ -110,7 +110,19 @@ func TestServiceCatalogAgainstDump(t *testing.T) {
 			continue
 		}
 		if isUser(p.Name) {
-			diffs = append(diffs, compareModel(d, &p.Model)...)
+			for _, diff := range compareModel(d, &p.Model) {
+				// Since Infrahub 1.7 profiles hold the mandatory attributes of their kind too
+				// (PR #7877); the dump predates it.
+				var attr string
+				if _, err := fmt.Sscanf(diff, p.Kind+": attribute %s not in dump", &attr); err == nil {
+					if orig, ok := s.Model(p.Name); ok {
+						if a := orig.Attribute(attr); a != nil && !a.Optional {
+							continue
+						}
+					}
+				}
+				diffs = append(diffs, diff)
+			}
 		}
 	}
 	for _, p := range s.Profiles() {

@@ -1,7 +1,5 @@
 package schema
 
-import "slices"
-
 func intp(v int) *int { return &v }
 
 // generate builds the Profile<Kind> and Template<Kind> kinds.
@@ -67,8 +65,9 @@ func (s *Set) profileOf(m *Model) *Node {
 			DefaultValue: 1000, OrderWeight: intp(2000), AllowOverride: "any", State: StatePresent},
 	}
 	for _, a := range m.Attributes {
-		// a profile gives values to optional attributes only
-		if !a.Optional || a.Unique || a.ReadOnly || slices.Contains(m.HumanFriendlyID, a.Name+"__value") {
+		// A profile gives values to any attribute but unique and read-only ones (mandatory ones
+		// too, since Infrahub 1.7: a node then need not give them itself).
+		if a.Unique || a.ReadOnly {
 			continue
 		}
 		c := *a
@@ -132,6 +131,15 @@ func (s *Set) templateOf(kind string) {
 		tpl.Relationships = append(tpl.Relationships, &c)
 	}
 	s.addImplicitRelationships(&tpl.Model)
+	// A template names the profiles its objects get (the kind's profiles).
+	if m.GenerateProfile != nil && *m.GenerateProfile && profileAllowed(m.Namespace) && tpl.Relationship("profiles") == nil {
+		if _, ok := s.generics["CoreProfile"]; ok {
+			t := true
+			tpl.Relationships = append(tpl.Relationships, &Relationship{Name: "profiles", Peer: "CoreProfile", Kind: RelProfile,
+				Label: "Profiles", Identifier: "template__profile", Cardinality: "many", Optional: &t, Branch: BranchAware,
+				Direction: "bidirectional", OnDelete: "no-action", AllowOverride: "any", State: StatePresent, Pos: m.Pos})
+		}
+	}
 	for _, peer := range follow {
 		s.templateOf(peer)
 		if g, ok := s.generics[peer]; ok {

@@ -26,13 +26,13 @@ func TestProfilesAndTemplatesOfServiceCatalog(t *testing.T) {
 		t.Errorf("profile namespace/name = %s/%s", p.Namespace, p.Name)
 	}
 	names := attrNames(&p.Model)
-	for _, want := range []string{"profile_name", "profile_priority", "role", "rack_face", "serial"} {
+	for _, want := range []string{"profile_name", "profile_priority", "role", "rack_face", "serial", "status"} {
 		if !slices.Contains(names, want) {
 			t.Errorf("ProfileDcimDevice lacks %s: %v", want, names)
 		}
 	}
-	// name is unique and the HFID; status is mandatory: neither belongs to a profile
-	for _, not := range []string{"name", "status"} {
+	// name is unique: it never belongs to a profile (status, mandatory, does since Infrahub 1.7)
+	for _, not := range []string{"name"} {
 		if slices.Contains(names, not) {
 			t.Errorf("ProfileDcimDevice holds %s: %v", not, names)
 		}

@@ -16,6 +16,21 @@ import (
 func TestBranchMergeCLI(t *testing.T) {
 	c := startChild(t, freeAddr(t), map[string]string{"INFRAHUB_DATA": t.TempDir()})
 	cli := map[string]string{"INFRAHUB_ADDRESS": c.base}
+	// A fresh server holds the default IP namespace, as Infrahub does.
+	resp, err := http.Get(c.base + "/api/nodes/BuiltinIPNamespace?name__value=default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var page struct{ Count int }
+	_ = json.NewDecoder(resp.Body).Decode(&page)
+	resp.Body.Close()
+	if page.Count != 1 {
+		t.Fatalf("default IP namespaces on a fresh server: %d", page.Count)
+	}
+	if code, out := commandStatus(t, c.base, "node.delete", map[string]any{"kind": "IpamNamespace", "hfid": []string{"default"}}); code != 400 ||
+		!strings.Contains(fmt.Sprint(out), "cannot be deleted") {
+		t.Fatalf("deleting the default namespace: %d %v", code, out)
+	}
 	schemaText, _ := json.Marshal(raceSchema)
 	postCommand(t, c.base, "schema.load", map[string]any{"schemas": []json.RawMessage{schemaText}})
 	postCommand(t, c.base, "node.create", map[string]any{"kind": "RaceSite", "data": map[string]any{"name": "s1"}})

@@ -92,6 +92,9 @@ type server struct {
 	registry *prometheus.Registry
 	listener net.Listener
 	ready    atomic.Bool
+	// commands receives the API's dispatcher once routes are built: startup writes what
+	// Infrahub always holds (the default IP namespace) through it before the server is ready.
+	commands chan *commands.Dispatcher
 	// snapshotAt is the position of the last snapshot written or read.
 	snapshotAt atomic.Int64
 
@@ -102,7 +105,8 @@ type server struct {
 // startServer opens every adapter, starts the forwarder and the projections, and binds the
 // listener. Call serve to answer requests until ctx ends.
 func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *server, err error) {
-	s := &server{cfg: cfg, log: logger, registry: prometheus.NewRegistry(), counter: counter.New()}
+	s := &server{cfg: cfg, log: logger, registry: prometheus.NewRegistry(), counter: counter.New(),
+		commands: make(chan *commands.Dispatcher, 1)}
 	defer func() {
 		if err != nil {
 			s.close()
@@ -187,8 +191,40 @@ func (s *server) waitReady(ctx context.Context) {
 			return
 		}
 	}
+	if s.role != roleWorker {
+		select {
+		case d := <-s.commands:
+			s.ensureDefaults(ctx, d)
+		case <-ctx.Done():
+			return
+		}
+	}
 	s.ready.Store(true)
 	s.log.Info("ready", "listen", s.listener.Addr().String(), "log_head", head)
+}
+
+// ensureDefaults writes what every Infrahub holds when it is missing: the default IP namespace
+// (an IpamNamespace named "default"; BuiltinIPNamespace is its generic). The command id makes it happen once, even when several
+// servers start together.
+func (s *server) ensureDefaults(ctx context.Context, d *commands.Dispatcher) {
+	v, err := s.graph.View(branch.Default, 0)
+	if err != nil {
+		return
+	}
+	if _, ok := v.Schema.Node("IpamNamespace"); !ok {
+		return
+	}
+	if _, ok := v.ByHFID("BuiltinIPNamespace", []string{"default"}); ok {
+		return
+	}
+	payload, _ := json.Marshal(map[string]any{"kind": "IpamNamespace",
+		"data": map[string]any{"name": "default", "description": "Used to provide a default space of IP resources"}})
+	if _, err := d.Dispatch(ctx, commands.Command{Type: commands.TypeUpsertNode, ID: "builtin-ip-namespace-default",
+		Actor: "infrahub", Payload: payload}); err != nil {
+		s.log.Warn("creating the default IP namespace", "err", err)
+		return
+	}
+	s.log.Info("created the default IP namespace")
 }
 
 // serve answers HTTP until ctx ends, then shuts down gracefully.
@@ -254,6 +290,12 @@ func (s *server) routes() http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	if s.role != roleWorker {
 		dispatcher := commands.NewDispatcher(s.store, s.catalog)
+		defer func() {
+			select {
+			case s.commands <- dispatcher:
+			default:
+			}
+		}()
 		loader := &commands.SchemaLoader{Log: s.store, Cat: s.catalog, State: s.branches, Sync: s.syncBranches,
 			Stream: branch.Stream, Default: branch.Default}
 		dispatcher.Register(commands.TypeLoadSchema, loader.Handle)
