@@ -65,6 +65,7 @@ func (t *tx) createOp(in CreateNode) (NodeOutcome, error) {
 	if err != nil {
 		return NodeOutcome{}, err
 	}
+	t.defaultNamespace(m, rels)
 	n, err := t.create(m, id, attrs, rels)
 	if err != nil {
 		return NodeOutcome{}, err

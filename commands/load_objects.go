@@ -8,6 +8,7 @@ import (
 
 	"github.com/infrahub-go/infrahub/branch/graph"
 	"github.com/infrahub-go/infrahub/commands/objectfile"
+	"github.com/infrahub-go/infrahub/schema"
 )
 
 // TypeLoadObjects loads Infrahub object files (what `infrahubctl object load` reads): every
@@ -119,10 +120,22 @@ func (t *tx) loadObject(o objectfile.Object, parent graph.NodeID) (graph.NodeID,
 		}
 		data[k] = raw
 	}
-	// Nested objects that hang from this one's relationship are upserted first.
+	// Nested objects that hang from this one's relationship are upserted first, and so are those
+	// of a mandatory relationship that is not a component one (a pool's resources): this object
+	// cannot exist without them, and its link makes both ends.
+	first := func(c objectfile.Object) bool {
+		if c.Link == nil {
+			return false
+		}
+		if c.Link.Back == "" {
+			return true
+		}
+		r, _, ok := relOf(m, c.Link.Relationship)
+		return ok && r.Kind != schema.RelComponent && (r.Optional != nil && !*r.Optional || r.MinCount > 0)
+	}
 	before := map[string][]any{}
 	for _, c := range o.Children {
-		if c.Link != nil && c.Link.Back == "" {
+		if first(c) {
 			id, err := t.loadObject(c, graph.NodeID{})
 			if err != nil {
 				return graph.NodeID{}, err
@@ -135,6 +148,8 @@ func (t *tx) loadObject(o objectfile.Object, parent graph.NodeID) (graph.NodeID,
 		list := make([]any, 0, len(refs))
 		for _, r := range refs {
 			switch {
+			case r.Enclosing && parent.IsZero():
+				// made before its parent: the parent's link will make this end too
 			case r.Enclosing:
 				list = append(list, map[string]any{"id": parent.String()})
 			case r.ID != "":
@@ -147,7 +162,9 @@ func (t *tx) loadObject(o objectfile.Object, parent graph.NodeID) (graph.NodeID,
 				list = append(list, ref)
 			}
 		}
-		rels[name] = list
+		if len(list) > 0 || len(refs) == 0 {
+			rels[name] = list
+		}
 	}
 	for name, list := range before {
 		rels[name] = append(rels[name], list...)
@@ -172,7 +189,7 @@ func (t *tx) loadObject(o objectfile.Object, parent graph.NodeID) (graph.NodeID,
 		return id, err
 	}
 	for _, c := range o.Children {
-		if c.Link == nil || c.Link.Back != "" {
+		if c.Link == nil || !first(c) {
 			if _, err := t.loadObject(c, id); err != nil {
 				return graph.NodeID{}, err
 			}

@@ -365,6 +365,9 @@ func constraints(m *schema.Node) [][]string {
 		}
 		out = append(out, c)
 	}
+	if c := ipConstraint(m); c != nil && !slices.ContainsFunc(out, func(x []string) bool { return slices.Equal(x, c) }) {
+		out = append(out, c)
+	}
 	return out
 }
 

@@ -199,6 +199,7 @@ func (t *tx) upsertOp(in UpdateNode) (NodeOutcome, error) {
 		return NodeOutcome{}, err
 	}
 	if n == nil {
+		t.defaultNamespace(m, rels)
 		if id, ok := t.match(m, attrs, rels); ok {
 			n = t.node(id)
 		}

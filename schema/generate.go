@@ -1,5 +1,10 @@
 package schema
 
+import (
+	"slices"
+	"strings"
+)
+
 func intp(v int) *int { return &v }
 
 // generate builds the Profile<Kind> and Template<Kind> kinds.
@@ -19,6 +24,38 @@ func (s *Set) generate() {
 	for _, kind := range sortedKeys(s.nodes) {
 		if n := s.nodes[kind]; *n.GenerateTemplate {
 			s.templateOf(kind)
+		}
+	}
+	// The template of a generic is a generic too, used by the templates of its nodes.
+	for _, tk := range sortedKeys(s.templates) {
+		g, ok := s.generics[tk[len("Template"):]]
+		if !ok {
+			continue
+		}
+		tg := &Generic{Model: s.templates[tk].Model}
+		tg.Relationships = slices.DeleteFunc(tg.Relationships, func(r *Relationship) bool { return r.Name == "related_nodes" })
+		for _, used := range g.UsedBy {
+			nt, ok := s.templates["Template"+used]
+			if !ok {
+				continue
+			}
+			tg.UsedBy = append(tg.UsedBy, nt.Kind)
+			if !slices.Contains(nt.InheritFrom, tk) {
+				nt.InheritFrom = append(nt.InheritFrom, tk)
+			}
+		}
+		delete(s.templates, tk)
+		s.generics[tk] = tg
+	}
+	// Generated kinds are used by the generics they inherit (CoreProfile, CoreObjectTemplate,
+	// CoreNode, LineageSource): lists and lookups through a generic find them.
+	for _, group := range []map[string]*Node{s.profiles, s.templates} {
+		for _, kind := range sortedKeys(group) {
+			for _, g := range group[kind].InheritFrom {
+				if gen, ok := s.generics[g]; ok && !slices.Contains(gen.UsedBy, kind) {
+					gen.UsedBy = append(gen.UsedBy, kind)
+				}
+			}
 		}
 	}
 	// nodes with a template may be created from it
@@ -113,10 +150,17 @@ func (s *Set) templateOf(kind string) {
 		c.Optional, c.Unique, c.Inherited = true, false, false
 		tpl.Attributes = append(tpl.Attributes, &c)
 	}
+	explicit := m.GenerateTemplate != nil && *m.GenerateTemplate
 	var follow []string
 	for _, r := range m.Relationships {
 		c := *r
 		c.Inherited = false
+		// A template asked for by its kind leaves every relationship but its parent to the
+		// objects made from it; a component's template keeps the kind's rules.
+		if explicit && r.Kind != RelParent {
+			t := true
+			c.Optional, c.MinCount = &t, 0
+		}
 		switch r.Kind {
 		case RelComponent, RelParent:
 			// the identifier stays that of the original pair so that both ends still match
@@ -129,6 +173,16 @@ func (s *Set) templateOf(kind string) {
 			continue
 		}
 		tpl.Relationships = append(tpl.Relationships, &c)
+		if pool := s.poolFor(r); pool != "" {
+			tpl.Relationships = append(tpl.Relationships, s.fromPool(tk, r.Name, pool, m.Pos))
+		}
+	}
+	for _, a := range m.Attributes {
+		if a.Kind == "Number" && !a.Unique && !a.ReadOnly {
+			if _, ok := s.nodes["CoreNumberPool"]; ok {
+				tpl.Relationships = append(tpl.Relationships, s.fromPool(tk, a.Name, "CoreNumberPool", m.Pos))
+			}
+		}
 	}
 	s.addImplicitRelationships(&tpl.Model)
 	// A template names the profiles its objects get (the kind's profiles).
@@ -154,4 +208,46 @@ func (s *Set) templateOf(kind string) {
 			s.templateOf(r.Peer[len("Template"):])
 		}
 	}
+}
+
+// FromPoolSuffix ends the name of a template's companion relationship to a resource pool: an
+// object made from the template takes that field's value from the pool.
+const FromPoolSuffix = "_from_resource_pool"
+
+// poolFor is the pool kind a cardinality-one relationship to an IP address or prefix can take
+// its peer from (empty: none).
+func (s *Set) poolFor(r *Relationship) string {
+	if r.Cardinality != "one" {
+		return ""
+	}
+	switch {
+	case s.inherits(r.Peer, "BuiltinIPAddress"):
+		if _, ok := s.nodes["CoreIPAddressPool"]; ok {
+			return "CoreIPAddressPool"
+		}
+	case s.inherits(r.Peer, "BuiltinIPPrefix"):
+		if _, ok := s.nodes["CoreIPPrefixPool"]; ok {
+			return "CoreIPPrefixPool"
+		}
+	}
+	return ""
+}
+
+// inherits reports whether kind is generic or one of its nodes inherits from it.
+func (s *Set) inherits(kind, generic string) bool {
+	if kind == generic {
+		return true
+	}
+	if n, ok := s.nodes[kind]; ok {
+		return slices.Contains(n.InheritFrom, generic)
+	}
+	return false
+}
+
+// fromPool is a template's companion relationship <field>_from_resource_pool to a pool kind.
+func (s *Set) fromPool(tk, field, pool string, pos Pos) *Relationship {
+	t := true
+	return &Relationship{Name: field + FromPoolSuffix, Peer: pool, Kind: RelAttribute, Label: labelOf(field + FromPoolSuffix),
+		Identifier: strings.ToLower(tk) + "__" + field + FromPoolSuffix, Cardinality: "one", Optional: &t, Branch: BranchAware,
+		Direction: "outbound", OnDelete: "no-action", AllowOverride: "any", State: StatePresent, Pos: pos}
 }

@@ -62,10 +62,16 @@ func TestProfilesAndTemplatesOfServiceCatalog(t *testing.T) {
 	if r == nil || r.Peer != "TemplateDcimInterface" || r.Kind != schema.RelComponent {
 		t.Fatalf("TemplateDcimDevice.interfaces = %+v", r)
 	}
-	for _, k := range []string{"TemplateDcimInterface", "TemplateDcimInterfaceL2", "TemplateDcimInterfaceL3"} {
-		if _, ok := s.Node(k); !ok {
+	for _, k := range []string{"TemplateDcimInterfaceL2", "TemplateDcimInterfaceL3"} {
+		if n, ok := s.Node(k); !ok {
 			t.Errorf("%s not generated for the Component peer", k)
+		} else if !slices.Contains(n.InheritFrom, "TemplateDcimInterface") {
+			t.Errorf("%s does not inherit the template of its generic: %v", k, n.InheritFrom)
 		}
+	}
+	// The template of a generic is a generic, used by the templates of its nodes.
+	if g, ok := s.Generic("TemplateDcimInterface"); !ok || !slices.Contains(g.UsedBy, "TemplateDcimInterfaceL3") {
+		t.Errorf("TemplateDcimInterface is not a generic used by TemplateDcimInterfaceL3: %+v", g)
 	}
 	d, _ := s.Node("DcimDevice")
 	if r := d.Relationship("object_template"); r == nil || r.Peer != "TemplateDcimDevice" || r.Cardinality != "one" {

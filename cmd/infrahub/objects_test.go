@@ -202,3 +202,40 @@ func checkReads(t *testing.T, base string, changed int64) {
 		t.Errorf("main sees the branch's change: %v", got)
 	}
 }
+
+// allCatalogObjects are every object file the service catalog's .infrahub.yml lists, in order.
+var allCatalogObjects = []string{"01_location.yml", "02_groups_tags.yml", "03_ipam_domain.yml", "04_manufacturer.yml",
+	"04_profiles.yml", "04_provider.yml", "05_resource_pools.yml", "06_device_type.yml", "07_device_template.yml", "08_device.yml"}
+
+// The whole service catalog loads as its .infrahub.yml says (profiles, pools with their prefixes,
+// templates with their interface templates and profiles, devices naming their template), and a
+// second load changes nothing.
+func TestServiceCatalogObjectsLoad(t *testing.T) {
+	repo := testenv.Corpus(t, "infrahub-demo-service-catalog")
+	c := startChild(t, freeAddr(t), map[string]string{"INFRAHUB_DATA": t.TempDir()})
+	cli := map[string]string{"INFRAHUB_ADDRESS": c.base}
+	var schemas, files []string
+	for _, p := range []string{"base", "location_minimal", "vlan", "service"} {
+		schemas = append(schemas, filepath.Join(repo, "schemas", p))
+	}
+	if out, err := runCLI(t, cli, append([]string{"schema", "load"}, schemas...)...); err != nil {
+		t.Fatalf("schema load: %q %v", out, err)
+	}
+	for _, f := range allCatalogObjects {
+		files = append(files, filepath.Join(repo, "data", f))
+	}
+	out, err := runCLI(t, cli, append([]string{"object", "load"}, files...)...)
+	if err != nil {
+		t.Fatalf("object load: %v\n%s", err, out)
+	}
+	for _, want := range []string{`(?m)^DcimDevice\s+16\s+0\s+0$`, `(?m)^TemplateDcimDevice\s+2\s+0\s+0$`,
+		`(?m)^ProfileDcimInterfaceL3\s+2\s+0\s+0$`, `(?m)^CoreIPAddressPool\s+1\s+0\s+0$`, `(?m)^IpamPrefix\s+2\s+0\s+0$`} {
+		if !regexp.MustCompile(want).MatchString(out) {
+			t.Errorf("first load lacks %s:\n%s", want, out)
+		}
+	}
+	out, err = runCLI(t, cli, append([]string{"object", "load"}, files...)...)
+	if err != nil || strings.Count(out, " 0 created, 0 updated") != len(files) {
+		t.Fatalf("second load changed something: %v\n%s", err, out)
+	}
+}
