@@ -66,7 +66,7 @@ func (t *tx) createOp(in CreateNode) (NodeOutcome, error) {
 		return NodeOutcome{}, err
 	}
 	t.defaultNamespace(m, rels)
-	n, err := t.create(m, id, attrs, rels)
+	n, err := t.createFromTemplate(m, id, attrs, rels)
 	if err != nil {
 		return NodeOutcome{}, err
 	}

@@ -205,7 +205,7 @@ func (t *tx) upsertOp(in UpdateNode) (NodeOutcome, error) {
 		}
 	}
 	if n == nil {
-		n, err = t.create(m, graph.NewNodeID(), attrs, rels)
+		n, err = t.createFromTemplate(m, graph.NewNodeID(), attrs, rels)
 		if err != nil {
 			return NodeOutcome{}, err
 		}

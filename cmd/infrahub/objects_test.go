@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"path/filepath"
 	"regexp"
@@ -237,5 +238,20 @@ func TestServiceCatalogObjectsLoad(t *testing.T) {
 	out, err = runCLI(t, cli, append([]string{"object", "load"}, files...)...)
 	if err != nil || strings.Count(out, " 0 created, 0 updated") != len(files) {
 		t.Fatalf("second load changed something: %v\n%s", err, out)
+	}
+	// Devices made from a template have its values and its interfaces (made once).
+	body := `{"query": "{ DcimDevice(name__value: \"sw01-par01\") { edges { node { role { value } object_template { node { display_label } } interfaces { count edges { node { __typename name { value } speed { value } enabled { value } } } } } } } }"}`
+	resp, err := http.Post(c.base+"/graphql", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	got := string(raw)
+	for _, want := range []string{`"role":{"value":"core"}`, `"display_label":"Generic switch"`, `"count":6`,
+		`{"__typename":"DcimInterfaceL2","name":{"value":"Ethernet9"},"speed":{"value":1000},"enabled":{"value":false}}`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("device made from the template lacks %s:\n%s", want, got)
+		}
 	}
 }

@@ -1,0 +1,114 @@
+package commands
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/infrahub-go/infrahub/branch/graph"
+	"github.com/infrahub-go/infrahub/branch/nodes"
+	"github.com/infrahub-go/infrahub/schema"
+)
+
+// Object templates: a node created with `object_template` takes, for every field the command
+// does not give, the template's value (attributes it sets, related nodes of attribute, generic
+// and profile relationships), and gets the components the template holds, each made from its own
+// component template in turn.
+
+// createFromTemplate creates a node, filled from its object template when it names one.
+func (t *tx) createFromTemplate(m *schema.Node, id graph.NodeID, attrs map[string]attrInput, rels map[string]relInput) (*txNode, error) {
+	tpl := t.fillFromTemplate(m, attrs, rels)
+	n, err := t.create(m, id, attrs, rels)
+	if err != nil || tpl == nil {
+		return n, err
+	}
+	return n, t.templateComponents(n, tpl, 0)
+}
+
+// fillFromTemplate adds to attrs and rels what the node's template gives and the command does
+// not; it returns the template (nil when none).
+func (t *tx) fillFromTemplate(m *schema.Node, attrs map[string]attrInput, rels map[string]relInput) *txNode {
+	in, ok := rels["object_template"]
+	if !ok || len(in.peers) == 0 {
+		return nil
+	}
+	tpl := t.node(in.peers[0])
+	if tpl == nil || tpl.model == nil {
+		return nil
+	}
+	for _, a := range m.Attributes {
+		if _, given := attrs[a.Name]; given || a.State == schema.StateAbsent || tpl.model.Attribute(a.Name) == nil {
+			continue
+		}
+		if st, ok := t.attr(tpl, a.Name); ok && st.Value != nil && !st.IsDefault {
+			attrs[a.Name] = attrInput{value: st.Value, hasValue: true}
+		}
+	}
+	for _, r := range m.Relationships {
+		switch r.Kind {
+		case schema.RelAttribute, schema.RelGeneric, schema.RelProfile:
+		default:
+			continue
+		}
+		if _, given := rels[r.Name]; given || r.Name == "object_template" || r.State == schema.StateAbsent {
+			continue
+		}
+		tr := tpl.model.Relationship(r.Name)
+		if tr == nil || tr.Peer != r.Peer && !strings.HasPrefix(tr.Peer, "Core") {
+			continue
+		}
+		if peers := t.peersOf(tpl.id, nodes.RelField(tr.Identifier, tr.Direction)); len(peers) > 0 {
+			rels[r.Name] = relInput{rel: r, field: nodes.RelField(r.Identifier, r.Direction), peers: peers}
+		}
+	}
+	return tpl
+}
+
+// maxTemplateDepth bounds components of components made from templates.
+const maxTemplateDepth = 8
+
+// templateComponents creates, under n, a component for each one its template holds.
+func (t *tx) templateComponents(n, tpl *txNode, depth int) error {
+	if depth > maxTemplateDepth {
+		return fmt.Errorf("%w: object template %s nests components deeper than %d", ErrInvalid, tpl.id, maxTemplateDepth)
+	}
+	for _, tr := range tpl.model.Relationships {
+		if tr.Kind != schema.RelComponent {
+			continue
+		}
+		nr := n.model.Relationship(tr.Name)
+		if nr == nil {
+			continue
+		}
+		for _, p := range t.peersOf(tpl.id, nodes.RelField(tr.Identifier, tr.Direction)) {
+			ct := t.node(p)
+			if ct == nil || !ct.live {
+				continue
+			}
+			cm, err := t.modelOf(strings.TrimPrefix(ct.kind, "Template"))
+			if err != nil {
+				return fmt.Errorf("object template %s, component %s: %w", tpl.id, p, err)
+			}
+			rels := map[string]relInput{}
+			for _, r := range cm.Relationships {
+				if r.Kind == schema.RelParent && r.Identifier == nr.Identifier {
+					rels[r.Name] = relInput{rel: r, field: nodes.RelField(r.Identifier, r.Direction), peers: []graph.NodeID{n.id}}
+				}
+			}
+			if r := cm.Relationship("object_template"); r != nil {
+				rels[r.Name] = relInput{rel: r, field: nodes.RelField(r.Identifier, r.Direction), peers: []graph.NodeID{ct.id}}
+			}
+			attrs := map[string]attrInput{}
+			sub := t.fillFromTemplate(cm, attrs, rels)
+			child, err := t.create(cm, graph.NewNodeID(), attrs, rels)
+			if err != nil {
+				return fmt.Errorf("object template %s, component %s: %w", tpl.id, p, err)
+			}
+			if sub != nil {
+				if err := t.templateComponents(child, sub, depth+1); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
