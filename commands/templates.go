@@ -17,6 +17,11 @@ import (
 // createFromTemplate creates a node, filled from its object template when it names one.
 func (t *tx) createFromTemplate(m *schema.Node, id graph.NodeID, attrs map[string]attrInput, rels map[string]relInput) (*txNode, error) {
 	tpl := t.fillFromTemplate(m, attrs, rels)
+	if tpl != nil {
+		if err := t.allocateFromTemplate(m, tpl, rels); err != nil {
+			return nil, err
+		}
+	}
 	n, err := t.create(m, id, attrs, rels)
 	if err != nil || tpl == nil {
 		return n, err
@@ -61,6 +66,30 @@ func (t *tx) fillFromTemplate(m *schema.Node, attrs map[string]attrInput, rels m
 		}
 	}
 	return tpl
+}
+
+// allocateFromTemplate gives each relationship the node does not give its resource from the
+// pool the template names in <relationship>_from_resource_pool (IP address pools).
+func (t *tx) allocateFromTemplate(m *schema.Node, tpl *txNode, rels map[string]relInput) error {
+	for _, r := range m.Relationships {
+		if _, given := rels[r.Name]; given || r.Cardinality != "one" {
+			continue
+		}
+		pr := tpl.model.Relationship(r.Name + schema.FromPoolSuffix)
+		if pr == nil || pr.Peer != "CoreIPAddressPool" {
+			continue
+		}
+		pools := t.peersOf(tpl.id, nodes.RelField(pr.Identifier, pr.Direction))
+		if len(pools) == 0 {
+			continue
+		}
+		id, err := t.allocateAddress(pools[0])
+		if err != nil {
+			return nodeError(m.Kind, r.Name, err)
+		}
+		rels[r.Name] = relInput{rel: r, field: nodes.RelField(r.Identifier, r.Direction), peers: []graph.NodeID{id}}
+	}
+	return nil
 }
 
 // maxTemplateDepth bounds components of components made from templates.

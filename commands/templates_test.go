@@ -66,3 +66,75 @@ func jsonOf(v any) string {
 	raw, _ := json.Marshal(v)
 	return string(raw)
 }
+
+const poolSchema = `
+version: "1.0"
+nodes:
+  - name: Prefix
+    namespace: Net
+    inherit_from: [BuiltinIPPrefix]
+  - name: Address
+    namespace: Net
+    inherit_from: [BuiltinIPAddress]
+  - name: Router
+    namespace: Net
+    generate_template: true
+    human_friendly_id: [name__value]
+    attributes:
+      - {name: name, kind: Text, unique: true}
+    relationships:
+      - {name: mgmt, peer: NetAddress, cardinality: one, optional: true}
+`
+
+// A template's <rel>_from_resource_pool gives each node made from it a fresh address of the
+// pool; allocations are claimed on every branch at once, so two branches never get the same
+// address, before or after they merge.
+func TestTemplateAllocatesFromPool(t *testing.T) {
+	f := newNodeFixture(t)
+	raw, _ := json.Marshal(poolSchema)
+	f.run(t, commands.TypeLoadSchema, commands.LoadSchema{Schemas: []json.RawMessage{raw}})
+	f.create(t, "IpamNamespace", map[string]any{"name": "default"})
+	res := f.run(t, commands.TypeBatch, map[string]any{"operations": []any{
+		map[string]any{"type": "node.create", "ref": "p", "payload": map[string]any{"kind": "NetPrefix", "data": map[string]any{"prefix": "192.0.2.0/30"}}},
+		map[string]any{"type": "node.create", "payload": map[string]any{"kind": "CoreIPAddressPool", "data": map[string]any{
+			"name": "mgmt", "default_address_type": "NetAddress", "resources": []any{map[string]any{"ref": "p"}}, "ip_namespace": []string{"default"}}}},
+	}})
+	_ = res
+	f.create(t, "TemplateNetRouter", map[string]any{"template_name": "r", "mgmt_from_resource_pool": []string{"mgmt"}})
+	for _, b := range []string{"b1", "b2"} {
+		f.run(t, commands.TypeCreateBranch, map[string]any{"name": b})
+		f.run(t, commands.TypeCreateNode, map[string]any{"branch": b, "kind": "NetRouter", "data": map[string]any{"name": "r-" + b, "object_template": []string{"r"}}})
+	}
+	addrOf := func(br string) map[string]string {
+		out := map[string]string{}
+		v := f.view(t, br)
+		names := map[string]string{}
+		for _, n := range v.Dump() {
+			if n.Kind == "NetAddress" {
+				names[n.ID] = n.Attributes["address"].Value.(string)
+			}
+		}
+		for _, n := range v.Dump() {
+			if n.Kind == "NetRouter" {
+				for _, p := range n.Relationships["mgmt"] {
+					out[n.HFID[0]] = names[p]
+				}
+			}
+		}
+		return out
+	}
+	a1, a2 := addrOf("b1")["r-b1"], addrOf("b2")["r-b2"]
+	if a1 == "" || a2 == "" || a1 == a2 {
+		t.Fatalf("addresses on the two branches: %q and %q", a1, a2)
+	}
+	f.run(t, commands.TypeMergeBranch, map[string]any{"branch": "b1"})
+	f.run(t, commands.TypeMergeBranch, map[string]any{"branch": "b2"})
+	got := addrOf(branch.Default)
+	if got["r-b1"] != a1 || got["r-b2"] != a2 {
+		t.Fatalf("main after both merges: %v, want %s and %s", got, a1, a2)
+	}
+	// A /30 has two host addresses: the pool is now exhausted.
+	if _, err := f.try(t, commands.TypeCreateNode, map[string]any{"kind": "NetRouter", "data": map[string]any{"name": "r3", "object_template": []string{"r"}}}); err == nil || !strings.Contains(err.Error(), "exhausted") {
+		t.Fatalf("third router from a /30 pool: %v", err)
+	}
+}

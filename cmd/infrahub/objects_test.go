@@ -248,6 +248,40 @@ func TestServiceCatalogObjectsLoad(t *testing.T) {
 	raw, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	got := string(raw)
+	// Management addresses come from the pool's prefix, one per device, all different.
+	body2 := `{"query": "{ DcimDevice { count edges { node { primary_address { node { address { value } } } } } } }"}`
+	resp2, err := http.Post(c.base+"/graphql", "application/json", strings.NewReader(body2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var addrs struct {
+		Data struct {
+			DcimDevice struct {
+				Count int
+				Edges []struct {
+					Node struct {
+						PrimaryAddress struct {
+							Node *struct{ Address struct{ Value string } }
+						} `json:"primary_address"`
+					}
+				}
+			}
+		}
+	}
+	_ = json.NewDecoder(resp2.Body).Decode(&addrs)
+	resp2.Body.Close()
+	seen := map[string]bool{}
+	for _, e := range addrs.Data.DcimDevice.Edges {
+		a := e.Node.PrimaryAddress.Node
+		if a == nil || !strings.HasPrefix(a.Address.Value, "172.16.1.") || seen[a.Address.Value] {
+			t.Errorf("a device's management address: %+v (seen %v)", a, seen)
+			continue
+		}
+		seen[a.Address.Value] = true
+	}
+	if len(seen) != 16 {
+		t.Errorf("%d distinct management addresses, want 16", len(seen))
+	}
 	for _, want := range []string{`"role":{"value":"core"}`, `"display_label":"Generic switch"`, `"count":6`,
 		`{"__typename":"DcimInterfaceL2","name":{"value":"Ethernet9"},"speed":{"value":1000},"enabled":{"value":false}}`} {
 		if !strings.Contains(got, want) {
