@@ -34,16 +34,7 @@ type diffWorld struct {
 func (w *diffWorld) sync(ctx context.Context) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for {
-		evs, err := w.log.ReadAll(ctx, w.synced, 5000)
-		if err != nil || len(evs) == 0 {
-			return err
-		}
-		w.synced = evs[len(evs)-1].GlobalPosition
-		if err := w.store.Apply(ctx, evs); err != nil {
-			return err
-		}
-	}
+	return fold(ctx, w.log, w.store, &w.synced)
 }
 
 func (w *diffWorld) run(ctx context.Context, typ string, payload any) (commands.Result, error) {

@@ -58,13 +58,18 @@ type nodeWorld struct {
 func (w *nodeWorld) sync(ctx context.Context) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	return fold(ctx, w.log, w.store, &w.synced)
+}
+
+// fold applies what the log holds after *synced to a Store, as the projection does.
+func fold(ctx context.Context, log logStore, store *nodes.Store, synced *int64) error {
 	for {
-		evs, err := w.log.ReadAll(ctx, w.synced, 5000)
+		evs, err := log.ReadAll(ctx, *synced, 5000)
 		if err != nil || len(evs) == 0 {
 			return err
 		}
-		w.synced = evs[len(evs)-1].GlobalPosition
-		if err := w.store.Apply(ctx, evs); err != nil {
+		*synced = evs[len(evs)-1].GlobalPosition
+		if err := store.Apply(ctx, evs); err != nil {
 			return err
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/branch/nodes"
@@ -88,6 +89,59 @@ func (m *Merges) view(name string) (*nodes.View, error) {
 	return v, nil
 }
 
+// decision is what one attempt of a merge command decided: events to append to a stream at
+// an expected version (none: nothing to write), and the answer's data.
+type decision struct {
+	stream  string
+	version int64
+	events  []events.Envelope
+	data    any
+}
+
+// appendDecided decides and appends, deciding again on a caught-up state when another writer
+// appended to the stream first (at most 50 times), and waits until the state has folded it.
+func (m *Merges) appendDecided(ctx context.Context, cmd Command, decide func() (decision, error)) (Result, error) {
+	for attempt := 0; ; attempt++ {
+		d, err := decide()
+		if err != nil {
+			return Result{}, err
+		}
+		if len(d.events) == 0 {
+			return Result{CommandID: cmd.ID, Data: d.data}, nil
+		}
+		res, err := m.Nodes.Log.Append(ctx, d.stream, d.version, d.events...)
+		if errors.Is(err, events.ErrVersionConflict) && attempt < 50 {
+			if serr := m.Nodes.Sync(ctx); serr != nil {
+				return Result{}, serr
+			}
+			continue
+		}
+		if err != nil {
+			return Result{}, fmt.Errorf("%s: %w", cmd.Type, err)
+		}
+		out := resultOf(d.stream, cmd.ID, res)
+		out.Data = d.data
+		return out, m.wait(ctx, out)
+	}
+}
+
+// resolvedDiff is the branch's diff and, when every conflict is resolved, which ones keep the
+// default branch's value; what refuses the command otherwise names the conflicts.
+func (m *Merges) resolvedDiff(name, verb string) (func(nodes.ConflictRef) bool, error) {
+	d, err := m.State.Diff(name)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	keep, err := d.KeepMain()
+	if err != nil {
+		return nil, fmt.Errorf("%w: branch %s cannot %s: %v; resolve each with branch.resolve_conflict", ErrConflict, name, verb, err)
+	}
+	if err := m.State.Branches().CheckSchemaLoads(name); err != nil {
+		return nil, fmt.Errorf("%w: the schema loaded on branch %s does not load over %s's: %v", ErrConflict, name, m.Nodes.Default, err)
+	}
+	return keep, nil
+}
+
 // Merge writes the branch's changes on the default branch in one append: all of them or
 // nothing. It is refused while the diff has unresolved conflicts (the error lists them); a
 // merged branch is frozen, and merging it again writes nothing.
@@ -98,62 +152,42 @@ func (m *Merges) Merge(ctx context.Context, cmd Command) (Result, error) {
 	}
 	defer m.Nodes.lock(p.Branch)()
 	defer m.Nodes.lock(m.Nodes.Default)()
-	for attempt := 0; ; attempt++ {
+	return m.appendDecided(ctx, cmd, func() (decision, error) {
 		bv, err := m.view(p.Branch)
 		if err != nil {
-			return Result{}, err
+			return decision{}, err
 		}
 		if bv.Info.Status == branch.StatusMerged {
-			return Result{CommandID: cmd.ID, Data: MergeOutcome{Branch: p.Branch, Status: branch.StatusMerged, Already: true}}, nil
+			return decision{data: MergeOutcome{Branch: p.Branch, Status: branch.StatusMerged, Already: true}}, nil
 		}
 		mv, err := m.view(m.Nodes.Default)
 		if err != nil {
-			return Result{}, err
+			return decision{}, err
 		}
-		d, err := m.State.Diff(p.Branch)
+		keep, err := m.resolvedDiff(p.Branch, "merge")
 		if err != nil {
-			return Result{}, fmt.Errorf("%w: %v", ErrInvalid, err)
-		}
-		keep, err := d.KeepMain()
-		if err != nil {
-			return Result{}, fmt.Errorf("%w: branch %s cannot merge: %v; resolve each with branch.resolve_conflict", ErrConflict, p.Branch, err)
-		}
-		if err := m.State.Branches().CheckSchemaLoads(p.Branch); err != nil {
-			return Result{}, fmt.Errorf("%w: the schema loaded on branch %s no longer loads on %s: %v", ErrConflict, p.Branch, m.Nodes.Default, err)
+			return decision{}, err
 		}
 		plan, err := m.State.MergePlan(p.Branch, keep, nodes.CardOne(bv.Schema))
 		if err != nil {
-			return Result{}, err
+			return decision{}, err
 		}
 		// The branch's schema loads go first, in the same append: the data may use their kinds.
 		var evs []events.Envelope
 		for _, l := range m.State.Branches().SchemaLoads(p.Branch) {
 			env, err := m.Nodes.Cat.New(schema.TypeLoaded, l, metaOf(cmd))
 			if err != nil {
-				return Result{}, err
+				return decision{}, err
 			}
 			evs = append(evs, env)
 		}
 		env, err := m.Nodes.Cat.New(branch.TypeMerged, branch.Merged{Name: p.Branch, Changes: plan}, metaOf(cmd))
 		if err != nil {
-			return Result{}, err
+			return decision{}, err
 		}
-		evs = append(evs, env)
-		stream := branch.Stream(m.Nodes.Default)
-		res, err := m.Nodes.Log.Append(ctx, stream, mv.Version, evs...)
-		if errors.Is(err, events.ErrVersionConflict) && attempt < 50 {
-			if serr := m.Nodes.Sync(ctx); serr != nil {
-				return Result{}, serr
-			}
-			continue
-		}
-		if err != nil {
-			return Result{}, fmt.Errorf("%s: %w", cmd.Type, err)
-		}
-		out := resultOf(stream, cmd.ID, res)
-		out.Data = MergeOutcome{Branch: p.Branch, Status: branch.StatusMerged, Changes: len(plan)}
-		return out, m.wait(ctx, out)
-	}
+		return decision{stream: branch.Stream(m.Nodes.Default), version: mv.Version, events: append(evs, env),
+			data: MergeOutcome{Branch: p.Branch, Status: branch.StatusMerged, Changes: len(plan)}}, nil
+	})
 }
 
 // Rebase moves the branch's base to the default branch's head: the branch then sees everything
@@ -166,51 +200,32 @@ func (m *Merges) Rebase(ctx context.Context, cmd Command) (Result, error) {
 	}
 	defer m.Nodes.lock(p.Branch)()
 	defer m.Nodes.lock(m.Nodes.Default)()
-	for attempt := 0; ; attempt++ {
+	return m.appendDecided(ctx, cmd, func() (decision, error) {
 		bv, err := m.view(p.Branch)
 		if err != nil {
-			return Result{}, err
+			return decision{}, err
 		}
 		if bv.Info.Status == branch.StatusMerged {
-			return Result{}, fmt.Errorf("%w: branch %s is merged: it cannot be rebased", ErrInvalid, p.Branch)
+			return decision{}, fmt.Errorf("%w: branch %s is merged: it cannot be rebased", ErrInvalid, p.Branch)
 		}
-		d, err := m.State.Diff(p.Branch)
+		keep, err := m.resolvedDiff(p.Branch, "rebase")
 		if err != nil {
-			return Result{}, fmt.Errorf("%w: %v", ErrInvalid, err)
-		}
-		keep, err := d.KeepMain()
-		if err != nil {
-			return Result{}, fmt.Errorf("%w: branch %s cannot rebase: %v; resolve each with branch.resolve_conflict", ErrConflict, p.Branch, err)
-		}
-		if err := m.State.Branches().CheckSchemaLoads(p.Branch); err != nil {
-			return Result{}, fmt.Errorf("%w: the schema loaded on branch %s does not load over %s's: %v", ErrConflict, p.Branch, m.Nodes.Default, err)
+			return decision{}, err
 		}
 		plan, err := m.State.RebasePlan(p.Branch, keep, nodes.CardOne(bv.Schema))
 		if err != nil {
-			return Result{}, err
+			return decision{}, err
 		}
 		// The new base is the position this View reflects: the state has folded everything up
-		// to it, and the append below fails if the branch moved since.
+		// to it, and the append fails if the branch moved since.
 		base := bv.Position
 		env, err := m.Nodes.Cat.New(branch.TypeRebased, branch.Rebased{Name: p.Branch, BranchedFrom: base, Changes: plan}, metaOf(cmd))
 		if err != nil {
-			return Result{}, err
+			return decision{}, err
 		}
-		stream := branch.Stream(p.Branch)
-		res, err := m.Nodes.Log.Append(ctx, stream, bv.Version, env)
-		if errors.Is(err, events.ErrVersionConflict) && attempt < 50 {
-			if serr := m.Nodes.Sync(ctx); serr != nil {
-				return Result{}, serr
-			}
-			continue
-		}
-		if err != nil {
-			return Result{}, fmt.Errorf("%s: %w", cmd.Type, err)
-		}
-		out := resultOf(stream, cmd.ID, res)
-		out.Data = MergeOutcome{Branch: p.Branch, Status: branch.StatusOpen, Changes: len(plan), BranchedFrom: base}
-		return out, m.wait(ctx, out)
-	}
+		return decision{stream: branch.Stream(p.Branch), version: bv.Version, events: []events.Envelope{env},
+			data: MergeOutcome{Branch: p.Branch, Status: branch.StatusOpen, Changes: len(plan), BranchedFrom: base}}, nil
+	})
 }
 
 // Resolve records the choice for one conflict of the branch's diff.
@@ -223,43 +238,27 @@ func (m *Merges) Resolve(ctx context.Context, cmd Command) (Result, error) {
 		return Result{}, fmt.Errorf("%w: field \"keep\": %q, want %q or %q", ErrInvalid, p.Keep, branch.KeepBase, branch.KeepBranch)
 	}
 	defer m.Nodes.lock(p.Branch)()
-	for attempt := 0; ; attempt++ {
+	return m.appendDecided(ctx, cmd, func() (decision, error) {
 		bv, err := m.view(p.Branch)
 		if err != nil {
-			return Result{}, err
+			return decision{}, err
 		}
 		if bv.Info.Status == branch.StatusMerged {
-			return Result{}, fmt.Errorf("%w: branch %s is merged", ErrInvalid, p.Branch)
+			return decision{}, fmt.Errorf("%w: branch %s is merged", ErrInvalid, p.Branch)
 		}
 		d, err := m.State.Diff(p.Branch)
 		if err != nil {
-			return Result{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+			return decision{}, fmt.Errorf("%w: %v", ErrInvalid, err)
 		}
-		found := false
-		for _, c := range d.Conflicts {
-			found = found || c.ID == p.Conflict
-		}
-		if !found {
-			return Result{}, fmt.Errorf("%w: field \"conflict\": branch %s has no conflict %q", ErrNotFound, p.Branch, p.Conflict)
+		if !slices.ContainsFunc(d.Conflicts, func(c nodes.Conflict) bool { return c.ID == p.Conflict }) {
+			return decision{}, fmt.Errorf("%w: field \"conflict\": branch %s has no conflict %q", ErrNotFound, p.Branch, p.Conflict)
 		}
 		env, err := m.Nodes.Cat.New(branch.TypeConflictResolved, branch.ConflictResolved{Name: p.Branch, Conflict: p.Conflict, Keep: p.Keep}, metaOf(cmd))
 		if err != nil {
-			return Result{}, err
+			return decision{}, err
 		}
-		stream := branch.Stream(p.Branch)
-		res, err := m.Nodes.Log.Append(ctx, stream, bv.Version, env)
-		if errors.Is(err, events.ErrVersionConflict) && attempt < 50 {
-			if serr := m.Nodes.Sync(ctx); serr != nil {
-				return Result{}, serr
-			}
-			continue
-		}
-		if err != nil {
-			return Result{}, fmt.Errorf("%s: %w", cmd.Type, err)
-		}
-		out := resultOf(stream, cmd.ID, res)
-		return out, m.wait(ctx, out)
-	}
+		return decision{stream: branch.Stream(p.Branch), version: bv.Version, events: []events.Envelope{env}}, nil
+	})
 }
 
 func (m *Merges) wait(ctx context.Context, res Result) error {
