@@ -101,6 +101,7 @@ func (t *tx) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput,
 		attrs: make(map[string]nodes.Attr, len(m.Attributes))}
 	t.nodes[id] = n
 	ev := nodes.Created{ID: id.String(), Kind: m.Kind, Global: global, Attributes: make(map[string]nodes.Attr, len(m.Attributes))}
+	var missing []string // mandatory attributes left to profiles
 	for _, a := range m.Attributes {
 		if a.State == schema.StateAbsent {
 			continue
@@ -114,13 +115,21 @@ func (t *tx) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput,
 			if d, ok := values.Default(a); ok {
 				st.Value, st.IsDefault = nodes.Canon(d), true
 			} else if !a.Optional && !isComputed(a) {
-				return nil, nodeError(m.Kind, a.Name, fmt.Errorf("%w: the attribute is mandatory", ErrInvalid))
+				if in, ok := rels["profiles"]; !ok || len(in.peers) == 0 {
+					return nil, nodeError(m.Kind, a.Name, fmt.Errorf("%w: the attribute is mandatory", ErrInvalid))
+				}
+				st.IsDefault = true
+				missing = append(missing, a.Name) // a profile may give it
 			} else {
 				st.IsDefault = true
 			}
 		}
 		if st.Value == nil && !a.Optional && !isComputed(a) {
-			return nil, nodeError(m.Kind, a.Name, fmt.Errorf("%w: the attribute is mandatory", ErrInvalid))
+			if in, ok := rels["profiles"]; ok && len(in.peers) > 0 {
+				missing = append(missing, a.Name) // a profile may give it
+			} else {
+				return nil, nodeError(m.Kind, a.Name, fmt.Errorf("%w: the attribute is mandatory", ErrInvalid))
+			}
 		}
 		if given {
 			applyLineage(&st, in)
@@ -149,6 +158,14 @@ func (t *tx) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput,
 			p := *in.props
 			p.Global = in.rel.Branch == schema.BranchAgnostic && !global
 			ev.RelProps[in.field] = p
+		}
+	}
+	for name, st := range t.profileValues(n, attrs) {
+		ev.Attributes[name] = st
+	}
+	for _, name := range missing {
+		if n.attrs[name].Value == nil {
+			return nil, nodeError(m.Kind, name, fmt.Errorf("%w: the attribute is mandatory (no profile of the node gives it)", ErrInvalid))
 		}
 	}
 	claims, err := t.reclaim(n, nil, t.uniqueKeys(n))

@@ -105,5 +105,14 @@ func (t *tx) peersOp(in RelationshipPeers, remove bool) (NodeOutcome, error) {
 	}
 	t.emit(nodes.TypeUpdated, ev, global)
 	t.outcome.of(n.kind).Updated++
+	if r.Kind == schema.RelProfile {
+		// Its profiles changed: so may the values it takes from them (one more event of the same
+		// update, not one more node in the counts).
+		saved := *t.outcome.of(n.kind)
+		if _, err := t.update(n, nil, nil); err != nil {
+			return NodeOutcome{}, err
+		}
+		*t.outcome.of(n.kind) = saved
+	}
 	return t.outcomeOf(n, "updated"), nil
 }

@@ -44,7 +44,8 @@ func (t *tx) fillFromTemplate(m *schema.Node, attrs map[string]attrInput, rels m
 		if _, given := attrs[a.Name]; given || a.State == schema.StateAbsent || tpl.model.Attribute(a.Name) == nil {
 			continue
 		}
-		if st, ok := t.attr(tpl, a.Name); ok && st.Value != nil && !st.IsDefault {
+		// A value the template took from a profile is left to the node's own profiles.
+		if st, ok := t.attr(tpl, a.Name); ok && st.Value != nil && !st.IsDefault && !t.fromProfile(st) {
 			attrs[a.Name] = attrInput{value: st.Value, hasValue: true}
 		}
 	}

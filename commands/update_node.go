@@ -80,6 +80,9 @@ func (t *tx) update(n *txNode, attrs map[string]attrInput, rels map[string]relIn
 		cur, _ := t.attr(n, name)
 		next := cur
 		if in.hasValue {
+			if t.fromProfile(cur) {
+				next.Source = "" // the node's own value now, no longer the profile's
+			}
 			next.Value, next.IsDefault = in.value, false
 			if next.Value == nil && !a.Optional {
 				return false, nodeError(m.Kind, name, fmt.Errorf("%w: the attribute is mandatory", ErrInvalid))
@@ -124,6 +127,12 @@ func (t *tx) update(n *txNode, attrs map[string]attrInput, rels map[string]relIn
 			}
 		}
 	}
+	for name, st := range t.profileValues(n, attrs) {
+		if ev.Attributes == nil {
+			ev.Attributes = map[string]nodes.Attr{}
+		}
+		ev.Attributes[name] = st
+	}
 	claims, err := t.reclaim(n, oldKeys, t.uniqueKeys(n))
 	if err != nil {
 		return false, err
@@ -147,6 +156,11 @@ func (t *tx) update(n *txNode, attrs map[string]attrInput, rels map[string]relIn
 	}
 	t.emit(nodes.TypeUpdated, ev, global)
 	t.outcome.of(n.kind).Updated++
+	if isProfileKind(n.kind) {
+		if err := t.propagateProfile(n); err != nil {
+			return false, err
+		}
+	}
 	return true, nil
 }
 

@@ -248,6 +248,17 @@ func TestServiceCatalogObjectsLoad(t *testing.T) {
 	raw, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	got := string(raw)
+	// Interfaces made from profiled template interfaces take the profile's values, and say so.
+	body3 := `{"query": "{ DcimInterfaceL3(name__value: \"Ethernet1\") { count edges { node { mtu { value is_from_profile source { display_label } } } } } }"}`
+	resp3, err := http.Post(c.base+"/graphql", "application/json", strings.NewReader(body3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw3, _ := io.ReadAll(resp3.Body)
+	resp3.Body.Close()
+	if n := strings.Count(string(raw3), `"mtu":{"value":9000,"is_from_profile":true,"source":{"display_label":"Peer to Peer Interface"}}`); n != 8 {
+		t.Errorf("%d router interfaces Ethernet1 with the profile's mtu, want 8:\n%s", n, raw3)
+	}
 	// Management addresses come from the pool's prefix, one per device, all different.
 	body2 := `{"query": "{ DcimDevice { count edges { node { primary_address { node { address { value } } } } } } }"}`
 	resp2, err := http.Post(c.base+"/graphql", "application/json", strings.NewReader(body2))

@@ -43,6 +43,8 @@ type Attribute struct {
 	Source      string // node id
 	Owner       string // node id
 	IsProtected bool
+	// IsFromProfile is true when the value came from one of the node's profiles (Source is it).
+	IsFromProfile bool
 }
 
 // Node is one node as read. Relationships are read with Peers, in one call for many nodes.

@@ -31,7 +31,9 @@ func (e *exec) attribute(w *jsonWriter, f *ast.Field, a *schema.Attribute, v gra
 			w.value(v.IsProtected)
 		case "is_visible":
 			w.value(true)
-		case "is_from_profile", "is_inherited":
+		case "is_from_profile":
+			w.value(v.IsFromProfile)
+		case "is_inherited":
 			w.value(false)
 		case "updated_at":
 			w.value(n.UpdatedAt)

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/infrahub-go/infrahub/branch"
@@ -94,8 +95,29 @@ func read(v *nodes.View, id bg.NodeID, kind string, fields []string) graph.Node 
 
 // reader reads many nodes of one View, resolving each kind's attribute fields once.
 type reader struct {
-	v     *nodes.View
-	attrs map[string][]attrField // by kind
+	v        *nodes.View
+	attrs    map[string][]attrField // by kind
+	profiles map[string]bool        // source id → is a profile
+}
+
+// isProfile reports whether an attribute's source is a profile (its value came from it).
+func (r *reader) isProfile(source string) bool {
+	if source == "" {
+		return false
+	}
+	if is, ok := r.profiles[source]; ok {
+		return is
+	}
+	is := false
+	if id, err := bg.ParseNodeID(source); err == nil {
+		k, _ := r.v.Kind(id)
+		is = strings.HasPrefix(k, "Profile")
+	}
+	if r.profiles == nil {
+		r.profiles = map[string]bool{}
+	}
+	r.profiles[source] = is
+	return is
 }
 
 // attrField is an attribute of a kind and its stored field (ok false: never stored).
@@ -142,7 +164,7 @@ func (r *reader) read(id bg.NodeID, kind string, fields []string) graph.Node {
 				continue
 			}
 			n.Attributes[f.name] = graph.Attribute{Value: st.Value, IsDefault: st.IsDefault, Source: st.Source,
-				Owner: st.Owner, IsProtected: st.IsProtected}
+				Owner: st.Owner, IsProtected: st.IsProtected, IsFromProfile: r.isProfile(st.Source)}
 		}
 	}
 	created, updated := v.Meta(id)
