@@ -1,7 +1,10 @@
 package commands_test
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
+	"sync"
 	"sort"
 	"strings"
 	"testing"
@@ -136,5 +139,56 @@ func TestTemplateAllocatesFromPool(t *testing.T) {
 	// A /30 has two host addresses: the pool is now exhausted.
 	if _, err := f.try(t, commands.TypeCreateNode, map[string]any{"kind": "NetRouter", "data": map[string]any{"name": "r3", "object_template": []string{"r"}}}); err == nil || !strings.Contains(err.Error(), "exhausted") {
 		t.Fatalf("third router from a /30 pool: %v", err)
+	}
+}
+
+// 16 concurrent creations from a template with an address pool get 16 different addresses.
+func TestConcurrentAllocations(t *testing.T) {
+	f := newNodeFixture(t)
+	raw, _ := json.Marshal(poolSchema)
+	f.run(t, commands.TypeLoadSchema, commands.LoadSchema{Schemas: []json.RawMessage{raw}})
+	f.create(t, "IpamNamespace", map[string]any{"name": "default"})
+	f.run(t, commands.TypeBatch, map[string]any{"operations": []any{
+		map[string]any{"type": "node.create", "ref": "p", "payload": map[string]any{"kind": "NetPrefix", "data": map[string]any{"prefix": "198.51.100.0/24"}}},
+		map[string]any{"type": "node.create", "payload": map[string]any{"kind": "CoreIPAddressPool", "data": map[string]any{
+			"name": "mgmt", "default_address_type": "NetAddress", "resources": []any{map[string]any{"ref": "p"}}, "ip_namespace": []string{"default"}}}},
+	}})
+	f.create(t, "TemplateNetRouter", map[string]any{"template_name": "r", "mgmt_from_resource_pool": []string{"mgmt"}})
+	var wg sync.WaitGroup
+	errs := make([]error, 16)
+	for i := range 16 {
+		wg.Go(func() {
+			payload, _ := json.Marshal(map[string]any{"kind": "NetRouter", "data": map[string]any{"name": fmt.Sprint("r", i), "object_template": []string{"r"}}})
+			_, errs[i] = f.dispatch.Dispatch(context.Background(), commands.Command{Type: commands.TypeCreateNode, Payload: payload})
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("router %d: %v", i, err)
+		}
+	}
+	if err := f.sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	v := f.view(t, branch.Default)
+	addr := map[string]string{}
+	for _, n := range v.Dump() {
+		if n.Kind == "NetAddress" {
+			addr[n.ID] = n.Attributes["address"].Value.(string)
+		}
+	}
+	seen := map[string]bool{}
+	for _, n := range v.Dump() {
+		if n.Kind == "NetRouter" {
+			a := addr[n.Relationships["mgmt"][0]]
+			if a == "" || seen[a] {
+				t.Errorf("router %v: address %q (seen %v)", n.HFID, a, seen)
+			}
+			seen[a] = true
+		}
+	}
+	if len(seen) != 16 {
+		t.Errorf("%d distinct addresses, want 16", len(seen))
 	}
 }
