@@ -4,9 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sync"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/infrahub-go/infrahub/branch"
