@@ -39,6 +39,9 @@ type Nodes struct {
 	locks sync.Map // branch name → *sync.Mutex
 }
 
+// poolsLock is the lock name commands that allocate from resource pools share.
+const poolsLock = "\x00resource-pools"
+
 func (h *Nodes) lock(name string) func() {
 	if h.WaitFor == nil {
 		return func() {}
@@ -398,8 +401,20 @@ func (h *Nodes) decide(ctx context.Context, cmd Command, name string, build func
 	}
 	defer h.lock(name)()
 	synced := false
+	var unlockPools func()
+	defer func() {
+		if unlockPools != nil {
+			unlockPools()
+		}
+	}()
 	for attempt := 0; ; attempt++ {
 		t, err := h.decideOnce(name, build)
+		if err == nil && t.allocates && unlockPools == nil && h.WaitFor != nil {
+			// Allocations are claimed on every branch at once: commands that allocate take
+			// turns across branches in this process, deciding again once it is their turn.
+			unlockPools = h.lock(poolsLock)
+			continue
+		}
 		if err == nil {
 			var res Result
 			res, err = h.appendTx(ctx, cmd, t)

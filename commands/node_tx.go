@@ -27,6 +27,8 @@ type tx struct {
 	events []pendingEvent
 	// stream bookkeeping: whether the command writes branch-agnostic and branch-aware data
 	global, aware bool
+	// allocates is set when the command takes resources from a pool
+	allocates bool
 	outcome       Outcomes
 }
 

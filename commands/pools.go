@@ -17,6 +17,7 @@ func poolConstraint(pool graph.NodeID) string { return "allocated:" + pool.Strin
 
 // allocateAddress creates the next free address of an IP address pool and returns it.
 func (t *tx) allocateAddress(pool graph.NodeID) (graph.NodeID, error) {
+	t.allocates = true
 	p := t.node(pool)
 	if p == nil || p.model == nil || p.kind != "CoreIPAddressPool" {
 		return graph.NodeID{}, fmt.Errorf("%w: %s is not an IP address pool", ErrInvalid, pool)

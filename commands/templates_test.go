@@ -192,3 +192,56 @@ func TestConcurrentAllocations(t *testing.T) {
 		t.Errorf("%d distinct addresses, want 16", len(seen))
 	}
 }
+
+// Creations from a template with an address pool on 8 branches at once get 8 different
+// addresses: allocations take turns across branches.
+func TestConcurrentAllocationsAcrossBranches(t *testing.T) {
+	f := newNodeFixture(t)
+	raw, _ := json.Marshal(poolSchema)
+	f.run(t, commands.TypeLoadSchema, commands.LoadSchema{Schemas: []json.RawMessage{raw}})
+	f.create(t, "IpamNamespace", map[string]any{"name": "default"})
+	f.run(t, commands.TypeBatch, map[string]any{"operations": []any{
+		map[string]any{"type": "node.create", "ref": "p", "payload": map[string]any{"kind": "NetPrefix", "data": map[string]any{"prefix": "198.51.100.0/24"}}},
+		map[string]any{"type": "node.create", "payload": map[string]any{"kind": "CoreIPAddressPool", "data": map[string]any{
+			"name": "mgmt", "default_address_type": "NetAddress", "resources": []any{map[string]any{"ref": "p"}}, "ip_namespace": []string{"default"}}}},
+	}})
+	f.create(t, "TemplateNetRouter", map[string]any{"template_name": "r", "mgmt_from_resource_pool": []string{"mgmt"}})
+	for i := range 8 {
+		f.run(t, commands.TypeCreateBranch, map[string]any{"name": fmt.Sprint("b", i)})
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range 8 {
+		wg.Go(func() {
+			payload, _ := json.Marshal(map[string]any{"branch": fmt.Sprint("b", i), "kind": "NetRouter",
+				"data": map[string]any{"name": "r", "object_template": []string{"r"}}})
+			_, errs[i] = f.dispatch.Dispatch(context.Background(), commands.Command{Type: commands.TypeCreateNode, Payload: payload})
+		})
+	}
+	wg.Wait()
+	if err := f.sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for i := range 8 {
+		if errs[i] != nil {
+			t.Fatalf("branch %d: %v", i, errs[i])
+		}
+		v := f.view(t, fmt.Sprint("b", i))
+		addr := map[string]string{}
+		for _, n := range v.Dump() {
+			if n.Kind == "NetAddress" {
+				addr[n.ID] = n.Attributes["address"].Value.(string)
+			}
+		}
+		for _, n := range v.Dump() {
+			if n.Kind == "NetRouter" {
+				a := addr[n.Relationships["mgmt"][0]]
+				if a == "" || seen[a] {
+					t.Errorf("branch b%d: address %q already given (%v)", i, a, seen)
+				}
+				seen[a] = true
+			}
+		}
+	}
+}
