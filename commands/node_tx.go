@@ -29,7 +29,7 @@ type tx struct {
 	global, aware bool
 	// allocates is set when the command takes resources from a pool
 	allocates bool
-	outcome       Outcomes
+	outcome   Outcomes
 }
 
 type claimKey struct{ kind, constraint, key string }
