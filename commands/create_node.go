@@ -178,7 +178,7 @@ func (t *tx) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput,
 	n.computed = &computed{hfid: ev.HFID, label: ev.DisplayLabel}
 	t.emit(nodes.TypeCreated, ev, global)
 	t.outcome.of(m.Kind).Created++
-	return n, nil
+	return n, t.ipamAfter(n)
 }
 
 func applyLineage(st *nodes.Attr, in attrInput) {

@@ -53,7 +53,18 @@ func (t *tx) deleteOp(in DeleteNode) (NodeOutcome, error) {
 		}
 	}
 	out := t.outcomeOf(n, "deleted")
-	return out, t.delete(n)
+	var ns graph.NodeID
+	isIP := ipAttr(n.model) != ""
+	if isIP {
+		ns, _, _ = t.ipOf(n)
+	}
+	if err := t.delete(n); err != nil {
+		return out, err
+	}
+	if isIP {
+		return out, t.ipamChanged(ns)
+	}
+	return out, nil
 }
 
 // end is one relationship slot of a node kind: declared by the kind (rel), or only by the kind at

@@ -29,7 +29,10 @@ type tx struct {
 	global, aware bool
 	// allocates is set when the command takes resources from a pool
 	allocates bool
-	outcome   Outcomes
+	// ipamBusy is set while the IPAM tree is being brought up to date (its own writes do not
+	// trigger it again)
+	ipamBusy bool
+	outcome  Outcomes
 }
 
 type claimKey struct{ kind, constraint, key string }

@@ -77,10 +77,12 @@ func (t *tx) allocateAddress(pool graph.NodeID) (graph.NodeID, error) {
 			}
 			// The address's creation carries the pool's claim, on every branch at once.
 			t.claims[key] = n.id
-			last := &t.events[len(t.events)-1]
-			if ev, ok := last.payload.(nodes.Created); ok && ev.ID == n.id.String() {
-				ev.Claims = append(ev.Claims, nodes.Claim{Kind: key.kind, Constraint: key.constraint, Key: key.key, Global: true})
-				last.payload = ev
+			for i := len(t.events) - 1; i >= 0; i-- {
+				if ev, ok := t.events[i].payload.(nodes.Created); ok && ev.ID == n.id.String() {
+					ev.Claims = append(ev.Claims, nodes.Claim{Kind: key.kind, Constraint: key.constraint, Key: key.key, Global: true})
+					t.events[i].payload = ev
+					break
+				}
 			}
 			return n.id, nil
 		}

@@ -156,6 +156,14 @@ func (t *tx) update(n *txNode, attrs map[string]attrInput, rels map[string]relIn
 	}
 	t.emit(nodes.TypeUpdated, ev, global)
 	t.outcome.of(n.kind).Updated++
+	if a := ipAttr(n.model); a != "" && !t.ipamBusy {
+		_, valueChanged := ev.Attributes[a]
+		if valueChanged || len(ev.Edges) > 0 {
+			if err := t.ipamAfter(n); err != nil {
+				return false, err
+			}
+		}
+	}
 	if isProfileKind(n.kind) {
 		if err := t.propagateProfile(n); err != nil {
 			return false, err
