@@ -116,7 +116,8 @@ func TestIPAMTree(t *testing.T) {
 				for _, p := range n.Relationships["parent"] {
 					s.up[v] = s.value[p]
 				}
-				s.util[v], _ = n.Attributes["utilization"].Value.(float64)
+				id, _ := graph.ParseNodeID(n.ID)
+				s.util[v], _ = f.view(t, branch.Default).Utilization(id)
 				s.top[v], _ = n.Attributes["is_top_level"].Value.(bool)
 			case "NetAddress":
 				v := s.value[n.ID]

@@ -1,8 +1,6 @@
 package commands
 
 import (
-	"math"
-	"math/big"
 	"net/netip"
 
 	"github.com/infrahub-go/infrahub/branch/graph"
@@ -10,9 +8,9 @@ import (
 )
 
 // The IPAM tree: in each namespace, a prefix's parent is the most specific prefix that contains
-// it, an address's ip_prefix the most specific prefix that contains it, a prefix without parent
-// is top level, and its utilization is the share of its space its children (prefixes, or
-// addresses for a prefix of member_type address) use. Writes keep it so on every branch.
+// it, an address's ip_prefix the most specific prefix that contains it, and a prefix without
+// parent is top level. Writes keep it so on every branch (utilization is computed when read:
+// nodes.View.Utilization).
 
 // ipOf is an IP node's namespace and value (a prefix, or an address with its length).
 func (t *tx) ipOf(n *txNode) (graph.NodeID, netip.Prefix, bool) {
@@ -103,23 +101,12 @@ func (t *tx) ipamChanged(ns graph.NodeID) error {
 	}
 	t.ipamBusy = true
 	// The tree's own updates are not the command's: its per-kind counts stay as they were.
-	saved := map[string]Outcome{}
-	for k, o := range t.outcome {
-		saved[k] = *o
-	}
+	saved := t.saveOutcome()
 	defer func() {
 		t.ipamBusy = false
-		for k, o := range t.outcome {
-			if s, ok := saved[k]; ok {
-				*o = s
-			} else {
-				*o = Outcome{}
-			}
-		}
+		t.restoreOutcome(saved)
 	}()
 	prefixes, addresses := t.ipNodesIn(ns)
-	children := map[graph.NodeID][]ipNode{}
-	addrs := map[graph.NodeID]int{}
 	for _, p := range prefixes {
 		parent := container(prefixes, p.n.id, p.p, true)
 		if err := t.setOne(p.n, "parent", parent); err != nil {
@@ -128,48 +115,14 @@ func (t *tx) ipamChanged(ns graph.NodeID) error {
 		if err := t.setAttr(p.n, "is_top_level", parent == nil); err != nil {
 			return err
 		}
-		if parent != nil {
-			children[parent.id] = append(children[parent.id], p)
-		}
 	}
 	for _, a := range addresses {
 		holder := container(prefixes, a.n.id, a.p, false)
 		if err := t.setOne(a.n, "ip_prefix", holder); err != nil {
 			return err
 		}
-		if holder != nil {
-			addrs[holder.id]++
-		}
-	}
-	for _, p := range prefixes {
-		if err := t.setAttr(p.n, "utilization", utilization(t, p, children[p.n.id], addrs[p.n.id])); err != nil {
-			return err
-		}
 	}
 	return nil
-}
-
-// utilization is the percentage of a prefix its children use: the space of its child prefixes,
-// or, for a prefix of member_type address, its addresses among its usable hosts.
-func utilization(t *tx, p ipNode, children []ipNode, addresses int) float64 {
-	mt, _ := t.attr(p.n, "member_type")
-	size := new(big.Float).SetInt(new(big.Int).Lsh(big.NewInt(1), uint(p.p.Addr().BitLen()-p.p.Bits())))
-	used := new(big.Float)
-	if mt.Value == "prefix" {
-		for _, c := range children {
-			used.Add(used, new(big.Float).SetInt(new(big.Int).Lsh(big.NewInt(1), uint(c.p.Addr().BitLen()-c.p.Bits()))))
-		}
-	} else {
-		if p.p.Addr().Is4() && p.p.Bits() < 31 {
-			size.Sub(size, big.NewFloat(2)) // network and broadcast
-		}
-		used.SetInt64(int64(addresses))
-	}
-	if size.Sign() <= 0 {
-		return 0
-	}
-	r, _ := new(big.Float).Quo(used.Mul(used, big.NewFloat(100)), size).Float64()
-	return math.Round(r*100) / 100
 }
 
 // setOne points a cardinality-one relationship of n at peer (nil: none) when it does not already.
@@ -204,11 +157,66 @@ func (t *tx) setAttr(n *txNode, name string, v any) error {
 	return err
 }
 
-// ipamAfter brings the IPAM tree up to date after n, an IP prefix or address, was written.
+// ipamAfter brings the IPAM tree up to date after n, an IP prefix or address, was written. A
+// prefix may move anything in its namespace; an address only itself and the utilization of the
+// prefixes it leaves and joins.
 func (t *tx) ipamAfter(n *txNode) error {
 	if ipAttr(n.model) == "" || t.ipamBusy {
 		return nil
 	}
-	ns, _, _ := t.ipOf(n)
-	return t.ipamChanged(ns)
+	ns, p, ok := t.ipOf(n)
+	if !ok || ipAttr(n.model) == "prefix" {
+		return t.ipamChanged(ns)
+	}
+	t.ipamBusy = true
+	saved := t.saveOutcome()
+	defer func() {
+		t.ipamBusy = false
+		t.restoreOutcome(saved)
+	}()
+	prefixes := t.prefixesIn(ns)
+	holder := container(prefixes, n.id, p, false)
+	return t.setOne(n, "ip_prefix", holder)
+}
+
+// prefixesIn lists the live prefixes of a namespace (with the command's changes).
+func (t *tx) prefixesIn(ns graph.NodeID) []ipNode {
+	var out []ipNode
+	seen := map[graph.NodeID]bool{}
+	add := func(n *txNode) {
+		if n == nil || seen[n.id] || ipAttr(n.model) != "prefix" {
+			return
+		}
+		seen[n.id] = true
+		if nsOf, p, ok := t.ipOf(n); ok && nsOf == ns {
+			out = append(out, ipNode{n, p.Masked()})
+		}
+	}
+	for _, id := range t.v.Nodes("BuiltinIPPrefix") {
+		add(t.node(id))
+	}
+	for _, n := range t.nodes {
+		if n.created {
+			add(n)
+		}
+	}
+	return out
+}
+
+func (t *tx) saveOutcome() map[string]Outcome {
+	saved := map[string]Outcome{}
+	for k, o := range t.outcome {
+		saved[k] = *o
+	}
+	return saved
+}
+
+func (t *tx) restoreOutcome(saved map[string]Outcome) {
+	for k, o := range t.outcome {
+		if s, ok := saved[k]; ok {
+			*o = s
+		} else {
+			*o = Outcome{}
+		}
+	}
 }

@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -122,4 +125,54 @@ func (f *nodeFixture) runTB(tb testing.TB, typ string, payload any) commands.Res
 		tb.Fatalf("%s: %v", typ, err)
 	}
 	return res
+}
+
+// BenchmarkAllocate allocates 10,000 addresses from an IP address pool (issue 7): routers
+// created from a template whose mgmt_from_resource_pool names the pool, in batches of 1,000
+// (batch) or one command each (single); it reports allocations per second. BENCH_ALLOCATIONS
+// changes the count.
+func BenchmarkAllocate(b *testing.B) {
+	for _, mode := range []string{"batch", "single"} {
+		b.Run(mode, func(b *testing.B) {
+			f := newNodeFixtureTB(b)
+			raw, _ := json.Marshal(poolSchema)
+			f.runTB(b, commands.TypeLoadSchema, commands.LoadSchema{Schemas: []json.RawMessage{raw}})
+			f.runTB(b, commands.TypeCreateNode, map[string]any{"kind": "IpamNamespace", "data": map[string]any{"name": "default"}})
+			round := 0
+			n := 10_000
+			if v, err := strconv.Atoi(os.Getenv("BENCH_ALLOCATIONS")); err == nil && v > 0 {
+				n = v - v%1000 + 1000*min(1, v%1000) // whole batches of 1,000
+			}
+			for b.Loop() {
+				b.StopTimer()
+				round++
+				pool := fmt.Sprint("pool-", round)
+				f.runTB(b, commands.TypeBatch, map[string]any{"operations": []any{
+					map[string]any{"type": "node.create", "ref": "p", "payload": map[string]any{"kind": "NetPrefix", "data": map[string]any{"prefix": fmt.Sprintf("10.%d.0.0/16", round)}}},
+					map[string]any{"type": "node.create", "payload": map[string]any{"kind": "CoreIPAddressPool", "data": map[string]any{
+						"name": pool, "default_address_type": "NetAddress", "resources": []any{map[string]any{"ref": "p"}}, "ip_namespace": []string{"default"}}}},
+				}})
+				tpl := fmt.Sprint("tpl-", round)
+				f.runTB(b, commands.TypeCreateNode, map[string]any{"kind": "TemplateNetRouter", "data": map[string]any{"template_name": tpl, "mgmt_from_resource_pool": []string{pool}}})
+				b.StartTimer()
+				start := time.Now()
+				if mode == "batch" {
+					for s := 0; s < n; s += 1000 {
+						ops := make([]any, 0, 1000)
+						for i := s; i < min(s+1000, n); i++ {
+							ops = append(ops, map[string]any{"type": "node.create", "payload": map[string]any{"kind": "NetRouter",
+								"data": map[string]any{"name": fmt.Sprintf("r%d-%d", round, i), "object_template": []string{tpl}}}})
+						}
+						f.runTB(b, commands.TypeBatch, map[string]any{"operations": ops})
+					}
+				} else {
+					for i := range n {
+						f.runTB(b, commands.TypeCreateNode, map[string]any{"kind": "NetRouter",
+							"data": map[string]any{"name": fmt.Sprintf("r%d-%d", round, i), "object_template": []string{tpl}}})
+					}
+				}
+				b.ReportMetric(float64(n)/time.Since(start).Seconds(), "allocations/s")
+			}
+		})
+	}
 }

@@ -36,7 +36,8 @@ type Nodes struct {
 	// but one (other processes still meet the version check, and decide again).
 	WaitFor func(ctx context.Context, pos int64) error
 
-	locks sync.Map // branch name → *sync.Mutex
+	locks     sync.Map // branch name → *sync.Mutex
+	poolHints sync.Map // pool id → the last resource given from it
 }
 
 // poolsLock is the lock name commands that allocate from resource pools share.
@@ -418,6 +419,11 @@ func (h *Nodes) decide(ctx context.Context, cmd Command, name string, build func
 		if err == nil {
 			var res Result
 			res, err = h.appendTx(ctx, cmd, t)
+			if err == nil {
+				for pool, a := range t.gave {
+					h.poolHints.Store(pool, a)
+				}
+			}
 			if err == nil && h.WaitFor != nil && len(res.Positions) > 0 {
 				if werr := h.WaitFor(ctx, res.Positions[len(res.Positions)-1]); werr != nil {
 					return res, t, fmt.Errorf("%s: written at %d, not yet readable: %w", cmd.Type, res.Positions[len(res.Positions)-1], werr)
@@ -445,6 +451,7 @@ func (h *Nodes) decideOnce(name string, build func(t *tx) error) (*tx, error) {
 		return nil, fmt.Errorf("%w: field \"branch\": branch %s is merged: it takes no more changes", ErrInvalid, name)
 	}
 	t := newTx(v)
+	t.hints = &h.poolHints
 	if err := build(t); err != nil {
 		return nil, err
 	}

@@ -3,9 +3,11 @@ package commands
 import (
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/infrahub-go/infrahub/branch/graph"
 	"github.com/infrahub-go/infrahub/branch/nodes"
@@ -29,6 +31,10 @@ type tx struct {
 	global, aware bool
 	// allocates is set when the command takes resources from a pool
 	allocates bool
+	// hints holds, per pool, the last resource this process gave from it (where the next
+	// search starts); gave, what this command gave (published once it is written)
+	hints *sync.Map
+	gave  map[graph.NodeID]netip.Addr
 	// ipamBusy is set while the IPAM tree is being brought up to date (its own writes do not
 	// trigger it again)
 	ipamBusy bool
@@ -67,7 +73,7 @@ type computed struct {
 
 func newTx(v *nodes.View) *tx {
 	return &tx{v: v, set: v.Schema, nodes: map[graph.NodeID]*txNode{}, claims: map[claimKey]graph.NodeID{},
-		edges: map[slotKey]map[graph.NodeID]bool{}, refs: map[string]graph.NodeID{}, outcome: Outcomes{}}
+		edges: map[slotKey]map[graph.NodeID]bool{}, refs: map[string]graph.NodeID{}, outcome: Outcomes{}, hints: &sync.Map{}}
 }
 
 // node returns the node as the command sees it, nil when it does not exist.

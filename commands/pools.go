@@ -2,6 +2,7 @@ package commands
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 
 	"github.com/infrahub-go/infrahub/branch/graph"
@@ -41,7 +42,20 @@ func (t *tx) allocateAddress(pool graph.NodeID) (graph.NodeID, error) {
 	if list := t.peersOf(pool, nodes.RelField(nsRel.Identifier, nsRel.Direction)); len(list) > 0 {
 		ns = list[0]
 	}
-	used := t.addressesIn(ns)
+	nsRels := map[string]relInput{}
+	if r := m.Relationship("ip_namespace"); r != nil && !ns.IsZero() {
+		nsRels[r.Name] = relInput{rel: r, field: nodes.RelField(r.Identifier, r.Direction), peers: []graph.NodeID{ns}}
+	}
+	free := func(prefix netip.Prefix, a netip.Addr) (string, bool) {
+		host := netip.PrefixFrom(a, prefix.Bits()).String()
+		if holder, ok := t.taken(claimKey{"CoreIPAddressPool", poolConstraint(pool), a.String()}); ok && !holder.IsZero() {
+			return "", false // allocated on some branch
+		}
+		if _, exists := t.match(m, map[string]attrInput{"address": {value: host, hasValue: true}}, nsRels); exists {
+			return "", false // used in the namespace on this branch
+		}
+		return host, true
+	}
 	for _, prefixID := range t.peersOf(pool, nodes.RelField(resRel.Identifier, resRel.Direction)) {
 		pn := t.node(prefixID)
 		if pn == nil || !pn.live {
@@ -54,78 +68,61 @@ func (t *tx) allocateAddress(pool graph.NodeID) (graph.NodeID, error) {
 			continue
 		}
 		prefix = prefix.Masked()
-		for a := firstHost(prefix); a.IsValid() && prefix.Contains(a); a = a.Next() {
-			if isBroadcast(prefix, a) {
-				break
+		// Start after the last address this process gave from the pool (a hint: the claims
+		// decide), then wrap around.
+		first := firstHost(prefix)
+		start := first
+		hint, ok := t.gave[pool] // given earlier in this command
+		if !ok {
+			var h any
+			if h, ok = t.hints.Load(pool); ok {
+				hint = h.(netip.Addr)
 			}
-			host := netip.PrefixFrom(a, prefix.Bits()).String()
-			if used[a] {
-				continue
+		}
+		if ok {
+			if last := hint; prefix.Contains(last) && prefix.Contains(last.Next()) {
+				start = last.Next()
 			}
-			key := claimKey{"CoreIPAddressPool", poolConstraint(pool), a.String()}
-			if holder, ok := t.taken(key); ok && !holder.IsZero() {
-				continue
-			}
-			data := map[string]attrInput{"address": {value: host, hasValue: true}}
-			rels := map[string]relInput{}
-			if r := m.Relationship("ip_namespace"); r != nil && !ns.IsZero() {
-				rels[r.Name] = relInput{rel: r, field: nodes.RelField(r.Identifier, r.Direction), peers: []graph.NodeID{ns}}
-			}
-			n, err := t.create(m, graph.NewNodeID(), data, rels)
-			if err != nil {
-				return graph.NodeID{}, fmt.Errorf("pool %s: %w", pool, err)
-			}
-			// The address's creation carries the pool's claim, on every branch at once.
-			t.claims[key] = n.id
-			for i := len(t.events) - 1; i >= 0; i-- {
-				if ev, ok := t.events[i].payload.(nodes.Created); ok && ev.ID == n.id.String() {
-					ev.Claims = append(ev.Claims, nodes.Claim{Kind: key.kind, Constraint: key.constraint, Key: key.key, Global: true})
-					t.events[i].payload = ev
+		}
+		for pass := 0; pass < 2; pass++ {
+			from, to := start, netip.Addr{}
+			if pass == 1 {
+				if start == first {
 					break
 				}
+				from, to = first, start
 			}
-			return n.id, nil
+			for a := from; a.IsValid() && prefix.Contains(a) && a != to; a = a.Next() {
+				if isBroadcast(prefix, a) {
+					break
+				}
+				host, ok := free(prefix, a)
+				if !ok {
+					continue
+				}
+				key := claimKey{"CoreIPAddressPool", poolConstraint(pool), a.String()}
+				n, err := t.create(m, graph.NewNodeID(), map[string]attrInput{"address": {value: host, hasValue: true}}, maps.Clone(nsRels))
+				if err != nil {
+					return graph.NodeID{}, fmt.Errorf("pool %s: %w", pool, err)
+				}
+				// The address's creation carries the pool's claim, on every branch at once.
+				t.claims[key] = n.id
+				for i := len(t.events) - 1; i >= 0; i-- {
+					if ev, ok := t.events[i].payload.(nodes.Created); ok && ev.ID == n.id.String() {
+						ev.Claims = append(ev.Claims, nodes.Claim{Kind: key.kind, Constraint: key.constraint, Key: key.key, Global: true})
+						t.events[i].payload = ev
+						break
+					}
+				}
+				if t.gave == nil {
+					t.gave = map[graph.NodeID]netip.Addr{}
+				}
+				t.gave[pool] = a
+				return n.id, nil
+			}
 		}
 	}
 	return graph.NodeID{}, fmt.Errorf("%w: IP address pool %s is exhausted", ErrConflict, pool)
-}
-
-// addressesIn is the set of addresses the live addresses of a namespace hold on this branch.
-func (t *tx) addressesIn(ns graph.NodeID) map[netip.Addr]bool {
-	used := map[netip.Addr]bool{}
-	for _, g := range []string{"BuiltinIPAddress"} {
-		for _, id := range t.v.Nodes(g) {
-			n := t.node(id)
-			if n == nil || !n.live {
-				continue
-			}
-			if !ns.IsZero() {
-				if r := n.model.Relationship("ip_namespace"); r != nil {
-					if list := t.peersOf(id, nodes.RelField(r.Identifier, r.Direction)); len(list) > 0 && list[0] != ns {
-						continue
-					}
-				}
-			}
-			v, _ := t.attr(n, "address")
-			if s, ok := v.Value.(string); ok {
-				if p, err := netip.ParsePrefix(s); err == nil {
-					used[p.Addr()] = true
-				}
-			}
-		}
-	}
-	for _, n := range t.nodes { // created by this command
-		if n.created && n.live && ipAttr(n.model) == "address" {
-			if v, ok := n.attrs["address"]; ok {
-				if s, ok := v.Value.(string); ok {
-					if p, err := netip.ParsePrefix(s); err == nil {
-						used[p.Addr()] = true
-					}
-				}
-			}
-		}
-	}
-	return used
 }
 
 // firstHost is the first address of a prefix a host may use (the network address is skipped

@@ -298,6 +298,23 @@ func TestServiceCatalogObjectsLoad(t *testing.T) {
 	if len(seen) != 16 {
 		t.Errorf("%d distinct management addresses, want 16", len(seen))
 	}
+	for i := 1; i <= 16; i++ {
+		if a := fmt.Sprintf("172.16.1.%d/24", i); !seen[a] {
+			t.Errorf("%s was not given (the pool skipped it): %v", a, seen)
+		}
+	}
+	// The pool's prefix holds them, the first 16 of its hosts (its member_type is prefix: its
+	// utilization counts child prefixes, of which it has none).
+	body4 := `{"query": "{ IpamPrefix(prefix__value: \"172.16.1.0/24\") { edges { node { utilization { value } ip_addresses { count } } } } }"}`
+	resp4, err := http.Post(c.base+"/graphql", "application/json", strings.NewReader(body4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw4, _ := io.ReadAll(resp4.Body)
+	resp4.Body.Close()
+	if !strings.Contains(string(raw4), `"utilization":{"value":0},"ip_addresses":{"count":16}`) {
+		t.Errorf("the management prefix: %s", raw4)
+	}
 	for _, want := range []string{`"role":{"value":"core"}`, `"display_label":"Generic switch"`, `"count":6`,
 		`{"__typename":"DcimInterfaceL2","name":{"value":"Ethernet9"},"speed":{"value":1000},"enabled":{"value":false}}`} {
 		if !strings.Contains(got, want) {

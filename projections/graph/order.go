@@ -73,6 +73,14 @@ func resolveKey(set *schema.Set, m *schema.Model, o Order) (SortKey, error) {
 			return k, nil
 		}
 		return k, fmt.Errorf("no attribute %q", parts[0])
+	case len(parts) == 2 && (parts[1] == "version" || parts[1] == "binary_address" || parts[1] == "prefixlen"):
+		// The typed parts of an IP attribute (Infrahub's IPAM order_by): ordered by the
+		// attribute's value.
+		if a := attrOf(m, parts[0]); a != nil && strings.HasPrefix(a.Kind, "IP") {
+			k.Attr = a.Name
+			return k, nil
+		}
+		return k, fmt.Errorf("no IP attribute %q", parts[0])
 	case len(parts) == 3 && parts[2] == "value":
 		r := relOf(m, parts[0])
 		if r == nil {

@@ -167,6 +167,11 @@ func (r *reader) read(id bg.NodeID, kind string, fields []string) graph.Node {
 				Owner: st.Owner, IsProtected: st.IsProtected, IsFromProfile: r.isProfile(st.Source)}
 		}
 	}
+	if _, asked := n.Attributes["utilization"]; asked {
+		if u, ok := v.Utilization(id); ok { // an IP prefix's, computed when read
+			n.Attributes["utilization"] = graph.Attribute{Value: u}
+		}
+	}
 	created, updated := v.Meta(id)
 	n.CreatedAt, n.CreatedBy = created.At, created.By
 	n.UpdatedAt, n.UpdatedBy = updated.At, updated.By
