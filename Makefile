@@ -34,9 +34,11 @@ bench:
 bench-distributed:
 	$(GO) run ./bench --distributed
 
-## gobench: the Go benchmarks of the log, the forwarder, replay and the schema loader
+## gobench: the Go benchmarks of the packages: the log, the forwarder, replay, the schema loader,
+## the branch graph, node commands (bulk load, latency, diff, merge, allocation) and GraphQL
 gobench:
-	$(GO) test -run '^$$' -bench . -benchtime 3s -timeout 60m ./events/postgres/ ./events/sqlite/ ./events/forward/ ./projections/ ./schema/
+	$(GO) test -run '^$$' -bench . -benchtime 3s -timeout 60m ./events/postgres/ ./events/sqlite/ ./events/forward/ ./projections/ ./schema/ ./branch/graph/ ./queries/graphql/
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./commands/
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
