@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"github.com/infrahub-go/infrahub/branch/nodes"
 	"github.com/infrahub-go/infrahub/commands"
 	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/events/bus"
@@ -75,6 +76,7 @@ type env struct {
 	gql      *gqlWorld          // scenarios 7 and 8: infrahub serve processes, made on first use
 	gqlErr   error              // why they could not be made (once is enough)
 	diffs    map[int]*diffWorld // scenario 9's worlds by size
+	filled   *nodes.Store       // a Store holding the graph log (scenarios 11 and 11b)
 	closers  []func() error     // logs opened by scenarios
 	tmp      string
 
