@@ -74,6 +74,9 @@ func (t *tx) profileValues(n *txNode, explicit map[string]attrInput) map[string]
 		return nil
 	}
 	profiles := t.profilesOf(n)
+	if len(profiles) == 0 && n.created {
+		return nil // a new node without profiles: nothing comes from one
+	}
 	var changed map[string]nodes.Attr
 	for _, a := range n.model.Attributes {
 		if a.State == schema.StateAbsent {
