@@ -1,0 +1,333 @@
+package graph
+
+import (
+	"cmp"
+	"maps"
+	"math"
+	"slices"
+)
+
+// How each layer of the state (slots, edges, nodes, unique values; main and overlays) is written and read.
+
+// ---- layers ----
+
+// codec encodes the keys and versions of one layer kind.
+type codec[K comparable, V any] struct {
+	putK func(*encoder, K)
+	getK func(*decoder) K
+	cmpK func(K, K) int
+	putV func(e *encoder, v version[V], prev int64) // prev: the position before, for a delta
+	getV func(d *decoder, prev int64) version[V]
+}
+
+var slotCodec = codec[Slot, Value]{
+	putK: func(e *encoder, k Slot) { e.id(k.Node); e.uvarint(uint64(k.Field)) },
+	getK: func(d *decoder) Slot { n := d.id(); return Slot{n, FieldID(d.u32())} },
+	cmpK: Slot.compare,
+	putV: func(e *encoder, v version[Value], prev int64) {
+		var f byte
+		if v.deleted {
+			f |= valDeleted
+		}
+		if v.val.Peers != nil {
+			f |= valPeers
+		}
+		if !v.val.Lineage.Source.IsZero() {
+			f |= valSource
+		}
+		if !v.val.Lineage.Owner.IsZero() {
+			f |= valOwner
+		}
+		if v.val.Lineage.IsProtected {
+			f |= valProtected
+		}
+		if v.val.Lineage.IsDefault {
+			f |= valDefault
+		}
+		e.byte(f)
+		e.varint(v.pos - prev)
+		e.data(v.val.Data)
+		if f&valPeers != 0 {
+			e.uvarint(uint64(len(v.val.Peers)))
+			for _, p := range v.val.Peers {
+				e.id(p)
+			}
+		}
+		if f&valSource != 0 {
+			e.id(v.val.Lineage.Source)
+		}
+		if f&valOwner != 0 {
+			e.id(v.val.Lineage.Owner)
+		}
+	},
+	getV: func(d *decoder, prev int64) version[Value] {
+		f := d.byte()
+		if f >= valDefault<<1 {
+			d.fail("bad value flags %#x", f)
+		}
+		v := version[Value]{deleted: f&valDeleted != 0, pos: prev + d.varint()}
+		v.val.Data = d.data()
+		if f&valPeers != 0 {
+			v.val.Peers = make([]NodeID, d.count())
+			for i := range v.val.Peers {
+				v.val.Peers[i] = d.id()
+			}
+		}
+		if f&valSource != 0 {
+			v.val.Lineage.Source = d.id()
+		}
+		if f&valOwner != 0 {
+			v.val.Lineage.Owner = d.id()
+		}
+		v.val.Lineage.IsProtected = f&valProtected != 0
+		v.val.Lineage.IsDefault = f&valDefault != 0
+		return v
+	},
+}
+
+var edgeCodec = codec[edgeKey, struct{}]{
+	putK: func(e *encoder, k edgeKey) { slotCodec.putK(e, k.Slot); e.id(k.Peer) },
+	getK: func(d *decoder) edgeKey { sl := slotCodec.getK(d); return edgeKey{sl, d.id()} },
+	cmpK: func(a, b edgeKey) int { return cmp.Or(a.Slot.compare(b.Slot), a.Peer.Compare(b.Peer)) },
+	putV: func(e *encoder, v version[struct{}], prev int64) {
+		d := (v.pos - prev) << 1
+		if v.deleted {
+			d |= 1
+		}
+		e.varint(d)
+	},
+	getV: func(d *decoder, prev int64) version[struct{}] {
+		x := d.varint()
+		return version[struct{}]{pos: prev + x>>1, deleted: x&1 != 0}
+	},
+}
+
+var nodeCodec = codec[NodeID, KindID]{
+	putK: (*encoder).id,
+	getK: (*decoder).id,
+	cmpK: NodeID.Compare,
+	putV: func(e *encoder, v version[KindID], prev int64) {
+		e.varint(v.pos - prev)
+		k := uint64(v.val) << 1
+		if v.deleted {
+			k |= 1
+		}
+		e.uvarint(k)
+	},
+	getV: func(d *decoder, prev int64) version[KindID] {
+		pos := prev + d.varint()
+		k := d.uvarint()
+		if k>>1 > math.MaxUint32 {
+			d.fail("kind %d out of range", k>>1)
+		}
+		return version[KindID]{pos: pos, val: KindID(k >> 1), deleted: k&1 != 0}
+	},
+}
+
+var uniqueCodec = codec[uniqueKey, NodeID]{
+	putK: func(e *encoder, k uniqueKey) {
+		e.uvarint(uint64(k.kind))
+		e.uvarint(uint64(k.constraint))
+		e.str(k.key)
+	},
+	getK: func(d *decoder) uniqueKey {
+		k := KindID(d.u32())
+		c := ConstraintID(d.u32())
+		return uniqueKey{k, c, d.str()}
+	},
+	cmpK: func(a, b uniqueKey) int {
+		return cmp.Or(cmp.Compare(a.kind, b.kind), cmp.Compare(a.constraint, b.constraint), cmp.Compare(a.key, b.key))
+	},
+	putV: func(e *encoder, v version[NodeID], prev int64) {
+		e.varint(v.pos - prev)
+		var f byte
+		if v.deleted {
+			f |= 1
+		}
+		if !v.val.IsZero() {
+			f |= 2
+		}
+		e.byte(f)
+		if f&2 != 0 {
+			e.id(v.val)
+		}
+	},
+	getV: func(d *decoder, prev int64) version[NodeID] {
+		v := version[NodeID]{pos: prev + d.varint()}
+		f := d.byte()
+		if f > 3 {
+			d.fail("bad unique flags %#x", f)
+		}
+		v.deleted = f&1 != 0
+		if f&2 != 0 {
+			v.val = d.id()
+		}
+		return v
+	},
+}
+
+// writeMain writes the heads in their order, each with its key (the index maps the keys onto
+// 0..len(heads)-1, one to one), then the history chains by head number.
+func writeMain[K comparable, V any](e *encoder, c codec[K, V], l *mainLayer[K, V]) {
+	n := len(l.heads)
+	if len(l.index) != n {
+		e.fail("internal: %d keys for %d heads", len(l.index), n)
+	}
+	keys := make([]K, n)
+	for k, i := range l.index {
+		if int(i) >= n {
+			e.fail("internal: head %d of %d", i, n)
+		}
+		keys[i] = k
+	}
+	e.uvarint(uint64(n))
+	for i, k := range keys {
+		c.putK(e, k)
+		c.putV(e, l.heads[i], 0)
+	}
+	hist := slices.Sorted(maps.Keys(l.hist))
+	e.uvarint(uint64(len(hist)))
+	var prev uint32
+	for _, i := range hist {
+		e.uvarint(uint64(i - prev))
+		prev = i
+		writeChain(e, c, l.hist[i])
+	}
+}
+
+func readMain[K comparable, V any](d *decoder, c codec[K, V]) mainLayer[K, V] {
+	n := d.count()
+	l := mainLayer[K, V]{index: make(map[K]uint32, n)}
+	if n > 0 {
+		l.heads = make([]version[V], n)
+	}
+	if n >= parallelIndex {
+		readHeadsParallel(d, c, &l)
+	} else {
+		for i := range l.heads {
+			l.index[c.getK(d)] = uint32(i)
+			if len(l.index) != i+1 {
+				d.fail("key twice in a layer")
+			}
+			l.heads[i] = c.getV(d, 0)
+		}
+	}
+	h := d.count()
+	l.hist = make(map[uint32][]version[V], h)
+	var i uint64
+	for j := range h {
+		delta := d.uvarint()
+		if j > 0 && delta == 0 {
+			d.fail("history of head %d twice", i)
+		}
+		if i += delta; i >= uint64(n) {
+			d.fail("history of head %d of %d", i, n)
+		}
+		l.hist[uint32(i)] = readChain(d, c)
+	}
+	return l
+}
+
+// parallelIndex is the number of heads from which a layer's index is built by a goroutine of its
+// own: on a big layer, inserting into the map (a cache miss or two per key) costs as much as
+// decoding, so the two overlap, and the index keeps filling while later sections decode.
+var parallelIndex = 1 << 15 // a variable for the tests
+
+// readHeadsParallel decodes the heads and hands their keys, in batches, to a goroutine that fills
+// the index. It registers a wait in d.pending, which fails on a duplicate key.
+func readHeadsParallel[K comparable, V any](d *decoder, c codec[K, V], l *mainLayer[K, V]) {
+	const batch = 8192
+	keys := make(chan []K, 8)
+	free := make(chan []K, 8)
+	done := make(chan bool, 1) // buffered: the goroutine ends even if nobody waits (a failed read)
+	index := l.index
+	go func() {
+		i := 0
+		for b := range keys {
+			for _, k := range b {
+				index[k] = uint32(i)
+				i++
+			}
+			select {
+			case free <- b[:0]:
+			default:
+			}
+		}
+		done <- len(index) == i // fewer entries than keys: a key came twice
+	}()
+	func() {
+		defer close(keys) // also when decoding fails
+		b := make([]K, 0, batch)
+		for i := range l.heads {
+			b = append(b, c.getK(d))
+			l.heads[i] = c.getV(d, 0)
+			if len(b) == batch {
+				keys <- b
+				select {
+				case b = <-free:
+				default:
+					b = make([]K, 0, batch)
+				}
+			}
+		}
+		if len(b) > 0 {
+			keys <- b
+		}
+	}()
+	d.pending = append(d.pending, func() {
+		if !<-done {
+			d.fail("key twice in a layer")
+		}
+	})
+}
+
+func writeChain[K comparable, V any](e *encoder, c codec[K, V], ch []version[V]) {
+	e.uvarint(uint64(len(ch)))
+	var prev int64
+	for _, v := range ch {
+		c.putV(e, v, prev)
+		prev = v.pos
+	}
+}
+
+func readChain[K comparable, V any](d *decoder, c codec[K, V]) []version[V] {
+	n := d.count()
+	if n == 0 {
+		return nil
+	}
+	ch := make([]version[V], n)
+	var prev int64
+	for i := range ch {
+		ch[i] = c.getV(d, prev)
+		prev = ch[i].pos
+	}
+	return ch
+}
+
+func writeOverlay[K comparable, V any](e *encoder, c codec[K, V], o *overlay[K, V]) {
+	if o.m == nil {
+		e.uvarint(0)
+		return
+	}
+	e.uvarint(uint64(len(o.m)) + 1)
+	for _, k := range slices.SortedFunc(maps.Keys(o.m), c.cmpK) {
+		c.putK(e, k)
+		writeChain(e, c, o.m[k])
+	}
+}
+
+func readOverlay[K comparable, V any](d *decoder, c codec[K, V]) overlay[K, V] {
+	n, ok := d.mapCount()
+	if !ok {
+		return overlay[K, V]{}
+	}
+	m := make(map[K][]version[V], n)
+	for range n {
+		k := c.getK(d)
+		m[k] = readChain(d, c)
+	}
+	if len(m) != n {
+		d.fail("key twice in an overlay")
+	}
+	return overlay[K, V]{m: m}
+}
