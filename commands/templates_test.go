@@ -93,17 +93,7 @@ nodes:
 // pool; allocations are claimed on every branch at once, so two branches never get the same
 // address, before or after they merge.
 func TestTemplateAllocatesFromPool(t *testing.T) {
-	f := newNodeFixture(t)
-	raw, _ := json.Marshal(poolSchema)
-	f.run(t, commands.TypeLoadSchema, commands.LoadSchema{Schemas: []json.RawMessage{raw}})
-	f.create(t, "IpamNamespace", map[string]any{"name": "default"})
-	res := f.run(t, commands.TypeBatch, map[string]any{"operations": []any{
-		map[string]any{"type": "node.create", "ref": "p", "payload": map[string]any{"kind": "NetPrefix", "data": map[string]any{"prefix": "192.0.2.0/30"}}},
-		map[string]any{"type": "node.create", "payload": map[string]any{"kind": "CoreIPAddressPool", "data": map[string]any{
-			"name": "mgmt", "default_address_type": "NetAddress", "resources": []any{map[string]any{"ref": "p"}}, "ip_namespace": []string{"default"}}}},
-	}})
-	_ = res
-	f.create(t, "TemplateNetRouter", map[string]any{"template_name": "r", "mgmt_from_resource_pool": []string{"mgmt"}})
+	f := poolFixture(t, "192.0.2.0/30")
 	for _, b := range []string{"b1", "b2"} {
 		f.run(t, commands.TypeCreateBranch, map[string]any{"name": b})
 		f.run(t, commands.TypeCreateNode, map[string]any{"branch": b, "kind": "NetRouter", "data": map[string]any{"name": "r-" + b, "object_template": []string{"r"}}})
@@ -144,16 +134,7 @@ func TestTemplateAllocatesFromPool(t *testing.T) {
 
 // 16 concurrent creations from a template with an address pool get 16 different addresses.
 func TestConcurrentAllocations(t *testing.T) {
-	f := newNodeFixture(t)
-	raw, _ := json.Marshal(poolSchema)
-	f.run(t, commands.TypeLoadSchema, commands.LoadSchema{Schemas: []json.RawMessage{raw}})
-	f.create(t, "IpamNamespace", map[string]any{"name": "default"})
-	f.run(t, commands.TypeBatch, map[string]any{"operations": []any{
-		map[string]any{"type": "node.create", "ref": "p", "payload": map[string]any{"kind": "NetPrefix", "data": map[string]any{"prefix": "198.51.100.0/24"}}},
-		map[string]any{"type": "node.create", "payload": map[string]any{"kind": "CoreIPAddressPool", "data": map[string]any{
-			"name": "mgmt", "default_address_type": "NetAddress", "resources": []any{map[string]any{"ref": "p"}}, "ip_namespace": []string{"default"}}}},
-	}})
-	f.create(t, "TemplateNetRouter", map[string]any{"template_name": "r", "mgmt_from_resource_pool": []string{"mgmt"}})
+	f := poolFixture(t, "198.51.100.0/24")
 	var wg sync.WaitGroup
 	errs := make([]error, 16)
 	for i := range 16 {
@@ -196,16 +177,7 @@ func TestConcurrentAllocations(t *testing.T) {
 // Creations from a template with an address pool on 8 branches at once get 8 different
 // addresses: allocations take turns across branches.
 func TestConcurrentAllocationsAcrossBranches(t *testing.T) {
-	f := newNodeFixture(t)
-	raw, _ := json.Marshal(poolSchema)
-	f.run(t, commands.TypeLoadSchema, commands.LoadSchema{Schemas: []json.RawMessage{raw}})
-	f.create(t, "IpamNamespace", map[string]any{"name": "default"})
-	f.run(t, commands.TypeBatch, map[string]any{"operations": []any{
-		map[string]any{"type": "node.create", "ref": "p", "payload": map[string]any{"kind": "NetPrefix", "data": map[string]any{"prefix": "198.51.100.0/24"}}},
-		map[string]any{"type": "node.create", "payload": map[string]any{"kind": "CoreIPAddressPool", "data": map[string]any{
-			"name": "mgmt", "default_address_type": "NetAddress", "resources": []any{map[string]any{"ref": "p"}}, "ip_namespace": []string{"default"}}}},
-	}})
-	f.create(t, "TemplateNetRouter", map[string]any{"template_name": "r", "mgmt_from_resource_pool": []string{"mgmt"}})
+	f := poolFixture(t, "198.51.100.0/24")
 	for i := range 8 {
 		f.run(t, commands.TypeCreateBranch, map[string]any{"name": fmt.Sprint("b", i)})
 	}
@@ -244,4 +216,21 @@ func TestConcurrentAllocationsAcrossBranches(t *testing.T) {
 			}
 		}
 	}
+}
+
+// poolFixture is the fixture of the allocation tests: the pool schema, the default namespace, an
+// address pool "mgmt" over prefix and a router template "r" that takes its mgmt address from it.
+func poolFixture(t *testing.T, prefix string) *nodeFixture {
+	t.Helper()
+	f := newNodeFixture(t)
+	raw, _ := json.Marshal(poolSchema)
+	f.run(t, commands.TypeLoadSchema, commands.LoadSchema{Schemas: []json.RawMessage{raw}})
+	f.create(t, "IpamNamespace", map[string]any{"name": "default"})
+	f.run(t, commands.TypeBatch, map[string]any{"operations": []any{
+		map[string]any{"type": "node.create", "ref": "p", "payload": map[string]any{"kind": "NetPrefix", "data": map[string]any{"prefix": prefix}}},
+		map[string]any{"type": "node.create", "payload": map[string]any{"kind": "CoreIPAddressPool", "data": map[string]any{
+			"name": "mgmt", "default_address_type": "NetAddress", "resources": []any{map[string]any{"ref": "p"}}, "ip_namespace": []string{"default"}}}},
+	}})
+	f.create(t, "TemplateNetRouter", map[string]any{"template_name": "r", "mgmt_from_resource_pool": []string{"mgmt"}})
+	return f
 }
