@@ -172,7 +172,7 @@ func (t *tx) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput,
 	if err != nil {
 		return nil, err
 	}
-	ev.Claims = claims
+	ev.Claims = append(claims, t.poolClaims(n.id, attrs)...)
 	ev.HFID = t.hfid(n)
 	ev.DisplayLabel = t.displayLabel(n)
 	n.computed = &computed{hfid: ev.HFID, label: ev.DisplayLabel}

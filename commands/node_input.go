@@ -81,6 +81,10 @@ type attrInput struct {
 	source, owner           *string
 	isProtected             *bool
 	hasValue, lineageChange bool
+	// fromPool names the number pool to take the value from; claim is the pool's claim of the
+	// value taken (set once allocated)
+	fromPool *PoolRef
+	claim    *claimKey
 }
 
 func parseAttrInput(raw json.RawMessage) (attrInput, error) {
@@ -95,7 +99,7 @@ func parseAttrInput(raw json.RawMessage) (attrInput, error) {
 	wrapped := false
 	for k := range m {
 		switch k {
-		case "value", "source", "owner", "is_protected", "is_visible":
+		case "value", "source", "owner", "is_protected", "is_visible", "from_pool":
 			wrapped = true
 		}
 	}
@@ -125,9 +129,15 @@ func parseAttrInput(raw json.RawMessage) (attrInput, error) {
 			}
 			in.isProtected = &b
 			in.lineageChange = true
+		case "from_pool":
+			p, err := parsePoolRef(x)
+			if err != nil {
+				return in, err
+			}
+			in.fromPool = &p
 		case "is_visible":
 		default:
-			return in, fmt.Errorf("unknown key %q (want value, source, owner, is_protected)", k)
+			return in, fmt.Errorf("unknown key %q (want value, from_pool, source, owner, is_protected)", k)
 		}
 	}
 	return in, nil
@@ -159,6 +169,8 @@ type Ref struct {
 	Source      string `json:"_relation__source,omitempty"`
 	Owner       string `json:"_relation__owner,omitempty"`
 	IsProtected *bool  `json:"_relation__is_protected,omitempty"`
+	// FromPool asks a resource pool for a new peer.
+	FromPool *PoolRef `json:"from_pool,omitempty"`
 }
 
 func parseRef(x any) (Ref, error) {
@@ -175,6 +187,13 @@ func parseRef(x any) (Ref, error) {
 		}
 		return Ref{HFID: h}, nil
 	case map[string]any:
+		if fp, ok := v["from_pool"]; ok {
+			p, err := parsePoolRef(fp)
+			if err != nil {
+				return Ref{}, err
+			}
+			return Ref{FromPool: &p}, nil
+		}
 		raw, _ := json.Marshal(v)
 		var r Ref
 		dec := json.NewDecoder(strings.NewReader(string(raw)))
@@ -230,6 +249,12 @@ func parseRefs(r *schema.Relationship, raw json.RawMessage) ([]Ref, error) {
 func (t *tx) resolveRef(r *schema.Relationship, ref Ref) (graph.NodeID, error) {
 	var id graph.NodeID
 	switch {
+	case ref.FromPool != nil:
+		x, err := t.allocateIP(*ref.FromPool)
+		if err != nil {
+			return id, err
+		}
+		id = x
 	case ref.Ref != "":
 		x, ok := t.refs[ref.Ref]
 		if !ok {
@@ -300,6 +325,18 @@ func (t *tx) parseData(m *schema.Node, data Data) (map[string]attrInput, map[str
 			in, err := parseAttrInput(raw)
 			if err != nil {
 				return nil, nil, nodeError(m.Kind, name, err)
+			}
+			if in.fromPool != nil {
+				if in.hasValue {
+					return nil, nil, nodeError(m.Kind, name, fmt.Errorf("%w: give value or from_pool, not both", ErrInvalid))
+				}
+				n, key, err := t.allocateNumber(*in.fromPool, m, name)
+				if err != nil {
+					return nil, nil, nodeError(m.Kind, name, err)
+				}
+				in.value, in.hasValue, in.claim = n, true, key
+				attrs[name] = in
+				continue
 			}
 			if in.hasValue {
 				if a.ReadOnly {
@@ -491,4 +528,5 @@ func (h *Nodes) Register(d *Dispatcher) {
 	d.Register(TypeRemovePeers, h.RemovePeers)
 	d.Register(TypeBatch, h.Batch)
 	d.Register(TypeLoadObjects, h.LoadObjects)
+	d.Register(TypeAllocate, h.Allocate)
 }

@@ -18,7 +18,7 @@ import (
 func (t *tx) createFromTemplate(m *schema.Node, id graph.NodeID, attrs map[string]attrInput, rels map[string]relInput) (*txNode, error) {
 	tpl := t.fillFromTemplate(m, attrs, rels)
 	if tpl != nil {
-		if err := t.allocateFromTemplate(m, tpl, rels); err != nil {
+		if err := t.allocateFromTemplate(m, tpl, attrs, rels); err != nil {
 			return nil, err
 		}
 	}
@@ -69,9 +69,28 @@ func (t *tx) fillFromTemplate(m *schema.Node, attrs map[string]attrInput, rels m
 	return tpl
 }
 
-// allocateFromTemplate gives each relationship the node does not give its resource from the
-// pool the template names in <relationship>_from_resource_pool (IP address pools).
-func (t *tx) allocateFromTemplate(m *schema.Node, tpl *txNode, rels map[string]relInput) error {
+// allocateFromTemplate gives each relationship and attribute the node does not give its
+// resource from the pool the template names in <field>_from_resource_pool (IP address pools for
+// relationships, number pools for attributes).
+func (t *tx) allocateFromTemplate(m *schema.Node, tpl *txNode, attrs map[string]attrInput, rels map[string]relInput) error {
+	for _, a := range m.Attributes {
+		if _, given := attrs[a.Name]; given || a.State == schema.StateAbsent {
+			continue
+		}
+		pr := tpl.model.Relationship(a.Name + schema.FromPoolSuffix)
+		if pr == nil || pr.Peer != "CoreNumberPool" {
+			continue
+		}
+		pools := t.peersOf(tpl.id, nodes.RelField(pr.Identifier, pr.Direction))
+		if len(pools) == 0 {
+			continue
+		}
+		v, key, err := t.allocateNumber(PoolRef{ID: pools[0].String()}, m, a.Name)
+		if err != nil {
+			return nodeError(m.Kind, a.Name, err)
+		}
+		attrs[a.Name] = attrInput{value: v, hasValue: true, claim: key}
+	}
 	for _, r := range m.Relationships {
 		if _, given := rels[r.Name]; given || r.Cardinality != "one" {
 			continue
@@ -84,7 +103,7 @@ func (t *tx) allocateFromTemplate(m *schema.Node, tpl *txNode, rels map[string]r
 		if len(pools) == 0 {
 			continue
 		}
-		id, err := t.allocateAddress(pools[0])
+		id, err := t.allocateIP(PoolRef{ID: pools[0].String()})
 		if err != nil {
 			return nodeError(m.Kind, r.Name, err)
 		}

@@ -137,7 +137,7 @@ func (t *tx) update(n *txNode, attrs map[string]attrInput, rels map[string]relIn
 	if err != nil {
 		return false, err
 	}
-	ev.Claims = claims
+	ev.Claims = append(claims, t.poolClaims(n.id, attrs)...)
 	h, l := t.hfid(n), t.displayLabel(n)
 	n.computed = &computed{hfid: h, label: l}
 	if !slices.Equal(h, oldHFID) {

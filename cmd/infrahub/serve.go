@@ -316,7 +316,7 @@ func (s *server) routes() http.Handler {
 				set, _ := s.branches.Schema(name)
 				return set, true
 			},
-			Branches: s.branches.Branches, Dispatch: dispatcher.Dispatch, Diff: s.graph.Diff,
+			Branches: s.branches.Branches, Dispatch: dispatcher.Dispatch, Diff: s.graph.Diff, View: s.graph.View,
 			WaitFor: func(ctx context.Context, pos int64) error { return s.runner.WaitFor(ctx, s.graph.Name(), pos) },
 		}}).Register(mux)
 		api := &rest.API{State: s.branches, Loader: loader, Dispatcher: dispatcher, Default: branch.Default,

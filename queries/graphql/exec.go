@@ -47,6 +47,9 @@ type Executor struct {
 	// Diff is a branch's diff (DiffTree, DiffTreeSummary, BranchValidate, ResolveDiffConflict);
 	// nil leaves them unserved.
 	Diff func(branch string) (nodes.Diff, error)
+	// View is a branch's state (InfrahubIPAddressGetNextAvailable, InfrahubIPPrefixGetNextAvailable);
+	// nil leaves them unserved.
+	View func(branch string, at int64) (*nodes.View, error)
 
 	docs docCache
 }

@@ -168,7 +168,7 @@ func newFixture(t testing.TB, schemaText string) *fixture {
 			set, _ := states.Schema(name)
 			return set, true
 		},
-		Branches: states.Branches, Diff: f.store.Diff,
+		Branches: states.Branches, Diff: f.store.Diff, View: f.store.View,
 		Dispatch: func(ctx context.Context, cmd commands.Command) (commands.Result, error) {
 			res, err := f.dispatch.Dispatch(ctx, cmd)
 			if serr := f.sync(ctx); serr != nil && err == nil {

@@ -86,6 +86,8 @@ func (e *exec) mutation(w *jsonWriter, f *ast.Field, path ast.Path) error {
 		return e.resolveConflict(w, f, typ, data, path)
 	case "DiffUpdate":
 		return e.diffUpdate(w, f, typ, data, path)
+	case "InfrahubIPAddressPoolGetResource", "InfrahubIPPrefixPoolGetResource":
+		return e.poolGetResource(w, f, typ, data, path)
 	case "RelationshipAdd", "RelationshipRemove":
 		cmd := commands.TypeAddPeers
 		if f.Name == "RelationshipRemove" {

@@ -34,6 +34,8 @@ func (e *exec) root(w *jsonWriter, set ast.SelectionSet, def *ast.Definition) {
 			e.branches(w, f)
 		case "DiffTree", "DiffTreeSummary":
 			e.diffTree(w, f, path)
+		case "InfrahubIPAddressGetNextAvailable", "InfrahubIPPrefixGetNextAvailable":
+			e.nextAvailable(w, f, path)
 		case "InfrahubInfo":
 			e.plain(w, f.SelectionSet, "InfrahubInfo", map[string]any{"deployment_id": "infrahub-go", "version": e.x.Version}, path)
 		case "AccountProfile":

@@ -534,6 +534,58 @@ type RelationshipAdd {
 type RelationshipRemove {
   ok: Boolean
 }
+input IPAddressPoolGetResourceInput {
+  """ID of the pool to allocate from"""
+  id: String
+  """HFID of the pool to allocate from"""
+  hfid: [String]
+  """Identifier of the allocation: asking again with it returns the same resource"""
+  identifier: String
+  """Mask length of the allocated address"""
+  prefix_length: Int
+  """Kind of the address to create"""
+  address_type: String
+  """Other attributes and relationships of the allocated address"""
+  data: GenericScalar
+}
+
+input IPPrefixPoolGetResourceInput {
+  id: String
+  hfid: [String]
+  identifier: String
+  """Length of the allocated prefix"""
+  prefix_length: Int
+  member_type: String
+  """Kind of the prefix to create"""
+  prefix_type: String
+  data: GenericScalar
+}
+
+type PoolAllocatedNode {
+  id: String
+  kind: String
+  identifier: String
+  display_label: String
+  branch: String
+}
+
+type IPAddressPoolGetResource {
+  ok: Boolean
+  node: PoolAllocatedNode
+}
+
+type IPPrefixPoolGetResource {
+  ok: Boolean
+  node: PoolAllocatedNode
+}
+
+type IPAddressGetNextAvailable {
+  address: String!
+}
+
+type IPPrefixGetNextAvailable {
+  prefix: String!
+}
 `
 
 // staticQueryFields are the root query fields that do not depend on the schema.
@@ -544,6 +596,10 @@ const staticQueryFields = `  """Retrieve information about active branches."""
   DiffTree(branch: String, name: String, from_time: DateTime, to_time: DateTime, filters: DiffTreeQueryFilters, include_parents: Boolean, root_node_uuids: [String], limit: Int, offset: Int, proposed_change_id: String): DiffTree
   """The counts of a branch's diff."""
   DiffTreeSummary(branch: String, from_time: DateTime, to_time: DateTime, filters: DiffTreeQueryFilters, proposed_change_id: String): DiffTreeSummary
+  """The first free address of a prefix."""
+  InfrahubIPAddressGetNextAvailable(prefix_id: String!, prefix_length: Int): IPAddressGetNextAvailable!
+  """The first free prefix of a length under a prefix."""
+  InfrahubIPPrefixGetNextAvailable(prefix_id: String!, prefix_length: Int): IPPrefixGetNextAvailable!
 `
 
 // staticMutationFields are the root mutation fields that do not depend on the schema.
@@ -557,4 +613,8 @@ const staticMutationFields = `  BranchCreate(data: BranchCreateInput!, context: 
   RelationshipRemove(data: RelationshipNodesInput!, context: ContextInput): RelationshipRemove
   ResolveDiffConflict(data: ResolveDiffConflictInput!, context: ContextInput): ResolveDiffConflict
   DiffUpdate(data: DiffUpdateInput!, context: ContextInput, wait_until_completion: Boolean): DiffUpdate
+  """Allocate an IP address from a pool."""
+  InfrahubIPAddressPoolGetResource(data: IPAddressPoolGetResourceInput!, context: ContextInput): IPAddressPoolGetResource
+  """Allocate an IP prefix from a pool."""
+  InfrahubIPPrefixPoolGetResource(data: IPPrefixPoolGetResourceInput!, context: ContextInput): IPPrefixPoolGetResource
 `
