@@ -105,6 +105,9 @@ func (t *tx) update(n *txNode, attrs map[string]attrInput, rels map[string]relIn
 		if len(in.peers) == 0 && mandatoryRel(in.rel) {
 			return false, nodeError(m.Kind, name, fmt.Errorf("%w: the relationship is mandatory", ErrInvalid))
 		}
+		if err := t.checkHierarchy(n, in); err != nil {
+			return false, nodeError(m.Kind, name, err)
+		}
 		relGlobal := in.rel.Branch == schema.BranchAgnostic && !global
 		for _, p := range slices.Clone(t.peersOf(n.id, in.field)) {
 			if !slices.Contains(in.peers, p) {
@@ -282,4 +285,25 @@ func (t *tx) match(m *schema.Node, attrs map[string]attrInput, rels map[string]r
 		}
 	}
 	return graph.NodeID{}, false
+}
+
+// checkHierarchy refuses a hierarchical parent that is the node itself or one of its
+// descendants: the hierarchy stays a tree.
+func (t *tx) checkHierarchy(n *txNode, in relInput) error {
+	if in.rel.Kind != schema.RelHierarchy || in.rel.Name != "parent" || len(in.peers) == 0 {
+		return nil
+	}
+	seen := map[graph.NodeID]bool{}
+	for p := in.peers[0]; !p.IsZero() && !seen[p]; {
+		if p == n.id {
+			return fmt.Errorf("%w: %s is %s itself or under it: a node cannot be its own ancestor", ErrInvalid, in.peers[0], n.id)
+		}
+		seen[p] = true
+		up := t.peersOf(p, in.field)
+		if len(up) == 0 {
+			break
+		}
+		p = up[0]
+	}
+	return nil
 }

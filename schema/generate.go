@@ -70,6 +70,18 @@ func (s *Set) generate() {
 			MaxCount: 1, Optional: &t, Branch: BranchAware, Direction: "outbound", OnDelete: "no-action",
 			AllowOverride: "any", State: StatePresent, Pos: n.Pos})
 	}
+	// Every node but a group is a CoreNode (Infrahub's root interface): relationships to CoreNode
+	// (group members and subscribers, lineage) take any of them.
+	if g, ok := s.generics["CoreNode"]; ok {
+		for _, group := range []map[string]*Node{s.nodes, s.profiles, s.templates} {
+			for _, kind := range sortedKeys(group) {
+				if !slices.Contains(group[kind].InheritFrom, "CoreGroup") && !slices.Contains(g.UsedBy, kind) {
+					g.UsedBy = append(g.UsedBy, kind)
+				}
+			}
+		}
+		slices.Sort(g.UsedBy)
+	}
 }
 
 func profileAllowed(ns string) bool { return !isReservedNamespace(ns) || ns == "Builtin" }
