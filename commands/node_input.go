@@ -36,12 +36,22 @@ type Nodes struct {
 	// but one (other processes still meet the version check, and decide again).
 	WaitFor func(ctx context.Context, pos int64) error
 
+	// Locks, when set, is shared by every process writing to the log (Redis in distributed
+	// mode): commands that allocate from resource pools take its lock, then catch up with the
+	// log, so that allocations of different processes on different branches take turns too.
+	Locks Locker
+
 	locks     sync.Map // branch name → *sync.Mutex
 	poolHints sync.Map // pool id → the last resource given from it
 }
 
 // poolsLock is the lock name commands that allocate from resource pools share.
 const poolsLock = "\x00resource-pools"
+
+// Locker takes named locks shared between processes.
+type Locker interface {
+	Lock(ctx context.Context, name string) (unlock func(), err error)
+}
 
 func (h *Nodes) lock(name string) func() {
 	if h.WaitFor == nil {
@@ -447,10 +457,23 @@ func (h *Nodes) decide(ctx context.Context, cmd Command, name string, build func
 	}()
 	for attempt := 0; ; attempt++ {
 		t, err := h.decideOnce(name, build)
-		if err == nil && t.allocates && unlockPools == nil && h.WaitFor != nil {
+		if err == nil && t.allocates && unlockPools == nil && (h.WaitFor != nil || h.Locks != nil) {
 			// Allocations are claimed on every branch at once: commands that allocate take
-			// turns across branches in this process, deciding again once it is their turn.
+			// turns across branches (in this process, and with Locks across processes),
+			// deciding again once it is their turn, on a state that has read the whole log.
 			unlockPools = h.lock(poolsLock)
+			if h.Locks != nil {
+				unlockShared, lerr := h.Locks.Lock(ctx, "resource-pools")
+				if lerr != nil {
+					return Result{}, nil, fmt.Errorf("%s: resource pools lock: %w", cmd.Type, lerr)
+				}
+				local := unlockPools
+				unlockPools = func() { unlockShared(); local() }
+				if serr := h.Sync(ctx); serr != nil {
+					return Result{}, nil, fmt.Errorf("%s: %w", cmd.Type, serr)
+				}
+				synced = true
+			}
 			continue
 		}
 		if err == nil {

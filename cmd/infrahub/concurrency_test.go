@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -54,31 +55,7 @@ func commandStatus(t *testing.T, base, typ string, payload any) (int, map[string
 // unique name: exactly one succeeds, the others get a uniqueness error; then 16 concurrent
 // updates of one cardinality-one relationship leave exactly one peer, on both servers.
 func TestTwoServersNoDuplicates(t *testing.T) {
-	pgURL, schema := testenv.PostgresSchema(t)
-	amqpURL := testenv.AMQPURL(t)
-	u, _ := url.Parse(pgURL)
-	q := u.Query()
-	q.Set("schema", schema)
-	u.RawQuery = q.Encode()
-	ns := "race-" + schema
-	topic := ns + ".events"
-	var servers []*child
-	for i := range 2 {
-		instance := fmt.Sprintf("api-%d", i+1)
-		env := map[string]string{
-			"INFRAHUB_DATA":             t.TempDir(),
-			"INFRAHUB_EVENTS_URL":       u.String(),
-			"INFRAHUB_BROKER_URL":       amqpURL,
-			"INFRAHUB_BROKER_NAMESPACE": ns,
-			"INFRAHUB_INSTANCE":         instance,
-		}
-		t.Cleanup(func() {
-			testenv.DeleteAMQPTopology(t, amqpURL, topic,
-				bus.QueueName(topic, projections.ConsumerName(counter.Name)+"@"+instance),
-				bus.QueueName(topic, projections.ConsumerName(nodes.Name)+"@"+instance))
-		})
-		servers = append(servers, startChild(t, freeAddr(t), env))
-	}
+	servers := startServers(t, "race", nil)
 	schemaText, _ := json.Marshal(raceSchema)
 	if code, out := commandStatus(t, servers[0].base, "schema.load", map[string]any{"schemas": []json.RawMessage{schemaText}}); code != 200 {
 		t.Fatalf("schema load: %d %v", code, out)
@@ -154,5 +131,99 @@ func TestTwoServersNoDuplicates(t *testing.T) {
 		if devices != 10 {
 			t.Errorf("%s: %d devices, want one per round", s.base, devices)
 		}
+	}
+}
+
+// startServers starts two API servers on one PostgreSQL schema and RabbitMQ namespace, with
+// extra settings.
+func startServers(t *testing.T, name string, extra map[string]string) []*child {
+	pgURL, schema := testenv.PostgresSchema(t)
+	amqpURL := testenv.AMQPURL(t)
+	u, _ := url.Parse(pgURL)
+	q := u.Query()
+	q.Set("schema", schema)
+	u.RawQuery = q.Encode()
+	ns := name + "-" + schema
+	topic := ns + ".events"
+	var servers []*child
+	for i := range 2 {
+		instance := fmt.Sprintf("api-%d", i+1)
+		env := map[string]string{
+			"INFRAHUB_DATA":             t.TempDir(),
+			"INFRAHUB_EVENTS_URL":       u.String(),
+			"INFRAHUB_BROKER_URL":       amqpURL,
+			"INFRAHUB_BROKER_NAMESPACE": ns,
+			"INFRAHUB_INSTANCE":         instance,
+		}
+		maps.Copy(env, extra)
+		t.Cleanup(func() {
+			testenv.DeleteAMQPTopology(t, amqpURL, topic,
+				bus.QueueName(topic, projections.ConsumerName(counter.Name)+"@"+instance),
+				bus.QueueName(topic, projections.ConsumerName(nodes.Name)+"@"+instance))
+		})
+		servers = append(servers, startChild(t, freeAddr(t), env))
+	}
+	return servers
+}
+
+const poolRaceSchema = `
+version: "1.0"
+nodes:
+  - name: Prefix
+    namespace: Race
+    inherit_from: [BuiltinIPPrefix]
+  - name: Address
+    namespace: Race
+    inherit_from: [BuiltinIPAddress]
+`
+
+// Two servers sharing a Redis (INFRAHUB_CACHE_URL) allocate from one pool on four branches at
+// once: every address is different, although each branch's writes go to its own stream.
+func TestTwoServersAllocateDistinct(t *testing.T) {
+	servers := startServers(t, "pools", map[string]string{"INFRAHUB_CACHE_URL": testenv.RedisURL(t)})
+	base := servers[0].base
+	schemaText, _ := json.Marshal(poolRaceSchema)
+	if code, out := commandStatus(t, base, "schema.load", map[string]any{"schemas": []json.RawMessage{schemaText}}); code != 200 {
+		t.Fatalf("schema load: %d %v", code, out)
+	}
+	code, out := commandStatus(t, base, "batch", map[string]any{"operations": []any{
+		map[string]any{"type": "node.create", "ref": "p", "payload": map[string]any{"kind": "RacePrefix", "data": map[string]any{"prefix": "10.9.0.0/24"}}},
+		map[string]any{"type": "node.create", "payload": map[string]any{"kind": "CoreIPAddressPool", "data": map[string]any{
+			"name": "race", "default_address_type": "RaceAddress", "resources": []any{map[string]any{"ref": "p"}}, "ip_namespace": []string{"default"}}}},
+	}})
+	if code != 200 {
+		t.Fatalf("pool: %d %v", code, out)
+	}
+	branches := []string{"b1", "b2", "b3", "b4"}
+	for _, b := range branches {
+		if code, out := commandStatus(t, base, "branch.create", map[string]any{"name": b}); code != 200 {
+			t.Fatalf("branch %s: %d %v", b, code, out)
+		}
+	}
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		seen = map[string]string{}
+	)
+	for i := range 32 {
+		wg.Go(func() {
+			br := branches[i%len(branches)]
+			code, out := commandStatus(t, servers[i%2].base, "pool.allocate", map[string]any{"branch": br, "hfid": []string{"race"}})
+			if code != 200 {
+				t.Errorf("allocation %d on %s: %d %v", i, br, code, out)
+				return
+			}
+			label, _ := out["data"].(map[string]any)["display_label"].(string)
+			mu.Lock()
+			defer mu.Unlock()
+			if other, dup := seen[label]; dup || label == "" {
+				t.Errorf("address %q given twice (%s and %s)", label, other, br)
+			}
+			seen[label] = br
+		})
+	}
+	wg.Wait()
+	if len(seen) != 32 {
+		t.Fatalf("%d distinct addresses, want 32: %v", len(seen), seen)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,6 +33,7 @@ import (
 	"github.com/infrahub-go/infrahub/queries/graphql"
 	"github.com/infrahub-go/infrahub/queries/rest"
 	"github.com/infrahub-go/infrahub/schema"
+	"github.com/infrahub-go/infrahub/workers/locks"
 )
 
 // Roles of a process. The API role accepts commands; the worker role runs the background work
@@ -83,6 +85,7 @@ type server struct {
 	store    logStore
 	bus      *bus.Bus
 	bucket   *blob.Bucket
+	locks    *locks.Redis // nil without INFRAHUB_CACHE_URL
 	fwd      *forward.Forwarder
 	runner   *projections.Runner
 	counter  *counter.Counter
@@ -126,6 +129,14 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 	}
 	if s.bucket, err = openStorage(ctx, cfg); err != nil {
 		return nil, err
+	}
+	if cfg.CacheURL != "" {
+		if s.locks, err = locks.NewRedis(ctx, cfg.CacheURL, locks.TLS{Enabled: bool(cfg.CacheTLSEnabled),
+			CAFile: cfg.CacheTLSCAFile, Insecure: bool(cfg.CacheTLSInsecure)}, logger); err != nil {
+			return nil, fmt.Errorf("INFRAHUB_CACHE_URL: %w", err)
+		}
+	} else if !strings.HasPrefix(cfg.EventsURL, "sqlite:") {
+		logger.Warn("INFRAHUB_CACHE_URL is not set: resource pool allocations take turns within this server only; with several servers on one log, set it to a shared Redis")
 	}
 	if loadSnapshot(ctx, s.bucket, s.graph, s.store, logger) {
 		s.snapshotAt.Store(s.graph.Position())
@@ -276,6 +287,9 @@ func (s *server) close() {
 	if s.store != nil {
 		_ = s.store.Close()
 	}
+	if s.locks != nil {
+		_ = s.locks.Close()
+	}
 }
 
 func (s *server) routes() http.Handler {
@@ -304,6 +318,9 @@ func (s *server) routes() http.Handler {
 		dispatcher.Register(commands.TypeDeleteBranch, lifecycle.Delete)
 		nodeCommands := &commands.Nodes{Log: s.store, Cat: s.catalog, State: s.graph, Sync: s.syncBranches, Default: branch.Default,
 			WaitFor: func(ctx context.Context, pos int64) error { return s.runner.WaitFor(ctx, s.graph.Name(), pos) }}
+		if s.locks != nil {
+			nodeCommands.Locks = s.locks
+		}
 		nodeCommands.Register(dispatcher)
 		(&commands.Merges{Nodes: nodeCommands, State: s.graph}).Register(dispatcher)
 		mux.Handle("/api/commands", &commands.Endpoint{Dispatcher: dispatcher, Logger: s.log})

@@ -1,0 +1,154 @@
+package locks
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Redis holds locks in a Redis server, shared by every process that uses it: a lock is a key
+// set only if absent (SET NX) to a token of its holder, with a time to live that the holder keeps
+// extending while it holds the lock, so that a holder that dies frees it after TTL. Only the
+// holder's token deletes the key.
+type Redis struct {
+	Client *redis.Client
+	Prefix string        // key prefix; "infrahub:lock:" when empty
+	TTL    time.Duration // 10 s when zero
+	Log    *slog.Logger
+	// Local makes the holders of one process queue here instead of polling Redis.
+	local Local
+}
+
+// TLS configures the connection's TLS (rediss:// turns it on too).
+type TLS struct {
+	Enabled  bool
+	CAFile   string // PEM bundle of the CAs that may sign the server's certificate; system pool when empty
+	Insecure bool   // skip verification of the server's certificate
+}
+
+// NewRedis connects to the Redis server at rawURL (redis:// or rediss://) and checks it answers.
+func NewRedis(ctx context.Context, rawURL string, t TLS, log *slog.Logger) (*Redis, error) {
+	opts, err := redis.ParseURL(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("locks: redis url: %w", err)
+	}
+	if t.Enabled || opts.TLSConfig != nil {
+		if opts.TLSConfig == nil {
+			opts.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		}
+		opts.TLSConfig.InsecureSkipVerify = t.Insecure //nolint:gosec // opt-in
+		if t.CAFile != "" {
+			pem, err := os.ReadFile(t.CAFile)
+			if err != nil {
+				return nil, fmt.Errorf("locks: redis TLS CA file: %w", err)
+			}
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, fmt.Errorf("locks: redis TLS CA file %s: no PEM certificate found", t.CAFile)
+			}
+			opts.TLSConfig.RootCAs = pool
+		}
+	}
+	c := redis.NewClient(opts)
+	if err := c.Ping(ctx).Err(); err != nil {
+		_ = c.Close()
+		return nil, fmt.Errorf("locks: redis %s: %w", opts.Addr, err)
+	}
+	return &Redis{Client: c, Log: log}, nil
+}
+
+// Close closes the connection.
+func (r *Redis) Close() error { return r.Client.Close() }
+
+var (
+	// release deletes the key only while it holds the caller's token.
+	release = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0`)
+	// extend renews the time to live only while the key holds the caller's token.
+	extend = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) end return 0`)
+)
+
+// ErrLost reports a lock whose key expired or was taken over while held.
+var ErrLost = errors.New("lock lost")
+
+// Lock takes the lock called name, waiting (polling Redis, from 1 ms up to 50 ms apart) while
+// another holder has it.
+func (r *Redis) Lock(ctx context.Context, name string) (func(), error) {
+	unlockLocal, err := r.local.Lock(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	prefix, ttl := r.Prefix, r.TTL
+	if prefix == "" {
+		prefix = "infrahub:lock:"
+	}
+	if ttl <= 0 {
+		ttl = 10 * time.Second
+	}
+	key := prefix + name
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	token := hex.EncodeToString(b)
+	wait := time.Millisecond
+	for {
+		ok, err := r.Client.SetNX(ctx, key, token, ttl).Result()
+		if err != nil {
+			unlockLocal()
+			return nil, fmt.Errorf("locks: take %s: %w", name, err)
+		}
+		if ok {
+			break
+		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			unlockLocal()
+			return nil, fmt.Errorf("locks: take %s: %w", name, ctx.Err())
+		}
+		wait = min(2*wait, 50*time.Millisecond)
+	}
+	// Keep the key alive while held.
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(ttl / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				n, err := extend.Run(context.Background(), r.Client, []string{key}, token, ttl.Milliseconds()).Int()
+				if err == nil && n == 0 {
+					err = ErrLost
+				}
+				if err != nil && r.Log != nil {
+					r.Log.Warn("lock not extended", "lock", name, "err", err)
+				}
+			}
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			close(stop)
+			<-done
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := release.Run(ctx, r.Client, []string{key}, token).Err(); err != nil && r.Log != nil {
+				r.Log.Warn("lock not released (it expires by itself)", "lock", name, "err", err)
+			}
+			unlockLocal()
+		})
+	}, nil
+}
