@@ -163,6 +163,13 @@ func (t *tx) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput,
 	for name, st := range t.profileValues(n, attrs) {
 		ev.Attributes[name] = st
 	}
+	vals, err := t.computedValues(n)
+	if err != nil {
+		return nil, err
+	}
+	for name, st := range vals {
+		ev.Attributes[name] = st
+	}
 	for _, name := range missing {
 		if n.attrs[name].Value == nil {
 			return nil, nodeError(m.Kind, name, fmt.Errorf("%w: the attribute is mandatory (no profile of the node gives it)", ErrInvalid))
@@ -178,6 +185,9 @@ func (t *tx) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput,
 	n.computed = &computed{hfid: ev.HFID, label: ev.DisplayLabel}
 	t.emit(nodes.TypeCreated, ev, global)
 	t.outcome.of(m.Kind).Created++
+	if err := t.propagateComputed(n, nil, ev.Edges); err != nil {
+		return nil, err
+	}
 	return n, t.ipamAfter(n)
 }
 

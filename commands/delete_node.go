@@ -161,7 +161,8 @@ func (t *tx) delete(root *txNode) error {
 			}
 		}
 	}
-	for _, x := range gone {
+	removed := make([][]nodes.Edge, len(gone))
+	for i, x := range gone {
 		global := isGlobal(x.model)
 		ev := nodes.Deleted{ID: x.id.String(), Kind: x.kind, Global: global}
 		for _, rf := range t.ends(x.model) {
@@ -182,6 +183,13 @@ func (t *tx) delete(root *txNode) error {
 		x.live = false
 		t.emit(nodes.TypeDeleted, ev, global)
 		t.outcome.of(x.kind).Deleted++
+		removed[i] = ev.Edges
+	}
+	// The nodes left whose computed attributes read a deleted peer.
+	for i, x := range gone {
+		if err := t.propagateComputed(x, nil, removed[i]); err != nil {
+			return err
+		}
 	}
 	return nil
 }

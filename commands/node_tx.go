@@ -39,7 +39,10 @@ type tx struct {
 	// ipamBusy is set while the IPAM tree is being brought up to date (its own writes do not
 	// trigger it again)
 	ipamBusy bool
-	outcome  Outcomes
+	// computeDepth counts the nested recomputations of computed attributes (a change reaching
+	// nodes that read it through their peers)
+	computeDepth int
+	outcome      Outcomes
 }
 
 type claimKey struct{ kind, constraint, key string }
@@ -317,7 +320,8 @@ func (t *tx) hfid(n *txNode) []string {
 }
 
 // displayLabel computes a node's display label: display_label as a path ("name__value") or as a
-// template with {{ path }} placeholders; else display_labels joined by spaces; else the HFID.
+// Jinja2 template (rendered as computed attributes are); else display_labels joined by spaces;
+// else the HFID.
 func (t *tx) displayLabel(n *txNode) string {
 	m := n.model
 	show := func(path string) string {
@@ -329,26 +333,18 @@ func (t *tx) displayLabel(n *txNode) string {
 	}
 	if m.DisplayLabel != nil && *m.DisplayLabel != "" {
 		dl := *m.DisplayLabel
-		if !strings.Contains(dl, "{{") {
+		if !strings.Contains(dl, "{{") && !strings.Contains(dl, "{%") {
 			return show(dl)
 		}
-		var b strings.Builder
-		for {
-			i := strings.Index(dl, "{{")
-			if i < 0 {
-				b.WriteString(dl)
-				break
-			}
-			j := strings.Index(dl[i:], "}}")
-			if j < 0 {
-				b.WriteString(dl)
-				break
-			}
-			b.WriteString(dl[:i])
-			b.WriteString(show(dl[i+2 : i+j]))
-			dl = dl[i+j+2:]
+		tpl, err := t.set.Template(dl)
+		if err != nil {
+			return "" // refused when the schema was loaded
 		}
-		return strings.TrimSpace(b.String())
+		s, err := t.render(n, tpl, nil)
+		if err != nil {
+			return ""
+		}
+		return strings.TrimSpace(s)
 	}
 	if len(m.DisplayLabels) > 0 {
 		parts := make([]string, 0, len(m.DisplayLabels))

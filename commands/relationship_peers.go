@@ -114,5 +114,8 @@ func (t *tx) peersOp(in RelationshipPeers, remove bool) (NodeOutcome, error) {
 		}
 		*t.outcome.of(n.kind) = saved
 	}
+	if err := t.propagateComputed(n, nil, ev.Edges); err != nil {
+		return NodeOutcome{}, err
+	}
 	return t.outcomeOf(n, "updated"), nil
 }

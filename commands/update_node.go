@@ -136,6 +136,16 @@ func (t *tx) update(n *txNode, attrs map[string]attrInput, rels map[string]relIn
 		}
 		ev.Attributes[name] = st
 	}
+	vals, err := t.computedValues(n)
+	if err != nil {
+		return false, err
+	}
+	for name, st := range vals {
+		if ev.Attributes == nil {
+			ev.Attributes = map[string]nodes.Attr{}
+		}
+		ev.Attributes[name] = st
+	}
 	claims, err := t.reclaim(n, oldKeys, t.uniqueKeys(n))
 	if err != nil {
 		return false, err
@@ -171,6 +181,9 @@ func (t *tx) update(n *txNode, attrs map[string]attrInput, rels map[string]relIn
 		if err := t.propagateProfile(n); err != nil {
 			return false, err
 		}
+	}
+	if err := t.propagateComputed(n, ev.Attributes, ev.Edges); err != nil {
+		return false, err
 	}
 	return true, nil
 }
@@ -270,6 +283,8 @@ func (t *tx) match(m *schema.Node, attrs map[string]attrInput, rels map[string]r
 			delete(t.nodes, graph.NodeID{})
 		}
 	}()
+	// a computed attribute may be part of the human-friendly id
+	_, _ = t.computedValues(probe)
 	keys := t.uniqueKeys(probe)
 	if key, ok := keys[nodes.ConstraintHFID]; ok {
 		if id, ok := t.taken(claimKey{m.Kind, nodes.ConstraintHFID, key}); ok && t.node(id) != nil {

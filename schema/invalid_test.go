@@ -232,6 +232,31 @@ extensions:
           kind: Jinja2
           jinja2_template: "{{ name__value }}.example.com"
 `), `TestDevice.attributes[fqdn].read_only: a Jinja2 computed attribute must be read_only`},
+		{"jinja2 computed template syntax", device(`      - name: fqdn
+        kind: Text
+        read_only: true
+        computed_attribute:
+          kind: Jinja2
+          jinja2_template: "{{ name__value }.example.com"
+`), `TestDevice.attributes[fqdn].computed_attribute.jinja2_template: invalid Jinja2 template`},
+		{"jinja2 computed unknown variable", device(`      - name: fqdn
+        kind: Text
+        read_only: true
+        computed_attribute:
+          kind: Jinja2
+          jinja2_template: "{{ name__value }}.{{ site__name__value }}"
+`), `TestDevice.attributes[fqdn].computed_attribute.jinja2_template: template variable "site__name__value": unknown relationship site`},
+		{"jinja2 computed through a cardinality-many relationship", device(`      - name: fqdn
+        kind: Text
+        read_only: true
+        computed_attribute:
+          kind: Jinja2
+          jinja2_template: "{{ tags__name__value }}"
+    relationships:
+      - name: tags
+        peer: BuiltinTag
+        cardinality: many
+`), `TestDevice.attributes[fqdn].computed_attribute.jinja2_template: template variable "tags__name__value": relationship tags must have cardinality one`},
 		{"number pool not read_only", device(`      - name: vni
         kind: NumberPool
 `), `TestDevice.attributes[vni].read_only: a NumberPool attribute must be read_only`},

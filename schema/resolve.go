@@ -74,6 +74,7 @@ func (s *Set) resolve(ps *problems) {
 		return
 	}
 	s.generate()
+	s.indexPeerReads()
 	s.computeHashes()
 }
 
@@ -358,4 +359,5 @@ func (s *Set) finishModel(ps *problems, m *Model) {
 		}
 	}
 	s.validateReferences(ps, m)
+	s.checkComputed(ps, m)
 }

@@ -16,6 +16,11 @@ type Set struct {
 	profiles  map[string]*Node
 	templates map[string]*Node
 	hash      string
+	// jinja holds the parsed Jinja2 templates of the set (computed attributes, display labels)
+	// by source; filled while the set is loaded, read-only after
+	jinja map[string]*Template
+	// peerReads lists, per attribute name, the computed attributes reading it on a peer
+	peerReads map[string][]PeerRead
 }
 
 // Load validates files together on top of base (nil for an empty schema) and returns the new

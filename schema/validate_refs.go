@@ -2,12 +2,9 @@ package schema
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 )
-
-var templateVarRe = regexp.MustCompile(`[a-z][a-z0-9_]*__[a-z0-9_]+`)
 
 // refRule says what a reference (hfid, uniqueness constraint, display label, order_by) may name.
 type refRule struct {
@@ -149,11 +146,11 @@ func (s *Set) checkDisplayLabel(ps *problems, m *Model, dl string) {
 		}
 		return
 	}
-	if strings.Count(dl, "{{") != strings.Count(dl, "}}") || strings.Count(dl, "{%") != strings.Count(dl, "%}") {
-		ps.add(m.Pos, path, "unbalanced template delimiters in %q", dl)
+	t := s.parseTemplate(ps, m.Pos, path, dl)
+	if t == nil {
 		return
 	}
-	for _, v := range templateVarRe.FindAllString(dl, -1) {
+	for _, v := range t.Variables() {
 		if msg := s.checkRef(m, v, refRule{prop: "display_label"}); msg != "" {
 			ps.add(m.Pos, path, "template variable %s", msg)
 		}
