@@ -161,6 +161,7 @@ func (t *tx) delete(root *txNode) error {
 			}
 		}
 	}
+	users := t.profileUsers(gone, in)
 	removed := make([][]nodes.Edge, len(gone))
 	for i, x := range gone {
 		global := isGlobal(x.model)
@@ -191,7 +192,7 @@ func (t *tx) delete(root *txNode) error {
 			return err
 		}
 	}
-	return nil
+	return t.refreshProfileUsers(users)
 }
 
 func labelOr(t *tx, n *txNode) string {

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -30,8 +31,11 @@ func (t *tx) fromProfile(st nodes.Attr) bool {
 	if err != nil {
 		return false
 	}
-	src := t.node(id)
-	return src != nil && isProfileKind(src.kind)
+	if src, ok := t.nodes[id]; ok { // deleted by this command too
+		return isProfileKind(src.kind)
+	}
+	kind, ok := t.v.Kind(id)
+	return ok && isProfileKind(kind)
 }
 
 // profilesOf lists the live profiles of a node, highest precedence first.
@@ -135,6 +139,44 @@ func (t *tx) propagateProfile(p *txNode) error {
 		}
 		if _, err := t.update(n, nil, nil); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// profileUsers lists the nodes outside gone that use a profile of gone.
+func (t *tx) profileUsers(gone []*txNode, in map[graph.NodeID]bool) []*txNode {
+	var out []*txNode
+	for _, p := range gone {
+		if p.model == nil || !isProfileKind(p.kind) {
+			continue
+		}
+		r := p.model.Relationship("related_nodes")
+		if r == nil {
+			continue
+		}
+		for _, id := range t.peersOf(p.id, nodes.RelField(r.Identifier, r.Direction)) {
+			if n := t.node(id); n != nil && n.live && !in[id] && !slices.Contains(out, n) {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
+
+// refreshProfileUsers recomputes the nodes that used deleted profiles: values they took from
+// one come from their next profile or go back to the default. A mandatory attribute left
+// without a value refuses the deletion.
+func (t *tx) refreshProfileUsers(users []*txNode) error {
+	for _, n := range users {
+		if _, err := t.update(n, nil, nil); err != nil {
+			return err
+		}
+		for _, a := range n.model.Attributes {
+			if st, _ := t.attr(n, a.Name); st.Value == nil && !a.Optional && !isComputed(a) && a.State != schema.StateAbsent {
+				return fmt.Errorf("%w: %s %q takes its mandatory attribute %q from this profile only: give it a value or another profile first",
+					ErrConflict, n.kind, labelOr(t, n), a.Name)
+			}
 		}
 	}
 	return nil

@@ -66,4 +66,17 @@ func TestProfiles(t *testing.T) {
 	// A value set on the node wins over the profiles.
 	f.run(t, commands.TypeUpdateNode, map[string]any{"kind": "PrfBox", "hfid": []string{"b1"}, "data": map[string]any{"role": "mine"}})
 	check("b1", "role", "mine", "")
+	// Deleting a profile takes its values away from the nodes that took them.
+	p3 := f.create(t, "ProfilePrfBox", map[string]any{"profile_name": "three", "profile_priority": 5, "role": "x", "color": "blue"})
+	f.create(t, "PrfBox", map[string]any{"name": "b4", "size": 1, "profiles": []any{p3}})
+	check("b4", "role", "x", p3)
+	check("b4", "color", "blue", p3)
+	f.run(t, commands.TypeDeleteNode, map[string]any{"kind": "ProfilePrfBox", "id": p3})
+	check("b4", "role", nil, "")
+	check("b4", "color", "grey", "")
+	// A profile that gives a node its only value of a mandatory attribute cannot go.
+	if _, err := f.try(t, commands.TypeDeleteNode, map[string]any{"kind": "ProfilePrfBox", "id": p1}); err == nil {
+		t.Error("deleting the profile that gives b1 its mandatory size was accepted")
+	}
+	check("b1", "size", float64(5), p1)
 }
