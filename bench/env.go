@@ -76,7 +76,8 @@ type env struct {
 	gql      *gqlWorld          // scenarios 7 and 8: infrahub serve processes, made on first use
 	gqlErr   error              // why they could not be made (once is enough)
 	diffs    map[int]*diffWorld // scenario 9's worlds by size
-	filled   *nodes.Store       // a Store holding the graph log (scenarios 11 and 11b)
+	filled   *nodes.Store       // a Store holding the graph log (scenario 5's last, for 10b, 11b and 12)
+	heaps    []float64          // MB of heap each of scenario 5's rounds took (scenario 11)
 	closers  []func() error     // logs opened by scenarios
 	tmp      string
 

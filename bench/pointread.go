@@ -32,11 +32,8 @@ func (e *env) pointReadServer(ctx context.Context) (*pointReadServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := g.newStore()
+	s, err := e.filledStore(ctx)
 	if err != nil {
-		return nil, err
-	}
-	if err := g.fill(ctx, s); err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()

@@ -19,12 +19,12 @@ func latest[V any](chain []version[V], pos int64) (version[V], bool) {
 }
 
 // mainLayer is the default branch's store: the head of every key, and the older versions only
-// of keys that changed (oldest first). The map holds small indexes into a slice of heads rather
+// of keys that changed (oldest first). The map holds small indexes into a vector of heads rather
 // than the versions themselves: its entries stay small, which makes it grow several times faster
 // and costs no more memory (nothing is ever removed: a delete is a version).
 type mainLayer[K comparable, V any] struct {
 	index map[K]uint32
-	heads []version[V]
+	heads chunked[version[V]]
 	hist  map[uint32][]version[V]
 }
 
@@ -36,14 +36,14 @@ func newMainLayer[K comparable, V any]() mainLayer[K, V] {
 func (l *mainLayer[K, V]) set(k K, v version[V]) {
 	i, ok := l.index[k]
 	if !ok {
-		l.index[k] = uint32(len(l.heads))
-		l.heads = append(l.heads, v)
+		l.index[k] = l.heads.push(v)
 		return
 	}
-	if old := l.heads[i]; old.pos != v.pos {
-		l.hist[i] = append(l.hist[i], old)
+	h := l.heads.at(i)
+	if h.pos != v.pos {
+		l.hist[i] = append(l.hist[i], *h)
 	}
-	l.heads[i] = v
+	*h = v
 }
 
 // head is k's latest version.
@@ -52,7 +52,7 @@ func (l *mainLayer[K, V]) head(k K) (version[V], bool) {
 	if !ok {
 		return version[V]{}, false
 	}
-	return l.heads[i], true
+	return *l.heads.at(i), true
 }
 
 // at is k's version at pos; the chain is walked only when pos is older than the head.
@@ -61,10 +61,65 @@ func (l *mainLayer[K, V]) at(k K, pos int64) (version[V], bool) {
 	if !ok {
 		return version[V]{}, false
 	}
-	if h := l.heads[i]; h.pos <= pos {
-		return h, true
+	if h := l.heads.at(i); h.pos <= pos {
+		return *h, true
 	}
 	return latest(l.hist[i], pos)
+}
+
+// chunkBits sizes the chunks of a chunked vector: 4,096 elements.
+const chunkBits = 12
+
+// chunked is a vector stored in chunks of 1<<chunkBits elements: growing it never copies what
+// it holds (a plain slice of millions of heads spends most of a bulk load copying itself, under
+// the garbage collector's write barriers). Only the first chunk grows by appending, so a small
+// vector stays small.
+type chunked[T any] struct {
+	chunks [][]T
+	n      int
+}
+
+func (c *chunked[T]) len() int { return c.n }
+
+// at is element i (i < len).
+func (c *chunked[T]) at(i uint32) *T {
+	return &c.chunks[i>>chunkBits][i&(1<<chunkBits-1)]
+}
+
+// push appends v and returns its number.
+func (c *chunked[T]) push(v T) uint32 {
+	k := len(c.chunks)
+	if k == 0 || len(c.chunks[k-1]) == 1<<chunkBits {
+		size := 1 << chunkBits
+		if k == 0 {
+			size = 8
+		}
+		c.chunks = append(c.chunks, make([]T, 0, size))
+		k++
+	}
+	c.chunks[k-1] = append(c.chunks[k-1], v)
+	c.n++
+	return uint32(c.n - 1)
+}
+
+// grow makes the vector n elements long (zero values), for a reader that fills them by number.
+func (c *chunked[T]) grow(n int) {
+	for c.n < n {
+		k := len(c.chunks)
+		if k == 0 || len(c.chunks[k-1]) == 1<<chunkBits {
+			c.chunks = append(c.chunks, make([]T, 0, min(1<<chunkBits, n-c.n)))
+			k++
+		}
+		last := c.chunks[k-1]
+		add := min(1<<chunkBits-len(last), n-c.n)
+		if len(last)+add > cap(last) {
+			bigger := make([]T, len(last), 1<<chunkBits)
+			copy(bigger, last)
+			last = bigger
+		}
+		c.chunks[k-1] = last[:len(last)+add]
+		c.n += add
+	}
 }
 
 // overlay is a branch's (or the global) store: a chain per key it changed. The map is created

@@ -169,7 +169,7 @@ var uniqueCodec = codec[uniqueKey, NodeID]{
 // writeMain writes the heads in their order, each with its key (the index maps the keys onto
 // 0..len(heads)-1, one to one), then the history chains by head number.
 func writeMain[K comparable, V any](e *encoder, c codec[K, V], l *mainLayer[K, V]) {
-	n := len(l.heads)
+	n := l.heads.len()
 	if len(l.index) != n {
 		e.fail("internal: %d keys for %d heads", len(l.index), n)
 	}
@@ -183,7 +183,7 @@ func writeMain[K comparable, V any](e *encoder, c codec[K, V], l *mainLayer[K, V
 	e.uvarint(uint64(n))
 	for i, k := range keys {
 		c.putK(e, k)
-		c.putV(e, l.heads[i], 0)
+		c.putV(e, *l.heads.at(uint32(i)), 0)
 	}
 	hist := slices.Sorted(maps.Keys(l.hist))
 	e.uvarint(uint64(len(hist)))
@@ -198,18 +198,16 @@ func writeMain[K comparable, V any](e *encoder, c codec[K, V], l *mainLayer[K, V
 func readMain[K comparable, V any](d *decoder, c codec[K, V]) mainLayer[K, V] {
 	n := d.count()
 	l := mainLayer[K, V]{index: make(map[K]uint32, n)}
-	if n > 0 {
-		l.heads = make([]version[V], n)
-	}
+	l.heads.grow(n)
 	if n >= parallelIndex {
 		readHeadsParallel(d, c, &l)
 	} else {
-		for i := range l.heads {
+		for i := range n {
 			l.index[c.getK(d)] = uint32(i)
 			if len(l.index) != i+1 {
 				d.fail("key twice in a layer")
 			}
-			l.heads[i] = c.getV(d, 0)
+			*l.heads.at(uint32(i)) = c.getV(d, 0)
 		}
 	}
 	h := d.count()
@@ -258,9 +256,9 @@ func readHeadsParallel[K comparable, V any](d *decoder, c codec[K, V], l *mainLa
 	func() {
 		defer close(keys) // also when decoding fails
 		b := make([]K, 0, batch)
-		for i := range l.heads {
+		for i := range l.heads.len() {
 			b = append(b, c.getK(d))
-			l.heads[i] = c.getV(d, 0)
+			*l.heads.at(uint32(i)) = c.getV(d, 0)
 			if len(b) == batch {
 				keys <- b
 				select {

@@ -35,6 +35,7 @@ type Store struct {
 	constraints *graph.Interner
 	position    int64
 	lastEvent   uuid.UUID // the event at position: a snapshot is checked against the log with it
+	scratch     []graph.Change // the changes of the event being applied (reused; under mu)
 }
 
 // NewStore returns the Store of an empty log. branches must be fresh (the Store feeds it).
@@ -198,7 +199,10 @@ func (s *Store) apply(e *events.Envelope, decoded any) error {
 	if err != nil {
 		return err
 	}
-	return s.g.Apply(name, e.GlobalPosition, e.RecordedAt, cs...)
+	err = s.g.Apply(name, e.GlobalPosition, e.RecordedAt, cs...)
+	clear(cs) // the graph keeps the values, not the slice: reuse it for the next event
+	s.scratch = cs[:0]
+	return err
 }
 
 func (s *Store) field(name string) graph.FieldID { return graph.FieldID(s.fields.ID(name)) }
@@ -508,12 +512,12 @@ func (s *Store) created(p Created, meta graph.Value) ([]graph.Change, error) {
 	if err != nil {
 		return nil, err
 	}
-	cs := []graph.Change{
-		{Op: graph.OpCreate, Node: id, Kind: graph.KindID(s.kinds.ID(p.Kind)), Global: p.Global},
-		{Op: graph.OpSetAttr, Node: id, Field: s.field(FieldCreated), Value: meta, Global: p.Global},
-		{Op: graph.OpSetAttr, Node: id, Field: s.field(FieldUpdated), Value: meta, Global: p.Global},
-		{Op: graph.OpSetAttr, Node: id, Field: s.field(FieldLabel), Value: graph.Value{Data: p.DisplayLabel}, Global: p.Global},
-	}
+	cs := append(s.scratch[:0],
+		graph.Change{Op: graph.OpCreate, Node: id, Kind: graph.KindID(s.kinds.ID(p.Kind)), Global: p.Global},
+		graph.Change{Op: graph.OpSetAttr, Node: id, Field: s.field(FieldCreated), Value: meta, Global: p.Global},
+		graph.Change{Op: graph.OpSetAttr, Node: id, Field: s.field(FieldUpdated), Value: meta, Global: p.Global},
+		graph.Change{Op: graph.OpSetAttr, Node: id, Field: s.field(FieldLabel), Value: graph.Value{Data: p.DisplayLabel}, Global: p.Global},
+	)
 	if len(p.HFID) > 0 {
 		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: s.field(FieldHFID), Value: graph.Value{Data: hfidData(p.HFID)}, Global: p.Global})
 	}
@@ -534,7 +538,7 @@ func (s *Store) updated(p Updated, meta graph.Value) ([]graph.Change, error) {
 	if err != nil {
 		return nil, err
 	}
-	cs := []graph.Change{{Op: graph.OpSetAttr, Node: id, Field: s.field(FieldUpdated), Value: meta, Global: p.Global}}
+	cs := append(s.scratch[:0], graph.Change{Op: graph.OpSetAttr, Node: id, Field: s.field(FieldUpdated), Value: meta, Global: p.Global})
 	if p.HFID != nil {
 		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: s.field(FieldHFID), Value: graph.Value{Data: hfidData(*p.HFID)}, Global: p.Global})
 	}
