@@ -96,6 +96,9 @@ func (t *tx) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput,
 	if t.node(id) != nil {
 		return nil, fmt.Errorf("%w: field \"id\": node %s already exists", ErrConflict, id)
 	}
+	if err := t.numberPoolAttrs(m, attrs); err != nil {
+		return nil, err
+	}
 	global := isGlobal(m)
 	n := &txNode{id: id, kind: m.Kind, model: m, live: true, created: true,
 		attrs: make(map[string]nodes.Attr, len(m.Attributes))}

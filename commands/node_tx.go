@@ -33,9 +33,9 @@ type tx struct {
 	// hints holds, per pool, the last resource this process gave from it (where the next
 	// search starts); gave, what this command gave (published once it is written)
 	hints *sync.Map
-	gave  map[graph.NodeID]string
-	// numbers caches, per number pool, the values its kind's nodes hold on this branch
-	numbers map[graph.NodeID]map[int64]bool
+	gave  map[string]string
+	// numbers caches, per number range, the values its kind's nodes hold on this branch
+	numbers map[string]map[int64]bool
 	// ipamBusy is set while the IPAM tree is being brought up to date (its own writes do not
 	// trigger it again)
 	ipamBusy bool

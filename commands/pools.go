@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math"
 	"net/netip"
 	"slices"
 	"strconv"
 
 	"github.com/infrahub-go/infrahub/branch/graph"
 	"github.com/infrahub-go/infrahub/branch/nodes"
+	"github.com/infrahub-go/infrahub/commands/values"
 	"github.com/infrahub-go/infrahub/schema"
 )
 
@@ -245,7 +247,7 @@ func (t *tx) poolClaims(id graph.NodeID, attrs map[string]attrInput) []nodes.Cla
 
 // hint is where a search of a pool starts: after the last resource given from it in this command
 // or, before that, by this process (the claims decide; the hint only saves work).
-func (t *tx) hint(pool graph.NodeID) (string, bool) {
+func (t *tx) hint(pool string) (string, bool) {
 	if s, ok := t.gave[pool]; ok {
 		return s, true
 	}
@@ -255,9 +257,9 @@ func (t *tx) hint(pool graph.NodeID) (string, bool) {
 	return "", false
 }
 
-func (t *tx) gaveFrom(pool graph.NodeID, s string) {
+func (t *tx) gaveFrom(pool string, s string) {
 	if t.gave == nil {
-		t.gave = map[graph.NodeID]string{}
+		t.gave = map[string]string{}
 	}
 	t.gave[pool] = s
 }
@@ -270,7 +272,7 @@ func (t *tx) nextAddress(pool graph.NodeID, m *schema.Node, ns graph.NodeID, rel
 			nsRels[r.Name] = in
 		}
 	}
-	hint, hasHint := t.hint(pool)
+	hint, hasHint := t.hint(pool.String())
 	last, _ := netip.ParseAddr(hint)
 	for _, prefix := range resources {
 		bits := prefix.Bits()
@@ -293,7 +295,7 @@ func (t *tx) nextAddress(pool graph.NodeID, m *schema.Node, ns graph.NodeID, rel
 			return exists // used in the namespace on this branch
 		})
 		if ok {
-			t.gaveFrom(pool, a.String())
+			t.gaveFrom(pool.String(), a.String())
 			return netip.PrefixFrom(a, bits).String(), claimKey{"CoreIPAddressPool", poolConstraint(pool), a.String()}, nil
 		}
 	}
@@ -360,38 +362,90 @@ func (t *tx) allocateNumber(ref PoolRef, m *schema.Node, attr string) (float64, 
 	if !ok1 || !ok2 || lo > hi {
 		return 0, nil, fmt.Errorf("%w: number pool %s has no valid start_range/end_range", ErrInvalid, p.id)
 	}
-	used := t.numbersUsed(p.id, kind, field)
-	start := lo
-	if h, ok := t.hint(p.id); ok {
-		if n, err := strconv.ParseInt(h, 10, 64); err == nil && n >= lo && n < hi {
+	return t.nextNumber(numberRange{constraint: poolConstraint(p.id), what: "number pool " + p.id.String(), kind: kind, field: field, lo: lo, hi: hi})
+}
+
+// numberRange is where a number comes from: a CoreNumberPool, or a NumberPool attribute's own
+// range (its constraint names the kind that declares the attribute).
+type numberRange struct {
+	constraint, what, kind, field string
+	lo, hi                        int64
+}
+
+// nextNumber takes the next free number of a range: held by no node of the kind on this branch
+// and claimed on no branch.
+func (t *tx) nextNumber(r numberRange) (float64, *claimKey, error) {
+	t.allocates = true
+	used := t.numbersUsed(r.constraint, r.kind, r.field)
+	start := r.lo
+	if h, ok := t.hint(r.constraint); ok {
+		if n, err := strconv.ParseInt(h, 10, 64); err == nil && n >= r.lo && n < r.hi {
 			start = n + 1
 		}
 	}
 	for pass := 0; pass < 2; pass++ {
-		from, to := start, hi
+		from, to := start, r.hi
 		if pass == 1 {
-			from, to = lo, start-1
+			from, to = r.lo, start-1
 		}
 		for n := from; n <= to; n++ {
 			if used[n] {
 				continue
 			}
-			key := claimKey{"CoreNumberPool", poolConstraint(p.id), strconv.FormatInt(n, 10)}
+			key := claimKey{"CoreNumberPool", r.constraint, strconv.FormatInt(n, 10)}
 			if holder, ok := t.taken(key); ok && !holder.IsZero() {
 				continue
 			}
 			used[n] = true
-			t.gaveFrom(p.id, key.key)
+			t.gaveFrom(r.constraint, key.key)
 			return float64(n), &key, nil
 		}
 	}
-	return 0, nil, fmt.Errorf("%w: number pool %s is exhausted (%d–%d)", ErrConflict, p.id, lo, hi)
+	return 0, nil, fmt.Errorf("%w: %s is exhausted (%d–%d)", ErrConflict, r.what, r.lo, r.hi)
+}
+
+// numberPoolAttrs gives each NumberPool attribute of m that attrs does not give the next number
+// of its range (parameters start_range, 1 by default, and end_range).
+func (t *tx) numberPoolAttrs(m *schema.Node, attrs map[string]attrInput) error {
+	for _, a := range m.Attributes {
+		if a.Kind != values.KindNumberPool || a.State == schema.StateAbsent {
+			continue
+		}
+		if in, given := attrs[a.Name]; given && in.hasValue {
+			continue
+		}
+		owner := m.Kind
+		if a.Inherited {
+			for _, g := range m.InheritFrom {
+				if gm, ok := t.set.Generic(g); ok && gm.Attribute(a.Name) != nil {
+					owner = g
+					break
+				}
+			}
+		}
+		r := numberRange{constraint: "numberpool:" + owner + "." + a.Name, what: "the NumberPool of " + owner + "." + a.Name,
+			kind: owner, field: a.Name, lo: 1, hi: math.MaxInt64}
+		if p := a.Parameters; p != nil {
+			if p.StartRange != nil {
+				r.lo = *p.StartRange
+			}
+			if p.EndRange != nil {
+				r.hi = *p.EndRange
+			}
+		}
+		v, key, err := t.nextNumber(r)
+		if err != nil {
+			return nodeError(m.Kind, a.Name, err)
+		}
+		attrs[a.Name] = attrInput{value: v, hasValue: true, claim: key}
+	}
+	return nil
 }
 
 // numbersUsed is the set of values the nodes of kind hold in attribute field on this branch
 // (read once per command and pool).
-func (t *tx) numbersUsed(pool graph.NodeID, kind, field string) map[int64]bool {
-	if u, ok := t.numbers[pool]; ok {
+func (t *tx) numbersUsed(cache, kind, field string) map[int64]bool {
+	if u, ok := t.numbers[cache]; ok {
 		return u
 	}
 	u := map[int64]bool{}
@@ -414,8 +468,8 @@ func (t *tx) numbersUsed(pool graph.NodeID, kind, field string) map[int64]bool {
 		}
 	}
 	if t.numbers == nil {
-		t.numbers = map[graph.NodeID]map[int64]bool{}
+		t.numbers = map[string]map[int64]bool{}
 	}
-	t.numbers[pool] = u
+	t.numbers[cache] = u
 	return u
 }

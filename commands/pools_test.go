@@ -2,6 +2,7 @@ package commands_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -234,5 +235,56 @@ func TestAllocateIdentifier(t *testing.T) {
 		if _, err := f.try(t, commands.TypeAllocate, c.payload); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: %v, want an error naming %s", c.payload, err, c.want)
 		}
+	}
+}
+
+const numberPoolAttrSchema = `
+version: "1.0"
+generics:
+  - name: Service
+    namespace: Svc
+    human_friendly_id: [name__value]
+    attributes:
+      - {name: name, kind: Text, unique: true}
+      - {name: service_id, kind: NumberPool, read_only: true, parameters: {start_range: 100, end_range: 102}}
+nodes:
+  - name: Backbone
+    namespace: Svc
+    inherit_from: [SvcService]
+  - name: Transit
+    namespace: Svc
+    inherit_from: [SvcService]
+`
+
+// A NumberPool attribute takes the next number of its own range when a node is created; the
+// range belongs to the kind that declares it (here a generic: its nodes share it), on every
+// branch at once.
+func TestNumberPoolAttribute(t *testing.T) {
+	f := newNodeFixture(t)
+	raw, _ := json.Marshal(numberPoolAttrSchema)
+	f.run(t, commands.TypeLoadSchema, commands.LoadSchema{Schemas: []json.RawMessage{raw}})
+	f.run(t, commands.TypeCreateBranch, map[string]any{"name": "b"})
+	got := map[any]string{}
+	for i, c := range []struct{ br, kind string }{{"", "SvcBackbone"}, {"b", "SvcTransit"}, {"", "SvcTransit"}} {
+		res := f.run(t, commands.TypeCreateNode, map[string]any{"branch": c.br, "kind": c.kind, "data": map[string]any{"name": fmt.Sprint("s", i)}})
+		br := c.br
+		if br == "" {
+			br = branch.Default
+		}
+		v := attrValue(t, f.view(t, br), res.Data.(commands.NodeOutcome).ID, "service_id")
+		if other, dup := got[v]; dup {
+			t.Fatalf("service_id %v given twice (%s and %s)", v, other, c.kind)
+		}
+		got[v] = c.kind
+	}
+	if len(got) != 3 || got[100.0] == "" || got[102.0] == "" {
+		t.Fatalf("service ids: %v, want 100, 101, 102", got)
+	}
+	_, err := f.try(t, commands.TypeCreateNode, map[string]any{"kind": "SvcBackbone", "data": map[string]any{"name": "s9"}})
+	if err == nil || !strings.Contains(err.Error(), "exhausted") || !strings.Contains(err.Error(), `"service_id"`) {
+		t.Fatalf("fourth service from a range of three: %v", err)
+	}
+	if _, err := f.try(t, commands.TypeCreateNode, map[string]any{"kind": "SvcBackbone", "data": map[string]any{"name": "s8", "service_id": 5}}); err == nil {
+		t.Fatal("a NumberPool attribute took a value from the client")
 	}
 }
