@@ -65,6 +65,9 @@ func (t *tx) createOp(in CreateNode) (NodeOutcome, error) {
 	if err != nil {
 		return NodeOutcome{}, err
 	}
+	if err := t.resolvePools(nil, m, attrs, rels); err != nil {
+		return NodeOutcome{}, err
+	}
 	t.defaultNamespace(m, rels)
 	n, err := t.createFromTemplate(m, id, attrs, rels)
 	if err != nil {

@@ -152,6 +152,8 @@ func (t *tx) loadObject(o objectfile.Object, parent graph.NodeID) (graph.NodeID,
 				// made before its parent: the parent's link will make this end too
 			case r.Enclosing:
 				list = append(list, map[string]any{"id": parent.String()})
+			case r.FromPool != nil:
+				list = append(list, map[string]any{"from_pool": r.FromPool})
 			case r.ID != "":
 				list = append(list, map[string]any{"id": r.ID})
 			default:

@@ -304,6 +304,8 @@ type relInput struct {
 	field string
 	peers []graph.NodeID
 	props *nodes.Props
+	// pools are from_pool requests, each a new peer once allocated (resolvePools)
+	pools []PoolRef
 }
 
 // checkCount refuses a peer count the relationship does not allow.
@@ -340,12 +342,7 @@ func (t *tx) parseData(m *schema.Node, data Data) (map[string]attrInput, map[str
 				if in.hasValue {
 					return nil, nil, nodeError(m.Kind, name, fmt.Errorf("%w: give value or from_pool, not both", ErrInvalid))
 				}
-				n, key, err := t.allocateNumber(*in.fromPool, m, name)
-				if err != nil {
-					return nil, nil, nodeError(m.Kind, name, err)
-				}
-				in.value, in.hasValue, in.claim = n, true, key
-				attrs[name] = in
+				attrs[name] = in // allocated by resolvePools
 				continue
 			}
 			if in.hasValue {
@@ -374,6 +371,10 @@ func (t *tx) parseData(m *schema.Node, data Data) (map[string]attrInput, map[str
 		}
 		in := relInput{rel: r, field: field}
 		for _, ref := range refs {
+			if ref.FromPool != nil {
+				in.pools = append(in.pools, *ref.FromPool) // allocated by resolvePools
+				continue
+			}
 			id, err := t.resolveRef(r, ref)
 			if err != nil {
 				return nil, nil, nodeError(m.Kind, name, err)
@@ -386,7 +387,7 @@ func (t *tx) parseData(m *schema.Node, data Data) (map[string]attrInput, map[str
 				in.props = &p
 			}
 		}
-		if err := checkCount(r, len(in.peers)); err != nil {
+		if err := checkCount(r, len(in.peers)+len(in.pools)); err != nil {
 			return nil, nil, nodeError(m.Kind, name, err)
 		}
 		slices.SortFunc(in.peers, graph.NodeID.Compare)

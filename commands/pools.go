@@ -151,6 +151,9 @@ func (t *tx) allocateIP(req PoolRef) (graph.NodeID, error) {
 	if err != nil {
 		return graph.NodeID{}, err
 	}
+	if err := t.resolvePools(nil, m, attrs, rels); err != nil {
+		return graph.NodeID{}, err
+	}
 	if _, given := attrs[want]; given {
 		return graph.NodeID{}, fmt.Errorf("%w: field %q: the pool gives it", ErrInvalid, want)
 	}
@@ -472,4 +475,58 @@ func (t *tx) numbersUsed(cache, kind, field string) map[int64]bool {
 	}
 	t.numbers[cache] = u
 	return u
+}
+
+// resolvePools allocates what attrs and rels ask of pools (from_pool): a number for an
+// attribute, a new address or prefix node for each relationship request. When existing is set
+// (an upsert that found its node), a field the node already holds keeps its value and nothing
+// is allocated for it.
+func (t *tx) resolvePools(existing *txNode, m *schema.Node, attrs map[string]attrInput, rels map[string]relInput) error {
+	for _, name := range sortedKeys(attrs) {
+		in := attrs[name]
+		if in.fromPool == nil {
+			continue
+		}
+		if existing != nil {
+			if cur, _ := t.attr(existing, name); cur.Value != nil {
+				delete(attrs, name)
+				continue
+			}
+		}
+		v, key, err := t.allocateNumber(*in.fromPool, m, name)
+		if err != nil {
+			return nodeError(m.Kind, name, err)
+		}
+		in.value, in.hasValue, in.claim, in.fromPool = v, true, key, nil
+		attrs[name] = in
+	}
+	for _, name := range sortedKeys(rels) {
+		in := rels[name]
+		if len(in.pools) == 0 {
+			continue
+		}
+		if existing != nil && len(t.peersOf(existing.id, in.field)) > 0 {
+			if in.pools = nil; len(in.peers) == 0 {
+				delete(rels, name)
+			} else {
+				rels[name] = in
+			}
+			continue
+		}
+		for _, ref := range in.pools {
+			id, err := t.allocateIP(ref)
+			if err != nil {
+				return nodeError(m.Kind, name, err)
+			}
+			if _, err := t.resolveRef(in.rel, Ref{ID: id.String()}); err != nil {
+				return nodeError(m.Kind, name, err)
+			}
+			in.peers = append(in.peers, id)
+		}
+		in.pools = nil
+		slices.SortFunc(in.peers, graph.NodeID.Compare)
+		in.peers = slices.Compact(in.peers)
+		rels[name] = in
+	}
+	return nil
 }

@@ -288,3 +288,74 @@ func TestNumberPoolAttribute(t *testing.T) {
 		t.Fatal("a NumberPool attribute took a value from the client")
 	}
 }
+
+// Object files ask pools with from_pool, for an attribute and for a relationship; loading the
+// file again allocates nothing new (the upsert finds the objects and keeps what they hold).
+func TestObjectFileFromPool(t *testing.T) {
+	f := poolFixture(t, "192.0.2.0/29")
+	raw, _ := json.Marshal(vlanSchema)
+	f.run(t, commands.TypeLoadSchema, commands.LoadSchema{Schemas: []json.RawMessage{raw}})
+	f.create(t, "CoreNumberPool", map[string]any{"name": "vlans", "node": "NetVlan", "node_attribute": "vlan_id", "start_range": 10, "end_range": 20})
+	file := commands.ObjectFile{Name: "objects.yml", Content: `---
+apiVersion: infrahub.app/v1
+kind: Object
+spec:
+  kind: NetVlan
+  data:
+    - name: users
+      vlan_id: {from_pool: {hfid: [vlans]}}
+    - name: voice
+      vlan_id: {from_pool: vlans}
+---
+apiVersion: infrahub.app/v1
+kind: Object
+spec:
+  kind: NetRouter
+  data:
+    - name: edge1
+      mgmt: {from_pool: {hfid: [mgmt]}}
+`}
+	state := func() map[string]any {
+		out := map[string]any{}
+		v := f.view(t, branch.Default)
+		addr := map[string]any{}
+		for _, n := range v.Dump() {
+			if n.Kind == "NetAddress" {
+				addr[n.ID] = n.Attributes["address"].Value
+			}
+		}
+		for _, n := range v.Dump() {
+			switch n.Kind {
+			case "NetVlan":
+				out[n.HFID[0]] = n.Attributes["vlan_id"].Value
+			case "NetRouter":
+				for _, p := range n.Relationships["mgmt"] {
+					out[n.HFID[0]] = addr[p]
+				}
+			}
+		}
+		out["addresses"] = len(addr)
+		return out
+	}
+	f.run(t, commands.TypeLoadObjects, commands.LoadObjects{Files: []commands.ObjectFile{file}})
+	first := state()
+	if first["users"] != 10.0 || first["voice"] != 11.0 || first["edge1"] != "192.0.2.1/29" || first["addresses"] != 1 {
+		t.Fatalf("after the first load: %v", first)
+	}
+	f.run(t, commands.TypeLoadObjects, commands.LoadObjects{Files: []commands.ObjectFile{file}})
+	if again := state(); fmt.Sprint(again) != fmt.Sprint(first) {
+		t.Fatalf("the second load changed what the first allocated: %v, then %v", first, again)
+	}
+	bad := commands.ObjectFile{Name: "bad.yml", Content: `---
+apiVersion: infrahub.app/v1
+kind: Object
+spec:
+  kind: NetRouter
+  data:
+    - name: edge2
+      mgmt: {from_pool: mgmt, hfid: [x]}
+`}
+	if _, err := f.try(t, commands.TypeLoadObjects, commands.LoadObjects{Files: []commands.ObjectFile{bad}}); err == nil || !strings.Contains(err.Error(), "bad.yml") || !strings.Contains(err.Error(), "from_pool") {
+		t.Fatalf("from_pool with hfid: %v", err)
+	}
+}

@@ -54,6 +54,9 @@ func (t *tx) updateOp(in UpdateNode) (NodeOutcome, error) {
 	if err != nil {
 		return NodeOutcome{}, err
 	}
+	if err := t.resolvePools(nil, n.model, attrs, rels); err != nil {
+		return NodeOutcome{}, err
+	}
 	changed, err := t.update(n, attrs, rels)
 	if err != nil {
 		return NodeOutcome{}, err
@@ -241,6 +244,11 @@ func (t *tx) upsertOp(in UpdateNode) (NodeOutcome, error) {
 		if id, ok := t.match(m, attrs, rels); ok {
 			n = t.node(id)
 		}
+	}
+	// An upsert that finds its node keeps what the node already holds where the data asks a
+	// pool: loading an object file again allocates nothing new.
+	if err := t.resolvePools(n, m, attrs, rels); err != nil {
+		return NodeOutcome{}, err
 	}
 	if n == nil {
 		n, err = t.createFromTemplate(m, graph.NewNodeID(), attrs, rels)

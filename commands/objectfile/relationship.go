@@ -15,7 +15,7 @@ const maxNesting = 32
 
 var (
 	uuidRe  = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-	refKeys = []string{"id", "hfid", "kind", "data", "parameters"}
+	refKeys = []string{"id", "hfid", "kind", "data", "parameters", "from_pool"}
 )
 
 // relationship resolves a relationship field into references to existing objects and nested
@@ -88,6 +88,18 @@ func (r *resolver) mapping(cx, sub scope, p string, n *schema.Node, rel *schema.
 			return nil, nil, false
 		}
 		peer = kindNode.Value
+	}
+	if fp := mapValue(m, "from_pool"); fp != nil {
+		if id != nil || hfid != nil || data != nil {
+			r.add(cx, m.Line, p, "from_pool asks a pool for a new object: it cannot be given with id, hfid or data")
+			return nil, nil, false
+		}
+		var v any
+		if err := fp.Decode(&v); err != nil || v == nil {
+			r.add(cx, fp.Line, p+".from_pool", "want a pool's name or id, or a mapping {id|hfid, identifier}")
+			return nil, nil, false
+		}
+		return []Ref{{FromPool: v, Kind: peer}}, nil, true
 	}
 	if data == nil {
 		if mapValue(m, "parameters") != nil {

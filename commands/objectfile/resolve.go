@@ -173,7 +173,7 @@ func (r *resolver) attribute(cx scope, a *schema.Attribute, f Field) (any, bool)
 			return nil, false
 		}
 	case yaml.MappingNode:
-		if a.Kind != "JSON" && mapValue(f.Value, "value") == nil {
+		if a.Kind != "JSON" && mapValue(f.Value, "value") == nil && mapValue(f.Value, "from_pool") == nil {
 			r.add(cx, f.Value.Line, cx.path(fieldSeg(f.Name)), "attribute of kind %s takes a single value, not a mapping", a.Kind)
 			return nil, false
 		}

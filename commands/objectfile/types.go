@@ -101,6 +101,9 @@ type Ref struct {
 	// the HFID of a related object for parts like owner__name__value), and the batch command
 	// substitutes the parent's id once it is upserted.
 	Enclosing bool `json:"enclosing,omitempty"`
+	// FromPool, when set, asks a resource pool for a new object (the from_pool value as
+	// written: a pool's name or id, or a mapping); ID and HFID are then empty.
+	FromPool any `json:"from_pool,omitempty"`
 }
 
 // Source locates an object in its file.
