@@ -187,3 +187,52 @@ func TestIPAMTree(t *testing.T) {
 		t.Errorf("2001:db8::/32 has parent %q", s.up["2001:db8::/32"])
 	}
 }
+
+// A prefix added on a branch and an address added on the default branch meet only when the
+// branch merges: the merge brings the trees up to date (the address moves under the new
+// prefix); a rebase does the same on the branch.
+func TestIPAMTreeAfterMergeAndRebase(t *testing.T) {
+	f := newNodeFixture(t)
+	raw, _ := json.Marshal(ipamSchema)
+	f.run(t, commands.TypeLoadSchema, commands.LoadSchema{Schemas: []json.RawMessage{raw}})
+	f.create(t, "IpamNamespace", map[string]any{"name": "default"})
+	wide := f.create(t, "NetPrefix", map[string]any{"prefix": "10.0.0.0/16"})
+	f.run(t, commands.TypeCreateBranch, map[string]any{"name": "b"})
+	f.run(t, commands.TypeCreateBranch, map[string]any{"name": "c"})
+	res := f.run(t, commands.TypeCreateNode, map[string]any{"branch": "b", "kind": "NetPrefix", "data": map[string]any{"prefix": "10.0.1.0/24"}})
+	narrow := res.Data.(commands.NodeOutcome).ID
+	addr := f.create(t, "NetAddress", map[string]any{"address": "10.0.1.5/24"})
+	parentOf := func(br, id, kind, rel string) string {
+		t.Helper()
+		v := f.view(t, br)
+		peers := v.Peers(mustID(t, id), fieldOf(t, v, kind, rel))
+		if len(peers) != 1 {
+			return ""
+		}
+		return peers[0].String()
+	}
+	if got := parentOf(branch.Default, addr, "NetAddress", "ip_prefix"); got != wide {
+		t.Fatalf("address before the merge: in %s, want the /16 %s", got, wide)
+	}
+	f.run(t, commands.TypeMergeBranch, map[string]any{"branch": "b"})
+	if got := parentOf(branch.Default, addr, "NetAddress", "ip_prefix"); got != narrow {
+		t.Fatalf("address after the merge: in %s, want the merged /24 %s", got, narrow)
+	}
+	if got := parentOf(branch.Default, narrow, "NetPrefix", "parent"); got != wide {
+		t.Fatalf("merged /24's parent: %s, want %s", got, wide)
+	}
+	// Branch c has an address of 10.0.2.0/24, a prefix main adds afterwards.
+	res = f.run(t, commands.TypeCreateNode, map[string]any{"branch": "c", "kind": "NetAddress", "data": map[string]any{"address": "10.0.2.7/24"}})
+	onC := res.Data.(commands.NodeOutcome).ID
+	p2 := f.create(t, "NetPrefix", map[string]any{"prefix": "10.0.2.0/24"})
+	f.run(t, commands.TypeRebaseBranch, map[string]any{"branch": "c"})
+	if got := parentOf("c", onC, "NetAddress", "ip_prefix"); got != p2 {
+		t.Fatalf("branch address after the rebase: in %s, want main's new /24 %s", got, p2)
+	}
+	// Merging it again writes nothing more.
+	before := f.view(t, branch.Default).Position
+	f.run(t, commands.TypeMergeBranch, map[string]any{"branch": "b"})
+	if after := f.view(t, branch.Default).Position; after != before {
+		t.Fatalf("a repeated merge wrote %d..%d", before, after)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/infrahub-go/infrahub/branch"
+	"github.com/infrahub-go/infrahub/branch/graph"
 	"github.com/infrahub-go/infrahub/branch/nodes"
 	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/schema"
@@ -150,9 +151,10 @@ func (m *Merges) Merge(ctx context.Context, cmd Command) (Result, error) {
 	if err := m.branchOf(cmd, &p, func() string { return p.Branch }); err != nil {
 		return Result{}, err
 	}
-	defer m.Nodes.lock(p.Branch)()
-	defer m.Nodes.lock(m.Nodes.Default)()
-	return m.appendDecided(ctx, cmd, func() (decision, error) {
+	unlock := m.Nodes.lock(p.Branch)
+	unlockMain := m.Nodes.lock(m.Nodes.Default)
+	var plan []branch.Change
+	res, err := m.appendDecided(ctx, cmd, func() (decision, error) {
 		bv, err := m.view(p.Branch)
 		if err != nil {
 			return decision{}, err
@@ -168,8 +170,7 @@ func (m *Merges) Merge(ctx context.Context, cmd Command) (Result, error) {
 		if err != nil {
 			return decision{}, err
 		}
-		plan, err := m.State.MergePlan(p.Branch, keep, nodes.CardOne(bv.Schema))
-		if err != nil {
+		if plan, err = m.State.MergePlan(p.Branch, keep, nodes.CardOne(bv.Schema)); err != nil {
 			return decision{}, err
 		}
 		// The branch's schema loads go first, in the same append: the data may use their kinds.
@@ -188,6 +189,56 @@ func (m *Merges) Merge(ctx context.Context, cmd Command) (Result, error) {
 		return decision{stream: branch.Stream(m.Nodes.Default), version: mv.Version, events: append(evs, env),
 			data: MergeOutcome{Branch: p.Branch, Status: branch.StatusMerged, Changes: len(plan)}}, nil
 	})
+	unlockMain()
+	unlock()
+	if err != nil || len(plan) == 0 {
+		return res, err
+	}
+	return res, m.reconcileIPAM(ctx, cmd, m.Nodes.Default, plan)
+}
+
+// reconcileIPAM brings the IP trees of a branch up to date after a merge or rebase brought it
+// changes of IP prefixes or addresses: a prefix added on one side and an address on the other
+// meet only there. It is a command of its own on that branch (idempotent: a tree already right
+// writes nothing), run once the merge or rebase is written.
+func (m *Merges) reconcileIPAM(ctx context.Context, cmd Command, name string, changes []branch.Change) error {
+	re := Command{Type: "ipam.reconcile", Actor: cmd.Actor}
+	if cmd.ID != "" {
+		re.ID = cmd.ID + "/ipam"
+	}
+	_, _, err := m.Nodes.decide(ctx, re, name, func(t *tx) error {
+		touched := false
+		for _, c := range changes {
+			id, err := graph.ParseNodeID(c.Node)
+			if err != nil {
+				continue
+			}
+			n := t.node(id)
+			if n == nil || n.model == nil || ipAttr(n.model) != "" || c.Kind != "" && isIPKind(t, c.Kind) {
+				touched = true // an IP node, or a node gone (maybe a prefix)
+				break
+			}
+		}
+		if !touched {
+			return nil
+		}
+		for _, ns := range t.v.Nodes("BuiltinIPNamespace") {
+			if err := t.ipamChanged(ns); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("%s: written; bringing the IP trees of %s up to date: %w", cmd.Type, name, err)
+	}
+	return nil
+}
+
+// isIPKind reports an IP prefix or address kind.
+func isIPKind(t *tx, kind string) bool {
+	m, ok := t.set.Node(kind)
+	return ok && ipAttr(m) != ""
 }
 
 // Rebase moves the branch's base to the default branch's head: the branch then sees everything
@@ -198,9 +249,9 @@ func (m *Merges) Rebase(ctx context.Context, cmd Command) (Result, error) {
 	if err := m.branchOf(cmd, &p, func() string { return p.Branch }); err != nil {
 		return Result{}, err
 	}
-	defer m.Nodes.lock(p.Branch)()
-	defer m.Nodes.lock(m.Nodes.Default)()
-	return m.appendDecided(ctx, cmd, func() (decision, error) {
+	unlock := m.Nodes.lock(p.Branch)
+	unlockMain := m.Nodes.lock(m.Nodes.Default)
+	res, err := m.appendDecided(ctx, cmd, func() (decision, error) {
 		bv, err := m.view(p.Branch)
 		if err != nil {
 			return decision{}, err
@@ -226,6 +277,21 @@ func (m *Merges) Rebase(ctx context.Context, cmd Command) (Result, error) {
 		return decision{stream: branch.Stream(p.Branch), version: bv.Version, events: []events.Envelope{env},
 			data: MergeOutcome{Branch: p.Branch, Status: branch.StatusOpen, Changes: len(plan), BranchedFrom: base}}, nil
 	})
+	unlockMain()
+	unlock()
+	if err != nil {
+		return res, err
+	}
+	// The branch's own IP nodes now meet what the default branch added since the old base.
+	d, derr := m.State.Diff(p.Branch)
+	if derr != nil {
+		return res, nil // the branch went away meanwhile
+	}
+	changed := make([]branch.Change, 0, len(d.Nodes))
+	for _, n := range d.Nodes {
+		changed = append(changed, branch.Change{Node: n.ID, Kind: n.Kind})
+	}
+	return res, m.reconcileIPAM(ctx, cmd, p.Branch, changed)
 }
 
 // Resolve records the choice for one conflict of the branch's diff.
