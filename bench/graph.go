@@ -250,8 +250,16 @@ func (e *env) snapshotStart() (measureFunc, measureFunc, error) {
 		if _, err := os.Stat(path); err == nil {
 			return nil
 		}
-		s, err := e.filledStore(ctx)
+		// A Store of its own, dropped once written: the reads run with no big Store alive.
+		g, err := e.graphLog()
 		if err != nil {
+			return err
+		}
+		s, err := g.newStore()
+		if err != nil {
+			return err
+		}
+		if err := g.fill(ctx, s); err != nil {
 			return err
 		}
 		var buf bytes.Buffer
