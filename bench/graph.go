@@ -302,3 +302,14 @@ func (e *env) snapshotStart() (measureFunc, measureFunc, error) {
 	}
 	return scen, base, nil
 }
+
+// dropGraph lets the 1M-node graph go once the scenarios on it are done: the Stores, the
+// decoded log and the point-read server.
+func (e *env) dropGraph() {
+	if e.point != nil {
+		_ = e.point.srv.Close()
+		e.point = nil
+	}
+	e.filled, e.graph = nil, nil
+	runtime.GC()
+}
