@@ -27,7 +27,7 @@ func TestChunked(t *testing.T) {
 		t.Fatalf("grown to %d", g.len())
 	}
 	*g.at(1 << chunkBits) = 7
-	if i := g.push(9); i != 1<<chunkBits+3 || *g.at(i) != 9 || *g.at(1<<chunkBits) != 7 {
+	if i := g.push(9); i != 1<<chunkBits+3 || *g.at(i) != 9 || *g.at(1 << chunkBits) != 7 {
 		t.Fatalf("push after grow: %d", i)
 	}
 }

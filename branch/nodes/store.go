@@ -34,7 +34,7 @@ type Store struct {
 	fields      *graph.Interner
 	constraints *graph.Interner
 	position    int64
-	lastEvent   uuid.UUID // the event at position: a snapshot is checked against the log with it
+	lastEvent   uuid.UUID      // the event at position: a snapshot is checked against the log with it
 	scratch     []graph.Change // the changes of the event being applied (reused; under mu)
 }
 
