@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"strings"
@@ -294,4 +295,59 @@ func (t *tx) readersOf(n *txNode, attrs map[string]nodes.Attr) []graph.NodeID {
 		}
 	}
 	return out
+}
+
+// RefreshComputed brings the computed attributes of existing nodes up to date after a schema
+// load on branch (written at pos) added a Jinja2 computed attribute or changed its template: a
+// command of its own on that branch, which writes nothing for nodes already right. It is the
+// SchemaLoader's After.
+func (h *Nodes) RefreshComputed(ctx context.Context, cmd Command, name string, pos int64, cur, next *schema.Set) error {
+	var kinds []string
+	for _, m := range next.Nodes() {
+		kind := m.Kind
+		old, _ := cur.Node(kind)
+		for _, a := range m.Attributes {
+			c := a.ComputedAttribute
+			if c == nil || c.Kind != "Jinja2" || c.Jinja2Template == nil {
+				continue
+			}
+			var was *schema.Attribute
+			if old != nil {
+				was = old.Attribute(a.Name)
+			}
+			if was == nil || was.ComputedAttribute == nil || was.ComputedAttribute.Jinja2Template == nil ||
+				*was.ComputedAttribute.Jinja2Template != *c.Jinja2Template {
+				kinds = append(kinds, kind)
+				break
+			}
+		}
+	}
+	if len(kinds) == 0 {
+		return nil
+	}
+	if h.WaitFor != nil {
+		if err := h.WaitFor(ctx, pos); err != nil {
+			return fmt.Errorf("%s: written at %d, not yet readable: %w", cmd.Type, pos, err)
+		}
+	} else if err := h.Sync(ctx); err != nil {
+		return err
+	}
+	re := Command{Type: "computed.refresh", Actor: cmd.Actor}
+	if cmd.ID != "" {
+		re.ID = cmd.ID + "/computed"
+	}
+	_, _, err := h.decide(ctx, re, name, func(t *tx) error {
+		for _, kind := range kinds {
+			for _, id := range t.v.Nodes(kind) {
+				if err := t.recompute(id); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("%s: schema written; computing %v's computed attributes: %w", cmd.Type, kinds, err)
+	}
+	return nil
 }

@@ -248,3 +248,53 @@ func jsonString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
+
+// A schema load that adds a computed attribute, or changes its template, computes it for the
+// nodes that exist, on the branch of the load only.
+func TestComputedRefreshOnSchemaLoad(t *testing.T) {
+	f := newNodeFixture(t)
+	load := func(br, tpl string) {
+		t.Helper()
+		attr := ""
+		if tpl != "" {
+			attr = `
+      - name: tag
+        kind: Text
+        read_only: true
+        optional: true
+        computed_attribute: {kind: Jinja2, jinja2_template: "` + tpl + `"}`
+		}
+		raw, _ := json.Marshal(`
+version: "1.0"
+nodes:
+  - name: Host
+    namespace: Ref
+    human_friendly_id: [name__value]
+    attributes:
+      - {name: name, kind: Text, unique: true}` + attr + "\n")
+		f.run(t, commands.TypeLoadSchema, commands.LoadSchema{Branch: br, Schemas: []json.RawMessage{raw}})
+	}
+	load("", "")
+	a := f.create(t, "RefHost", map[string]any{"name": "a"})
+	b := f.create(t, "RefHost", map[string]any{"name": "b"})
+	f.run(t, commands.TypeCreateBranch, map[string]any{"name": "br"})
+	load("", "host-{{ name__value }}")
+	for id, want := range map[string]string{a: "host-a", b: "host-b"} {
+		if got := attrValue(t, f.view(t, branch.Default), id, "tag"); got != want {
+			t.Errorf("tag after the schema added it: %v, want %s", got, want)
+		}
+	}
+	load("br", "{{ name__value }}.lab")
+	if got := attrValue(t, f.view(t, "br"), a, "tag"); got != "a.lab" {
+		t.Errorf("tag on the branch after its own template: %v", got)
+	}
+	if got := attrValue(t, f.view(t, branch.Default), a, "tag"); got != "host-a" {
+		t.Errorf("main changed by the branch's schema load: %v", got)
+	}
+	// Loading the same schema again writes nothing.
+	before := f.view(t, branch.Default).Position
+	load("", "host-{{ name__value }}")
+	if after := f.view(t, branch.Default).Position; after != before {
+		t.Errorf("an unchanged schema load wrote %d..%d", before, after)
+	}
+}

@@ -58,6 +58,10 @@ type SchemaLoader struct {
 	Sync    Syncer
 	Stream  StreamOf
 	Default string // default branch
+	// After, when set, runs once a load that changed the schema is written (at position pos):
+	// the data's side of the change (Nodes.RefreshComputed). Its error is the command's: the
+	// schema is written all the same.
+	After func(ctx context.Context, cmd Command, branch string, pos int64, cur, next *schema.Set) error
 }
 
 // prepare parses and resolves a load against the branch's current schema.
@@ -169,6 +173,11 @@ func (l *SchemaLoader) Handle(ctx context.Context, cmd Command) (Result, error) 
 		}
 		r := resultOf(stream, cmd.ID, res)
 		r.Data = out
+		if l.After != nil && len(res.Positions) > 0 && !res.Duplicate {
+			if err := l.After(ctx, cmd, branch, res.Positions[len(res.Positions)-1], cur, next); err != nil {
+				return r, err
+			}
+		}
 		return r, nil
 	}
 }

@@ -134,6 +134,7 @@ func newNodeFixtureTB(t testing.TB) *nodeFixture {
 	f.nodes = &commands.Nodes{Log: log, Cat: cat, State: f.store, Sync: f.sync, Default: branch.Default,
 		WaitFor: func(ctx context.Context, _ int64) error { return f.sync(ctx) }}
 	f.schema = &commands.SchemaLoader{Log: log, Cat: cat, State: f.store.Branches(), Sync: f.sync, Stream: branch.Stream, Default: branch.Default}
+	f.schema.After = f.nodes.RefreshComputed
 	f.dispatch = commands.NewDispatcher(log, cat)
 	f.nodes.Register(f.dispatch)
 	(&commands.Merges{Nodes: f.nodes, State: f.store}).Register(f.dispatch)

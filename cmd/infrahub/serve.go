@@ -322,6 +322,7 @@ func (s *server) routes() http.Handler {
 			nodeCommands.Locks = s.locks
 		}
 		nodeCommands.Register(dispatcher)
+		loader.After = nodeCommands.RefreshComputed
 		(&commands.Merges{Nodes: nodeCommands, State: s.graph}).Register(dispatcher)
 		mux.Handle("/api/commands", &commands.Endpoint{Dispatcher: dispatcher, Logger: s.log})
 		reader := memory.New(s.graph)
