@@ -16,11 +16,15 @@ func resolve[K comparable, V any](v view, k K, pos int64, global, ov *overlay[K,
 
 // slot is the version of sl on this view at pos.
 func (v view) slot(sl Slot, pos int64) (version[Value], bool) {
-	var ov *overlay[Slot, Value]
-	if v.ov != nil {
-		ov = &v.ov.slots
+	if r, ok := v.s.global.slots.at(sl, pos); ok {
+		return r, true
 	}
-	return resolve(v, sl, pos, &v.s.global.slots, ov, &v.s.main.slots)
+	if v.ov != nil {
+		if r, ok := v.ov.slots.at(sl, pos); ok {
+			return r, true
+		}
+	}
+	return v.s.main.slots.at(sl, v.mainAt(pos))
 }
 
 func (v view) edge(k edgeKey, pos int64) (version[struct{}], bool) {

@@ -75,7 +75,7 @@ func (s *State) WriteSnapshot(w io.Writer) (err error) {
 		}
 	}
 
-	writeMain(e, slotCodec, &s.main.slots)
+	writeSlots(e, s.main.slots)
 	writeMain(e, edgeCodec, &s.main.edges)
 	e.slotPeers(s.main.peers)
 	writeMain(e, nodeCodec, &s.main.nodes)
@@ -138,7 +138,7 @@ func ReadSnapshot(r io.Reader) (_ *State, err error) {
 			s.times[i] = stamp{pos: pos, at: t}
 		}
 	}
-	s.main.slots = readMain(d, slotCodec)
+	s.main.slots = readSlots(d)
 	s.main.edges = readMain(d, edgeCodec)
 	if s.main.peers = d.slotPeers(); s.main.peers == nil {
 		s.main.peers = map[Slot][]NodeID{}

@@ -180,38 +180,52 @@ func writeMain[K comparable, V any](e *encoder, c codec[K, V], l *mainLayer[K, V
 		}
 		keys[i] = k
 	}
-	e.uvarint(uint64(n))
+	writeHeads(e, c, keys, &l.heads, l.hist)
+}
+
+// writeHeads writes heads (keys[i] is head i's key) and the history chains by head number.
+func writeHeads[K comparable, V any](e *encoder, c codec[K, V], keys []K, heads *chunked[version[V]], hist map[uint32][]version[V]) {
+	e.uvarint(uint64(len(keys)))
 	for i, k := range keys {
 		c.putK(e, k)
-		c.putV(e, *l.heads.at(uint32(i)), 0)
+		c.putV(e, *heads.at(uint32(i)), 0)
 	}
-	hist := slices.Sorted(maps.Keys(l.hist))
-	e.uvarint(uint64(len(hist)))
+	nums := slices.Sorted(maps.Keys(hist))
+	e.uvarint(uint64(len(nums)))
 	var prev uint32
-	for _, i := range hist {
+	for _, i := range nums {
 		e.uvarint(uint64(i - prev))
 		prev = i
-		writeChain(e, c, l.hist[i])
+		writeChain(e, c, hist[i])
 	}
 }
 
 func readMain[K comparable, V any](d *decoder, c codec[K, V]) mainLayer[K, V] {
 	n := d.count()
 	l := mainLayer[K, V]{index: make(map[K]uint32, n)}
-	l.heads.grow(n)
+	index := l.index
+	l.hist = readHeads(d, c, n, &l.heads, func(k K, i uint32) { index[k] = i }, func() int { return len(index) })
+	return l
+}
+
+// readHeads reads n heads into heads, giving each key and head number to insert (from a
+// goroutine of its own on a big layer), then the history chains. size is the number of keys
+// inserted: fewer than heads means a key came twice.
+func readHeads[K comparable, V any](d *decoder, c codec[K, V], n int, heads *chunked[version[V]], insert func(K, uint32), size func() int) map[uint32][]version[V] {
+	heads.grow(n)
 	if n >= parallelIndex {
-		readHeadsParallel(d, c, &l)
+		readHeadsParallel(d, c, heads, insert, size)
 	} else {
 		for i := range n {
-			l.index[c.getK(d)] = uint32(i)
-			if len(l.index) != i+1 {
+			insert(c.getK(d), uint32(i))
+			if size() != i+1 {
 				d.fail("key twice in a layer")
 			}
-			*l.heads.at(uint32(i)) = c.getV(d, 0)
+			*heads.at(uint32(i)) = c.getV(d, 0)
 		}
 	}
 	h := d.count()
-	l.hist = make(map[uint32][]version[V], h)
+	hist := make(map[uint32][]version[V], h)
 	var i uint64
 	for j := range h {
 		delta := d.uvarint()
@@ -221,9 +235,9 @@ func readMain[K comparable, V any](d *decoder, c codec[K, V]) mainLayer[K, V] {
 		if i += delta; i >= uint64(n) {
 			d.fail("history of head %d of %d", i, n)
 		}
-		l.hist[uint32(i)] = readChain(d, c)
+		hist[uint32(i)] = readChain(d, c)
 	}
-	return l
+	return hist
 }
 
 // parallelIndex is the number of heads from which a layer's index is built by a goroutine of its
@@ -233,17 +247,16 @@ var parallelIndex = 1 << 15 // a variable for the tests
 
 // readHeadsParallel decodes the heads and hands their keys, in batches, to a goroutine that fills
 // the index. It registers a wait in d.pending, which fails on a duplicate key.
-func readHeadsParallel[K comparable, V any](d *decoder, c codec[K, V], l *mainLayer[K, V]) {
+func readHeadsParallel[K comparable, V any](d *decoder, c codec[K, V], heads *chunked[version[V]], insert func(K, uint32), size func() int) {
 	const batch = 8192
 	keys := make(chan []K, 8)
 	free := make(chan []K, 8)
 	done := make(chan bool, 1) // buffered: the goroutine ends even if nobody waits (a failed read)
-	index := l.index
 	go func() {
 		i := 0
 		for b := range keys {
 			for _, k := range b {
-				index[k] = uint32(i)
+				insert(k, uint32(i))
 				i++
 			}
 			select {
@@ -251,14 +264,14 @@ func readHeadsParallel[K comparable, V any](d *decoder, c codec[K, V], l *mainLa
 			default:
 			}
 		}
-		done <- len(index) == i // fewer entries than keys: a key came twice
+		done <- size() == i // fewer entries than keys: a key came twice
 	}()
 	func() {
 		defer close(keys) // also when decoding fails
 		b := make([]K, 0, batch)
-		for i := range l.heads.len() {
+		for i := range heads.len() {
 			b = append(b, c.getK(d))
-			*l.heads.at(uint32(i)) = c.getV(d, 0)
+			*heads.at(uint32(i)) = c.getV(d, 0)
 			if len(b) == batch {
 				keys <- b
 				select {
@@ -328,4 +341,26 @@ func readOverlay[K comparable, V any](d *decoder, c codec[K, V]) overlay[K, V] {
 		d.fail("key twice in an overlay")
 	}
 	return overlay[K, V]{m: m}
+}
+
+// writeSlots writes the slot layer as writeMain writes a layer (the same format).
+func writeSlots(e *encoder, l *slotLayer) {
+	keys, ok := l.keys()
+	if !ok {
+		e.fail("internal: the slot index does not map onto the %d heads", l.heads.len())
+	}
+	writeHeads(e, slotCodec, keys, &l.heads, l.hist)
+}
+
+func readSlots(d *decoder) *slotLayer {
+	n := d.count()
+	l := &slotLayer{nodes: make(map[NodeID]uint32, n/4)}
+	added := 0
+	insert := func(k Slot, i uint32) {
+		if l.add(k, i) {
+			added++
+		}
+	}
+	l.hist = readHeads(d, slotCodec, n, &l.heads, insert, func() int { return added })
+	return l
 }

@@ -41,7 +41,7 @@ type edgeKey struct {
 
 // mainState is the default branch.
 type mainState struct {
-	slots  mainLayer[Slot, Value]
+	slots  *slotLayer // a pointer: a snapshot read keeps filling its index after it returns
 	edges  mainLayer[edgeKey, struct{}]
 	peers  map[Slot][]NodeID // every peer ever linked in a slot, sorted; edges filter them
 	nodes  mainLayer[NodeID, KindID]
@@ -83,7 +83,7 @@ type State struct {
 func NewState() *State {
 	return &State{
 		main: mainState{
-			slots:  newMainLayer[Slot, Value](),
+			slots:  newSlotLayer(),
 			edges:  newMainLayer[edgeKey, struct{}](),
 			peers:  map[Slot][]NodeID{},
 			nodes:  newMainLayer[NodeID, KindID](),
