@@ -8,9 +8,10 @@ package graph
 type slotLayer struct {
 	nodes map[NodeID]uint32
 	refs  chunked[[]slotRef] // by node number
-	heads chunked[version[Value]]
-	hist  map[uint32][]version[Value]
+	heads chunked[version[cell]]
+	hist  map[uint32][]version[cell]
 	arena refArena
+	lins  lineages
 	// the node last written and its number: a node's slots come one after the other (written
 	// under the State's write lock only; reads do not use it)
 	last    NodeID
@@ -25,7 +26,65 @@ type slotRef struct {
 }
 
 func newSlotLayer() *slotLayer {
-	return &slotLayer{nodes: map[NodeID]uint32{}, hist: map[uint32][]version[Value]{}}
+	return &slotLayer{nodes: map[NodeID]uint32{}, hist: map[uint32][]version[cell]{}}
+}
+
+// cell is what main keeps of a slot's value: a slot holds data and lineage, never peers (those
+// are edges), and few distinct lineages exist, so the lineage is a number in the layer's table.
+// 32 bytes a version instead of 96.
+type cell struct {
+	data any
+	lin  uint32
+}
+
+// lineages interns the lineages of a slot layer; number 0 is the zero lineage.
+type lineages struct {
+	list []Lineage
+	ids  map[Lineage]uint32
+}
+
+func (t *lineages) id(l Lineage) uint32 {
+	if l == (Lineage{}) {
+		return 0
+	}
+	if i, ok := t.ids[l]; ok {
+		return i
+	}
+	if t.ids == nil {
+		t.ids = map[Lineage]uint32{}
+		t.list = []Lineage{{}}
+	}
+	i := uint32(len(t.list))
+	t.list = append(t.list, l)
+	t.ids[l] = i
+	return i
+}
+
+func (t *lineages) get(i uint32) Lineage {
+	if i == 0 {
+		return Lineage{}
+	}
+	return t.list[i]
+}
+
+// pack and unpack convert between the versions callers see and the stored ones.
+func (l *slotLayer) pack(v version[Value]) version[cell] {
+	return version[cell]{pos: v.pos, deleted: v.deleted, val: cell{data: v.val.Data, lin: l.lins.id(v.val.Lineage)}}
+}
+
+func (l *slotLayer) unpack(v version[cell]) version[Value] {
+	return version[Value]{pos: v.pos, deleted: v.deleted, val: Value{Data: v.val.data, Lineage: l.lins.get(v.val.lin)}}
+}
+
+func (l *slotLayer) unpackChain(ch []version[cell]) []version[Value] {
+	if ch == nil {
+		return nil
+	}
+	out := make([]version[Value], len(ch))
+	for i, v := range ch {
+		out[i] = l.unpack(v)
+	}
+	return out
 }
 
 // find is the head number of slot k.
@@ -68,7 +127,8 @@ func (l *slotLayer) add(k Slot, head uint32) bool {
 }
 
 // set makes v the head; a second write at the same position replaces the first.
-func (l *slotLayer) set(k Slot, v version[Value]) {
+func (l *slotLayer) set(k Slot, val version[Value]) {
+	v := l.pack(val)
 	refs := l.fields(k.Node)
 	i, ok := uint32(0), false
 	for _, r := range *refs {
@@ -94,7 +154,7 @@ func (l *slotLayer) head(k Slot) (version[Value], bool) {
 	if !ok {
 		return version[Value]{}, false
 	}
-	return *l.heads.at(i), true
+	return l.unpack(*l.heads.at(i)), true
 }
 
 // at is k's version at pos; the chain is walked only when pos is older than the head.
@@ -104,9 +164,10 @@ func (l *slotLayer) at(k Slot, pos int64) (version[Value], bool) {
 		return version[Value]{}, false
 	}
 	if h := l.heads.at(i); h.pos <= pos {
-		return *h, true
+		return l.unpack(*h), true
 	}
-	return latest(l.hist[i], pos)
+	v, ok := latest(l.hist[i], pos)
+	return l.unpack(v), ok
 }
 
 // keys lists the slots by head number.

@@ -343,13 +343,26 @@ func readOverlay[K comparable, V any](d *decoder, c codec[K, V]) overlay[K, V] {
 	return overlay[K, V]{m: m}
 }
 
+// cellCodec is slotCodec for a slot layer's stored cells (the same format).
+func cellCodec(l *slotLayer) codec[Slot, cell] {
+	return codec[Slot, cell]{putK: slotCodec.putK, getK: slotCodec.getK, cmpK: slotCodec.cmpK,
+		putV: func(e *encoder, v version[cell], prev int64) { slotCodec.putV(e, l.unpack(v), prev) },
+		getV: func(d *decoder, prev int64) version[cell] {
+			v := slotCodec.getV(d, prev)
+			if v.val.Peers != nil {
+				d.fail("peers in a slot of main")
+			}
+			return l.pack(v)
+		}}
+}
+
 // writeSlots writes the slot layer as writeMain writes a layer (the same format).
 func writeSlots(e *encoder, l *slotLayer) {
 	keys, ok := l.keys()
 	if !ok {
 		e.fail("internal: the slot index does not map onto the %d heads", l.heads.len())
 	}
-	writeHeads(e, slotCodec, keys, &l.heads, l.hist)
+	writeHeads(e, cellCodec(l), keys, &l.heads, l.hist)
 }
 
 func readSlots(d *decoder) *slotLayer {
@@ -361,6 +374,6 @@ func readSlots(d *decoder) *slotLayer {
 			added++
 		}
 	}
-	l.hist = readHeads(d, slotCodec, n, &l.heads, insert, func() int { return added })
+	l.hist = readHeads(d, cellCodec(l), n, &l.heads, insert, func() int { return added })
 	return l
 }

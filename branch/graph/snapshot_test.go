@@ -70,9 +70,9 @@ func mainCanon(m mainState) []any {
 	hist := map[Slot][]version[Value]{}
 	keys, ok := m.slots.keys()
 	for i, k := range keys {
-		heads[k] = *m.slots.heads.at(uint32(i))
+		heads[k] = m.slots.unpack(*m.slots.heads.at(uint32(i)))
 		if h := m.slots.hist[uint32(i)]; len(h) > 0 {
-			hist[k] = h
+			hist[k] = m.slots.unpackChain(h)
 		}
 	}
 	return []any{ok, heads, hist, m.edges, m.peers, m.nodes, m.unique, m.index, m.counts}
