@@ -186,6 +186,9 @@ func (t *tx) computedStale(n *txNode) (bool, error) {
 
 // recompute updates a node whose computed attributes may be stale (through an update of its
 // own: its human-friendly id, display label and claims follow, and so do the nodes reading it).
+// A node whose template no longer renders (a method called on a peer's value that is gone) keeps
+// its values, as Infrahub skips it: the write that made it stale is another node's, and is not
+// refused for it.
 func (t *tx) recompute(id graph.NodeID) error {
 	n := t.node(id)
 	if n == nil || n.model == nil {
@@ -193,7 +196,7 @@ func (t *tx) recompute(id graph.NodeID) error {
 	}
 	stale, err := t.computedStale(n)
 	if err != nil || !stale {
-		return err
+		return nil
 	}
 	if t.computeDepth >= maxComputedDepth {
 		return nodeError(n.kind, "", fmt.Errorf("%w: computed attributes read each other through relationships in a cycle", ErrInvalid))

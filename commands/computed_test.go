@@ -298,3 +298,46 @@ nodes:
 		t.Errorf("an unchanged schema load wrote %d..%d", before, after)
 	}
 }
+
+// A node whose template stops rendering because of another node's write keeps its value, and
+// that write goes through; the node's own write is refused with the attribute named.
+func TestComputedRenderFailureOfADependent(t *testing.T) {
+	f := newNodeFixture(t)
+	raw, _ := json.Marshal(`
+version: "1.0"
+nodes:
+  - name: Room
+    namespace: Dep
+    human_friendly_id: [name__value]
+    attributes:
+      - {name: name, kind: Text, unique: true}
+  - name: Rack
+    namespace: Dep
+    human_friendly_id: [name__value]
+    attributes:
+      - {name: name, kind: Text, unique: true}
+      - name: where
+        kind: Text
+        read_only: true
+        optional: true
+        computed_attribute: {kind: Jinja2, jinja2_template: "{{ room__name__value.upper() }}"}
+    relationships:
+      - {name: room, peer: DepRoom, cardinality: one, optional: true}
+`)
+	f.run(t, commands.TypeLoadSchema, commands.LoadSchema{Schemas: []json.RawMessage{raw}})
+	room := f.create(t, "DepRoom", map[string]any{"name": "a1"})
+	rack := f.create(t, "DepRack", map[string]any{"name": "r1", "room": room})
+	if got := attrValue(t, f.view(t, branch.Default), rack, "where"); got != "A1" {
+		t.Fatalf("where: %v", got)
+	}
+	// Deleting the room is another node's write: it goes through, the rack keeps its value.
+	f.run(t, commands.TypeDeleteNode, map[string]any{"kind": "DepRoom", "id": room})
+	if got := attrValue(t, f.view(t, branch.Default), rack, "where"); got != "A1" {
+		t.Fatalf("where after its room went: %v", got)
+	}
+	// The rack's own write renders its template: refused, naming the attribute.
+	_, err := f.try(t, commands.TypeUpdateNode, map[string]any{"kind": "DepRack", "id": rack, "data": map[string]any{"name": "r2"}})
+	if err == nil || !strings.Contains(err.Error(), `"where"`) {
+		t.Fatalf("own write with a template that does not render: %v", err)
+	}
+}
