@@ -164,9 +164,6 @@ func (s *State) setEdge(ov *overlayState, k edgeKey, pos int64, removed bool) {
 	v := version[struct{}]{pos: pos, deleted: removed}
 	if ov == nil {
 		s.main.edges.set(k, v)
-		if !removed {
-			s.main.peers[k.Slot] = insertSorted(s.main.peers[k.Slot], k.Peer)
-		}
 		return
 	}
 	ov.edges.set(k, v)

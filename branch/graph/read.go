@@ -28,26 +28,52 @@ func (v view) slot(sl Slot, pos int64) (version[Value], bool) {
 }
 
 func (v view) edge(k edgeKey, pos int64) (version[struct{}], bool) {
-	var ov *overlay[edgeKey, struct{}]
-	if v.ov != nil {
-		ov = &v.ov.edges
+	if r, ok := v.overlayEdge(k, pos); ok {
+		return r, true
 	}
-	return resolve(v, k, pos, &v.s.global.edges, ov, &v.s.main.edges)
+	return v.s.main.edges.at(k, v.mainAt(pos))
+}
+
+// overlayEdge is the version of edge k in the global overlay or the branch's, at pos.
+func (v view) overlayEdge(k edgeKey, pos int64) (version[struct{}], bool) {
+	if r, ok := v.s.global.edges.at(k, pos); ok {
+		return r, true
+	}
+	if v.ov != nil {
+		return v.ov.edges.at(k, pos)
+	}
+	return version[struct{}]{}, false
 }
 
 // peers is the live peer set of a slot at pos, sorted: the peers ever linked on main, in the
 // global overlay and on the branch, filtered by their edge's version.
 func (v view) peers(sl Slot, pos int64) []NodeID {
-	cands := v.s.main.peers[sl]
-	if extra := v.s.global.peers[sl]; len(extra) > 0 {
-		cands = mergeSorted(cands, extra)
-	}
+	main := v.s.main.edges.list(sl)
+	extra := v.s.global.peers[sl]
 	if v.ov != nil {
-		if extra := v.ov.peers[sl]; len(extra) > 0 {
-			cands = mergeSorted(cands, extra)
+		if more := v.ov.peers[sl]; len(more) > 0 {
+			extra = mergeSorted(extra, more)
 		}
 	}
 	var out []NodeID
+	if len(extra) == 0 { // main's peers only: their versions are at hand
+		at := v.mainAt(pos)
+		for _, ep := range main {
+			r, ok := v.overlayEdge(edgeKey{sl, ep.peer}, pos)
+			if !ok {
+				r, ok = v.s.main.edges.version(ep.head, at)
+			}
+			if ok && !r.deleted {
+				out = append(out, ep.peer)
+			}
+		}
+		return out
+	}
+	cands := make([]NodeID, len(main))
+	for i, ep := range main {
+		cands[i] = ep.peer
+	}
+	cands = mergeSorted(cands, extra)
 	for _, p := range cands {
 		if r, ok := v.edge(edgeKey{sl, p}, pos); ok && !r.deleted {
 			out = append(out, p)

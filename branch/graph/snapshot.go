@@ -76,8 +76,7 @@ func (s *State) WriteSnapshot(w io.Writer) (err error) {
 	}
 
 	writeSlots(e, s.main.slots)
-	writeMain(e, edgeCodec, &s.main.edges)
-	e.slotPeers(s.main.peers)
+	writeEdges(e, s.main.edges)
 	writeMain(e, nodeCodec, &s.main.nodes)
 	writeMain(e, uniqueCodec, &s.main.unique)
 	e.kindNodes(s.main.index)
@@ -139,10 +138,7 @@ func ReadSnapshot(r io.Reader) (_ *State, err error) {
 		}
 	}
 	s.main.slots = readSlots(d)
-	s.main.edges = readMain(d, edgeCodec)
-	if s.main.peers = d.slotPeers(); s.main.peers == nil {
-		s.main.peers = map[Slot][]NodeID{}
-	}
+	s.main.edges = readEdges(d)
 	s.main.nodes = readMain(d, nodeCodec)
 	s.main.unique = readMain(d, uniqueCodec)
 	if s.main.index = d.kindNodes(); s.main.index == nil {

@@ -377,3 +377,33 @@ func readSlots(d *decoder) *slotLayer {
 	l.hist = readHeads(d, cellCodec(l), n, &l.heads, insert, func() int { return added })
 	return l
 }
+
+// writeEdges writes the edge layer as writeMain writes a layer, then the peers of every slot
+// (the format of a generic layer and its peer index).
+func writeEdges(e *encoder, l *edgeLayer) {
+	keys, peers, ok := l.keys()
+	if !ok {
+		e.fail("internal: the edge index does not map onto the %d heads", l.heads.len())
+	}
+	writeHeads(e, edgeCodec, keys, &l.heads, l.hist)
+	e.slotPeers(peers)
+}
+
+func readEdges(d *decoder) *edgeLayer {
+	n := d.count()
+	l := &edgeLayer{nodes: make(map[NodeID]uint32, n/4)}
+	added := 0
+	insert := func(k edgeKey, i uint32) { // in head order: sorted once read
+		f := l.field(k.Slot)
+		f.peers = append(f.peers, edgePeer{k.Peer, i})
+		added++
+	}
+	l.hist = readHeads(d, edgeCodec, n, &l.heads, insert, func() int { return added })
+	d.slotPeers() // the peer index: the layer holds it
+	d.pending = append(d.pending, func() {
+		if !l.sortAll() {
+			d.fail("edge twice in a layer")
+		}
+	})
+	return l
+}

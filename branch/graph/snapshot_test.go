@@ -75,7 +75,12 @@ func mainCanon(m mainState) []any {
 			hist[k] = m.slots.unpackChain(h)
 		}
 	}
-	return []any{ok, heads, hist, m.edges, m.peers, m.nodes, m.unique, m.index, m.counts}
+	ekeys, peers, eok := m.edges.keys()
+	edges := map[edgeKey][]version[struct{}]{}
+	for i, k := range ekeys {
+		edges[k] = append([]version[struct{}]{*m.edges.heads.at(uint32(i))}, m.edges.hist[uint32(i)]...)
+	}
+	return []any{ok, heads, hist, eok, edges, peers, m.nodes, m.unique, m.index, m.counts}
 }
 
 // universe is what compareReads asks about.

@@ -42,8 +42,7 @@ type edgeKey struct {
 // mainState is the default branch.
 type mainState struct {
 	slots  *slotLayer // a pointer: a snapshot read keeps filling its index after it returns
-	edges  mainLayer[edgeKey, struct{}]
-	peers  map[Slot][]NodeID // every peer ever linked in a slot, sorted; edges filter them
+	edges  *edgeLayer // every peer ever linked in a slot, with its edge's versions
 	nodes  mainLayer[NodeID, KindID]
 	unique mainLayer[uniqueKey, NodeID]
 	index  map[KindID][]NodeID // every node ever created on main, sorted; existence filters
@@ -84,8 +83,7 @@ func NewState() *State {
 	return &State{
 		main: mainState{
 			slots:  newSlotLayer(),
-			edges:  newMainLayer[edgeKey, struct{}](),
-			peers:  map[Slot][]NodeID{},
+			edges:  newEdgeLayer(),
 			nodes:  newMainLayer[NodeID, KindID](),
 			unique: newMainLayer[uniqueKey, NodeID](),
 			index:  map[KindID][]NodeID{},

@@ -1,0 +1,173 @@
+package graph
+
+import "slices"
+
+// edgeLayer is the default branch's store of edges, indexed by node: one map entry per node
+// that has edges, and per node its relationship fields, each with its peers sorted (every peer
+// ever linked there, with the number of the edge's head; a removal is a version). It stands for
+// a map entry per edge end plus a sorted candidate list per slot.
+type edgeLayer struct {
+	nodes  map[NodeID]uint32
+	fields chunked[[]edgeField] // by node number
+	heads  chunked[version[struct{}]]
+	hist   map[uint32][]version[struct{}]
+	// the node last written and its number (the write path only)
+	last    NodeID
+	lastNum uint32
+	hasLast bool
+}
+
+// edgeField is one relationship field of a node and its peers, sorted by id.
+type edgeField struct {
+	field FieldID
+	peers []edgePeer
+}
+
+type edgePeer struct {
+	peer NodeID
+	head uint32
+}
+
+func newEdgeLayer() *edgeLayer {
+	return &edgeLayer{nodes: map[NodeID]uint32{}, hist: map[uint32][]version[struct{}]{}}
+}
+
+// list is the sorted peers of slot sl (nil when none).
+func (l *edgeLayer) list(sl Slot) []edgePeer {
+	n, ok := l.nodes[sl.Node]
+	if !ok {
+		return nil
+	}
+	for _, f := range *l.fields.at(n) {
+		if f.field == sl.Field {
+			return f.peers
+		}
+	}
+	return nil
+}
+
+func searchPeer(ps []edgePeer, p NodeID) (int, bool) {
+	return slices.BinarySearchFunc(ps, p, func(e edgePeer, p NodeID) int { return e.peer.Compare(p) })
+}
+
+// find is the head number of edge k.
+func (l *edgeLayer) find(k edgeKey) (uint32, bool) {
+	ps := l.list(k.Slot)
+	if i, ok := searchPeer(ps, k.Peer); ok {
+		return ps[i].head, true
+	}
+	return 0, false
+}
+
+// field is the peer list of slot sl, made when missing (the write path).
+func (l *edgeLayer) field(sl Slot) *edgeField {
+	if !l.hasLast || l.last != sl.Node {
+		n, ok := l.nodes[sl.Node]
+		if !ok {
+			n = l.fields.push(nil)
+			l.nodes[sl.Node] = n
+		}
+		l.last, l.lastNum, l.hasLast = sl.Node, n, true
+	}
+	fs := l.fields.at(l.lastNum)
+	for i := range *fs {
+		if (*fs)[i].field == sl.Field {
+			return &(*fs)[i]
+		}
+	}
+	*fs = append(*fs, edgeField{field: sl.Field})
+	return &(*fs)[len(*fs)-1]
+}
+
+// insert adds peer p with head number head to f, keeping the order; false when p is there.
+func (f *edgeField) insert(p NodeID, head uint32) bool {
+	if n := len(f.peers); n == 0 || f.peers[n-1].peer.Compare(p) < 0 { // ids grow: the usual case
+		f.peers = append(f.peers, edgePeer{p, head})
+		return true
+	}
+	i, found := searchPeer(f.peers, p)
+	if found {
+		return false
+	}
+	f.peers = slices.Insert(f.peers, i, edgePeer{p, head})
+	return true
+}
+
+// set makes v the head of edge k; a second write at the same position replaces the first.
+func (l *edgeLayer) set(k edgeKey, v version[struct{}]) {
+	f := l.field(k.Slot)
+	if i, ok := searchPeer(f.peers, k.Peer); ok {
+		h := l.heads.at(f.peers[i].head)
+		if h.pos != v.pos {
+			l.hist[f.peers[i].head] = append(l.hist[f.peers[i].head], *h)
+		}
+		*h = v
+		return
+	}
+	f.insert(k.Peer, l.heads.push(v))
+}
+
+func (l *edgeLayer) head(k edgeKey) (version[struct{}], bool) {
+	i, ok := l.find(k)
+	if !ok {
+		return version[struct{}]{}, false
+	}
+	return *l.heads.at(i), true
+}
+
+func (l *edgeLayer) at(k edgeKey, pos int64) (version[struct{}], bool) {
+	i, ok := l.find(k)
+	if !ok {
+		return version[struct{}]{}, false
+	}
+	return l.version(i, pos)
+}
+
+// version is edge head number i at pos.
+func (l *edgeLayer) version(i uint32, pos int64) (version[struct{}], bool) {
+	if h := l.heads.at(i); h.pos <= pos {
+		return *h, true
+	}
+	return latest(l.hist[i], pos)
+}
+
+// keys lists the edges by head number, and the peers of every slot (the snapshot's sections).
+func (l *edgeLayer) keys() ([]edgeKey, map[Slot][]NodeID, bool) {
+	keys := make([]edgeKey, l.heads.len())
+	peers := map[Slot][]NodeID{}
+	seen := 0
+	for node, n := range l.nodes {
+		for _, f := range *l.fields.at(n) {
+			sl := Slot{node, f.field}
+			list := make([]NodeID, len(f.peers))
+			for i, p := range f.peers {
+				if int(p.head) >= len(keys) {
+					return nil, nil, false
+				}
+				keys[p.head] = edgeKey{sl, p.peer}
+				list[i] = p.peer
+				seen++
+			}
+			if len(list) > 0 {
+				peers[sl] = list
+			}
+		}
+	}
+	return keys, peers, seen == len(keys)
+}
+
+// sortAll orders every peer list (a snapshot read appends them in head order) and reports
+// whether a peer came twice in one.
+func (l *edgeLayer) sortAll() bool {
+	for i := range l.fields.len() {
+		for _, f := range *l.fields.at(uint32(i)) {
+			slices.SortFunc(f.peers, func(a, b edgePeer) int { return a.peer.Compare(b.peer) })
+			for j := 1; j < len(f.peers); j++ {
+				if f.peers[j-1].peer == f.peers[j].peer {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
