@@ -87,18 +87,23 @@ func (l *slotLayer) unpackChain(ch []version[cell]) []version[Value] {
 	return out
 }
 
+// headOf is the head number of field f in a node's field list.
+func headOf(refs []slotRef, f FieldID) (uint32, bool) {
+	for _, r := range refs {
+		if r.field == f {
+			return r.head, true
+		}
+	}
+	return 0, false
+}
+
 // find is the head number of slot k.
 func (l *slotLayer) find(k Slot) (uint32, bool) {
 	n, ok := l.nodes[k.Node]
 	if !ok {
 		return 0, false
 	}
-	for _, r := range *l.refs.at(n) {
-		if r.field == k.Field {
-			return r.head, true
-		}
-	}
-	return 0, false
+	return headOf(*l.refs.at(n), k.Field)
 }
 
 // fields is the field list of node id, made when missing (the write path).
@@ -117,10 +122,8 @@ func (l *slotLayer) fields(id NodeID) *[]slotRef {
 // add records slot k with head number head, unless the slot is known: false then.
 func (l *slotLayer) add(k Slot, head uint32) bool {
 	refs := l.fields(k.Node)
-	for _, r := range *refs {
-		if r.field == k.Field {
-			return false
-		}
+	if _, known := headOf(*refs, k.Field); known {
+		return false
 	}
 	*refs = l.arena.append(*refs, slotRef{k.Field, head})
 	return true
@@ -130,13 +133,7 @@ func (l *slotLayer) add(k Slot, head uint32) bool {
 func (l *slotLayer) set(k Slot, val version[Value]) {
 	v := l.pack(val)
 	refs := l.fields(k.Node)
-	i, ok := uint32(0), false
-	for _, r := range *refs {
-		if r.field == k.Field {
-			i, ok = r.head, true
-			break
-		}
-	}
+	i, ok := headOf(*refs, k.Field)
 	if !ok {
 		*refs = l.arena.append(*refs, slotRef{k.Field, l.heads.push(v)})
 		return
