@@ -1,13 +1,18 @@
 package branch
 
 import (
-	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/infrahub-go/infrahub/fault"
 )
 
-// ErrInvalidName is wrapped by every branch name error.
-var ErrInvalidName = errors.New("invalid branch name")
+var (
+	// ErrInvalidName is wrapped by every branch name error.
+	ErrInvalidName = fault.New(fault.ErrInvalid, "invalid branch name")
+	// ErrNotFound is wrapped by every error about a branch that does not exist, in every layer.
+	ErrNotFound = fault.New(fault.ErrNotFound, "branch not found")
+)
 
 // Global is the pseudo-branch of branch-agnostic data; no branch may take its name.
 const Global = "-global-"

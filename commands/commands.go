@@ -5,23 +5,25 @@ package commands
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 
 	"github.com/infrahub-go/infrahub/events"
+	"github.com/infrahub-go/infrahub/fault"
 )
 
-// Errors of the command layer. The HTTP and GraphQL layers map them with StatusOf.
+// Errors of the command layer: the kinds of package fault, which every layer wraps, and the
+// command layer's own sentinels on top of them.
 var (
 	// ErrInvalid means the command is malformed; the message names the field.
-	ErrInvalid = errors.New("invalid command")
-	// ErrUnknown means no handler is registered for the command type.
-	ErrUnknown = errors.New("unknown command type")
+	ErrInvalid = fault.ErrInvalid
+	// ErrUnknown means no handler is registered for the command type (answered
+	// "unknown_command").
+	ErrUnknown = fault.Coded(fault.ErrInvalid, "unknown command type", "unknown_command", "")
 	// ErrNotFound means the command names something that does not exist (a branch, a node).
-	ErrNotFound = errors.New("not found")
+	ErrNotFound = fault.ErrNotFound
 	// ErrConflict means the command contradicts what exists (a branch name already taken).
-	ErrConflict = errors.New("conflict")
+	ErrConflict = fault.ErrConflict
 )
 
 // Command is what a client sends: a type naming the use case, an optional id that makes the

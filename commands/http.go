@@ -1,14 +1,12 @@
 package commands
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 
-	"github.com/infrahub-go/infrahub/events"
+	"github.com/infrahub-go/infrahub/commands/payload"
+	"github.com/infrahub-go/infrahub/fault"
 )
 
 // MaxBodyBytes bounds a command request.
@@ -25,25 +23,11 @@ type ErrorDetail struct {
 	Message string `json:"message"`
 }
 
-// StatusOf maps an error of any layer to an HTTP status and a stable code. It is the one place
-// where that mapping lives; the GraphQL layer reuses the code.
+// StatusOf is the HTTP status and stable code of an error of any layer (fault.Classify: the
+// one table of the error family).
 func StatusOf(err error) (int, string) {
-	switch {
-	case errors.Is(err, ErrInvalid), errors.Is(err, events.ErrInvalidEvent):
-		return http.StatusBadRequest, "invalid_command"
-	case errors.Is(err, ErrUnknown), errors.Is(err, events.ErrUnknownEventType):
-		return http.StatusBadRequest, "unknown_command"
-	case errors.Is(err, ErrNotFound):
-		return http.StatusNotFound, "not_found"
-	case errors.Is(err, ErrConflict):
-		return http.StatusConflict, "conflict"
-	case errors.Is(err, events.ErrVersionConflict):
-		return http.StatusConflict, "version_conflict"
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded), errors.Is(err, events.ErrClosed):
-		return http.StatusServiceUnavailable, "unavailable"
-	default:
-		return http.StatusInternalServerError, "internal"
-	}
+	c := fault.Classify(err)
+	return c.Status, c.Code
 }
 
 // WriteError answers with the JSON error body for err.
@@ -76,14 +60,8 @@ func (e *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var cmd Command
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&cmd); err != nil {
-		WriteError(w, fmt.Errorf("%w: body: %v", ErrInvalid, err))
-		return
-	}
-	if dec.More() {
-		WriteError(w, fmt.Errorf("%w: body holds more than one JSON value", ErrInvalid))
+	if err := payload.Read(http.MaxBytesReader(w, r.Body, MaxBodyBytes), &cmd, "body"); err != nil {
+		WriteError(w, err)
 		return
 	}
 	res, err := e.Dispatcher.Dispatch(r.Context(), cmd)

@@ -1,20 +1,21 @@
 package events
 
 import (
-	"errors"
 	"fmt"
+
+	"github.com/infrahub-go/infrahub/fault"
 )
 
 var (
 	// ErrVersionConflict means the stream was not at the expected version. The caller reloads its
-	// state and retries.
-	ErrVersionConflict = errors.New("stream version conflict")
+	// state and retries. A conflict that reaches a client is answered "version_conflict".
+	ErrVersionConflict = fault.Coded(fault.ErrConflict, "stream version conflict", "version_conflict", "")
 	// ErrInvalidEvent means an event cannot be stored as given (empty type, payload not JSON, ...).
-	ErrInvalidEvent = errors.New("invalid event")
+	ErrInvalidEvent = fault.New(fault.ErrInvalid, "invalid event")
 	// ErrUnknownEventType means the catalogue has no such type or version.
-	ErrUnknownEventType = errors.New("unknown event type")
+	ErrUnknownEventType = fault.Coded(fault.ErrInvalid, "unknown event type", "unknown_command", "")
 	// ErrClosed means the store was closed.
-	ErrClosed = errors.New("event store closed")
+	ErrClosed = fault.New(fault.ErrUnavailable, "event store closed")
 )
 
 // VersionConflictError carries the details of an ErrVersionConflict.

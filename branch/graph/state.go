@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/infrahub-go/infrahub/fault"
 )
 
 // Names of the two branches every State has.
@@ -15,12 +17,12 @@ const (
 
 // Errors returned by State.
 var (
-	ErrNotFound        = errors.New("not found")
+	ErrNotFound        = fault.New(fault.ErrNotFound, "not found")
 	ErrBranchNotFound  = fmt.Errorf("branch %w", ErrNotFound)
-	ErrBranchExists    = errors.New("branch already exists")
+	ErrBranchExists    = fault.New(fault.ErrConflict, "branch already exists")
 	ErrPositionOrder   = errors.New("position does not grow")
 	ErrInvalidChange   = errors.New("invalid change")
-	ErrReservedBranch  = errors.New("reserved branch name")
+	ErrReservedBranch  = fault.New(fault.ErrInvalid, "reserved branch name")
 	ErrBaseInTheFuture = errors.New("base position is after the last applied position")
 )
 

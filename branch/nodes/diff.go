@@ -10,6 +10,7 @@ import (
 
 	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/branch/graph"
+	"github.com/infrahub-go/infrahub/fault"
 	"github.com/infrahub-go/infrahub/schema"
 )
 
@@ -127,10 +128,10 @@ func conflictID(branchName string, parts ...string) string {
 func (s *Store) Diff(name string) (Diff, error) {
 	info, ok := s.branches.Branch(name)
 	if !ok {
-		return Diff{}, fmt.Errorf("%w: %q", ErrBranchNotFound, name)
+		return Diff{}, fmt.Errorf("%w: %q", branch.ErrNotFound, name)
 	}
 	if info.IsDefault {
-		return Diff{}, fmt.Errorf("the default branch %q has no diff", name)
+		return Diff{}, fmt.Errorf("%w: the default branch %q has no diff", fault.ErrInvalid, name)
 	}
 	bv, err := s.View(name, 0)
 	if err != nil {

@@ -1,12 +1,13 @@
 package nodes
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"math/big"
 	"net/netip"
 	"slices"
+
+	"github.com/infrahub-go/infrahub/fault"
 
 	"github.com/infrahub-go/infrahub/branch/graph"
 	"github.com/infrahub-go/infrahub/schema"
@@ -155,7 +156,7 @@ func lastAddr(p netip.Prefix) netip.Addr {
 }
 
 // ErrNotPrefix reports a node that is not an IP prefix where one is needed.
-var ErrNotPrefix = errors.New("not an IP prefix")
+var ErrNotPrefix = fault.New(fault.ErrInvalid, "not an IP prefix")
 
 // prefixNode reads an IP prefix node: its prefix and model.
 func (v *View) prefixNode(id graph.NodeID) (netip.Prefix, *schema.Node, error) {

@@ -1,7 +1,6 @@
 package nodes
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -10,9 +9,6 @@ import (
 	"github.com/infrahub-go/infrahub/branch/graph"
 	"github.com/infrahub-go/infrahub/schema"
 )
-
-// ErrBranchNotFound is returned for a branch the Store does not know.
-var ErrBranchNotFound = errors.New("branch not found")
 
 // View is one branch at one log position: everything a decider or a reader sees. Views are
 // cheap and immutable: later writes never change what a View answers.
@@ -36,7 +32,7 @@ func (s *Store) View(name string, at int64) (*View, error) {
 	defer s.mu.RUnlock()
 	info, ok := s.branches.Branch(name)
 	if !ok {
-		return nil, fmt.Errorf("%w: %q", ErrBranchNotFound, name)
+		return nil, fmt.Errorf("%w: %q", branch.ErrNotFound, name)
 	}
 	set, version := s.branches.Schema(name)
 	_, mainVersion := s.branches.Schema(branch.Default)

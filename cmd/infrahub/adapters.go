@@ -19,6 +19,7 @@ import (
 	"github.com/infrahub-go/infrahub/events/bus"
 	"github.com/infrahub-go/infrahub/events/postgres"
 	"github.com/infrahub-go/infrahub/events/sqlite"
+	"github.com/infrahub-go/infrahub/tlsconfig"
 )
 
 // logStore is what the composition root needs of an event log adapter.
@@ -41,7 +42,7 @@ func openLog(ctx context.Context, cfg Config, logger *slog.Logger) (logStore, er
 		}
 		return sqlite.Open(ctx, sc, logger)
 	case "postgres", "postgresql":
-		pc := postgres.Config{URL: cfg.EventsURL, TLS: &postgres.TLSConfig{
+		pc := postgres.Config{URL: cfg.EventsURL, TLS: &tlsconfig.Options{
 			Enabled: bool(cfg.DBTLSEnabled), CAFile: cfg.DBTLSCAFile, Insecure: bool(cfg.DBTLSInsecure)}}
 		// ?schema=name keeps the tables in their own PostgreSQL schema (tests, shared servers).
 		if q := u.Query(); q.Has("schema") {
@@ -62,7 +63,7 @@ func openLog(ctx context.Context, cfg Config, logger *slog.Logger) (logStore, er
 const queueExpiry = 24 * time.Hour
 
 func openBus(ctx context.Context, cfg Config, logger *slog.Logger) (*bus.Bus, error) {
-	b, err := bus.New(ctx, bus.Config{URL: cfg.BrokerURL, QueueExpiry: queueExpiry, TLS: bus.TLS{
+	b, err := bus.New(ctx, bus.Config{URL: cfg.BrokerURL, QueueExpiry: queueExpiry, TLS: tlsconfig.Options{
 		Enabled: bool(cfg.BrokerTLSEnabled), CAFile: cfg.BrokerTLSCAFile, Insecure: bool(cfg.BrokerTLSInsecure)}}, logger)
 	if err != nil {
 		return nil, fmt.Errorf("INFRAHUB_BROKER_URL: %w", err)

@@ -33,6 +33,7 @@ import (
 	"github.com/infrahub-go/infrahub/queries/graphql"
 	"github.com/infrahub-go/infrahub/queries/rest"
 	"github.com/infrahub-go/infrahub/schema"
+	"github.com/infrahub-go/infrahub/tlsconfig"
 	"github.com/infrahub-go/infrahub/workers/locks"
 )
 
@@ -131,7 +132,7 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 		return nil, err
 	}
 	if cfg.CacheURL != "" {
-		if s.locks, err = locks.NewRedis(ctx, cfg.CacheURL, locks.TLS{Enabled: bool(cfg.CacheTLSEnabled),
+		if s.locks, err = locks.NewRedis(ctx, cfg.CacheURL, tlsconfig.Options{Enabled: bool(cfg.CacheTLSEnabled),
 			CAFile: cfg.CacheTLSCAFile, Insecure: bool(cfg.CacheTLSInsecure)}, logger); err != nil {
 			return nil, fmt.Errorf("INFRAHUB_CACHE_URL: %w", err)
 		}

@@ -7,8 +7,6 @@ package bus
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -23,6 +21,7 @@ import (
 	wamqp "github.com/ThreeDotsLabs/watermill-amqp/v3/pkg/amqp"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/pubsub/gochannel"
+	"github.com/infrahub-go/infrahub/tlsconfig"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
@@ -37,19 +36,13 @@ const (
 	DefaultDialTimeout = 10 * time.Second
 )
 
-// TLS configures TLS to the broker (INFRAHUB_BROKER_TLS_*). amqps:// always uses TLS; Enabled
-// turns an amqp:// URL into amqps://.
-type TLS struct {
-	Enabled  bool
-	CAFile   string // PEM bundle of the CAs that may sign the broker's certificate; system pool when empty
-	Insecure bool   // skip verification of the broker's certificate
-}
-
 // Config of a bus.
 type Config struct {
 	// URL selects the adapter: mem://, amqp://user:pass@host:port/vhost or amqps://...
 	URL string
-	TLS TLS
+	// TLS to the broker (INFRAHUB_BROKER_TLS_*). amqps:// always uses TLS; Enabled turns an
+	// amqp:// URL into amqps://.
+	TLS tlsconfig.Options
 	// Window is the number of AMQP channels in the publisher's pool, each with publisher
 	// confirms: up to Window publishes wait for their confirm in parallel. Default 8.
 	Window int
@@ -148,23 +141,6 @@ func (c Config) parse() (target, error) {
 	}
 }
 
-// tlsConfig builds the client TLS configuration from the options.
-func (t TLS) tlsConfig() (*tls.Config, error) {
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: t.Insecure} //nolint:gosec // opt-in
-	if t.CAFile != "" {
-		pem, err := os.ReadFile(t.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("bus TLS CA file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("bus TLS CA file %s: no PEM certificate found", t.CAFile)
-		}
-		cfg.RootCAs = pool
-	}
-	return cfg, nil
-}
-
 // Bus is an open message bus.
 type Bus struct {
 	cfg    Config
@@ -230,9 +206,9 @@ func (b *Bus) openAMQP(tg target) error {
 	props.SetClientConnectionName(b.cfg.ConnectionName)
 	ac := &amqp.Config{Locale: "en_US", Properties: props, Dial: amqp.DefaultDial(DefaultDialTimeout)}
 	if tg.tls {
-		tc, err := b.cfg.TLS.tlsConfig()
+		tc, err := b.cfg.TLS.Client("")
 		if err != nil {
-			return err
+			return fmt.Errorf("bus %w", err)
 		}
 		ac.TLSClientConfig = tc
 	}

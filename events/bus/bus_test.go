@@ -24,6 +24,7 @@ import (
 	"github.com/infrahub-go/infrahub/events/bus"
 	"github.com/infrahub-go/infrahub/internal/pipelinetest"
 	"github.com/infrahub-go/infrahub/internal/testenv"
+	"github.com/infrahub-go/infrahub/tlsconfig"
 )
 
 func ctxT(t *testing.T, d time.Duration) context.Context {
@@ -35,13 +36,13 @@ func ctxT(t *testing.T, d time.Duration) context.Context {
 func TestConfigValidate(t *testing.T) {
 	tests := []struct {
 		url     string
-		tls     bus.TLS
+		tls     tlsconfig.Options
 		wantErr string
 	}{
 		{url: "mem://"},
 		{url: "amqp://guest:guest@localhost:5672/"},
 		{url: "amqps://guest:guest@localhost:5671/vhost"},
-		{url: "amqp://guest:guest@localhost/", tls: bus.TLS{Enabled: true, Insecure: true}},
+		{url: "amqp://guest:guest@localhost/", tls: tlsconfig.Options{Enabled: true, Insecure: true}},
 		{url: "", wantErr: "empty"},
 		{url: "kafka://localhost:9092", wantErr: `unsupported scheme "kafka"`},
 		{url: "localhost:5672", wantErr: `unsupported scheme "localhost"`},
@@ -49,7 +50,7 @@ func TestConfigValidate(t *testing.T) {
 		{url: "amqp:///vhost", wantErr: "no host"},
 		{url: "mem://somewhere", wantErr: "mem:// takes no host"},
 		{url: "amqp://u:secret@h:99999999/", wantErr: "port"},
-		{url: "amqps://h/", tls: bus.TLS{CAFile: "/does/not/exist.pem"}, wantErr: "CA file"},
+		{url: "amqps://h/", tls: tlsconfig.Options{CAFile: "/does/not/exist.pem"}, wantErr: "CA file"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.url, func(t *testing.T) {
@@ -283,7 +284,7 @@ func TestAMQPUnreachable(t *testing.T) {
 func TestAMQPSHandshakeFails(t *testing.T) {
 	amqpURL := testenv.AMQPURL(t)
 	ctx := ctxT(t, 30*time.Second)
-	_, err := bus.New(ctx, bus.Config{URL: amqpURL, TLS: bus.TLS{Enabled: true, Insecure: true}}, pipelinetest.QuietLogger(t))
+	_, err := bus.New(ctx, bus.Config{URL: amqpURL, TLS: tlsconfig.Options{Enabled: true, Insecure: true}}, pipelinetest.QuietLogger(t))
 	if err == nil {
 		t.Fatal("TLS to a plain AMQP port succeeded")
 	}
@@ -297,14 +298,14 @@ func TestTLSCAFile(t *testing.T) {
 	}
 	ctx := ctxT(t, 10*time.Second)
 	// The CA file is read before dialing: a file without a certificate is an error of its own.
-	_, err := bus.New(ctx, bus.Config{URL: "amqps://guest:guest@127.0.0.1:1/", TLS: bus.TLS{CAFile: bad}}, nil)
+	_, err := bus.New(ctx, bus.Config{URL: "amqps://guest:guest@127.0.0.1:1/", TLS: tlsconfig.Options{CAFile: bad}}, nil)
 	if err == nil || !strings.Contains(err.Error(), "no PEM certificate") {
 		t.Fatalf("New with a bad CA file = %v", err)
 	}
 
 	good := filepath.Join(dir, "ca.pem")
 	writeCA(t, good)
-	_, err = bus.New(ctx, bus.Config{URL: "amqps://guest:guest@127.0.0.1:1/", TLS: bus.TLS{CAFile: good}}, nil)
+	_, err = bus.New(ctx, bus.Config{URL: "amqps://guest:guest@127.0.0.1:1/", TLS: tlsconfig.Options{CAFile: good}}, nil)
 	if err == nil || strings.Contains(err.Error(), "CA file") {
 		t.Fatalf("New with a good CA file and no broker = %v, want a dial error", err)
 	}

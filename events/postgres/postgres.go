@@ -24,6 +24,7 @@ import (
 
 	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/migrations"
+	"github.com/infrahub-go/infrahub/tlsconfig"
 )
 
 // Config selects the database.
@@ -38,7 +39,7 @@ type Config struct {
 	// Poll is how often subscribers re-read when no notification came; default 200ms.
 	Poll time.Duration
 	// TLS, when set, is used for every connection (see cmd for INFRAHUB_DB_TLS_*).
-	TLS *TLSConfig
+	TLS *tlsconfig.Options
 }
 
 var schemaName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
@@ -91,7 +92,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Store, error) 
 		pcfg.MaxConns = cfg.MaxConns
 	}
 	if cfg.TLS != nil {
-		if err := cfg.TLS.apply(pcfg.ConnConfig); err != nil {
+		if err := applyTLS(*cfg.TLS, pcfg.ConnConfig); err != nil {
 			return nil, err
 		}
 	}

@@ -35,19 +35,23 @@ type layer struct {
 // layers is the table of ARCHITECTURE.md §3. A new top-level folder must be added here: the test
 // fails on any folder holding Go files that is not in this table (or in ignoredFolders).
 var layers = []layer{
-	{folder: "events", mayImport: []string{"events/...", "migrations"}}, // adapters apply migrations
+	// fault (the error family) and tlsconfig (the client TLS of every dependency) are leaves that
+	// every layer may import.
+	{folder: "fault", mayImport: nil},
+	{folder: "tlsconfig", mayImport: nil},
+	{folder: "events", mayImport: []string{"events/...", "migrations", "fault", "tlsconfig"}}, // adapters apply migrations
 	{folder: "migrations", mayImport: []string{"migrations/..."}},
-	{folder: "schema", mayImport: []string{"schema/...", "events"}}, // root events: payload types only
-	{folder: "branch", mayImport: []string{"branch/...", "events", "schema/..."}},
-	{folder: "graph", mayImport: []string{"graph/...", "events", "schema/..."}}, // if the state model is named graph/
-	{folder: "commands", mayImport: []string{"commands/...", "events", "schema/...", "branch/...", "graph/..."}},
-	{folder: "projections", mayImport: []string{"projections/...", "events/...", "schema/...", "branch/...", "graph/..."}},
-	{folder: "queries", mayImport: []string{"queries/...", "projections/...", "schema/...", "branch/...", "graph/...", "commands/...", "events/..."}},
-	{folder: "workers", mayImport: []string{"workers/...", "commands/...", "queries/...", "events/...", "projections/...", "schema/...", "branch/...", "graph/..."}},
+	{folder: "schema", mayImport: []string{"schema/...", "events", "fault"}}, // root events: payload types only
+	{folder: "branch", mayImport: []string{"branch/...", "events", "schema/...", "fault"}},
+	{folder: "graph", mayImport: []string{"graph/...", "events", "schema/...", "fault"}}, // if the state model is named graph/
+	{folder: "commands", mayImport: []string{"commands/...", "events", "schema/...", "branch/...", "graph/...", "fault", "tlsconfig"}},
+	{folder: "projections", mayImport: []string{"projections/...", "events/...", "schema/...", "branch/...", "graph/...", "fault"}},
+	{folder: "queries", mayImport: []string{"queries/...", "projections/...", "schema/...", "branch/...", "graph/...", "commands/...", "events/...", "fault"}},
+	{folder: "workers", mayImport: []string{"workers/...", "commands/...", "queries/...", "events/...", "projections/...", "schema/...", "branch/...", "graph/...", "fault", "tlsconfig"}},
 	{folder: "cmd", mayImport: []string{"..."}, mayReadConfig: true},
 	// internal/... is test support: nothing above events.
-	{folder: "internal", mayImport: []string{"internal/...", "events/...", "migrations/..."}, testSupport: true},
-	{folder: "internal/testenv", mayImport: []string{"internal/...", "events/...", "migrations/..."}, testSupport: true, mayReadConfig: true},
+	{folder: "internal", mayImport: []string{"internal/...", "events/...", "migrations/...", "fault"}, testSupport: true},
+	{folder: "internal/testenv", mayImport: []string{"internal/...", "events/...", "migrations/...", "fault"}, testSupport: true, mayReadConfig: true},
 	{folder: "bench", mayImport: []string{"..."}, testSupport: true, mayReadConfig: true},
 }
 

@@ -12,19 +12,21 @@ package graph
 
 import (
 	"context"
-	"errors"
 	"time"
+
+	"github.com/infrahub-go/infrahub/branch"
+	"github.com/infrahub-go/infrahub/fault"
 )
 
 // Errors of the port. Adapters wrap them with details.
 var (
 	// ErrNotFound: the node does not exist on the branch at the position.
-	ErrNotFound = errors.New("node not found")
+	ErrNotFound = fault.New(fault.ErrNotFound, "node not found")
 	// ErrInvalidQuery: an unknown kind, relationship, filter or order path, or a value of the
 	// wrong type. The message names the culprit.
-	ErrInvalidQuery = errors.New("invalid query")
-	// ErrBranchNotFound: the branch does not exist.
-	ErrBranchNotFound = errors.New("branch not found")
+	ErrInvalidQuery = fault.New(fault.ErrInvalid, "invalid query")
+	// ErrBranchNotFound: the branch does not exist (branch.ErrNotFound, as in every layer).
+	ErrBranchNotFound = branch.ErrNotFound
 )
 
 // MaxDepth bounds the walks of Ancestors and Descendants (Infrahub allows at most 20 levels).

@@ -2,7 +2,6 @@ package graphql
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -26,11 +25,8 @@ func (e *exec) diffOf(name string) (nodes.Diff, error) {
 		name = e.scope.Branch
 	}
 	d, err := e.x.Diff(name)
-	if errors.Is(err, nodes.ErrBranchNotFound) {
-		return d, fmt.Errorf("%w: argument branch: %v", commands.ErrNotFound, err)
-	}
 	if err != nil {
-		return d, fmt.Errorf("%w: argument branch: %v", commands.ErrInvalid, err)
+		return d, fmt.Errorf("argument branch: %w", err)
 	}
 	return d, nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/branch/nodes"
 	"github.com/infrahub-go/infrahub/commands"
+	"github.com/infrahub-go/infrahub/fault"
 	"github.com/infrahub-go/infrahub/projections/graph"
 	"github.com/infrahub-go/infrahub/schema"
 )
@@ -124,18 +125,9 @@ func coded(code string, err *gqlerror.Error) *gqlerror.Error {
 	return err
 }
 
-// codeOf maps the typed errors of the command and read layers to extensions.code.
-func codeOf(err error) string {
-	switch {
-	case errors.Is(err, commands.ErrInvalid), errors.Is(err, commands.ErrUnknown), errors.Is(err, graph.ErrInvalidQuery):
-		return CodeBadInput
-	case errors.Is(err, commands.ErrNotFound), errors.Is(err, graph.ErrNotFound), errors.Is(err, graph.ErrBranchNotFound):
-		return CodeNotFound
-	case errors.Is(err, commands.ErrConflict):
-		return CodeConflict
-	}
-	return CodeInternal
-}
+// codeOf is the extensions.code of an error of any layer (fault.Classify: the one table of the
+// error family).
+func codeOf(err error) string { return fault.Classify(err).GraphQL }
 
 // Execute runs one request.
 func (x *Executor) Execute(ctx context.Context, req Request) Response {

@@ -2,7 +2,6 @@ package rest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -46,12 +45,8 @@ func (d *Diffs) diff(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	diff, err := d.Store.Diff(name)
-	switch {
-	case errors.Is(err, nodes.ErrBranchNotFound):
-		writeError(w, fmt.Errorf("%w: parameter branch: %v", commands.ErrNotFound, err))
-		return
-	case err != nil:
-		writeError(w, fmt.Errorf("%w: parameter branch: %v", commands.ErrInvalid, err))
+	if err != nil {
+		writeError(w, fmt.Errorf("parameter branch: %w", err))
 		return
 	}
 	writeJSON(w, http.StatusOK, diff)

@@ -2,7 +2,6 @@ package rest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -115,7 +114,7 @@ func scalar(key, s string) any {
 func (n *Nodes) list(w http.ResponseWriter, r *http.Request) {
 	s, err := n.scope(r)
 	if err != nil {
-		writeError(w, readError(err))
+		writeError(w, err)
 		return
 	}
 	q := r.URL.Query()
@@ -139,7 +138,7 @@ func (n *Nodes) list(w http.ResponseWriter, r *http.Request) {
 	}
 	page, err := n.Reader.List(r.Context(), s, query)
 	if err != nil {
-		writeError(w, readError(err))
+		writeError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"count": page.Count, "nodes": page.Nodes})
@@ -148,7 +147,7 @@ func (n *Nodes) list(w http.ResponseWriter, r *http.Request) {
 func (n *Nodes) get(w http.ResponseWriter, r *http.Request) {
 	s, err := n.scope(r)
 	if err != nil {
-		writeError(w, readError(err))
+		writeError(w, err)
 		return
 	}
 	node, err := n.Reader.Get(r.Context(), s, r.PathValue("id"))
@@ -160,7 +159,7 @@ func (n *Nodes) get(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err != nil {
-		writeError(w, readError(err))
+		writeError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, node)
@@ -169,13 +168,13 @@ func (n *Nodes) get(w http.ResponseWriter, r *http.Request) {
 func (n *Nodes) peers(w http.ResponseWriter, r *http.Request) {
 	s, err := n.scope(r)
 	if err != nil {
-		writeError(w, readError(err))
+		writeError(w, err)
 		return
 	}
 	id := r.PathValue("id")
 	edges, err := n.Reader.Peers(r.Context(), s, []string{id}, r.PathValue("kind"), r.PathValue("rel"))
 	if err != nil {
-		writeError(w, readError(err))
+		writeError(w, err)
 		return
 	}
 	list := edges[id]
@@ -183,15 +182,4 @@ func (n *Nodes) peers(w http.ResponseWriter, r *http.Request) {
 		list = []graph.Edge{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"count": len(list), "peers": list})
-}
-
-// readError maps the port's errors onto the command layer's (and so onto HTTP statuses).
-func readError(err error) error {
-	switch {
-	case errors.Is(err, graph.ErrNotFound), errors.Is(err, graph.ErrBranchNotFound):
-		return fmt.Errorf("%w: %v", commands.ErrNotFound, err)
-	case errors.Is(err, graph.ErrInvalidQuery):
-		return fmt.Errorf("%w: %v", commands.ErrInvalid, err)
-	}
-	return err
 }

@@ -1,13 +1,13 @@
 package rest
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 
 	"github.com/infrahub-go/infrahub/commands"
 	"github.com/infrahub-go/infrahub/commands/objectfile"
+	"github.com/infrahub-go/infrahub/commands/payload"
 )
 
 // ObjectFile is one object file sent for validation: its name and its YAML text.
@@ -39,10 +39,8 @@ func (o *Objects) validate(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Files []ObjectFile `json:"files"`
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, commands.MaxBodyBytes))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&body); err != nil {
-		writeError(w, fmt.Errorf("%w: body: %v", commands.ErrInvalid, err))
+	if err := payload.Read(http.MaxBytesReader(w, r.Body, commands.MaxBodyBytes), &body, "body"); err != nil {
+		writeError(w, err)
 		return
 	}
 	name := r.URL.Query().Get("branch")

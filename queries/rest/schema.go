@@ -10,6 +10,7 @@ import (
 	"net/http"
 
 	"github.com/infrahub-go/infrahub/commands"
+	"github.com/infrahub-go/infrahub/commands/payload"
 	"github.com/infrahub-go/infrahub/schema"
 )
 
@@ -90,10 +91,8 @@ type body struct {
 
 func (a *API) decode(w http.ResponseWriter, r *http.Request) (commands.LoadSchema, bool) {
 	var b body
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, commands.MaxBodyBytes))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&b); err != nil {
-		writeError(w, fmt.Errorf("%w: body: %v", commands.ErrInvalid, err))
+	if err := payload.Read(http.MaxBytesReader(w, r.Body, commands.MaxBodyBytes), &b, "body"); err != nil {
+		writeError(w, err)
 		return commands.LoadSchema{}, false
 	}
 	return commands.LoadSchema{Branch: a.branch(r), Schemas: b.Schemas, Names: b.Names}, true

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/infrahub-go/infrahub/internal/testenv"
+	"github.com/infrahub-go/infrahub/tlsconfig"
 	"github.com/infrahub-go/infrahub/workers/locks"
 )
 
@@ -78,7 +79,7 @@ func TestRedis(t *testing.T) {
 	var lockers []locker
 	prefix := "infrahub-test:" + testenv.RandomHex(6) + ":"
 	for range 2 {
-		r, err := locks.NewRedis(context.Background(), url, locks.TLS{}, nil)
+		r, err := locks.NewRedis(context.Background(), url, tlsconfig.Options{}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

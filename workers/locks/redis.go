@@ -3,16 +3,14 @@ package locks
 import (
 	"context"
 	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"sync"
 	"time"
 
+	"github.com/infrahub-go/infrahub/tlsconfig"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -29,35 +27,22 @@ type Redis struct {
 	local Local
 }
 
-// TLS configures the connection's TLS (rediss:// turns it on too).
-type TLS struct {
-	Enabled  bool
-	CAFile   string // PEM bundle of the CAs that may sign the server's certificate; system pool when empty
-	Insecure bool   // skip verification of the server's certificate
-}
-
 // NewRedis connects to the Redis server at rawURL (redis:// or rediss://) and checks it answers.
-func NewRedis(ctx context.Context, rawURL string, t TLS, log *slog.Logger) (*Redis, error) {
+func NewRedis(ctx context.Context, rawURL string, t tlsconfig.Options, log *slog.Logger) (*Redis, error) {
 	opts, err := redis.ParseURL(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("locks: redis url: %w", err)
 	}
-	if t.Enabled || opts.TLSConfig != nil {
-		if opts.TLSConfig == nil {
-			opts.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	if t.Enabled || opts.TLSConfig != nil { // rediss:// turns TLS on too
+		var serverName string
+		if opts.TLSConfig != nil {
+			serverName = opts.TLSConfig.ServerName
 		}
-		opts.TLSConfig.InsecureSkipVerify = t.Insecure //nolint:gosec // opt-in
-		if t.CAFile != "" {
-			pem, err := os.ReadFile(t.CAFile)
-			if err != nil {
-				return nil, fmt.Errorf("locks: redis TLS CA file: %w", err)
-			}
-			pool := x509.NewCertPool()
-			if !pool.AppendCertsFromPEM(pem) {
-				return nil, fmt.Errorf("locks: redis TLS CA file %s: no PEM certificate found", t.CAFile)
-			}
-			opts.TLSConfig.RootCAs = pool
+		tc, err := t.Client(serverName)
+		if err != nil {
+			return nil, fmt.Errorf("locks: redis %w", err)
 		}
+		opts.TLSConfig = tc
 	}
 	c := redis.NewClient(opts)
 	if err := c.Ping(ctx).Err(); err != nil {
