@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -16,33 +15,27 @@ import (
 	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/events/postgres"
 	"github.com/infrahub-go/infrahub/events/sqlite"
-	"github.com/infrahub-go/infrahub/schema"
+	"github.com/infrahub-go/infrahub/projections"
 )
 
 // diffWorld is scenario 9's: a log of its own (SQLite; PostgreSQL with --distributed) holding
 // n devices on the default branch, the node Store folded from it, and the commands.
 type diffWorld struct {
-	log      logStore
 	store    *nodes.Store
-	dispatch *commands.Dispatcher
+	app      *commands.Service
+	fold     *projections.Inline
 	ids      []string
-	mu       sync.Mutex
-	synced   int64
 	branches int
 }
 
-func (w *diffWorld) sync(ctx context.Context) error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return fold(ctx, w.log, w.store, &w.synced)
-}
+func (w *diffWorld) sync(ctx context.Context) error { return w.fold.WaitFor(ctx, 0) }
 
 func (w *diffWorld) run(ctx context.Context, typ string, payload any) (commands.Result, error) {
 	raw, err := json.Marshal(payload)
 	if err != nil {
 		return commands.Result{}, err
 	}
-	res, err := w.dispatch.Dispatch(ctx, commands.Command{Type: typ, Payload: raw})
+	res, err := w.app.Dispatch(ctx, commands.Command{Type: typ, Payload: raw})
 	if err != nil {
 		return res, fmt.Errorf("%s: %w", typ, err)
 	}
@@ -64,24 +57,11 @@ func (e *env) newDiffWorld(ctx context.Context, n int) (*diffWorld, error) {
 		return nil, err
 	}
 	e.closers = append(e.closers, log.Close)
-	cat := events.NewCatalogueWithCore()
-	schema.RegisterEvents(cat)
-	branch.RegisterEvents(cat)
-	nodes.RegisterEvents(cat)
-	builtin, err := branch.Builtin()
-	if err != nil {
+	w := &diffWorld{}
+	if w.store, w.app, w.fold, err = newApp(log); err != nil {
 		return nil, err
 	}
-	w := &diffWorld{log: log, store: nodes.NewStore(cat, branch.NewState(cat, builtin))}
-	wait := func(ctx context.Context, _ int64) error { return w.sync(ctx) }
-	w.dispatch = commands.NewDispatcher(log, cat)
-	nc := &commands.Nodes{Log: log, Cat: cat, State: w.store, Sync: w.sync, Default: branch.Default, WaitFor: wait}
-	nc.Register(w.dispatch)
-	(&commands.Merges{Nodes: nc, State: w.store}).Register(w.dispatch)
-	loader := &commands.SchemaLoader{Log: log, Cat: cat, State: w.store.Branches(), Sync: w.sync, Stream: branch.Stream, Default: branch.Default}
-	w.dispatch.Register(commands.TypeLoadSchema, loader.Handle)
-	life := &commands.Branches{Log: log, Head: log.Head, Cat: cat, State: w.store.Branches(), Sync: w.sync}
-	w.dispatch.Register(commands.TypeCreateBranch, life.Create)
+	cat := w.store.Catalogue()
 	raw, _ := json.Marshal(benchSchema)
 	if _, err := w.run(ctx, commands.TypeLoadSchema, commands.LoadSchema{Schemas: []json.RawMessage{raw}}); err != nil {
 		return nil, err

@@ -4,13 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sync"
 
-	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/branch/nodes"
 	"github.com/infrahub-go/infrahub/commands"
-	"github.com/infrahub-go/infrahub/events"
-	"github.com/infrahub-go/infrahub/schema"
+	"github.com/infrahub-go/infrahub/projections"
 )
 
 // benchSchema is the kind of scenario 4: a device with 5 attributes and 2 relationships.
@@ -42,65 +39,43 @@ nodes:
       - {name: tags, peer: BenchTag, cardinality: many, optional: true}
 `
 
-// nodeWorld is the write side of scenario 4: the node Store folded from the log under test
-// (synchronously, as the projection would), the node commands deciding against it, 100 sites
-// and 100 tags to link devices to.
+// nodeWorld is the write side of scenario 4: the application over the log under test, the node
+// Store it decides against (folded from the log synchronously, as the projection would), 100
+// sites and 100 tags to link devices to.
 type nodeWorld struct {
-	log    logStore
-	store  *nodes.Store
-	nodes  *commands.Nodes
-	mu     sync.Mutex
-	synced int64
-	sites  []string
-	tags   []string
+	store *nodes.Store
+	app   *commands.Service
+	sites []string
+	tags  []string
 }
 
-func (w *nodeWorld) sync(ctx context.Context) error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return fold(ctx, w.log, w.store, &w.synced)
-}
-
-// fold applies what the log holds after *synced to a Store, as the projection does.
-func fold(ctx context.Context, log logStore, store *nodes.Store, synced *int64) error {
-	for {
-		evs, err := log.ReadAll(ctx, *synced, 5000)
-		if err != nil || len(evs) == 0 {
-			return err
-		}
-		*synced = evs[len(evs)-1].GlobalPosition
-		if err := store.Apply(ctx, evs); err != nil {
-			return err
-		}
+// newApp builds the application over log with a node Store of its own, folded inline.
+func newApp(log logStore) (*nodes.Store, *commands.Service, *projections.Inline, error) {
+	store, err := nodes.New()
+	if err != nil {
+		return nil, nil, nil, err
 	}
+	fold := projections.NewInline(log, store)
+	app, err := commands.New(commands.Config{Log: log, Catalogue: store.Catalogue(), State: store, WaitFor: fold.WaitFor})
+	return store, app, fold, err
 }
 
 func (e *env) nodeWorld(ctx context.Context) (*nodeWorld, error) {
 	if e.nodes != nil {
 		return e.nodes, nil
 	}
-	cat := events.NewCatalogueWithCore()
-	schema.RegisterEvents(cat)
-	branch.RegisterEvents(cat)
-	nodes.RegisterEvents(cat)
-	builtin, err := branch.Builtin()
+	store, app, fold, err := newApp(e.store)
 	if err != nil {
 		return nil, err
 	}
-	w := &nodeWorld{log: e.store, store: nodes.NewStore(cat, branch.NewState(cat, builtin))}
-	w.nodes = &commands.Nodes{Log: e.store, Cat: cat, State: w.store, Sync: w.sync, Default: branch.Default,
-		WaitFor: func(ctx context.Context, _ int64) error { return w.sync(ctx) }}
-	if err := w.sync(ctx); err != nil {
+	w := &nodeWorld{store: store, app: app}
+	if err := fold.WaitFor(ctx, 0); err != nil {
 		return nil, err
 	}
 	raw, _ := json.Marshal(benchSchema)
 	payload, _ := json.Marshal(commands.LoadSchema{Schemas: []json.RawMessage{raw}})
-	loader := &commands.SchemaLoader{Log: e.store, Cat: cat, State: w.store.Branches(), Sync: w.sync, Stream: branch.Stream, Default: branch.Default}
-	if _, err := loader.Handle(ctx, commands.Command{Type: commands.TypeLoadSchema, Payload: payload}); err != nil {
+	if _, err := app.Dispatch(ctx, commands.Command{Type: commands.TypeLoadSchema, Payload: payload}); err != nil {
 		return nil, fmt.Errorf("bench schema: %w", err)
-	}
-	if err := w.sync(ctx); err != nil {
-		return nil, err
 	}
 	var ops []any
 	for i := range 100 {
@@ -110,7 +85,7 @@ func (e *env) nodeWorld(ctx context.Context) (*nodeWorld, error) {
 		}
 	}
 	raw, _ = json.Marshal(map[string]any{"operations": ops})
-	res, err := w.nodes.Batch(ctx, commands.Command{Type: commands.TypeBatch, Payload: raw})
+	res, err := w.app.Dispatch(ctx, commands.Command{Type: commands.TypeBatch, Payload: raw})
 	if err != nil {
 		return nil, fmt.Errorf("bench sites and tags: %w", err)
 	}
@@ -142,7 +117,7 @@ func (e *env) nodeBulkLoad() measureFunc {
 					"asn": 64512 + i%1000, "enabled": i%2 == 0, "site": w.sites[i%len(w.sites)], "tags": []any{w.tags[i%len(w.tags)]}}}})
 			}
 			raw, _ := json.Marshal(map[string]any{"operations": ops})
-			_, err := w.nodes.Batch(ctx, commands.Command{Type: commands.TypeBatch, Payload: raw})
+			_, err := w.app.Dispatch(ctx, commands.Command{Type: commands.TypeBatch, Payload: raw})
 			return err
 		})
 		return rateRound(float64(e.sz.bulk) / d.Seconds()), err

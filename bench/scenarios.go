@@ -31,7 +31,7 @@ func scenarioDefs() []scenarioDef {
 			func(ctx context.Context, e *env, sp spec) (Result, error) { return e.versus(ctx, sp, e.appendOne(32)) }},
 		{spec{name: "3-latency", title: "3. single command latency, 1 client (p50)", unit: "ms",
 			baseline: "pg-insert-1", target: target{op: "plus", value: 0.3, unit: "ms"}, latency: true,
-			note: "commands.Dispatcher.Dispatch of diagnostic.record with an id (decode, catalogue, idempotent append), no HTTP"},
+			note: "commands.Service.Dispatch of diagnostic.record with an id (decode, catalogue, idempotent append), no HTTP"},
 			func(ctx context.Context, e *env, sp spec) (Result, error) { return e.versus(ctx, sp, e.dispatchOne()) }},
 		{spec{name: "4-bulk-load", title: "4. bulk load of 100k nodes, batches of 1,000", unit: "nodes/s",
 			baseline: "pg-insert-node-rows", target: target{op: "atLeast", value: 0.5},
@@ -281,7 +281,7 @@ func (e *env) dispatchOne() measureFunc {
 	return func(ctx context.Context, _ int) (round, error) {
 		id := e.next()
 		_, lats, err := timeBoxed(ctx, 1, e.sz.window, func(ctx context.Context, _, i int) error {
-			_, err := e.dispatch.Dispatch(ctx, commands.Command{Type: commands.TypeRecordDiagnostic,
+			_, err := e.app.Dispatch(ctx, commands.Command{Type: commands.TypeRecordDiagnostic,
 				ID: fmt.Sprintf("diag-%s-%d-%d", e.runID, id, i), Actor: "bench", Payload: body})
 			return err
 		})

@@ -1,6 +1,11 @@
 package commands
 
-import "context"
+import (
+	"context"
+
+	"github.com/infrahub-go/infrahub/commands/nodetx"
+	"github.com/infrahub-go/infrahub/commands/payload"
+)
 
 // TypeAllocate takes a resource from an IP address or prefix pool as a new node (Infrahub's
 // InfrahubIPAddressPoolGetResource and InfrahubIPPrefixPoolGetResource). With an identifier the
@@ -21,30 +26,18 @@ type Allocate struct {
 	Data       Data   `json:"data,omitempty"`
 }
 
-// Allocate is the Handler of TypeAllocate.
-func (h *Nodes) Allocate(ctx context.Context, cmd Command) (Result, error) {
+func (s *Service) allocate(ctx context.Context, cmd Command) (Result, error) {
 	var in Allocate
-	if err := decodeStrict(cmd.Payload, &in); err != nil {
+	if err := payload.Decode(cmd.Payload, &in, "payload"); err != nil {
 		return Result{}, err
 	}
 	ref := PoolRef{ID: in.ID, HFID: in.HFID, Identifier: in.Identifier, PrefixLength: in.PrefixLength,
 		PrefixType: in.Kind, AddressType: in.Kind, MemberType: in.MemberType, Data: in.Data}
-	if err := ref.check(); err != nil {
-		return Result{}, err
-	}
 	var out NodeOutcome
-	res, _, err := h.decide(ctx, cmd, in.Branch, func(t *tx) error {
-		before := len(t.events)
-		id, err := t.allocateIP(ref)
-		if err != nil {
-			return err
-		}
-		what := "created"
-		if len(t.events) == before {
-			what = "unchanged"
-		}
-		out = t.outcomeOf(t.node(id), what)
-		return nil
+	res, _, err := s.w.nodes(ctx, cmd, in.Branch, func(t *nodetx.Tx) error {
+		var err error
+		out, err = t.Allocate(ref)
+		return err
 	})
 	if err != nil {
 		return Result{}, err

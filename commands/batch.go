@@ -1,17 +1,17 @@
 package commands
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 
-	"github.com/infrahub-go/infrahub/branch/graph"
+	"github.com/infrahub-go/infrahub/commands/nodetx"
+	"github.com/infrahub-go/infrahub/commands/payload"
 )
 
-// TypeBatch applies many node operations atomically: all of them are decided in order against
-// one view of the branch (later operations see earlier ones) and appended together, or, when one
-// is refused, none is.
+// TypeBatch applies many node operations atomically: all of them are decided in order in one
+// transaction on the branch (later operations see earlier ones) and appended together, or, when
+// one is refused, none is.
 const TypeBatch = "batch"
 
 // Batch is the payload of TypeBatch.
@@ -37,10 +37,9 @@ type BatchOutcome struct {
 // MaxBatch is the largest number of operations a batch takes.
 const MaxBatch = 10_000
 
-// Batch is the Handler of TypeBatch.
-func (h *Nodes) Batch(ctx context.Context, cmd Command) (Result, error) {
+func (s *Service) batch(ctx context.Context, cmd Command) (Result, error) {
 	var in Batch
-	if err := decodeStrict(cmd.Payload, &in); err != nil {
+	if err := payload.Decode(cmd.Payload, &in, "payload"); err != nil {
 		return Result{}, err
 	}
 	if len(in.Operations) == 0 {
@@ -50,16 +49,16 @@ func (h *Nodes) Batch(ctx context.Context, cmd Command) (Result, error) {
 		return Result{}, fmt.Errorf("%w: field \"operations\" holds %d operations, at most %d", ErrInvalid, len(in.Operations), MaxBatch)
 	}
 	var out BatchOutcome
-	res, _, err := h.decide(ctx, cmd, in.Branch, func(t *tx) error {
+	res, _, err := s.w.nodes(ctx, cmd, in.Branch, func(t *nodetx.Tx) error {
 		out = BatchOutcome{Nodes: make([]NodeOutcome, 0, len(in.Operations))}
 		for i, op := range in.Operations {
-			o, err := t.operation(op)
+			o, err := operation(t, op)
 			if err != nil {
 				return fmt.Errorf("operation %d (%s): %w", i+1, op.Type, err)
 			}
 			out.Nodes = append(out.Nodes, o)
 		}
-		out.Kinds = t.outcome
+		out.Kinds = t.Outcomes()
 		return nil
 	})
 	if err != nil {
@@ -69,17 +68,8 @@ func (h *Nodes) Batch(ctx context.Context, cmd Command) (Result, error) {
 	return res, nil
 }
 
-func strictInto(raw json.RawMessage, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("%w: payload: %v", ErrInvalid, err)
-	}
-	return nil
-}
-
 // operation decides one operation of a batch inside t.
-func (t *tx) operation(op Operation) (NodeOutcome, error) {
+func operation(t *nodetx.Tx, op Operation) (NodeOutcome, error) {
 	var (
 		out    NodeOutcome
 		err    error
@@ -88,31 +78,31 @@ func (t *tx) operation(op Operation) (NodeOutcome, error) {
 	switch op.Type {
 	case TypeCreateNode:
 		var in CreateNode
-		if err = strictInto(op.Payload, &in); err == nil {
+		if err = payload.Decode(op.Payload, &in, "payload"); err == nil {
 			branch = in.Branch
-			out, err = t.createOp(in)
+			out, err = t.Create(in)
 		}
 	case TypeUpdateNode, TypeUpsertNode:
 		var in UpdateNode
-		if err = strictInto(op.Payload, &in); err == nil {
+		if err = payload.Decode(op.Payload, &in, "payload"); err == nil {
 			branch = in.Branch
 			if op.Type == TypeUpdateNode {
-				out, err = t.updateOp(in)
+				out, err = t.Update(in)
 			} else {
-				out, err = t.upsertOp(in)
+				out, err = t.Upsert(in)
 			}
 		}
 	case TypeDeleteNode:
 		var in DeleteNode
-		if err = strictInto(op.Payload, &in); err == nil {
+		if err = payload.Decode(op.Payload, &in, "payload"); err == nil {
 			branch = in.Branch
-			out, err = t.deleteOp(in)
+			out, err = t.Delete(in)
 		}
 	case TypeAddPeers, TypeRemovePeers:
 		var in RelationshipPeers
-		if err = strictInto(op.Payload, &in); err == nil {
+		if err = payload.Decode(op.Payload, &in, "payload"); err == nil {
 			branch = in.Branch
-			out, err = t.peersOp(in, op.Type == TypeRemovePeers)
+			out, err = t.Peers(in, op.Type == TypeRemovePeers)
 		}
 	default:
 		return out, fmt.Errorf("%w: field \"type\": %q cannot be batched (one of %s, %s, %s, %s, %s, %s)", ErrInvalid, op.Type,
@@ -121,26 +111,13 @@ func (t *tx) operation(op Operation) (NodeOutcome, error) {
 	if err != nil {
 		return out, err
 	}
-	if branch != "" && branch != t.v.Branch {
-		return out, fmt.Errorf("%w: field \"branch\": an operation names branch %q inside a batch on %q", ErrInvalid, branch, t.v.Branch)
+	if branch != "" && branch != t.Branch() {
+		return out, fmt.Errorf("%w: field \"branch\": an operation names branch %q inside a batch on %q", ErrInvalid, branch, t.Branch())
 	}
 	if op.Ref != "" {
-		id, perr := parseOutcomeID(out.ID)
-		if perr != nil {
-			return out, perr
+		if err := t.Label(op.Ref, out.ID); err != nil {
+			return out, err
 		}
-		if _, dup := t.refs[op.Ref]; dup {
-			return out, fmt.Errorf("%w: field \"ref\": label %q is used twice", ErrInvalid, op.Ref)
-		}
-		t.refs[op.Ref] = id
 	}
 	return out, nil
-}
-
-func parseOutcomeID(s string) (graph.NodeID, error) {
-	id, err := graph.ParseNodeID(s)
-	if err != nil {
-		return id, fmt.Errorf("operation answered a bad id %q: %w", s, err)
-	}
-	return id, nil
 }

@@ -44,7 +44,7 @@ func TestBranchLifecycle(t *testing.T) {
 
 	del := func(name string) error {
 		payload, _ := json.Marshal(commands.DeleteBranch{Name: name})
-		_, err := f.branches.Delete(context.Background(), commands.Command{Type: commands.TypeDeleteBranch, Payload: payload})
+		_, err := f.app.Dispatch(context.Background(), commands.Command{Type: commands.TypeDeleteBranch, Payload: payload})
 		if err == nil {
 			err = f.sync(context.Background())
 		}
@@ -77,7 +77,7 @@ func TestBranchCreateRefusesBadNames(t *testing.T) {
 	if len(f.state.Branches()) != 1 {
 		t.Fatalf("refused names created branches: %+v", f.state.Branches())
 	}
-	if _, err := f.branches.Create(context.Background(), commands.Command{Payload: json.RawMessage(`{"name":"ok","colour":1}`)}); !errors.Is(err, commands.ErrInvalid) {
+	if _, err := f.app.Dispatch(context.Background(), commands.Command{Type: commands.TypeCreateBranch, Payload: json.RawMessage(`{"name":"ok","colour":1}`)}); !errors.Is(err, commands.ErrInvalid) {
 		t.Fatalf("unknown field: %v", err)
 	}
 }
@@ -93,7 +93,7 @@ func TestBranchCreateConcurrent(t *testing.T) {
 		go func(i int) {
 			defer wg.Done()
 			payload, _ := json.Marshal(commands.CreateBranch{Name: "race"})
-			_, errs[i] = f.branches.Create(context.Background(), commands.Command{Type: commands.TypeCreateBranch, Payload: payload})
+			_, errs[i] = f.app.Dispatch(context.Background(), commands.Command{Type: commands.TypeCreateBranch, Payload: payload})
 		}(i)
 	}
 	wg.Wait()

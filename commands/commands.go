@@ -1,12 +1,12 @@
-// Package commands is the write side: one file per use case (a command type and its handler),
-// validation, retries on version conflicts, and the HTTP endpoint that accepts commands.
+// Package commands is the write side: one handler per use case (decode the payload, decide
+// through the domain, append with the one retry policy, answer), the application that registers
+// them (New), and the HTTP endpoint that accepts commands. The node rules themselves live in
+// commands/nodetx; this package appends what they decide.
 package commands
 
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"sort"
 
 	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/fault"
@@ -49,47 +49,11 @@ type Result struct {
 // Handler decides and appends one command.
 type Handler func(ctx context.Context, cmd Command) (Result, error)
 
-// Dispatcher routes commands to their handlers. Build one per composition root.
-type Dispatcher struct {
-	handlers map[string]Handler
-}
-
-// NewDispatcher returns a dispatcher with the spine's own commands registered.
-func NewDispatcher(log events.Appender, cat *events.Catalogue) *Dispatcher {
-	d := &Dispatcher{handlers: map[string]Handler{}}
-	d.Register(TypeRecordDiagnostic, recordDiagnostic(log, cat))
-	return d
-}
-
-// Register adds (or replaces) the handler of a command type.
-func (d *Dispatcher) Register(typ string, h Handler) { d.handlers[typ] = h }
-
-// Types lists the registered command types.
-func (d *Dispatcher) Types() []string {
-	out := make([]string, 0, len(d.handlers))
-	for t := range d.handlers {
-		out = append(out, t)
-	}
-	sort.Strings(out)
-	return out
-}
-
-// Dispatch runs cmd's handler.
-func (d *Dispatcher) Dispatch(ctx context.Context, cmd Command) (Result, error) {
-	if cmd.Type == "" {
-		return Result{}, fmt.Errorf("%w: field \"type\" is required (one of %v)", ErrInvalid, d.Types())
-	}
-	if len(cmd.ID) > 200 {
-		return Result{}, fmt.Errorf("%w: field \"id\" is longer than 200 characters", ErrInvalid)
-	}
-	h, ok := d.handlers[cmd.Type]
-	if !ok {
-		return Result{}, fmt.Errorf("%w %q: field \"type\" must be one of %v", ErrUnknown, cmd.Type, d.Types())
-	}
-	return h(ctx, cmd)
-}
-
 func resultOf(stream, commandID string, r events.AppendResult) Result {
 	return Result{CommandID: commandID, Stream: stream, Positions: r.Positions,
 		StreamVersion: r.StreamVersion, Duplicate: r.Duplicate}
+}
+
+func metaOf(cmd Command) events.Metadata {
+	return events.Metadata{CommandID: cmd.ID, Actor: cmd.Actor}
 }

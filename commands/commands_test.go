@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -18,12 +17,8 @@ import (
 
 func newEndpoint(t *testing.T) (*commands.Endpoint, *sqlite.Store) {
 	t.Helper()
-	store, err := sqlite.Open(context.Background(), sqlite.Config{Path: filepath.Join(t.TempDir(), "e.db")}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = store.Close() })
-	return &commands.Endpoint{Dispatcher: commands.NewDispatcher(store, events.NewCatalogueWithCore())}, store
+	log, _, app, _ := newApp(t)
+	return &commands.Endpoint{Commands: app}, log
 }
 
 func post(h http.Handler, method, body string) (int, map[string]any) {

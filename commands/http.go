@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -46,10 +47,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// Dispatcher runs commands: the Service.
+type Dispatcher interface {
+	Dispatch(ctx context.Context, cmd Command) (Result, error)
+}
+
 // Endpoint serves POST /api/commands.
 type Endpoint struct {
-	Dispatcher *Dispatcher
-	Logger     *slog.Logger
+	Commands Dispatcher
+	Logger   *slog.Logger
 }
 
 // ServeHTTP decodes one command, dispatches it and answers with its Result.
@@ -64,7 +70,7 @@ func (e *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, err)
 		return
 	}
-	res, err := e.Dispatcher.Dispatch(r.Context(), cmd)
+	res, err := e.Commands.Dispatch(r.Context(), cmd)
 	if err != nil {
 		if status, _ := StatusOf(err); status >= 500 && e.Logger != nil {
 			e.Logger.Error("command failed", "type", cmd.Type, "id", cmd.ID, "err", err)

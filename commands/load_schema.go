@@ -8,6 +8,8 @@ import (
 	"fmt"
 
 	"github.com/infrahub-go/infrahub/branch"
+	"github.com/infrahub-go/infrahub/commands/nodetx"
+	"github.com/infrahub-go/infrahub/commands/payload"
 	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/schema"
 )
@@ -37,40 +39,14 @@ type SchemaOutcome struct {
 	Diff         schema.Changes `json:"diff"`
 }
 
-// SchemaState is the per-branch schema that schema commands decide against, with the version of
-// the branch's stream that it reflects.
-type SchemaState interface {
-	Schema(branch string) (*schema.Set, int64)
-	Branch(name string) (branch.Info, bool)
-}
-
-// Syncer waits until the state reflects the whole log (after a version conflict).
-type Syncer func(ctx context.Context) error
-
-// StreamOf names a branch's stream.
-type StreamOf func(branch string) string
-
-// SchemaLoader decides schema loads and checks.
-type SchemaLoader struct {
-	Log     events.Appender
-	Cat     *events.Catalogue
-	State   SchemaState
-	Sync    Syncer
-	Stream  StreamOf
-	Default string // default branch
-	// After, when set, runs once a load that changed the schema is written (at position pos):
-	// the data's side of the change (Nodes.RefreshComputed). Its error is the command's: the
-	// schema is written all the same.
-	After func(ctx context.Context, cmd Command, branch string, pos int64, cur, next *schema.Set) error
-}
-
-// prepare parses and resolves a load against the branch's current schema.
-func (l *SchemaLoader) prepare(in LoadSchema) (branch string, files []schema.LoadedFile, cur, next *schema.Set, version int64, err error) {
+// prepareSchema parses and resolves a load against the branch's current schema.
+func (s *Service) prepareSchema(in LoadSchema) (branch string, files []schema.LoadedFile, cur, next *schema.Set, version int64, err error) {
 	branch = in.Branch
 	if branch == "" {
-		branch = l.Default
+		branch = s.w.def
 	}
-	info, ok := l.State.Branch(branch)
+	state := s.w.state.Branches()
+	info, ok := state.Branch(branch)
 	if !ok {
 		return "", nil, nil, nil, 0, fmt.Errorf("%w: branch %q (create it first)", ErrNotFound, branch)
 	}
@@ -111,7 +87,7 @@ func (l *SchemaLoader) prepare(in LoadSchema) (branch string, files []schema.Loa
 	if len(problems) > 0 {
 		return "", nil, nil, nil, 0, &SchemaError{Err: &schema.Error{Problems: problems}}
 	}
-	cur, version = l.State.Schema(branch)
+	cur, version = state.Schema(branch)
 	next, err = schema.Load(cur, parsed...)
 	if err != nil {
 		return "", nil, nil, nil, 0, &SchemaError{Err: err}
@@ -127,9 +103,9 @@ func (e *SchemaError) Error() string { return "invalid schema:\n" + e.Err.Error(
 // Unwrap makes errors.Is(err, ErrInvalid) true and keeps the schema problems reachable.
 func (e *SchemaError) Unwrap() []error { return []error{ErrInvalid, e.Err} }
 
-// Check computes what a load would change, without writing.
-func (l *SchemaLoader) Check(in LoadSchema) (SchemaOutcome, error) {
-	branch, _, cur, next, _, err := l.prepare(in)
+// CheckSchema computes what a schema load would change, without writing.
+func (s *Service) CheckSchema(in LoadSchema) (SchemaOutcome, error) {
+	branch, _, cur, next, _, err := s.prepareSchema(in)
 	if err != nil {
 		return SchemaOutcome{}, err
 	}
@@ -137,49 +113,53 @@ func (l *SchemaLoader) Check(in LoadSchema) (SchemaOutcome, error) {
 	return SchemaOutcome{Branch: branch, Hash: next.Hash(), PreviousHash: cur.Hash(), Updated: !diff.Empty(), Diff: diff}, nil
 }
 
-// Handle is the Handler of TypeLoadSchema. The outcome is in Result.Data.
-func (l *SchemaLoader) Handle(ctx context.Context, cmd Command) (Result, error) {
+// loadSchema records a load as one schema.loaded event on the branch's stream, then computes
+// the computed attributes the load added or changed for the branch's existing nodes (a command
+// of its own on the branch: the schema is written even when that fails).
+func (s *Service) loadSchema(ctx context.Context, cmd Command) (Result, error) {
 	var in LoadSchema
-	dec := json.NewDecoder(bytes.NewReader(cmd.Payload))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		return Result{}, fmt.Errorf("%w: payload: %v", ErrInvalid, err)
+	if err := payload.Decode(cmd.Payload, &in, "payload"); err != nil {
+		return Result{}, err
 	}
-	for attempt := 0; ; attempt++ {
-		branch, files, cur, next, version, err := l.prepare(in)
+	var name string
+	var cur, next *schema.Set
+	res, err := s.w.write(ctx, cmd, func() (decision, error) {
+		var files []schema.LoadedFile
+		var version int64
+		var err error
+		name, files, cur, next, version, err = s.prepareSchema(in)
 		if err != nil {
-			return Result{}, err
+			return decision{}, err
 		}
 		diff := schema.Diff(cur, next)
-		out := SchemaOutcome{Branch: branch, Hash: next.Hash(), PreviousHash: cur.Hash(), Updated: !diff.Empty(), Diff: diff}
-		stream := l.Stream(branch)
+		d := decision{stream: branch.Stream(name), version: version,
+			data: SchemaOutcome{Branch: name, Hash: next.Hash(), PreviousHash: cur.Hash(), Updated: !diff.Empty(), Diff: diff}}
 		if diff.Empty() { // idempotent: nothing to record
-			return Result{CommandID: cmd.ID, Stream: stream, StreamVersion: version, Data: out}, nil
+			return d, nil
 		}
-		ev, err := l.Cat.New(schema.TypeLoaded, schema.Loaded{Files: files, Hash: next.Hash(),
-			PreviousHash: cur.Hash(), Changes: diff}, events.Metadata{CommandID: cmd.ID, Actor: cmd.Actor})
+		ev, err := s.w.cat.New(schema.TypeLoaded, schema.Loaded{Files: files, Hash: next.Hash(),
+			PreviousHash: cur.Hash(), Changes: diff}, metaOf(cmd))
 		if err != nil {
-			return Result{}, err
+			return decision{}, err
 		}
-		res, err := l.Log.Append(ctx, stream, version, ev)
-		if errors.Is(err, events.ErrVersionConflict) && attempt < 5 {
-			if err := l.Sync(ctx); err != nil {
-				return Result{}, fmt.Errorf("%s: %w", TypeLoadSchema, err)
-			}
-			continue // decide again on the newer schema
-		}
-		if err != nil {
-			return Result{}, fmt.Errorf("%s: %w", TypeLoadSchema, err)
-		}
-		r := resultOf(stream, cmd.ID, res)
-		r.Data = out
-		if l.After != nil && len(res.Positions) > 0 && !res.Duplicate {
-			if err := l.After(ctx, cmd, branch, res.Positions[len(res.Positions)-1], cur, next); err != nil {
-				return r, err
-			}
-		}
-		return r, nil
+		d.events = []events.Envelope{ev}
+		return d, nil
+	})
+	if err != nil || len(res.Positions) == 0 || res.Duplicate {
+		return res, err
 	}
+	kinds := nodetx.ComputedChanged(cur, next)
+	if len(kinds) == 0 {
+		return res, nil
+	}
+	re := Command{Type: "computed.refresh", Actor: cmd.Actor}
+	if cmd.ID != "" {
+		re.ID = cmd.ID + "/computed"
+	}
+	if _, _, err := s.w.nodes(ctx, re, name, func(t *nodetx.Tx) error { return t.Recompute(kinds) }); err != nil {
+		return res, fmt.Errorf("%s: schema written; computing %v's computed attributes: %w", cmd.Type, kinds, err)
+	}
+	return res, nil
 }
 
 // statusMerged is branch.StatusMerged (the branch variable shadows the package here).

@@ -4,72 +4,39 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/commands"
 	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/events/sqlite"
+	"github.com/infrahub-go/infrahub/projections"
 	"github.com/infrahub-go/infrahub/schema"
 )
 
-// fixture: a real log, the schema state folded from it, and a loader deciding against it.
+// fixture: a real log, the state folded from it, and the application deciding against it.
 type schemaFixture struct {
-	store    *sqlite.Store
-	state    *branch.State
-	loader   *commands.SchemaLoader
-	mu       sync.Mutex
-	synced   int64
-	branches *commands.Branches
+	store *sqlite.Store
+	state *branch.State
+	app   *commands.Service
+	fold  *projections.Inline
 }
 
 func (f *schemaFixture) createBranch(t *testing.T, name string) (commands.Result, error) {
 	t.Helper()
 	payload, _ := json.Marshal(commands.CreateBranch{Name: name})
-	res, err := f.branches.Create(context.Background(), commands.Command{Type: commands.TypeCreateBranch, Payload: payload})
-	if err == nil {
-		if serr := f.sync(context.Background()); serr != nil {
-			t.Fatal(serr)
-		}
-	}
-	return res, err
+	return f.app.Dispatch(context.Background(), commands.Command{Type: commands.TypeCreateBranch, Payload: payload})
 }
 
 func newSchemaFixture(t *testing.T) *schemaFixture {
 	t.Helper()
-	store, err := sqlite.Open(context.Background(), sqlite.Config{Path: filepath.Join(t.TempDir(), "e.db")}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = store.Close() })
-	cat := events.NewCatalogueWithCore()
-	schema.RegisterEvents(cat)
-	branch.RegisterEvents(cat)
-	builtin, err := branch.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &schemaFixture{store: store, state: branch.NewState(cat, builtin)}
-	f.loader = &commands.SchemaLoader{Log: store, Cat: cat, State: f.state, Sync: f.sync,
-		Stream: branch.Stream, Default: branch.Default}
-	f.branches = &commands.Branches{Log: store, Head: store.Head, Cat: cat, State: f.state, Sync: f.sync}
-	return f
+	log, state, app, fold := newApp(t)
+	return &schemaFixture{store: log, state: state.Branches(), app: app, fold: fold}
 }
 
 // sync folds what the log holds beyond what the state saw (the projector's job in a server).
-func (f *schemaFixture) sync(ctx context.Context) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	evs, err := f.store.ReadAll(ctx, f.synced, 1000)
-	if err != nil || len(evs) == 0 {
-		return err
-	}
-	f.synced = evs[len(evs)-1].GlobalPosition
-	return f.state.Apply(ctx, evs)
-}
+func (f *schemaFixture) sync(ctx context.Context) error { return f.fold.WaitFor(ctx, 0) }
 
 func (f *schemaFixture) load(t *testing.T, br string, docs ...string) (commands.Result, error) {
 	t.Helper()
@@ -79,13 +46,7 @@ func (f *schemaFixture) load(t *testing.T, br string, docs ...string) (commands.
 		in.Schemas = append(in.Schemas, raw)
 	}
 	payload, _ := json.Marshal(in)
-	res, err := f.loader.Handle(context.Background(), commands.Command{Type: commands.TypeLoadSchema, Payload: payload})
-	if err == nil {
-		if serr := f.sync(context.Background()); serr != nil {
-			t.Fatal(serr)
-		}
-	}
-	return res, err
+	return f.app.Dispatch(context.Background(), commands.Command{Type: commands.TypeLoadSchema, Payload: payload})
 }
 
 const widget = `version: "1.0"
@@ -199,7 +160,7 @@ func TestLoadSchemaRetriesOnConflict(t *testing.T) {
 func TestCheckSchemaWritesNothing(t *testing.T) {
 	f := newSchemaFixture(t)
 	raw, _ := json.Marshal(widget)
-	out, err := f.loader.Check(commands.LoadSchema{Schemas: []json.RawMessage{raw}})
+	out, err := f.app.CheckSchema(commands.LoadSchema{Schemas: []json.RawMessage{raw}})
 	if err != nil || !out.Updated || !contains(out.Diff.Added, "TestWidget") {
 		t.Fatalf("check: %+v, %v", out, err)
 	}

@@ -53,7 +53,7 @@ func benchLoad(tb testing.TB, f *nodeFixture, prefix string, n int, sites, tags 
 				"asn": 64512 + i%1000, "enabled": i%2 == 0, "site": sites[i%len(sites)], "tags": []any{tags[i%len(tags)]}}}})
 		}
 		raw, _ := json.Marshal(map[string]any{"operations": ops})
-		if _, err := f.nodes.Batch(context.Background(), commands.Command{Type: commands.TypeBatch, Payload: raw}); err != nil {
+		if _, err := f.app.Dispatch(context.Background(), commands.Command{Type: commands.TypeBatch, Payload: raw}); err != nil {
 			tb.Fatal(err)
 		}
 		if err := f.sync(context.Background()); err != nil {
@@ -66,7 +66,7 @@ func benchFixture(tb testing.TB) (*nodeFixture, []string, []string) {
 	f := newNodeFixtureTB(tb)
 	raw, _ := json.Marshal(benchSchema)
 	payload, _ := json.Marshal(commands.LoadSchema{Schemas: []json.RawMessage{raw}})
-	if _, err := f.schema.Handle(context.Background(), commands.Command{Type: commands.TypeLoadSchema, Payload: payload}); err != nil {
+	if _, err := f.app.Dispatch(context.Background(), commands.Command{Type: commands.TypeLoadSchema, Payload: payload}); err != nil {
 		tb.Fatal(err)
 	}
 	if err := f.sync(context.Background()); err != nil {
@@ -76,7 +76,7 @@ func benchFixture(tb testing.TB) (*nodeFixture, []string, []string) {
 	for i := range 100 {
 		for _, k := range []string{"BenchSite", "BenchTag"} {
 			raw, _ := json.Marshal(map[string]any{"kind": k, "data": map[string]any{"name": fmt.Sprintf("%s-%d", k, i)}})
-			res, err := f.nodes.CreateNode(context.Background(), commands.Command{Type: commands.TypeCreateNode, Payload: raw})
+			res, err := f.app.Dispatch(context.Background(), commands.Command{Type: commands.TypeCreateNode, Payload: raw})
 			if err != nil {
 				tb.Fatal(err)
 			}
@@ -138,7 +138,7 @@ func BenchmarkCreateLatency(b *testing.B) {
 				raw, _ := json.Marshal(map[string]any{"kind": "BenchDevice", "data": map[string]any{
 					"name": fmt.Sprintf("lat-%d-%d", c, i), "site": sites[int(i)%len(sites)], "tags": []any{tags[int(i)%len(tags)]}}})
 				start := time.Now()
-				if _, err := f.nodes.CreateNode(context.Background(), commands.Command{Type: commands.TypeCreateNode, Payload: raw}); err != nil {
+				if _, err := f.app.Dispatch(context.Background(), commands.Command{Type: commands.TypeCreateNode, Payload: raw}); err != nil {
 					b.Error(err)
 					return
 				}

@@ -183,15 +183,14 @@ func TestCardinalityOneMovesThePeer(t *testing.T) {
 // the log's version check is what keeps them apart.
 func TestConcurrentUniqueness(t *testing.T) {
 	f := newNodeFixture(t)
-	free := &commands.Nodes{Log: f.nodes.Log, Cat: f.nodes.Cat, State: f.nodes.State, Sync: f.nodes.Sync, Default: f.nodes.Default}
+	free := anotherApp(t, f.log, f.store, f.fold)
 	try := func(i int, typ string, payload any) error {
 		if i%2 == 0 {
 			_, err := f.try(t, typ, payload)
 			return err
 		}
 		raw, _ := json.Marshal(payload)
-		h := map[string]commands.Handler{commands.TypeCreateNode: free.CreateNode, commands.TypeUpdateNode: free.UpdateNode}[typ]
-		_, err := h(context.Background(), commands.Command{Type: typ, Payload: raw})
+		_, err := free.Dispatch(context.Background(), commands.Command{Type: typ, Payload: raw})
 		if serr := f.sync(context.Background()); serr != nil {
 			t.Error(serr)
 		}

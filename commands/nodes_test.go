@@ -6,16 +6,13 @@ import (
 	"errors"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/branch/graph"
 	"github.com/infrahub-go/infrahub/branch/nodes"
 	"github.com/infrahub-go/infrahub/commands"
-	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/events/sqlite"
-	"github.com/infrahub-go/infrahub/schema"
+	"github.com/infrahub-go/infrahub/projections"
 )
 
 // testSchema is small but has what the rules need: unique names, an HFID through a parent,
@@ -95,14 +92,10 @@ nodes:
 `
 
 type nodeFixture struct {
-	log      *sqlite.Store
-	store    *nodes.Store
-	nodes    *commands.Nodes
-	schema   *commands.SchemaLoader
-	life     *commands.Branches
-	dispatch *commands.Dispatcher
-	mu       sync.Mutex
-	synced   int64
+	log   *sqlite.Store
+	store *nodes.Store
+	app   *commands.Service
+	fold  *projections.Inline
 }
 
 func newNodeFixture(t *testing.T) *nodeFixture {
@@ -116,56 +109,40 @@ func newNodeFixture(t *testing.T) *nodeFixture {
 // newNodeFixtureTB is a fixture without the test schema.
 func newNodeFixtureTB(t testing.TB) *nodeFixture {
 	t.Helper()
+	log, store, app, fold := newApp(t)
+	return &nodeFixture{log: log, store: store, app: app, fold: fold}
+}
+
+// newApp is an event log, the node Store folded from it inline, and the application over both.
+func newApp(t testing.TB) (*sqlite.Store, *nodes.Store, *commands.Service, *projections.Inline) {
+	t.Helper()
 	log, err := sqlite.Open(context.Background(), sqlite.Config{Path: filepath.Join(t.TempDir(), "e.db")}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = log.Close() })
-	cat := events.NewCatalogueWithCore()
-	schema.RegisterEvents(cat)
-	branch.RegisterEvents(cat)
-	nodes.RegisterEvents(cat)
-	builtin, err := branch.Builtin()
+	store, err := nodes.New()
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &nodeFixture{log: log}
-	f.store = nodes.NewStore(cat, branch.NewState(cat, builtin))
-	f.nodes = &commands.Nodes{Log: log, Cat: cat, State: f.store, Sync: f.sync, Default: branch.Default,
-		WaitFor: func(ctx context.Context, _ int64) error { return f.sync(ctx) }}
-	f.schema = &commands.SchemaLoader{Log: log, Cat: cat, State: f.store.Branches(), Sync: f.sync, Stream: branch.Stream, Default: branch.Default}
-	f.schema.After = f.nodes.RefreshComputed
-	f.dispatch = commands.NewDispatcher(log, cat)
-	f.nodes.Register(f.dispatch)
-	(&commands.Merges{Nodes: f.nodes, State: f.store}).Register(f.dispatch)
-	f.life = &commands.Branches{Log: log, Head: log.Head, Cat: cat, State: f.store.Branches(), Sync: f.sync}
-	return f
+	fold := projections.NewInline(log, store)
+	return log, store, anotherApp(t, log, store, fold), fold
 }
 
-func (f *nodeFixture) sync(ctx context.Context) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for {
-		evs, err := f.log.ReadAll(ctx, f.synced, 1000)
-		if err != nil || len(evs) == 0 {
-			return err
-		}
-		f.synced = evs[len(evs)-1].GlobalPosition
-		if err := f.store.Apply(ctx, evs); err != nil {
-			return err
-		}
+// anotherApp is one more application on the same log and state, as another process would run
+// (its commands do not take turns with the first one's).
+func anotherApp(t testing.TB, log *sqlite.Store, store *nodes.Store, fold *projections.Inline) *commands.Service {
+	t.Helper()
+	app, err := commands.New(commands.Config{Log: log, Catalogue: store.Catalogue(), State: store, WaitFor: fold.WaitFor})
+	if err != nil {
+		t.Fatal(err)
 	}
+	return app
 }
 
-func (f *nodeFixture) handler(typ string) commands.Handler {
-	switch typ {
-	case commands.TypeLoadSchema:
-		return f.schema.Handle
-	case commands.TypeCreateBranch:
-		return f.life.Create
-	}
-	return f.dispatch.Dispatch
-}
+func (f *nodeFixture) sync(ctx context.Context) error { return f.fold.WaitFor(ctx, 0) }
+
+func (f *nodeFixture) handler(string) commands.Handler { return f.app.Dispatch }
 
 // try runs a command and folds what it wrote.
 func (f *nodeFixture) try(t *testing.T, typ string, payload any) (commands.Result, error) {

@@ -1,17 +1,17 @@
 package commands
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 
+	"github.com/infrahub-go/infrahub/commands/payload"
 	"github.com/infrahub-go/infrahub/events"
 )
 
 // TypeRecordDiagnostic appends an opaque note to the diagnostics stream. It exercises the whole
-// write path (endpoint, idempotency, log, forwarder, bus, projections) before the domain
-// commands exist, and stays useful as a smoke test of a running system.
+// write path (endpoint, idempotency, log, forwarder, bus, projections) and stays useful as a smoke
+// test of a running system. It is not versioned and does not wait for the projections.
 const TypeRecordDiagnostic = "diagnostic.record"
 
 // RecordDiagnostic is the payload of TypeRecordDiagnostic.
@@ -20,25 +20,18 @@ type RecordDiagnostic struct {
 	Data json.RawMessage `json:"data"`
 }
 
-func recordDiagnostic(log events.Appender, cat *events.Catalogue) Handler {
-	return func(ctx context.Context, cmd Command) (Result, error) {
-		var in RecordDiagnostic
-		if len(bytes.TrimSpace(cmd.Payload)) > 0 {
-			dec := json.NewDecoder(bytes.NewReader(cmd.Payload))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&in); err != nil {
-				return Result{}, fmt.Errorf("%w: payload: %v", ErrInvalid, err)
-			}
-		}
-		md := events.Metadata{CommandID: cmd.ID, Actor: cmd.Actor}
-		ev, err := cat.New(events.TypeDiagnosticRecorded, events.DiagnosticRecorded{Data: in.Data}, md)
-		if err != nil {
-			return Result{}, err
-		}
-		res, err := log.Append(ctx, events.DiagnosticsStream, events.AnyVersion, ev)
-		if err != nil {
-			return Result{}, fmt.Errorf("%s: %w", TypeRecordDiagnostic, err)
-		}
-		return resultOf(events.DiagnosticsStream, cmd.ID, res), nil
+func (s *Service) recordDiagnostic(ctx context.Context, cmd Command) (Result, error) {
+	var in RecordDiagnostic
+	if err := payload.Decode(cmd.Payload, &in, "payload"); err != nil {
+		return Result{}, err
 	}
+	ev, err := s.w.cat.New(events.TypeDiagnosticRecorded, events.DiagnosticRecorded{Data: in.Data}, metaOf(cmd))
+	if err != nil {
+		return Result{}, err
+	}
+	res, err := s.w.log.Append(ctx, events.DiagnosticsStream, events.AnyVersion, ev)
+	if err != nil {
+		return Result{}, fmt.Errorf("%s: %w", TypeRecordDiagnostic, err)
+	}
+	return resultOf(events.DiagnosticsStream, cmd.ID, res), nil
 }

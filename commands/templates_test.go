@@ -140,7 +140,7 @@ func TestConcurrentAllocations(t *testing.T) {
 	for i := range 16 {
 		wg.Go(func() {
 			payload, _ := json.Marshal(map[string]any{"kind": "NetRouter", "data": map[string]any{"name": fmt.Sprint("r", i), "object_template": []string{"r"}}})
-			_, errs[i] = f.dispatch.Dispatch(context.Background(), commands.Command{Type: commands.TypeCreateNode, Payload: payload})
+			_, errs[i] = f.app.Dispatch(context.Background(), commands.Command{Type: commands.TypeCreateNode, Payload: payload})
 		})
 	}
 	wg.Wait()
@@ -187,7 +187,7 @@ func TestConcurrentAllocationsAcrossBranches(t *testing.T) {
 		wg.Go(func() {
 			payload, _ := json.Marshal(map[string]any{"branch": fmt.Sprint("b", i), "kind": "NetRouter",
 				"data": map[string]any{"name": "r", "object_template": []string{"r"}}})
-			_, errs[i] = f.dispatch.Dispatch(context.Background(), commands.Command{Type: commands.TypeCreateNode, Payload: payload})
+			_, errs[i] = f.app.Dispatch(context.Background(), commands.Command{Type: commands.TypeCreateNode, Payload: payload})
 		})
 	}
 	wg.Wait()

@@ -13,6 +13,7 @@ import (
 	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/branch/graph"
 	"github.com/infrahub-go/infrahub/events"
+	"github.com/infrahub-go/infrahub/schema"
 )
 
 // Name is the projector name of the Store.
@@ -44,6 +45,30 @@ func NewStore(cat *events.Catalogue, branches *branch.State) *Store {
 	s.clear()
 	return s
 }
+
+// NewCatalogue is a catalogue of every event type a Store folds and the write side writes: the
+// core's, schema, branch and node events.
+func NewCatalogue() *events.Catalogue {
+	cat := events.NewCatalogueWithCore()
+	schema.RegisterEvents(cat)
+	branch.RegisterEvents(cat)
+	RegisterEvents(cat)
+	return cat
+}
+
+// New returns the Store of an empty log with the built-in schema and a catalogue of its own
+// (NewCatalogue; see Catalogue).
+func New() (*Store, error) {
+	cat := NewCatalogue()
+	builtin, err := branch.Builtin()
+	if err != nil {
+		return nil, err
+	}
+	return NewStore(cat, branch.NewState(cat, builtin)), nil
+}
+
+// Catalogue is the catalogue the Store decodes events with.
+func (s *Store) Catalogue() *events.Catalogue { return s.cat }
 
 func (s *Store) clear() {
 	s.g = graph.NewState()

@@ -12,10 +12,8 @@ import (
 
 	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/branch/nodes"
-	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/projections"
 	"github.com/infrahub-go/infrahub/projections/counter"
-	"github.com/infrahub-go/infrahub/schema"
 )
 
 // withLog loads the configuration, opens the event log (which applies the migrations) and
@@ -53,41 +51,17 @@ func newMigrate(env map[string]string) *cobra.Command {
 	return cmd
 }
 
-// newBranchState builds the event catalogue of every type the system writes and an empty
-// branch state (default branch, built-in schema) that folds them.
-func newBranchState() (*events.Catalogue, *branch.State, error) {
-	cat := events.NewCatalogueWithCore()
-	schema.RegisterEvents(cat)
-	branch.RegisterEvents(cat)
-	nodes.RegisterEvents(cat)
-	builtin, err := branch.Builtin()
-	if err != nil {
-		return nil, nil, err
-	}
-	return cat, branch.NewState(cat, builtin), nil
-}
-
-// newStore builds the catalogue and an empty node Store (with its own branch state): the state
-// the write side decides against and the embedded graph projection reads.
-func newStore() (*events.Catalogue, *nodes.Store, error) {
-	cat, branches, err := newBranchState()
-	if err != nil {
-		return nil, nil, err
-	}
-	return cat, nodes.NewStore(cat, branches), nil
-}
-
 // projectionFactories lists the projections that `replay` can rebuild.
 var projectionFactories = map[string]func() (projections.Projector, error){
 	counter.Name: func() (projections.Projector, error) { return counter.New(), nil },
 	"branches": func() (projections.Projector, error) {
-		_, state, err := newBranchState()
-		return state, err
+		builtin, err := branch.Builtin()
+		if err != nil {
+			return nil, err
+		}
+		return branch.NewState(nodes.NewCatalogue(), builtin), nil
 	},
-	nodes.Name: func() (projections.Projector, error) {
-		_, store, err := newStore()
-		return store, err
-	},
+	nodes.Name: func() (projections.Projector, error) { return nodes.New() },
 }
 
 func projectionNames() string {

@@ -24,6 +24,7 @@ import (
 	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/branch/nodes"
 	"github.com/infrahub-go/infrahub/commands"
+	"github.com/infrahub-go/infrahub/commands/locks"
 	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/events/bus"
 	"github.com/infrahub-go/infrahub/events/forward"
@@ -34,7 +35,6 @@ import (
 	"github.com/infrahub-go/infrahub/queries/rest"
 	"github.com/infrahub-go/infrahub/schema"
 	"github.com/infrahub-go/infrahub/tlsconfig"
-	"github.com/infrahub-go/infrahub/workers/locks"
 )
 
 // Roles of a process. The API role accepts commands; the worker role runs the background work
@@ -91,14 +91,12 @@ type server struct {
 	runner   *projections.Runner
 	counter  *counter.Counter
 	catalog  *events.Catalogue
-	graph    *nodes.Store  // branches, schemas and nodes: what commands decide against and reads answer from
-	branches *branch.State // graph.Branches()
+	graph    *nodes.Store      // branches, schemas and nodes: what commands decide against and reads answer from
+	branches *branch.State     // graph.Branches()
+	app      *commands.Service // the write side: every command handler
 	registry *prometheus.Registry
 	listener net.Listener
 	ready    atomic.Bool
-	// commands receives the API's dispatcher once routes are built: startup writes what
-	// Infrahub always holds (the default IP namespace) through it before the server is ready.
-	commands chan *commands.Dispatcher
 	// snapshotAt is the position of the last snapshot written or read.
 	snapshotAt atomic.Int64
 
@@ -109,16 +107,16 @@ type server struct {
 // startServer opens every adapter, starts the forwarder and the projections, and binds the
 // listener. Call serve to answer requests until ctx ends.
 func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *server, err error) {
-	s := &server{cfg: cfg, log: logger, registry: prometheus.NewRegistry(), counter: counter.New(),
-		commands: make(chan *commands.Dispatcher, 1)}
+	s := &server{cfg: cfg, log: logger, registry: prometheus.NewRegistry(), counter: counter.New()}
 	defer func() {
 		if err != nil {
 			s.close()
 		}
 	}()
-	if s.catalog, s.graph, err = newStore(); err != nil {
+	if s.graph, err = nodes.New(); err != nil {
 		return nil, err
 	}
+	s.catalog = s.graph.Catalogue()
 	s.branches = s.graph.Branches()
 	logger.Info("starting", "version", version, "events", redact(cfg.EventsURL), "broker", redact(cfg.BrokerURL),
 		"graph", cfg.GraphURL, "storage", redact(cfg.StorageURL))
@@ -152,6 +150,13 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 		Subscribe: func(ctx context.Context, consumer string) (<-chan *message.Message, error) {
 			return s.bus.Subscribe(ctx, cfg.EventsTopic(), consumer+"@"+instance)
 		}}
+	appCfg := commands.Config{Log: s.store, Catalogue: s.catalog, State: s.graph, WaitFor: s.waitGraph}
+	if s.locks != nil {
+		appCfg.Locks = s.locks
+	}
+	if s.app, err = commands.New(appCfg); err != nil {
+		return nil, err
+	}
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		s.fwd.Collector(), s.runner.Collector())
 
@@ -204,39 +209,14 @@ func (s *server) waitReady(ctx context.Context) {
 		}
 	}
 	if s.role != roleWorker {
-		select {
-		case d := <-s.commands:
-			s.ensureDefaults(ctx, d)
-		case <-ctx.Done():
-			return
+		if wrote, err := s.app.EnsureDefaults(ctx); err != nil {
+			s.log.Warn("writing the defaults", "err", err)
+		} else if wrote {
+			s.log.Info("created the default IP namespace")
 		}
 	}
 	s.ready.Store(true)
 	s.log.Info("ready", "listen", s.listener.Addr().String(), "log_head", head)
-}
-
-// ensureDefaults writes what every Infrahub holds when it is missing: the default IP namespace
-// (an IpamNamespace named "default"; BuiltinIPNamespace is its generic). The command id makes it happen once, even when several
-// servers start together.
-func (s *server) ensureDefaults(ctx context.Context, d *commands.Dispatcher) {
-	v, err := s.graph.View(branch.Default, 0)
-	if err != nil {
-		return
-	}
-	if _, ok := v.Schema.Node("IpamNamespace"); !ok {
-		return
-	}
-	if _, ok := v.ByHFID("BuiltinIPNamespace", []string{"default"}); ok {
-		return
-	}
-	payload, _ := json.Marshal(map[string]any{"kind": "IpamNamespace",
-		"data": map[string]any{"name": "default", "description": "Used to provide a default space of IP resources"}})
-	if _, err := d.Dispatch(ctx, commands.Command{Type: commands.TypeUpsertNode, ID: "builtin-ip-namespace-default",
-		Actor: "infrahub", Payload: payload}); err != nil {
-		s.log.Warn("creating the default IP namespace", "err", err)
-		return
-	}
-	s.log.Info("created the default IP namespace")
 }
 
 // serve answers HTTP until ctx ends, then shuts down gracefully.
@@ -304,28 +284,7 @@ func (s *server) routes() http.Handler {
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	if s.role != roleWorker {
-		dispatcher := commands.NewDispatcher(s.store, s.catalog)
-		defer func() {
-			select {
-			case s.commands <- dispatcher:
-			default:
-			}
-		}()
-		loader := &commands.SchemaLoader{Log: s.store, Cat: s.catalog, State: s.branches, Sync: s.syncBranches,
-			Stream: branch.Stream, Default: branch.Default}
-		dispatcher.Register(commands.TypeLoadSchema, loader.Handle)
-		lifecycle := &commands.Branches{Log: s.store, Head: s.store.Head, Cat: s.catalog, State: s.branches, Sync: s.syncBranches}
-		dispatcher.Register(commands.TypeCreateBranch, lifecycle.Create)
-		dispatcher.Register(commands.TypeDeleteBranch, lifecycle.Delete)
-		nodeCommands := &commands.Nodes{Log: s.store, Cat: s.catalog, State: s.graph, Sync: s.syncBranches, Default: branch.Default,
-			WaitFor: func(ctx context.Context, pos int64) error { return s.runner.WaitFor(ctx, s.graph.Name(), pos) }}
-		if s.locks != nil {
-			nodeCommands.Locks = s.locks
-		}
-		nodeCommands.Register(dispatcher)
-		loader.After = nodeCommands.RefreshComputed
-		(&commands.Merges{Nodes: nodeCommands, State: s.graph}).Register(dispatcher)
-		mux.Handle("/api/commands", &commands.Endpoint{Dispatcher: dispatcher, Logger: s.log})
+		mux.Handle("/api/commands", &commands.Endpoint{Commands: s.app, Logger: s.log})
 		reader := memory.New(s.graph)
 		(&graphql.Handler{X: &graphql.Executor{Reader: reader, Schemas: &graphql.Schemas{}, Default: branch.Default, Version: version,
 			SchemaOf: func(name string) (*schema.Set, bool) {
@@ -335,20 +294,18 @@ func (s *server) routes() http.Handler {
 				set, _ := s.branches.Schema(name)
 				return set, true
 			},
-			Branches: s.branches.Branches, Dispatch: dispatcher.Dispatch, Diff: s.graph.Diff, View: s.graph.View,
-			WaitFor: func(ctx context.Context, pos int64) error { return s.runner.WaitFor(ctx, s.graph.Name(), pos) },
+			Branches: s.branches.Branches, Dispatch: s.app.Dispatch, Diff: s.graph.Diff, View: s.graph.View,
+			WaitFor: s.waitGraph,
 		}}).Register(mux)
-		api := &rest.API{State: s.branches, Loader: loader, Dispatcher: dispatcher, Default: branch.Default,
-			WaitFor: func(ctx context.Context, pos int64) error { return s.runner.WaitFor(ctx, s.graph.Name(), pos) }}
+		api := &rest.API{State: s.branches, Commands: s.app, Default: branch.Default, WaitFor: s.waitGraph}
 		api.Register(mux)
 	}
 	mux.HandleFunc("GET /api/status", s.status)
 	(&rest.Branches{State: s.branches}).Register(mux)
 	(&rest.Objects{State: s.branches, Default: branch.Default}).Register(mux)
-	waitGraph := func(ctx context.Context, pos int64) error { return s.runner.WaitFor(ctx, s.graph.Name(), pos) }
-	(&rest.Dump{Store: s.graph, Default: branch.Default, WaitFor: waitGraph}).Register(mux)
-	(&rest.Diffs{Store: s.graph, WaitFor: waitGraph}).Register(mux)
-	(&rest.Nodes{Reader: memory.New(s.graph), Default: branch.Default, WaitFor: waitGraph}).Register(mux)
+	(&rest.Dump{Store: s.graph, Default: branch.Default, WaitFor: s.waitGraph}).Register(mux)
+	(&rest.Diffs{Store: s.graph, WaitFor: s.waitGraph}).Register(mux)
+	(&rest.Nodes{Reader: memory.New(s.graph), Default: branch.Default, WaitFor: s.waitGraph}).Register(mux)
 	return mux
 }
 
@@ -357,13 +314,9 @@ func (s *server) projectors() []projections.Projector {
 	return []projections.Projector{s.counter, s.graph}
 }
 
-// syncBranches waits until the branch state reflects the whole log (after a version conflict).
-func (s *server) syncBranches(ctx context.Context) error {
-	head, err := s.store.Head(ctx)
-	if err != nil {
-		return err
-	}
-	return s.runner.WaitFor(ctx, s.graph.Name(), head)
+// waitGraph waits until the graph projection has folded a log position.
+func (s *server) waitGraph(ctx context.Context, pos int64) error {
+	return s.runner.WaitFor(ctx, s.graph.Name(), pos)
 }
 
 // status reports the log head, the forwarder and every projection: the operator's view of

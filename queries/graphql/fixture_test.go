@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -12,8 +11,8 @@ import (
 	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/branch/nodes"
 	"github.com/infrahub-go/infrahub/commands"
-	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/events/sqlite"
+	"github.com/infrahub-go/infrahub/projections"
 	"github.com/infrahub-go/infrahub/projections/graph"
 	"github.com/infrahub-go/infrahub/projections/graph/memory"
 	"github.com/infrahub-go/infrahub/queries/graphql"
@@ -123,11 +122,10 @@ func (c *countingReader) Peers(ctx context.Context, s graph.Scope, ids []string,
 type fixture struct {
 	log       *sqlite.Store
 	store     *nodes.Store
-	dispatch  *commands.Dispatcher
+	dispatch  *commands.Service
+	fold      *projections.Inline
 	reader    *countingReader
 	x         *graphql.Executor
-	mu        sync.Mutex
-	synced    int64
 	positions map[string]int64 // named moments for `at`
 }
 
@@ -138,26 +136,15 @@ func newFixture(t testing.TB, schemaText string) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = log.Close() })
-	cat := events.NewCatalogueWithCore()
-	schema.RegisterEvents(cat)
-	branch.RegisterEvents(cat)
-	nodes.RegisterEvents(cat)
-	builtin, err := branch.Builtin()
-	if err != nil {
+	f := &fixture{log: log, positions: map[string]int64{}}
+	if f.store, err = nodes.New(); err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{log: log, positions: map[string]int64{}}
-	f.store = nodes.NewStore(cat, branch.NewState(cat, builtin))
-	wait := func(ctx context.Context, _ int64) error { return f.sync(ctx) }
-	f.dispatch = commands.NewDispatcher(log, cat)
-	nodeCommands := &commands.Nodes{Log: log, Cat: cat, State: f.store, Sync: f.sync, Default: branch.Default, WaitFor: wait}
-	nodeCommands.Register(f.dispatch)
-	(&commands.Merges{Nodes: nodeCommands, State: f.store}).Register(f.dispatch)
-	loader := &commands.SchemaLoader{Log: log, Cat: cat, State: f.store.Branches(), Sync: f.sync, Stream: branch.Stream, Default: branch.Default}
-	f.dispatch.Register(commands.TypeLoadSchema, loader.Handle)
-	life := &commands.Branches{Log: log, Head: log.Head, Cat: cat, State: f.store.Branches(), Sync: f.sync}
-	f.dispatch.Register(commands.TypeCreateBranch, life.Create)
-	f.dispatch.Register(commands.TypeDeleteBranch, life.Delete)
+	f.fold = projections.NewInline(log, f.store)
+	wait := f.fold.WaitFor
+	if f.dispatch, err = commands.New(commands.Config{Log: log, Catalogue: f.store.Catalogue(), State: f.store, WaitFor: wait}); err != nil {
+		t.Fatal(err)
+	}
 	f.reader = &countingReader{Reader: memory.New(f.store)}
 	states := f.store.Branches()
 	f.x = &graphql.Executor{Reader: f.reader, Schemas: &graphql.Schemas{}, Default: branch.Default, Version: "test",
@@ -182,20 +169,7 @@ func newFixture(t testing.TB, schemaText string) *fixture {
 	return f
 }
 
-func (f *fixture) sync(ctx context.Context) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for {
-		evs, err := f.log.ReadAll(ctx, f.synced, 1000)
-		if err != nil || len(evs) == 0 {
-			return err
-		}
-		f.synced = evs[len(evs)-1].GlobalPosition
-		if err := f.store.Apply(ctx, evs); err != nil {
-			return err
-		}
-	}
-}
+func (f *fixture) sync(ctx context.Context) error { return f.fold.WaitFor(ctx, 0) }
 
 func (f *fixture) command(t testing.TB, typ string, payload any) commands.Result {
 	t.Helper()

@@ -19,11 +19,16 @@ type State interface {
 	Schema(branch string) (*schema.Set, int64)
 }
 
+// Commands is the write side as the schema endpoints use it.
+type Commands interface {
+	Dispatch(ctx context.Context, cmd commands.Command) (commands.Result, error)
+	CheckSchema(in commands.LoadSchema) (commands.SchemaOutcome, error)
+}
+
 // API holds the handlers.
 type API struct {
-	State      State
-	Loader     *commands.SchemaLoader
-	Dispatcher *commands.Dispatcher
+	State    State
+	Commands Commands
 	// WaitFor blocks until reads reflect the log up to pos (read-your-writes after a load).
 	WaitFor func(ctx context.Context, pos int64) error
 	Default string // default branch
@@ -104,7 +109,7 @@ func (a *API) load(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	payload, _ := json.Marshal(in)
-	res, err := a.Dispatcher.Dispatch(r.Context(), commands.Command{Type: commands.TypeLoadSchema,
+	res, err := a.Commands.Dispatch(r.Context(), commands.Command{Type: commands.TypeLoadSchema,
 		ID: r.Header.Get("Idempotency-Key"), Payload: payload})
 	if err != nil {
 		writeError(w, err)
@@ -124,7 +129,7 @@ func (a *API) check(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	out, err := a.Loader.Check(in)
+	out, err := a.Commands.CheckSchema(in)
 	if err != nil {
 		writeError(w, err)
 		return

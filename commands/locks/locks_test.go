@@ -9,7 +9,7 @@ import (
 
 	"github.com/infrahub-go/infrahub/internal/testenv"
 	"github.com/infrahub-go/infrahub/tlsconfig"
-	"github.com/infrahub-go/infrahub/workers/locks"
+	"github.com/infrahub-go/infrahub/commands/locks"
 )
 
 type locker interface {

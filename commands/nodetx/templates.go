@@ -1,4 +1,4 @@
-package commands
+package nodetx
 
 import (
 	"fmt"
@@ -6,19 +6,19 @@ import (
 
 	"github.com/infrahub-go/infrahub/branch/graph"
 	"github.com/infrahub-go/infrahub/branch/nodes"
+	"github.com/infrahub-go/infrahub/fault"
 	"github.com/infrahub-go/infrahub/schema"
 )
 
-// Object templates: a node created with `object_template` takes, for every field the command
-// does not give, the template's value (attributes it sets, related nodes of attribute, generic
-// and profile relationships), and gets the components the template holds, each made from its own
-// component template in turn.
+// templater makes nodes from object templates.
+type templater struct{ tx *Tx }
 
-// createFromTemplate creates a node, filled from its object template when it names one.
-func (t *tx) createFromTemplate(m *schema.Node, id graph.NodeID, attrs map[string]attrInput, rels map[string]relInput) (*txNode, error) {
-	tpl := t.fillFromTemplate(m, attrs, rels)
+// create creates a node, filled from its object template when it names one.
+func (rx templater) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput, rels map[string]relInput) (*txNode, error) {
+	t := rx.tx
+	tpl := t.templates.fill(m, attrs, rels)
 	if tpl != nil {
-		if err := t.allocateFromTemplate(m, tpl, attrs, rels); err != nil {
+		if err := t.templates.allocate(m, tpl, attrs, rels); err != nil {
 			return nil, err
 		}
 	}
@@ -26,17 +26,18 @@ func (t *tx) createFromTemplate(m *schema.Node, id graph.NodeID, attrs map[strin
 	if err != nil || tpl == nil {
 		return n, err
 	}
-	return n, t.templateComponents(n, tpl, 0)
+	return n, t.templates.components(n, tpl, 0)
 }
 
-// fillFromTemplate adds to attrs and rels what the node's template gives and the command does
+// fill adds to attrs and rels what the node's template gives and the command does
 // not; it returns the template (nil when none).
-func (t *tx) fillFromTemplate(m *schema.Node, attrs map[string]attrInput, rels map[string]relInput) *txNode {
+func (rx templater) fill(m *schema.Node, attrs map[string]attrInput, rels map[string]relInput) *txNode {
+	t := rx.tx
 	in, ok := rels["object_template"]
 	if !ok || len(in.peers) == 0 {
 		return nil
 	}
-	tpl := t.node(in.peers[0])
+	tpl := t.st.node(in.peers[0])
 	if tpl == nil || tpl.model == nil {
 		return nil
 	}
@@ -45,7 +46,7 @@ func (t *tx) fillFromTemplate(m *schema.Node, attrs map[string]attrInput, rels m
 			continue
 		}
 		// A value the template took from a profile is left to the node's own profiles.
-		if st, ok := t.attr(tpl, a.Name); ok && st.Value != nil && !st.IsDefault && !t.fromProfile(st) {
+		if st, ok := t.st.attr(tpl, a.Name); ok && st.Value != nil && !st.IsDefault && !t.profiles.sourced(st) {
 			attrs[a.Name] = attrInput{value: st.Value, hasValue: true}
 		}
 	}
@@ -62,17 +63,18 @@ func (t *tx) fillFromTemplate(m *schema.Node, attrs map[string]attrInput, rels m
 		if tr == nil || tr.Peer != r.Peer && !strings.HasPrefix(tr.Peer, "Core") {
 			continue
 		}
-		if peers := t.peersOf(tpl.id, nodes.RelField(tr.Identifier, tr.Direction)); len(peers) > 0 {
+		if peers := t.st.peersOf(tpl.id, nodes.RelField(tr.Identifier, tr.Direction)); len(peers) > 0 {
 			rels[r.Name] = relInput{rel: r, field: nodes.RelField(r.Identifier, r.Direction), peers: peers}
 		}
 	}
 	return tpl
 }
 
-// allocateFromTemplate gives each relationship and attribute the node does not give its
+// allocate gives each relationship and attribute the node does not give its
 // resource from the pool the template names in <field>_from_resource_pool (IP address pools for
 // relationships, number pools for attributes).
-func (t *tx) allocateFromTemplate(m *schema.Node, tpl *txNode, attrs map[string]attrInput, rels map[string]relInput) error {
+func (rx templater) allocate(m *schema.Node, tpl *txNode, attrs map[string]attrInput, rels map[string]relInput) error {
+	t := rx.tx
 	for _, a := range m.Attributes {
 		if _, given := attrs[a.Name]; given || a.State == schema.StateAbsent {
 			continue
@@ -81,11 +83,11 @@ func (t *tx) allocateFromTemplate(m *schema.Node, tpl *txNode, attrs map[string]
 		if pr == nil || pr.Peer != "CoreNumberPool" {
 			continue
 		}
-		pools := t.peersOf(tpl.id, nodes.RelField(pr.Identifier, pr.Direction))
+		pools := t.st.peersOf(tpl.id, nodes.RelField(pr.Identifier, pr.Direction))
 		if len(pools) == 0 {
 			continue
 		}
-		v, key, err := t.allocateNumber(PoolRef{ID: pools[0].String()}, m, a.Name)
+		v, key, err := t.pools.allocateNumber(PoolRef{ID: pools[0].String()}, m, a.Name)
 		if err != nil {
 			return nodeError(m.Kind, a.Name, err)
 		}
@@ -99,11 +101,11 @@ func (t *tx) allocateFromTemplate(m *schema.Node, tpl *txNode, attrs map[string]
 		if pr == nil || pr.Peer != "CoreIPAddressPool" {
 			continue
 		}
-		pools := t.peersOf(tpl.id, nodes.RelField(pr.Identifier, pr.Direction))
+		pools := t.st.peersOf(tpl.id, nodes.RelField(pr.Identifier, pr.Direction))
 		if len(pools) == 0 {
 			continue
 		}
-		id, err := t.allocateIP(PoolRef{ID: pools[0].String()})
+		id, err := t.pools.allocateIP(PoolRef{ID: pools[0].String()})
 		if err != nil {
 			return nodeError(m.Kind, r.Name, err)
 		}
@@ -115,10 +117,11 @@ func (t *tx) allocateFromTemplate(m *schema.Node, tpl *txNode, attrs map[string]
 // maxTemplateDepth bounds components of components made from templates.
 const maxTemplateDepth = 8
 
-// templateComponents creates, under n, a component for each one its template holds.
-func (t *tx) templateComponents(n, tpl *txNode, depth int) error {
+// components creates, under n, a component for each one its template holds.
+func (rx templater) components(n, tpl *txNode, depth int) error {
+	t := rx.tx
 	if depth > maxTemplateDepth {
-		return fmt.Errorf("%w: object template %s nests components deeper than %d", ErrInvalid, tpl.id, maxTemplateDepth)
+		return fmt.Errorf("%w: object template %s nests components deeper than %d", fault.ErrInvalid, tpl.id, maxTemplateDepth)
 	}
 	for _, tr := range tpl.model.Relationships {
 		if tr.Kind != schema.RelComponent {
@@ -128,12 +131,12 @@ func (t *tx) templateComponents(n, tpl *txNode, depth int) error {
 		if nr == nil {
 			continue
 		}
-		for _, p := range t.peersOf(tpl.id, nodes.RelField(tr.Identifier, tr.Direction)) {
-			ct := t.node(p)
+		for _, p := range t.st.peersOf(tpl.id, nodes.RelField(tr.Identifier, tr.Direction)) {
+			ct := t.st.node(p)
 			if ct == nil || !ct.live {
 				continue
 			}
-			cm, err := t.modelOf(strings.TrimPrefix(ct.kind, "Template"))
+			cm, err := t.parse.model(strings.TrimPrefix(ct.kind, "Template"))
 			if err != nil {
 				return fmt.Errorf("object template %s, component %s: %w", tpl.id, p, err)
 			}
@@ -147,13 +150,13 @@ func (t *tx) templateComponents(n, tpl *txNode, depth int) error {
 				rels[r.Name] = relInput{rel: r, field: nodes.RelField(r.Identifier, r.Direction), peers: []graph.NodeID{ct.id}}
 			}
 			attrs := map[string]attrInput{}
-			sub := t.fillFromTemplate(cm, attrs, rels)
+			sub := t.templates.fill(cm, attrs, rels)
 			child, err := t.create(cm, graph.NewNodeID(), attrs, rels)
 			if err != nil {
 				return fmt.Errorf("object template %s, component %s: %w", tpl.id, p, err)
 			}
 			if sub != nil {
-				if err := t.templateComponents(child, sub, depth+1); err != nil {
+				if err := t.templates.components(child, sub, depth+1); err != nil {
 					return err
 				}
 			}

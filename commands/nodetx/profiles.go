@@ -1,4 +1,4 @@
-package commands
+package nodetx
 
 import (
 	"fmt"
@@ -8,13 +8,12 @@ import (
 	"github.com/infrahub-go/infrahub/branch/graph"
 	"github.com/infrahub-go/infrahub/branch/nodes"
 	"github.com/infrahub-go/infrahub/commands/values"
+	"github.com/infrahub-go/infrahub/fault"
 	"github.com/infrahub-go/infrahub/schema"
 )
 
-// Profiles: a node linked to profiles takes each attribute from, in order, its own explicit
-// value, the profile with the lowest profile_priority that sets it, the schema default. A value
-// from a profile has the profile as its source (is_from_profile on reads); it follows the profile
-// when the profile changes, and goes back to the default when no profile sets it any more.
+// profiler gives nodes the values of their profiles.
+type profiler struct{ tx *Tx }
 
 // defaultPriority is a profile's priority when it gives none.
 const defaultPriority = 1000.0
@@ -22,8 +21,9 @@ const defaultPriority = 1000.0
 // isProfileKind reports the kinds generated as profiles.
 func isProfileKind(kind string) bool { return strings.HasPrefix(kind, "Profile") }
 
-// fromProfile reports whether a stored attribute's value came from a profile.
-func (t *tx) fromProfile(st nodes.Attr) bool {
+// sourced reports whether a stored attribute's value came from a profile.
+func (rx profiler) sourced(st nodes.Attr) bool {
+	t := rx.tx
 	if st.Source == "" || st.IsDefault {
 		return false
 	}
@@ -31,27 +31,28 @@ func (t *tx) fromProfile(st nodes.Attr) bool {
 	if err != nil {
 		return false
 	}
-	if src, ok := t.nodes[id]; ok { // deleted by this command too
+	if src, ok := t.st.nodes[id]; ok { // deleted by this command too
 		return isProfileKind(src.kind)
 	}
 	kind, ok := t.v.Kind(id)
 	return ok && isProfileKind(kind)
 }
 
-// profilesOf lists the live profiles of a node, highest precedence first.
-func (t *tx) profilesOf(n *txNode) []*txNode {
+// of lists the live profiles of a node, highest precedence first.
+func (rx profiler) of(n *txNode) []*txNode {
+	t := rx.tx
 	r := n.model.Relationship("profiles")
 	if r == nil {
 		return nil
 	}
 	var out []*txNode
-	for _, id := range t.peersOf(n.id, nodes.RelField(r.Identifier, r.Direction)) {
-		if p := t.node(id); p != nil && p.live {
+	for _, id := range t.st.peersOf(n.id, nodes.RelField(r.Identifier, r.Direction)) {
+		if p := t.st.node(id); p != nil && p.live {
 			out = append(out, p)
 		}
 	}
 	priority := func(p *txNode) float64 {
-		if a, ok := t.attr(p, "profile_priority"); ok {
+		if a, ok := t.st.attr(p, "profile_priority"); ok {
 			if f, ok := a.Value.(float64); ok {
 				return f
 			}
@@ -71,13 +72,14 @@ func (t *tx) profilesOf(n *txNode) []*txNode {
 	return out
 }
 
-// profileValues recomputes the attributes of n that its profiles give (those in explicit were
+// values recomputes the attributes of n that its profiles give (those in explicit were
 // given by the command and win) and returns the ones that changed, already set on n.
-func (t *tx) profileValues(n *txNode, explicit map[string]attrInput) map[string]nodes.Attr {
+func (rx profiler) values(n *txNode, explicit map[string]attrInput) map[string]nodes.Attr {
+	t := rx.tx
 	if n.model == nil || n.model.Relationship("profiles") == nil {
 		return nil
 	}
-	profiles := t.profilesOf(n)
+	profiles := t.profiles.of(n)
 	if len(profiles) == 0 && n.created {
 		return nil // a new node without profiles: nothing comes from one
 	}
@@ -89,8 +91,8 @@ func (t *tx) profileValues(n *txNode, explicit map[string]attrInput) map[string]
 		if in, given := explicit[a.Name]; given && in.hasValue {
 			continue
 		}
-		cur, _ := t.attr(n, a.Name)
-		fromProfile := t.fromProfile(cur)
+		cur, _ := t.st.attr(n, a.Name)
+		fromProfile := t.profiles.sourced(cur)
 		if !cur.IsDefault && !fromProfile && cur.Value != nil {
 			continue // the node's own value
 		}
@@ -99,7 +101,7 @@ func (t *tx) profileValues(n *txNode, explicit map[string]attrInput) map[string]
 			if p.model.Attribute(a.Name) == nil {
 				continue
 			}
-			if pv, ok := t.attr(p, a.Name); ok && pv.Value != nil && !pv.IsDefault {
+			if pv, ok := t.st.attr(p, a.Name); ok && pv.Value != nil && !pv.IsDefault {
 				next = nodes.Attr{Value: pv.Value, Source: p.id.String(), Global: cur.Global}
 				found = true
 				break
@@ -126,14 +128,15 @@ func (t *tx) profileValues(n *txNode, explicit map[string]attrInput) map[string]
 	return changed
 }
 
-// propagateProfile recomputes the nodes that use a profile after it changed.
-func (t *tx) propagateProfile(p *txNode) error {
+// propagate recomputes the nodes that use a profile after it changed.
+func (rx profiler) propagate(p *txNode) error {
+	t := rx.tx
 	r := p.model.Relationship("related_nodes")
 	if r == nil {
 		return nil
 	}
-	for _, id := range t.peersOf(p.id, nodes.RelField(r.Identifier, r.Direction)) {
-		n := t.node(id)
+	for _, id := range t.st.peersOf(p.id, nodes.RelField(r.Identifier, r.Direction)) {
+		n := t.st.node(id)
 		if n == nil || !n.live {
 			continue
 		}
@@ -144,8 +147,9 @@ func (t *tx) propagateProfile(p *txNode) error {
 	return nil
 }
 
-// profileUsers lists the nodes outside gone that use a profile of gone.
-func (t *tx) profileUsers(gone []*txNode, in map[graph.NodeID]bool) []*txNode {
+// users lists the nodes outside gone that use a profile of gone.
+func (rx profiler) users(gone []*txNode, in map[graph.NodeID]bool) []*txNode {
+	t := rx.tx
 	var out []*txNode
 	for _, p := range gone {
 		if p.model == nil || !isProfileKind(p.kind) {
@@ -155,8 +159,8 @@ func (t *tx) profileUsers(gone []*txNode, in map[graph.NodeID]bool) []*txNode {
 		if r == nil {
 			continue
 		}
-		for _, id := range t.peersOf(p.id, nodes.RelField(r.Identifier, r.Direction)) {
-			if n := t.node(id); n != nil && n.live && !in[id] && !slices.Contains(out, n) {
+		for _, id := range t.st.peersOf(p.id, nodes.RelField(r.Identifier, r.Direction)) {
+			if n := t.st.node(id); n != nil && n.live && !in[id] && !slices.Contains(out, n) {
 				out = append(out, n)
 			}
 		}
@@ -164,18 +168,19 @@ func (t *tx) profileUsers(gone []*txNode, in map[graph.NodeID]bool) []*txNode {
 	return out
 }
 
-// refreshProfileUsers recomputes the nodes that used deleted profiles: values they took from
+// refresh recomputes the nodes that used deleted profiles: values they took from
 // one come from their next profile or go back to the default. A mandatory attribute left
 // without a value refuses the deletion.
-func (t *tx) refreshProfileUsers(users []*txNode) error {
+func (rx profiler) refresh(users []*txNode) error {
+	t := rx.tx
 	for _, n := range users {
 		if _, err := t.update(n, nil, nil); err != nil {
 			return err
 		}
 		for _, a := range n.model.Attributes {
-			if st, _ := t.attr(n, a.Name); st.Value == nil && !a.Optional && !isComputed(a) && a.State != schema.StateAbsent {
+			if st, _ := t.st.attr(n, a.Name); st.Value == nil && !a.Optional && !isComputed(a) && a.State != schema.StateAbsent {
 				return fmt.Errorf("%w: %s %q takes its mandatory attribute %q from this profile only: give it a value or another profile first",
-					ErrConflict, n.kind, labelOr(t, n), a.Name)
+					fault.ErrConflict, n.kind, labelOr(t, n), a.Name)
 			}
 		}
 	}

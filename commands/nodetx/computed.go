@@ -1,27 +1,18 @@
-package commands
+package nodetx
 
 import (
-	"context"
 	"fmt"
 	"maps"
 	"strings"
 
 	"github.com/infrahub-go/infrahub/branch/graph"
 	"github.com/infrahub-go/infrahub/branch/nodes"
+	"github.com/infrahub-go/infrahub/fault"
 	"github.com/infrahub-go/infrahub/schema"
 )
 
-// Computed attributes of kind Jinja2: an attribute declared
-//
-//	computed_attribute: {kind: Jinja2, jinja2_template: "{{ name__value }}-{{ site__name__value }}"}
-//
-// holds the template rendered with the node's own attributes ("name__value") and those of its
-// cardinality-one peers ("site__name__value"). It is computed when the command writes, and
-// stored as an ordinary value in the node's events: when the node is created, when one of its
-// attributes or cardinality-one peers the template reads changes, and when an attribute the
-// template reads changes on such a peer (every node reading it through that relationship then
-// gets an update of its own in the same command, on the same branch). A user cannot set it: the
-// attribute is read-only. A path without a value renders as an empty string.
+// computer keeps computed attributes of kind Jinja2 up to date.
+type computer struct{ tx *Tx }
 
 // maxComputedDepth bounds the chain of nodes one change recomputes through their peers (a
 // computed attribute reading a peer's computed attribute that reads back).
@@ -33,9 +24,10 @@ type jinjaAttr struct {
 	tpl  *schema.Template
 }
 
-// jinjaAttrs lists the Jinja2 computed attributes of a node kind (none for the generated
+// attrs lists the Jinja2 computed attributes of a node kind (none for the generated
 // template and profile kinds, whose objects are not nodes of the kind).
-func (t *tx) jinjaAttrs(m *schema.Node) ([]jinjaAttr, error) {
+func (rx computer) attrs(m *schema.Node) ([]jinjaAttr, error) {
+	t := rx.tx
 	if m == nil || m.Namespace == "Template" || m.Namespace == "Profile" {
 		return nil, nil
 	}
@@ -46,17 +38,18 @@ func (t *tx) jinjaAttrs(m *schema.Node) ([]jinjaAttr, error) {
 		}
 		tpl, err := t.set.Template(*a.ComputedAttribute.Jinja2Template)
 		if err != nil {
-			return nil, nodeError(m.Kind, a.Name, fmt.Errorf("%w: %v", ErrInvalid, err))
+			return nil, nodeError(m.Kind, a.Name, fmt.Errorf("%w: %v", fault.ErrInvalid, err))
 		}
 		out = append(out, jinjaAttr{attr: a, tpl: tpl})
 	}
 	return out, nil
 }
 
-// templateVar is the value of a template variable for node n: "<attr>__<property>" of n
+// variable is the value of a template variable for node n: "<attr>__<property>" of n
 // (own holds n's values computed so far, which win) or "<rel>__<attr>__<property>" of its
 // cardinality-one peer; nil when unset.
-func (t *tx) templateVar(n *txNode, path string, own map[string]string) any {
+func (rx computer) variable(n *txNode, path string, own map[string]string) any {
+	t := rx.tx
 	parts := strings.Split(path, "__")
 	holder := n
 	if len(parts) == 3 {
@@ -64,11 +57,11 @@ func (t *tx) templateVar(n *txNode, path string, own map[string]string) any {
 		if !ok || r.Cardinality != "one" {
 			return nil
 		}
-		peers := t.peersOf(n.id, field)
+		peers := t.st.peersOf(n.id, field)
 		if len(peers) != 1 {
 			return nil
 		}
-		if holder = t.node(peers[0]); holder == nil || holder.model == nil {
+		if holder = t.st.node(peers[0]); holder == nil || holder.model == nil {
 			return nil
 		}
 		parts, own = parts[1:], nil
@@ -79,7 +72,7 @@ func (t *tx) templateVar(n *txNode, path string, own map[string]string) any {
 	if v, ok := own[parts[0]]; ok && parts[1] == "value" {
 		return v
 	}
-	a, ok := t.attr(holder, parts[0])
+	a, ok := t.st.attr(holder, parts[0])
 	if !ok {
 		return nil
 	}
@@ -106,24 +99,26 @@ func nonEmpty(s string) any {
 }
 
 // render renders a template for node n.
-func (t *tx) render(n *txNode, tpl *schema.Template, own map[string]string) (string, error) {
+func (rx computer) render(n *txNode, tpl *schema.Template, own map[string]string) (string, error) {
+	t := rx.tx
 	vals := make(map[string]any, len(tpl.Variables()))
 	for _, v := range tpl.Variables() {
-		vals[v] = t.templateVar(n, v, own)
+		vals[v] = t.computed.variable(n, v, own)
 	}
 	return tpl.Render(vals)
 }
 
-// renderComputed renders every computed attribute of n. One may read another of the same node:
+// renderAll renders every computed attribute of n. One may read another of the same node:
 // they are rendered again until none changes.
-func (t *tx) renderComputed(n *txNode, js []jinjaAttr) (map[string]string, error) {
+func (rx computer) renderAll(n *txNode, js []jinjaAttr) (map[string]string, error) {
+	t := rx.tx
 	out := map[string]string{}
 	for pass := 0; pass <= len(js); pass++ {
 		next := make(map[string]string, len(js))
 		for _, j := range js {
-			s, err := t.render(n, j.tpl, out)
+			s, err := t.computed.render(n, j.tpl, out)
 			if err != nil {
-				return nil, nodeError(n.kind, j.attr.Name, fmt.Errorf("%w: computed attribute: %v", ErrInvalid, err))
+				return nil, nodeError(n.kind, j.attr.Name, fmt.Errorf("%w: computed attribute: %v", fault.ErrInvalid, err))
 			}
 			next[j.attr.Name] = s
 		}
@@ -136,21 +131,22 @@ func (t *tx) renderComputed(n *txNode, js []jinjaAttr) (map[string]string, error
 	return out, nil
 }
 
-// computedValues renders the computed attributes of n and sets those whose value changes; it
+// values renders the computed attributes of n and sets those whose value changes; it
 // returns them (nil when none does).
-func (t *tx) computedValues(n *txNode) (map[string]nodes.Attr, error) {
-	js, err := t.jinjaAttrs(n.model)
+func (rx computer) values(n *txNode) (map[string]nodes.Attr, error) {
+	t := rx.tx
+	js, err := t.computed.attrs(n.model)
 	if len(js) == 0 || err != nil {
 		return nil, err
 	}
-	vals, err := t.renderComputed(n, js)
+	vals, err := t.computed.renderAll(n, js)
 	if err != nil {
 		return nil, err
 	}
 	var changed map[string]nodes.Attr
 	for _, j := range js {
 		name := j.attr.Name
-		cur, _ := t.attr(n, name)
+		cur, _ := t.st.attr(n, name)
 		if cur.Value == vals[name] && !cur.IsDefault {
 			continue
 		}
@@ -165,19 +161,20 @@ func (t *tx) computedValues(n *txNode) (map[string]nodes.Attr, error) {
 	return changed, nil
 }
 
-// computedStale reports whether a computed attribute of n no longer holds what its template
+// stale reports whether a computed attribute of n no longer holds what its template
 // renders.
-func (t *tx) computedStale(n *txNode) (bool, error) {
-	js, err := t.jinjaAttrs(n.model)
+func (rx computer) stale(n *txNode) (bool, error) {
+	t := rx.tx
+	js, err := t.computed.attrs(n.model)
 	if len(js) == 0 || err != nil {
 		return false, err
 	}
-	vals, err := t.renderComputed(n, js)
+	vals, err := t.computed.renderAll(n, js)
 	if err != nil {
 		return false, err
 	}
 	for _, j := range js {
-		if cur, _ := t.attr(n, j.attr.Name); cur.Value != vals[j.attr.Name] || cur.IsDefault {
+		if cur, _ := t.st.attr(n, j.attr.Name); cur.Value != vals[j.attr.Name] || cur.IsDefault {
 			return true, nil
 		}
 	}
@@ -189,17 +186,18 @@ func (t *tx) computedStale(n *txNode) (bool, error) {
 // A node whose template no longer renders (a method called on a peer's value that is gone) keeps
 // its values, as Infrahub skips it: the write that made it stale is another node's, and is not
 // refused for it.
-func (t *tx) recompute(id graph.NodeID) error {
-	n := t.node(id)
+func (rx computer) recompute(id graph.NodeID) error {
+	t := rx.tx
+	n := t.st.node(id)
 	if n == nil || n.model == nil {
 		return nil
 	}
-	stale, err := t.computedStale(n)
+	stale, err := t.computed.stale(n)
 	if err != nil || !stale {
 		return nil
 	}
 	if t.computeDepth >= maxComputedDepth {
-		return nodeError(n.kind, "", fmt.Errorf("%w: computed attributes read each other through relationships in a cycle", ErrInvalid))
+		return nodeError(n.kind, "", fmt.Errorf("%w: computed attributes read each other through relationships in a cycle", fault.ErrInvalid))
 	}
 	t.computeDepth++
 	defer func() { t.computeDepth-- }()
@@ -207,14 +205,15 @@ func (t *tx) recompute(id graph.NodeID) error {
 	return err
 }
 
-// propagateComputed recomputes the nodes whose computed attributes read what a write of node n
+// propagate recomputes the nodes whose computed attributes read what a write of node n
 // changed: the attributes named in attrs, read by nodes pointing at n through a
 // cardinality-one relationship, and the relationship slots in edges (a node given or losing a
 // cardinality-one peer).
-func (t *tx) propagateComputed(n *txNode, attrs map[string]nodes.Attr, edges []nodes.Edge) error {
+func (rx computer) propagate(n *txNode, attrs map[string]nodes.Attr, edges []nodes.Edge) error {
+	t := rx.tx
 	if len(attrs) > 0 {
-		for _, dep := range t.readersOf(n, attrs) {
-			if err := t.recompute(dep); err != nil {
+		for _, dep := range t.computed.readersOf(n, attrs) {
+			if err := t.computed.recompute(dep); err != nil {
 				return err
 			}
 		}
@@ -236,10 +235,10 @@ func (t *tx) propagateComputed(n *txNode, attrs map[string]nodes.Attr, edges []n
 			id    graph.NodeID
 			field string
 		}{{near, e.Field}, {far, nodes.Mirror(e.Field)}} {
-			if end.id == n.id || !t.readsSlot(end.id, end.field) {
+			if end.id == n.id || !t.computed.readsSlot(end.id, end.field) {
 				continue
 			}
-			if err := t.recompute(end.id); err != nil {
+			if err := t.computed.recompute(end.id); err != nil {
 				return err
 			}
 		}
@@ -249,12 +248,13 @@ func (t *tx) propagateComputed(n *txNode, attrs map[string]nodes.Attr, edges []n
 
 // readsSlot reports whether a computed attribute of node id reads a peer through the
 // cardinality-one relationship stored in field.
-func (t *tx) readsSlot(id graph.NodeID, field string) bool {
-	n := t.node(id)
+func (rx computer) readsSlot(id graph.NodeID, field string) bool {
+	t := rx.tx
+	n := t.st.node(id)
 	if n == nil {
 		return false
 	}
-	js, _ := t.jinjaAttrs(n.model)
+	js, _ := t.computed.attrs(n.model)
 	for _, j := range js {
 		for _, v := range j.tpl.Variables() {
 			head, _, _ := strings.Cut(v, "__")
@@ -268,7 +268,8 @@ func (t *tx) readsSlot(id graph.NodeID, field string) bool {
 
 // readersOf lists the live nodes whose computed attributes read one of the given attributes of
 // n through a cardinality-one relationship pointing at n.
-func (t *tx) readersOf(n *txNode, attrs map[string]nodes.Attr) []graph.NodeID {
+func (rx computer) readersOf(n *txNode, attrs map[string]nodes.Attr) []graph.NodeID {
+	t := rx.tx
 	var out []graph.NodeID
 	seen := map[graph.NodeID]bool{}
 	for _, name := range sortedKeys(attrs) {
@@ -281,15 +282,15 @@ func (t *tx) readersOf(n *txNode, attrs map[string]nodes.Attr) []graph.NodeID {
 			if !ok {
 				continue
 			}
-			for _, id := range t.peersOf(n.id, nodes.Mirror(field)) {
+			for _, id := range t.st.peersOf(n.id, nodes.Mirror(field)) {
 				if seen[id] {
 					continue
 				}
-				d := t.node(id)
+				d := t.st.node(id)
 				if d == nil || d.kind != pr.Kind {
 					continue
 				}
-				if p := t.peersOf(id, field); len(p) != 1 || p[0] != n.id {
+				if p := t.st.peersOf(id, field); len(p) != 1 || p[0] != n.id {
 					continue
 				}
 				seen[id] = true
@@ -300,15 +301,12 @@ func (t *tx) readersOf(n *txNode, attrs map[string]nodes.Attr) []graph.NodeID {
 	return out
 }
 
-// RefreshComputed brings the computed attributes of existing nodes up to date after a schema
-// load on branch (written at pos) added a Jinja2 computed attribute or changed its template: a
-// command of its own on that branch, which writes nothing for nodes already right. It is the
-// SchemaLoader's After.
-func (h *Nodes) RefreshComputed(ctx context.Context, cmd Command, name string, pos int64, cur, next *schema.Set) error {
+// ComputedChanged lists the node kinds of next that gained a Jinja2 computed attribute, or whose
+// template changed, since cur: their existing nodes need computing (Tx.Recompute).
+func ComputedChanged(cur, next *schema.Set) []string {
 	var kinds []string
 	for _, m := range next.Nodes() {
-		kind := m.Kind
-		old, _ := cur.Node(kind)
+		old, _ := cur.Node(m.Kind)
 		for _, a := range m.Attributes {
 			c := a.ComputedAttribute
 			if c == nil || c.Kind != "Jinja2" || c.Jinja2Template == nil {
@@ -320,37 +318,23 @@ func (h *Nodes) RefreshComputed(ctx context.Context, cmd Command, name string, p
 			}
 			if was == nil || was.ComputedAttribute == nil || was.ComputedAttribute.Jinja2Template == nil ||
 				*was.ComputedAttribute.Jinja2Template != *c.Jinja2Template {
-				kinds = append(kinds, kind)
+				kinds = append(kinds, m.Kind)
 				break
 			}
 		}
 	}
-	if len(kinds) == 0 {
-		return nil
-	}
-	if h.WaitFor != nil {
-		if err := h.WaitFor(ctx, pos); err != nil {
-			return fmt.Errorf("%s: written at %d, not yet readable: %w", cmd.Type, pos, err)
-		}
-	} else if err := h.Sync(ctx); err != nil {
-		return err
-	}
-	re := Command{Type: "computed.refresh", Actor: cmd.Actor}
-	if cmd.ID != "" {
-		re.ID = cmd.ID + "/computed"
-	}
-	_, _, err := h.decide(ctx, re, name, func(t *tx) error {
-		for _, kind := range kinds {
-			for _, id := range t.v.Nodes(kind) {
-				if err := t.recompute(id); err != nil {
-					return err
-				}
+	return kinds
+}
+
+// Recompute brings the computed attributes of every node of kinds up to date; nodes already
+// right are not written.
+func (t *Tx) Recompute(kinds []string) error {
+	for _, kind := range kinds {
+		for _, id := range t.v.Nodes(kind) {
+			if err := t.computed.recompute(id); err != nil {
+				return err
 			}
 		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("%s: schema written; computing %v's computed attributes: %w", cmd.Type, kinds, err)
 	}
 	return nil
 }

@@ -1,0 +1,196 @@
+package nodetx
+
+import (
+	"fmt"
+
+	"github.com/infrahub-go/infrahub/branch/graph"
+	"github.com/infrahub-go/infrahub/branch/nodes"
+	"github.com/infrahub-go/infrahub/commands/values"
+	"github.com/infrahub-go/infrahub/fault"
+	"github.com/infrahub-go/infrahub/schema"
+)
+
+// CreateNode creates one node (the payload of the node.create command, Infrahub's <Kind>Create).
+type CreateNode struct {
+	Branch string `json:"branch,omitempty"`
+	Kind   string `json:"kind"`
+	ID     string `json:"id,omitempty"` // optional: a UUID chosen by the client
+	Data   Data   `json:"data"`
+}
+
+// Create creates a node of the payload's kind: its data checked, defaults, pools, profiles,
+// computed attributes and its object template applied, its unique values claimed.
+func (t *Tx) Create(in CreateNode) (NodeOutcome, error) {
+	m, err := t.parse.model(in.Kind)
+	if err != nil {
+		return NodeOutcome{}, err
+	}
+	id := graph.NewNodeID()
+	if in.ID != "" {
+		if id, err = graph.ParseNodeID(in.ID); err != nil {
+			return NodeOutcome{}, fmt.Errorf("%w: field \"id\": %q is not a UUID", fault.ErrInvalid, in.ID)
+		}
+	}
+	attrs, rels, err := t.parse.data(m, in.Data)
+	if err != nil {
+		return NodeOutcome{}, err
+	}
+	if err := t.pools.resolve(nil, m, attrs, rels); err != nil {
+		return NodeOutcome{}, err
+	}
+	t.ipam.defaultNamespace(m, rels)
+	n, err := t.templates.create(m, id, attrs, rels)
+	if err != nil {
+		return NodeOutcome{}, err
+	}
+	return t.outcomeOf(n, "created"), nil
+}
+
+// create adds a node with every attribute (defaults filled) and the given relationships.
+func (t *Tx) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput, rels map[string]relInput) (*txNode, error) {
+	if t.st.node(id) != nil {
+		return nil, fmt.Errorf("%w: field \"id\": node %s already exists", fault.ErrConflict, id)
+	}
+	if err := t.pools.numberAttrs(m, attrs); err != nil {
+		return nil, err
+	}
+	global := isGlobal(m)
+	n := &txNode{id: id, kind: m.Kind, model: m, live: true, created: true,
+		attrs: make(map[string]nodes.Attr, len(m.Attributes))}
+	t.st.nodes[id] = n
+	ev := nodes.Created{ID: id.String(), Kind: m.Kind, Global: global, Attributes: make(map[string]nodes.Attr, len(m.Attributes))}
+	var missing []string // mandatory attributes left to profiles
+	for _, a := range m.Attributes {
+		if a.State == schema.StateAbsent {
+			continue
+		}
+		in, given := attrs[a.Name]
+		var st nodes.Attr
+		switch {
+		case given && in.hasValue:
+			st.Value = in.value
+		default:
+			if d, ok := values.Default(a); ok {
+				st.Value, st.IsDefault = nodes.Canon(d), true
+			} else if !a.Optional && !isComputed(a) {
+				if in, ok := rels["profiles"]; !ok || len(in.peers) == 0 {
+					return nil, nodeError(m.Kind, a.Name, fmt.Errorf("%w: the attribute is mandatory", fault.ErrInvalid))
+				}
+				st.IsDefault = true
+				missing = append(missing, a.Name) // a profile may give it
+			} else {
+				st.IsDefault = true
+			}
+		}
+		if st.Value == nil && !a.Optional && !isComputed(a) {
+			if in, ok := rels["profiles"]; ok && len(in.peers) > 0 {
+				missing = append(missing, a.Name) // a profile may give it
+			} else {
+				return nil, nodeError(m.Kind, a.Name, fmt.Errorf("%w: the attribute is mandatory", fault.ErrInvalid))
+			}
+		}
+		if given {
+			applyLineage(&st, in)
+		}
+		st.Global = a.Branch == schema.BranchAgnostic && !global
+		n.attrs[a.Name] = st
+		ev.Attributes[a.Name] = st
+	}
+	for _, r := range m.Relationships {
+		if r.State == schema.StateAbsent || !mandatoryRel(r) {
+			continue
+		}
+		if in, ok := rels[r.Name]; !ok || len(in.peers) == 0 {
+			return nil, nodeError(m.Kind, r.Name, fmt.Errorf("%w: the relationship is mandatory", fault.ErrInvalid))
+		}
+	}
+	for _, name := range sortedKeys(rels) {
+		in := rels[name]
+		for _, p := range in.peers {
+			ev.Edges = t.link(n, in.rel, in.field, p, ev.Edges)
+		}
+		if in.props != nil {
+			if ev.RelProps == nil {
+				ev.RelProps = map[string]nodes.Props{}
+			}
+			p := *in.props
+			p.Global = in.rel.Branch == schema.BranchAgnostic && !global
+			ev.RelProps[in.field] = p
+		}
+	}
+	for name, st := range t.profiles.values(n, attrs) {
+		ev.Attributes[name] = st
+	}
+	vals, err := t.computed.values(n)
+	if err != nil {
+		return nil, err
+	}
+	for name, st := range vals {
+		ev.Attributes[name] = st
+	}
+	for _, name := range missing {
+		if n.attrs[name].Value == nil {
+			return nil, nodeError(m.Kind, name, fmt.Errorf("%w: the attribute is mandatory (no profile of the node gives it)", fault.ErrInvalid))
+		}
+	}
+	claims, err := t.ident.reclaim(n, nil, t.ident.keys(n))
+	if err != nil {
+		return nil, err
+	}
+	ev.Claims = append(claims, t.pools.claims(n.id, attrs)...)
+	ev.HFID = t.ident.hfid(n)
+	ev.DisplayLabel = t.ident.label(n)
+	n.computed = &computed{hfid: ev.HFID, label: ev.DisplayLabel}
+	t.st.emit(nodes.TypeCreated, ev, global)
+	t.outcome.of(m.Kind).Created++
+	if err := t.computed.propagate(n, nil, ev.Edges); err != nil {
+		return nil, err
+	}
+	return n, t.ipam.after(n)
+}
+
+func applyLineage(st *nodes.Attr, in attrInput) {
+	if in.source != nil {
+		st.Source = *in.source
+	}
+	if in.owner != nil {
+		st.Owner = *in.owner
+	}
+	if in.isProtected != nil {
+		st.IsProtected = *in.isProtected
+	}
+}
+
+// link adds the edge n -r- p. When the far end is a cardinality-one relationship that already
+// has another peer, that edge is removed first: the peer moves (an interface given to another
+// device leaves the first one).
+func (t *Tx) link(n *txNode, r *schema.Relationship, field string, p graph.NodeID, out []nodes.Edge) []nodes.Edge {
+	global := r.Branch == schema.BranchAgnostic && !isGlobal(n.model)
+	if pn := t.st.node(p); pn != nil {
+		if mr, ok := mirrorRel(t.set, pn.kind, field); ok && mr.Cardinality == "one" {
+			mirror := nodes.Mirror(field)
+			for _, old := range t.st.peersOf(p, mirror) {
+				if old != n.id {
+					out = append(out, t.st.edge(p, mirror, old, true, global))
+				}
+			}
+		}
+	}
+	if t.st.hasPeer(n.id, field, p) {
+		return out
+	}
+	e := t.st.edge(n.id, field, p, false, global)
+	e.Node = "" // the event's node
+	return append(out, e)
+}
+
+// isComputed reports an attribute whose value the system computes.
+func isComputed(a *schema.Attribute) bool {
+	return a.ComputedAttribute != nil && a.ComputedAttribute.Kind != "" && a.ComputedAttribute.Kind != "User"
+}
+
+// mandatoryRel reports a relationship a node must have from its creation on (a component's
+// parent, a mandatory peer). The parent side of a component is filled after its creation.
+func mandatoryRel(r *schema.Relationship) bool {
+	return (!r.IsOptional() || r.MinCount > 0) && r.Kind != schema.RelComponent
+}

@@ -1,0 +1,63 @@
+package nodetx
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/infrahub-go/infrahub/branch/nodes"
+	"github.com/infrahub-go/infrahub/commands/objectfile"
+	"github.com/infrahub-go/infrahub/fault"
+)
+
+// UniquenessError is a write refused because another node holds a unique value.
+type UniquenessError struct {
+	Kind       string
+	Constraint string
+	Value      string
+	Holder     string
+}
+
+func (e *UniquenessError) Error() string {
+	if e.Constraint == nodes.ConstraintHFID {
+		return fmt.Sprintf("%s: human-friendly id %q is already used by node %s", e.Kind, strings.ReplaceAll(e.Value, "\x00", "/"), e.Holder)
+	}
+	return fmt.Sprintf("%s: violates uniqueness constraint %q: value %s is already used by node %s", e.Kind, e.Constraint, e.Value, e.Holder)
+}
+
+// Unwrap makes errors.Is(err, fault.ErrConflict) true.
+func (e *UniquenessError) Unwrap() error { return fault.ErrConflict }
+
+// nodeError names the node and the field of a refusal.
+func nodeError(kind, field string, err error) error {
+	where := kind
+	if field != "" {
+		where += fmt.Sprintf(", field %q", field)
+	}
+	var ue *UniquenessError
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s: %w", where, err)
+	}
+	if errors.Is(err, fault.ErrNotFound) || errors.Is(err, fault.ErrConflict) || errors.Is(err, fault.ErrInvalid) {
+		return fmt.Errorf("%s: %w", where, err)
+	}
+	return fmt.Errorf("%w: %s: %v", fault.ErrInvalid, where, err)
+}
+
+// ObjectError makes the problems of object files (objectfile.Error) an invalid-input error.
+func ObjectError(err error) error {
+	var oe *objectfile.Error
+	if errors.As(err, &oe) {
+		return fmt.Errorf("%w: object files:\n%w", fault.ErrInvalid, err)
+	}
+	return err
+}
+
+// sourced prefixes err with where the object was written.
+func sourced(s objectfile.Source, err error) error {
+	where := fmt.Sprintf("%s:%d: document %d, item %d", s.File, s.Line, s.Document, s.Item)
+	if s.Path != "" {
+		where += ", " + s.Path
+	}
+	return fmt.Errorf("%s: %w", where, err)
+}

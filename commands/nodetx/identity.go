@@ -1,0 +1,254 @@
+package nodetx
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/infrahub-go/infrahub/branch/graph"
+	"github.com/infrahub-go/infrahub/branch/nodes"
+	"github.com/infrahub-go/infrahub/schema"
+)
+
+// identity computes what identifies a node: its human-friendly id, display label and unique
+// values (claims), and finds the node data names.
+type identity struct{ tx *Tx }
+
+// path values: "name__value", "device" (a peer's id), "device__name__value" (a peer's attribute).
+// value reads one of them for a node; ok is false when a part is unset.
+func (rx identity) pathValue(n *txNode, path string) (any, bool) {
+	t := rx.tx
+	head, rest, _ := strings.Cut(path, "__")
+	if a, ok := attrOf(n.model, head); ok {
+		cur, ok := t.st.attr(n, a.Name)
+		if !ok || cur.Value == nil {
+			return nil, false
+		}
+		return cur.Value, true
+	}
+	r, field, ok := relOf(n.model, head)
+	if !ok || r.Cardinality != "one" {
+		return nil, false
+	}
+	peers := t.st.peersOf(n.id, field)
+	if len(peers) != 1 {
+		return nil, false
+	}
+	if rest == "" || rest == "id" {
+		return peers[0].String(), true
+	}
+	p := t.st.node(peers[0])
+	if p == nil || p.model == nil {
+		return nil, false
+	}
+	return t.ident.pathValue(p, rest)
+}
+
+// hfid computes a node's human-friendly id; nil when its kind has none or a part is unset.
+func (rx identity) hfid(n *txNode) []string {
+	t := rx.tx
+	if len(n.model.HumanFriendlyID) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(n.model.HumanFriendlyID))
+	for _, p := range n.model.HumanFriendlyID {
+		v, ok := t.ident.pathValue(n, p)
+		if !ok {
+			return nil
+		}
+		out = append(out, fmt.Sprint(v))
+	}
+	return out
+}
+
+// label computes a node's display label: display_label as a path ("name__value") or as a
+// Jinja2 template (rendered as computed attributes are); else display_labels joined by spaces;
+// else the HFID.
+func (rx identity) label(n *txNode) string {
+	t := rx.tx
+	m := n.model
+	show := func(path string) string {
+		v, ok := t.ident.pathValue(n, strings.TrimSpace(path))
+		if !ok {
+			return ""
+		}
+		return fmt.Sprint(v)
+	}
+	if m.DisplayLabel != nil && *m.DisplayLabel != "" {
+		dl := *m.DisplayLabel
+		if !strings.Contains(dl, "{{") && !strings.Contains(dl, "{%") {
+			return show(dl)
+		}
+		tpl, err := t.set.Template(dl)
+		if err != nil {
+			return "" // refused when the schema was loaded
+		}
+		s, err := t.computed.render(n, tpl, nil)
+		if err != nil {
+			return ""
+		}
+		return strings.TrimSpace(s)
+	}
+	if len(m.DisplayLabels) > 0 {
+		parts := make([]string, 0, len(m.DisplayLabels))
+		for _, p := range m.DisplayLabels {
+			if s := show(p); s != "" {
+				parts = append(parts, s)
+			}
+		}
+		return strings.Join(parts, " ")
+	}
+	return strings.Join(t.ident.hfid(n), " ")
+}
+
+// constraints lists a node kind's uniqueness constraints: each unique attribute and each entry
+// of uniqueness_constraints, named as Infrahub names them.
+func constraints(m *schema.Node) [][]string {
+	var out [][]string
+	for _, a := range m.Attributes {
+		if a.Unique && a.State != schema.StateAbsent {
+			out = append(out, []string{a.Name + "__value"})
+		}
+	}
+	for _, c := range m.UniquenessConstraints {
+		if len(c) == 1 && slices.ContainsFunc(out, func(x []string) bool { return x[0] == c[0] }) {
+			continue
+		}
+		out = append(out, c)
+	}
+	if c := ipConstraint(m); c != nil && !slices.ContainsFunc(out, func(x []string) bool { return slices.Equal(x, c) }) {
+		out = append(out, c)
+	}
+	return out
+}
+
+func joinConstraint(c []string) string { return strings.Join(c, ",") }
+
+// keys computes the claim keys of a node (constraint name → key), HFID included; parts
+// that are unset leave their constraint out.
+func (rx identity) keys(n *txNode) map[string]string {
+	t := rx.tx
+	out := map[string]string{}
+	for _, c := range constraints(n.model) {
+		vals := make([]any, 0, len(c))
+		complete := true
+		for _, p := range c {
+			v, ok := t.ident.pathValue(n, p)
+			if !ok {
+				complete = false
+				break
+			}
+			vals = append(vals, nodes.Canon(v))
+		}
+		if !complete {
+			continue
+		}
+		name := joinConstraint(c)
+		if len(vals) == 1 {
+			out[name] = canonKey(vals[0])
+		} else {
+			out[name] = canonKey(vals)
+		}
+	}
+	if h := t.ident.hfid(n); h != nil {
+		out[nodes.ConstraintHFID] = nodes.HFIDKey(h)
+	}
+	return out
+}
+
+// reclaim moves a node's claims from old keys to new ones, refusing a value held by another
+// node; it returns the claim facts.
+func (rx identity) reclaim(n *txNode, old, next map[string]string) ([]nodes.Claim, error) {
+	t := rx.tx
+	global := isGlobal(n.model)
+	var out []nodes.Claim
+	names := make([]string, 0, len(next))
+	for c := range next {
+		names = append(names, c)
+	}
+	// Constraints first, the human-friendly id last: a clash is reported by the constraint the
+	// user declared.
+	slices.SortFunc(names, func(a, b string) int {
+		if (a == nodes.ConstraintHFID) != (b == nodes.ConstraintHFID) {
+			if a == nodes.ConstraintHFID {
+				return 1
+			}
+			return -1
+		}
+		return strings.Compare(a, b)
+	})
+	for _, c := range names {
+		key := next[c]
+		if prev, ok := old[c]; ok && prev == key {
+			continue
+		}
+		k := claimKey{n.kind, c, key}
+		if holder, ok := t.st.taken(k); ok && holder != n.id && t.st.node(holder) != nil {
+			return nil, &UniquenessError{Kind: n.kind, Constraint: c, Value: key, Holder: holder.String()}
+		}
+		t.st.claims[k] = n.id
+		out = append(out, nodes.Claim{Kind: n.kind, Constraint: c, Key: key, Global: global})
+	}
+	for c, key := range old {
+		if next[c] == key {
+			continue
+		}
+		k := claimKey{n.kind, c, key}
+		if holder, ok := t.st.taken(k); ok && holder == n.id {
+			t.st.claims[k] = graph.NodeID{}
+			out = append(out, nodes.Claim{Kind: n.kind, Constraint: c, Key: key, Release: true, Global: global})
+		}
+	}
+	return out, nil
+}
+
+// match finds the existing node the data of an upsert names: by the human-friendly id computed
+// from it, else by the first uniqueness constraint it fills.
+func (rx identity) match(m *schema.Node, attrs map[string]attrInput, rels map[string]relInput) (graph.NodeID, bool) {
+	t := rx.tx
+	probe := &txNode{kind: m.Kind, model: m, live: true, created: true, attrs: map[string]nodes.Attr{}, peers: map[string][]graph.NodeID{}}
+	for name, in := range attrs {
+		if in.hasValue {
+			probe.attrs[name] = nodes.Attr{Value: in.value}
+		}
+	}
+	for _, in := range rels {
+		probe.peers[in.field] = in.peers
+	}
+	saved, had := t.st.nodes[graph.NodeID{}]
+	t.st.nodes[graph.NodeID{}] = probe
+	defer func() {
+		if had {
+			t.st.nodes[graph.NodeID{}] = saved
+		} else {
+			delete(t.st.nodes, graph.NodeID{})
+		}
+	}()
+	// a computed attribute may be part of the human-friendly id
+	_, _ = t.computed.values(probe)
+	keys := t.ident.keys(probe)
+	if key, ok := keys[nodes.ConstraintHFID]; ok {
+		if id, ok := t.st.taken(claimKey{m.Kind, nodes.ConstraintHFID, key}); ok && t.st.node(id) != nil {
+			return id, true
+		}
+	}
+	for _, c := range constraints(m) {
+		name := joinConstraint(c)
+		if key, ok := keys[name]; ok {
+			if id, ok := t.st.taken(claimKey{m.Kind, name, key}); ok && t.st.node(id) != nil {
+				return id, true
+			}
+		}
+	}
+	return graph.NodeID{}, false
+}
+
+// canonKey is the claim key of a value.
+func canonKey(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	raw, _ := json.Marshal(v)
+	return string(raw)
+}

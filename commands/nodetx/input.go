@@ -1,0 +1,211 @@
+package nodetx
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/infrahub-go/infrahub/branch/graph"
+	"github.com/infrahub-go/infrahub/branch/nodes"
+	"github.com/infrahub-go/infrahub/fault"
+	"github.com/infrahub-go/infrahub/schema"
+)
+
+// Data is the data of a node as commands take it: attribute name → value or
+// {"value", "source", "owner", "is_protected"}; relationship name → related node(s), each an id,
+// an HFID (string or list), {"id"}, {"hfid"} or {"ref"} (a label given to an earlier operation of
+// the same batch); a list for a cardinality-many relationship replaces the set.
+type Data map[string]json.RawMessage
+
+// attrInput is an attribute value with optional lineage.
+type attrInput struct {
+	value                   any
+	source, owner           *string
+	isProtected             *bool
+	hasValue, lineageChange bool
+	// fromPool names the number pool to take the value from; claim is the pool's claim of the
+	// value taken (set once allocated)
+	fromPool *PoolRef
+	claim    *claimKey
+}
+
+func parseAttrInput(raw json.RawMessage) (attrInput, error) {
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return attrInput{}, err
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return attrInput{value: v, hasValue: true}, nil
+	}
+	wrapped := false
+	for k := range m {
+		switch k {
+		case "value", "source", "owner", "is_protected", "is_visible", "from_pool":
+			wrapped = true
+		}
+	}
+	if !wrapped {
+		return attrInput{value: v, hasValue: true}, nil
+	}
+	var in attrInput
+	for k, x := range m {
+		switch k {
+		case "value":
+			in.value, in.hasValue = x, true
+		case "source", "owner":
+			s, err := refID(x)
+			if err != nil {
+				return in, fmt.Errorf("%s: %w", k, err)
+			}
+			if k == "source" {
+				in.source = &s
+			} else {
+				in.owner = &s
+			}
+			in.lineageChange = true
+		case "is_protected":
+			b, ok := x.(bool)
+			if !ok {
+				return in, fmt.Errorf("is_protected: want true or false, got %v", x)
+			}
+			in.isProtected = &b
+			in.lineageChange = true
+		case "from_pool":
+			p, err := parsePoolRef(x)
+			if err != nil {
+				return in, err
+			}
+			in.fromPool = &p
+		case "is_visible":
+		default:
+			return in, fmt.Errorf("unknown key %q (want value, from_pool, source, owner, is_protected)", k)
+		}
+	}
+	return in, nil
+}
+
+// refID reads a lineage reference: an id string or {"id": ...}.
+func refID(x any) (string, error) {
+	switch v := x.(type) {
+	case nil:
+		return "", nil
+	case string:
+		if _, err := graph.ParseNodeID(v); err != nil {
+			return "", fmt.Errorf("%q is not a node id", v)
+		}
+		return v, nil
+	case map[string]any:
+		return refID(v["id"])
+	}
+	return "", fmt.Errorf("want a node id, got %v", x)
+}
+
+// Ref is a related node as a command names it.
+type Ref struct {
+	ID   string   `json:"id,omitempty"`
+	HFID []string `json:"hfid,omitempty"`
+	Ref  string   `json:"ref,omitempty"`
+	Kind string   `json:"kind,omitempty"`
+	// Relationship properties of this end (Infrahub's _relation__source etc.).
+	Source      string `json:"_relation__source,omitempty"`
+	Owner       string `json:"_relation__owner,omitempty"`
+	IsProtected *bool  `json:"_relation__is_protected,omitempty"`
+	// FromPool asks a resource pool for a new peer.
+	FromPool *PoolRef `json:"from_pool,omitempty"`
+}
+
+func parseRef(x any) (Ref, error) {
+	switch v := x.(type) {
+	case string:
+		if _, err := graph.ParseNodeID(v); err == nil {
+			return Ref{ID: v}, nil
+		}
+		return Ref{HFID: []string{v}}, nil
+	case []any:
+		h := make([]string, 0, len(v))
+		for _, p := range v {
+			h = append(h, fmt.Sprint(p))
+		}
+		return Ref{HFID: h}, nil
+	case map[string]any:
+		if fp, ok := v["from_pool"]; ok {
+			p, err := parsePoolRef(fp)
+			if err != nil {
+				return Ref{}, err
+			}
+			return Ref{FromPool: &p}, nil
+		}
+		raw, _ := json.Marshal(v)
+		var r Ref
+		dec := json.NewDecoder(strings.NewReader(string(raw)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&r); err != nil {
+			return r, fmt.Errorf("related node: %v", err)
+		}
+		if r.ID == "" && len(r.HFID) == 0 && r.Ref == "" {
+			return r, errors.New("related node: give id, hfid or ref")
+		}
+		return r, nil
+	}
+	return Ref{}, fmt.Errorf("related node: want an id, an hfid or an object, got %v", x)
+}
+
+// parseRefs reads a relationship value: one related node for cardinality one (null: none), a
+// list of related nodes for many.
+func parseRefs(r *schema.Relationship, raw json.RawMessage) ([]Ref, error) {
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return nil, err
+	}
+	if v == nil {
+		return nil, nil
+	}
+	if r.Cardinality == "one" {
+		if l, ok := v.([]any); ok && len(l) == 0 {
+			return nil, nil
+		}
+		ref, err := parseRef(v)
+		if err != nil {
+			return nil, err
+		}
+		return []Ref{ref}, nil
+	}
+	list, ok := v.([]any)
+	if !ok {
+		list = []any{v}
+	}
+	out := make([]Ref, 0, len(list))
+	for i, x := range list {
+		ref, err := parseRef(x)
+		if err != nil {
+			return nil, fmt.Errorf("item %d: %w", i+1, err)
+		}
+		out = append(out, ref)
+	}
+	return out, nil
+}
+
+// relInput is one relationship given in a command: its resolved peers and lineage.
+type relInput struct {
+	rel   *schema.Relationship
+	field string
+	peers []graph.NodeID
+	props *nodes.Props
+	// pools are from_pool requests, each a new peer once allocated (resolvePools)
+	pools []PoolRef
+}
+
+// checkCount refuses a peer count the relationship does not allow.
+func checkCount(r *schema.Relationship, n int) error {
+	switch {
+	case r.Cardinality == "one" && n > 1:
+		return fmt.Errorf("%w: cardinality one takes one related node, got %d", fault.ErrInvalid, n)
+	case r.MaxCount > 0 && n > r.MaxCount:
+		return fmt.Errorf("%w: at most %d related nodes, got %d", fault.ErrInvalid, r.MaxCount, n)
+	case n > 0 && r.MinCount > 0 && n < r.MinCount:
+		return fmt.Errorf("%w: at least %d related nodes, got %d", fault.ErrInvalid, r.MinCount, n)
+	}
+	return nil
+}

@@ -1,0 +1,180 @@
+package nodetx
+
+import (
+	"slices"
+
+	"github.com/infrahub-go/infrahub/branch/graph"
+	"github.com/infrahub-go/infrahub/branch/nodes"
+	"github.com/infrahub-go/infrahub/events"
+	"github.com/infrahub-go/infrahub/schema"
+)
+
+// overlay is the branch as a command sees it while deciding: the View it started from plus what
+// the command changed so far (nodes, edges, unique values), and the events decided.
+type overlay struct {
+	v      *nodes.View
+	set    *schema.Set
+	nodes  map[graph.NodeID]*txNode
+	claims map[claimKey]graph.NodeID // zero id: released
+	// edges changed by the command, per (node, relationship field): peer → present
+	edges  map[slotKey]map[graph.NodeID]bool
+	events []pendingEvent
+	// stream bookkeeping: whether the command writes branch-agnostic and branch-aware data
+	global, aware bool
+}
+
+type claimKey struct{ kind, constraint, key string }
+
+type slotKey struct {
+	id    graph.NodeID
+	field string
+}
+
+type pendingEvent struct {
+	typ     string
+	payload any
+}
+
+// txNode is a node as the command sees it: loaded lazily from the View, changed in place.
+type txNode struct {
+	id      graph.NodeID
+	kind    string
+	model   *schema.Node
+	live    bool
+	created bool // created by this command
+	attrs   map[string]nodes.Attr
+	peers   map[string][]graph.NodeID // set by upsert's probe only: the peers it would have
+	// computed holds the HFID and display label this command wrote (nil: not written here).
+	computed *computed
+}
+
+type computed struct {
+	hfid  []string
+	label string
+}
+
+// node returns the node as the command sees it, nil when it does not exist.
+func (o *overlay) node(id graph.NodeID) *txNode {
+	if n, ok := o.nodes[id]; ok {
+		if !n.live {
+			return nil
+		}
+		return n
+	}
+	kind, ok := o.v.Kind(id)
+	if !ok {
+		return nil
+	}
+	model, _ := o.set.Node(kind)
+	n := &txNode{id: id, kind: kind, model: model, live: true, attrs: map[string]nodes.Attr{}}
+	o.nodes[id] = n
+	return n
+}
+
+// attr is the current state of an attribute.
+func (o *overlay) attr(n *txNode, name string) (nodes.Attr, bool) {
+	if a, ok := n.attrs[name]; ok {
+		return a, true
+	}
+	if n.created {
+		return nodes.Attr{}, false
+	}
+	a, ok := o.v.Attr(n.id, name)
+	if ok {
+		n.attrs[name] = a
+	}
+	return a, ok
+}
+
+// peersOf is the current peer set of a relationship field of a node (any node, live or not):
+// the View's, changed by what the command did.
+func (o *overlay) peersOf(id graph.NodeID, field string) []graph.NodeID {
+	if n, ok := o.nodes[id]; ok && n.peers != nil {
+		if p, ok := n.peers[field]; ok {
+			return p
+		}
+	}
+	base := o.v.Peers(id, field)
+	d := o.edges[slotKey{id, field}]
+	if len(d) == 0 {
+		return base
+	}
+	out := make([]graph.NodeID, 0, len(base)+len(d))
+	for _, p := range base {
+		if present, changed := d[p]; !changed || present {
+			out = append(out, p)
+		}
+	}
+	for p, present := range d {
+		if present && !slices.Contains(base, p) {
+			out = append(out, p)
+		}
+	}
+	slices.SortFunc(out, graph.NodeID.Compare)
+	return out
+}
+
+// hasPeer reports whether p is in a relationship field of a node, without reading the set.
+func (o *overlay) hasPeer(id graph.NodeID, field string, p graph.NodeID) bool {
+	if present, ok := o.edges[slotKey{id, field}][p]; ok {
+		return present
+	}
+	return o.v.HasPeer(id, field, p)
+}
+
+// edge adds or removes the edge (near, field) - far on both ends and returns the fact.
+func (o *overlay) edge(near graph.NodeID, field string, far graph.NodeID, remove, global bool) nodes.Edge {
+	set := func(id graph.NodeID, f string, p graph.NodeID) {
+		k := slotKey{id, f}
+		d := o.edges[k]
+		if d == nil {
+			d = map[graph.NodeID]bool{}
+			o.edges[k] = d
+		}
+		d[p] = !remove
+	}
+	set(near, field, far)
+	set(far, nodes.Mirror(field), near)
+	return nodes.Edge{Node: near.String(), Field: field, Peer: far.String(), Remove: remove, Global: global}
+}
+
+// taken is the holder of a unique value as the command sees it.
+func (o *overlay) taken(k claimKey) (graph.NodeID, bool) {
+	if id, ok := o.claims[k]; ok {
+		return id, !id.IsZero()
+	}
+	return o.v.Taken(k.kind, k.constraint, k.key)
+}
+
+// byHFID finds a live node of kind (node kind or generic) by human-friendly id.
+func (o *overlay) byHFID(kind string, hfid []string) (graph.NodeID, bool) {
+	key := nodes.HFIDKey(hfid)
+	for _, k := range o.v.Kinds(kind) {
+		if id, ok := o.taken(claimKey{k, nodes.ConstraintHFID, key}); ok && o.node(id) != nil {
+			return id, true
+		}
+	}
+	return graph.NodeID{}, false
+}
+
+func (o *overlay) emit(typ string, payload any, global bool) {
+	o.events = append(o.events, pendingEvent{typ: typ, payload: payload})
+	if global {
+		o.global = true
+	} else {
+		o.aware = true
+	}
+}
+
+// build turns the pending facts into envelopes.
+func (o *overlay) build(cat *events.Catalogue, meta events.Metadata) ([]events.Envelope, error) {
+	out := make([]events.Envelope, 0, len(o.events))
+	for _, e := range o.events {
+		ev, err := cat.New(e.typ, e.payload, meta)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ev)
+	}
+	return out, nil
+}

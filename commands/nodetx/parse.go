@@ -1,0 +1,181 @@
+package nodetx
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/infrahub-go/infrahub/branch/graph"
+	"github.com/infrahub-go/infrahub/branch/nodes"
+	"github.com/infrahub-go/infrahub/commands/values"
+	"github.com/infrahub-go/infrahub/fault"
+	"github.com/infrahub-go/infrahub/schema"
+)
+
+// parser reads the data of a command against the schema: its fields, the nodes it names.
+type parser struct{ tx *Tx }
+
+// data splits a command's data into attributes and relationships of model, resolving and
+// checking everything; the error names the field.
+func (rx parser) data(m *schema.Node, data Data) (map[string]attrInput, map[string]relInput, error) {
+	t := rx.tx
+	attrs := map[string]attrInput{}
+	rels := map[string]relInput{}
+	names := make([]string, 0, len(data))
+	for k := range data {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		raw := data[name]
+		if a, ok := attrOf(m, name); ok {
+			in, err := parseAttrInput(raw)
+			if err != nil {
+				return nil, nil, nodeError(m.Kind, name, err)
+			}
+			if in.fromPool != nil {
+				if in.hasValue {
+					return nil, nil, nodeError(m.Kind, name, fmt.Errorf("%w: give value or from_pool, not both", fault.ErrInvalid))
+				}
+				attrs[name] = in // allocated by resolvePools
+				continue
+			}
+			if in.hasValue {
+				if a.ReadOnly {
+					return nil, nil, nodeError(m.Kind, name, fmt.Errorf("%w: the attribute is read-only", fault.ErrInvalid))
+				}
+				v, err := values.Normalize(a, in.value)
+				if err != nil {
+					return nil, nil, nodeError(m.Kind, name, err)
+				}
+				in.value = nodes.Canon(v)
+			}
+			attrs[name] = in
+			continue
+		}
+		r, field, ok := relOf(m, name)
+		if !ok {
+			return nil, nil, nodeError(m.Kind, name, fmt.Errorf("%w: %s has no attribute or relationship %q", fault.ErrInvalid, m.Kind, name))
+		}
+		if r.ReadOnly {
+			return nil, nil, nodeError(m.Kind, name, fmt.Errorf("%w: the relationship is read-only", fault.ErrInvalid))
+		}
+		refs, err := parseRefs(r, raw)
+		if err != nil {
+			return nil, nil, nodeError(m.Kind, name, err)
+		}
+		in := relInput{rel: r, field: field}
+		for _, ref := range refs {
+			if ref.FromPool != nil {
+				in.pools = append(in.pools, *ref.FromPool) // allocated by resolvePools
+				continue
+			}
+			id, err := t.parse.ref(r, ref)
+			if err != nil {
+				return nil, nil, nodeError(m.Kind, name, err)
+			}
+			if !slices.Contains(in.peers, id) {
+				in.peers = append(in.peers, id)
+			}
+			if ref.Source != "" || ref.Owner != "" || ref.IsProtected != nil {
+				p := nodes.Props{Source: ref.Source, Owner: ref.Owner, IsProtected: ref.IsProtected != nil && *ref.IsProtected}
+				in.props = &p
+			}
+		}
+		if err := checkCount(r, len(in.peers)+len(in.pools)); err != nil {
+			return nil, nil, nodeError(m.Kind, name, err)
+		}
+		slices.SortFunc(in.peers, graph.NodeID.Compare)
+		rels[name] = in
+	}
+	return attrs, rels, nil
+}
+
+// ref finds the node a reference names, checking it exists and has a kind the
+// relationship accepts.
+func (rx parser) ref(r *schema.Relationship, ref Ref) (graph.NodeID, error) {
+	t := rx.tx
+	var id graph.NodeID
+	switch {
+	case ref.FromPool != nil:
+		x, err := t.pools.allocateIP(*ref.FromPool)
+		if err != nil {
+			return id, err
+		}
+		id = x
+	case ref.Ref != "":
+		x, ok := t.refs[ref.Ref]
+		if !ok {
+			return id, fmt.Errorf("%w: no earlier operation of the batch is labelled %q", fault.ErrNotFound, ref.Ref)
+		}
+		id = x
+	case ref.ID != "":
+		x, err := graph.ParseNodeID(ref.ID)
+		if err != nil {
+			return id, fmt.Errorf("%w: %q is not a node id", fault.ErrInvalid, ref.ID)
+		}
+		id = x
+	default:
+		kind := r.Peer
+		if ref.Kind != "" {
+			kind = ref.Kind
+		}
+		x, ok := t.st.byHFID(kind, ref.HFID)
+		if !ok {
+			return id, fmt.Errorf("%w: no %s with hfid %q", fault.ErrNotFound, kind, ref.HFID)
+		}
+		id = x
+	}
+	n := t.st.node(id)
+	if n == nil {
+		return id, fmt.Errorf("%w: related node %s does not exist", fault.ErrNotFound, id)
+	}
+	if !slices.Contains(t.v.Kinds(r.Peer), n.kind) && n.kind != r.Peer {
+		return id, fmt.Errorf("%w: related node %s is a %s, the relationship takes %s", fault.ErrInvalid, id, n.kind, r.Peer)
+	}
+	return id, nil
+}
+
+// model finds a node kind for a command; the error names the field.
+func (rx parser) model(kind string) (*schema.Node, error) {
+	t := rx.tx
+	if kind == "" {
+		return nil, fmt.Errorf("%w: field \"kind\" is required", fault.ErrInvalid)
+	}
+	if m, ok := t.set.Node(kind); ok {
+		return m, nil
+	}
+	if g, ok := t.set.Generic(kind); ok {
+		return nil, fmt.Errorf("%w: field \"kind\": %s is a generic; use one of its node kinds %v", fault.ErrInvalid, kind, g.UsedBy)
+	}
+	return nil, fmt.Errorf("%w: field \"kind\": unknown kind %q on branch %s", fault.ErrInvalid, kind, t.v.Branch)
+}
+
+// target finds the node an update, delete or relationship command names (id or hfid).
+func (rx parser) target(kind, id string, hfid []string) (*txNode, error) {
+	t := rx.tx
+	switch {
+	case id != "":
+		nid, err := graph.ParseNodeID(id)
+		if err != nil {
+			return nil, fmt.Errorf("%w: field \"id\": %q is not a node id", fault.ErrInvalid, id)
+		}
+		n := t.st.node(nid)
+		if n == nil {
+			return nil, fmt.Errorf("%w: node %s on branch %s", fault.ErrNotFound, id, t.v.Branch)
+		}
+		if kind != "" && n.kind != kind && !slices.Contains(t.v.Kinds(kind), n.kind) {
+			return nil, fmt.Errorf("%w: field \"kind\": node %s is a %s, not a %s", fault.ErrInvalid, id, n.kind, kind)
+		}
+		return n, nil
+	case len(hfid) > 0:
+		if kind == "" {
+			return nil, fmt.Errorf("%w: field \"kind\" is required with \"hfid\"", fault.ErrInvalid)
+		}
+		nid, ok := t.st.byHFID(kind, hfid)
+		if !ok {
+			return nil, fmt.Errorf("%w: no %s with hfid %q on branch %s", fault.ErrNotFound, kind, hfid, t.v.Branch)
+		}
+		return t.st.node(nid), nil
+	}
+	return nil, fmt.Errorf("%w: give field \"id\" or \"hfid\"", fault.ErrInvalid)
+}

@@ -1,0 +1,151 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/infrahub-go/infrahub/branch"
+	"github.com/infrahub-go/infrahub/branch/nodes"
+	"github.com/infrahub-go/infrahub/commands/locks"
+	"github.com/infrahub-go/infrahub/events"
+	"github.com/infrahub-go/infrahub/schema"
+)
+
+// Log is the event log commands append to.
+type Log interface {
+	events.Appender
+	// Head is the position of the last event (a new branch is based on it).
+	Head(ctx context.Context) (int64, error)
+}
+
+// State is the branch-aware state commands decide against: the node projection (branches,
+// schemas and nodes), folded from the log by the projection runner.
+type State interface {
+	View(branch string, at int64) (*nodes.View, error)
+	Diff(branch string) (nodes.Diff, error)
+	MergePlan(branch string, keepMain func(nodes.ConflictRef) bool, cardOne func(kind, field string) bool) ([]branch.Change, error)
+	RebasePlan(branch string, keepMain func(nodes.ConflictRef) bool, cardOne func(kind, field string) bool) ([]branch.Change, error)
+	Branches() *branch.State
+	// Position is the last log position folded.
+	Position() int64
+}
+
+// Locker takes named locks shared between processes (commands/locks.Redis).
+type Locker interface {
+	Lock(ctx context.Context, name string) (unlock func(), err error)
+}
+
+// Config is what the application is built from.
+type Config struct {
+	// Log is the event log (required).
+	Log Log
+	// Catalogue builds the events commands write: it must know the schema, branch and node
+	// event types (nodes.Store.Catalogue does). Required.
+	Catalogue *events.Catalogue
+	// State is what commands decide against (required).
+	State State
+	// WaitFor waits until State has folded the log up to a position (required): the projection
+	// runner's WaitFor in a server, an inline fold in tests and tools. Every command waits for
+	// what it wrote (read-your-writes), and commands on one branch take turns in this process.
+	WaitFor func(ctx context.Context, pos int64) error
+	// Locks, when set, is shared by every process writing to the log (Redis in distributed
+	// mode): commands that allocate from resource pools take its lock, so that allocations of
+	// different processes take turns too. Without it they take turns within this process only.
+	Locks Locker
+	// Default is the default branch (branch.Default when empty).
+	Default string
+}
+
+// Validate reports what is missing.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Log == nil {
+		errs = append(errs, errors.New("Log is required"))
+	}
+	if c.Catalogue == nil {
+		errs = append(errs, errors.New("Catalogue is required"))
+	} else {
+		for _, typ := range []string{events.TypeDiagnosticRecorded, branch.TypeCreated, nodes.TypeCreated, schema.TypeLoaded} {
+			if _, ok := c.Catalogue.Lookup(typ); !ok {
+				errs = append(errs, fmt.Errorf("Catalogue does not know event type %q", typ))
+			}
+		}
+	}
+	if c.State == nil {
+		errs = append(errs, errors.New("State is required"))
+	}
+	if c.WaitFor == nil {
+		errs = append(errs, errors.New("WaitFor is required"))
+	}
+	if c.Default != "" {
+		if err := branch.ValidateName(c.Default); err != nil {
+			errs = append(errs, fmt.Errorf("Default: %w", err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("commands: %w", err)
+	}
+	return nil
+}
+
+// Service is the application's write side: every command handler, registered and wired.
+type Service struct {
+	w        *writer
+	handlers map[string]Handler
+}
+
+// New builds the application: it registers the handler of every command type and wires what
+// follows a command (computed attributes after a schema load, the IPAM trees after a merge).
+func New(cfg Config) (*Service, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Default == "" {
+		cfg.Default = branch.Default
+	}
+	s := &Service{w: &writer{log: cfg.Log, cat: cfg.Catalogue, state: cfg.State, waitFor: cfg.WaitFor,
+		shared: cfg.Locks, def: cfg.Default, local: &locks.Local{}}}
+	s.handlers = map[string]Handler{
+		TypeRecordDiagnostic: s.recordDiagnostic,
+		TypeCreateBranch:     s.createBranch,
+		TypeDeleteBranch:     s.deleteBranch,
+		TypeLoadSchema:       s.loadSchema,
+		TypeBatch:            s.batch,
+		TypeLoadObjects:      s.loadObjects,
+		TypeAllocate:         s.allocate,
+		TypeMergeBranch:      s.merge,
+		TypeRebaseBranch:     s.rebase,
+		TypeResolveConflict:  s.resolve,
+	}
+	for typ, h := range s.nodeHandlers() {
+		s.handlers[typ] = h
+	}
+	return s, nil
+}
+
+// Types lists the command types.
+func (s *Service) Types() []string {
+	out := make([]string, 0, len(s.handlers))
+	for t := range s.handlers {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Dispatch runs cmd's handler.
+func (s *Service) Dispatch(ctx context.Context, cmd Command) (Result, error) {
+	if cmd.Type == "" {
+		return Result{}, fmt.Errorf("%w: field \"type\" is required (one of %v)", ErrInvalid, s.Types())
+	}
+	if len(cmd.ID) > 200 {
+		return Result{}, fmt.Errorf("%w: field \"id\" is longer than 200 characters", ErrInvalid)
+	}
+	h, ok := s.handlers[cmd.Type]
+	if !ok {
+		return Result{}, fmt.Errorf("%w %q: field \"type\" must be one of %v", ErrUnknown, cmd.Type, s.Types())
+	}
+	return h(ctx, cmd)
+}

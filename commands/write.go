@@ -1,0 +1,205 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/infrahub-go/infrahub/branch"
+	"github.com/infrahub-go/infrahub/branch/nodes"
+	"github.com/infrahub-go/infrahub/commands/locks"
+	"github.com/infrahub-go/infrahub/commands/nodetx"
+	"github.com/infrahub-go/infrahub/events"
+)
+
+// maxAttempts bounds how often one command is decided: after another writer appended to its
+// stream first, it is decided again on a state that has read the whole log.
+const maxAttempts = 50
+
+// poolsLock is the name of the lock commands that allocate from resource pools take.
+const poolsLock = "resource-pools"
+
+// writer appends what commands decide, with the one retry policy of the write side.
+type writer struct {
+	log     Log
+	cat     *events.Catalogue
+	state   State
+	waitFor func(ctx context.Context, pos int64) error
+	shared  Locker       // across processes; nil: this process only
+	local   *locks.Local // in this process: branch turns and resource pools
+	hints   sync.Map     // resource pool id → the last resource this process gave from it
+	def     string       // the default branch
+}
+
+// decision is what one attempt at a command decided: events to append to a stream at an expected
+// version (none: nothing to write), and the answer's data.
+type decision struct {
+	stream  string
+	version int64
+	events  []events.Envelope
+	data    any
+}
+
+// write decides and appends. When the append meets a newer version of the stream (another writer
+// got there first), the command is decided again on a state that has read the whole log, at most
+// maxAttempts times. A refusal is final only when decided on such a state: the client's previous
+// write may not be folded here yet (a branch just created through another server). Once appended,
+// write waits until the state has folded what it wrote, so that the client reads its own write.
+func (w *writer) write(ctx context.Context, cmd Command, decide func() (decision, error)) (Result, error) {
+	synced := false
+	for attempt := 1; ; attempt++ {
+		d, err := decide()
+		if err != nil {
+			if synced {
+				return Result{}, err
+			}
+			before := w.state.Position()
+			if serr := w.sync(ctx); serr != nil {
+				return Result{}, fmt.Errorf("%w (then, catching up with the log: %w)", err, serr)
+			}
+			synced = true
+			if w.state.Position() == before {
+				return Result{}, err
+			}
+			continue
+		}
+		if len(d.events) == 0 {
+			return Result{CommandID: cmd.ID, Stream: d.stream, StreamVersion: d.version, Data: d.data}, nil
+		}
+		res, err := w.log.Append(ctx, d.stream, d.version, d.events...)
+		if errors.Is(err, events.ErrVersionConflict) && attempt < maxAttempts {
+			if serr := w.sync(ctx); serr != nil {
+				return Result{}, fmt.Errorf("%s: %w", cmd.Type, serr)
+			}
+			synced = true
+			continue
+		}
+		if err != nil {
+			return Result{}, fmt.Errorf("%s: %w", cmd.Type, err)
+		}
+		out := resultOf(d.stream, cmd.ID, res)
+		out.Data = d.data
+		if n := len(res.Positions); n > 0 {
+			if err := w.waitFor(ctx, res.Positions[n-1]); err != nil {
+				return out, fmt.Errorf("%s: written at %d, not yet readable: %w", cmd.Type, res.Positions[n-1], err)
+			}
+		}
+		return out, nil
+	}
+}
+
+// sync waits until the state reflects the whole log.
+func (w *writer) sync(ctx context.Context) error {
+	head, err := w.log.Head(ctx)
+	if err != nil {
+		return err
+	}
+	return w.waitFor(ctx, head)
+}
+
+// lock takes this process's turn on each named branch, in order.
+func (w *writer) lock(ctx context.Context, names ...string) (func(), error) {
+	var held []func()
+	release := func() {
+		for i := len(held) - 1; i >= 0; i-- {
+			held[i]()
+		}
+	}
+	for _, name := range names {
+		unlock, err := w.local.Lock(ctx, "branch/"+name)
+		if err != nil {
+			release()
+			return nil, fmt.Errorf("waiting for branch %s: %w", name, err)
+		}
+		held = append(held, unlock)
+	}
+	return release, nil
+}
+
+// lockPools takes the turn of commands that allocate from resource pools: in this process and,
+// with a shared Locker, across processes (then it catches up with the log, which other processes
+// may have extended while it waited).
+func (w *writer) lockPools(ctx context.Context) (func(), error) {
+	unlock, err := w.local.Lock(ctx, poolsLock)
+	if err != nil {
+		return nil, fmt.Errorf("waiting for the resource pools: %w", err)
+	}
+	if w.shared == nil {
+		return unlock, nil
+	}
+	unlockShared, err := w.shared.Lock(ctx, poolsLock)
+	if err != nil {
+		unlock()
+		return nil, fmt.Errorf("resource pools lock: %w", err)
+	}
+	both := func() { unlockShared(); unlock() }
+	if err := w.sync(ctx); err != nil {
+		both()
+		return nil, err
+	}
+	return both, nil
+}
+
+// view is the head View of a branch open to writes.
+func (w *writer) view(name string) (*nodes.View, error) {
+	v, err := w.state.View(name, 0)
+	if err != nil {
+		return nil, fmt.Errorf("field \"branch\": %w", err)
+	}
+	if v.Info.Status == branch.StatusMerged {
+		return nil, fmt.Errorf("%w: field \"branch\": branch %s is merged: it takes no more changes", ErrInvalid, name)
+	}
+	return v, nil
+}
+
+// nodes decides a node command through a nodetx transaction on branch name (the default branch
+// when empty) and appends it. Commands on one branch take turns in this process, so that
+// concurrent writers to a branch wait instead of all but one failing their version check (other
+// processes still meet the check, and decide again). A transaction that allocates from a resource
+// pool is decided again once it holds the pools' turn.
+func (w *writer) nodes(ctx context.Context, cmd Command, name string, build func(t *nodetx.Tx) error) (Result, *nodetx.Tx, error) {
+	if name == "" {
+		name = w.def
+	}
+	unlock, err := w.lock(ctx, name)
+	if err != nil {
+		return Result{}, nil, err
+	}
+	defer unlock()
+	var unlockPools func()
+	defer func() {
+		if unlockPools != nil {
+			unlockPools()
+		}
+	}()
+	var t *nodetx.Tx
+	res, err := w.write(ctx, cmd, func() (decision, error) {
+		for {
+			v, err := w.view(name)
+			if err != nil {
+				return decision{}, err
+			}
+			t = nodetx.New(v, &w.hints)
+			if err := build(t); err != nil {
+				return decision{}, err
+			}
+			if t.Allocates() && unlockPools == nil {
+				if unlockPools, err = w.lockPools(ctx); err != nil {
+					return decision{}, err
+				}
+				continue // decide again, in turn
+			}
+			d, err := t.Decide(w.cat, w.def, metaOf(cmd))
+			if err != nil {
+				return decision{}, err
+			}
+			return decision{stream: d.Stream, version: d.Version, events: d.Events}, nil
+		}
+	})
+	if err != nil {
+		return res, t, err
+	}
+	t.Written()
+	return res, t, nil
+}
