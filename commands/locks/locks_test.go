@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/infrahub-go/infrahub/commands/locks"
 	"github.com/infrahub-go/infrahub/internal/testenv"
 	"github.com/infrahub-go/infrahub/tlsconfig"
-	"github.com/infrahub-go/infrahub/commands/locks"
 )
 
 type locker interface {
