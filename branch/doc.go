@@ -1,4 +1,6 @@
-// Package branch will hold the branch-aware state model shared by the command deciders and the
-// embedded graph projection: visibility of main and branch overlays at a log position, diff,
-// merge, rebase and conflicts as data (ARCHITECTURE §6, design/branch-state.md).
+// Package branch is the branch model shared by every layer: branch names and their rules, the
+// branch events (created, deleted, merged, rebased, conflict resolved), the branch registry and
+// per-branch schemas folded from the log (State), and the diff and conflict value types. The
+// branch-aware node state itself is in branch/graph (versioned slots and overlays) and
+// branch/nodes (the node Store and its Views) (ARCHITECTURE §6, design/branch-state.md).
 package branch

@@ -1,4 +1,5 @@
-// Package workers will run background tasks: Git repository sync (go-git), Jinja2 rendering of
-// artifacts, checks, generators and webhooks, with Redis locks (ARCHITECTURE §8). Workers write
-// through package commands and read through the query ports.
+// Package workers is the place of background tasks (ARCHITECTURE §8): Git repository sync,
+// artifact rendering, checks, generators and webhooks, each writing through package commands and
+// reading through the projection ports. None exists yet; the worker role (`infrahub worker`)
+// runs the forwarder and the projections.
 package workers

@@ -59,6 +59,10 @@ type Config struct {
 	CacheTLSEnabled   Bool   `env:"INFRAHUB_CACHE_TLS_ENABLED"`
 	CacheTLSCAFile    string `env:"INFRAHUB_CACHE_TLS_CA_FILE"`
 	CacheTLSInsecure  Bool   `env:"INFRAHUB_CACHE_TLS_INSECURE"`
+
+	// gitDirSet records that INFRAHUB_GIT_REPOSITORIES_DIRECTORY was given: nothing uses Git
+	// working copies yet, so a setting would silently do nothing.
+	gitDirSet bool
 }
 
 // LoadConfig reads the environment given as KEY=VALUE pairs. Errors name the variable.
@@ -68,6 +72,7 @@ func LoadConfig(environ map[string]string) (Config, error) {
 	if err := env.ParseWithOptions(&c, opts); err != nil {
 		return c, namedEnvError(err)
 	}
+	_, c.gitDirSet = environ["INFRAHUB_GIT_REPOSITORIES_DIRECTORY"]
 	return c, nil
 }
 
@@ -145,6 +150,12 @@ func (c Config) Validate() error {
 	check("INFRAHUB_EVENTS_URL", c.EventsURL, "sqlite", "postgres", "postgresql")
 	check("INFRAHUB_BROKER_URL", c.BrokerURL, "mem", "amqp", "amqps")
 	check("INFRAHUB_GRAPH_URL", c.GraphURL, "memory", "neo4j", "neo4j+s", "bolt", "bolt+s")
+	if u, err := url.Parse(c.GraphURL); err == nil && (strings.HasPrefix(u.Scheme, "neo4j") || strings.HasPrefix(u.Scheme, "bolt")) {
+		errs = append(errs, fmt.Errorf("INFRAHUB_GRAPH_URL: %q: the Neo4j graph adapter is not implemented yet; use memory://", c.GraphURL))
+	}
+	if c.gitDirSet {
+		errs = append(errs, errors.New("INFRAHUB_GIT_REPOSITORIES_DIRECTORY: Git repositories are not implemented yet, so nothing would use it; unset it"))
+	}
 	check("INFRAHUB_STORAGE_URL", c.StorageURL, "file", "s3", "mem")
 	if c.CacheURL != "" {
 		check("INFRAHUB_CACHE_URL", c.CacheURL, "redis", "rediss")
