@@ -8,22 +8,23 @@ import (
 func intp(v int) *int { return &v }
 
 // generate builds the Profile<Kind> and Template<Kind> kinds.
-func (s *Set) generate() {
+func (b builder) generate() {
+	s := b.s
 	for _, kind := range sortedKeys(s.nodes) {
 		n := s.nodes[kind]
 		if *n.GenerateProfile && profileAllowed(n.Namespace) {
-			s.profiles["Profile"+kind] = s.profileOf(&n.Model)
+			s.profiles["Profile"+kind] = b.profileOf(&n.Model)
 		}
 	}
 	for _, kind := range sortedKeys(s.generics) {
 		g := s.generics[kind]
 		if *g.GenerateProfile && profileAllowed(g.Namespace) {
-			s.profiles["Profile"+kind] = s.profileOf(&g.Model)
+			s.profiles["Profile"+kind] = b.profileOf(&g.Model)
 		}
 	}
 	for _, kind := range sortedKeys(s.nodes) {
 		if n := s.nodes[kind]; *n.GenerateTemplate {
-			s.templateOf(kind)
+			b.templateOf(kind)
 		}
 	}
 	// The template of a generic is a generic too, used by the templates of its nodes.
@@ -86,7 +87,8 @@ func (s *Set) generate() {
 
 func profileAllowed(ns string) bool { return !isReservedNamespace(ns) || ns == "Builtin" }
 
-func (s *Set) existing(kinds ...string) []string {
+func (b builder) existing(kinds ...string) []string {
+	s := b.s
 	var out []string
 	for _, k := range kinds {
 		if _, ok := s.Model(k); ok {
@@ -96,7 +98,7 @@ func (s *Set) existing(kinds ...string) []string {
 	return out
 }
 
-func (s *Set) profileOf(m *Model) *Node {
+func (b builder) profileOf(m *Model) *Node {
 	kind := "Profile" + m.Kind
 	desc := "Profile for " + m.Kind
 	f, t := false, true
@@ -105,7 +107,7 @@ func (s *Set) profileOf(m *Model) *Node {
 		Description: &desc, Label: "Profile " + m.Label, Branch: m.Branch, DefaultFilter: &filter,
 		HumanFriendlyID: []string{"profile_name__value"}, DisplayLabels: []string{"profile_name__value"},
 		IncludeInMenu: &f, GenerateProfile: &f, GenerateTemplate: &f, Pos: m.Pos},
-		InheritFrom: s.existing("LineageSource", "CoreProfile", "CoreNode")}
+		InheritFrom: b.existing("LineageSource", "CoreProfile", "CoreNode")}
 	p.DisplayLabel = &filter
 	p.Attributes = []*Attribute{
 		{Name: "profile_name", Kind: "Text", Label: "Profile Name", Unique: true, Branch: m.Branch,
@@ -126,12 +128,13 @@ func (s *Set) profileOf(m *Model) *Node {
 	p.Relationships = []*Relationship{{Name: "related_nodes", Peer: m.Kind, Kind: RelProfile, Label: "Related Nodes",
 		Identifier: "node__profile", Cardinality: "many", Optional: &t, Branch: m.Branch, Direction: "bidirectional",
 		OnDelete: "no-action", AllowOverride: "any", State: StatePresent, Pos: m.Pos}}
-	s.addImplicitRelationships(&p.Model)
+	b.addImplicitRelationships(&p.Model)
 	return p
 }
 
 // templateOf builds Template<kind> and the templates of its Component peers.
-func (s *Set) templateOf(kind string) {
+func (b builder) templateOf(kind string) {
+	s := b.s
 	tk := "Template" + kind
 	if _, done := s.templates[tk]; done {
 		return
@@ -153,7 +156,7 @@ func (s *Set) templateOf(kind string) {
 		HumanFriendlyID: []string{"template_name__value"}, DisplayLabel: &filter,
 		UniquenessConstraints: [][]string{{"template_name__value"}}, IncludeInMenu: &f,
 		GenerateProfile: &f, GenerateTemplate: &f, Pos: m.Pos},
-		InheritFrom: s.existing("LineageSource", "CoreObjectTemplate", "CoreNode")}
+		InheritFrom: b.existing("LineageSource", "CoreObjectTemplate", "CoreNode")}
 	s.templates[tk] = tpl
 	tpl.Attributes = []*Attribute{{Name: "template_name", Kind: "Text", Label: "Template Name", Unique: true,
 		Branch: m.Branch, OrderWeight: intp(1000), AllowOverride: "any", State: StatePresent}}
@@ -185,18 +188,18 @@ func (s *Set) templateOf(kind string) {
 			continue
 		}
 		tpl.Relationships = append(tpl.Relationships, &c)
-		if pool := s.poolFor(r); pool != "" {
-			tpl.Relationships = append(tpl.Relationships, s.fromPool(tk, r.Name, pool, m.Pos))
+		if pool := b.poolFor(r); pool != "" {
+			tpl.Relationships = append(tpl.Relationships, b.fromPool(tk, r.Name, pool, m.Pos))
 		}
 	}
 	for _, a := range m.Attributes {
 		if a.Kind == "Number" && !a.Unique && !a.ReadOnly {
 			if _, ok := s.nodes["CoreNumberPool"]; ok {
-				tpl.Relationships = append(tpl.Relationships, s.fromPool(tk, a.Name, "CoreNumberPool", m.Pos))
+				tpl.Relationships = append(tpl.Relationships, b.fromPool(tk, a.Name, "CoreNumberPool", m.Pos))
 			}
 		}
 	}
-	s.addImplicitRelationships(&tpl.Model)
+	b.addImplicitRelationships(&tpl.Model)
 	// A template names the profiles its objects get (the kind's profiles).
 	if m.GenerateProfile != nil && *m.GenerateProfile && profileAllowed(m.Namespace) && tpl.Relationship("profiles") == nil {
 		if _, ok := s.generics["CoreProfile"]; ok {
@@ -207,17 +210,17 @@ func (s *Set) templateOf(kind string) {
 		}
 	}
 	for _, peer := range follow {
-		s.templateOf(peer)
+		b.templateOf(peer)
 		if g, ok := s.generics[peer]; ok {
 			for _, used := range g.UsedBy {
-				s.templateOf(used)
+				b.templateOf(used)
 			}
 		}
 	}
 	// a Parent relationship of a component template points at a template that may not exist
 	for _, r := range tpl.Relationships {
 		if r.Kind == RelParent {
-			s.templateOf(r.Peer[len("Template"):])
+			b.templateOf(r.Peer[len("Template"):])
 		}
 	}
 }
@@ -228,16 +231,17 @@ const FromPoolSuffix = "_from_resource_pool"
 
 // poolFor is the pool kind a cardinality-one relationship to an IP address or prefix can take
 // its peer from (empty: none).
-func (s *Set) poolFor(r *Relationship) string {
+func (b builder) poolFor(r *Relationship) string {
+	s := b.s
 	if r.Cardinality != "one" {
 		return ""
 	}
 	switch {
-	case s.inherits(r.Peer, "BuiltinIPAddress"):
+	case b.inherits(r.Peer, "BuiltinIPAddress"):
 		if _, ok := s.nodes["CoreIPAddressPool"]; ok {
 			return "CoreIPAddressPool"
 		}
-	case s.inherits(r.Peer, "BuiltinIPPrefix"):
+	case b.inherits(r.Peer, "BuiltinIPPrefix"):
 		if _, ok := s.nodes["CoreIPPrefixPool"]; ok {
 			return "CoreIPPrefixPool"
 		}
@@ -246,7 +250,8 @@ func (s *Set) poolFor(r *Relationship) string {
 }
 
 // inherits reports whether kind is generic or one of its nodes inherits from it.
-func (s *Set) inherits(kind, generic string) bool {
+func (b builder) inherits(kind, generic string) bool {
+	s := b.s
 	if kind == generic {
 		return true
 	}
@@ -257,7 +262,7 @@ func (s *Set) inherits(kind, generic string) bool {
 }
 
 // fromPool is a template's companion relationship <field>_from_resource_pool to a pool kind.
-func (s *Set) fromPool(tk, field, pool string, pos Pos) *Relationship {
+func (b builder) fromPool(tk, field, pool string, pos Pos) *Relationship {
 	t := true
 	return &Relationship{Name: field + FromPoolSuffix, Peer: pool, Kind: RelAttribute, Label: labelOf(field + FromPoolSuffix),
 		Identifier: strings.ToLower(tk) + "__" + field + FromPoolSuffix, Cardinality: "one", Optional: &t, Branch: BranchAware,

@@ -17,7 +17,8 @@ func hashJSON(v any) string {
 }
 
 // computeHashes sets every model's hash and the set's hash.
-func (s *Set) computeHashes() {
+func (b builder) computeHashes() {
+	s := b.s
 	h := sha256.New()
 	for _, k := range s.Kinds() {
 		var hash string

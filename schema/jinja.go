@@ -143,7 +143,8 @@ func (a *Attribute) IsJinja2() bool {
 
 // parseTemplate parses a template of model m once per set; a syntax error is a problem at
 // path. It returns nil when the template is invalid.
-func (s *Set) parseTemplate(ps *problems, pos Pos, path, src string) *Template {
+func (b builder) parseTemplate(ps *problems, pos Pos, path, src string) *Template {
+	s := b.s
 	if t, ok := s.jinja[src]; ok {
 		return t
 	}
@@ -162,18 +163,18 @@ func (s *Set) parseTemplate(ps *problems, pos Pos, path, src string) *Template {
 // checkComputed parses the Jinja2 templates of m's computed attributes and checks that each of
 // their variables is a path of m: "<attribute>__<property>" or
 // "<relationship>__<attribute>__<property>" through a cardinality-one relationship.
-func (s *Set) checkComputed(ps *problems, m *Model) {
+func (b builder) checkComputed(ps *problems, m *Model) {
 	for _, a := range m.Attributes {
 		if !a.IsJinja2() || a.Inherited {
 			continue
 		}
 		path := attrPath(m.Kind, a.Name) + ".computed_attribute.jinja2_template"
-		t := s.parseTemplate(ps, a.Pos, path, *a.ComputedAttribute.Jinja2Template)
+		t := b.parseTemplate(ps, a.Pos, path, *a.ComputedAttribute.Jinja2Template)
 		if t == nil {
 			continue
 		}
 		for _, v := range t.Variables() {
-			if msg := s.checkRef(m, v, refRule{prop: "jinja2_template"}); msg != "" {
+			if msg := b.checkRef(m, v, refRule{prop: "jinja2_template"}); msg != "" {
 				ps.add(a.Pos, path, "template variable %s", msg)
 			}
 		}
@@ -190,7 +191,8 @@ type PeerRead struct {
 func (s *Set) PeerReads(attr string) []PeerRead { return s.peerReads[attr] }
 
 // indexPeerReads fills PeerReads once the set is resolved.
-func (s *Set) indexPeerReads() {
+func (b builder) indexPeerReads() {
+	s := b.s
 	s.peerReads = map[string][]PeerRead{}
 	for _, kind := range sortedKeys(s.nodes) {
 		n := s.nodes[kind]

@@ -44,7 +44,8 @@ func cloneGeneric(g *Generic) *Generic {
 }
 
 // findByID returns the kind of a declared model holding id, if any.
-func (s *Set) findByID(id string) string {
+func (b builder) findByID(id string) string {
+	s := b.s
 	if id == "" {
 		return ""
 	}
@@ -61,13 +62,15 @@ func (s *Set) findByID(id string) string {
 	return ""
 }
 
-func (s *Set) applyGeneric(ps *problems, g *Generic, builtin bool, i int) {
-	applyDecl(s, ps, g, func(g *Generic) *Model { return &g.Model }, s.declGenerics,
+func (b builder) applyGeneric(ps *problems, g *Generic, builtin bool, i int) {
+	s := b.s
+	applyDecl(b, ps, g, func(g *Generic) *Model { return &g.Model }, s.declGenerics,
 		func(kind string) bool { _, ok := s.declNodes[kind]; return ok }, "generics", "node", builtin, i)
 }
 
-func (s *Set) applyNode(ps *problems, n *Node, builtin bool, i int) {
-	applyDecl(s, ps, n, func(n *Node) *Model { return &n.Model }, s.declNodes,
+func (b builder) applyNode(ps *problems, n *Node, builtin bool, i int) {
+	s := b.s
+	applyDecl(b, ps, n, func(n *Node) *Model { return &n.Model }, s.declNodes,
 		func(kind string) bool { _, ok := s.declGenerics[kind]; return ok }, "nodes", "generic", builtin, i)
 }
 
@@ -75,7 +78,7 @@ func (s *Set) applyNode(ps *problems, n *Node, builtin bool, i int) {
 // a new kind is added, a known one (by kind, or by id for a rename) keeps the elements the new
 // declaration does not list, and state absent removes it. isOther reports a kind declared as the
 // other sort, otherSort names it; section and i locate a declaration without a name.
-func applyDecl[T any](s *Set, ps *problems, el T, model func(T) *Model, decls map[string]T,
+func applyDecl[T any](b builder, ps *problems, el T, model func(T) *Model, decls map[string]T,
 	isOther func(string) bool, section, otherSort string, builtin bool, i int) {
 	m := model(el)
 	kind := m.Namespace + m.Name
@@ -92,7 +95,7 @@ func applyDecl[T any](s *Set, ps *problems, el T, model func(T) *Model, decls ma
 	}
 	old, had := decls[kind]
 	if !had {
-		if prev := s.findByID(m.ID); prev != "" && prev != kind {
+		if prev := b.findByID(m.ID); prev != "" && prev != kind {
 			if o, ok := decls[prev]; ok {
 				old, had = o, true
 				delete(decls, prev)
@@ -148,7 +151,8 @@ func mergeList[T any](old, upd []*T, key func(*T) (name, id, state string)) []*T
 	return out
 }
 
-func (s *Set) applyExtension(ps *problems, e *NodeExtension) {
+func (b builder) applyExtension(ps *problems, e *NodeExtension) {
+	s := b.s
 	path := "extensions.nodes[" + e.Kind + "]"
 	var m *Model
 	if n, ok := s.declNodes[e.Kind]; ok {

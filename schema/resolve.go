@@ -29,7 +29,8 @@ func (m *Model) Relationship(name string) *Relationship {
 }
 
 // resolve rebuilds the resolved view from the declared models.
-func (s *Set) resolve(ps *problems) {
+func (b builder) resolve(ps *problems) {
+	s := b.s
 	s.generics = map[string]*Generic{}
 	s.nodes = map[string]*Node{}
 	s.profiles = map[string]*Node{}
@@ -49,7 +50,7 @@ func (s *Set) resolve(ps *problems) {
 		n.Kind = kind
 		fillModel(&n.Model)
 		resolveOwnElements(ps, &n.Model)
-		s.inherit(ps, n)
+		b.inherit(ps, n)
 		s.nodes[kind] = n
 	}
 	for _, kind := range sortedKeys(s.nodes) {
@@ -59,23 +60,23 @@ func (s *Set) resolve(ps *problems) {
 				g.UsedBy = append(g.UsedBy, kind)
 			}
 		}
-		s.addImplicitRelationships(&n.Model)
+		b.addImplicitRelationships(&n.Model)
 	}
 	for _, kind := range sortedKeys(s.generics) {
-		s.addImplicitRelationships(&s.generics[kind].Model)
+		b.addImplicitRelationships(&s.generics[kind].Model)
 	}
 	for _, kind := range sortedKeys(s.generics) {
-		s.finishModel(ps, &s.generics[kind].Model)
+		b.finishModel(ps, &s.generics[kind].Model)
 	}
 	for _, kind := range sortedKeys(s.nodes) {
-		s.finishModel(ps, &s.nodes[kind].Model)
+		b.finishModel(ps, &s.nodes[kind].Model)
 	}
 	if len(ps.list) > 0 {
 		return
 	}
-	s.generate()
-	s.indexPeerReads()
-	s.computeHashes()
+	b.generate()
+	b.indexPeerReads()
+	b.computeHashes()
 }
 
 func fillModel(m *Model) {
@@ -128,7 +129,8 @@ func resolveOwnElements(ps *problems, m *Model) {
 	}
 }
 
-func (s *Set) inherit(ps *problems, n *Node) {
+func (b builder) inherit(ps *problems, n *Node) {
+	s := b.s
 	for _, gk := range n.InheritFrom {
 		g, ok := s.generics[gk]
 		if !ok {
@@ -275,7 +277,8 @@ func addHierarchy(m *Model, h string, parent, children *string) {
 
 // addImplicitRelationships adds the relationships Infrahub gives every node when the core
 // defines their peers: profiles, group membership and subscription.
-func (s *Set) addImplicitRelationships(n *Model) {
+func (b builder) addImplicitRelationships(n *Model) {
+	s := b.s
 	t := true
 	add := func(name, peer, kind, id string, readOnly bool) {
 		if _, ok := s.generics[peer]; !ok {
@@ -297,7 +300,8 @@ func (s *Set) addImplicitRelationships(n *Model) {
 }
 
 // modelBranch returns the branch support of kind (aware when unknown).
-func (s *Set) modelBranch(kind string) string {
+func (b builder) modelBranch(kind string) string {
+	s := b.s
 	if m, ok := s.Model(kind); ok {
 		return m.Branch
 	}
@@ -306,7 +310,8 @@ func (s *Set) modelBranch(kind string) string {
 
 // finishModel runs the checks that need every model resolved: peers, relationship branch,
 // identifiers, human_friendly_id, uniqueness, display label and order.
-func (s *Set) finishModel(ps *problems, m *Model) {
+func (b builder) finishModel(ps *problems, m *Model) {
+	s := b.s
 	ids := map[string][]*Relationship{}
 	for _, r := range m.Relationships {
 		if !r.Inherited {
@@ -315,10 +320,10 @@ func (s *Set) finishModel(ps *problems, m *Model) {
 			}
 		}
 		if r.CommonParent != nil && *r.CommonParent != "" && !r.Inherited {
-			s.checkCommonParent(ps, m, r, *r.CommonParent)
+			b.checkCommonParent(ps, m, r, *r.CommonParent)
 		}
 		if r.Branch == "" {
-			pb := s.modelBranch(r.Peer)
+			pb := b.modelBranch(r.Peer)
 			switch {
 			case m.Branch == BranchLocal || pb == BranchLocal:
 				r.Branch = BranchLocal
@@ -349,7 +354,7 @@ func (s *Set) finishModel(ps *problems, m *Model) {
 		switch r.Kind {
 		case RelGeneric, RelAttribute, RelComponent, RelParent:
 			if !r.Inherited {
-				s.checkPairing(ps, m, r)
+				b.checkPairing(ps, m, r)
 			}
 		}
 	}
@@ -358,6 +363,6 @@ func (s *Set) finishModel(ps *problems, m *Model) {
 			ps.add(m.Pos, m.Kind+".menu_placement", "unknown kind %q", *mp)
 		}
 	}
-	s.validateReferences(ps, m)
-	s.checkComputed(ps, m)
+	b.validateReferences(ps, m)
+	b.checkComputed(ps, m)
 }

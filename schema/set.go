@@ -36,8 +36,14 @@ func LoadBuiltin(base *Set, files ...*File) (*Set, error) {
 	return load(base, true, files)
 }
 
+// builder is the load pipeline of a Set: it applies declarations, resolves inheritance and
+// extensions, generates profiles and templates, and validates; the Set it builds is read-only
+// afterwards.
+type builder struct{ s *Set }
+
 func load(base *Set, builtin bool, files []*File) (*Set, error) {
 	s := &Set{declNodes: map[string]*Node{}, declGenerics: map[string]*Generic{}}
+	b := builder{s}
 	if base != nil {
 		for k, n := range base.declNodes {
 			s.declNodes[k] = n
@@ -55,13 +61,13 @@ func load(base *Set, builtin bool, files []*File) (*Set, error) {
 			if g == nil {
 				continue
 			}
-			s.applyGeneric(ps, cloneGeneric(g), builtin, i)
+			b.applyGeneric(ps, cloneGeneric(g), builtin, i)
 		}
 		for i, n := range f.Nodes {
 			if n == nil {
 				continue
 			}
-			s.applyNode(ps, cloneNode(n), builtin, i)
+			b.applyNode(ps, cloneNode(n), builtin, i)
 		}
 	}
 	for _, f := range files {
@@ -70,11 +76,11 @@ func load(base *Set, builtin bool, files []*File) (*Set, error) {
 		}
 		for _, e := range f.Extensions.Nodes {
 			if e != nil {
-				s.applyExtension(ps, e)
+				b.applyExtension(ps, e)
 			}
 		}
 	}
-	s.resolve(ps)
+	b.resolve(ps)
 	if err := ps.err(); err != nil {
 		return nil, err
 	}

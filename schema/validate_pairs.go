@@ -4,7 +4,8 @@ import "slices"
 
 // checkCommonParent checks that both ends of r have the card-one relationship cp: their peers
 // must then share that parent.
-func (s *Set) checkCommonParent(ps *problems, m *Model, r *Relationship, cp string) {
+func (b builder) checkCommonParent(ps *problems, m *Model, r *Relationship, cp string) {
+	s := b.s
 	path := relPath(m.Kind, r.Name) + ".common_parent"
 	for _, end := range []string{m.Kind, r.Peer} {
 		em, ok := s.Model(end)
@@ -18,7 +19,8 @@ func (s *Set) checkCommonParent(ps *problems, m *Model, r *Relationship, cp stri
 }
 
 // family returns kind with the generics it inherits from and, for a generic, the nodes using it.
-func (s *Set) family(kind string) []string {
+func (b builder) family(kind string) []string {
+	s := b.s
 	out := []string{kind}
 	if n, ok := s.nodes[kind]; ok {
 		out = append(out, n.InheritFrom...)
@@ -31,18 +33,19 @@ func (s *Set) family(kind string) []string {
 
 // checkPairing checks that the relationships of the peer sharing r's identifier point back at
 // m (or a kind related to it by inheritance).
-func (s *Set) checkPairing(ps *problems, m *Model, r *Relationship) {
+func (b builder) checkPairing(ps *problems, m *Model, r *Relationship) {
+	s := b.s
 	peer, ok := s.Model(r.Peer)
 	if !ok {
 		return
 	}
-	mine := s.family(m.Kind)
+	mine := b.family(m.Kind)
 	var other *Relationship
 	for _, pr := range peer.Relationships {
 		if pr.Identifier != r.Identifier || pr == r {
 			continue
 		}
-		for _, k := range s.family(pr.Peer) {
+		for _, k := range b.family(pr.Peer) {
 			if k == "CoreNode" || slices.Contains(mine, k) { // every node is a CoreNode
 				return
 			}

@@ -16,7 +16,7 @@ type refRule struct {
 }
 
 // checkRef validates one reference of m; it returns a message or "".
-func (s *Set) checkRef(m *Model, ref string, rule refRule) string {
+func (b builder) checkRef(m *Model, ref string, rule refRule) string {
 	if rule.orderSuffix {
 		ref = strings.TrimSuffix(strings.TrimSuffix(ref, "__asc"), "__desc")
 	}
@@ -58,7 +58,7 @@ func (s *Set) checkRef(m *Model, ref string, rule refRule) string {
 		if rule.mandatory && r.IsOptional() {
 			return fmt.Sprintf("%q: relationship %s must be mandatory (optional: false)", ref, r.Name)
 		}
-		if !s.peerHasAttr(r.Peer, parts[1]) {
+		if !b.peerHasAttr(r.Peer, parts[1]) {
 			return fmt.Sprintf("%q: peer %s has no attribute %s", ref, r.Peer, parts[1])
 		}
 		if !rule.metadata && !isAttrProperty(parts[2]) {
@@ -80,35 +80,35 @@ func isAttrProperty(p string) bool {
 // validateReferences checks human_friendly_id, uniqueness_constraints, display labels, order_by
 // and default_filter, derives the human_friendly_id from a single unique attribute and adds the
 // uniqueness constraint that a human_friendly_id implies.
-func (s *Set) validateReferences(ps *problems, m *Model) {
+func (b builder) validateReferences(ps *problems, m *Model) {
 	hfidRule := refRule{prop: "human_friendly_id"}
 	for i, ref := range m.HumanFriendlyID {
-		if msg := s.checkRef(m, ref, hfidRule); msg != "" {
+		if msg := b.checkRef(m, ref, hfidRule); msg != "" {
 			ps.add(m.Pos, fmt.Sprintf("%s.human_friendly_id[%d]", m.Kind, i), "%s", msg)
 		}
 	}
 	for i, uc := range m.UniquenessConstraints {
 		for _, ref := range uc {
-			if msg := s.checkRef(m, ref, refRule{prop: "uniqueness_constraints", bareRel: true}); msg != "" {
+			if msg := b.checkRef(m, ref, refRule{prop: "uniqueness_constraints", bareRel: true}); msg != "" {
 				ps.add(m.Pos, fmt.Sprintf("%s.uniqueness_constraints[%d]", m.Kind, i), "%s", msg)
 			}
 		}
 	}
 	for i, ref := range m.OrderBy {
-		if msg := s.checkRef(m, ref, refRule{prop: "order_by", metadata: true, orderSuffix: true}); msg != "" {
+		if msg := b.checkRef(m, ref, refRule{prop: "order_by", metadata: true, orderSuffix: true}); msg != "" {
 			ps.add(m.Pos, fmt.Sprintf("%s.order_by[%d]", m.Kind, i), "%s", msg)
 		}
 	}
 	for i, ref := range m.DisplayLabels {
-		if msg := s.checkRef(m, ref, refRule{prop: "display_labels"}); msg != "" {
+		if msg := b.checkRef(m, ref, refRule{prop: "display_labels"}); msg != "" {
 			ps.add(m.Pos, fmt.Sprintf("%s.display_labels[%d]", m.Kind, i), "%s", msg)
 		}
 	}
 	if m.DisplayLabel != nil {
-		s.checkDisplayLabel(ps, m, *m.DisplayLabel)
+		b.checkDisplayLabel(ps, m, *m.DisplayLabel)
 	}
 	if m.DefaultFilter != nil && *m.DefaultFilter != "" {
-		if msg := s.checkRef(m, *m.DefaultFilter, refRule{prop: "default_filter"}); msg != "" {
+		if msg := b.checkRef(m, *m.DefaultFilter, refRule{prop: "default_filter"}); msg != "" {
 			ps.add(m.Pos, m.Kind+".default_filter", "%s", msg)
 		}
 	}
@@ -138,20 +138,20 @@ func (s *Set) validateReferences(ps *problems, m *Model) {
 	}
 }
 
-func (s *Set) checkDisplayLabel(ps *problems, m *Model, dl string) {
+func (b builder) checkDisplayLabel(ps *problems, m *Model, dl string) {
 	path := m.Kind + ".display_label"
 	if !strings.Contains(dl, "{{") && !strings.Contains(dl, "{%") {
-		if msg := s.checkRef(m, dl, refRule{prop: "display_label"}); msg != "" {
+		if msg := b.checkRef(m, dl, refRule{prop: "display_label"}); msg != "" {
 			ps.add(m.Pos, path, "%s", msg)
 		}
 		return
 	}
-	t := s.parseTemplate(ps, m.Pos, path, dl)
+	t := b.parseTemplate(ps, m.Pos, path, dl)
 	if t == nil {
 		return
 	}
 	for _, v := range t.Variables() {
-		if msg := s.checkRef(m, v, refRule{prop: "display_label"}); msg != "" {
+		if msg := b.checkRef(m, v, refRule{prop: "display_label"}); msg != "" {
 			ps.add(m.Pos, path, "template variable %s", msg)
 		}
 	}
@@ -159,7 +159,8 @@ func (s *Set) checkDisplayLabel(ps *problems, m *Model, dl string) {
 
 // peerHasAttr reports whether kind has attribute name; a generic lacking it is accepted when
 // every node using it has it (from another generic).
-func (s *Set) peerHasAttr(kind, name string) bool {
+func (b builder) peerHasAttr(kind, name string) bool {
+	s := b.s
 	m, ok := s.Model(kind)
 	if !ok || m.Attribute(name) != nil {
 		return true // an unknown peer is reported on its own
