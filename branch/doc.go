@@ -1,4 +1,10 @@
-// Package branch will hold the branch-aware state model shared by the command deciders and the
-// embedded graph projection: visibility of main and branch overlays at a log position, diff,
-// merge, rebase and conflicts as data (ARCHITECTURE §6, design/branch-state.md).
+// Package branch is the branch model shared by the write side and the read side: branch names
+// and their rules, the lifecycle events (created, deleted, merged, rebased, conflict resolved),
+// the State folded from them (branches, their schemas and conflict resolutions), and a branch's
+// diff as data (Diff, NodeDiff, Conflict: conflicts are results, not errors). Its value types
+// are what the query layer may see of the model (ARCHITECTURE §3, §6).
+//
+// The state of the nodes lives below it: branch/graph (version chains per slot, branch
+// overlays) and branch/nodes (nodes, attributes and relationships over it, and the computation
+// of diffs, merges and rebases).
 package branch

@@ -47,7 +47,7 @@ type Executor struct {
 	Version string // InfrahubInfo.version
 	// Diff is a branch's diff (DiffTree, DiffTreeSummary, BranchValidate, ResolveDiffConflict);
 	// nil leaves them unserved.
-	Diff func(branch string) (nodes.Diff, error)
+	Diff func(branch string) (branch.Diff, error)
 	// View is a branch's state (InfrahubIPAddressGetNextAvailable, InfrahubIPPrefixGetNextAvailable);
 	// nil leaves them unserved.
 	View func(branch string, at int64) (*nodes.View, error)
