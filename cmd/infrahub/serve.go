@@ -241,7 +241,12 @@ func (s *server) ensureDefaults(ctx context.Context, d *commands.Dispatcher) {
 
 // serve answers HTTP until ctx ends, then shuts down gracefully.
 func (s *server) serve(ctx context.Context) error {
-	srv := &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second}
+	handler, err := s.routes()
+	if err != nil {
+		s.close()
+		return err
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(s.listener) }()
 	select {
@@ -254,7 +259,7 @@ func (s *server) serve(ctx context.Context) error {
 	s.ready.Store(false)
 	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	err := srv.Shutdown(sctx)
+	err = srv.Shutdown(sctx)
 	s.close()
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("http shutdown: %w", err)
@@ -293,7 +298,9 @@ func (s *server) close() {
 	}
 }
 
-func (s *server) routes() http.Handler {
+// routes builds the HTTP API.
+func (s *server) routes() (http.Handler, error) {
+	waitGraph := func(ctx context.Context, pos int64) error { return s.runner.WaitFor(ctx, s.graph.Name(), pos) }
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
 		if !s.ready.Load() {
@@ -326,7 +333,10 @@ func (s *server) routes() http.Handler {
 		loader.After = nodeCommands.RefreshComputed
 		(&commands.Merges{Nodes: nodeCommands, State: s.graph}).Register(dispatcher)
 		mux.Handle("/api/commands", &commands.Endpoint{Dispatcher: dispatcher, Logger: s.log})
-		reader := memory.New(s.graph)
+		reader, err := memory.New(memory.Config{Store: s.graph, WaitFor: waitGraph})
+		if err != nil {
+			return nil, fmt.Errorf("graph read port: %w", err)
+		}
 		(&graphql.Handler{X: &graphql.Executor{Reader: reader, Schemas: &graphql.Schemas{}, Default: branch.Default, Version: version,
 			SchemaOf: func(name string) (*schema.Set, bool) {
 				if _, ok := s.branches.Branch(name); !ok {
@@ -345,11 +355,14 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("GET /api/status", s.status)
 	(&rest.Branches{State: s.branches}).Register(mux)
 	(&rest.Objects{State: s.branches, Default: branch.Default}).Register(mux)
-	waitGraph := func(ctx context.Context, pos int64) error { return s.runner.WaitFor(ctx, s.graph.Name(), pos) }
 	(&rest.Dump{Store: s.graph, Default: branch.Default, WaitFor: waitGraph}).Register(mux)
 	(&rest.Diffs{Store: s.graph, WaitFor: waitGraph}).Register(mux)
-	(&rest.Nodes{Reader: memory.New(s.graph), Default: branch.Default, WaitFor: waitGraph}).Register(mux)
-	return mux
+	reader, err := memory.New(memory.Config{Store: s.graph, WaitFor: waitGraph})
+	if err != nil {
+		return nil, fmt.Errorf("graph read port: %w", err)
+	}
+	(&rest.Nodes{Reader: reader, Default: branch.Default, WaitFor: waitGraph}).Register(mux)
+	return mux, nil
 }
 
 // projectors lists the projections this process keeps.

@@ -158,7 +158,11 @@ func newFixture(t testing.TB, schemaText string) *fixture {
 	life := &commands.Branches{Log: log, Head: log.Head, Cat: cat, State: f.store.Branches(), Sync: f.sync}
 	f.dispatch.Register(commands.TypeCreateBranch, life.Create)
 	f.dispatch.Register(commands.TypeDeleteBranch, life.Delete)
-	f.reader = &countingReader{Reader: memory.New(f.store)}
+	reader, err := memory.New(memory.Config{Store: f.store, WaitFor: wait})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.reader = &countingReader{Reader: reader}
 	states := f.store.Branches()
 	f.x = &graphql.Executor{Reader: f.reader, Schemas: &graphql.Schemas{}, Default: branch.Default, Version: "test",
 		SchemaOf: func(name string) (*schema.Set, bool) {
