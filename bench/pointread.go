@@ -37,16 +37,15 @@ func (e *env) pointReadServer(ctx context.Context) (*pointReadServer, error) {
 		return nil, err
 	}
 	// Nothing folds into s after filledStore: a position beyond its head never comes.
-	wait := func(ctx context.Context, _ int64) error {
+	port, err := memory.New(memory.Config{Store: s, WaitFor: func(ctx context.Context, _ int64) error {
 		<-ctx.Done()
 		return ctx.Err()
-	}
-	reader, err := memory.New(memory.Config{Store: s, WaitFor: wait})
+	}})
 	if err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	(&rest.Nodes{Reader: reader, Default: branch.Default, WaitFor: reader.WaitFor}).Register(mux)
+	(&rest.Nodes{Graph: port, Default: branch.Default}).Register(mux)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err

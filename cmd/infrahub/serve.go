@@ -298,9 +298,13 @@ func (s *server) close() {
 	}
 }
 
-// routes builds the HTTP API.
+// routes builds the HTTP API; GraphQL and REST read through one graph port.
 func (s *server) routes() (http.Handler, error) {
 	waitGraph := func(ctx context.Context, pos int64) error { return s.runner.WaitFor(ctx, s.graph.Name(), pos) }
+	port, err := memory.New(memory.Config{Store: s.graph, WaitFor: waitGraph})
+	if err != nil {
+		return nil, fmt.Errorf("graph read port: %w", err)
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
 		if !s.ready.Load() {
@@ -325,7 +329,7 @@ func (s *server) routes() (http.Handler, error) {
 		dispatcher.Register(commands.TypeCreateBranch, lifecycle.Create)
 		dispatcher.Register(commands.TypeDeleteBranch, lifecycle.Delete)
 		nodeCommands := &commands.Nodes{Log: s.store, Cat: s.catalog, State: s.graph, Sync: s.syncBranches, Default: branch.Default,
-			WaitFor: func(ctx context.Context, pos int64) error { return s.runner.WaitFor(ctx, s.graph.Name(), pos) }}
+			WaitFor: waitGraph}
 		if s.locks != nil {
 			nodeCommands.Locks = s.locks
 		}
@@ -333,11 +337,7 @@ func (s *server) routes() (http.Handler, error) {
 		loader.After = nodeCommands.RefreshComputed
 		(&commands.Merges{Nodes: nodeCommands, State: s.graph}).Register(dispatcher)
 		mux.Handle("/api/commands", &commands.Endpoint{Dispatcher: dispatcher, Logger: s.log})
-		reader, err := memory.New(memory.Config{Store: s.graph, WaitFor: waitGraph})
-		if err != nil {
-			return nil, fmt.Errorf("graph read port: %w", err)
-		}
-		(&graphql.Handler{X: &graphql.Executor{Reader: reader, Schemas: &graphql.Schemas{}, Default: branch.Default, Version: version,
+		(&graphql.Handler{X: &graphql.Executor{Graph: port, Schemas: &graphql.Schemas{}, Default: branch.Default, Version: version,
 			SchemaOf: func(name string) (*schema.Set, bool) {
 				if _, ok := s.branches.Branch(name); !ok {
 					return nil, false
@@ -345,23 +345,17 @@ func (s *server) routes() (http.Handler, error) {
 				set, _ := s.branches.Schema(name)
 				return set, true
 			},
-			Branches: s.branches.Branches, Dispatch: dispatcher.Dispatch, Diff: s.graph.Diff, View: s.graph.View,
-			WaitFor: func(ctx context.Context, pos int64) error { return s.runner.WaitFor(ctx, s.graph.Name(), pos) },
+			Branches: s.branches.Branches, Dispatch: dispatcher.Dispatch,
 		}}).Register(mux)
-		api := &rest.API{State: s.branches, Loader: loader, Dispatcher: dispatcher, Default: branch.Default,
-			WaitFor: func(ctx context.Context, pos int64) error { return s.runner.WaitFor(ctx, s.graph.Name(), pos) }}
+		api := &rest.API{State: s.branches, Loader: loader, Dispatcher: dispatcher, Default: branch.Default, Graph: port}
 		api.Register(mux)
 	}
 	mux.HandleFunc("GET /api/status", s.status)
 	(&rest.Branches{State: s.branches}).Register(mux)
 	(&rest.Objects{State: s.branches, Default: branch.Default}).Register(mux)
-	(&rest.Dump{Store: s.graph, Default: branch.Default, WaitFor: waitGraph}).Register(mux)
-	(&rest.Diffs{Store: s.graph, WaitFor: waitGraph}).Register(mux)
-	reader, err := memory.New(memory.Config{Store: s.graph, WaitFor: waitGraph})
-	if err != nil {
-		return nil, fmt.Errorf("graph read port: %w", err)
-	}
-	(&rest.Nodes{Reader: reader, Default: branch.Default, WaitFor: waitGraph}).Register(mux)
+	(&rest.Dump{Graph: port, Default: branch.Default}).Register(mux)
+	(&rest.Diffs{Graph: port}).Register(mux)
+	(&rest.Nodes{Graph: port, Default: branch.Default}).Register(mux)
 	return mux, nil
 }
 

@@ -17,13 +17,10 @@ import (
 
 // diffOf is a branch's diff, or an error naming the argument.
 func (e *exec) diffOf(name string) (branch.Diff, error) {
-	if e.x.Diff == nil {
-		return branch.Diff{}, fmt.Errorf("%w: diffs are %w", graph.ErrInvalidQuery, errNotServed)
-	}
 	if name == "" {
 		name = e.scope.Branch
 	}
-	d, err := e.x.Diff(name)
+	d, err := e.x.Graph.Diff(e.ctx, name)
 	if err != nil {
 		return d, fmt.Errorf("argument branch: %w", err)
 	}
@@ -361,14 +358,14 @@ func (e *exec) branchValidate(w *jsonWriter, f *ast.Field, typ string, data map[
 func (e *exec) resolveConflict(w *jsonWriter, f *ast.Field, typ string, data map[string]any, path ast.Path) error {
 	id, _ := data["conflict_id"].(string)
 	keep := map[any]string{"BASE_BRANCH": branch.KeepBase, "DIFF_BRANCH": branch.KeepBranch}[data["selected_branch"]]
-	if e.x.Branches == nil || e.x.Diff == nil {
-		return fmt.Errorf("%w: diffs are %w", graph.ErrInvalidQuery, errNotServed)
+	if e.x.Branches == nil {
+		return fmt.Errorf("%w: ResolveDiffConflict is %w", graph.ErrInvalidQuery, errNotServed)
 	}
 	for _, b := range e.x.Branches() {
 		if b.IsDefault || b.Status == branch.StatusMerged {
 			continue
 		}
-		d, err := e.x.Diff(b.Name)
+		d, err := e.x.Graph.Diff(e.ctx, b.Name)
 		if err != nil {
 			continue
 		}

@@ -3,7 +3,6 @@
 package rest
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/infrahub-go/infrahub/commands"
 	"github.com/infrahub-go/infrahub/commands/payload"
+	"github.com/infrahub-go/infrahub/projections/graph"
 	"github.com/infrahub-go/infrahub/schema"
 )
 
@@ -24,8 +24,9 @@ type API struct {
 	State      State
 	Loader     *commands.SchemaLoader
 	Dispatcher *commands.Dispatcher
-	// WaitFor blocks until reads reflect the log up to pos (read-your-writes after a load).
-	WaitFor func(ctx context.Context, pos int64) error
+	// Graph, when set, is waited for after a load until it reflects what the load wrote
+	// (read-your-writes).
+	Graph   graph.Waiter
 	Default string // default branch
 }
 
@@ -110,8 +111,8 @@ func (a *API) load(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	if n := len(res.Positions); n > 0 && a.WaitFor != nil {
-		if err := a.WaitFor(r.Context(), res.Positions[n-1]); err != nil {
+	if n := len(res.Positions); n > 0 && a.Graph != nil {
+		if err := a.Graph.WaitFor(r.Context(), res.Positions[n-1]); err != nil {
 			writeError(w, err)
 			return
 		}
