@@ -36,9 +36,16 @@ func (e *env) pointReadServer(ctx context.Context) (*pointReadServer, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Nothing folds into s after filledStore: a position beyond its head never comes.
+	port, err := memory.New(memory.Config{Store: s, WaitFor: func(ctx context.Context, _ int64) error {
+		<-ctx.Done()
+		return ctx.Err()
+	}})
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
-	(&rest.Nodes{Reader: memory.New(s), Default: branch.Default,
-		WaitFor: func(context.Context, int64) error { return nil }}).Register(mux)
+	(&rest.Nodes{Graph: port, Default: branch.Default}).Register(mux)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err

@@ -67,7 +67,7 @@ func (s *Service) view(name string) (*nodes.View, error) {
 
 // resolvedDiff is, when every conflict of the branch's diff is resolved, which ones keep the
 // default branch's value; what refuses the command otherwise names the conflicts.
-func (s *Service) resolvedDiff(name, verb string) (func(nodes.ConflictRef) bool, error) {
+func (s *Service) resolvedDiff(name, verb string) (func(branch.ConflictRef) bool, error) {
 	d, err := s.w.state.Diff(name)
 	if err != nil {
 		return nil, err
@@ -234,7 +234,7 @@ func (s *Service) resolve(ctx context.Context, cmd Command) (Result, error) {
 		if err != nil {
 			return decision{}, err
 		}
-		if !slices.ContainsFunc(d.Conflicts, func(c nodes.Conflict) bool { return c.ID == p.Conflict }) {
+		if !slices.ContainsFunc(d.Conflicts, func(c branch.Conflict) bool { return c.ID == p.Conflict }) {
 			return decision{}, fmt.Errorf("%w: field \"conflict\": branch %s has no conflict %q", ErrNotFound, p.Branch, p.Conflict)
 		}
 		env, err := s.w.cat.New(branch.TypeConflictResolved, branch.ConflictResolved{Name: p.Branch, Conflict: p.Conflict, Keep: p.Keep}, metaOf(cmd))

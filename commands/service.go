@@ -24,9 +24,9 @@ type Log interface {
 // schemas and nodes), folded from the log by the projection runner.
 type State interface {
 	View(branch string, at int64) (*nodes.View, error)
-	Diff(branch string) (nodes.Diff, error)
-	MergePlan(branch string, keepMain func(nodes.ConflictRef) bool, cardOne func(kind, field string) bool) ([]branch.Change, error)
-	RebasePlan(branch string, keepMain func(nodes.ConflictRef) bool, cardOne func(kind, field string) bool) ([]branch.Change, error)
+	Diff(branch string) (branch.Diff, error)
+	MergePlan(branch string, keepMain func(branch.ConflictRef) bool, cardOne func(kind, field string) bool) ([]branch.Change, error)
+	RebasePlan(branch string, keepMain func(branch.ConflictRef) bool, cardOne func(kind, field string) bool) ([]branch.Change, error)
 	Branches() *branch.State
 	// Position is the last log position folded.
 	Position() int64

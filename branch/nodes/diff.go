@@ -6,116 +6,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/branch/graph"
 	"github.com/infrahub-go/infrahub/fault"
 	"github.com/infrahub-go/infrahub/schema"
 )
-
-// Diff actions (Infrahub's DiffAction).
-const (
-	ActionAdded   = "ADDED"
-	ActionUpdated = "UPDATED"
-	ActionRemoved = "REMOVED"
-)
-
-// Diff is what a branch changed since its base, node by node, with what the default branch did
-// to the same nodes and the conflicts between the two.
-type Diff struct {
-	Branch       string `json:"branch"`
-	BranchedFrom int64  `json:"branched_from"`
-	// FromTime is when the base position was written; ToTime when the last position the diff
-	// reflects was.
-	FromTime  time.Time  `json:"from_time"`
-	ToTime    time.Time  `json:"to_time"`
-	Nodes     []NodeDiff `json:"nodes"`
-	Conflicts []Conflict `json:"conflicts"`
-	Counts    DiffCounts `json:"counts"`
-}
-
-// DiffCounts summarises a Diff.
-type DiffCounts struct {
-	Added      int `json:"added"`
-	Updated    int `json:"updated"`
-	Removed    int `json:"removed"`
-	Conflicts  int `json:"conflicts"`
-	Unresolved int `json:"unresolved"`
-}
-
-// NodeDiff is one node the branch added, removed or changed.
-type NodeDiff struct {
-	ID            string     `json:"id"`
-	Kind          string     `json:"kind"`
-	Label         string     `json:"label"`
-	Action        string     `json:"action"`
-	Attributes    []AttrDiff `json:"attributes,omitempty"`
-	Relationships []RelDiff  `json:"relationships,omitempty"`
-	// MainChanged is true when the default branch changed this node too since the base.
-	MainChanged bool `json:"main_changed,omitempty"`
-	// ChangedAt is when the branch last wrote the node (the diff's end for a removed node).
-	ChangedAt time.Time `json:"changed_at"`
-	// Parent is, for a component, the node it belongs to (its Parent relationship), with the
-	// parent's name for the relationship.
-	Parent   *DiffParent `json:"parent,omitempty"`
-	Conflict string      `json:"conflict,omitempty"` // the id of a conflict on the node's existence
-}
-
-// DiffParent is the parent of a component in a diff.
-type DiffParent struct {
-	ID           string `json:"id"`
-	Kind         string `json:"kind"`
-	Relationship string `json:"relationship"` // the name of the Parent relationship
-}
-
-// PropDiff is one lineage property of an attribute that changed: is_protected, source or owner.
-type PropDiff struct {
-	Name     string `json:"name"`
-	Previous any    `json:"previous"`
-	New      any    `json:"new"`
-}
-
-// AttrDiff is one attribute the branch changed: its value at the base and on the branch, and
-// on the default branch's head when that changed too.
-type AttrDiff struct {
-	Name        string `json:"name"`
-	Previous    any    `json:"previous"`
-	New         any    `json:"new"`
-	Main        any    `json:"main,omitempty"`
-	MainChanged bool   `json:"main_changed,omitempty"`
-	Conflict    string `json:"conflict,omitempty"`
-	// Properties lists the lineage properties that changed with (or instead of) the value.
-	Properties []PropDiff `json:"properties,omitempty"`
-}
-
-// RelDiff is one relationship the branch changed: the peers it added and removed (ids).
-type RelDiff struct {
-	Name        string   `json:"name"`
-	Cardinality string   `json:"cardinality"`
-	Added       []string `json:"added,omitempty"`
-	Removed     []string `json:"removed,omitempty"`
-	// Labels are the display labels of the peers added and removed, by id.
-	Labels      map[string]string `json:"labels,omitempty"`
-	MainChanged bool              `json:"main_changed,omitempty"`
-	Conflict    string            `json:"conflict,omitempty"`
-}
-
-// Conflict is something both sides changed differently. Its id is stable: the same conflict has
-// the same id in every diff of the branch, so that a resolution outlives recomputation.
-type Conflict struct {
-	ID         string `json:"id"`
-	Node       string `json:"node,omitempty"`
-	Kind       string `json:"kind,omitempty"`
-	Path       string `json:"path"` // attribute or relationship name, "node" or the unique constraint
-	Base       any    `json:"base"`
-	Main       any    `json:"main"`
-	Branch     any    `json:"branch"`
-	Selected   string `json:"selected,omitempty"` // branch.KeepBase, branch.KeepBranch or empty
-	Constraint string `json:"constraint,omitempty"`
-	Key        string `json:"key,omitempty"`
-	ref        ConflictRef
-}
 
 // conflictID is the stable id of a conflict of a branch.
 func conflictID(branchName string, parts ...string) string {
@@ -125,33 +21,33 @@ func conflictID(branchName string, parts ...string) string {
 
 // Diff computes a branch's diff from its overlay: its cost grows with what the branch changed,
 // not with the size of the data.
-func (s *Store) Diff(name string) (Diff, error) {
+func (s *Store) Diff(name string) (branch.Diff, error) {
 	info, ok := s.branches.Branch(name)
 	if !ok {
-		return Diff{}, fmt.Errorf("%w: %q", branch.ErrNotFound, name)
+		return branch.Diff{}, fmt.Errorf("%w: %q", branch.ErrNotFound, name)
 	}
 	if info.IsDefault {
-		return Diff{}, fmt.Errorf("%w: the default branch %q has no diff", fault.ErrInvalid, name)
+		return branch.Diff{}, fmt.Errorf("%w: the default branch %q has no diff", fault.ErrInvalid, name)
 	}
 	bv, err := s.View(name, 0)
 	if err != nil {
-		return Diff{}, err
+		return branch.Diff{}, err
 	}
 	mv, err := s.View(branch.Default, 0)
 	if err != nil {
-		return Diff{}, err
+		return branch.Diff{}, err
 	}
 	gd, err := s.g.Diff(name)
 	if err != nil {
-		return Diff{}, err
+		return branch.Diff{}, err
 	}
 	resolved := s.branches.Resolutions(name)
-	d := Diff{Branch: name, BranchedFrom: info.BranchedFrom, Nodes: []NodeDiff{}, Conflicts: []Conflict{}}
+	d := branch.Diff{Branch: name, BranchedFrom: info.BranchedFrom, Nodes: []branch.NodeDiff{}, Conflicts: []branch.Conflict{}}
 	d.FromTime, _ = s.RecordedAt(gd.Base)
 	d.ToTime, _ = s.RecordedAt(bv.Position)
-	byNode := map[graph.NodeID]*NodeDiff{}
+	byNode := map[graph.NodeID]*branch.NodeDiff{}
 	var order []graph.NodeID
-	node := func(id graph.NodeID) *NodeDiff {
+	node := func(id graph.NodeID) *branch.NodeDiff {
 		if n, ok := byNode[id]; ok {
 			return n
 		}
@@ -164,7 +60,7 @@ func (s *Store) Diff(name string) (Diff, error) {
 			}
 			label = mv.DisplayLabel(id)
 		}
-		n := &NodeDiff{ID: id.String(), Kind: kind, Label: label, Action: ActionUpdated}
+		n := &branch.NodeDiff{ID: id.String(), Kind: kind, Label: label, Action: branch.ActionUpdated}
 		if _, updated := bv.Meta(id); ok && !updated.At.IsZero() {
 			n.ChangedAt = updated.At
 		}
@@ -172,7 +68,7 @@ func (s *Store) Diff(name string) (Diff, error) {
 		order = append(order, id)
 		return n
 	}
-	addConflict := func(c Conflict) string {
+	addConflict := func(c branch.Conflict) string {
 		c.Selected = resolved[c.ID]
 		d.Conflicts = append(d.Conflicts, c)
 		return c.ID
@@ -182,14 +78,14 @@ func (s *Store) Diff(name string) (Diff, error) {
 		n.Kind = s.kinds.Name(uint32(nd.Kind))
 		switch {
 		case nd.Branch && !nd.Base:
-			n.Action = ActionAdded
+			n.Action = branch.ActionAdded
 		case !nd.Branch && nd.Base:
-			n.Action = ActionRemoved
+			n.Action = branch.ActionRemoved
 		}
 		n.MainChanged = nd.MainChanged
 		if nd.Conflict {
-			n.Conflict = addConflict(Conflict{ID: conflictID(name, nd.Node.String()), Node: n.ID, Kind: n.Kind, Path: "node",
-				Base: nd.Base, Main: nd.Main, Branch: nd.Branch, ref: ConflictRef{Node: n.ID}})
+			n.Conflict = addConflict(branch.Conflict{ID: conflictID(name, nd.Node.String()), Node: n.ID, Kind: n.Kind, Path: "node",
+				Base: nd.Base, Main: nd.Main, Branch: nd.Branch, Ref: branch.ConflictRef{Node: n.ID}})
 		}
 	}
 	for _, sd := range gd.Slots {
@@ -197,15 +93,15 @@ func (s *Store) Diff(name string) (Diff, error) {
 		switch {
 		case strings.HasPrefix(field, "a:"):
 			n := node(sd.Slot.Node)
-			a := AttrDiff{Name: field[2:], Previous: sideValue(sd.Base), New: sideValue(sd.Branch), MainChanged: sd.MainChanged,
+			a := branch.AttrDiff{Name: field[2:], Previous: sideValue(sd.Base), New: sideValue(sd.Branch), MainChanged: sd.MainChanged,
 				Properties: propChanges(sd.Base, sd.Branch)}
 			if sd.MainChanged {
 				a.Main = sideValue(sd.Main)
 				n.MainChanged = true
 			}
 			if sd.Conflict {
-				a.Conflict = addConflict(Conflict{ID: conflictID(name, n.ID, field), Node: n.ID, Kind: n.Kind, Path: a.Name,
-					Base: a.Previous, Main: a.Main, Branch: a.New, ref: ConflictRef{Node: n.ID, Field: field}})
+				a.Conflict = addConflict(branch.Conflict{ID: conflictID(name, n.ID, field), Node: n.ID, Kind: n.Kind, Path: a.Name,
+					Base: a.Previous, Main: a.Main, Branch: a.New, Ref: branch.ConflictRef{Node: n.ID, Field: field}})
 			}
 			n.Attributes = append(n.Attributes, a)
 		case strings.HasPrefix(field, "r:"):
@@ -217,7 +113,7 @@ func (s *Store) Diff(name string) (Diff, error) {
 			if rel == nil {
 				continue // the far end of a relationship this kind does not declare
 			}
-			r := RelDiff{Name: rel.Name, Cardinality: rel.Cardinality, MainChanged: sd.MainChanged}
+			r := branch.RelDiff{Name: rel.Name, Cardinality: rel.Cardinality, MainChanged: sd.MainChanged}
 			r.Added, r.Removed = peerChanges(sd.Base.Value.Peers, sd.Branch.Value.Peers)
 			if len(r.Added)+len(r.Removed) == 0 {
 				continue // only the relationship's properties changed
@@ -237,9 +133,9 @@ func (s *Store) Diff(name string) (Diff, error) {
 			// A cardinality-many relationship merges peer by peer: both sides adding or
 			// removing different peers is no conflict.
 			if sd.Conflict && r.Cardinality == "one" {
-				r.Conflict = addConflict(Conflict{ID: conflictID(name, n.ID, field), Node: n.ID, Kind: n.Kind, Path: r.Name,
+				r.Conflict = addConflict(branch.Conflict{ID: conflictID(name, n.ID, field), Node: n.ID, Kind: n.Kind, Path: r.Name,
 					Base: peerList(sd.Base.Value.Peers), Main: peerList(sd.Main.Value.Peers), Branch: peerList(sd.Branch.Value.Peers),
-					ref: ConflictRef{Node: n.ID, Field: field}})
+					Ref: branch.ConflictRef{Node: n.ID, Field: field}})
 			}
 			n.Relationships = append(n.Relationships, r)
 		}
@@ -249,9 +145,9 @@ func (s *Store) Diff(name string) (Diff, error) {
 			continue
 		}
 		kind, constraint := s.kinds.Name(uint32(u.Kind)), s.constraints.Name(uint32(u.Constraint))
-		addConflict(Conflict{ID: conflictID(name, kind, constraint, u.Key), Kind: kind, Path: constraint,
+		addConflict(branch.Conflict{ID: conflictID(name, kind, constraint, u.Key), Kind: kind, Path: constraint,
 			Constraint: constraint, Key: u.Key, Base: idOrNil(u.Base), Main: idOrNil(u.Main), Branch: idOrNil(u.Branch),
-			ref: ConflictRef{Kind: kind, Constraint: constraint, Key: u.Key}})
+			Ref: branch.ConflictRef{Kind: kind, Constraint: constraint, Key: u.Key}})
 	}
 	// A node deleted on one side and changed on the other is a conflict too.
 	var baseView *View
@@ -261,22 +157,22 @@ func (s *Store) Diff(name string) (Diff, error) {
 			continue
 		}
 		switch n.Action {
-		case ActionRemoved:
+		case branch.ActionRemoved:
 			if baseView == nil {
 				if baseView, err = s.View(branch.Default, gd.Base); err != nil {
-					return Diff{}, err
+					return branch.Diff{}, err
 				}
 			}
 			if _, alive := mv.Kind(id); alive && changedSince(baseView, mv, id, n.Kind) {
 				n.MainChanged = true
-				n.Conflict = addConflict(Conflict{ID: conflictID(name, n.ID), Node: n.ID, Kind: n.Kind, Path: "node",
-					Base: "present", Main: "changed", Branch: "deleted", ref: ConflictRef{Node: n.ID}})
+				n.Conflict = addConflict(branch.Conflict{ID: conflictID(name, n.ID), Node: n.ID, Kind: n.Kind, Path: "node",
+					Base: "present", Main: "changed", Branch: "deleted", Ref: branch.ConflictRef{Node: n.ID}})
 			}
-		case ActionUpdated:
+		case branch.ActionUpdated:
 			if _, alive := mv.Kind(id); !alive {
 				n.MainChanged = true
-				n.Conflict = addConflict(Conflict{ID: conflictID(name, n.ID), Node: n.ID, Kind: n.Kind, Path: "node",
-					Base: "present", Main: "deleted", Branch: "changed", ref: ConflictRef{Node: n.ID}})
+				n.Conflict = addConflict(branch.Conflict{ID: conflictID(name, n.ID), Node: n.ID, Kind: n.Kind, Path: "node",
+					Base: "present", Main: "deleted", Branch: "changed", Ref: branch.ConflictRef{Node: n.ID}})
 			}
 		}
 	}
@@ -286,20 +182,20 @@ func (s *Store) Diff(name string) (Diff, error) {
 			n.ChangedAt = d.ToTime
 		}
 		n.Parent = parentOf(bv, mv, id, n.Kind)
-		if n.Action == ActionUpdated && len(n.Attributes)+len(n.Relationships) == 0 && n.Conflict == "" {
+		if n.Action == branch.ActionUpdated && len(n.Attributes)+len(n.Relationships) == 0 && n.Conflict == "" {
 			continue // only its metadata or relationship properties changed
 		}
 		switch n.Action {
-		case ActionAdded:
+		case branch.ActionAdded:
 			d.Counts.Added++
-		case ActionRemoved:
+		case branch.ActionRemoved:
 			d.Counts.Removed++
 		default:
 			d.Counts.Updated++
 		}
 		d.Nodes = append(d.Nodes, *n)
 	}
-	slices.SortFunc(d.Nodes, func(a, b NodeDiff) int {
+	slices.SortFunc(d.Nodes, func(a, b branch.NodeDiff) int {
 		if c := strings.Compare(a.Kind, b.Kind); c != 0 {
 			return c
 		}
@@ -349,26 +245,6 @@ func (s *Store) kindAtBase(id graph.NodeID, base int64) string {
 	return k
 }
 
-// KeepMain returns, for a merge, which conflicts of the diff were resolved for the default
-// branch, and an error listing the conflicts nobody resolved.
-func (d Diff) KeepMain() (func(ConflictRef) bool, error) {
-	keep := map[ConflictRef]bool{}
-	var open []string
-	for _, c := range d.Conflicts {
-		switch c.Selected {
-		case branch.KeepBase:
-			keep[c.ref] = true
-		case branch.KeepBranch:
-		default:
-			open = append(open, fmt.Sprintf("%s (%s %s %s)", c.ID, c.Kind, c.Node+c.Key, c.Path))
-		}
-	}
-	if len(open) > 0 {
-		return nil, fmt.Errorf("%d unresolved conflicts: %s", len(open), strings.Join(open, ", "))
-	}
-	return func(r ConflictRef) bool { return keep[r] }, nil
-}
-
 // CardOne reports, for a merge, which relationship ends of a schema have cardinality one: by
 // the kind of the node and the stored field (both ends of a bidirectional relationship share
 // one field name, with their own cardinalities).
@@ -385,24 +261,24 @@ func CardOne(set *schema.Set) func(kind, field string) bool {
 }
 
 // propChanges lists the lineage properties that differ between two sides of an attribute.
-func propChanges(before, after graph.Side) []PropDiff {
-	var out []PropDiff
+func propChanges(before, after graph.Side) []branch.PropDiff {
+	var out []branch.PropDiff
 	b, a := before.Value.Lineage, after.Value.Lineage
 	if b.IsProtected != a.IsProtected {
-		out = append(out, PropDiff{Name: "is_protected", Previous: b.IsProtected, New: a.IsProtected})
+		out = append(out, branch.PropDiff{Name: "is_protected", Previous: b.IsProtected, New: a.IsProtected})
 	}
 	if b.Source != a.Source {
-		out = append(out, PropDiff{Name: "source", Previous: idOrNil(b.Source), New: idOrNil(a.Source)})
+		out = append(out, branch.PropDiff{Name: "source", Previous: idOrNil(b.Source), New: idOrNil(a.Source)})
 	}
 	if b.Owner != a.Owner {
-		out = append(out, PropDiff{Name: "owner", Previous: idOrNil(b.Owner), New: idOrNil(a.Owner)})
+		out = append(out, branch.PropDiff{Name: "owner", Previous: idOrNil(b.Owner), New: idOrNil(a.Owner)})
 	}
 	return out
 }
 
 // parentOf is a component's parent: the peer of its kind's Parent relationship, on the branch or,
 // for a removed node, on the default branch.
-func parentOf(bv, mv *View, id graph.NodeID, kind string) *DiffParent {
+func parentOf(bv, mv *View, id graph.NodeID, kind string) *branch.DiffParent {
 	for _, v := range []*View{bv, mv} {
 		n, ok := v.Schema.Node(kind)
 		if !ok {
@@ -425,7 +301,7 @@ func parentOf(bv, mv *View, id graph.NodeID, kind string) *DiffParent {
 						}
 					}
 				}
-				return &DiffParent{ID: peers[0].String(), Kind: pk, Relationship: rel}
+				return &branch.DiffParent{ID: peers[0].String(), Kind: pk, Relationship: rel}
 			}
 		}
 	}

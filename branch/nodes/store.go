@@ -294,7 +294,7 @@ func (s *Store) mergeChanges(in []branch.Change) ([]graph.Change, error) {
 
 // MergePlan is what merging a branch writes on the default branch, in stored form. The caller
 // (the merge command) holds the branch's and main's command locks.
-func (s *Store) MergePlan(name string, keepMain func(ConflictRef) bool, cardOne func(kind, field string) bool) ([]branch.Change, error) {
+func (s *Store) MergePlan(name string, keepMain func(branch.ConflictRef) bool, cardOne func(kind, field string) bool) ([]branch.Change, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	spec := graph.MergeSpec{KeepMain: map[graph.Slot]bool{}, KeepMainNodes: map[graph.NodeID]bool{}}
@@ -305,13 +305,13 @@ func (s *Store) MergePlan(name string, keepMain func(ConflictRef) bool, cardOne 
 		}
 		// A node resolved for main keeps main's existence and every slot of it.
 		for _, nd := range d.Nodes {
-			if keepMain(ConflictRef{Node: nd.Node.String()}) {
+			if keepMain(branch.ConflictRef{Node: nd.Node.String()}) {
 				spec.KeepMainNodes[nd.Node] = true
 			}
 		}
 		for _, sd := range d.Slots {
-			if sd.Conflict && keepMain(ConflictRef{Node: sd.Slot.Node.String(), Field: s.fields.Name(uint32(sd.Slot.Field))}) ||
-				keepMain(ConflictRef{Node: sd.Slot.Node.String()}) {
+			if sd.Conflict && keepMain(branch.ConflictRef{Node: sd.Slot.Node.String(), Field: s.fields.Name(uint32(sd.Slot.Field))}) ||
+				keepMain(branch.ConflictRef{Node: sd.Slot.Node.String()}) {
 				spec.KeepMain[sd.Slot] = true
 			}
 		}
@@ -332,7 +332,7 @@ func (s *Store) MergePlan(name string, keepMain func(ConflictRef) bool, cardOne 
 			if kept[u.Branch] || kept[u.Base] {
 				return true
 			}
-			return keepMain(ConflictRef{Kind: s.kinds.Name(uint32(u.Kind)), Constraint: s.constraints.Name(uint32(u.Constraint)), Key: u.Key})
+			return keepMain(branch.ConflictRef{Kind: s.kinds.Name(uint32(u.Kind)), Constraint: s.constraints.Name(uint32(u.Constraint)), Key: u.Key})
 		}
 	}
 	base := s.mergeSpec(cardOne)
@@ -346,7 +346,7 @@ func (s *Store) MergePlan(name string, keepMain func(ConflictRef) bool, cardOne 
 
 // RebasePlan is what a rebase writes on the branch before it moves its base: for the conflicts
 // resolved for the default branch, the default branch's values.
-func (s *Store) RebasePlan(name string, keepMain func(ConflictRef) bool, cardOne func(kind, field string) bool) ([]branch.Change, error) {
+func (s *Store) RebasePlan(name string, keepMain func(branch.ConflictRef) bool, cardOne func(kind, field string) bool) ([]branch.Change, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	d, err := s.g.Diff(name)
@@ -356,12 +356,12 @@ func (s *Store) RebasePlan(name string, keepMain func(ConflictRef) bool, cardOne
 	var slots []graph.Slot
 	var ids []graph.NodeID
 	for _, sd := range d.Slots {
-		if sd.Conflict && keepMain(ConflictRef{Node: sd.Slot.Node.String(), Field: s.fields.Name(uint32(sd.Slot.Field))}) {
+		if sd.Conflict && keepMain(branch.ConflictRef{Node: sd.Slot.Node.String(), Field: s.fields.Name(uint32(sd.Slot.Field))}) {
 			slots = append(slots, sd.Slot)
 		}
 	}
 	for _, nd := range d.Nodes {
-		if nd.Conflict && keepMain(ConflictRef{Node: nd.Node.String()}) {
+		if nd.Conflict && keepMain(branch.ConflictRef{Node: nd.Node.String()}) {
 			ids = append(ids, nd.Node)
 		}
 	}
@@ -429,13 +429,6 @@ func (s *Store) stored(cs []graph.Change) []branch.Change {
 		out = append(out, bc)
 	}
 	return out
-}
-
-// ConflictRef names what a conflict is about: a node (Field empty: its existence), a field of
-// a node, or a unique value (Kind, Constraint, Key).
-type ConflictRef struct {
-	Node, Field           string
-	Kind, Constraint, Key string
 }
 
 func parseID(what, id string) (graph.NodeID, error) {

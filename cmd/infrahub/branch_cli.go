@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/infrahub-go/infrahub/branch"
-	"github.com/infrahub-go/infrahub/branch/nodes"
 	"github.com/infrahub-go/infrahub/commands"
 )
 
@@ -101,13 +100,13 @@ func newBranch(env map[string]string) *cobra.Command {
 	return cmd
 }
 
-func getDiff(c *cobra.Command, env map[string]string, name string) (nodes.Diff, error) {
-	var d nodes.Diff
+func getDiff(c *cobra.Command, env map[string]string, name string) (branch.Diff, error) {
+	var d branch.Diff
 	err := call(c, env, http.MethodGet, "/api/diff?branch="+url.QueryEscape(name), nil, &d)
 	return d, err
 }
 
-func printBranchDiff(c *cobra.Command, d nodes.Diff) {
+func printBranchDiff(c *cobra.Command, d branch.Diff) {
 	out := c.OutOrStdout()
 	fmt.Fprintf(out, "branch %s (base %d): %d added, %d updated, %d removed, %d conflicts (%d unresolved)\n",
 		d.Branch, d.BranchedFrom, d.Counts.Added, d.Counts.Updated, d.Counts.Removed, d.Counts.Conflicts, d.Counts.Unresolved)
@@ -123,7 +122,7 @@ func printBranchDiff(c *cobra.Command, d nodes.Diff) {
 	printConflicts(c, d)
 }
 
-func printConflicts(c *cobra.Command, d nodes.Diff) {
+func printConflicts(c *cobra.Command, d branch.Diff) {
 	out := c.OutOrStdout()
 	for _, x := range d.Conflicts {
 		sel := x.Selected

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/branch/nodes"
 )
 
@@ -55,7 +56,7 @@ func TestBranchMergeCLI(t *testing.T) {
 	if err != nil {
 		t.Fatalf("diff: %q %v", out, err)
 	}
-	var d nodes.Diff
+	var d branch.Diff
 	if err := json.Unmarshal([]byte(out), &d); err != nil {
 		t.Fatalf("diff --json: %v\n%s", err, out)
 	}

@@ -94,6 +94,7 @@ type server struct {
 	graph    *nodes.Store      // branches, schemas and nodes: what commands decide against and reads answer from
 	branches *branch.State     // graph.Branches()
 	app      *commands.Service // the write side: every command handler
+	reads    *memory.Reader    // the graph read port GraphQL and REST answer from
 	registry *prometheus.Registry
 	listener net.Listener
 	ready    atomic.Bool
@@ -155,6 +156,9 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 		appCfg.Locks = s.locks
 	}
 	if s.app, err = commands.New(appCfg); err != nil {
+		return nil, err
+	}
+	if s.reads, err = memory.New(memory.Config{Store: s.graph, WaitFor: s.waitGraph}); err != nil {
 		return nil, err
 	}
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -273,6 +277,8 @@ func (s *server) close() {
 	}
 }
 
+// routes builds the HTTP API from the application (commands) and the graph read port: GraphQL
+// and REST read through the one port.
 func (s *server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
@@ -285,8 +291,7 @@ func (s *server) routes() http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	if s.role != roleWorker {
 		mux.Handle("/api/commands", &commands.Endpoint{Commands: s.app, Logger: s.log})
-		reader := memory.New(s.graph)
-		(&graphql.Handler{X: &graphql.Executor{Reader: reader, Schemas: &graphql.Schemas{}, Default: branch.Default, Version: version,
+		(&graphql.Handler{X: &graphql.Executor{Graph: s.reads, Schemas: &graphql.Schemas{}, Default: branch.Default, Version: version,
 			SchemaOf: func(name string) (*schema.Set, bool) {
 				if _, ok := s.branches.Branch(name); !ok {
 					return nil, false
@@ -294,18 +299,17 @@ func (s *server) routes() http.Handler {
 				set, _ := s.branches.Schema(name)
 				return set, true
 			},
-			Branches: s.branches.Branches, Dispatch: s.app.Dispatch, Diff: s.graph.Diff, View: s.graph.View,
-			WaitFor: s.waitGraph,
+			Branches: s.branches.Branches, Dispatch: s.app.Dispatch,
 		}}).Register(mux)
-		api := &rest.API{State: s.branches, Commands: s.app, Default: branch.Default, WaitFor: s.waitGraph}
+		api := &rest.API{State: s.branches, Commands: s.app, Default: branch.Default}
 		api.Register(mux)
 	}
 	mux.HandleFunc("GET /api/status", s.status)
 	(&rest.Branches{State: s.branches}).Register(mux)
 	(&rest.Objects{State: s.branches, Default: branch.Default}).Register(mux)
-	(&rest.Dump{Store: s.graph, Default: branch.Default, WaitFor: s.waitGraph}).Register(mux)
-	(&rest.Diffs{Store: s.graph, WaitFor: s.waitGraph}).Register(mux)
-	(&rest.Nodes{Reader: memory.New(s.graph), Default: branch.Default, WaitFor: s.waitGraph}).Register(mux)
+	(&rest.Dump{Graph: s.reads, Default: branch.Default}).Register(mux)
+	(&rest.Diffs{Graph: s.reads}).Register(mux)
+	(&rest.Nodes{Graph: s.reads, Default: branch.Default}).Register(mux)
 	return mux
 }
 

@@ -46,7 +46,10 @@ var layers = []layer{
 	{folder: "graph", mayImport: []string{"graph/...", "events", "schema/...", "fault"}}, // if the state model is named graph/
 	{folder: "commands", mayImport: []string{"commands/...", "events", "schema/...", "branch/...", "graph/...", "fault", "tlsconfig"}},
 	{folder: "projections", mayImport: []string{"projections/...", "events/...", "schema/...", "branch/...", "graph/...", "fault"}},
-	{folder: "queries", mayImport: []string{"queries/...", "projections/...", "schema/...", "branch/...", "graph/...", "commands/...", "events/...", "fault"}},
+	// queries reads through the graph port only: projections/graph, never one of its adapters
+	// (projections/graph/memory, ...) nor the state model below branch (branch/graph,
+	// branch/nodes); only the value types of the branch root.
+	{folder: "queries", mayImport: []string{"queries/...", "projections/graph", "schema/...", "branch", "graph", "commands/...", "events", "fault"}},
 	{folder: "workers", mayImport: []string{"workers/...", "commands/...", "queries/...", "events/...", "projections/...", "schema/...", "branch/...", "graph/...", "fault", "tlsconfig"}},
 	{folder: "cmd", mayImport: []string{"..."}, mayReadConfig: true},
 	// internal/... is test support: nothing above events.
@@ -55,8 +58,9 @@ var layers = []layer{
 	{folder: "bench", mayImport: []string{"..."}, testSupport: true, mayReadConfig: true},
 }
 
-// testOnly are the packages that only _test.go files (and test-support layers) may import.
-var testOnly = []string{"internal/..."}
+// testOnly are the packages that only _test.go files (and test-support layers) may import:
+// internal/... and projections/graph/graphtest (the graph port's contract suite).
+var testOnly = []string{"internal/...", "projections/graph/graphtest"}
 
 // ignoredFolders are top-level folders that are not walked at all.
 var ignoredFolders = []string{
@@ -140,6 +144,23 @@ import (
 )`),
 				file("projections/runner.go", `package projections
 import "example.com/m/events/forward"`),
+				file("projections/graph/memory/memory.go", `package memory
+import (
+	"example.com/m/branch/graph"
+	"example.com/m/branch/nodes"
+	"example.com/m/projections/graph"
+)`),
+				file("queries/graphql/exec.go", `package graphql
+import (
+	"example.com/m/branch"
+	"example.com/m/commands"
+	"example.com/m/commands/payload"
+	"example.com/m/events"
+	"example.com/m/fault"
+	"example.com/m/projections/graph"
+	"example.com/m/schema"
+	"example.com/m/schema/core"
+)`),
 				file("workers/git.go", `package workers
 import (
 	"example.com/m/queries"
@@ -197,6 +218,30 @@ import "example.com/m/projections"`),
 				"internal/testenv/testenv.go imports example.com/m/projections: internal/testenv may not import projections",
 				"migrations/migrations.go imports example.com/m/events: migrations may not import events",
 				"schema/parse.go imports example.com/m/events/sqlite: schema may not import events/sqlite",
+			},
+		},
+		{
+			name: "queries past the graph port",
+			files: []sourceFile{
+				file("queries/rest/dump.go", `package rest
+import "example.com/m/branch/nodes"`),
+				file("queries/graphql/pools.go", `package graphql
+import (
+	"example.com/m/branch/graph"
+	"example.com/m/projections/graph/memory"
+	"example.com/m/projections"
+	"example.com/m/events/sqlite"
+)`),
+				file("queries/graphql/suite.go", `package graphql
+import "example.com/m/projections/graph/graphtest"`),
+			},
+			want: []string{
+				"queries/graphql/pools.go imports example.com/m/branch/graph: queries may not import branch/graph",
+				"queries/graphql/pools.go imports example.com/m/events/sqlite: queries may not import events/sqlite",
+				"queries/graphql/pools.go imports example.com/m/projections: queries may not import projections",
+				"queries/graphql/pools.go imports example.com/m/projections/graph/memory: queries may not import projections/graph/memory",
+				"queries/graphql/suite.go imports example.com/m/projections/graph/graphtest: queries may not import projections/graph/graphtest (test support: only _test.go files may import it)",
+				"queries/rest/dump.go imports example.com/m/branch/nodes: queries may not import branch/nodes",
 			},
 		},
 		{

@@ -1,13 +1,19 @@
 // Package graph is the read port of the graph projection: what the query layer (GraphQL, REST)
-// asks of the nodes of a branch at a log position. Adapters implement Reader:
-// projections/graph/memory answers from the embedded nodes.Store; a Neo4j adapter will answer
-// from its database. Every adapter must pass the contract suite projections/graph/graphtest.
+// asks of the graph projection. Port gathers the small interfaces a consumer picks from:
+//
+//   - Reader: nodes of a branch at a log position, their peers, ancestors and descendants, and
+//     the position current at a time;
+//   - Differ: a branch's diff (branch.Diff);
+//   - Dumper: every node of a branch, for backups and comparisons;
+//   - IPAM: the next free address or prefix under an IP prefix (a prefix's utilization is its
+//     "utilization" attribute, computed when read);
+//   - Waiter: waiting until the projection has folded a log position (read-your-writes).
+//
+// projections/graph/memory answers from the embedded nodes.Store. Every adapter must pass the
+// contract suite projections/graph/graphtest.
 //
 // Names follow Infrahub: filters are "<attr>__value", "<rel>__<attr>__values", "any__value"…
 // (see ParseFilters), orders are the schema's order_by paths (see ResolveOrder).
-//
-// Waiting for a log position (read-your-writes) is not part of this port: the projection runner
-// does it (projections.Runner.WaitFor) before the read.
 package graph
 
 import (
@@ -35,7 +41,11 @@ const MaxDepth = 20
 // Scope is what a read sees: one branch at one log position.
 type Scope struct {
 	Branch string // "" is the default branch
-	At     int64  // log position; 0 is the head
+	At     int64  // log position; 0 is the head; a negative one is an ErrInvalidQuery
+	// Time, read when At is 0 and Time is not zero, is the moment to read at: the scope is at
+	// the position current then (PositionAt). Before the first write nothing exists: Get finds
+	// nothing, List and Dump are empty (a Dump at position 0).
+	Time time.Time
 }
 
 // Attribute is one attribute of a node with its properties.
@@ -56,7 +66,9 @@ type Node struct {
 	HFID         []string
 	DisplayLabel string
 	// Attributes holds every attribute of the kind's schema (an attribute never set reads as
-	// {Value: nil, IsDefault: true}).
+	// {Value: nil, IsDefault: true}). The "utilization" attribute of an IP prefix (a kind
+	// inheriting BuiltinIPPrefix) is computed when read: the percentage of its space its child
+	// prefixes use (member_type prefix), else of its usable hosts its addresses use.
 	Attributes           map[string]Attribute
 	CreatedAt, UpdatedAt time.Time
 	CreatedBy, UpdatedBy string

@@ -59,7 +59,7 @@ func (e *exec) lineageNode(w *jsonWriter, f *ast.Field, id string) {
 		w.null()
 		return
 	}
-	n, err := e.x.Reader.Get(e.ctx, e.scope, id)
+	n, err := e.x.Graph.Get(e.ctx, e.scope, id)
 	if err != nil {
 		e.plain(w, f.SelectionSet, "", map[string]any{"id": id}, nil)
 		return

@@ -65,7 +65,7 @@ func (e *exec) prefetch(nodes []graph.Node, sel ast.SelectionSet, path ast.Path)
 			}
 			key := keyOf(f)
 			fpath := append(slices.Clip(path), ast.PathName(key))
-			edges, err := e.x.Reader.Peers(e.ctx, e.scope, ids, kind, r.Name)
+			edges, err := e.x.Graph.Peers(e.ctx, e.scope, ids, kind, r.Name)
 			if err != nil {
 				e.fail(fpath, err)
 				continue
@@ -111,7 +111,7 @@ func (e *exec) prefetch(nodes []graph.Node, sel ast.SelectionSet, path ast.Path)
 			}
 			q.Filters["ids"] = all
 			q.Fields = e.fieldNames(childSel)
-			page, err := e.x.Reader.List(e.ctx, e.scope, q)
+			page, err := e.x.Graph.List(e.ctx, e.scope, q)
 			if err != nil {
 				e.fail(fpath, err)
 				continue

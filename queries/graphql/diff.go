@@ -11,20 +11,16 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/infrahub-go/infrahub/branch"
-	"github.com/infrahub-go/infrahub/branch/nodes"
 	"github.com/infrahub-go/infrahub/commands"
 	"github.com/infrahub-go/infrahub/projections/graph"
 )
 
 // diffOf is a branch's diff, or an error naming the argument.
-func (e *exec) diffOf(name string) (nodes.Diff, error) {
-	if e.x.Diff == nil {
-		return nodes.Diff{}, fmt.Errorf("%w: diffs are %w", graph.ErrInvalidQuery, errNotServed)
-	}
+func (e *exec) diffOf(name string) (branch.Diff, error) {
 	if name == "" {
 		name = e.scope.Branch
 	}
-	d, err := e.x.Diff(name)
+	d, err := e.x.Graph.Diff(e.ctx, name)
 	if err != nil {
 		return d, fmt.Errorf("argument branch: %w", err)
 	}
@@ -53,8 +49,8 @@ func (e *exec) diffTree(w *jsonWriter, f *ast.Field, path ast.Path) {
 	tree := map[string]any{
 		"base_branch": e.x.Default, "diff_branch": d.Branch,
 		"from_time": stamp(d.FromTime), "to_time": stamp(d.ToTime),
-		"num_added": counts[nodes.ActionAdded], "num_updated": counts[nodes.ActionUpdated],
-		"num_removed": counts[nodes.ActionRemoved], "num_conflicts": conflicts,
+		"num_added": counts[branch.ActionAdded], "num_updated": counts[branch.ActionUpdated],
+		"num_removed": counts[branch.ActionRemoved], "num_conflicts": conflicts,
 		"num_untracked_base_changes": 0, "num_untracked_diff_changes": 0, "num_unchanged": 0, "name": nil,
 	}
 	if f.Name == "DiffTree" {
@@ -64,7 +60,7 @@ func (e *exec) diffTree(w *jsonWriter, f *ast.Field, path ast.Path) {
 		if limit > 0 && len(list) > limit {
 			list = list[:limit]
 		}
-		conflictsByID := map[string]nodes.Conflict{}
+		conflictsByID := map[string]branch.Conflict{}
 		for _, c := range d.Conflicts {
 			conflictsByID[c.ID] = c
 		}
@@ -78,7 +74,7 @@ func (e *exec) diffTree(w *jsonWriter, f *ast.Field, path ast.Path) {
 }
 
 // filterDiff applies DiffTree's filters: ids, status, kind and namespace (includes/excludes).
-func filterDiff(list []nodes.NodeDiff, args map[string]any) []nodes.NodeDiff {
+func filterDiff(list []branch.NodeDiff, args map[string]any) []branch.NodeDiff {
 	filters, _ := args["filters"].(map[string]any)
 	if filters == nil {
 		return list
@@ -104,7 +100,7 @@ func filterDiff(list []nodes.NodeDiff, args map[string]any) []nodes.NodeDiff {
 	keep := func(v string, inc, exc []string) bool {
 		return (len(inc) == 0 || slices.Contains(inc, v)) && !slices.Contains(exc, v)
 	}
-	var out []nodes.NodeDiff
+	var out []branch.NodeDiff
 	for _, n := range list {
 		ns := namespaceOf(n.Kind)
 		if (len(ids) == 0 || slices.Contains(ids, n.ID)) && keep(n.Action, sInc, sExc) && keep(n.Kind, kInc, kExc) && keep(ns, nInc, nExc) {
@@ -124,7 +120,7 @@ func namespaceOf(kind string) string {
 	return kind
 }
 
-func nodeConflicts(n nodes.NodeDiff) int {
+func nodeConflicts(n branch.NodeDiff) int {
 	c := 0
 	if n.Conflict != "" {
 		c++
@@ -176,11 +172,11 @@ func text(v any) any {
 func actionOf(prev, next any) string {
 	switch {
 	case prev == nil && next != nil:
-		return nodes.ActionAdded
+		return branch.ActionAdded
 	case prev != nil && next == nil:
-		return nodes.ActionRemoved
+		return branch.ActionRemoved
 	}
-	return nodes.ActionUpdated
+	return branch.ActionUpdated
 }
 
 func selection(keep string) any {
@@ -194,14 +190,14 @@ func selection(keep string) any {
 }
 
 // conflictDetails is a ConflictDetails object.
-func conflictDetails(c nodes.Conflict, at time.Time) any {
-	mainAction, branchAction := nodes.ActionUpdated, nodes.ActionUpdated
+func conflictDetails(c branch.Conflict, at time.Time) any {
+	mainAction, branchAction := branch.ActionUpdated, branch.ActionUpdated
 	if c.Path == "node" {
 		if c.Main == "deleted" {
-			mainAction = nodes.ActionRemoved
+			mainAction = branch.ActionRemoved
 		}
 		if c.Branch == "deleted" {
-			branchAction = nodes.ActionRemoved
+			branchAction = branch.ActionRemoved
 		}
 	} else {
 		mainAction, branchAction = actionOf(c.Base, c.Main), actionOf(c.Base, c.Branch)
@@ -215,9 +211,9 @@ func conflictDetails(c nodes.Conflict, at time.Time) any {
 func counted(m map[string]any, action string, conflict bool) map[string]any {
 	m["num_added"], m["num_updated"], m["num_removed"], m["num_conflicts"] = 0, 0, 0, 0
 	switch action {
-	case nodes.ActionAdded:
+	case branch.ActionAdded:
 		m["num_added"] = 1
-	case nodes.ActionRemoved:
+	case branch.ActionRemoved:
 		m["num_removed"] = 1
 	default:
 		m["num_updated"] = 1
@@ -229,7 +225,7 @@ func counted(m map[string]any, action string, conflict bool) map[string]any {
 }
 
 // diffNode is a DiffNode object.
-func diffNode(n nodes.NodeDiff, conflicts map[string]nodes.Conflict, end time.Time) map[string]any {
+func diffNode(n branch.NodeDiff, conflicts map[string]branch.Conflict, end time.Time) map[string]any {
 	at := n.ChangedAt
 	base := "data/" + n.ID
 	var attrs, rels []any
@@ -260,7 +256,7 @@ func diffNode(n nodes.NodeDiff, conflicts map[string]nodes.Conflict, end time.Ti
 			"conflict": conflict}, action, conflict != nil))
 	}
 	for _, r := range n.Relationships {
-		counts[nodes.ActionUpdated]++
+		counts[branch.ActionUpdated]++
 		var conflict any
 		if c, ok := conflicts[r.Conflict]; ok && r.Conflict != "" {
 			conflict = conflictDetails(c, at)
@@ -269,7 +265,7 @@ func diffNode(n nodes.NodeDiff, conflicts map[string]nodes.Conflict, end time.Ti
 		var elements []any
 		element := func(peer, action string) {
 			prev, next := any(nil), any(peer)
-			if action == nodes.ActionRemoved {
+			if action == branch.ActionRemoved {
 				prev, next = peer, nil
 			}
 			var prevLabel, nextLabel any
@@ -288,14 +284,14 @@ func diffNode(n nodes.NodeDiff, conflicts map[string]nodes.Conflict, end time.Ti
 				"conflict": conflict, "properties": []any{prop}}, action, conflict != nil))
 		}
 		for _, p := range r.Added {
-			element(p, nodes.ActionAdded)
+			element(p, branch.ActionAdded)
 		}
 		for _, p := range r.Removed {
-			element(p, nodes.ActionRemoved)
+			element(p, branch.ActionRemoved)
 		}
 		rels = append(rels, counted(map[string]any{"name": r.Name, "label": r.Name, "last_changed_at": stamp(at),
-			"cardinality": strings.ToUpper(r.Cardinality), "status": nodes.ActionUpdated, "path_identifier": base + "/" + r.Name,
-			"elements": elements, "contains_conflict": conflict != nil}, nodes.ActionUpdated, conflict != nil))
+			"cardinality": strings.ToUpper(r.Cardinality), "status": branch.ActionUpdated, "path_identifier": base + "/" + r.Name,
+			"elements": elements, "contains_conflict": conflict != nil}, branch.ActionUpdated, conflict != nil))
 	}
 	var conflict any
 	if c, ok := conflicts[n.Conflict]; ok && n.Conflict != "" {
@@ -308,8 +304,8 @@ func diffNode(n nodes.NodeDiff, conflicts map[string]nodes.Conflict, end time.Ti
 	return map[string]any{"uuid": n.ID, "kind": n.Kind, "label": n.Label, "status": n.Action, "path_identifier": base,
 		"conflict": conflict, "contains_conflict": contains, "last_changed_at": stamp(at), "parent": parent,
 		"attributes": orEmpty(attrs), "relationships": orEmpty(rels),
-		"num_added": counts[nodes.ActionAdded], "num_updated": counts[nodes.ActionUpdated],
-		"num_removed": counts[nodes.ActionRemoved], "num_conflicts": nodeConflicts(n)}
+		"num_added": counts[branch.ActionAdded], "num_updated": counts[branch.ActionUpdated],
+		"num_removed": counts[branch.ActionRemoved], "num_conflicts": nodeConflicts(n)}
 }
 
 func orEmpty(l []any) []any {
@@ -362,14 +358,14 @@ func (e *exec) branchValidate(w *jsonWriter, f *ast.Field, typ string, data map[
 func (e *exec) resolveConflict(w *jsonWriter, f *ast.Field, typ string, data map[string]any, path ast.Path) error {
 	id, _ := data["conflict_id"].(string)
 	keep := map[any]string{"BASE_BRANCH": branch.KeepBase, "DIFF_BRANCH": branch.KeepBranch}[data["selected_branch"]]
-	if e.x.Branches == nil || e.x.Diff == nil {
-		return fmt.Errorf("%w: diffs are %w", graph.ErrInvalidQuery, errNotServed)
+	if e.x.Branches == nil {
+		return fmt.Errorf("%w: ResolveDiffConflict is %w", graph.ErrInvalidQuery, errNotServed)
 	}
 	for _, b := range e.x.Branches() {
 		if b.IsDefault || b.Status == branch.StatusMerged {
 			continue
 		}
-		d, err := e.x.Diff(b.Name)
+		d, err := e.x.Graph.Diff(e.ctx, b.Name)
 		if err != nil {
 			continue
 		}

@@ -15,7 +15,6 @@ import (
 	"github.com/vektah/gqlparser/v2/validator"
 
 	"github.com/infrahub-go/infrahub/branch"
-	"github.com/infrahub-go/infrahub/branch/nodes"
 	"github.com/infrahub-go/infrahub/commands"
 	"github.com/infrahub-go/infrahub/fault"
 	"github.com/infrahub-go/infrahub/projections/graph"
@@ -33,24 +32,18 @@ const (
 // mutations through the command dispatcher. Each selection level makes one batched port call per
 // relationship field (never one per node).
 type Executor struct {
-	Reader  graph.Reader
+	// Graph is the graph projection's read port: nodes, diffs, IPAM, and waiting for a position
+	// (a mutation answers what it wrote).
+	Graph   graph.Port
 	Schemas *Schemas
 	// SchemaOf is a branch's Infrahub schema (the one its GraphQL schema is generated from).
 	SchemaOf func(branch string) (*schema.Set, bool)
-	// Branches lists the branches (query Branch).
+	// Branches lists the branches (query Branch, ResolveDiffConflict).
 	Branches func() []branch.Info
 	// Dispatch runs a command (mutations); nil makes every mutation an error.
 	Dispatch func(ctx context.Context, cmd commands.Command) (commands.Result, error)
-	// WaitFor waits until the projection has folded a position (a mutation answers what it wrote).
-	WaitFor func(ctx context.Context, pos int64) error
-	Default string // the default branch
-	Version string // InfrahubInfo.version
-	// Diff is a branch's diff (DiffTree, DiffTreeSummary, BranchValidate, ResolveDiffConflict);
-	// nil leaves them unserved.
-	Diff func(branch string) (nodes.Diff, error)
-	// View is a branch's state (InfrahubIPAddressGetNextAvailable, InfrahubIPPrefixGetNextAvailable);
-	// nil leaves them unserved.
-	View func(branch string, at int64) (*nodes.View, error)
+	Default  string // the default branch
+	Version  string // InfrahubInfo.version
 
 	docs docCache
 }

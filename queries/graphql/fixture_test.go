@@ -92,30 +92,30 @@ nodes:
       - {name: address, kind: IPHost, optional: true}
 `
 
-// countingReader counts the calls made to the read port.
+// countingReader counts the node reads made through the read port.
 type countingReader struct {
-	graph.Reader
+	graph.Port
 	calls atomic.Int64
 }
 
 func (c *countingReader) Get(ctx context.Context, s graph.Scope, id string) (graph.Node, error) {
 	c.calls.Add(1)
-	return c.Reader.Get(ctx, s, id)
+	return c.Port.Get(ctx, s, id)
 }
 
 func (c *countingReader) List(ctx context.Context, s graph.Scope, q graph.Query) (graph.Page, error) {
 	c.calls.Add(1)
-	return c.Reader.List(ctx, s, q)
+	return c.Port.List(ctx, s, q)
 }
 
 func (c *countingReader) Count(ctx context.Context, s graph.Scope, kind string, f map[string]any) (int, error) {
 	c.calls.Add(1)
-	return c.Reader.Count(ctx, s, kind, f)
+	return c.Port.Count(ctx, s, kind, f)
 }
 
 func (c *countingReader) Peers(ctx context.Context, s graph.Scope, ids []string, kind, rel string) (map[string][]graph.Edge, error) {
 	c.calls.Add(1)
-	return c.Reader.Peers(ctx, s, ids, kind, rel)
+	return c.Port.Peers(ctx, s, ids, kind, rel)
 }
 
 // fixture is a log, the node Store folded from it, the commands and an executor.
@@ -145,9 +145,13 @@ func newFixture(t testing.TB, schemaText string) *fixture {
 	if f.dispatch, err = commands.New(commands.Config{Log: log, Catalogue: f.store.Catalogue(), State: f.store, WaitFor: wait}); err != nil {
 		t.Fatal(err)
 	}
-	f.reader = &countingReader{Reader: memory.New(f.store)}
+	port, err := memory.New(memory.Config{Store: f.store, WaitFor: wait})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.reader = &countingReader{Port: port}
 	states := f.store.Branches()
-	f.x = &graphql.Executor{Reader: f.reader, Schemas: &graphql.Schemas{}, Default: branch.Default, Version: "test",
+	f.x = &graphql.Executor{Graph: f.reader, Schemas: &graphql.Schemas{}, Default: branch.Default, Version: "test",
 		SchemaOf: func(name string) (*schema.Set, bool) {
 			if _, ok := states.Branch(name); !ok {
 				return nil, false
@@ -155,15 +159,14 @@ func newFixture(t testing.TB, schemaText string) *fixture {
 			set, _ := states.Schema(name)
 			return set, true
 		},
-		Branches: states.Branches, Diff: f.store.Diff, View: f.store.View,
+		Branches: states.Branches,
 		Dispatch: func(ctx context.Context, cmd commands.Command) (commands.Result, error) {
 			res, err := f.dispatch.Dispatch(ctx, cmd)
 			if serr := f.sync(ctx); serr != nil && err == nil {
 				err = serr
 			}
 			return res, err
-		},
-		WaitFor: wait}
+		}}
 	raw, _ := json.Marshal(schemaText)
 	f.command(t, commands.TypeLoadSchema, commands.LoadSchema{Schemas: []json.RawMessage{raw}})
 	return f

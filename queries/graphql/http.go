@@ -103,7 +103,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 		if pos, err := strconv.ParseInt(raw, 10, 64); err == nil && pos > 0 {
 			req.At = pos
 		} else if t, err := time.Parse(time.RFC3339Nano, raw); err == nil {
-			pos, err := h.X.Reader.PositionAt(r.Context(), t)
+			pos, err := h.X.Graph.PositionAt(r.Context(), t)
 			if err != nil || pos == 0 {
 				badRequest(w, "parameter at: %s is before the first write", raw)
 				return

@@ -46,8 +46,8 @@ func (e *exec) dispatch(typ string, payload any) (commands.Result, error) {
 	if err != nil {
 		return res, err
 	}
-	if n := len(res.Positions); n > 0 && e.x.WaitFor != nil {
-		if err := e.x.WaitFor(e.ctx, res.Positions[n-1]); err != nil {
+	if n := len(res.Positions); n > 0 {
+		if err := e.x.Graph.WaitFor(e.ctx, res.Positions[n-1]); err != nil {
 			return res, err
 		}
 	}
@@ -190,7 +190,7 @@ func (e *exec) nodeMutation(w *jsonWriter, f *ast.Field, kind, op string, data m
 		case "ok":
 			w.value(true)
 		case "object":
-			n, gerr := e.x.Reader.Get(e.ctx, e.scope, out.ID)
+			n, gerr := e.x.Graph.Get(e.ctx, e.scope, out.ID)
 			if gerr != nil {
 				e.fail(append(path, ast.PathName(key)), gerr)
 				w.null()

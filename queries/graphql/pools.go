@@ -6,9 +6,8 @@ import (
 
 	"github.com/vektah/gqlparser/v2/ast"
 
-	"github.com/infrahub-go/infrahub/branch/graph"
 	"github.com/infrahub-go/infrahub/commands"
-	pgraph "github.com/infrahub-go/infrahub/projections/graph"
+	"github.com/infrahub-go/infrahub/projections/graph"
 )
 
 // poolGetResource answers InfrahubIPAddressPoolGetResource and InfrahubIPPrefixPoolGetResource:
@@ -57,42 +56,28 @@ func (e *exec) poolGetResource(w *jsonWriter, f *ast.Field, typ string, data map
 }
 
 // nextAvailable answers InfrahubIPAddressGetNextAvailable and InfrahubIPPrefixGetNextAvailable
-// from the branch's state, as of the query's time.
+// from the read port, as of the query's scope.
 func (e *exec) nextAvailable(w *jsonWriter, f *ast.Field, path ast.Path) {
 	fail := func(err error) {
 		e.fail(path, err)
 		w.null()
 	}
-	if e.x.View == nil {
-		fail(fmt.Errorf("%w: %s is %w", pgraph.ErrInvalidQuery, f.Name, errNotServed))
-		return
-	}
 	args := f.ArgumentMap(e.vars)
-	raw, _ := args["prefix_id"].(string)
-	id, err := graph.ParseNodeID(raw)
-	if err != nil {
-		fail(fmt.Errorf("%w: argument prefix_id: %q is not a node id", pgraph.ErrInvalidQuery, raw))
-		return
-	}
+	id, _ := args["prefix_id"].(string)
 	length, _ := toInt(args["prefix_length"])
-	v, err := e.x.View(e.scope.Branch, e.scope.At)
-	if err != nil {
-		fail(fmt.Errorf("%w: branch %s: %v", pgraph.ErrInvalidQuery, e.scope.Branch, err))
-		return
-	}
-	key, value, ok := "address", "", false
+	key, value, ok, err := "address", "", false, error(nil)
 	if f.Name == "InfrahubIPPrefixGetNextAvailable" {
 		key = "prefix"
 		if length == 0 {
-			fail(fmt.Errorf("%w: argument prefix_length is required", pgraph.ErrInvalidQuery))
+			fail(fmt.Errorf("%w: argument prefix_length is required", graph.ErrInvalidQuery))
 			return
 		}
-		value, ok, err = v.NextAvailablePrefix(id, length)
+		value, ok, err = e.x.Graph.NextAvailablePrefix(e.ctx, e.scope, id, length)
 	} else {
-		value, ok, err = v.NextAvailableAddress(id, length)
+		value, ok, err = e.x.Graph.NextAvailableAddress(e.ctx, e.scope, id, length)
 	}
 	if err != nil {
-		fail(fmt.Errorf("%w: argument prefix_id: %v", pgraph.ErrInvalidQuery, err))
+		fail(fmt.Errorf("argument prefix_id: %w", err))
 		return
 	}
 	if !ok {

@@ -128,11 +128,11 @@ func (e *exec) kindQuery(w *jsonWriter, f *ast.Field, kind string, path ast.Path
 	var err error
 	var nodeSel ast.SelectionSet
 	if len(edges) == 0 { // count alone never loads nodes
-		page.Count, err = e.x.Reader.Count(e.ctx, e.scope, kind, withPartial(q))
+		page.Count, err = e.x.Graph.Count(e.ctx, e.scope, kind, withPartial(q))
 	} else {
 		nodeSel = e.nodeSelections(edges, "Edged"+kind)
 		q.Fields = e.fieldNames(nodeSel)
-		page, err = e.x.Reader.List(e.ctx, e.scope, q)
+		page, err = e.x.Graph.List(e.ctx, e.scope, q)
 	}
 	if err != nil {
 		e.fail(path, err)
@@ -319,9 +319,9 @@ func (e *exec) hierarchy(w *jsonWriter, f *ast.Field, n graph.Node, path ast.Pat
 		err  error
 	)
 	if f.Name == "ancestors" {
-		list, err = e.x.Reader.Ancestors(e.ctx, e.scope, n.ID)
+		list, err = e.x.Graph.Ancestors(e.ctx, e.scope, n.ID)
 	} else {
-		list, err = e.x.Reader.Descendants(e.ctx, e.scope, n.ID)
+		list, err = e.x.Graph.Descendants(e.ctx, e.scope, n.ID)
 	}
 	if err != nil {
 		e.fail(path, err)

@@ -1,22 +1,24 @@
 package rest
 
 import (
-	"context"
 	"fmt"
 	"net/http"
-	"strconv"
-	"time"
 
-	"github.com/infrahub-go/infrahub/branch/nodes"
-	"github.com/infrahub-go/infrahub/commands"
+	"github.com/infrahub-go/infrahub/fault"
+	"github.com/infrahub-go/infrahub/projections/graph"
 )
 
+// DiffReader is what Diffs reads through: the graph projection's diffs, and waiting for it.
+type DiffReader interface {
+	graph.Differ
+	graph.Waiter
+}
+
 // Diffs serves GET /api/diff?branch=&min_position=: what a branch changed since its base, node
-// by node, with what the default branch did to the same nodes and the conflicts (nodes.Diff).
+// by node, with what the default branch did to the same nodes and the conflicts (branch.Diff).
 // The answer's counts.unresolved is what blocks a merge or a rebase.
 type Diffs struct {
-	Store   *nodes.Store
-	WaitFor func(ctx context.Context, pos int64) error
+	Graph DiffReader
 }
 
 // Register adds the route to mux.
@@ -25,26 +27,16 @@ func (d *Diffs) Register(mux *http.ServeMux) {
 }
 
 func (d *Diffs) diff(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	name := q.Get("branch")
+	name := r.URL.Query().Get("branch")
 	if name == "" {
-		writeError(w, fmt.Errorf("%w: parameter branch is missing", commands.ErrInvalid))
+		writeError(w, fmt.Errorf("%w: parameter branch is missing", fault.ErrInvalid))
 		return
 	}
-	if raw := q.Get("min_position"); raw != "" {
-		pos, err := strconv.ParseInt(raw, 10, 64)
-		if err != nil || pos < 0 {
-			writeError(w, fmt.Errorf("%w: parameter min_position: %q is not a log position", commands.ErrInvalid, raw))
-			return
-		}
-		ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
-		defer cancel()
-		if err := d.WaitFor(ctx, pos); err != nil {
-			writeError(w, fmt.Errorf("waiting for position %d: %w", pos, err))
-			return
-		}
+	if err := waitMin(r, d.Graph); err != nil {
+		writeError(w, err)
+		return
 	}
-	diff, err := d.Store.Diff(name)
+	diff, err := d.Graph.Diff(r.Context(), name)
 	if err != nil {
 		writeError(w, fmt.Errorf("parameter branch: %w", err))
 		return

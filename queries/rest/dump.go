@@ -1,23 +1,28 @@
 package rest
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strconv"
 	"time"
 
-	"github.com/infrahub-go/infrahub/branch/nodes"
-	"github.com/infrahub-go/infrahub/commands"
+	"github.com/infrahub-go/infrahub/fault"
+	"github.com/infrahub-go/infrahub/projections/graph"
 )
 
+// DumpReader is what Dump reads through: the graph projection's dumps, and waiting for it.
+type DumpReader interface {
+	graph.Dumper
+	graph.Waiter
+}
+
 // Dump serves GET /api/dump?branch=&at=&min_position=: every node of a branch with its
-// attributes and peers (nodes.View.Dump), for backups, comparisons and tests.
+// attributes and peers (graph.Dump), for backups, comparisons and tests. at is a log position
+// (0: the head) or an RFC 3339 time; a time before the first write answers an empty dump at
+// position 0.
 type Dump struct {
-	Store   *nodes.Store
-	Default string
-	// WaitFor waits until the projection reached a position (read-your-writes).
-	WaitFor func(ctx context.Context, pos int64) error
+	Graph   DumpReader
+	Default string // the default branch
 }
 
 // Register adds the route to mux.
@@ -26,52 +31,29 @@ func (d *Dump) Register(mux *http.ServeMux) {
 }
 
 func (d *Dump) dump(w http.ResponseWriter, r *http.Request) {
-	v, err := viewOf(r, d.Store, d.Default, d.WaitFor)
-	if err != nil {
+	q := r.URL.Query()
+	s := graph.Scope{Branch: q.Get("branch")}
+	if s.Branch == "" {
+		s.Branch = d.Default
+	}
+	if raw := q.Get("at"); raw != "" {
+		if pos, err := strconv.ParseInt(raw, 10, 64); err == nil && pos >= 0 {
+			s.At = pos
+		} else if t, err := time.Parse(time.RFC3339Nano, raw); err == nil {
+			s.Time = t
+		} else {
+			writeError(w, fmt.Errorf("%w: parameter at: %q is neither a log position nor an RFC 3339 time", fault.ErrInvalid, raw))
+			return
+		}
+	}
+	if err := waitMin(r, d.Graph); err != nil {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"branch": v.Branch, "position": v.Position, "nodes": v.Dump()})
-}
-
-// viewOf resolves the read parameters every data endpoint takes: branch, at (a log position or
-// an RFC 3339 time) and min_position (wait, bounded, until the projection has reached it).
-func viewOf(r *http.Request, store *nodes.Store, def string, waitFor func(context.Context, int64) error) (*nodes.View, error) {
-	q := r.URL.Query()
-	name := q.Get("branch")
-	if name == "" {
-		name = def
-	}
-	if raw := q.Get("min_position"); raw != "" {
-		pos, err := strconv.ParseInt(raw, 10, 64)
-		if err != nil || pos < 0 {
-			return nil, fmt.Errorf("%w: parameter min_position: %q is not a log position", commands.ErrInvalid, raw)
-		}
-		ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
-		defer cancel()
-		if err := waitFor(ctx, pos); err != nil {
-			return nil, fmt.Errorf("waiting for position %d: %w", pos, err)
-		}
-	}
-	var at int64
-	if raw := q.Get("at"); raw != "" {
-		if pos, err := strconv.ParseInt(raw, 10, 64); err == nil && pos >= 0 {
-			at = pos
-		} else if t, err := time.Parse(time.RFC3339Nano, raw); err == nil {
-			at = store.PositionAt(t)
-			if at == 0 {
-				at = -1 // before the first write: nothing
-			}
-		} else {
-			return nil, fmt.Errorf("%w: parameter at: %q is neither a log position nor an RFC 3339 time", commands.ErrInvalid, raw)
-		}
-	}
-	v, err := store.View(name, max(at, 0))
+	dump, err := d.Graph.Dump(r.Context(), s)
 	if err != nil {
-		return nil, fmt.Errorf("%w: parameter branch: %v", commands.ErrNotFound, err)
+		writeError(w, fmt.Errorf("parameter branch: %w", err))
+		return
 	}
-	if at < 0 {
-		v.Position = 0
-	}
-	return v, nil
+	writeJSON(w, http.StatusOK, dump)
 }

@@ -1,7 +1,6 @@
 package rest
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -9,9 +8,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/infrahub-go/infrahub/commands"
+	"github.com/infrahub-go/infrahub/fault"
 	"github.com/infrahub-go/infrahub/projections/graph"
 )
+
+// NodeReader is what Nodes reads through: the graph projection's reads, and waiting for it.
+type NodeReader interface {
+	graph.Reader
+	graph.Waiter
+}
 
 // Nodes serves the data of a branch through the graph projection's read port:
 //
@@ -24,9 +29,8 @@ import (
 // Infrahub's names (name__value, site__name__value, tags__ids, any__value, partial_match...);
 // a parameter given several times, or a __values/__ids parameter with commas, is a list.
 type Nodes struct {
-	Reader  graph.Reader
-	Default string
-	WaitFor func(ctx context.Context, pos int64) error
+	Graph   NodeReader
+	Default string // the default branch
 }
 
 // Register adds the routes to mux.
@@ -45,31 +49,23 @@ func (n *Nodes) scope(r *http.Request) (graph.Scope, error) {
 	if s.Branch == "" {
 		s.Branch = n.Default
 	}
-	if raw := q.Get("min_position"); raw != "" {
-		pos, err := strconv.ParseInt(raw, 10, 64)
-		if err != nil || pos < 0 {
-			return s, fmt.Errorf("%w: parameter min_position: %q is not a log position", commands.ErrInvalid, raw)
-		}
-		ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
-		defer cancel()
-		if err := n.WaitFor(ctx, pos); err != nil {
-			return s, fmt.Errorf("waiting for position %d: %w", pos, err)
-		}
+	if err := waitMin(r, n.Graph); err != nil {
+		return s, err
 	}
 	if raw := q.Get("at"); raw != "" {
 		if pos, err := strconv.ParseInt(raw, 10, 64); err == nil && pos > 0 {
 			s.At = pos
 		} else if t, err := time.Parse(time.RFC3339Nano, raw); err == nil {
-			pos, err := n.Reader.PositionAt(r.Context(), t)
+			pos, err := n.Graph.PositionAt(r.Context(), t)
 			if err != nil {
 				return s, err
 			}
 			if pos == 0 {
-				return s, fmt.Errorf("%w: parameter at: %s is before the first write", commands.ErrNotFound, raw)
+				return s, fmt.Errorf("%w: parameter at: %s is before the first write", fault.ErrNotFound, raw)
 			}
 			s.At = pos
 		} else {
-			return s, fmt.Errorf("%w: parameter at: %q is neither a log position nor an RFC 3339 time", commands.ErrInvalid, raw)
+			return s, fmt.Errorf("%w: parameter at: %q is neither a log position nor an RFC 3339 time", fault.ErrInvalid, raw)
 		}
 	}
 	return s, nil
@@ -130,13 +126,13 @@ func (n *Nodes) list(w http.ResponseWriter, r *http.Request) {
 		if raw := q.Get(name); raw != "" {
 			v, err := strconv.Atoi(raw)
 			if err != nil || v < 0 {
-				writeError(w, fmt.Errorf("%w: parameter %s: %q is not a count", commands.ErrInvalid, name, raw))
+				writeError(w, fmt.Errorf("%w: parameter %s: %q is not a count", fault.ErrInvalid, name, raw))
 				return
 			}
 			*dst = v
 		}
 	}
-	page, err := n.Reader.List(r.Context(), s, query)
+	page, err := n.Graph.List(r.Context(), s, query)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -150,10 +146,10 @@ func (n *Nodes) get(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	node, err := n.Reader.Get(r.Context(), s, r.PathValue("id"))
+	node, err := n.Graph.Get(r.Context(), s, r.PathValue("id"))
 	if err == nil && node.Kind != r.PathValue("kind") {
 		// The path names the kind (or a generic) the caller expects.
-		page, lerr := n.Reader.List(r.Context(), s, graph.Query{Kind: r.PathValue("kind"), Filters: map[string]any{"ids": []any{node.ID}}})
+		page, lerr := n.Graph.List(r.Context(), s, graph.Query{Kind: r.PathValue("kind"), Filters: map[string]any{"ids": []any{node.ID}}})
 		if lerr != nil || page.Count == 0 {
 			err = fmt.Errorf("%w: %s is a %s, not a %s", graph.ErrNotFound, node.ID, node.Kind, r.PathValue("kind"))
 		}
@@ -172,7 +168,7 @@ func (n *Nodes) peers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	edges, err := n.Reader.Peers(r.Context(), s, []string{id}, r.PathValue("kind"), r.PathValue("rel"))
+	edges, err := n.Graph.Peers(r.Context(), s, []string{id}, r.PathValue("kind"), r.PathValue("rel"))
 	if err != nil {
 		writeError(w, err)
 		return

@@ -29,9 +29,7 @@ type Commands interface {
 type API struct {
 	State    State
 	Commands Commands
-	// WaitFor blocks until reads reflect the log up to pos (read-your-writes after a load).
-	WaitFor func(ctx context.Context, pos int64) error
-	Default string // default branch
+	Default  string // default branch
 }
 
 // Register adds the routes to mux.
@@ -114,12 +112,6 @@ func (a *API) load(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		writeError(w, err)
 		return
-	}
-	if n := len(res.Positions); n > 0 && a.WaitFor != nil {
-		if err := a.WaitFor(r.Context(), res.Positions[n-1]); err != nil {
-			writeError(w, err)
-			return
-		}
 	}
 	writeJSON(w, http.StatusOK, res.Data)
 }
