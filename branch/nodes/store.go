@@ -167,7 +167,7 @@ func (s *Store) apply(e *events.Envelope, decoded any) error {
 		if err != nil {
 			return err
 		}
-		cs, err := s.mergeChanges(v.(branch.Merged).Changes)
+		cs, err := codec{s}.mergeChanges(v.(branch.Merged).Changes)
 		if err != nil {
 			return fmt.Errorf("merge of %s: %w", v.(branch.Merged).Name, err)
 		}
@@ -178,7 +178,7 @@ func (s *Store) apply(e *events.Envelope, decoded any) error {
 			return err
 		}
 		p := v.(branch.Rebased)
-		cs, err := s.mergeChanges(p.Changes)
+		cs, err := codec{s}.mergeChanges(p.Changes)
 		if err != nil {
 			return fmt.Errorf("rebase of %s: %w", p.Name, err)
 		}
@@ -215,11 +215,11 @@ func (s *Store) apply(e *events.Envelope, decoded any) error {
 	)
 	switch p := v.(type) {
 	case Created:
-		cs, err = s.created(p, meta)
+		cs, err = codec{s}.created(p, meta)
 	case Updated:
-		cs, err = s.updated(p, meta)
+		cs, err = codec{s}.updated(p, meta)
 	case Deleted:
-		cs, err = s.deleted(p)
+		cs, err = codec{s}.deleted(p)
 	}
 	if err != nil {
 		return err
@@ -228,68 +228,6 @@ func (s *Store) apply(e *events.Envelope, decoded any) error {
 	clear(cs) // the graph keeps the values, not the slice: reuse it for the next event
 	s.scratch = cs[:0]
 	return err
-}
-
-func (s *Store) field(name string) graph.FieldID { return graph.FieldID(s.fields.ID(name)) }
-
-// Merge operations of branch.Change.
-const (
-	mergeCreate     = "create"
-	mergeDelete     = "delete"
-	mergeSet        = "set"
-	mergeClear      = "clear"
-	mergeAddPeer    = "add_peer"
-	mergeRemovePeer = "remove_peer"
-	mergeClaim      = "claim"
-	mergeRelease    = "release"
-)
-
-// mergeChanges turns the stored form of a merge back into graph changes.
-func (s *Store) mergeChanges(in []branch.Change) ([]graph.Change, error) {
-	out := make([]graph.Change, 0, len(in))
-	for i, c := range in {
-		var g graph.Change
-		var err error
-		if c.Node != "" {
-			if g.Node, err = parseID("node", c.Node); err != nil {
-				return nil, fmt.Errorf("change %d: %w", i, err)
-			}
-		}
-		switch c.Op {
-		case mergeCreate:
-			g.Op, g.Kind = graph.OpCreate, graph.KindID(s.kinds.ID(c.Kind))
-		case mergeDelete:
-			g.Op = graph.OpDelete
-		case mergeSet:
-			l, err := lineage(c.Source, c.Owner, c.IsProtected)
-			if err != nil {
-				return nil, fmt.Errorf("change %d: %w", i, err)
-			}
-			l.IsDefault = c.IsDefault
-			g.Op, g.Field, g.Value = graph.OpSetAttr, s.field(c.Field), graph.Value{Data: c.Value, Lineage: l}
-		case mergeClear:
-			g.Op, g.Field = graph.OpClear, s.field(c.Field)
-		case mergeAddPeer, mergeRemovePeer:
-			peer, err := parseID("peer", c.Peer)
-			if err != nil {
-				return nil, fmt.Errorf("change %d: %w", i, err)
-			}
-			g.Op, g.Field, g.Value = graph.OpAddPeers, s.field(c.Field), graph.Value{Peers: []graph.NodeID{peer}}
-			if c.Op == mergeRemovePeer {
-				g.Op = graph.OpRemovePeers
-			}
-		case mergeClaim, mergeRelease:
-			g.Op = graph.OpClaim
-			if c.Op == mergeRelease {
-				g.Op = graph.OpRelease
-			}
-			g.Kind, g.Constraint, g.Key = graph.KindID(s.kinds.ID(c.Kind)), graph.ConstraintID(s.constraints.ID(c.Constraint)), c.Key
-		default:
-			return nil, fmt.Errorf("change %d: unknown op %q", i, c.Op)
-		}
-		out = append(out, g)
-	}
-	return out, nil
 }
 
 // MergePlan is what merging a branch writes on the default branch, in stored form. The caller
@@ -341,7 +279,7 @@ func (s *Store) MergePlan(name string, keepMain func(branch.ConflictRef) bool, c
 	if err != nil {
 		return nil, err
 	}
-	return s.stored(cs), nil
+	return codec{s}.stored(cs), nil
 }
 
 // RebasePlan is what a rebase writes on the branch before it moves its base: for the conflicts
@@ -369,7 +307,7 @@ func (s *Store) RebasePlan(name string, keepMain func(branch.ConflictRef) bool, 
 	if err != nil {
 		return nil, err
 	}
-	return s.stored(cs), nil
+	return codec{s}.stored(cs), nil
 }
 
 // mergeSpec is the part of a graph.MergeSpec that comes from the schema.
@@ -387,48 +325,6 @@ func (s *Store) mergeSpec(cardOne func(kind, field string) bool) graph.MergeSpec
 		return graph.FieldID(id), ok
 	}
 	return spec
-}
-
-// stored turns graph changes into the stored form of a merge or rebase.
-func (s *Store) stored(cs []graph.Change) []branch.Change {
-	out := make([]branch.Change, 0, len(cs))
-	for _, c := range cs {
-		bc := branch.Change{}
-		if !c.Node.IsZero() {
-			bc.Node = c.Node.String()
-		}
-		switch c.Op {
-		case graph.OpCreate:
-			bc.Op, bc.Kind = mergeCreate, s.kinds.Name(uint32(c.Kind))
-		case graph.OpDelete:
-			bc.Op = mergeDelete
-		case graph.OpSetAttr:
-			bc.Op, bc.Field, bc.Value = mergeSet, s.fields.Name(uint32(c.Field)), c.Value.Data
-			l := c.Value.Lineage
-			bc.IsProtected, bc.IsDefault = l.IsProtected, l.IsDefault
-			if !l.Source.IsZero() {
-				bc.Source = l.Source.String()
-			}
-			if !l.Owner.IsZero() {
-				bc.Owner = l.Owner.String()
-			}
-		case graph.OpClear:
-			bc.Op, bc.Field = mergeClear, s.fields.Name(uint32(c.Field))
-		case graph.OpAddPeers, graph.OpRemovePeers:
-			bc.Op, bc.Field, bc.Peer = mergeAddPeer, s.fields.Name(uint32(c.Field)), c.Value.Peers[0].String()
-			if c.Op == graph.OpRemovePeers {
-				bc.Op = mergeRemovePeer
-			}
-		case graph.OpClaim, graph.OpRelease:
-			bc.Op = mergeClaim
-			if c.Op == graph.OpRelease {
-				bc.Op, bc.Node = mergeRelease, ""
-			}
-			bc.Kind, bc.Constraint, bc.Key = s.kinds.Name(uint32(c.Kind)), s.constraints.Name(uint32(c.Constraint)), c.Key
-		}
-		out = append(out, bc)
-	}
-	return out
 }
 
 func parseID(what, id string) (graph.NodeID, error) {
@@ -453,138 +349,6 @@ func lineage(source, owner string, protected bool) (graph.Lineage, error) {
 		}
 	}
 	return l, nil
-}
-
-func (s *Store) attrs(id graph.NodeID, global bool, attrs map[string]Attr, cs []graph.Change) ([]graph.Change, error) {
-	for name, a := range attrs {
-		l, err := lineage(a.Source, a.Owner, a.IsProtected)
-		if err != nil {
-			return nil, fmt.Errorf("attribute %s: %w", name, err)
-		}
-		l.IsDefault = a.IsDefault
-		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: s.field(AttrField(name)),
-			Value: graph.Value{Data: a.Value, Lineage: l}, Global: global || a.Global})
-	}
-	return cs, nil
-}
-
-func (s *Store) edges(id graph.NodeID, global bool, edges []Edge, cs []graph.Change) ([]graph.Change, error) {
-	for _, e := range edges {
-		near := id
-		if e.Node != "" {
-			var err error
-			if near, err = parseID("edge node", e.Node); err != nil {
-				return nil, err
-			}
-		}
-		far, err := parseID("edge peer", e.Peer)
-		if err != nil {
-			return nil, err
-		}
-		op := graph.OpAddPeers
-		if e.Remove {
-			op = graph.OpRemovePeers
-		}
-		g := global || e.Global
-		cs = append(cs,
-			graph.Change{Op: op, Node: near, Field: s.field(e.Field), Value: graph.Value{Peers: []graph.NodeID{far}}, Global: g},
-			graph.Change{Op: op, Node: far, Field: s.field(Mirror(e.Field)), Value: graph.Value{Peers: []graph.NodeID{near}}, Global: g})
-	}
-	return cs, nil
-}
-
-func (s *Store) props(id graph.NodeID, global bool, props map[string]Props, cs []graph.Change) ([]graph.Change, error) {
-	for field, p := range props {
-		l, err := lineage(p.Source, p.Owner, p.IsProtected)
-		if err != nil {
-			return nil, fmt.Errorf("relationship %s: %w", field, err)
-		}
-		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: s.field(PropsField(field)),
-			Value: graph.Value{Lineage: l}, Global: global || p.Global})
-	}
-	return cs, nil
-}
-
-func (s *Store) claims(id graph.NodeID, claims []Claim, cs []graph.Change) []graph.Change {
-	for _, c := range claims {
-		ch := graph.Change{Op: graph.OpClaim, Node: id, Kind: graph.KindID(s.kinds.ID(c.Kind)),
-			Constraint: graph.ConstraintID(s.constraints.ID(c.Constraint)), Key: c.Key, Global: c.Global}
-		if c.Release {
-			ch.Op, ch.Node = graph.OpRelease, graph.NodeID{}
-		}
-		cs = append(cs, ch)
-	}
-	return cs
-}
-
-func hfidData(h []string) any {
-	out := make([]any, len(h))
-	for i, x := range h {
-		out[i] = x
-	}
-	return out
-}
-
-func (s *Store) created(p Created, meta graph.Value) ([]graph.Change, error) {
-	id, err := parseID("node", p.ID)
-	if err != nil {
-		return nil, err
-	}
-	cs := append(s.scratch[:0],
-		graph.Change{Op: graph.OpCreate, Node: id, Kind: graph.KindID(s.kinds.ID(p.Kind)), Global: p.Global},
-		graph.Change{Op: graph.OpSetAttr, Node: id, Field: s.field(FieldCreated), Value: meta, Global: p.Global},
-		graph.Change{Op: graph.OpSetAttr, Node: id, Field: s.field(FieldUpdated), Value: meta, Global: p.Global},
-		graph.Change{Op: graph.OpSetAttr, Node: id, Field: s.field(FieldLabel), Value: graph.Value{Data: p.DisplayLabel}, Global: p.Global},
-	)
-	if len(p.HFID) > 0 {
-		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: s.field(FieldHFID), Value: graph.Value{Data: hfidData(p.HFID)}, Global: p.Global})
-	}
-	if cs, err = s.attrs(id, p.Global, p.Attributes, cs); err != nil {
-		return nil, err
-	}
-	if cs, err = s.edges(id, p.Global, p.Edges, cs); err != nil {
-		return nil, err
-	}
-	if cs, err = s.props(id, p.Global, p.RelProps, cs); err != nil {
-		return nil, err
-	}
-	return s.claims(id, p.Claims, cs), nil
-}
-
-func (s *Store) updated(p Updated, meta graph.Value) ([]graph.Change, error) {
-	id, err := parseID("node", p.ID)
-	if err != nil {
-		return nil, err
-	}
-	cs := append(s.scratch[:0], graph.Change{Op: graph.OpSetAttr, Node: id, Field: s.field(FieldUpdated), Value: meta, Global: p.Global})
-	if p.HFID != nil {
-		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: s.field(FieldHFID), Value: graph.Value{Data: hfidData(*p.HFID)}, Global: p.Global})
-	}
-	if p.DisplayLabel != nil {
-		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: s.field(FieldLabel), Value: graph.Value{Data: *p.DisplayLabel}, Global: p.Global})
-	}
-	if cs, err = s.attrs(id, p.Global, p.Attributes, cs); err != nil {
-		return nil, err
-	}
-	if cs, err = s.edges(id, p.Global, p.Edges, cs); err != nil {
-		return nil, err
-	}
-	if cs, err = s.props(id, p.Global, p.RelProps, cs); err != nil {
-		return nil, err
-	}
-	return s.claims(id, p.Claims, cs), nil
-}
-
-func (s *Store) deleted(p Deleted) ([]graph.Change, error) {
-	id, err := parseID("node", p.ID)
-	if err != nil {
-		return nil, err
-	}
-	cs := []graph.Change{{Op: graph.OpDelete, Node: id, Global: p.Global}}
-	if cs, err = s.edges(id, p.Global, p.Edges, cs); err != nil {
-		return nil, err
-	}
-	return s.claims(id, p.Claims, cs), nil
 }
 
 // Canon returns v as the Store holds values: as encoding/json decodes it (numbers are float64,

@@ -16,7 +16,7 @@ import (
 func (e *exec) attribute(w *jsonWriter, f *ast.Field, a *schema.Attribute, v graph.Attribute, n graph.Node) {
 	typ := attrTypeOf(a.Kind).object
 	w.beginObject()
-	for _, sf := range e.collect(f.SelectionSet, typ) {
+	for _, sf := range e.sel.collect(f.SelectionSet, typ) {
 		w.key(keyOf(sf))
 		switch sf.Name {
 		case "__typename":

@@ -58,7 +58,7 @@ func (e *exec) prefetch(nodes []graph.Node, sel ast.SelectionSet, path ast.Path)
 			continue
 		}
 		ids := byKind[kind]
-		for _, f := range e.collect(sel, kind) {
+		for _, f := range e.sel.collect(sel, kind) {
 			r := relNamed(model, f.Name)
 			if r == nil || f.Definition == nil {
 				continue
@@ -95,14 +95,14 @@ func (e *exec) prefetch(nodes []graph.Node, sel ast.SelectionSet, path ast.Path)
 			}
 			var childSel ast.SelectionSet
 			if r.Cardinality == "one" {
-				for _, nf := range e.collect(f.SelectionSet, typ) {
+				for _, nf := range e.sel.collect(f.SelectionSet, typ) {
 					if nf.Name == "node" {
 						childSel = append(childSel, nf.SelectionSet...)
 					}
 				}
 			} else {
 				var edgesFields []*ast.Field
-				for _, sf := range e.collect(f.SelectionSet, typ) {
+				for _, sf := range e.sel.collect(f.SelectionSet, typ) {
 					if sf.Name == "edges" {
 						edgesFields = append(edgesFields, sf)
 					}
@@ -110,7 +110,7 @@ func (e *exec) prefetch(nodes []graph.Node, sel ast.SelectionSet, path ast.Path)
 				childSel = e.nodeSelections(edgesFields, "NestedEdged"+strings.TrimPrefix(typ, "NestedPaginated"))
 			}
 			q.Filters["ids"] = all
-			q.Fields = e.fieldNames(childSel)
+			q.Fields = e.sel.fieldNames(childSel)
 			page, err := e.x.Graph.List(e.ctx, e.scope, q)
 			if err != nil {
 				e.fail(fpath, err)

@@ -316,12 +316,13 @@ func orEmpty(l []any) []any {
 }
 
 // branchCommand answers BranchMerge and BranchRebase: the command, then {ok, object, task}.
-func (e *exec) branchCommand(w *jsonWriter, f *ast.Field, typ, cmd string, data map[string]any, path ast.Path) error {
+func (x mutator) branchCommand(w *jsonWriter, f *ast.Field, typ, cmd string, data map[string]any, path ast.Path) error {
+	e := x.e
 	name, _ := data["name"].(string)
 	if name == "" {
 		return fmt.Errorf("%w: data.name is missing", commands.ErrInvalid)
 	}
-	if _, err := e.dispatch(cmd, commands.BranchRef{Branch: name}); err != nil {
+	if _, err := e.mut.dispatch(cmd, commands.BranchRef{Branch: name}); err != nil {
 		return err
 	}
 	e.plain(w, f.SelectionSet, typ, map[string]any{"ok": true, "object": e.branchValue(name), "task": nil}, path)
@@ -330,7 +331,8 @@ func (e *exec) branchCommand(w *jsonWriter, f *ast.Field, typ, cmd string, data 
 
 // branchValidate answers BranchValidate: ok when the branch has no unresolved conflict, and a
 // message per conflict.
-func (e *exec) branchValidate(w *jsonWriter, f *ast.Field, typ string, data map[string]any, path ast.Path) error {
+func (x mutator) branchValidate(w *jsonWriter, f *ast.Field, typ string, data map[string]any, path ast.Path) error {
+	e := x.e
 	name, _ := data["name"].(string)
 	if name == "" {
 		return fmt.Errorf("%w: data.name is missing", commands.ErrInvalid)
@@ -355,7 +357,8 @@ func (e *exec) branchValidate(w *jsonWriter, f *ast.Field, typ string, data map[
 
 // resolveConflict answers ResolveDiffConflict: the conflict's branch is found among the open
 // branches' diffs (Infrahub's input names the conflict only).
-func (e *exec) resolveConflict(w *jsonWriter, f *ast.Field, typ string, data map[string]any, path ast.Path) error {
+func (x mutator) resolveConflict(w *jsonWriter, f *ast.Field, typ string, data map[string]any, path ast.Path) error {
+	e := x.e
 	id, _ := data["conflict_id"].(string)
 	keep := map[any]string{"BASE_BRANCH": branch.KeepBase, "DIFF_BRANCH": branch.KeepBranch}[data["selected_branch"]]
 	if e.x.Branches == nil {
@@ -373,7 +376,7 @@ func (e *exec) resolveConflict(w *jsonWriter, f *ast.Field, typ string, data map
 			if c.ID != id {
 				continue
 			}
-			if _, err := e.dispatch(commands.TypeResolveConflict, commands.ResolveConflict{Branch: b.Name, Conflict: id, Keep: keep}); err != nil {
+			if _, err := e.mut.dispatch(commands.TypeResolveConflict, commands.ResolveConflict{Branch: b.Name, Conflict: id, Keep: keep}); err != nil {
 				return err
 			}
 			e.plain(w, f.SelectionSet, typ, map[string]any{"ok": true}, path)
@@ -385,7 +388,8 @@ func (e *exec) resolveConflict(w *jsonWriter, f *ast.Field, typ string, data map
 
 // diffUpdate answers DiffUpdate: diffs are kept up to date as the branches change, so there is
 // nothing to compute; the branch must exist.
-func (e *exec) diffUpdate(w *jsonWriter, f *ast.Field, typ string, data map[string]any, path ast.Path) error {
+func (x mutator) diffUpdate(w *jsonWriter, f *ast.Field, typ string, data map[string]any, path ast.Path) error {
+	e := x.e
 	name, _ := data["branch"].(string)
 	if _, err := e.diffOf(name); err != nil {
 		return err

@@ -170,7 +170,8 @@ func (x *Executor) Execute(ctx context.Context, req Request) Response {
 	}
 	e := &exec{x: x, ctx: ctx, s: s, set: set, doc: doc, vars: vars,
 		scope: graph.Scope{Branch: req.Branch, At: req.At}}
-	if err := e.limits(op.SelectionSet, 1, map[string]bool{}); err != nil {
+	e.sel, e.mut = selector{e}, mutator{e}
+	if err := e.sel.limits(op.SelectionSet, 1, map[string]bool{}); err != nil {
 		return Response{Errors: gqlerror.List{coded(CodeLimit, gqlerror.Errorf("%v", err))}}
 	}
 	var w jsonWriter
@@ -181,7 +182,7 @@ func (x *Executor) Execute(ctx context.Context, req Request) Response {
 		if req.At != 0 {
 			return fail(CodeBadInput, "mutations cannot be made at a past time (at)")
 		}
-		e.mutations(&w, op.SelectionSet, s.Mutation)
+		e.mut.mutations(&w, op.SelectionSet, s.Mutation)
 	default:
 		return fail(CodeBadInput, "subscriptions are not served on this endpoint")
 	}
@@ -201,7 +202,16 @@ type exec struct {
 	// collected caches collect per selection set and type: a list writes the same selection
 	// for each of its nodes.
 	collected map[collectKey][]*ast.Field
+	sel       selector // how the document's selections apply
+	mut       mutator  // the mutations
 }
+
+// selector resolves the document's selections: fields by response key, fragments by type
+// condition, @skip and @include, and the document's limits.
+type selector struct{ e *exec }
+
+// mutator runs the mutations of an operation through the command layer.
+type mutator struct{ e *exec }
 
 type collectKey struct {
 	first *ast.Selection
@@ -217,7 +227,7 @@ func (e *exec) fail(path ast.Path, err error) {
 // limits refuses documents nested deeper than MaxDepth or with more than MaxFields selections.
 // Introspection (__schema, __type) is only bounded by MaxFields: it reads the static schema model,
 // and GraphiQL's and the SDK's introspection documents nest ofType deeper than data queries need.
-func (e *exec) limits(set ast.SelectionSet, depth int, seen map[string]bool) error {
+func (x selector) limits(set ast.SelectionSet, depth int, seen map[string]bool) error {
 	count := 0
 	var walk func(ast.SelectionSet, int) error
 	walk = func(set ast.SelectionSet, depth int) error {
@@ -259,7 +269,8 @@ func (e *exec) limits(set ast.SelectionSet, depth int, seen map[string]bool) err
 
 // collect merges the fields of a selection set that apply to a value of concrete type typ
 // (fragments with a matching type condition included), by response key, in document order.
-func (e *exec) collect(set ast.SelectionSet, typ string) []*ast.Field {
+func (x selector) collect(set ast.SelectionSet, typ string) []*ast.Field {
+	e := x.e
 	if len(set) == 0 {
 		return nil
 	}
@@ -267,7 +278,7 @@ func (e *exec) collect(set ast.SelectionSet, typ string) []*ast.Field {
 	if out, ok := e.collected[key]; ok {
 		return out
 	}
-	out := e.collectOnce(set, typ)
+	out := e.sel.collectOnce(set, typ)
 	if e.collected == nil {
 		e.collected = map[collectKey][]*ast.Field{}
 	}
@@ -277,7 +288,7 @@ func (e *exec) collect(set ast.SelectionSet, typ string) []*ast.Field {
 
 // fieldNames lists the names of the fields a node selection asks for, in fragments of any type
 // too: the attributes a List must read (a superset is harmless).
-func (e *exec) fieldNames(set ast.SelectionSet) []string {
+func (x selector) fieldNames(set ast.SelectionSet) []string {
 	out := []string{}
 	var walk func(ast.SelectionSet)
 	walk = func(set ast.SelectionSet) {
@@ -300,7 +311,8 @@ func (e *exec) fieldNames(set ast.SelectionSet) []string {
 	return out
 }
 
-func (e *exec) collectOnce(set ast.SelectionSet, typ string) []*ast.Field {
+func (x selector) collectOnce(set ast.SelectionSet, typ string) []*ast.Field {
+	e := x.e
 	var out []*ast.Field
 	index := map[string]int{}
 	var walk func(ast.SelectionSet)
@@ -308,7 +320,7 @@ func (e *exec) collectOnce(set ast.SelectionSet, typ string) []*ast.Field {
 		for _, sel := range set {
 			switch s := sel.(type) {
 			case *ast.Field:
-				if !e.included(s.Directives) {
+				if !e.sel.included(s.Directives) {
 					continue
 				}
 				key := s.Alias
@@ -326,11 +338,11 @@ func (e *exec) collectOnce(set ast.SelectionSet, typ string) []*ast.Field {
 				index[key] = len(out)
 				out = append(out, s)
 			case *ast.InlineFragment:
-				if e.included(s.Directives) && e.applies(s.TypeCondition, typ) {
+				if e.sel.included(s.Directives) && e.sel.applies(s.TypeCondition, typ) {
 					walk(s.SelectionSet)
 				}
 			case *ast.FragmentSpread:
-				if s.Definition != nil && e.included(s.Directives) && e.applies(s.Definition.TypeCondition, typ) {
+				if s.Definition != nil && e.sel.included(s.Directives) && e.sel.applies(s.Definition.TypeCondition, typ) {
 					walk(s.Definition.SelectionSet)
 				}
 			}
@@ -341,7 +353,8 @@ func (e *exec) collectOnce(set ast.SelectionSet, typ string) []*ast.Field {
 }
 
 // included evaluates @skip and @include.
-func (e *exec) included(ds ast.DirectiveList) bool {
+func (x selector) included(ds ast.DirectiveList) bool {
+	e := x.e
 	for _, d := range ds {
 		v, ok := d.ArgumentMap(e.vars)["if"].(bool)
 		if !ok {
@@ -355,7 +368,8 @@ func (e *exec) included(ds ast.DirectiveList) bool {
 }
 
 // applies reports whether a type condition matches a value of concrete type typ.
-func (e *exec) applies(cond, typ string) bool {
+func (x selector) applies(cond, typ string) bool {
+	e := x.e
 	if cond == "" || cond == typ {
 		return true
 	}

@@ -19,7 +19,7 @@ func (e *exec) lazy(w *jsonWriter, sel ast.SelectionSet, v any, path ast.Path) {
 	switch x := v.(type) {
 	case lazyObject:
 		w.beginObject()
-		for _, f := range e.collect(sel, x.typ) {
+		for _, f := range e.sel.collect(sel, x.typ) {
 			w.key(keyOf(f))
 			if f.Name == "__typename" {
 				w.value(x.typ)

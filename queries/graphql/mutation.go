@@ -15,15 +15,16 @@ import (
 
 // mutations runs the fields of a mutation one after the other, each as a command, and answers
 // each with what it wrote (read-your-writes).
-func (e *exec) mutations(w *jsonWriter, set ast.SelectionSet, def *ast.Definition) {
+func (x mutator) mutations(w *jsonWriter, set ast.SelectionSet, def *ast.Definition) {
+	e := x.e
 	w.beginObject()
-	for _, f := range e.collect(set, def.Name) {
+	for _, f := range e.sel.collect(set, def.Name) {
 		key := keyOf(f)
 		path := ast.Path{ast.PathName(key)}
 		w.key(key)
 		if f.Name == "__typename" {
 			w.value(def.Name)
-		} else if err := e.mutation(w, f, path); err != nil {
+		} else if err := e.mut.mutation(w, f, path); err != nil {
 			e.fail(path, err)
 			w.null()
 		}
@@ -34,7 +35,8 @@ func (e *exec) mutations(w *jsonWriter, set ast.SelectionSet, def *ast.Definitio
 
 var errNotServed = errors.New("not served yet")
 
-func (e *exec) dispatch(typ string, payload any) (commands.Result, error) {
+func (x mutator) dispatch(typ string, payload any) (commands.Result, error) {
+	e := x.e
 	if e.x.Dispatch == nil {
 		return commands.Result{}, fmt.Errorf("%w: mutations are not accepted by this server", commands.ErrInvalid)
 	}
@@ -54,7 +56,8 @@ func (e *exec) dispatch(typ string, payload any) (commands.Result, error) {
 	return res, nil
 }
 
-func (e *exec) mutation(w *jsonWriter, f *ast.Field, path ast.Path) error {
+func (x mutator) mutation(w *jsonWriter, f *ast.Field, path ast.Path) error {
+	e := x.e
 	args := f.ArgumentMap(e.vars)
 	data, _ := args["data"].(map[string]any)
 	typ := f.Definition.Type.Name()
@@ -64,30 +67,30 @@ func (e *exec) mutation(w *jsonWriter, f *ast.Field, path ast.Path) error {
 		in := commands.CreateBranch{Name: name}
 		in.Description, _ = data["description"].(string)
 		in.SyncWithGit, _ = data["sync_with_git"].(bool)
-		if _, err := e.dispatch(commands.TypeCreateBranch, in); err != nil {
+		if _, err := e.mut.dispatch(commands.TypeCreateBranch, in); err != nil {
 			return err
 		}
 		e.plain(w, f.SelectionSet, typ, map[string]any{"ok": true, "object": e.branchValue(name), "task": nil}, path)
 		return nil
 	case "BranchDelete":
 		name, _ := data["name"].(string)
-		if _, err := e.dispatch(commands.TypeDeleteBranch, commands.DeleteBranch{Name: name}); err != nil {
+		if _, err := e.mut.dispatch(commands.TypeDeleteBranch, commands.DeleteBranch{Name: name}); err != nil {
 			return err
 		}
 		e.plain(w, f.SelectionSet, typ, map[string]any{"ok": true, "task": nil}, path)
 		return nil
 	case "BranchMerge":
-		return e.branchCommand(w, f, typ, commands.TypeMergeBranch, data, path)
+		return e.mut.branchCommand(w, f, typ, commands.TypeMergeBranch, data, path)
 	case "BranchRebase":
-		return e.branchCommand(w, f, typ, commands.TypeRebaseBranch, data, path)
+		return e.mut.branchCommand(w, f, typ, commands.TypeRebaseBranch, data, path)
 	case "BranchValidate":
-		return e.branchValidate(w, f, typ, data, path)
+		return e.mut.branchValidate(w, f, typ, data, path)
 	case "ResolveDiffConflict":
-		return e.resolveConflict(w, f, typ, data, path)
+		return e.mut.resolveConflict(w, f, typ, data, path)
 	case "DiffUpdate":
-		return e.diffUpdate(w, f, typ, data, path)
+		return e.mut.diffUpdate(w, f, typ, data, path)
 	case "InfrahubIPAddressPoolGetResource", "InfrahubIPPrefixPoolGetResource":
-		return e.poolGetResource(w, f, typ, data, path)
+		return e.mut.poolGetResource(w, f, typ, data, path)
 	case "RelationshipAdd", "RelationshipRemove":
 		cmd := commands.TypeAddPeers
 		if f.Name == "RelationshipRemove" {
@@ -101,7 +104,7 @@ func (e *exec) mutation(w *jsonWriter, f *ast.Field, path ast.Path) error {
 			raw, _ := json.Marshal(clean(p))
 			peers = append(peers, raw)
 		}
-		if _, err := e.dispatch(cmd, commands.RelationshipPeers{Branch: e.scope.Branch, ID: id, Name: name, Peers: peers}); err != nil {
+		if _, err := e.mut.dispatch(cmd, commands.RelationshipPeers{Branch: e.scope.Branch, ID: id, Name: name, Peers: peers}); err != nil {
 			return err
 		}
 		e.plain(w, f.SelectionSet, typ, map[string]any{"ok": true}, path)
@@ -115,7 +118,7 @@ func (e *exec) mutation(w *jsonWriter, f *ast.Field, path ast.Path) error {
 		if _, known := e.set.Model(kind); !known {
 			break
 		}
-		return e.nodeMutation(w, f, kind, op, data, typ, path)
+		return e.mut.nodeMutation(w, f, kind, op, data, typ, path)
 	}
 	return fmt.Errorf("%w: mutation %s is %w", graph.ErrInvalidQuery, f.Name, errNotServed)
 }
@@ -143,7 +146,8 @@ func clean(v any) any {
 	return v
 }
 
-func (e *exec) nodeMutation(w *jsonWriter, f *ast.Field, kind, op string, data map[string]any, typ string, path ast.Path) error {
+func (x mutator) nodeMutation(w *jsonWriter, f *ast.Field, kind, op string, data map[string]any, typ string, path ast.Path) error {
+	e := x.e
 	id, _ := data["id"].(string)
 	var hfid []string
 	if list, ok := data["hfid"].([]any); ok {
@@ -168,20 +172,20 @@ func (e *exec) nodeMutation(w *jsonWriter, f *ast.Field, kind, op string, data m
 	)
 	switch op {
 	case "Create":
-		res, err = e.dispatch(commands.TypeCreateNode, commands.CreateNode{Branch: e.scope.Branch, Kind: kind, ID: id, Data: fields})
+		res, err = e.mut.dispatch(commands.TypeCreateNode, commands.CreateNode{Branch: e.scope.Branch, Kind: kind, ID: id, Data: fields})
 	case "Update":
-		res, err = e.dispatch(commands.TypeUpdateNode, commands.UpdateNode{Branch: e.scope.Branch, Kind: kind, ID: id, HFID: hfid, Data: fields})
+		res, err = e.mut.dispatch(commands.TypeUpdateNode, commands.UpdateNode{Branch: e.scope.Branch, Kind: kind, ID: id, HFID: hfid, Data: fields})
 	case "Upsert":
-		res, err = e.dispatch(commands.TypeUpsertNode, commands.UpdateNode{Branch: e.scope.Branch, Kind: kind, ID: id, HFID: hfid, Data: fields})
+		res, err = e.mut.dispatch(commands.TypeUpsertNode, commands.UpdateNode{Branch: e.scope.Branch, Kind: kind, ID: id, HFID: hfid, Data: fields})
 	case "Delete":
-		res, err = e.dispatch(commands.TypeDeleteNode, commands.DeleteNode{Branch: e.scope.Branch, Kind: kind, ID: id, HFID: hfid})
+		res, err = e.mut.dispatch(commands.TypeDeleteNode, commands.DeleteNode{Branch: e.scope.Branch, Kind: kind, ID: id, HFID: hfid})
 	}
 	if err != nil {
 		return err
 	}
 	out, _ := res.Data.(commands.NodeOutcome)
 	w.beginObject()
-	for _, sf := range e.collect(f.SelectionSet, typ) {
+	for _, sf := range e.sel.collect(f.SelectionSet, typ) {
 		key := keyOf(sf)
 		w.key(key)
 		switch sf.Name {

@@ -12,7 +12,8 @@ import (
 
 // poolGetResource answers InfrahubIPAddressPoolGetResource and InfrahubIPPrefixPoolGetResource:
 // one pool.allocate command, then {ok, node{id kind identifier display_label branch}}.
-func (e *exec) poolGetResource(w *jsonWriter, f *ast.Field, typ string, data map[string]any, path ast.Path) error {
+func (x mutator) poolGetResource(w *jsonWriter, f *ast.Field, typ string, data map[string]any, path ast.Path) error {
+	e := x.e
 	in := commands.Allocate{Branch: e.scope.Branch}
 	in.ID, _ = data["id"].(string)
 	if list, ok := data["hfid"].([]any); ok {
@@ -42,7 +43,7 @@ func (e *exec) poolGetResource(w *jsonWriter, f *ast.Field, typ string, data map
 	} else if data["data"] != nil {
 		return fmt.Errorf("%w: data.data: want an object of attribute and relationship values", commands.ErrInvalid)
 	}
-	res, err := e.dispatch(commands.TypeAllocate, in)
+	res, err := e.mut.dispatch(commands.TypeAllocate, in)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ import (
 // root answers the fields of the Query type.
 func (e *exec) root(w *jsonWriter, set ast.SelectionSet, def *ast.Definition) {
 	w.beginObject()
-	for _, f := range e.collect(set, def.Name) {
+	for _, f := range e.sel.collect(set, def.Name) {
 		key := keyOf(f)
 		path := ast.Path{ast.PathName(key)}
 		w.key(key)
@@ -117,7 +117,7 @@ func toInt(v any) (int, bool) {
 func (e *exec) kindQuery(w *jsonWriter, f *ast.Field, kind string, path ast.Path) {
 	q, _ := e.listQuery(kind, f.ArgumentMap(e.vars))
 	typ := "Paginated" + kind
-	fields := e.collect(f.SelectionSet, typ)
+	fields := e.sel.collect(f.SelectionSet, typ)
 	var edges []*ast.Field
 	for _, sf := range fields {
 		if sf.Name == "edges" {
@@ -131,7 +131,7 @@ func (e *exec) kindQuery(w *jsonWriter, f *ast.Field, kind string, path ast.Path
 		page.Count, err = e.x.Graph.Count(e.ctx, e.scope, kind, withPartial(q))
 	} else {
 		nodeSel = e.nodeSelections(edges, "Edged"+kind)
-		q.Fields = e.fieldNames(nodeSel)
+		q.Fields = e.sel.fieldNames(nodeSel)
 		page, err = e.x.Graph.List(e.ctx, e.scope, q)
 	}
 	if err != nil {
@@ -184,7 +184,7 @@ func withPartial(q graph.Query) map[string]any {
 func (e *exec) nodeSelections(edges []*ast.Field, edgeType string) ast.SelectionSet {
 	var out ast.SelectionSet
 	for _, ef := range edges {
-		for _, nf := range e.collect(ef.SelectionSet, edgeType) {
+		for _, nf := range e.sel.collect(ef.SelectionSet, edgeType) {
 			if nf.Name == "node" {
 				out = append(out, nf.SelectionSet...)
 			}
@@ -196,7 +196,7 @@ func (e *exec) nodeSelections(edges []*ast.Field, edgeType string) ast.Selection
 // edge writes one edge object: node, node_metadata, properties.
 func (e *exec) edge(w *jsonWriter, sel ast.SelectionSet, typ string, n graph.Node, ed graph.Edge, nested bool, lv *level, path ast.Path) {
 	w.beginObject()
-	for _, f := range e.collect(sel, typ) {
+	for _, f := range e.sel.collect(sel, typ) {
 		key := keyOf(f)
 		w.key(key)
 		switch f.Name {
@@ -253,7 +253,7 @@ func (e *exec) permissions(w *jsonWriter, sel ast.SelectionSet, kind string) {
 func (e *exec) node(w *jsonWriter, sel ast.SelectionSet, n graph.Node, lv *level, path ast.Path) {
 	model, _ := e.set.Node(n.Kind)
 	w.beginObject()
-	for _, f := range e.collect(sel, n.Kind) {
+	for _, f := range e.sel.collect(sel, n.Kind) {
 		key := keyOf(f)
 		fpath := func() ast.Path { return append(slices.Clip(path), ast.PathName(key)) }
 		w.key(key)
@@ -331,7 +331,7 @@ func (e *exec) hierarchy(w *jsonWriter, f *ast.Field, n graph.Node, path ast.Pat
 	typ := f.Definition.Type.Name()
 	peerType := strings.TrimPrefix(typ, "NestedPaginated")
 	edgesFields := []*ast.Field{}
-	for _, sf := range e.collect(f.SelectionSet, typ) {
+	for _, sf := range e.sel.collect(f.SelectionSet, typ) {
 		if sf.Name == "edges" {
 			edgesFields = append(edgesFields, sf)
 		}
@@ -347,7 +347,7 @@ func (e *exec) hierarchy(w *jsonWriter, f *ast.Field, n graph.Node, path ast.Pat
 // many writes a NestedPaginated value: count and edges of the given peers.
 func (e *exec) many(w *jsonWriter, f *ast.Field, typ, peerType string, peers []graph.Node, edges []graph.Edge, count int, lv *level, path ast.Path) {
 	w.beginObject()
-	for _, sf := range e.collect(f.SelectionSet, typ) {
+	for _, sf := range e.sel.collect(f.SelectionSet, typ) {
 		key := keyOf(sf)
 		w.key(key)
 		switch sf.Name {
@@ -399,7 +399,7 @@ func (e *exec) plain(w *jsonWriter, sel ast.SelectionSet, typ string, v any, pat
 			typ = t
 		}
 		w.beginObject()
-		for _, f := range e.collect(sel, typ) {
+		for _, f := range e.sel.collect(sel, typ) {
 			key := keyOf(f)
 			w.key(key)
 			if f.Name == "__typename" {

@@ -1,0 +1,254 @@
+package nodes
+
+import (
+	"fmt"
+
+	"github.com/infrahub-go/infrahub/branch"
+	"github.com/infrahub-go/infrahub/branch/graph"
+)
+
+// codec translates node events, and the stored form of merges and rebases, into the changes of
+// the branch-aware graph and back, naming kinds, fields and constraints with the Store's
+// interners. It is used under the Store's lock.
+type codec struct{ s *Store }
+
+func (cod codec) field(name string) graph.FieldID { return graph.FieldID(cod.s.fields.ID(name)) }
+
+// Merge operations of branch.Change.
+const (
+	mergeCreate     = "create"
+	mergeDelete     = "delete"
+	mergeSet        = "set"
+	mergeClear      = "clear"
+	mergeAddPeer    = "add_peer"
+	mergeRemovePeer = "remove_peer"
+	mergeClaim      = "claim"
+	mergeRelease    = "release"
+)
+
+// mergeChanges turns the stored form of a merge back into graph changes.
+func (cod codec) mergeChanges(in []branch.Change) ([]graph.Change, error) {
+	s := cod.s
+	out := make([]graph.Change, 0, len(in))
+	for i, c := range in {
+		var g graph.Change
+		var err error
+		if c.Node != "" {
+			if g.Node, err = parseID("node", c.Node); err != nil {
+				return nil, fmt.Errorf("change %d: %w", i, err)
+			}
+		}
+		switch c.Op {
+		case mergeCreate:
+			g.Op, g.Kind = graph.OpCreate, graph.KindID(s.kinds.ID(c.Kind))
+		case mergeDelete:
+			g.Op = graph.OpDelete
+		case mergeSet:
+			l, err := lineage(c.Source, c.Owner, c.IsProtected)
+			if err != nil {
+				return nil, fmt.Errorf("change %d: %w", i, err)
+			}
+			l.IsDefault = c.IsDefault
+			g.Op, g.Field, g.Value = graph.OpSetAttr, cod.field(c.Field), graph.Value{Data: c.Value, Lineage: l}
+		case mergeClear:
+			g.Op, g.Field = graph.OpClear, cod.field(c.Field)
+		case mergeAddPeer, mergeRemovePeer:
+			peer, err := parseID("peer", c.Peer)
+			if err != nil {
+				return nil, fmt.Errorf("change %d: %w", i, err)
+			}
+			g.Op, g.Field, g.Value = graph.OpAddPeers, cod.field(c.Field), graph.Value{Peers: []graph.NodeID{peer}}
+			if c.Op == mergeRemovePeer {
+				g.Op = graph.OpRemovePeers
+			}
+		case mergeClaim, mergeRelease:
+			g.Op = graph.OpClaim
+			if c.Op == mergeRelease {
+				g.Op = graph.OpRelease
+			}
+			g.Kind, g.Constraint, g.Key = graph.KindID(s.kinds.ID(c.Kind)), graph.ConstraintID(s.constraints.ID(c.Constraint)), c.Key
+		default:
+			return nil, fmt.Errorf("change %d: unknown op %q", i, c.Op)
+		}
+		out = append(out, g)
+	}
+	return out, nil
+}
+
+// stored turns graph changes into the stored form of a merge or rebase.
+func (cod codec) stored(cs []graph.Change) []branch.Change {
+	s := cod.s
+	out := make([]branch.Change, 0, len(cs))
+	for _, c := range cs {
+		bc := branch.Change{}
+		if !c.Node.IsZero() {
+			bc.Node = c.Node.String()
+		}
+		switch c.Op {
+		case graph.OpCreate:
+			bc.Op, bc.Kind = mergeCreate, s.kinds.Name(uint32(c.Kind))
+		case graph.OpDelete:
+			bc.Op = mergeDelete
+		case graph.OpSetAttr:
+			bc.Op, bc.Field, bc.Value = mergeSet, s.fields.Name(uint32(c.Field)), c.Value.Data
+			l := c.Value.Lineage
+			bc.IsProtected, bc.IsDefault = l.IsProtected, l.IsDefault
+			if !l.Source.IsZero() {
+				bc.Source = l.Source.String()
+			}
+			if !l.Owner.IsZero() {
+				bc.Owner = l.Owner.String()
+			}
+		case graph.OpClear:
+			bc.Op, bc.Field = mergeClear, s.fields.Name(uint32(c.Field))
+		case graph.OpAddPeers, graph.OpRemovePeers:
+			bc.Op, bc.Field, bc.Peer = mergeAddPeer, s.fields.Name(uint32(c.Field)), c.Value.Peers[0].String()
+			if c.Op == graph.OpRemovePeers {
+				bc.Op = mergeRemovePeer
+			}
+		case graph.OpClaim, graph.OpRelease:
+			bc.Op = mergeClaim
+			if c.Op == graph.OpRelease {
+				bc.Op, bc.Node = mergeRelease, ""
+			}
+			bc.Kind, bc.Constraint, bc.Key = s.kinds.Name(uint32(c.Kind)), s.constraints.Name(uint32(c.Constraint)), c.Key
+		}
+		out = append(out, bc)
+	}
+	return out
+}
+
+func (cod codec) attrs(id graph.NodeID, global bool, attrs map[string]Attr, cs []graph.Change) ([]graph.Change, error) {
+	for name, a := range attrs {
+		l, err := lineage(a.Source, a.Owner, a.IsProtected)
+		if err != nil {
+			return nil, fmt.Errorf("attribute %s: %w", name, err)
+		}
+		l.IsDefault = a.IsDefault
+		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(AttrField(name)),
+			Value: graph.Value{Data: a.Value, Lineage: l}, Global: global || a.Global})
+	}
+	return cs, nil
+}
+
+func (cod codec) edges(id graph.NodeID, global bool, edges []Edge, cs []graph.Change) ([]graph.Change, error) {
+	for _, e := range edges {
+		near := id
+		if e.Node != "" {
+			var err error
+			if near, err = parseID("edge node", e.Node); err != nil {
+				return nil, err
+			}
+		}
+		far, err := parseID("edge peer", e.Peer)
+		if err != nil {
+			return nil, err
+		}
+		op := graph.OpAddPeers
+		if e.Remove {
+			op = graph.OpRemovePeers
+		}
+		g := global || e.Global
+		cs = append(cs,
+			graph.Change{Op: op, Node: near, Field: cod.field(e.Field), Value: graph.Value{Peers: []graph.NodeID{far}}, Global: g},
+			graph.Change{Op: op, Node: far, Field: cod.field(Mirror(e.Field)), Value: graph.Value{Peers: []graph.NodeID{near}}, Global: g})
+	}
+	return cs, nil
+}
+
+func (cod codec) props(id graph.NodeID, global bool, props map[string]Props, cs []graph.Change) ([]graph.Change, error) {
+	for field, p := range props {
+		l, err := lineage(p.Source, p.Owner, p.IsProtected)
+		if err != nil {
+			return nil, fmt.Errorf("relationship %s: %w", field, err)
+		}
+		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(PropsField(field)),
+			Value: graph.Value{Lineage: l}, Global: global || p.Global})
+	}
+	return cs, nil
+}
+
+func (cod codec) claims(id graph.NodeID, claims []Claim, cs []graph.Change) []graph.Change {
+	s := cod.s
+	for _, c := range claims {
+		ch := graph.Change{Op: graph.OpClaim, Node: id, Kind: graph.KindID(s.kinds.ID(c.Kind)),
+			Constraint: graph.ConstraintID(s.constraints.ID(c.Constraint)), Key: c.Key, Global: c.Global}
+		if c.Release {
+			ch.Op, ch.Node = graph.OpRelease, graph.NodeID{}
+		}
+		cs = append(cs, ch)
+	}
+	return cs
+}
+
+func hfidData(h []string) any {
+	out := make([]any, len(h))
+	for i, x := range h {
+		out[i] = x
+	}
+	return out
+}
+
+func (cod codec) created(p Created, meta graph.Value) ([]graph.Change, error) {
+	s := cod.s
+	id, err := parseID("node", p.ID)
+	if err != nil {
+		return nil, err
+	}
+	cs := append(s.scratch[:0],
+		graph.Change{Op: graph.OpCreate, Node: id, Kind: graph.KindID(s.kinds.ID(p.Kind)), Global: p.Global},
+		graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldCreated), Value: meta, Global: p.Global},
+		graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldUpdated), Value: meta, Global: p.Global},
+		graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldLabel), Value: graph.Value{Data: p.DisplayLabel}, Global: p.Global},
+	)
+	if len(p.HFID) > 0 {
+		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldHFID), Value: graph.Value{Data: hfidData(p.HFID)}, Global: p.Global})
+	}
+	if cs, err = cod.attrs(id, p.Global, p.Attributes, cs); err != nil {
+		return nil, err
+	}
+	if cs, err = cod.edges(id, p.Global, p.Edges, cs); err != nil {
+		return nil, err
+	}
+	if cs, err = cod.props(id, p.Global, p.RelProps, cs); err != nil {
+		return nil, err
+	}
+	return cod.claims(id, p.Claims, cs), nil
+}
+
+func (cod codec) updated(p Updated, meta graph.Value) ([]graph.Change, error) {
+	s := cod.s
+	id, err := parseID("node", p.ID)
+	if err != nil {
+		return nil, err
+	}
+	cs := append(s.scratch[:0], graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldUpdated), Value: meta, Global: p.Global})
+	if p.HFID != nil {
+		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldHFID), Value: graph.Value{Data: hfidData(*p.HFID)}, Global: p.Global})
+	}
+	if p.DisplayLabel != nil {
+		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldLabel), Value: graph.Value{Data: *p.DisplayLabel}, Global: p.Global})
+	}
+	if cs, err = cod.attrs(id, p.Global, p.Attributes, cs); err != nil {
+		return nil, err
+	}
+	if cs, err = cod.edges(id, p.Global, p.Edges, cs); err != nil {
+		return nil, err
+	}
+	if cs, err = cod.props(id, p.Global, p.RelProps, cs); err != nil {
+		return nil, err
+	}
+	return cod.claims(id, p.Claims, cs), nil
+}
+
+func (cod codec) deleted(p Deleted) ([]graph.Change, error) {
+	id, err := parseID("node", p.ID)
+	if err != nil {
+		return nil, err
+	}
+	cs := []graph.Change{{Op: graph.OpDelete, Node: id, Global: p.Global}}
+	if cs, err = cod.edges(id, p.Global, p.Edges, cs); err != nil {
+		return nil, err
+	}
+	return cod.claims(id, p.Claims, cs), nil
+}
