@@ -28,20 +28,17 @@ func (e *UniquenessError) Error() string {
 // Unwrap makes errors.Is(err, fault.ErrConflict) true.
 func (e *UniquenessError) Unwrap() error { return fault.ErrConflict }
 
-// nodeError names the node and the field of a refusal.
+// nodeError names the node and the field of a refusal. An error of no kind (a value that does
+// not parse) is an invalid input.
 func nodeError(kind, field string, err error) error {
 	where := kind
 	if field != "" {
 		where += fmt.Sprintf(", field %q", field)
 	}
-	var ue *UniquenessError
-	if errors.As(err, &ue) {
-		return fmt.Errorf("%s: %w", where, err)
-	}
 	if errors.Is(err, fault.ErrNotFound) || errors.Is(err, fault.ErrConflict) || errors.Is(err, fault.ErrInvalid) {
 		return fmt.Errorf("%s: %w", where, err)
 	}
-	return fmt.Errorf("%w: %s: %v", fault.ErrInvalid, where, err)
+	return fmt.Errorf("%w: %s: %w", fault.ErrInvalid, where, err)
 }
 
 // ObjectError makes the problems of object files (objectfile.Error) an invalid-input error.
