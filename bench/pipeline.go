@@ -27,11 +27,11 @@ func sampleBody(n int) ([]byte, error) {
 	now := time.Now().UTC()
 	evs := make([]events.Envelope, n)
 	for i := range evs {
-		evs[i] = events.Envelope{GlobalPosition: int64(i + 1), Stream: "bus/sample", StreamVersion: int64(i + 1),
+		evs[i] = events.Envelope{GlobalPosition: events.Position(i + 1), Stream: "bus/sample", StreamVersion: int64(i + 1),
 			EventID: uuid.Must(uuid.NewV7()), Type: "bench.event", SchemaVersion: 1, OccurredAt: now, RecordedAt: now,
 			Payload: json.RawMessage(benchPayload)}
 	}
-	return forward.Encode(forward.Batch{From: 0, To: int64(n), Events: evs})
+	return forward.Encode(forward.Batch{From: 0, To: events.Position(n), Events: evs})
 }
 
 // busScenario (6): the forwarder publishes sz.busEvents events of the log, in messages of 100,

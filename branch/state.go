@@ -43,7 +43,7 @@ func Builtin() (*schema.Set, error) {
 
 // versioned is a schema and the log position it was loaded at.
 type versioned struct {
-	position int64
+	position events.Position
 	set      *schema.Set
 }
 
@@ -61,7 +61,7 @@ type State struct {
 	branches map[string]Info
 	schemas  map[string][]versioned // per branch, in log order
 	versions map[string]int64       // per stream: the version seen (expected version of the next write)
-	position int64
+	position events.Position
 	journal  []events.Envelope            // the lifecycle and schema events applied, for snapshots
 	resolved map[string]map[string]string // per branch: conflict id → KeepBase or KeepBranch
 	loads    map[string][]schema.Loaded   // per branch other than the default: its schema loads
@@ -256,7 +256,7 @@ func (s *State) schemaOf(name string) *schema.Set {
 
 // SchemaAt returns branch's schema as it was at log position pos (the schema a read in the past
 // must use: kinds and attributes added later did not exist then).
-func (s *State) SchemaAt(name string, pos int64) *schema.Set {
+func (s *State) SchemaAt(name string, pos events.Position) *schema.Set {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	own := s.schemas[name]
@@ -314,7 +314,7 @@ func (s *State) LifecycleVersion() int64 {
 }
 
 // Position is the log position the state reflects.
-func (s *State) Position() int64 {
+func (s *State) Position() events.Position {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.position
@@ -323,7 +323,7 @@ func (s *State) Position() int64 {
 // Snapshot is what a State holds, in a form that can be stored: the lifecycle and schema events
 // it applied (few and small), the stream versions and the position.
 type Snapshot struct {
-	Position int64             `json:"position"`
+	Position events.Position   `json:"position"`
 	Versions map[string]int64  `json:"versions"`
 	Journal  []events.Envelope `json:"journal"`
 }

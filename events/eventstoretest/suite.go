@@ -99,7 +99,7 @@ func mustAppend(t *testing.T, s events.Store, stream string, expected int64, evs
 	if last := res.Last(); last > 0 {
 		for {
 			prev, _ := appended.LoadOrStore(s, last)
-			if prev.(int64) >= last || appended.CompareAndSwap(s, prev, last) {
+			if prev.(events.Position) >= last || appended.CompareAndSwap(s, prev, last) {
 				break
 			}
 		}
@@ -114,11 +114,11 @@ var appended sync.Map
 // transaction still running on the server (they never skip a late commit), so a reader may lag
 // while another client of the same PostgreSQL holds a transaction open: readAll waits (at most
 // 30 s) until it has seen the last position mustAppend wrote.
-func readAll(t *testing.T, s events.Store, after int64) []events.Envelope {
+func readAll(t *testing.T, s events.Store, after events.Position) []events.Envelope {
 	t.Helper()
-	var want int64
+	var want events.Position
 	if v, ok := appended.Load(s); ok {
-		want = v.(int64)
+		want = v.(events.Position)
 	}
 	var out []events.Envelope
 	deadline := time.Now().Add(30 * time.Second)
@@ -392,7 +392,7 @@ func testGlobalOrder(t *testing.T, s Subject) {
 	}
 	// Small pages give the same sequence.
 	var paged []events.Envelope
-	after := int64(0)
+	var after events.Position
 	for {
 		page, err := s.ReadAll(ctxT(t), after, 7)
 		if err != nil {
@@ -610,7 +610,7 @@ func testTailNeverSkips(t *testing.T, s Subject) {
 	const writers, each = 8, 60
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	var last int64
+	var last events.Position
 	for w := 0; w < writers; w++ {
 		wg.Add(1)
 		go func(w int) {

@@ -175,9 +175,9 @@ func callAppend(ctx context.Context, q querier, reqs []*appendReq) ([]appendOutc
 		case "conflict":
 			outs = append(outs, appendOutcome{err: &events.VersionConflictError{Stream: r.stream, Expected: r.expected, Actual: version}})
 		default:
-			res := events.AppendResult{Positions: make([]int64, count), StreamVersion: version, Duplicate: status == "duplicate"}
+			res := events.AppendResult{Positions: make([]events.Position, count), StreamVersion: version, Duplicate: status == "duplicate"}
 			for k := range res.Positions {
-				res.Positions[k] = first + int64(k)
+				res.Positions[k] = events.Position(first + int64(k))
 			}
 			outs = append(outs, appendOutcome{res: res})
 		}

@@ -144,7 +144,7 @@ func BenchmarkReplay1M(b *testing.B) {
 	for n := 0; n < b.N; n++ {
 		start := time.Now()
 		counts := map[string]int{}
-		total, after := 0, int64(0)
+		total, after := 0, events.Position(0)
 		for {
 			batch, err := s.ReadAll(ctx, after, 10000)
 			if err != nil {

@@ -99,7 +99,7 @@ func BenchmarkReplay1M(b *testing.B) {
 	b.ResetTimer()
 	start := time.Now()
 	for range b.N {
-		read, after := 0, int64(0)
+		read, after := 0, events.Position(0)
 		for {
 			evs, err := s.ReadAll(ctx, after, batch)
 			if err != nil {

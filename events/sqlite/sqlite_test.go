@@ -301,7 +301,7 @@ func TestDuplicateEventIDRollsBackOnlyItsAppend(t *testing.T) {
 		t.Fatalf("log holds %d new events, want %d", len(all), 2*(n-1))
 	}
 	for i := range all {
-		if all[i].GlobalPosition != first.Last()+int64(i)+1 {
+		if all[i].GlobalPosition != first.Last()+events.Position(i)+1 {
 			t.Fatalf("positions have a gap: %d at index %d", all[i].GlobalPosition, i)
 		}
 		if all[i].Stream == fmt.Sprintf("s%d", n/2) {

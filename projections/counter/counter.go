@@ -24,7 +24,7 @@ type Counter struct {
 	total    int64
 	byType   map[string]int64
 	byStream map[string]int64
-	last     int64
+	last     events.Position
 }
 
 // Snapshot is a copy of the counts.
@@ -32,7 +32,7 @@ type Snapshot struct {
 	Total    int64            `json:"total"`
 	ByType   map[string]int64 `json:"by_type"`
 	ByStream map[string]int64 `json:"by_stream"`
-	Last     int64            `json:"last"` // position of the last event counted
+	Last     events.Position  `json:"last"` // position of the last event counted
 }
 
 // New returns an empty counter.
