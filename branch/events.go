@@ -8,10 +8,12 @@ import (
 
 // Branch lifecycle events live on one stream, so that creating and deleting branches is
 // decided against one version.
+const LifecycleStream events.StreamID = "branches"
+
+// Branch event types. TypeCreated and TypeDeleted are written on LifecycleStream.
 const (
-	LifecycleStream = "branches"
-	TypeCreated     = "branch.created"
-	TypeDeleted     = "branch.deleted"
+	TypeCreated = "branch.created"
+	TypeDeleted = "branch.deleted"
 	// TypeMerged is written on the default branch's stream: the branch's changes, applied there
 	// in one append. TypeRebased and TypeConflictResolved are written on the branch's stream.
 	TypeMerged           = "branch.merged"

@@ -38,7 +38,7 @@ type Command struct {
 // Result is what a handled command wrote.
 type Result struct {
 	CommandID     string            `json:"command_id,omitempty"`
-	Stream        string            `json:"stream"`
+	Stream        events.StreamID   `json:"stream"`
 	Positions     []events.Position `json:"positions"`
 	StreamVersion int64             `json:"stream_version"`
 	Duplicate     bool              `json:"duplicate,omitempty"`
@@ -49,7 +49,7 @@ type Result struct {
 // Handler decides and appends one command.
 type Handler func(ctx context.Context, cmd Command) (Result, error)
 
-func resultOf(stream, commandID string, r events.AppendResult) Result {
+func resultOf(stream events.StreamID, commandID string, r events.AppendResult) Result {
 	return Result{CommandID: commandID, Stream: stream, Positions: r.Positions,
 		StreamVersion: r.StreamVersion, Duplicate: r.Duplicate}
 }

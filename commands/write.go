@@ -35,7 +35,7 @@ type writer struct {
 // decision is what one attempt at a command decided: events to append to a stream at an expected
 // version (none: nothing to write), and the answer's data.
 type decision struct {
-	stream  string
+	stream  events.StreamID
 	version int64
 	events  []events.Envelope
 	data    any

@@ -16,6 +16,11 @@ import (
 // passing one for the other takes a visible conversion.
 type Position int64
 
+// StreamID names a stream of the log ("branch/main", "branches"). A stream is the unit of
+// Append's version check; it is not a branch name, which reaches the log through the stream
+// that branch.Stream names.
+type StreamID string
+
 // Stream version sentinels for Append's expectedVersion.
 const (
 	// NoStream expects the stream to be empty (version 0): the first append to a stream.
@@ -40,7 +45,7 @@ type Envelope struct {
 	// GlobalPosition orders every event of the log. Positions only grow in read order; a
 	// position may be missing (an append that rolled back), never read out of order.
 	GlobalPosition Position        `json:"global_position"`
-	Stream         string          `json:"stream"`
+	Stream         StreamID        `json:"stream"`
 	StreamVersion  int64           `json:"stream_version"`
 	EventID        uuid.UUID       `json:"event_id"`
 	Type           string          `json:"type"`

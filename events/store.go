@@ -9,13 +9,13 @@ type Appender interface {
 	// errors.Is(err, ErrVersionConflict) holds. When evs[0].Metadata.CommandID is set and that
 	// command was appended before, nothing is written and the first result is returned with
 	// Duplicate set.
-	Append(ctx context.Context, stream string, expectedVersion int64, evs ...Envelope) (AppendResult, error)
+	Append(ctx context.Context, stream StreamID, expectedVersion int64, evs ...Envelope) (AppendResult, error)
 }
 
 // Reader reads the log.
 type Reader interface {
 	// ReadStream returns up to limit events of stream with a version above afterVersion.
-	ReadStream(ctx context.Context, stream string, afterVersion int64, limit int) ([]Envelope, error)
+	ReadStream(ctx context.Context, stream StreamID, afterVersion int64, limit int) ([]Envelope, error)
 	// ReadAll returns up to limit events with a global position above after, in order. It never
 	// returns an event while an event with a lower position may still commit.
 	ReadAll(ctx context.Context, after Position, limit int) ([]Envelope, error)

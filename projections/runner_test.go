@@ -69,8 +69,8 @@ func waitLive(t *testing.T, r *projections.Runner, name string) {
 }
 
 // counts reads the log and counts its events per type and per stream.
-func counts(t testing.TB, s events.Reader) (total int64, byType, byStream map[string]int64, head events.Position) {
-	byType, byStream = map[string]int64{}, map[string]int64{}
+func counts(t testing.TB, s events.Reader) (total int64, byType map[string]int64, byStream map[events.StreamID]int64, head events.Position) {
+	byType, byStream = map[string]int64{}, map[events.StreamID]int64{}
 	for _, e := range pipelinetest.ReadLog(t, s) {
 		total++
 		byType[e.Type]++

@@ -195,7 +195,7 @@ func (s *Store) apply(e *events.Envelope, decoded any) error {
 		}
 		return nil
 	}
-	name, ok := strings.CutPrefix(e.Stream, branch.StreamPrefix)
+	name, ok := branch.NameOf(e.Stream)
 	if !ok {
 		return fmt.Errorf("node event on stream %q", e.Stream)
 	}

@@ -26,7 +26,7 @@ type Subject interface {
 // until commit is called. The suite uses it to prove that a reader never skips a slow, lower
 // position.
 type HeldAppender interface {
-	AppendHeld(ctx context.Context, stream string, expectedVersion int64, evs ...events.Envelope) (commit func() (events.AppendResult, error), err error)
+	AppendHeld(ctx context.Context, stream events.StreamID, expectedVersion int64, evs ...events.Envelope) (commit func() (events.AppendResult, error), err error)
 }
 
 // Factory returns a new, empty store; the suite closes it.
@@ -90,7 +90,7 @@ func ev(typ string, payload string) events.Envelope {
 	return events.Envelope{Type: typ, SchemaVersion: 1, Payload: json.RawMessage(payload)}
 }
 
-func mustAppend(t *testing.T, s events.Store, stream string, expected int64, evs ...events.Envelope) events.AppendResult {
+func mustAppend(t *testing.T, s events.Store, stream events.StreamID, expected int64, evs ...events.Envelope) events.AppendResult {
 	t.Helper()
 	res, err := s.Append(ctxT(t), stream, expected, evs...)
 	if err != nil {
@@ -306,7 +306,7 @@ func testIdempotentConcurrent(t *testing.T, s Subject) {
 	const n = 8
 	results := make([]events.AppendResult, n)
 	errs := together(n, func(i int) (err error) {
-		results[i], err = s.Append(context.Background(), fmt.Sprintf("s%d", i%2), events.AnyVersion,
+		results[i], err = s.Append(context.Background(), events.StreamID(fmt.Sprintf("s%d", i%2)), events.AnyVersion,
 			withCommand("same-command", ev("a", `{}`))...)
 		return err
 	})
@@ -366,7 +366,7 @@ func testGlobalOrder(t *testing.T, s Subject) {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			stream := fmt.Sprintf("order/%d", w)
+			stream := events.StreamID(fmt.Sprintf("order/%d", w))
 			for i := 0; i < each; i++ {
 				if _, err := s.Append(context.Background(), stream, int64(i), ev("o", fmt.Sprintf(`{"i":%d}`, i))); err != nil {
 					t.Errorf("writer %d: %v", w, err)
@@ -380,7 +380,7 @@ func testGlobalOrder(t *testing.T, s Subject) {
 	if len(all) != writers*each {
 		t.Fatalf("read %d events, want %d", len(all), writers*each)
 	}
-	last := map[string]int64{}
+	last := map[events.StreamID]int64{}
 	for i, e := range all {
 		if i > 0 && e.GlobalPosition <= all[i-1].GlobalPosition {
 			t.Fatalf("position %d follows %d", e.GlobalPosition, all[i-1].GlobalPosition)
@@ -419,7 +419,7 @@ func testGlobalOrder(t *testing.T, s Subject) {
 
 func testInvalid(t *testing.T, s Subject) {
 	cases := map[string]struct {
-		stream string
+		stream events.StreamID
 		evs    []events.Envelope
 	}{
 		"empty type":      {"s", []events.Envelope{{Payload: json.RawMessage(`{}`)}}},
@@ -585,7 +585,7 @@ func testDuplicateEventID(t *testing.T, s Subject) {
 		if i == 3 {
 			e.EventID = stored[0].EventID
 		}
-		_, err := s.Append(context.Background(), fmt.Sprintf("dup/%d", i), events.NoStream, e)
+		_, err := s.Append(context.Background(), events.StreamID(fmt.Sprintf("dup/%d", i)), events.NoStream, e)
 		return err
 	})
 	for i, err := range errs {
@@ -621,7 +621,7 @@ func testTailNeverSkips(t *testing.T, s Subject) {
 				for k := range evs {
 					evs[k] = ev("tail", fmt.Sprintf(`{"w":%d,"i":%d,"k":%d}`, w, i, k))
 				}
-				res, err := s.Append(context.Background(), fmt.Sprintf("tail/%d", w), version, evs...)
+				res, err := s.Append(context.Background(), events.StreamID(fmt.Sprintf("tail/%d", w)), version, evs...)
 				if err != nil {
 					t.Errorf("writer %d: %v", w, err)
 					return

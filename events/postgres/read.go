@@ -18,9 +18,9 @@ const columns = `global_position, stream, stream_version, event_id, type, schema
 const visible = `transaction_id < pg_snapshot_xmin(pg_current_snapshot())`
 
 // ReadStream implements events.Reader.
-func (s *Store) ReadStream(ctx context.Context, stream string, after int64, limit int) ([]events.Envelope, error) {
+func (s *Store) ReadStream(ctx context.Context, stream events.StreamID, after int64, limit int) ([]events.Envelope, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+columns+` FROM events
-		WHERE stream = $1 AND stream_version > $2 ORDER BY stream_version LIMIT $3`, stream, after, limit)
+		WHERE stream = $1 AND stream_version > $2 ORDER BY stream_version LIMIT $3`, string(stream), after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read stream %s: %w", stream, err)
 	}
@@ -67,16 +67,17 @@ func scan(rows pgx.Rows, limit int) ([]events.Envelope, error) {
 		cmd, corr, cause, act, trc pgtype.Text
 		occurred, recorded         time.Time
 		position                   int64
+		stream                     string
 		version                    int32
 		payload                    []byte // not *json.RawMessage: pgx would parse every payload
 	)
 	for rows.Next() {
 		var e events.Envelope
-		if err := rows.Scan(&position, &e.Stream, &e.StreamVersion, &id, &e.Type, &version,
+		if err := rows.Scan(&position, &stream, &e.StreamVersion, &id, &e.Type, &version,
 			&occurred, &recorded, &cmd, &corr, &cause, &act, &trc, &payload); err != nil {
 			return nil, err
 		}
-		e.GlobalPosition = events.Position(position)
+		e.GlobalPosition, e.Stream = events.Position(position), events.StreamID(stream)
 		e.Payload = payload
 		payload = nil
 		e.EventID = id.Bytes

@@ -16,13 +16,13 @@ import (
 
 // appendArgs is one validated append.
 type appendArgs struct {
-	stream   string
+	stream   events.StreamID
 	expected int64
 	evs      []events.Envelope
 }
 
 // Append writes evs to stream through the group commit; see events.Appender.
-func (s *Store) Append(ctx context.Context, stream string, expectedVersion int64, evs ...events.Envelope) (events.AppendResult, error) {
+func (s *Store) Append(ctx context.Context, stream events.StreamID, expectedVersion int64, evs ...events.Envelope) (events.AppendResult, error) {
 	args, err := s.prepareAppend(ctx, stream, expectedVersion, evs)
 	if err != nil {
 		return events.AppendResult{}, err
@@ -40,7 +40,7 @@ func (s *Store) Append(ctx context.Context, stream string, expectedVersion int64
 
 // prepareAppend checks the call and returns a copy of evs with ids and times filled in, so that
 // the caller's slice is neither changed nor shared with the writer.
-func (s *Store) prepareAppend(ctx context.Context, stream string, expected int64, evs []events.Envelope) (appendArgs, error) {
+func (s *Store) prepareAppend(ctx context.Context, stream events.StreamID, expected int64, evs []events.Envelope) (appendArgs, error) {
 	if err := ctx.Err(); err != nil {
 		return appendArgs{}, appendErr(stream, err)
 	}
@@ -54,7 +54,7 @@ func (s *Store) prepareAppend(ctx context.Context, stream string, expected int64
 	return appendArgs{stream: stream, expected: expected, evs: evs}, nil
 }
 
-func appendErr(stream string, err error) error {
+func appendErr(stream events.StreamID, err error) error {
 	return fmt.Errorf("sqlite event store: append to %q: %w", stream, err)
 }
 
@@ -62,7 +62,7 @@ func appendErr(stream string, err error) error {
 // connection and so blocking every other write, until commit is called. The contract suite
 // uses it to check that readers never skip a slow, lower position. If ctx ends first, the
 // transaction is rolled back and commit reports it.
-func (s *Store) AppendHeld(ctx context.Context, stream string, expectedVersion int64, evs ...events.Envelope) (commit func() (events.AppendResult, error), err error) {
+func (s *Store) AppendHeld(ctx context.Context, stream events.StreamID, expectedVersion int64, evs ...events.Envelope) (commit func() (events.AppendResult, error), err error) {
 	args, err := s.prepareAppend(ctx, stream, expectedVersion, evs)
 	if err != nil {
 		return nil, err
@@ -115,11 +115,11 @@ func applyAppend(ctx context.Context, st *writeStmts, a appendArgs, next events.
 	if err := insertEvents(ctx, st, a.evs, next, current+1, now.UnixMicro()); err != nil {
 		return events.AppendResult{}, err
 	}
-	if _, err := st.upsertStream.ExecContext(ctx, a.stream, res.StreamVersion); err != nil {
+	if _, err := st.upsertStream.ExecContext(ctx, string(a.stream), res.StreamVersion); err != nil {
 		return events.AppendResult{}, fmt.Errorf("set stream version: %w", err)
 	}
 	if cmd != "" {
-		if _, err := st.insertCommand.ExecContext(ctx, cmd, a.stream, int64(next), len(a.evs), res.StreamVersion); err != nil {
+		if _, err := st.insertCommand.ExecContext(ctx, cmd, string(a.stream), int64(next), len(a.evs), res.StreamVersion); err != nil {
 			return events.AppendResult{}, fmt.Errorf("record command %q: %w", cmd, err)
 		}
 	}
@@ -149,7 +149,7 @@ func insertEvents(ctx context.Context, st *writeStmts, evs []events.Envelope, ne
 
 func appendEventArgs(args []any, e *events.Envelope, pos events.Position, version, recorded int64) []any {
 	m := &e.Metadata
-	return append(args, int64(pos), e.Stream, version, e.EventID[:], e.Type, int64(e.SchemaVersion),
+	return append(args, int64(pos), string(e.Stream), version, e.EventID[:], e.Type, int64(e.SchemaVersion),
 		e.OccurredAt.UnixMicro(), recorded, nullable(m.CommandID), nullable(m.CorrelationID),
 		nullable(m.CausationID), nullable(m.Actor), nullable(m.TraceParent), []byte(e.Payload))
 }
@@ -179,9 +179,9 @@ func lookupCommand(ctx context.Context, st *writeStmts, cmd string) (events.Appe
 	return res, true, nil
 }
 
-func streamVersion(ctx context.Context, st *writeStmts, stream string) (int64, error) {
+func streamVersion(ctx context.Context, st *writeStmts, stream events.StreamID) (int64, error) {
 	var v int64
-	err := st.streamVersion.QueryRowContext(ctx, stream).Scan(&v)
+	err := st.streamVersion.QueryRowContext(ctx, string(stream)).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}

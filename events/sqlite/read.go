@@ -30,14 +30,14 @@ func (s *Store) ReadAll(ctx context.Context, after events.Position, limit int) (
 }
 
 // ReadStream returns up to limit events of stream with a version above afterVersion.
-func (s *Store) ReadStream(ctx context.Context, stream string, afterVersion int64, limit int) ([]events.Envelope, error) {
+func (s *Store) ReadStream(ctx context.Context, stream events.StreamID, afterVersion int64, limit int) ([]events.Envelope, error) {
 	if err := s.readable(ctx); err != nil {
 		return nil, fmt.Errorf("sqlite event store: read stream %q: %w", stream, err)
 	}
 	if limit <= 0 {
 		return nil, nil
 	}
-	out, err := s.query(ctx, s.rs.readStream, min(limit, 64), stream, afterVersion, limit)
+	out, err := s.query(ctx, s.rs.readStream, min(limit, 64), string(stream), afterVersion, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite event store: read stream %q after version %d: %w", stream, afterVersion, err)
 	}
@@ -88,6 +88,7 @@ func (s *Store) query(ctx context.Context, st *sql.Stmt, capHint int, args ...an
 type envelopeScanner struct {
 	id                 sql.RawBytes
 	position           int64
+	stream             string
 	schemaVersion      int64
 	occurred, recorded int64
 	payload            []byte
@@ -95,12 +96,12 @@ type envelopeScanner struct {
 
 func (sc *envelopeScanner) scan(rows *sql.Rows, e *events.Envelope) error {
 	m := &e.Metadata
-	if err := rows.Scan(&sc.position, &e.Stream, &e.StreamVersion, &sc.id, &e.Type, &sc.schemaVersion,
+	if err := rows.Scan(&sc.position, &sc.stream, &e.StreamVersion, &sc.id, &e.Type, &sc.schemaVersion,
 		&sc.occurred, &sc.recorded, &m.CommandID, &m.CorrelationID, &m.CausationID, &m.Actor,
 		&m.TraceParent, &sc.payload); err != nil {
 		return err
 	}
-	e.GlobalPosition = events.Position(sc.position)
+	e.GlobalPosition, e.Stream = events.Position(sc.position), events.StreamID(sc.stream)
 	if len(sc.id) != len(e.EventID) {
 		return fmt.Errorf("event at position %d: event id has %d bytes, want %d", e.GlobalPosition, len(sc.id), len(e.EventID))
 	}

@@ -129,7 +129,7 @@ func AppendConcurrently(t testing.TB, s events.Store, n, writers int) {
 			if w == writers-1 {
 				share = n - share*(writers-1)
 			}
-			stream := fmt.Sprintf("branch/%s-w%d", prefix, w)
+			stream := events.StreamID(fmt.Sprintf("branch/%s-w%d", prefix, w))
 			version := events.NoStream
 			for done := 0; done < share; {
 				k := min(1+done%4, share-done)

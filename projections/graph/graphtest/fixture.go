@@ -150,7 +150,7 @@ func (w *world) event(t *testing.T, typ string, payload any, actor string) event
 }
 
 // append writes evs to stream as step and returns its last position.
-func (w *world) append(t *testing.T, step, stream string, evs ...events.Envelope) events.Position {
+func (w *world) append(t *testing.T, step string, stream events.StreamID, evs ...events.Envelope) events.Position {
 	t.Helper()
 	res, err := w.log.Append(context.Background(), stream, events.AnyVersion, evs...)
 	if err != nil {
