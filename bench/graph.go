@@ -69,7 +69,7 @@ func (e *env) graphLog() (*graphLog, error) {
 		if err != nil {
 			return nil, err
 		}
-		env.GlobalPosition, env.Stream, env.StreamVersion = int64(i+1), branch.Stream(branch.Default), int64(i+1)
+		env.GlobalPosition, env.Stream, env.StreamVersion = events.Position(i+1), branch.Stream(branch.Default), int64(i+1)
 		env.RecordedAt = now.Add(time.Duration(i) * time.Microsecond)
 		dec, err := g.cat.Decode(env)
 		if err != nil {
@@ -224,11 +224,11 @@ func (e *env) emptyBranchHeap() measureFunc {
 		const branches = 100
 		batch := make([]events.Envelope, branches)
 		for i := range batch {
-			created, err := g.cat.New(branch.TypeCreated, branch.Created{Name: fmt.Sprintf("empty-%d-%d", n, i), BranchedFrom: int64(len(g.envs))}, events.Metadata{})
+			created, err := g.cat.New(branch.TypeCreated, branch.Created{Name: fmt.Sprintf("empty-%d-%d", n, i), BranchedFrom: events.Position(len(g.envs))}, events.Metadata{})
 			if err != nil {
 				return round{}, err
 			}
-			created.GlobalPosition, created.Stream, created.StreamVersion = int64(len(g.envs)+1+n*branches+i), branch.LifecycleStream, int64(n*branches+i+1)
+			created.GlobalPosition, created.Stream, created.StreamVersion = events.Position(len(g.envs)+1+n*branches+i), branch.LifecycleStream, int64(n*branches+i+1)
 			created.RecordedAt = time.Now()
 			batch[i] = created
 		}

@@ -27,11 +27,11 @@ func sampleBody(n int) ([]byte, error) {
 	now := time.Now().UTC()
 	evs := make([]events.Envelope, n)
 	for i := range evs {
-		evs[i] = events.Envelope{GlobalPosition: int64(i + 1), Stream: "bus/sample", StreamVersion: int64(i + 1),
+		evs[i] = events.Envelope{GlobalPosition: events.Position(i + 1), Stream: "bus/sample", StreamVersion: int64(i + 1),
 			EventID: uuid.Must(uuid.NewV7()), Type: "bench.event", SchemaVersion: 1, OccurredAt: now, RecordedAt: now,
 			Payload: json.RawMessage(benchPayload)}
 	}
-	return forward.Encode(forward.Batch{From: 0, To: int64(n), Events: evs})
+	return forward.Encode(forward.Batch{From: 0, To: events.Position(n), Events: evs})
 }
 
 // busScenario (6): the forwarder publishes sz.busEvents events of the log, in messages of 100,
@@ -47,7 +47,7 @@ func busScenario(ctx context.Context, e *env, sp spec) (Result, error) {
 		return Result{}, err
 	}
 	e.progress("%s: appending %d events to forward", sp.name, e.sz.busEvents)
-	stream := "bus/" + e.runID
+	stream := events.StreamID("bus/" + e.runID)
 	for i := 0; i < e.sz.busEvents; i += 100 {
 		evs := make([]events.Envelope, min(100, e.sz.busEvents-i))
 		for j := range evs {
@@ -149,7 +149,7 @@ func replayScenario(ctx context.Context, e *env, sp spec) (Result, error) {
 			for j := range evs {
 				evs[j] = events.Envelope{Type: "bench.event", Payload: json.RawMessage(benchPayload)}
 			}
-			if _, err := s.Append(ctx, fmt.Sprintf("bench/%d", i/events.MaxBatch%100), events.AnyVersion, evs...); err != nil {
+			if _, err := s.Append(ctx, events.StreamID(fmt.Sprintf("bench/%d", i/events.MaxBatch%100)), events.AnyVersion, evs...); err != nil {
 				return Result{}, err
 			}
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/branch/nodes"
+	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/projections/graph/memory"
 	"github.com/infrahub-go/infrahub/queries/rest"
 )
@@ -37,7 +38,7 @@ func (e *env) pointReadServer(ctx context.Context) (*pointReadServer, error) {
 		return nil, err
 	}
 	// Nothing folds into s after filledStore: a position beyond its head never comes.
-	port, err := memory.New(memory.Config{Store: s, WaitFor: func(ctx context.Context, _ int64) error {
+	port, err := memory.New(memory.Config{Store: s, WaitFor: func(ctx context.Context, _ events.Position) error {
 		<-ctx.Done()
 		return ctx.Err()
 	}})

@@ -265,7 +265,7 @@ func (e *env) appendOne(clients int) measureFunc {
 	return func(ctx context.Context, _ int) (round, error) {
 		id := e.next()
 		rate, _, err := timeBoxed(ctx, clients, e.sz.window, func(ctx context.Context, c, i int) error {
-			_, err := e.store.Append(ctx, fmt.Sprintf("bench/%d/c%d", id, c), int64(i), events.Envelope{
+			_, err := e.store.Append(ctx, events.StreamID(fmt.Sprintf("bench/%d/c%d", id, c)), int64(i), events.Envelope{
 				Type: "bench.event", Payload: json.RawMessage(benchPayload),
 				Metadata: events.Metadata{CommandID: fmt.Sprintf("cmd-%s-%d-%d-%d", e.runID, id, c, i)}})
 			return err

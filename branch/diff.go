@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/fault"
 )
 
@@ -22,8 +23,8 @@ const (
 // Diff is what a branch changed since its base, node by node, with what the default branch did
 // to the same nodes and the conflicts between the two.
 type Diff struct {
-	Branch       string `json:"branch"`
-	BranchedFrom int64  `json:"branched_from"`
+	Branch       string          `json:"branch"`
+	BranchedFrom events.Position `json:"branched_from"`
 	// FromTime is when the base position was written; ToTime when the last position the diff
 	// reflects was.
 	FromTime  time.Time  `json:"from_time"`

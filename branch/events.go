@@ -8,10 +8,12 @@ import (
 
 // Branch lifecycle events live on one stream, so that creating and deleting branches is
 // decided against one version.
+const LifecycleStream events.StreamID = "branches"
+
+// Branch event types. TypeCreated and TypeDeleted are written on LifecycleStream.
 const (
-	LifecycleStream = "branches"
-	TypeCreated     = "branch.created"
-	TypeDeleted     = "branch.deleted"
+	TypeCreated = "branch.created"
+	TypeDeleted = "branch.deleted"
 	// TypeMerged is written on the default branch's stream: the branch's changes, applied there
 	// in one append. TypeRebased and TypeConflictResolved are written on the branch's stream.
 	TypeMerged           = "branch.merged"
@@ -52,8 +54,8 @@ type Change struct {
 // Rebased is the payload of TypeRebased: the branch now sees the default branch as of
 // BranchedFrom (its head when the rebase was decided).
 type Rebased struct {
-	Name         string `json:"name"`
-	BranchedFrom int64  `json:"branched_from"`
+	Name         string          `json:"name"`
+	BranchedFrom events.Position `json:"branched_from"`
 	// Changes are written on the branch first: the default branch's values of the conflicts
 	// resolved for it.
 	Changes []Change `json:"changes,omitempty"`
@@ -79,7 +81,7 @@ type Created struct {
 	SyncWithGit bool   `json:"sync_with_git,omitempty"`
 	// BranchedFrom is the log position the branch was created at: it sees the default branch as of
 	// that position, plus its own changes.
-	BranchedFrom int64 `json:"branched_from"`
+	BranchedFrom events.Position `json:"branched_from"`
 }
 
 // Deleted is the payload of TypeDeleted.
@@ -98,15 +100,15 @@ func RegisterEvents(c *events.Catalogue) {
 
 // Info describes one branch, in the fields of Infrahub's Branch type.
 type Info struct {
-	ID           string    `json:"id"`
-	Name         string    `json:"name"`
-	Description  string    `json:"description"`
-	OriginBranch string    `json:"origin_branch"`
-	BranchedFrom int64     `json:"branched_from"`
-	CreatedAt    time.Time `json:"created_at"`
-	SyncWithGit  bool      `json:"sync_with_git"`
-	IsDefault    bool      `json:"is_default"`
-	Status       string    `json:"status"`
+	ID           string          `json:"id"`
+	Name         string          `json:"name"`
+	Description  string          `json:"description"`
+	OriginBranch string          `json:"origin_branch"`
+	BranchedFrom events.Position `json:"branched_from"`
+	CreatedAt    time.Time       `json:"created_at"`
+	SyncWithGit  bool            `json:"sync_with_git"`
+	IsDefault    bool            `json:"is_default"`
+	Status       string          `json:"status"`
 	// HasSchemaChanges is true once the branch loaded a schema of its own.
 	HasSchemaChanges bool `json:"has_schema_changes"`
 }

@@ -21,8 +21,14 @@ const Default = "main"
 // StreamPrefix starts the stream of every branch.
 const StreamPrefix = "branch/"
 
-// Stream is the event stream of branch name.
-func Stream(name string) string { return StreamPrefix + name }
+// Stream is the event stream of branch name: the one place a branch name becomes a stream.
+func Stream(name string) events.StreamID { return events.StreamID(StreamPrefix + name) }
+
+// NameOf is the name of the branch whose stream is stream (the inverse of Stream); ok is false
+// when stream is not a branch's stream.
+func NameOf(stream events.StreamID) (name string, ok bool) {
+	return strings.CutPrefix(string(stream), StreamPrefix)
+}
 
 // Builtin loads the built-in core schema that every branch starts from.
 func Builtin() (*schema.Set, error) {
@@ -43,7 +49,7 @@ func Builtin() (*schema.Set, error) {
 
 // versioned is a schema and the log position it was loaded at.
 type versioned struct {
-	position int64
+	position events.Position
 	set      *schema.Set
 }
 
@@ -59,9 +65,9 @@ type State struct {
 
 	mu       sync.RWMutex
 	branches map[string]Info
-	schemas  map[string][]versioned // per branch, in log order
-	versions map[string]int64       // per stream: the version seen (expected version of the next write)
-	position int64
+	schemas  map[string][]versioned    // per branch, in log order
+	versions map[events.StreamID]int64 // per stream: the version seen (expected version of the next write)
+	position events.Position
 	journal  []events.Envelope            // the lifecycle and schema events applied, for snapshots
 	resolved map[string]map[string]string // per branch: conflict id → KeepBase or KeepBranch
 	loads    map[string][]schema.Loaded   // per branch other than the default: its schema loads
@@ -78,7 +84,7 @@ func (s *State) clear() {
 	s.branches = map[string]Info{Default: {ID: uuid.NewSHA1(uuid.NameSpaceURL, []byte("branch:"+Default)).String(),
 		Name: Default, IsDefault: true, Status: "OPEN", Description: "Default branch"}}
 	s.schemas = map[string][]versioned{}
-	s.versions = map[string]int64{}
+	s.versions = map[events.StreamID]int64{}
 	s.position = 0
 	s.journal = nil
 	s.resolved = map[string]map[string]string{}
@@ -108,7 +114,7 @@ func (s *State) Apply(_ context.Context, batch []events.Envelope) error {
 			continue // seen: a batch given again after a failure
 		}
 		s.position = e.GlobalPosition
-		if e.Stream != LifecycleStream && !strings.HasPrefix(e.Stream, StreamPrefix) {
+		if _, ok := NameOf(e.Stream); e.Stream != LifecycleStream && !ok {
 			continue
 		}
 		s.versions[e.Stream] = e.StreamVersion
@@ -168,7 +174,7 @@ func (s *State) apply(e events.Envelope) error {
 		}
 		s.resolved[p.Name][p.Conflict] = p.Keep
 	case schema.Loaded:
-		name := strings.TrimPrefix(e.Stream, StreamPrefix)
+		name, _ := NameOf(e.Stream)
 		files, err := p.ParseFiles()
 		if err != nil {
 			return err
@@ -256,7 +262,7 @@ func (s *State) schemaOf(name string) *schema.Set {
 
 // SchemaAt returns branch's schema as it was at log position pos (the schema a read in the past
 // must use: kinds and attributes added later did not exist then).
-func (s *State) SchemaAt(name string, pos int64) *schema.Set {
+func (s *State) SchemaAt(name string, pos events.Position) *schema.Set {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	own := s.schemas[name]
@@ -314,7 +320,7 @@ func (s *State) LifecycleVersion() int64 {
 }
 
 // Position is the log position the state reflects.
-func (s *State) Position() int64 {
+func (s *State) Position() events.Position {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.position
@@ -323,16 +329,16 @@ func (s *State) Position() int64 {
 // Snapshot is what a State holds, in a form that can be stored: the lifecycle and schema events
 // it applied (few and small), the stream versions and the position.
 type Snapshot struct {
-	Position int64             `json:"position"`
-	Versions map[string]int64  `json:"versions"`
-	Journal  []events.Envelope `json:"journal"`
+	Position events.Position           `json:"position"`
+	Versions map[events.StreamID]int64 `json:"versions"`
+	Journal  []events.Envelope         `json:"journal"`
 }
 
 // Snapshot returns the state's snapshot.
 func (s *State) Snapshot() Snapshot {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	versions := make(map[string]int64, len(s.versions))
+	versions := make(map[events.StreamID]int64, len(s.versions))
 	for k, v := range s.versions {
 		versions[k] = v
 	}

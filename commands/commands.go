@@ -37,11 +37,11 @@ type Command struct {
 
 // Result is what a handled command wrote.
 type Result struct {
-	CommandID     string  `json:"command_id,omitempty"`
-	Stream        string  `json:"stream"`
-	Positions     []int64 `json:"positions"`
-	StreamVersion int64   `json:"stream_version"`
-	Duplicate     bool    `json:"duplicate,omitempty"`
+	CommandID     string            `json:"command_id,omitempty"`
+	Stream        events.StreamID   `json:"stream"`
+	Positions     []events.Position `json:"positions"`
+	StreamVersion int64             `json:"stream_version"`
+	Duplicate     bool              `json:"duplicate,omitempty"`
 	// Data is what the use case answers beyond positions (e.g. a schema load's diff).
 	Data any `json:"data,omitempty"`
 }
@@ -49,7 +49,7 @@ type Result struct {
 // Handler decides and appends one command.
 type Handler func(ctx context.Context, cmd Command) (Result, error)
 
-func resultOf(stream, commandID string, r events.AppendResult) Result {
+func resultOf(stream events.StreamID, commandID string, r events.AppendResult) Result {
 	return Result{CommandID: commandID, Stream: stream, Positions: r.Positions,
 		StreamVersion: r.StreamVersion, Duplicate: r.Duplicate}
 }

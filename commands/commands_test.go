@@ -61,7 +61,7 @@ func TestEndpointAppendsOnceByID(t *testing.T) {
 	h, store := newEndpoint(t)
 	body := `{"type":"diagnostic.record","id":"abc","payload":{"data":{"device":"atl1-edge1"}}}`
 	status, first := post(h, http.MethodPost, body)
-	if status != 200 || first["stream"] != events.DiagnosticsStream || first["duplicate"] != nil {
+	if status != 200 || first["stream"] != string(events.DiagnosticsStream) || first["duplicate"] != nil {
 		t.Fatalf("first: %d %v", status, first)
 	}
 	status, again := post(h, http.MethodPost, body)

@@ -7,6 +7,7 @@ import (
 	"github.com/infrahub-go/infrahub/commands/nodetx"
 	"github.com/infrahub-go/infrahub/commands/objectfile"
 	"github.com/infrahub-go/infrahub/commands/payload"
+	"github.com/infrahub-go/infrahub/events"
 )
 
 // TypeLoadObjects loads Infrahub object files (what `infrahubctl object load` reads): every
@@ -28,9 +29,9 @@ type ObjectFile struct {
 
 // FileOutcome is what loading one file did.
 type FileOutcome struct {
-	Name      string   `json:"name"`
-	Kinds     Outcomes `json:"kinds"`
-	Positions []int64  `json:"positions,omitempty"`
+	Name      string            `json:"name"`
+	Kinds     Outcomes          `json:"kinds"`
+	Positions []events.Position `json:"positions,omitempty"`
 }
 
 // ObjectsOutcome is what TypeLoadObjects answers in Result.Data.

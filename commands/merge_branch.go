@@ -35,11 +35,11 @@ type ResolveConflict struct {
 
 // MergeOutcome is what a merge or rebase answers.
 type MergeOutcome struct {
-	Branch       string `json:"branch"`
-	Status       string `json:"status"`
-	Changes      int    `json:"changes"`
-	BranchedFrom int64  `json:"branched_from,omitempty"`
-	Already      bool   `json:"already,omitempty"` // the branch was merged before: nothing written
+	Branch       string          `json:"branch"`
+	Status       string          `json:"status"`
+	Changes      int             `json:"changes"`
+	BranchedFrom events.Position `json:"branched_from,omitempty"`
+	Already      bool            `json:"already,omitempty"` // the branch was merged before: nothing written
 }
 
 // branchOf decodes a payload naming a branch other than the default one.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/infrahub-go/infrahub/commands"
+	"github.com/infrahub-go/infrahub/events"
 )
 
 // Every invalid input is refused with an error that names the field, and stores nothing.
@@ -266,7 +267,7 @@ func TestBranchesAndTime(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		branch string
-		at     int64
+		at     events.Position
 		want   any
 	}{
 		{"main", r1.Positions[0] - 1, float64(1)},

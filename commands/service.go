@@ -17,19 +17,19 @@ import (
 type Log interface {
 	events.Appender
 	// Head is the position of the last event (a new branch is based on it).
-	Head(ctx context.Context) (int64, error)
+	Head(ctx context.Context) (events.Position, error)
 }
 
 // State is the branch-aware state commands decide against: the node projection (branches,
 // schemas and nodes), folded from the log by the projection runner.
 type State interface {
-	View(branch string, at int64) (*nodes.View, error)
+	View(branch string, at events.Position) (*nodes.View, error)
 	Diff(branch string) (branch.Diff, error)
 	MergePlan(branch string, keepMain func(branch.ConflictRef) bool, cardOne func(kind, field string) bool) ([]branch.Change, error)
 	RebasePlan(branch string, keepMain func(branch.ConflictRef) bool, cardOne func(kind, field string) bool) ([]branch.Change, error)
 	Branches() *branch.State
 	// Position is the last log position folded.
-	Position() int64
+	Position() events.Position
 }
 
 // Locker takes named locks shared between processes (commands/locks.Redis).
@@ -49,7 +49,7 @@ type Config struct {
 	// WaitFor waits until State has folded the log up to a position (required): the projection
 	// runner's WaitFor in a server, an inline fold in tests and tools. Every command waits for
 	// what it wrote (read-your-writes), and commands on one branch take turns in this process.
-	WaitFor func(ctx context.Context, pos int64) error
+	WaitFor func(ctx context.Context, pos events.Position) error
 	// Locks, when set, is shared by every process writing to the log (Redis in distributed
 	// mode): commands that allocate from resource pools take its lock, so that allocations of
 	// different processes take turns too. Without it they take turns within this process only.

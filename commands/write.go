@@ -25,7 +25,7 @@ type writer struct {
 	log     Log
 	cat     *events.Catalogue
 	state   State
-	waitFor func(ctx context.Context, pos int64) error
+	waitFor func(ctx context.Context, pos events.Position) error
 	shared  Locker       // across processes; nil: this process only
 	local   *locks.Local // in this process: branch turns and resource pools
 	hints   sync.Map     // resource pool id → the last resource this process gave from it
@@ -35,7 +35,7 @@ type writer struct {
 // decision is what one attempt at a command decided: events to append to a stream at an expected
 // version (none: nothing to write), and the answer's data.
 type decision struct {
-	stream  string
+	stream  events.StreamID
 	version int64
 	events  []events.Envelope
 	data    any

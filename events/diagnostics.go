@@ -6,7 +6,8 @@ import "encoding/json"
 // the bus and the projections end to end.
 const (
 	TypeDiagnosticRecorded = "diagnostic.recorded"
-	DiagnosticsStream      = "diagnostics"
+	// DiagnosticsStream is the stream diagnostic events are appended to.
+	DiagnosticsStream StreamID = "diagnostics"
 )
 
 // DiagnosticRecorded is the payload of TypeDiagnosticRecorded.

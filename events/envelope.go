@@ -10,6 +10,17 @@ import (
 	"github.com/google/uuid"
 )
 
+// Position is a place in the log's global order: the GlobalPosition of an event, or a point
+// between events that readers resume after (0 is before the first event). It is not a stream
+// version: an expected version (NoStream, AnyVersion, a StreamVersion) stays an int64, so that
+// passing one for the other takes a visible conversion.
+type Position int64
+
+// StreamID names a stream of the log ("branch/main", "branches"). A stream is the unit of
+// Append's version check; it is not a branch name, which reaches the log through the stream
+// that branch.Stream names.
+type StreamID string
+
 // Stream version sentinels for Append's expectedVersion.
 const (
 	// NoStream expects the stream to be empty (version 0): the first append to a stream.
@@ -33,8 +44,8 @@ type Metadata struct {
 type Envelope struct {
 	// GlobalPosition orders every event of the log. Positions only grow in read order; a
 	// position may be missing (an append that rolled back), never read out of order.
-	GlobalPosition int64           `json:"global_position"`
-	Stream         string          `json:"stream"`
+	GlobalPosition Position        `json:"global_position"`
+	Stream         StreamID        `json:"stream"`
 	StreamVersion  int64           `json:"stream_version"`
 	EventID        uuid.UUID       `json:"event_id"`
 	Type           string          `json:"type"`
@@ -48,7 +59,7 @@ type Envelope struct {
 // AppendResult says where an append landed.
 type AppendResult struct {
 	// Positions holds the global position of each appended event, in order.
-	Positions []int64 `json:"positions"`
+	Positions []Position `json:"positions"`
 	// StreamVersion is the stream's version after the append.
 	StreamVersion int64 `json:"stream_version"`
 	// Duplicate is true when the command id had already been appended: nothing was written and
@@ -57,7 +68,7 @@ type AppendResult struct {
 }
 
 // Last is the highest position written by the append, or 0 when none.
-func (r AppendResult) Last() int64 {
+func (r AppendResult) Last() Position {
 	if len(r.Positions) == 0 {
 		return 0
 	}

@@ -20,7 +20,7 @@ var (
 
 // VersionConflictError carries the details of an ErrVersionConflict.
 type VersionConflictError struct {
-	Stream   string
+	Stream   StreamID
 	Expected int64
 	Actual   int64
 }

@@ -42,7 +42,7 @@ type TailOptions struct {
 // Tail implements Store.Subscribe on top of a Reader: read batches after `after` until caught up,
 // then wait for a wake-up or the poll interval and read again. The event channel is closed when
 // ctx ends or a read fails; a failure is sent on the error channel first.
-func Tail(ctx context.Context, r Reader, after int64, opt TailOptions) (<-chan []Envelope, <-chan error) {
+func Tail(ctx context.Context, r Reader, after Position, opt TailOptions) (<-chan []Envelope, <-chan error) {
 	if opt.BatchSize <= 0 {
 		opt.BatchSize = 1000
 	}

@@ -13,7 +13,7 @@ const MaxBatch = 10000
 
 // Prepare checks evs and fills what the producer may leave out (event id, occurred at). Adapters
 // call it before writing.
-func Prepare(stream string, expectedVersion int64, evs []Envelope, now time.Time) error {
+func Prepare(stream StreamID, expectedVersion int64, evs []Envelope, now time.Time) error {
 	if stream == "" {
 		return fmt.Errorf("stream name is empty: %w", ErrInvalidEvent)
 	}

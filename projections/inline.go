@@ -19,7 +19,7 @@ type Inline struct {
 	log events.Reader
 	p   Projector
 	mu  sync.Mutex
-	pos int64
+	pos events.Position
 }
 
 // NewInline returns an Inline that folds log into p, from p's own position when it has one
@@ -34,7 +34,7 @@ func NewInline(log events.Reader, p Projector) *Inline {
 
 // WaitFor folds the log into the projector until it has applied pos and everything the log held
 // when it started reading.
-func (f *Inline) WaitFor(ctx context.Context, pos int64) error {
+func (f *Inline) WaitFor(ctx context.Context, pos events.Position) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for {
@@ -70,7 +70,7 @@ func (f *Inline) WaitFor(ctx context.Context, pos int64) error {
 }
 
 // Position is the last position applied.
-func (f *Inline) Position() int64 {
+func (f *Inline) Position() events.Position {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.pos

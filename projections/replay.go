@@ -10,8 +10,8 @@ import (
 
 // Stats reports a replay.
 type Stats struct {
-	Events          int64 // events applied
-	Position        int64 // last position applied
+	Events          int64           // events applied
+	Position        events.Position // last position applied
 	Duration        time.Duration
 	EventsPerSecond float64
 }
@@ -19,7 +19,7 @@ type Stats struct {
 // Replay rebuilds p from position 0: it resets p when it is a Resetter, then applies the log
 // in batches of batchSize (default 1000) up to the head it saw when it started. progress, when
 // not nil, is called after each batch with the position reached and the head.
-func Replay(ctx context.Context, log events.Reader, p Projector, batchSize int, progress func(pos, head int64)) (Stats, error) {
+func Replay(ctx context.Context, log events.Reader, p Projector, batchSize int, progress func(pos, head events.Position)) (Stats, error) {
 	if batchSize <= 0 {
 		batchSize = DefaultBatchSize
 	}
@@ -66,7 +66,7 @@ func (s Stats) done(start time.Time) Stats {
 // Rebuild replays p from 0 (see Replay) and records the result as its position, saving the
 // checkpoint of a durable projector with p's version, so that a later Run resumes after the
 // replay. p must not be running.
-func (r *Runner) Rebuild(ctx context.Context, p Projector, progress func(pos, head int64)) (Stats, error) {
+func (r *Runner) Rebuild(ctx context.Context, p Projector, progress func(pos, head events.Position)) (Stats, error) {
 	name := p.Name()
 	d, ok := p.(Durable)
 	durable := ok && d.Durable()

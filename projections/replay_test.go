@@ -27,8 +27,8 @@ func TestReplay(t *testing.T) {
 				t.Fatal(err)
 			}
 			var calls int
-			var lastPos, lastHead int64
-			st, err := projections.Replay(context.Background(), s, c, 300, func(pos, head int64) {
+			var lastPos, lastHead events.Position
+			st, err := projections.Replay(context.Background(), s, c, 300, func(pos, head events.Position) {
 				calls++
 				lastPos, lastHead = pos, head
 			})
@@ -51,7 +51,7 @@ func TestReplay(t *testing.T) {
 // failAt fails when it is given position at.
 type failAt struct {
 	*counter.Counter
-	at int64
+	at events.Position
 }
 
 func (f failAt) Apply(ctx context.Context, batch []events.Envelope) error {
@@ -265,10 +265,10 @@ func TestReadYourWrites(t *testing.T) {
 // positioned is an in-memory counter restored as if from a snapshot at position from.
 type positioned struct {
 	*counter.Counter
-	from int64
+	from events.Position
 }
 
-func (p positioned) Position() int64 { return p.from }
+func (p positioned) Position() events.Position { return p.from }
 
 // A projector restored from a snapshot resumes after the position it holds: earlier events are
 // not applied again.

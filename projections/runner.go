@@ -40,7 +40,7 @@ type Resetter interface {
 // Positioned is implemented by in-memory projectors that can start from a position other than 0
 // (restored from a snapshot): the runner resumes after Position().
 type Positioned interface {
-	Position() int64
+	Position() events.Position
 }
 
 // Durable is implemented by projectors whose state survives a restart (Neo4j, a blob store):
@@ -75,17 +75,17 @@ type Runner struct {
 
 // ProjectorStats counts what a runner did for one projector.
 type ProjectorStats struct {
-	Position  int64 `json:"position"`  // every event up to here is applied
-	Events    int64 `json:"events"`    // events applied
-	Batches   int64 `json:"batches"`   // Apply calls
-	Skipped   int64 `json:"skipped"`   // bus messages already covered by the checkpoint
-	CatchUps  int64 `json:"catch_ups"` // gaps read back from the log
-	Failures  int64 `json:"failures"`  // failed Apply, read or save (each retried)
-	Running   bool  `json:"running"`   // Run is running
-	Live      bool  `json:"live"`      // caught up with the log once and consuming the bus (readiness)
-	Durable   bool  `json:"durable"`
-	Version   int   `json:"version"`
-	SavedUpTo int64 `json:"saved_up_to"` // last saved checkpoint (durable projectors)
+	Position  events.Position `json:"position"`  // every event up to here is applied
+	Events    int64           `json:"events"`    // events applied
+	Batches   int64           `json:"batches"`   // Apply calls
+	Skipped   int64           `json:"skipped"`   // bus messages already covered by the checkpoint
+	CatchUps  int64           `json:"catch_ups"` // gaps read back from the log
+	Failures  int64           `json:"failures"`  // failed Apply, read or save (each retried)
+	Running   bool            `json:"running"`   // Run is running
+	Live      bool            `json:"live"`      // caught up with the log once and consuming the bus (readiness)
+	Durable   bool            `json:"durable"`
+	Version   int             `json:"version"`
+	SavedUpTo events.Position `json:"saved_up_to"` // last saved checkpoint (durable projectors)
 }
 
 type projectorState struct {
@@ -107,7 +107,7 @@ func (r *Runner) get(name string) *projectorState {
 
 // Position is the position up to which projector name has applied every event (0 when
 // unknown).
-func (r *Runner) Position(name string) int64 {
+func (r *Runner) Position(name string) events.Position {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.get(name).Position
@@ -122,7 +122,7 @@ func (r *Runner) Stats(name string) ProjectorStats {
 
 // WaitFor blocks until projector name has applied every event up to pos, or ctx ends
 // (read-your-writes: pos is the position a command's append returned).
-func (r *Runner) WaitFor(ctx context.Context, name string, pos int64) error {
+func (r *Runner) WaitFor(ctx context.Context, name string, pos events.Position) error {
 	for {
 		wake := r.sig.C() // before the check, so that no advance is missed
 		if r.Position(name) >= pos {
@@ -281,7 +281,7 @@ func (ru *run) start(ctx context.Context) error {
 	return nil
 }
 
-func (ru *run) position() int64 { return ru.r.Position(ru.name) }
+func (ru *run) position() events.Position { return ru.r.Position(ru.name) }
 
 // consume handles the bus messages until the channel closes or ctx ends.
 func (ru *run) consume(ctx context.Context, msgs <-chan *message.Message) {
@@ -340,7 +340,7 @@ func (ru *run) handle(ctx context.Context, msg *message.Message) error {
 }
 
 // catchUp applies the log after the position until it has reached until (0: the head).
-func (ru *run) catchUp(ctx context.Context, until int64) error {
+func (ru *run) catchUp(ctx context.Context, until events.Position) error {
 	size := ru.r.BatchSize
 	if size <= 0 {
 		size = DefaultBatchSize
@@ -364,7 +364,7 @@ func (ru *run) catchUp(ctx context.Context, until int64) error {
 }
 
 // apply applies evs (all above the position) and moves the position to `to`.
-func (ru *run) apply(ctx context.Context, evs []events.Envelope, to int64) error {
+func (ru *run) apply(ctx context.Context, evs []events.Envelope, to events.Position) error {
 	if len(evs) > 0 {
 		if err := ru.p.Apply(ctx, evs); err != nil {
 			return fmt.Errorf("apply %d events at positions %d..%d: %w", len(evs), evs[0].GlobalPosition, evs[len(evs)-1].GlobalPosition, err)

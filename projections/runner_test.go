@@ -48,7 +48,7 @@ func start(t *testing.T, r *projections.Runner, p projections.Projector) (stop f
 	return stop
 }
 
-func waitFor(t *testing.T, r *projections.Runner, name string, pos int64) {
+func waitFor(t *testing.T, r *projections.Runner, name string, pos events.Position) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -69,8 +69,8 @@ func waitLive(t *testing.T, r *projections.Runner, name string) {
 }
 
 // counts reads the log and counts its events per type and per stream.
-func counts(t testing.TB, s events.Reader) (total int64, byType, byStream map[string]int64, head int64) {
-	byType, byStream = map[string]int64{}, map[string]int64{}
+func counts(t testing.TB, s events.Reader) (total int64, byType map[string]int64, byStream map[events.StreamID]int64, head events.Position) {
+	byType, byStream = map[string]int64{}, map[events.StreamID]int64{}
 	for _, e := range pipelinetest.ReadLog(t, s) {
 		total++
 		byType[e.Type]++
@@ -148,7 +148,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 }
 
-func publishBatch(t *testing.T, b *bus.Bus, topic string, log []events.Envelope, from, to int64) {
+func publishBatch(t *testing.T, b *bus.Bus, topic string, log []events.Envelope, from, to events.Position) {
 	t.Helper()
 	batch := forward.Batch{From: from, To: to}
 	for _, e := range log {
@@ -180,15 +180,15 @@ func TestDuplicateOutOfOrderAndGapBatches(t *testing.T) {
 
 			pipelinetest.AppendConcurrently(t, s, 100, 1)
 			log := pipelinetest.ReadLog(t, s)
-			pos := func(i int) int64 { return log[i-1].GlobalPosition } // position of the i-th event
+			pos := func(i int) events.Position { return log[i-1].GlobalPosition } // position of the i-th event
 
 			steps := []struct {
 				name          string
-				from, to      int64
+				from, to      events.Position
 				wantTotal     int64
 				wantSkipped   int64
 				wantCatchUps  int64
-				wantAppliedTo int64
+				wantAppliedTo events.Position
 			}{
 				{"first", 0, pos(10), 10, 0, 0, pos(10)},
 				{"duplicate", 0, pos(10), 10, 1, 0, pos(10)},

@@ -9,6 +9,7 @@ import (
 
 	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/branch/graph"
+	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/fault"
 	"github.com/infrahub-go/infrahub/schema"
 )
@@ -41,9 +42,10 @@ func (s *Store) Diff(name string) (branch.Diff, error) {
 	if err != nil {
 		return branch.Diff{}, err
 	}
+	base := events.Position(gd.Base) // branch/graph counts positions as int64
 	resolved := s.branches.Resolutions(name)
 	d := branch.Diff{Branch: name, BranchedFrom: info.BranchedFrom, Nodes: []branch.NodeDiff{}, Conflicts: []branch.Conflict{}}
-	d.FromTime, _ = s.RecordedAt(gd.Base)
+	d.FromTime, _ = s.RecordedAt(base)
 	d.ToTime, _ = s.RecordedAt(bv.Position)
 	byNode := map[graph.NodeID]*branch.NodeDiff{}
 	var order []graph.NodeID
@@ -56,7 +58,7 @@ func (s *Store) Diff(name string) (branch.Diff, error) {
 		if !ok {
 			kind, _ = mv.Kind(id)
 			if kind == "" {
-				kind = s.kindAtBase(id, gd.Base)
+				kind = s.kindAtBase(id, base)
 			}
 			label = mv.DisplayLabel(id)
 		}
@@ -159,7 +161,7 @@ func (s *Store) Diff(name string) (branch.Diff, error) {
 		switch n.Action {
 		case branch.ActionRemoved:
 			if baseView == nil {
-				if baseView, err = s.View(branch.Default, gd.Base); err != nil {
+				if baseView, err = s.View(branch.Default, base); err != nil {
 					return branch.Diff{}, err
 				}
 			}
@@ -236,7 +238,7 @@ func changedSince(base, head *View, id graph.NodeID, kind string) bool {
 }
 
 // kindAtBase is the kind of a node that no longer exists on either side.
-func (s *Store) kindAtBase(id graph.NodeID, base int64) string {
+func (s *Store) kindAtBase(id graph.NodeID, base events.Position) string {
 	v, err := s.View(branch.Default, base)
 	if err != nil {
 		return ""

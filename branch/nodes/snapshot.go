@@ -13,6 +13,7 @@ import (
 
 	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/branch/graph"
+	"github.com/infrahub-go/infrahub/events"
 )
 
 // ErrBadSnapshot is returned for a snapshot that cannot be read.
@@ -21,7 +22,7 @@ var ErrBadSnapshot = errors.New("bad store snapshot")
 const snapshotMagic = "IHNS\x01"
 
 type snapshotHead struct {
-	Position  int64           `json:"position"`
+	Position  events.Position `json:"position"`
 	LastEvent uuid.UUID       `json:"last_event"`
 	Branches  branch.Snapshot `json:"branches"`
 }

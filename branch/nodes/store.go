@@ -34,7 +34,7 @@ type Store struct {
 	kinds       *graph.Interner
 	fields      *graph.Interner
 	constraints *graph.Interner
-	position    int64
+	position    events.Position
 	lastEvent   uuid.UUID      // the event at position: a snapshot is checked against the log with it
 	scratch     []graph.Change // the changes of the event being applied (reused; under mu)
 }
@@ -95,7 +95,7 @@ func (s *Store) Reset(ctx context.Context) error {
 }
 
 // Position is the log position the Store reflects.
-func (s *Store) Position() int64 {
+func (s *Store) Position() events.Position {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.position
@@ -133,13 +133,14 @@ func (s *Store) ApplyDecoded(ctx context.Context, batch []events.Envelope, paylo
 }
 
 // Head is the log position the Store reflects and the id of the event at that position.
-func (s *Store) Head() (int64, uuid.UUID) {
+func (s *Store) Head() (events.Position, uuid.UUID) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.position, s.lastEvent
 }
 
 func (s *Store) apply(e *events.Envelope, decoded any) error {
+	pos := int64(e.GlobalPosition) // branch/graph counts positions as int64
 	switch e.Type {
 	case branch.TypeCreated:
 		v, err := s.cat.Decode(*e)
@@ -147,7 +148,7 @@ func (s *Store) apply(e *events.Envelope, decoded any) error {
 			return err
 		}
 		p := v.(branch.Created)
-		base := min(p.BranchedFrom, e.GlobalPosition-1)
+		base := int64(min(p.BranchedFrom, e.GlobalPosition-1))
 		if base > s.g.Position() { // the graph has not seen base yet: let it know the position
 			if err := s.g.Apply(graph.Main, base, e.RecordedAt); err != nil {
 				return err
@@ -171,7 +172,7 @@ func (s *Store) apply(e *events.Envelope, decoded any) error {
 		if err != nil {
 			return fmt.Errorf("merge of %s: %w", v.(branch.Merged).Name, err)
 		}
-		return s.g.Apply(graph.Main, e.GlobalPosition, e.RecordedAt, cs...)
+		return s.g.Apply(graph.Main, pos, e.RecordedAt, cs...)
 	case branch.TypeRebased:
 		v, err := s.cat.Decode(*e)
 		if err != nil {
@@ -182,19 +183,19 @@ func (s *Store) apply(e *events.Envelope, decoded any) error {
 		if err != nil {
 			return fmt.Errorf("rebase of %s: %w", p.Name, err)
 		}
-		if err := s.g.Apply(p.Name, e.GlobalPosition, e.RecordedAt, cs...); err != nil {
+		if err := s.g.Apply(p.Name, pos, e.RecordedAt, cs...); err != nil {
 			return err
 		}
-		return s.g.Rebase(p.Name, min(p.BranchedFrom, e.GlobalPosition-1))
+		return s.g.Rebase(p.Name, int64(min(p.BranchedFrom, e.GlobalPosition-1)))
 	case TypeCreated, TypeUpdated, TypeDeleted:
 	default:
 		// No node changes, but the position gets its time, so that `at` resolves to it.
-		if e.GlobalPosition > s.g.Position() {
-			return s.g.Apply(graph.Main, e.GlobalPosition, e.RecordedAt)
+		if pos > s.g.Position() {
+			return s.g.Apply(graph.Main, pos, e.RecordedAt)
 		}
 		return nil
 	}
-	name, ok := strings.CutPrefix(e.Stream, branch.StreamPrefix)
+	name, ok := branch.NameOf(e.Stream)
 	if !ok {
 		return fmt.Errorf("node event on stream %q", e.Stream)
 	}
@@ -224,7 +225,7 @@ func (s *Store) apply(e *events.Envelope, decoded any) error {
 	if err != nil {
 		return err
 	}
-	err = s.g.Apply(name, e.GlobalPosition, e.RecordedAt, cs...)
+	err = s.g.Apply(name, pos, e.RecordedAt, cs...)
 	clear(cs) // the graph keeps the values, not the slice: reuse it for the next event
 	s.scratch = cs[:0]
 	return err

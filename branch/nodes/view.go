@@ -7,6 +7,7 @@ import (
 
 	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/branch/graph"
+	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/schema"
 )
 
@@ -17,7 +18,7 @@ type View struct {
 	kinds, fields, constraints *graph.Interner
 	Branch                     string // as the user names it ("main" for the default branch)
 	gname                      string // as branch/graph names it
-	Position                   int64
+	Position                   events.Position
 	Schema                     *schema.Set
 	// Version is the version of the branch's stream and MainVersion of the default branch's,
 	// as of Position (when the View is at the head): the expected versions of the next append.
@@ -27,7 +28,7 @@ type View struct {
 }
 
 // View returns branch as of log position at (0 or beyond the head: the head).
-func (s *Store) View(name string, at int64) (*View, error) {
+func (s *Store) View(name string, at events.Position) (*View, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	info, ok := s.branches.Branch(name)
@@ -50,18 +51,21 @@ func (s *Store) View(name string, at int64) (*View, error) {
 }
 
 // PositionAt is the log position that was current at t (0 before the first write).
-func (s *Store) PositionAt(t time.Time) int64 {
+func (s *Store) PositionAt(t time.Time) events.Position {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.g.PositionAt(t)
+	return events.Position(s.g.PositionAt(t))
 }
 
 // RecordedAt is when a position was written.
-func (s *Store) RecordedAt(pos int64) (time.Time, bool) {
+func (s *Store) RecordedAt(pos events.Position) (time.Time, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.g.RecordedAt(pos)
+	return s.g.RecordedAt(int64(pos))
 }
+
+// at is the View's position as branch/graph counts positions.
+func (v *View) at() int64 { return int64(v.Position) }
 
 func (v *View) fid(name string) (graph.FieldID, bool) {
 	id, ok := v.fields.Lookup(name)
@@ -73,7 +77,7 @@ func (v *View) get(id graph.NodeID, field string) (graph.Value, bool) {
 	if !ok {
 		return graph.Value{}, false
 	}
-	val, ok, err := v.g.Get(v.gname, graph.Slot{Node: id, Field: f}, v.Position)
+	val, ok, err := v.g.Get(v.gname, graph.Slot{Node: id, Field: f}, v.at())
 	if err != nil {
 		return graph.Value{}, false
 	}
@@ -82,7 +86,7 @@ func (v *View) get(id graph.NodeID, field string) (graph.Value, bool) {
 
 // Kind is the kind of a live node, false when it does not exist here.
 func (v *View) Kind(id graph.NodeID) (string, bool) {
-	k, ok, err := v.g.Exists(v.gname, id, v.Position)
+	k, ok, err := v.g.Exists(v.gname, id, v.at())
 	if err != nil || !ok {
 		return "", false
 	}
@@ -104,7 +108,7 @@ func (v *View) FieldOf(field string) (graph.FieldID, bool) { return v.fid(field)
 
 // AttrAt is Attr of a field resolved by FieldOf.
 func (v *View) AttrAt(id graph.NodeID, f graph.FieldID) (Attr, bool) {
-	val, ok, err := v.g.Get(v.gname, graph.Slot{Node: id, Field: f}, v.Position)
+	val, ok, err := v.g.Get(v.gname, graph.Slot{Node: id, Field: f}, v.at())
 	if err != nil || !ok {
 		return Attr{}, false
 	}
@@ -130,7 +134,7 @@ func (v *View) HasPeer(id graph.NodeID, field string, peer graph.NodeID) bool {
 	if !ok {
 		return false
 	}
-	has, err := v.g.HasPeer(v.gname, graph.Slot{Node: id, Field: f}, peer, v.Position)
+	has, err := v.g.HasPeer(v.gname, graph.Slot{Node: id, Field: f}, peer, v.at())
 	return has && err == nil
 }
 
@@ -140,7 +144,7 @@ func (v *View) PeersOf(ids []graph.NodeID, field string) [][]graph.NodeID {
 	if !ok {
 		return make([][]graph.NodeID, len(ids))
 	}
-	out, err := v.g.Peers(v.gname, ids, f, v.Position)
+	out, err := v.g.Peers(v.gname, ids, f, v.at())
 	if err != nil {
 		return make([][]graph.NodeID, len(ids))
 	}
@@ -218,7 +222,7 @@ func (v *View) Nodes(kind string) []graph.NodeID {
 		if !ok {
 			continue
 		}
-		list, err := v.g.Nodes(v.gname, graph.KindID(id), v.Position)
+		list, err := v.g.Nodes(v.gname, graph.KindID(id), v.at())
 		if err != nil {
 			continue
 		}
@@ -239,7 +243,7 @@ func (v *View) Count(kind string) int64 {
 		if !ok {
 			continue
 		}
-		c, err := v.g.Count(v.gname, graph.KindID(id), v.Position)
+		c, err := v.g.Count(v.gname, graph.KindID(id), v.at())
 		if err == nil {
 			n += c
 		}
@@ -257,7 +261,7 @@ func (v *View) Taken(kind, constraint, key string) (graph.NodeID, bool) {
 	if !ok {
 		return graph.NodeID{}, false
 	}
-	id, ok, err := v.g.Taken(v.gname, graph.KindID(k), graph.ConstraintID(c), key, v.Position)
+	id, ok, err := v.g.Taken(v.gname, graph.KindID(k), graph.ConstraintID(c), key, v.at())
 	return id, ok && err == nil
 }
 

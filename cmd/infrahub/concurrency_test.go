@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/infrahub-go/infrahub/branch/nodes"
+	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/events/bus"
 	"github.com/infrahub-go/infrahub/internal/testenv"
 	"github.com/infrahub-go/infrahub/projections"
@@ -114,7 +115,7 @@ func TestTwoServersNoDuplicates(t *testing.T) {
 	wg.Wait()
 	for _, s := range servers {
 		var dump []nodes.DumpedNode
-		if err := json.Unmarshal([]byte(getDumpAfter(t, s.base, "main", int64(last))), &dump); err != nil {
+		if err := json.Unmarshal([]byte(getDumpAfter(t, s.base, "main", events.Position(last))), &dump); err != nil {
 			t.Fatal(err)
 		}
 		devices := 0

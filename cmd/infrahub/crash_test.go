@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/infrahub-go/infrahub/branch/nodes"
+	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/events/bus"
 	"github.com/infrahub-go/infrahub/internal/testenv"
 	"github.com/infrahub-go/infrahub/projections"
@@ -140,7 +141,7 @@ func TestCrashRecoveryDistributed(t *testing.T) {
 			t.Errorf("acknowledged command %s is not in the log", k)
 		case row.count != 1:
 			t.Errorf("command %s is in the log %d times", k, row.count)
-		case row.position != v.(int64):
+		case row.position != v.(events.Position):
 			t.Errorf("command %s was answered position %d but is stored at %d", k, v, row.position)
 		}
 		return true
@@ -155,7 +156,7 @@ func TestCrashRecoveryDistributed(t *testing.T) {
 	})
 	s := getStatus(t, second.base)
 	// The log holds the commands and the start's own event (the default IP namespace).
-	if republished, most := s.Forwarder.PublishedEvents, s.LogHead-checkpoint; republished > most {
+	if republished, most := s.Forwarder.PublishedEvents, int64(s.LogHead-checkpoint); republished > most {
 		t.Fatalf("after restart the forwarder published %d events; resuming from checkpoint %d allows at most %d",
 			republished, checkpoint, most)
 	}
@@ -169,7 +170,7 @@ func TestCrashRecoveryDistributed(t *testing.T) {
 
 type logRow struct {
 	count    int
-	position int64
+	position events.Position
 }
 
 func withConn(t *testing.T, pgURL string, f func(context.Context, *pgx.Conn)) {
@@ -183,7 +184,7 @@ func withConn(t *testing.T, pgURL string, f func(context.Context, *pgx.Conn)) {
 	f(ctx, conn)
 }
 
-func forwarderCheckpoint(t *testing.T, pgURL, schema string) int64 {
+func forwarderCheckpoint(t *testing.T, pgURL, schema string) events.Position {
 	var pos int64
 	withConn(t, pgURL, func(ctx context.Context, conn *pgx.Conn) {
 		err := conn.QueryRow(ctx, `SELECT coalesce(max(position), 0) FROM `+schema+`.checkpoints WHERE name = 'forwarder'`).Scan(&pos)
@@ -191,7 +192,7 @@ func forwarderCheckpoint(t *testing.T, pgURL, schema string) int64 {
 			t.Fatal(err)
 		}
 	})
-	return pos
+	return events.Position(pos)
 }
 
 func commandsInLog(t *testing.T, pgURL, schema string) map[string]logRow {
@@ -206,9 +207,11 @@ func commandsInLog(t *testing.T, pgURL, schema string) map[string]logRow {
 		for rows.Next() {
 			var id string
 			var r logRow
-			if err := rows.Scan(&id, &r.count, &r.position); err != nil {
+			var pos int64
+			if err := rows.Scan(&id, &r.count, &pos); err != nil {
 				t.Fatal(err)
 			}
+			r.position = events.Position(pos)
 			out[id] = r
 		}
 		if err := rows.Err(); err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/branch/nodes"
+	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/projections"
 	"github.com/infrahub-go/infrahub/projections/counter"
 )
@@ -90,13 +91,13 @@ func newReplay(env map[string]string) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				bar := newBar(cmd.ErrOrStderr(), head, "replaying "+name)
+				bar := newBar(cmd.ErrOrStderr(), int64(head), "replaying "+name)
 				p, err := factory()
 				if err != nil {
 					return err
 				}
 				runner := &projections.Runner{Log: store, Checkpoints: store, BatchSize: batch}
-				stats, err := runner.Rebuild(cmd.Context(), p, func(pos, _ int64) { _ = bar.Set64(pos) })
+				stats, err := runner.Rebuild(cmd.Context(), p, func(pos, _ events.Position) { _ = bar.Set64(int64(pos)) })
 				_ = bar.Finish()
 				if err != nil {
 					return fmt.Errorf("replay %s: %w", name, err)

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/infrahub-go/infrahub/commands"
+	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/queries/rest"
 )
 
@@ -77,7 +78,7 @@ func newObjectLoad(env map[string]string) *cobra.Command {
 				payload, _ := json.Marshal(commands.LoadObjects{Branch: br, Files: []commands.ObjectFile{{Name: p, Content: string(data)}}})
 				body, _ := json.Marshal(commands.Command{Type: commands.TypeLoadObjects, Payload: payload})
 				var res struct {
-					Positions []int64                 `json:"positions"`
+					Positions []events.Position       `json:"positions"`
 					Data      commands.ObjectsOutcome `json:"data"`
 				}
 				if err := call(c, env, http.MethodPost, "/api/commands", body, &res); err != nil {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/internal/testenv"
 )
 
@@ -22,7 +23,7 @@ func getDump(t *testing.T, base, branch string) string {
 }
 
 // getDumpAfter reads a branch's dump once the projection reached position minPos.
-func getDumpAfter(t *testing.T, base, branch string, minPos int64) string {
+func getDumpAfter(t *testing.T, base, branch string, minPos events.Position) string {
 	t.Helper()
 	resp, err := http.Get(fmt.Sprintf("%s/api/dump?branch=%s&min_position=%d", base, branch, minPos))
 	if err != nil {
@@ -95,7 +96,7 @@ func TestObjectLoadAndRestart(t *testing.T) {
 		t.Fatalf("read-your-writes dump: %v %v", err, resp.Status)
 	}
 	resp.Body.Close()
-	checkReads(t, c.base, int64(pos))
+	checkReads(t, c.base, events.Position(pos))
 	before := map[string]string{"main": getDump(t, c.base, "main"), "feature-1": getDump(t, c.base, "feature-1")}
 	if before["main"] == before["feature-1"] || !strings.Contains(before["feature-1"], "UTC-5") {
 		t.Fatal("the branch's change is not in its dump, or leaks into main")
@@ -119,7 +120,7 @@ func TestObjectLoadAndRestart(t *testing.T) {
 	// A write after the snapshot, then SIGKILL: the restart reads the snapshot and the tail.
 	res = postCommand(t, c.base, "node.update", map[string]any{"branch": "feature-1", "kind": "LocationCountry",
 		"hfid": []string{"FR"}, "data": map[string]any{"timezone": "UTC-6"}})
-	before["feature-1"] = getDumpAfter(t, c.base, "feature-1", int64(res["positions"].([]any)[0].(float64)))
+	before["feature-1"] = getDumpAfter(t, c.base, "feature-1", events.Position(res["positions"].([]any)[0].(float64)))
 	if !strings.Contains(before["feature-1"], "UTC-6") {
 		t.Fatal("read-your-writes: the dump after min_position lacks the write")
 	}
@@ -152,7 +153,7 @@ func getJSON(t *testing.T, url string, out any) int {
 
 // checkReads exercises the read API on the loaded service catalog: filters, generics, paging,
 // peers, branches and time travel (the branch's timezone was changed at position changed).
-func checkReads(t *testing.T, base string, changed int64) {
+func checkReads(t *testing.T, base string, changed events.Position) {
 	t.Helper()
 	type page struct {
 		Count int `json:"count"`

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/infrahub-go/infrahub/events"
 )
 
 // binary is the infrahub executable built once for the tests that run it as a child process.
@@ -133,9 +135,9 @@ func (c *child) stop() error {
 }
 
 type commandResult struct {
-	CommandID string  `json:"command_id"`
-	Positions []int64 `json:"positions"`
-	Duplicate bool    `json:"duplicate"`
+	CommandID string            `json:"command_id"`
+	Positions []events.Position `json:"positions"`
+	Duplicate bool              `json:"duplicate"`
 }
 
 // send posts one diagnostic command; err covers transport failures and non-200 answers.
@@ -158,17 +160,17 @@ func send(ctx context.Context, client *http.Client, base, id string) (commandRes
 }
 
 type status struct {
-	Ready     bool  `json:"ready"`
-	LogHead   int64 `json:"log_head"`
+	Ready     bool            `json:"ready"`
+	LogHead   events.Position `json:"log_head"`
 	Forwarder struct {
-		Position        int64 `json:"position"`
-		Saved           int64 `json:"saved"`
-		PublishedEvents int64 `json:"published_events"`
+		Position        events.Position `json:"position"`
+		Saved           events.Position `json:"saved"`
+		PublishedEvents int64           `json:"published_events"`
 	} `json:"forwarder"`
 	Projections map[string]struct {
 		Stats struct {
-			Position int64 `json:"position"`
-			Live     bool  `json:"live"`
+			Position events.Position `json:"position"`
+			Live     bool            `json:"live"`
 		} `json:"stats"`
 		Counts struct {
 			Total  int64            `json:"total"`

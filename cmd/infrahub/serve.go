@@ -98,7 +98,7 @@ type server struct {
 	registry *prometheus.Registry
 	listener net.Listener
 	ready    atomic.Bool
-	// snapshotAt is the position of the last snapshot written or read.
+	// snapshotAt is the position (an events.Position) of the last snapshot written or read.
 	snapshotAt atomic.Int64
 
 	cancel context.CancelFunc // stops the background loops
@@ -139,7 +139,7 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 		logger.Warn("INFRAHUB_CACHE_URL is not set: resource pool allocations take turns within this server only; with several servers on one log, set it to a shared Redis")
 	}
 	if loadSnapshot(ctx, s.bucket, s.graph, s.store, logger) {
-		s.snapshotAt.Store(s.graph.Position())
+		s.snapshotAt.Store(int64(s.graph.Position()))
 	}
 	if s.listener, err = net.Listen("tcp", cfg.Listen); err != nil {
 		return nil, fmt.Errorf("INFRAHUB_LISTEN: %w", err)
@@ -253,7 +253,7 @@ func (s *server) close() {
 		s.cancel()
 	}
 	s.wg.Wait()
-	if s.bucket != nil && s.graph != nil && s.graph.Position() > s.snapshotAt.Load() {
+	if s.bucket != nil && s.graph != nil && s.graph.Position() > events.Position(s.snapshotAt.Load()) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		if err := saveSnapshot(ctx, s.bucket, s.graph); err != nil {
 			s.log.Error("final snapshot", "err", err)
@@ -319,7 +319,7 @@ func (s *server) projectors() []projections.Projector {
 }
 
 // waitGraph waits until the graph projection has folded a log position.
-func (s *server) waitGraph(ctx context.Context, pos int64) error {
+func (s *server) waitGraph(ctx context.Context, pos events.Position) error {
 	return s.runner.WaitFor(ctx, s.graph.Name(), pos)
 }
 
@@ -383,14 +383,14 @@ func (s *server) snapshots(ctx context.Context) error {
 		case <-t.C:
 		}
 		pos := s.graph.Position()
-		if pos <= s.snapshotAt.Load() {
+		if pos <= events.Position(s.snapshotAt.Load()) {
 			continue
 		}
 		if err := saveSnapshot(ctx, s.bucket, s.graph); err != nil {
 			s.log.Error("snapshot", "err", err)
 			continue
 		}
-		s.snapshotAt.Store(pos)
+		s.snapshotAt.Store(int64(pos))
 		s.log.Info("snapshot written", "position", pos)
 	}
 }

@@ -61,7 +61,7 @@ func loadSnapshot(ctx context.Context, bucket *blob.Bucket, store *nodes.Store, 
 	return true
 }
 
-func belongs(ctx context.Context, log events.Reader, pos int64, id [16]byte) error {
+func belongs(ctx context.Context, log events.Reader, pos events.Position, id [16]byte) error {
 	if pos == 0 {
 		return nil
 	}

@@ -177,7 +177,7 @@ func sortedKeys[V any](m map[string]V) []string {
 // Decision is what a transaction decided: the events of one append to a stream at the version
 // its View saw (no events: nothing to write).
 type Decision struct {
-	Stream  string
+	Stream  events.StreamID
 	Version int64
 	Events  []events.Envelope
 }

@@ -26,7 +26,7 @@ type Subject interface {
 // until commit is called. The suite uses it to prove that a reader never skips a slow, lower
 // position.
 type HeldAppender interface {
-	AppendHeld(ctx context.Context, stream string, expectedVersion int64, evs ...events.Envelope) (commit func() (events.AppendResult, error), err error)
+	AppendHeld(ctx context.Context, stream events.StreamID, expectedVersion int64, evs ...events.Envelope) (commit func() (events.AppendResult, error), err error)
 }
 
 // Factory returns a new, empty store; the suite closes it.
@@ -90,7 +90,7 @@ func ev(typ string, payload string) events.Envelope {
 	return events.Envelope{Type: typ, SchemaVersion: 1, Payload: json.RawMessage(payload)}
 }
 
-func mustAppend(t *testing.T, s events.Store, stream string, expected int64, evs ...events.Envelope) events.AppendResult {
+func mustAppend(t *testing.T, s events.Store, stream events.StreamID, expected int64, evs ...events.Envelope) events.AppendResult {
 	t.Helper()
 	res, err := s.Append(ctxT(t), stream, expected, evs...)
 	if err != nil {
@@ -99,7 +99,7 @@ func mustAppend(t *testing.T, s events.Store, stream string, expected int64, evs
 	if last := res.Last(); last > 0 {
 		for {
 			prev, _ := appended.LoadOrStore(s, last)
-			if prev.(int64) >= last || appended.CompareAndSwap(s, prev, last) {
+			if prev.(events.Position) >= last || appended.CompareAndSwap(s, prev, last) {
 				break
 			}
 		}
@@ -114,11 +114,11 @@ var appended sync.Map
 // transaction still running on the server (they never skip a late commit), so a reader may lag
 // while another client of the same PostgreSQL holds a transaction open: readAll waits (at most
 // 30 s) until it has seen the last position mustAppend wrote.
-func readAll(t *testing.T, s events.Store, after int64) []events.Envelope {
+func readAll(t *testing.T, s events.Store, after events.Position) []events.Envelope {
 	t.Helper()
-	var want int64
+	var want events.Position
 	if v, ok := appended.Load(s); ok {
-		want = v.(int64)
+		want = v.(events.Position)
 	}
 	var out []events.Envelope
 	deadline := time.Now().Add(30 * time.Second)
@@ -306,7 +306,7 @@ func testIdempotentConcurrent(t *testing.T, s Subject) {
 	const n = 8
 	results := make([]events.AppendResult, n)
 	errs := together(n, func(i int) (err error) {
-		results[i], err = s.Append(context.Background(), fmt.Sprintf("s%d", i%2), events.AnyVersion,
+		results[i], err = s.Append(context.Background(), events.StreamID(fmt.Sprintf("s%d", i%2)), events.AnyVersion,
 			withCommand("same-command", ev("a", `{}`))...)
 		return err
 	})
@@ -366,7 +366,7 @@ func testGlobalOrder(t *testing.T, s Subject) {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			stream := fmt.Sprintf("order/%d", w)
+			stream := events.StreamID(fmt.Sprintf("order/%d", w))
 			for i := 0; i < each; i++ {
 				if _, err := s.Append(context.Background(), stream, int64(i), ev("o", fmt.Sprintf(`{"i":%d}`, i))); err != nil {
 					t.Errorf("writer %d: %v", w, err)
@@ -380,7 +380,7 @@ func testGlobalOrder(t *testing.T, s Subject) {
 	if len(all) != writers*each {
 		t.Fatalf("read %d events, want %d", len(all), writers*each)
 	}
-	last := map[string]int64{}
+	last := map[events.StreamID]int64{}
 	for i, e := range all {
 		if i > 0 && e.GlobalPosition <= all[i-1].GlobalPosition {
 			t.Fatalf("position %d follows %d", e.GlobalPosition, all[i-1].GlobalPosition)
@@ -392,7 +392,7 @@ func testGlobalOrder(t *testing.T, s Subject) {
 	}
 	// Small pages give the same sequence.
 	var paged []events.Envelope
-	after := int64(0)
+	var after events.Position
 	for {
 		page, err := s.ReadAll(ctxT(t), after, 7)
 		if err != nil {
@@ -419,7 +419,7 @@ func testGlobalOrder(t *testing.T, s Subject) {
 
 func testInvalid(t *testing.T, s Subject) {
 	cases := map[string]struct {
-		stream string
+		stream events.StreamID
 		evs    []events.Envelope
 	}{
 		"empty type":      {"s", []events.Envelope{{Payload: json.RawMessage(`{}`)}}},
@@ -585,7 +585,7 @@ func testDuplicateEventID(t *testing.T, s Subject) {
 		if i == 3 {
 			e.EventID = stored[0].EventID
 		}
-		_, err := s.Append(context.Background(), fmt.Sprintf("dup/%d", i), events.NoStream, e)
+		_, err := s.Append(context.Background(), events.StreamID(fmt.Sprintf("dup/%d", i)), events.NoStream, e)
 		return err
 	})
 	for i, err := range errs {
@@ -610,7 +610,7 @@ func testTailNeverSkips(t *testing.T, s Subject) {
 	const writers, each = 8, 60
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	var last int64
+	var last events.Position
 	for w := 0; w < writers; w++ {
 		wg.Add(1)
 		go func(w int) {
@@ -621,7 +621,7 @@ func testTailNeverSkips(t *testing.T, s Subject) {
 				for k := range evs {
 					evs[k] = ev("tail", fmt.Sprintf(`{"w":%d,"i":%d,"k":%d}`, w, i, k))
 				}
-				res, err := s.Append(context.Background(), fmt.Sprintf("tail/%d", w), version, evs...)
+				res, err := s.Append(context.Background(), events.StreamID(fmt.Sprintf("tail/%d", w)), version, evs...)
 				if err != nil {
 					t.Errorf("writer %d: %v", w, err)
 					return

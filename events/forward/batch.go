@@ -36,8 +36,8 @@ const (
 // entirely, so a consumer at a checkpoint c with From <= c < To can apply the events above c
 // and move its checkpoint to To.
 type Batch struct {
-	From   int64             `json:"from"` // exclusive
-	To     int64             `json:"to"`   // inclusive
+	From   events.Position   `json:"from"` // exclusive
+	To     events.Position   `json:"to"`   // inclusive
 	Events []events.Envelope `json:"events"`
 }
 
@@ -102,7 +102,7 @@ func DecodeMessage(msg *message.Message) (Batch, error) {
 // Split cuts a run of consecutive log events read after position from into batches of at most
 // maxEvents events and about maxBytes of JSON each (at least one event per batch). The batches
 // are contiguous: the first starts at from, each next one at the previous To.
-func Split(from int64, evs []events.Envelope, maxEvents, maxBytes int) []Batch {
+func Split(from events.Position, evs []events.Envelope, maxEvents, maxBytes int) []Batch {
 	if maxEvents <= 0 {
 		maxEvents = DefaultMaxEvents
 	}

@@ -8,7 +8,7 @@ import (
 	"github.com/infrahub-go/infrahub/events"
 )
 
-func evAt(pos int64, payloadBytes int) events.Envelope {
+func evAt(pos events.Position, payloadBytes int) events.Envelope {
 	return events.Envelope{
 		GlobalPosition: pos, Stream: "s", Type: "t", SchemaVersion: 1,
 		Payload: json.RawMessage(`"` + strings.Repeat("x", payloadBytes) + `"`),
@@ -66,7 +66,7 @@ func TestSplit(t *testing.T) {
 	seq := func(from, n int64, size int) []events.Envelope {
 		var out []events.Envelope
 		for p := from + 1; p <= from+n; p++ {
-			out = append(out, evAt(10+p*2, size)) // even positions above 7: gaps between events
+			out = append(out, evAt(events.Position(10+p*2), size)) // even positions above 7: gaps between events
 		}
 		return out
 	}
@@ -90,7 +90,7 @@ func TestSplit(t *testing.T) {
 			if len(got) != len(tc.wantSizes) {
 				t.Fatalf("%d batches, want %d", len(got), len(tc.wantSizes))
 			}
-			from := int64(7)
+			from := events.Position(7)
 			for i, b := range got {
 				if len(b.Events) != tc.wantSizes[i] {
 					t.Fatalf("batch %d has %d events, want %d", i, len(b.Events), tc.wantSizes[i])
@@ -108,8 +108,8 @@ func TestSplit(t *testing.T) {
 }
 
 func TestTrackerContiguous(t *testing.T) {
-	var advanced []int64
-	tr := &tracker{confirmed: 10, onAdvance: func(p int64) { advanced = append(advanced, p) }}
+	var advanced []events.Position
+	tr := &tracker{confirmed: 10, onAdvance: func(p events.Position) { advanced = append(advanced, p) }}
 	a, b, c, d := tr.add(20), tr.add(30), tr.add(40), tr.add(50)
 	tr.done(c)
 	tr.done(b)
@@ -129,7 +129,7 @@ func TestTrackerContiguous(t *testing.T) {
 	if tr.confirmed != 60 || len(tr.pending) != 0 {
 		t.Fatalf("confirmed = %d, pending %d", tr.confirmed, len(tr.pending))
 	}
-	if want := []int64{40, 60}; len(advanced) != 2 || advanced[0] != want[0] || advanced[1] != want[1] {
+	if want := []events.Position{40, 60}; len(advanced) != 2 || advanced[0] != want[0] || advanced[1] != want[1] {
 		t.Fatalf("advanced %v, want %v", advanced, want)
 	}
 }

@@ -45,9 +45,9 @@ type Forwarder struct {
 	RetryMax time.Duration
 
 	running          atomic.Bool
-	position         atomic.Int64 // highest contiguous confirmed position
-	saved            atomic.Int64 // last checkpoint saved
-	dispatched       atomic.Int64 // highest position handed to a publish
+	position         atomicPosition // highest contiguous confirmed position
+	saved            atomicPosition // last checkpoint saved
+	dispatched       atomicPosition // highest position handed to a publish
 	publishedBatches atomic.Int64
 	publishedEvents  atomic.Int64
 	publishErrors    atomic.Int64
@@ -56,17 +56,17 @@ type Forwarder struct {
 
 // Stats is a snapshot of the forwarder's counters (Prometheus counters and gauges).
 type Stats struct {
-	Position         int64 `json:"position"`          // every event up to here is confirmed by the bus
-	Saved            int64 `json:"saved"`             // the stored checkpoint
-	Dispatched       int64 `json:"dispatched"`        // highest position handed to a publish
-	PublishedBatches int64 `json:"published_batches"` // confirmed messages, re-publications after a restart included
-	PublishedEvents  int64 `json:"published_events"`
-	PublishErrors    int64 `json:"publish_errors"` // failed publish attempts (each was retried)
-	InFlight         int64 `json:"in_flight"`
+	Position         events.Position `json:"position"`          // every event up to here is confirmed by the bus
+	Saved            events.Position `json:"saved"`             // the stored checkpoint
+	Dispatched       events.Position `json:"dispatched"`        // highest position handed to a publish
+	PublishedBatches int64           `json:"published_batches"` // confirmed messages, re-publications after a restart included
+	PublishedEvents  int64           `json:"published_events"`
+	PublishErrors    int64           `json:"publish_errors"` // failed publish attempts (each was retried)
+	InFlight         int64           `json:"in_flight"`
 }
 
 // Position is the highest position up to which every event is confirmed by the bus.
-func (f *Forwarder) Position() int64 { return f.position.Load() }
+func (f *Forwarder) Position() events.Position { return f.position.Load() }
 
 // Stats returns the counters.
 func (f *Forwarder) Stats() Stats {
@@ -139,7 +139,7 @@ func (f *Forwarder) Run(ctx context.Context) error {
 	f.dispatched.Store(start)
 	s.log.Info("forwarder starting", "from", start, "window", s.window, "topic", s.topic)
 
-	tr := &tracker{confirmed: start, onAdvance: func(p int64) { f.position.Store(p) }}
+	tr := &tracker{confirmed: start, onAdvance: func(p events.Position) { f.position.Store(p) }}
 	sem := make(chan struct{}, s.window)
 	var wg sync.WaitGroup
 
@@ -260,16 +260,16 @@ type tracker struct {
 	mu        sync.Mutex
 	base      int64 // seq of pending[0]
 	pending   []pending
-	confirmed int64
-	onAdvance func(int64)
+	confirmed events.Position
+	onAdvance func(events.Position)
 }
 
 type pending struct {
-	to   int64
+	to   events.Position
 	done bool
 }
 
-func (t *tracker) add(to int64) int64 {
+func (t *tracker) add(to events.Position) int64 {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.pending = append(t.pending, pending{to: to})
@@ -294,6 +294,12 @@ func (t *tracker) done(seq int64) {
 		t.onAdvance(t.confirmed)
 	}
 }
+
+// atomicPosition is an events.Position read and written atomically.
+type atomicPosition struct{ v atomic.Int64 }
+
+func (p *atomicPosition) Load() events.Position     { return events.Position(p.v.Load()) }
+func (p *atomicPosition) Store(pos events.Position) { p.v.Store(int64(pos)) }
 
 // backoff is 100 ms doubling per attempt up to limit, with ±20 % jitter.
 func backoff(attempt int, limit time.Duration) time.Duration {

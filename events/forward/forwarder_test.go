@@ -21,7 +21,7 @@ import (
 // received records what a consumer got from the bus.
 type received struct {
 	mu        sync.Mutex
-	seen      map[int64]int // position -> deliveries
+	seen      map[events.Position]int // position -> deliveries
 	messages  int
 	errs      []error
 	lastBatch forward.Batch
@@ -33,7 +33,7 @@ func consume(t *testing.T, ctx context.Context, b *bus.Bus, topic, consumer stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &received{seen: map[int64]int{}}
+	r := &received{seen: map[events.Position]int{}}
 	go func() {
 		for msg := range ch {
 			batch, err := forward.DecodeMessage(msg)
@@ -65,7 +65,7 @@ func runForwarder(ctx context.Context, f *forward.Forwarder) <-chan error {
 	return done
 }
 
-func checkpoint(t *testing.T, s events.Checkpoints, name string) int64 {
+func checkpoint(t *testing.T, s events.Checkpoints, name string) events.Position {
 	t.Helper()
 	pos, ver, err := s.LoadCheckpoint(context.Background(), name)
 	if err != nil {
@@ -166,7 +166,7 @@ func waitAll(t *testing.T, got *received, log []events.Envelope, more func() boo
 			continue
 		}
 		got.mu.Lock()
-		var missing []int64
+		var missing []events.Position
 		for _, e := range log {
 			if got.seen[e.GlobalPosition] == 0 && len(missing) < 20 {
 				missing = append(missing, e.GlobalPosition)
@@ -212,7 +212,7 @@ func TestForwarderRetriesAndHoldsCheckpoint(t *testing.T) {
 	held := log[99].GlobalPosition // the batch (held, log[109]] waits
 	got := consume(t, ctx, b, topic, "check")
 
-	gate := &gatedPublisher{Publisher: b.Publisher(), failEvery: 7, holdFrom: strconv.FormatInt(held, 10), release: make(chan struct{})}
+	gate := &gatedPublisher{Publisher: b.Publisher(), failEvery: 7, holdFrom: strconv.FormatInt(int64(held), 10), release: make(chan struct{})}
 	f := &forward.Forwarder{Log: s, Checkpoints: s, Publisher: gate, Topic: topic, MaxEvents: 10, Window: 4,
 		Name: "gated", RetryMax: 20 * time.Millisecond, Logger: pipelinetest.QuietLogger(t)}
 	runCtx, stop := context.WithCancel(ctx)

@@ -16,7 +16,7 @@ import (
 // appendReq is one Append waiting for its group commit.
 type appendReq struct {
 	ctx      context.Context
-	stream   string
+	stream   events.StreamID
 	expected int64
 	evs      []events.Envelope
 	bytes    int
@@ -30,7 +30,7 @@ type appendOutcome struct {
 
 // Append implements events.Appender. Concurrent appends are grouped into one transaction and
 // one round trip (see committer), each keeping its own answer.
-func (s *Store) Append(ctx context.Context, stream string, expected int64, evs ...events.Envelope) (events.AppendResult, error) {
+func (s *Store) Append(ctx context.Context, stream events.StreamID, expected int64, evs ...events.Envelope) (events.AppendResult, error) {
 	req, err := newAppendReq(ctx, stream, expected, evs)
 	if err != nil {
 		return events.AppendResult{}, err
@@ -62,7 +62,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected int64, evs .
 	}
 }
 
-func newAppendReq(ctx context.Context, stream string, expected int64, evs []events.Envelope) (*appendReq, error) {
+func newAppendReq(ctx context.Context, stream events.StreamID, expected int64, evs []events.Envelope) (*appendReq, error) {
 	evs = append([]events.Envelope(nil), evs...) // Prepare fills ids and times: not in the caller's slice
 	if err := events.Prepare(stream, expected, evs, time.Now()); err != nil {
 		return nil, err
@@ -81,7 +81,7 @@ func (r *appendReq) answer(res events.AppendResult, err error) { r.done <- appen
 
 // AppendHeld runs an append in a transaction left open until commit is called. The contract
 // suite uses it to hold a low position uncommitted while another append commits.
-func (s *Store) AppendHeld(ctx context.Context, stream string, expected int64, evs ...events.Envelope) (func() (events.AppendResult, error), error) {
+func (s *Store) AppendHeld(ctx context.Context, stream events.StreamID, expected int64, evs ...events.Envelope) (func() (events.AppendResult, error), error) {
 	req, err := newAppendReq(ctx, stream, expected, evs)
 	if err != nil {
 		return nil, err
@@ -136,7 +136,7 @@ func callAppend(ctx context.Context, q querier, reqs []*appendReq) ([]appendOutc
 		payloads = make([]string, 0, m)
 	)
 	for i, r := range reqs {
-		streams[i], expected[i], counts[i] = r.stream, r.expected, int32(len(r.evs))
+		streams[i], expected[i], counts[i] = string(r.stream), r.expected, int32(len(r.evs))
 		cmds[i] = text(r.evs[0].Metadata.CommandID)
 		for j, e := range r.evs {
 			evReq = append(evReq, int32(i+1))
@@ -175,9 +175,9 @@ func callAppend(ctx context.Context, q querier, reqs []*appendReq) ([]appendOutc
 		case "conflict":
 			outs = append(outs, appendOutcome{err: &events.VersionConflictError{Stream: r.stream, Expected: r.expected, Actual: version}})
 		default:
-			res := events.AppendResult{Positions: make([]int64, count), StreamVersion: version, Duplicate: status == "duplicate"}
+			res := events.AppendResult{Positions: make([]events.Position, count), StreamVersion: version, Duplicate: status == "duplicate"}
 			for k := range res.Positions {
-				res.Positions[k] = first + int64(k)
+				res.Positions[k] = events.Position(first + int64(k))
 			}
 			outs = append(outs, appendOutcome{res: res})
 		}
@@ -192,7 +192,7 @@ func callAppend(ctx context.Context, q querier, reqs []*appendReq) ([]appendOutc
 }
 
 // translate maps driver errors to the port's errors by SQLSTATE, never by message text.
-func translate(ctx context.Context, stream string, err error) error {
+func translate(ctx context.Context, stream events.StreamID, err error) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch pgErr.Code {

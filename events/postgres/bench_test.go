@@ -91,7 +91,7 @@ func BenchmarkAppendSingle(b *testing.B) {
 				return err
 			}
 			op := func(c, i int) error {
-				_, err := s.Append(ctx, fmt.Sprintf("bench/%d", c), int64(i),
+				_, err := s.Append(ctx, events.StreamID(fmt.Sprintf("bench/%d", c)), int64(i),
 					events.Envelope{Type: "bench.event", Payload: []byte(benchPayload)})
 				return err
 			}
@@ -122,7 +122,7 @@ func BenchmarkAppendBatch100(b *testing.B) {
 		for j := range evs {
 			evs[j] = events.Envelope{Type: "bench.event", Payload: []byte(benchPayload)}
 		}
-		_, err := s.Append(ctx, fmt.Sprintf("bench/%d", c), int64(i*100), evs...)
+		_, err := s.Append(ctx, events.StreamID(fmt.Sprintf("bench/%d", c)), int64(i*100), evs...)
 		return err
 	}
 	pair(b, 8, 100, raw, op)
@@ -144,7 +144,7 @@ func BenchmarkReplay1M(b *testing.B) {
 	for n := 0; n < b.N; n++ {
 		start := time.Now()
 		counts := map[string]int{}
-		total, after := 0, int64(0)
+		total, after := 0, events.Position(0)
 		for {
 			batch, err := s.ReadAll(ctx, after, 10000)
 			if err != nil {

@@ -58,7 +58,7 @@ func (s *Store) committer(ctx context.Context) {
 // collect builds one call from first, the deferred appends and what is queued now. It returns
 // the call and the appends deferred to a later one.
 func (s *Store) collect(first *appendReq, pending []*appendReq) (batch, rest []*appendReq) {
-	streams := map[string]bool{}
+	streams := map[events.StreamID]bool{}
 	cmds := map[string]bool{}
 	bytes := 0
 	take := func(r *appendReq) bool {

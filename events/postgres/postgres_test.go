@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/events/eventstoretest"
 	"github.com/infrahub-go/infrahub/events/postgres"
 	"github.com/infrahub-go/infrahub/internal/testenv"
@@ -69,7 +70,7 @@ func TestGroupCommit(t *testing.T) {
 		go func(w int) {
 			defer wg.Done()
 			for i := 0; i < each; i++ {
-				res, err := s.Append(context.Background(), fmt.Sprintf("g/%d", w), int64(i), ev("x"))
+				res, err := s.Append(context.Background(), events.StreamID(fmt.Sprintf("g/%d", w)), int64(i), ev("x"))
 				if err != nil || res.StreamVersion != int64(i+1) {
 					t.Errorf("writer %d append %d: %+v, %v", w, i, res, err)
 					return

@@ -18,9 +18,9 @@ const columns = `global_position, stream, stream_version, event_id, type, schema
 const visible = `transaction_id < pg_snapshot_xmin(pg_current_snapshot())`
 
 // ReadStream implements events.Reader.
-func (s *Store) ReadStream(ctx context.Context, stream string, after int64, limit int) ([]events.Envelope, error) {
+func (s *Store) ReadStream(ctx context.Context, stream events.StreamID, after int64, limit int) ([]events.Envelope, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+columns+` FROM events
-		WHERE stream = $1 AND stream_version > $2 ORDER BY stream_version LIMIT $3`, stream, after, limit)
+		WHERE stream = $1 AND stream_version > $2 ORDER BY stream_version LIMIT $3`, string(stream), after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read stream %s: %w", stream, err)
 	}
@@ -32,9 +32,9 @@ func (s *Store) ReadStream(ctx context.Context, stream string, after int64, limi
 }
 
 // ReadAll implements events.Reader.
-func (s *Store) ReadAll(ctx context.Context, after int64, limit int) ([]events.Envelope, error) {
+func (s *Store) ReadAll(ctx context.Context, after events.Position, limit int) ([]events.Envelope, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+columns+` FROM events
-		WHERE global_position > $1 AND `+visible+` ORDER BY global_position LIMIT $2`, after, limit)
+		WHERE global_position > $1 AND `+visible+` ORDER BY global_position LIMIT $2`, int64(after), limit)
 	if err != nil {
 		return nil, fmt.Errorf("read log after %d: %w", after, err)
 	}
@@ -46,7 +46,7 @@ func (s *Store) ReadAll(ctx context.Context, after int64, limit int) ([]events.E
 }
 
 // Head implements events.Reader.
-func (s *Store) Head(ctx context.Context) (int64, error) {
+func (s *Store) Head(ctx context.Context) (events.Position, error) {
 	var head int64
 	err := s.pool.QueryRow(ctx, `SELECT global_position FROM events WHERE `+visible+`
 		ORDER BY global_position DESC LIMIT 1`).Scan(&head)
@@ -56,7 +56,7 @@ func (s *Store) Head(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("read head: %w", err)
 	}
-	return head, nil
+	return events.Position(head), nil
 }
 
 func scan(rows pgx.Rows, limit int) ([]events.Envelope, error) {
@@ -66,15 +66,18 @@ func scan(rows pgx.Rows, limit int) ([]events.Envelope, error) {
 		id                         pgtype.UUID
 		cmd, corr, cause, act, trc pgtype.Text
 		occurred, recorded         time.Time
+		position                   int64
+		stream                     string
 		version                    int32
 		payload                    []byte // not *json.RawMessage: pgx would parse every payload
 	)
 	for rows.Next() {
 		var e events.Envelope
-		if err := rows.Scan(&e.GlobalPosition, &e.Stream, &e.StreamVersion, &id, &e.Type, &version,
+		if err := rows.Scan(&position, &stream, &e.StreamVersion, &id, &e.Type, &version,
 			&occurred, &recorded, &cmd, &corr, &cause, &act, &trc, &payload); err != nil {
 			return nil, err
 		}
+		e.GlobalPosition, e.Stream = events.Position(position), events.StreamID(stream)
 		e.Payload = payload
 		payload = nil
 		e.EventID = id.Bytes
@@ -88,12 +91,12 @@ func scan(rows pgx.Rows, limit int) ([]events.Envelope, error) {
 }
 
 // Subscribe implements events.Store.
-func (s *Store) Subscribe(ctx context.Context, after int64) (<-chan []events.Envelope, <-chan error) {
+func (s *Store) Subscribe(ctx context.Context, after events.Position) (<-chan []events.Envelope, <-chan error) {
 	return events.Tail(ctx, s, after, events.TailOptions{Wake: &s.signal, Poll: s.poll})
 }
 
 // LoadCheckpoint implements events.Checkpoints.
-func (s *Store) LoadCheckpoint(ctx context.Context, name string) (int64, int, error) {
+func (s *Store) LoadCheckpoint(ctx context.Context, name string) (events.Position, int, error) {
 	var pos int64
 	var ver int32
 	err := s.pool.QueryRow(ctx, `SELECT position, version FROM checkpoints WHERE name = $1`, name).Scan(&pos, &ver)
@@ -103,14 +106,14 @@ func (s *Store) LoadCheckpoint(ctx context.Context, name string) (int64, int, er
 	if err != nil {
 		return 0, 0, fmt.Errorf("load checkpoint %s: %w", name, err)
 	}
-	return pos, int(ver), nil
+	return events.Position(pos), int(ver), nil
 }
 
 // SaveCheckpoint implements events.Checkpoints.
-func (s *Store) SaveCheckpoint(ctx context.Context, name string, pos int64, version int) error {
+func (s *Store) SaveCheckpoint(ctx context.Context, name string, pos events.Position, version int) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO checkpoints (name, position, version, updated_at) VALUES ($1, $2, $3, now())
 		ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, version = EXCLUDED.version, updated_at = now()`,
-		name, pos, int32(version))
+		name, int64(pos), int32(version))
 	if err != nil {
 		return fmt.Errorf("save checkpoint %s: %w", name, err)
 	}

@@ -16,13 +16,13 @@ import (
 
 // appendArgs is one validated append.
 type appendArgs struct {
-	stream   string
+	stream   events.StreamID
 	expected int64
 	evs      []events.Envelope
 }
 
 // Append writes evs to stream through the group commit; see events.Appender.
-func (s *Store) Append(ctx context.Context, stream string, expectedVersion int64, evs ...events.Envelope) (events.AppendResult, error) {
+func (s *Store) Append(ctx context.Context, stream events.StreamID, expectedVersion int64, evs ...events.Envelope) (events.AppendResult, error) {
 	args, err := s.prepareAppend(ctx, stream, expectedVersion, evs)
 	if err != nil {
 		return events.AppendResult{}, err
@@ -40,7 +40,7 @@ func (s *Store) Append(ctx context.Context, stream string, expectedVersion int64
 
 // prepareAppend checks the call and returns a copy of evs with ids and times filled in, so that
 // the caller's slice is neither changed nor shared with the writer.
-func (s *Store) prepareAppend(ctx context.Context, stream string, expected int64, evs []events.Envelope) (appendArgs, error) {
+func (s *Store) prepareAppend(ctx context.Context, stream events.StreamID, expected int64, evs []events.Envelope) (appendArgs, error) {
 	if err := ctx.Err(); err != nil {
 		return appendArgs{}, appendErr(stream, err)
 	}
@@ -54,7 +54,7 @@ func (s *Store) prepareAppend(ctx context.Context, stream string, expected int64
 	return appendArgs{stream: stream, expected: expected, evs: evs}, nil
 }
 
-func appendErr(stream string, err error) error {
+func appendErr(stream events.StreamID, err error) error {
 	return fmt.Errorf("sqlite event store: append to %q: %w", stream, err)
 }
 
@@ -62,7 +62,7 @@ func appendErr(stream string, err error) error {
 // connection and so blocking every other write, until commit is called. The contract suite
 // uses it to check that readers never skip a slow, lower position. If ctx ends first, the
 // transaction is rolled back and commit reports it.
-func (s *Store) AppendHeld(ctx context.Context, stream string, expectedVersion int64, evs ...events.Envelope) (commit func() (events.AppendResult, error), err error) {
+func (s *Store) AppendHeld(ctx context.Context, stream events.StreamID, expectedVersion int64, evs ...events.Envelope) (commit func() (events.AppendResult, error), err error) {
 	args, err := s.prepareAppend(ctx, stream, expectedVersion, evs)
 	if err != nil {
 		return nil, err
@@ -93,7 +93,7 @@ func (s *Store) AppendHeld(ctx context.Context, stream string, expectedVersion i
 
 // applyAppend writes one append inside the open transaction of st, giving its events the
 // positions from next on. A duplicate command id wins over the version check.
-func applyAppend(ctx context.Context, st *writeStmts, a appendArgs, next int64, now time.Time) (events.AppendResult, error) {
+func applyAppend(ctx context.Context, st *writeStmts, a appendArgs, next events.Position, now time.Time) (events.AppendResult, error) {
 	cmd := a.evs[0].Metadata.CommandID
 	if cmd != "" {
 		res, found, err := lookupCommand(ctx, st, cmd)
@@ -108,18 +108,18 @@ func applyAppend(ctx context.Context, st *writeStmts, a appendArgs, next int64, 
 	if a.expected != events.AnyVersion && a.expected != current {
 		return events.AppendResult{}, &events.VersionConflictError{Stream: a.stream, Expected: a.expected, Actual: current}
 	}
-	res := events.AppendResult{Positions: make([]int64, len(a.evs)), StreamVersion: current + int64(len(a.evs))}
+	res := events.AppendResult{Positions: make([]events.Position, len(a.evs)), StreamVersion: current + int64(len(a.evs))}
 	for i := range res.Positions {
-		res.Positions[i] = next + int64(i)
+		res.Positions[i] = next + events.Position(i)
 	}
 	if err := insertEvents(ctx, st, a.evs, next, current+1, now.UnixMicro()); err != nil {
 		return events.AppendResult{}, err
 	}
-	if _, err := st.upsertStream.ExecContext(ctx, a.stream, res.StreamVersion); err != nil {
+	if _, err := st.upsertStream.ExecContext(ctx, string(a.stream), res.StreamVersion); err != nil {
 		return events.AppendResult{}, fmt.Errorf("set stream version: %w", err)
 	}
 	if cmd != "" {
-		if _, err := st.insertCommand.ExecContext(ctx, cmd, a.stream, next, len(a.evs), res.StreamVersion); err != nil {
+		if _, err := st.insertCommand.ExecContext(ctx, cmd, string(a.stream), int64(next), len(a.evs), res.StreamVersion); err != nil {
 			return events.AppendResult{}, fmt.Errorf("record command %q: %w", cmd, err)
 		}
 	}
@@ -128,7 +128,7 @@ func applyAppend(ctx context.Context, st *writeStmts, a appendArgs, next int64, 
 
 // insertEvents writes evs from position next and stream version version on, insertRows rows per
 // statement and the rest one by one.
-func insertEvents(ctx context.Context, st *writeStmts, evs []events.Envelope, next, version, recorded int64) error {
+func insertEvents(ctx context.Context, st *writeStmts, evs []events.Envelope, next events.Position, version, recorded int64) error {
 	args := make([]any, 0, insertRows*insertEventColumns)
 	for done := 0; done < len(evs); {
 		stmt, n := st.insertEvents, insertRows
@@ -137,7 +137,7 @@ func insertEvents(ctx context.Context, st *writeStmts, evs []events.Envelope, ne
 		}
 		args = args[:0]
 		for i := done; i < done+n; i++ {
-			args = appendEventArgs(args, &evs[i], next+int64(i), version+int64(i), recorded)
+			args = appendEventArgs(args, &evs[i], next+events.Position(i), version+int64(i), recorded)
 		}
 		if _, err := stmt.ExecContext(ctx, args...); err != nil {
 			return insertError(done, n, err)
@@ -147,9 +147,9 @@ func insertEvents(ctx context.Context, st *writeStmts, evs []events.Envelope, ne
 	return nil
 }
 
-func appendEventArgs(args []any, e *events.Envelope, pos, version, recorded int64) []any {
+func appendEventArgs(args []any, e *events.Envelope, pos events.Position, version, recorded int64) []any {
 	m := &e.Metadata
-	return append(args, pos, e.Stream, version, e.EventID[:], e.Type, int64(e.SchemaVersion),
+	return append(args, int64(pos), string(e.Stream), version, e.EventID[:], e.Type, int64(e.SchemaVersion),
 		e.OccurredAt.UnixMicro(), recorded, nullable(m.CommandID), nullable(m.CorrelationID),
 		nullable(m.CausationID), nullable(m.Actor), nullable(m.TraceParent), []byte(e.Payload))
 }
@@ -172,16 +172,16 @@ func lookupCommand(ctx context.Context, st *writeStmts, cmd string) (events.Appe
 	case err != nil:
 		return events.AppendResult{}, false, fmt.Errorf("look up command %q: %w", cmd, err)
 	}
-	res := events.AppendResult{Positions: make([]int64, count), StreamVersion: version, Duplicate: true}
+	res := events.AppendResult{Positions: make([]events.Position, count), StreamVersion: version, Duplicate: true}
 	for i := range res.Positions {
-		res.Positions[i] = first + int64(i)
+		res.Positions[i] = events.Position(first + int64(i))
 	}
 	return res, true, nil
 }
 
-func streamVersion(ctx context.Context, st *writeStmts, stream string) (int64, error) {
+func streamVersion(ctx context.Context, st *writeStmts, stream events.StreamID) (int64, error) {
 	var v int64
-	err := st.streamVersion.QueryRowContext(ctx, stream).Scan(&v)
+	err := st.streamVersion.QueryRowContext(ctx, string(stream)).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
@@ -191,12 +191,12 @@ func streamVersion(ctx context.Context, st *writeStmts, stream string) (int64, e
 	return v, nil
 }
 
-func lastPosition(ctx context.Context, st *writeStmts) (int64, error) {
+func lastPosition(ctx context.Context, st *writeStmts) (events.Position, error) {
 	var last int64
 	if err := st.lastPosition.QueryRowContext(ctx).Scan(&last); err != nil {
 		return 0, fmt.Errorf("read last position: %w", err)
 	}
-	return last, nil
+	return events.Position(last), nil
 }
 
 func nullable(s string) any {

@@ -53,7 +53,7 @@ func BenchmarkAppendSingle(b *testing.B) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					stream := fmt.Sprintf("bench/%d", c)
+					stream := events.StreamID(fmt.Sprintf("bench/%d", c))
 					for i := 0; left.Add(-1) >= 0; i++ {
 						if _, err := s.Append(ctx, stream, events.AnyVersion, benchEvent(i)); err != nil {
 							b.Error(err)
@@ -99,7 +99,7 @@ func BenchmarkReplay1M(b *testing.B) {
 	b.ResetTimer()
 	start := time.Now()
 	for range b.N {
-		read, after := 0, int64(0)
+		read, after := 0, events.Position(0)
 		for {
 			evs, err := s.ReadAll(ctx, after, batch)
 			if err != nil {
@@ -149,7 +149,7 @@ func fillDB(path string, total int) error {
 		for i := range evs {
 			evs[i] = benchEvent(n + i)
 		}
-		stream := fmt.Sprintf("branch/b%d", n/len(evs)%10)
+		stream := events.StreamID(fmt.Sprintf("branch/b%d", n/len(evs)%10))
 		if _, err := s.Append(context.Background(), stream, events.AnyVersion, evs...); err != nil {
 			return err
 		}

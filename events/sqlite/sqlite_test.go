@@ -278,7 +278,7 @@ func TestDuplicateEventIDRollsBackOnlyItsAppend(t *testing.T) {
 			if i == n/2 {
 				e.EventID = stored[0].EventID
 			}
-			_, errs[i] = s.Append(ctx, fmt.Sprintf("s%d", i), events.NoStream, events.Envelope{Type: "ok"}, e)
+			_, errs[i] = s.Append(ctx, events.StreamID(fmt.Sprintf("s%d", i)), events.NoStream, events.Envelope{Type: "ok"}, e)
 		}()
 	}
 	wg.Wait()
@@ -301,10 +301,10 @@ func TestDuplicateEventIDRollsBackOnlyItsAppend(t *testing.T) {
 		t.Fatalf("log holds %d new events, want %d", len(all), 2*(n-1))
 	}
 	for i := range all {
-		if all[i].GlobalPosition != first.Last()+int64(i)+1 {
+		if all[i].GlobalPosition != first.Last()+events.Position(i)+1 {
 			t.Fatalf("positions have a gap: %d at index %d", all[i].GlobalPosition, i)
 		}
-		if all[i].Stream == fmt.Sprintf("s%d", n/2) {
+		if all[i].Stream == events.StreamID(fmt.Sprintf("s%d", n/2)) {
 			t.Fatalf("the failed append left event %+v", all[i])
 		}
 	}

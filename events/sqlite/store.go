@@ -112,9 +112,9 @@ func (s *Store) open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.head.Store(head)
+	s.head.Store(int64(head))
 	s.log.InfoContext(ctx, "event store opened",
-		slog.Int64("schema_version", res.Version), slog.Any("migrations_applied", res.Applied), slog.Int64("head", head))
+		slog.Int64("schema_version", res.Version), slog.Any("migrations_applied", res.Applied), slog.Int64("head", int64(head)))
 	return nil
 }
 
@@ -139,7 +139,7 @@ func openPool(ctx context.Context, dsn string, conns int) (*sql.DB, error) {
 func (s *Store) DB() *sql.DB { return s.wdb }
 
 // Subscribe delivers the events after `after`, then new ones as they commit.
-func (s *Store) Subscribe(ctx context.Context, after int64) (<-chan []events.Envelope, <-chan error) {
+func (s *Store) Subscribe(ctx context.Context, after events.Position) (<-chan []events.Envelope, <-chan error) {
 	return events.Tail(ctx, s, after, events.TailOptions{Wake: &s.signal, Poll: time.Second})
 }
 

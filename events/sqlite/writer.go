@@ -142,7 +142,7 @@ func (s *Store) commitBatch(batch []*appendRequest) {
 	if wrote > 0 {
 		s.committed(wrote)
 	}
-	s.log.Debug("event store: batch done", slog.Int("requests", len(outcomes)), slog.Int64("head", wrote))
+	s.log.Debug("event store: batch done", slog.Int("requests", len(outcomes)), slog.Int64("head", int64(wrote)))
 	for _, o := range outcomes {
 		o.req.answer(o.res, o.err)
 	}
@@ -150,7 +150,7 @@ func (s *Store) commitBatch(batch []*appendRequest) {
 
 // applyBatch returns the outcome of every request it took and the highest position committed
 // (0 when nothing was written). An error means nothing was committed.
-func (s *Store) applyBatch(ctx context.Context, batch []*appendRequest) (outcomes []outcome, last int64, err error) {
+func (s *Store) applyBatch(ctx context.Context, batch []*appendRequest) (outcomes []outcome, last events.Position, err error) {
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return takeAll(batch), 0, fmt.Errorf("begin: %w", err)
@@ -203,7 +203,7 @@ func takeAll(batch []*appendRequest) []outcome {
 // applyInSavepoint applies one request so that its failure undoes only its own writes. reqErr is
 // the request's own failure (a conflict, a duplicate event id, ...); fatal means the transaction
 // itself is lost and the whole batch must fail.
-func applyInSavepoint(ctx context.Context, st *writeStmts, a appendArgs, next int64) (res events.AppendResult, reqErr, fatal error) {
+func applyInSavepoint(ctx context.Context, st *writeStmts, a appendArgs, next events.Position) (res events.AppendResult, reqErr, fatal error) {
 	if _, err := st.savepoint.ExecContext(ctx); err != nil {
 		return res, nil, fmt.Errorf("savepoint: %w", err)
 	}
@@ -220,10 +220,10 @@ func applyInSavepoint(ctx context.Context, st *writeStmts, a appendArgs, next in
 }
 
 // committed records a commit up to position last and wakes the subscribers.
-func (s *Store) committed(last int64) {
+func (s *Store) committed(last events.Position) {
 	for {
 		cur := s.head.Load()
-		if last <= cur || s.head.CompareAndSwap(cur, last) {
+		if int64(last) <= cur || s.head.CompareAndSwap(cur, int64(last)) {
 			break
 		}
 	}

@@ -119,7 +119,7 @@ func AppendConcurrently(t testing.TB, s events.Store, n, writers int) {
 	prefix := uuid.NewString()[:8]
 	var (
 		mu   sync.Mutex
-		last int64 // highest position acknowledged
+		last events.Position // highest position acknowledged
 	)
 	for w := 0; w < writers; w++ {
 		wg.Add(1)
@@ -129,7 +129,7 @@ func AppendConcurrently(t testing.TB, s events.Store, n, writers int) {
 			if w == writers-1 {
 				share = n - share*(writers-1)
 			}
-			stream := fmt.Sprintf("branch/%s-w%d", prefix, w)
+			stream := events.StreamID(fmt.Sprintf("branch/%s-w%d", prefix, w))
 			version := events.NoStream
 			for done := 0; done < share; {
 				k := min(1+done%4, share-done)
@@ -168,7 +168,7 @@ func AppendConcurrently(t testing.TB, s events.Store, n, writers int) {
 func ReadLog(t testing.TB, s events.Reader) []events.Envelope {
 	t.Helper()
 	var out []events.Envelope
-	var after int64
+	var after events.Position
 	for {
 		batch, err := s.ReadAll(context.Background(), after, 1000)
 		if err != nil {

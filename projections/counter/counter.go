@@ -23,16 +23,16 @@ type Counter struct {
 	mu       sync.Mutex
 	total    int64
 	byType   map[string]int64
-	byStream map[string]int64
-	last     int64
+	byStream map[events.StreamID]int64
+	last     events.Position
 }
 
 // Snapshot is a copy of the counts.
 type Snapshot struct {
-	Total    int64            `json:"total"`
-	ByType   map[string]int64 `json:"by_type"`
-	ByStream map[string]int64 `json:"by_stream"`
-	Last     int64            `json:"last"` // position of the last event counted
+	Total    int64                     `json:"total"`
+	ByType   map[string]int64          `json:"by_type"`
+	ByStream map[events.StreamID]int64 `json:"by_stream"`
+	Last     events.Position           `json:"last"` // position of the last event counted
 }
 
 // New returns an empty counter.
@@ -58,7 +58,7 @@ func (c *Counter) Apply(_ context.Context, batch []events.Envelope) error {
 		prev = e.GlobalPosition
 	}
 	if c.byType == nil {
-		c.byType, c.byStream = map[string]int64{}, map[string]int64{}
+		c.byType, c.byStream = map[string]int64{}, map[events.StreamID]int64{}
 	}
 	for _, e := range batch {
 		c.byType[e.Type]++
@@ -83,7 +83,7 @@ func (c *Counter) Snapshot() Snapshot {
 	defer c.mu.Unlock()
 	s := Snapshot{Total: c.total, Last: c.last, ByType: maps.Clone(c.byType), ByStream: maps.Clone(c.byStream)}
 	if s.ByType == nil {
-		s.ByType, s.ByStream = map[string]int64{}, map[string]int64{}
+		s.ByType, s.ByStream = map[string]int64{}, map[events.StreamID]int64{}
 	}
 	return s
 }

@@ -14,7 +14,7 @@ var (
 	_ projections.Resetter  = (*counter.Counter)(nil)
 )
 
-func ev(pos int64, stream, typ string) events.Envelope {
+func ev(pos events.Position, stream events.StreamID, typ string) events.Envelope {
 	return events.Envelope{GlobalPosition: pos, Stream: stream, Type: typ}
 }
 

@@ -1,5 +1,7 @@
 package graph
 
+import "github.com/infrahub-go/infrahub/events"
+
 // Dump is every node of a branch at a log position (Dumper), as GET /api/dump answers it.
 // Its fields are in the order of that answer.
 type Dump struct {
@@ -8,7 +10,7 @@ type Dump struct {
 	Nodes []DumpedNode `json:"nodes"`
 	// Position is the log position the dump reflects: the scope's, or the head; 0 for a scope
 	// before the first write.
-	Position int64 `json:"position"`
+	Position events.Position `json:"position"`
 }
 
 // DumpedNode is one node of a Dump.

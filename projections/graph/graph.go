@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/infrahub-go/infrahub/branch"
+	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/fault"
 )
 
@@ -40,8 +41,8 @@ const MaxDepth = 20
 
 // Scope is what a read sees: one branch at one log position.
 type Scope struct {
-	Branch string // "" is the default branch
-	At     int64  // log position; 0 is the head; a negative one is an ErrInvalidQuery
+	Branch string          // "" is the default branch
+	At     events.Position // log position; 0 is the head; a negative one is an ErrInvalidQuery
 	// Time, read when At is 0 and Time is not zero, is the moment to read at: the scope is at
 	// the position current then (PositionAt). Before the first write nothing exists: Get finds
 	// nothing, List and Dump are empty (a Dump at position 0).
@@ -137,5 +138,5 @@ type Reader interface {
 	Descendants(ctx context.Context, scope Scope, id string) ([]Node, error)
 	// PositionAt is the log position current at t (0 before the first write), so that a read
 	// "at a time" (?at=<timestamp>) becomes Scope.At.
-	PositionAt(ctx context.Context, t time.Time) (int64, error)
+	PositionAt(ctx context.Context, t time.Time) (events.Position, error)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/infrahub-go/infrahub/branch"
+	"github.com/infrahub-go/infrahub/events"
 )
 
 // Differ answers a branch's diff.
@@ -43,7 +44,7 @@ type Waiter interface {
 	// WaitFor returns nil once the projection has folded every event up to log position pos
 	// (at once when it has), or an error wrapping ctx.Err() when ctx ends first (fault
 	// classifies it as unavailable).
-	WaitFor(ctx context.Context, pos int64) error
+	WaitFor(ctx context.Context, pos events.Position) error
 }
 
 // Port is the whole read port of the graph projection: every adapter implements it. Consumers

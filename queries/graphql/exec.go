@@ -16,6 +16,7 @@ import (
 
 	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/commands"
+	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/fault"
 	"github.com/infrahub-go/infrahub/projections/graph"
 	"github.com/infrahub-go/infrahub/schema"
@@ -86,11 +87,11 @@ func (c *docCache) validate(s *ast.Schema, query string) (*ast.QueryDocument, gq
 
 // Request is one GraphQL request.
 type Request struct {
-	Query         string         `json:"query"`
-	OperationName string         `json:"operationName,omitempty"`
-	Variables     map[string]any `json:"variables,omitempty"`
-	Branch        string         `json:"-"`
-	At            int64          `json:"-"` // log position; 0 is the head
+	Query         string          `json:"query"`
+	OperationName string          `json:"operationName,omitempty"`
+	Variables     map[string]any  `json:"variables,omitempty"`
+	Branch        string          `json:"-"`
+	At            events.Position `json:"-"` // log position; 0 is the head
 }
 
 // Response is a GraphQL response; Data is nil when the document could not run at all.

@@ -11,6 +11,7 @@ import (
 	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/branch/nodes"
 	"github.com/infrahub-go/infrahub/commands"
+	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/events/sqlite"
 	"github.com/infrahub-go/infrahub/projections"
 	"github.com/infrahub-go/infrahub/projections/graph"
@@ -126,7 +127,7 @@ type fixture struct {
 	fold      *projections.Inline
 	reader    *countingReader
 	x         *graphql.Executor
-	positions map[string]int64 // named moments for `at`
+	positions map[string]events.Position // named moments for `at`
 }
 
 func newFixture(t testing.TB, schemaText string) *fixture {
@@ -136,7 +137,7 @@ func newFixture(t testing.TB, schemaText string) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = log.Close() })
-	f := &fixture{log: log, positions: map[string]int64{}}
+	f := &fixture{log: log, positions: map[string]events.Position{}}
 	if f.store, err = nodes.New(); err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/queries/graphql/graphiql"
 )
 
@@ -100,8 +101,8 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 		req.Branch = r.URL.Query().Get("branch")
 	}
 	if raw := r.URL.Query().Get("at"); raw != "" {
-		if pos, err := strconv.ParseInt(raw, 10, 64); err == nil && pos > 0 {
-			req.At = pos
+		if num, err := strconv.ParseInt(raw, 10, 64); err == nil && num > 0 {
+			req.At = events.Position(num)
 		} else if t, err := time.Parse(time.RFC3339Nano, raw); err == nil {
 			pos, err := h.X.Graph.PositionAt(r.Context(), t)
 			if err != nil || pos == 0 {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/fault"
 	"github.com/infrahub-go/infrahub/projections/graph"
 )
@@ -37,8 +38,8 @@ func (d *Dump) dump(w http.ResponseWriter, r *http.Request) {
 		s.Branch = d.Default
 	}
 	if raw := q.Get("at"); raw != "" {
-		if pos, err := strconv.ParseInt(raw, 10, 64); err == nil && pos >= 0 {
-			s.At = pos
+		if num, err := strconv.ParseInt(raw, 10, 64); err == nil && num >= 0 {
+			s.At = events.Position(num)
 		} else if t, err := time.Parse(time.RFC3339Nano, raw); err == nil {
 			s.Time = t
 		} else {

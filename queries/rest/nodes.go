@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/fault"
 	"github.com/infrahub-go/infrahub/projections/graph"
 )
@@ -53,8 +54,8 @@ func (n *Nodes) scope(r *http.Request) (graph.Scope, error) {
 		return s, err
 	}
 	if raw := q.Get("at"); raw != "" {
-		if pos, err := strconv.ParseInt(raw, 10, 64); err == nil && pos > 0 {
-			s.At = pos
+		if num, err := strconv.ParseInt(raw, 10, 64); err == nil && num > 0 {
+			s.At = events.Position(num)
 		} else if t, err := time.Parse(time.RFC3339Nano, raw); err == nil {
 			pos, err := n.Graph.PositionAt(r.Context(), t)
 			if err != nil {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/fault"
 	"github.com/infrahub-go/infrahub/projections/graph"
 )
@@ -21,10 +22,11 @@ func waitMin(r *http.Request, w graph.Waiter) error {
 	if raw == "" {
 		return nil
 	}
-	pos, err := strconv.ParseInt(raw, 10, 64)
-	if err != nil || pos < 0 {
+	n, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || n < 0 {
 		return fmt.Errorf("%w: parameter min_position: %q is not a log position", fault.ErrInvalid, raw)
 	}
+	pos := events.Position(n)
 	ctx, cancel := context.WithTimeout(r.Context(), maxWait)
 	defer cancel()
 	if err := w.WaitFor(ctx, pos); err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/branch/nodes"
 	"github.com/infrahub-go/infrahub/commands"
+	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/events/sqlite"
 	"github.com/infrahub-go/infrahub/projections"
 	"github.com/infrahub-go/infrahub/projections/graph/memory"
@@ -70,7 +71,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	// wait folds the log, then waits for a position beyond it until ctx ends: nothing else
 	// writes.
-	wait := func(ctx context.Context, pos int64) error {
+	wait := func(ctx context.Context, pos events.Position) error {
 		if err := f.sync(ctx); err != nil || f.store.Position() >= pos {
 			return err
 		}
@@ -125,7 +126,7 @@ func (f *fixture) get(t *testing.T, path string) (int, string) {
 
 // oldDump is what GET /api/dump answered before it read through the port: the View's dump in
 // a map.
-func (f *fixture) oldDump(t *testing.T, name string, at int64) string {
+func (f *fixture) oldDump(t *testing.T, name string, at events.Position) string {
 	t.Helper()
 	v, err := f.store.View(name, at)
 	if err != nil {
@@ -157,7 +158,7 @@ func TestDumpAndDiff(t *testing.T) {
 	for _, tt := range []struct {
 		query  string
 		branch string
-		at     int64
+		at     events.Position
 	}{
 		{"", "main", 0},
 		{"?branch=b1", "b1", 0},
@@ -228,7 +229,7 @@ func TestMinPositionBeyondTheHead(t *testing.T) {
 	}
 }
 
-func itoa(n int64) string {
+func itoa(n events.Position) string {
 	raw, _ := json.Marshal(n)
 	return string(raw)
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/projections/graph"
 )
 
@@ -53,7 +54,7 @@ func (s *suite) branch(t *testing.T) {
 
 func (s *suite) timeTravel(t *testing.T) {
 	a, b := s.w.pos["update-a"], s.w.pos["update-b"]
-	at := func(pos int64) graph.Scope { return graph.Scope{Branch: "main", At: pos} }
+	at := func(pos events.Position) graph.Scope { return graph.Scope{Branch: "main", At: pos} }
 	if got := s.attr(t, at(a), "edge-1", "asn"); got != float64(65010) {
 		t.Errorf("asn at update a = %v; want 65010", got)
 	}

@@ -85,12 +85,12 @@ type world struct {
 	log  *sqlite.Store
 	cat  *events.Catalogue
 	set  *schema.Set
-	id   map[string]string // node name -> id
-	name map[string]string // node id -> name
-	kind map[string]string // node name -> kind
-	pos  map[string]int64  // named step -> last position it wrote
-	all  []events.Envelope // the whole log, after build
-	at   map[int64]events.Envelope
+	id   map[string]string          // node name -> id
+	name map[string]string          // node id -> name
+	kind map[string]string          // node name -> kind
+	pos  map[string]events.Position // named step -> last position it wrote
+	all  []events.Envelope          // the whole log, after build
+	at   map[events.Position]events.Envelope
 }
 
 // lineage is an attribute value given with its properties.
@@ -114,7 +114,7 @@ func newWorld(t *testing.T) *world {
 	branch.RegisterEvents(cat)
 	nodes.RegisterEvents(cat)
 	w := &world{log: log, cat: cat, id: map[string]string{}, name: map[string]string{}, kind: map[string]string{},
-		pos: map[string]int64{}, at: map[int64]events.Envelope{}}
+		pos: map[string]events.Position{}, at: map[events.Position]events.Envelope{}}
 	w.loadSchema(t)
 	return w
 }
@@ -150,7 +150,7 @@ func (w *world) event(t *testing.T, typ string, payload any, actor string) event
 }
 
 // append writes evs to stream as step and returns its last position.
-func (w *world) append(t *testing.T, step, stream string, evs ...events.Envelope) int64 {
+func (w *world) append(t *testing.T, step string, stream events.StreamID, evs ...events.Envelope) events.Position {
 	t.Helper()
 	res, err := w.log.Append(context.Background(), stream, events.AnyVersion, evs...)
 	if err != nil {

@@ -6,13 +6,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/fault"
 )
 
 func (s *suite) waitFor(t *testing.T) {
 	last := s.w.all[len(s.w.all)-1].GlobalPosition
 	// A folded position returns at once.
-	for _, pos := range []int64{0, 1, last} {
+	for _, pos := range []events.Position{0, 1, last} {
 		ctx, cancel := context.WithTimeout(s.ctx, 5*time.Second)
 		start := time.Now()
 		err := s.a.WaitFor(ctx, pos)

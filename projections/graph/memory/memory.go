@@ -30,7 +30,7 @@ type Config struct {
 	// WaitFor blocks until Store has folded the log up to pos, or ctx ends: in a server, the
 	// projection runner's WaitFor for the Store; in tests, a synchronous fold of the log.
 	// Reader.WaitFor calls it only when Store is behind pos.
-	WaitFor func(ctx context.Context, pos int64) error
+	WaitFor func(ctx context.Context, pos events.Position) error
 }
 
 // Validate reports a missing Store or WaitFor.
@@ -52,7 +52,7 @@ func (c Config) Validate() error {
 // run as a projector, leave them alone: the Store skips positions it has applied anyway.
 type Reader struct {
 	store   *nodes.Store
-	waitFor func(ctx context.Context, pos int64) error
+	waitFor func(ctx context.Context, pos events.Position) error
 }
 
 var _ graph.Port = (*Reader)(nil)
@@ -108,13 +108,13 @@ func (r *Reader) view(ctx context.Context, s graph.Scope) (*nodes.View, error) {
 }
 
 // PositionAt implements graph.Reader.
-func (r *Reader) PositionAt(_ context.Context, t time.Time) (int64, error) {
+func (r *Reader) PositionAt(_ context.Context, t time.Time) (events.Position, error) {
 	return r.store.PositionAt(t), nil
 }
 
 // WaitFor implements graph.Waiter: at once when the Store has folded pos, else through
 // Config.WaitFor.
-func (r *Reader) WaitFor(ctx context.Context, pos int64) error {
+func (r *Reader) WaitFor(ctx context.Context, pos events.Position) error {
 	if r.store.Position() >= pos {
 		return nil
 	}

@@ -31,8 +31,8 @@ func newStore(t *testing.T) *nodes.Store {
 }
 
 // pollStore waits until store has folded pos: the contract suite feeds the Store itself.
-func pollStore(store *nodes.Store) func(context.Context, int64) error {
-	return func(ctx context.Context, pos int64) error {
+func pollStore(store *nodes.Store) func(context.Context, events.Position) error {
+	return func(ctx context.Context, pos events.Position) error {
 		for store.Position() < pos {
 			select {
 			case <-ctx.Done():
@@ -98,7 +98,7 @@ func TestWaitForCallsConfig(t *testing.T) {
 	store := newStore(t)
 	calls := 0
 	failure := errors.New("fold failed")
-	r, err := memory.New(memory.Config{Store: store, WaitFor: func(context.Context, int64) error {
+	r, err := memory.New(memory.Config{Store: store, WaitFor: func(context.Context, events.Position) error {
 		calls++
 		return failure
 	}})
