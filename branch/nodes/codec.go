@@ -204,16 +204,7 @@ func (cod codec) created(p Created, meta graph.Value) ([]graph.Change, error) {
 	if len(p.HFID) > 0 {
 		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldHFID), Value: graph.Value{Data: hfidData(p.HFID)}, Global: p.Global})
 	}
-	if cs, err = cod.attrs(id, p.Global, p.Attributes, cs); err != nil {
-		return nil, err
-	}
-	if cs, err = cod.edges(id, p.Global, p.Edges, cs); err != nil {
-		return nil, err
-	}
-	if cs, err = cod.props(id, p.Global, p.RelProps, cs); err != nil {
-		return nil, err
-	}
-	return cod.claims(id, p.Claims, cs), nil
+	return cod.fields(id, p.Global, p.Attributes, p.Edges, p.RelProps, p.Claims, cs)
 }
 
 func (cod codec) updated(p Updated, meta graph.Value) ([]graph.Change, error) {
@@ -229,16 +220,7 @@ func (cod codec) updated(p Updated, meta graph.Value) ([]graph.Change, error) {
 	if p.DisplayLabel != nil {
 		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldLabel), Value: graph.Value{Data: *p.DisplayLabel}, Global: p.Global})
 	}
-	if cs, err = cod.attrs(id, p.Global, p.Attributes, cs); err != nil {
-		return nil, err
-	}
-	if cs, err = cod.edges(id, p.Global, p.Edges, cs); err != nil {
-		return nil, err
-	}
-	if cs, err = cod.props(id, p.Global, p.RelProps, cs); err != nil {
-		return nil, err
-	}
-	return cod.claims(id, p.Claims, cs), nil
+	return cod.fields(id, p.Global, p.Attributes, p.Edges, p.RelProps, p.Claims, cs)
 }
 
 func (cod codec) deleted(p Deleted) ([]graph.Change, error) {
@@ -251,4 +233,20 @@ func (cod codec) deleted(p Deleted) ([]graph.Change, error) {
 		return nil, err
 	}
 	return cod.claims(id, p.Claims, cs), nil
+}
+
+// fields appends the changes of a created or updated node's attributes, edges, relationship
+// properties and claims.
+func (cod codec) fields(id graph.NodeID, global bool, attrs map[string]Attr, edges []Edge, props map[string]Props, claims []Claim, cs []graph.Change) ([]graph.Change, error) {
+	var err error
+	if cs, err = cod.attrs(id, global, attrs, cs); err != nil {
+		return nil, err
+	}
+	if cs, err = cod.edges(id, global, edges, cs); err != nil {
+		return nil, err
+	}
+	if cs, err = cod.props(id, global, props, cs); err != nil {
+		return nil, err
+	}
+	return cod.claims(id, claims, cs), nil
 }
