@@ -30,13 +30,16 @@ type LoadSchema struct {
 	Names []string `json:"names,omitempty"`
 }
 
-// SchemaOutcome is what a load or a check answers.
+// SchemaOutcome is what a load or a check answers: Infrahub's SchemaUpdate (hash,
+// previous_hash, schema_updated, diff in Infrahub's shape) plus the branch and the changed
+// kinds as lists.
 type SchemaOutcome struct {
-	Branch       string         `json:"branch"`
-	Hash         string         `json:"hash"`
-	PreviousHash string         `json:"previous_hash"`
-	Updated      bool           `json:"schema_updated"`
-	Diff         schema.Changes `json:"diff"`
+	Branch       string          `json:"branch"`
+	Hash         string          `json:"hash"`
+	PreviousHash string          `json:"previous_hash"`
+	Updated      bool            `json:"schema_updated"`
+	APIDiff      *schema.APIDiff `json:"diff"`
+	Diff         schema.Changes  `json:"changes"`
 }
 
 // prepareSchema parses and resolves a load against the branch's current schema.
@@ -110,7 +113,8 @@ func (s *Service) CheckSchema(in LoadSchema) (SchemaOutcome, error) {
 		return SchemaOutcome{}, err
 	}
 	diff := schema.Diff(cur, next)
-	return SchemaOutcome{Branch: branch, Hash: next.Hash(), PreviousHash: cur.Hash(), Updated: !diff.Empty(), Diff: diff}, nil
+	return SchemaOutcome{Branch: branch, Hash: next.Hash(), PreviousHash: cur.Hash(), Updated: !diff.Empty(),
+		APIDiff: schema.DiffAPI(cur, next), Diff: diff}, nil
 }
 
 // loadSchema records a load as one schema.loaded event on the branch's stream, then computes
@@ -133,7 +137,8 @@ func (s *Service) loadSchema(ctx context.Context, cmd Command) (Result, error) {
 		}
 		diff := schema.Diff(cur, next)
 		d := decision{stream: branch.Stream(name), version: version,
-			data: SchemaOutcome{Branch: name, Hash: next.Hash(), PreviousHash: cur.Hash(), Updated: !diff.Empty(), Diff: diff}}
+			data: SchemaOutcome{Branch: name, Hash: next.Hash(), PreviousHash: cur.Hash(), Updated: !diff.Empty(),
+				APIDiff: schema.DiffAPI(cur, next), Diff: diff}}
 		if diff.Empty() { // idempotent: nothing to record
 			return d, nil
 		}

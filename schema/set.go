@@ -154,31 +154,6 @@ func (s *Set) Namespaces() []string {
 	return sortedKeys(seen)
 }
 
-// API is the shape of Infrahub's GET /api/schema answer.
-type API struct {
-	Main       string      `json:"main"`
-	Nodes      []*Node     `json:"nodes"`
-	Generics   []*Generic  `json:"generics"`
-	Profiles   []*Node     `json:"profiles"`
-	Templates  []*Node     `json:"templates"`
-	Namespaces []Namespace `json:"namespaces"`
-}
-
-// Namespace is one entry of API.Namespaces.
-type Namespace struct {
-	Name         string `json:"name"`
-	UserEditable bool   `json:"user_editable"`
-}
-
-// API returns the set in the shape of Infrahub's GET /api/schema answer.
-func (s *Set) API() API {
-	a := API{Main: s.Hash(), Nodes: s.Nodes(), Generics: s.Generics(), Profiles: s.Profiles(), Templates: s.Templates()}
-	for _, ns := range s.Namespaces() {
-		a.Namespaces = append(a.Namespaces, Namespace{Name: ns, UserEditable: profileAllowed(ns)})
-	}
-	return a
-}
-
 func sortedNodes(m map[string]*Node) []*Node {
 	out := make([]*Node, 0, len(m))
 	for _, k := range sortedKeys(m) {

@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/infrahub-go/infrahub/commands"
+	"github.com/infrahub-go/infrahub/schema"
 )
 
 // newSchema is the client side of the schema API: `infrahub schema load|check|export`.
@@ -32,16 +33,24 @@ func newSchema(env map[string]string) *cobra.Command {
 				return err
 			}
 			body, _ := json.Marshal(map[string]any{"schemas": docs, "names": names})
+			// a load answers commands.SchemaOutcome, a check Infrahub's {"diff": ...} only
 			var out commands.SchemaOutcome
 			if err := call(c, env, http.MethodPost, path, body, &out); err != nil {
 				return err
 			}
-			verb := map[bool]string{true: "would change", false: "changes nothing"}[out.Updated]
-			if path == "/api/schema/load" {
-				verb = map[bool]string{true: "loaded", false: "unchanged"}[out.Updated]
+			if out.Branch == "" {
+				out.Branch, _ = c.Flags().GetString("branch")
 			}
-			fmt.Fprintf(c.OutOrStdout(), "%d file(s) on branch %s: %s (hash %s)\n", len(names), out.Branch, verb, out.Hash)
-			printDiff(c.OutOrStdout(), out)
+			if out.Branch == "" {
+				out.Branch = "the default branch"
+			}
+			changed := out.APIDiff != nil && !out.APIDiff.Empty()
+			verb := map[bool]string{true: "would change", false: "changes nothing"}[changed]
+			if path == "/api/schema/load" {
+				verb = map[bool]string{true: "loaded", false: "unchanged"}[out.Updated] + " (hash " + out.Hash + ")"
+			}
+			fmt.Fprintf(c.OutOrStdout(), "%d file(s) on branch %s: %s\n", len(names), out.Branch, verb)
+			printDiff(c.OutOrStdout(), out.APIDiff)
 			return nil
 		}
 	}
@@ -113,16 +122,43 @@ func yamlFiles(args []string) ([]string, error) {
 	return paths, nil
 }
 
-func printDiff(w io.Writer, out commands.SchemaOutcome) {
-	for _, k := range out.Diff.Added {
+// printDiff prints the kinds a load adds (+), removes (-) and changes (~, with the changed
+// properties and attributes.<name> / relationships.<name>).
+func printDiff(w io.Writer, d *schema.APIDiff) {
+	if d == nil {
+		return
+	}
+	for _, k := range sortedNames(d.Added) {
 		fmt.Fprintf(w, "  + %s\n", k)
 	}
-	for _, k := range out.Diff.Removed {
+	for _, k := range sortedNames(d.Removed) {
 		fmt.Fprintf(w, "  - %s\n", k)
 	}
-	for _, k := range out.Diff.Changed {
-		fmt.Fprintf(w, "  ~ %s %s\n", k.Kind, strings.Join(append(append(append(k.Properties, k.Added...), k.Removed...), k.Changed...), " "))
+	for _, k := range sortedNames(d.Changed) {
+		var parts []string
+		for _, p := range sortedNames(d.Changed[k].Changed) {
+			sub := d.Changed[k].Changed[p]
+			if sub == nil {
+				parts = append(parts, p)
+				continue
+			}
+			for _, group := range []map[string]*schema.APIDiff{sub.Added, sub.Removed, sub.Changed} {
+				for _, e := range sortedNames(group) {
+					parts = append(parts, p+"."+e)
+				}
+			}
+		}
+		fmt.Fprintf(w, "  ~ %s %s\n", k, strings.Join(parts, " "))
 	}
+}
+
+func sortedNames(m map[string]*schema.APIDiff) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // call sends one request to the server and decodes a 2xx answer into out; a 4xx or 5xx answer
@@ -155,13 +191,24 @@ func call(c *cobra.Command, env map[string]string, method, path string, body []b
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 300 {
+		// our error body, or Infrahub's (schema load and check): one message per problem
 		var e struct {
 			Error struct {
 				Message string `json:"message"`
 			} `json:"error"`
+			Errors []struct {
+				Message string `json:"message"`
+			} `json:"errors"`
 		}
 		_ = json.NewDecoder(resp.Body).Decode(&e)
-		return fmt.Errorf("server answered %s: %s", resp.Status, e.Error.Message)
+		msgs := []string{e.Error.Message}
+		if len(e.Errors) > 0 {
+			msgs = msgs[:0]
+			for _, m := range e.Errors {
+				msgs = append(msgs, m.Message)
+			}
+		}
+		return fmt.Errorf("server answered %s: %s", resp.Status, strings.Join(msgs, "\n"))
 	}
 	if text, ok := out.(*string); ok {
 		b, err := io.ReadAll(resp.Body)

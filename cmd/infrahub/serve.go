@@ -310,6 +310,9 @@ func (s *server) routes() http.Handler {
 	(&rest.Dump{Graph: s.reads, Default: branch.Default}).Register(mux)
 	(&rest.Diffs{Graph: s.reads}).Register(mux)
 	(&rest.Nodes{Graph: s.reads, Default: branch.Default}).Register(mux)
+	(&rest.Menu{Graph: s.reads, State: s.branches, Default: branch.Default}).Register(mux)
+	// the deployment id is the one GraphQL's InfrahubInfo answers
+	(&rest.App{Version: version, DeploymentID: "infrahub-go"}).Register(mux)
 	return mux
 }
 

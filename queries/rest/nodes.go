@@ -44,20 +44,23 @@ func (n *Nodes) Register(mux *http.ServeMux) {
 // reserved are the query parameters that are not filters.
 var reserved = map[string]bool{"branch": true, "at": true, "min_position": true, "order_by": true, "offset": true, "limit": true}
 
-func (n *Nodes) scope(r *http.Request) (graph.Scope, error) {
+func (n *Nodes) scope(r *http.Request) (graph.Scope, error) { return scopeOf(r, n.Graph, n.Default) }
+
+// scopeOf reads the scope of a data read: branch (default def), min_position and at.
+func scopeOf(r *http.Request, g NodeReader, def string) (graph.Scope, error) {
 	q := r.URL.Query()
 	s := graph.Scope{Branch: q.Get("branch")}
 	if s.Branch == "" {
-		s.Branch = n.Default
+		s.Branch = def
 	}
-	if err := waitMin(r, n.Graph); err != nil {
+	if err := waitMin(r, g); err != nil {
 		return s, err
 	}
 	if raw := q.Get("at"); raw != "" {
 		if num, err := strconv.ParseInt(raw, 10, 64); err == nil && num > 0 {
 			s.At = events.Position(num)
 		} else if t, err := time.Parse(time.RFC3339Nano, raw); err == nil {
-			pos, err := n.Graph.PositionAt(r.Context(), t)
+			pos, err := g.PositionAt(r.Context(), t)
 			if err != nil {
 				return s, err
 			}

@@ -50,6 +50,7 @@ type fixture struct {
 	store    *nodes.Store
 	dispatch *commands.Service
 	fold     *projections.Inline
+	port     *memory.Reader
 	mux      *http.ServeMux
 	srv      *httptest.Server
 }
@@ -83,6 +84,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	f.port = port
 	f.mux = http.NewServeMux()
 	(&rest.Dump{Graph: port, Default: branch.Default}).Register(f.mux)
 	(&rest.Diffs{Graph: port}).Register(f.mux)

@@ -1,5 +1,7 @@
-// Package rest serves the REST read endpoints and Infrahub's schema endpoints: GET /api/schema (per branch),
-// GET /api/schema/{kind}, POST /api/schema/load and POST /api/schema/check.
+// Package rest serves the REST read endpoints and Infrahub's REST API: GET /api/schema (per
+// branch), GET /api/schema/summary, GET /api/schema/{kind}, POST /api/schema/load and
+// POST /api/schema/check, GET /api/config, GET /api/info and GET /api/menu; any other /api path
+// answers a 404 JSON error.
 package rest
 
 import (
@@ -9,14 +11,16 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/commands"
 	"github.com/infrahub-go/infrahub/commands/payload"
 	"github.com/infrahub-go/infrahub/schema"
 )
 
-// State answers a branch's schema.
+// State answers the branches and their schemas.
 type State interface {
 	Schema(branch string) (*schema.Set, int64)
+	Branch(name string) (branch.Info, bool)
 }
 
 // Commands is the write side as the schema endpoints use it.
@@ -35,6 +39,7 @@ type API struct {
 // Register adds the routes to mux.
 func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/schema", a.get)
+	mux.HandleFunc("GET /api/schema/summary", a.summary)
 	mux.HandleFunc("GET /api/schema/{kind}", a.getKind)
 	mux.HandleFunc("GET /api/schema/export", a.export)
 	mux.HandleFunc("POST /api/schema/load", a.load)
@@ -48,27 +53,42 @@ func (a *API) branch(r *http.Request) string {
 	return a.Default
 }
 
+// schemaOf is the schema of the request's branch; an unknown branch is answered with a 404.
+func (a *API) schemaOf(w http.ResponseWriter, r *http.Request) (*schema.Set, bool) {
+	name := a.branch(r)
+	if _, ok := a.State.Branch(name); !ok {
+		writeError(w, fmt.Errorf("%w: branch %q", branch.ErrNotFound, name))
+		return nil, false
+	}
+	set, _ := a.State.Schema(name)
+	return set, true
+}
+
+// get answers Infrahub's SchemaReadAPI; the namespaces parameter (given once per namespace, as
+// the SDK's schema.all(namespaces=...) sends it) keeps the kinds of those namespaces only.
 func (a *API) get(w http.ResponseWriter, r *http.Request) {
-	set, _ := a.State.Schema(a.branch(r))
-	writeJSON(w, http.StatusOK, set.API())
+	if set, ok := a.schemaOf(w, r); ok {
+		writeJSON(w, http.StatusOK, set.API(r.URL.Query()["namespaces"]...))
+	}
+}
+
+// summary answers Infrahub's SchemaBranchHash: the hash of the branch's schema and of each
+// node and generic.
+func (a *API) summary(w http.ResponseWriter, r *http.Request) {
+	if set, ok := a.schemaOf(w, r); ok {
+		writeJSON(w, http.StatusOK, set.Summary())
+	}
 }
 
 func (a *API) getKind(w http.ResponseWriter, r *http.Request) {
-	set, _ := a.State.Schema(a.branch(r))
+	set, ok := a.schemaOf(w, r)
+	if !ok {
+		return
+	}
 	kind := r.PathValue("kind")
-	if n, ok := set.Node(kind); ok {
-		writeJSON(w, http.StatusOK, n)
+	if m, ok := set.APIKind(kind); ok {
+		writeJSON(w, http.StatusOK, m)
 		return
-	}
-	if g, ok := set.Generic(kind); ok {
-		writeJSON(w, http.StatusOK, g)
-		return
-	}
-	for _, n := range append(set.Profiles(), set.Templates()...) {
-		if n.Kind == kind {
-			writeJSON(w, http.StatusOK, n)
-			return
-		}
 	}
 	writeJSON(w, http.StatusNotFound, errorBody{Error: errorDetail{Code: "not_found",
 		Message: fmt.Sprintf("kind %q is not in the schema of branch %q", kind, a.branch(r))}})
@@ -95,10 +115,24 @@ type body struct {
 func (a *API) decode(w http.ResponseWriter, r *http.Request) (commands.LoadSchema, bool) {
 	var b body
 	if err := payload.Read(http.MaxBytesReader(w, r.Body, commands.MaxBodyBytes), &b, "body"); err != nil {
-		writeError(w, err)
+		writeSchemaError(w, err)
 		return commands.LoadSchema{}, false
 	}
 	return commands.LoadSchema{Branch: a.branch(r), Schemas: b.Schemas, Names: b.Names}, true
+}
+
+// loadAnswer is the answer of POST /api/schema/load: Infrahub's SchemaUpdate (the SDK reads
+// hash and previous_hash, newer ones warnings) with the branch and the changed kinds as lists.
+type loadAnswer struct {
+	commands.SchemaOutcome
+	Warnings []schemaWarning `json:"warnings"`
+}
+
+// schemaWarning is Infrahub's SchemaWarning; no load warns yet.
+type schemaWarning struct {
+	Type    string   `json:"type"`
+	Kinds   []string `json:"kinds"`
+	Message string   `json:"message"`
 }
 
 func (a *API) load(w http.ResponseWriter, r *http.Request) {
@@ -110,12 +144,15 @@ func (a *API) load(w http.ResponseWriter, r *http.Request) {
 	res, err := a.Commands.Dispatch(r.Context(), commands.Command{Type: commands.TypeLoadSchema,
 		ID: r.Header.Get("Idempotency-Key"), Payload: payload})
 	if err != nil {
-		writeError(w, err)
+		writeSchemaError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, res.Data)
+	out, _ := res.Data.(commands.SchemaOutcome)
+	writeJSON(w, http.StatusOK, loadAnswer{SchemaOutcome: out, Warnings: []schemaWarning{}})
 }
 
+// check answers as Infrahub does: 202 with {"diff": ...} (what `infrahubctl schema check`
+// prints, "No diff" when it is empty), or 422 with the errors.
 func (a *API) check(w http.ResponseWriter, r *http.Request) {
 	in, ok := a.decode(w, r)
 	if !ok {
@@ -123,10 +160,10 @@ func (a *API) check(w http.ResponseWriter, r *http.Request) {
 	}
 	out, err := a.Commands.CheckSchema(in)
 	if err != nil {
-		writeError(w, err)
+		writeSchemaError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusAccepted, map[string]any{"diff": out.APIDiff})
 }
 
 type errorBody struct {
@@ -134,24 +171,56 @@ type errorBody struct {
 }
 
 type errorDetail struct {
-	Code     string           `json:"code"`
-	Message  string           `json:"message"`
-	Problems []schema.Problem `json:"problems,omitempty"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
 }
 
-// writeError answers like commands.WriteError, adding the schema problems one by one so that
-// clients can point at each file and line.
+// writeError answers like commands.WriteError: {"error": {"code", "message"}}.
 func writeError(w http.ResponseWriter, err error) {
 	status, code := commands.StatusOf(err)
 	d := errorDetail{Code: code, Message: err.Error()}
 	if status == http.StatusInternalServerError {
 		d.Message = "internal error; see the server log"
 	}
-	var se *schema.Error
-	if errors.As(err, &se) {
-		d.Problems = se.Problems
-	}
 	writeJSON(w, status, errorBody{Error: d})
+}
+
+// infrahubErrors is Infrahub's REST error body ({"data": null, "errors": [{"message",
+// "extensions": {"code": <HTTP status>}}]}), which the SDK's schema load and check read and
+// `infrahubctl` prints message by message.
+type infrahubErrors struct {
+	Data   any             `json:"data"`
+	Errors []infrahubError `json:"errors"`
+}
+
+type infrahubError struct {
+	Message    string         `json:"message"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+// writeSchemaError answers an error of schema load or check in Infrahub's shape: a refused
+// schema or body is a 422 (as Infrahub answers it) with one error per problem, its message
+// naming file, line and element, which the extensions repeat.
+func writeSchemaError(w http.ResponseWriter, err error) {
+	status, _ := commands.StatusOf(err)
+	if status == http.StatusBadRequest {
+		status = http.StatusUnprocessableEntity
+	}
+	body := infrahubErrors{Errors: []infrahubError{}}
+	var se *schema.Error
+	switch {
+	case status == http.StatusInternalServerError:
+		body.Errors = append(body.Errors, infrahubError{Message: "internal error; see the server log",
+			Extensions: map[string]any{"code": status}})
+	case errors.As(err, &se):
+		for _, p := range se.Problems {
+			ext := map[string]any{"code": status, "file": p.File, "line": p.Line, "element": p.Path}
+			body.Errors = append(body.Errors, infrahubError{Message: p.String(), Extensions: ext})
+		}
+	default:
+		body.Errors = append(body.Errors, infrahubError{Message: err.Error(), Extensions: map[string]any{"code": status}})
+	}
+	writeJSON(w, status, body)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -1,0 +1,113 @@
+package rest
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/infrahub-go/infrahub/fault"
+)
+
+// App serves what Infrahub's web UI asks first, in Infrahub's shapes
+// (backend/infrahub/api/internal.py and the settings of backend/infrahub/config.py):
+//
+//	GET /api/config  ConfigAPI: anonymous access allowed, no SSO provider, no analytics nor
+//	                 remote logging, no experimental feature, the community edition
+//	GET /api/info    InfoAPI: the deployment id and the server's version
+//
+// and answers any other /api path with a 404 JSON error ({"error": {"code", "message"}}), so
+// that clients calling endpoints this server does not have (login, permissions, tasks,
+// events...) get a clear answer.
+type App struct {
+	Version      string // the binary's version
+	DeploymentID string // what GraphQL's InfrahubInfo answers too
+}
+
+// Register adds the routes to mux.
+func (a *App) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /api/config", a.config)
+	mux.HandleFunc("GET /api/info", a.info)
+	mux.HandleFunc("/api/", notFound)
+}
+
+// notFound answers any /api path that no route serves (an unknown path, or a known path with a
+// method it does not take).
+func notFound(w http.ResponseWriter, r *http.Request) {
+	writeError(w, fmt.Errorf("%w: no endpoint %s %s on this server", fault.ErrNotFound, r.Method, r.URL.Path))
+}
+
+// configAPI is Infrahub's ConfigAPI.
+type configAPI struct {
+	Main                 mainSettings         `json:"main"`
+	Logging              loggingSettings      `json:"logging"`
+	Analytics            analyticsSettings    `json:"analytics"`
+	ExperimentalFeatures experimentalSettings `json:"experimental_features"`
+	SSO                  ssoInfo              `json:"sso"`
+	InstallationType     string               `json:"installation_type"`
+	Policy               policySettings       `json:"policy"`
+}
+
+type mainSettings struct {
+	DocsIndexPath        string   `json:"docs_index_path"`
+	InternalAddress      *string  `json:"internal_address"`
+	AllowAnonymousAccess bool     `json:"allow_anonymous_access"`
+	AnonymousAccessRole  string   `json:"anonymous_access_role"`
+	TelemetryOptout      bool     `json:"telemetry_optout"`
+	TelemetryEndpoint    string   `json:"telemetry_endpoint"`
+	PermissionBackends   []string `json:"permission_backends"`
+	PublicURL            *string  `json:"public_url"`
+	SchemaStrictMode     bool     `json:"schema_strict_mode"`
+}
+
+type loggingSettings struct {
+	Remote remoteLogging `json:"remote"`
+}
+
+type remoteLogging struct {
+	Enable       bool    `json:"enable"`
+	FrontendDSN  *string `json:"frontend_dsn"`
+	APIServerDSN *string `json:"api_server_dsn"`
+	GitAgentDSN  *string `json:"git_agent_dsn"`
+}
+
+type analyticsSettings struct {
+	Enable  bool    `json:"enable"`
+	Address *string `json:"address"`
+	APIKey  *string `json:"api_key"`
+}
+
+type experimentalSettings struct {
+	GraphQLEnums bool `json:"graphql_enums"`
+	ValueDBIndex bool `json:"value_db_index"`
+}
+
+type ssoInfo struct {
+	Providers []ssoProvider `json:"providers"`
+	Enabled   bool          `json:"enabled"`
+}
+
+type ssoProvider struct {
+	Name          string `json:"name"`
+	DisplayLabel  string `json:"display_label"`
+	Icon          string `json:"icon"`
+	Protocol      string `json:"protocol"`
+	AuthorizePath string `json:"authorize_path"`
+	TokenPath     string `json:"token_path"`
+}
+
+type policySettings struct {
+	RequiredProposedChangeApprovals int  `json:"required_proposed_change_approvals"`
+	RevokeProposedChangeApprovals   bool `json:"revoke_proposed_change_approvals"`
+}
+
+func (a *App) config(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, configAPI{
+		Main: mainSettings{AllowAnonymousAccess: true, AnonymousAccessRole: "Anonymous User", TelemetryOptout: true,
+			PermissionBackends: []string{}, SchemaStrictMode: true},
+		SSO:              ssoInfo{Providers: []ssoProvider{}},
+		InstallationType: "community",
+	})
+}
+
+func (a *App) info(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"deployment_id": a.DeploymentID, "version": a.Version})
+}
