@@ -31,7 +31,48 @@ func ParseContent(name string, content json.RawMessage) (*File, error) {
 		}
 		return Parse(name, []byte(text))
 	}
-	return Parse(name, trimmed)
+	f, err := Parse(name, trimmed)
+	if err == nil {
+		f.clearLines() // the lines of a JSON object sent as such say nothing to its sender
+	}
+	return f, err
+}
+
+// clearLines forgets the lines where the file's elements were declared.
+func (f *File) clearLines() {
+	for _, g := range f.Generics {
+		if g != nil {
+			g.Pos.Line = 0
+			clearElementLines(g.Attributes, g.Relationships)
+		}
+	}
+	for _, n := range f.Nodes {
+		if n != nil {
+			n.Pos.Line = 0
+			clearElementLines(n.Attributes, n.Relationships)
+		}
+	}
+	if f.Extensions != nil {
+		for _, e := range f.Extensions.Nodes {
+			if e != nil {
+				e.Pos.Line = 0
+				clearElementLines(e.Attributes, e.Relationships)
+			}
+		}
+	}
+}
+
+func clearElementLines(attrs []*Attribute, rels []*Relationship) {
+	for _, a := range attrs {
+		if a != nil {
+			a.Pos.Line = 0
+		}
+	}
+	for _, r := range rels {
+		if r != nil {
+			r.Pos.Line = 0
+		}
+	}
 }
 
 // Loaded is the payload of TypeLoaded.

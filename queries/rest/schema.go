@@ -214,7 +214,12 @@ func writeSchemaError(w http.ResponseWriter, err error) {
 			Extensions: map[string]any{"code": status}})
 	case errors.As(err, &se):
 		for _, p := range se.Problems {
-			ext := map[string]any{"code": status, "file": p.File, "line": p.Line, "element": p.Path}
+			ext := map[string]any{"code": status}
+			for k, v := range map[string]any{"file": p.File, "line": p.Line, "element": p.Path} {
+				if v != "" && v != 0 {
+					ext[k] = v
+				}
+			}
 			body.Errors = append(body.Errors, infrahubError{Message: p.String(), Extensions: ext})
 		}
 	default:
