@@ -17,7 +17,8 @@ import (
 // status answers InfrahubStatus: this server is the one worker, and it always uses the
 // branch's current schema (it builds the GraphQL schema from it on demand), so the schema hash is
 // in sync as soon as a load is answered (what `infrahubctl schema load --wait` polls for).
-func (e *exec) status(w *jsonWriter, f *ast.Field, path ast.Path) {
+func (x apiRoot) status(w *jsonWriter, f *ast.Field, path ast.Path) {
+	e := x.e
 	id := e.x.WorkerID
 	if id == "" {
 		id = "infrahub-go"
@@ -34,7 +35,8 @@ func (e *exec) status(w *jsonWriter, f *ast.Field, path ast.Path) {
 // false or case_sensitive is true), limit (default 10) and offset applied, count being every
 // match. When q is an IP address or prefix, parent_prefixes lists the prefixes holding it, the
 // most specific first.
-func (e *exec) search(w *jsonWriter, f *ast.Field, path ast.Path) {
+func (x apiRoot) search(w *jsonWriter, f *ast.Field, path ast.Path) {
+	e := x.e
 	args := f.ArgumentMap(e.vars)
 	q, _ := args["q"].(string)
 	limit, ok := toInt(args["limit"])
@@ -89,7 +91,7 @@ func (e *exec) search(w *jsonWriter, f *ast.Field, path ast.Path) {
 		edges = append(edges, map[string]any{"node": map[string]any{"id": n.ID, "kind": n.Kind}})
 	}
 	out := map[string]any{"count": count, "edges": edges, "parent_prefixes": nil}
-	if parents, ok, err := e.parentPrefixes(q, f); err != nil {
+	if parents, ok, err := e.api.parentPrefixes(q, f); err != nil {
 		fail(err)
 		return
 	} else if ok {
@@ -112,7 +114,8 @@ func matchesExactly(n graph.Node, q string, partial bool) bool {
 
 // parentPrefixes lists the IP prefixes holding q (an address or a prefix), most specific
 // first; ok is false when q is neither or parent_prefixes is not selected.
-func (e *exec) parentPrefixes(q string, f *ast.Field) ([]any, bool, error) {
+func (x apiRoot) parentPrefixes(q string, f *ast.Field) ([]any, bool, error) {
+	e := x.e
 	asked := slices.ContainsFunc(e.sel.collect(f.SelectionSet, "NodeEdges"), func(sf *ast.Field) bool { return sf.Name == "parent_prefixes" })
 	target, err := netip.ParsePrefix(q)
 	if err != nil {
@@ -158,7 +161,8 @@ func (e *exec) parentPrefixes(q string, f *ast.Field) ([]any, bool, error) {
 // whose direction is inbound is the destination). A relationship has no id of its own here: its
 // id is derived from the identifier and its two nodes, stable across calls. limit defaults to
 // 10, as Infrahub's.
-func (e *exec) relationships(w *jsonWriter, f *ast.Field, path ast.Path) {
+func (x apiRoot) relationships(w *jsonWriter, f *ast.Field, path ast.Path) {
+	e := x.e
 	args := f.ArgumentMap(e.vars)
 	var identifiers, excluded []string
 	for _, key := range []string{"ids", "excluded_namespaces"} {

@@ -28,7 +28,8 @@ func branchStamp(t time.Time) any {
 // branchTimes are when a branch was created and when it last took the default branch's state
 // (its base position, moved by a rebase): the time that position was recorded, else the
 // creation time (the default branch, whose base is the start of the log).
-func (e *exec) branchTimes(b branch.Info) (created, based time.Time) {
+func (x apiRoot) branchTimes(b branch.Info) (created, based time.Time) {
+	e := x.e
 	created, based = b.CreatedAt, b.CreatedAt
 	if b.BranchedFrom > 0 {
 		if at, ok, err := e.x.Graph.RecordedAt(e.ctx, b.BranchedFrom); err == nil && ok {
@@ -39,8 +40,9 @@ func (e *exec) branchTimes(b branch.Info) (created, based time.Time) {
 }
 
 // branchData is a branch as the Branch type shows it.
-func (e *exec) branchData(b branch.Info) map[string]any {
-	created, based := e.branchTimes(b)
+func (x apiRoot) branchData(b branch.Info) map[string]any {
+	e := x.e
+	created, based := e.api.branchTimes(b)
 	status := b.Status
 	if status == "" {
 		status = "OPEN"
@@ -55,7 +57,8 @@ func (e *exec) branchData(b branch.Info) map[string]any {
 		"graph_version": nil}
 }
 
-func (e *exec) allBranches() []branch.Info {
+func (x apiRoot) allBranches() []branch.Info {
+	e := x.e
 	if e.x.Branches == nil {
 		return nil
 	}
@@ -63,7 +66,8 @@ func (e *exec) allBranches() []branch.Info {
 }
 
 // branches answers the Branch query.
-func (e *exec) branches(w *jsonWriter, f *ast.Field) {
+func (x apiRoot) branches(w *jsonWriter, f *ast.Field) {
+	e := x.e
 	args := f.ArgumentMap(e.vars)
 	name, _ := args["name"].(string)
 	ids := map[string]bool{}
@@ -73,19 +77,20 @@ func (e *exec) branches(w *jsonWriter, f *ast.Field) {
 		}
 	}
 	out := []any{}
-	for _, b := range e.allBranches() {
+	for _, b := range e.api.allBranches() {
 		if name != "" && b.Name != name || len(ids) > 0 && !ids[b.ID] {
 			continue
 		}
-		out = append(out, e.branchData(b))
+		out = append(out, e.api.branchData(b))
 	}
 	e.plain(w, f.SelectionSet, "Branch", out, nil)
 }
 
-func (e *exec) branchValue(name string) any {
-	for _, b := range e.allBranches() {
+func (x apiRoot) branchValue(name string) any {
+	e := x.e
+	for _, b := range e.api.allBranches() {
 		if b.Name == name {
-			return e.branchData(b)
+			return e.api.branchData(b)
 		}
 	}
 	return map[string]any{"name": name}
@@ -205,7 +210,8 @@ func (bf branchFilter) keeps(b branch.Info, status string, created, based time.T
 
 // infrahubBranch answers InfrahubBranch: the web UI's paginated branch list, with
 // attribute-shaped fields ({value}) and node_metadata.
-func (e *exec) infrahubBranch(w *jsonWriter, f *ast.Field, path ast.Path) {
+func (x apiRoot) infrahubBranch(w *jsonWriter, f *ast.Field, path ast.Path) {
+	e := x.e
 	bf, err := parseBranchFilter(f.ArgumentMap(e.vars))
 	if err != nil {
 		e.fail(path, err)
@@ -219,9 +225,9 @@ func (e *exec) infrahubBranch(w *jsonWriter, f *ast.Field, path ast.Path) {
 	}
 	var rows []row
 	var def any
-	for _, b := range e.allBranches() {
-		data := e.branchData(b)
-		created, based := e.branchTimes(b)
+	for _, b := range e.api.allBranches() {
+		data := e.api.branchData(b)
+		created, based := e.api.branchTimes(b)
 		if b.IsDefault {
 			def = valueShaped(data)
 		}
@@ -300,7 +306,7 @@ func (x mutator) branchMutation(w *jsonWriter, f *ast.Field, typ string, args, d
 	out := map[string]any{"ok": true, "object": nil, "task": nil}
 	if wait {
 		if f.Name != "BranchDelete" {
-			out["object"] = e.branchValue(name)
+			out["object"] = e.api.branchValue(name)
 		}
 	} else {
 		out["task"] = map[string]any{"id": taskID}

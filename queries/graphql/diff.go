@@ -337,7 +337,7 @@ func (x mutator) branchValidate(w *jsonWriter, f *ast.Field, typ string, data ma
 			c.ID, c.Kind, c.Node, c.Key, c.Path, text(c.Main), text(c.Branch), state))
 	}
 	e.plain(w, f.SelectionSet, typ, map[string]any{"ok": d.Counts.Unresolved == 0, "messages": messages,
-		"object": e.branchValue(name), "task": nil}, path)
+		"object": e.api.branchValue(name), "task": nil}, path)
 	return nil
 }
 

@@ -178,7 +178,7 @@ func (x *Executor) Execute(ctx context.Context, req Request) Response {
 	}
 	e := &exec{x: x, ctx: ctx, s: s, set: set, doc: doc, vars: vars,
 		scope: graph.Scope{Branch: req.Branch, At: req.At}}
-	e.sel, e.mut = selector{e}, mutator{e}
+	e.sel, e.mut, e.api = selector{e}, mutator{e}, apiRoot{e}
 	if err := e.sel.limits(op.SelectionSet, 1, map[string]bool{}); err != nil {
 		return Response{Errors: gqlerror.List{coded(CodeLimit, gqlerror.Errorf("%v", err))}}
 	}
@@ -216,6 +216,7 @@ type exec struct {
 	collected map[collectKey][]*ast.Field
 	sel       selector // how the document's selections apply
 	mut       mutator  // the mutations
+	api       apiRoot  // the built-in queries: branches, status, search, relationships, pools
 }
 
 // selector resolves the document's selections: fields by response key, fragments by type
@@ -224,6 +225,10 @@ type selector struct{ e *exec }
 
 // mutator runs the mutations of an operation through the command layer.
 type mutator struct{ e *exec }
+
+// apiRoot answers the built-in root fields of Infrahub's API that do not depend on the schema:
+// branches, status, search, relationships and resource pools.
+type apiRoot struct{ e *exec }
 
 type collectKey struct {
 	first *ast.Selection

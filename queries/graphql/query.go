@@ -31,19 +31,19 @@ func (e *exec) root(w *jsonWriter, set ast.SelectionSet, def *ast.Definition) {
 				w.null()
 			}
 		case "Branch":
-			e.branches(w, f)
+			e.api.branches(w, f)
 		case "InfrahubBranch":
-			e.infrahubBranch(w, f, path)
+			e.api.infrahubBranch(w, f, path)
 		case "InfrahubStatus":
-			e.status(w, f, path)
+			e.api.status(w, f, path)
 		case "InfrahubSearchAnywhere":
-			e.search(w, f, path)
+			e.api.search(w, f, path)
 		case "Relationship":
-			e.relationships(w, f, path)
+			e.api.relationships(w, f, path)
 		case "InfrahubResourcePoolAllocated":
-			e.poolAllocated(w, f, path)
+			e.api.poolAllocated(w, f, path)
 		case "InfrahubResourcePoolUtilization":
-			e.poolUtilization(w, f, path)
+			e.api.poolUtilization(w, f, path)
 		case "DiffTree", "DiffTreeSummary":
 			e.diffTree(w, f, path)
 		case "InfrahubIPAddressGetNextAvailable", "InfrahubIPPrefixGetNextAvailable":

@@ -19,7 +19,8 @@ const (
 )
 
 // pool reads a resource pool by id; anything else is not found, as in Infrahub.
-func (e *exec) pool(id string) (graph.Node, error) {
+func (x apiRoot) pool(id string) (graph.Node, error) {
+	e := x.e
 	n, err := e.x.Graph.Get(e.ctx, e.scope, id)
 	if err != nil || !slices.Contains([]string{addressPoolKind, prefixPoolKind, numberPoolKind}, n.Kind) {
 		return graph.Node{}, fmt.Errorf("%w: argument pool_id: no resource pool %q", graph.ErrNotFound, id)
@@ -28,7 +29,8 @@ func (e *exec) pool(id string) (graph.Node, error) {
 }
 
 // poolResources are the prefixes of an IP pool.
-func (e *exec) poolResources(pool graph.Node, scope graph.Scope) ([]graph.Node, error) {
+func (x apiRoot) poolResources(pool graph.Node, scope graph.Scope) ([]graph.Node, error) {
+	e := x.e
 	peers, err := e.x.Graph.Peers(e.ctx, scope, []string{pool.ID}, pool.Kind, "resources")
 	if err != nil {
 		return nil, err
@@ -47,7 +49,8 @@ func (e *exec) poolResources(pool graph.Node, scope graph.Scope) ([]graph.Node, 
 // poolAllocated answers InfrahubResourcePoolAllocated: for an IP pool, the addresses (address
 // pool) or child prefixes (prefix pool) under one of its resources; for a number pool, the nodes
 // holding one of its numbers. identifier is null: allocations are not readable by node here.
-func (e *exec) poolAllocated(w *jsonWriter, f *ast.Field, path ast.Path) {
+func (x apiRoot) poolAllocated(w *jsonWriter, f *ast.Field, path ast.Path) {
+	e := x.e
 	args := f.ArgumentMap(e.vars)
 	fail := func(err error) {
 		e.fail(path, err)
@@ -60,7 +63,7 @@ func (e *exec) poolAllocated(w *jsonWriter, f *ast.Field, path ast.Path) {
 	if !ok || limit <= 0 {
 		limit = 10
 	}
-	pool, err := e.pool(poolID)
+	pool, err := e.api.pool(poolID)
 	if err != nil {
 		fail(err)
 		return
@@ -71,13 +74,13 @@ func (e *exec) poolAllocated(w *jsonWriter, f *ast.Field, path ast.Path) {
 		label func(graph.Node) string
 	)
 	if pool.Kind == numberPoolKind {
-		count, nodes, label, err = e.numbersAllocated(pool)
+		count, nodes, label, err = e.api.numbersAllocated(pool)
 		nodes = nodes[min(max(offset, 0), len(nodes)):]
 		if len(nodes) > limit {
 			nodes = nodes[:limit]
 		}
 	} else {
-		count, nodes, label, err = e.ipAllocated(pool, resourceID, offset, limit)
+		count, nodes, label, err = e.api.ipAllocated(pool, resourceID, offset, limit)
 	}
 	if err != nil {
 		fail(err)
@@ -86,20 +89,22 @@ func (e *exec) poolAllocated(w *jsonWriter, f *ast.Field, path ast.Path) {
 	edges := make([]any, 0, len(nodes))
 	for _, n := range nodes {
 		edges = append(edges, map[string]any{"node": map[string]any{"id": n.ID, "kind": n.Kind,
-			"branch": e.branchName(), "display_label": label(n), "identifier": nil}})
+			"branch": e.api.branchName(), "display_label": label(n), "identifier": nil}})
 	}
 	e.plain(w, f.SelectionSet, "PoolAllocated", map[string]any{"count": count, "edges": edges}, path)
 }
 
-func (e *exec) branchName() string {
+func (x apiRoot) branchName() string {
+	e := x.e
 	if e.scope.Branch == "" {
 		return e.x.Default
 	}
 	return e.scope.Branch
 }
 
-func (e *exec) ipAllocated(pool graph.Node, resourceID string, offset, limit int) (int, []graph.Node, func(graph.Node) string, error) {
-	resources, err := e.poolResources(pool, e.scope)
+func (x apiRoot) ipAllocated(pool graph.Node, resourceID string, offset, limit int) (int, []graph.Node, func(graph.Node) string, error) {
+	e := x.e
+	resources, err := e.api.poolResources(pool, e.scope)
 	if err != nil {
 		return 0, nil, nil, err
 	}
@@ -131,7 +136,8 @@ func numberRange(pool graph.Node) (kind, attr string, start, end float64) {
 	return kind, attr, start, end
 }
 
-func (e *exec) numbersAllocated(pool graph.Node) (int, []graph.Node, func(graph.Node) string, error) {
+func (x apiRoot) numbersAllocated(pool graph.Node) (int, []graph.Node, func(graph.Node) string, error) {
+	e := x.e
 	kind, attr, start, end := numberRange(pool)
 	if _, ok := e.set.Model(kind); !ok || attr == "" {
 		return 0, []graph.Node{}, nil, nil
@@ -159,25 +165,26 @@ func (e *exec) numbersAllocated(pool graph.Node) (int, []graph.Node, func(graph.
 // (utilization_default_branch); utilization_branches is the difference. For an IP pool each
 // resource prefix is an edge (its utilization computed as the prefix's own); a number pool has
 // one edge, itself.
-func (e *exec) poolUtilization(w *jsonWriter, f *ast.Field, path ast.Path) {
+func (x apiRoot) poolUtilization(w *jsonWriter, f *ast.Field, path ast.Path) {
+	e := x.e
 	poolID, _ := f.ArgumentMap(e.vars)["pool_id"].(string)
 	fail := func(err error) {
 		e.fail(path, err)
 		w.null()
 	}
-	pool, err := e.pool(poolID)
+	pool, err := e.api.pool(poolID)
 	if err != nil {
 		fail(err)
 		return
 	}
 	def := graph.Scope{Branch: e.x.Default, At: e.scope.At}
 	if pool.Kind == numberPoolKind {
-		here, err := e.numberUse(pool, e.scope)
+		here, err := e.api.numberUse(pool, e.scope)
 		if err != nil {
 			fail(err)
 			return
 		}
-		onDefault, err := e.numberUse(pool, def)
+		onDefault, err := e.api.numberUse(pool, def)
 		if err != nil {
 			fail(err)
 			return
@@ -189,7 +196,7 @@ func (e *exec) poolUtilization(w *jsonWriter, f *ast.Field, path ast.Path) {
 			"edges": []any{map[string]any{"node": node}}}, path)
 		return
 	}
-	resources, err := e.poolResources(pool, e.scope)
+	resources, err := e.api.poolResources(pool, e.scope)
 	if err != nil {
 		fail(err)
 		return
@@ -239,10 +246,11 @@ func prefixSize(n graph.Node) float64 {
 }
 
 // numberUse is the percentage of a number pool's range held by nodes in scope.
-func (e *exec) numberUse(pool graph.Node, scope graph.Scope) (float64, error) {
+func (x apiRoot) numberUse(pool graph.Node, scope graph.Scope) (float64, error) {
+	e := x.e
 	saved := e.scope
 	e.scope = scope
-	n, nodes, _, err := e.numbersAllocated(pool)
+	n, nodes, _, err := e.api.numbersAllocated(pool)
 	e.scope = saved
 	_ = nodes
 	if err != nil {

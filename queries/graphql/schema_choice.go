@@ -32,7 +32,7 @@ func (x mutator) schemaChoice(w *jsonWriter, f *ast.Field, typ string, data map[
 	value, _ := data[valueKey].(string)
 	model, ok := e.set.Model(kind)
 	if !ok {
-		return fmt.Errorf("%w: data.kind: no kind %q on branch %s", commands.ErrNotFound, kind, e.branchName())
+		return fmt.Errorf("%w: data.kind: no kind %q on branch %s", commands.ErrNotFound, kind, e.api.branchName())
 	}
 	attr := attrNamed(model, attrName)
 	switch {
@@ -95,7 +95,7 @@ func (x mutator) schemaChoice(w *jsonWriter, f *ast.Field, typ string, data map[
 	if err != nil {
 		return err
 	}
-	if _, err := e.mut.dispatch(commands.TypeLoadSchema, commands.LoadSchema{Branch: e.branchName(), Schemas: []json.RawMessage{file}}); err != nil {
+	if _, err := e.mut.dispatch(commands.TypeLoadSchema, commands.LoadSchema{Branch: e.api.branchName(), Schemas: []json.RawMessage{file}}); err != nil {
 		return err
 	}
 	out := map[string]any{"ok": true}
@@ -106,7 +106,7 @@ func (x mutator) schemaChoice(w *jsonWriter, f *ast.Field, typ string, data map[
 				obj[k] = s
 			}
 		}
-		if set, ok := e.x.SchemaOf(e.branchName()); ok {
+		if set, ok := e.x.SchemaOf(e.api.branchName()); ok {
 			if m, ok := set.Model(kind); ok {
 				if a := attrNamed(m, attrName); a != nil {
 					for _, c := range a.Choices {
