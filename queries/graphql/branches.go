@@ -11,6 +11,7 @@ import (
 
 	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/commands"
+	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/projections/graph"
 )
 
@@ -27,14 +28,26 @@ func branchStamp(t time.Time) any {
 
 // branchTimes are when a branch was created and when it last took the default branch's state
 // (its base position, moved by a rebase): the time that position was recorded, else the
-// creation time (the default branch, whose base is the start of the log).
+// creation time. The default branch, which has neither, dates from the first write of the log.
 func (x apiRoot) branchTimes(b branch.Info) (created, based time.Time) {
 	e := x.e
+	recorded := func(pos events.Position) time.Time {
+		if at, ok, err := e.x.Graph.RecordedAt(e.ctx, pos); err == nil && ok {
+			return at
+		}
+		return time.Time{}
+	}
 	created, based = b.CreatedAt, b.CreatedAt
 	if b.BranchedFrom > 0 {
-		if at, ok, err := e.x.Graph.RecordedAt(e.ctx, b.BranchedFrom); err == nil && ok {
+		if at := recorded(b.BranchedFrom); !at.IsZero() {
 			based = at
 		}
+	}
+	if created.IsZero() {
+		created = recorded(1)
+	}
+	if based.IsZero() {
+		based = created
 	}
 	return created, based
 }
