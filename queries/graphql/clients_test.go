@@ -514,3 +514,175 @@ func mapValues(m map[string]string) []string {
 	}
 	return out
 }
+
+// nodeOf is the node of the single edge of a <Kind> answer.
+func (c check) nodes(data map[string]any, kind string) (int, []map[string]any) {
+	c.t.Helper()
+	page := c.obj(data[kind], kind)
+	var out []map[string]any
+	for i, e := range c.list(page["edges"], kind+".edges") {
+		out = append(out, c.obj(c.obj(e, "edge")["node"], kind+".edges["+string(rune('0'+i))+"].node"))
+	}
+	return c.integer(page["count"], kind+".count"), out
+}
+
+// sdkNode checks what InfrahubNode reads of a node (infrahub_sdk/node/node.py __init__,
+// _init_attributes, _init_relationships): id, hfid (a list of strings), display_label,
+// __typename, {value} per attribute, {node {id hfid display_label __typename}} or null per
+// cardinality-one relationship and {count, edges} per cardinality-many one.
+func (c check) sdkNode(n map[string]any, kind string, attrs, ones, manys []string) {
+	c.t.Helper()
+	c.str(n["id"], kind+".id")
+	for i, h := range c.list(n["hfid"], kind+".hfid") {
+		c.str(h, kind+".hfid["+string(rune('0'+i))+"]")
+	}
+	c.str(n["display_label"], kind+".display_label")
+	if c.str(n["__typename"], kind+".__typename") != kind {
+		c.t.Errorf("__typename %v, want %s", n["__typename"], kind)
+	}
+	for _, a := range attrs {
+		if _, ok := c.obj(n[a], kind+"."+a)["value"]; !ok {
+			c.t.Errorf("%s.%s has no value", kind, a)
+		}
+	}
+	for _, r := range ones {
+		if n[r] == nil {
+			continue
+		}
+		if peer := c.obj(n[r], kind+"."+r)["node"]; peer != nil {
+			p := c.obj(peer, kind+"."+r+".node")
+			c.str(p["id"], kind+"."+r+".node.id")
+			c.str(p["__typename"], kind+"."+r+".node.__typename")
+		}
+	}
+	for _, r := range manys {
+		m := c.obj(n[r], kind+"."+r)
+		c.integer(m["count"], kind+"."+r+".count")
+		c.list(m["edges"], kind+"."+r+".edges")
+	}
+}
+
+// The documents of client.get/filters/all and node.save/delete (testdata/sdk, rendered as
+// infrahub_sdk/node/node.py and infrahub_sdk/graphql/ build them) for the catalog's LocationSite.
+func TestSDKNodeDocuments(t *testing.T) {
+	f, srv := newCatalog(t)
+	c := check{t}
+	siteAttrs := []string{"facility_id", "physical_address", "name", "shortname", "description"}
+	count, sites := c.nodes(gqlCall(t, srv, "", sdkDoc(t, "get_by_shortname", nil), nil), "LocationSite")
+	if count != 1 || len(sites) != 1 {
+		t.Fatalf("get(shortname__value=par01): %d %v", count, sites)
+	}
+	par01 := sites[0]
+	c.sdkNode(par01, "LocationSite", siteAttrs, []string{"owner", "parent"}, []string{"tags"})
+	if c.str(c.obj(par01["shortname"], "shortname")["value"], "shortname") != "par01" ||
+		c.obj(c.obj(par01["parent"], "parent")["node"], "parent.node")["__typename"] != "LocationMetro" {
+		t.Errorf("par01: %v", par01)
+	}
+	if hfid := c.list(par01["hfid"], "hfid"); len(hfid) != 1 || hfid[0] != "par01" {
+		t.Errorf("hfid %v", hfid)
+	}
+	siteID := par01["id"].(string)
+	for _, name := range []string{"get_by_id", "get_by_hfid"} {
+		count, got := c.nodes(gqlCall(t, srv, "", sdkDoc(t, name, map[string]string{"SITE_ID": siteID}), nil), "LocationSite")
+		if count != 1 || got[0]["id"] != siteID {
+			t.Errorf("%s: %d %v", name, count, got)
+		}
+	}
+
+	// filters with include, prefetch, properties, partial match, order and metadata
+	tag := f.create(t, "", "BuiltinTag", map[string]any{"name": "flagship"})
+	f.command(t, commands.TypeUpdateNode, map[string]any{"kind": "LocationSite", "id": siteID, "data": map[string]any{"tags": []string{tag}}})
+	data := gqlCall(t, srv, "", sdkDoc(t, "filters_full", map[string]string{"TAG_ID": tag}), nil)
+	page := c.obj(data["LocationSite"], "LocationSite")
+	edges := c.list(page["edges"], "edges")
+	if len(edges) != 1 {
+		t.Fatalf("filters(name__value=paris, partial, tags__ids): %v", edges)
+	}
+	edge := c.obj(edges[0], "edge")
+	meta := c.obj(edge["node_metadata"], "node_metadata")
+	c.stamp(meta["created_at"], "node_metadata.created_at")
+	c.stamp(meta["updated_at"], "node_metadata.updated_at")
+	n := c.obj(edge["node"], "node")
+	c.sdkNode(n, "LocationSite", siteAttrs, []string{"owner", "parent"}, []string{"tags", "children"})
+	name := c.obj(n["name"], "name")
+	c.boolean(name["is_default"], "name.is_default")
+	c.boolean(name["is_from_profile"], "name.is_from_profile")
+	c.boolean(name["is_protected"], "name.is_protected")
+	tags := c.list(c.obj(n["tags"], "tags")["edges"], "tags.edges")
+	if len(tags) != 1 {
+		t.Fatalf("tags: %v", tags)
+	}
+	tagEdge := c.obj(tags[0], "tags[0]")
+	c.boolean(c.obj(tagEdge["properties"], "tags[0].properties")["is_protected"], "properties.is_protected")
+	c.str(c.obj(c.obj(tagEdge["node"], "tag")["name"], "tag.name")["value"], "tag.name.value") // prefetched peer
+	parent := c.obj(c.obj(n["parent"], "parent")["node"], "parent.node")
+	if c.obj(parent["name"], "parent.name")["value"] != "Paris" {
+		t.Errorf("prefetched parent: %v", parent)
+	}
+	for _, h := range []string{"ancestors", "descendants", "children"} {
+		c.list(c.obj(n[h], h)["edges"], h+".edges")
+	}
+
+	// all() of a generic with fragments: aliased fields per kind
+	count, locs := c.nodes(gqlCall(t, srv, "", sdkDoc(t, "all_generic_fragment", nil), nil), "LocationGeneric")
+	if count < 6 || len(locs) != count {
+		t.Fatalf("all(LocationGeneric): %d %d", count, len(locs))
+	}
+	for _, l := range locs {
+		if l["__typename"] == "LocationSite" {
+			if _, ok := l["__alias__LocationSite__facility_id"]; !ok {
+				t.Errorf("no aliased facility_id on %v", l)
+			}
+		}
+	}
+	// a second page past the end: count of all, no edges
+	count, rest := c.nodes(gqlCall(t, srv, "", sdkDoc(t, "all_exclude", nil), nil), "LocationSite")
+	if count < 2 || len(rest) != 0 {
+		t.Errorf("second page: %d %v", count, rest)
+	}
+
+	// save() of a new node, with a value sent as a variable
+	metro := c.obj(c.obj(par01["parent"], "parent")["node"], "parent.node")["id"].(string)
+	ids := map[string]string{"TAG_ID": tag, "METRO_ID": metro}
+	created := c.obj(gqlCall(t, srv, "", sdkDoc(t, "site_create", ids), map[string]any{"value_5f1d2c3b4a": `North, "the new one"`})["LocationSiteCreate"], "LocationSiteCreate")
+	if !c.boolean(created["ok"], "ok") {
+		t.Fatal("create not ok")
+	}
+	newID := c.str(c.obj(created["object"], "object")["id"], "object.id")
+	ids["SITE_ID"] = newID
+	_, got := c.nodes(gqlCall(t, srv, "", sdkDoc(t, "get_by_id", ids), nil), "LocationSite")
+	if len(got) != 1 || c.obj(got[0]["description"], "description")["value"] != `North, "the new one"` ||
+		c.obj(c.obj(got[0]["parent"], "parent")["node"], "node")["id"] != metro ||
+		c.integer(c.obj(got[0]["tags"], "tags")["count"], "tags.count") != 1 {
+		t.Errorf("created site: %v", got)
+	}
+	// save(allow_upsert=True) twice: one node
+	var upserted []string
+	for range 2 {
+		u := c.obj(gqlCall(t, srv, "", sdkDoc(t, "site_upsert", ids), nil)["LocationSiteUpsert"], "LocationSiteUpsert")
+		upserted = append(upserted, c.str(c.obj(u["object"], "object")["id"], "object.id"))
+	}
+	if upserted[0] != upserted[1] {
+		t.Errorf("upsert twice gave %v", upserted)
+	}
+	// save() of a fetched node: the changed values and the relationship property
+	updated := c.obj(gqlCall(t, srv, "", sdkDoc(t, "site_update", ids), nil)["LocationSiteUpdate"], "LocationSiteUpdate")
+	if !c.boolean(updated["ok"], "ok") || c.obj(updated["object"], "object")["id"] != newID {
+		t.Errorf("update: %v", updated)
+	}
+	after := gqlCall(t, srv, "", `query($id: ID) { LocationSite(ids: [$id]) { edges { node { facility_id { value is_protected } tags { edges { properties { is_protected } } } } } } }`, map[string]any{"id": newID})
+	_, got = c.nodes(map[string]any{"LocationSite": map[string]any{"count": 1.0, "edges": c.obj(after["LocationSite"], "x")["edges"]}}, "LocationSite")
+	fac := c.obj(got[0]["facility_id"], "facility_id")
+	props := c.obj(c.obj(c.list(c.obj(got[0]["tags"], "tags")["edges"], "edges")[0], "e")["properties"], "properties")
+	if fac["value"] != "PAR-2" || fac["is_protected"] != true || props["is_protected"] != true {
+		t.Errorf("after update: %v %v", fac, props)
+	}
+	// delete()
+	del := c.obj(gqlCall(t, srv, "", sdkDoc(t, "site_delete", ids), nil)["LocationSiteDelete"], "LocationSiteDelete")
+	if !c.boolean(del["ok"], "ok") {
+		t.Error("delete not ok")
+	}
+	if count, _ := c.nodes(gqlCall(t, srv, "", sdkDoc(t, "get_by_id", ids), nil), "LocationSite"); count != 0 {
+		t.Errorf("after delete: %d", count)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/netip"
 	"slices"
+	"strings"
 
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -204,10 +205,17 @@ func (x apiRoot) poolUtilization(w *jsonWriter, f *ast.Field, path ast.Path) {
 	var total, totalDefault, size float64
 	edges := make([]any, 0, len(resources))
 	for _, r := range resources {
-		here := utilizationOf(r)
+		here, err := x.resourceUse(pool, r, e.scope)
+		if err != nil {
+			fail(err)
+			return
+		}
 		onDefault := 0.0
 		if d, err := e.x.Graph.Get(e.ctx, def, r.ID); err == nil {
-			onDefault = utilizationOf(d)
+			if onDefault, err = x.resourceUse(pool, d, def); err != nil {
+				fail(err)
+				return
+			}
 		}
 		weight := prefixSize(r)
 		total += here * weight
@@ -229,9 +237,24 @@ func (x apiRoot) poolUtilization(w *jsonWriter, f *ast.Field, path ast.Path) {
 		"utilization_default_branch": utilDefault, "utilization_branches": math.Max(util-utilDefault, 0), "edges": edges}, path)
 }
 
-func utilizationOf(n graph.Node) float64 {
-	v, _ := n.Attributes["utilization"].Value.(float64)
-	return v
+// resourceUse is the percentage of a resource prefix a pool has used in scope: for an address
+// pool the addresses it holds among its usable hosts, for a prefix pool the share of its space
+// its child prefixes cover (the prefix's computed utilization when its members are prefixes).
+func (x apiRoot) resourceUse(pool, r graph.Node, scope graph.Scope) (float64, error) {
+	e := x.e
+	if pool.Kind != addressPoolKind {
+		v, _ := r.Attributes["utilization"].Value.(float64)
+		return v, nil
+	}
+	n, err := e.x.Graph.Count(e.ctx, scope, ipAddressGeneric, map[string]any{"ip_prefix__ids": []any{r.ID}})
+	if err != nil {
+		return 0, err
+	}
+	hosts := prefixSize(r)
+	if s, _ := r.Attributes["prefix"].Value.(string); strings.Contains(s, ".") && hosts > 2 {
+		hosts -= 2 // an IPv4 network's own address and its broadcast address
+	}
+	return math.Min(float64(n)/hosts*100, 100), nil
 }
 
 // prefixSize is the number of addresses of a prefix node (as a float: IPv6 prefixes are large);
