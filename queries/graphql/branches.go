@@ -67,7 +67,15 @@ func (x apiRoot) branchData(b branch.Info) map[string]any {
 	return map[string]any{"id": b.ID, "name": b.Name, "description": b.Description, "origin_branch": origin,
 		"branched_from": branchStamp(based), "created_at": branchStamp(created), "sync_with_git": b.SyncWithGit,
 		"is_default": b.IsDefault, "is_isolated": true, "has_schema_changes": b.HasSchemaChanges, "status": status,
-		"graph_version": nil}
+		"graph_version": nil, "schema_differs_from_default_branch": x.schemaDiffers(b.Name)}
+}
+
+// schemaDiffers reports whether a branch's schema is not the default branch's.
+func (x apiRoot) schemaDiffers(name string) bool {
+	e := x.e
+	mine, ok := e.x.SchemaOf(name)
+	def, dok := e.x.SchemaOf(e.x.Default)
+	return ok && dok && mine.Hash() != def.Hash()
 }
 
 func (x apiRoot) allBranches() []branch.Info {

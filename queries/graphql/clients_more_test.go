@@ -1,6 +1,7 @@
 package graphql_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -199,4 +200,42 @@ func TestExpandAndDepth(t *testing.T) {
 	}
 	deep = "{ LocationCountry { edges { node { " + deep + " } } } }"
 	gqlCall(t, srv, "", deep, nil)
+}
+
+// The web UI's branch creation form (frontend/app/src/entities/branches/api/create-branch-from-api.ts).
+func TestUIBranchCreate(t *testing.T) {
+	f, srv := newCatalog(t)
+	c := check{t}
+	const doc = `
+  mutation BRANCH_CREATE($name: String!, $description: String, $sync_with_git: Boolean) {
+    BranchCreate(data: { name: $name, description: $description, sync_with_git: $sync_with_git }) {
+      object {
+        id
+        name
+        description
+        origin_branch
+        branched_from
+        created_at
+        status
+        sync_with_git
+        is_default
+        status
+        schema_differs_from_default_branch
+      }
+    }
+  }
+`
+	out := c.obj(gqlCall(t, srv, "", doc, map[string]any{"name": "ui-branch", "description": "from the UI", "sync_with_git": false})["BranchCreate"], "BranchCreate")
+	b := c.obj(out["object"], "object")
+	c.stamp(b["created_at"], "created_at")
+	c.stamp(b["branched_from"], "branched_from")
+	if b["name"] != "ui-branch" || b["description"] != "from the UI" || b["status"] != "OPEN" || c.boolean(b["schema_differs_from_default_branch"], "schema_differs") {
+		t.Errorf("created: %v", b)
+	}
+	raw, _ := json.Marshal(`{"version": "1.0", "nodes": [{"name": "Widget", "namespace": "Test", "attributes": [{"name": "name", "kind": "Text"}]}]}`)
+	f.command(t, commands.TypeLoadSchema, commands.LoadSchema{Branch: "ui-branch", Schemas: []json.RawMessage{raw}})
+	got := c.list(gqlCall(t, srv, "", `{ Branch(name: "ui-branch") { has_schema_changes schema_differs_from_default_branch } }`, nil)["Branch"], "Branch")
+	if len(got) != 1 || got[0].(map[string]any)["schema_differs_from_default_branch"] != true || got[0].(map[string]any)["has_schema_changes"] != true {
+		t.Errorf("after a schema load on the branch: %v", got)
+	}
 }

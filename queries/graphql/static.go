@@ -277,6 +277,8 @@ type Branch {
   is_default: Boolean
   is_isolated: Boolean @deprecated(reason: "non isolated mode is not supported anymore")
   has_schema_changes: Boolean
+  """Whether the branch's schema is not the default branch's"""
+  schema_differs_from_default_branch: Boolean
 }
 
 type TaskInfo {

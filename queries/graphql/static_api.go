@@ -38,6 +38,7 @@ type InfrahubBranch {
   is_default: NonRequiredBooleanValueField
   is_isolated: NonRequiredBooleanValueField @deprecated(reason: "non isolated mode is not supported anymore")
   has_schema_changes: NonRequiredBooleanValueField
+  schema_differs_from_default_branch: NonRequiredBooleanValueField
 }
 
 type InfrahubBranchEdge {
