@@ -299,7 +299,7 @@ func (s *server) routes() http.Handler {
 				set, _ := s.branches.Schema(name)
 				return set, true
 			},
-			Branches: s.branches.Branches, Dispatch: s.app.Dispatch,
+			Branches: s.branches.Branches, Dispatch: s.app.Dispatch, WorkerID: workerID(),
 		}}).Register(mux)
 		api := &rest.API{State: s.branches, Commands: s.app, Default: branch.Default}
 		api.Register(mux)
@@ -314,6 +314,15 @@ func (s *server) routes() http.Handler {
 	// the deployment id is the one GraphQL's InfrahubInfo answers
 	(&rest.App{Version: version, DeploymentID: "infrahub-go"}).Register(mux)
 	return mux
+}
+
+// workerID names this process in GraphQL's InfrahubStatus: its host name and process id.
+func workerID() string {
+	host, err := os.Hostname()
+	if err != nil {
+		host = "infrahub"
+	}
+	return fmt.Sprintf("%s-%d", host, os.Getpid())
 }
 
 // projectors lists the projections this process keeps.

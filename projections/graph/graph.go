@@ -139,4 +139,8 @@ type Reader interface {
 	// PositionAt is the log position current at t (0 before the first write), so that a read
 	// "at a time" (?at=<timestamp>) becomes Scope.At.
 	PositionAt(ctx context.Context, t time.Time) (events.Position, error)
+	// RecordedAt is when log position pos was written: the time a branch's base position
+	// (branched_from) stands for. ok is false for position 0 and for a position the projection
+	// has not folded.
+	RecordedAt(ctx context.Context, pos events.Position) (at time.Time, ok bool, err error)
 }

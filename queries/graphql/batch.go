@@ -59,7 +59,7 @@ func (e *exec) prefetch(nodes []graph.Node, sel ast.SelectionSet, path ast.Path)
 		}
 		ids := byKind[kind]
 		for _, f := range e.sel.collect(sel, kind) {
-			r := relNamed(model, f.Name)
+			r := relNamed(&model.Model, f.Name)
 			if r == nil || f.Definition == nil {
 				continue
 			}

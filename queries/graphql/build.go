@@ -27,6 +27,7 @@ const (
 	nodeMetadataType         = "NodeMetadata"
 	relationshipMetadataType = "RelationshipMetadata"
 	relationshipPropertyType = "RelationshipProperty"
+	standardMetadataType     = "InfrahubStandardNodeMetaData"
 	coreNode                 = "CoreNode"
 	coreGroup                = "CoreGroup"
 	lineageSource            = "LineageSource"
@@ -139,6 +140,7 @@ func buildSDL(set *schema.Set) string {
 		b.known[g.Kind] = true
 	}
 	b.sb.WriteString(staticSDL)
+	b.sb.WriteString(staticAPISDL)
 	b.shared()
 	if !b.known[coreNode] {
 		// Infrahub always has the CoreNode interface, even without the generic
@@ -202,6 +204,7 @@ func (b *builder) shared() {
 	fmt.Fprintf(w, "  updated_at: DateTime\n  source: %s\n  owner: %s\n}\n", source, owner)
 	for _, t := range []struct{ name, desc string }{
 		{nodeMetadataType, "Defines node metadata information"},
+		{standardMetadataType, "Base metadata type for standard nodes"},
 		{relationshipMetadataType, "Defines relationship metadata information"},
 	} {
 		fmt.Fprintf(w, "\n\"\"\"%s\"\"\"\ntype %s {\n  created_at: DateTime\n", t.desc, t.name)

@@ -315,20 +315,6 @@ func orEmpty(l []any) []any {
 	return l
 }
 
-// branchCommand answers BranchMerge and BranchRebase: the command, then {ok, object, task}.
-func (x mutator) branchCommand(w *jsonWriter, f *ast.Field, typ, cmd string, data map[string]any, path ast.Path) error {
-	e := x.e
-	name, _ := data["name"].(string)
-	if name == "" {
-		return fmt.Errorf("%w: data.name is missing", commands.ErrInvalid)
-	}
-	if _, err := e.mut.dispatch(cmd, commands.BranchRef{Branch: name}); err != nil {
-		return err
-	}
-	e.plain(w, f.SelectionSet, typ, map[string]any{"ok": true, "object": e.branchValue(name), "task": nil}, path)
-	return nil
-}
-
 // branchValidate answers BranchValidate: ok when the branch has no unresolved conflict, and a
 // message per conflict.
 func (x mutator) branchValidate(w *jsonWriter, f *ast.Field, typ string, data map[string]any, path ast.Path) error {
@@ -351,7 +337,7 @@ func (x mutator) branchValidate(w *jsonWriter, f *ast.Field, typ string, data ma
 			c.ID, c.Kind, c.Node, c.Key, c.Path, text(c.Main), text(c.Branch), state))
 	}
 	e.plain(w, f.SelectionSet, typ, map[string]any{"ok": d.Counts.Unresolved == 0, "messages": messages,
-		"object": e.branchValue(name), "task": nil}, path)
+		"object": e.api.branchValue(name), "task": nil}, path)
 	return nil
 }
 

@@ -25,7 +25,7 @@ import (
 // Limits against abusive documents.
 const (
 	MaxQueryBytes = 1 << 20 // length of a document
-	MaxDepth      = 15      // nesting of selections
+	MaxDepth      = 30      // nesting of selections (real documents reach 19)
 	MaxFields     = 5_000   // selections in a document, fragments expanded once
 )
 
@@ -45,6 +45,8 @@ type Executor struct {
 	Dispatch func(ctx context.Context, cmd commands.Command) (commands.Result, error)
 	Default  string // the default branch
 	Version  string // InfrahubInfo.version
+	// WorkerID names this server in InfrahubStatus's workers ("infrahub-go" when empty).
+	WorkerID string
 
 	docs docCache
 }
@@ -98,6 +100,9 @@ type Request struct {
 type Response struct {
 	Data   json.RawMessage `json:"data"`
 	Errors gqlerror.List   `json:"errors,omitempty"`
+	// noBranch is set when the request names a branch that does not exist (HTTP 404, as in
+	// Infrahub; every other answer is a 200).
+	noBranch bool
 }
 
 // Error codes of extensions.code.
@@ -136,7 +141,9 @@ func (x *Executor) Execute(ctx context.Context, req Request) Response {
 	}
 	set, ok := x.SchemaOf(req.Branch)
 	if !ok {
-		return fail(CodeNotFound, "branch %q not found", req.Branch)
+		resp := fail(CodeNotFound, "branch %q not found", req.Branch)
+		resp.noBranch = true
+		return resp
 	}
 	s, err := x.Schemas.Get(set)
 	if err != nil {
@@ -171,14 +178,18 @@ func (x *Executor) Execute(ctx context.Context, req Request) Response {
 	}
 	e := &exec{x: x, ctx: ctx, s: s, set: set, doc: doc, vars: vars,
 		scope: graph.Scope{Branch: req.Branch, At: req.At}}
-	e.sel, e.mut = selector{e}, mutator{e}
+	e.sel, e.mut, e.api = selector{e}, mutator{e}, apiRoot{e}
 	if err := e.sel.limits(op.SelectionSet, 1, map[string]bool{}); err != nil {
 		return Response{Errors: gqlerror.List{coded(CodeLimit, gqlerror.Errorf("%v", err))}}
 	}
 	var w jsonWriter
 	switch op.Operation {
 	case ast.Query:
-		e.root(&w, op.SelectionSet, s.Query)
+		set := op.SelectionSet
+		if strings.Contains(req.Query, "@"+expandDirective) {
+			set = e.sel.expandRoot(set)
+		}
+		e.root(&w, set, s.Query)
 	case ast.Mutation:
 		if req.At != 0 {
 			return fail(CodeBadInput, "mutations cannot be made at a past time (at)")
@@ -205,6 +216,7 @@ type exec struct {
 	collected map[collectKey][]*ast.Field
 	sel       selector // how the document's selections apply
 	mut       mutator  // the mutations
+	api       apiRoot  // the built-in queries: branches, status, search, relationships, pools
 }
 
 // selector resolves the document's selections: fields by response key, fragments by type
@@ -213,6 +225,10 @@ type selector struct{ e *exec }
 
 // mutator runs the mutations of an operation through the command layer.
 type mutator struct{ e *exec }
+
+// apiRoot answers the built-in root fields of Infrahub's API that do not depend on the schema:
+// branches, status, search, relationships and resource pools.
+type apiRoot struct{ e *exec }
 
 type collectKey struct {
 	first *ast.Selection
@@ -337,7 +353,7 @@ func (x selector) collectOnce(set ast.SelectionSet, typ string) []*ast.Field {
 					continue
 				}
 				index[key] = len(out)
-				out = append(out, s)
+				out = append(out, withTypename(s))
 			case *ast.InlineFragment:
 				if e.sel.included(s.Directives) && e.sel.applies(s.TypeCondition, typ) {
 					walk(s.SelectionSet)

@@ -119,10 +119,15 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, "mutations must be sent with POST")
 		return
 	}
+	// A document that does not parse, does not validate or fails while it runs is answered
+	// 200 with {"data", "errors"}, as Infrahub answers it (its clients read the errors of a 200;
+	// the SDK raises a bare HTTP error on a 4xx and the web UI takes it for a network failure).
+	// A request that is not GraphQL at all (no JSON body, no query) is a 400 and an unknown
+	// branch a 404, as there.
 	resp := h.X.Execute(r.Context(), req)
 	status := http.StatusOK
-	if resp.Data == nil {
-		status = http.StatusBadRequest
+	if resp.noBranch {
+		status = http.StatusNotFound
 	}
 	writeResponse(w, status, resp)
 }

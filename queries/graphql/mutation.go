@@ -8,7 +8,6 @@ import (
 
 	"github.com/vektah/gqlparser/v2/ast"
 
-	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/commands"
 	"github.com/infrahub-go/infrahub/projections/graph"
 )
@@ -36,6 +35,11 @@ func (x mutator) mutations(w *jsonWriter, set ast.SelectionSet, def *ast.Definit
 var errNotServed = errors.New("not served yet")
 
 func (x mutator) dispatch(typ string, payload any) (commands.Result, error) {
+	return x.dispatchAs(typ, "", payload)
+}
+
+// dispatchAs runs a command under a command id of the caller's ("" for none).
+func (x mutator) dispatchAs(typ, id string, payload any) (commands.Result, error) {
 	e := x.e
 	if e.x.Dispatch == nil {
 		return commands.Result{}, fmt.Errorf("%w: mutations are not accepted by this server", commands.ErrInvalid)
@@ -44,7 +48,7 @@ func (x mutator) dispatch(typ string, payload any) (commands.Result, error) {
 	if err != nil {
 		return commands.Result{}, err
 	}
-	res, err := e.x.Dispatch(e.ctx, commands.Command{Type: typ, Payload: raw})
+	res, err := e.x.Dispatch(e.ctx, commands.Command{Type: typ, ID: id, Payload: raw})
 	if err != nil {
 		return res, err
 	}
@@ -62,34 +66,17 @@ func (x mutator) mutation(w *jsonWriter, f *ast.Field, path ast.Path) error {
 	data, _ := args["data"].(map[string]any)
 	typ := f.Definition.Type.Name()
 	switch f.Name {
-	case "BranchCreate":
-		name, _ := data["name"].(string)
-		in := commands.CreateBranch{Name: name}
-		in.Description, _ = data["description"].(string)
-		in.SyncWithGit, _ = data["sync_with_git"].(bool)
-		if _, err := e.mut.dispatch(commands.TypeCreateBranch, in); err != nil {
-			return err
-		}
-		e.plain(w, f.SelectionSet, typ, map[string]any{"ok": true, "object": e.branchValue(name), "task": nil}, path)
-		return nil
-	case "BranchDelete":
-		name, _ := data["name"].(string)
-		if _, err := e.mut.dispatch(commands.TypeDeleteBranch, commands.DeleteBranch{Name: name}); err != nil {
-			return err
-		}
-		e.plain(w, f.SelectionSet, typ, map[string]any{"ok": true, "task": nil}, path)
-		return nil
-	case "BranchMerge":
-		return e.mut.branchCommand(w, f, typ, commands.TypeMergeBranch, data, path)
-	case "BranchRebase":
-		return e.mut.branchCommand(w, f, typ, commands.TypeRebaseBranch, data, path)
+	case "BranchCreate", "BranchDelete", "BranchMerge", "BranchRebase":
+		return e.mut.branchMutation(w, f, typ, args, data, path)
 	case "BranchValidate":
 		return e.mut.branchValidate(w, f, typ, data, path)
+	case "SchemaDropdownAdd", "SchemaDropdownRemove", "SchemaEnumAdd", "SchemaEnumRemove":
+		return e.mut.schemaChoice(w, f, typ, data, path)
 	case "ResolveDiffConflict":
 		return e.mut.resolveConflict(w, f, typ, data, path)
 	case "DiffUpdate":
 		return e.mut.diffUpdate(w, f, typ, data, path)
-	case "InfrahubIPAddressPoolGetResource", "InfrahubIPPrefixPoolGetResource":
+	case "InfrahubIPAddressPoolGetResource", "InfrahubIPPrefixPoolGetResource", "IPAddressPoolGetResource", "IPPrefixPoolGetResource":
 		return e.mut.poolGetResource(w, f, typ, data, path)
 	case "RelationshipAdd", "RelationshipRemove":
 		cmd := commands.TypeAddPeers
@@ -209,59 +196,4 @@ func (x mutator) nodeMutation(w *jsonWriter, f *ast.Field, kind, op string, data
 	}
 	w.endObject()
 	return nil
-}
-
-// branches answers the Branch query.
-func (e *exec) branches(w *jsonWriter, f *ast.Field) {
-	args := f.ArgumentMap(e.vars)
-	name, _ := args["name"].(string)
-	ids := map[string]bool{}
-	if list, ok := args["ids"].([]any); ok {
-		for _, x := range list {
-			ids[fmt.Sprint(x)] = true
-		}
-	}
-	var out []any
-	if e.x.Branches != nil {
-		for _, b := range e.x.Branches() {
-			if name != "" && b.Name != name || len(ids) > 0 && !ids[b.ID] {
-				continue
-			}
-			out = append(out, branchMap(b))
-		}
-	}
-	if out == nil {
-		out = []any{}
-	}
-	e.plain(w, f.SelectionSet, "Branch", out, nil)
-}
-
-func (e *exec) branchValue(name string) any {
-	if e.x.Branches == nil {
-		return map[string]any{"name": name}
-	}
-	for _, b := range e.x.Branches() {
-		if b.Name == name {
-			return branchMap(b)
-		}
-	}
-	return map[string]any{"name": name}
-}
-
-func branchMap(b branch.Info) map[string]any {
-	var created any
-	if !b.CreatedAt.IsZero() {
-		created = b.CreatedAt
-	}
-	status := b.Status
-	if status == "" {
-		status = "OPEN"
-	}
-	origin := b.OriginBranch
-	if origin == "" {
-		origin = b.Name // the default branch is its own origin
-	}
-	return map[string]any{"id": b.ID, "name": b.Name, "description": b.Description, "origin_branch": origin,
-		"branched_from": fmt.Sprint(b.BranchedFrom), "created_at": created, "sync_with_git": b.SyncWithGit,
-		"is_default": b.IsDefault, "is_isolated": true, "has_schema_changes": b.HasSchemaChanges, "status": status}
 }

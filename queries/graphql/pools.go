@@ -3,6 +3,7 @@ package graphql
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -26,10 +27,9 @@ func (x mutator) poolGetResource(w *jsonWriter, f *ast.Field, typ string, data m
 		in.PrefixLength = n
 	}
 	in.MemberType, _ = data["member_type"].(string)
-	if f.Name == "InfrahubIPPrefixPoolGetResource" {
-		in.Kind, _ = data["prefix_type"].(string)
-	} else {
-		in.Kind, _ = data["address_type"].(string)
+	in.Kind, _ = data["prefix_type"].(string) // the SDK sends an address's kind as prefix_type too
+	if kind, ok := data["address_type"].(string); ok && !strings.Contains(f.Name, "Prefix") {
+		in.Kind = kind
 	}
 	if d, ok := data["data"].(map[string]any); ok {
 		in.Data = commands.Data{}

@@ -31,7 +31,19 @@ func (e *exec) root(w *jsonWriter, set ast.SelectionSet, def *ast.Definition) {
 				w.null()
 			}
 		case "Branch":
-			e.branches(w, f)
+			e.api.branches(w, f)
+		case "InfrahubBranch":
+			e.api.infrahubBranch(w, f, path)
+		case "InfrahubStatus":
+			e.api.status(w, f, path)
+		case "InfrahubSearchAnywhere":
+			e.api.search(w, f, path)
+		case "Relationship":
+			e.api.relationships(w, f, path)
+		case "InfrahubResourcePoolAllocated":
+			e.api.poolAllocated(w, f, path)
+		case "InfrahubResourcePoolUtilization":
+			e.api.poolUtilization(w, f, path)
 		case "DiffTree", "DiffTreeSummary":
 			e.diffTree(w, f, path)
 		case "InfrahubIPAddressGetNextAvailable", "InfrahubIPPrefixGetNextAvailable":
@@ -279,11 +291,11 @@ func (e *exec) node(w *jsonWriter, sel ast.SelectionSet, n graph.Node, lv *level
 				w.null()
 				break
 			}
-			if a := attrNamed(model, f.Name); a != nil {
+			if a := attrNamed(&model.Model, f.Name); a != nil {
 				e.attribute(w, f, a, n.Attributes[a.Name], n)
 				break
 			}
-			if r := relNamed(model, f.Name); r != nil {
+			if r := relNamed(&model.Model, f.Name); r != nil {
 				e.relationship(w, f, r, n, lv.rel(n.Kind, key), fpath())
 				break
 			}
@@ -294,7 +306,7 @@ func (e *exec) node(w *jsonWriter, sel ast.SelectionSet, n graph.Node, lv *level
 	w.endObject()
 }
 
-func attrNamed(m *schema.Node, name string) *schema.Attribute {
+func attrNamed(m *schema.Model, name string) *schema.Attribute {
 	for _, a := range m.Attributes {
 		if a.Name == name && a.State != schema.StateAbsent {
 			return a
@@ -303,7 +315,7 @@ func attrNamed(m *schema.Node, name string) *schema.Attribute {
 	return nil
 }
 
-func relNamed(m *schema.Node, name string) *schema.Relationship {
+func relNamed(m *schema.Model, name string) *schema.Relationship {
 	for _, r := range m.Relationships {
 		if r.Name == name && r.State != schema.StateAbsent {
 			return r

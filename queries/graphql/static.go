@@ -255,9 +255,10 @@ enum BranchStatus {
   OPEN
   NEED_REBASE
   NEED_UPGRADE_REBASE
-  MERGING
-  MERGED
   DELETING
+  MERGING
+  MERGE_FAILED
+  MERGED
 }
 
 """Branch"""
@@ -266,13 +267,18 @@ type Branch {
   name: String!
   description: String
   origin_branch: String
+  """When the branch last took the default branch's state (creation or rebase), RFC 3339"""
   branched_from: String
+  status: BranchStatus!
+  graph_version: Int
+  """When the branch was created, RFC 3339"""
   created_at: String
   sync_with_git: Boolean
   is_default: Boolean
   is_isolated: Boolean @deprecated(reason: "non isolated mode is not supported anymore")
   has_schema_changes: Boolean
-  status: BranchStatus
+  """Whether the branch's schema is not the default branch's"""
+  schema_differs_from_default_branch: Boolean
 }
 
 type TaskInfo {
@@ -545,6 +551,8 @@ input IPAddressPoolGetResourceInput {
   prefix_length: Int
   """Kind of the address to create"""
   address_type: String
+  """Kind of the address to create (the name the Python SDK sends for address_type)"""
+  prefix_type: String
   """Other attributes and relationships of the allocated address"""
   data: GenericScalar
 }
@@ -562,11 +570,16 @@ input IPPrefixPoolGetResourceInput {
 }
 
 type PoolAllocatedNode {
-  id: String
-  kind: String
+  """The ID of the allocated node"""
+  id: String!
+  """The common name of the resource"""
+  display_label: String!
+  """The node kind"""
+  kind: String!
+  """The branch where the node is allocated"""
+  branch: String!
+  """Identifier used for the allocation"""
   identifier: String
-  display_label: String
-  branch: String
 }
 
 type IPAddressPoolGetResource {
@@ -591,7 +604,19 @@ type IPPrefixGetNextAvailable {
 // staticQueryFields are the root query fields that do not depend on the schema.
 const staticQueryFields = `  """Retrieve information about active branches."""
   Branch(ids: [ID], name: String): [Branch!]!
+  """Retrieve paginated information about active branches."""
+  InfrahubBranch(offset: Int, limit: Int, name__value: String, ids: [ID], partial_match: Boolean = false, order: OrderInput, status__value: BranchStatus, node_metadata__created_by__id: ID, branched_from__after: DateTime, branched_from__before: DateTime, node_metadata__created_at__after: DateTime, node_metadata__created_at__before: DateTime, node_metadata__updated_at__after: DateTime, node_metadata__updated_at__before: DateTime): InfrahubBranchType!
   InfrahubInfo: InfrahubInfo!
+  """Retrieve the status of all infrahub workers."""
+  InfrahubStatus: Status!
+  """Relationships (pairs of nodes) of the given relationship identifiers."""
+  Relationship(ids: [String!]!, excluded_namespaces: [String], limit: Int, offset: Int): Relationships!
+  """Nodes and groups by id, or whose attributes match q."""
+  InfrahubSearchAnywhere(q: String!, limit: Int, offset: Int, partial_match: Boolean, case_sensitive: Boolean): NodeEdges!
+  """The resources a pool allocated from one of its resources."""
+  InfrahubResourcePoolAllocated(pool_id: String!, resource_id: String!, limit: Int, offset: Int): PoolAllocated!
+  """How much of a pool's resources is used."""
+  InfrahubResourcePoolUtilization(pool_id: String!): PoolUtilization!
   """What a branch changed since its base, node by node, with the conflicts with the default branch."""
   DiffTree(branch: String, name: String, from_time: DateTime, to_time: DateTime, filters: DiffTreeQueryFilters, include_parents: Boolean, root_node_uuids: [String], limit: Int, offset: Int, proposed_change_id: String): DiffTree
   """The counts of a branch's diff."""
@@ -617,4 +642,12 @@ const staticMutationFields = `  BranchCreate(data: BranchCreateInput!, context: 
   InfrahubIPAddressPoolGetResource(data: IPAddressPoolGetResourceInput!, context: ContextInput): IPAddressPoolGetResource
   """Allocate an IP prefix from a pool."""
   InfrahubIPPrefixPoolGetResource(data: IPPrefixPoolGetResourceInput!, context: ContextInput): IPPrefixPoolGetResource
+  """Allocate an IP address from a pool (the name the Python SDK sends)."""
+  IPAddressPoolGetResource(data: IPAddressPoolGetResourceInput!, context: ContextInput): IPAddressPoolGetResource
+  """Allocate an IP prefix from a pool (the name the Python SDK sends)."""
+  IPPrefixPoolGetResource(data: IPPrefixPoolGetResourceInput!, context: ContextInput): IPPrefixPoolGetResource
+  SchemaDropdownAdd(data: SchemaDropdownAddInput!, context: ContextInput): SchemaDropdownAdd
+  SchemaDropdownRemove(data: SchemaDropdownRemoveInput!, context: ContextInput): SchemaDropdownRemove
+  SchemaEnumAdd(data: SchemaEnumInput!, context: ContextInput): SchemaEnumAdd
+  SchemaEnumRemove(data: SchemaEnumInput!, context: ContextInput): SchemaEnumRemove
 `

@@ -102,6 +102,17 @@ func (s *suite) timeTravel(t *testing.T) {
 		t.Errorf("PositionAt(the future) = %d, %v; want %d", p, err, last)
 	}
 
+	// RecordedAt turns a position back into the time it was written.
+	if got, ok, err := s.a.RecordedAt(s.ctx, a); err != nil || !ok || !got.Equal(s.w.at[a].RecordedAt) {
+		t.Errorf("RecordedAt(update a) = %v, %v, %v; want %v", got, ok, err, s.w.at[a].RecordedAt)
+	}
+	if _, ok, err := s.a.RecordedAt(s.ctx, 0); err != nil || ok {
+		t.Errorf("RecordedAt(0) = %v, %v; want not found", ok, err)
+	}
+	if _, ok, err := s.a.RecordedAt(s.ctx, last+1000); err != nil || ok {
+		t.Errorf("RecordedAt(past the head) = %v, %v; want not found", ok, err)
+	}
+
 	// A scope at a time reads at the position current then; At, when given, wins.
 	if got := s.attr(t, graph.Scope{Branch: "main", Time: s.w.at[a].RecordedAt}, "edge-1", "asn"); got != float64(65010) {
 		t.Errorf("asn at the time of update a = %v; want 65010", got)

@@ -112,6 +112,15 @@ func (r *Reader) PositionAt(_ context.Context, t time.Time) (events.Position, er
 	return r.store.PositionAt(t), nil
 }
 
+// RecordedAt implements graph.Reader.
+func (r *Reader) RecordedAt(_ context.Context, pos events.Position) (time.Time, bool, error) {
+	if pos <= 0 || pos > r.store.Position() {
+		return time.Time{}, false, nil
+	}
+	at, ok := r.store.RecordedAt(pos)
+	return at, ok, nil
+}
+
 // WaitFor implements graph.Waiter: at once when the Store has folded pos, else through
 // Config.WaitFor.
 func (r *Reader) WaitFor(ctx context.Context, pos events.Position) error {
