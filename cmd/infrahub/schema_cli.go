@@ -42,6 +42,7 @@ func newSchema(env map[string]string) *cobra.Command {
 			}
 			fmt.Fprintf(c.OutOrStdout(), "%d file(s) on branch %s: %s (hash %s)\n", len(names), out.Branch, verb, out.Hash)
 			printDiff(c.OutOrStdout(), out)
+			printWarnings(c.OutOrStdout(), out)
 			return nil
 		}
 	}
@@ -122,6 +123,29 @@ func printDiff(w io.Writer, out commands.SchemaOutcome) {
 	}
 	for _, k := range out.Diff.Changed {
 		fmt.Fprintf(w, "  ~ %s %s\n", k.Kind, strings.Join(append(append(append(k.Properties, k.Added...), k.Removed...), k.Changed...), " "))
+	}
+}
+
+// printWarnings prints what the server accepted but reports, one line each with the file and
+// line of the declaration and the kind (and field) it is about.
+func printWarnings(w io.Writer, out commands.SchemaOutcome) {
+	for _, warn := range out.Warnings {
+		loc := warn.File
+		if warn.Line > 0 {
+			loc = fmt.Sprintf("%s:%d", loc, warn.Line)
+		}
+		if loc != "" {
+			loc += ": "
+		}
+		var kinds []string
+		for _, k := range warn.Kinds {
+			if k.Field != nil {
+				kinds = append(kinds, k.Kind+"."+*k.Field)
+			} else {
+				kinds = append(kinds, k.Kind)
+			}
+		}
+		fmt.Fprintf(w, "warning: %s%s: %s\n", loc, strings.Join(kinds, ", "), warn.Message)
 	}
 }
 
