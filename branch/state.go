@@ -219,15 +219,15 @@ func (s *State) SchemaLoads(name string) []schema.Loaded {
 }
 
 // CheckSchemaLoads reports whether a branch's schema loads still apply over the default
-// branch's current schema (before a merge or a rebase).
-func (s *State) CheckSchemaLoads(name string) error {
+// branch's current schema (before a merge or a rebase), and returns the schema they give there
+// (nil when the branch loaded none).
+func (s *State) CheckSchemaLoads(name string) (*schema.Set, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if len(s.loads[name]) == 0 {
-		return nil
+		return nil, nil
 	}
-	_, err := reload(s.schemaOf(Default), s.loads[name])
-	return err
+	return reload(s.schemaOf(Default), s.loads[name])
 }
 
 // Resolutions is the conflict resolutions recorded on a branch since its last rebase: conflict

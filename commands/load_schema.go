@@ -31,15 +31,29 @@ type LoadSchema struct {
 }
 
 // SchemaOutcome is what a load or a check answers: Infrahub's SchemaUpdate (hash,
-// previous_hash, schema_updated, diff in Infrahub's shape) plus the branch and the changed
-// kinds as lists.
+// previous_hash, schema_updated, diff in Infrahub's shape, warnings) plus the branch and the
+// changed kinds as lists. Warnings are what the load accepts but reports about the kinds of its
+// files (a menu_placement naming no kind, ...), in the shape of Infrahub's SchemaWarning list;
+// never null.
 type SchemaOutcome struct {
-	Branch       string          `json:"branch"`
-	Hash         string          `json:"hash"`
-	PreviousHash string          `json:"previous_hash"`
-	Updated      bool            `json:"schema_updated"`
-	APIDiff      *schema.APIDiff `json:"diff"`
-	Diff         schema.Changes  `json:"changes"`
+	Branch       string           `json:"branch"`
+	Hash         string           `json:"hash"`
+	PreviousHash string           `json:"previous_hash"`
+	Updated      bool             `json:"schema_updated"`
+	APIDiff      *schema.APIDiff  `json:"diff"`
+	Diff         schema.Changes   `json:"changes"`
+	Warnings     []schema.Warning `json:"warnings"`
+}
+
+// validated runs Config.ValidateSchema on a schema a command would give a branch.
+func (s *Service) validated(next *schema.Set) error {
+	if s.validate == nil {
+		return nil
+	}
+	if err := s.validate(next); err != nil {
+		return &SchemaError{Err: err}
+	}
+	return nil
 }
 
 // prepareSchema parses and resolves a load against the branch's current schema.
@@ -95,6 +109,9 @@ func (s *Service) prepareSchema(in LoadSchema) (branch string, files []schema.Lo
 	if err != nil {
 		return "", nil, nil, nil, 0, &SchemaError{Err: err}
 	}
+	if err := s.validated(next); err != nil {
+		return "", nil, nil, nil, 0, err
+	}
 	return branch, files, cur, next, version, nil
 }
 
@@ -114,7 +131,7 @@ func (s *Service) CheckSchema(in LoadSchema) (SchemaOutcome, error) {
 	}
 	diff := schema.Diff(cur, next)
 	return SchemaOutcome{Branch: branch, Hash: next.Hash(), PreviousHash: cur.Hash(), Updated: !diff.Empty(),
-		APIDiff: schema.DiffAPI(cur, next), Diff: diff}, nil
+		APIDiff: schema.DiffAPI(cur, next), Diff: diff, Warnings: next.Warnings()}, nil
 }
 
 // loadSchema records a load as one schema.loaded event on the branch's stream, then computes
@@ -138,7 +155,7 @@ func (s *Service) loadSchema(ctx context.Context, cmd Command) (Result, error) {
 		diff := schema.Diff(cur, next)
 		d := decision{stream: branch.Stream(name), version: version,
 			data: SchemaOutcome{Branch: name, Hash: next.Hash(), PreviousHash: cur.Hash(), Updated: !diff.Empty(),
-				APIDiff: schema.DiffAPI(cur, next), Diff: diff}}
+				APIDiff: schema.DiffAPI(cur, next), Diff: diff, Warnings: next.Warnings()}}
 		if diff.Empty() { // idempotent: nothing to record
 			return d, nil
 		}

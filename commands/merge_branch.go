@@ -76,7 +76,11 @@ func (s *Service) resolvedDiff(name, verb string) (func(branch.ConflictRef) bool
 	if err != nil {
 		return nil, fmt.Errorf("%w: branch %s cannot %s: %w; resolve each with branch.resolve_conflict", ErrConflict, name, verb, err)
 	}
-	if err := s.w.state.Branches().CheckSchemaLoads(name); err != nil {
+	set, err := s.w.state.Branches().CheckSchemaLoads(name)
+	if err == nil && set != nil && s.validate != nil {
+		err = s.validate(set)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("%w: the schema loaded on branch %s does not load over %s's: %w", ErrConflict, name, s.w.def, err)
 	}
 	return keep, nil

@@ -56,6 +56,11 @@ type Config struct {
 	Locks Locker
 	// Default is the default branch (branch.Default when empty).
 	Default string
+	// ValidateSchema, when set, checks every schema a load, a check, a merge or a rebase would
+	// give a branch, beyond the schema language's own rules: the composition root passes
+	// queries/graphql.Check, so that no branch gets a schema whose GraphQL API is invalid. Its
+	// error (a *schema.Error naming the kind and field) refuses the command as an invalid schema.
+	ValidateSchema func(*schema.Set) error
 }
 
 // Validate reports what is missing.
@@ -94,6 +99,7 @@ func (c Config) Validate() error {
 type Service struct {
 	w        *writer
 	handlers map[string]Handler
+	validate func(*schema.Set) error // Config.ValidateSchema; nil: none
 }
 
 // New builds the application: it registers the handler of every command type and wires what
@@ -106,7 +112,7 @@ func New(cfg Config) (*Service, error) {
 		cfg.Default = branch.Default
 	}
 	s := &Service{w: &writer{log: cfg.Log, cat: cfg.Catalogue, state: cfg.State, waitFor: cfg.WaitFor,
-		shared: cfg.Locks, def: cfg.Default, local: &locks.Local{}}}
+		shared: cfg.Locks, def: cfg.Default, local: &locks.Local{}}, validate: cfg.ValidateSchema}
 	s.handlers = map[string]Handler{
 		TypeRecordDiagnostic: s.recordDiagnostic,
 		TypeCreateBranch:     s.createBranch,

@@ -7,51 +7,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/infrahub-go/infrahub/internal/testenv"
 	"github.com/infrahub-go/infrahub/schema"
-	"go.yaml.in/yaml/v3"
 )
 
-// undeclared lists the dependencies schema-library/.metadata.yml does not declare.
-func undeclared() map[string][]string {
-	return map[string][]string{
-		"experimental/circuit_service":     {"base"},
-		"experimental/tenancy":             {"experimental/location_extended"},
-		"extensions/routing":               {"extensions/vrf"},
-		"extensions/routing_bgp_community": {"extensions/routing_policies"},
-		"extensions/peering_ixp":           {"extensions/routing_policies_bgp"},
-	}
-}
-
 // withDeps returns folder and its dependencies, dependencies first.
-func withDeps(t testing.TB, lib, folder string) []string {
+func withDeps(t testing.TB, _, folder string) []string {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(lib, ".metadata.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var meta map[string]struct {
-		Dependencies []string `yaml:"dependencies"`
-	}
-	if err := yaml.Unmarshal(data, &meta); err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	seen := map[string]bool{}
-	var visit func(string)
-	visit = func(f string) {
-		if seen[f] {
-			return
-		}
-		seen[f] = true
-		deps := append(append([]string(nil), meta[f].Dependencies...), undeclared()[f]...)
-		for _, d := range deps {
-			visit(d)
-		}
-		out = append(out, f)
-	}
-	visit("base")
-	visit(folder)
-	return out
+	return testenv.SchemaLibraryFolders(t, folder)
 }
 
 func TestSchemaLibraryExtensions(t *testing.T) {

@@ -286,8 +286,14 @@ nodes:
         optional: false
         identifier: holder
 `), `TestDevice.relationships: only one relationship of kind Parent is allowed, found owner, holder`},
-		{"unknown menu placement", device(`    menu_placement: TestMenu
-`), `TestDevice.menu_placement: unknown kind "TestMenu"`},
+		// (an unknown menu_placement is accepted with a warning: TestMenuPlacementWarning)
+		{"two hierarchical generics", `version: "1.0"
+generics:
+  - {name: Place, namespace: Test, hierarchical: true}
+  - {name: Area, namespace: Test, hierarchical: true}
+nodes:
+  - {name: Site, namespace: Test, inherit_from: [TestPlace, TestArea]}
+`, `TestSite.inherit_from: inherits from two hierarchical generics, TestPlace and TestArea`},
 		{"common parent missing", device(`    relationships:
       - name: tags
         peer: BuiltinTag

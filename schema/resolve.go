@@ -75,6 +75,7 @@ func (b builder) resolve(ps *problems) {
 		return
 	}
 	b.generate()
+	b.checkMenuPlacements()
 	b.indexPeerReads()
 	b.computeHashes()
 }
@@ -168,7 +169,7 @@ func (b builder) inherit(ps *problems, n *Node) {
 			n.Attributes = append(n.Attributes, &c)
 		}
 		for _, gr := range g.Relationships {
-			if gr.Kind == RelHierarchy {
+			if g.Hierarchical && IsHierarchyField(gr.Name) {
 				continue // the node gets its own parent and children below
 			}
 			if a := n.Attribute(gr.Name); a != nil {
@@ -244,7 +245,19 @@ func inheritProperties(n, g *Model) {
 	if n.Icon == nil {
 		n.Icon = g.Icon
 	}
+	if n.MenuPlacement == nil || *n.MenuPlacement == "" {
+		n.MenuPlacement = g.MenuPlacement
+	}
 }
+
+// HierarchyFields are the fields a kind of a hierarchy (a hierarchical generic and the nodes
+// inheriting from it) gets for its place in the tree: parent and children are relationships,
+// ancestors and descendants exist in GraphQL only. Every other relationship of a generic, whatever
+// its kind, is inherited by its nodes as declared.
+var HierarchyFields = []string{"parent", "children", "ancestors", "descendants"}
+
+// IsHierarchyField reports whether name is one of HierarchyFields.
+func IsHierarchyField(name string) bool { return slices.Contains(HierarchyFields, name) }
 
 // addHierarchy gives m its parent and children relationships within hierarchy h.
 func addHierarchy(m *Model, h string, parent, children *string) {
@@ -275,8 +288,11 @@ func addHierarchy(m *Model, h string, parent, children *string) {
 	}
 }
 
-// addImplicitRelationships adds the relationships Infrahub gives every node when the core
-// defines their peers: profiles, group membership and subscription.
+// addImplicitRelationships adds the relationships Infrahub gives every node and generic when the
+// core defines their peers: group membership and subscription, and profiles. Every node and
+// generic outside the reserved namespaces has profiles, whatever its generate_profile (which only
+// decides whether Profile<Kind> exists), so that a generic and the nodes inheriting from it agree
+// on it even when only some of them generate a profile (Infrahub's manage_profile_relationships).
 func (b builder) addImplicitRelationships(n *Model) {
 	s := b.s
 	t := true
@@ -292,7 +308,7 @@ func (b builder) addImplicitRelationships(n *Model) {
 			Direction: "bidirectional", OnDelete: "no-action", AllowOverride: "any", State: StatePresent,
 			ReadOnly: readOnly, Pos: n.Pos})
 	}
-	if *n.GenerateProfile && profileAllowed(n.Namespace) {
+	if profileAllowed(n.Namespace) {
 		add("profiles", "CoreProfile", RelProfile, "node__profile", false)
 	}
 	add("member_of_groups", "CoreGroup", RelGroup, "group_member", false)
@@ -356,11 +372,6 @@ func (b builder) finishModel(ps *problems, m *Model) {
 			if !r.Inherited {
 				b.checkPairing(ps, m, r)
 			}
-		}
-	}
-	if mp := m.MenuPlacement; mp != nil && *mp != "" {
-		if _, ok := s.Model(*mp); !ok {
-			ps.add(m.Pos, m.Kind+".menu_placement", "unknown kind %q", *mp)
 		}
 	}
 	b.validateReferences(ps, m)

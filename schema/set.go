@@ -21,6 +21,8 @@ type Set struct {
 	jinja map[string]*Template
 	// peerReads lists, per attribute name, the computed attributes reading it on a peer
 	peerReads map[string][]PeerRead
+	// warnings are what the load that built the set accepted but reports (Warnings)
+	warnings []Warning
 }
 
 // Load validates files together on top of base (nil for an empty schema) and returns the new
@@ -84,6 +86,7 @@ func load(base *Set, builtin bool, files []*File) (*Set, error) {
 	if err := ps.err(); err != nil {
 		return nil, err
 	}
+	b.keepWarnings(files)
 	return s, nil
 }
 

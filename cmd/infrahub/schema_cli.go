@@ -51,6 +51,7 @@ func newSchema(env map[string]string) *cobra.Command {
 			}
 			fmt.Fprintf(c.OutOrStdout(), "%d file(s) on branch %s: %s\n", len(names), out.Branch, verb)
 			printDiff(c.OutOrStdout(), out.APIDiff)
+			printWarnings(c.OutOrStdout(), out)
 			return nil
 		}
 	}
@@ -159,6 +160,29 @@ func sortedNames(m map[string]*schema.APIDiff) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// printWarnings prints what the server accepted but reports, one line each with the file and
+// line of the declaration and the kind (and field) it is about.
+func printWarnings(w io.Writer, out commands.SchemaOutcome) {
+	for _, warn := range out.Warnings {
+		loc := warn.File
+		if warn.Line > 0 {
+			loc = fmt.Sprintf("%s:%d", loc, warn.Line)
+		}
+		if loc != "" {
+			loc += ": "
+		}
+		var kinds []string
+		for _, k := range warn.Kinds {
+			if k.Field != nil {
+				kinds = append(kinds, k.Kind+"."+*k.Field)
+			} else {
+				kinds = append(kinds, k.Kind)
+			}
+		}
+		fmt.Fprintf(w, "warning: %s%s: %s\n", loc, strings.Join(kinds, ", "), warn.Message)
+	}
 }
 
 // call sends one request to the server and decodes a 2xx answer into out; a 4xx or 5xx answer

@@ -151,7 +151,8 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 		Subscribe: func(ctx context.Context, consumer string) (<-chan *message.Message, error) {
 			return s.bus.Subscribe(ctx, cfg.EventsTopic(), consumer+"@"+instance)
 		}}
-	appCfg := commands.Config{Log: s.store, Catalogue: s.catalog, State: s.graph, WaitFor: s.waitGraph}
+	appCfg := commands.Config{Log: s.store, Catalogue: s.catalog, State: s.graph, WaitFor: s.waitGraph,
+		ValidateSchema: graphql.Check}
 	if s.locks != nil {
 		appCfg.Locks = s.locks
 	}

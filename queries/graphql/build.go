@@ -294,7 +294,8 @@ func hierarchyOf(hierarchical bool, kind string) string {
 	return ""
 }
 
-var hierarchyFields = []string{"parent", "children", "ancestors", "descendants"}
+// hierarchyFields are the fields of a hierarchy kind that the hierarchy gives, not its declaration.
+var hierarchyFields = schema.HierarchyFields
 
 // fields writes the fields of a node object (object true) or a generic interface.
 func (b *builder) fields(m *schema.Model, object bool, hierarchy string) {

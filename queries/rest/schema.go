@@ -121,20 +121,6 @@ func (a *API) decode(w http.ResponseWriter, r *http.Request) (commands.LoadSchem
 	return commands.LoadSchema{Branch: a.branch(r), Schemas: b.Schemas, Names: b.Names}, true
 }
 
-// loadAnswer is the answer of POST /api/schema/load: Infrahub's SchemaUpdate (the SDK reads
-// hash and previous_hash, newer ones warnings) with the branch and the changed kinds as lists.
-type loadAnswer struct {
-	commands.SchemaOutcome
-	Warnings []schemaWarning `json:"warnings"`
-}
-
-// schemaWarning is Infrahub's SchemaWarning; no load warns yet.
-type schemaWarning struct {
-	Type    string   `json:"type"`
-	Kinds   []string `json:"kinds"`
-	Message string   `json:"message"`
-}
-
 func (a *API) load(w http.ResponseWriter, r *http.Request) {
 	in, ok := a.decode(w, r)
 	if !ok {
@@ -148,7 +134,7 @@ func (a *API) load(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out, _ := res.Data.(commands.SchemaOutcome)
-	writeJSON(w, http.StatusOK, loadAnswer{SchemaOutcome: out, Warnings: []schemaWarning{}})
+	writeJSON(w, http.StatusOK, out)
 }
 
 // check answers as Infrahub does: 202 with {"diff": ...} (what `infrahubctl schema check`
@@ -163,7 +149,7 @@ func (a *API) check(w http.ResponseWriter, r *http.Request) {
 		writeSchemaError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusAccepted, map[string]any{"diff": out.APIDiff})
+	writeJSON(w, http.StatusAccepted, map[string]any{"diff": out.APIDiff, "warnings": out.Warnings})
 }
 
 type errorBody struct {
