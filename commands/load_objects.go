@@ -27,11 +27,14 @@ type ObjectFile struct {
 	Content string `json:"content"`
 }
 
-// FileOutcome is what loading one file did.
+// FileOutcome is what loading one file did. Warnings name what the file holds that was ignored,
+// as infrahubctl ignores it (unknown keys of a document, of its spec or parameters, and of nested
+// {kind, data} blocks): the file loaded without it.
 type FileOutcome struct {
-	Name      string            `json:"name"`
-	Kinds     Outcomes          `json:"kinds"`
-	Positions []events.Position `json:"positions,omitempty"`
+	Name      string               `json:"name"`
+	Kinds     Outcomes             `json:"kinds"`
+	Positions []events.Position    `json:"positions,omitempty"`
+	Warnings  []objectfile.Problem `json:"warnings,omitempty"`
 }
 
 // ObjectsOutcome is what TypeLoadObjects answers in Result.Data.
@@ -64,11 +67,13 @@ func (s *Service) loadObjects(ctx context.Context, cmd Command) (Result, error) 
 		if cmd.ID != "" && len(in.Files) > 1 {
 			sub.ID = fmt.Sprintf("%s/%d", cmd.ID, i)
 		}
+		var warnings []objectfile.Problem
 		res, t, err := s.w.nodes(ctx, sub, name, func(t *nodetx.Tx) error {
-			objs, err := objectfile.Resolve(t.Schema(), docs)
+			objs, warned, err := objectfile.Resolve(t.Schema(), docs)
 			if err != nil {
 				return nodetx.ObjectError(err)
 			}
+			warnings = warned
 			return t.LoadObjects(objs)
 		})
 		if err != nil {
@@ -77,7 +82,7 @@ func (s *Service) loadObjects(ctx context.Context, cmd Command) (Result, error) 
 		all.CommandID, all.Stream, all.StreamVersion = res.CommandID, res.Stream, res.StreamVersion
 		all.Positions = append(all.Positions, res.Positions...)
 		all.Duplicate = all.Duplicate || res.Duplicate
-		out.Files = append(out.Files, FileOutcome{Name: f.Name, Kinds: t.Outcomes(), Positions: res.Positions})
+		out.Files = append(out.Files, FileOutcome{Name: f.Name, Kinds: t.Outcomes(), Positions: res.Positions, Warnings: warnings})
 		out.Kinds.Add(t.Outcomes())
 	}
 	all.Data = out

@@ -53,7 +53,7 @@ func TestLoadServiceCatalogObjects(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		objs, err := objectfile.Resolve(v.Schema, docs)
+		objs, _, err := objectfile.Resolve(v.Schema, docs)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/infrahub-go/infrahub/commands"
+	"github.com/infrahub-go/infrahub/commands/objectfile"
 	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/queries/rest"
 )
@@ -47,6 +48,7 @@ func newObject(env map[string]string) *cobra.Command {
 				kinds = append(kinds, k)
 			}
 			sort.Strings(kinds)
+			printWarnings(c, out.Warnings)
 			fmt.Fprintf(c.OutOrStdout(), "%d file(s), %d object(s) valid on branch %s\n", len(paths), out.Objects, out.Branch)
 			tw := tabwriter.NewWriter(c.OutOrStdout(), 0, 4, 2, ' ', 0)
 			for _, k := range kinds {
@@ -84,6 +86,9 @@ func newObjectLoad(env map[string]string) *cobra.Command {
 				if err := call(c, env, http.MethodPost, "/api/commands", body, &res); err != nil {
 					return fmt.Errorf("%s: %w", p, err)
 				}
+				for _, f := range res.Data.Files {
+					printWarnings(c, f.Warnings)
+				}
 				created, updated, unchanged := 0, 0, 0
 				for k, o := range res.Data.Kinds {
 					t := totals[k]
@@ -111,4 +116,11 @@ func newObjectLoad(env map[string]string) *cobra.Command {
 			}
 			return tw.Flush()
 		}}
+}
+
+// printWarnings writes what the server ignored in object files, one line each, on stderr.
+func printWarnings(c *cobra.Command, warnings []objectfile.Problem) {
+	for _, w := range warnings {
+		fmt.Fprintf(c.ErrOrStderr(), "warning: %s\n", w)
+	}
 }

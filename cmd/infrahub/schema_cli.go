@@ -51,7 +51,7 @@ func newSchema(env map[string]string) *cobra.Command {
 			}
 			fmt.Fprintf(c.OutOrStdout(), "%d file(s) on branch %s: %s\n", len(names), out.Branch, verb)
 			printDiff(c.OutOrStdout(), out.APIDiff)
-			printWarnings(c.OutOrStdout(), out)
+			printSchemaWarnings(c.OutOrStdout(), out)
 			return nil
 		}
 	}
@@ -162,9 +162,9 @@ func sortedNames(m map[string]*schema.APIDiff) []string {
 	return out
 }
 
-// printWarnings prints what the server accepted but reports, one line each with the file and
+// printSchemaWarnings prints what the server accepted but reports, one line each with the file and
 // line of the declaration and the kind (and field) it is about.
-func printWarnings(w io.Writer, out commands.SchemaOutcome) {
+func printSchemaWarnings(w io.Writer, out commands.SchemaOutcome) {
 	for _, warn := range out.Warnings {
 		loc := warn.File
 		if warn.Line > 0 {

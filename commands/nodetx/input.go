@@ -13,9 +13,10 @@ import (
 )
 
 // Data is the data of a node as commands take it: attribute name → value or
-// {"value", "source", "owner", "is_protected"}; relationship name → related node(s), each an id,
-// an HFID (string or list), {"id"}, {"hfid"} or {"ref"} (a label given to an earlier operation of
-// the same batch); a list for a cardinality-many relationship replaces the set.
+// {"value", "source", "owner", "is_protected"}; relationship name → related node(s), each an id
+// or a name (a string, or {"id"}: a name is looked up through the peer's default_filter, then its
+// human-friendly id), an HFID (a list, or {"hfid"}) or {"ref"} (a label given to an earlier
+// operation of the same batch); a list for a cardinality-many relationship replaces the set.
 type Data map[string]json.RawMessage
 
 // attrInput is an attribute value with optional lineage.
@@ -116,13 +117,12 @@ type Ref struct {
 	FromPool *PoolRef `json:"from_pool,omitempty"`
 }
 
+// parseRef reads a related node. A string is an id or a name, as infrahubctl sends a string
+// ({"id": …}, infrahub_sdk/node/related_node.py): parser.ref looks a name up.
 func parseRef(x any) (Ref, error) {
 	switch v := x.(type) {
 	case string:
-		if _, err := graph.ParseNodeID(v); err == nil {
-			return Ref{ID: v}, nil
-		}
-		return Ref{HFID: []string{v}}, nil
+		return Ref{ID: v}, nil
 	case []any:
 		h := make([]string, 0, len(v))
 		for _, p := range v {

@@ -61,6 +61,9 @@ func (t *Tx) loadObject(o objectfile.Object, parent graph.NodeID) (graph.NodeID,
 				list = append(list, map[string]any{"from_pool": r.FromPool})
 			case r.ID != "":
 				list = append(list, map[string]any{"id": r.ID})
+			case len(r.HFID) == 1:
+				// a name (objectfile.Ref): looked up as the name infrahubctl sends, {"id": name}
+				list = append(list, map[string]any{"id": r.HFID[0], "kind": r.Kind})
 			default:
 				ref := map[string]any{"hfid": r.HFID}
 				if r.Kind != "" {

@@ -157,6 +157,19 @@ func (o *overlay) byHFID(kind string, hfid []string) (graph.NodeID, bool) {
 	return graph.NodeID{}, false
 }
 
+// hfidMatches lists the live nodes of kind (a node kind or a generic) with a human-friendly id:
+// one per node kind at most, so several only when kind is a generic.
+func (o *overlay) hfidMatches(kind string, hfid []string) []graph.NodeID {
+	key := nodes.HFIDKey(hfid)
+	var out []graph.NodeID
+	for _, k := range o.v.Kinds(kind) {
+		if id, ok := o.taken(claimKey{k, nodes.ConstraintHFID, key}); ok && o.node(id) != nil {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 func (o *overlay) emit(typ string, payload any, global bool) {
 	o.events = append(o.events, pendingEvent{typ: typ, payload: payload})
 	if global {

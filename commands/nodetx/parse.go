@@ -111,17 +111,16 @@ func (rx parser) ref(r *schema.Relationship, ref Ref) (graph.NodeID, error) {
 	case ref.ID != "":
 		x, err := graph.ParseNodeID(ref.ID)
 		if err != nil {
-			return id, fmt.Errorf("%w: %q is not a node id", fault.ErrInvalid, ref.ID)
+			// not a node id: a name (see named)
+			if x, err = rx.named(refKind(r, ref), ref.ID); err != nil {
+				return id, err
+			}
 		}
 		id = x
 	default:
-		kind := r.Peer
-		if ref.Kind != "" {
-			kind = ref.Kind
-		}
-		x, ok := t.st.byHFID(kind, ref.HFID)
-		if !ok {
-			return id, fmt.Errorf("%w: no %s with hfid %q", fault.ErrNotFound, kind, ref.HFID)
+		x, err := rx.byHFID(refKind(r, ref), ref.HFID)
+		if err != nil {
+			return id, err
 		}
 		id = x
 	}
@@ -133,6 +132,15 @@ func (rx parser) ref(r *schema.Relationship, ref Ref) (graph.NodeID, error) {
 		return id, fmt.Errorf("%w: related node %s is a %s, the relationship takes %s", fault.ErrInvalid, id, n.kind, r.Peer)
 	}
 	return id, nil
+}
+
+// refKind is the kind a reference is looked up in: the kind it names, else the relationship's
+// peer.
+func refKind(r *schema.Relationship, ref Ref) string {
+	if ref.Kind != "" {
+		return ref.Kind
+	}
+	return r.Peer
 }
 
 // model finds a node kind for a command; the error names the field.
@@ -150,12 +158,18 @@ func (rx parser) model(kind string) (*schema.Node, error) {
 	return nil, fmt.Errorf("%w: field \"kind\": unknown kind %q on branch %s", fault.ErrInvalid, kind, t.v.Branch)
 }
 
-// target finds the node an update, delete or relationship command names (id or hfid).
+// target finds the node an update, delete or relationship command names: by id (with a kind, an
+// id that is not a node id is a name, as Infrahub's NodeManager.find_object takes it), or hfid.
 func (rx parser) target(kind, id string, hfid []string) (*txNode, error) {
 	t := rx.tx
 	switch {
 	case id != "":
 		nid, err := graph.ParseNodeID(id)
+		if err != nil && kind != "" {
+			if nid, err = rx.named(kind, id); err != nil {
+				return nil, fmt.Errorf("field \"id\": %w", err)
+			}
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: field \"id\": %q is not a node id", fault.ErrInvalid, id)
 		}
@@ -171,9 +185,9 @@ func (rx parser) target(kind, id string, hfid []string) (*txNode, error) {
 		if kind == "" {
 			return nil, fmt.Errorf("%w: field \"kind\" is required with \"hfid\"", fault.ErrInvalid)
 		}
-		nid, ok := t.st.byHFID(kind, hfid)
-		if !ok {
-			return nil, fmt.Errorf("%w: no %s with hfid %q on branch %s", fault.ErrNotFound, kind, hfid, t.v.Branch)
+		nid, err := rx.byHFID(kind, hfid)
+		if err != nil {
+			return nil, err
 		}
 		return t.st.node(nid), nil
 	}

@@ -61,7 +61,7 @@ func TestServiceCatalogObjectsResolve(t *testing.T) {
 			if err != nil {
 				t.Fatalf("parse: %v", err)
 			}
-			objs, err := Resolve(set, docs)
+			objs, _, err := Resolve(set, docs)
 			if err != nil {
 				for _, line := range problems(t, err) {
 					if !containsAny(line, schemaGaps) {

@@ -33,7 +33,7 @@ func FuzzParseFile(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		docs, err := ParseFile("fuzz.yml", data)
 		check(t, err)
-		_, err = Resolve(set, docs)
+		_, _, err = Resolve(set, docs)
 		check(t, err)
 	})
 }

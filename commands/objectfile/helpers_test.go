@@ -73,7 +73,8 @@ func load(set *schema.Set, name string, data []byte) ([]Object, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Resolve(set, docs)
+	objs, _, err := Resolve(set, docs)
+	return objs, err
 }
 
 // loadFile reads, parses and resolves a file, failing the test on any problem.

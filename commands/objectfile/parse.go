@@ -10,8 +10,11 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
+// The keys infrahubctl reads (infrahub_sdk/yaml.py InfrahubFileData, spec/object.py
+// InfrahubObjectFileData, spec/models.py InfrahubObjectParameters). Its models ignore any other
+// key, and so do we, with a warning.
 var (
-	topKeys    = []string{"apiVersion", "kind", "spec"}
+	topKeys    = []string{"apiVersion", "kind", "spec", "metadata"}
 	specKeys   = []string{"kind", "data", "parameters"}
 	paramKeys  = []string{"expand_range"}
 	yamlLineRe = regexp.MustCompile(`line (\d+)`)
@@ -19,9 +22,10 @@ var (
 	yamlLinePrefixRe = regexp.MustCompile(`^line \d+: `)
 )
 
-// ParseFile reads an object file: one or more YAML documents, each `apiVersion: infrahub.app/v1`,
-// `kind: Object` (or `Menu`) and a spec. Every problem is returned at once in an *Error; the
-// documents that parsed are returned with it.
+// ParseFile reads an object file: one or more YAML documents, each `apiVersion: infrahub.app/v1`
+// (the default when missing, as for infrahubctl), `kind: Object` (or `Menu`) and a spec. Every
+// problem is returned at once in an *Error; the documents that parsed are returned with it, each
+// with the warnings of what it holds that is ignored.
 func ParseFile(name string, data []byte) ([]Document, error) {
 	c := &collector{}
 	dec := yaml.NewDecoder(strings.NewReader(string(data)))
@@ -40,7 +44,9 @@ func ParseFile(name string, data []byte) ([]Document, error) {
 		if len(root.Content) == 0 {
 			continue
 		}
+		warned := len(c.warnings)
 		if d, ok := parseDocument(c, name, index, deref(root.Content[0])); ok {
+			d.Warnings = append([]Problem(nil), c.warnings[warned:]...)
 			docs = append(docs, d)
 		}
 	}
@@ -70,11 +76,11 @@ func parseDocument(c *collector, file string, index int, root *yaml.Node) (Docum
 		return d, false
 	}
 	before := len(c.list)
-	checkKeys(c, file, index, "", root, topKeys)
+	ignoreKeys(c, file, index, "", root, topKeys)
 	api := mapValue(root, "apiVersion")
 	switch {
 	case api == nil:
-		c.add(file, root.Line, index, "apiVersion", "missing (expected %q)", APIVersion)
+		c.warn(file, root.Line, index, "apiVersion", "missing, taken as %q", APIVersion)
 	case api.Kind != yaml.ScalarNode || api.Value != APIVersion:
 		c.add(file, api.Line, index, "apiVersion", "unsupported apiVersion %q (expected %q)", api.Value, APIVersion)
 	}
@@ -87,6 +93,9 @@ func parseDocument(c *collector, file string, index int, root *yaml.Node) (Docum
 	default:
 		d.Kind = kind.Value
 	}
+	if m := mapValue(root, "metadata"); m != nil && m.Kind != yaml.MappingNode && m.Tag != "!!null" {
+		c.add(file, m.Line, index, "metadata", "must be a mapping")
+	}
 	spec := mapValue(root, "spec")
 	if spec == nil {
 		c.add(file, root.Line, index, "spec", "missing")
@@ -97,7 +106,7 @@ func parseDocument(c *collector, file string, index int, root *yaml.Node) (Docum
 		return d, false
 	}
 	d.Spec.Line = spec.Line
-	checkKeys(c, file, index, "spec", spec, specKeys)
+	ignoreKeys(c, file, index, "spec", spec, specKeys)
 	if k := mapValue(spec, "kind"); k != nil {
 		d.Spec.KindLine = k.Line
 		if k.Kind != yaml.ScalarNode || k.Value == "" {
@@ -116,7 +125,7 @@ func parseDocument(c *collector, file string, index int, root *yaml.Node) (Docum
 	data := mapValue(spec, "data")
 	switch {
 	case data == nil:
-		c.add(file, spec.Line, index, "spec.data", "missing")
+		c.warn(file, spec.Line, index, "spec.data", "missing: the document holds no objects")
 	case data.Kind != yaml.SequenceNode:
 		c.add(file, data.Line, index, "spec.data", "must be a list of objects")
 	default:
@@ -131,7 +140,7 @@ func parseParameters(c *collector, file string, doc int, path string, p *yaml.No
 		c.add(file, p.Line, doc, path, "must be a mapping")
 		return false
 	}
-	checkKeys(c, file, doc, path, p, paramKeys)
+	ignoreKeys(c, file, doc, path, p, paramKeys)
 	v := mapValue(p, "expand_range")
 	if v == nil {
 		return false
@@ -178,6 +187,16 @@ func parseItem(c *collector, file string, doc int, path string, n *yaml.Node) (I
 
 // checkKeys reports keys of mapping m that are not in allowed, and keys given twice.
 func checkKeys(c *collector, file string, doc int, path string, m *yaml.Node, allowed []string) {
+	keys(c, file, doc, path, m, allowed, false)
+}
+
+// ignoreKeys reports keys given twice, and warns of the keys of mapping m that are not in
+// allowed: they are ignored.
+func ignoreKeys(c *collector, file string, doc int, path string, m *yaml.Node, allowed []string) {
+	keys(c, file, doc, path, m, allowed, true)
+}
+
+func keys(c *collector, file string, doc int, path string, m *yaml.Node, allowed []string, ignore bool) {
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k := m.Content[i]
@@ -189,7 +208,11 @@ func checkKeys(c *collector, file string, doc int, path string, m *yaml.Node, al
 			c.add(file, k.Line, doc, p, "given twice")
 		}
 		seen[k.Value] = true
-		if !contains(allowed, k.Value) {
+		switch {
+		case contains(allowed, k.Value):
+		case ignore:
+			c.warn(file, k.Line, doc, p, "unknown key, ignored%s", suggestion(k.Value, allowed))
+		default:
 			c.add(file, k.Line, doc, p, "unknown key%s", suggestion(k.Value, allowed))
 		}
 	}

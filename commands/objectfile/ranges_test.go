@@ -109,3 +109,30 @@ func TestExpandRangeNested(t *testing.T) {
 		t.Fatalf("dog owner %+v, want P2", p)
 	}
 }
+
+// infrahubctl expands the items of data lists only (infrahub_sdk/spec/object.py,
+// create_related_nodes): the one object of a {kind?, data: {...}} block keeps its fields as
+// written, and the data lists below it are expanded still.
+func TestExpandRangeSingleObjectBlocks(t *testing.T) {
+	set := animalSchema(t)
+	yml := header + "spec:\n  kind: TestingPerson\n  parameters:\n    expand_range: true\n  data:\n" +
+		"    - name: \"P[1-2]\"\n      animals:\n        - kind: TestingDog\n          data:\n            name: \"D[1-3]\"\n            breed: x\n" +
+		"            best_friend:\n              data:\n                name: \"F[1-2]\"\n                tags:\n                  data:\n                    - name: \"t[1-3]\"\n"
+	objs, err := load(set, "s.yml", []byte(yml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := countKinds(objs, nil)
+	want := map[string]int{"TestingPerson": 4, "TestingDog": 2, "BuiltinTag": 6}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("counts %v, want %v", got, want)
+	}
+	dog := objs[1].Children[0]
+	friend := dog.Children[0]
+	if dog.Attributes["name"] != "D[1-3]" || friend.Attributes["name"] != "F[1-2]" {
+		t.Fatalf("dog %v and friend %v, want them literal", dog.Attributes["name"], friend.Attributes["name"])
+	}
+	if n := friend.Children[2].Attributes["name"]; n != "t3" {
+		t.Fatalf("third tag %v, want t3", n)
+	}
+}

@@ -14,8 +14,13 @@ import (
 const maxNesting = 32
 
 var (
-	uuidRe  = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-	refKeys = []string{"id", "hfid", "kind", "data", "parameters", "from_pool"}
+	uuidRe = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	// refKeys are the keys of a mapping naming a related object (by id, hfid, or a pool to ask),
+	// blockKeys those of a nested block creating objects: infrahubctl reads kind and data of it
+	// and ignores the rest (infrahub_sdk/spec/object.py, get_relationship_info), as we do, with
+	// a warning; parameters overrides the document's for the block.
+	refKeys   = []string{"id", "hfid", "kind", "data", "parameters", "from_pool"}
+	blockKeys = []string{"kind", "data", "parameters"}
 )
 
 // relationship resolves a relationship field into references to existing objects and nested
@@ -72,15 +77,20 @@ func (r *resolver) relationship(cx scope, n *schema.Node, rel *schema.Relationsh
 	return nil, nil, false
 }
 
-// mapping resolves {id}, {hfid}, {kind?, data: {...}} and {kind?, data: [...], parameters?}.
-// sub is the scope of nested objects; inList tells a list element.
+// mapping resolves {id}, {hfid}, {from_pool}, {kind?, data: {...}} and {kind?, data: [...],
+// parameters?}. sub is the scope of nested objects; inList tells a list element.
 func (r *resolver) mapping(cx, sub scope, p string, n *schema.Node, rel *schema.Relationship, m *yaml.Node, inList bool) ([]Ref, []nestedJob, bool) {
 	before := len(r.c.list)
-	checkKeys(r.c, cx.file, cx.doc, p, m, refKeys)
+	data := mapValue(m, "data")
+	if data != nil {
+		r.blockKeys(cx, p, m)
+	} else {
+		checkKeys(r.c, cx.file, cx.doc, p, m, refKeys)
+	}
 	if len(r.c.list) > before {
 		return nil, nil, false
 	}
-	kindNode, data := mapValue(m, "kind"), mapValue(m, "data")
+	kindNode := mapValue(m, "kind")
 	id, hfid := mapValue(m, "id"), mapValue(m, "hfid")
 	peer := rel.Peer
 	if kindNode != nil {
@@ -89,9 +99,9 @@ func (r *resolver) mapping(cx, sub scope, p string, n *schema.Node, rel *schema.
 		}
 		peer = kindNode.Value
 	}
-	if fp := mapValue(m, "from_pool"); fp != nil {
-		if id != nil || hfid != nil || data != nil {
-			r.add(cx, m.Line, p, "from_pool asks a pool for a new object: it cannot be given with id, hfid or data")
+	if fp := mapValue(m, "from_pool"); fp != nil && data == nil {
+		if id != nil || hfid != nil {
+			r.add(cx, m.Line, p, "from_pool asks a pool for a new object: it cannot be given with id or hfid")
 			return nil, nil, false
 		}
 		var v any
@@ -126,10 +136,6 @@ func (r *resolver) mapping(cx, sub scope, p string, n *schema.Node, rel *schema.
 		}
 		return nil, nil, false
 	}
-	if id != nil || hfid != nil {
-		r.add(cx, m.Line, p, "data creates an object: it cannot be given with id or hfid")
-		return nil, nil, false
-	}
 	if cx.depth >= maxNesting {
 		r.add(cx, m.Line, p, "objects nested more than %d levels deep", maxNesting)
 		return nil, nil, false
@@ -153,7 +159,7 @@ func (r *resolver) mapping(cx, sub scope, p string, n *schema.Node, rel *schema.
 		if rel.Cardinality == "many" || rel.Kind == schema.RelComponent {
 			back = r.backRel(n, rel, child)
 		}
-		sub.expand = expand
+		sub.expand, sub.literal = expand, true
 		return nil, []nestedJob{func(parent Ref) []Object {
 			return r.item(sub, child, it, &enclosing{link: Link{Relationship: rel.Name, Back: back}, ref: parent})
 		}}, true
@@ -168,7 +174,7 @@ func (r *resolver) mapping(cx, sub scope, p string, n *schema.Node, rel *schema.
 		}
 		items := parseItems(r.c, cx.file, cx.doc, p, data)
 		back := r.backRel(n, rel, child)
-		sub.expand = expand
+		sub.expand, sub.literal = expand, false
 		return nil, []nestedJob{func(parent Ref) []Object {
 			var out []Object
 			for _, it := range items {
@@ -179,6 +185,22 @@ func (r *resolver) mapping(cx, sub scope, p string, n *schema.Node, rel *schema.
 	}
 	r.add(cx, data.Line, p+".data", "must be a list of objects or one object (a mapping)")
 	return nil, nil, false
+}
+
+// blockKeys warns of the keys of a nested {kind, data} block that are ignored, and refuses keys
+// given twice.
+func (r *resolver) blockKeys(cx scope, p string, m *yaml.Node) {
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k := m.Content[i]
+		switch {
+		case seen[k.Value]:
+			r.add(cx, k.Line, p+"."+k.Value, "given twice")
+		case !contains(blockKeys, k.Value):
+			r.c.warn(cx.file, k.Line, cx.doc, p+"."+k.Value, "ignored: a nested block with data creates objects from its kind and data only")
+		}
+		seen[k.Value] = true
+	}
 }
 
 // childKind is the node kind nested objects are created with: the kind written, else the peer
@@ -274,98 +296,4 @@ func inherits(set *schema.Set, kind, generic string) bool {
 		}
 	}
 	return false
-}
-
-// refFromString reads an id (a UUID) or a single-element HFID.
-func (r *resolver) refFromString(cx scope, p string, v *yaml.Node, peer string) (Ref, bool) {
-	if v.Kind != yaml.ScalarNode || v.Value == "" || v.Tag == "!!null" {
-		r.add(cx, v.Line, p, "a reference must be a non-empty string")
-		return Ref{}, false
-	}
-	if uuidRe.MatchString(v.Value) {
-		return Ref{ID: v.Value, Kind: peer}, true
-	}
-	ref := Ref{HFID: []string{v.Value}, Kind: peer}
-	return ref, r.checkHFID(cx, p, v.Line, peer, ref.HFID, false)
-}
-
-// refFromList reads a multi-element HFID; one tells a cardinality-one relationship.
-func (r *resolver) refFromList(cx scope, p string, v *yaml.Node, peer string, one bool) (Ref, bool) {
-	ref := Ref{Kind: peer}
-	for _, e := range v.Content {
-		if e = deref(e); e.Kind != yaml.ScalarNode || e.Value == "" || e.Tag == "!!null" {
-			r.add(cx, e.Line, p, "an HFID is a list of non-empty strings")
-			return ref, false
-		}
-		ref.HFID = append(ref.HFID, e.Value)
-	}
-	if len(ref.HFID) == 0 {
-		r.add(cx, v.Line, p, "an HFID is a list of non-empty strings")
-		return ref, false
-	}
-	return ref, r.checkHFID(cx, p, v.Line, peer, ref.HFID, one)
-}
-
-// checkHFID checks the number of elements of hfid against the human-friendly id of peer.
-func (r *resolver) checkHFID(cx scope, p string, line int, peer string, hfid []string, one bool) bool {
-	parts, known := r.peerHFID(peer)
-	switch {
-	case !known:
-		return true
-	case len(parts) == 0:
-		r.add(cx, line, p, "%s has no human_friendly_id: refer to it by id", peer)
-		return false
-	case len(parts) == len(hfid):
-		return true
-	case one && len(parts) == 1:
-		r.add(cx, line, p, "relationship of cardinality one takes one object, not a list of %d", len(hfid))
-		return false
-	}
-	r.add(cx, line, p, "HFID %s has %d element(s) but the human_friendly_id of %s has %d (%s)",
-		quoteList(hfid), len(hfid), peer, len(parts), strings.Join(parts, ", "))
-	return false
-}
-
-// peerHFID returns the human-friendly id of kind; for a generic without one, that of its nodes
-// when they agree on its length. known is false when it cannot be told.
-func (r *resolver) peerHFID(kind string) (parts []string, known bool) {
-	if n, ok := r.set.Node(kind); ok {
-		return n.HumanFriendlyID, true
-	}
-	g, ok := r.set.Generic(kind)
-	if !ok {
-		return nil, false
-	}
-	if len(g.HumanFriendlyID) > 0 {
-		return g.HumanFriendlyID, true
-	}
-	var found []string
-	for i, k := range g.UsedBy {
-		n, ok := r.set.Node(k)
-		if !ok {
-			return nil, false
-		}
-		if i > 0 && len(n.HumanFriendlyID) != len(found) {
-			return nil, false
-		}
-		found = n.HumanFriendlyID
-	}
-	return found, len(g.UsedBy) > 0
-}
-
-func allScalars(v *yaml.Node) bool {
-	for _, e := range v.Content {
-		if deref(e).Kind != yaml.ScalarNode {
-			return false
-		}
-	}
-	return true
-}
-
-func quoteList(list []string) string {
-	q := make([]string, len(list))
-	for i, s := range list {
-		q[i] = fmt.Sprintf("%q", s)
-	}
-	return "[" + strings.Join(q, ", ") + "]"
 }

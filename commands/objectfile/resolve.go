@@ -10,12 +10,14 @@ import (
 )
 
 // Resolve checks docs against set and returns their objects in file order (documents in the
-// order given, items in file order, ranged items expanded in place). Every problem is returned
-// at once in an *Error, with the objects that resolved.
-func Resolve(set *schema.Set, docs []Document) ([]Object, error) {
+// order given, items in file order, ranged items expanded in place), and the warnings of the
+// documents and of their nested blocks, in file order: what is ignored, as infrahubctl ignores
+// it. Every problem is returned at once in an *Error, with the objects that resolved.
+func Resolve(set *schema.Set, docs []Document) ([]Object, []Problem, error) {
 	r := &resolver{set: set, c: &collector{}}
 	var out []Object
 	for _, d := range docs {
+		r.c.warnings = append(r.c.warnings, d.Warnings...)
 		node, ok := r.topKind(d)
 		if !ok {
 			continue
@@ -28,7 +30,7 @@ func Resolve(set *schema.Set, docs []Document) ([]Object, error) {
 			out = append(out, r.item(cx, node, it, nil)...)
 		}
 	}
-	return out, r.c.err()
+	return out, r.c.warnings, r.c.err()
 }
 
 type resolver struct {
@@ -42,11 +44,15 @@ const MaxObjects = 1_000_000
 
 // scope locates what is being resolved.
 type scope struct {
-	file     string
-	doc      int
-	item     int    // top-level item
-	sub      string // path below the top-level item
-	expand   bool
+	file   string
+	doc    int
+	item   int    // top-level item
+	sub    string // path below the top-level item
+	expand bool   // expand_range, for the items of this level and of nested data lists
+	// literal marks the one object of a {kind?, data: {...}} block: infrahubctl expands the
+	// items of data lists only (spec/object.py, create_related_nodes), so its fields are kept
+	// as written while data lists below it still follow expand
+	literal  bool
 	menuKind string // the kind nested menu items default to
 	depth    int    // nesting level of nested objects
 }
@@ -100,7 +106,7 @@ func (r *resolver) item(cx scope, n *schema.Node, it Item, enc *enclosing) []Obj
 		return nil
 	}
 	variants := [][]Field{it.Fields}
-	if cx.expand {
+	if cx.expand && !cx.literal {
 		var ok bool
 		if variants, ok = r.expandItem(cx, it); !ok {
 			return nil

@@ -4,8 +4,10 @@
 // ParseFile checks the shape of a file (apiVersion, kind, spec) and keeps the line of every
 // document, item and field. Resolve checks every item against a resolved schema.Set: the kind,
 // each field as an attribute or a relationship, relationship values in every form object files
-// allow (HFID string or list, {id}, {hfid}, {data: {...}}, nested {kind?, data: [...]}), and
-// range expansion. Both collect every problem they find into an *Error.
+// allow (an id or a name as a string, an HFID list, {id}, {hfid}, {from_pool}, {data: {...}},
+// nested {kind?, data: [...]}), and
+// range expansion. Both collect every problem they find into an *Error, and every key they
+// ignore (as infrahubctl ignores it) as a warning.
 package objectfile
 
 import (
@@ -34,6 +36,9 @@ type Document struct {
 	Line  int    // line of the document's first key
 	Kind  string // KindObject or KindMenu
 	Spec  Spec
+	// Warnings are what the document holds that is ignored: unknown keys at the top level, in
+	// spec and in parameters (infrahubctl ignores them too), a missing apiVersion or data.
+	Warnings []Problem
 }
 
 // Spec is the spec of a document: the kind of its items, the items and their parameters.
@@ -91,7 +96,10 @@ type Link struct {
 	Back         string `json:"back,omitempty"` // the nested object's relationship to its parent, "" when none
 }
 
-// Ref refers to a related object by id or by human-friendly id.
+// Ref refers to a related object by id or by human-friendly id. An HFID of one element (a
+// string in the file, or a list of one) is a name: it is looked up as infrahubctl and Infrahub
+// look up a related node named by a string, through the peer's default_filter, then through
+// its human-friendly id.
 type Ref struct {
 	ID   string   `json:"id,omitempty"`
 	HFID []string `json:"hfid,omitempty"`
@@ -115,7 +123,7 @@ type Source struct {
 	Line     int    `json:"line"`
 }
 
-// Problem is one thing wrong with an object file.
+// Problem is one thing wrong with an object file, or, as a warning, one thing of it ignored.
 type Problem struct {
 	File     string `json:"file,omitempty"`
 	Line     int    `json:"line,omitempty"`
@@ -158,13 +166,19 @@ func (e *Error) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-// collector gathers problems in the order they are found.
+// collector gathers problems and warnings in the order they are found.
 type collector struct {
-	list []Problem
+	list     []Problem
+	warnings []Problem
 }
 
 func (c *collector) add(file string, line, doc int, path, format string, args ...any) {
 	c.list = append(c.list, Problem{File: file, Line: line, Document: doc, Path: path, Message: fmt.Sprintf(format, args...)})
+}
+
+// warn records something ignored: the file still loads.
+func (c *collector) warn(file string, line, doc int, path, format string, args ...any) {
+	c.warnings = append(c.warnings, Problem{File: file, Line: line, Document: doc, Path: path, Message: fmt.Sprintf(format, args...)})
 }
 
 func (c *collector) err() error {

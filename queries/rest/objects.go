@@ -16,11 +16,13 @@ type ObjectFile struct {
 	Content string `json:"content"`
 }
 
-// ObjectCheck is the answer of POST /api/objects/validate.
+// ObjectCheck is the answer of POST /api/objects/validate. Warnings name what the files hold
+// that a load ignores (unknown keys, as infrahubctl ignores them).
 type ObjectCheck struct {
-	Branch  string         `json:"branch"`
-	Objects int            `json:"objects"`
-	Kinds   map[string]int `json:"kinds"`
+	Branch   string               `json:"branch"`
+	Objects  int                  `json:"objects"`
+	Kinds    map[string]int       `json:"kinds"`
+	Warnings []objectfile.Problem `json:"warnings,omitempty"`
 }
 
 // Objects serves POST /api/objects/validate?branch=: object files are parsed and resolved
@@ -54,8 +56,10 @@ func (o *Objects) validate(w http.ResponseWriter, r *http.Request) {
 		docs, err := objectfile.ParseFile(f.Name, []byte(f.Content))
 		if err == nil {
 			var objs []objectfile.Object
-			objs, err = objectfile.Resolve(set, docs)
+			var warnings []objectfile.Problem
+			objs, warnings, err = objectfile.Resolve(set, docs)
 			count(objs, &out)
+			out.Warnings = append(out.Warnings, warnings...)
 		}
 		var oe *objectfile.Error
 		switch {
