@@ -45,7 +45,7 @@ func TestSDKSchemaCheckAndLoad(t *testing.T) {
 	status, out := post("/api/schema/check?branch=main", widget())
 	want := map[string]any{"diff": map[string]any{"added": map[string]any{"TestWidget": map[string]any{
 		"added": map[string]any{}, "changed": map[string]any{}, "removed": map[string]any{}}},
-		"changed": map[string]any{}, "removed": map[string]any{}}, "warnings": []any{}}
+		"changed": map[string]any{}, "removed": map[string]any{}}}
 	if status != http.StatusAccepted || !reflect.DeepEqual(out, want) {
 		t.Fatalf("check: %d %v", status, out)
 	}

@@ -149,7 +149,11 @@ func (a *API) check(w http.ResponseWriter, r *http.Request) {
 		writeSchemaError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusAccepted, map[string]any{"diff": out.APIDiff, "warnings": out.Warnings})
+	answer := map[string]any{"diff": out.APIDiff}
+	if len(out.Warnings) > 0 { // infrahubctl schema check prints them
+		answer["warnings"] = out.Warnings
+	}
+	writeJSON(w, http.StatusAccepted, answer)
 }
 
 type errorBody struct {
