@@ -30,6 +30,9 @@ func (x apiRoot) status(w *jsonWriter, f *ast.Field, path ast.Path) {
 	}, path)
 }
 
+// maxSearchResults bounds the nodes one search answers.
+const maxSearchResults = 1000
+
 // search answers InfrahubSearchAnywhere: a node by id when q is a UUID, else the nodes and
 // groups one of whose attributes matches q (a substring ignoring case unless partial_match is
 // false or case_sensitive is true), limit (default 10) and offset applied, count being every
@@ -43,6 +46,7 @@ func (x apiRoot) search(w *jsonWriter, f *ast.Field, path ast.Path) {
 	if !ok || limit < 0 {
 		limit = 10
 	}
+	limit = min(limit, maxSearchResults)
 	offset, _ := toInt(args["offset"])
 	offset = max(offset, 0)
 	partial := true
@@ -53,6 +57,10 @@ func (x apiRoot) search(w *jsonWriter, f *ast.Field, path ast.Path) {
 	fail := func(err error) {
 		e.fail(path, err)
 		w.null()
+	}
+	if strings.TrimSpace(q) == "" { // would match every node
+		fail(fmt.Errorf("%w: argument q is empty", graph.ErrInvalidQuery))
+		return
 	}
 	var found []graph.Node
 	if _, err := uuid.Parse(q); err == nil {

@@ -3,6 +3,7 @@ package graphql_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -460,6 +461,11 @@ func TestUISearchAnywhere(t *testing.T) {
 	}
 	if c.integer(res["count"], "count") < 2 || !slices.Contains(mapValues(kinds), "LocationMetro") || !slices.Contains(mapValues(kinds), "LocationSite") {
 		t.Errorf("search PARIS: %v", res)
+	}
+	// an empty query would match every node: refused, as cheap as possible
+	if code, a := gqlPost(t, srv, "", doc, map[string]any{"search": "  "}); code != http.StatusOK || len(a.Errors) != 1 ||
+		!strings.Contains(fmt.Sprint(a.Errors), "argument q is empty") {
+		t.Errorf("empty search: %d %v", code, a.Errors)
 	}
 	// by id
 	site := f.create(t, "", "BuiltinTag", map[string]any{"name": "searchable"})
