@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/caarlos0/env/v11"
+
+	"github.com/infrahub-go/infrahub/limits"
 )
 
 // Bool is a boolean setting that accepts 1/0/true/false/True/False (and TRUE/FALSE).
@@ -60,6 +62,9 @@ type Config struct {
 	CacheTLSCAFile    string `env:"INFRAHUB_CACHE_TLS_CA_FILE"`
 	CacheTLSInsecure  Bool   `env:"INFRAHUB_CACHE_TLS_INSECURE"`
 
+	// Limits are every bound a request can meet (package limits holds their variables).
+	Limits limits.Limits
+
 	// gitDirSet records that INFRAHUB_GIT_REPOSITORIES_DIRECTORY was given: nothing uses Git
 	// working copies yet, so a setting would silently do nothing.
 	gitDirSet bool
@@ -79,9 +84,10 @@ func LoadConfig(environ map[string]string) (Config, error) {
 // namedEnvError rewrites the env library's field names into variable names.
 func namedEnvError(err error) error {
 	keys := map[string]string{}
-	t := reflect.TypeOf(Config{})
-	for i := 0; i < t.NumField(); i++ {
-		keys[t.Field(i).Name], _, _ = strings.Cut(t.Field(i).Tag.Get("env"), ",")
+	for _, t := range []reflect.Type{reflect.TypeOf(Config{}), reflect.TypeOf(limits.Limits{})} {
+		for i := 0; i < t.NumField(); i++ {
+			keys[t.Field(i).Name], _, _ = strings.Cut(t.Field(i).Tag.Get("env"), ",")
+		}
 	}
 	var agg env.AggregateError
 	if !errors.As(err, &agg) {
@@ -134,6 +140,9 @@ func (c Config) EventsTopic() string { return c.BrokerNamespace + ".events" }
 // Validate reports every bad setting, each naming its variable.
 func (c Config) Validate() error {
 	var errs []error
+	if err := c.Limits.Validate(); err != nil {
+		errs = append(errs, err)
+	}
 	check := func(key, raw string, schemes ...string) {
 		u, err := url.Parse(raw)
 		if err != nil {

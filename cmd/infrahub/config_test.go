@@ -3,6 +3,9 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/infrahub-go/infrahub/limits"
 )
 
 func TestLoadConfigDefaults(t *testing.T) {
@@ -96,4 +99,29 @@ func TestFlagsOverrideEnvironment(t *testing.T) {
 	if cfg.Listen != "127.0.0.1:7000" || cfg.DataDir != "/env" {
 		t.Fatalf("listen %q data %q", cfg.Listen, cfg.DataDir)
 	}
+}
+
+// Limits come from their INFRAHUB_* variables with Infrahub-sized defaults; a bad one is named.
+func TestConfigLimits(t *testing.T) {
+	c, err := LoadConfig(map[string]string{"INFRAHUB_GRAPHQL_MAX_COST": "500", "INFRAHUB_REQUEST_TIMEOUT": "5s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Limits.QueryCost != 500 || c.Limits.RequestTimeout != 5*time.Second || c.Limits != withCost(500, 5*time.Second) {
+		t.Fatalf("limits: %+v", c.Limits)
+	}
+	if _, err := LoadConfig(map[string]string{"INFRAHUB_MAX_VALUE_BYTES": "lots"}); err == nil ||
+		!strings.Contains(err.Error(), "INFRAHUB_MAX_VALUE_BYTES") {
+		t.Fatalf("a bad limit: %v", err)
+	}
+	c, _ = LoadConfig(map[string]string{"INFRAHUB_GRAPHQL_MAX_DEPTH": "0"})
+	if err := c.Resolve(); err == nil || !strings.Contains(err.Error(), "QueryDepth") {
+		t.Fatalf("a zero limit: %v", err)
+	}
+}
+
+func withCost(cost int, timeout time.Duration) limits.Limits {
+	l := limits.Default()
+	l.QueryCost, l.RequestTimeout = cost, timeout
+	return l
 }
