@@ -10,7 +10,7 @@ TESTFLAGS ?= -count=1 -p 2 -timeout 30m
 # Each parser's fuzz target runs briefly in `make test` (longer: make test FUZZTIME=5m).
 FUZZTIME ?= 10s
 
-.PHONY: build run test bench bench-distributed gobench lint fmt clean
+.PHONY: build run test bench bench-distributed soak gobench lint fmt clean
 
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o bin/infrahub ./cmd/infrahub
@@ -33,6 +33,11 @@ bench:
 ## bench-distributed: the same with the log on PostgreSQL and the bus on RabbitMQ
 bench-distributed:
 	$(GO) run ./bench --distributed
+
+## soak: 60 s of 16 clients (70 % GraphQL reads, 30 % writes) against a real embedded server over
+## loopback; prints req/s, errors, p50/p99 per class and the server's RSS before and after
+soak:
+	$(GO) run ./bench/soak
 
 ## gobench: the Go benchmarks of the packages: the log, the forwarder, replay, the schema loader,
 ## the branch graph, node commands (bulk load, latency, diff, merge, allocation) and GraphQL
