@@ -13,12 +13,13 @@ import (
 	"github.com/infrahub-go/infrahub/commands"
 	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/events/sqlite"
+	"github.com/infrahub-go/infrahub/limits"
 )
 
 func newEndpoint(t *testing.T) (*commands.Endpoint, *sqlite.Store) {
 	t.Helper()
 	log, _, app, _ := newApp(t)
-	return &commands.Endpoint{Commands: app}, log
+	return &commands.Endpoint{Commands: app, MaxBodyBytes: limits.Default().BodyBytes}, log
 }
 
 func post(h http.Handler, method, body string) (int, map[string]any) {
@@ -54,6 +55,24 @@ func TestEndpointErrorsNameTheProblem(t *testing.T) {
 	}
 	if head, _ := store.Head(context.Background()); head != 0 {
 		t.Fatalf("rejected commands wrote %d events", head)
+	}
+}
+
+// A body over the endpoint's limit (limits.BodyBytes) is refused naming the setting, and
+// nothing is written.
+func TestEndpointBodyLimit(t *testing.T) {
+	h, store := newEndpoint(t)
+	h.MaxBodyBytes = 64
+	status, body := post(h, http.MethodPost, fmt.Sprintf(`{"type":"diagnostic.record","payload":{"data":{"note":%q}}}`, strings.Repeat("x", 100)))
+	e, _ := body["error"].(map[string]any)
+	if status != http.StatusRequestEntityTooLarge || e["code"] != "limit_exceeded" || !strings.Contains(fmt.Sprint(e["message"]), "INFRAHUB_MAX_BODY_BYTES") {
+		t.Fatalf("a body over 64 bytes: %d %v; want 413 limit_exceeded naming INFRAHUB_MAX_BODY_BYTES", status, body)
+	}
+	if status, _ := post(h, http.MethodPost, `{"type":"diagnostic.record","payload":{"data":{}}}`); status != http.StatusOK {
+		t.Fatalf("a body under the limit: %d", status)
+	}
+	if head, _ := store.Head(context.Background()); head != 1 {
+		t.Fatalf("log head %d; want the one command under the limit", head)
 	}
 }
 

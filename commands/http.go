@@ -3,15 +3,15 @@ package commands
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 
 	"github.com/infrahub-go/infrahub/commands/payload"
 	"github.com/infrahub-go/infrahub/fault"
+	"github.com/infrahub-go/infrahub/limits"
 )
-
-// MaxBodyBytes bounds a command request.
-const MaxBodyBytes = 32 << 20
 
 // ErrorBody is the JSON shape of every 4xx and 5xx answer.
 type ErrorBody struct {
@@ -47,6 +47,20 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// ReadBody reads a request's JSON body, at most limit bytes (limits.BodyBytes), into v strictly
+// (payload.Read); 0 is limits.Default's. A longer body is refused with limits.ErrExceeded naming
+// the setting.
+func ReadBody(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
+	if limit <= 0 {
+		limit = limits.Default().BodyBytes
+	}
+	err := payload.Read(http.MaxBytesReader(w, r.Body, limit), v, "body")
+	if errors.Is(err, fault.ErrTooLarge) {
+		return fmt.Errorf("%w: the body is longer than %d bytes (INFRAHUB_MAX_BODY_BYTES)", limits.ErrExceeded, limit)
+	}
+	return err
+}
+
 // Dispatcher runs commands: the Service.
 type Dispatcher interface {
 	Dispatch(ctx context.Context, cmd Command) (Result, error)
@@ -56,6 +70,8 @@ type Dispatcher interface {
 type Endpoint struct {
 	Commands Dispatcher
 	Logger   *slog.Logger
+	// MaxBodyBytes bounds a request body (limits.BodyBytes; 0: the default).
+	MaxBodyBytes int64
 }
 
 // ServeHTTP decodes one command, dispatches it and answers with its Result.
@@ -66,7 +82,7 @@ func (e *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var cmd Command
-	if err := payload.Read(http.MaxBytesReader(w, r.Body, MaxBodyBytes), &cmd, "body"); err != nil {
+	if err := ReadBody(w, r, e.MaxBodyBytes, &cmd); err != nil {
 		WriteError(w, err)
 		return
 	}

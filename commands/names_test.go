@@ -320,3 +320,16 @@ func TestCommandsNameRelatedNodes(t *testing.T) {
 		t.Fatalf("an update of a name that matches nothing: %v", err)
 	}
 }
+
+// An hfid naming a related node holds strings: a null (or list, or object) element is refused
+// naming it, never looked up as "<nil>".
+func TestRelatedHFIDElementsAreStrings(t *testing.T) {
+	f := newNamesFixture(t)
+	for _, tags := range []any{[]any{[]any{nil}}, []any{[]any{"red", map[string]any{}}}} {
+		_, err := f.try(t, commands.TypeCreateNode, map[string]any{"kind": "TestServer", "data": map[string]any{"name": "s9", "tags": tags}})
+		if !errors.Is(err, fault.ErrInvalid) || !strings.Contains(err.Error(), `field "tags"`) || !strings.Contains(err.Error(), "hfid element") ||
+			strings.Contains(err.Error(), "<nil>") {
+			t.Errorf("tags %v: %v; want invalid naming the hfid element", tags, err)
+		}
+	}
+}

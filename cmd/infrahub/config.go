@@ -14,6 +14,7 @@ import (
 	"github.com/caarlos0/env/v11"
 
 	"github.com/infrahub-go/infrahub/limits"
+	"github.com/infrahub-go/infrahub/queries/httpguard"
 )
 
 // Bool is a boolean setting that accepts 1/0/true/false/True/False (and TRUE/FALSE).
@@ -62,6 +63,10 @@ type Config struct {
 	CacheTLSCAFile    string `env:"INFRAHUB_CACHE_TLS_CA_FILE"`
 	CacheTLSInsecure  Bool   `env:"INFRAHUB_CACHE_TLS_INSECURE"`
 
+	// CORSOrigins are the browser origins (scheme://host[:port]) allowed to call the API from
+	// another site; none by default (CORS denied).
+	CORSOrigins []string `env:"INFRAHUB_CORS_ORIGINS" envSeparator:","`
+
 	// Limits are every bound a request can meet (package limits holds their variables).
 	Limits limits.Limits
 
@@ -78,6 +83,13 @@ func LoadConfig(environ map[string]string) (Config, error) {
 		return c, namedEnvError(err)
 	}
 	_, c.gitDirSet = environ["INFRAHUB_GIT_REPOSITORIES_DIRECTORY"]
+	origins := c.CORSOrigins[:0]
+	for _, o := range c.CORSOrigins {
+		if o = strings.TrimSpace(o); o != "" {
+			origins = append(origins, o)
+		}
+	}
+	c.CORSOrigins = origins
 	return c, nil
 }
 
@@ -178,6 +190,11 @@ func (c Config) Validate() error {
 	}
 	if !brokerNamespace.MatchString(c.BrokerNamespace) {
 		errs = append(errs, fmt.Errorf("INFRAHUB_BROKER_NAMESPACE: %q: use letters, digits, '.', '-' and '_'", c.BrokerNamespace))
+	}
+	for _, o := range c.CORSOrigins {
+		if _, err := httpguard.ParseOrigin(o); err != nil {
+			errs = append(errs, fmt.Errorf("INFRAHUB_CORS_ORIGINS: %w", err))
+		}
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("INFRAHUB_LOG_FORMAT: %q: use text or json", c.LogFormat))

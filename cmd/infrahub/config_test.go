@@ -125,3 +125,25 @@ func withCost(cost int, timeout time.Duration) limits.Limits {
 	l.QueryCost, l.RequestTimeout = cost, timeout
 	return l
 }
+
+// INFRAHUB_CORS_ORIGINS is a comma-separated list of origins; none by default; a value that is
+// not an origin stops the start naming the variable.
+func TestConfigCORSOrigins(t *testing.T) {
+	c, err := LoadConfig(map[string]string{})
+	if err != nil || len(c.CORSOrigins) != 0 {
+		t.Fatalf("default origins: %v %v", c.CORSOrigins, err)
+	}
+	c, err = LoadConfig(map[string]string{"INFRAHUB_CORS_ORIGINS": "https://ui.example, http://localhost:3000,"})
+	if err != nil || strings.Join(c.CORSOrigins, " ") != "https://ui.example http://localhost:3000" {
+		t.Fatalf("origins: %q %v", c.CORSOrigins, err)
+	}
+	if err := c.Resolve(); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"*", "ui.example", "https://ui.example/app"} {
+		c, _ = LoadConfig(map[string]string{"INFRAHUB_CORS_ORIGINS": bad})
+		if err := c.Resolve(); err == nil || !strings.Contains(err.Error(), "INFRAHUB_CORS_ORIGINS") || !strings.Contains(err.Error(), bad) {
+			t.Errorf("origin %q: %v", bad, err)
+		}
+	}
+}

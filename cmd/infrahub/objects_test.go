@@ -158,11 +158,11 @@ func checkReads(t *testing.T, base string, changed events.Position) {
 	type page struct {
 		Count int `json:"count"`
 		Nodes []struct {
-			ID         string `json:"ID"`
-			Kind       string `json:"Kind"`
+			ID         string `json:"id"`
+			Kind       string `json:"kind"`
 			Attributes map[string]struct {
-				Value any `json:"Value"`
-			} `json:"Attributes"`
+				Value any `json:"value"`
+			} `json:"attributes"`
 		} `json:"nodes"`
 	}
 	var p page
@@ -176,11 +176,11 @@ func checkReads(t *testing.T, base string, changed events.Position) {
 	var peers struct {
 		Count int `json:"count"`
 		Peers []struct {
-			Peer     string `json:"Peer"`
-			PeerKind string `json:"PeerKind"`
+			ID   string `json:"id"`
+			Kind string `json:"kind"`
 		} `json:"peers"`
 	}
-	if code := getJSON(t, base+"/api/nodes/LocationSite/"+site+"/peers/parent", &peers); code != 200 || peers.Count != 1 || peers.Peers[0].PeerKind != "LocationMetro" {
+	if code := getJSON(t, base+"/api/nodes/LocationSite/"+site+"/peers/parent", &peers); code != 200 || peers.Count != 1 || peers.Peers[0].Kind != "LocationMetro" {
 		t.Fatalf("site parent: %d %+v", code, peers)
 	}
 	var bad map[string]any

@@ -28,10 +28,12 @@ import (
 	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/events/bus"
 	"github.com/infrahub-go/infrahub/events/forward"
+	"github.com/infrahub-go/infrahub/limits"
 	"github.com/infrahub-go/infrahub/projections"
 	"github.com/infrahub-go/infrahub/projections/counter"
 	"github.com/infrahub-go/infrahub/projections/graph/memory"
 	"github.com/infrahub-go/infrahub/queries/graphql"
+	"github.com/infrahub-go/infrahub/queries/httpguard"
 	"github.com/infrahub-go/infrahub/queries/rest"
 	"github.com/infrahub-go/infrahub/schema"
 	"github.com/infrahub-go/infrahub/tlsconfig"
@@ -226,25 +228,59 @@ func (s *server) waitReady(ctx context.Context) {
 
 // serve answers HTTP until ctx ends, then shuts down gracefully.
 func (s *server) serve(ctx context.Context) error {
-	srv := &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second}
+	h, err := s.routes()
+	if err != nil {
+		s.close()
+		return err
+	}
+	err = serveHTTP(ctx, s.listener, h, s.cfg.Limits, s.log, func() {
+		s.log.Info("shutting down")
+		s.ready.Store(false)
+	})
+	s.close()
+	if err != nil {
+		return err
+	}
+	s.log.Info("stopped")
+	return nil
+}
+
+// serveHTTP answers HTTP on ln with h until ctx ends (then calls stopping), and stops without
+// waiting on any request for long: new connections are refused at once, the requests in flight
+// get lim.ShutdownGrace to finish, then their contexts are cancelled and their connections closed.
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, lim limits.Limits, log *slog.Logger, stopping func()) error {
+	// Every request's context derives from base: cancelled when the grace is over, so that
+	// handlers still running stop.
+	base, cancelBase := context.WithCancel(context.Background())
+	defer cancelBase()
+	srv := &http.Server{Handler: h,
+		ReadHeaderTimeout: min(10*time.Second, lim.ReadTimeout), ReadTimeout: lim.ReadTimeout,
+		WriteTimeout: lim.WriteTimeout, IdleTimeout: lim.IdleTimeout,
+		BaseContext: func(net.Listener) context.Context { return base },
+	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(s.listener) }()
+	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
-		s.close()
 		return fmt.Errorf("http: %w", err)
 	case <-ctx.Done():
 	}
-	s.log.Info("shutting down")
-	s.ready.Store(false)
-	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	stopping()
+	sctx, cancel := context.WithTimeout(context.Background(), lim.ShutdownGrace)
 	defer cancel()
 	err := srv.Shutdown(sctx)
-	s.close()
-	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if errors.Is(err, context.DeadlineExceeded) {
+		log.Warn("requests still running after the shutdown grace: cancelling them and closing their connections",
+			"grace", lim.ShutdownGrace.String())
+		cancelBase()
+		err = srv.Close()
+	}
+	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	if err != nil {
 		return fmt.Errorf("http shutdown: %w", err)
 	}
-	s.log.Info("stopped")
 	return nil
 }
 
@@ -279,8 +315,14 @@ func (s *server) close() {
 }
 
 // routes builds the HTTP API from the application (commands) and the graph read port: GraphQL
-// and REST read through the one port.
-func (s *server) routes() http.Handler {
+// and REST read through the one port. Every route is behind the guard (deadline, JSON writes,
+// CORS) and the check of the positions a read names.
+func (s *server) routes() (http.Handler, error) {
+	lim := s.cfg.Limits
+	guard, err := httpguard.New(httpguard.Config{RequestTimeout: lim.RequestTimeout, Origins: s.cfg.CORSOrigins})
+	if err != nil {
+		return nil, fmt.Errorf("INFRAHUB_CORS_ORIGINS: %w", err)
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
 		if !s.ready.Load() {
@@ -291,7 +333,7 @@ func (s *server) routes() http.Handler {
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	if s.role != roleWorker {
-		mux.Handle("/api/commands", &commands.Endpoint{Commands: s.app, Logger: s.log})
+		mux.Handle("/api/commands", &commands.Endpoint{Commands: s.app, Logger: s.log, MaxBodyBytes: lim.BodyBytes})
 		(&graphql.Handler{X: &graphql.Executor{Graph: s.reads, Schemas: &graphql.Schemas{}, Default: branch.Default, Version: version,
 			SchemaOf: func(name string) (*schema.Set, bool) {
 				if _, ok := s.branches.Branch(name); !ok {
@@ -302,19 +344,20 @@ func (s *server) routes() http.Handler {
 			},
 			Branches: s.branches.Branches, Dispatch: s.app.Dispatch, WorkerID: workerID(),
 		}}).Register(mux)
-		api := &rest.API{State: s.branches, Commands: s.app, Default: branch.Default}
+		api := &rest.API{State: s.branches, Commands: s.app, Default: branch.Default, MaxBodyBytes: lim.BodyBytes}
 		api.Register(mux)
 	}
 	mux.HandleFunc("GET /api/status", s.status)
-	(&rest.Branches{State: s.branches}).Register(mux)
-	(&rest.Objects{State: s.branches, Default: branch.Default}).Register(mux)
+	(&rest.Branches{State: s.branches, Graph: s.reads}).Register(mux)
+	(&rest.Objects{State: s.branches, Default: branch.Default, MaxBodyBytes: lim.BodyBytes}).Register(mux)
 	(&rest.Dump{Graph: s.reads, Default: branch.Default}).Register(mux)
 	(&rest.Diffs{Graph: s.reads}).Register(mux)
 	(&rest.Nodes{Graph: s.reads, Default: branch.Default}).Register(mux)
 	(&rest.Menu{Graph: s.reads, State: s.branches, Default: branch.Default}).Register(mux)
 	// the deployment id is the one GraphQL's InfrahubInfo answers
 	(&rest.App{Version: version, DeploymentID: "infrahub-go"}).Register(mux)
-	return mux
+	positions := &httpguard.Positions{Head: s.store.Head, Wait: s.reads, MaxWait: lim.MinPositionWait, Logger: s.log}
+	return guard.Wrap(positions.Wrap(mux)), nil
 }
 
 // workerID names this process in GraphQL's InfrahubStatus: its host name and process id.

@@ -124,9 +124,9 @@ func parseRef(x any) (Ref, error) {
 	case string:
 		return Ref{ID: v}, nil
 	case []any:
-		h := make([]string, 0, len(v))
-		for _, p := range v {
-			h = append(h, fmt.Sprint(p))
+		h, err := hfidOf(v)
+		if err != nil {
+			return Ref{}, err
 		}
 		return Ref{HFID: h}, nil
 	case map[string]any:
@@ -136,6 +136,11 @@ func parseRef(x any) (Ref, error) {
 				return Ref{}, err
 			}
 			return Ref{FromPool: &p}, nil
+		}
+		if list, ok := v["hfid"].([]any); ok {
+			if _, err := hfidOf(list); err != nil {
+				return Ref{}, err
+			}
 		}
 		raw, _ := json.Marshal(v)
 		var r Ref
@@ -150,6 +155,32 @@ func parseRef(x any) (Ref, error) {
 		return r, nil
 	}
 	return Ref{}, fmt.Errorf("related node: want an id, an hfid or an object, got %v", x)
+}
+
+// hfidOf reads the parts of an hfid naming a related node: strings (numbers and booleans as
+// their text); anything else is refused, naming the element.
+func hfidOf(list []any) ([]string, error) {
+	h := make([]string, 0, len(list))
+	for i, p := range list {
+		switch p.(type) {
+		case string, float64, bool:
+			h = append(h, fmt.Sprint(p))
+		default:
+			return nil, fmt.Errorf("related node: hfid element %d: want a string, got %s", i, jsonType(p))
+		}
+	}
+	return h, nil
+}
+
+// jsonType names the JSON type of a decoded value that is not a string, number or boolean.
+func jsonType(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case []any:
+		return "a list"
+	}
+	return "an object"
 }
 
 // parseRefs reads a relationship value: one related node for cardinality one (null: none), a

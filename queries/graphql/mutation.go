@@ -133,14 +133,26 @@ func clean(v any) any {
 	return v
 }
 
+// hfidOf reads an hfid argument: a list of strings (or of numbers, as text); a null element is
+// refused rather than looked up as "<nil>".
+func hfidOf(v any) ([]string, error) {
+	list, _ := v.([]any)
+	var out []string
+	for i, p := range list {
+		if p == nil {
+			return nil, fmt.Errorf("%w: hfid: element %d is null", graph.ErrInvalidQuery, i)
+		}
+		out = append(out, fmt.Sprint(p))
+	}
+	return out, nil
+}
+
 func (x mutator) nodeMutation(w *jsonWriter, f *ast.Field, kind, op string, data map[string]any, typ string, path ast.Path) error {
 	e := x.e
 	id, _ := data["id"].(string)
-	var hfid []string
-	if list, ok := data["hfid"].([]any); ok {
-		for _, p := range list {
-			hfid = append(hfid, fmt.Sprint(p))
-		}
+	hfid, err := hfidOf(data["hfid"])
+	if err != nil {
+		return err
 	}
 	fields := commands.Data{}
 	for k, v := range data {
@@ -153,10 +165,7 @@ func (x mutator) nodeMutation(w *jsonWriter, f *ast.Field, kind, op string, data
 		}
 		fields[k] = raw
 	}
-	var (
-		res commands.Result
-		err error
-	)
+	var res commands.Result
 	switch op {
 	case "Create":
 		res, err = e.mut.dispatch(commands.TypeCreateNode, commands.CreateNode{Branch: e.scope.Branch, Kind: kind, ID: id, Data: fields})

@@ -17,10 +17,9 @@ func (x mutator) poolGetResource(w *jsonWriter, f *ast.Field, typ string, data m
 	e := x.e
 	in := commands.Allocate{Branch: e.scope.Branch}
 	in.ID, _ = data["id"].(string)
-	if list, ok := data["hfid"].([]any); ok {
-		for _, x := range list {
-			in.HFID = append(in.HFID, fmt.Sprint(x))
-		}
+	var err error
+	if in.HFID, err = hfidOf(data["hfid"]); err != nil {
+		return err
 	}
 	in.Identifier, _ = data["identifier"].(string)
 	if n, ok := toInt(data["prefix_length"]); ok {

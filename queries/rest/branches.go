@@ -1,9 +1,12 @@
 package rest
 
 import (
+	"context"
 	"net/http"
+	"time"
 
 	"github.com/infrahub-go/infrahub/branch"
+	"github.com/infrahub-go/infrahub/events"
 )
 
 // BranchList answers the branches.
@@ -12,15 +15,28 @@ type BranchList interface {
 	Branch(name string) (branch.Info, bool)
 }
 
+// Recorder answers when a log position was written (graph.Reader's RecordedAt).
+type Recorder interface {
+	RecordedAt(ctx context.Context, pos events.Position) (time.Time, bool, error)
+}
+
 // Branches serves GET /api/branches and GET /api/branches/{name...} (names may hold '/').
 type Branches struct {
 	State BranchList
+	// Graph dates the default branch, which no event created, from the log's first write (as
+	// GraphQL's Branch does); without it, or before any write, its created_at is null.
+	Graph Recorder
 }
 
 // Register adds the routes to mux.
 func (b *Branches) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /api/branches", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, b.State.Branches())
+	mux.HandleFunc("GET /api/branches", func(w http.ResponseWriter, r *http.Request) {
+		list := b.State.Branches()
+		out := make([]branchJSON, len(list))
+		for i, info := range list {
+			out[i] = b.answer(r.Context(), info)
+		}
+		writeJSON(w, http.StatusOK, out)
 	})
 	mux.HandleFunc("GET /api/branches/{name...}", func(w http.ResponseWriter, r *http.Request) {
 		name := r.PathValue("name")
@@ -29,6 +45,16 @@ func (b *Branches) Register(mux *http.ServeMux) {
 			writeJSON(w, http.StatusNotFound, errorBody{Error: errorDetail{Code: "not_found", Message: "branch " + name + " does not exist"}})
 			return
 		}
-		writeJSON(w, http.StatusOK, info)
+		writeJSON(w, http.StatusOK, b.answer(r.Context(), info))
 	})
+}
+
+func (b *Branches) answer(ctx context.Context, info branch.Info) branchJSON {
+	created := info.CreatedAt
+	if created.IsZero() && b.Graph != nil {
+		if at, ok, err := b.Graph.RecordedAt(ctx, 1); err == nil && ok {
+			created = at
+		}
+	}
+	return branchJSON{Info: info, CreatedAt: timeOrNull(created)}
 }

@@ -8,17 +8,11 @@ import (
 	"github.com/infrahub-go/infrahub/projections/graph"
 )
 
-// DiffReader is what Diffs reads through: the graph projection's diffs, and waiting for it.
-type DiffReader interface {
-	graph.Differ
-	graph.Waiter
-}
-
 // Diffs serves GET /api/diff?branch=&min_position=: what a branch changed since its base, node
 // by node, with what the default branch did to the same nodes and the conflicts (branch.Diff).
 // The answer's counts.unresolved is what blocks a merge or a rebase.
 type Diffs struct {
-	Graph DiffReader
+	Graph graph.Differ
 }
 
 // Register adds the route to mux.
@@ -32,14 +26,10 @@ func (d *Diffs) diff(w http.ResponseWriter, r *http.Request) {
 		writeError(w, fmt.Errorf("%w: parameter branch is missing", fault.ErrInvalid))
 		return
 	}
-	if err := waitMin(r, d.Graph); err != nil {
-		writeError(w, err)
-		return
-	}
 	diff, err := d.Graph.Diff(r.Context(), name)
 	if err != nil {
 		writeError(w, fmt.Errorf("parameter branch: %w", err))
 		return
 	}
-	writeJSON(w, http.StatusOK, diff)
+	writeJSON(w, http.StatusOK, diffAnswer(diff))
 }

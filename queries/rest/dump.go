@@ -11,18 +11,12 @@ import (
 	"github.com/infrahub-go/infrahub/projections/graph"
 )
 
-// DumpReader is what Dump reads through: the graph projection's dumps, and waiting for it.
-type DumpReader interface {
-	graph.Dumper
-	graph.Waiter
-}
-
 // Dump serves GET /api/dump?branch=&at=&min_position=: every node of a branch with its
 // attributes and peers (graph.Dump), for backups, comparisons and tests. at is a log position
 // (0: the head) or an RFC 3339 time; a time before the first write answers an empty dump at
 // position 0.
 type Dump struct {
-	Graph   DumpReader
+	Graph   graph.Dumper
 	Default string // the default branch
 }
 
@@ -47,14 +41,13 @@ func (d *Dump) dump(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := waitMin(r, d.Graph); err != nil {
-		writeError(w, err)
-		return
-	}
 	dump, err := d.Graph.Dump(r.Context(), s)
 	if err != nil {
 		writeError(w, fmt.Errorf("parameter branch: %w", err))
 		return
+	}
+	if dump.Nodes == nil {
+		dump.Nodes = []graph.DumpedNode{}
 	}
 	writeJSON(w, http.StatusOK, dump)
 }

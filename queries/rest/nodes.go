@@ -13,10 +13,9 @@ import (
 	"github.com/infrahub-go/infrahub/projections/graph"
 )
 
-// NodeReader is what Nodes reads through: the graph projection's reads, and waiting for it.
+// NodeReader is what Nodes reads through: the graph projection's reads.
 type NodeReader interface {
 	graph.Reader
-	graph.Waiter
 }
 
 // Nodes serves the data of a branch through the graph projection's read port:
@@ -25,10 +24,12 @@ type NodeReader interface {
 //	GET /api/nodes/{kind}/{id}                                  one node
 //	GET /api/nodes/{kind}/{id}/peers/{relationship}              its peers
 //
-// Every route takes branch, at (a log position or an RFC 3339 time) and min_position (wait,
-// bounded, until the projection has reached that position: read-your-writes). Filters use
-// Infrahub's names (name__value, site__name__value, tags__ids, any__value, partial_match...);
-// a parameter given several times, or a __values/__ids parameter with commas, is a list.
+// Every route takes branch, at (a log position or an RFC 3339 time) and min_position (the
+// server's httpguard.Positions refuses positions beyond the log head and waits, bounded, until
+// the projection has folded them: read-your-writes). Answers are in snake_case (nodeJSON).
+// Filters use Infrahub's names (name__value, site__name__value, tags__ids, any__value,
+// partial_match...); a parameter given several times, or a __values/__ids parameter with
+// commas, is a list.
 type Nodes struct {
 	Graph   NodeReader
 	Default string // the default branch
@@ -46,15 +47,12 @@ var reserved = map[string]bool{"branch": true, "at": true, "min_position": true,
 
 func (n *Nodes) scope(r *http.Request) (graph.Scope, error) { return scopeOf(r, n.Graph, n.Default) }
 
-// scopeOf reads the scope of a data read: branch (default def), min_position and at.
+// scopeOf reads the scope of a data read: branch (default def) and at.
 func scopeOf(r *http.Request, g NodeReader, def string) (graph.Scope, error) {
 	q := r.URL.Query()
 	s := graph.Scope{Branch: q.Get("branch")}
 	if s.Branch == "" {
 		s.Branch = def
-	}
-	if err := waitMin(r, g); err != nil {
-		return s, err
 	}
 	if raw := q.Get("at"); raw != "" {
 		if num, err := strconv.ParseInt(raw, 10, 64); err == nil && num > 0 {
@@ -141,7 +139,11 @@ func (n *Nodes) list(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"count": page.Count, "nodes": page.Nodes})
+	out := make([]nodeJSON, len(page.Nodes))
+	for i, node := range page.Nodes {
+		out[i] = nodeAnswer(node)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"count": page.Count, "nodes": out})
 }
 
 func (n *Nodes) get(w http.ResponseWriter, r *http.Request) {
@@ -162,7 +164,7 @@ func (n *Nodes) get(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, node)
+	writeJSON(w, http.StatusOK, nodeAnswer(node))
 }
 
 func (n *Nodes) peers(w http.ResponseWriter, r *http.Request) {
@@ -177,9 +179,9 @@ func (n *Nodes) peers(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	list := edges[id]
-	if list == nil {
-		list = []graph.Edge{}
+	list := make([]peerJSON, len(edges[id]))
+	for i, e := range edges[id] {
+		list[i] = peerJSON{ID: e.Peer, Kind: e.PeerKind, Source: orNull(e.Source), Owner: orNull(e.Owner), IsProtected: e.IsProtected}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"count": len(list), "peers": list})
 }

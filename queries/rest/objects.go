@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/commands"
 	"github.com/infrahub-go/infrahub/commands/objectfile"
-	"github.com/infrahub-go/infrahub/commands/payload"
 )
 
 // ObjectFile is one object file sent for validation: its name and its YAML text.
@@ -30,6 +30,8 @@ type ObjectCheck struct {
 type Objects struct {
 	State   State
 	Default string
+	// MaxBodyBytes bounds the request body (limits.BodyBytes; 0: the default).
+	MaxBodyBytes int64
 }
 
 // Register adds the routes to mux.
@@ -41,13 +43,17 @@ func (o *Objects) validate(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Files []ObjectFile `json:"files"`
 	}
-	if err := payload.Read(http.MaxBytesReader(w, r.Body, commands.MaxBodyBytes), &body, "body"); err != nil {
-		writeError(w, err)
-		return
-	}
 	name := r.URL.Query().Get("branch")
 	if name == "" {
 		name = o.Default
+	}
+	if _, ok := o.State.Branch(name); !ok {
+		writeError(w, fmt.Errorf("parameter branch: %w: %q", branch.ErrNotFound, name))
+		return
+	}
+	if err := commands.ReadBody(w, r, o.MaxBodyBytes, &body); err != nil {
+		writeError(w, err)
+		return
 	}
 	set, _ := o.State.Schema(name)
 	out := ObjectCheck{Branch: name, Kinds: map[string]int{}}

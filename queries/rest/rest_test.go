@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -17,8 +18,10 @@ import (
 	"github.com/infrahub-go/infrahub/commands"
 	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/events/sqlite"
+	"github.com/infrahub-go/infrahub/limits"
 	"github.com/infrahub-go/infrahub/projections"
 	"github.com/infrahub-go/infrahub/projections/graph/memory"
+	"github.com/infrahub-go/infrahub/queries/httpguard"
 	"github.com/infrahub-go/infrahub/queries/rest"
 )
 
@@ -44,7 +47,8 @@ nodes:
 `
 
 // fixture is a log written through the commands, the node Store folded from it and the REST
-// read endpoints over the memory adapter of the read port.
+// read endpoints over the memory adapter of the read port, behind the check of the positions a
+// read names (httpguard.Positions) as the server puts them.
 type fixture struct {
 	log      *sqlite.Store
 	store    *nodes.Store
@@ -89,7 +93,8 @@ func newFixture(t *testing.T) *fixture {
 	(&rest.Dump{Graph: port, Default: branch.Default}).Register(f.mux)
 	(&rest.Diffs{Graph: port}).Register(f.mux)
 	(&rest.Nodes{Graph: port, Default: branch.Default}).Register(f.mux)
-	f.srv = httptest.NewServer(f.mux)
+	positions := &httpguard.Positions{Head: log.Head, Wait: port, MaxWait: limits.Default().MinPositionWait}
+	f.srv = httptest.NewServer(positions.Wrap(f.mux))
 	t.Cleanup(f.srv.Close)
 
 	raw, _ := json.Marshal(testSchema)
@@ -178,7 +183,7 @@ func TestDumpAndDiff(t *testing.T) {
 		t.Errorf("dump at now = %d %s; want the head %d", code, body, head)
 	}
 	early := url.QueryEscape(time.Now().Add(-time.Hour).UTC().Format(time.RFC3339Nano))
-	if code, body := f.get(t, "/api/dump?branch=b1&at="+early); code != http.StatusOK || body != `{"branch":"b1","nodes":null,"position":0}`+"\n" {
+	if code, body := f.get(t, "/api/dump?branch=b1&at="+early); code != http.StatusOK || body != `{"branch":"b1","nodes":[],"position":0}`+"\n" {
 		t.Errorf("dump before the first write = %d %s; want an empty dump at 0", code, body)
 	}
 	for path, want := range map[string]int{
@@ -201,32 +206,45 @@ func TestDumpAndDiff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, _ := json.Marshal(d)
+	raw, _ := json.Marshal(d)
+	var want, got map[string]any
+	_ = json.Unmarshal(raw, &want)
 	code, body := f.get(t, "/api/diff?branch=b1&min_position="+itoa(head))
-	if code != http.StatusOK || body != string(want)+"\n" {
-		t.Errorf("GET /api/diff?branch=b1 = %d\n%s\nwant 200\n%s", code, body, want)
+	if err := json.Unmarshal([]byte(body), &got); code != http.StatusOK || err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("GET /api/diff?branch=b1 = %d\n%s\nwant 200\n%s", code, body, raw)
 	}
 	if d.Counts.Added != 1 || d.Counts.Updated != 1 {
 		t.Errorf("diff counts = %+v; want green added, d1 updated", d.Counts)
 	}
 }
 
-// min_position waits for the projection until the request ends: a position that never comes
-// is answered 503 (unavailable) on every read.
-func TestMinPositionBeyondTheHead(t *testing.T) {
+// A position beyond the log head is refused at once on every read, naming the head: no write
+// makes it current, and answering the present instead would be wrong.
+func TestPositionsBeyondTheHead(t *testing.T) {
 	f := newFixture(t)
-	for _, path := range []string{"/api/nodes/TestTag", "/api/nodes/TestTag/x", "/api/dump", "/api/diff?branch=main"} {
-		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-		sep := "?"
-		if strings.Contains(path, "?") {
-			sep = "&"
-		}
-		req := httptest.NewRequestWithContext(ctx, http.MethodGet, path+sep+"min_position=1000000", nil)
-		w := httptest.NewRecorder()
-		f.mux.ServeHTTP(w, req)
-		cancel()
-		if w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), "waiting for position 1000000") {
-			t.Errorf("GET %s beyond the head = %d %s; want 503", path, w.Code, w.Body)
+	head, err := f.log.Head(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/api/nodes/TestTag", "/api/nodes/TestTag/x", "/api/nodes/TestTag/x/peers/tags", "/api/dump", "/api/diff?branch=main"} {
+		for _, param := range []string{"min_position", "at"} {
+			sep := "?"
+			if strings.Contains(path, "?") {
+				sep = "&"
+			}
+			start := time.Now()
+			code, body := f.get(t, path+sep+param+"=1000000")
+			var e struct {
+				Error struct{ Code, Message string } `json:"error"`
+			}
+			_ = json.Unmarshal([]byte(body), &e)
+			if code != http.StatusBadRequest || e.Error.Code != "invalid_command" || !strings.Contains(e.Error.Message, "parameter "+param) ||
+				!strings.Contains(e.Error.Message, "log head "+itoa(head)) {
+				t.Errorf("GET %s with %s beyond the head = %d %s; want 400 naming %s and the head %d", path, param, code, body, param, head)
+			}
+			if d := time.Since(start); d > 2*time.Second {
+				t.Errorf("GET %s with %s beyond the head took %s; want an answer at once", path, param, d)
+			}
 		}
 	}
 }

@@ -1,7 +1,8 @@
 // Package rest serves the REST read endpoints and Infrahub's REST API: GET /api/schema (per
 // branch), GET /api/schema/summary, GET /api/schema/{kind}, POST /api/schema/load and
 // POST /api/schema/check, GET /api/config, GET /api/info and GET /api/menu; any other /api path
-// answers a 404 JSON error.
+// answers a 404 JSON error. The server puts every route behind queries/httpguard, which checks
+// the log positions a read names (min_position, at) before the route answers.
 package rest
 
 import (
@@ -13,7 +14,6 @@ import (
 
 	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/commands"
-	"github.com/infrahub-go/infrahub/commands/payload"
 	"github.com/infrahub-go/infrahub/schema"
 )
 
@@ -34,6 +34,8 @@ type API struct {
 	State    State
 	Commands Commands
 	Default  string // default branch
+	// MaxBodyBytes bounds a load's or a check's body (limits.BodyBytes; 0: the default).
+	MaxBodyBytes int64
 }
 
 // Register adds the routes to mux.
@@ -96,7 +98,10 @@ func (a *API) getKind(w http.ResponseWriter, r *http.Request) {
 
 // export answers the branch's user schema as one YAML schema file that loads back unchanged.
 func (a *API) export(w http.ResponseWriter, r *http.Request) {
-	set, _ := a.State.Schema(a.branch(r))
+	set, ok := a.schemaOf(w, r)
+	if !ok {
+		return
+	}
 	out, err := set.Declared().YAML()
 	if err != nil {
 		writeError(w, err)
@@ -114,7 +119,7 @@ type body struct {
 
 func (a *API) decode(w http.ResponseWriter, r *http.Request) (commands.LoadSchema, bool) {
 	var b body
-	if err := payload.Read(http.MaxBytesReader(w, r.Body, commands.MaxBodyBytes), &b, "body"); err != nil {
+	if err := commands.ReadBody(w, r, a.MaxBodyBytes, &b); err != nil {
 		writeSchemaError(w, err)
 		return commands.LoadSchema{}, false
 	}
