@@ -168,17 +168,17 @@ func (s *Service) loadSchema(ctx context.Context, cmd Command) (Result, error) {
 		return d, nil
 	})
 	if err != nil || len(res.Positions) == 0 || res.Duplicate {
+		if err == nil {
+			return typed[SchemaOutcome](res)
+		}
 		return res, err
 	}
 	kinds := nodetx.ComputedChanged(cur, next)
 	if len(kinds) == 0 {
 		return res, nil
 	}
-	re := Command{Type: "computed.refresh", Actor: cmd.Actor}
-	if cmd.ID != "" {
-		re.ID = cmd.ID + "/computed"
-	}
-	if _, _, err := s.w.nodes(ctx, re, name, func(t *nodetx.Tx) error { return t.Recompute(kinds) }); err != nil {
+	re := cmd.sub("computed.refresh", "computed")
+	if _, err := s.w.nodes(ctx, re, name, func(t *nodetx.Tx) (any, error) { return nil, t.Recompute(kinds) }); err != nil {
 		return res, fmt.Errorf("%s: schema written; computing %v's computed attributes: %w", cmd.Type, kinds, err)
 	}
 	return res, nil

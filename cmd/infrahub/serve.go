@@ -152,7 +152,7 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 			return s.bus.Subscribe(ctx, cfg.EventsTopic(), consumer+"@"+instance)
 		}}
 	appCfg := commands.Config{Log: s.store, Catalogue: s.catalog, State: s.graph, WaitFor: s.waitGraph,
-		ValidateSchema: graphql.Check}
+		ValidateSchema: graphql.Check, Limits: cfg.Limits}
 	if s.locks != nil {
 		appCfg.Locks = s.locks
 	}
@@ -307,7 +307,7 @@ func (s *server) routes() http.Handler {
 	}
 	mux.HandleFunc("GET /api/status", s.status)
 	(&rest.Branches{State: s.branches}).Register(mux)
-	(&rest.Objects{State: s.branches, Default: branch.Default}).Register(mux)
+	(&rest.Objects{State: s.branches, Default: branch.Default, Limits: s.cfg.Limits}).Register(mux)
 	(&rest.Dump{Graph: s.reads, Default: branch.Default}).Register(mux)
 	(&rest.Diffs{Graph: s.reads}).Register(mux)
 	(&rest.Nodes{Graph: s.reads, Default: branch.Default}).Register(mux)

@@ -8,6 +8,7 @@ import (
 	"github.com/infrahub-go/infrahub/commands"
 	"github.com/infrahub-go/infrahub/commands/objectfile"
 	"github.com/infrahub-go/infrahub/commands/payload"
+	"github.com/infrahub-go/infrahub/limits"
 )
 
 // ObjectFile is one object file sent for validation: its name and its YAML text.
@@ -30,6 +31,7 @@ type ObjectCheck struct {
 type Objects struct {
 	State   State
 	Default string
+	Limits  limits.Limits // object files' limits, those of loads (zero: limits.Default())
 }
 
 // Register adds the routes to mux.
@@ -53,11 +55,11 @@ func (o *Objects) validate(w http.ResponseWriter, r *http.Request) {
 	out := ObjectCheck{Branch: name, Kinds: map[string]int{}}
 	var problems []objectfile.Problem
 	for _, f := range body.Files {
-		docs, err := objectfile.ParseFile(f.Name, []byte(f.Content))
+		docs, err := objectfile.ParseFile(r.Context(), f.Name, []byte(f.Content), o.Limits)
 		if err == nil {
 			var objs []objectfile.Object
 			var warnings []objectfile.Problem
-			objs, warnings, err = objectfile.Resolve(set, docs)
+			objs, warnings, err = objectfile.Resolve(r.Context(), set, docs, o.Limits)
 			count(objs, &out)
 			out.Warnings = append(out.Warnings, warnings...)
 		}
