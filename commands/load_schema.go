@@ -11,6 +11,7 @@ import (
 	"github.com/infrahub-go/infrahub/commands/nodetx"
 	"github.com/infrahub-go/infrahub/commands/payload"
 	"github.com/infrahub-go/infrahub/events"
+	"github.com/infrahub-go/infrahub/limits"
 	"github.com/infrahub-go/infrahub/schema"
 )
 
@@ -76,6 +77,14 @@ func (s *Service) prepareSchema(in LoadSchema) (branch string, files []schema.Lo
 	if len(in.Names) != 0 && len(in.Names) != len(in.Schemas) {
 		return "", nil, nil, nil, 0, fmt.Errorf("%w: field \"names\" has %d entries for %d schemas", ErrInvalid, len(in.Names), len(in.Schemas))
 	}
+	size := 0
+	for _, raw := range in.Schemas {
+		size += len(raw)
+	}
+	if size > s.lim.SchemaLoadBytes {
+		return "", nil, nil, nil, 0, fmt.Errorf("field \"schemas\": %w", limits.Exceeded("schema documents of the load in bytes",
+			int64(size), int64(s.lim.SchemaLoadBytes), limits.Setting("SchemaLoadBytes")))
+	}
 	parsed := make([]*schema.File, 0, len(in.Schemas))
 	var problems []schema.Problem
 	for i, raw := range in.Schemas {
@@ -105,6 +114,9 @@ func (s *Service) prepareSchema(in LoadSchema) (branch string, files []schema.Lo
 		return "", nil, nil, nil, 0, &SchemaError{Err: &schema.Error{Problems: problems}}
 	}
 	cur, version = state.Schema(branch)
+	if err := schema.CheckLimits(cur, parsed, s.lim); err != nil {
+		return "", nil, nil, nil, 0, err
+	}
 	next, err = schema.Load(cur, parsed...)
 	if err != nil {
 		return "", nil, nil, nil, 0, &SchemaError{Err: err}
