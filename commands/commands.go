@@ -37,15 +37,18 @@ type Command struct {
 	Actor   string          `json:"-"`
 	Payload json.RawMessage `json:"payload,omitempty"`
 
-	hash   string // of the client's command (hashOf), set by Dispatch when ID is set
-	client string // the id the client gave, for the commands one command appends (sub)
+	// Hash identifies the command under its id (hashOf: its type and canonical payload) and
+	// Origin is the id the client gave, for the commands one command appends (sub). Dispatch
+	// sets both: what a caller gives is replaced.
+	Hash   string `json:"-"`
+	Origin string `json:"-"`
 }
 
 // sub is a command of its own that cmd appends (one per object file, the computed attributes
 // after a schema load, ...): its id derives from cmd's, and it carries cmd's hash, so that a
 // retry of cmd answers what each wrote and another command reusing cmd's id is refused.
 func (cmd Command) sub(typ, suffix string) Command {
-	out := Command{Type: typ, Actor: cmd.Actor, hash: cmd.hash, client: cmd.root()}
+	out := Command{Type: typ, Actor: cmd.Actor, Hash: cmd.Hash, Origin: cmd.root()}
 	if cmd.ID != "" {
 		out.ID = cmd.ID + "/" + suffix
 	}
@@ -54,8 +57,8 @@ func (cmd Command) sub(typ, suffix string) Command {
 
 // root is the id the client gave.
 func (cmd Command) root() string {
-	if cmd.client != "" {
-		return cmd.client
+	if cmd.Origin != "" {
+		return cmd.Origin
 	}
 	return cmd.ID
 }

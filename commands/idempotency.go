@@ -50,7 +50,7 @@ func commandInfo(cmd Command, data any) (events.CommandInfo, error) {
 	if cmd.ID == "" {
 		return events.CommandInfo{}, nil
 	}
-	info := events.CommandInfo{ID: cmd.ID, Hash: cmd.hash}
+	info := events.CommandInfo{ID: cmd.ID, Hash: cmd.Hash}
 	if data != nil {
 		answer, err := json.Marshal(data)
 		if err != nil {
@@ -77,7 +77,7 @@ func (w *writer) recorded(ctx context.Context, cmd Command, wait bool) (Result, 
 	if !found {
 		return Result{}, false, nil
 	}
-	if rec.Hash != "" && cmd.hash != "" && rec.Hash != cmd.hash {
+	if rec.Hash != "" && cmd.Hash != "" && rec.Hash != cmd.Hash {
 		return Result{}, true, fmt.Errorf("%w: command id %q was used before by a command of another type or payload: give a new command a new id",
 			ErrIdempotencyConflict, cmd.root())
 	}

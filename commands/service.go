@@ -169,9 +169,9 @@ func (s *Service) Dispatch(ctx context.Context, cmd Command) (Result, error) {
 	if !ok {
 		return Result{}, fmt.Errorf("%w %q: field \"type\" must be one of %v", ErrUnknown, cmd.Type, s.Types())
 	}
-	cmd.hash, cmd.client = "", ""
+	cmd.Hash, cmd.Origin = "", ""
 	if cmd.ID != "" {
-		cmd.hash = hashOf(cmd)
+		cmd.Hash = hashOf(cmd)
 	}
 	return h(ctx, cmd)
 }
