@@ -132,3 +132,16 @@ func TestObjectFileHonoursContext(t *testing.T) {
 		t.Fatalf("resolve: %v, want context.Canceled", err)
 	}
 }
+
+// Validation refuses the values loading refuses: too long for their kind.
+func TestObjectFileValueSizes(t *testing.T) {
+	yml := header + "spec:\n  kind: TestingDog\n  data:\n    - name: rex\n      breed: " + strings.Repeat("x", 70_000) + "\n"
+	_, err := resolveWith(context.Background(), t, limits.Default(), "v.yml", yml)
+	if !errors.Is(err, limits.ErrExceeded) || !strings.Contains(err.Error(),
+		`v.yml:7: document 1, item 1, field "breed": attribute "breed" (Text): limit exceeded: value size in bytes is 70000, at most 65536 (INFRAHUB_MAX_VALUE_BYTES)`) {
+		t.Fatalf("error %v", err)
+	}
+	if _, err := resolveWith(context.Background(), t, limits.Default(), "v.yml", strings.Replace(yml, strings.Repeat("x", 70_000), strings.Repeat("x", 60_000), 1)); err != nil {
+		t.Fatalf("a value within the bound: %v", err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/infrahub-go/infrahub/commands/values"
 	"github.com/infrahub-go/infrahub/limits"
 	"github.com/infrahub-go/infrahub/schema"
 )
@@ -211,6 +212,14 @@ func (r *resolver) attribute(cx scope, a *schema.Attribute, f Field) (any, bool)
 	var v any
 	if err := f.Value.Decode(&v); err != nil {
 		r.add(cx, f.Line, cx.path(fieldSeg(f.Name)), "invalid value: %v", err)
+		return nil, false
+	}
+	value := v
+	if m, ok := v.(map[string]any); ok && a.Kind != values.KindJSON {
+		value = m["value"] // {value: ..., source: ...}
+	}
+	if err := values.CheckSize(a, value, r.lim); err != nil { // as loading refuses it
+		r.c.limited(cx.file, f.Line, cx.doc, cx.path(fieldSeg(f.Name)), err)
 		return nil, false
 	}
 	switch f.Value.Kind {

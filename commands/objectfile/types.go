@@ -182,14 +182,19 @@ type collector struct {
 	limit    error
 }
 
-// exceeded records that a limit was met at a place of the file: got is what was measured,
-// bound the limit and setting the variable that sets it.
-func (c *collector) exceeded(file string, line, doc int, path, what string, got, bound int, setting string) {
+// limited records err, a limit error met at a place of the file.
+func (c *collector) limited(file string, line, doc int, path string, err error) {
 	if c.limit != nil {
 		return
 	}
-	c.limit = limits.Exceeded(what, int64(got), int64(bound), setting)
-	c.list = append(c.list, Problem{File: file, Line: line, Document: doc, Path: path, Message: c.limit.Error()})
+	c.limit = err
+	c.list = append(c.list, Problem{File: file, Line: line, Document: doc, Path: path, Message: err.Error()})
+}
+
+// exceeded records that a limit was met at a place of the file: got is what was measured,
+// bound the limit and setting the variable that sets it.
+func (c *collector) exceeded(file string, line, doc int, path, what string, got, bound int, setting string) {
+	c.limited(file, line, doc, path, limits.Exceeded(what, int64(got), int64(bound), setting))
 }
 
 func (c *collector) add(file string, line, doc int, path, format string, args ...any) {
