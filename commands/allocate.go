@@ -33,15 +33,9 @@ func (s *Service) allocate(ctx context.Context, cmd Command) (Result, error) {
 	}
 	ref := PoolRef{ID: in.ID, HFID: in.HFID, Identifier: in.Identifier, PrefixLength: in.PrefixLength,
 		PrefixType: in.Kind, AddressType: in.Kind, MemberType: in.MemberType, Data: in.Data}
-	var out NodeOutcome
-	res, _, err := s.w.nodes(ctx, cmd, in.Branch, func(t *nodetx.Tx) error {
-		var err error
-		out, err = t.Allocate(ref)
-		return err
-	})
+	res, err := s.w.nodes(ctx, cmd, in.Branch, func(t *nodetx.Tx) (any, error) { return t.Allocate(ref) })
 	if err != nil {
 		return Result{}, err
 	}
-	res.Data = out
-	return res, nil
+	return typed[NodeOutcome](res)
 }

@@ -48,24 +48,25 @@ func (s *Service) batch(ctx context.Context, cmd Command) (Result, error) {
 	if len(in.Operations) > MaxBatch {
 		return Result{}, fmt.Errorf("%w: field \"operations\" holds %d operations, at most %d", ErrInvalid, len(in.Operations), MaxBatch)
 	}
-	var out BatchOutcome
-	res, _, err := s.w.nodes(ctx, cmd, in.Branch, func(t *nodetx.Tx) error {
-		out = BatchOutcome{Nodes: make([]NodeOutcome, 0, len(in.Operations))}
+	res, err := s.w.nodes(ctx, cmd, in.Branch, func(t *nodetx.Tx) (any, error) {
+		out := BatchOutcome{Nodes: make([]NodeOutcome, 0, len(in.Operations))}
 		for i, op := range in.Operations {
+			if err := ctx.Err(); err != nil { // the caller left, or its deadline passed
+				return nil, fmt.Errorf("operation %d of %d: %w", i+1, len(in.Operations), err)
+			}
 			o, err := operation(t, op)
 			if err != nil {
-				return fmt.Errorf("operation %d (%s): %w", i+1, op.Type, err)
+				return nil, fmt.Errorf("operation %d (%s): %w", i+1, op.Type, err)
 			}
 			out.Nodes = append(out.Nodes, o)
 		}
 		out.Kinds = t.Outcomes()
-		return nil
+		return out, nil
 	})
 	if err != nil {
 		return Result{}, err
 	}
-	res.Data = out
-	return res, nil
+	return typed[BatchOutcome](res)
 }
 
 // operation decides one operation of a batch inside t.

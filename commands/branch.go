@@ -7,6 +7,7 @@ import (
 	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/commands/payload"
 	"github.com/infrahub-go/infrahub/events"
+	"github.com/infrahub-go/infrahub/limits"
 )
 
 // Branch lifecycle commands.
@@ -36,6 +37,10 @@ func (s *Service) createBranch(ctx context.Context, cmd Command) (Result, error)
 	}
 	if err := branch.ValidateName(in.Name); err != nil {
 		return Result{}, fmt.Errorf("field \"name\": %w", err)
+	}
+	if n := len(in.Description); n > s.lim.DescriptionBytes {
+		return Result{}, fmt.Errorf("field \"description\": %w", limits.Exceeded("description in bytes", int64(n),
+			int64(s.lim.DescriptionBytes), limits.Setting("DescriptionBytes")))
 	}
 	return s.lifecycle(ctx, cmd, func(state *branch.State) (events.Envelope, error) {
 		if _, exists := state.Branch(in.Name); exists {

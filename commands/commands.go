@@ -28,11 +28,39 @@ var (
 
 // Command is what a client sends: a type naming the use case, an optional id that makes the
 // command idempotent, and the use case's own payload.
+//
+// The same id always answers the first result: a command whose id the log holds is not decided
+// again, and one reusing the id with another type or payload is refused (ErrIdempotencyConflict).
 type Command struct {
 	Type    string          `json:"type"`
 	ID      string          `json:"id,omitempty"`
 	Actor   string          `json:"-"`
 	Payload json.RawMessage `json:"payload,omitempty"`
+
+	// Hash identifies the command under its id (hashOf: its type and canonical payload) and
+	// Origin is the id the client gave, for the commands one command appends (sub). Dispatch
+	// sets both: what a caller gives is replaced.
+	Hash   string `json:"-"`
+	Origin string `json:"-"`
+}
+
+// sub is a command of its own that cmd appends (one per object file, the computed attributes
+// after a schema load, ...): its id derives from cmd's, and it carries cmd's hash, so that a
+// retry of cmd answers what each wrote and another command reusing cmd's id is refused.
+func (cmd Command) sub(typ, suffix string) Command {
+	out := Command{Type: typ, Actor: cmd.Actor, Hash: cmd.Hash, Origin: cmd.root()}
+	if cmd.ID != "" {
+		out.ID = cmd.ID + "/" + suffix
+	}
+	return out
+}
+
+// root is the id the client gave.
+func (cmd Command) root() string {
+	if cmd.Origin != "" {
+		return cmd.Origin
+	}
+	return cmd.ID
 }
 
 // Result is what a handled command wrote.

@@ -59,32 +59,51 @@ func (s *Service) loadObjects(ctx context.Context, cmd Command) (Result, error) 
 	out := ObjectsOutcome{Branch: name, Kinds: Outcomes{}}
 	var all Result
 	for i, f := range in.Files {
-		docs, err := objectfile.ParseFile(f.Name, []byte(f.Content))
-		if err != nil {
-			return all, nodetx.ObjectError(err)
-		}
 		sub := cmd
 		if cmd.ID != "" && len(in.Files) > 1 {
-			sub.ID = fmt.Sprintf("%s/%d", cmd.ID, i)
+			sub = cmd.sub(cmd.Type, fmt.Sprint(i))
 		}
-		var warnings []objectfile.Problem
-		res, t, err := s.w.nodes(ctx, sub, name, func(t *nodetx.Tx) error {
-			objs, warned, err := objectfile.Resolve(t.Schema(), docs)
-			if err != nil {
-				return nodetx.ObjectError(err)
-			}
-			warnings = warned
-			return t.LoadObjects(objs)
-		})
+		res, err := s.loadFile(ctx, sub, name, f)
 		if err != nil {
 			return all, err
 		}
+		fo := res.Data.(FileOutcome)
+		fo.Positions = res.Positions
 		all.CommandID, all.Stream, all.StreamVersion = res.CommandID, res.Stream, res.StreamVersion
 		all.Positions = append(all.Positions, res.Positions...)
 		all.Duplicate = all.Duplicate || res.Duplicate
-		out.Files = append(out.Files, FileOutcome{Name: f.Name, Kinds: t.Outcomes(), Positions: res.Positions, Warnings: warnings})
-		out.Kinds.Add(t.Outcomes())
+		out.Files = append(out.Files, fo)
+		out.Kinds.Add(fo.Kinds)
 	}
+	all.CommandID = cmd.ID
 	all.Data = out
 	return all, nil
+}
+
+// loadFile loads one object file as one command: parsed and resolved within the limits, its
+// objects upserted in one transaction. Its Data is the file's outcome (without positions: they
+// are the Result's).
+func (s *Service) loadFile(ctx context.Context, cmd Command, branch string, f ObjectFile) (Result, error) {
+	var docs []objectfile.Document
+	res, err := s.w.nodes(ctx, cmd, branch, func(t *nodetx.Tx) (any, error) {
+		if docs == nil {
+			parsed, err := objectfile.ParseFile(ctx, f.Name, []byte(f.Content), s.lim)
+			if err != nil {
+				return nil, nodetx.ObjectError(err)
+			}
+			docs = parsed
+		}
+		objs, warnings, err := objectfile.Resolve(ctx, t.Schema(), docs, s.lim)
+		if err != nil {
+			return nil, nodetx.ObjectError(err)
+		}
+		if err := t.LoadObjects(objs); err != nil {
+			return nil, err
+		}
+		return FileOutcome{Name: f.Name, Kinds: t.Outcomes(), Warnings: warnings}, nil
+	})
+	if err != nil {
+		return res, err
+	}
+	return typed[FileOutcome](res)
 }

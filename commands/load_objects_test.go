@@ -1,6 +1,7 @@
 package commands_test
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"github.com/infrahub-go/infrahub/commands"
 	"github.com/infrahub-go/infrahub/commands/objectfile"
 	"github.com/infrahub-go/infrahub/internal/testenv"
+	"github.com/infrahub-go/infrahub/limits"
 )
 
 // catalogFiles are the service catalog's object files that use no profile, template or pool.
@@ -49,11 +51,11 @@ func TestLoadServiceCatalogObjects(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		docs, err := objectfile.ParseFile(name, data)
+		docs, err := objectfile.ParseFile(context.Background(), name, data, limits.Default())
 		if err != nil {
 			t.Fatal(err)
 		}
-		objs, _, err := objectfile.Resolve(v.Schema, docs)
+		objs, _, err := objectfile.Resolve(context.Background(), v.Schema, docs, limits.Default())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/infrahub-go/infrahub/commands/nodetx"
 	"github.com/infrahub-go/infrahub/commands/payload"
 	"github.com/infrahub-go/infrahub/events"
+	"github.com/infrahub-go/infrahub/limits"
 	"github.com/infrahub-go/infrahub/schema"
 )
 
@@ -76,6 +77,14 @@ func (s *Service) prepareSchema(in LoadSchema) (branch string, files []schema.Lo
 	if len(in.Names) != 0 && len(in.Names) != len(in.Schemas) {
 		return "", nil, nil, nil, 0, fmt.Errorf("%w: field \"names\" has %d entries for %d schemas", ErrInvalid, len(in.Names), len(in.Schemas))
 	}
+	size := 0
+	for _, raw := range in.Schemas {
+		size += len(raw)
+	}
+	if size > s.lim.SchemaLoadBytes {
+		return "", nil, nil, nil, 0, fmt.Errorf("field \"schemas\": %w", limits.Exceeded("schema documents of the load in bytes",
+			int64(size), int64(s.lim.SchemaLoadBytes), limits.Setting("SchemaLoadBytes")))
+	}
 	parsed := make([]*schema.File, 0, len(in.Schemas))
 	var problems []schema.Problem
 	for i, raw := range in.Schemas {
@@ -105,6 +114,9 @@ func (s *Service) prepareSchema(in LoadSchema) (branch string, files []schema.Lo
 		return "", nil, nil, nil, 0, &SchemaError{Err: &schema.Error{Problems: problems}}
 	}
 	cur, version = state.Schema(branch)
+	if err := schema.CheckLimits(cur, parsed, s.lim); err != nil {
+		return "", nil, nil, nil, 0, err
+	}
 	next, err = schema.Load(cur, parsed...)
 	if err != nil {
 		return "", nil, nil, nil, 0, &SchemaError{Err: err}
@@ -168,17 +180,17 @@ func (s *Service) loadSchema(ctx context.Context, cmd Command) (Result, error) {
 		return d, nil
 	})
 	if err != nil || len(res.Positions) == 0 || res.Duplicate {
+		if err == nil {
+			return typed[SchemaOutcome](res)
+		}
 		return res, err
 	}
 	kinds := nodetx.ComputedChanged(cur, next)
 	if len(kinds) == 0 {
 		return res, nil
 	}
-	re := Command{Type: "computed.refresh", Actor: cmd.Actor}
-	if cmd.ID != "" {
-		re.ID = cmd.ID + "/computed"
-	}
-	if _, _, err := s.w.nodes(ctx, re, name, func(t *nodetx.Tx) error { return t.Recompute(kinds) }); err != nil {
+	re := cmd.sub("computed.refresh", "computed")
+	if _, err := s.w.nodes(ctx, re, name, func(t *nodetx.Tx) (any, error) { return nil, t.Recompute(kinds) }); err != nil {
 		return res, fmt.Errorf("%s: schema written; computing %v's computed attributes: %w", cmd.Type, kinds, err)
 	}
 	return res, nil

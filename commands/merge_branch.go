@@ -137,7 +137,10 @@ func (s *Service) merge(ctx context.Context, cmd Command) (Result, error) {
 			data: MergeOutcome{Branch: p.Branch, Status: branch.StatusMerged, Changes: len(plan)}}, nil
 	})
 	unlock()
-	if err != nil || len(plan) == 0 {
+	if err != nil {
+		return res, err
+	}
+	if res, err = typed[MergeOutcome](res); err != nil || len(plan) == 0 {
 		return res, err
 	}
 	return res, s.reconcileIPAM(ctx, cmd, s.w.def, plan)
@@ -147,11 +150,8 @@ func (s *Service) merge(ctx context.Context, cmd Command) (Result, error) {
 // changes: a command of its own on that branch (idempotent: a tree already right writes
 // nothing), run once the merge or rebase is written.
 func (s *Service) reconcileIPAM(ctx context.Context, cmd Command, name string, changes []branch.Change) error {
-	re := Command{Type: "ipam.reconcile", Actor: cmd.Actor}
-	if cmd.ID != "" {
-		re.ID = cmd.ID + "/ipam"
-	}
-	_, _, err := s.w.nodes(ctx, re, name, func(t *nodetx.Tx) error { return t.ReconcileIPAM(changes) })
+	re := cmd.sub("ipam.reconcile", "ipam")
+	_, err := s.w.nodes(ctx, re, name, func(t *nodetx.Tx) (any, error) { return nil, t.ReconcileIPAM(changes) })
 	if err != nil {
 		return fmt.Errorf("%s: written; bringing the IP trees of %s up to date: %w", cmd.Type, name, err)
 	}
@@ -198,6 +198,9 @@ func (s *Service) rebase(ctx context.Context, cmd Command) (Result, error) {
 	})
 	unlock()
 	if err != nil {
+		return res, err
+	}
+	if res, err = typed[MergeOutcome](res); err != nil {
 		return res, err
 	}
 	// The branch's own IP nodes now meet what the default branch added since the old base.

@@ -60,17 +60,11 @@ func nodeCommand[P any](s *Service, branchOf func(*P) string, op func(t *nodetx.
 		if err := payload.Decode(cmd.Payload, &in, "payload"); err != nil {
 			return Result{}, err
 		}
-		var out NodeOutcome
-		res, _, err := s.w.nodes(ctx, cmd, branchOf(&in), func(t *nodetx.Tx) error {
-			var err error
-			out, err = op(t, in)
-			return err
-		})
+		res, err := s.w.nodes(ctx, cmd, branchOf(&in), func(t *nodetx.Tx) (any, error) { return op(t, in) })
 		if err != nil {
 			return Result{}, err
 		}
-		res.Data = out
-		return res, nil
+		return typed[NodeOutcome](res)
 	}
 }
 

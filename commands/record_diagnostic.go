@@ -29,9 +29,21 @@ func (s *Service) recordDiagnostic(ctx context.Context, cmd Command) (Result, er
 	if err != nil {
 		return Result{}, err
 	}
-	res, err := s.w.log.Append(ctx, events.DiagnosticsStream, events.AnyVersion, ev)
+	if res, found, err := s.w.recorded(ctx, cmd, false); found || err != nil {
+		return res, err
+	}
+	info, err := commandInfo(cmd, nil)
+	if err != nil {
+		return Result{}, err
+	}
+	res, err := s.w.log.AppendCommand(ctx, events.DiagnosticsStream, events.AnyVersion, info, ev)
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: %w", TypeRecordDiagnostic, err)
+	}
+	if res.Duplicate { // the same id got there first, from another request
+		if out, found, err := s.w.recorded(ctx, cmd, false); found || err != nil {
+			return out, err
+		}
 	}
 	return resultOf(events.DiagnosticsStream, cmd.ID, res), nil
 }

@@ -10,12 +10,15 @@ import (
 	"github.com/infrahub-go/infrahub/branch/nodes"
 	"github.com/infrahub-go/infrahub/commands/locks"
 	"github.com/infrahub-go/infrahub/events"
+	"github.com/infrahub-go/infrahub/limits"
 	"github.com/infrahub-go/infrahub/schema"
 )
 
-// Log is the event log commands append to.
+// Log is the event log commands append to. Commands with an id append through AppendCommand,
+// which keeps their hash and answer, and look their id up before deciding.
 type Log interface {
 	events.Appender
+	events.Commands
 	// Head is the position of the last event (a new branch is based on it).
 	Head(ctx context.Context) (events.Position, error)
 }
@@ -61,6 +64,10 @@ type Config struct {
 	// queries/graphql.Check, so that no branch gets a schema whose GraphQL API is invalid. Its
 	// error (a *schema.Error naming the kind and field) refuses the command as an invalid schema.
 	ValidateSchema func(*schema.Set) error
+	// Limits bound what one command may hold: objects per object file and range expansion,
+	// attribute value sizes, schema loads (their bytes, descriptions and kinds). The zero value
+	// takes limits.Default().
+	Limits limits.Limits
 }
 
 // Validate reports what is missing.
@@ -84,6 +91,11 @@ func (c Config) Validate() error {
 	if c.WaitFor == nil {
 		errs = append(errs, errors.New("WaitFor is required"))
 	}
+	if c.Limits != (limits.Limits{}) {
+		if err := c.Limits.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("Limits: %w", err))
+		}
+	}
 	if c.Default != "" {
 		if err := branch.ValidateName(c.Default); err != nil {
 			errs = append(errs, fmt.Errorf("Default: %w", err))
@@ -100,6 +112,7 @@ type Service struct {
 	w        *writer
 	handlers map[string]Handler
 	validate func(*schema.Set) error // Config.ValidateSchema; nil: none
+	lim      limits.Limits
 }
 
 // New builds the application: it registers the handler of every command type and wires what
@@ -111,8 +124,11 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Default == "" {
 		cfg.Default = branch.Default
 	}
+	if cfg.Limits == (limits.Limits{}) {
+		cfg.Limits = limits.Default()
+	}
 	s := &Service{w: &writer{log: cfg.Log, cat: cfg.Catalogue, state: cfg.State, waitFor: cfg.WaitFor,
-		shared: cfg.Locks, def: cfg.Default, local: &locks.Local{}}, validate: cfg.ValidateSchema}
+		shared: cfg.Locks, def: cfg.Default, local: &locks.Local{}, lim: cfg.Limits}, validate: cfg.ValidateSchema, lim: cfg.Limits}
 	s.handlers = map[string]Handler{
 		TypeRecordDiagnostic: s.recordDiagnostic,
 		TypeCreateBranch:     s.createBranch,
@@ -152,6 +168,10 @@ func (s *Service) Dispatch(ctx context.Context, cmd Command) (Result, error) {
 	h, ok := s.handlers[cmd.Type]
 	if !ok {
 		return Result{}, fmt.Errorf("%w %q: field \"type\" must be one of %v", ErrUnknown, cmd.Type, s.Types())
+	}
+	cmd.Hash, cmd.Origin = "", ""
+	if cmd.ID != "" {
+		cmd.Hash = hashOf(cmd)
 	}
 	return h(ctx, cmd)
 }

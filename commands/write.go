@@ -11,6 +11,7 @@ import (
 	"github.com/infrahub-go/infrahub/commands/locks"
 	"github.com/infrahub-go/infrahub/commands/nodetx"
 	"github.com/infrahub-go/infrahub/events"
+	"github.com/infrahub-go/infrahub/limits"
 )
 
 // maxAttempts bounds how often one command is decided: after another writer appended to its
@@ -30,6 +31,7 @@ type writer struct {
 	local   *locks.Local // in this process: branch turns and resource pools
 	hints   sync.Map     // resource pool id → the last resource this process gave from it
 	def     string       // the default branch
+	lim     limits.Limits
 }
 
 // decision is what one attempt at a command decided: events to append to a stream at an expected
@@ -46,9 +48,20 @@ type decision struct {
 // maxAttempts times. A refusal is final only when decided on such a state: the client's previous
 // write may not be folded here yet (a branch just created through another server). Once appended,
 // write waits until the state has folded what it wrote, so that the client reads its own write.
+//
+// A command with an id is idempotent: the log keeps the hash of the command and its answer (the
+// decision's data) with the id, in the same append. A command whose id the log holds is not
+// decided again: it answers the first result (see recorded), or, when it is another command
+// reusing the id, is refused. A command that writes nothing leaves no record.
 func (w *writer) write(ctx context.Context, cmd Command, decide func() (decision, error)) (Result, error) {
+	if res, found, err := w.recorded(ctx, cmd, true); found || err != nil {
+		return res, err
+	}
 	synced := false
 	for attempt := 1; ; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return Result{}, fmt.Errorf("%s: %w", cmd.Type, err)
+		}
 		d, err := decide()
 		if err != nil {
 			if synced {
@@ -67,7 +80,11 @@ func (w *writer) write(ctx context.Context, cmd Command, decide func() (decision
 		if len(d.events) == 0 {
 			return Result{CommandID: cmd.ID, Stream: d.stream, StreamVersion: d.version, Data: d.data}, nil
 		}
-		res, err := w.log.Append(ctx, d.stream, d.version, d.events...)
+		info, err := commandInfo(cmd, d.data)
+		if err != nil {
+			return Result{}, err
+		}
+		res, err := w.log.AppendCommand(ctx, d.stream, d.version, info, d.events...)
 		if errors.Is(err, events.ErrVersionConflict) && attempt < maxAttempts {
 			if serr := w.sync(ctx); serr != nil {
 				return Result{}, fmt.Errorf("%s: %w", cmd.Type, serr)
@@ -77,6 +94,11 @@ func (w *writer) write(ctx context.Context, cmd Command, decide func() (decision
 		}
 		if err != nil {
 			return Result{}, fmt.Errorf("%s: %w", cmd.Type, err)
+		}
+		if res.Duplicate { // the same id got there first, from another request
+			if out, found, err := w.recorded(ctx, cmd, true); found || err != nil {
+				return out, err
+			}
 		}
 		out := resultOf(d.stream, cmd.ID, res)
 		out.Data = d.data
@@ -154,17 +176,19 @@ func (w *writer) view(name string) (*nodes.View, error) {
 }
 
 // nodes decides a node command through a nodetx transaction on branch name (the default branch
-// when empty) and appends it. Commands on one branch take turns in this process, so that
-// concurrent writers to a branch wait instead of all but one failing their version check (other
-// processes still meet the check, and decide again). A transaction that allocates from a resource
-// pool is decided again once it holds the pools' turn.
-func (w *writer) nodes(ctx context.Context, cmd Command, name string, build func(t *nodetx.Tx) error) (Result, *nodetx.Tx, error) {
+// when empty) and appends it; build decides inside the transaction and answers the command's
+// data (the Result's Data, kept as its answer). Commands on one branch take turns in this process,
+// so that concurrent writers to a branch wait instead of all but one failing their version check
+// (other processes still meet the check, and decide again). A transaction that allocates from a
+// resource pool is decided again once it holds the pools' turn. A command the log holds already
+// is not decided: its Result carries the first answer (see write).
+func (w *writer) nodes(ctx context.Context, cmd Command, name string, build func(t *nodetx.Tx) (any, error)) (Result, error) {
 	if name == "" {
 		name = w.def
 	}
 	unlock, err := w.lock(ctx, name)
 	if err != nil {
-		return Result{}, nil, err
+		return Result{}, err
 	}
 	defer unlock()
 	var unlockPools func()
@@ -180,8 +204,9 @@ func (w *writer) nodes(ctx context.Context, cmd Command, name string, build func
 			if err != nil {
 				return decision{}, err
 			}
-			t = nodetx.New(v, &w.hints)
-			if err := build(t); err != nil {
+			t = nodetx.New(ctx, v, &w.hints, w.lim)
+			data, err := build(t)
+			if err != nil {
 				return decision{}, err
 			}
 			if t.Allocates() && unlockPools == nil {
@@ -194,12 +219,14 @@ func (w *writer) nodes(ctx context.Context, cmd Command, name string, build func
 			if err != nil {
 				return decision{}, err
 			}
-			return decision{stream: d.Stream, version: d.Version, events: d.Events}, nil
+			return decision{stream: d.Stream, version: d.Version, events: d.Events, data: data}, nil
 		}
 	})
 	if err != nil {
-		return res, t, err
+		return res, err
 	}
-	t.Written()
-	return res, t, nil
+	if t != nil {
+		t.Written()
+	}
+	return res, nil
 }

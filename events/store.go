@@ -1,6 +1,10 @@
 package events
 
-import "context"
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+)
 
 // Appender writes events to a stream.
 type Appender interface {
@@ -23,9 +27,63 @@ type Reader interface {
 	Head(ctx context.Context) (Position, error)
 }
 
+// CommandInfo is what an idempotent append keeps beside its command id, opaque to the log: a hash
+// of the command that made it (its type and payload), so that a retry can be told from another
+// command reusing the id, and the answer the command gave, so that a retry answers it again.
+type CommandInfo struct {
+	ID     string
+	Hash   string
+	Answer json.RawMessage
+}
+
+// CommandRecord is what the log keeps of the append of a command with an id: where it landed and
+// the hash and answer given with it ("" and nil when none were).
+type CommandRecord struct {
+	ID            string
+	Stream        StreamID
+	Positions     []Position
+	StreamVersion int64
+	Hash          string
+	Answer        json.RawMessage
+}
+
+// Commands appends the events of a command together with what identifies it, and answers what
+// the log keeps of a command.
+type Commands interface {
+	// AppendCommand is Append for the events of one command: every event takes cmd.ID as its
+	// Metadata.CommandID (an event naming another command id is refused), and the log keeps
+	// cmd.Hash and cmd.Answer with the id, in the same transaction. When cmd.ID was appended
+	// before, nothing is written and the first result is returned with Duplicate set, whatever
+	// cmd.Hash is: the caller compares hashes through Command. An empty cmd.ID makes a plain
+	// Append.
+	AppendCommand(ctx context.Context, stream StreamID, expectedVersion int64, cmd CommandInfo, evs ...Envelope) (AppendResult, error)
+	// Command answers what the log keeps of the append of command id; found is false when no
+	// append carried it.
+	Command(ctx context.Context, id string) (rec CommandRecord, found bool, err error)
+}
+
+// WithCommand sets id as the command id of every event of evs (the adapters' AppendCommand calls
+// it on their own copy): an event naming another command id is refused.
+func WithCommand(evs []Envelope, id string) error {
+	if id == "" {
+		return nil
+	}
+	for i := range evs {
+		switch evs[i].Metadata.CommandID {
+		case id:
+		case "":
+			evs[i].Metadata.CommandID = id
+		default:
+			return fmt.Errorf("event %d: command id %q differs from the append's %q: %w", i, evs[i].Metadata.CommandID, id, ErrInvalidEvent)
+		}
+	}
+	return nil
+}
+
 // Store is the event log port.
 type Store interface {
 	Appender
+	Commands
 	Reader
 	// Subscribe delivers batches of events with positions above after: first what is stored,
 	// then new events as they commit, until ctx ends. Batches arrive in order without gaps.

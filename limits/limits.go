@@ -7,6 +7,7 @@ package limits
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/infrahub-go/infrahub/fault"
@@ -87,4 +88,14 @@ var ErrExceeded = fault.Coded(fault.ErrTooLarge, "limit exceeded", "limit_exceed
 // Exceeded answers an ErrExceeded naming what was measured, the bound and the variable that sets it.
 func Exceeded(what string, got, bound int64, setting string) error {
 	return fmt.Errorf("%w: %s is %d, at most %d (%s)", ErrExceeded, what, got, bound, setting)
+}
+
+// Setting answers the variable that sets the field of Limits named field (its env tag), for
+// messages: Setting("ObjectsPerFile") is "INFRAHUB_MAX_OBJECTS_PER_FILE".
+func Setting(field string) string {
+	f, ok := reflect.TypeOf(Limits{}).FieldByName(field)
+	if !ok {
+		return field
+	}
+	return f.Tag.Get("env")
 }

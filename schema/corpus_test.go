@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/infrahub-go/infrahub/internal/testenv"
+	"github.com/infrahub-go/infrahub/limits"
 	"github.com/infrahub-go/infrahub/schema"
 )
 
@@ -28,6 +29,9 @@ func TestSchemaLibraryExtensions(t *testing.T) {
 		folder := "extensions/" + e.Name()
 		t.Run(e.Name(), func(t *testing.T) {
 			files := parsePaths(t, lib, withDeps(t, lib, folder)...)
+			if err := schema.CheckLimits(base, files, limits.Default()); err != nil {
+				t.Fatalf("limits %s: %v", folder, err)
+			}
 			if _, err := schema.Load(base, files...); err != nil {
 				t.Fatalf("load %s: %v", folder, err)
 			}
@@ -51,6 +55,9 @@ func TestSchemaLibraryExperimental(t *testing.T) {
 		}
 		t.Run(e.Name(), func(t *testing.T) {
 			files := parsePaths(t, lib, withDeps(t, lib, "experimental/"+e.Name())...)
+			if err := schema.CheckLimits(base, files, limits.Default()); err != nil {
+				t.Fatal(err)
+			}
 			if _, err := schema.Load(base, files...); err != nil {
 				t.Fatal(err)
 			}
@@ -71,6 +78,9 @@ func TestInfrahubModels(t *testing.T) {
 			files := parsePaths(t, root, "base")
 			if ex != "" {
 				files = append(files, parsePaths(t, root, ex)...)
+			}
+			if err := schema.CheckLimits(base, files, limits.Default()); err != nil {
+				t.Fatal(err)
 			}
 			if _, err := schema.Load(base, files...); err != nil {
 				t.Fatal(err)

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -21,9 +23,12 @@ import (
 )
 
 // TestCrashRecoveryDistributed kills a distributed `infrahub serve` (PostgreSQL + RabbitMQ) with
-// SIGKILL while clients append 10,000 events through /api/commands, restarts it, and checks that
-// every acknowledged event is in the log exactly once, that the forwarder resumed from its
-// checkpoint rather than from zero, and that the counting projection equals the log.
+// SIGKILL while clients send 10,000 commands through /api/commands (diagnostics, and every 20th
+// a node.create of a tag), restarts it, and checks that every acknowledged command is in the log
+// exactly once, that the forwarder resumed from its checkpoint rather than from zero, and that
+// the counting projection equals the log. Then every command is sent again with its id: each
+// answers its first result (positions, and the node id of a create) with "duplicate": true, and
+// nothing is written twice (the log head, the counts and the number of tags do not move).
 func TestCrashRecoveryDistributed(t *testing.T) {
 	pgURL, schema := testenv.PostgresSchema(t)
 	amqpURL := testenv.AMQPURL(t)
@@ -48,9 +53,10 @@ func TestCrashRecoveryDistributed(t *testing.T) {
 	first := startChild(t, addr, env)
 
 	const total, clients, killAfter = 10000, 8, 3000
+	const creates = total / createEvery
 	var (
 		next      atomic.Int64 // next command number to send
-		acked     sync.Map     // command id -> first position answered
+		acked     sync.Map     // command id -> the first answer (crashAnswer)
 		ackCount  atomic.Int64
 		retry     = make(chan string, total)
 		crashed   = make(chan struct{})
@@ -85,7 +91,7 @@ func TestCrashRecoveryDistributed(t *testing.T) {
 			baseMu.RLock()
 			b := base
 			baseMu.RUnlock()
-			res, code, err := send(ctx, client, b, id)
+			res, code, err := sendCrashCommand(ctx, client, b, id)
 			if err != nil {
 				if code >= 400 && code < 500 {
 					t.Errorf("command %s refused: %v", id, err)
@@ -95,7 +101,7 @@ func TestCrashRecoveryDistributed(t *testing.T) {
 				time.Sleep(20 * time.Millisecond)
 				continue
 			}
-			if _, dup := acked.LoadOrStore(id, res.Positions[0]); !dup {
+			if _, dup := acked.LoadOrStore(id, res); !dup {
 				if ackCount.Add(1) == killAfter {
 					crashOnce.Do(func() { close(crashed) })
 				}
@@ -129,20 +135,21 @@ func TestCrashRecoveryDistributed(t *testing.T) {
 		t.Fatalf("%d commands acknowledged, want %d", n, total)
 	}
 
-	// Every acknowledged command is in the log exactly once, at the position it was answered.
+	// Every acknowledged command is in the log exactly once, at the positions it was answered.
 	inLog := commandsInLog(t, pgURL, schema)
 	if len(inLog) != total {
 		t.Fatalf("the log holds %d distinct commands, want %d", len(inLog), total)
 	}
 	acked.Range(func(k, v any) bool {
 		row, ok := inLog[k.(string)]
+		a := v.(crashAnswer)
 		switch {
 		case !ok:
 			t.Errorf("acknowledged command %s is not in the log", k)
-		case row.count != 1:
-			t.Errorf("command %s is in the log %d times", k, row.count)
-		case row.position != v.(events.Position):
-			t.Errorf("command %s was answered position %d but is stored at %d", k, v, row.position)
+		case row.count != len(a.Positions):
+			t.Errorf("command %s holds %d events in the log, it answered %d positions", k, row.count, len(a.Positions))
+		case row.position != a.Positions[0]:
+			t.Errorf("command %s was answered position %d but is stored at %d", k, a.Positions[0], row.position)
 		}
 		return true
 	})
@@ -151,7 +158,7 @@ func TestCrashRecoveryDistributed(t *testing.T) {
 	eventually(t, 60*time.Second, "forwarder and counter reach the log head", func() (bool, string) {
 		s := getStatus(t, second.base)
 		c := s.Projections["counter"]
-		return s.LogHead > 0 && s.Forwarder.Position == s.LogHead && c.Counts.ByType["diagnostic.recorded"] == total && c.Stats.Position == s.LogHead,
+		return s.LogHead > 0 && s.Forwarder.Position == s.LogHead && c.Counts.ByType["diagnostic.recorded"] == total-creates && c.Stats.Position == s.LogHead,
 			fmt.Sprintf("head %d forwarder %d counter %d at %d", s.LogHead, s.Forwarder.Position, c.Counts.ByType["diagnostic.recorded"], c.Stats.Position)
 	})
 	s := getStatus(t, second.base)
@@ -163,6 +170,52 @@ func TestCrashRecoveryDistributed(t *testing.T) {
 	if checkpoint == 0 {
 		t.Log("warning: the forwarder had saved no checkpoint before the kill; resumption was from 0")
 	}
+	if n := countNodes(t, second.base, "BuiltinTag", s.LogHead); n != creates {
+		t.Fatalf("%d tags, want %d", n, creates)
+	}
+
+	// Every command again, with its id: each answers its first result and writes nothing.
+	head := s.LogHead
+	ids := make(chan string, total)
+	for n := range total {
+		ids <- fmt.Sprintf("cmd-%05d", n)
+	}
+	close(ids)
+	var retried sync.WaitGroup
+	for range clients {
+		retried.Add(1)
+		go func() {
+			defer retried.Done()
+			for id := range ids {
+				res, _, err := sendCrashCommand(ctx, client, second.base, id)
+				v, _ := acked.Load(id)
+				first, _ := v.(crashAnswer)
+				switch {
+				case err != nil:
+					t.Errorf("retry of %s: %v", id, err)
+					return
+				case !res.Duplicate || fmt.Sprint(res.Positions) != fmt.Sprint(first.Positions) || res.Data.ID != first.Data.ID:
+					t.Errorf("retry of %s answered %+v, want the first answer %+v with duplicate set", id, res, first)
+					return
+				}
+			}
+		}()
+	}
+	retried.Wait()
+	if t.Failed() {
+		return
+	}
+	s = getStatus(t, second.base)
+	if s.LogHead != head {
+		t.Fatalf("the retries moved the log head from %d to %d", head, s.LogHead)
+	}
+	if n := len(commandsInLog(t, pgURL, schema)); n != total {
+		t.Fatalf("after the retries the log holds %d distinct commands, want %d", n, total)
+	}
+	if n := countNodes(t, second.base, "BuiltinTag", head); n != creates {
+		t.Fatalf("after the retries %d tags, want %d", n, creates)
+	}
+	t.Logf("%d commands retried after the restart: each answered its first result, nothing written", total)
 	if err := second.stop(); err != nil {
 		t.Fatalf("SIGTERM: %v", err)
 	}
@@ -199,7 +252,7 @@ func commandsInLog(t *testing.T, pgURL, schema string) map[string]logRow {
 	out := map[string]logRow{}
 	withConn(t, pgURL, func(ctx context.Context, conn *pgx.Conn) {
 		rows, err := conn.Query(ctx, `SELECT command_id, count(*), min(global_position) FROM `+schema+`.events
-			WHERE type = 'diagnostic.recorded' GROUP BY command_id`)
+			WHERE command_id LIKE 'cmd-%' GROUP BY command_id`)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -219,4 +272,65 @@ func commandsInLog(t *testing.T, pgURL, schema string) map[string]logRow {
 		}
 	})
 	return out
+}
+
+// createEvery: every createEvery-th command of the crash test creates a tag; the others record
+// diagnostics.
+const createEvery = 20
+
+// crashAnswer is what a command of the crash test answered.
+type crashAnswer struct {
+	Positions []events.Position `json:"positions"`
+	Duplicate bool              `json:"duplicate"`
+	Data      struct {
+		ID string `json:"id"`
+	} `json:"data"`
+}
+
+// sendCrashCommand posts command id of the crash test: a node.create of tag id for every
+// createEvery-th id, a diagnostic otherwise; err covers transport failures and non-200 answers.
+func sendCrashCommand(ctx context.Context, client *http.Client, base, id string) (crashAnswer, int, error) {
+	var n int
+	_, _ = fmt.Sscanf(id, "cmd-%d", &n)
+	body := fmt.Sprintf(`{"type":"diagnostic.record","id":%q,"payload":{"data":{"n":%q}}}`, id, id)
+	if n%createEvery == 0 {
+		body = fmt.Sprintf(`{"type":"node.create","id":%q,"payload":{"kind":"BuiltinTag","data":{"name":%q}}}`, id, id)
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/commands", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return crashAnswer{}, 0, err
+	}
+	defer resp.Body.Close()
+	var res crashAnswer
+	if resp.StatusCode != http.StatusOK {
+		var e map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&e)
+		return res, resp.StatusCode, fmt.Errorf("status %d: %v", resp.StatusCode, e)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
+		return res, resp.StatusCode, err
+	}
+	if len(res.Positions) == 0 {
+		return res, resp.StatusCode, fmt.Errorf("command %s answered no position", id)
+	}
+	return res, resp.StatusCode, nil
+}
+
+// countNodes answers how many nodes of kind the server holds once it has folded position at.
+func countNodes(t *testing.T, base, kind string, at events.Position) int {
+	t.Helper()
+	resp, err := http.Get(fmt.Sprintf("%s/api/nodes/%s?limit=1&min_position=%d", base, kind, at))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var page struct {
+		Count int `json:"count"`
+	}
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&page) != nil {
+		t.Fatalf("GET /api/nodes/%s: %d", kind, resp.StatusCode)
+	}
+	return page.Count
 }

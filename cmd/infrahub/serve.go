@@ -154,7 +154,7 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 			return s.bus.Subscribe(ctx, cfg.EventsTopic(), consumer+"@"+instance)
 		}}
 	appCfg := commands.Config{Log: s.store, Catalogue: s.catalog, State: s.graph, WaitFor: s.waitGraph,
-		ValidateSchema: graphql.Check}
+		ValidateSchema: graphql.Check, Limits: cfg.Limits}
 	if s.locks != nil {
 		appCfg.Locks = s.locks
 	}
@@ -349,7 +349,7 @@ func (s *server) routes() (http.Handler, error) {
 	}
 	mux.HandleFunc("GET /api/status", s.status)
 	(&rest.Branches{State: s.branches, Graph: s.reads}).Register(mux)
-	(&rest.Objects{State: s.branches, Default: branch.Default, MaxBodyBytes: lim.BodyBytes}).Register(mux)
+	(&rest.Objects{State: s.branches, Default: branch.Default, Limits: lim}).Register(mux)
 	(&rest.Dump{Graph: s.reads, Default: branch.Default}).Register(mux)
 	(&rest.Diffs{Graph: s.reads}).Register(mux)
 	(&rest.Nodes{Graph: s.reads, Default: branch.Default}).Register(mux)

@@ -35,15 +35,19 @@ func nodeError(kind, field string, err error) error {
 	if field != "" {
 		where += fmt.Sprintf(", field %q", field)
 	}
-	if errors.Is(err, fault.ErrNotFound) || errors.Is(err, fault.ErrConflict) || errors.Is(err, fault.ErrInvalid) {
+	if errors.Is(err, fault.ErrNotFound) || errors.Is(err, fault.ErrConflict) || errors.Is(err, fault.ErrInvalid) || errors.Is(err, fault.ErrTooLarge) {
 		return fmt.Errorf("%s: %w", where, err)
 	}
 	return fmt.Errorf("%w: %s: %w", fault.ErrInvalid, where, err)
 }
 
-// ObjectError makes the problems of object files (objectfile.Error) an invalid-input error.
+// ObjectError makes the problems of object files (objectfile.Error) an invalid-input error, or,
+// when a file met a limit, a limit error (fault.ErrTooLarge) naming it.
 func ObjectError(err error) error {
 	var oe *objectfile.Error
+	if errors.As(err, &oe) && errors.Is(err, fault.ErrTooLarge) {
+		return fmt.Errorf("object files:\n%w", err)
+	}
 	if errors.As(err, &oe) {
 		return fmt.Errorf("%w: object files:\n%w", fault.ErrInvalid, err)
 	}

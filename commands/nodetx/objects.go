@@ -111,7 +111,10 @@ func (t *Tx) loadObject(o objectfile.Object, parent graph.NodeID) (graph.NodeID,
 // LoadObjects upserts the objects of an object file (resolved against the branch's schema), in
 // file order, each with its nested objects.
 func (t *Tx) LoadObjects(objs []objectfile.Object) error {
-	for _, o := range objs {
+	for i, o := range objs {
+		if err := t.ctx.Err(); err != nil { // the caller left, or its deadline passed
+			return fmt.Errorf("object %d of %d: %w", i+1, len(objs), err)
+		}
 		if _, err := t.loadObject(o, graph.NodeID{}); err != nil {
 			return err
 		}

@@ -43,6 +43,9 @@ func (rx parser) data(m *schema.Node, data Data) (map[string]attrInput, map[stri
 				if a.ReadOnly {
 					return nil, nil, nodeError(m.Kind, name, fmt.Errorf("%w: the attribute is read-only", fault.ErrInvalid))
 				}
+				if err := values.CheckSize(a, in.value, t.lim); err != nil {
+					return nil, nil, nodeError(m.Kind, name, err)
+				}
 				v, err := values.Normalize(a, in.value)
 				if err != nil {
 					return nil, nil, nodeError(m.Kind, name, err)

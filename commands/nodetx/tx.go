@@ -11,6 +11,7 @@
 package nodetx
 
 import (
+	"context"
 	"fmt"
 	"reflect"
 	"slices"
@@ -21,6 +22,7 @@ import (
 	"github.com/infrahub-go/infrahub/branch/nodes"
 	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/fault"
+	"github.com/infrahub-go/infrahub/limits"
 	"github.com/infrahub-go/infrahub/schema"
 )
 
@@ -56,15 +58,19 @@ type Tx struct {
 	// nodes that read it through their peers)
 	computeDepth int
 	outcome      Outcomes
+	lim          limits.Limits
+	ctx          context.Context // of the command: checked between the steps of a large decision
 }
 
 // New starts a transaction on a branch View. hints, shared by the transactions of one process,
-// remembers where each resource pool's next search starts (nil: none).
-func New(v *nodes.View, hints *sync.Map) *Tx {
+// remembers where each resource pool's next search starts (nil: none); lim bounds the values the
+// transaction takes (attribute value sizes). A transaction deciding many objects stops between
+// two of them once ctx ends (the caller left, or its deadline passed).
+func New(ctx context.Context, v *nodes.View, hints *sync.Map, lim limits.Limits) *Tx {
 	if hints == nil {
 		hints = &sync.Map{}
 	}
-	t := &Tx{v: v, set: v.Schema, refs: map[string]graph.NodeID{}, outcome: Outcomes{}, hints: hints,
+	t := &Tx{v: v, set: v.Schema, refs: map[string]graph.NodeID{}, outcome: Outcomes{}, hints: hints, lim: lim, ctx: ctx,
 		st: &overlay{v: v, set: v.Schema, nodes: map[graph.NodeID]*txNode{}, claims: map[claimKey]graph.NodeID{},
 			edges: map[slotKey]map[graph.NodeID]bool{}}}
 	t.ident, t.parse, t.computed, t.profiles = identity{t}, parser{t}, computer{t}, profiler{t}

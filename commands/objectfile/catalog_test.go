@@ -1,6 +1,7 @@
 package objectfile
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -10,6 +11,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/infrahub-go/infrahub/internal/testenv"
+	"github.com/infrahub-go/infrahub/limits"
 	"github.com/infrahub-go/infrahub/schema"
 )
 
@@ -57,11 +59,11 @@ func TestServiceCatalogObjectsResolve(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			docs, err := ParseFile(name, data)
+			docs, err := ParseFile(context.Background(), name, data, limits.Default())
 			if err != nil {
 				t.Fatalf("parse: %v", err)
 			}
-			objs, _, err := Resolve(set, docs)
+			objs, _, err := Resolve(context.Background(), set, docs, limits.Default())
 			if err != nil {
 				for _, line := range problems(t, err) {
 					if !containsAny(line, schemaGaps) {

@@ -1,12 +1,14 @@
 package objectfile
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/infrahub-go/infrahub/internal/testenv"
+	"github.com/infrahub-go/infrahub/limits"
 )
 
 // FuzzParseFile: ParseFile and Resolve never panic, and any failure is an *Error whose
@@ -31,9 +33,9 @@ func FuzzParseFile(f *testing.F) {
 	f.Add([]byte("---\n---\n- [\n"))
 	set := animalSchema(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		docs, err := ParseFile("fuzz.yml", data)
+		docs, err := ParseFile(context.Background(), "fuzz.yml", data, limits.Default())
 		check(t, err)
-		_, _, err = Resolve(set, docs)
+		_, _, err = Resolve(context.Background(), set, docs, limits.Default())
 		check(t, err)
 	})
 }

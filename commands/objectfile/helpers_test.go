@@ -1,6 +1,7 @@
 package objectfile
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/infrahub-go/infrahub/branch"
+	"github.com/infrahub-go/infrahub/limits"
 	"github.com/infrahub-go/infrahub/schema"
 )
 
@@ -69,11 +71,11 @@ func schemaFiles(t testing.TB, p string) []string {
 
 // load parses and resolves one file.
 func load(set *schema.Set, name string, data []byte) ([]Object, error) {
-	docs, err := ParseFile(name, data)
+	docs, err := ParseFile(context.Background(), name, data, limits.Default())
 	if err != nil {
 		return nil, err
 	}
-	objs, _, err := Resolve(set, docs)
+	objs, _, err := Resolve(context.Background(), set, docs, limits.Default())
 	return objs, err
 }
 

@@ -1,9 +1,12 @@
 package objectfile
 
 import (
+	"context"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/infrahub-go/infrahub/limits"
 )
 
 // What infrahubctl ignores loads, and each key ignored is a warning naming file, line, document
@@ -53,11 +56,11 @@ func TestIgnoredKeys(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			docs, err := ParseFile("f.yml", []byte(tt.yaml))
+			docs, err := ParseFile(context.Background(), "f.yml", []byte(tt.yaml), limits.Default())
 			if err != nil {
 				t.Fatal(err)
 			}
-			objs, warnings, err := Resolve(set, docs)
+			objs, warnings, err := Resolve(context.Background(), set, docs, limits.Default())
 			if err != nil {
 				t.Fatal(err)
 			}

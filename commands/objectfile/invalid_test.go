@@ -113,7 +113,7 @@ func TestAliases(t *testing.T) {
 		t.Fatalf("objects %+v, error %v", objs, err)
 	}
 	cycle := header + "spec:\n  kind: TestingPerson\n  data:\n    - &p\n      name: x\n      animals:\n        kind: TestingDog\n        data:\n          - name: d\n            breed: b\n            best_friend:\n              data: *p\n"
-	if _, err := load(set, "c.yml", []byte(cycle)); err == nil || !strings.Contains(err.Error(), "nested more than 32 levels deep") {
+	if _, err := load(set, "c.yml", []byte(cycle)); err == nil || !strings.Contains(err.Error(), "nesting of objects is 33, at most 32 (INFRAHUB_MAX_OBJECT_NESTING)") {
 		t.Fatalf("error %v, want a nesting error", err)
 	}
 }

@@ -1,13 +1,18 @@
 package objectfile
 
 import (
+	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"regexp"
 	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/infrahub-go/infrahub/limits"
 )
 
 // The keys infrahubctl reads (infrahub_sdk/yaml.py InfrahubFileData, spec/object.py
@@ -25,12 +30,21 @@ var (
 // ParseFile reads an object file: one or more YAML documents, each `apiVersion: infrahub.app/v1`
 // (the default when missing, as for infrahubctl), `kind: Object` (or `Menu`) and a spec. Every
 // problem is returned at once in an *Error; the documents that parsed are returned with it, each
-// with the warnings of what it holds that is ignored.
-func ParseFile(name string, data []byte) ([]Document, error) {
+// with the warnings of what it holds that is ignored. Reading stops at the first document whose
+// items take the file past lim.ObjectsPerFile (the *Error then names the limit), and when ctx
+// ends (its error is returned). Zero limits are limits.Default().
+func ParseFile(ctx context.Context, name string, data []byte, lim limits.Limits) ([]Document, error) {
+	if lim == (limits.Limits{}) {
+		lim = limits.Default()
+	}
 	c := &collector{}
-	dec := yaml.NewDecoder(strings.NewReader(string(data)))
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var docs []Document
-	for index := 1; ; index++ {
+	items := 0 // top-level items so far
+	for index := 1; c.limit == nil; index++ {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("object file %s: %w", name, err)
+		}
 		var root yaml.Node
 		err := dec.Decode(&root)
 		if errors.Is(err, io.EOF) {
@@ -45,7 +59,7 @@ func ParseFile(name string, data []byte) ([]Document, error) {
 			continue
 		}
 		warned := len(c.warnings)
-		if d, ok := parseDocument(c, name, index, deref(root.Content[0])); ok {
+		if d, ok := parseDocument(c, name, index, deref(root.Content[0]), &items, lim); ok {
 			d.Warnings = append([]Problem(nil), c.warnings[warned:]...)
 			docs = append(docs, d)
 		}
@@ -69,7 +83,9 @@ func yamlErrLine(err error) int {
 	return 0
 }
 
-func parseDocument(c *collector, file string, index int, root *yaml.Node) (Document, bool) {
+// parseDocument reads one document; items counts the top-level items of the file so far, bounded
+// by lim.ObjectsPerFile before they are read.
+func parseDocument(c *collector, file string, index int, root *yaml.Node, items *int, lim limits.Limits) (Document, bool) {
 	d := Document{File: file, Index: index, Line: root.Line}
 	if root.Kind != yaml.MappingNode {
 		c.add(file, root.Line, index, "", "a document must be a mapping with apiVersion, kind and spec")
@@ -128,7 +144,10 @@ func parseDocument(c *collector, file string, index int, root *yaml.Node) (Docum
 		c.warn(file, spec.Line, index, "spec.data", "missing: the document holds no objects")
 	case data.Kind != yaml.SequenceNode:
 		c.add(file, data.Line, index, "spec.data", "must be a list of objects")
+	case *items+len(data.Content) > lim.ObjectsPerFile:
+		c.exceeded(file, data.Line, index, "spec.data", "objects of the file", *items+len(data.Content), lim.ObjectsPerFile, limits.Setting("ObjectsPerFile"))
 	default:
+		*items += len(data.Content)
 		d.Spec.Data = parseItems(c, file, index, "", data)
 	}
 	return d, len(c.list) == before

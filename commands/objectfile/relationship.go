@@ -7,11 +7,9 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/infrahub-go/infrahub/limits"
 	"github.com/infrahub-go/infrahub/schema"
 )
-
-// maxNesting bounds how deep nested objects go.
-const maxNesting = 32
 
 var (
 	uuidRe = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
@@ -136,8 +134,8 @@ func (r *resolver) mapping(cx, sub scope, p string, n *schema.Node, rel *schema.
 		}
 		return nil, nil, false
 	}
-	if cx.depth >= maxNesting {
-		r.add(cx, m.Line, p, "objects nested more than %d levels deep", maxNesting)
+	if cx.depth >= r.lim.ObjectNesting {
+		r.c.exceeded(cx.file, m.Line, cx.doc, p, "nesting of objects", cx.depth+1, r.lim.ObjectNesting, limits.Setting("ObjectNesting"))
 		return nil, nil, false
 	}
 	sub.depth++

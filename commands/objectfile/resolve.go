@@ -1,11 +1,14 @@
 package objectfile
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/infrahub-go/infrahub/commands/values"
+	"github.com/infrahub-go/infrahub/limits"
 	"github.com/infrahub-go/infrahub/schema"
 )
 
@@ -13,8 +16,17 @@ import (
 // order given, items in file order, ranged items expanded in place), and the warnings of the
 // documents and of their nested blocks, in file order: what is ignored, as infrahubctl ignores
 // it. Every problem is returned at once in an *Error, with the objects that resolved.
-func Resolve(set *schema.Set, docs []Document) ([]Object, []Problem, error) {
-	r := &resolver{set: set, c: &collector{}}
+//
+// The work is bounded before it is done: docs (one file) give at most lim.ObjectsPerFile objects,
+// nested objects and expanded ranges included, one string expands to at most lim.RangeExpansion
+// values (counted before expanding), and objects nest at most lim.ObjectNesting levels. The first
+// limit met stops the resolution, and the *Error names it (errors.Is(err, limits.ErrExceeded)).
+// When ctx ends, resolution stops and its error is returned. Zero limits are limits.Default().
+func Resolve(ctx context.Context, set *schema.Set, docs []Document, lim limits.Limits) ([]Object, []Problem, error) {
+	if lim == (limits.Limits{}) {
+		lim = limits.Default()
+	}
+	r := &resolver{ctx: ctx, set: set, c: &collector{}, lim: lim}
 	var out []Object
 	for _, d := range docs {
 		r.c.warnings = append(r.c.warnings, d.Warnings...)
@@ -28,19 +40,46 @@ func Resolve(set *schema.Set, docs []Document) ([]Object, []Problem, error) {
 				cx.menuKind = node.Kind
 			}
 			out = append(out, r.item(cx, node, it, nil)...)
+			if r.stopped() {
+				break
+			}
 		}
+		if r.stopped() {
+			break
+		}
+	}
+	if r.cancel != nil {
+		return nil, nil, r.cancel
 	}
 	return out, r.c.warnings, r.c.err()
 }
 
 type resolver struct {
-	set   *schema.Set
-	c     *collector
-	count int // objects resolved so far, bounded by MaxObjects
+	ctx    context.Context
+	set    *schema.Set
+	c      *collector
+	lim    limits.Limits
+	count  int   // objects resolved so far, bounded by lim.ObjectsPerFile
+	cancel error // set when ctx ended: resolution stops
 }
 
-// MaxObjects bounds the objects one Resolve call produces (range expansion multiplies items).
-const MaxObjects = 1_000_000
+// stopped reports whether resolution must stop: a limit was met or ctx ended (checked every
+// ctxEvery objects).
+func (r *resolver) stopped() bool {
+	if r.c.limit != nil || r.cancel != nil {
+		return true
+	}
+	if r.count%ctxEvery == 0 {
+		if err := r.ctx.Err(); err != nil {
+			r.cancel = fmt.Errorf("object files: %w", err)
+			return true
+		}
+	}
+	return false
+}
+
+// ctxEvery is how many objects are resolved between two looks at the context.
+const ctxEvery = 64
 
 // scope locates what is being resolved.
 type scope struct {
@@ -102,7 +141,7 @@ type enclosing struct {
 
 // item resolves one item of kind n, expanding its ranges when asked.
 func (r *resolver) item(cx scope, n *schema.Node, it Item, enc *enclosing) []Object {
-	if r.count > MaxObjects {
+	if r.stopped() {
 		return nil
 	}
 	variants := [][]Field{it.Fields}
@@ -114,8 +153,11 @@ func (r *resolver) item(cx scope, n *schema.Node, it Item, enc *enclosing) []Obj
 	}
 	out := make([]Object, 0, len(variants))
 	for _, fields := range variants {
-		if r.count++; r.count > MaxObjects {
-			r.add(cx, it.Line, cx.path(), "more than %d objects: split the file", MaxObjects)
+		if r.count++; r.count > r.lim.ObjectsPerFile {
+			r.c.exceeded(cx.file, it.Line, cx.doc, cx.path(), "objects of the file", r.count, r.lim.ObjectsPerFile, limits.Setting("ObjectsPerFile"))
+			return out
+		}
+		if r.stopped() {
 			return out
 		}
 		out = append(out, r.object(cx, n, it.Line, fields, enc))
@@ -170,6 +212,14 @@ func (r *resolver) attribute(cx scope, a *schema.Attribute, f Field) (any, bool)
 	var v any
 	if err := f.Value.Decode(&v); err != nil {
 		r.add(cx, f.Line, cx.path(fieldSeg(f.Name)), "invalid value: %v", err)
+		return nil, false
+	}
+	value := v
+	if m, ok := v.(map[string]any); ok && a.Kind != values.KindJSON {
+		value = m["value"] // {value: ..., source: ...}
+	}
+	if err := values.CheckSize(a, value, r.lim); err != nil { // as loading refuses it
+		r.c.limited(cx.file, f.Line, cx.doc, cx.path(fieldSeg(f.Name)), err)
 		return nil, false
 	}
 	switch f.Value.Kind {

@@ -15,6 +15,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/infrahub-go/infrahub/limits"
 )
 
 // APIVersion is the only apiVersion object files may declare.
@@ -153,10 +155,16 @@ func (p Problem) String() string {
 	return b.String()
 }
 
-// Error holds every problem found in one or more object files.
+// Error holds every problem found in one or more object files. When a file met a limit (too
+// many objects, a range expanding to too many values, objects nested too deep), reading stopped
+// there: the last problem names the limit, and Unwrap answers its error (limits.ErrExceeded).
 type Error struct {
 	Problems []Problem
+	limit    error
 }
+
+// Unwrap answers the limit the files met, or nil.
+func (e *Error) Unwrap() error { return e.limit }
 
 func (e *Error) Error() string {
 	lines := make([]string, len(e.Problems))
@@ -166,10 +174,27 @@ func (e *Error) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-// collector gathers problems and warnings in the order they are found.
+// collector gathers problems and warnings in the order they are found, and the first limit met
+// (after which the reader stops).
 type collector struct {
 	list     []Problem
 	warnings []Problem
+	limit    error
+}
+
+// limited records err, a limit error met at a place of the file.
+func (c *collector) limited(file string, line, doc int, path string, err error) {
+	if c.limit != nil {
+		return
+	}
+	c.limit = err
+	c.list = append(c.list, Problem{File: file, Line: line, Document: doc, Path: path, Message: err.Error()})
+}
+
+// exceeded records that a limit was met at a place of the file: got is what was measured,
+// bound the limit and setting the variable that sets it.
+func (c *collector) exceeded(file string, line, doc int, path, what string, got, bound int, setting string) {
+	c.limited(file, line, doc, path, limits.Exceeded(what, int64(got), int64(bound), setting))
 }
 
 func (c *collector) add(file string, line, doc int, path, format string, args ...any) {
@@ -185,7 +210,7 @@ func (c *collector) err() error {
 	if len(c.list) == 0 {
 		return nil
 	}
-	return &Error{Problems: append([]Problem(nil), c.list...)}
+	return &Error{Problems: append([]Problem(nil), c.list...), limit: c.limit}
 }
 
 // join appends a path segment.

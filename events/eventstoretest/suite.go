@@ -43,6 +43,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"ConcurrentAppendersOneWinnerPerVersion", testConcurrentAppenders},
 		{"IdempotentByCommandID", testIdempotent},
 		{"IdempotentConcurrent", testIdempotentConcurrent},
+		{"CommandRecordKeepsHashAndAnswer", testCommandRecord},
 		{"LargePayloadAndBatch", testLarge},
 		{"GlobalOrder", testGlobalOrder},
 		{"InvalidEvents", testInvalid},
@@ -299,6 +300,55 @@ func testIdempotent(t *testing.T, s Subject) {
 	}
 	if all := readAll(t, s, 0); len(all) != 3 {
 		t.Fatalf("log holds %d events, want 3", len(all))
+	}
+}
+
+// AppendCommand keeps the hash and the answer with the command id, in the same append; Command
+// answers them with where the append landed, for retries. A retry with another hash is still a
+// duplicate to the log (the caller compares), and writes nothing.
+func testCommandRecord(t *testing.T, s Subject) {
+	ctx := ctxT(t)
+	if _, found, err := s.Command(ctx, "cmd-1"); err != nil || found {
+		t.Fatalf("unknown command: found %v, %v", found, err)
+	}
+	mustAppend(t, s, "s", events.NoStream, ev("a", `{}`))
+	answer := json.RawMessage(`{"id":"n-1","outcome":"created"}`)
+	first, err := s.AppendCommand(ctx, "s", 1, events.CommandInfo{ID: "cmd-1", Hash: "h1", Answer: answer},
+		ev("a", `{"x":1}`), ev("a", `{"x":2}`))
+	if err != nil || first.Duplicate {
+		t.Fatalf("first append: %+v, %v", first, err)
+	}
+	rec, found, err := s.Command(ctx, "cmd-1")
+	if err != nil || !found {
+		t.Fatalf("command: found %v, %v", found, err)
+	}
+	if rec.ID != "cmd-1" || rec.Stream != "s" || fmt.Sprint(rec.Positions) != fmt.Sprint(first.Positions) ||
+		rec.StreamVersion != 3 || rec.Hash != "h1" || !bytes.Equal(rec.Answer, answer) {
+		t.Fatalf("record %+v (answer %s), want the first append's %+v with hash h1 and answer %s", rec, rec.Answer, first, answer)
+	}
+	for _, e := range readAll(t, s, 0)[1:] {
+		if e.Metadata.CommandID != "cmd-1" {
+			t.Fatalf("event %d has command id %q, want cmd-1", e.GlobalPosition, e.Metadata.CommandID)
+		}
+	}
+	again, err := s.AppendCommand(ctx, "s", 1, events.CommandInfo{ID: "cmd-1", Hash: "h2", Answer: json.RawMessage(`{}`)}, ev("a", `{"x":3}`))
+	if err != nil || !again.Duplicate || fmt.Sprint(again.Positions) != fmt.Sprint(first.Positions) {
+		t.Fatalf("retry: %+v, %v; want a duplicate of %+v", again, err, first)
+	}
+	if rec2, _, _ := s.Command(ctx, "cmd-1"); rec2.Hash != "h1" || !bytes.Equal(rec2.Answer, answer) {
+		t.Fatalf("after the retry the record is %+v, want it unchanged", rec2)
+	}
+	// Without hash and answer (a plain Append), the record has none.
+	mustAppend(t, s, "t", events.NoStream, withCommand("cmd-2", ev("a", `{}`))...)
+	if rec, found, err := s.Command(ctx, "cmd-2"); err != nil || !found || rec.Hash != "" || rec.Answer != nil || len(rec.Positions) != 1 {
+		t.Fatalf("plain append's record: %+v, %v, %v", rec, found, err)
+	}
+	// An event naming another command id than the append's is refused.
+	if _, err := s.AppendCommand(ctx, "u", events.NoStream, events.CommandInfo{ID: "cmd-3"}, withCommand("other", ev("a", `{}`))...); !errors.Is(err, events.ErrInvalidEvent) {
+		t.Fatalf("mixed command ids: %v, want ErrInvalidEvent", err)
+	}
+	if all := readAll(t, s, 0); len(all) != 4 {
+		t.Fatalf("log holds %d events, want 4", len(all))
 	}
 }
 

@@ -19,6 +19,7 @@ type appendReq struct {
 	stream   events.StreamID
 	expected int64
 	evs      []events.Envelope
+	cmd      events.CommandInfo // Hash and Answer kept with the command id
 	bytes    int
 	done     chan appendOutcome // buffered: the committer never waits for a caller that left
 }
@@ -31,7 +32,12 @@ type appendOutcome struct {
 // Append implements events.Appender. Concurrent appends are grouped into one transaction and
 // one round trip (see committer), each keeping its own answer.
 func (s *Store) Append(ctx context.Context, stream events.StreamID, expected int64, evs ...events.Envelope) (events.AppendResult, error) {
-	req, err := newAppendReq(ctx, stream, expected, evs)
+	return s.AppendCommand(ctx, stream, expected, events.CommandInfo{}, evs...)
+}
+
+// AppendCommand implements events.Commands: Append, keeping cmd's hash and answer with its id.
+func (s *Store) AppendCommand(ctx context.Context, stream events.StreamID, expected int64, cmd events.CommandInfo, evs ...events.Envelope) (events.AppendResult, error) {
+	req, err := newAppendReq(ctx, stream, expected, evs, cmd)
 	if err != nil {
 		return events.AppendResult{}, err
 	}
@@ -62,19 +68,22 @@ func (s *Store) Append(ctx context.Context, stream events.StreamID, expected int
 	}
 }
 
-func newAppendReq(ctx context.Context, stream events.StreamID, expected int64, evs []events.Envelope) (*appendReq, error) {
+func newAppendReq(ctx context.Context, stream events.StreamID, expected int64, evs []events.Envelope, cmd events.CommandInfo) (*appendReq, error) {
 	evs = append([]events.Envelope(nil), evs...) // Prepare fills ids and times: not in the caller's slice
+	if err := events.WithCommand(evs, cmd.ID); err != nil {
+		return nil, err
+	}
 	if err := events.Prepare(stream, expected, evs, time.Now()); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("append to %s: %w", stream, err)
 	}
-	n := 0
+	n := len(cmd.Answer)
 	for i := range evs {
 		n += len(evs[i].Payload) + 200
 	}
-	return &appendReq{ctx: ctx, stream: stream, expected: expected, evs: evs, bytes: n, done: make(chan appendOutcome, 1)}, nil
+	return &appendReq{ctx: ctx, stream: stream, expected: expected, evs: evs, cmd: cmd, bytes: n, done: make(chan appendOutcome, 1)}, nil
 }
 
 func (r *appendReq) answer(res events.AppendResult, err error) { r.done <- appendOutcome{res, err} }
@@ -82,7 +91,7 @@ func (r *appendReq) answer(res events.AppendResult, err error) { r.done <- appen
 // AppendHeld runs an append in a transaction left open until commit is called. The contract
 // suite uses it to hold a low position uncommitted while another append commits.
 func (s *Store) AppendHeld(ctx context.Context, stream events.StreamID, expected int64, evs ...events.Envelope) (func() (events.AppendResult, error), error) {
-	req, err := newAppendReq(ctx, stream, expected, evs)
+	req, err := newAppendReq(ctx, stream, expected, evs, events.CommandInfo{})
 	if err != nil {
 		return nil, err
 	}
@@ -122,6 +131,8 @@ func callAppend(ctx context.Context, q querier, reqs []*appendReq) ([]appendOutc
 		streams  = make([]string, n)
 		expected = make([]int64, n)
 		cmds     = make([]pgtype.Text, n)
+		hashes   = make([]pgtype.Text, n)
+		answers  = make([][]byte, n)
 		counts   = make([]int32, n)
 		evReq    = make([]int32, 0, m)
 		evIndex  = make([]int32, 0, m)
@@ -138,6 +149,10 @@ func callAppend(ctx context.Context, q querier, reqs []*appendReq) ([]appendOutc
 	for i, r := range reqs {
 		streams[i], expected[i], counts[i] = string(r.stream), r.expected, int32(len(r.evs))
 		cmds[i] = text(r.evs[0].Metadata.CommandID)
+		hashes[i] = text(r.cmd.Hash)
+		if len(r.cmd.Answer) > 0 {
+			answers[i] = r.cmd.Answer
+		}
 		for j, e := range r.evs {
 			evReq = append(evReq, int32(i+1))
 			evIndex = append(evIndex, int32(j+1))
@@ -153,9 +168,9 @@ func callAppend(ctx context.Context, q querier, reqs []*appendReq) ([]appendOutc
 		}
 	}
 	rows, err := q.Query(ctx, `SELECT status, first_position, event_count, stream_version FROM infrahub_append(
-		$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::json[])`,
+		$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::json[], $16, $17)`,
 		streams, expected, cmds, counts, evReq, evIndex, ids, types, versions, occurred,
-		corr, cause, actors, traces, payloads)
+		corr, cause, actors, traces, payloads, hashes, answers)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -93,6 +94,35 @@ func scan(rows pgx.Rows, limit int) ([]events.Envelope, error) {
 // Subscribe implements events.Store.
 func (s *Store) Subscribe(ctx context.Context, after events.Position) (<-chan []events.Envelope, <-chan error) {
 	return events.Tail(ctx, s, after, events.TailOptions{Wake: &s.signal, Poll: s.poll})
+}
+
+// Command implements events.Commands.
+func (s *Store) Command(ctx context.Context, id string) (events.CommandRecord, bool, error) {
+	var (
+		stream         string
+		first, version int64
+		count          int32
+		hash           pgtype.Text
+		answer         []byte
+		rec            = events.CommandRecord{ID: id}
+	)
+	err := s.pool.QueryRow(ctx, `SELECT stream, first_position, event_count, stream_version, payload_hash, answer
+		FROM event_commands WHERE command_id = $1`, id).Scan(&stream, &first, &count, &version, &hash, &answer)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return events.CommandRecord{}, false, nil
+	}
+	if err != nil {
+		return events.CommandRecord{}, false, fmt.Errorf("command %s: %w", id, err)
+	}
+	rec.Stream, rec.StreamVersion, rec.Hash = events.StreamID(stream), version, hash.String
+	rec.Positions = make([]events.Position, count)
+	for i := range rec.Positions {
+		rec.Positions[i] = events.Position(first + int64(i))
+	}
+	if len(answer) > 0 {
+		rec.Answer = answer
+	}
+	return rec, true, nil
 }
 
 // LoadCheckpoint implements events.Checkpoints.

@@ -19,11 +19,18 @@ type appendArgs struct {
 	stream   events.StreamID
 	expected int64
 	evs      []events.Envelope
+	cmd      events.CommandInfo // Hash and Answer kept with the command id
 }
 
 // Append writes evs to stream through the group commit; see events.Appender.
 func (s *Store) Append(ctx context.Context, stream events.StreamID, expectedVersion int64, evs ...events.Envelope) (events.AppendResult, error) {
-	args, err := s.prepareAppend(ctx, stream, expectedVersion, evs)
+	return s.AppendCommand(ctx, stream, expectedVersion, events.CommandInfo{}, evs...)
+}
+
+// AppendCommand writes the events of one command through the group commit, keeping cmd's hash
+// and answer with its id; see events.Commands.
+func (s *Store) AppendCommand(ctx context.Context, stream events.StreamID, expectedVersion int64, cmd events.CommandInfo, evs ...events.Envelope) (events.AppendResult, error) {
+	args, err := s.prepareAppend(ctx, stream, expectedVersion, evs, cmd)
 	if err != nil {
 		return events.AppendResult{}, err
 	}
@@ -40,7 +47,7 @@ func (s *Store) Append(ctx context.Context, stream events.StreamID, expectedVers
 
 // prepareAppend checks the call and returns a copy of evs with ids and times filled in, so that
 // the caller's slice is neither changed nor shared with the writer.
-func (s *Store) prepareAppend(ctx context.Context, stream events.StreamID, expected int64, evs []events.Envelope) (appendArgs, error) {
+func (s *Store) prepareAppend(ctx context.Context, stream events.StreamID, expected int64, evs []events.Envelope, cmd events.CommandInfo) (appendArgs, error) {
 	if err := ctx.Err(); err != nil {
 		return appendArgs{}, appendErr(stream, err)
 	}
@@ -48,10 +55,13 @@ func (s *Store) prepareAppend(ctx context.Context, stream events.StreamID, expec
 		return appendArgs{}, appendErr(stream, err)
 	}
 	evs = slices.Clone(evs)
+	if err := events.WithCommand(evs, cmd.ID); err != nil {
+		return appendArgs{}, appendErr(stream, err)
+	}
 	if err := events.Prepare(stream, expected, evs, time.Now()); err != nil {
 		return appendArgs{}, appendErr(stream, err)
 	}
-	return appendArgs{stream: stream, expected: expected, evs: evs}, nil
+	return appendArgs{stream: stream, expected: expected, evs: evs, cmd: cmd}, nil
 }
 
 func appendErr(stream events.StreamID, err error) error {
@@ -63,7 +73,7 @@ func appendErr(stream events.StreamID, err error) error {
 // uses it to check that readers never skip a slow, lower position. If ctx ends first, the
 // transaction is rolled back and commit reports it.
 func (s *Store) AppendHeld(ctx context.Context, stream events.StreamID, expectedVersion int64, evs ...events.Envelope) (commit func() (events.AppendResult, error), err error) {
-	args, err := s.prepareAppend(ctx, stream, expectedVersion, evs)
+	args, err := s.prepareAppend(ctx, stream, expectedVersion, evs, events.CommandInfo{})
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +129,12 @@ func applyAppend(ctx context.Context, st *writeStmts, a appendArgs, next events.
 		return events.AppendResult{}, fmt.Errorf("set stream version: %w", err)
 	}
 	if cmd != "" {
-		if _, err := st.insertCommand.ExecContext(ctx, cmd, string(a.stream), int64(next), len(a.evs), res.StreamVersion); err != nil {
+		var answer any
+		if len(a.cmd.Answer) > 0 {
+			answer = []byte(a.cmd.Answer)
+		}
+		if _, err := st.insertCommand.ExecContext(ctx, cmd, string(a.stream), int64(next), len(a.evs), res.StreamVersion,
+			nullable(a.cmd.Hash), answer); err != nil {
 			return events.AppendResult{}, fmt.Errorf("record command %q: %w", cmd, err)
 		}
 	}
@@ -212,4 +227,34 @@ func isUniqueViolation(err error) bool {
 		return false
 	}
 	return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+// Command answers what the log keeps of the append of command id; see events.Commands. It reads
+// from the reader pool: an append that returned is visible to it.
+func (s *Store) Command(ctx context.Context, id string) (events.CommandRecord, bool, error) {
+	if err := s.readable(ctx); err != nil {
+		return events.CommandRecord{}, false, fmt.Errorf("sqlite event store: command %q: %w", id, err)
+	}
+	var (
+		stream                string
+		first, count, version int64
+		rec                   = events.CommandRecord{ID: id}
+		answer                []byte
+	)
+	err := s.rs.command.QueryRowContext(ctx, id).Scan(&stream, &first, &count, &version, &rec.Hash, &answer)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return events.CommandRecord{}, false, nil
+	case err != nil:
+		return events.CommandRecord{}, false, fmt.Errorf("sqlite event store: command %q: %w", id, err)
+	}
+	rec.Stream, rec.StreamVersion = events.StreamID(stream), version
+	rec.Positions = make([]events.Position, count)
+	for i := range rec.Positions {
+		rec.Positions[i] = events.Position(first + int64(i))
+	}
+	if len(answer) > 0 {
+		rec.Answer = answer
+	}
+	return rec, true, nil
 }

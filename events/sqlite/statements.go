@@ -38,7 +38,9 @@ const (
 	sqlUpsertStream  = `INSERT INTO event_streams (stream, version) VALUES (?, ?)
 		ON CONFLICT (stream) DO UPDATE SET version = excluded.version`
 	sqlInsertCommand = `INSERT INTO event_commands (command_id, stream, first_position, event_count,
-		stream_version) VALUES (?, ?, ?, ?, ?)`
+		stream_version, payload_hash, answer) VALUES (?, ?, ?, ?, ?, ?, ?)`
+	sqlCommand = `SELECT stream, first_position, event_count, stream_version, ifnull(payload_hash, ''), answer
+		FROM event_commands WHERE command_id = ?`
 	sqlSavepoint      = `SAVEPOINT append_request`
 	sqlRelease        = `RELEASE append_request`
 	sqlRollbackTo     = `ROLLBACK TO append_request`
@@ -85,15 +87,15 @@ func (w *writeStmts) in(ctx context.Context, tx *sql.Tx) *writeStmts {
 
 // readStmts are prepared on the reader pool.
 type readStmts struct {
-	readAll, readStream, head, loadCheckpoint *sql.Stmt
+	readAll, readStream, head, loadCheckpoint, command *sql.Stmt
 }
 
 func (r *readStmts) all() []**sql.Stmt {
-	return []**sql.Stmt{&r.readAll, &r.readStream, &r.head, &r.loadCheckpoint}
+	return []**sql.Stmt{&r.readAll, &r.readStream, &r.head, &r.loadCheckpoint, &r.command}
 }
 
 func (r *readStmts) prepare(ctx context.Context, db *sql.DB) error {
-	return prepareAll(ctx, db, r.all(), []string{sqlReadAll, sqlReadStream, sqlLastPosition, sqlLoadCheckpoint})
+	return prepareAll(ctx, db, r.all(), []string{sqlReadAll, sqlReadStream, sqlLastPosition, sqlLoadCheckpoint, sqlCommand})
 }
 
 func (r *readStmts) close() error { return closeAll(r.all()) }

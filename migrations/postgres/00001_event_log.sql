@@ -169,7 +169,7 @@ $$;
 -- +goose StatementEnd
 
 -- +goose Down
-DROP FUNCTION infrahub_append;
+DROP FUNCTION IF EXISTS infrahub_append;
 DROP TABLE checkpoints;
 DROP TABLE event_commands;
 DROP TABLE event_streams;

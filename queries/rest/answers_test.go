@@ -99,7 +99,7 @@ func TestBranchesAnswerNoZeroTime(t *testing.T) {
 // Every endpoint taking a branch answers 404 for a branch that does not exist.
 func TestUnknownBranchIsNotFound(t *testing.T) {
 	f := newFixture(t).infrahubAPI()
-	(&rest.Objects{State: f.store.Branches(), Default: branch.Default, MaxBodyBytes: limits.Default().BodyBytes}).Register(f.mux)
+	(&rest.Objects{State: f.store.Branches(), Default: branch.Default, Limits: limits.Default()}).Register(f.mux)
 	files := map[string]any{"files": []map[string]string{{"name": "t.yml", "content": "apiVersion: infrahub.app/v1\nkind: Object\nspec:\n  kind: TestTag\n  data:\n    - name: x\n"}}}
 	schemas := map[string]any{"schemas": []any{map[string]any{"version": "1.0"}}}
 	for _, c := range []struct {
@@ -134,7 +134,9 @@ func TestUnknownBranchIsNotFound(t *testing.T) {
 // A body over limits.BodyBytes is refused naming the limit and its setting.
 func TestBodyOverTheLimit(t *testing.T) {
 	f := newFixture(t)
-	(&rest.Objects{State: f.store.Branches(), Default: branch.Default, MaxBodyBytes: 100}).Register(f.mux)
+	small := limits.Default()
+	small.BodyBytes = 100
+	(&rest.Objects{State: f.store.Branches(), Default: branch.Default, Limits: small}).Register(f.mux)
 	(&rest.API{State: f.store.Branches(), Commands: f.dispatch, Default: branch.Default, MaxBodyBytes: 100}).Register(f.mux)
 	long := strings.Repeat("x", 200)
 	for path, body := range map[string]any{

@@ -8,6 +8,7 @@ import (
 	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/commands"
 	"github.com/infrahub-go/infrahub/commands/objectfile"
+	"github.com/infrahub-go/infrahub/limits"
 )
 
 // ObjectFile is one object file sent for validation: its name and its YAML text.
@@ -30,8 +31,7 @@ type ObjectCheck struct {
 type Objects struct {
 	State   State
 	Default string
-	// MaxBodyBytes bounds the request body (limits.BodyBytes; 0: the default).
-	MaxBodyBytes int64
+	Limits  limits.Limits // the body's and object files' limits, those of loads (zero: limits.Default())
 }
 
 // Register adds the routes to mux.
@@ -51,22 +51,24 @@ func (o *Objects) validate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, fmt.Errorf("parameter branch: %w: %q", branch.ErrNotFound, name))
 		return
 	}
-	if err := commands.ReadBody(w, r, o.MaxBodyBytes, &body); err != nil {
+	if err := commands.ReadBody(w, r, o.Limits.BodyBytes, &body); err != nil {
 		writeError(w, err)
 		return
 	}
 	set, _ := o.State.Schema(name)
 	out := ObjectCheck{Branch: name, Kinds: map[string]int{}}
 	var problems []objectfile.Problem
+	tooLarge := false
 	for _, f := range body.Files {
-		docs, err := objectfile.ParseFile(f.Name, []byte(f.Content))
+		docs, err := objectfile.ParseFile(r.Context(), f.Name, []byte(f.Content), o.Limits)
 		if err == nil {
 			var objs []objectfile.Object
 			var warnings []objectfile.Problem
-			objs, warnings, err = objectfile.Resolve(set, docs)
+			objs, warnings, err = objectfile.Resolve(r.Context(), set, docs, o.Limits)
 			count(objs, &out)
 			out.Warnings = append(out.Warnings, warnings...)
 		}
+		tooLarge = tooLarge || errors.Is(err, limits.ErrExceeded)
 		var oe *objectfile.Error
 		switch {
 		case errors.As(err, &oe):
@@ -76,9 +78,13 @@ func (o *Objects) validate(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if len(problems) > 0 {
-		err := fmt.Errorf("%w: object files:\n%w", commands.ErrInvalid, &objectfile.Error{Problems: problems})
-		writeJSON(w, http.StatusBadRequest, map[string]any{"error": map[string]any{
-			"code": "invalid_command", "message": err.Error(), "problems": problems}})
+		kind, status, code := commands.ErrInvalid, http.StatusBadRequest, "invalid_command"
+		if tooLarge { // a file over a limit: the limit's status and code, as a load answers it
+			kind, status, code = limits.ErrExceeded, http.StatusRequestEntityTooLarge, "limit_exceeded"
+		}
+		err := fmt.Errorf("%w: object files:\n%w", kind, &objectfile.Error{Problems: problems})
+		writeJSON(w, status, map[string]any{"error": map[string]any{
+			"code": code, "message": err.Error(), "problems": problems}})
 		return
 	}
 	writeJSON(w, http.StatusOK, out)
