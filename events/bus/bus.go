@@ -21,8 +21,10 @@ import (
 	wamqp "github.com/ThreeDotsLabs/watermill-amqp/v3/pkg/amqp"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/pubsub/gochannel"
-	"github.com/infrahub-go/infrahub/tlsconfig"
 	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/infrahub-go/infrahub/redact"
+	"github.com/infrahub-go/infrahub/tlsconfig"
 )
 
 // TopicEvents is the topic the forwarder publishes log batches to.
@@ -108,16 +110,16 @@ func (c Config) parse() (target, error) {
 	switch strings.ToLower(u.Scheme) {
 	case "mem":
 		if u.Host != "" || (u.Path != "" && u.Path != "/") {
-			return target{}, fmt.Errorf("%w: %s: mem:// takes no host or path", ErrBadURL, u.Redacted())
+			return target{}, fmt.Errorf("%w: %s: mem:// takes no host or path", ErrBadURL, redact.URL(c.URL))
 		}
 		return target{scheme: "mem"}, nil
 	case "amqp", "amqps":
 		if u.Hostname() == "" {
-			return target{}, fmt.Errorf("%w: %s: no host", ErrBadURL, u.Redacted())
+			return target{}, fmt.Errorf("%w: %s: no host", ErrBadURL, redact.URL(c.URL))
 		}
 		if p := u.Port(); p != "" {
 			if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-				return target{}, fmt.Errorf("%w: %s: port %q out of range", ErrBadURL, u.Redacted(), p)
+				return target{}, fmt.Errorf("%w: %s: port %q out of range", ErrBadURL, redact.URL(c.URL), p)
 			}
 		}
 		secure := strings.EqualFold(u.Scheme, "amqps") || c.TLS.Enabled
@@ -126,7 +128,7 @@ func (c Config) parse() (target, error) {
 			u.Scheme = "amqps"
 		}
 		if _, err := amqp.ParseURI(u.String()); err != nil {
-			return target{}, fmt.Errorf("%w: %s: %v", ErrBadURL, u.Redacted(), err)
+			return target{}, fmt.Errorf("%w: %s: %v", ErrBadURL, redact.URL(c.URL), err)
 		}
 		if secure && c.TLS.CAFile != "" {
 			if _, err := os.Stat(c.TLS.CAFile); err != nil {
@@ -135,9 +137,9 @@ func (c Config) parse() (target, error) {
 		}
 		return target{scheme: "amqp", uri: u.String(), tls: secure}, nil
 	case "":
-		return target{}, fmt.Errorf("%w: %s: no scheme, want mem://, amqp:// or amqps://", ErrBadURL, u.Redacted())
+		return target{}, fmt.Errorf("%w: %s: no scheme, want mem://, amqp:// or amqps://", ErrBadURL, redact.URL(c.URL))
 	default:
-		return target{}, fmt.Errorf("%w: %s: unsupported scheme %q, want mem://, amqp:// or amqps://", ErrBadURL, u.Redacted(), u.Scheme)
+		return target{}, fmt.Errorf("%w: %s: unsupported scheme %q, want mem://, amqp:// or amqps://", ErrBadURL, redact.URL(c.URL), u.Scheme)
 	}
 }
 
@@ -151,7 +153,7 @@ type Bus struct {
 	mem *gochannel.GoChannel
 
 	amqpCfg   wamqp.Config
-	publisher *wamqp.Publisher
+	publisher *publisher
 	subConn   *wamqp.ConnectionWrapper
 
 	mu     sync.Mutex
@@ -222,8 +224,8 @@ func (b *Bus) openAMQP(tg target) error {
 	}
 	b.amqpCfg = cfg
 
-	redacted := redact(tg.uri)
-	pub, err := wamqp.NewPublisher(cfg, b.wlog)
+	redacted := redact.URL(tg.uri)
+	pub, err := newPublisher(tg.uri, *ac, cfg, b.cfg.Window, b.logger.With("component", "bus"))
 	if err != nil {
 		return fmt.Errorf("bus %s: publisher: %w", redacted, err)
 	}
@@ -237,25 +239,27 @@ func (b *Bus) openAMQP(tg target) error {
 	return nil
 }
 
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return u.Redacted()
-}
-
 // Kind is "mem" or "amqp".
 func (b *Bus) Kind() string { return b.kind }
 
 // Publisher publishes to the bus. For AMQP every Publish returns once the broker confirmed
-// each message (up to Window publishes wait in parallel); for mem:// it returns at once and a
-// message with no subscriber is dropped.
+// each message (up to Window publishes wait in parallel), or fails with fault.ErrUnavailable
+// while the broker is unreachable (the bus reconnects by itself); for mem:// it returns at once
+// and a message with no subscriber is dropped.
 func (b *Bus) Publisher() message.Publisher {
 	if b.mem != nil {
 		return b.mem
 	}
 	return b.publisher
+}
+
+// Check reports why the bus cannot publish now: nil when connected (always for mem://), an
+// error wrapping fault.ErrUnavailable that names the cause while the broker is unreachable.
+func (b *Bus) Check() error {
+	if b.publisher == nil {
+		return nil
+	}
+	return b.publisher.Check()
 }
 
 // Subscribe delivers the messages of topic to consumer until ctx ends, then closes the channel.
