@@ -1,5 +1,7 @@
 // Package bus is the message bus port: an in-process Watermill GoChannel (mem://) or RabbitMQ
-// through watermill-amqp (amqp://, amqps://), chosen by URL. The event log's forwarder publishes
+// (amqp://, amqps://), chosen by URL. On RabbitMQ the subscriptions are watermill-amqp's and the
+// publisher is our own (publisher.go): one connection with confirm channels that redials when the
+// broker goes away, in Watermill's message format. The event log's forwarder publishes
 // batches of events to TopicEvents; projectors and other consumers subscribe under a consumer
 // name. The bus delivers at least once and in no guaranteed order: consumers are idempotent and
 // go back to the log when they see a gap.
