@@ -11,8 +11,12 @@ import (
 )
 
 // nudgeEvery is how often, while the broker is unreachable, a projection of this server is told
-// the log head.
-const nudgeEvery = 100 * time.Millisecond
+// the log head; silentTicks such intervals are how long the bus may stay silent while the log
+// moves before it is told too.
+const (
+	nudgeEvery  = 100 * time.Millisecond
+	silentTicks = 10
+)
 
 // subscribe is the projections' subscription: the bus, under this instance's consumer name.
 func (s *server) subscribe(ctx context.Context, consumer string) (<-chan *message.Message, error) {
@@ -23,20 +27,24 @@ func (s *server) subscribe(ctx context.Context, consumer string) (<-chan *messag
 	return withLogNudges(ctx, msgs, s.store, func() bool { return s.bus.Check() != nil }, nudgeEvery), nil
 }
 
-// withLogNudges passes the bus messages on and, while down() reports the broker unreachable,
-// adds every interval an empty batch ending at the log head. The runner reads what such a batch
-// does not hold back from the log (a gap), so this server's projections, and the commands that
-// wait for them to read their own writes, keep up with the log during a broker outage. When the
-// broker is back the forwarder's batches arrive again and the runner skips what it already has:
-// each event is still applied once.
+// withLogNudges passes the bus messages on and adds, when the bus cannot be relied on, an empty
+// batch ending at the log head: every interval while down() reports the broker unreachable, and
+// every silentTicks intervals while the bus is up but silent although the log moved (a subscription not back
+// yet, a stuck forwarder). The runner reads what such a batch does not hold back from the log (a
+// gap), so this server's projections, and the commands that wait for them to read their own
+// writes, keep up with the log during a broker outage. The forwarder's batches that arrive later
+// are skipped by the runner: each event is still applied once.
 func withLogNudges(ctx context.Context, msgs <-chan *message.Message, log events.Reader, down func() bool, every time.Duration) <-chan *message.Message {
 	out := make(chan *message.Message)
 	go func() {
 		defer close(out)
 		t := time.NewTicker(every)
 		defer t.Stop()
-		var last events.Position
-		quiet := 0 // ticks since the last nudge
+		var (
+			last    events.Position // head of the last nudge
+			lastMsg = time.Now()    // when the bus last delivered
+			tick    int
+		)
 		for {
 			select {
 			case <-ctx.Done():
@@ -45,6 +53,7 @@ func withLogNudges(ctx context.Context, msgs <-chan *message.Message, log events
 				if !ok {
 					return
 				}
+				lastMsg = time.Now()
 				select {
 				case out <- m:
 				case <-ctx.Done():
@@ -54,13 +63,14 @@ func withLogNudges(ctx context.Context, msgs <-chan *message.Message, log events
 				continue
 			case <-t.C:
 			}
-			if !down() {
+			tick++
+			isDown := down()
+			if !isDown && (time.Since(lastMsg) < silentTicks*every || tick%silentTicks != 0) {
 				continue
 			}
 			head, err := log.Head(ctx)
-			quiet++
-			// Again when the head moved, and now and then in case a catch-up failed.
-			if err != nil || head == 0 || (head == last && quiet < 10) {
+			// Again at the same head only now and then, in case a catch-up failed.
+			if err != nil || head == 0 || (head == last && (!isDown || tick%silentTicks != 0)) {
 				continue
 			}
 			m, err := forward.Message(forward.Batch{From: head, To: head})
@@ -70,7 +80,7 @@ func withLogNudges(ctx context.Context, msgs <-chan *message.Message, log events
 			m.SetContext(ctx)
 			select {
 			case out <- m:
-				last, quiet = head, 0
+				last = head
 			case <-ctx.Done():
 				return
 			}

@@ -221,6 +221,11 @@ func (b *Bus) openAMQP(tg target) error {
 	cfg.Publish.ChannelPoolSize = b.cfg.Window
 	cfg.Publish.ConfirmDelivery = true
 	cfg.Consume.Qos.PrefetchCount = b.cfg.Prefetch
+	// The subscribers' connection redials at most 5 s apart (Watermill's default grows to 60 s),
+	// so that consumption resumes soon after the broker is back, as publishing does.
+	reconnect := wamqp.DefaultReconnectConfig()
+	reconnect.BackoffMaxInterval = 5 * time.Second
+	cfg.Connection.Reconnect = reconnect
 	if b.cfg.QueueExpiry > 0 {
 		cfg.Queue.Arguments = amqp.Table{"x-expires": b.cfg.QueueExpiry.Milliseconds()}
 	}
