@@ -27,6 +27,7 @@ import (
 	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/events/bus"
 	"github.com/infrahub-go/infrahub/events/forward"
+	"github.com/infrahub-go/infrahub/fault"
 	"github.com/infrahub-go/infrahub/projections"
 	"github.com/infrahub-go/infrahub/projections/counter"
 	"github.com/infrahub-go/infrahub/projections/graph/memory"
@@ -182,10 +183,21 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 	return s, nil
 }
 
-// connectDependencies makes a first attempt at the broker and the cache. With cfg.FailFast a
+// connectDependencies makes a first attempt at the broker and the cache (the event log is open
+// already: it is only checked from now on). With cfg.FailFast a
 // failure is the error; otherwise the dependency is retried in the background (keep).
 func (s *server) connectDependencies(ctx context.Context, cfg Config, logger *slog.Logger) ([]dependency, []bool, error) {
 	deps := []dependency{{
+		// Opened above; checked so that /health names it while it is away.
+		name: "events", variable: "INFRAHUB_EVENTS_URL",
+		connect: func(context.Context) error { return nil },
+		check: func(ctx context.Context) error {
+			if _, err := s.store.Head(ctx); err != nil {
+				return fmt.Errorf("%w: event log: %w", fault.ErrUnavailable, err)
+			}
+			return nil
+		},
+	}, {
 		name: "broker", variable: "INFRAHUB_BROKER_URL",
 		connect: func(ctx context.Context) (err error) {
 			s.bus, err = openBus(ctx, cfg, logger)

@@ -113,7 +113,7 @@ func TestStartFailuresAreClear(t *testing.T) {
 			[]string{"INFRAHUB_EVENTS_URL", "is not a URL"}},
 		{"broker closed port, fail fast", map[string]string{"INFRAHUB_BROKER_URL": "amqp://guest:" + secret + "@" + closedPort(t) + "/", "INFRAHUB_FAIL_FAST": "true"},
 			[]string{"broker", "INFRAHUB_BROKER_URL", "connection refused", "INFRAHUB_FAIL_FAST"}},
-		{"cache closed port, fail fast", map[string]string{"INFRAHUB_CACHE_URL": "redis://:" + secret + "@" + closedPort(t) + "/0", "INFRAHUB_FAIL_FAST": "1"},
+		{"cache closed port, --fail-fast", map[string]string{"INFRAHUB_CACHE_URL": "redis://:" + secret + "@" + closedPort(t) + "/0"},
 			[]string{"cache", "INFRAHUB_CACHE_URL", "connection refused"}},
 		{"storage bad URL", map[string]string{"INFRAHUB_STORAGE_URL": "s3://bucket?region=nowhere&endpoint=http://" + closedPort(t) + "&secret_access_key=" + secret + "&bogus=1"},
 			[]string{"storage", "INFRAHUB_STORAGE_URL"}},
@@ -121,7 +121,11 @@ func TestStartFailuresAreClear(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			start := time.Now()
-			out, code := runToExit(t, tc.env, 60*time.Second)
+			var args []string
+			if strings.Contains(tc.name, "--fail-fast") {
+				args = append(args, "--fail-fast")
+			}
+			out, code := runToExit(t, tc.env, 60*time.Second, args...)
 			if code == 0 || code == -1 {
 				t.Fatalf("exit code %d, want a failure at start:\n%s", code, out)
 			}
