@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -15,10 +16,12 @@ import (
 	_ "gocloud.dev/blob/memblob"  // mem:// storage (tests)
 	_ "gocloud.dev/blob/s3blob"   // s3:// storage
 
+	"github.com/infrahub-go/infrahub/commands/locks"
 	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/events/bus"
 	"github.com/infrahub-go/infrahub/events/postgres"
 	"github.com/infrahub-go/infrahub/events/sqlite"
+	"github.com/infrahub-go/infrahub/redact"
 	"github.com/infrahub-go/infrahub/tlsconfig"
 )
 
@@ -29,18 +32,31 @@ type logStore interface {
 }
 
 // openLog opens the event log named by INFRAHUB_EVENTS_URL; opening applies the migrations.
+// An error names the log, its variable and URL (without secrets) and the cause.
 func openLog(ctx context.Context, cfg Config, logger *slog.Logger) (logStore, error) {
+	st, err := openLogURL(ctx, cfg, logger)
+	if err != nil {
+		return nil, redact.Error(fmt.Errorf("event log (INFRAHUB_EVENTS_URL=%s): %w", redact.URL(cfg.EventsURL), err))
+	}
+	return st, nil
+}
+
+func openLogURL(ctx context.Context, cfg Config, logger *slog.Logger) (logStore, error) {
 	u, err := url.Parse(cfg.EventsURL)
 	if err != nil {
-		return nil, fmt.Errorf("INFRAHUB_EVENTS_URL: %w", err)
+		return nil, urlCause(err)
 	}
 	switch u.Scheme {
 	case "sqlite":
 		sc, err := sqlite.ParseURL(cfg.EventsURL)
 		if err != nil {
-			return nil, fmt.Errorf("INFRAHUB_EVENTS_URL: %w", err)
+			return nil, err
 		}
-		return sqlite.Open(ctx, sc, logger)
+		st, err := sqlite.Open(ctx, sc, logger)
+		if err != nil {
+			return nil, err // never a typed nil in the interface
+		}
+		return st, nil
 	case "postgres", "postgresql":
 		pc := postgres.Config{URL: cfg.EventsURL, TLS: &tlsconfig.Options{
 			Enabled: bool(cfg.DBTLSEnabled), CAFile: cfg.DBTLSCAFile, Insecure: bool(cfg.DBTLSInsecure)}}
@@ -51,10 +67,23 @@ func openLog(ctx context.Context, cfg Config, logger *slog.Logger) (logStore, er
 			u.RawQuery = q.Encode()
 			pc.URL = u.String()
 		}
-		return postgres.Open(ctx, pc, logger)
+		st, err := postgres.Open(ctx, pc, logger)
+		if err != nil {
+			return nil, err
+		}
+		return st, nil
 	default:
-		return nil, fmt.Errorf("INFRAHUB_EVENTS_URL: unsupported scheme %q", u.Scheme)
+		return nil, fmt.Errorf("unsupported scheme %q", u.Scheme)
 	}
+}
+
+// urlCause drops the URL that url.Parse repeats in its error (it may hold a password).
+func urlCause(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
 }
 
 // queueExpiry is how long RabbitMQ keeps the queue of an instance that stopped consuming. Each
@@ -62,13 +91,25 @@ func openLog(ctx context.Context, cfg Config, logger *slog.Logger) (logStore, er
 // up from the log.
 const queueExpiry = 24 * time.Hour
 
+// openBus connects to the broker named by INFRAHUB_BROKER_URL.
 func openBus(ctx context.Context, cfg Config, logger *slog.Logger) (*bus.Bus, error) {
 	b, err := bus.New(ctx, bus.Config{URL: cfg.BrokerURL, QueueExpiry: queueExpiry, TLS: tlsconfig.Options{
 		Enabled: bool(cfg.BrokerTLSEnabled), CAFile: cfg.BrokerTLSCAFile, Insecure: bool(cfg.BrokerTLSInsecure)}}, logger)
 	if err != nil {
-		return nil, fmt.Errorf("INFRAHUB_BROKER_URL: %w", err)
+		return nil, redact.Error(err)
 	}
 	return b, nil
+}
+
+// openCache makes the Redis client of INFRAHUB_CACHE_URL without connecting (Ping connects); a
+// bad URL or TLS setting is an error naming the variable.
+func openCache(cfg Config, logger *slog.Logger) (*locks.Redis, error) {
+	r, err := locks.OpenRedis(cfg.CacheURL, tlsconfig.Options{Enabled: bool(cfg.CacheTLSEnabled),
+		CAFile: cfg.CacheTLSCAFile, Insecure: bool(cfg.CacheTLSInsecure)}, logger)
+	if err != nil {
+		return nil, redact.Error(fmt.Errorf("cache (INFRAHUB_CACHE_URL=%s): %w", redact.URL(cfg.CacheURL), err))
+	}
+	return r, nil
 }
 
 // openStorage opens the blob store; a file:// folder is created when missing.
@@ -81,28 +122,16 @@ func openStorage(ctx context.Context, cfg Config) (*blob.Bucket, error) {
 		}
 		abs, err := filepath.Abs(dir)
 		if err != nil {
-			return nil, fmt.Errorf("INFRAHUB_STORAGE_URL: %w", err)
+			return nil, fmt.Errorf("storage (INFRAHUB_STORAGE_URL): %w", err)
 		}
 		if err := os.MkdirAll(abs, 0o755); err != nil {
-			return nil, fmt.Errorf("INFRAHUB_STORAGE_URL: create %s: %w", abs, err)
+			return nil, fmt.Errorf("storage (INFRAHUB_STORAGE_URL): create %s: %w", abs, err)
 		}
 		raw = "file://" + filepath.ToSlash(abs)
 	}
 	b, err := blob.OpenBucket(ctx, raw)
 	if err != nil {
-		return nil, fmt.Errorf("INFRAHUB_STORAGE_URL: %w", err)
+		return nil, redact.Error(fmt.Errorf("storage (INFRAHUB_STORAGE_URL=%s): %w", redact.URL(raw), err))
 	}
 	return b, nil
-}
-
-// redact hides a URL's password for logs.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return raw
-	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-	}
-	return u.String()
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/infrahub-go/infrahub/limits"
 	"github.com/infrahub-go/infrahub/queries/httpguard"
+	"github.com/infrahub-go/infrahub/redact"
 )
 
 // Bool is a boolean setting that accepts 1/0/true/false/True/False (and TRUE/FALSE).
@@ -42,6 +43,8 @@ type Config struct {
 	LogFormat string `env:"INFRAHUB_LOG_FORMAT" envDefault:"text"`
 	// Instance names this process to the broker: each instance has its own queue per projection.
 	Instance string `env:"INFRAHUB_INSTANCE"`
+	// FailFast stops the start when the broker or the cache is unreachable, instead of retrying.
+	FailFast Bool `env:"INFRAHUB_FAIL_FAST"`
 
 	// URLs selecting the adapters (ARCHITECTURE §4). Empty ones default under DataDir.
 	EventsURL string `env:"INFRAHUB_EVENTS_URL"`
@@ -158,7 +161,7 @@ func (c Config) Validate() error {
 	check := func(key, raw string, schemes ...string) {
 		u, err := url.Parse(raw)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %q is not a URL: %v", key, raw, err))
+			errs = append(errs, fmt.Errorf("%s: %q is not a URL: %v", key, redact.URL(raw), urlCause(err)))
 			return
 		}
 		for _, s := range schemes {
@@ -166,13 +169,13 @@ func (c Config) Validate() error {
 				return
 			}
 		}
-		errs = append(errs, fmt.Errorf("%s: scheme %q of %q is not supported (use %s)", key, u.Scheme, raw, strings.Join(schemes, ", ")))
+		errs = append(errs, fmt.Errorf("%s: scheme %q of %q is not supported (use %s)", key, u.Scheme, redact.URL(raw), strings.Join(schemes, ", ")))
 	}
 	check("INFRAHUB_EVENTS_URL", c.EventsURL, "sqlite", "postgres", "postgresql")
 	check("INFRAHUB_BROKER_URL", c.BrokerURL, "mem", "amqp", "amqps")
 	check("INFRAHUB_GRAPH_URL", c.GraphURL, "memory", "neo4j", "neo4j+s", "bolt", "bolt+s")
 	if u, err := url.Parse(c.GraphURL); err == nil && (strings.HasPrefix(u.Scheme, "neo4j") || strings.HasPrefix(u.Scheme, "bolt")) {
-		errs = append(errs, fmt.Errorf("INFRAHUB_GRAPH_URL: %q: the Neo4j graph adapter is not implemented yet; use memory://", c.GraphURL))
+		errs = append(errs, fmt.Errorf("INFRAHUB_GRAPH_URL: %q: the Neo4j graph adapter is not implemented yet; use memory://", redact.URL(c.GraphURL)))
 	}
 	if c.gitDirSet {
 		errs = append(errs, errors.New("INFRAHUB_GIT_REPOSITORIES_DIRECTORY: Git repositories are not implemented yet, so nothing would use it; unset it"))

@@ -11,6 +11,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/infrahub-go/infrahub/redact"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -20,7 +22,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := newRoot(environ()).ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "infrahub:", err)
+		fmt.Fprintln(os.Stderr, "infrahub:", redact.String(err.Error()))
 		os.Exit(1)
 	}
 }
@@ -59,6 +61,10 @@ func loadConfig(env map[string]string, cmd *cobra.Command) (Config, error) {
 	}
 	if flags.Changed("data") {
 		cfg.DataDir, _ = flags.GetString("data")
+	}
+	if flags.Changed("fail-fast") {
+		v, _ := flags.GetBool("fail-fast")
+		cfg.FailFast = Bool(v)
 	}
 	if err := cfg.Resolve(); err != nil {
 		return cfg, fmt.Errorf("configuration: %w", err)

@@ -15,6 +15,7 @@ import (
 	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/projections"
 	"github.com/infrahub-go/infrahub/projections/counter"
+	"github.com/infrahub-go/infrahub/redact"
 )
 
 // withLog loads the configuration, opens the event log (which applies the migrations) and
@@ -43,7 +44,7 @@ func newMigrate(env map[string]string) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "event log %s is up to date (head position %d)\n", redact(cfg.EventsURL), head)
+				fmt.Fprintf(cmd.OutOrStdout(), "event log %s is up to date (head position %d)\n", redact.URL(cfg.EventsURL), head)
 				return nil
 			})
 		},

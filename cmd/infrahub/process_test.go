@@ -76,6 +76,30 @@ func freeAddr(t *testing.T) string {
 // startChild runs `infrahub serve` with env added to a clean environment and waits for /health.
 func startChild(t *testing.T, addr string, env map[string]string) *child {
 	t.Helper()
+	c := launchChild(t, addr, env)
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-c.done:
+			t.Fatalf("serve exited before it was ready: %v\n%s", err, c.logs.String())
+		default:
+		}
+		resp, err := http.Get(c.base + "/health")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return c
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("serve did not answer 200 on /health within 60s\n%s", c.logs.String())
+	return nil
+}
+
+// launchChild runs `infrahub serve` with env added to a clean environment, without waiting.
+func launchChild(t *testing.T, addr string, env map[string]string) *child {
+	t.Helper()
 	c := &child{t: t, base: "http://" + addr, logs: &syncBuffer{}, done: make(chan error, 1)}
 	c.cmd = exec.Command(binary, "serve", "--listen", addr)
 	c.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
@@ -96,24 +120,7 @@ func startChild(t *testing.T, addr string, env map[string]string) *child {
 			t.Logf("child log:\n%s", c.logs.String())
 		}
 	})
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case err := <-c.done:
-			t.Fatalf("serve exited before it was ready: %v\n%s", err, c.logs.String())
-		default:
-		}
-		resp, err := http.Get(c.base + "/health")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return c
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("serve did not answer 200 on /health within 60s\n%s", c.logs.String())
-	return nil
+	return c
 }
 
 // kill sends SIGKILL and waits for the process to end.

@@ -14,7 +14,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -28,6 +27,7 @@ import (
 	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/events/bus"
 	"github.com/infrahub-go/infrahub/events/forward"
+	"github.com/infrahub-go/infrahub/fault"
 	"github.com/infrahub-go/infrahub/limits"
 	"github.com/infrahub-go/infrahub/projections"
 	"github.com/infrahub-go/infrahub/projections/counter"
@@ -35,8 +35,8 @@ import (
 	"github.com/infrahub-go/infrahub/queries/graphql"
 	"github.com/infrahub-go/infrahub/queries/httpguard"
 	"github.com/infrahub-go/infrahub/queries/rest"
+	"github.com/infrahub-go/infrahub/redact"
 	"github.com/infrahub-go/infrahub/schema"
-	"github.com/infrahub-go/infrahub/tlsconfig"
 )
 
 // Roles of a process. The API role accepts commands; the worker role runs the background work
@@ -69,13 +69,14 @@ func newRole(env map[string]string, role, use, short string) *cobra.Command {
 			logger := newLogger(cfg, cmd.ErrOrStderr()).With("role", role)
 			srv, err := startServer(cmd.Context(), cfg, logger)
 			if err != nil {
-				return err
+				return redact.Error(err)
 			}
 			srv.role = role
-			return srv.serve(cmd.Context())
+			return redact.Error(srv.serve(cmd.Context()))
 		},
 	}
 	cmd.Flags().String("listen", ":8000", "address to listen on (INFRAHUB_LISTEN)")
+	cmd.Flags().Bool("fail-fast", false, "exit at once when the broker or the cache is unreachable at start instead of retrying (INFRAHUB_FAIL_FAST)")
 	addDataFlag(cmd)
 	return cmd
 }
@@ -103,12 +104,17 @@ type server struct {
 	// snapshotAt is the position (an events.Position) of the last snapshot written or read.
 	snapshotAt atomic.Int64
 
+	health health             // the broker and the cache: /health names them while unreachable
+	bg     context.Context    // the background loops' context
 	cancel context.CancelFunc // stops the background loops
 	wg     sync.WaitGroup
 }
 
 // startServer opens every adapter, starts the forwarder and the projections, and binds the
-// listener. Call serve to answer requests until ctx ends.
+// listener. Call serve to answer requests until ctx ends. The event log, the blob store and the
+// listener must open at once: their failure is an error naming the dependency and its cause. The
+// broker and the cache may come later: they are retried with backoff while /health answers 503
+// with the cause (with cfg.FailFast their first failure is the error).
 func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *server, err error) {
 	s := &server{cfg: cfg, log: logger, registry: prometheus.NewRegistry(), counter: counter.New()}
 	defer func() {
@@ -121,24 +127,24 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 	}
 	s.catalog = s.graph.Catalogue()
 	s.branches = s.graph.Branches()
-	logger.Info("starting", "version", version, "events", redact(cfg.EventsURL), "broker", redact(cfg.BrokerURL),
-		"graph", cfg.GraphURL, "storage", redact(cfg.StorageURL))
+	logger.Info("starting", "version", version, "events", redact.URL(cfg.EventsURL), "broker", redact.URL(cfg.BrokerURL),
+		"cache", redact.URL(cfg.CacheURL), "graph", redact.URL(cfg.GraphURL), "storage", redact.URL(cfg.StorageURL))
 	if s.store, err = openLog(ctx, cfg, logger); err != nil {
-		return nil, err
-	}
-	if s.bus, err = openBus(ctx, cfg, logger); err != nil {
 		return nil, err
 	}
 	if s.bucket, err = openStorage(ctx, cfg); err != nil {
 		return nil, err
 	}
 	if cfg.CacheURL != "" {
-		if s.locks, err = locks.NewRedis(ctx, cfg.CacheURL, tlsconfig.Options{Enabled: bool(cfg.CacheTLSEnabled),
-			CAFile: cfg.CacheTLSCAFile, Insecure: bool(cfg.CacheTLSInsecure)}, logger); err != nil {
-			return nil, fmt.Errorf("INFRAHUB_CACHE_URL: %w", err)
+		if s.locks, err = openCache(cfg, logger); err != nil {
+			return nil, err
 		}
 	} else if !strings.HasPrefix(cfg.EventsURL, "sqlite:") {
 		logger.Warn("INFRAHUB_CACHE_URL is not set: resource pool allocations take turns within this server only; with several servers on one log, set it to a shared Redis")
+	}
+	deps, connected, err := s.connectDependencies(ctx, cfg, logger)
+	if err != nil {
+		return nil, err
 	}
 	if loadSnapshot(ctx, s.bucket, s.graph, s.store, logger) {
 		s.snapshotAt.Store(int64(s.graph.Position()))
@@ -146,13 +152,8 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 	if s.listener, err = net.Listen("tcp", cfg.Listen); err != nil {
 		return nil, fmt.Errorf("INFRAHUB_LISTEN: %w", err)
 	}
-	s.fwd = &forward.Forwarder{Log: s.store, Checkpoints: s.store, Publisher: s.bus.Publisher(),
-		Topic: cfg.EventsTopic(), Logger: logger}
-	instance := cfg.Instance
-	s.runner = &projections.Runner{Log: s.store, Checkpoints: s.store, Logger: logger,
-		Subscribe: func(ctx context.Context, consumer string) (<-chan *message.Message, error) {
-			return s.bus.Subscribe(ctx, cfg.EventsTopic(), consumer+"@"+instance)
-		}}
+	s.fwd = &forward.Forwarder{Log: s.store, Checkpoints: s.store, Topic: cfg.EventsTopic(), Logger: logger}
+	s.runner = &projections.Runner{Log: s.store, Checkpoints: s.store, Logger: logger, Subscribe: s.subscribe}
 	appCfg := commands.Config{Log: s.store, Catalogue: s.catalog, State: s.graph, WaitFor: s.waitGraph,
 		ValidateSchema: graphql.Check, Limits: cfg.Limits}
 	if s.locks != nil {
@@ -167,19 +168,81 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		s.fwd.Collector(), s.runner.Collector())
 
-	bg, cancel := context.WithCancel(context.Background())
-	s.cancel = cancel
-	s.loop(bg, "forwarder", s.fwd.Run)
-	for _, p := range s.projectors() {
-		s.loop(bg, "projection "+p.Name(), func(ctx context.Context) error { return s.runner.Run(ctx, p) })
+	s.bg, s.cancel = context.WithCancel(context.Background())
+	for i, d := range deps {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.keep(s.bg, d, connected[i])
+		}()
 	}
-	s.loop(bg, "snapshots", s.snapshots)
+	s.loop(s.bg, "snapshots", s.snapshots)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		s.waitReady(bg)
+		s.waitReady(s.bg)
 	}()
 	return s, nil
+}
+
+// connectDependencies makes a first attempt at the broker and the cache (the event log is open
+// already: it is only checked from now on). With cfg.FailFast a
+// failure is the error; otherwise the dependency is retried in the background (keep).
+func (s *server) connectDependencies(ctx context.Context, cfg Config, logger *slog.Logger) ([]dependency, []bool, error) {
+	deps := []dependency{{
+		// Opened above; checked so that /health names it while it is away.
+		name: "events", variable: "INFRAHUB_EVENTS_URL",
+		connect: func(context.Context) error { return nil },
+		check: func(ctx context.Context) error {
+			if _, err := s.store.Head(ctx); err != nil {
+				return fmt.Errorf("%w: event log: %w", fault.ErrUnavailable, err)
+			}
+			return nil
+		},
+	}, {
+		name: "broker", variable: "INFRAHUB_BROKER_URL",
+		connect: func(ctx context.Context) (err error) {
+			s.bus, err = openBus(ctx, cfg, logger)
+			return err
+		},
+		check:     func(context.Context) error { return s.bus.Check() },
+		connected: s.startBackground,
+	}}
+	if s.locks != nil {
+		deps = append(deps, dependency{name: "cache", variable: "INFRAHUB_CACHE_URL",
+			connect: func(ctx context.Context) error {
+				ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+				defer cancel()
+				return s.locks.Ping(ctx)
+			},
+			check: s.locks.Ping,
+		})
+	}
+	connected := make([]bool, len(deps))
+	for i, d := range deps {
+		s.health.add(d.name, d.variable)
+		err := d.connect(ctx)
+		s.health.set(d.name, err, true)
+		switch {
+		case err == nil:
+			connected[i] = true
+		case bool(cfg.FailFast):
+			return nil, nil, redact.Error(fmt.Errorf("%s (%s): %w (INFRAHUB_FAIL_FAST is set: not retrying)", d.name, d.variable, err))
+		default:
+			logger.Warn(d.name+" unreachable at start; retrying in the background while /health answers 503",
+				"dependency", d.name, "variable", d.variable, "err", err)
+		}
+	}
+	return deps, connected, nil
+}
+
+// startBackground starts the forwarder and the projections, once the broker is connected.
+func (s *server) startBackground() {
+	s.fwd.Publisher = s.bus.Publisher()
+	s.loop(s.bg, "forwarder", s.fwd.Run)
+	for _, p := range s.projectors() {
+		s.loop(s.bg, "projection "+p.Name(), func(ctx context.Context) error { return s.runner.Run(ctx, p) })
+	}
 }
 
 // loop runs f until the server stops; a failure is logged and f restarted.
@@ -221,6 +284,9 @@ func (s *server) waitReady(ctx context.Context) {
 		} else if wrote {
 			s.log.Info("created the default IP namespace")
 		}
+	}
+	if ctx.Err() != nil {
+		return
 	}
 	s.ready.Store(true)
 	s.log.Info("ready", "listen", s.listener.Addr().String(), "log_head", head)
@@ -324,13 +390,7 @@ func (s *server) routes() (http.Handler, error) {
 		return nil, fmt.Errorf("INFRAHUB_CORS_ORIGINS: %w", err)
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
-		if !s.ready.Load() {
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "starting"})
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
+	mux.HandleFunc("GET /health", s.serveHealth)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	if s.role != roleWorker {
 		mux.Handle("/api/commands", &commands.Endpoint{Commands: s.app, Logger: s.log, MaxBodyBytes: lim.BodyBytes})
@@ -357,7 +417,7 @@ func (s *server) routes() (http.Handler, error) {
 	// the deployment id is the one GraphQL's InfrahubInfo answers
 	(&rest.App{Version: version, DeploymentID: "infrahub-go"}).Register(mux)
 	positions := &httpguard.Positions{Head: s.store.Head, Wait: s.reads, MaxWait: lim.MinPositionWait, Logger: s.log}
-	return guard.Wrap(positions.Wrap(mux)), nil
+	return s.gate(guard.Wrap(positions.Wrap(mux))), nil
 }
 
 // workerID names this process in GraphQL's InfrahubStatus: its host name and process id.
@@ -410,10 +470,11 @@ func newLogger(cfg Config, w interface{ Write([]byte) (int, error) }) *slog.Logg
 	var lvl slog.Level
 	_ = lvl.UnmarshalText([]byte(cfg.LogLevel))
 	opts := &slog.HandlerOptions{Level: lvl}
+	// Every line goes through redact: no URL password or secret parameter reaches the log.
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		return slog.New(redact.Handler(slog.NewJSONHandler(w, opts)))
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(redact.Handler(slog.NewTextHandler(w, opts)))
 }
 
 func hostname() string {

@@ -2,12 +2,16 @@ package locks_test
 
 import (
 	"context"
+	"errors"
+	neturl "net/url"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/infrahub-go/infrahub/commands/locks"
+	"github.com/infrahub-go/infrahub/fault"
+	"github.com/infrahub-go/infrahub/internal/tcpproxy"
 	"github.com/infrahub-go/infrahub/internal/testenv"
 	"github.com/infrahub-go/infrahub/tlsconfig"
 )
@@ -120,5 +124,58 @@ func TestRedis(t *testing.T) {
 		t.Fatal(err)
 	} else {
 		u()
+	}
+}
+
+// Redis goes away (a proxy drops every connection and refuses new ones): Lock fails with
+// fault.ErrUnavailable instead of waiting; a lock held across the outage is released by its
+// holder or expires; once Redis is back the same client takes locks again.
+func TestRedisOutage(t *testing.T) {
+	raw := testenv.RedisURL(t)
+	u, _ := neturl.Parse(raw)
+	proxy := tcpproxy.Start(t, u.Host)
+	u.Host = proxy.Addr()
+	prefix := "infrahub-test:" + testenv.RandomHex(6) + ":"
+	r, err := locks.NewRedis(context.Background(), u.String(), tlsconfig.Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	r.Prefix, r.TTL = prefix, 600*time.Millisecond
+	held, err := r.Lock(context.Background(), "pools")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	proxy.Cut()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := r.Ping(ctx); !errors.Is(err, fault.ErrUnavailable) {
+		t.Fatalf("Ping during the outage = %v, want unavailable", err)
+	}
+	if _, err := r.Lock(ctx, "other"); !errors.Is(err, fault.ErrUnavailable) {
+		t.Fatalf("Lock during the outage = %v, want unavailable", err)
+	} else if ctx.Err() != nil {
+		t.Fatal("Lock during the outage waited for its context instead of failing")
+	}
+	held() // cannot reach Redis: logged, the key expires after its TTL
+
+	proxy.Restore()
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel2()
+	unlock, err := r.Lock(ctx2, "pools")
+	if err != nil {
+		t.Fatalf("Lock after the outage: %v", err)
+	}
+	unlock()
+
+	// A key held under another token is waited for, not mistaken for the caller's own.
+	if err := r.Client.Set(context.Background(), prefix+"foreign", "someone-else", 5*time.Second).Err(); err != nil {
+		t.Fatal(err)
+	}
+	short, cancel3 := context.WithTimeout(context.Background(), 150*time.Millisecond)
+	defer cancel3()
+	if _, err := r.Lock(short, "foreign"); err == nil || errors.Is(err, fault.ErrUnavailable) {
+		t.Fatalf("Lock of a key held by another = %v, want a timeout", err)
 	}
 }

@@ -10,8 +10,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/infrahub-go/infrahub/tlsconfig"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/infrahub-go/infrahub/fault"
+	"github.com/infrahub-go/infrahub/redact"
+	"github.com/infrahub-go/infrahub/tlsconfig"
 )
 
 // Redis holds locks in a Redis server, shared by every process that uses it: a lock is a key
@@ -29,9 +32,23 @@ type Redis struct {
 
 // NewRedis connects to the Redis server at rawURL (redis:// or rediss://) and checks it answers.
 func NewRedis(ctx context.Context, rawURL string, t tlsconfig.Options, log *slog.Logger) (*Redis, error) {
+	r, err := OpenRedis(rawURL, t, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.Ping(ctx); err != nil {
+		_ = r.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// OpenRedis makes a client of the Redis server at rawURL without connecting: it connects on first
+// use and again after the server was away. A bad URL or TLS setting is an error.
+func OpenRedis(rawURL string, t tlsconfig.Options, log *slog.Logger) (*Redis, error) {
 	opts, err := redis.ParseURL(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("locks: redis url: %w", err)
+		return nil, fmt.Errorf("locks: redis url: %w", redact.Error(err))
 	}
 	if t.Enabled || opts.TLSConfig != nil { // rediss:// turns TLS on too
 		var serverName string
@@ -44,12 +61,36 @@ func NewRedis(ctx context.Context, rawURL string, t tlsconfig.Options, log *slog
 		}
 		opts.TLSConfig = tc
 	}
-	c := redis.NewClient(opts)
-	if err := c.Ping(ctx).Err(); err != nil {
-		_ = c.Close()
-		return nil, fmt.Errorf("locks: redis %s: %w", opts.Addr, err)
+	if log != nil {
+		quietOnce.Do(func() { redis.SetLogger(driverLog{log}) })
 	}
-	return &Redis{Client: c, Log: log}, nil
+	return &Redis{Client: redis.NewClient(opts), Log: log}, nil
+}
+
+// quietOnce routes the driver's own messages (each failed dial while Redis is away) to the
+// first logger given, at debug: the failures that matter come back as errors.
+var quietOnce sync.Once
+
+type driverLog struct{ log *slog.Logger }
+
+func (d driverLog) Printf(ctx context.Context, format string, v ...any) {
+	d.log.DebugContext(ctx, "redis: "+fmt.Sprintf(format, v...), "component", "locks/redis")
+}
+
+// Ping checks that the server answers; an error wraps fault.ErrUnavailable and names the address.
+func (r *Redis) Ping(ctx context.Context) error {
+	if err := r.Client.Ping(ctx).Err(); err != nil {
+		return unavailable("redis "+r.Client.Options().Addr, err)
+	}
+	return nil
+}
+
+// unavailable wraps a failure to reach Redis: the caller may retry later (HTTP 503).
+func unavailable(what string, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("locks: %s: %w", what, err)
+	}
+	return fmt.Errorf("locks: %s: %w: %w", what, fault.ErrUnavailable, redact.Error(err))
 }
 
 // Close closes the connection.
@@ -86,9 +127,19 @@ func (r *Redis) Lock(ctx context.Context, name string) (func(), error) {
 	wait := time.Millisecond
 	for {
 		ok, err := r.Client.SetNX(ctx, key, token, ttl).Result()
+		if err == nil && !ok {
+			// A SET retried after a lost reply finds the key it set itself.
+			var held string
+			held, err = r.Client.Get(ctx, key).Result()
+			ok = err == nil && held == token
+			if errors.Is(err, redis.Nil) {
+				err = nil // freed meanwhile: try again at once
+				continue
+			}
+		}
 		if err != nil {
 			unlockLocal()
-			return nil, fmt.Errorf("locks: take %s: %w", name, err)
+			return nil, unavailable("take "+name, err)
 		}
 		if ok {
 			break

@@ -1,5 +1,7 @@
 // Package bus is the message bus port: an in-process Watermill GoChannel (mem://) or RabbitMQ
-// through watermill-amqp (amqp://, amqps://), chosen by URL. The event log's forwarder publishes
+// (amqp://, amqps://), chosen by URL. On RabbitMQ the subscriptions are watermill-amqp's and the
+// publisher is our own (publisher.go): one connection with confirm channels that redials when the
+// broker goes away, in Watermill's message format. The event log's forwarder publishes
 // batches of events to TopicEvents; projectors and other consumers subscribe under a consumer
 // name. The bus delivers at least once and in no guaranteed order: consumers are idempotent and
 // go back to the log when they see a gap.
@@ -21,8 +23,10 @@ import (
 	wamqp "github.com/ThreeDotsLabs/watermill-amqp/v3/pkg/amqp"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/pubsub/gochannel"
-	"github.com/infrahub-go/infrahub/tlsconfig"
 	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/infrahub-go/infrahub/redact"
+	"github.com/infrahub-go/infrahub/tlsconfig"
 )
 
 // TopicEvents is the topic the forwarder publishes log batches to.
@@ -108,16 +112,16 @@ func (c Config) parse() (target, error) {
 	switch strings.ToLower(u.Scheme) {
 	case "mem":
 		if u.Host != "" || (u.Path != "" && u.Path != "/") {
-			return target{}, fmt.Errorf("%w: %s: mem:// takes no host or path", ErrBadURL, u.Redacted())
+			return target{}, fmt.Errorf("%w: %s: mem:// takes no host or path", ErrBadURL, redact.URL(c.URL))
 		}
 		return target{scheme: "mem"}, nil
 	case "amqp", "amqps":
 		if u.Hostname() == "" {
-			return target{}, fmt.Errorf("%w: %s: no host", ErrBadURL, u.Redacted())
+			return target{}, fmt.Errorf("%w: %s: no host", ErrBadURL, redact.URL(c.URL))
 		}
 		if p := u.Port(); p != "" {
 			if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-				return target{}, fmt.Errorf("%w: %s: port %q out of range", ErrBadURL, u.Redacted(), p)
+				return target{}, fmt.Errorf("%w: %s: port %q out of range", ErrBadURL, redact.URL(c.URL), p)
 			}
 		}
 		secure := strings.EqualFold(u.Scheme, "amqps") || c.TLS.Enabled
@@ -126,7 +130,7 @@ func (c Config) parse() (target, error) {
 			u.Scheme = "amqps"
 		}
 		if _, err := amqp.ParseURI(u.String()); err != nil {
-			return target{}, fmt.Errorf("%w: %s: %v", ErrBadURL, u.Redacted(), err)
+			return target{}, fmt.Errorf("%w: %s: %v", ErrBadURL, redact.URL(c.URL), err)
 		}
 		if secure && c.TLS.CAFile != "" {
 			if _, err := os.Stat(c.TLS.CAFile); err != nil {
@@ -135,9 +139,9 @@ func (c Config) parse() (target, error) {
 		}
 		return target{scheme: "amqp", uri: u.String(), tls: secure}, nil
 	case "":
-		return target{}, fmt.Errorf("%w: %s: no scheme, want mem://, amqp:// or amqps://", ErrBadURL, u.Redacted())
+		return target{}, fmt.Errorf("%w: %s: no scheme, want mem://, amqp:// or amqps://", ErrBadURL, redact.URL(c.URL))
 	default:
-		return target{}, fmt.Errorf("%w: %s: unsupported scheme %q, want mem://, amqp:// or amqps://", ErrBadURL, u.Redacted(), u.Scheme)
+		return target{}, fmt.Errorf("%w: %s: unsupported scheme %q, want mem://, amqp:// or amqps://", ErrBadURL, redact.URL(c.URL), u.Scheme)
 	}
 }
 
@@ -151,7 +155,7 @@ type Bus struct {
 	mem *gochannel.GoChannel
 
 	amqpCfg   wamqp.Config
-	publisher *wamqp.Publisher
+	publisher *publisher
 	subConn   *wamqp.ConnectionWrapper
 
 	mu     sync.Mutex
@@ -217,13 +221,18 @@ func (b *Bus) openAMQP(tg target) error {
 	cfg.Publish.ChannelPoolSize = b.cfg.Window
 	cfg.Publish.ConfirmDelivery = true
 	cfg.Consume.Qos.PrefetchCount = b.cfg.Prefetch
+	// The subscribers' connection redials at most 5 s apart (Watermill's default grows to 60 s),
+	// so that consumption resumes soon after the broker is back, as publishing does.
+	reconnect := wamqp.DefaultReconnectConfig()
+	reconnect.BackoffMaxInterval = 5 * time.Second
+	cfg.Connection.Reconnect = reconnect
 	if b.cfg.QueueExpiry > 0 {
 		cfg.Queue.Arguments = amqp.Table{"x-expires": b.cfg.QueueExpiry.Milliseconds()}
 	}
 	b.amqpCfg = cfg
 
-	redacted := redact(tg.uri)
-	pub, err := wamqp.NewPublisher(cfg, b.wlog)
+	redacted := redact.URL(tg.uri)
+	pub, err := newPublisher(tg.uri, *ac, cfg, b.cfg.Window, b.logger.With("component", "bus"))
 	if err != nil {
 		return fmt.Errorf("bus %s: publisher: %w", redacted, err)
 	}
@@ -237,25 +246,27 @@ func (b *Bus) openAMQP(tg target) error {
 	return nil
 }
 
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return u.Redacted()
-}
-
 // Kind is "mem" or "amqp".
 func (b *Bus) Kind() string { return b.kind }
 
 // Publisher publishes to the bus. For AMQP every Publish returns once the broker confirmed
-// each message (up to Window publishes wait in parallel); for mem:// it returns at once and a
-// message with no subscriber is dropped.
+// each message (up to Window publishes wait in parallel), or fails with fault.ErrUnavailable
+// while the broker is unreachable (the bus reconnects by itself); for mem:// it returns at once
+// and a message with no subscriber is dropped.
 func (b *Bus) Publisher() message.Publisher {
 	if b.mem != nil {
 		return b.mem
 	}
 	return b.publisher
+}
+
+// Check reports why the bus cannot publish now: nil when connected (always for mem://), an
+// error wrapping fault.ErrUnavailable that names the cause while the broker is unreachable.
+func (b *Bus) Check() error {
+	if b.publisher == nil {
+		return nil
+	}
+	return b.publisher.Check()
 }
 
 // Subscribe delivers the messages of topic to consumer until ctx ends, then closes the channel.

@@ -24,6 +24,7 @@ import (
 
 	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/migrations"
+	"github.com/infrahub-go/infrahub/redact"
 	"github.com/infrahub-go/infrahub/tlsconfig"
 )
 
@@ -42,6 +43,10 @@ type Config struct {
 	TLS *tlsconfig.Options
 }
 
+// DefaultConnectTimeout bounds each connection attempt unless the URL sets connect_timeout, so
+// that an unreachable server fails the start with its cause instead of hanging.
+const DefaultConnectTimeout = 10 * time.Second
+
 var schemaName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 
 // Validate reports a configuration problem naming the field.
@@ -50,7 +55,12 @@ func (c Config) Validate() error {
 		return errors.New("postgres: URL is empty")
 	}
 	if _, err := url.Parse(c.URL); err != nil {
-		return fmt.Errorf("postgres: URL: %w", err)
+		// url.Error repeats the whole URL, password included: keep only the cause.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return fmt.Errorf("postgres: URL %s: %w", redact.URL(c.URL), err)
 	}
 	if c.Schema != "" && !schemaName.MatchString(c.Schema) {
 		return fmt.Errorf("postgres: schema %q: use lower-case letters, digits and _", c.Schema)
@@ -86,7 +96,10 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Store, error) 
 	}
 	pcfg, err := pgxpool.ParseConfig(cfg.URL)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: parse URL: %w", err)
+		return nil, fmt.Errorf("postgres: parse URL: %w", redact.Error(err))
+	}
+	if pcfg.ConnConfig.ConnectTimeout == 0 { // ?connect_timeout= sets it
+		pcfg.ConnConfig.ConnectTimeout = DefaultConnectTimeout
 	}
 	if cfg.MaxConns > 0 {
 		pcfg.MaxConns = cfg.MaxConns
@@ -101,11 +114,11 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Store, error) 
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: connect: %w", err)
+		return nil, fmt.Errorf("postgres: connect: %w", redact.Error(err))
 	}
 	if err := prepare(ctx, pool, cfg.Schema); err != nil {
 		pool.Close()
-		return nil, err
+		return nil, redact.Error(err)
 	}
 	s := &Store{
 		pool:    pool,
@@ -149,8 +162,11 @@ func prepare(ctx context.Context, pool *pgxpool.Pool, schema string) error {
 // Pool exposes the connection pool to other adapters sharing the database.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
-// Close stops the background work and closes the pool.
+// Close stops the background work and closes the pool. Closing a nil Store does nothing.
 func (s *Store) Close() error {
+	if s == nil {
+		return nil
+	}
 	s.closeOnce.Do(func() { close(s.closed) })
 	s.stop()
 	s.wg.Wait()
