@@ -95,6 +95,7 @@ type server struct {
 	branches *branch.State     // graph.Branches()
 	app      *commands.Service // the write side: every command handler
 	reads    *memory.Reader    // the graph read port GraphQL and REST answer from
+	schemas  *graphql.Schemas  // built GraphQL schemas by schema hash: a load's check, then its queries
 	registry *prometheus.Registry
 	listener net.Listener
 	ready    atomic.Bool
@@ -151,8 +152,9 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 		Subscribe: func(ctx context.Context, consumer string) (<-chan *message.Message, error) {
 			return s.bus.Subscribe(ctx, cfg.EventsTopic(), consumer+"@"+instance)
 		}}
+	s.schemas = &graphql.Schemas{Max: cfg.Limits.SchemaCache}
 	appCfg := commands.Config{Log: s.store, Catalogue: s.catalog, State: s.graph, WaitFor: s.waitGraph,
-		ValidateSchema: graphql.Check}
+		ValidateSchema: s.schemas.Check}
 	if s.locks != nil {
 		appCfg.Locks = s.locks
 	}
@@ -292,7 +294,7 @@ func (s *server) routes() http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	if s.role != roleWorker {
 		mux.Handle("/api/commands", &commands.Endpoint{Commands: s.app, Logger: s.log})
-		(&graphql.Handler{X: &graphql.Executor{Graph: s.reads, Schemas: &graphql.Schemas{}, Default: branch.Default, Version: version,
+		(&graphql.Handler{X: &graphql.Executor{Graph: s.reads, Schemas: s.schemas, Limits: s.cfg.Limits, Default: branch.Default, Version: version,
 			SchemaOf: func(name string) (*schema.Set, bool) {
 				if _, ok := s.branches.Branch(name); !ok {
 					return nil, false

@@ -113,10 +113,27 @@ func Build(set *schema.Set) (*ast.Schema, error) {
 	if set == nil {
 		return nil, fmt.Errorf("graphql: nil schema set")
 	}
+	s, err := buildSchema(set)
+	if err != nil {
+		return nil, fmt.Errorf("graphql: build schema %s: %w", set.Hash(), err)
+	}
+	return s, nil
+}
+
+// invalidSchema is a GraphQL schema that gqlparser refuses, with the SDL it was given.
+type invalidSchema struct {
+	err error
+	src string
+}
+
+func (e *invalidSchema) Error() string { return e.err.Error() }
+func (e *invalidSchema) Unwrap() error { return e.err }
+
+func buildSchema(set *schema.Set) (*ast.Schema, error) {
 	src := buildSDL(set)
 	s, err := gqlparser.LoadSchema(&ast.Source{Name: "infrahub.graphql", Input: src, BuiltIn: false})
 	if err != nil {
-		return nil, fmt.Errorf("graphql: build schema %s: %w", set.Hash(), err)
+		return nil, &invalidSchema{err, src}
 	}
 	return s, nil
 }

@@ -6,8 +6,6 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/vektah/gqlparser/v2"
-	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/infrahub-go/infrahub/schema"
@@ -23,11 +21,17 @@ func Check(set *schema.Set) error {
 	if set == nil {
 		return errors.New("graphql: nil schema set")
 	}
-	src := buildSDL(set)
-	if _, err := gqlparser.LoadSchema(&ast.Source{Name: "infrahub.graphql", Input: src}); err != nil {
-		return &schema.Error{Problems: []schema.Problem{problemOf(set, src, err)}}
+	_, err := buildSchema(set)
+	return checkError(set, err)
+}
+
+// checkError turns an error of build into the problem of the kind it comes from.
+func checkError(set *schema.Set, err error) error {
+	var invalid *invalidSchema
+	if errors.As(err, &invalid) {
+		return &schema.Error{Problems: []schema.Problem{problemOf(set, invalid.src, invalid.err)}}
 	}
-	return nil
+	return err
 }
 
 // fieldInMessage finds the field gqlparser's schema validation names in its message.

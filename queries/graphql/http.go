@@ -115,10 +115,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if r.Method == http.MethodGet && isMutation(req.Query) {
-		badRequest(w, "mutations must be sent with POST")
-		return
-	}
+	req.ReadOnly = r.Method == http.MethodGet
 	// A document that does not parse, does not validate or fails while it runs is answered
 	// 200 with {"data", "errors"}, as Infrahub answers it (its clients read the errors of a 200;
 	// the SDK raises a bare HTTP error on a 4xx and the web UI takes it for a network failure).
@@ -126,8 +123,11 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	// branch a 404, as there.
 	resp := h.X.Execute(r.Context(), req)
 	status := http.StatusOK
-	if resp.noBranch {
-		status = http.StatusNotFound
+	if resp.status != 0 {
+		status = resp.status
+	}
+	if status == http.StatusMethodNotAllowed {
+		w.Header().Set("Allow", "POST")
 	}
 	writeResponse(w, status, resp)
 }
@@ -159,22 +159,6 @@ func numbers(v any) any {
 		return x
 	}
 	return v
-}
-
-func isMutation(q string) bool {
-	for i := 0; i < len(q); i++ {
-		switch q[i] {
-		case ' ', '\t', '\n', '\r', ',':
-			continue
-		case '#':
-			for i < len(q) && q[i] != '\n' {
-				i++
-			}
-			continue
-		}
-		return len(q)-i >= 8 && q[i:i+8] == "mutation"
-	}
-	return false
 }
 
 func (h *Handler) sdl(w http.ResponseWriter, r *http.Request) {
