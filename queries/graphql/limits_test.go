@@ -6,11 +6,16 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+	"weak"
 
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/infrahub-go/infrahub/commands"
 	"github.com/infrahub-go/infrahub/limits"
 	"github.com/infrahub-go/infrahub/projections/graph"
 	"github.com/infrahub-go/infrahub/queries/graphql"
@@ -285,4 +290,47 @@ func TestGETNeverWrites(t *testing.T) {
 	if out := run(t, f, graphql.Request{Query: `{ TestTag { count } }`}); fmt.Sprint(out["data"]) != "map[TestTag:map[count:1]]" {
 		t.Fatalf("after the POST: %v", out)
 	}
+}
+
+// Every schema edit on a branch gives a new schema hash and a new GraphQL schema: the cache keeps
+// at most SchemaCache of them, and those it dropped (with the documents validated against them)
+// are freed.
+func TestSchemaEditsKeepBoundedSchemas(t *testing.T) {
+	f := newFixture(t, fixtureSchema)
+	l := limits.Default()
+	l.SchemaCache = 4
+	f.x.Limits, f.x.Schemas = l, &graphql.Schemas{Max: l.SchemaCache}
+	f.command(t, commands.TypeCreateBranch, map[string]any{"name": "edits"})
+	var built []weak.Pointer[ast.Schema]
+	attrs := ""
+	for i := range 40 {
+		attrs += fmt.Sprintf("      - {name: a%d, kind: Text, optional: true}\n", i)
+		raw, _ := json.Marshal("version: \"1.0\"\nnodes:\n  - name: Extra\n    namespace: Test\n    attributes:\n" + attrs)
+		f.command(t, commands.TypeLoadSchema, commands.LoadSchema{Branch: "edits", Schemas: []json.RawMessage{raw}})
+		doc := fmt.Sprintf(`{ TestExtra { count edges { node { a%d { value } } } } }`, i)
+		if out := run(t, f, graphql.Request{Query: doc, Branch: "edits"}); out["errors"] != nil {
+			t.Fatalf("edit %d: %v", i, out["errors"])
+		}
+		set, _ := f.x.SchemaOf("edits")
+		s, err := f.x.Schemas.Get(set)
+		if err != nil {
+			t.Fatal(err)
+		}
+		built = append(built, weak.Make(s))
+		if n := f.x.Schemas.Len(); n > l.SchemaCache {
+			t.Fatalf("after edit %d the cache holds %d schemas, at most %d", i, n, l.SchemaCache)
+		}
+	}
+	runtime.GC()
+	alive := 0
+	for _, p := range built {
+		if p.Value() != nil {
+			alive++
+		}
+	}
+	t.Logf("%d of the 40 schemas built are still in memory", alive)
+	if alive > l.SchemaCache || built[len(built)-1].Value() == nil {
+		t.Errorf("%d of the 40 schemas built are still in memory, want at most %d with the last", alive, l.SchemaCache)
+	}
+	runtime.KeepAlive(f.x.Schemas)
 }
