@@ -140,6 +140,7 @@ func (x *Executor) Execute(ctx context.Context, req Request) Response {
 		scope: graph.Scope{Branch: req.Branch, At: req.At}}
 	e.sel, e.mut, e.api = selector{e}, mutator{e}, apiRoot{e}
 	var w jsonWriter
+	e.w = &w
 	switch op.Operation {
 	case ast.Query:
 		set := op.SelectionSet
@@ -156,7 +157,11 @@ func (x *Executor) Execute(ctx context.Context, req Request) Response {
 		return fail(CodeBadInput, "subscriptions are not served on this endpoint")
 	}
 	if e.halted != nil {
-		return Response{Errors: append(e.errs, coded(codeOf(e.halted), gqlerror.Errorf("%v", e.halted)))}
+		code := codeOf(e.halted)
+		if errors.Is(e.halted, limits.ErrExceeded) {
+			code = CodeLimit
+		}
+		return Response{Errors: append(e.errs, coded(code, gqlerror.Errorf("%v", e.halted)))}
 	}
 	return Response{Data: w.bytes(), Errors: e.errs}
 }
@@ -234,9 +239,11 @@ type exec struct {
 	vars  map[string]any
 	scope graph.Scope
 	errs  gqlerror.List
-	// limits are the executor's; halted is set once ctx is done (the answer is then that error).
+	// limits are the executor's; halted is set once ctx is done or the answer is too long (the
+	// answer is then that error).
 	limits limits.Limits
 	halted error
+	w      *jsonWriter // the answer being written
 	// collected caches collect per selection set and type: a list writes the same selection
 	// for each of its nodes.
 	collected map[collectKey][]*ast.Field
@@ -267,14 +274,20 @@ func (e *exec) fail(path ast.Path, err error) {
 	e.errs = append(e.errs, coded(codeOf(err), ge))
 }
 
-// live reports whether the request still wants its answer. Once its context is done, it
-// records why and answers false from then on: each level stops before its next port call.
+// live reports whether the request still wants its answer. Once its context is done or its
+// answer is longer than the limit, it records why and answers false from then on: each level
+// stops before its next port call, each list before its next item.
 func (e *exec) live() bool {
 	if e.halted != nil {
 		return false
 	}
 	if err := e.ctx.Err(); err != nil {
 		e.halted = fmt.Errorf("%w: the request ended before its answer: %w", fault.ErrUnavailable, err)
+		return false
+	}
+	if e.w != nil && len(e.w.buf) > e.limits.ResponseBytes {
+		e.halted = limits.Exceeded("the answer's length in bytes", int64(len(e.w.buf)), int64(e.limits.ResponseBytes),
+			"INFRAHUB_GRAPHQL_MAX_RESPONSE_BYTES")
 		return false
 	}
 	return true
