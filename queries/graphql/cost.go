@@ -141,7 +141,7 @@ func admit(doc *ast.QueryDocument, l limits.Limits) (c cost, code string, err er
 	case c.depth > l.QueryDepth:
 		err = limits.Exceeded("the document's nesting of fields", int64(c.depth), int64(l.QueryDepth), "INFRAHUB_GRAPHQL_MAX_DEPTH")
 	case c.selections > int64(l.QueryCost):
-		err = limits.Exceeded("the document's cost in selections (every fragment spread counted per use)", c.selections,
+		err = limits.Exceeded("the document's cost in selections (its operations and fragments, every spread counted per use)", c.selections,
 			int64(l.QueryCost), "INFRAHUB_GRAPHQL_MAX_COST")
 	case c.aliases > int64(l.QueryAliases):
 		err = limits.Exceeded("the document's aliased fields (every fragment spread counted per use)", c.aliases,
