@@ -32,6 +32,9 @@ type Limits struct {
 	SchemaCache   int `env:"INFRAHUB_GRAPHQL_SCHEMA_CACHE" envDefault:"16"`         // built GraphQL schemas kept, by schema hash
 	SearchResults int `env:"INFRAHUB_SEARCH_MAX_RESULTS" envDefault:"1000"`         // nodes one InfrahubSearchAnywhere answers
 
+	// The JSON of one GraphQL answer, held in memory until it is sent.
+	ResponseBytes int `env:"INFRAHUB_GRAPHQL_MAX_RESPONSE_BYTES" envDefault:"268435456"`
+
 	// Data.
 	ObjectsPerFile   int `env:"INFRAHUB_MAX_OBJECTS_PER_FILE" envDefault:"10000"`    // objects of one object file, ranges expanded, validate and load alike
 	RangeExpansion   int `env:"INFRAHUB_MAX_RANGE_EXPANSION" envDefault:"10000"`     // values one expand_range string gives
@@ -53,7 +56,7 @@ func Default() Limits {
 		SearchResults:  1_000,
 		ObjectsPerFile: 10_000, RangeExpansion: 10_000, ObjectNesting: 32,
 		ValueBytes: 64 << 10, LargeValueBytes: 1 << 20, DescriptionBytes: 4096,
-		SchemaLoadBytes: 16 << 20, SchemaKinds: 5_000,
+		SchemaLoadBytes: 16 << 20, SchemaKinds: 5_000, ResponseBytes: 256 << 20,
 	}
 }
 
@@ -72,7 +75,7 @@ func (l Limits) Validate() error {
 	}
 	for name, v := range map[string]int64{"BodyBytes": l.BodyBytes, "QueryBytes": int64(l.QueryBytes),
 		"QueryDepth": int64(l.QueryDepth), "QueryCost": int64(l.QueryCost), "QueryAliases": int64(l.QueryAliases),
-		"SchemaCache": int64(l.SchemaCache), "SearchResults": int64(l.SearchResults),
+		"SchemaCache": int64(l.SchemaCache), "SearchResults": int64(l.SearchResults), "ResponseBytes": int64(l.ResponseBytes),
 		"ObjectsPerFile": int64(l.ObjectsPerFile), "RangeExpansion": int64(l.RangeExpansion),
 		"ObjectNesting": int64(l.ObjectNesting), "ValueBytes": int64(l.ValueBytes),
 		"LargeValueBytes": int64(l.LargeValueBytes), "DescriptionBytes": int64(l.DescriptionBytes),

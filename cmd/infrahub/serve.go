@@ -98,6 +98,7 @@ type server struct {
 	branches *branch.State     // graph.Branches()
 	app      *commands.Service // the write side: every command handler
 	reads    *memory.Reader    // the graph read port GraphQL and REST answer from
+	schemas  *graphql.Schemas  // built GraphQL schemas by schema hash: a load's check, then its queries
 	registry *prometheus.Registry
 	listener net.Listener
 	ready    atomic.Bool
@@ -154,8 +155,9 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 	}
 	s.fwd = &forward.Forwarder{Log: s.store, Checkpoints: s.store, Topic: cfg.EventsTopic(), Logger: logger}
 	s.runner = &projections.Runner{Log: s.store, Checkpoints: s.store, Logger: logger, Subscribe: s.subscribe}
+	s.schemas = &graphql.Schemas{Max: cfg.Limits.SchemaCache}
 	appCfg := commands.Config{Log: s.store, Catalogue: s.catalog, State: s.graph, WaitFor: s.waitGraph,
-		ValidateSchema: graphql.Check, Limits: cfg.Limits}
+		ValidateSchema: s.schemas.Check, Limits: cfg.Limits}
 	if s.locks != nil {
 		appCfg.Locks = s.locks
 	}
@@ -394,7 +396,7 @@ func (s *server) routes() (http.Handler, error) {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	if s.role != roleWorker {
 		mux.Handle("/api/commands", &commands.Endpoint{Commands: s.app, Logger: s.log, MaxBodyBytes: lim.BodyBytes})
-		(&graphql.Handler{X: &graphql.Executor{Graph: s.reads, Schemas: &graphql.Schemas{}, Default: branch.Default, Version: version,
+		(&graphql.Handler{X: &graphql.Executor{Graph: s.reads, Schemas: s.schemas, Limits: lim, Default: branch.Default, Version: version,
 			SchemaOf: func(name string) (*schema.Set, bool) {
 				if _, ok := s.branches.Branch(name); !ok {
 					return nil, false

@@ -14,6 +14,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/infrahub-go/infrahub/internal/testenv"
+	"github.com/infrahub-go/infrahub/limits"
 	"github.com/infrahub-go/infrahub/schema"
 )
 
@@ -251,6 +252,9 @@ func infrahubYAMLDocuments(t *testing.T, repo acceptRepo) []string {
 func TestAcceptCorpusSchemasAndDocuments(t *testing.T) {
 	core := builtin(t)
 	validated := 0
+	// Validate refuses documents beyond the default limits: every real one is within them.
+	var deepest int
+	var costliest, pairs int64
 	for _, repo := range acceptRepos(t) {
 		t.Run(repo.name, func(t *testing.T) {
 			docs := documents(t, repo)
@@ -286,6 +290,11 @@ func TestAcceptCorpusSchemasAndDocuments(t *testing.T) {
 					}
 					validated++
 					_, errs := Validate(s, docs[name])
+					if doc, err := parse(docs[name]); err == nil {
+						if c, err := measure(doc); err == nil {
+							deepest, costliest, pairs = max(deepest, c.depth), max(costliest, c.selections), max(pairs, samePairs(doc))
+						}
+					}
 					exp, listed := gqlExpected[name]
 					switch {
 					case listed && len(errs) == 0:
@@ -307,6 +316,9 @@ func TestAcceptCorpusSchemasAndDocuments(t *testing.T) {
 	if validated < 12 {
 		t.Errorf("validated %d documents, want at least 12", validated)
 	}
+	l := limits.Default()
+	t.Logf("corpus documents: the deepest nests %d field levels (limit %d), the costliest %d selections (limit %d), %d pairs of same-name fields",
+		deepest, l.QueryDepth, costliest, l.QueryCost, pairs)
 }
 
 // TestAcceptSDKSchemaFixturesAreListed: every schema file of the SDK's tests is either loaded by

@@ -30,9 +30,6 @@ func (x apiRoot) status(w *jsonWriter, f *ast.Field, path ast.Path) {
 	}, path)
 }
 
-// maxSearchResults bounds the nodes one search answers.
-const maxSearchResults = 1000
-
 // search answers InfrahubSearchAnywhere: a node by id when q is a UUID, else the nodes and
 // groups one of whose attributes matches q (a substring ignoring case unless partial_match is
 // false or case_sensitive is true), limit (default 10) and offset applied, count being every
@@ -46,7 +43,7 @@ func (x apiRoot) search(w *jsonWriter, f *ast.Field, path ast.Path) {
 	if !ok || limit < 0 {
 		limit = 10
 	}
-	limit = min(limit, maxSearchResults)
+	limit = min(limit, e.limits.SearchResults)
 	offset, _ := toInt(args["offset"])
 	offset = max(offset, 0)
 	partial := true

@@ -40,7 +40,7 @@ func (d *relData) of(id string) ([]graph.Node, []graph.Edge, int) {
 // prefetch loads, for a set of nodes, every relationship their selection asks for, then the
 // next level for all the peers together.
 func (e *exec) prefetch(nodes []graph.Node, sel ast.SelectionSet, path ast.Path) *level {
-	if len(nodes) == 0 || len(sel) == 0 {
+	if len(nodes) == 0 || len(sel) == 0 || !e.live() {
 		return nil
 	}
 	lv := &level{rels: map[relKey]*relData{}}
@@ -62,6 +62,9 @@ func (e *exec) prefetch(nodes []graph.Node, sel ast.SelectionSet, path ast.Path)
 			r := relNamed(&model.Model, f.Name)
 			if r == nil || f.Definition == nil {
 				continue
+			}
+			if !e.live() {
+				return lv
 			}
 			key := keyOf(f)
 			fpath := append(slices.Clip(path), ast.PathName(key))

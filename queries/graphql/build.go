@@ -13,11 +13,12 @@ package graphql
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
-	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
+	"github.com/vektah/gqlparser/v2/validator"
 
 	"github.com/infrahub-go/infrahub/schema"
 )
@@ -96,15 +97,39 @@ var attributeObjects = []struct {
 	{"AnyAttribute", "Attribute of type GenericScalar", "GenericScalar", nil},
 }
 
-// builder writes the SDL of one schema.
+// builder makes the GraphQL schema of one Infrahub schema. The part that does not depend on the
+// kinds (static types, attribute objects, metadata) is SDL, parsed; the types of the kinds are
+// made as gqlparser's AST directly (no SDL to write and parse again), sharing every piece that is
+// the same across kinds (type references, filter arguments, the fields of edges and pages).
 type builder struct {
 	set      *schema.Set
-	sb       strings.Builder
-	nodes    []*schema.Node // nodes, profiles and templates outside the Internal namespace
+	sb       strings.Builder // the SDL of the static and shared part
+	nodes    []*schema.Node  // nodes, profiles and templates outside the Internal namespace
 	generics []*schema.Generic
 	known    map[string]bool // kinds that have GraphQL types
-	query    strings.Builder
-	mutation strings.Builder
+
+	defs     ast.DefinitionList // the kinds' types, validated by gqlparser
+	query    ast.FieldList      // the kinds' root fields, checked by checkRoot
+	mutation ast.FieldList
+
+	types    map[string]*ast.Type                     // type references by their SDL
+	args     map[[2]string]*ast.ArgumentDefinition    // by name and type
+	filters  map[filterKey]ast.ArgumentDefinitionList // filters(m, false, props) of a kind
+	attrArgs map[attrFilterKey]ast.ArgumentDefinitionList
+	relArgs  map[relFilterKey]ast.ArgumentDefinitionList
+	shared   sharedFields
+	fixed    fixedArgs
+
+	fieldDefs  map[fieldKey]*ast.FieldDefinition
+	prefixed   map[prefixedKey]*ast.ArgumentDefinition
+	namedTypes map[namedKey]*ast.Type
+
+	seenAttrs, seenNames, seenFields map[string]bool // scratch sets, emptied for each use
+}
+
+type filterKey struct {
+	kind  string
+	props bool
 }
 
 // Build generates the GraphQL schema of a resolved Infrahub schema. The result is validated by
@@ -113,16 +138,56 @@ func Build(set *schema.Set) (*ast.Schema, error) {
 	if set == nil {
 		return nil, fmt.Errorf("graphql: nil schema set")
 	}
-	src := buildSDL(set)
-	s, err := gqlparser.LoadSchema(&ast.Source{Name: "infrahub.graphql", Input: src, BuiltIn: false})
+	s, err := buildSchema(set)
 	if err != nil {
 		return nil, fmt.Errorf("graphql: build schema %s: %w", set.Hash(), err)
 	}
 	return s, nil
 }
 
-func buildSDL(set *schema.Set) string {
-	b := &builder{set: set, known: map[string]bool{}}
+// invalidSchema is a GraphQL schema that gqlparser refuses, with the SDL of the static part (an
+// error in a generated definition has no position: its message names the type).
+type invalidSchema struct {
+	err error
+	src string
+}
+
+func (e *invalidSchema) Error() string { return e.err.Error() }
+func (e *invalidSchema) Unwrap() error { return e.err }
+
+// staticSource names the SDL source; generated definitions have a source named after their type.
+const staticSource = "infrahub.graphql"
+
+func buildSchema(set *schema.Set) (*ast.Schema, error) {
+	b := newBuilder(set)
+	src := b.staticSDL()
+	doc, err := parser.ParseSchemas(validator.Prelude, &ast.Source{Name: staticSource, Input: src})
+	if err != nil {
+		return nil, &invalidSchema{err: err, src: src}
+	}
+	for _, g := range b.generics {
+		b.generic(g)
+	}
+	for _, n := range b.nodes {
+		b.node(n)
+	}
+	doc.Definitions = append(doc.Definitions, b.defs...)
+	s, verr := validator.ValidateSchemaDocument(doc)
+	if verr != nil {
+		return nil, &invalidSchema{err: verr, src: src}
+	}
+	if rerr := b.addRoots(s); rerr != nil {
+		return nil, &invalidSchema{err: rerr, src: src}
+	}
+	return s, nil
+}
+
+func newBuilder(set *schema.Set) *builder {
+	b := &builder{set: set, known: map[string]bool{},
+		types: map[string]*ast.Type{}, args: map[[2]string]*ast.ArgumentDefinition{}, filters: map[filterKey]ast.ArgumentDefinitionList{},
+		attrArgs: map[attrFilterKey]ast.ArgumentDefinitionList{}, relArgs: map[relFilterKey]ast.ArgumentDefinitionList{},
+		fieldDefs: map[fieldKey]*ast.FieldDefinition{}, namedTypes: map[namedKey]*ast.Type{},
+		prefixed: map[prefixedKey]*ast.ArgumentDefinition{}}
 	for _, list := range [][]*schema.Node{set.Nodes(), set.Profiles(), set.Templates()} {
 		for _, n := range list {
 			if n.Namespace == internalNamespace || n.State == schema.StateAbsent {
@@ -139,31 +204,95 @@ func buildSDL(set *schema.Set) string {
 		b.generics = append(b.generics, g)
 		b.known[g.Kind] = true
 	}
+	b.shared, b.fixed = b.newSharedFields(), b.newFixedArgs()
+	return b
+}
+
+// staticSDL is the SDL of the part that does not depend on the kinds, root types with their
+// static fields included (the kinds' root fields are added after validation: gqlparser checks
+// the fields of a type for duplicates pair by pair, and roots have thousands).
+func (b *builder) staticSDL() string {
 	b.sb.WriteString(staticSDL)
 	b.sb.WriteString(staticAPISDL)
-	b.shared()
+	b.sharedSDL()
 	if !b.known[coreNode] {
 		// Infrahub always has the CoreNode interface, even without the generic
 		b.sb.WriteString("\n\"\"\"Interface for all nodes in Infrahub\"\"\"\ninterface CoreNode {\n  id: String\n  hfid: [String!]\n  display_label: String\n}\n")
-		b.edged(coreNode)
-	}
-	for _, g := range b.generics {
-		b.generic(g)
-	}
-	for _, n := range b.nodes {
-		b.node(n)
+		fmt.Fprintf(&b.sb, "\ntype Edged%s {\n  node: %s\n  node_metadata: %s\n}\n", coreNode, coreNode, nodeMetadataType)
+		fmt.Fprintf(&b.sb, "\ntype Paginated%s {\n  count: Int!\n  edges: [Edged%s!]!\n  permissions: PaginatedObjectPermission!\n}\n", coreNode, coreNode)
 	}
 	b.sb.WriteString("\ntype Query {\n")
 	b.sb.WriteString(staticQueryFields)
-	b.sb.WriteString(b.query.String())
 	if b.known[genericAccount] {
 		b.sb.WriteString("  AccountProfile: " + genericAccount + "\n")
 	}
 	b.sb.WriteString("}\n\ntype Mutation {\n")
 	b.sb.WriteString(staticMutationFields)
-	b.sb.WriteString(b.mutation.String())
 	b.sb.WriteString("}\n\nschema {\n  query: Query\n  mutation: Mutation\n}\n")
 	return b.sb.String()
+}
+
+// addRoots adds the kinds' root fields to the validated Query and Mutation, after the static
+// fields (before AccountProfile and the introspection fields), checking them as gqlparser would.
+func (b *builder) addRoots(s *ast.Schema) *gqlerror.Error {
+	for _, root := range []struct {
+		def    *ast.Definition
+		fields ast.FieldList
+	}{{s.Query, b.query}, {s.Mutation, b.mutation}} {
+		if err := checkRoot(s, root.def, root.fields); err != nil {
+			return err
+		}
+		at := len(root.def.Fields)
+		for i, f := range root.def.Fields {
+			if f.Name == "AccountProfile" || strings.HasPrefix(f.Name, "__") {
+				at = i
+				break
+			}
+		}
+		out := make(ast.FieldList, 0, len(root.def.Fields)+len(root.fields))
+		out = append(append(append(out, root.def.Fields[:at]...), root.fields...), root.def.Fields[at:]...)
+		root.def.Fields = out
+	}
+	return nil
+}
+
+// checkRoot checks the fields to be added to a root type as gqlparser's schema validation does,
+// in linear time: names unique and not reserved, types defined and of the right kind, arguments
+// unique and of input types.
+func checkRoot(s *ast.Schema, root *ast.Definition, fields ast.FieldList) *gqlerror.Error {
+	names := make(map[string]bool, len(root.Fields)+len(fields))
+	seen := map[string]bool{}
+	for _, f := range root.Fields {
+		names[f.Name] = true
+	}
+	for _, f := range fields {
+		if names[f.Name] {
+			return gqlerror.ErrorPosf(f.Position, "Field %s.%s can only be defined once.", root.Name, f.Name)
+		}
+		names[f.Name] = true
+		if strings.HasPrefix(f.Name, "__") {
+			return gqlerror.ErrorPosf(f.Position, `Name "%s" must not begin with "__", which is reserved by GraphQL introspection.`, f.Name)
+		}
+		if t := s.Types[f.Type.Name()]; t == nil || t.Kind == ast.InputObject {
+			return gqlerror.ErrorPosf(f.Position, "Field %s.%s: undefined type %s.", root.Name, f.Name, f.Type.Name())
+		}
+		clear(seen)
+		for _, a := range f.Arguments {
+			if seen[a.Name] {
+				return gqlerror.ErrorPosf(f.Position, "Argument %s.%s(%s:) can only be defined once.", root.Name, f.Name, a.Name)
+			}
+			seen[a.Name] = true
+			t := s.Types[a.Type.Name()]
+			if t == nil {
+				return gqlerror.ErrorPosf(f.Position, "Argument %s.%s(%s:): undefined type %s.", root.Name, f.Name, a.Name, a.Type.Name())
+			}
+			if !t.IsInputType() {
+				return gqlerror.ErrorPosf(f.Position, "Argument %s.%s(%s:): %s is not a valid input type",
+					root.Name, f.Name, a.Name, a.Type.String())
+			}
+		}
+	}
+	return nil
 }
 
 // ref returns kind when it has a GraphQL type, else fallback.
@@ -174,9 +303,9 @@ func (b *builder) ref(kind, fallback string) string {
 	return fallback
 }
 
-// shared writes the types that reference generated kinds: attribute objects (source, owner,
+// sharedSDL writes the types that reference generated kinds: attribute objects (source, owner,
 // updated_by), relationship properties and metadata.
-func (b *builder) shared() {
+func (b *builder) sharedSDL() {
 	source := b.ref(lineageSource, coreNode)
 	owner := b.ref(lineageOwner, coreNode)
 	account := ""
@@ -217,330 +346,4 @@ func (b *builder) shared() {
 		}
 		w.WriteString("}\n")
 	}
-}
-
-// edged writes Edged<kind> and Paginated<kind>.
-func (b *builder) edged(kind string) {
-	fmt.Fprintf(&b.sb, "\ntype Edged%s {\n  node: %s\n  node_metadata: %s\n}\n", kind, kind, nodeMetadataType)
-	fmt.Fprintf(&b.sb, "\ntype Paginated%s {\n  count: Int!\n  edges: [Edged%s!]!\n  permissions: PaginatedObjectPermission!\n}\n", kind, kind)
-}
-
-func (b *builder) generic(g *schema.Generic) {
-	w := &b.sb
-	desc(w, "", g.Description)
-	fmt.Fprintf(w, "interface %s {\n", g.Kind)
-	b.fields(&g.Model, false, hierarchyOf(g.Hierarchical, g.Kind))
-	w.WriteString("}\n")
-	b.edged(g.Kind)
-	fmt.Fprintf(w, "\ntype NestedEdged%s {\n  node: %s\n", g.Kind, g.Kind)
-	w.WriteString("  _updated_at: DateTime @deprecated(reason: \"Query the node_metadata field instead.\")\n")
-	fmt.Fprintf(w, "  node_metadata: %s!\n  properties: %s\n  relationship_metadata: %s\n}\n",
-		nodeMetadataType, relationshipPropertyType, relationshipMetadataType)
-	fmt.Fprintf(w, "\ntype NestedPaginated%s {\n  count: Int!\n  edges: [NestedEdged%s!]\n}\n", g.Kind, g.Kind)
-	b.queryField(&g.Model)
-	if len(g.Attributes)+len(g.Relationships) > 0 {
-		b.input(&g.Model, "Update")
-		fmt.Fprintf(w, "\ntype %sUpdate {\n  ok: Boolean\n  object: %s\n}\n", g.Kind, g.Kind)
-		fmt.Fprintf(&b.mutation, "  %sUpdate(data: %sUpdateInput!, context: ContextInput): %sUpdate\n", g.Kind, g.Kind, g.Kind)
-	}
-}
-
-func (b *builder) node(n *schema.Node) {
-	w := &b.sb
-	var ifaces []string
-	for _, k := range n.InheritFrom {
-		if g, ok := b.set.Generic(k); ok && b.known[k] && g.Namespace != internalNamespace {
-			ifaces = append(ifaces, k)
-		}
-	}
-	// Infrahub adds CoreNode to every node kind but groups (profiles and templates list it in
-	// inherit_from already)
-	isNode := n.Namespace != "Profile" && n.Namespace != "Template"
-	if isNode && !slices.Contains(n.InheritFrom, coreGroup) && !slices.Contains(ifaces, coreNode) {
-		ifaces = append(ifaces, coreNode)
-	}
-	slices.Sort(ifaces)
-	ifaces = slices.Compact(ifaces)
-	desc(w, "", n.Description)
-	fmt.Fprintf(w, "type %s", n.Kind)
-	if len(ifaces) > 0 {
-		fmt.Fprintf(w, " implements %s", strings.Join(ifaces, " & "))
-	}
-	w.WriteString(" {\n")
-	h := ""
-	if n.Hierarchy != nil {
-		h = *n.Hierarchy
-	}
-	b.fields(&n.Model, true, h)
-	w.WriteString("}\n")
-	b.edged(n.Kind)
-	fmt.Fprintf(w, "\ntype NestedEdged%s {\n  node: %s\n  node_metadata: %s\n  properties: %s\n  relationship_metadata: %s\n}\n",
-		n.Kind, n.Kind, nodeMetadataType, relationshipPropertyType, relationshipMetadataType)
-	fmt.Fprintf(w, "\ntype NestedPaginated%s {\n  count: Int!\n  edges: [NestedEdged%s!]!\n  permissions: PaginatedObjectPermission!\n}\n", n.Kind, n.Kind)
-	b.queryField(&n.Model)
-	for _, op := range []string{"Create", "Update", "Upsert"} {
-		b.input(&n.Model, op)
-		fmt.Fprintf(w, "\ntype %s%s {\n  ok: Boolean\n  object: %s\n}\n", n.Kind, op, n.Kind)
-		fmt.Fprintf(&b.mutation, "  %s%s(data: %s%sInput!, context: ContextInput): %s%s\n", n.Kind, op, n.Kind, op, n.Kind, op)
-	}
-	fmt.Fprintf(w, "\ntype %sDelete {\n  ok: Boolean\n}\n", n.Kind)
-	fmt.Fprintf(&b.mutation, "  %sDelete(data: DeleteInput!, context: ContextInput): %sDelete\n", n.Kind, n.Kind)
-}
-
-func hierarchyOf(hierarchical bool, kind string) string {
-	if hierarchical {
-		return kind
-	}
-	return ""
-}
-
-// hierarchyFields are the fields of a hierarchy kind that the hierarchy gives, not its declaration.
-var hierarchyFields = schema.HierarchyFields
-
-// fields writes the fields of a node object (object true) or a generic interface.
-func (b *builder) fields(m *schema.Model, object bool, hierarchy string) {
-	w := &b.sb
-	if object {
-		w.WriteString("  \"\"\"Unique identifier\"\"\"\n  id: String!\n")
-	} else {
-		w.WriteString("  \"\"\"Unique identifier\"\"\"\n  id: String\n")
-	}
-	w.WriteString("  \"\"\"Human friendly identifier\"\"\"\n  hfid: [String!]\n")
-	if object {
-		w.WriteString("  _updated_at: DateTime @deprecated(reason: \"Query the node_metadata field instead.\")\n")
-	}
-	w.WriteString("  display_label: String\n")
-	seen := map[string]bool{"id": true, "hfid": true, "display_label": true, "_updated_at": true}
-	for _, a := range m.Attributes {
-		if a.State == schema.StateAbsent || seen[a.Name] {
-			continue
-		}
-		seen[a.Name] = true
-		d := ""
-		if a.Description != nil {
-			d = *a.Description
-		}
-		if object && !a.Optional {
-			d = strings.TrimSpace(d + " (required)")
-		}
-		desc(w, "  ", &d)
-		fmt.Fprintf(w, "  %s: %s\n", a.Name, attrTypeOf(a.Kind).object)
-	}
-	for _, r := range m.Relationships {
-		if r.State == schema.StateAbsent || seen[r.Name] {
-			continue
-		}
-		if hierarchy != "" && slices.Contains(hierarchyFields, r.Name) {
-			continue
-		}
-		peer, ok := b.set.Model(r.Peer)
-		if !ok || !b.known[r.Peer] {
-			continue
-		}
-		seen[r.Name] = true
-		desc(w, "  ", r.Description)
-		if r.Cardinality == "one" {
-			fmt.Fprintf(w, "  %s: NestedEdged%s!\n", r.Name, r.Peer)
-			continue
-		}
-		args := b.filters(peer, false, true)
-		if hierarchy != "" {
-			args = append(args, arg{"include_descendants", "Boolean"})
-		}
-		fmt.Fprintf(w, "  %s%s: NestedPaginated%s!\n", r.Name, argList(args), r.Peer)
-	}
-	if hierarchy == "" {
-		return
-	}
-	hm, ok := b.set.Model(hierarchy)
-	if !ok || !b.known[hierarchy] {
-		return
-	}
-	args := argList(b.filters(hm, false, true))
-	fmt.Fprintf(w, "  parent: NestedEdged%s!\n", hierarchy)
-	for _, f := range hierarchyFields[1:] {
-		fmt.Fprintf(w, "  %s%s: NestedPaginated%s!\n", f, args, hierarchy)
-	}
-}
-
-type arg struct{ name, typ string }
-
-func argList(args []arg) string {
-	if len(args) == 0 {
-		return ""
-	}
-	parts := make([]string, len(args))
-	for i, a := range args {
-		parts[i] = a.name + ": " + a.typ
-	}
-	return "(" + strings.Join(parts, ", ") + ")"
-}
-
-// filters returns the arguments Infrahub generates for listing kind m: at the top level (a
-// query field) or for a relationship of cardinality many (top false).
-func (b *builder) filters(m *schema.Model, top, props bool) []arg {
-	out := []arg{{"offset", "Int"}, {"limit", "Int"}, {"order", "OrderInput"}, {"ids", "[ID]"}}
-	if !top {
-		out = append(out, arg{"isnull", "Boolean"})
-	}
-	if m.DisplayLabel != nil || len(m.DisplayLabels) > 0 {
-		out = append(out, arg{"display_label__value", "String"}, arg{"display_label__values", "[String]"},
-			arg{"display_label__isnull", "Boolean"})
-	}
-	if top && len(m.HumanFriendlyID) > 0 {
-		out = append(out, arg{"hfid", "[String]"})
-	}
-	seen := map[string]bool{}
-	for _, a := range m.Attributes {
-		if a.State == schema.StateAbsent || seen[a.Name] || a.Name == "display_label" {
-			continue
-		}
-		seen[a.Name] = true
-		out = append(out, attrFilters(a.Name, attrTypeOf(a.Kind).filter, props, top)...)
-	}
-	if !top {
-		return out
-	}
-	out = append(out, attrFilters("any", "String", true, false)...)
-	out = append(out, arg{"partial_match", "Boolean"},
-		arg{"node_metadata__created_by__id", "ID"}, arg{"node_metadata__created_by__ids", "[ID]"},
-		arg{"node_metadata__updated_by__id", "ID"}, arg{"node_metadata__updated_by__ids", "[ID]"},
-		arg{"node_metadata__created_at", "DateTime"}, arg{"node_metadata__created_at__before", "DateTime"},
-		arg{"node_metadata__created_at__after", "DateTime"}, arg{"node_metadata__updated_at", "DateTime"},
-		arg{"node_metadata__updated_at__before", "DateTime"}, arg{"node_metadata__updated_at__after", "DateTime"})
-	if m.Kind == ipPrefixGeneric || m.Kind == ipAddressGeneric {
-		out = append(out, arg{"include_available", "Boolean"}, arg{"kinds", "[String!]"})
-	}
-	names := map[string]bool{}
-	for _, a := range out {
-		names[a.name] = true
-	}
-	for _, r := range m.Relationships {
-		if r.State == schema.StateAbsent {
-			continue
-		}
-		peer, ok := b.set.Model(r.Peer)
-		if !ok || !b.known[r.Peer] {
-			continue
-		}
-		for _, f := range b.filters(peer, false, r.Kind != schema.RelGroup) {
-			switch f.name {
-			case "offset", "limit", "order":
-				continue
-			}
-			name := r.Name + "__" + f.name
-			if !names[name] {
-				names[name] = true
-				out = append(out, arg{name, f.typ})
-			}
-		}
-	}
-	return out
-}
-
-func attrFilters(name, scalar string, props, isnull bool) []arg {
-	out := []arg{{name + "__value", scalar}, {name + "__values", "[" + scalar + "]"}}
-	if isnull {
-		out = append(out, arg{name + "__isnull", "Boolean"})
-	}
-	if props {
-		out = append(out, arg{name + "__source__id", "ID"}, arg{name + "__owner__id", "ID"},
-			arg{name + "__is_visible", "Boolean"}, arg{name + "__is_protected", "Boolean"})
-	}
-	return out
-}
-
-func (b *builder) queryField(m *schema.Model) {
-	fmt.Fprintf(&b.query, "  %s%s: Paginated%s!\n", m.Kind, argList(b.filters(m, true, true)), m.Kind)
-}
-
-// input writes <Kind><op>Input (op is Create, Update or Upsert).
-func (b *builder) input(m *schema.Model, op string) {
-	w := &b.sb
-	fmt.Fprintf(w, "\ninput %s%sInput {\n  id: String\n", m.Kind, op)
-	seen := map[string]bool{"id": true}
-	if op != "Create" {
-		w.WriteString("  hfid: [String]\n")
-		seen["hfid"] = true
-	}
-	suffix := "Update"
-	if op == "Create" {
-		suffix = "Create"
-	}
-	for _, a := range m.Attributes {
-		if a.State == schema.StateAbsent || a.ReadOnly || seen[a.Name] {
-			continue
-		}
-		seen[a.Name] = true
-		desc(w, "  ", a.Description)
-		fmt.Fprintf(w, "  %s: %s%s\n", a.Name, attrTypeOf(a.Kind).input, suffix)
-	}
-	for _, r := range m.Relationships {
-		if r.State == schema.StateAbsent || r.ReadOnly || seen[r.Name] || !b.known[r.Peer] {
-			continue
-		}
-		seen[r.Name] = true
-		t := b.relatedInput(r.Peer)
-		if r.Cardinality != "one" {
-			t = "[" + t + "]"
-		}
-		desc(w, "  ", r.Description)
-		fmt.Fprintf(w, "  %s: %s\n", r.Name, t)
-	}
-	w.WriteString("}\n")
-}
-
-// relatedInput is the input type of a relationship to peer: IP prefixes and addresses may be
-// allocated from their pools.
-func (b *builder) relatedInput(peer string) string {
-	switch {
-	case b.inherits(peer, ipPrefixGeneric):
-		return "RelatedIPPrefixNodeInput"
-	case b.inherits(peer, ipAddressGeneric):
-		return "RelatedIPAddressNodeInput"
-	}
-	return "RelatedNodeInput"
-}
-
-func (b *builder) inherits(kind, generic string) bool {
-	if kind == generic {
-		return true
-	}
-	n, ok := b.set.Node(kind)
-	return ok && slices.Contains(n.InheritFrom, generic)
-}
-
-// desc writes a description block when d is not empty.
-func desc(w *strings.Builder, indent string, d *string) {
-	if d == nil || strings.TrimSpace(*d) == "" {
-		return
-	}
-	// a quoted string avoids any trouble with triple quotes or backslashes in the text
-	fmt.Fprintf(w, "%s%s\n", indent, quote(*d))
-}
-
-// quote returns s as a GraphQL string literal.
-func quote(s string) string {
-	var q strings.Builder
-	q.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"':
-			q.WriteString(`\"`)
-		case r == '\\':
-			q.WriteString(`\\`)
-		case r == '\n':
-			q.WriteString(`\n`)
-		case r == '\r':
-			q.WriteString(`\r`)
-		case r == '\t':
-			q.WriteString(`\t`)
-		case r < 0x20:
-			fmt.Fprintf(&q, `\u%04x`, r)
-		default:
-			q.WriteRune(r)
-		}
-	}
-	q.WriteByte('"')
-	return q.String()
 }

@@ -6,8 +6,6 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/vektah/gqlparser/v2"
-	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/infrahub-go/infrahub/schema"
@@ -23,15 +21,26 @@ func Check(set *schema.Set) error {
 	if set == nil {
 		return errors.New("graphql: nil schema set")
 	}
-	src := buildSDL(set)
-	if _, err := gqlparser.LoadSchema(&ast.Source{Name: "infrahub.graphql", Input: src}); err != nil {
-		return &schema.Error{Problems: []schema.Problem{problemOf(set, src, err)}}
-	}
-	return nil
+	_, err := buildSchema(set)
+	return checkError(set, err)
 }
 
-// fieldInMessage finds the field gqlparser's schema validation names in its message.
-var fieldInMessage = regexp.MustCompile(`(?:field called|the field|field named|fields? on) "?([A-Za-z_][A-Za-z0-9_]*)"?`)
+// checkError turns an error of build into the problem of the kind it comes from.
+func checkError(set *schema.Set, err error) error {
+	var invalid *invalidSchema
+	if errors.As(err, &invalid) {
+		return &schema.Error{Problems: []schema.Problem{problemOf(set, invalid)}}
+	}
+	return err
+}
+
+// fieldInMessage finds the field gqlparser's schema validation names in its message; memberOf
+// finds "Type.field" in "Field Type.field can only..." and "Argument Type.field(arg:)...".
+var (
+	fieldInMessage = regexp.MustCompile(`(?:field called|the field|field named|fields? on) "?([A-Za-z_][A-Za-z0-9_]*)"?`)
+	memberOf       = regexp.MustCompile(`^(?:Field|Argument) ([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)`)
+	identifier     = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*`)
+)
 
 // generatedAffixes are the prefixes and suffixes of the types generated per kind.
 var (
@@ -39,21 +48,36 @@ var (
 	generatedSuffixes = []string{"CreateInput", "UpdateInput", "UpsertInput", "Create", "Update", "Upsert", "Delete"}
 )
 
-// problemOf locates a GraphQL schema error in the generated SDL and names the kind (and field)
-// of the Infrahub schema it comes from.
-func problemOf(set *schema.Set, src string, err error) schema.Problem {
-	msg := err.Error()
-	var line int
+// problemOf locates a GraphQL schema error and names the kind (and field) of the Infrahub schema
+// it comes from: by its position in the static SDL, else by the first type of a kind that its
+// message names (a generated definition has no position).
+func problemOf(set *schema.Set, invalid *invalidSchema) schema.Problem {
+	msg := invalid.err.Error()
+	var typeName, field string
 	var gqlErr *gqlerror.Error
-	if errors.As(err, &gqlErr) {
+	if errors.As(invalid.err, &gqlErr) {
 		msg = gqlErr.Message
-		if len(gqlErr.Locations) > 0 {
-			line = gqlErr.Locations[0].Line
+		if file, _ := gqlErr.Extensions["file"].(string); file == staticSource && len(gqlErr.Locations) > 0 {
+			typeName, field = locate(invalid.src, gqlErr.Locations[0].Line)
 		}
 	}
-	typeName, field := locate(src, line)
 	if m := fieldInMessage.FindStringSubmatch(msg); m != nil {
 		field = m[1]
+	}
+	if m := memberOf.FindStringSubmatch(msg); m != nil {
+		if m[1] == "Query" || m[1] == "Mutation" {
+			typeName, field = m[2], "" // a root field is named after its kind
+		} else {
+			typeName, field = m[1], m[2]
+		}
+	}
+	if typeName == "" {
+		for _, name := range identifier.FindAllString(msg, -1) {
+			if _, model := kindOf(set, name); model != nil {
+				typeName = name
+				break
+			}
+		}
 	}
 	p := schema.Problem{Message: "the GraphQL schema generated for this schema is invalid: " + msg}
 	kind, model := kindOf(set, typeName)

@@ -5,10 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
+	"net/http"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -18,15 +17,9 @@ import (
 	"github.com/infrahub-go/infrahub/commands"
 	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/fault"
+	"github.com/infrahub-go/infrahub/limits"
 	"github.com/infrahub-go/infrahub/projections/graph"
 	"github.com/infrahub-go/infrahub/schema"
-)
-
-// Limits against abusive documents.
-const (
-	MaxQueryBytes = 1 << 20 // length of a document
-	MaxDepth      = 30      // nesting of selections (real documents reach 19)
-	MaxFields     = 5_000   // selections in a document, fragments expanded once
 )
 
 // Executor answers GraphQL documents for a branch: queries from the graph projection's read port,
@@ -47,44 +40,16 @@ type Executor struct {
 	Version  string // InfrahubInfo.version
 	// WorkerID names this server in InfrahubStatus's workers ("infrahub-go" when empty).
 	WorkerID string
-
-	docs docCache
+	// Limits bound documents (length, depth, cost, aliases) and searches; the zero value is
+	// limits.Default().
+	Limits limits.Limits
 }
 
-// docCache keeps validated documents by schema and text: clients send the same few documents
-// again and again, and a validated document is only read afterwards.
-type docCache struct {
-	mu   sync.Mutex
-	docs map[docKey]*ast.QueryDocument
-}
-
-type docKey struct {
-	s     *ast.Schema
-	query string
-}
-
-// maxDocs bounds the cache; when full it starts again empty.
-const maxDocs = 1024
-
-func (c *docCache) validate(s *ast.Schema, query string) (*ast.QueryDocument, gqlerror.List) {
-	k := docKey{s, query}
-	c.mu.Lock()
-	doc, ok := c.docs[k]
-	c.mu.Unlock()
-	if ok {
-		return doc, nil
+func (x *Executor) limits() limits.Limits {
+	if x.Limits == (limits.Limits{}) {
+		return limits.Default()
 	}
-	doc, errs := Validate(s, query)
-	if len(errs) > 0 {
-		return nil, errs
-	}
-	c.mu.Lock()
-	if c.docs == nil || len(c.docs) >= maxDocs {
-		c.docs = map[docKey]*ast.QueryDocument{}
-	}
-	c.docs[k] = doc
-	c.mu.Unlock()
-	return doc, nil
+	return x.Limits
 }
 
 // Request is one GraphQL request.
@@ -94,15 +59,18 @@ type Request struct {
 	Variables     map[string]any  `json:"variables,omitempty"`
 	Branch        string          `json:"-"`
 	At            events.Position `json:"-"` // log position; 0 is the head
+	// ReadOnly refuses a document holding any operation but queries (a GET: mutations are
+	// written over POST only, so that no link or cross-site GET writes).
+	ReadOnly bool `json:"-"`
 }
 
 // Response is a GraphQL response; Data is nil when the document could not run at all.
 type Response struct {
 	Data   json.RawMessage `json:"data"`
 	Errors gqlerror.List   `json:"errors,omitempty"`
-	// noBranch is set when the request names a branch that does not exist (HTTP 404, as in
-	// Infrahub; every other answer is a 200).
-	noBranch bool
+	// status is the HTTP status when it is not 200: 404 for a branch that does not exist (as in
+	// Infrahub), 405 for a mutation over GET; every other answer is a 200.
+	status int
 }
 
 // Error codes of extensions.code.
@@ -128,38 +96,30 @@ func coded(code string, err *gqlerror.Error) *gqlerror.Error {
 // error family).
 func codeOf(err error) string { return fault.Classify(err).GraphQL }
 
-// Execute runs one request.
+// Execute runs one request. A document is measured before anything costly is done with it
+// (validation included) and refused beyond the limits; the work stops at the next selection
+// level once ctx is done.
 func (x *Executor) Execute(ctx context.Context, req Request) Response {
 	fail := func(code, format string, args ...any) Response {
 		return Response{Errors: gqlerror.List{coded(code, gqlerror.Errorf(format, args...))}}
 	}
+	l := x.limits()
 	if req.Branch == "" {
 		req.Branch = x.Default
 	}
-	if len(req.Query) > MaxQueryBytes {
-		return fail(CodeLimit, "the document is %d bytes long, at most %d", len(req.Query), MaxQueryBytes)
+	if len(req.Query) > l.QueryBytes {
+		err := limits.Exceeded("the document's length in bytes", int64(len(req.Query)), int64(l.QueryBytes), "INFRAHUB_GRAPHQL_MAX_QUERY_BYTES")
+		return fail(CodeLimit, "%v", err)
 	}
 	set, ok := x.SchemaOf(req.Branch)
 	if !ok {
 		resp := fail(CodeNotFound, "branch %q not found", req.Branch)
-		resp.noBranch = true
+		resp.status = http.StatusNotFound
 		return resp
 	}
-	s, err := x.Schemas.Get(set)
-	if err != nil {
-		return fail(CodeInternal, "%v", err)
-	}
-	doc, errs := x.docs.validate(s, req.Query)
-	if len(errs) > 0 {
-		for _, e := range errs {
-			delete(e.Extensions, "file") // the source's name means nothing to the client
-			code := CodeValidation
-			if e.Rule == "" && strings.Contains(e.Message, "Unexpected") || strings.Contains(e.Message, "Expected") {
-				code = CodeParse
-			}
-			coded(code, e)
-		}
-		return Response{Errors: errs}
+	s, doc, resp := x.document(set, req, l)
+	if resp != nil {
+		return *resp
 	}
 	op := doc.Operations.ForName(req.OperationName)
 	if op == nil {
@@ -176,13 +136,11 @@ func (x *Executor) Execute(ctx context.Context, req Request) Response {
 		}
 		return Response{Errors: gqlerror.List{coded(CodeBadInput, ge)}}
 	}
-	e := &exec{x: x, ctx: ctx, s: s, set: set, doc: doc, vars: vars,
+	e := &exec{x: x, ctx: ctx, s: s, set: set, doc: doc, vars: vars, limits: l,
 		scope: graph.Scope{Branch: req.Branch, At: req.At}}
 	e.sel, e.mut, e.api = selector{e}, mutator{e}, apiRoot{e}
-	if err := e.sel.limits(op.SelectionSet, 1, map[string]bool{}); err != nil {
-		return Response{Errors: gqlerror.List{coded(CodeLimit, gqlerror.Errorf("%v", err))}}
-	}
 	var w jsonWriter
+	e.w = &w
 	switch op.Operation {
 	case ast.Query:
 		set := op.SelectionSet
@@ -198,7 +156,77 @@ func (x *Executor) Execute(ctx context.Context, req Request) Response {
 	default:
 		return fail(CodeBadInput, "subscriptions are not served on this endpoint")
 	}
+	if e.halted != nil {
+		code := codeOf(e.halted)
+		if errors.Is(e.halted, limits.ErrExceeded) {
+			code = CodeLimit
+		}
+		return Response{Errors: append(e.errs, coded(code, gqlerror.Errorf("%v", e.halted)))}
+	}
 	return Response{Data: w.bytes(), Errors: e.errs}
+}
+
+func nameOr(name string) string {
+	if name == "" {
+		return "anonymous"
+	}
+	return name
+}
+
+// document answers the validated document of the request against the GraphQL schema of set, or
+// the answer refusing it. A document met before is answered from the cache of its schema; a new
+// one is parsed and measured, refused beyond the limits, and only then validated (the schema is
+// built, when it is not held, after the measure too).
+func (x *Executor) document(set *schema.Set, req Request, l limits.Limits) (*ast.Schema, *ast.QueryDocument, *Response) {
+	refuse := func(errs ...*gqlerror.Error) (*ast.Schema, *ast.QueryDocument, *Response) {
+		for _, e := range errs {
+			delete(e.Extensions, "file") // the source's name means nothing to the client
+		}
+		return nil, nil, &Response{Errors: errs}
+	}
+	fail := func(code string, err error) (*ast.Schema, *ast.QueryDocument, *Response) {
+		return refuse(coded(code, gqlerror.Errorf("%v", err)))
+	}
+	ent := x.Schemas.entry(set.Hash())
+	doc := ent.docs.get(req.Query)
+	cached := doc != nil
+	if !cached {
+		var perr *gqlerror.Error
+		if doc, perr = parse(req.Query); perr != nil {
+			return refuse(coded(CodeParse, perr))
+		}
+	}
+	if req.ReadOnly {
+		for _, op := range doc.Operations {
+			if op.Operation != ast.Query {
+				_, _, resp := fail(CodeBadInput, fmt.Errorf("the document holds a %s (%s): send it with POST, GET only reads",
+					op.Operation, nameOr(op.Name)))
+				resp.status = http.StatusMethodNotAllowed
+				return nil, nil, resp
+			}
+		}
+	}
+	var c cost
+	if !cached {
+		var code string
+		var err error
+		if c, code, err = admit(doc, l); err != nil {
+			return fail(code, err)
+		}
+	}
+	if err := ent.build(set); err != nil {
+		return fail(CodeInternal, err)
+	}
+	if !cached {
+		if errs := validator.Validate(ent.s, doc); len(errs) > 0 {
+			for _, e := range errs {
+				coded(CodeValidation, e)
+			}
+			return refuse(errs...)
+		}
+		ent.docs.put(req.Query, doc, c, l)
+	}
+	return ent.s, doc, nil
 }
 
 // exec is one running operation.
@@ -211,6 +239,11 @@ type exec struct {
 	vars  map[string]any
 	scope graph.Scope
 	errs  gqlerror.List
+	// limits are the executor's; halted is set once ctx is done or the answer is too long (the
+	// answer is then that error).
+	limits limits.Limits
+	halted error
+	w      *jsonWriter // the answer being written
 	// collected caches collect per selection set and type: a list writes the same selection
 	// for each of its nodes.
 	collected map[collectKey][]*ast.Field
@@ -220,7 +253,7 @@ type exec struct {
 }
 
 // selector resolves the document's selections: fields by response key, fragments by type
-// condition, @skip and @include, and the document's limits.
+// condition, @skip and @include.
 type selector struct{ e *exec }
 
 // mutator runs the mutations of an operation through the command layer.
@@ -241,47 +274,23 @@ func (e *exec) fail(path ast.Path, err error) {
 	e.errs = append(e.errs, coded(codeOf(err), ge))
 }
 
-// limits refuses documents nested deeper than MaxDepth or with more than MaxFields selections.
-// Introspection (__schema, __type) is only bounded by MaxFields: it reads the static schema model,
-// and GraphiQL's and the SDK's introspection documents nest ofType deeper than data queries need.
-func (x selector) limits(set ast.SelectionSet, depth int, seen map[string]bool) error {
-	count := 0
-	var walk func(ast.SelectionSet, int) error
-	walk = func(set ast.SelectionSet, depth int) error {
-		if depth > MaxDepth {
-			return fmt.Errorf("the document nests selections %d deep, at most %d", depth, MaxDepth)
-		}
-		for _, sel := range set {
-			count++
-			if count > MaxFields {
-				return fmt.Errorf("the document has more than %d selections", MaxFields)
-			}
-			switch s := sel.(type) {
-			case *ast.Field:
-				next := depth + 1
-				if s.Name == "__schema" || s.Name == "__type" {
-					next = math.MinInt / 2
-				}
-				if err := walk(s.SelectionSet, next); err != nil {
-					return err
-				}
-			case *ast.InlineFragment:
-				if err := walk(s.SelectionSet, depth); err != nil {
-					return err
-				}
-			case *ast.FragmentSpread:
-				if seen[s.Name] || s.Definition == nil {
-					continue
-				}
-				seen[s.Name] = true
-				if err := walk(s.Definition.SelectionSet, depth); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
+// live reports whether the request still wants its answer. Once its context is done or its
+// answer is longer than the limit, it records why and answers false from then on: each level
+// stops before its next port call, each list before its next item.
+func (e *exec) live() bool {
+	if e.halted != nil {
+		return false
 	}
-	return walk(set, depth)
+	if err := e.ctx.Err(); err != nil {
+		e.halted = fmt.Errorf("%w: the request ended before its answer: %w", fault.ErrUnavailable, err)
+		return false
+	}
+	if e.w != nil && len(e.w.buf) > e.limits.ResponseBytes {
+		e.halted = limits.Exceeded("the answer's length in bytes", int64(len(e.w.buf)), int64(e.limits.ResponseBytes),
+			"INFRAHUB_GRAPHQL_MAX_RESPONSE_BYTES")
+		return false
+	}
+	return true
 }
 
 // collect merges the fields of a selection set that apply to a value of concrete type typ

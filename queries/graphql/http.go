@@ -2,6 +2,7 @@ package graphql
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/infrahub-go/infrahub/events"
+	"github.com/infrahub-go/infrahub/limits"
 	"github.com/infrahub-go/infrahub/queries/graphql/graphiql"
 )
 
@@ -33,9 +35,6 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /schema.graphql", h.sdl)
 	mux.Handle("GET "+graphiql.Prefix, graphiql.Assets())
 }
-
-// maxBody bounds a request body.
-const maxBody = 4 << 20
 
 func writeResponse(w http.ResponseWriter, status int, r Response) {
 	w.Header().Set("Content-Type", "application/json")
@@ -88,9 +87,16 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	} else {
-		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+		bound := h.X.limits().BodyBytes
+		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, bound))
 		dec.UseNumber()
 		if err := dec.Decode(&req); err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				writeResponse(w, http.StatusRequestEntityTooLarge, Response{Errors: gqlerror.List{coded("TOO_LARGE",
+					gqlerror.Errorf("%v: the request body is over %d bytes (%s)", limits.ErrExceeded, bound, limits.Setting("BodyBytes")))}})
+				return
+			}
 			badRequest(w, "body: %v (want {\"query\", \"operationName\", \"variables\"})", err)
 			return
 		}
@@ -115,10 +121,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if r.Method == http.MethodGet && isMutation(req.Query) {
-		badRequest(w, "mutations must be sent with POST")
-		return
-	}
+	req.ReadOnly = r.Method == http.MethodGet
 	// A document that does not parse, does not validate or fails while it runs is answered
 	// 200 with {"data", "errors"}, as Infrahub answers it (its clients read the errors of a 200;
 	// the SDK raises a bare HTTP error on a 4xx and the web UI takes it for a network failure).
@@ -126,8 +129,11 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	// branch a 404, as there.
 	resp := h.X.Execute(r.Context(), req)
 	status := http.StatusOK
-	if resp.noBranch {
-		status = http.StatusNotFound
+	if resp.status != 0 {
+		status = resp.status
+	}
+	if status == http.StatusMethodNotAllowed {
+		w.Header().Set("Allow", "POST")
 	}
 	writeResponse(w, status, resp)
 }
@@ -159,22 +165,6 @@ func numbers(v any) any {
 		return x
 	}
 	return v
-}
-
-func isMutation(q string) bool {
-	for i := 0; i < len(q); i++ {
-		switch q[i] {
-		case ' ', '\t', '\n', '\r', ',':
-			continue
-		case '#':
-			for i < len(q) && q[i] != '\n' {
-				i++
-			}
-			continue
-		}
-		return len(q)-i >= 8 && q[i:i+8] == "mutation"
-	}
-	return false
 }
 
 func (h *Handler) sdl(w http.ResponseWriter, r *http.Request) {

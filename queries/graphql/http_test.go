@@ -86,7 +86,7 @@ func TestHTTPEndpoints(t *testing.T) {
 	}
 	q = url.Values{"query": {`mutation { TestTagCreate(data: {name: {value: "red"}}) { ok } }`}}
 	req, _ = http.NewRequest(http.MethodGet, srv.URL+"/graphql?"+q.Encode(), nil)
-	if code, a := do(t, req); code != 400 || !strings.Contains(a.Errors[0]["message"].(string), "POST") {
+	if code, a := do(t, req); code != 405 || !strings.Contains(a.Errors[0]["message"].(string), "POST") {
 		t.Fatalf("mutation over GET: %d %v", code, a)
 	}
 

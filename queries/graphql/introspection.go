@@ -32,6 +32,9 @@ func (e *exec) lazy(w *jsonWriter, sel ast.SelectionSet, v any, path ast.Path) {
 	case []lazyObject:
 		w.beginArray()
 		for _, item := range x {
+			if !e.live() {
+				return
+			}
 			e.lazy(w, sel, item, path)
 		}
 		w.endArray()

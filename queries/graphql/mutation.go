@@ -18,6 +18,9 @@ func (x mutator) mutations(w *jsonWriter, set ast.SelectionSet, def *ast.Definit
 	e := x.e
 	w.beginObject()
 	for _, f := range e.sel.collect(set, def.Name) {
+		if !e.live() { // the mutations not begun are not made
+			return
+		}
 		key := keyOf(f)
 		path := ast.Path{ast.PathName(key)}
 		w.key(key)

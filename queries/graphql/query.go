@@ -15,6 +15,9 @@ import (
 func (e *exec) root(w *jsonWriter, set ast.SelectionSet, def *ast.Definition) {
 	w.beginObject()
 	for _, f := range e.sel.collect(set, def.Name) {
+		if !e.live() {
+			return
+		}
 		key := keyOf(f)
 		path := ast.Path{ast.PathName(key)}
 		w.key(key)
@@ -167,6 +170,9 @@ func (e *exec) kindQuery(w *jsonWriter, f *ast.Field, kind string, path ast.Path
 		case "edges":
 			w.beginArray()
 			for i, n := range page.Nodes {
+				if !e.live() {
+					return
+				}
 				e.edge(w, sf.SelectionSet, "Edged"+kind, n, graph.Edge{}, false, lv, append(path, ast.PathName(key), ast.PathIndex(i)))
 			}
 			w.endArray()
@@ -370,6 +376,9 @@ func (e *exec) many(w *jsonWriter, f *ast.Field, typ, peerType string, peers []g
 		case "edges":
 			w.beginArray()
 			for i, p := range peers {
+				if !e.live() {
+					return
+				}
 				e.edge(w, sf.SelectionSet, "NestedEdged"+peerType, p, edges[i], true, lv, append(slices.Clip(path), ast.PathName(key), ast.PathIndex(i)))
 			}
 			w.endArray()
@@ -429,6 +438,9 @@ func (e *exec) plain(w *jsonWriter, sel ast.SelectionSet, typ string, v any, pat
 	case []any:
 		w.beginArray()
 		for _, item := range x {
+			if !e.live() {
+				return
+			}
 			e.plain(w, sel, typ, item, path)
 		}
 		w.endArray()
