@@ -3,6 +3,9 @@ package limits_test
 import (
 	"errors"
 	"net/http"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -27,5 +30,23 @@ func TestExceeded(t *testing.T) {
 	if !errors.Is(err, fault.ErrTooLarge) || fault.Classify(err).Status != http.StatusRequestEntityTooLarge ||
 		fault.Classify(err).Code != "limit_exceeded" || !strings.Contains(err.Error(), "INFRAHUB_MAX_VALUE_BYTES") {
 		t.Fatalf("%v %+v", err, fault.Classify(err))
+	}
+}
+
+// The README's Limits section lists every limit's variable.
+func TestREADMEListsEveryLimit(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	typ := reflect.TypeOf(limits.Limits{})
+	for i := 0; i < typ.NumField(); i++ {
+		name, _, _ := strings.Cut(typ.Field(i).Tag.Get("env"), ",")
+		if !strings.Contains(string(raw), "`"+name+"`") {
+			t.Errorf("README's Limits section lacks %s", name)
+		}
+		if limits.Setting(typ.Field(i).Name) != name {
+			t.Errorf("Setting(%s) = %q", typ.Field(i).Name, limits.Setting(typ.Field(i).Name))
+		}
 	}
 }
