@@ -1,0 +1,31 @@
+// Package authz is the one authorization point: who is asking (an Identity carried in the
+// request's context) and what they may do. Transports (HTTP, GraphQL, the CLI) establish the
+// identity; commands and queries ask this package, never decide permissions themselves.
+package authz
+
+import "context"
+
+// Identity is who a request acts for.
+type Identity struct {
+	AccountID   string // the CoreAccount's node id; empty for anonymous
+	Name        string // the account's name (login); "anonymous" when anonymous
+	AccountType string // User, Script, Bot or Git
+	Anonymous   bool
+}
+
+// Anonymous is the identity of a request that presented no credentials.
+var Anonymous = &Identity{Name: "anonymous", Anonymous: true}
+
+type ctxKey struct{}
+
+// With answers ctx carrying id.
+func With(ctx context.Context, id *Identity) context.Context {
+	return context.WithValue(ctx, ctxKey{}, id)
+}
+
+// From answers the identity ctx carries, or nil when none was set (work the server does for
+// itself: start-up defaults, replays, tests of lower layers).
+func From(ctx context.Context) *Identity {
+	id, _ := ctx.Value(ctxKey{}).(*Identity)
+	return id
+}
