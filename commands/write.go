@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sync"
+	"time"
 
 	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/branch/nodes"
@@ -86,6 +88,9 @@ func (w *writer) write(ctx context.Context, cmd Command, decide func() (decision
 		}
 		res, err := w.log.AppendCommand(ctx, d.stream, d.version, info, d.events...)
 		if errors.Is(err, events.ErrVersionConflict) && attempt < maxAttempts {
+			if err := backoff(ctx, attempt); err != nil {
+				return Result{}, fmt.Errorf("%s: %w", cmd.Type, err)
+			}
 			if serr := w.sync(ctx); serr != nil {
 				return Result{}, fmt.Errorf("%s: %w", cmd.Type, serr)
 			}
@@ -108,6 +113,23 @@ func (w *writer) write(ctx context.Context, cmd Command, decide func() (decision
 			}
 		}
 		return out, nil
+	}
+}
+
+// backoff waits before attempt+1 after a lost race: not at all the first times, then a random
+// pause of up to attempt milliseconds, so that a writer that keeps losing to a busy neighbour
+// (another server appending back to back) gets its turn instead of exhausting its attempts.
+func backoff(ctx context.Context, attempt int) error {
+	if attempt < 3 {
+		return nil
+	}
+	t := time.NewTimer(time.Duration(rand.Int64N(int64(attempt) * int64(time.Millisecond))))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
 }
 
