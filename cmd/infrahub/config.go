@@ -66,6 +66,10 @@ type Config struct {
 	CacheTLSCAFile    string `env:"INFRAHUB_CACHE_TLS_CA_FILE"`
 	CacheTLSInsecure  Bool   `env:"INFRAHUB_CACHE_TLS_INSECURE"`
 
+	// TLSCertFile and TLSKeyFile make the HTTP server answer HTTPS (both or neither).
+	TLSCertFile string `env:"INFRAHUB_TLS_CERT_FILE"`
+	TLSKeyFile  string `env:"INFRAHUB_TLS_KEY_FILE"`
+
 	// CORSOrigins are the browser origins (scheme://host[:port]) allowed to call the API from
 	// another site; none by default (CORS denied).
 	CORSOrigins []string `env:"INFRAHUB_CORS_ORIGINS" envSeparator:","`
@@ -157,6 +161,9 @@ func (c Config) Validate() error {
 	var errs []error
 	if err := c.Limits.Validate(); err != nil {
 		errs = append(errs, err)
+	}
+	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
+		errs = append(errs, errors.New("INFRAHUB_TLS_CERT_FILE and INFRAHUB_TLS_KEY_FILE: set both to serve HTTPS, or neither"))
 	}
 	check := func(key, raw string, schemes ...string) {
 		u, err := url.Parse(raw)

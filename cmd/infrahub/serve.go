@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,6 +38,7 @@ import (
 	"github.com/infrahub-go/infrahub/queries/rest"
 	"github.com/infrahub-go/infrahub/redact"
 	"github.com/infrahub-go/infrahub/schema"
+	"github.com/infrahub-go/infrahub/tlsconfig"
 )
 
 // Roles of a process. The API role accepts commands; the worker role runs the background work
@@ -150,8 +152,17 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 	if loadSnapshot(ctx, s.bucket, s.graph, s.store, logger) {
 		s.snapshotAt.Store(int64(s.graph.Position()))
 	}
+	var serverTLS *tls.Config
+	if cfg.TLSCertFile != "" {
+		if serverTLS, err = tlsconfig.Server(cfg.TLSCertFile, cfg.TLSKeyFile); err != nil {
+			return nil, fmt.Errorf("INFRAHUB_TLS_CERT_FILE: %w", err)
+		}
+	}
 	if s.listener, err = net.Listen("tcp", cfg.Listen); err != nil {
 		return nil, fmt.Errorf("INFRAHUB_LISTEN: %w", err)
+	}
+	if serverTLS != nil {
+		s.listener = tls.NewListener(s.listener, serverTLS)
 	}
 	s.fwd = &forward.Forwarder{Log: s.store, Checkpoints: s.store, Topic: cfg.EventsTopic(), Logger: logger}
 	s.runner = &projections.Runner{Log: s.store, Checkpoints: s.store, Logger: logger, Subscribe: s.subscribe}
