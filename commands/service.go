@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/infrahub-go/infrahub/authz"
 	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/branch/nodes"
 	"github.com/infrahub-go/infrahub/commands/locks"
@@ -170,6 +171,9 @@ func (s *Service) Dispatch(ctx context.Context, cmd Command) (Result, error) {
 		return Result{}, fmt.Errorf("%w %q: field \"type\" must be one of %v", ErrUnknown, cmd.Type, s.Types())
 	}
 	cmd.Hash, cmd.Origin = "", ""
+	if id := authz.From(ctx); cmd.Actor == "" && id != nil && !id.Anonymous {
+		cmd.Actor = id.AccountID // the account every event of the command is recorded for
+	}
 	if cmd.ID != "" {
 		cmd.Hash = hashOf(cmd)
 	}

@@ -1,0 +1,50 @@
+package commands_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/infrahub-go/infrahub/authz"
+	"github.com/infrahub-go/infrahub/commands"
+)
+
+// Every event of a command is recorded for the account the request acts for (its id in the
+// events' metadata); an anonymous request records none.
+func TestEventsRecordTheActor(t *testing.T) {
+	f := newNodeFixture(t)
+	as := map[string]*authz.Identity{
+		"by-alice":  {AccountID: "acc-1", Name: "alice", AccountType: "User"},
+		"by-nobody": authz.Anonymous,
+	}
+	for name, id := range as {
+		payload, _ := json.Marshal(map[string]any{"kind": "TestDevice", "data": map[string]any{"name": name}})
+		if _, err := f.app.Dispatch(authz.With(context.Background(), id), commands.Command{Type: commands.TypeCreateNode, Payload: payload}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	evs, err := f.log.ReadAll(context.Background(), 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	for _, e := range evs {
+		switch {
+		case e.Type != "node.created":
+		case strings.Contains(string(e.Payload), `"by-alice"`):
+			found++
+			if e.Metadata.Actor != "acc-1" {
+				t.Errorf("alice's node.created has actor %q", e.Metadata.Actor)
+			}
+		case strings.Contains(string(e.Payload), `"by-nobody"`):
+			found++
+			if e.Metadata.Actor != "" {
+				t.Errorf("the anonymous node.created has actor %q", e.Metadata.Actor)
+			}
+		}
+	}
+	if found != 2 {
+		t.Fatalf("found %d of the 2 node.created events", found)
+	}
+}
