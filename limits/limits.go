@@ -44,6 +44,12 @@ type Limits struct {
 	DescriptionBytes int `env:"INFRAHUB_MAX_DESCRIPTION_BYTES" envDefault:"4096"`    // a description in a schema
 	SchemaLoadBytes  int `env:"INFRAHUB_MAX_SCHEMA_BYTES" envDefault:"16777216"`     // the schema documents of one load
 	SchemaKinds      int `env:"INFRAHUB_MAX_SCHEMA_KINDS" envDefault:"5000"`         // nodes and generics of one branch's schema
+
+	// Logins: failed attempts allowed per account and per client address within LoginWindow;
+	// beyond them a login is refused with 429 until the window has passed.
+	LoginFailuresPerAccount int           `env:"INFRAHUB_LOGIN_MAX_FAILURES_PER_ACCOUNT" envDefault:"10"`
+	LoginFailuresPerAddress int           `env:"INFRAHUB_LOGIN_MAX_FAILURES_PER_ADDRESS" envDefault:"50"`
+	LoginWindow             time.Duration `env:"INFRAHUB_LOGIN_FAILURE_WINDOW" envDefault:"5m"`
 }
 
 // Default answers the limits with every default value.
@@ -57,6 +63,7 @@ func Default() Limits {
 		ObjectsPerFile: 10_000, RangeExpansion: 10_000, ObjectNesting: 32,
 		ValueBytes: 64 << 10, LargeValueBytes: 1 << 20, DescriptionBytes: 4096,
 		SchemaLoadBytes: 16 << 20, SchemaKinds: 5_000, ResponseBytes: 256 << 20,
+		LoginFailuresPerAccount: 10, LoginFailuresPerAddress: 50, LoginWindow: 5 * time.Minute,
 	}
 }
 
@@ -70,7 +77,7 @@ func (l Limits) Validate() error {
 	}
 	for name, d := range map[string]time.Duration{"ReadTimeout": l.ReadTimeout, "WriteTimeout": l.WriteTimeout,
 		"IdleTimeout": l.IdleTimeout, "RequestTimeout": l.RequestTimeout, "ShutdownGrace": l.ShutdownGrace,
-		"MinPositionWait": l.MinPositionWait} {
+		"MinPositionWait": l.MinPositionWait, "LoginWindow": l.LoginWindow} {
 		pos(name, int64(d))
 	}
 	for name, v := range map[string]int64{"BodyBytes": l.BodyBytes, "QueryBytes": int64(l.QueryBytes),
@@ -79,7 +86,8 @@ func (l Limits) Validate() error {
 		"ObjectsPerFile": int64(l.ObjectsPerFile), "RangeExpansion": int64(l.RangeExpansion),
 		"ObjectNesting": int64(l.ObjectNesting), "ValueBytes": int64(l.ValueBytes),
 		"LargeValueBytes": int64(l.LargeValueBytes), "DescriptionBytes": int64(l.DescriptionBytes),
-		"SchemaLoadBytes": int64(l.SchemaLoadBytes), "SchemaKinds": int64(l.SchemaKinds)} {
+		"SchemaLoadBytes": int64(l.SchemaLoadBytes), "SchemaKinds": int64(l.SchemaKinds),
+		"LoginFailuresPerAccount": int64(l.LoginFailuresPerAccount), "LoginFailuresPerAddress": int64(l.LoginFailuresPerAddress)} {
 		pos(name, v)
 	}
 	return errors.Join(errs...)

@@ -74,6 +74,13 @@ type Config struct {
 	// another site; none by default (CORS denied).
 	CORSOrigins []string `env:"INFRAHUB_CORS_ORIGINS" envSeparator:","`
 
+	// Authentication (Infrahub's INFRAHUB_SECURITY_* settings).
+	SecretKey            string `env:"INFRAHUB_SECURITY_SECRET_KEY"`
+	AccessTokenLifetime  int    `env:"INFRAHUB_SECURITY_ACCESS_TOKEN_LIFETIME" envDefault:"3600"`     // seconds
+	RefreshTokenLifetime int    `env:"INFRAHUB_SECURITY_REFRESH_TOKEN_LIFETIME" envDefault:"2592000"` // seconds (30 days)
+	InitialAdminPassword string `env:"INFRAHUB_INITIAL_ADMIN_PASSWORD" envDefault:"infrahub"`
+	InitialAdminToken    string `env:"INFRAHUB_INITIAL_ADMIN_TOKEN"`
+
 	// Limits are every bound a request can meet (package limits holds their variables).
 	Limits limits.Limits
 
@@ -90,6 +97,13 @@ func LoadConfig(environ map[string]string) (Config, error) {
 		return c, namedEnvError(err)
 	}
 	_, c.gitDirSet = environ["INFRAHUB_GIT_REPOSITORIES_DIRECTORY"]
+	// Infrahub reads these under INFRAHUB_SECURITY_ too.
+	if v, ok := environ["INFRAHUB_SECURITY_INITIAL_ADMIN_PASSWORD"]; ok && environ["INFRAHUB_INITIAL_ADMIN_PASSWORD"] == "" {
+		c.InitialAdminPassword = v
+	}
+	if v, ok := environ["INFRAHUB_SECURITY_INITIAL_ADMIN_TOKEN"]; ok && c.InitialAdminToken == "" {
+		c.InitialAdminToken = v
+	}
 	origins := c.CORSOrigins[:0]
 	for _, o := range c.CORSOrigins {
 		if o = strings.TrimSpace(o); o != "" {
@@ -205,6 +219,12 @@ func (c Config) Validate() error {
 		if _, err := httpguard.ParseOrigin(o); err != nil {
 			errs = append(errs, fmt.Errorf("INFRAHUB_CORS_ORIGINS: %w", err))
 		}
+	}
+	if c.AccessTokenLifetime <= 0 || c.RefreshTokenLifetime <= 0 {
+		errs = append(errs, errors.New("INFRAHUB_SECURITY_ACCESS_TOKEN_LIFETIME and INFRAHUB_SECURITY_REFRESH_TOKEN_LIFETIME must be positive (seconds)"))
+	}
+	if c.SecretKey != "" && len(c.SecretKey) < 16 {
+		errs = append(errs, errors.New("INFRAHUB_SECURITY_SECRET_KEY: at least 16 characters"))
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("INFRAHUB_LOG_FORMAT: %q: use text or json", c.LogFormat))

@@ -33,6 +33,7 @@ import (
 	"github.com/infrahub-go/infrahub/projections"
 	"github.com/infrahub-go/infrahub/projections/counter"
 	"github.com/infrahub-go/infrahub/projections/graph/memory"
+	"github.com/infrahub-go/infrahub/queries/authn"
 	"github.com/infrahub-go/infrahub/queries/graphql"
 	"github.com/infrahub-go/infrahub/queries/httpguard"
 	"github.com/infrahub-go/infrahub/queries/rest"
@@ -96,11 +97,12 @@ type server struct {
 	runner   *projections.Runner
 	counter  *counter.Counter
 	catalog  *events.Catalogue
-	graph    *nodes.Store      // branches, schemas and nodes: what commands decide against and reads answer from
-	branches *branch.State     // graph.Branches()
-	app      *commands.Service // the write side: every command handler
-	reads    *memory.Reader    // the graph read port GraphQL and REST answer from
-	schemas  *graphql.Schemas  // built GraphQL schemas by schema hash: a load's check, then its queries
+	graph    *nodes.Store         // branches, schemas and nodes: what commands decide against and reads answer from
+	branches *branch.State        // graph.Branches()
+	app      *commands.Service    // the write side: every command handler
+	reads    *memory.Reader       // the graph read port GraphQL and REST answer from
+	schemas  *graphql.Schemas     // built GraphQL schemas by schema hash: a load's check, then its queries
+	auth     *authn.Authenticator // who a request acts for: login tokens and API tokens
 	registry *prometheus.Registry
 	listener net.Listener
 	ready    atomic.Bool
@@ -176,6 +178,16 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 		return nil, err
 	}
 	if s.reads, err = memory.New(memory.Config{Store: s.graph, WaitFor: s.waitGraph}); err != nil {
+		return nil, err
+	}
+	key, err := secretKey(cfg, logger)
+	if err != nil {
+		return nil, err
+	}
+	if s.auth, err = authn.New(authn.Config{Graph: s.reads, Dispatch: s.app.Dispatch, Key: key,
+		AccessLifetime:  time.Duration(cfg.AccessTokenLifetime) * time.Second,
+		RefreshLifetime: time.Duration(cfg.RefreshTokenLifetime) * time.Second,
+		Limits:          cfg.Limits, Logger: logger}); err != nil {
 		return nil, err
 	}
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -296,6 +308,11 @@ func (s *server) waitReady(ctx context.Context) {
 			s.log.Warn("writing the defaults", "err", err)
 		} else if wrote {
 			s.log.Info("created the default IP namespace")
+		}
+		if wrote, err := s.app.EnsureAdmin(ctx, s.cfg.InitialAdminPassword, s.cfg.InitialAdminToken); err != nil {
+			s.log.Warn("creating the admin account", "err", err)
+		} else if wrote {
+			s.log.Info("created the admin account", "account", commands.AdminName, "token", s.cfg.InitialAdminToken != "")
 		}
 	}
 	if ctx.Err() != nil {
@@ -419,6 +436,7 @@ func (s *server) routes() (http.Handler, error) {
 		}}).Register(mux)
 		api := &rest.API{State: s.branches, Commands: s.app, Default: branch.Default, MaxBodyBytes: lim.BodyBytes}
 		api.Register(mux)
+		s.auth.Register(mux)
 	}
 	mux.HandleFunc("GET /api/status", s.status)
 	(&rest.Branches{State: s.branches, Graph: s.reads}).Register(mux)
@@ -430,7 +448,11 @@ func (s *server) routes() (http.Handler, error) {
 	// the deployment id is the one GraphQL's InfrahubInfo answers
 	(&rest.App{Version: version, DeploymentID: "infrahub-go"}).Register(mux)
 	positions := &httpguard.Positions{Head: s.store.Head, Wait: s.reads, MaxWait: lim.MinPositionWait, Logger: s.log}
-	return s.gate(guard.Wrap(positions.Wrap(mux))), nil
+	var h http.Handler = positions.Wrap(mux)
+	if s.role != roleWorker {
+		h = s.auth.Middleware(h) // who asks: credentials checked, nothing else refused yet
+	}
+	return s.gate(guard.Wrap(h)), nil
 }
 
 // workerID names this process in GraphQL's InfrahubStatus: its host name and process id.

@@ -29,6 +29,9 @@ type attrInput struct {
 	// value taken (set once allocated)
 	fromPool *PoolRef
 	claim    *claimKey
+	// password is the clear value of a HashedPassword given in clear (value is its new hash): an
+	// update keeps the stored hash when it is the same password. Never written anywhere.
+	password string
 }
 
 func parseAttrInput(raw json.RawMessage) (attrInput, error) {

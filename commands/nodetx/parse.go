@@ -50,6 +50,12 @@ func (rx parser) data(m *schema.Node, data Data) (map[string]attrInput, map[stri
 				if err != nil {
 					return nil, nil, nodeError(m.Kind, name, err)
 				}
+				if clear, ok := in.value.(string); ok && a.Kind == values.KindHashedPassword && !values.IsPasswordHash(clear) {
+					in.password = clear
+				}
+				if tok, ok := v.(string); ok && m.Kind == values.TokenKind && name == "token" {
+					v = values.TokenDigest(tok) // an API token is stored as its digest only
+				}
 				in.value = nodes.Canon(v)
 			}
 			attrs[name] = in

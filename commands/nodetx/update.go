@@ -6,6 +6,7 @@ import (
 
 	"github.com/infrahub-go/infrahub/branch/graph"
 	"github.com/infrahub-go/infrahub/branch/nodes"
+	"github.com/infrahub-go/infrahub/commands/values"
 	"github.com/infrahub-go/infrahub/fault"
 	"github.com/infrahub-go/infrahub/schema"
 )
@@ -66,6 +67,9 @@ func (t *Tx) update(n *txNode, attrs map[string]attrInput, rels map[string]relIn
 				next.Source = "" // the node's own value now, no longer the profile's
 			}
 			next.Value, next.IsDefault = in.value, false
+			if stored, ok := cur.Value.(string); ok && in.password != "" && values.CheckPassword(stored, in.password) {
+				next.Value = stored // the same password: its stored hash is kept
+			}
 			if next.Value == nil && !a.Optional {
 				return false, nodeError(m.Kind, name, fmt.Errorf("%w: the attribute is mandatory", fault.ErrInvalid))
 			}

@@ -65,7 +65,7 @@ var normalizers map[string]normalizer
 
 func init() {
 	normalizers = map[string]normalizer{
-		KindID: plainString, KindPassword: plainString, KindHashedPassword: plainString, KindFile: plainString,
+		KindID: plainString, KindPassword: plainString, KindHashedPassword: hashedPassword, KindFile: plainString,
 		KindText: text, KindString: text, KindTextArea: text,
 		KindEmail: email, KindURL: urlValue, KindColor: color, KindDateTime: dateTime,
 		KindDropdown: dropdown,

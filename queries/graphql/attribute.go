@@ -8,6 +8,7 @@ import (
 
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/infrahub-go/infrahub/commands/values"
 	"github.com/infrahub-go/infrahub/projections/graph"
 	"github.com/infrahub-go/infrahub/schema"
 )
@@ -22,7 +23,11 @@ func (e *exec) attribute(w *jsonWriter, f *ast.Field, a *schema.Attribute, v gra
 		case "__typename":
 			w.value(typ)
 		case "value":
-			w.value(v.Value)
+			if values.Secret(n.Kind, a) || values.Hidden(n.Kind, a.Name, v.Value) {
+				w.null() // a password hash or a token digest is never answered
+			} else {
+				w.value(v.Value)
+			}
 		case "id":
 			w.value(n.ID + ":" + a.Name)
 		case "is_default":

@@ -7,6 +7,7 @@ import (
 
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/infrahub-go/infrahub/commands/values"
 	"github.com/infrahub-go/infrahub/projections/graph"
 	"github.com/infrahub-go/infrahub/schema"
 )
@@ -281,10 +282,10 @@ func (e *exec) node(w *jsonWriter, sel ast.SelectionSet, n graph.Node, lv *level
 		case "id":
 			w.value(n.ID)
 		case "hfid":
-			if n.HFID == nil {
+			if hfid := values.AnsweredHFID(n.Kind, n.HFID); hfid == nil {
 				w.null()
 			} else {
-				w.value(n.HFID)
+				w.value(hfid)
 			}
 		case "display_label":
 			w.value(n.DisplayLabel)

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/infrahub-go/infrahub/branch"
+	"github.com/infrahub-go/infrahub/commands/values"
 	"github.com/infrahub-go/infrahub/projections/graph"
 )
 
@@ -43,11 +44,14 @@ type peerJSON struct {
 }
 
 func nodeAnswer(n graph.Node) nodeJSON {
-	out := nodeJSON{ID: n.ID, Kind: n.Kind, HFID: n.HFID, DisplayLabel: n.DisplayLabel,
+	out := nodeJSON{ID: n.ID, Kind: n.Kind, HFID: values.AnsweredHFID(n.Kind, n.HFID), DisplayLabel: n.DisplayLabel,
 		Attributes: make(map[string]attrJSON, len(n.Attributes)),
 		CreatedAt:  timeOrNull(n.CreatedAt), CreatedBy: orNull(n.CreatedBy),
 		UpdatedAt: timeOrNull(n.UpdatedAt), UpdatedBy: orNull(n.UpdatedBy)}
 	for name, a := range n.Attributes {
+		if values.Hidden(n.Kind, name, a.Value) {
+			a.Value = nil // a password hash or a token digest is never answered
+		}
 		out.Attributes[name] = attrJSON{Value: a.Value, IsDefault: a.IsDefault, IsFromProfile: a.IsFromProfile,
 			IsProtected: a.IsProtected, Source: orNull(a.Source), Owner: orNull(a.Owner)}
 	}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/infrahub-go/infrahub/commands/values"
 	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/fault"
 	"github.com/infrahub-go/infrahub/projections/graph"
@@ -48,6 +49,25 @@ func (d *Dump) dump(w http.ResponseWriter, r *http.Request) {
 	}
 	if dump.Nodes == nil {
 		dump.Nodes = []graph.DumpedNode{}
+	}
+	for i, n := range dump.Nodes {
+		dump.Nodes[i].HFID = values.AnsweredHFID(n.Kind, n.HFID)
+		for name, a := range n.Attributes {
+			if !values.Hidden(n.Kind, name, a.Value) {
+				continue
+			}
+			// A password hash or a token digest is never answered; the map may be the
+			// projection's, so the node gets a copy.
+			attrs := make(map[string]graph.DumpedAttribute, len(n.Attributes))
+			for k, v := range n.Attributes {
+				if values.Hidden(n.Kind, k, v.Value) {
+					v.Value = nil
+				}
+				attrs[k] = v
+			}
+			dump.Nodes[i].Attributes = attrs
+			break
+		}
 	}
 	writeJSON(w, http.StatusOK, dump)
 }

@@ -1,0 +1,235 @@
+// Package authn establishes who is asking: it answers Infrahub's login endpoints
+// (/api/auth/login, /refresh, /logout: JWTs signed with HS256) and resolves the credentials of a
+// request (an `Authorization: Bearer` access token or an `X-INFRAHUB-KEY` API token) into the
+// authz.Identity its context carries. It decides nothing about permissions (package authz does).
+package authn
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/infrahub-go/infrahub/authz"
+	"github.com/infrahub-go/infrahub/commands"
+	"github.com/infrahub-go/infrahub/commands/values"
+	"github.com/infrahub-go/infrahub/fault"
+	"github.com/infrahub-go/infrahub/limits"
+	"github.com/infrahub-go/infrahub/projections/graph"
+)
+
+// Kinds this package reads and writes.
+const (
+	AccountKind      = "CoreGenericAccount"
+	RefreshTokenKind = "InternalRefreshToken"
+	TokenKind        = values.TokenKind
+)
+
+// ErrUnauthorized is a credential refused: answered 401 with Infrahub's error body.
+var ErrUnauthorized = errors.New("unauthorized")
+
+// Dispatcher runs a command (commands.Service.Dispatch).
+type Dispatcher func(ctx context.Context, cmd commands.Command) (commands.Result, error)
+
+// Config is what the authenticator needs.
+type Config struct {
+	Graph    graph.Reader // accounts, tokens and sessions are read on the default branch
+	Dispatch Dispatcher   // sessions are created and revoked through commands
+	// Key signs the JWTs (INFRAHUB_SECURITY_SECRET_KEY); at least 16 bytes.
+	Key             []byte
+	AccessLifetime  time.Duration
+	RefreshLifetime time.Duration
+	Limits          limits.Limits // the login failure bounds and the body size
+	Logger          *slog.Logger
+	Now             func() time.Time // the clock; time.Now when nil
+}
+
+// Authenticator answers the login endpoints and identifies requests.
+type Authenticator struct {
+	cfg     Config
+	limiter *limiter
+}
+
+// New checks cfg and answers its Authenticator.
+func New(cfg Config) (*Authenticator, error) {
+	if cfg.Graph == nil || cfg.Dispatch == nil {
+		return nil, errors.New("authn: Graph and Dispatch are required")
+	}
+	if len(cfg.Key) < 16 {
+		return nil, errors.New("authn: the secret key (INFRAHUB_SECURITY_SECRET_KEY) must be at least 16 bytes")
+	}
+	if cfg.AccessLifetime <= 0 || cfg.RefreshLifetime <= 0 {
+		return nil, errors.New("authn: token lifetimes must be positive")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	l := cfg.Limits
+	return &Authenticator{cfg: cfg, limiter: newLimiter(l.LoginFailuresPerAccount, l.LoginFailuresPerAddress, l.LoginWindow, cfg.Now)}, nil
+}
+
+// account is what authentication reads of a CoreGenericAccount.
+type account struct {
+	id, name, kind, accountType, status, password string
+}
+
+func (a account) identity() *authz.Identity {
+	return &authz.Identity{AccountID: a.id, Name: a.name, AccountType: a.accountType}
+}
+
+func accountOf(n graph.Node) account {
+	str := func(name string) string {
+		s, _ := n.Attributes[name].Value.(string)
+		return s
+	}
+	return account{id: n.ID, name: str("name"), kind: n.Kind, accountType: str("account_type"),
+		status: str("status"), password: str("password")}
+}
+
+// accountByName answers the account named name; ok is false when there is none.
+func (x *Authenticator) accountByName(ctx context.Context, name string) (account, bool, error) {
+	page, err := x.cfg.Graph.List(ctx, graph.Scope{}, graph.Query{Kind: AccountKind,
+		Filters: map[string]any{"name__value": name}, Limit: 1})
+	if err != nil || len(page.Nodes) == 0 {
+		return account{}, false, err
+	}
+	return accountOf(page.Nodes[0]), true, nil
+}
+
+// activeAccount answers the account of id when it exists and is active.
+func (x *Authenticator) activeAccount(ctx context.Context, id string) (account, error) {
+	n, err := x.cfg.Graph.Get(ctx, graph.Scope{}, id)
+	if errors.Is(err, fault.ErrNotFound) {
+		return account{}, fmt.Errorf("%w: the account of this token no longer exists", ErrUnauthorized)
+	}
+	if err != nil {
+		return account{}, err
+	}
+	a := accountOf(n)
+	if a.name == "" {
+		return account{}, fmt.Errorf("%w: the account of this token no longer exists", ErrUnauthorized)
+	}
+	if a.status != "" && a.status != "active" {
+		return account{}, fmt.Errorf("%w: This account has been deactivated", ErrUnauthorized)
+	}
+	return a, nil
+}
+
+// Identify answers who r acts for: the account of its X-INFRAHUB-KEY or of its bearer access
+// token, authz.Anonymous when it has neither. Invalid, expired or revoked credentials are an
+// ErrUnauthorized (an API key is looked at first, as Infrahub does).
+func (x *Authenticator) Identify(ctx context.Context, r *http.Request) (*authz.Identity, error) {
+	if key := r.Header.Get("X-INFRAHUB-KEY"); key != "" {
+		a, err := x.apiKey(ctx, key)
+		if err != nil {
+			return nil, err
+		}
+		return a.identity(), nil
+	}
+	if tok, ok := bearer(r); ok {
+		c, err := x.parse(tok, "access")
+		if err != nil {
+			return nil, err
+		}
+		a, err := x.activeAccount(ctx, c.Subject)
+		if err != nil {
+			return nil, err
+		}
+		return a.identity(), nil
+	}
+	return authz.Anonymous, nil
+}
+
+// apiKey resolves an API token to its active account; an expired token is refused.
+func (x *Authenticator) apiKey(ctx context.Context, key string) (account, error) {
+	page, err := x.cfg.Graph.List(ctx, graph.Scope{}, graph.Query{Kind: TokenKind,
+		Filters: map[string]any{"token__value": values.TokenDigest(key)}, Limit: 1})
+	if err != nil {
+		return account{}, err
+	}
+	if len(page.Nodes) == 0 {
+		return account{}, fmt.Errorf("%w: Invalid token", ErrUnauthorized)
+	}
+	tok := page.Nodes[0]
+	if exp, _ := tok.Attributes["expiration"].Value.(string); exp != "" {
+		t, err := time.Parse(time.RFC3339Nano, exp)
+		if err != nil || !x.cfg.Now().Before(t) {
+			return account{}, fmt.Errorf("%w: Invalid token, the token has expired", ErrUnauthorized)
+		}
+	}
+	peers, err := x.cfg.Graph.Peers(ctx, graph.Scope{}, []string{tok.ID}, TokenKind, "account")
+	if err != nil {
+		return account{}, err
+	}
+	if len(peers[tok.ID]) == 0 {
+		return account{}, fmt.Errorf("%w: the account of this token no longer exists", ErrUnauthorized)
+	}
+	return x.activeAccount(ctx, peers[tok.ID][0].Peer)
+}
+
+// bearer answers the token of an `Authorization: Bearer` header.
+func bearer(r *http.Request) (string, bool) {
+	h := r.Header.Get("Authorization")
+	scheme, tok, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
+		return "", false
+	}
+	return strings.TrimSpace(tok), true
+}
+
+// Middleware puts the Identity of each request in its context, answers 401 with Infrahub's
+// error body for invalid credentials, and refuses nothing else (authorization is authz's).
+// The login and refresh endpoints read their own credentials.
+func (x *Authenticator) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/auth/login" || r.URL.Path == "/api/auth/refresh" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		id, err := x.Identify(r.Context(), r)
+		if err != nil {
+			x.fail(w, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(authz.With(r.Context(), id)))
+	})
+}
+
+// fail answers err in Infrahub's error body: 401 for a refused credential, 429 for a login
+// refused by the rate limit, the fault's status otherwise.
+func (x *Authenticator) fail(w http.ResponseWriter, err error) {
+	status, msg := http.StatusInternalServerError, "internal error; see the server log"
+	var limited *rateLimited
+	switch {
+	case errors.As(err, &limited):
+		status, msg = http.StatusTooManyRequests, err.Error()
+		w.Header().Set("Retry-After", fmt.Sprint(limited.retrySeconds()))
+	case errors.Is(err, ErrUnauthorized):
+		status, msg = http.StatusUnauthorized, strings.TrimPrefix(err.Error(), ErrUnauthorized.Error()+": ")
+	default:
+		if c := fault.Classify(err); c.Status != http.StatusInternalServerError {
+			status, msg = c.Status, err.Error()
+		} else {
+			x.cfg.Logger.Error("authentication", "err", err)
+		}
+	}
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", "Bearer")
+	}
+	writeJSON(w, status, map[string]any{"data": nil,
+		"errors": []map[string]any{{"message": msg, "extensions": map[string]any{"code": status}}}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
