@@ -2,6 +2,8 @@ package commands_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -46,5 +48,34 @@ func TestEventsRecordTheActor(t *testing.T) {
 	}
 	if found != 2 {
 		t.Fatalf("found %d of the 2 node.created events", found)
+	}
+}
+
+// With a HashKey, the hash kept for a command's idempotency is keyed: a clear password in its
+// payload cannot be found again by hashing guesses, and the same command still matches its retry.
+func TestCommandHashIsKeyed(t *testing.T) {
+	log, store, _, fold := newApp(t)
+	app, err := commands.New(commands.Config{Log: log, Catalogue: store.Catalogue(), State: store, WaitFor: fold.WaitFor,
+		HashKey: []byte("0123456789abcdef0123456789abcdef")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload := json.RawMessage(`{"name": "keyed"}`)
+	cmd := commands.Command{Type: commands.TypeCreateBranch, ID: "keyed-1", Payload: payload}
+	first, err := app.Dispatch(context.Background(), cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, found, err := log.Command(context.Background(), "keyed-1")
+	if err != nil || !found {
+		t.Fatalf("record: %v %v", found, err)
+	}
+	plain := sha256.Sum256([]byte(commands.TypeCreateBranch + "\x00" + `{"name":"keyed"}`))
+	if rec.Hash == "" || rec.Hash == hex.EncodeToString(plain[:]) {
+		t.Fatalf("the kept hash is the plain SHA-256 of the payload: %s", rec.Hash)
+	}
+	again, err := app.Dispatch(context.Background(), cmd)
+	if err != nil || !again.Duplicate || again.StreamVersion != first.StreamVersion {
+		t.Fatalf("retry: %+v %v", again, err)
 	}
 }

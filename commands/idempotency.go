@@ -3,6 +3,7 @@ package commands
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -20,8 +21,11 @@ var ErrIdempotencyConflict = fault.Coded(fault.ErrConflict, "idempotency conflic
 // no insignificant space), so that a retry sent by another client library, with its keys in
 // another order, is the same command. A payload that is not JSON is hashed as given (its handler
 // refuses it anyway).
-func hashOf(cmd Command) string {
+func hashOf(cmd Command, key []byte) string {
 	h := sha256.New()
+	if len(key) > 0 {
+		h = hmac.New(sha256.New, key)
+	}
 	h.Write([]byte(cmd.Type))
 	h.Write([]byte{0})
 	h.Write(canonical(cmd.Payload))

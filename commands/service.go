@@ -69,6 +69,10 @@ type Config struct {
 	// attribute value sizes, schema loads (their bytes, descriptions and kinds). The zero value
 	// takes limits.Default().
 	Limits limits.Limits
+	// HashKey keys the hashes of commands kept for idempotency (HMAC-SHA256), so that a secret in a
+	// payload (a password) cannot be guessed from the stored hash; every server on one log must
+	// use the same key. Empty: plain SHA-256.
+	HashKey []byte
 }
 
 // Validate reports what is missing.
@@ -114,6 +118,7 @@ type Service struct {
 	handlers map[string]Handler
 	validate func(*schema.Set) error // Config.ValidateSchema; nil: none
 	lim      limits.Limits
+	hashKey  []byte
 }
 
 // New builds the application: it registers the handler of every command type and wires what
@@ -129,7 +134,8 @@ func New(cfg Config) (*Service, error) {
 		cfg.Limits = limits.Default()
 	}
 	s := &Service{w: &writer{log: cfg.Log, cat: cfg.Catalogue, state: cfg.State, waitFor: cfg.WaitFor,
-		shared: cfg.Locks, def: cfg.Default, local: &locks.Local{}, lim: cfg.Limits}, validate: cfg.ValidateSchema, lim: cfg.Limits}
+		shared: cfg.Locks, def: cfg.Default, local: &locks.Local{}, lim: cfg.Limits}, validate: cfg.ValidateSchema, lim: cfg.Limits,
+		hashKey: cfg.HashKey}
 	s.handlers = map[string]Handler{
 		TypeRecordDiagnostic: s.recordDiagnostic,
 		TypeCreateBranch:     s.createBranch,
@@ -175,7 +181,7 @@ func (s *Service) Dispatch(ctx context.Context, cmd Command) (Result, error) {
 		cmd.Actor = id.AccountID // the account every event of the command is recorded for
 	}
 	if cmd.ID != "" {
-		cmd.Hash = hashOf(cmd)
+		cmd.Hash = hashOf(cmd, s.hashKey)
 	}
 	return h(ctx, cmd)
 }

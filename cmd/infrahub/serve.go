@@ -169,8 +169,15 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 	s.fwd = &forward.Forwarder{Log: s.store, Checkpoints: s.store, Topic: cfg.EventsTopic(), Logger: logger}
 	s.runner = &projections.Runner{Log: s.store, Checkpoints: s.store, Logger: logger, Subscribe: s.subscribe}
 	s.schemas = &graphql.Schemas{Max: cfg.Limits.SchemaCache}
+	key, err := secretKey(cfg, logger)
+	if err != nil {
+		return nil, err
+	}
 	appCfg := commands.Config{Log: s.store, Catalogue: s.catalog, State: s.graph, WaitFor: s.waitGraph,
 		ValidateSchema: s.schemas.Check, Limits: cfg.Limits}
+	if cfg.SecretKey != "" || strings.HasPrefix(cfg.EventsURL, "sqlite:") {
+		appCfg.HashKey = key // a key every server on the log shares (a key of this process would not)
+	}
 	if s.locks != nil {
 		appCfg.Locks = s.locks
 	}
@@ -178,10 +185,6 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 		return nil, err
 	}
 	if s.reads, err = memory.New(memory.Config{Store: s.graph, WaitFor: s.waitGraph}); err != nil {
-		return nil, err
-	}
-	key, err := secretKey(cfg, logger)
-	if err != nil {
 		return nil, err
 	}
 	if s.auth, err = authn.New(authn.Config{Graph: s.reads, Dispatch: s.app.Dispatch, Key: key,
