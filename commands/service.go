@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/infrahub-go/infrahub/authz"
 	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/branch/nodes"
 	"github.com/infrahub-go/infrahub/commands/locks"
@@ -68,6 +69,9 @@ type Config struct {
 	// attribute value sizes, schema loads (their bytes, descriptions and kinds). The zero value
 	// takes limits.Default().
 	Limits limits.Limits
+	// AnonymousRole names the account role EnsureDefaults creates for anonymous requests
+	// (INFRAHUB_ANONYMOUS_ACCESS_ROLE); "" is authz.DefaultAnonymousRole, "Anonymous User".
+	AnonymousRole string
 }
 
 // Validate reports what is missing.
@@ -113,6 +117,8 @@ type Service struct {
 	handlers map[string]Handler
 	validate func(*schema.Set) error // Config.ValidateSchema; nil: none
 	lim      limits.Limits
+	// anonymousRole is Config.AnonymousRole.
+	anonymousRole string
 }
 
 // New builds the application: it registers the handler of every command type and wires what
@@ -127,7 +133,10 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Limits == (limits.Limits{}) {
 		cfg.Limits = limits.Default()
 	}
-	s := &Service{w: &writer{log: cfg.Log, cat: cfg.Catalogue, state: cfg.State, waitFor: cfg.WaitFor,
+	if cfg.AnonymousRole == "" {
+		cfg.AnonymousRole = authz.DefaultAnonymousRole
+	}
+	s := &Service{anonymousRole: cfg.AnonymousRole, w: &writer{log: cfg.Log, cat: cfg.Catalogue, state: cfg.State, waitFor: cfg.WaitFor,
 		shared: cfg.Locks, def: cfg.Default, local: &locks.Local{}, lim: cfg.Limits}, validate: cfg.ValidateSchema, lim: cfg.Limits}
 	s.handlers = map[string]Handler{
 		TypeRecordDiagnostic: s.recordDiagnostic,
