@@ -70,6 +70,11 @@ type Config struct {
 	// another site; none by default (CORS denied).
 	CORSOrigins []string `env:"INFRAHUB_CORS_ORIGINS" envSeparator:","`
 
+	// AllowAnonymousAccess lets requests without credentials read what the anonymous role
+	// (AnonymousAccessRole) may view; they never write.
+	AllowAnonymousAccess Bool   `env:"INFRAHUB_ALLOW_ANONYMOUS_ACCESS" envDefault:"true"`
+	AnonymousAccessRole  string `env:"INFRAHUB_ANONYMOUS_ACCESS_ROLE" envDefault:"Anonymous User"`
+
 	// Limits are every bound a request can meet (package limits holds their variables).
 	Limits limits.Limits
 
@@ -198,6 +203,9 @@ func (c Config) Validate() error {
 		if _, err := httpguard.ParseOrigin(o); err != nil {
 			errs = append(errs, fmt.Errorf("INFRAHUB_CORS_ORIGINS: %w", err))
 		}
+	}
+	if strings.TrimSpace(c.AnonymousAccessRole) == "" {
+		errs = append(errs, errors.New("INFRAHUB_ANONYMOUS_ACCESS_ROLE: empty: name the account role of anonymous requests"))
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("INFRAHUB_LOG_FORMAT: %q: use text or json", c.LogFormat))

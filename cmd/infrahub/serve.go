@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/cobra"
 	"gocloud.dev/blob"
 
+	"github.com/infrahub-go/infrahub/authz"
 	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/branch/nodes"
 	"github.com/infrahub-go/infrahub/commands"
@@ -31,6 +32,7 @@ import (
 	"github.com/infrahub-go/infrahub/limits"
 	"github.com/infrahub-go/infrahub/projections"
 	"github.com/infrahub-go/infrahub/projections/counter"
+	"github.com/infrahub-go/infrahub/projections/graph/authzsource"
 	"github.com/infrahub-go/infrahub/projections/graph/memory"
 	"github.com/infrahub-go/infrahub/queries/graphql"
 	"github.com/infrahub-go/infrahub/queries/httpguard"
@@ -98,6 +100,7 @@ type server struct {
 	branches *branch.State     // graph.Branches()
 	app      *commands.Service // the write side: every command handler
 	reads    *memory.Reader    // the graph read port GraphQL and REST answer from
+	perms    *authz.Resolver   // what an identity was granted, read through reads
 	schemas  *graphql.Schemas  // built GraphQL schemas by schema hash: a load's check, then its queries
 	registry *prometheus.Registry
 	listener net.Listener
@@ -157,7 +160,7 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 	s.runner = &projections.Runner{Log: s.store, Checkpoints: s.store, Logger: logger, Subscribe: s.subscribe}
 	s.schemas = &graphql.Schemas{Max: cfg.Limits.SchemaCache}
 	appCfg := commands.Config{Log: s.store, Catalogue: s.catalog, State: s.graph, WaitFor: s.waitGraph,
-		ValidateSchema: s.schemas.Check, Limits: cfg.Limits}
+		ValidateSchema: s.schemas.Check, Limits: cfg.Limits, AnonymousRole: cfg.AnonymousAccessRole}
 	if s.locks != nil {
 		appCfg.Locks = s.locks
 	}
@@ -167,6 +170,8 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 	if s.reads, err = memory.New(memory.Config{Store: s.graph, WaitFor: s.waitGraph}); err != nil {
 		return nil, err
 	}
+	s.perms = authz.NewResolver(authzsource.New(s.reads), authz.Config{
+		AllowAnonymous: bool(cfg.AllowAnonymousAccess), AnonymousRole: cfg.AnonymousAccessRole})
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		s.fwd.Collector(), s.runner.Collector())
 
@@ -284,7 +289,7 @@ func (s *server) waitReady(ctx context.Context) {
 		if wrote, err := s.app.EnsureDefaults(ctx); err != nil {
 			s.log.Warn("writing the defaults", "err", err)
 		} else if wrote {
-			s.log.Info("created the default IP namespace")
+			s.log.Info("created the defaults (account groups and roles, IP namespace)")
 		}
 	}
 	if ctx.Err() != nil {
