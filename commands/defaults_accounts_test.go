@@ -2,6 +2,8 @@ package commands_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/infrahub-go/infrahub/authz"
@@ -178,4 +180,40 @@ func TestServiceCatalogPermissions(t *testing.T) {
 			t.Errorf("john (operator-group): %s = %v, want %v", c.what, c.got, c.want)
 		}
 	}
+}
+
+// The cost of resolving an account's permissions through the graph read port when nothing is
+// cached (after a write), for the service catalog's john (one group, two roles, 7 permissions).
+func BenchmarkResolveThroughGraphPort(b *testing.B) {
+	f := newNodeFixtureTB(b)
+	if _, err := f.app.EnsureDefaults(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	catalog := testenv.Corpus(b, "infrahub-demo-service-catalog")
+	f.runTB(b, commands.TypeLoadObjects, commands.LoadObjects{Files: []commands.ObjectFile{{Name: "permissions.yml",
+		Content: string(must(os.ReadFile(filepath.Join(catalog, "permissions.yml"))))}}})
+	v, err := f.store.View("main", 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	id, _ := v.ByHFID(authz.KindGenericAccount, []string{"john"})
+	john := &authz.Identity{AccountID: id.String(), Name: "john"}
+	port, err := memory.New(memory.Config{Store: f.store, WaitFor: f.fold.WaitFor})
+	if err != nil {
+		b.Fatal(err)
+	}
+	src := authzsource.New(port)
+	for b.Loop() {
+		got, err := authz.NewResolver(src, authz.Config{}).Resolve(context.Background(), john)
+		if err != nil || !authz.Can(got, authz.MergeBranch) {
+			b.Fatal("john cannot merge", err)
+		}
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
