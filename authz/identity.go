@@ -11,10 +11,19 @@ type Identity struct {
 	Name        string // the account's name (login); "anonymous" when anonymous
 	AccountType string // User, Script, Bot or Git
 	Anonymous   bool
+	// Permissions is what the identity was granted (Resolver.Resolve fills it); nil grants
+	// nothing.
+	Permissions *Permissions
 }
 
 // Anonymous is the identity of a request that presented no credentials.
+// Its Permissions are those of the anonymous role, once resolved.
 var Anonymous = &Identity{Name: "anonymous", Anonymous: true}
+
+// System is the server acting for itself (start-up defaults, replays): a super admin. Never
+// hand it to a request.
+var System = &Identity{Name: "infrahub", AccountType: "Bot",
+	Permissions: NewPermissions([]GlobalPermission{{Action: SuperAdmin, Decision: AllowAll}}, nil)}
 
 type ctxKey struct{}
 

@@ -11,10 +11,21 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
-// EnsureDefaults writes what every Infrahub holds when it is missing: the default IP namespace
-// (an IpamNamespace named "default"; BuiltinIPNamespace is its generic). The command id makes it
-// happen once, even when several servers start together. It reports whether it wrote anything.
+// EnsureDefaults writes what every Infrahub holds when it is missing: the default account
+// groups, roles and permissions (ensureAccountDefaults; the admin account joins the Super
+// Administrators group once it exists) and the default IP namespace (an IpamNamespace named
+// "default"; BuiltinIPNamespace is its generic). The command ids make each happen once, even
+// when several servers start together. It reports whether it wrote anything.
 func (s *Service) EnsureDefaults(ctx context.Context) (bool, error) {
+	accounts, err := s.ensureAccountDefaults(ctx)
+	if err != nil {
+		return false, err
+	}
+	ns, err := s.ensureIPNamespace(ctx)
+	return accounts || ns, err
+}
+
+func (s *Service) ensureIPNamespace(ctx context.Context) (bool, error) {
 	v, err := s.w.state.View(s.w.def, 0)
 	if err != nil {
 		return false, err

@@ -196,6 +196,9 @@ func TestCorpusObjectFilesLoad(t *testing.T) {
 				"menu.yml", "repository.yaml", "permissions.yml"),
 			made: map[string]int64{
 				"IpamNamespace": 1, // the default namespace, there before any file
+				// the default groups and roles; permissions.yml grants 3 of the 8 default global
+				// permissions and 2 of the 3 default object permissions again (the same nodes)
+				"CoreAccountGroup": 2, "CoreAccountRole": 3, "CoreGlobalPermission": 8 - 3, "CoreObjectPermission": 3 - 2,
 				// the interfaces of the devices made from templates: 8 switches with 6 interface
 				// templates, 8 routers with 5, and a management address from the pool for each
 				"DcimInterfaceL2": 48, "DcimInterfaceL3": 40, "IpamIPAddress": 16,
@@ -205,7 +208,8 @@ func TestCorpusObjectFilesLoad(t *testing.T) {
 			name:    "infrahub-models base and its menu",
 			schemas: corpusPaths(models, "base"),
 			files:   corpusPaths(models, "base_menu.yml"),
-			made:    map[string]int64{"IpamNamespace": 1},
+			made: map[string]int64{"IpamNamespace": 1,
+				"CoreAccountGroup": 2, "CoreAccountRole": 3, "CoreGlobalPermission": 8, "CoreObjectPermission": 3},
 		},
 	}
 	for _, set := range sets {

@@ -73,6 +73,9 @@ type Config struct {
 	// payload (a password) cannot be guessed from the stored hash; every server on one log must
 	// use the same key. Empty: plain SHA-256.
 	HashKey []byte
+	// AnonymousRole names the account role EnsureDefaults creates for anonymous requests
+	// (INFRAHUB_ANONYMOUS_ACCESS_ROLE); "" is authz.DefaultAnonymousRole, "Anonymous User".
+	AnonymousRole string
 }
 
 // Validate reports what is missing.
@@ -119,6 +122,8 @@ type Service struct {
 	validate func(*schema.Set) error // Config.ValidateSchema; nil: none
 	lim      limits.Limits
 	hashKey  []byte
+	// anonymousRole is Config.AnonymousRole.
+	anonymousRole string
 }
 
 // New builds the application: it registers the handler of every command type and wires what
@@ -133,7 +138,10 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Limits == (limits.Limits{}) {
 		cfg.Limits = limits.Default()
 	}
-	s := &Service{w: &writer{log: cfg.Log, cat: cfg.Catalogue, state: cfg.State, waitFor: cfg.WaitFor,
+	if cfg.AnonymousRole == "" {
+		cfg.AnonymousRole = authz.DefaultAnonymousRole
+	}
+	s := &Service{anonymousRole: cfg.AnonymousRole, w: &writer{log: cfg.Log, cat: cfg.Catalogue, state: cfg.State, waitFor: cfg.WaitFor,
 		shared: cfg.Locks, def: cfg.Default, local: &locks.Local{}, lim: cfg.Limits}, validate: cfg.ValidateSchema, lim: cfg.Limits,
 		hashKey: cfg.HashKey}
 	s.handlers = map[string]Handler{

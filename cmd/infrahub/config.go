@@ -80,6 +80,10 @@ type Config struct {
 	RefreshTokenLifetime int    `env:"INFRAHUB_SECURITY_REFRESH_TOKEN_LIFETIME" envDefault:"2592000"` // seconds (30 days)
 	InitialAdminPassword string `env:"INFRAHUB_INITIAL_ADMIN_PASSWORD" envDefault:"infrahub"`
 	InitialAdminToken    string `env:"INFRAHUB_INITIAL_ADMIN_TOKEN"`
+	// AllowAnonymousAccess lets requests without credentials read what the anonymous role
+	// (AnonymousAccessRole) may view; they never write.
+	AllowAnonymousAccess Bool   `env:"INFRAHUB_ALLOW_ANONYMOUS_ACCESS" envDefault:"true"`
+	AnonymousAccessRole  string `env:"INFRAHUB_ANONYMOUS_ACCESS_ROLE" envDefault:"Anonymous User"`
 
 	// Limits are every bound a request can meet (package limits holds their variables).
 	Limits limits.Limits
@@ -225,6 +229,9 @@ func (c Config) Validate() error {
 	}
 	if c.SecretKey != "" && len(c.SecretKey) < 16 {
 		errs = append(errs, errors.New("INFRAHUB_SECURITY_SECRET_KEY: at least 16 characters"))
+	}
+	if strings.TrimSpace(c.AnonymousAccessRole) == "" {
+		errs = append(errs, errors.New("INFRAHUB_ANONYMOUS_ACCESS_ROLE: empty: name the account role of anonymous requests"))
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("INFRAHUB_LOG_FORMAT: %q: use text or json", c.LogFormat))

@@ -21,6 +21,7 @@ import (
 	"github.com/spf13/cobra"
 	"gocloud.dev/blob"
 
+	"github.com/infrahub-go/infrahub/authz"
 	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/branch/nodes"
 	"github.com/infrahub-go/infrahub/commands"
@@ -32,6 +33,7 @@ import (
 	"github.com/infrahub-go/infrahub/limits"
 	"github.com/infrahub-go/infrahub/projections"
 	"github.com/infrahub-go/infrahub/projections/counter"
+	"github.com/infrahub-go/infrahub/projections/graph/authzsource"
 	"github.com/infrahub-go/infrahub/projections/graph/memory"
 	"github.com/infrahub-go/infrahub/queries/authn"
 	"github.com/infrahub-go/infrahub/queries/graphql"
@@ -103,6 +105,7 @@ type server struct {
 	reads    *memory.Reader       // the graph read port GraphQL and REST answer from
 	schemas  *graphql.Schemas     // built GraphQL schemas by schema hash: a load's check, then its queries
 	auth     *authn.Authenticator // who a request acts for: login tokens and API tokens
+	perms    *authz.Resolver      // what an identity was granted, read through reads
 	registry *prometheus.Registry
 	listener net.Listener
 	ready    atomic.Bool
@@ -174,7 +177,7 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 		return nil, err
 	}
 	appCfg := commands.Config{Log: s.store, Catalogue: s.catalog, State: s.graph, WaitFor: s.waitGraph,
-		ValidateSchema: s.schemas.Check, Limits: cfg.Limits}
+		ValidateSchema: s.schemas.Check, Limits: cfg.Limits, AnonymousRole: cfg.AnonymousAccessRole}
 	if cfg.SecretKey != "" || strings.HasPrefix(cfg.EventsURL, "sqlite:") {
 		appCfg.HashKey = key // a key every server on the log shares (a key of this process would not)
 	}
@@ -193,6 +196,8 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 		Limits:          cfg.Limits, Logger: logger}); err != nil {
 		return nil, err
 	}
+	s.perms = authz.NewResolver(authzsource.New(s.reads), authz.Config{
+		AllowAnonymous: bool(cfg.AllowAnonymousAccess), AnonymousRole: cfg.AnonymousAccessRole})
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		s.fwd.Collector(), s.runner.Collector())
 
@@ -310,12 +315,15 @@ func (s *server) waitReady(ctx context.Context) {
 		if wrote, err := s.app.EnsureDefaults(ctx); err != nil {
 			s.log.Warn("writing the defaults", "err", err)
 		} else if wrote {
-			s.log.Info("created the default IP namespace")
+			s.log.Info("created the defaults (account groups and roles, IP namespace)")
 		}
 		if wrote, err := s.app.EnsureAdmin(ctx, s.cfg.InitialAdminPassword, s.cfg.InitialAdminToken); err != nil {
 			s.log.Warn("creating the admin account", "err", err)
 		} else if wrote {
 			s.log.Info("created the admin account", "account", commands.AdminName, "token", s.cfg.InitialAdminToken != "")
+			if _, err := s.app.EnsureSuperAdministrator(ctx, commands.AdminName); err != nil {
+				s.log.Warn("adding the admin account to the Super Administrators", "err", err)
+			}
 		}
 	}
 	if ctx.Err() != nil {

@@ -42,7 +42,7 @@ var layers = []layer{
 	{folder: "redact", mayImport: nil},
 	{folder: "limits", mayImport: []string{"fault"}}, // every bound, in one place
 	{folder: "authz", mayImport: []string{"fault", "limits", "redact", "schema/...", "events", "branch"}}, // the one authorization point
-	{folder: "events", mayImport: []string{"events/...", "migrations", "fault", "limits", "tlsconfig"}}, // adapters apply migrations
+	{folder: "events", mayImport: []string{"events/...", "migrations", "fault", "limits", "tlsconfig"}},   // adapters apply migrations
 	{folder: "migrations", mayImport: []string{"migrations/..."}},
 	{folder: "schema", mayImport: []string{"schema/...", "events", "fault", "limits"}}, // root events: payload types only
 	{folder: "branch", mayImport: []string{"branch/...", "events", "schema/...", "fault", "limits"}},
