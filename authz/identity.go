@@ -11,6 +11,9 @@ type Identity struct {
 	Name        string // the account's name (login); "anonymous" when anonymous
 	AccountType string // User, Script, Bot or Git
 	Anonymous   bool
+	// ByJWT is set when the request presented a login (JWT) access token, not an API token
+	// (Infrahub's authenticated_by_jwt): managing one's own tokens and profile needs it.
+	ByJWT bool
 	// Permissions is what the identity was granted (Resolver.Resolve fills it); nil grants
 	// nothing.
 	Permissions *Permissions

@@ -443,7 +443,7 @@ func (s *server) routes() (http.Handler, error) {
 				set, _ := s.branches.Schema(name)
 				return set, true
 			},
-			Branches: s.branches.Branches, Dispatch: s.app.Dispatch, WorkerID: workerID(),
+			Branches: s.branches.Branches, Dispatch: s.app.Dispatch, WorkerID: workerID(), Resolve: s.perms.Resolve,
 		}}).Register(mux)
 		api := &rest.API{State: s.branches, Commands: s.app, Default: branch.Default, MaxBodyBytes: lim.BodyBytes}
 		api.Register(mux)
@@ -457,7 +457,8 @@ func (s *server) routes() (http.Handler, error) {
 	(&rest.Nodes{Graph: s.reads, Default: branch.Default}).Register(mux)
 	(&rest.Menu{Graph: s.reads, State: s.branches, Default: branch.Default}).Register(mux)
 	// the deployment id is the one GraphQL's InfrahubInfo answers
-	(&rest.App{Version: version, DeploymentID: "infrahub-go"}).Register(mux)
+	(&rest.App{Version: version, DeploymentID: "infrahub-go", AllowAnonymousAccess: bool(s.cfg.AllowAnonymousAccess),
+		AnonymousAccessRole: s.cfg.AnonymousAccessRole}).Register(mux)
 	positions := &httpguard.Positions{Head: s.store.Head, Wait: s.reads, MaxWait: lim.MinPositionWait, Logger: s.log}
 	var h http.Handler = positions.Wrap(mux)
 	if s.role != roleWorker {

@@ -142,7 +142,9 @@ func (x *Authenticator) Identify(ctx context.Context, r *http.Request) (*authz.I
 		if err != nil {
 			return nil, err
 		}
-		return a.identity(), nil
+		id := a.identity()
+		id.ByJWT = true
+		return id, nil
 	}
 	return authz.Anonymous, nil
 }

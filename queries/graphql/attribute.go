@@ -8,6 +8,7 @@ import (
 
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/infrahub-go/infrahub/authz"
 	"github.com/infrahub-go/infrahub/commands/values"
 	"github.com/infrahub-go/infrahub/projections/graph"
 	"github.com/infrahub-go/infrahub/schema"
@@ -49,7 +50,7 @@ func (e *exec) attribute(w *jsonWriter, f *ast.Field, a *schema.Attribute, v gra
 			}
 			e.lineageNode(w, sf, id)
 		case "permissions":
-			e.plain(w, sf.SelectionSet, "PermissionType", map[string]any{"update_value": "ALLOW"}, nil)
+			e.plain(w, sf.SelectionSet, "PermissionType", map[string]any{"update_value": string(e.decide(n.Kind, authz.Update))}, nil)
 		default:
 			w.value(extra(a, v.Value, sf.Name))
 		}

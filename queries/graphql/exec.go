@@ -13,6 +13,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/validator"
 
+	"github.com/infrahub-go/infrahub/authz"
 	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/commands"
 	"github.com/infrahub-go/infrahub/events"
@@ -43,6 +44,9 @@ type Executor struct {
 	// Limits bound documents (length, depth, cost, aliases) and searches; the zero value is
 	// limits.Default().
 	Limits limits.Limits
+	// Resolve gives the request's identity (authz.From) its permissions when it carries none
+	// (authz.Resolver.Resolve): InfrahubPermissions and the permissions answered on kinds.
+	Resolve func(ctx context.Context, id *authz.Identity) (*authz.Identity, error)
 }
 
 func (x *Executor) limits() limits.Limits {
@@ -250,6 +254,7 @@ type exec struct {
 	sel       selector // how the document's selections apply
 	mut       mutator  // the mutations
 	api       apiRoot  // the built-in queries: branches, status, search, relationships, pools
+	whoami    whoCache // the requester with its permissions (accounts.go)
 }
 
 // selector resolves the document's selections: fields by response key, fragments by type

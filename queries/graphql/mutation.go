@@ -79,6 +79,8 @@ func (x mutator) mutation(w *jsonWriter, f *ast.Field, path ast.Path) error {
 		return e.mut.resolveConflict(w, f, typ, data, path)
 	case "DiffUpdate":
 		return e.mut.diffUpdate(w, f, typ, data, path)
+	case "InfrahubAccountTokenCreate", "InfrahubAccountTokenDelete", "InfrahubAccountSelfUpdate":
+		return e.mut.accountMutation(w, f, typ, data, path)
 	case "InfrahubIPAddressPoolGetResource", "InfrahubIPPrefixPoolGetResource", "IPAddressPoolGetResource", "IPPrefixPoolGetResource":
 		return e.mut.poolGetResource(w, f, typ, data, path)
 	case "RelationshipAdd", "RelationshipRemove":

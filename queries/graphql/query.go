@@ -55,7 +55,11 @@ func (e *exec) root(w *jsonWriter, set ast.SelectionSet, def *ast.Definition) {
 		case "InfrahubInfo":
 			e.plain(w, f.SelectionSet, "InfrahubInfo", map[string]any{"deployment_id": "infrahub-go", "version": e.x.Version}, path)
 		case "AccountProfile":
-			w.null()
+			e.accountProfile(w, f, path)
+		case "InfrahubPermissions":
+			e.accountPermissions(w, f, path)
+		case "InfrahubAccountToken":
+			e.accountTokens(w, f, path)
 		default:
 			if _, ok := e.set.Model(f.Name); ok {
 				e.kindQuery(w, f, f.Name, path)
@@ -264,8 +268,7 @@ func (e *exec) properties(w *jsonWriter, sel ast.SelectionSet, ed graph.Edge) {
 }
 
 func (e *exec) permissions(w *jsonWriter, sel ast.SelectionSet, kind string) {
-	e.plain(w, sel, "PaginatedObjectPermission", map[string]any{"count": 1, "edges": []any{
-		map[string]any{"node": map[string]any{"kind": kind, "view": "ALLOW", "create": "ALLOW", "update": "ALLOW", "delete": "ALLOW"}}}}, nil)
+	e.kindPermissions(w, sel, kind)
 }
 
 // node writes one node with its selection; lv holds what was prefetched for its level.

@@ -625,6 +625,10 @@ const staticQueryFields = `  """Retrieve information about active branches."""
   InfrahubIPAddressGetNextAvailable(prefix_id: String!, prefix_length: Int): IPAddressGetNextAvailable!
   """The first free prefix of a length under a prefix."""
   InfrahubIPPrefixGetNextAvailable(prefix_id: String!, prefix_length: Int): IPPrefixGetNextAvailable!
+  """The API tokens of the requesting account (a login is needed)."""
+  InfrahubAccountToken(limit: Int, offset: Int): AccountTokenEdges!
+  """The global and object permissions of the requesting account."""
+  InfrahubPermissions: AccountPermissionsEdges!
 `
 
 // staticMutationFields are the root mutation fields that do not depend on the schema.
@@ -650,4 +654,10 @@ const staticMutationFields = `  BranchCreate(data: BranchCreateInput!, context: 
   SchemaDropdownRemove(data: SchemaDropdownRemoveInput!, context: ContextInput): SchemaDropdownRemove
   SchemaEnumAdd(data: SchemaEnumInput!, context: ContextInput): SchemaEnumAdd
   SchemaEnumRemove(data: SchemaEnumInput!, context: ContextInput): SchemaEnumRemove
+  """A new API token of the requesting account; its value is answered once."""
+  InfrahubAccountTokenCreate(data: InfrahubAccountTokenCreateInput!): InfrahubAccountTokenCreate
+  """Deletes an API token of the requesting account."""
+  InfrahubAccountTokenDelete(data: InfrahubAccountTokenDeleteInput!): InfrahubAccountTokenDelete
+  """Changes the password or the description of the requesting account."""
+  InfrahubAccountSelfUpdate(data: InfrahubAccountUpdateSelfInput!): InfrahubAccountSelfUpdate
 `

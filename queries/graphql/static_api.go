@@ -206,6 +206,104 @@ type SchemaEnumRemove {
   ok: Boolean
 }
 
+type AccountTokenNode {
+  id: String!
+  name: String
+  expiration: String
+}
+
+type AccountTokenEdge {
+  node: AccountTokenNode!
+}
+
+type AccountTokenEdges {
+  count: Int!
+  edges: [AccountTokenEdge!]!
+}
+
+type AccountGlobalPermissionNode {
+  id: String!
+  description: String
+  name: String!
+  action: String!
+  decision: String!
+  identifier: String!
+}
+
+type AccountObjectPermissionNode {
+  id: String!
+  description: String
+  namespace: String!
+  name: String!
+  action: String!
+  decision: String!
+  identifier: String!
+}
+
+type AccountGlobalPermissionEdge {
+  node: AccountGlobalPermissionNode!
+}
+
+type AccountObjectPermissionEdge {
+  node: AccountObjectPermissionNode!
+}
+
+type AccountGlobalPermissionEdges {
+  count: Int!
+  edges: [AccountGlobalPermissionEdge!]!
+}
+
+type AccountObjectPermissionEdges {
+  count: Int!
+  edges: [AccountObjectPermissionEdge!]!
+}
+
+type AccountPermissionsEdges {
+  global_permissions: AccountGlobalPermissionEdges
+  object_permissions: AccountObjectPermissionEdges
+}
+
+input InfrahubAccountTokenCreateInput {
+  """The name of the token"""
+  name: String
+  """Timestamp when the token expires"""
+  expiration: String
+}
+
+input InfrahubAccountTokenDeleteInput {
+  """The id of the token to delete"""
+  id: String!
+}
+
+input InfrahubAccountUpdateSelfInput {
+  """Password to use instead of the current one"""
+  password: String
+  """Description to use instead of the current one"""
+  description: String
+}
+
+type ValueType {
+  value: String!
+}
+
+type InfrahubAccountTokenType {
+  id: String!
+  token: ValueType
+}
+
+type InfrahubAccountTokenCreate {
+  ok: Boolean
+  object: InfrahubAccountTokenType
+}
+
+type InfrahubAccountTokenDelete {
+  ok: Boolean
+}
+
+type InfrahubAccountSelfUpdate {
+  ok: Boolean
+}
+
 """Expands a field to include Node defaults"""
 directive @expand(
   """Indicated if applicable properties should be added to the query"""

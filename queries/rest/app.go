@@ -10,7 +10,7 @@ import (
 // App serves what Infrahub's web UI asks first, in Infrahub's shapes
 // (backend/infrahub/api/internal.py and the settings of backend/infrahub/config.py):
 //
-//	GET /api/config  ConfigAPI: anonymous access allowed, no SSO provider, no analytics nor
+//	GET /api/config  ConfigAPI: whether anonymous access is allowed, no SSO provider, no analytics nor
 //	                 remote logging, no experimental feature, the community edition
 //	GET /api/info    InfoAPI: the deployment id and the server's version
 //
@@ -20,6 +20,11 @@ import (
 type App struct {
 	Version      string // the binary's version
 	DeploymentID string // what GraphQL's InfrahubInfo answers too
+	// AllowAnonymousAccess and AnonymousAccessRole are answered as Infrahub's
+	// main.allow_anonymous_access and main.anonymous_access_role (INFRAHUB_ALLOW_ANONYMOUS_ACCESS,
+	// INFRAHUB_ANONYMOUS_ACCESS_ROLE; "" is "Anonymous User").
+	AllowAnonymousAccess bool
+	AnonymousAccessRole  string
 }
 
 // Register adds the routes to mux.
@@ -100,8 +105,12 @@ type policySettings struct {
 }
 
 func (a *App) config(w http.ResponseWriter, _ *http.Request) {
+	role := a.AnonymousAccessRole
+	if role == "" {
+		role = "Anonymous User"
+	}
 	writeJSON(w, http.StatusOK, configAPI{
-		Main: mainSettings{AllowAnonymousAccess: true, AnonymousAccessRole: "Anonymous User", TelemetryOptout: true,
+		Main: mainSettings{AllowAnonymousAccess: a.AllowAnonymousAccess, AnonymousAccessRole: role, TelemetryOptout: true,
 			PermissionBackends: []string{}, SchemaStrictMode: true},
 		SSO:              ssoInfo{Providers: []ssoProvider{}},
 		InstallationType: "community",

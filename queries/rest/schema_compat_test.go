@@ -26,7 +26,7 @@ func (f *fixture) infrahubAPI() *fixture {
 	state := f.store.Branches()
 	(&rest.API{State: state, Commands: f.dispatch, Default: branch.Default}).Register(f.mux)
 	(&rest.Menu{Graph: f.port, State: state, Default: branch.Default}).Register(f.mux)
-	(&rest.App{Version: "1.2.3", DeploymentID: "infrahub-go"}).Register(f.mux)
+	(&rest.App{Version: "1.2.3", DeploymentID: "infrahub-go", AllowAnonymousAccess: true}).Register(f.mux)
 	return f
 }
 
