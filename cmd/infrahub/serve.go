@@ -190,14 +190,14 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 	if s.reads, err = memory.New(memory.Config{Store: s.graph, WaitFor: s.waitGraph}); err != nil {
 		return nil, err
 	}
-	if s.auth, err = authn.New(authn.Config{Graph: s.reads, Dispatch: s.app.Dispatch, Key: key,
+	s.perms = authz.NewResolver(authzsource.New(s.reads), authz.Config{
+		AllowAnonymous: bool(cfg.AllowAnonymousAccess), AnonymousRole: cfg.AnonymousAccessRole})
+	if s.auth, err = authn.New(authn.Config{Graph: s.reads, Dispatch: s.app.Dispatch, Key: key, Permissions: s.perms,
 		AccessLifetime:  time.Duration(cfg.AccessTokenLifetime) * time.Second,
 		RefreshLifetime: time.Duration(cfg.RefreshTokenLifetime) * time.Second,
 		Limits:          cfg.Limits, Logger: logger}); err != nil {
 		return nil, err
 	}
-	s.perms = authz.NewResolver(authzsource.New(s.reads), authz.Config{
-		AllowAnonymous: bool(cfg.AllowAnonymousAccess), AnonymousRole: cfg.AnonymousAccessRole})
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		s.fwd.Collector(), s.runner.Collector())
 
@@ -461,7 +461,7 @@ func (s *server) routes() (http.Handler, error) {
 	positions := &httpguard.Positions{Head: s.store.Head, Wait: s.reads, MaxWait: lim.MinPositionWait, Logger: s.log}
 	var h http.Handler = positions.Wrap(mux)
 	if s.role != roleWorker {
-		h = s.auth.Middleware(h) // who asks: credentials checked, nothing else refused yet
+		h = s.auth.Middleware(h) // who asks, with what permissions (resolved once per request)
 	}
 	return s.gate(guard.Wrap(h)), nil
 }
