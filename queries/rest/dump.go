@@ -49,7 +49,7 @@ func (d *Dump) dump(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	may := authz.Viewer(authz.From(r.Context()), s.Branch == d.Default)
-	kept := dump.Nodes[:0:0]
+	kept := make([]graph.DumpedNode, 0, len(dump.Nodes))
 	for _, n := range dump.Nodes {
 		if may(n.Kind) { // the nodes of kinds the identity may not view are left out
 			kept = append(kept, n)
