@@ -17,7 +17,7 @@ import (
 func TestEventsRecordTheActor(t *testing.T) {
 	f := newNodeFixture(t)
 	as := map[string]*authz.Identity{
-		"by-alice": {AccountID: "acc-1", Name: "alice", AccountType: "User", Permissions: authz.System.Permissions},
+		"by-alice":  {AccountID: "acc-1", Name: "alice", AccountType: "User", Permissions: authz.System.Permissions},
 		"by-nobody": nil,
 	}
 	for name, id := range as {

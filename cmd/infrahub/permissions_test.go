@@ -208,3 +208,33 @@ func TestPermissionMatrix(t *testing.T) {
 		}
 	}
 }
+
+// A request without credentials is anonymous, never trusted: it reads (anonymous access is
+// allowed by default) and may not write. With INFRAHUB_ALLOW_ANONYMOUS_ACCESS=false it gets 401
+// on everything but login, /health, /api/config and /api/info.
+func TestAnonymousIsNotTrusted(t *testing.T) {
+	c := startChild(t, freeAddr(t), map[string]string{"INFRAHUB_DATA": t.TempDir()})
+	if code, out := permCall(t, c.base, "POST", "/api/commands", nil, map[string]any{"type": "branch.create", "payload": map[string]any{"name": "anon"}}); code != http.StatusForbidden {
+		t.Errorf("anonymous branch.create: %d %v", code, out)
+	}
+	if code, out := permCall(t, c.base, "POST", "/graphql", nil, map[string]string{"query": `{ CoreAccount { count } }`}); code != 200 || out["errors"] != nil {
+		t.Errorf("anonymous read: %d %v", code, out)
+	}
+	closed := startChild(t, freeAddr(t), map[string]string{"INFRAHUB_DATA": t.TempDir(), "INFRAHUB_ALLOW_ANONYMOUS_ACCESS": "false"})
+	for _, p := range []string{"/api/dump", "/api/schema", "/api/branches", "/api/nodes/CoreAccount"} {
+		if code, out := permCall(t, closed.base, "GET", p, nil, nil); code != http.StatusUnauthorized {
+			t.Errorf("anonymous GET %s with anonymous access off: %d %v", p, code, out)
+		}
+	}
+	if code, out := permCall(t, closed.base, "POST", "/graphql", nil, map[string]string{"query": `{ CoreAccount { count } }`}); code != http.StatusUnauthorized {
+		t.Errorf("anonymous GraphQL with anonymous access off: %d %v", code, out)
+	}
+	for _, p := range []string{"/health", "/api/config", "/api/info"} {
+		if code, out := permCall(t, closed.base, "GET", p, nil, nil); code != 200 {
+			t.Errorf("GET %s with anonymous access off: %d %v", p, code, out)
+		}
+	}
+	if code, out := permCall(t, closed.base, "GET", "/api/dump", map[string]string{"X-INFRAHUB-KEY": testAdminToken}, nil); code != 200 {
+		t.Errorf("admin GET /api/dump with anonymous access off: %d %v", code, out)
+	}
+}
