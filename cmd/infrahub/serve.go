@@ -461,9 +461,22 @@ func (s *server) routes() (http.Handler, error) {
 	positions := &httpguard.Positions{Head: s.store.Head, Wait: s.reads, MaxWait: lim.MinPositionWait, Logger: s.log}
 	var h http.Handler = positions.Wrap(mux)
 	if s.role != roleWorker {
-		h = s.auth.Middleware(h) // who asks, with what permissions (resolved once per request)
+		h = s.credentialsReady(s.auth.Middleware(h)) // who asks, with what permissions (resolved once per request)
 	}
 	return s.gate(guard.Wrap(h)), nil
+}
+
+// credentialsReady answers 503 to requests carrying credentials until the server is ready: the
+// accounts and tokens they name are read from the graph, which may not have caught up with the
+// log yet after a restart (a valid token must not be refused as unknown).
+func (s *server) credentialsReady(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.ready.Load() && !ungated[r.URL.Path] && (r.Header.Get("X-INFRAHUB-KEY") != "" || r.Header.Get("Authorization") != "") {
+			commands.WriteError(w, fmt.Errorf("%w: the server is catching up with the log: credentials are checked once it is ready", fault.ErrUnavailable))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // workerID names this process in GraphQL's InfrahubStatus: its host name and process id.
