@@ -78,6 +78,9 @@ func NewResolver(src Source, cfg Config) *Resolver {
 	return &Resolver{src: src, cfg: cfg, cache: map[string]resolved{}}
 }
 
+// AllowsAnonymous reports whether anonymous requests are served (INFRAHUB_ALLOW_ANONYMOUS_ACCESS).
+func (r *Resolver) AllowsAnonymous() bool { return r.cfg.AllowAnonymous }
+
 // Resolve answers a copy of id carrying its permissions. nil stays nil.
 func (r *Resolver) Resolve(ctx context.Context, id *Identity) (*Identity, error) {
 	if id == nil {

@@ -190,7 +190,7 @@ func (s *Service) loadSchema(ctx context.Context, cmd Command) (Result, error) {
 		return res, nil
 	}
 	re := cmd.sub("computed.refresh", "computed")
-	if _, err := s.w.nodes(ctx, re, name, func(t *nodetx.Tx) (any, error) { return nil, t.Recompute(kinds) }); err != nil {
+	if _, err := s.w.nodes(asServer(ctx), re, name, func(t *nodetx.Tx) (any, error) { return nil, t.Recompute(kinds) }); err != nil {
 		return res, fmt.Errorf("%s: schema written; computing %v's computed attributes: %w", cmd.Type, kinds, err)
 	}
 	return res, nil

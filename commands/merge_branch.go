@@ -151,7 +151,7 @@ func (s *Service) merge(ctx context.Context, cmd Command) (Result, error) {
 // nothing), run once the merge or rebase is written.
 func (s *Service) reconcileIPAM(ctx context.Context, cmd Command, name string, changes []branch.Change) error {
 	re := cmd.sub("ipam.reconcile", "ipam")
-	_, err := s.w.nodes(ctx, re, name, func(t *nodetx.Tx) (any, error) { return nil, t.ReconcileIPAM(changes) })
+	_, err := s.w.nodes(asServer(ctx), re, name, func(t *nodetx.Tx) (any, error) { return nil, t.ReconcileIPAM(changes) })
 	if err != nil {
 		return fmt.Errorf("%s: written; bringing the IP trees of %s up to date: %w", cmd.Type, name, err)
 	}

@@ -172,7 +172,8 @@ func (s *Service) Types() []string {
 	return out
 }
 
-// Dispatch runs cmd's handler.
+// Dispatch runs cmd's handler once the identity ctx carries may run it (authorize); a context
+// without an identity is the server's own work. Every write passes here.
 func (s *Service) Dispatch(ctx context.Context, cmd Command) (Result, error) {
 	if cmd.Type == "" {
 		return Result{}, fmt.Errorf("%w: field \"type\" is required (one of %v)", ErrInvalid, s.Types())
@@ -187,6 +188,9 @@ func (s *Service) Dispatch(ctx context.Context, cmd Command) (Result, error) {
 	cmd.Hash, cmd.Origin = "", ""
 	if id := authz.From(ctx); cmd.Actor == "" && id != nil && !id.Anonymous {
 		cmd.Actor = id.AccountID // the account every event of the command is recorded for
+	}
+	if err := s.authorize(ctx, cmd); err != nil {
+		return Result{}, err
 	}
 	if cmd.ID != "" {
 		cmd.Hash = hashOf(cmd, s.hashKey)

@@ -231,6 +231,9 @@ func (w *writer) nodes(ctx context.Context, cmd Command, name string, build func
 			if err != nil {
 				return decision{}, err
 			}
+			if err := authorizeChanges(ctx, t, name == w.def); err != nil {
+				return decision{}, err
+			}
 			if t.Allocates() && unlockPools == nil {
 				if unlockPools, err = w.lockPools(ctx); err != nil {
 					return decision{}, err

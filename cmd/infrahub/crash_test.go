@@ -62,7 +62,7 @@ func TestCrashRecoveryDistributed(t *testing.T) {
 		crashed   = make(chan struct{})
 		crashOnce sync.Once
 	)
-	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &adminTransport{base: &http.Transport{MaxIdleConnsPerHost: clients}}}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	base := first.base

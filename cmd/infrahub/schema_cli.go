@@ -209,6 +209,9 @@ func call(c *cobra.Command, env map[string]string, method, path string, body []b
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if err := authenticate(c.Context(), env, base, req); err != nil {
+		return err
+	}
 	resp, err := (&http.Client{Timeout: 5 * time.Minute}).Do(req)
 	if err != nil {
 		return fmt.Errorf("server %s: %w", base, err)

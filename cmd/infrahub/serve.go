@@ -190,14 +190,14 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 	if s.reads, err = memory.New(memory.Config{Store: s.graph, WaitFor: s.waitGraph}); err != nil {
 		return nil, err
 	}
-	if s.auth, err = authn.New(authn.Config{Graph: s.reads, Dispatch: s.app.Dispatch, Key: key,
+	s.perms = authz.NewResolver(authzsource.New(s.reads), authz.Config{
+		AllowAnonymous: bool(cfg.AllowAnonymousAccess), AnonymousRole: cfg.AnonymousAccessRole})
+	if s.auth, err = authn.New(authn.Config{Graph: s.reads, Dispatch: s.app.Dispatch, Key: key, Permissions: s.perms,
 		AccessLifetime:  time.Duration(cfg.AccessTokenLifetime) * time.Second,
 		RefreshLifetime: time.Duration(cfg.RefreshTokenLifetime) * time.Second,
 		Limits:          cfg.Limits, Logger: logger}); err != nil {
 		return nil, err
 	}
-	s.perms = authz.NewResolver(authzsource.New(s.reads), authz.Config{
-		AllowAnonymous: bool(cfg.AllowAnonymousAccess), AnonymousRole: cfg.AnonymousAccessRole})
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		s.fwd.Collector(), s.runner.Collector())
 
@@ -462,9 +462,22 @@ func (s *server) routes() (http.Handler, error) {
 	positions := &httpguard.Positions{Head: s.store.Head, Wait: s.reads, MaxWait: lim.MinPositionWait, Logger: s.log}
 	var h http.Handler = positions.Wrap(mux)
 	if s.role != roleWorker {
-		h = s.auth.Middleware(h) // who asks: credentials checked, nothing else refused yet
+		h = s.credentialsReady(s.auth.Middleware(h)) // who asks, with what permissions (resolved once per request)
 	}
 	return s.gate(guard.Wrap(h)), nil
+}
+
+// credentialsReady answers 503 to requests carrying credentials until the server is ready: the
+// accounts and tokens they name are read from the graph, which may not have caught up with the
+// log yet after a restart (a valid token must not be refused as unknown).
+func (s *server) credentialsReady(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.ready.Load() && !ungated[r.URL.Path] && (r.Header.Get("X-INFRAHUB-KEY") != "" || r.Header.Get("Authorization") != "") {
+			commands.WriteError(w, fmt.Errorf("%w: the server is catching up with the log: credentials are checked once it is ready", fault.ErrUnavailable))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // workerID names this process in GraphQL's InfrahubStatus: its host name and process id.

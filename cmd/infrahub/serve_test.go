@@ -27,9 +27,9 @@ func TestServeEmbedded(t *testing.T) {
 	}
 	eventually(t, 10*time.Second, "counter sees both events", func() (bool, string) {
 		s := getStatus(t, c.base)
-		// The start wrote events of its own: the default IP namespace, the 16 nodes of the default
-		// account groups, roles and permissions, the admin account and its membership of the
-		// Super Administrators.
+		// The start wrote events of its own: the default IP namespace, the admin account and the
+		// 16 nodes of the default account groups, roles and permissions, the admin's API token
+		// (INFRAHUB_INITIAL_ADMIN_TOKEN, which startChild sets) and its membership.
 		n := s.Projections["counter"].Counts.ByType["diagnostic.recorded"]
 		return n == 2 && s.Forwarder.Position == s.LogHead, "counter total " + strconv.FormatInt(n, 10)
 	})
@@ -55,7 +55,7 @@ func TestServeEmbedded(t *testing.T) {
 	}
 	// The data survive a restart.
 	c = startChild(t, addr, map[string]string{"INFRAHUB_DATA": dir})
-	if s := getStatus(t, c.base); s.Projections["counter"].Counts.ByType["diagnostic.recorded"] != 2 || s.LogHead != 2+1+16+1+1 { // 2 diagnostics and the start's 19
+	if s := getStatus(t, c.base); s.Projections["counter"].Counts.ByType["diagnostic.recorded"] != 2 || s.LogHead != 2+1+16+1+1+1 { // 2 diagnostics and the start's 20
 		t.Fatalf("after restart: %+v", s)
 	}
 	if _, err := filepath.Glob(filepath.Join(dir, "events.db")); err != nil {

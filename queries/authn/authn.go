@@ -46,6 +46,9 @@ type Config struct {
 	Limits          limits.Limits // the login failure bounds and the body size
 	Logger          *slog.Logger
 	Now             func() time.Time // the clock; time.Now when nil
+	// Permissions, when set, resolves each request's identity once (cached per log position) and
+	// decides whether anonymous requests are served at all (INFRAHUB_ALLOW_ANONYMOUS_ACCESS).
+	Permissions *authz.Resolver
 }
 
 // Authenticator answers the login endpoints and identifies requests.
@@ -186,8 +189,11 @@ func bearer(r *http.Request) (string, bool) {
 	return strings.TrimSpace(tok), true
 }
 
-// Middleware puts the Identity of each request in its context, answers 401 with Infrahub's
-// error body for invalid credentials, and refuses nothing else (authorization is authz's).
+// Middleware puts the Identity of each request in its context (authz.Anonymous without
+// credentials, never none), resolved once through Config.Permissions, and answers 401 with
+// Infrahub's error body for invalid credentials and, when anonymous access is not allowed, for
+// anonymous requests outside openPaths. What an identity may do is decided by authz where it is
+// done (commands.Service.Dispatch for writes, the read handlers for reads).
 // The login and refresh endpoints read their own credentials.
 func (x *Authenticator) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -196,13 +202,30 @@ func (x *Authenticator) Middleware(next http.Handler) http.Handler {
 			return
 		}
 		id, err := x.Identify(r.Context(), r)
+		if err != nil && openPaths[r.URL.Path] {
+			id, err = authz.Anonymous, nil // health and configuration answer whatever credentials come
+		}
 		if err != nil {
 			x.fail(w, err)
 			return
 		}
+		if p := x.cfg.Permissions; p != nil {
+			if id.Anonymous && !p.AllowsAnonymous() && !openPaths[r.URL.Path] {
+				x.fail(w, fmt.Errorf("%w: Authentication is required", ErrUnauthorized))
+				return
+			}
+			if id, err = p.Resolve(r.Context(), id); err != nil {
+				x.fail(w, err)
+				return
+			}
+		}
 		next.ServeHTTP(w, r.WithContext(authz.With(r.Context(), id)))
 	})
 }
+
+// openPaths answer anonymous requests even when anonymous access is not allowed (login and
+// refresh read their own credentials and never reach the check).
+var openPaths = map[string]bool{"/health": true, "/api/config": true, "/api/info": true, "/api/auth/logout": true}
 
 // fail answers err in Infrahub's error body: 401 for a refused credential, 429 for a login
 // refused by the rate limit, the fault's status otherwise.

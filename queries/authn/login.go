@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/infrahub-go/infrahub/authz"
+
 	"github.com/infrahub-go/infrahub/commands"
 	"github.com/infrahub-go/infrahub/commands/values"
 	"github.com/infrahub-go/infrahub/fault"
@@ -173,7 +175,8 @@ func (x *Authenticator) logout(w http.ResponseWriter, r *http.Request) {
 	}
 	if _, err := x.cfg.Graph.Get(r.Context(), graph.Scope{}, c.SessionID); err == nil {
 		payload, _ := json.Marshal(commands.DeleteNode{Kind: RefreshTokenKind, ID: c.SessionID})
-		if _, err := x.cfg.Dispatch(r.Context(), commands.Command{Type: commands.TypeDeleteNode, Payload: payload}); err != nil &&
+		if _, err := x.cfg.Dispatch(authz.With(r.Context(), authz.System), // revoking one's own session: the server's work
+			commands.Command{Type: commands.TypeDeleteNode, Actor: c.Subject, Payload: payload}); err != nil &&
 			!errors.Is(err, fault.ErrNotFound) {
 			x.fail(w, fmt.Errorf("revoking the session: %w", err))
 			return

@@ -264,7 +264,7 @@ func (x mutator) accountMutation(w *jsonWriter, f *ast.Field, typ string, data m
 				fields[k] = jsonOf(v)
 			}
 		}
-		res, err := x.dispatch(commands.TypeCreateNode, commands.CreateNode{Branch: e.x.Default, Kind: values.TokenKind, Data: fields})
+		res, err := x.dispatchForSelf(acct, commands.TypeCreateNode, commands.CreateNode{Branch: e.x.Default, Kind: values.TokenKind, Data: fields})
 		if err != nil {
 			return err
 		}
@@ -280,7 +280,7 @@ func (x mutator) accountMutation(w *jsonWriter, f *ast.Field, typ string, data m
 		if len(page.Nodes) == 0 {
 			return notFound{"AccountToken", tokenID}
 		}
-		if _, err := x.dispatch(commands.TypeDeleteNode, commands.DeleteNode{Branch: e.x.Default, Kind: values.TokenKind, ID: tokenID}); err != nil {
+		if _, err := x.dispatchForSelf(acct, commands.TypeDeleteNode, commands.DeleteNode{Branch: e.x.Default, Kind: values.TokenKind, ID: tokenID}); err != nil {
 			return err
 		}
 	case "InfrahubAccountSelfUpdate":
@@ -291,7 +291,7 @@ func (x mutator) accountMutation(w *jsonWriter, f *ast.Field, typ string, data m
 			}
 		}
 		if len(fields) > 0 {
-			if _, err := x.dispatch(commands.TypeUpdateNode, commands.UpdateNode{Branch: e.x.Default, Kind: account.Kind, ID: acct, Data: fields}); err != nil {
+			if _, err := x.dispatchForSelf(acct, commands.TypeUpdateNode, commands.UpdateNode{Branch: e.x.Default, Kind: account.Kind, ID: acct, Data: fields}); err != nil {
 				return err
 			}
 		}
@@ -313,4 +313,18 @@ func newToken() string {
 func jsonOf(v any) json.RawMessage {
 	raw, _ := json.Marshal(v)
 	return raw
+}
+
+// dispatchForSelf runs a command an account may run on what is its own (its tokens, its password
+// and description), whatever its permissions, as Infrahub allows: the mutation checked the login
+// and the ownership, the command runs as the server and is recorded for the account.
+func (x mutator) dispatchForSelf(account, typ string, payload any) (commands.Result, error) {
+	raw, err := json.Marshal(payload)
+	if err != nil {
+		return commands.Result{}, err
+	}
+	if x.e.x.Dispatch == nil {
+		return commands.Result{}, fmt.Errorf("%w: mutations are not accepted by this server", commands.ErrInvalid)
+	}
+	return x.e.x.Dispatch(authz.With(x.e.ctx, authz.System), commands.Command{Type: typ, Actor: account, Payload: raw})
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/infrahub-go/infrahub/authz"
 	"github.com/infrahub-go/infrahub/commands/values"
 	"github.com/infrahub-go/infrahub/projections/graph"
 	"github.com/infrahub-go/infrahub/schema"
@@ -61,7 +62,13 @@ func (e *exec) root(w *jsonWriter, set ast.SelectionSet, def *ast.Definition) {
 		case "InfrahubAccountToken":
 			e.accountTokens(w, f, path)
 		default:
-			if _, ok := e.set.Model(f.Name); ok {
+			if m, ok := e.set.Model(f.Name); ok {
+				onDefault := e.scope.Branch == "" || e.scope.Branch == e.x.Default
+				if err := authz.RequireView(authz.From(e.ctx), authz.Kind{Namespace: m.Namespace, Name: m.Name}, onDefault); err != nil {
+					e.fail(path, err) // as Infrahub: the query is answered with an error, no objects
+					w.null()
+					break
+				}
 				e.kindQuery(w, f, f.Name, path)
 			} else {
 				e.fail(path, fmt.Errorf("%w: field %s is not served yet", graph.ErrInvalidQuery, f.Name))

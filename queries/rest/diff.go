@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/infrahub-go/infrahub/authz"
 	"github.com/infrahub-go/infrahub/fault"
 	"github.com/infrahub-go/infrahub/projections/graph"
 )
@@ -31,5 +32,13 @@ func (d *Diffs) diff(w http.ResponseWriter, r *http.Request) {
 		writeError(w, fmt.Errorf("parameter branch: %w", err))
 		return
 	}
+	may := authz.Viewer(authz.From(r.Context()), false)
+	kept := diff.Nodes[:0:0]
+	for _, n := range diff.Nodes {
+		if may(n.Kind) { // the changes to kinds the identity may not view are left out
+			kept = append(kept, n)
+		}
+	}
+	diff.Nodes = kept
 	writeJSON(w, http.StatusOK, diffAnswer(diff))
 }

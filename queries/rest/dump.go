@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/infrahub-go/infrahub/authz"
 	"github.com/infrahub-go/infrahub/commands/values"
 	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/fault"
@@ -47,9 +48,14 @@ func (d *Dump) dump(w http.ResponseWriter, r *http.Request) {
 		writeError(w, fmt.Errorf("parameter branch: %w", err))
 		return
 	}
-	if dump.Nodes == nil {
-		dump.Nodes = []graph.DumpedNode{}
+	may := authz.Viewer(authz.From(r.Context()), s.Branch == d.Default)
+	kept := make([]graph.DumpedNode, 0, len(dump.Nodes))
+	for _, n := range dump.Nodes {
+		if may(n.Kind) { // the nodes of kinds the identity may not view are left out
+			kept = append(kept, n)
+		}
 	}
+	dump.Nodes = kept
 	for i, n := range dump.Nodes {
 		dump.Nodes[i].HFID = values.AnsweredHFID(n.Kind, n.HFID)
 		for name, a := range n.Attributes {

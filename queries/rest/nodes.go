@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/infrahub-go/infrahub/authz"
 	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/fault"
 	"github.com/infrahub-go/infrahub/projections/graph"
@@ -46,6 +47,11 @@ func (n *Nodes) Register(mux *http.ServeMux) {
 var reserved = map[string]bool{"branch": true, "at": true, "min_position": true, "order_by": true, "offset": true, "limit": true}
 
 func (n *Nodes) scope(r *http.Request) (graph.Scope, error) { return scopeOf(r, n.Graph, n.Default) }
+
+// viewer decides, per kind, whether the identity of r may read objects of it on s's branch.
+func (n *Nodes) viewer(r *http.Request, s graph.Scope) func(kind string) bool {
+	return authz.Viewer(authz.From(r.Context()), s.Branch == n.Default)
+}
 
 // scopeOf reads the scope of a data read: branch (default def) and at.
 func scopeOf(r *http.Request, g NodeReader, def string) (graph.Scope, error) {
@@ -134,14 +140,21 @@ func (n *Nodes) list(w http.ResponseWriter, r *http.Request) {
 			*dst = v
 		}
 	}
+	may := n.viewer(r, s)
+	if !may(query.Kind) {
+		writeError(w, authz.RequireView(authz.From(r.Context()), authz.KindNamed(query.Kind), s.Branch == n.Default))
+		return
+	}
 	page, err := n.Graph.List(r.Context(), s, query)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	out := make([]nodeJSON, len(page.Nodes))
-	for i, node := range page.Nodes {
-		out[i] = nodeAnswer(node)
+	out := make([]nodeJSON, 0, len(page.Nodes))
+	for _, node := range page.Nodes {
+		if may(node.Kind) { // a generic's list leaves out the kinds the identity may not view
+			out = append(out, nodeAnswer(node))
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"count": page.Count, "nodes": out})
 }
@@ -152,8 +165,14 @@ func (n *Nodes) get(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	may := n.viewer(r, s)
 	node, err := n.Graph.Get(r.Context(), s, r.PathValue("id"))
-	if err == nil && node.Kind != r.PathValue("kind") {
+	if err == nil && (!may(node.Kind) || !may(r.PathValue("kind"))) {
+		err = authz.RequireView(authz.From(r.Context()), authz.KindNamed(node.Kind), s.Branch == n.Default)
+		if may(node.Kind) {
+			err = authz.RequireView(authz.From(r.Context()), authz.KindNamed(r.PathValue("kind")), s.Branch == n.Default)
+		}
+	} else if err == nil && node.Kind != r.PathValue("kind") {
 		// The path names the kind (or a generic) the caller expects.
 		page, lerr := n.Graph.List(r.Context(), s, graph.Query{Kind: r.PathValue("kind"), Filters: map[string]any{"ids": []any{node.ID}}})
 		if lerr != nil || page.Count == 0 {
@@ -174,14 +193,22 @@ func (n *Nodes) peers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
+	may := n.viewer(r, s)
+	if !may(r.PathValue("kind")) {
+		writeError(w, authz.RequireView(authz.From(r.Context()), authz.KindNamed(r.PathValue("kind")), s.Branch == n.Default))
+		return
+	}
 	edges, err := n.Graph.Peers(r.Context(), s, []string{id}, r.PathValue("kind"), r.PathValue("rel"))
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	list := make([]peerJSON, len(edges[id]))
-	for i, e := range edges[id] {
-		list[i] = peerJSON{ID: e.Peer, Kind: e.PeerKind, Source: orNull(e.Source), Owner: orNull(e.Owner), IsProtected: e.IsProtected}
+	list := make([]peerJSON, 0, len(edges[id]))
+	for _, e := range edges[id] {
+		if !may(e.PeerKind) {
+			continue
+		}
+		list = append(list, peerJSON{ID: e.Peer, Kind: e.PeerKind, Source: orNull(e.Source), Owner: orNull(e.Owner), IsProtected: e.IsProtected})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"count": len(list), "peers": list})
 }
