@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -121,9 +122,10 @@ func (e *env) gqlWorld(ctx context.Context) (*gqlWorld, error) {
 		e.gqlErr = fmt.Errorf("go build ./cmd/infrahub: %w\n%s", err, out)
 		return nil, e.gqlErr
 	}
-	w := &gqlWorld{client: &http.Client{Timeout: 30 * time.Second}}
+	token := rand.Text() // the servers' admin API token: every write of the scenarios is the admin's
+	w := &gqlWorld{client: &http.Client{Timeout: 30 * time.Second, Transport: adminKey{token: token, base: http.DefaultTransport}}}
 	e.gql = w // close stops whatever started, even on a later error
-	environ := map[string]string{"INFRAHUB_LOG_LEVEL": "error"}
+	environ := map[string]string{"INFRAHUB_LOG_LEVEL": "error", "INFRAHUB_INITIAL_ADMIN_TOKEN": token}
 	instances := 1
 	if e.cfg.distributed {
 		instances = 2
@@ -495,4 +497,17 @@ func httpJSON(ctx context.Context, e *env) (measureFunc, func(), error) {
 // the same rounds as the branch's.
 func gqlListMain(_ context.Context, e *env) (measureFunc, func(), error) {
 	return e.gqlLatency("", gqlListQuery, nil), func() {}, nil
+}
+
+// adminKey sends the admin's API token with every request (X-INFRAHUB-KEY), as infrahubctl sends
+// INFRAHUB_API_TOKEN.
+type adminKey struct {
+	token string
+	base  http.RoundTripper
+}
+
+func (a adminKey) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("X-INFRAHUB-KEY", a.token)
+	return a.base.RoundTrip(r)
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,6 +17,9 @@ import (
 	"strings"
 	"time"
 )
+
+// adminToken is the API token the server gives its admin at first start; the load sends it.
+var adminToken = rand.Text()
 
 // server is a running `infrahub serve` in a temporary directory.
 type server struct {
@@ -50,7 +54,7 @@ func start(ctx context.Context, binary string, stderr io.Writer) (*server, error
 	s := &server{dir: dir, base: "http://" + addr, done: make(chan error, 1)}
 	s.cmd = exec.Command(binary, "serve", "--listen", addr)
 	s.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
-		"INFRAHUB_DATA=" + filepath.Join(dir, "data"), "INFRAHUB_LOG_LEVEL=warn"}
+		"INFRAHUB_DATA=" + filepath.Join(dir, "data"), "INFRAHUB_LOG_LEVEL=warn", "INFRAHUB_INITIAL_ADMIN_TOKEN=" + adminToken}
 	s.cmd.Stdout, s.cmd.Stderr = io.Discard, stderr
 	if err := s.cmd.Start(); err != nil {
 		os.RemoveAll(dir)
@@ -152,6 +156,7 @@ func post(ctx context.Context, url, body string) ([]byte, error) {
 		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-INFRAHUB-KEY", adminToken) // the load writes as the admin, as infrahubctl with INFRAHUB_API_TOKEN
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return nil, err

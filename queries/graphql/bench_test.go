@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/infrahub-go/infrahub/authz"
 	"github.com/infrahub-go/infrahub/commands"
 	"github.com/infrahub-go/infrahub/queries/graphql"
 )
@@ -85,4 +86,53 @@ func BenchmarkGraphQL(b *testing.B) {
 	b.Run("device-48-interfaces", func(b *testing.B) {
 		benchExec(b, f, graphql.Request{Query: deviceQuery, Variables: map[string]any{"name": "d0000"}}, size(b, 3_000))
 	})
+}
+
+// BenchmarkGraphQLAuthorization is the list of 1,000 devices as the server itself (no identity),
+// as anonymous (the anonymous role: view everything), as a super admin, and as an account whose
+// object permissions decide per kind (a deny on one namespace, views by namespace and name): the
+// cost of authorization on issue 16's target is the ratio of the last three to the first.
+func BenchmarkGraphQLAuthorization(b *testing.B) {
+	f := benchFixture(b)
+	parse := func(ids ...string) []authz.ObjectPermission {
+		var out []authz.ObjectPermission
+		for _, s := range ids {
+			p, err := authz.ParseObject(s)
+			if err != nil {
+				b.Fatal(err)
+			}
+			out = append(out, p)
+		}
+		return out
+	}
+	super, err := authz.ParseGlobal("global:super_admin:allow_all")
+	if err != nil {
+		b.Fatal(err)
+	}
+	who := map[string]*authz.Identity{
+		"server": nil,
+		"anonymous": {Name: "anonymous", Anonymous: true,
+			Permissions: authz.NewPermissions(nil, parse("object:*:*:view:allow_all"))},
+		"super-admin": {AccountID: "a1", Name: "admin", AccountType: "User",
+			Permissions: authz.NewPermissions([]authz.GlobalPermission{super}, nil)},
+		"object-permissions": {AccountID: "a2", Name: "operator", AccountType: "User",
+			Permissions: authz.NewPermissions(nil, parse("object:Core:*:view:deny", "object:Test:Device:view:allow_all",
+				"object:Test:Site:view:allow_default", "object:Test:*:update:allow_other", "object:*:*:view:allow_all"))},
+	}
+	for _, name := range []string{"server", "anonymous", "super-admin", "object-permissions"} {
+		b.Run(name, func(b *testing.B) {
+			ctx := context.Background()
+			if id := who[name]; id != nil {
+				ctx = authz.With(ctx, id)
+			}
+			req := graphql.Request{Query: listQuery}
+			if r := f.x.Execute(ctx, req); len(r.Errors) > 0 || len(r.Data) < 100_000 {
+				b.Fatalf("answer: %d bytes, errors %v", len(r.Data), r.Errors)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = f.x.Execute(ctx, req)
+			}
+		})
+	}
 }
