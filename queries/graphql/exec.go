@@ -251,10 +251,20 @@ type exec struct {
 	// collected caches collect per selection set and type: a list writes the same selection
 	// for each of its nodes.
 	collected map[collectKey][]*ast.Field
-	sel       selector // how the document's selections apply
-	mut       mutator  // the mutations
-	api       apiRoot  // the built-in queries: branches, status, search, relationships, pools
-	whoami    whoCache // the requester with its permissions (accounts.go)
+	sel       selector               // how the document's selections apply
+	mut       mutator                // the mutations
+	api       apiRoot                // the built-in queries: branches, status, search, relationships, pools
+	whoami    whoCache               // the requester with its permissions (accounts.go)
+	mayView   func(kind string) bool // authz.Viewer of the requester, made on first use (peers)
+}
+
+// viewable answers whether the requester may read objects of kind here: peers of kinds it may
+// not view are left out of relationships, as the kinds themselves are refused at the root.
+func (e *exec) viewable(kind string) bool {
+	if e.mayView == nil {
+		e.mayView = authz.Viewer(authz.From(e.ctx), e.scope.Branch == "" || e.scope.Branch == e.x.Default)
+	}
+	return e.mayView(kind)
 }
 
 // selector resolves the document's selections: fields by response key, fragments by type
