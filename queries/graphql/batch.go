@@ -119,7 +119,7 @@ func (e *exec) prefetch(nodes []graph.Node, sel ast.SelectionSet, path ast.Path)
 				e.fail(fpath, err)
 				continue
 			}
-			page.Nodes = slices.DeleteFunc(page.Nodes, func(n graph.Node) bool { return !e.viewable(n.Kind) })
+			page.Nodes = slices.DeleteFunc(page.Nodes, func(n graph.Node) bool { return !e.view.allows(n.Kind) })
 			order := make(map[string]int, len(page.Nodes))
 			for i, p := range page.Nodes {
 				order[p.ID] = i

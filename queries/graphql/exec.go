@@ -142,7 +142,7 @@ func (x *Executor) Execute(ctx context.Context, req Request) Response {
 	}
 	e := &exec{x: x, ctx: ctx, s: s, set: set, doc: doc, vars: vars, limits: l,
 		scope: graph.Scope{Branch: req.Branch, At: req.At}}
-	e.sel, e.mut, e.api = selector{e}, mutator{e}, apiRoot{e}
+	e.sel, e.mut, e.api, e.view = selector{e}, mutator{e}, apiRoot{e}, viewer{e: e}
 	var w jsonWriter
 	e.w = &w
 	switch op.Operation {
@@ -251,20 +251,26 @@ type exec struct {
 	// collected caches collect per selection set and type: a list writes the same selection
 	// for each of its nodes.
 	collected map[collectKey][]*ast.Field
-	sel       selector               // how the document's selections apply
-	mut       mutator                // the mutations
-	api       apiRoot                // the built-in queries: branches, status, search, relationships, pools
-	whoami    whoCache               // the requester with its permissions (accounts.go)
-	mayView   func(kind string) bool // authz.Viewer of the requester, made on first use (peers)
+	sel       selector // how the document's selections apply
+	mut       mutator  // the mutations
+	api       apiRoot  // the built-in queries: branches, status, search, relationships, pools
+	whoami    whoCache // the requester with its permissions (accounts.go)
+	view      viewer   // which kinds the requester may read (peers)
 }
 
-// viewable answers whether the requester may read objects of kind here: peers of kinds it may
+// viewer answers whether the requester may read objects of a kind here: peers of kinds it may
 // not view are left out of relationships, as the kinds themselves are refused at the root.
-func (e *exec) viewable(kind string) bool {
-	if e.mayView == nil {
-		e.mayView = authz.Viewer(authz.From(e.ctx), e.scope.Branch == "" || e.scope.Branch == e.x.Default)
+type viewer struct {
+	e   *exec
+	may func(kind string) bool // authz.Viewer of the requester, made on first use
+}
+
+func (v *viewer) allows(kind string) bool {
+	if v.may == nil {
+		e := v.e
+		v.may = authz.Viewer(authz.From(e.ctx), e.scope.Branch == "" || e.scope.Branch == e.x.Default)
 	}
-	return e.mayView(kind)
+	return v.may(kind)
 }
 
 // selector resolves the document's selections: fields by response key, fragments by type
