@@ -1,6 +1,9 @@
 package schema
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // InternalNamespace holds the kinds Infrahub keeps out of GET /api/schema (API and refresh
 // tokens): they are served by kind only.
@@ -154,12 +157,22 @@ func apiModelOf(m *Model) apiModel {
 			Branch: orNull(a.Branch), AllowOverride: or(a.AllowOverride, "any")})
 	}
 	for _, r := range m.Relationships {
+		if internalKind(r.Peer) { // as Infrahub: a relationship to an Internal kind is not listed with it
+			continue
+		}
 		out.Relationships = append(out.Relationships, APIRelationship{Relationship: r,
 			State: or(r.State, StatePresent), Kind: or(r.Kind, RelGeneric), Cardinality: or(r.Cardinality, "many"),
 			Optional: r.IsOptional(), Branch: orNull(r.Branch), Direction: or(r.Direction, "bidirectional"),
 			OnDelete: orNull(r.OnDelete), AllowOverride: or(r.AllowOverride, "any")})
 	}
 	return out
+}
+
+// internalKind says whether kind is of the Internal namespace (namespaces are one capitalised
+// word, so the name starts at the next capital).
+func internalKind(kind string) bool {
+	rest, ok := strings.CutPrefix(kind, InternalNamespace)
+	return ok && rest != "" && rest[0] >= 'A' && rest[0] <= 'Z'
 }
 
 func or(v, def string) string {
