@@ -454,7 +454,7 @@ func (s *server) routes() (http.Handler, error) {
 	(&rest.Objects{State: s.branches, Default: branch.Default, Limits: lim}).Register(mux)
 	(&rest.Dump{Graph: s.reads, Default: branch.Default}).Register(mux)
 	(&rest.Diffs{Graph: s.reads}).Register(mux)
-	(&rest.Nodes{Graph: s.reads, Default: branch.Default}).Register(mux)
+	(&rest.Nodes{Graph: s.reads, Default: branch.Default, State: s.branches}).Register(mux)
 	(&rest.Menu{Graph: s.reads, State: s.branches, Default: branch.Default}).Register(mux)
 	// the deployment id is the one GraphQL's InfrahubInfo answers
 	(&rest.App{Version: version, DeploymentID: "infrahub-go", AllowAnonymousAccess: bool(s.cfg.AllowAnonymousAccess),

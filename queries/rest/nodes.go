@@ -34,6 +34,9 @@ type NodeReader interface {
 type Nodes struct {
 	Graph   NodeReader
 	Default string // the default branch
+	// State, when set, gives the branches' schemas: a generic's list then counts only the kinds
+	// the identity may view.
+	State State
 }
 
 // Register adds the routes to mux.
@@ -156,7 +159,39 @@ func (n *Nodes) list(w http.ResponseWriter, r *http.Request) {
 			out = append(out, nodeAnswer(node))
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"count": page.Count, "nodes": out})
+	count, err := n.viewableCount(r, s, query, may, page.Count)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"count": count, "nodes": out})
+}
+
+// viewableCount is total, the count of a list of kind q.Kind, less the nodes of the kinds that
+// implement it and that the identity may not view.
+func (n *Nodes) viewableCount(r *http.Request, s graph.Scope, q graph.Query, may func(string) bool, total int) (int, error) {
+	if n.State == nil {
+		return total, nil
+	}
+	set, _ := n.State.Schema(s.Branch)
+	if set == nil {
+		return total, nil
+	}
+	g, ok := set.Generic(q.Kind)
+	if !ok {
+		return total, nil
+	}
+	for _, kind := range g.UsedBy {
+		if may(kind) {
+			continue
+		}
+		c, err := n.Graph.Count(r.Context(), s, kind, q.Filters)
+		if err != nil {
+			return 0, err
+		}
+		total -= c
+	}
+	return max(total, 0), nil
 }
 
 func (n *Nodes) get(w http.ResponseWriter, r *http.Request) {
