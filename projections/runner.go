@@ -9,12 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"sync"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 
+	"github.com/infrahub-go/infrahub/backoff"
 	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/events/forward"
 )
@@ -438,17 +438,8 @@ func (ru *run) fail(ctx context.Context, what string, err error) {
 	if limit <= 0 {
 		limit = DefaultRetryMax
 	}
-	d := 100 * time.Millisecond
-	for i := 0; i < ru.fails && d < limit; i++ {
-		d *= 2
-	}
-	d = time.Duration(float64(min(d, limit)) * (0.8 + 0.4*rand.Float64()))
+	d := backoff.Delay(ru.fails, limit)
 	ru.fails++
 	ru.log.Error("projection: "+what+" failed, retrying", "err", err, "position", ru.position(), "attempt", ru.fails, "retry_in", d)
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
+	backoff.Sleep(ctx, d)
 }

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"sort"
 	"sync"
 	"time"
 
+	"github.com/infrahub-go/infrahub/backoff"
 	"github.com/infrahub-go/infrahub/commands"
 	"github.com/infrahub-go/infrahub/fault"
 	"github.com/infrahub-go/infrahub/redact"
@@ -122,9 +122,9 @@ func (h *health) unavailable() error {
 // keep connects d unless connected already, retrying with backoff until it answers, then checks
 // it every dependencyCheckEvery until ctx ends.
 func (s *server) keep(ctx context.Context, d dependency, connected bool) {
-	wait := retryDelay(0)
+	wait := backoff.Delay(0, dependencyRetryMax)
 	for attempt := 2; !connected; attempt++ {
-		if !sleepCtx(ctx, wait) {
+		if !backoff.Sleep(ctx, wait) {
 			return
 		}
 		err := d.connect(ctx)
@@ -135,7 +135,7 @@ func (s *server) keep(ctx context.Context, d dependency, connected bool) {
 		if err == nil {
 			break
 		}
-		wait = retryDelay(attempt - 1)
+		wait = backoff.Delay(attempt-1, dependencyRetryMax)
 		s.log.Warn(d.name+" unreachable; retrying", "dependency", d.name, "variable", d.variable,
 			"attempt", attempt, "retry_in", wait.Round(time.Millisecond), "err", err)
 	}
@@ -144,7 +144,7 @@ func (s *server) keep(ctx context.Context, d dependency, connected bool) {
 		d.connected()
 	}
 	wasDown := false
-	for sleepCtx(ctx, dependencyCheckEvery) {
+	for backoff.Sleep(ctx, dependencyCheckEvery) {
 		cctx, cancel := context.WithTimeout(ctx, dependencyCheckLimit)
 		err := d.check(cctx)
 		cancel()
@@ -194,26 +194,4 @@ func (s *server) serveHealth(w http.ResponseWriter, _ *http.Request) {
 		body["status"], code = "starting", http.StatusServiceUnavailable
 	}
 	writeJSON(w, code, body)
-}
-
-// retryDelay is 100 ms doubling per attempt up to dependencyRetryMax, with ±20 % jitter.
-func retryDelay(attempt int) time.Duration {
-	d := 100 * time.Millisecond
-	for i := 0; i < attempt && d < dependencyRetryMax; i++ {
-		d *= 2
-	}
-	d = min(d, dependencyRetryMax)
-	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
-}
-
-// sleepCtx waits d or until ctx ends; it reports whether ctx is still alive.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"github.com/infrahub-go/infrahub/backoff"
 	"github.com/infrahub-go/infrahub/fault"
 )
 
@@ -90,7 +90,7 @@ func (p *publisher) keep() {
 			select {
 			case <-p.stop:
 				return
-			case <-time.After(backoff(attempt, p.redial)):
+			case <-time.After(backoff.Delay(attempt, p.redial)):
 			}
 			conn, err := amqp.DialConfig(p.uri, p.dialCfg)
 			if err == nil {
@@ -282,14 +282,4 @@ func (p *publisher) Close() error {
 		return conn.Close()
 	}
 	return nil
-}
-
-// backoff is 100 ms doubling per attempt up to limit, with ±20 % jitter.
-func backoff(attempt int, limit time.Duration) time.Duration {
-	d := 100 * time.Millisecond
-	for i := 0; i < attempt && d < limit; i++ {
-		d *= 2
-	}
-	d = min(d, limit)
-	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
 }

@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 
+	"github.com/infrahub-go/infrahub/backoff"
 	"github.com/infrahub-go/infrahub/events"
 )
 
@@ -183,9 +183,9 @@ func (f *Forwarder) Run(ctx context.Context) error {
 		if err == nil {
 			err = errors.New("log subscription ended")
 		}
-		d := backoff(attempt, s.retryMax)
+		d := backoff.Delay(attempt, s.retryMax)
 		s.log.Error("forwarder: log subscription failed, resubscribing", "err", err, "after", dispatched, "retry_in", d)
-		sleep(ctx, d)
+		backoff.Sleep(ctx, d)
 	}
 
 	wg.Wait()
@@ -223,9 +223,9 @@ func (f *Forwarder) publish(ctx context.Context, s settings, b Batch) bool {
 			return false
 		}
 		f.publishErrors.Add(1)
-		d := backoff(attempt, s.retryMax)
+		d := backoff.Delay(attempt, s.retryMax)
 		s.log.Warn("forwarder: publish failed, retrying", "from", b.From, "to", b.To, "attempt", attempt+1, "retry_in", d, "err", err)
-		if !sleep(ctx, d) {
+		if !backoff.Sleep(ctx, d) {
 			return false
 		}
 	}
@@ -300,25 +300,3 @@ type atomicPosition struct{ v atomic.Int64 }
 
 func (p *atomicPosition) Load() events.Position     { return events.Position(p.v.Load()) }
 func (p *atomicPosition) Store(pos events.Position) { p.v.Store(int64(pos)) }
-
-// backoff is 100 ms doubling per attempt up to limit, with ±20 % jitter.
-func backoff(attempt int, limit time.Duration) time.Duration {
-	d := 100 * time.Millisecond
-	for i := 0; i < attempt && d < limit; i++ {
-		d *= 2
-	}
-	d = min(d, limit)
-	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
-}
-
-// sleep waits d or until ctx ends; it reports whether ctx is still alive.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
-}

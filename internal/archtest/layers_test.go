@@ -41,19 +41,20 @@ var layers = []layer{
 	{folder: "tlsconfig", mayImport: nil},
 	{folder: "redact", mayImport: nil},
 	{folder: "limits", mayImport: []string{"fault"}}, // every bound, in one place
-	{folder: "authz", mayImport: []string{"fault", "limits", "redact", "schema/...", "events", "branch"}}, // the one authorization point
-	{folder: "events", mayImport: []string{"events/...", "migrations", "fault", "limits", "tlsconfig"}},   // adapters apply migrations
+	{folder: "backoff", mayImport: nil},              // the one retry delay
+	{folder: "authz", mayImport: []string{"fault", "limits", "redact", "schema/...", "events", "branch"}},          // the one authorization point
+	{folder: "events", mayImport: []string{"events/...", "migrations", "backoff", "fault", "limits", "tlsconfig"}}, // adapters apply migrations
 	{folder: "migrations", mayImport: []string{"migrations/..."}},
 	{folder: "schema", mayImport: []string{"schema/...", "events", "fault", "limits"}}, // root events: payload types only
 	{folder: "branch", mayImport: []string{"branch/...", "events", "schema/...", "fault", "limits"}},
 	{folder: "graph", mayImport: []string{"graph/...", "events", "schema/...", "fault"}}, // if the state model is named graph/
-	{folder: "commands", mayImport: []string{"commands/...", "events", "schema/...", "branch/...", "graph/...", "authz", "fault", "limits", "tlsconfig"}},
-	{folder: "projections", mayImport: []string{"projections/...", "events/...", "schema/...", "branch/...", "graph/...", "authz", "fault", "limits"}},
+	{folder: "commands", mayImport: []string{"commands/...", "events", "schema/...", "branch/...", "graph/...", "authz", "backoff", "fault", "limits", "tlsconfig"}},
+	{folder: "projections", mayImport: []string{"projections/...", "events/...", "schema/...", "branch/...", "graph/...", "authz", "backoff", "fault", "limits"}},
 	// queries reads through the graph port only: projections/graph, never one of its adapters
 	// (projections/graph/memory, ...) nor the state model below branch (branch/graph,
 	// branch/nodes); only the value types of the branch root.
-	{folder: "queries", mayImport: []string{"queries/...", "projections/graph", "schema/...", "branch", "graph", "commands/...", "events", "authz", "fault", "limits"}},
-	{folder: "workers", mayImport: []string{"workers/...", "commands/...", "queries/...", "events/...", "projections/...", "schema/...", "branch/...", "graph/...", "authz", "fault", "limits", "tlsconfig"}},
+	{folder: "queries", mayImport: []string{"queries/...", "projections/graph", "schema/...", "branch", "graph", "commands/...", "events", "authz", "backoff", "fault", "limits"}},
+	{folder: "workers", mayImport: []string{"workers/...", "commands/...", "queries/...", "events/...", "projections/...", "schema/...", "branch/...", "graph/...", "authz", "backoff", "fault", "limits", "tlsconfig"}},
 	{folder: "cmd", mayImport: []string{"..."}, mayReadConfig: true},
 	// internal/... is test support: nothing above events.
 	{folder: "internal", mayImport: []string{"internal/...", "events/...", "migrations/...", "fault"}, testSupport: true},
