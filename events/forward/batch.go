@@ -29,7 +29,35 @@ const (
 	MetadataCount       = "count"
 	MetadataContentType = "content-type"
 	ContentType         = "application/vnd.infrahub.event-batch+json"
+	// MetadataFence is the fencing token of the forwarder's lease (Forwarder.Fence).
+	MetadataFence = "fence"
+	// MetadataPosition is the log position of the event a routed message carries.
+	MetadataPosition = "position"
+	// EventContentType is the content type of a routed message: one envelope.
+	EventContentType = "application/vnd.infrahub.event+json"
 )
+
+// RouteMessage wraps one event in a bus message (a Route's): its id is the event's id, so that
+// a re-published event has the same message id, and its body the envelope's JSON.
+func RouteMessage(e events.Envelope) (*message.Message, error) {
+	body, err := json.Marshal(e)
+	if err != nil {
+		return nil, fmt.Errorf("encode event %d: %w", e.GlobalPosition, err)
+	}
+	msg := message.NewMessage(e.EventID.String(), body)
+	msg.Metadata.Set(MetadataPosition, fmt.Sprint(e.GlobalPosition))
+	msg.Metadata.Set(MetadataContentType, EventContentType)
+	return msg, nil
+}
+
+// DecodeEvent decodes the body of a message made by RouteMessage.
+func DecodeEvent(msg *message.Message) (events.Envelope, error) {
+	var e events.Envelope
+	if err := json.Unmarshal(msg.Payload, &e); err != nil {
+		return events.Envelope{}, fmt.Errorf("decode routed event %s: %w", msg.UUID, err)
+	}
+	return e, nil
+}
 
 // Batch is the body of a bus message: Events holds every event of the log with
 // From < global_position <= To, in order. A batch never claims a range it does not hold

@@ -15,6 +15,15 @@ import (
 	"github.com/infrahub-go/infrahub/events"
 )
 
+// ErrFenced is wrapped by the error Run returns when Fence reports the lease lost.
+var ErrFenced = errors.New("forwarder fenced: the lease was lost")
+
+// Route selects events to publish one by one to Topic.
+type Route struct {
+	Topic string
+	Match func(*events.Envelope) bool
+}
+
 // Defaults of Forwarder.
 const (
 	DefaultWindow       = 8
@@ -43,6 +52,17 @@ type Forwarder struct {
 	SaveInterval time.Duration
 	// RetryMax caps the backoff between retries of a failed publish; default 5 s.
 	RetryMax time.Duration
+	// Routes also publish single events to topics of their own (task messages to the work
+	// queue): each event a route matches is published as one message (RouteMessage) before the
+	// batch holding it, so that once the checkpoint passes an event its routed messages were
+	// confirmed too. A retried batch publishes them again (consumers de-duplicate).
+	Routes []Route
+	// Fence, when set, is asked before every publish and checkpoint save: it answers the
+	// fencing token of the lease this forwarder holds (set on each message as MetadataFence),
+	// or an error once the lease is lost or expired. Run then stops at once with an error
+	// wrapping ErrFenced, without publishing or saving anything more: a stale leader cannot
+	// publish.
+	Fence func() (int64, error)
 
 	running          atomic.Bool
 	position         atomicPosition // highest contiguous confirmed position
@@ -52,6 +72,10 @@ type Forwarder struct {
 	publishedEvents  atomic.Int64
 	publishErrors    atomic.Int64
 	inFlight         atomic.Int64
+
+	stop      context.CancelFunc // ends the current Run (set by Run)
+	fenceOnce sync.Once
+	fenceErr  error
 }
 
 // Stats is a snapshot of the forwarder's counters (Prometheus counters and gauges).
@@ -129,6 +153,14 @@ func (f *Forwarder) Run(ctx context.Context) error {
 		return errors.New("forwarder: Run is already running")
 	}
 	defer f.running.Store(false)
+	ctx, f.stop = context.WithCancel(ctx)
+	defer f.stop()
+	f.fenceOnce, f.fenceErr = sync.Once{}, nil
+	if f.Fence != nil {
+		if _, err := f.Fence(); err != nil {
+			return fmt.Errorf("%w: %w", ErrFenced, err)
+		}
+	}
 
 	start, _, err := f.Checkpoints.LoadCheckpoint(ctx, s.name)
 	if err != nil {
@@ -190,6 +222,10 @@ func (f *Forwarder) Run(ctx context.Context) error {
 
 	wg.Wait()
 	<-saverDone
+	if f.fenceErr != nil {
+		s.log.Info("forwarder stopped: fenced", "position", f.position.Load(), "saved", f.saved.Load())
+		return f.fenceErr
+	}
 	final := f.position.Load()
 	if final != f.saved.Load() {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -204,7 +240,8 @@ func (f *Forwarder) Run(ctx context.Context) error {
 	return nil
 }
 
-// publish publishes b until the bus confirms it (true) or ctx ends (false).
+// publish publishes b (and the routed messages of its events) until the bus confirms it (true)
+// or ctx ends or the lease is lost (false).
 func (f *Forwarder) publish(ctx context.Context, s settings, b Batch) bool {
 	for attempt := 0; ; attempt++ {
 		msg, err := Message(b)
@@ -213,7 +250,13 @@ func (f *Forwarder) publish(ctx context.Context, s settings, b Batch) bool {
 			panic(fmt.Sprintf("forwarder: %v", err))
 		}
 		msg.SetContext(ctx)
-		err = f.Publisher.Publish(s.topic, msg)
+		if !f.fenced(s, msg) {
+			return false
+		}
+		err = f.publishRoutes(ctx, b)
+		if err == nil {
+			err = f.Publisher.Publish(s.topic, msg)
+		}
 		if err == nil {
 			f.publishedBatches.Add(1)
 			f.publishedEvents.Add(int64(len(b.Events)))
@@ -231,6 +274,55 @@ func (f *Forwarder) publish(ctx context.Context, s settings, b Batch) bool {
 	}
 }
 
+// fenced sets the fencing token on msg; false (and the forwarder stops) when the lease is lost.
+func (f *Forwarder) fenced(s settings, msg *message.Message) bool {
+	if f.Fence == nil {
+		return true
+	}
+	token, err := f.Fence()
+	if err != nil {
+		f.fence(s, err)
+		return false
+	}
+	msg.Metadata.Set(MetadataFence, fmt.Sprint(token))
+	return true
+}
+
+// fence records why the lease was lost and stops Run.
+func (f *Forwarder) fence(s settings, err error) {
+	f.fenceOnce.Do(func() {
+		f.fenceErr = fmt.Errorf("%w: %w", ErrFenced, err)
+		s.log.Warn("forwarder: lease lost, stopping without publishing", "err", err)
+		if f.stop != nil {
+			f.stop()
+		}
+	})
+}
+
+// publishRoutes publishes the routed messages of b's events.
+func (f *Forwarder) publishRoutes(ctx context.Context, b Batch) error {
+	if len(f.Routes) == 0 {
+		return nil
+	}
+	for i := range b.Events {
+		e := &b.Events[i]
+		for _, r := range f.Routes {
+			if !r.Match(e) {
+				continue
+			}
+			msg, err := RouteMessage(*e)
+			if err != nil {
+				return err
+			}
+			msg.SetContext(ctx)
+			if err := f.Publisher.Publish(r.Topic, msg); err != nil {
+				return fmt.Errorf("route %s: %w", r.Topic, err)
+			}
+		}
+	}
+	return nil
+}
+
 // saveLoop saves the confirmed position every interval while it moves, until ctx ends.
 func (f *Forwarder) saveLoop(ctx context.Context, s settings) {
 	t := time.NewTicker(s.save)
@@ -244,6 +336,12 @@ func (f *Forwarder) saveLoop(ctx context.Context, s settings) {
 		p := f.position.Load()
 		if p == f.saved.Load() {
 			continue
+		}
+		if f.Fence != nil {
+			if _, err := f.Fence(); err != nil {
+				f.fence(s, err)
+				return
+			}
 		}
 		if err := f.Checkpoints.SaveCheckpoint(ctx, s.name, p, CheckpointVersion); err != nil {
 			if ctx.Err() == nil {
