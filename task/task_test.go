@@ -21,7 +21,7 @@ func samples() map[string]any {
 		task.TypeCreated: task.Created{ID: "0190a3c4-0000-7000-8000-000000000001", Workflow: "create-branch", Title: "Create branch 'b1'",
 			Branch: "b1", Parameters: json.RawMessage(`{"name":"b1"}`), Tags: []string{task.TagDatabaseChange},
 			RelatedNodes: []task.RelatedNode{{ID: "0190a3c4-0000-7000-8000-000000000002", Kind: "InfraDevice"}},
-			Account: "0190a3c4-0000-7000-8000-000000000003", MaxAttempts: 3},
+			Account:      "0190a3c4-0000-7000-8000-000000000003", MaxAttempts: 3},
 		task.TypeStarted:    task.Started{Attempt: 2, Worker: "host-1"},
 		task.TypeProgressed: task.Progressed{Progress: 0.5},
 		task.TypeLogged:     task.Logged{Message: "merging", Severity: task.SeverityInfo},
