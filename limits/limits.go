@@ -45,6 +45,13 @@ type Limits struct {
 	SchemaLoadBytes  int `env:"INFRAHUB_MAX_SCHEMA_BYTES" envDefault:"16777216"`     // the schema documents of one load
 	SchemaKinds      int `env:"INFRAHUB_MAX_SCHEMA_KINDS" envDefault:"5000"`         // nodes and generics of one branch's schema
 
+	// Tasks.
+	TaskAttempts   int           `env:"INFRAHUB_TASK_MAX_ATTEMPTS" envDefault:"3"`      // runs of a failing task before it fails (and is dead-lettered)
+	TaskRetryDelay time.Duration `env:"INFRAHUB_TASK_RETRY_MAX_DELAY" envDefault:"30s"` // the longest wait before a failed run is tried again (doubling from 100 ms)
+	TaskLogLines   int           `env:"INFRAHUB_TASK_MAX_LOG_LINES" envDefault:"1000"`  // log lines kept per task (later lines are counted, not kept)
+	TaskPage       int           `env:"INFRAHUB_TASK_MAX_PAGE" envDefault:"1000"`       // tasks, or log lines of a task, one InfrahubTask page answers
+	TaskTimeout    time.Duration `env:"INFRAHUB_TASK_TIMEOUT" envDefault:"30m"`         // one run of a task (Infrahub's maximum validator execution time is 30 min)
+
 	// Logins: failed attempts allowed per account and per client address within LoginWindow;
 	// beyond them a login is refused with 429 until the window has passed.
 	LoginFailuresPerAccount int           `env:"INFRAHUB_LOGIN_MAX_FAILURES_PER_ACCOUNT" envDefault:"10"`
@@ -64,6 +71,7 @@ func Default() Limits {
 		ValueBytes: 64 << 10, LargeValueBytes: 1 << 20, DescriptionBytes: 4096,
 		SchemaLoadBytes: 16 << 20, SchemaKinds: 5_000, ResponseBytes: 256 << 20,
 		LoginFailuresPerAccount: 10, LoginFailuresPerAddress: 50, LoginWindow: 5 * time.Minute,
+		TaskAttempts: 3, TaskRetryDelay: 30 * time.Second, TaskLogLines: 1_000, TaskPage: 1_000, TaskTimeout: 30 * time.Minute,
 	}
 }
 
@@ -77,7 +85,8 @@ func (l Limits) Validate() error {
 	}
 	for name, d := range map[string]time.Duration{"ReadTimeout": l.ReadTimeout, "WriteTimeout": l.WriteTimeout,
 		"IdleTimeout": l.IdleTimeout, "RequestTimeout": l.RequestTimeout, "ShutdownGrace": l.ShutdownGrace,
-		"MinPositionWait": l.MinPositionWait, "LoginWindow": l.LoginWindow} {
+		"MinPositionWait": l.MinPositionWait, "LoginWindow": l.LoginWindow,
+		"TaskRetryDelay": l.TaskRetryDelay, "TaskTimeout": l.TaskTimeout} {
 		pos(name, int64(d))
 	}
 	for name, v := range map[string]int64{"BodyBytes": l.BodyBytes, "QueryBytes": int64(l.QueryBytes),
@@ -87,7 +96,8 @@ func (l Limits) Validate() error {
 		"ObjectNesting": int64(l.ObjectNesting), "ValueBytes": int64(l.ValueBytes),
 		"LargeValueBytes": int64(l.LargeValueBytes), "DescriptionBytes": int64(l.DescriptionBytes),
 		"SchemaLoadBytes": int64(l.SchemaLoadBytes), "SchemaKinds": int64(l.SchemaKinds),
-		"LoginFailuresPerAccount": int64(l.LoginFailuresPerAccount), "LoginFailuresPerAddress": int64(l.LoginFailuresPerAddress)} {
+		"LoginFailuresPerAccount": int64(l.LoginFailuresPerAccount), "LoginFailuresPerAddress": int64(l.LoginFailuresPerAddress),
+		"TaskAttempts": int64(l.TaskAttempts), "TaskLogLines": int64(l.TaskLogLines), "TaskPage": int64(l.TaskPage)} {
 		pos(name, v)
 	}
 	return errors.Join(errs...)
