@@ -22,6 +22,8 @@ type Log interface {
 	events.Commands
 	// Head is the position of the last event (a new branch is based on it).
 	Head(ctx context.Context) (events.Position, error)
+	// ReadStream reads a stream (a task's, which the node projection does not keep).
+	ReadStream(ctx context.Context, stream events.StreamID, afterVersion int64, limit int) ([]events.Envelope, error)
 }
 
 // State is the branch-aware state commands decide against: the node projection (branches,
@@ -76,6 +78,10 @@ type Config struct {
 	// AnonymousRole names the account role EnsureDefaults creates for anonymous requests
 	// (INFRAHUB_ANONYMOUS_ACCESS_ROLE); "" is authz.DefaultAnonymousRole, "Anonymous User".
 	AnonymousRole string
+	// Workflows are workflows tasks may be submitted for beyond the built-ins (Infrahub's
+	// branch workflows, schema-load and diff-update: see Workflow): each name once, and a
+	// Command one of the command types this Service handles.
+	Workflows []Workflow
 }
 
 // Validate reports what is missing.
@@ -124,10 +130,12 @@ type Service struct {
 	hashKey  []byte
 	// anonymousRole is Config.AnonymousRole.
 	anonymousRole string
+	tasks         *tasks
 }
 
 // New builds the application: it registers the handler of every command type and wires what
-// follows a command (computed attributes after a schema load, the IPAM trees after a merge).
+// follows a command (computed attributes after a schema load, the IPAM trees after a merge). It
+// registers the task event types in Config.Catalogue when it does not know them yet.
 func New(cfg Config) (*Service, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -159,6 +167,14 @@ func New(cfg Config) (*Service, error) {
 	for typ, h := range s.nodeHandlers() {
 		s.handlers[typ] = h
 	}
+	registerTaskEvents(cfg.Catalogue)
+	handled := func(typ string) bool { _, ok := s.handlers[typ]; return ok }
+	wfs, err := newCatalogue(cfg.Default, cfg.Workflows, handled)
+	if err != nil {
+		return nil, err
+	}
+	s.tasks = &tasks{s: s, workflows: wfs}
+	s.handlers[TypeSubmitTask], s.handlers[TypeCancelTask], s.handlers[TypeRetryTask] = s.tasks.submit, s.tasks.cancel, s.tasks.retry
 	return s, nil
 }
 

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/infrahub-go/infrahub/branch"
@@ -285,52 +284,73 @@ func (x apiRoot) infrahubBranch(w *jsonWriter, f *ast.Field, path ast.Path) {
 	e.plain(w, f.SelectionSet, "InfrahubBranchType", map[string]any{"count": count, "edges": edges, "default_branch": def}, path)
 }
 
-// branchMutation answers BranchCreate, BranchDelete, BranchMerge and BranchRebase. The work is
-// always done before the answer (there are no background tasks yet); with
-// wait_until_completion: false (or background_execution: true) the answer is {ok, task {id}}
-// as Infrahub's, the task id being the id of the command that did the work (sending the same
-// command id again does nothing more).
+// branchMutation answers BranchCreate, BranchDelete, BranchMerge and BranchRebase. By default
+// the work is done before the answer, which carries the branch; with wait_until_completion:
+// false (or BranchCreate's background_execution: true) it is a task of Infrahub's workflow for the
+// mutation (create-branch, branch-delete, merge-branch-mutation, branch-rebase) that a worker
+// runs, and the answer is {ok, task {id}} (with the branch as it is now for a merge or a rebase,
+// as Infrahub's).
 func (x mutator) branchMutation(w *jsonWriter, f *ast.Field, typ string, args, data map[string]any, path ast.Path) error {
 	e := x.e
 	name, _ := data["name"].(string)
 	if name == "" {
 		return fmt.Errorf("%w: data.name is missing", commands.ErrInvalid)
 	}
-	wait := true
-	if v, ok := args["wait_until_completion"].(bool); ok {
-		wait = v
-	}
-	if bg, _ := args["background_execution"].(bool); bg {
-		wait = false
-	}
-	taskID := ""
-	if !wait {
-		taskID = uuid.NewString()
+	if !waitOf(args, true) {
+		return x.branchTask(w, f, typ, name, data, path)
 	}
 	var err error
 	switch f.Name {
 	case "BranchCreate":
-		in := commands.CreateBranch{Name: name}
-		in.Description, _ = data["description"].(string)
-		in.SyncWithGit, _ = data["sync_with_git"].(bool)
-		_, err = e.mut.dispatchAs(commands.TypeCreateBranch, taskID, in)
+		_, err = e.mut.dispatch(commands.TypeCreateBranch, createBranchOf(name, data))
 	case "BranchDelete":
-		_, err = e.mut.dispatchAs(commands.TypeDeleteBranch, taskID, commands.DeleteBranch{Name: name})
+		_, err = e.mut.dispatch(commands.TypeDeleteBranch, commands.DeleteBranch{Name: name})
 	case "BranchMerge":
-		_, err = e.mut.dispatchAs(commands.TypeMergeBranch, taskID, commands.BranchRef{Branch: name})
+		_, err = e.mut.dispatch(commands.TypeMergeBranch, commands.BranchRef{Branch: name})
 	case "BranchRebase":
-		_, err = e.mut.dispatchAs(commands.TypeRebaseBranch, taskID, commands.BranchRef{Branch: name})
+		_, err = e.mut.dispatch(commands.TypeRebaseBranch, commands.BranchRef{Branch: name})
 	}
 	if err != nil {
 		return err
 	}
 	out := map[string]any{"ok": true, "object": nil, "task": nil}
-	if wait {
-		if f.Name != "BranchDelete" {
-			out["object"] = e.api.branchValue(name)
-		}
-	} else {
-		out["task"] = map[string]any{"id": taskID}
+	if f.Name != "BranchDelete" {
+		out["object"] = e.api.branchValue(name)
+	}
+	e.plain(w, f.SelectionSet, typ, out, path)
+	return nil
+}
+
+func createBranchOf(name string, data map[string]any) commands.CreateBranch {
+	in := commands.CreateBranch{Name: name}
+	in.Description, _ = data["description"].(string)
+	in.SyncWithGit, _ = data["sync_with_git"].(bool)
+	return in
+}
+
+// branchTask submits the task of a branch mutation not waited for. As Infrahub's, every one but
+// BranchCreate first checks that the branch exists.
+func (x mutator) branchTask(w *jsonWriter, f *ast.Field, typ, name string, data map[string]any, path ast.Path) error {
+	e := x.e
+	workflow, params := commands.WorkflowCreateBranch, any(createBranchOf(name, data))
+	switch f.Name {
+	case "BranchDelete":
+		workflow, params = commands.WorkflowDeleteBranch, commands.DeleteBranch{Name: name}
+	case "BranchMerge":
+		workflow, params = commands.WorkflowMergeBranchMutation, commands.BranchRef{Branch: name}
+	case "BranchRebase":
+		workflow, params = commands.WorkflowRebaseBranch, commands.BranchRef{Branch: name}
+	}
+	if f.Name != "BranchCreate" && !slices.ContainsFunc(e.api.allBranches(), func(b branch.Info) bool { return b.Name == name }) {
+		return fmt.Errorf("%w: %q", branch.ErrNotFound, name)
+	}
+	id, err := x.submitTask(workflow, params)
+	if err != nil {
+		return err
+	}
+	out := map[string]any{"ok": true, "object": nil, "task": map[string]any{"id": id}}
+	if f.Name == "BranchMerge" || f.Name == "BranchRebase" {
+		out["object"] = e.api.branchValue(name)
 	}
 	e.plain(w, f.SelectionSet, typ, out, path)
 	return nil

@@ -227,11 +227,14 @@ func TestSDKBranchDocuments(t *testing.T) {
 		t.Errorf("GetBranch: %v", one)
 	}
 
-	// create without waiting answers a task id (a string the SDK returns), and the branch exists
+	// create without waiting answers a task id (a string the SDK returns); once a worker ran the
+	// task, the branch exists
 	task := c.obj(gqlCall(t, srv, "", sdkDoc(t, "branch_create_task", nil), nil)["BranchCreate"], "BranchCreate")
-	if id := c.str(c.obj(task["task"], "task")["id"], "task.id"); id == "" {
-		t.Error("empty task id")
+	id := c.str(c.obj(task["task"], "task")["id"], "task.id")
+	if id == "" {
+		t.Fatal("empty task id")
 	}
+	f.runTask(t, id)
 	if one := c.list(gqlCall(t, srv, "", sdkDoc(t, "branch_get", nil), map[string]any{"branch_name": "feature-2"})["Branch"], "Branch"); len(one) != 1 {
 		t.Errorf("feature-2 after BranchCreate(wait_until_completion: false): %v", one)
 	}

@@ -372,14 +372,31 @@ func (x mutator) resolveConflict(w *jsonWriter, f *ast.Field, typ string, data m
 	return fmt.Errorf("%w: data.conflict_id: no open branch has conflict %q", commands.ErrNotFound, id)
 }
 
-// diffUpdate answers DiffUpdate: diffs are kept up to date as the branches change, so there is
-// nothing to compute; the branch must exist.
-func (x mutator) diffUpdate(w *jsonWriter, f *ast.Field, typ string, data map[string]any, path ast.Path) error {
+// diffUpdate answers DiffUpdate. Diffs are kept up to date as the branches change, so there is
+// nothing to compute: waited for (wait_until_completion: true, or data.wait_for_completion:
+// true), the branch must exist; otherwise, Infrahub's default, it is a diff-update task (whose
+// worker checks the same) and the answer carries its id.
+func (x mutator) diffUpdate(w *jsonWriter, f *ast.Field, typ string, args, data map[string]any, path ast.Path) error {
 	e := x.e
-	name, _ := data["branch"].(string)
-	if _, err := e.diffOf(name); err != nil {
+	in := commands.DiffUpdate{}
+	in.Branch, _ = data["branch"].(string)
+	in.Name, _ = data["name"].(string)
+	in.FromTime, _ = data["from_time"].(string)
+	in.ToTime, _ = data["to_time"].(string)
+	if err := in.Check(); err != nil {
+		return fmt.Errorf("data: %w", err)
+	}
+	if _, err := e.diffOf(in.Branch); err != nil {
 		return err
 	}
-	e.plain(w, f.SelectionSet, typ, map[string]any{"ok": true, "task": nil}, path)
+	out := map[string]any{"ok": true, "task": nil}
+	if forced, _ := data["wait_for_completion"].(bool); !forced && !waitOf(args, false) {
+		id, err := x.submitTask(commands.WorkflowDiffUpdate, in)
+		if err != nil {
+			return err
+		}
+		out["task"] = map[string]any{"id": id}
+	}
+	e.plain(w, f.SelectionSet, typ, out, path)
 	return nil
 }

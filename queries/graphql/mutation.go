@@ -37,12 +37,8 @@ func (x mutator) mutations(w *jsonWriter, set ast.SelectionSet, def *ast.Definit
 
 var errNotServed = errors.New("not served yet")
 
+// dispatch runs a command and waits until the reads see what it wrote.
 func (x mutator) dispatch(typ string, payload any) (commands.Result, error) {
-	return x.dispatchAs(typ, "", payload)
-}
-
-// dispatchAs runs a command under a command id of the caller's ("" for none).
-func (x mutator) dispatchAs(typ, id string, payload any) (commands.Result, error) {
 	e := x.e
 	if e.x.Dispatch == nil {
 		return commands.Result{}, fmt.Errorf("%w: mutations are not accepted by this server", commands.ErrInvalid)
@@ -51,7 +47,7 @@ func (x mutator) dispatchAs(typ, id string, payload any) (commands.Result, error
 	if err != nil {
 		return commands.Result{}, err
 	}
-	res, err := e.x.Dispatch(e.ctx, commands.Command{Type: typ, ID: id, Payload: raw})
+	res, err := e.x.Dispatch(e.ctx, commands.Command{Type: typ, Payload: raw})
 	if err != nil {
 		return res, err
 	}
@@ -78,7 +74,9 @@ func (x mutator) mutation(w *jsonWriter, f *ast.Field, path ast.Path) error {
 	case "ResolveDiffConflict":
 		return e.mut.resolveConflict(w, f, typ, data, path)
 	case "DiffUpdate":
-		return e.mut.diffUpdate(w, f, typ, data, path)
+		return e.mut.diffUpdate(w, f, typ, args, data, path)
+	case "InfrahubTaskCancel", "InfrahubTaskRetry":
+		return e.mut.taskAction(w, f, typ, data, path)
 	case "InfrahubAccountTokenCreate", "InfrahubAccountTokenDelete", "InfrahubAccountSelfUpdate":
 		return e.mut.accountMutation(w, f, typ, data, path)
 	case "InfrahubIPAddressPoolGetResource", "InfrahubIPPrefixPoolGetResource", "IPAddressPoolGetResource", "IPPrefixPoolGetResource":

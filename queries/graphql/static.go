@@ -524,6 +524,22 @@ type DiffUpdate {
   task: TaskInfo
 }
 
+input TaskActionInput {
+  """The task's id"""
+  id: String!
+}
+
+type TaskCancel {
+  ok: Boolean!
+  task: TaskInfo
+}
+
+type TaskRetry {
+  ok: Boolean!
+  """The new task"""
+  task: TaskInfo
+}
+
 input RelationshipNodesInput {
   """ID of the node at the source of the relationship"""
   id: String!
@@ -660,4 +676,8 @@ const staticMutationFields = `  BranchCreate(data: BranchCreateInput!, context: 
   InfrahubAccountTokenDelete(data: InfrahubAccountTokenDeleteInput!): InfrahubAccountTokenDelete
   """Changes the password or the description of the requesting account."""
   InfrahubAccountSelfUpdate(data: InfrahubAccountUpdateSelfInput!): InfrahubAccountSelfUpdate
+  """Cancels a task that no worker runs yet (PENDING or SCHEDULED)."""
+  InfrahubTaskCancel(data: TaskActionInput!): TaskCancel
+  """Submits a FAILED or CANCELLED task again, as a new task."""
+  InfrahubTaskRetry(data: TaskActionInput!): TaskRetry
 `
