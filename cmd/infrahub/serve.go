@@ -35,12 +35,14 @@ import (
 	"github.com/infrahub-go/infrahub/projections/counter"
 	"github.com/infrahub-go/infrahub/projections/graph/authzsource"
 	"github.com/infrahub-go/infrahub/projections/graph/memory"
+	"github.com/infrahub-go/infrahub/projections/tasks"
 	"github.com/infrahub-go/infrahub/queries/authn"
 	"github.com/infrahub-go/infrahub/queries/graphql"
 	"github.com/infrahub-go/infrahub/queries/httpguard"
 	"github.com/infrahub-go/infrahub/queries/rest"
 	"github.com/infrahub-go/infrahub/redact"
 	"github.com/infrahub-go/infrahub/schema"
+	"github.com/infrahub-go/infrahub/task"
 	"github.com/infrahub-go/infrahub/tlsconfig"
 )
 
@@ -98,6 +100,7 @@ type server struct {
 	fwd      *forward.Forwarder
 	runner   *projections.Runner
 	counter  *counter.Counter
+	tasks    *tasks.Projection // background tasks: what InfrahubTask answers
 	catalog  *events.Catalogue
 	graph    *nodes.Store         // branches, schemas and nodes: what commands decide against and reads answer from
 	branches *branch.State        // graph.Branches()
@@ -187,6 +190,10 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 	if s.app, err = commands.New(appCfg); err != nil {
 		return nil, err
 	}
+	if _, ok := s.catalog.Lookup(task.TypeCreated); !ok { // unless the commands registered them
+		task.RegisterEvents(s.catalog)
+	}
+	s.tasks = tasks.New(s.catalog, cfg.Limits)
 	if s.reads, err = memory.New(memory.Config{Store: s.graph, WaitFor: s.waitGraph}); err != nil {
 		return nil, err
 	}
@@ -443,7 +450,7 @@ func (s *server) routes() (http.Handler, error) {
 				set, _ := s.branches.Schema(name)
 				return set, true
 			},
-			Branches: s.branches.Branches, Dispatch: s.app.Dispatch, WorkerID: workerID(), Resolve: s.perms.Resolve,
+			Branches: s.branches.Branches, Dispatch: s.app.Dispatch, WorkerID: workerID(), Resolve: s.perms.Resolve, Tasks: s.tasks,
 		}}).Register(mux)
 		api := &rest.API{State: s.branches, Commands: s.app, Default: branch.Default, MaxBodyBytes: lim.BodyBytes}
 		api.Register(mux)
@@ -491,7 +498,7 @@ func workerID() string {
 
 // projectors lists the projections this process keeps.
 func (s *server) projectors() []projections.Projector {
-	return []projections.Projector{s.counter, s.graph}
+	return []projections.Projector{s.counter, s.graph, s.tasks}
 }
 
 // waitGraph waits until the graph projection has folded a log position.
@@ -516,6 +523,7 @@ func (s *server) status(w http.ResponseWriter, r *http.Request) {
 		"projections": map[string]any{
 			counter.Name:   map[string]any{"stats": s.runner.Stats(counter.Name), "counts": s.counter.Snapshot()},
 			s.graph.Name(): map[string]any{"stats": s.runner.Stats(s.graph.Name()), "snapshot_position": s.snapshotAt.Load()},
+			tasks.Name:     map[string]any{"stats": s.runner.Stats(tasks.Name), "tasks": s.tasks.Len(), "skipped": s.tasks.Skipped()},
 		},
 	})
 }

@@ -47,6 +47,9 @@ type Executor struct {
 	// Resolve gives the request's identity (authz.From) its permissions when it carries none
 	// (authz.Resolver.Resolve): InfrahubPermissions and the permissions answered on kinds.
 	Resolve func(ctx context.Context, id *authz.Identity) (*authz.Identity, error)
+	// Tasks answers InfrahubTask and InfrahubTaskBranchStatus (the tasks projection); nil
+	// answers no tasks.
+	Tasks TaskReader
 }
 
 func (x *Executor) limits() limits.Limits {

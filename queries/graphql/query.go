@@ -61,6 +61,8 @@ func (e *exec) root(w *jsonWriter, set ast.SelectionSet, def *ast.Definition) {
 			e.accountPermissions(w, f, path)
 		case "InfrahubAccountToken":
 			e.accountTokens(w, f, path)
+		case "InfrahubTask", "InfrahubTaskBranchStatus":
+			e.api.tasks(w, f, path)
 		default:
 			if m, ok := e.set.Model(f.Name); ok {
 				onDefault := e.scope.Branch == "" || e.scope.Branch == e.x.Default

@@ -285,6 +285,7 @@ type TaskInfo {
   id: String
 }
 
+` + tasksSDL + `
 type InfrahubInfo {
   deployment_id: String!
   version: String!
@@ -645,6 +646,10 @@ const staticQueryFields = `  """Retrieve information about active branches."""
   InfrahubAccountToken(limit: Int, offset: Int): AccountTokenEdges!
   """The global and object permissions of the requesting account."""
   InfrahubPermissions: AccountPermissionsEdges!
+  """Background tasks, newest first: limit (default 10, at most INFRAHUB_TASK_MAX_PAGE) and offset page them, count is every match; log_limit and log_offset page each task's log lines."""
+  InfrahubTask(limit: Int, offset: Int, related_node__ids: [String], branch: String, state: [StateType], workflow: [String], ids: [String], q: String, log_limit: Int, log_offset: Int): Tasks!
+  """Return the list of all pending or running tasks that can modify the data, for a given branch"""
+  InfrahubTaskBranchStatus(branch: String): Tasks!
 `
 
 // staticMutationFields are the root mutation fields that do not depend on the schema.
