@@ -13,9 +13,12 @@ import (
 	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/branch/nodes"
 	"github.com/infrahub-go/infrahub/events"
+	"github.com/infrahub-go/infrahub/limits"
 	"github.com/infrahub-go/infrahub/projections"
 	"github.com/infrahub-go/infrahub/projections/counter"
+	"github.com/infrahub-go/infrahub/projections/tasks"
 	"github.com/infrahub-go/infrahub/redact"
+	"github.com/infrahub-go/infrahub/task"
 )
 
 // withLog loads the configuration, opens the event log (which applies the migrations) and
@@ -64,6 +67,11 @@ var projectionFactories = map[string]func() (projections.Projector, error){
 		return branch.NewState(nodes.NewCatalogue(), builtin), nil
 	},
 	nodes.Name: func() (projections.Projector, error) { return nodes.New() },
+	tasks.Name: func() (projections.Projector, error) {
+		cat := events.NewCatalogue()
+		task.RegisterEvents(cat)
+		return tasks.New(cat, limits.Default()), nil
+	},
 }
 
 func projectionNames() string {

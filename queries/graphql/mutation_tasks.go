@@ -7,6 +7,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/infrahub-go/infrahub/commands"
+	"github.com/infrahub-go/infrahub/projections/tasks"
 )
 
 // waitOf reads Infrahub's wait_until_completion argument (def when absent); BranchCreate's
@@ -55,6 +56,47 @@ func (x mutator) taskAction(w *jsonWriter, f *ast.Field, typ string, data map[st
 		return err
 	}
 	out, _ := res.Data.(commands.TaskOutcome)
-	e.plain(w, f.SelectionSet, typ, map[string]any{"ok": true, "task": map[string]any{"id": out.Task.ID}}, path)
+	it, err := x.taskAfter(out.Task.ID, res)
+	if err != nil {
+		return err
+	}
+	w.beginObject()
+	for _, sub := range e.sel.collect(f.SelectionSet, typ) {
+		w.key(keyOf(sub))
+		switch sub.Name {
+		case "__typename":
+			w.value(typ)
+		case "ok":
+			w.value(true)
+		case "task":
+			if it == nil {
+				w.null()
+			} else {
+				apiRoot{e}.taskNode(w, sub.SelectionSet, it, path)
+			}
+		default:
+			w.null()
+		}
+		w.valueDone()
+	}
+	w.endObject()
 	return nil
+}
+
+// taskAfter reads task id as the command that answered res left it (nil without a task reader).
+func (x mutator) taskAfter(id string, res commands.Result) (*tasks.Item, error) {
+	e := x.e
+	if e.x.Tasks == nil || id == "" {
+		return nil, nil
+	}
+	if len(res.Positions) > 0 {
+		if err := e.x.Tasks.WaitFor(e.ctx, res.Positions[len(res.Positions)-1]); err != nil {
+			return nil, err
+		}
+	}
+	page, err := e.x.Tasks.List(e.ctx, tasks.Filter{IDs: []string{id}, Limit: 1})
+	if err != nil || len(page.Tasks) == 0 {
+		return nil, err
+	}
+	return &page.Tasks[0], nil
 }

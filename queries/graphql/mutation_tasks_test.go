@@ -11,6 +11,9 @@ import (
 
 	"github.com/infrahub-go/infrahub/commands"
 	"github.com/infrahub-go/infrahub/events"
+	"github.com/infrahub-go/infrahub/limits"
+	"github.com/infrahub-go/infrahub/projections"
+	"github.com/infrahub-go/infrahub/projections/tasks"
 	"github.com/infrahub-go/infrahub/queries/graphql"
 	"github.com/infrahub-go/infrahub/task"
 )
@@ -88,6 +91,8 @@ func (f *fixture) runTask(t testing.TB, id string) {
 // with client.create_diff's document (testdata/sdk/diff_update_task.gql, infrahub_sdk/client.py).
 func TestBranchMutationsAsTasks(t *testing.T) {
 	f := newFixture(t, fixtureSchema)
+	tp := tasks.New(f.store.Catalogue(), limits.Default())
+	f.x.Tasks = foldedTasks{tp, projections.NewInline(f.log, tp)}
 	gql := func(doc string) (map[string]any, string) {
 		t.Helper()
 		out := run(t, f, graphql.Request{Query: doc})
@@ -131,8 +136,9 @@ func TestBranchMutationsAsTasks(t *testing.T) {
 		t.Fatal("the branch exists before the task ran")
 	}
 
-	cancel := fmt.Sprintf(`mutation { InfrahubTaskCancel(data: {id: %q}) { ok task { id } } }`, first)
-	if c := must(cancel, "InfrahubTaskCancel"); c["ok"] != true || taskID(c) != first || f.taskOf(t, first).State != task.StateCancelled {
+	cancel := fmt.Sprintf(`mutation { InfrahubTaskCancel(data: {id: %q}) { ok task { id state workflow } } }`, first)
+	if c := must(cancel, "InfrahubTaskCancel"); c["ok"] != true || taskID(c) != first || f.taskOf(t, first).State != task.StateCancelled ||
+		c["task"].(map[string]any)["state"] != "CANCELLED" || c["task"].(map[string]any)["workflow"] != commands.WorkflowCreateBranch {
 		t.Fatalf("cancel: %v, task %s", c, f.taskOf(t, first).State)
 	}
 	if _, errs := gql(cancel); !strings.Contains(errs, "CONFLICT") || !strings.Contains(errs, "already CANCELLED") {
@@ -198,4 +204,14 @@ func TestBranchMutationsAsTasks(t *testing.T) {
 	if after := f.createdTasks(t); after != before {
 		t.Errorf("waited or refused DiffUpdates made tasks (%d → %d)", before, after)
 	}
+}
+
+// foldedTasks is a tasks projection folded from the fixture's log on demand.
+type foldedTasks struct {
+	*tasks.Projection
+	fold *projections.Inline
+}
+
+func (f foldedTasks) WaitFor(ctx context.Context, pos events.Position) error {
+	return f.fold.WaitFor(ctx, pos)
 }

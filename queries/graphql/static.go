@@ -532,13 +532,13 @@ input TaskActionInput {
 
 type TaskCancel {
   ok: Boolean!
-  task: TaskInfo
+  task: TaskNodeInterface
 }
 
 type TaskRetry {
   ok: Boolean!
   """The new task"""
-  task: TaskInfo
+  task: TaskNodeInterface
 }
 
 input RelationshipNodesInput {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/projections/tasks"
 	"github.com/infrahub-go/infrahub/task"
 )
@@ -14,6 +15,8 @@ import (
 // matching a filter, newest first, a page of at most Limits.TaskPage (INFRAHUB_TASK_MAX_PAGE).
 type TaskReader interface {
 	List(ctx context.Context, f tasks.Filter) (tasks.Page, error)
+	// WaitFor waits until the projection has folded the log up to pos.
+	WaitFor(ctx context.Context, pos events.Position) error
 }
 
 // Task types of InfrahubTask's nodes: Infrahub types the runs of its webhook workflow as
