@@ -3,7 +3,8 @@
 // publisher is our own (publisher.go): one connection with confirm channels that redials when the
 // broker goes away, in Watermill's message format. The event log's forwarder publishes
 // batches of events to TopicEvents; projectors and other consumers subscribe under a consumer
-// name. The bus delivers at least once and in no guaranteed order: consumers are idempotent and
+// name. Work queues (queue.go: EnsureQueue, Queue) share each message among competing consumers
+// of a group instead: background tasks travel through them. The bus delivers at least once and in no guaranteed order: consumers are idempotent and
 // go back to the log when they see a gap.
 package bus
 
@@ -152,7 +153,9 @@ type Bus struct {
 	wlog   watermill.LoggerAdapter
 	logger *slog.Logger
 
-	mem *gochannel.GoChannel
+	mem     *gochannel.GoChannel
+	memDone chan struct{}        // closed by Close: ends the mem:// work queues
+	queues  map[string]*memQueue // mem:// work queues by queue name
 
 	amqpCfg   wamqp.Config
 	publisher *publisher
@@ -197,6 +200,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Bus, error) {
 	}
 	if tg.scheme == "mem" {
 		b.mem = gochannel.NewGoChannel(gochannel.Config{OutputChannelBuffer: int64(cfg.Buffer), Persistent: false}, b.wlog)
+		b.memDone, b.queues = make(chan struct{}), map[string]*memQueue{}
 		return b, nil
 	}
 	if err := b.openAMQP(tg); err != nil {
@@ -338,6 +342,7 @@ func (b *Bus) Close() error {
 	b.subs = map[*wamqp.Subscriber]struct{}{}
 	b.mu.Unlock()
 	if b.mem != nil {
+		close(b.memDone)
 		return b.mem.Close()
 	}
 	var errs []error
