@@ -21,10 +21,6 @@ import (
 // benchConcurrency is the number of tasks each of the two pools runs at once.
 const benchConcurrency = 32
 
-// benchMaxEvents caps the forwarder's batches: it publishes the routed messages of one batch one
-// after the other, so small batches keep up to its Window of them in flight.
-const benchMaxEvents = 4
-
 // BenchmarkTasksRabbitMQ runs b.N no-op tasks (at least 500) through the whole path: appended
 // to a PostgreSQL log, routed to RabbitMQ by the forwarder, run by two pools. It reports tasks/s,
 // the raw rate of the same bus publishing small messages with Window concurrent publishers
@@ -37,7 +33,7 @@ func BenchmarkTasksRabbitMQ(b *testing.B) {
 	defer cancel()
 	reg := workers.NewRegistry()
 	_ = reg.Register("noop", func(context.Context, *workers.Run) (json.RawMessage, error) { return nil, nil })
-	e.forwardWith(ctx, benchMaxEvents)
+	e.forwardWith(ctx, 0) // the forwarder's own batching, as serve runs it
 	pools := []*workers.Pool{e.pool(reg, benchConcurrency, testLimits()), e.pool(reg, benchConcurrency, testLimits())}
 	for _, p := range pools {
 		run(b, ctx, p)

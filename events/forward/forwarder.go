@@ -253,7 +253,7 @@ func (f *Forwarder) publish(ctx context.Context, s settings, b Batch) bool {
 		if !f.fenced(s, msg) {
 			return false
 		}
-		err = f.publishRoutes(ctx, b)
+		err = f.publishRoutes(ctx, s, b)
 		if err == nil {
 			err = f.Publisher.Publish(s.topic, msg)
 		}
@@ -299,11 +299,17 @@ func (f *Forwarder) fence(s settings, err error) {
 	})
 }
 
-// publishRoutes publishes the routed messages of b's events.
-func (f *Forwarder) publishRoutes(ctx context.Context, b Batch) error {
+// publishRoutes publishes the routed messages of b's events, up to the window at a time (each
+// publish waits for its confirm).
+func (f *Forwarder) publishRoutes(ctx context.Context, s settings, b Batch) error {
 	if len(f.Routes) == 0 {
 		return nil
 	}
+	type routed struct {
+		topic string
+		msg   *message.Message
+	}
+	var out []routed
 	for i := range b.Events {
 		e := &b.Events[i]
 		for _, r := range f.Routes {
@@ -315,12 +321,31 @@ func (f *Forwarder) publishRoutes(ctx context.Context, b Batch) error {
 				return err
 			}
 			msg.SetContext(ctx)
-			if err := f.Publisher.Publish(r.Topic, msg); err != nil {
-				return fmt.Errorf("route %s: %w", r.Topic, err)
-			}
+			out = append(out, routed{r.Topic, msg})
 		}
 	}
-	return nil
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+		sem   = make(chan struct{}, s.window)
+	)
+	for _, r := range out {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if err := f.Publisher.Publish(r.topic, r.msg); err != nil {
+				mu.Lock()
+				if first == nil {
+					first = fmt.Errorf("route %s: %w", r.topic, err)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return first
 }
 
 // saveLoop saves the confirmed position every interval while it moves, until ctx ends.
