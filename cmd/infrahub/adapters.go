@@ -86,14 +86,20 @@ func urlCause(err error) error {
 	return err
 }
 
-// queueExpiry is how long RabbitMQ keeps the queue of an instance that stopped consuming. Each
-// instance has its own queues (INFRAHUB_INSTANCE); one that comes back later than this catches
-// up from the log.
-const queueExpiry = 24 * time.Hour
+// How long RabbitMQ keeps the projection queues of an instance that stopped consuming. Each
+// instance has its own queues (Config.QueueExpiry chooses):
+//   - queueExpiry when INFRAHUB_INSTANCE names it: the same instance comes back to its queues
+//     after a restart; one that comes back later than this catches up from the log;
+//   - generatedQueueExpiry when its id was generated at start: a restarted process has a new id
+//     (and catches up from the log anyway), so the old queues would only pile up messages.
+const (
+	queueExpiry          = 24 * time.Hour
+	generatedQueueExpiry = 2 * time.Minute
+)
 
 // openBus connects to the broker named by INFRAHUB_BROKER_URL.
 func openBus(ctx context.Context, cfg Config, logger *slog.Logger) (*bus.Bus, error) {
-	b, err := bus.New(ctx, bus.Config{URL: cfg.BrokerURL, QueueExpiry: queueExpiry, TLS: tlsconfig.Options{
+	b, err := bus.New(ctx, bus.Config{URL: cfg.BrokerURL, QueueExpiry: cfg.QueueExpiry(), TLS: tlsconfig.Options{
 		Enabled: bool(cfg.BrokerTLSEnabled), CAFile: cfg.BrokerTLSCAFile, Insecure: bool(cfg.BrokerTLSInsecure)}}, logger)
 	if err != nil {
 		return nil, redact.Error(err)

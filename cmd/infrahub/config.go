@@ -10,9 +10,11 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/caarlos0/env/v11"
 
+	"github.com/infrahub-go/infrahub/cluster"
 	"github.com/infrahub-go/infrahub/limits"
 	"github.com/infrahub-go/infrahub/queries/httpguard"
 	"github.com/infrahub-go/infrahub/redact"
@@ -41,8 +43,15 @@ type Config struct {
 	DataDir   string `env:"INFRAHUB_DATA" envDefault:"./data"`
 	LogLevel  string `env:"INFRAHUB_LOG_LEVEL" envDefault:"info"`
 	LogFormat string `env:"INFRAHUB_LOG_FORMAT" envDefault:"text"`
-	// Instance names this process to the broker: each instance has its own queue per projection.
+	// Instance names this process to the broker (each instance has its own queue per
+	// projection) and to the other processes (presence, the forwarder lease). When unset, a
+	// unique one is generated at each start (host name + "-" + 6 random hex digits) and its
+	// queues expire soon after it stops (generatedQueueExpiry).
 	Instance string `env:"INFRAHUB_INSTANCE"`
+	// ForwarderLeaseTTL is the time to live of the forwarder's lease in Redis (with
+	// INFRAHUB_CACHE_URL and a shared broker, only the lease holder forwards): a new leader
+	// takes over within about this long after the old one died or froze.
+	ForwarderLeaseTTL time.Duration `env:"INFRAHUB_FORWARDER_LEASE_TTL" envDefault:"5s"`
 	// FailFast stops the start when the broker or the cache is unreachable, instead of retrying.
 	FailFast Bool `env:"INFRAHUB_FAIL_FAST"`
 
@@ -87,6 +96,9 @@ type Config struct {
 
 	// Limits are every bound a request can meet (package limits holds their variables).
 	Limits limits.Limits
+
+	// instanceGenerated records that Instance was generated (INFRAHUB_INSTANCE unset).
+	instanceGenerated bool
 
 	// gitDirSet records that INFRAHUB_GIT_REPOSITORIES_DIRECTORY was given: nothing uses Git
 	// working copies yet, so a setting would silently do nothing.
@@ -161,7 +173,8 @@ func (c *Config) Resolve() error {
 		c.StorageURL = "file://" + filepath.ToSlash(filepath.Join(c.DataDir, "storage"))
 	}
 	if c.Instance == "" {
-		c.Instance = hostname()
+		c.Instance = hostname() + "-" + randomHex(3)
+		c.instanceGenerated = true
 	}
 	if c.GitDir == "" {
 		c.GitDir = filepath.Join(c.DataDir, "git")
@@ -170,6 +183,14 @@ func (c *Config) Resolve() error {
 }
 
 var brokerNamespace = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$`)
+
+// QueueExpiry is how long RabbitMQ keeps a projection queue of this instance once unused.
+func (c Config) QueueExpiry() time.Duration {
+	if c.instanceGenerated {
+		return generatedQueueExpiry
+	}
+	return queueExpiry
+}
 
 // EventsTopic is the bus topic of the log's batches.
 func (c Config) EventsTopic() string { return c.BrokerNamespace + ".events" }
@@ -232,6 +253,9 @@ func (c Config) Validate() error {
 	}
 	if strings.TrimSpace(c.AnonymousAccessRole) == "" {
 		errs = append(errs, errors.New("INFRAHUB_ANONYMOUS_ACCESS_ROLE: empty: name the account role of anonymous requests"))
+	}
+	if c.ForwarderLeaseTTL < cluster.MinTTL || c.ForwarderLeaseTTL > cluster.MaxTTL {
+		errs = append(errs, fmt.Errorf("INFRAHUB_FORWARDER_LEASE_TTL: %s: use a duration between %s and %s", c.ForwarderLeaseTTL, cluster.MinTTL, cluster.MaxTTL))
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("INFRAHUB_LOG_FORMAT: %q: use text or json", c.LogFormat))

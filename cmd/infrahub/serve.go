@@ -24,6 +24,7 @@ import (
 	"github.com/infrahub-go/infrahub/authz"
 	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/branch/nodes"
+	"github.com/infrahub-go/infrahub/cluster"
 	"github.com/infrahub-go/infrahub/commands"
 	"github.com/infrahub-go/infrahub/commands/locks"
 	"github.com/infrahub-go/infrahub/events"
@@ -119,6 +120,12 @@ type server struct {
 	bg     context.Context    // the background loops' context
 	cancel context.CancelFunc // stops the background loops
 	wg     sync.WaitGroup
+
+	// forwarding says whether this process forwards alone, only while elected, or besides
+	// every other; lease is the forwarder's lease while this process holds it (elected).
+	forwarding forwarding
+	lease      atomic.Pointer[cluster.Lease]
+	presence   *cluster.Presence // nil without INFRAHUB_CACHE_URL
 }
 
 // startServer opens every adapter, starts the forwarder and the projections, and binds the
@@ -153,6 +160,10 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 	} else if !strings.HasPrefix(cfg.EventsURL, "sqlite:") {
 		logger.Warn("INFRAHUB_CACHE_URL is not set: resource pool allocations take turns within this server only; with several servers on one log, set it to a shared Redis")
 	}
+	s.forwarding = forwardingOf(cfg)
+	if s.forwarding == forwardEvery {
+		logger.Warn("INFRAHUB_CACHE_URL is not set: every server on this log forwards it to the broker (consumers skip the duplicates); set it to elect one forwarder")
+	}
 	deps, connected, err := s.connectDependencies(ctx, cfg, logger)
 	if err != nil {
 		return nil, err
@@ -173,6 +184,10 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 		s.listener = tls.NewListener(s.listener, serverTLS)
 	}
 	s.fwd = &forward.Forwarder{Log: s.store, Checkpoints: s.store, Topic: cfg.EventsTopic(), Logger: logger}
+	if s.forwarding == forwardElected { // only the lease holder publishes and moves the checkpoint
+		s.fwd.Fence = s.fence
+		s.fwd.Checkpoints = fencedCheckpoints{Checkpoints: s.store, fence: s.fence}
+	}
 	s.runner = &projections.Runner{Log: s.store, Checkpoints: s.store, Logger: logger, Subscribe: s.subscribe}
 	s.schemas = &graphql.Schemas{Max: cfg.Limits.SchemaCache}
 	key, err := secretKey(cfg, logger)
@@ -279,7 +294,7 @@ func (s *server) connectDependencies(ctx context.Context, cfg Config, logger *sl
 // startBackground starts the forwarder and the projections, once the broker is connected.
 func (s *server) startBackground() {
 	s.fwd.Publisher = s.bus.Publisher()
-	s.loop(s.bg, "forwarder", s.fwd.Run)
+	s.startForwarder()
 	for _, p := range s.projectors() {
 		s.loop(s.bg, "projection "+p.Name(), func(ctx context.Context) error { return s.runner.Run(ctx, p) })
 	}
@@ -342,6 +357,10 @@ func (s *server) waitReady(ctx context.Context) {
 
 // serve answers HTTP until ctx ends, then shuts down gracefully.
 func (s *server) serve(ctx context.Context) error {
+	if err := s.startPresence(); err != nil {
+		s.close()
+		return err
+	}
 	h, err := s.routes()
 	if err != nil {
 		s.close()
@@ -440,6 +459,10 @@ func (s *server) routes() (http.Handler, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", s.serveHealth)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	var workers func(context.Context) []graphql.WorkerInfo
+	if s.presence != nil {
+		workers = s.workers
+	}
 	if s.role != roleWorker {
 		mux.Handle("/api/commands", &commands.Endpoint{Commands: s.app, Logger: s.log, MaxBodyBytes: lim.BodyBytes})
 		(&graphql.Handler{X: &graphql.Executor{Graph: s.reads, Schemas: s.schemas, Limits: lim, Default: branch.Default, Version: version,
@@ -450,7 +473,8 @@ func (s *server) routes() (http.Handler, error) {
 				set, _ := s.branches.Schema(name)
 				return set, true
 			},
-			Branches: s.branches.Branches, Dispatch: s.app.Dispatch, WorkerID: workerID(), Resolve: s.perms.Resolve, Tasks: s.tasks,
+			Branches: s.branches.Branches, Dispatch: s.app.Dispatch, WorkerID: workerID(), Workers: workers, Resolve: s.perms.Resolve,
+			Tasks: s.tasks,
 		}}).Register(mux)
 		api := &rest.API{State: s.branches, Commands: s.app, Default: branch.Default, MaxBodyBytes: lim.BodyBytes}
 		api.Register(mux)
@@ -519,7 +543,7 @@ func (s *server) status(w http.ResponseWriter, r *http.Request) {
 		"role":      s.role,
 		"ready":     s.ready.Load(),
 		"log_head":  head,
-		"forwarder": s.fwd.Stats(),
+		"forwarder": s.forwarderStatus(r.Context()),
 		"projections": map[string]any{
 			counter.Name:   map[string]any{"stats": s.runner.Stats(counter.Name), "counts": s.counter.Snapshot()},
 			s.graph.Name(): map[string]any{"stats": s.runner.Stats(s.graph.Name()), "snapshot_position": s.snapshotAt.Load()},

@@ -14,19 +14,59 @@ import (
 	"github.com/infrahub-go/infrahub/schema"
 )
 
-// status answers InfrahubStatus: this server is the one worker, and it always uses the
-// branch's current schema (it builds the GraphQL schema from it on demand), so the schema hash is
-// in sync as soon as a load is answered (what `infrahubctl schema load --wait` polls for).
+// WorkerInfo is one process of the deployment in InfrahubStatus's workers.
+type WorkerInfo struct {
+	ID     string
+	Active bool
+	// SchemaHash answers the hash of a branch's schema as this worker has it; nil for the
+	// process answering (the schema the request runs against).
+	SchemaHash func(branch string) string
+}
+
+// status answers InfrahubStatus. Without Executor.Workers this server is the one worker, and
+// it always uses the branch's current schema (it builds the GraphQL schema from it on demand),
+// so the schema hash is in sync as soon as a load is answered (what `infrahubctl schema load
+// --wait` polls for). With Workers, every live process is listed with the request branch's
+// schema hash as it has it, and the hashes are in sync when every active worker has the same.
 func (x apiRoot) status(w *jsonWriter, f *ast.Field, path ast.Path) {
 	e := x.e
-	id := e.x.WorkerID
-	if id == "" {
-		id = "infrahub-go"
+	var workers []WorkerInfo
+	if e.x.Workers != nil {
+		workers = e.x.Workers(e.ctx)
 	}
-	worker := map[string]any{"id": id, "active": true, "schema_hash": e.set.Hash()}
+	if len(workers) == 0 {
+		id := e.x.WorkerID
+		if id == "" {
+			id = "infrahub-go"
+		}
+		workers = []WorkerInfo{{ID: id, Active: true}}
+	}
+	br := e.scope.Branch
+	if br == "" {
+		br = e.x.Default
+	}
+	edges := make([]any, 0, len(workers))
+	synced, first := true, ""
+	for _, wk := range workers {
+		hash := e.set.Hash()
+		if wk.SchemaHash != nil {
+			hash = wk.SchemaHash(br)
+		}
+		if wk.Active {
+			if first == "" {
+				first = hash
+			}
+			synced = synced && hash == first
+		}
+		node := map[string]any{"id": wk.ID, "active": wk.Active, "schema_hash": hash}
+		if hash == "" {
+			node["schema_hash"] = nil
+		}
+		edges = append(edges, map[string]any{"node": node})
+	}
 	e.plain(w, f.SelectionSet, "Status", map[string]any{
-		"summary": map[string]any{"schema_hash_synced": true},
-		"workers": map[string]any{"edges": []any{map[string]any{"node": worker}}},
+		"summary": map[string]any{"schema_hash_synced": synced},
+		"workers": map[string]any{"edges": edges},
 	}, path)
 }
 

@@ -41,6 +41,9 @@ type Executor struct {
 	Version  string // InfrahubInfo.version
 	// WorkerID names this server in InfrahubStatus's workers ("infrahub-go" when empty).
 	WorkerID string
+	// Workers lists the live processes of the deployment for InfrahubStatus (nil or an empty
+	// answer: this server alone, named WorkerID).
+	Workers func(ctx context.Context) []WorkerInfo
 	// Limits bound documents (length, depth, cost, aliases) and searches; the zero value is
 	// limits.Default().
 	Limits limits.Limits
