@@ -83,6 +83,15 @@ func CommandWorkflow(dispatch func(context.Context, commands.Command) (commands.
 		if err != nil {
 			return nil, err
 		}
+		if res.Duplicate {
+			r.Log(task.SeverityInfo, fmt.Sprintf("%s was done by an earlier run of this task", commandType))
+		} else {
+			var last events.Position
+			if n := len(res.Positions); n > 0 {
+				last = res.Positions[n-1]
+			}
+			r.Log(task.SeverityInfo, fmt.Sprintf("%s done: %d event(s) up to log position %d", commandType, len(res.Positions), last))
+		}
 		out, err := json.Marshal(res)
 		if err != nil {
 			return nil, fmt.Errorf("%s: encode the result: %w", commandType, err)

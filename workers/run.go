@@ -52,7 +52,7 @@ func (r *Run) Log(severity, msg string) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.done || r.lost {
+	if r.done || r.lost || r.p == nil { // a Run not made by a pool (a direct call) records nothing
 		return
 	}
 	if r.kept >= r.p.lim.TaskLogLines {
@@ -73,7 +73,7 @@ func (r *Run) Progress(f float64) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.done || r.lost {
+	if r.done || r.lost || r.p == nil {
 		return
 	}
 	if err := r.appendLocked(r.ctx, task.TypeProgressed, task.Progressed{Progress: min(max(f, 0), 1)}); err != nil {

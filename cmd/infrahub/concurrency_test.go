@@ -13,10 +13,7 @@ import (
 
 	"github.com/infrahub-go/infrahub/branch/nodes"
 	"github.com/infrahub-go/infrahub/events"
-	"github.com/infrahub-go/infrahub/events/bus"
 	"github.com/infrahub-go/infrahub/internal/testenv"
-	"github.com/infrahub-go/infrahub/projections"
-	"github.com/infrahub-go/infrahub/projections/counter"
 )
 
 const raceSchema = `
@@ -157,11 +154,7 @@ func startServers(t *testing.T, name string, extra map[string]string) []*child {
 			"INFRAHUB_INSTANCE":         instance,
 		}
 		maps.Copy(env, extra)
-		t.Cleanup(func() {
-			testenv.DeleteAMQPTopology(t, amqpURL, topic,
-				bus.QueueName(topic, projections.ConsumerName(counter.Name)+"@"+instance),
-				bus.QueueName(topic, projections.ConsumerName(nodes.Name)+"@"+instance))
-		})
+		t.Cleanup(func() { deleteQueues(t, amqpURL, topic, instance) })
 		servers = append(servers, startChild(t, freeAddr(t), env))
 	}
 	return servers

@@ -54,6 +54,9 @@ type Config struct {
 	ForwarderLeaseTTL time.Duration `env:"INFRAHUB_FORWARDER_LEASE_TTL" envDefault:"5s"`
 	// FailFast stops the start when the broker or the cache is unreachable, instead of retrying.
 	FailFast Bool `env:"INFRAHUB_FAIL_FAST"`
+	// Workers is how many tasks this process runs at once (0: none); -1 picks by role
+	// (taskConcurrency).
+	Workers int `env:"INFRAHUB_WORKERS" envDefault:"-1"`
 
 	// URLs selecting the adapters (ARCHITECTURE §4). Empty ones default under DataDir.
 	EventsURL string `env:"INFRAHUB_EVENTS_URL"`
@@ -96,6 +99,9 @@ type Config struct {
 
 	// Limits are every bound a request can meet (package limits holds their variables).
 	Limits limits.Limits
+
+	// role is the process's role (roleAPI, roleWorker), set by its subcommand.
+	role string
 
 	// instanceGenerated records that Instance was generated (INFRAHUB_INSTANCE unset).
 	instanceGenerated bool
@@ -236,6 +242,9 @@ func (c Config) Validate() error {
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
 		errs = append(errs, fmt.Errorf("INFRAHUB_LOG_LEVEL: %q: use debug, info, warn or error", c.LogLevel))
+	}
+	if c.Workers < -1 || c.Workers > maxWorkers {
+		errs = append(errs, fmt.Errorf("INFRAHUB_WORKERS (--workers): %d: use 0 (no tasks) to %d", c.Workers, maxWorkers))
 	}
 	if !brokerNamespace.MatchString(c.BrokerNamespace) {
 		errs = append(errs, fmt.Errorf("INFRAHUB_BROKER_NAMESPACE: %q: use letters, digits, '.', '-' and '_'", c.BrokerNamespace))

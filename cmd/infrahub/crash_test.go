@@ -14,12 +14,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/infrahub-go/infrahub/branch/nodes"
 	"github.com/infrahub-go/infrahub/events"
-	"github.com/infrahub-go/infrahub/events/bus"
 	"github.com/infrahub-go/infrahub/internal/testenv"
-	"github.com/infrahub-go/infrahub/projections"
-	"github.com/infrahub-go/infrahub/projections/counter"
 )
 
 // TestCrashRecoveryDistributed kills a distributed `infrahub serve` (PostgreSQL + RabbitMQ) with
@@ -45,9 +41,7 @@ func TestCrashRecoveryDistributed(t *testing.T) {
 	}
 	topic := env["INFRAHUB_BROKER_NAMESPACE"] + ".events"
 	t.Cleanup(func() {
-		testenv.DeleteAMQPTopology(t, amqpURL, topic,
-			bus.QueueName(topic, projections.ConsumerName(counter.Name)+"@api-1"),
-			bus.QueueName(topic, projections.ConsumerName(nodes.Name)+"@api-1"))
+		deleteQueues(t, amqpURL, topic, "api-1")
 	})
 	addr := freeAddr(t)
 	first := startChild(t, addr, env)

@@ -17,13 +17,10 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/infrahub-go/infrahub/branch/nodes"
 	"github.com/infrahub-go/infrahub/events/bus"
 	"github.com/infrahub-go/infrahub/events/forward"
 	"github.com/infrahub-go/infrahub/internal/tcpproxy"
 	"github.com/infrahub-go/infrahub/internal/testenv"
-	"github.com/infrahub-go/infrahub/projections"
-	"github.com/infrahub-go/infrahub/projections/counter"
 )
 
 // leaderTTL is the forwarder lease of the children of these tests (INFRAHUB_FORWARDER_LEASE_TTL).
@@ -132,12 +129,7 @@ func startElection(t *testing.T, name string) *election {
 	ns := name + "-" + schema
 	topic := ns + ".events"
 	t.Cleanup(func() {
-		queues := []string{bus.QueueName(topic, "collector")}
-		for _, in := range []string{"api-1", "api-2"} {
-			queues = append(queues, bus.QueueName(topic, projections.ConsumerName(counter.Name)+"@"+in),
-				bus.QueueName(topic, projections.ConsumerName(nodes.Name)+"@"+in))
-		}
-		testenv.DeleteAMQPTopology(t, amqpURL, topic, queues...)
+		deleteTopology(t, amqpURL, topic, []string{bus.QueueName(topic, "collector")}, "api-1", "api-2")
 		opts, _ := redis.ParseURL(redisURL)
 		rc := redis.NewClient(opts)
 		defer rc.Close()

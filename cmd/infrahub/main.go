@@ -62,6 +62,9 @@ func loadConfig(env map[string]string, cmd *cobra.Command) (Config, error) {
 	if flags.Changed("data") {
 		cfg.DataDir, _ = flags.GetString("data")
 	}
+	if flags.Changed("workers") {
+		cfg.Workers, _ = flags.GetInt("workers")
+	}
 	if flags.Changed("fail-fast") {
 		v, _ := flags.GetBool("fail-fast")
 		cfg.FailFast = Bool(v)

@@ -98,7 +98,14 @@ func freeAddr(t *testing.T) string {
 // startChild runs `infrahub serve` with env added to a clean environment and waits for /health.
 func startChild(t *testing.T, addr string, env map[string]string) *child {
 	t.Helper()
-	c := launchChild(t, addr, env)
+	return startRole(t, "serve", addr, env)
+}
+
+// startRole runs `infrahub <sub>` (serve or worker) with env added to a clean environment and
+// waits for /health.
+func startRole(t *testing.T, sub, addr string, env map[string]string) *child {
+	t.Helper()
+	c := launchRole(t, sub, addr, env)
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
@@ -122,8 +129,14 @@ func startChild(t *testing.T, addr string, env map[string]string) *child {
 // launchChild runs `infrahub serve` with env added to a clean environment, without waiting.
 func launchChild(t *testing.T, addr string, env map[string]string) *child {
 	t.Helper()
+	return launchRole(t, "serve", addr, env)
+}
+
+// launchRole runs `infrahub <sub>` with env added to a clean environment, without waiting.
+func launchRole(t *testing.T, sub, addr string, env map[string]string) *child {
+	t.Helper()
 	c := &child{t: t, base: "http://" + addr, logs: &syncBuffer{}, done: make(chan error, 1)}
-	c.cmd = exec.Command(binary, "serve", "--listen", addr)
+	c.cmd = exec.Command(binary, sub, "--listen", addr)
 	c.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
 	if _, ok := env["INFRAHUB_INITIAL_ADMIN_TOKEN"]; !ok {
 		c.cmd.Env = append(c.cmd.Env, "INFRAHUB_INITIAL_ADMIN_TOKEN="+testAdminToken)

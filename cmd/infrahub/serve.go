@@ -22,6 +22,7 @@ import (
 	"gocloud.dev/blob"
 
 	"github.com/infrahub-go/infrahub/authz"
+	"github.com/infrahub-go/infrahub/backoff"
 	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/branch/nodes"
 	"github.com/infrahub-go/infrahub/cluster"
@@ -45,6 +46,7 @@ import (
 	"github.com/infrahub-go/infrahub/schema"
 	"github.com/infrahub-go/infrahub/task"
 	"github.com/infrahub-go/infrahub/tlsconfig"
+	"github.com/infrahub-go/infrahub/workers"
 )
 
 // Roles of a process. The API role accepts commands; the worker role runs the background work
@@ -75,15 +77,16 @@ func newRole(env map[string]string, role, use, short string) *cobra.Command {
 				return err
 			}
 			logger := newLogger(cfg, cmd.ErrOrStderr()).With("role", role)
+			cfg.role = role
 			srv, err := startServer(cmd.Context(), cfg, logger)
 			if err != nil {
 				return redact.Error(err)
 			}
-			srv.role = role
 			return redact.Error(srv.serve(cmd.Context()))
 		},
 	}
 	cmd.Flags().String("listen", ":8000", "address to listen on (INFRAHUB_LISTEN)")
+	cmd.Flags().Int("workers", -1, "tasks this process runs at once; 0 runs none (INFRAHUB_WORKERS; default: 4 for a worker, 2 for an embedded server, 0 for an API server of a distributed deployment)")
 	cmd.Flags().Bool("fail-fast", false, "exit at once when the broker or the cache is unreachable at start instead of retrying (INFRAHUB_FAIL_FAST)")
 	addDataFlag(cmd)
 	return cmd
@@ -101,7 +104,8 @@ type server struct {
 	fwd      *forward.Forwarder
 	runner   *projections.Runner
 	counter  *counter.Counter
-	tasks    *tasks.Projection // background tasks: what InfrahubTask answers
+	tasks    *tasks.Projection            // background tasks: what InfrahubTask answers
+	pool     atomic.Pointer[workers.Pool] // the tasks this process runs (nil: none)
 	catalog  *events.Catalogue
 	graph    *nodes.Store         // branches, schemas and nodes: what commands decide against and reads answer from
 	branches *branch.State        // graph.Branches()
@@ -134,7 +138,7 @@ type server struct {
 // broker and the cache may come later: they are retried with backoff while /health answers 503
 // with the cause (with cfg.FailFast their first failure is the error).
 func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *server, err error) {
-	s := &server{cfg: cfg, log: logger, registry: prometheus.NewRegistry(), counter: counter.New()}
+	s := &server{cfg: cfg, role: cfg.role, log: logger, registry: prometheus.NewRegistry(), counter: counter.New()}
 	defer func() {
 		if err != nil {
 			s.close()
@@ -291,13 +295,37 @@ func (s *server) connectDependencies(ctx context.Context, cfg Config, logger *sl
 	return deps, connected, nil
 }
 
-// startBackground starts the forwarder and the projections, once the broker is connected.
+// startBackground starts the projections, then (once the task queues are declared: the
+// forwarder routes each new task to the work queue) the forwarder and the task workers, once the
+// broker is connected.
 func (s *server) startBackground() {
 	s.fwd.Publisher = s.bus.Publisher()
-	s.startForwarder()
+	s.fwd.Routes = []forward.Route{workers.RouteTo(s.cfg.TasksTopic())}
 	for _, p := range s.projectors() {
 		s.loop(s.bg, "projection "+p.Name(), func(ctx context.Context) error { return s.runner.Run(ctx, p) })
 	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		for attempt := 0; ; attempt++ {
+			err := s.startTasks()
+			if err == nil {
+				break
+			}
+			if s.bg.Err() != nil {
+				return
+			}
+			d := backoff.Delay(attempt, 5*time.Second)
+			s.log.Warn("declaring the task queues; retrying", "err", err, "retry_in", d)
+			if !backoff.Sleep(s.bg, d) {
+				return
+			}
+		}
+		s.startForwarder()
+		if head, err := s.store.Head(s.bg); err == nil && s.runner.WaitFor(s.bg, tasks.Name, head) == nil {
+			s.requeueTasks(s.bg)
+		}
+	}()
 }
 
 // loop runs f until the server stops; a failure is logged and f restarted.
@@ -538,12 +566,17 @@ func (s *server) status(w http.ResponseWriter, r *http.Request) {
 		commands.WriteError(w, err)
 		return
 	}
+	var workerStats any // null when this process runs no tasks
+	if p := s.pool.Load(); p != nil {
+		workerStats = map[string]any{"id": p.ID(), "concurrency": s.cfg.taskConcurrency(s.role), "stats": p.Stats()}
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"version":   version,
 		"role":      s.role,
 		"ready":     s.ready.Load(),
 		"log_head":  head,
 		"forwarder": s.forwarderStatus(r.Context()),
+		"workers":   workerStats,
 		"projections": map[string]any{
 			counter.Name:   map[string]any{"stats": s.runner.Stats(counter.Name), "counts": s.counter.Snapshot()},
 			s.graph.Name(): map[string]any{"stats": s.runner.Stats(s.graph.Name()), "snapshot_position": s.snapshotAt.Load()},

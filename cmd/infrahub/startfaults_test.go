@@ -26,6 +26,7 @@ import (
 	"github.com/infrahub-go/infrahub/internal/testenv"
 	"github.com/infrahub-go/infrahub/projections"
 	"github.com/infrahub-go/infrahub/projections/counter"
+	"github.com/infrahub-go/infrahub/projections/tasks"
 )
 
 // secret is the password every fault test puts in URLs: it must never appear in any output.
@@ -270,10 +271,21 @@ func (c *child) exited() bool {
 
 // deleteQueues removes the exchange of topic and the projections' queues of instances.
 func deleteQueues(t *testing.T, amqpURL, topic string, instances ...string) {
-	var queues []string
+	deleteTopology(t, amqpURL, topic, nil, instances...)
+}
+
+// deleteTopology deletes what the servers of a test deployment declared in RabbitMQ: the events
+// exchange topic with the projection queues of each instance and the queues in extra, and the
+// task work and dead-letter queues of its namespace.
+func deleteTopology(t *testing.T, amqpURL, topic string, extra []string, instances ...string) {
+	queues := extra
 	for _, in := range instances {
-		queues = append(queues, bus.QueueName(topic, projections.ConsumerName(counter.Name)+"@"+in),
-			bus.QueueName(topic, projections.ConsumerName(nodes.Name)+"@"+in))
+		for _, p := range []string{counter.Name, nodes.Name, tasks.Name} {
+			queues = append(queues, bus.QueueName(topic, projections.ConsumerName(p)+"@"+in))
+		}
 	}
 	testenv.DeleteAMQPTopology(t, amqpURL, topic, queues...)
+	ns := strings.TrimSuffix(topic, ".events")
+	testenv.DeleteAMQPTopology(t, amqpURL, ns+".tasks", bus.QueueName(ns+".tasks", bus.GroupWorkers))
+	testenv.DeleteAMQPTopology(t, amqpURL, ns+".tasks.dead", bus.QueueName(ns+".tasks.dead", bus.GroupDead))
 }
