@@ -20,8 +20,10 @@ import (
 // stream first, it is decided again on a state that has read the whole log.
 const maxAttempts = 50
 
-// poolsLock is the name of the lock commands that allocate from resource pools take.
-const poolsLock = "resource-pools"
+// poolsLock is the name of the lock commands that allocate from resource pools take: Infrahub's
+// namespace of pool locks (its Redis key is "lock.resource_pool.<pool id>"; here one lock covers
+// every pool, key "lock.resource_pool").
+const poolsLock = "resource_pool"
 
 // writer appends what commands decide, with the one retry policy of the write side.
 type writer struct {

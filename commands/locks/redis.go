@@ -23,7 +23,7 @@ import (
 // holder's token deletes the key.
 type Redis struct {
 	Client *redis.Client
-	Prefix string        // key prefix; "infrahub:lock:" when empty
+	Prefix string        // key prefix; "lock." (Infrahub's) when empty
 	TTL    time.Duration // 10 s when zero
 	Log    *slog.Logger
 	// Local makes the holders of one process queue here instead of polling Redis.
@@ -115,7 +115,7 @@ func (r *Redis) Lock(ctx context.Context, name string) (func(), error) {
 	}
 	prefix, ttl := r.Prefix, r.TTL
 	if prefix == "" {
-		prefix = "infrahub:lock:"
+		prefix = "lock."
 	}
 	if ttl <= 0 {
 		ttl = 10 * time.Second
