@@ -40,10 +40,12 @@ soak:
 	$(GO) run ./bench/soak
 
 ## gobench: the Go benchmarks of the packages: the log, the forwarder, replay, the schema loader,
-## the branch graph, node commands (bulk load, latency, diff, merge, allocation) and GraphQL
+## the branch graph, node commands (bulk load, latency, diff, merge, allocation), GraphQL, the tasks
+## projection, and tasks through RabbitMQ (against the raw confirmed publish rate of the same run)
 gobench:
 	$(GO) test -run '^$$' -bench . -benchtime 3s -timeout 60m ./events/postgres/ ./events/sqlite/ ./events/forward/ ./projections/ ./schema/ ./branch/graph/ ./queries/graphql/
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./commands/
+	$(GO) test -run '^$$' -bench . -benchtime 3000x -timeout 30m ./workers/ ./projections/tasks/
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
