@@ -45,8 +45,9 @@ var layers = []layer{
 	{folder: "authz", mayImport: []string{"fault", "limits", "redact", "schema/...", "events", "branch"}},          // the one authorization point
 	{folder: "events", mayImport: []string{"events/...", "migrations", "backoff", "fault", "limits", "tlsconfig"}}, // adapters apply migrations
 	{folder: "migrations", mayImport: []string{"migrations/..."}},
-	{folder: "schema", mayImport: []string{"schema/...", "events", "fault", "limits"}}, // root events: payload types only
+	{folder: "schema", mayImport: []string{"schema/...", "jinja/...", "events", "fault", "limits"}}, // root events: payload types only
 	{folder: "branch", mayImport: []string{"branch/...", "events", "schema/...", "fault", "limits"}},
+	{folder: "jinja", mayImport: []string{"jinja/...", "fault"}},                         // our Jinja2 engine: a leaf of its own
 	{folder: "task", mayImport: []string{"events", "fault", "limits"}},                   // task events and their fold
 	{folder: "cluster", mayImport: []string{"fault", "backoff", "tlsconfig"}},            // leases and presence shared through Redis
 	{folder: "graph", mayImport: []string{"graph/...", "events", "schema/...", "fault"}}, // if the state model is named graph/
