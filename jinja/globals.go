@@ -36,8 +36,6 @@ func (g *biGlobalFunc) TypeName() string                { return g.typ }
 func (g *biGlobalFunc) Attr(string) (value.Value, bool) { return nil, false }
 func (g *biGlobalFunc) PyRepr() string                  { return g.repr }
 
-// MaxSandboxRange is the sandbox's MAX_RANGE: the most items range() may give there.
-const MaxSandboxRange = 100000
 
 func init() {
 	builtinGlobals["range"] = &biGlobalFunc{typ: "type", repr: "<class 'range'>", fn: biGlobalRange}
