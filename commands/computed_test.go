@@ -103,8 +103,8 @@ func TestComputedAttributes(t *testing.T) {
 	}
 	check("create", r1, "fqdn", "r1-par")
 	check("create", r1, "slot_label", "R1-PAR/03")
-	check("create without peer", r2, "fqdn", "r2-") // no site: an empty string
-	check("create without peer", r2, "slot_label", "R2-/none")
+	check("create without peer", r2, "fqdn", "r2-None") // no site: None, printed as Python prints it
+	check("create without peer", r2, "slot_label", "R2-NONE/none")
 	check("create reading a peer's computed attribute", eth, "label", "r1-par:eth0")
 	label("create", r1, "r1-par (Paris)")
 
@@ -137,10 +137,10 @@ func TestComputedAttributes(t *testing.T) {
 	}
 	check("unread attribute", r1, "fqdn", "core1-ldn")
 
-	// Losing the peer (deleted) renders it empty.
+	// Losing the peer (deleted) renders it as None.
 	f.run(t, commands.TypeUpdateNode, map[string]any{"kind": "CmpDevice", "id": r2, "data": map[string]any{"site": par}})
 	f.run(t, commands.TypeDeleteNode, map[string]any{"kind": "CmpSite", "id": par})
-	check("peer deleted", r2, "fqdn", "r2-")
+	check("peer deleted", r2, "fqdn", "r2-None")
 	_ = par
 }
 

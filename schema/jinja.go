@@ -1,95 +1,96 @@
 package schema
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
 	"strings"
+	"time"
 
-	"github.com/nikolalohinski/gonja/v2/builtins"
-	"github.com/nikolalohinski/gonja/v2/config"
-	"github.com/nikolalohinski/gonja/v2/exec"
-	"github.com/nikolalohinski/gonja/v2/loaders"
-	"github.com/nikolalohinski/gonja/v2/parser"
-	"github.com/nikolalohinski/gonja/v2/tokens"
+	"github.com/infrahub-go/infrahub/jinja"
+	"github.com/infrahub-go/infrahub/jinja/syntax"
 )
 
 // Template is a Jinja2 template of the schema (a computed attribute's jinja2_template or a
 // display_label): parsed once, rendered with the values of the paths it names.
 //
-// Templates render with gonja. A variable is a path of the node: "<attribute>__value" or
+// Templates render with package jinja in Infrahub's environment of string templates (a
+// SandboxedEnvironment with StrictUndefined, as the SDK's Jinja2Template): what Python renders,
+// byte for byte. A variable is a path of the node: "<attribute>__value" or
 // "<relationship>__<attribute>__value" through a cardinality-one relationship. A path with no
-// value (the attribute is unset, the relationship has no peer) is nil, which renders as an
-// empty string (Python's Jinja2, which Infrahub uses, would render None as "None").
+// value (the attribute is unset, the relationship has no peer) is None, which renders as "None",
+// as in Infrahub.
 type Template struct {
 	src  string
-	tpl  *exec.Template
+	tpl  *jinja.Template
 	vars []string
 }
 
-// templateName is the one name the loader of a template knows: include, import and extends
-// are not available to schema templates (nor is any file).
-const templateName = "/template"
-
-// templateEnv is the environment of every schema template: gonja's filters, tests and methods,
-// and its control structures but those that load other templates.
-var templateEnv = func() *exec.Environment {
-	allowed := map[string]parser.ControlStructureParser{}
-	for _, name := range []string{"autoescape", "call", "do", "filter", "for", "if", "macro", "raw", "set", "with", "break", "continue"} {
-		if p, ok := builtins.ControlStructures.Get(name); ok {
-			allowed[name] = p
-		}
+// templateEnv is the environment of every schema template.
+var templateEnv = func() *jinja.Env {
+	env, err := jinja.New(jinja.StringEnv())
+	if err != nil {
+		panic(err)
 	}
-	return &exec.Environment{
-		Context:           exec.EmptyContext().Update(builtins.GlobalFunctions),
-		Filters:           builtins.Filters,
-		Tests:             builtins.Tests,
-		ControlStructures: exec.NewControlStructureSet(allowed),
-		Methods:           builtins.Methods,
-	}
+	return env
 }()
 
-// ParseTemplate parses a Jinja2 template and lists the node paths it reads.
-func ParseTemplate(src string) (t *Template, err error) {
-	defer func() {
-		if r := recover(); r != nil { // the parser panics on some malformed input
-			t, err = nil, fmt.Errorf("invalid Jinja2 template: %v", r)
-		}
-	}()
-	loader, err := loaders.NewMemoryLoader(map[string]string{templateName: src})
-	if err != nil {
-		return nil, err
-	}
-	tpl, err := exec.NewTemplate(templateName, config.New(), loader, templateEnv)
-	if err != nil {
-		return nil, fmt.Errorf("invalid Jinja2 template: %s", parseMessage(err, src))
-	}
-	return &Template{src: src, tpl: tpl, vars: templateVariables(src)}, nil
+// trustedFilters are the filters the SDK trusts in templates the server renders
+// (infrahub_sdk/template/jinja2/filters.py: trusted=True); a schema template using another one
+// is refused, as Infrahub's validate(restricted=True) refuses it.
+var trustedFilters = map[string]bool{
+	"abs": true, "capitalize": true, "center": true, "count": true, "d": true, "default": true, "e": true,
+	"escape": true, "filesizeformat": true, "first": true, "float": true, "forceescape": true, "format": true,
+	"indent": true, "int": true, "join": true, "last": true, "length": true, "list": true, "lower": true,
+	"max": true, "min": true, "replace": true, "reverse": true, "round": true, "slice": true, "string": true,
+	"striptags": true, "sum": true, "title": true, "trim": true, "truncate": true, "upper": true,
+	"urlencode": true, "wordcount": true, "wordwrap": true,
 }
 
-// parseMessage shortens gonja's parse error (which repeats the whole source) to its reason.
-func parseMessage(err error, src string) string {
-	msg := err.Error()
-	msg = strings.Replace(msg, fmt.Sprintf("failed to parse template '%s': ", src), "", 1)
-	return msg
-}
+// templateTimeout bounds one render of a schema template.
+const templateTimeout = 5 * time.Second
 
-// templateVariables lists, sorted and once each, the names of the form a__b a template reads
-// (names after a dot are attributes of a value, not variables).
-func templateVariables(src string) []string {
-	st := tokens.LexAll(src, config.New())
-	var out []string
-	prevDot := false
-	for !st.End() {
-		tok := st.Current()
-		if tok.Type == tokens.Name && !prevDot && strings.Contains(tok.Val, "__") && !slices.Contains(out, tok.Val) {
-			out = append(out, tok.Val)
+// ParseTemplate parses a Jinja2 template and lists the node paths it reads. It refuses a syntax
+// error, a filter the SDK does not trust on the server, and statements that load other templates
+// (include, import, extends: a schema template has no files).
+func ParseTemplate(src string) (*Template, error) {
+	tree, err := syntax.Parse(src, syntax.Options{Name: "<template>"})
+	if err != nil {
+		var se *syntax.Error
+		if errors.As(err, &se) {
+			return nil, fmt.Errorf("invalid Jinja2 template: %s (line %d)", se.Message, se.Line)
 		}
-		prevDot = tok.Type == tokens.Dot
-		st.Next()
+		return nil, fmt.Errorf("invalid Jinja2 template: %w", err)
 	}
-	slices.Sort(out)
-	return out
+	for _, name := range tree.FilterNames() {
+		if !trustedFilters[name] {
+			return nil, fmt.Errorf("invalid Jinja2 template: the '%s' filter isn't allowed to be used", name)
+		}
+	}
+	var loads []string
+	var vars []string
+	tree.WalkTemplate(func(n syntax.Node) bool {
+		switch n := n.(type) {
+		case *syntax.Include, *syntax.Import, *syntax.FromImport, *syntax.Extends:
+			loads = append(loads, strings.ToLower(syntax.KindOf(n)))
+		case *syntax.Name:
+			if strings.Contains(n.Name, "__") && !slices.Contains(vars, n.Name) {
+				vars = append(vars, n.Name)
+			}
+		}
+		return true
+	})
+	if len(loads) > 0 {
+		return nil, fmt.Errorf("invalid Jinja2 template: %s is forbidden in a schema template", loads[0])
+	}
+	tpl, err := templateEnv.FromString(src)
+	if err != nil {
+		return nil, fmt.Errorf("invalid Jinja2 template: %w", err)
+	}
+	slices.Sort(vars)
+	return &Template{src: src, tpl: tpl, vars: vars}, nil
 }
 
 // Source is the template's text.
@@ -98,19 +99,16 @@ func (t *Template) Source() string { return t.src }
 // Variables lists the node paths the template reads ("name__value", "site__name__value").
 func (t *Template) Variables() []string { return t.vars }
 
-// Render renders the template with the given values of its variables (a missing or nil one
-// renders as an empty string). Integral numbers render without a fraction.
-func (t *Template) Render(values map[string]any) (out string, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			out, err = "", fmt.Errorf("rendering the Jinja2 template: %v", r)
-		}
-	}()
+// Render renders the template with the given values of its variables (a missing or nil one is
+// None). Integral numbers are integers (a Number attribute renders "20", not "20.0").
+func (t *Template) Render(values map[string]any) (string, error) {
 	data := make(map[string]any, len(t.vars))
 	for _, v := range t.vars {
 		data[v] = templateValue(values[v])
 	}
-	s, err := t.tpl.ExecuteToString(exec.NewContext(data))
+	ctx, cancel := context.WithTimeout(context.Background(), templateTimeout)
+	defer cancel()
+	s, err := t.tpl.Render(ctx, data)
 	if err != nil {
 		return "", fmt.Errorf("rendering the Jinja2 template: %w", err)
 	}
@@ -118,10 +116,25 @@ func (t *Template) Render(values map[string]any) (out string, err error) {
 }
 
 // templateValue turns a stored value into what the template sees: JSON numbers that are whole
-// become integers (a Number attribute renders "20", not "20.0").
+// become integers, as Python's json.loads makes them, inside lists and objects too.
 func templateValue(v any) any {
-	if f, ok := v.(float64); ok && f == math.Trunc(f) && math.Abs(f) < 1<<53 {
-		return int64(f)
+	switch v := v.(type) {
+	case float64:
+		if v == math.Trunc(v) && math.Abs(v) < 1<<53 {
+			return int64(v)
+		}
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = templateValue(x)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, x := range v {
+			out[k] = templateValue(x)
+		}
+		return out
 	}
 	return v
 }
