@@ -28,8 +28,10 @@ func (a access) getattr(obj value.Value, name string) (value.Value, error) {
 		return nil, x.Err()
 	case *value.Dict:
 		// the common case, without the AttributeError a miss of value.Attr words
-		if m, ok := value.Method(x, name); ok {
-			return a.checkSafe(obj, name, m), nil
+		if value.IsDictMethod(name) {
+			if m, ok := value.Method(x, name); ok {
+				return a.checkSafe(obj, name, m), nil
+			}
 		}
 		if v, ok := x.GetStr(name); ok {
 			return v, nil

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/infrahub-go/infrahub/fault"
 	"github.com/infrahub-go/infrahub/jinja/syntax"
@@ -46,6 +47,8 @@ type Template struct {
 	env  *Env
 	name string
 	prog *program
+	// lastSize is the length of the last output: the next render reserves it at once.
+	lastSize atomic.Int64
 }
 
 // Name is the template's name ("<template>" for one made from a string).
@@ -199,6 +202,12 @@ func (t *Template) Render(ctx context.Context, data map[string]any) (string, err
 	for k, v := range data {
 		vars[k] = value.FromJSON(v)
 	}
+	return t.render(ctx, vars)
+}
+
+// RenderValues renders the template with a context already made of template values (for a
+// context decoded once and rendered many times: value.FromJSONBytes keeps the document's order).
+func (t *Template) RenderValues(ctx context.Context, vars map[string]value.Value) (string, error) {
 	return t.render(ctx, vars)
 }
 

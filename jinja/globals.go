@@ -36,7 +36,6 @@ func (g *biGlobalFunc) TypeName() string                { return g.typ }
 func (g *biGlobalFunc) Attr(string) (value.Value, bool) { return nil, false }
 func (g *biGlobalFunc) PyRepr() string                  { return g.repr }
 
-
 func init() {
 	builtinGlobals["range"] = &biGlobalFunc{typ: "type", repr: "<class 'range'>", fn: biGlobalRange}
 	builtinGlobals["dict"] = &biGlobalFunc{typ: "type", repr: "<class 'dict'>", fn: func(_ Runtime, a Args) (value.Value, error) {

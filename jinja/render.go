@@ -216,9 +216,11 @@ func (t *Template) render(ctx context.Context, vars map[string]value.Value) (out
 		return "", cancelled(err)
 	}
 	var b strings.Builder
+	b.Grow(int(min(t.lastSize.Load(), int64(t.env.limits.OutputBytes))))
 	if err := r.renderRoot(t, r.newContext(t, vars), &b); err != nil {
 		return "", toError(err, t.name, 0)
 	}
+	t.lastSize.Store(int64(b.Len()))
 	return b.String(), nil
 }
 

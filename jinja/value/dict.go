@@ -40,7 +40,15 @@ func (d *Dict) Get(key Value) (Value, bool, error) {
 
 // GetStr returns the value of the str key.
 func (d *Dict) GetStr(key string) (Value, bool) {
-	i, ok := d.index["s"+key]
+	// The hash key of a str is "s"+key, built on the stack: the map lookup of a []byte
+	// conversion does not allocate.
+	var buf [64]byte
+	b := buf[:0]
+	if len(key)+1 > len(buf) {
+		b = make([]byte, 0, len(key)+1)
+	}
+	b = append(append(b, 's'), key...)
+	i, ok := d.index[string(b)]
 	if !ok {
 		return nil, false
 	}

@@ -4,6 +4,16 @@ import (
 	"math/big"
 )
 
+// IsDictMethod reports whether name is a method of dict (update included): a cheap test before
+// Method, for attribute lookups on dicts that are mostly items.
+func IsDictMethod(name string) bool {
+	switch name {
+	case "get", "items", "keys", "values", "pop", "setdefault", "copy", "clear", "popitem", "update":
+		return true
+	}
+	return false
+}
+
 // Method returns the method name of v bound to v (str, list, tuple and dict
 // methods), false when v has no such method.
 func Method(v Value, name string) (Callable, bool) {
