@@ -68,6 +68,14 @@ func TestLimits(t *testing.T) {
 	if _, err := jinja.New(jinja.Config{Limits: jinja.Limits{OutputBytes: -1}}); !errors.Is(err, fault.ErrInvalid) {
 		t.Fatalf("negative limit: %v", err)
 	}
+	if _, err := jinja.New(jinja.Config{Limits: jinja.Limits{RecursionDepth: jinja.MaxRecursionDepth + 1}}); !errors.Is(err, fault.ErrInvalid) {
+		t.Fatalf("recursion limit over the maximum: %v", err)
+	}
+	deepest := jinja.Config{Limits: jinja.Limits{RecursionDepth: jinja.MaxRecursionDepth}}
+	_, err = mustTemplate(t, deepest, `{% macro m(n) %}{{ m(n + 1)|string }}{% endmacro %}{{ m(0) }}`).Render(ctx, nil)
+	wantKind(t, err, "RecursionError")
+	_, err = mustTemplate(t, deepest, `{% for n in [[]] recursive %}{{ loop([n]) }}{% endfor %}`).Render(ctx, nil)
+	wantKind(t, err, "RecursionError")
 }
 
 // TestCancelInLoop cancels the render from a filter while a long loop runs.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -12,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/infrahub-go/infrahub/jinja"
-	"github.com/infrahub-go/infrahub/jinja/syntax"
 )
 
 // The conformance corpus: testdata/conformance/golden/*.json, written by
@@ -55,6 +53,22 @@ type goldenError struct {
 	Message string `json:"message"`
 	Name    string `json:"name"`
 }
+
+// knownFailures are the cases the engine does not render as Python yet, and why: they are
+// skipped (with the difference logged) rather than failed. A case listed here that passes fails
+// the test, so that the list only shrinks.
+var knownFailures = map[string]string{
+	"filters/escape_concat_markup":            noMarkup,
+	"filters/escape_twice_no_double":          noMarkup,
+	"filters/safe_then_escape":                noMarkup,
+	"methods/str_method_on_markup":            noMarkup,
+	"operators/concat_markup_and_string_plus": noMarkup,
+	"statements/autoescape_true_markup":       noMarkup,
+	"tests/escaped":                           noMarkup,
+	"values/markup_in_list_repr":              noMarkup,
+}
+
+const noMarkup = "no Markup value: escape and safe return a str, so Markup's escaping operators, methods, repr and the escaped test are missing"
 
 // corpusDir is the shared corpus beside the repository (this file is in <repo>/jinja).
 var corpusDir = filepath.Join("..", "..", "shared", "corpus")
@@ -134,15 +148,12 @@ func runCase(t *testing.T, c goldenCase) (sameMessage, sameName bool) {
 	}
 
 	want := c.goldenResult
-	if missing := missingBuiltin(err, want); missing != "" {
-		t.Skipf("needs the builtin %s, not implemented yet", missing)
-	}
-	fail := func(format string, args ...any) {
-		t.Helper()
-		if stand := usesStandIn(c, root); stand != "" {
-			t.Skipf("uses the temporary stand-in %s, and differs: "+format, append([]any{stand}, args...)...)
+	fail := t.Fatalf
+	if reason, known := knownFailures[c.Name]; known {
+		fail = func(format string, args ...any) {
+			t.Helper()
+			t.Skipf("known failure (%s): "+format, append([]any{reason}, args...)...)
 		}
-		t.Fatalf(format, args...)
 	}
 	if want.Error == nil {
 		if err != nil {
@@ -150,6 +161,9 @@ func runCase(t *testing.T, c goldenCase) (sameMessage, sameName bool) {
 		}
 		if out != *want.Output {
 			fail("output differs\n got: %q\nwant: %q", out, *want.Output)
+		}
+		if _, known := knownFailures[c.Name]; known {
+			t.Fatalf("listed in knownFailures but passes: remove it from the list")
 		}
 		return true, true
 	}
@@ -165,6 +179,9 @@ func runCase(t *testing.T, c goldenCase) (sameMessage, sameName bool) {
 	msg := je.Message
 	if root != "" {
 		msg = strings.ReplaceAll(msg, root, "<root>")
+	}
+	if _, known := knownFailures[c.Name]; known {
+		t.Fatalf("listed in knownFailures but passes: remove it from the list")
 	}
 	if msg != w.Message {
 		t.Logf("message differs\n got: %q\nwant: %q", msg, w.Message)
@@ -191,89 +208,4 @@ func writeTemplates(t *testing.T, root string, c goldenCase) {
 			t.Fatal(err)
 		}
 	}
-}
-
-// Jinja2 3.1's builtin filters, tests and globals.
-var (
-	jinja2Filters = strings.Fields(`abs attr batch capitalize center count d default dictsort e escape
-		filesizeformat first float forceescape format groupby indent int items join last length list
-		lower map max min pprint random reject rejectattr replace reverse round safe select selectattr
-		slice sort string striptags sum title tojson trim truncate unique upper urlencode urlize
-		wordcount wordwrap xmlattr`)
-	jinja2Tests = strings.Fields(`!= < <= == > >= boolean callable defined divisibleby eq equalto
-		escaped even false filter float ge greaterthan gt in integer iterable le lessthan lower lt
-		mapping ne none number odd sameas sequence string test true undefined upper`)
-	jinja2Globals = strings.Fields(`cycler dict joiner lipsum namespace range`)
-)
-
-// missingBuiltin names the Jinja2 builtin filter, test or global the engine lacks when err says
-// so and the golden does not expect that very error (the builtins are written apart from the
-// evaluator; until all exist those cases are skipped and counted as skips).
-func missingBuiltin(err error, want goldenResult) string {
-	var je *jinja.Error
-	if !errors.As(err, &je) {
-		return ""
-	}
-	if want.Error != nil && want.Error.Kind == je.Kind && want.Error.Message == je.Message {
-		return ""
-	}
-	for _, set := range []struct {
-		names  []string
-		format string
-	}{
-		{jinja2Filters, "No filter named '%s'"},
-		{jinja2Tests, "No test named '%s'"},
-		{jinja2Globals, "'%s' is undefined"},
-	} {
-		for _, n := range set.names {
-			if strings.HasPrefix(je.Message, fmt.Sprintf(set.format, n)) {
-				return n
-			}
-		}
-	}
-	return ""
-}
-
-// usesStandIn names the first temporary stand-in builtin (JINJA_TEMPORARY_BUILTINS, set by
-// evaltest_builtins_test.go until the real builtins are merged) the case's templates use.
-func usesStandIn(c goldenCase, root string) string {
-	stand := map[string]bool{}
-	for _, s := range strings.Split(os.Getenv("JINJA_TEMPORARY_BUILTINS"), ",") {
-		stand[s] = s != ""
-	}
-	if len(stand) == 0 {
-		return ""
-	}
-	sources := []string{c.Template}
-	for _, src := range c.Templates {
-		sources = append(sources, src)
-	}
-	if c.Corpus != nil {
-		if b, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(c.Corpus.Template))); err == nil {
-			sources = append(sources, string(b))
-		}
-	}
-	found := ""
-	for _, src := range sources {
-		tpl, err := syntax.Parse(src, syntax.Options{})
-		if err != nil {
-			continue
-		}
-		tpl.WalkTemplate(func(n syntax.Node) bool {
-			var key string
-			switch n := n.(type) {
-			case *syntax.Filter:
-				key = "filter:" + n.Name
-			case *syntax.Test:
-				key = "test:" + n.Name
-			case *syntax.Name:
-				key = "global:" + n.Name
-			}
-			if found == "" && stand[key] {
-				found = key
-			}
-			return found == ""
-		})
-	}
-	return found
 }

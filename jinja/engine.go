@@ -17,8 +17,9 @@ import (
 // MaxCachedTemplates bounds the parsed templates an Env keeps; past it the cache starts over.
 const MaxCachedTemplates = 1024
 
-// MaxSandboxRange is the largest range() of a sandboxed environment (Jinja2's MAX_RANGE).
-const MaxSandboxRange = 100000
+// MaxRecursionDepth is the largest Limits.RecursionDepth New accepts: deeper template recursion
+// would exhaust the goroutine's stack before the limit is reached.
+const MaxRecursionDepth = 10000
 
 // stringTemplateName is the name Jinja2 gives a template made from a string.
 const stringTemplateName = "<template>"
@@ -55,7 +56,7 @@ type Template struct {
 func (t *Template) Name() string { return t.name }
 
 // New returns an environment of cfg: Jinja2's builtin filters, tests and globals plus
-// cfg.Filters; in a sandboxed environment range() refuses more than MaxSandboxRange items.
+// cfg.Filters.
 func New(cfg Config) (*Env, error) {
 	e := &Env{cfg: cfg, limits: cfg.Limits.withDefaults(),
 		opts:    syntax.Options{TrimBlocks: cfg.TrimBlocks, LstripBlocks: cfg.LstripBlocks},
@@ -65,6 +66,9 @@ func New(cfg Config) (*Env, error) {
 		cache:   map[cacheKey]*Template{}}
 	if cfg.Limits.OutputBytes < 0 || cfg.Limits.LoopIterations < 0 || cfg.Limits.RecursionDepth < 0 {
 		return nil, fmt.Errorf("%w: jinja limits must not be negative", fault.ErrInvalid)
+	}
+	if cfg.Limits.RecursionDepth > MaxRecursionDepth {
+		return nil, fmt.Errorf("%w: jinja limit RecursionDepth %d is over %d", fault.ErrInvalid, cfg.Limits.RecursionDepth, MaxRecursionDepth)
 	}
 	for k, v := range builtinFilters {
 		e.filters[k] = v
@@ -81,26 +85,7 @@ func New(cfg Config) (*Env, error) {
 	for k, v := range builtinGlobals {
 		e.globals[k] = v
 	}
-	if cfg.Sandboxed {
-		if rng, ok := e.globals["range"].(value.Callable); ok {
-			e.globals["range"] = sandboxRange(rng)
-		}
-	}
 	return e, nil
-}
-
-// sandboxRange is the sandbox's safe_range.
-func sandboxRange(rng value.Callable) *value.Func {
-	return value.NewFunc("range", func(args []value.Value, kwargs []value.Kwarg) (value.Value, error) {
-		v, err := rng.Call(args, kwargs)
-		if err != nil {
-			return nil, err
-		}
-		if r, ok := v.(*value.Range); ok && r.Len() > MaxSandboxRange {
-			return nil, value.Errorf("OverflowError", "Range too big. The sandbox blocks ranges larger than MAX_RANGE (%d).", MaxSandboxRange)
-		}
-		return v, nil
-	})
 }
 
 // FromString parses a template source; its name is "<template>".
@@ -122,7 +107,7 @@ func (e *Env) Get(name string) (*Template, error) {
 }
 
 // load reads and compiles a template of the loader. Errors: TypeError without loader,
-// TemplateNotFound, or a located syntax error.
+// TemplateNotFound, OSError (the loader failed otherwise), or a located syntax error.
 func (e *Env) load(name string) (*Template, error) {
 	if e.cfg.Loader == nil {
 		return nil, value.Errorf("TypeError", "no loader for this environment specified")
@@ -132,7 +117,7 @@ func (e *Env) load(name string) (*Template, error) {
 		if errors.Is(err, ErrTemplateNotFound) {
 			return nil, &Error{Kind: "TemplateNotFound", Message: e.notFoundMessage(name)}
 		}
-		return nil, &Error{Kind: "TemplateNotFound", Message: fmt.Sprintf("%s: %v", pyQuote(name), err)}
+		return nil, &Error{Kind: "OSError", Message: fmt.Sprintf("%s: %v", pyQuote(name), err)}
 	}
 	return e.compileSource(name, src)
 }

@@ -50,9 +50,15 @@ func toError(err error, name string, line int) *Error {
 }
 
 // Unwrap classifies an error of a render: a bound of the engine (LimitError, RecursionError,
-// MemoryError) is a fault.ErrTooLarge, a cancelled render the context's error and
-// fault.ErrUnavailable, an internal error nothing, any other a fault.ErrInvalid (the template or
-// its data is wrong).
+// MemoryError) is a fault.ErrTooLarge, a cancelled render (CancelledError, TimeoutError) the
+// context's error and fault.ErrUnavailable, an InternalError (a bug of the engine, recovered)
+// nothing, any other a fault.ErrInvalid (the template or its data is wrong).
+//
+// Besides the kinds Error's documentation lists, a render answers TemplateAssertionError (a
+// compile-time check of Jinja2), SyntaxError (what Python's compile() refuses in Jinja2's
+// generated code: a repeated macro or keyword argument), RecursionError, MemoryError, OSError,
+// RuntimeError, AssertionError (as the builtins raise them) and the engine's own LimitError,
+// CancelledError, TimeoutError and InternalError.
 func (e *Error) Unwrap() []error {
 	switch e.Kind {
 	case "LimitError", "RecursionError", "MemoryError":

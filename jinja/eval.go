@@ -360,6 +360,8 @@ func (r *renderer) call(fn value.Value, args []value.Value, kwargs []value.Kwarg
 		return nil, x.Err()
 	case *macro:
 		return x.call(args, kwargs)
+	case biRuntimeCallable:
+		return x.CallRuntime(r.api, Args{Pos: args, Kw: kwargs})
 	case value.Callable:
 		return x.Call(args, kwargs)
 	}
