@@ -92,6 +92,9 @@ func biNewDict(name string, a Args) (*value.Dict, error) {
 	return d, nil
 }
 
+// MaxSandboxRange is the sandbox's MAX_RANGE: the most items range() may give there.
+const MaxSandboxRange = 100000
+
 // biGlobalRange is range(); the sandbox refuses more than MaxSandboxRange items.
 func biGlobalRange(r Runtime, a Args) (value.Value, error) {
 	if len(a.Kw) > 0 {
