@@ -24,6 +24,7 @@ test:
 	$(GO) vet ./...
 	$(GO) test $(TESTFLAGS) ./...
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./schema/
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./jinja/syntax/
 
 ## bench: the benchmark harness (bench/): each scenario against its raw baseline measured in the
 ## same run; prints a Markdown table and writes bench/results/latest.json. Embedded mode.
@@ -41,11 +42,13 @@ soak:
 
 ## gobench: the Go benchmarks of the packages: the log, the forwarder, replay, the schema loader,
 ## the branch graph, node commands (bulk load, latency, diff, merge, allocation), GraphQL, the tasks
-## projection, and tasks through RabbitMQ (against the raw confirmed publish rate of the same run)
+## projection, tasks through RabbitMQ (against the raw confirmed publish rate of the same run), and
+## Jinja2 rendering (the service catalog's device_config against Python Jinja2 in the same run)
 gobench:
 	$(GO) test -run '^$$' -bench . -benchtime 3s -timeout 60m ./events/postgres/ ./events/sqlite/ ./events/forward/ ./projections/ ./schema/ ./branch/graph/ ./queries/graphql/
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./commands/
 	$(GO) test -run '^$$' -bench . -benchtime 3000x -timeout 30m ./workers/ ./projections/tasks/
+	$(GO) test -run '^$$' -bench . -benchtime 2s -timeout 30m ./jinja/...
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
