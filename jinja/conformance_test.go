@@ -57,18 +57,7 @@ type goldenError struct {
 // knownFailures are the cases the engine does not render as Python yet, and why: they are
 // skipped (with the difference logged) rather than failed. A case listed here that passes fails
 // the test, so that the list only shrinks.
-var knownFailures = map[string]string{
-	"filters/escape_concat_markup":            noMarkup,
-	"filters/escape_twice_no_double":          noMarkup,
-	"filters/safe_then_escape":                noMarkup,
-	"methods/str_method_on_markup":            noMarkup,
-	"operators/concat_markup_and_string_plus": noMarkup,
-	"statements/autoescape_true_markup":       noMarkup,
-	"tests/escaped":                           noMarkup,
-	"values/markup_in_list_repr":              noMarkup,
-}
-
-const noMarkup = "no Markup value: escape and safe return a str, so Markup's escaping operators, methods, repr and the escaped test are missing"
+var knownFailures = map[string]string{}
 
 // corpusDir is the shared corpus beside the repository (this file is in <repo>/jinja).
 var corpusDir = filepath.Join("..", "..", "shared", "corpus")

@@ -179,10 +179,8 @@ func (r *renderer) str(v value.Value, escape bool) (string, error) {
 // it as is. Markup values implement it.
 type htmlSafe interface{ HTML() string }
 
-var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "'", "&#39;", `"`, "&#34;")
-
 // htmlEscapeString is markupsafe.escape of a str.
-func htmlEscapeString(s string) string { return htmlEscaper.Replace(s) }
+func htmlEscapeString(s string) string { return value.EscapeString(s) }
 
 func (f *frame) execIf(n *syntax.If) error {
 	r := f.r

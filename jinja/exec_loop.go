@@ -93,6 +93,8 @@ func iterate(v value.Value) (itemIter, error) {
 		return &sliceIter{items: x}, nil
 	case string:
 		return &strIter{s: x}, nil
+	case value.Markup: // iterating a Markup gives plain str
+		return &strIter{s: string(x)}, nil
 	case *value.Range:
 		return &rangeIter{r: x, n: x.Len()}, nil
 	case *value.Dict:

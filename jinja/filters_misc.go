@@ -104,7 +104,7 @@ func biFilterToJSON(_ Runtime, b biBound) (value.Value, error) {
 		}
 		s = strings.Join(lines, "\n")
 	}
-	return biJsonHTMLEscaper.Replace(s), nil
+	return value.Markup(biJsonHTMLEscaper.Replace(s)), nil
 }
 
 // biJsonDepth is the nesting of lists, tuples and dicts in v, at most maxJSONDepth (deeper,

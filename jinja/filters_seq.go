@@ -107,6 +107,9 @@ func biFilterLast(r Runtime, b biBound) (value.Value, error) {
 
 func biFilterReverse(r Runtime, b biBound) (value.Value, error) {
 	v := b.p[0]
+	if _, ok := v.(value.Markup); ok { // value[::-1], a Markup
+		return value.GetItem(v, &value.Slice{Step: int64(-1)})
+	}
 	if s, ok := v.(string); ok {
 		rs := []rune(s)
 		for i, j := 0, len(rs)-1; i < j; i, j = i+1, j-1 {

@@ -1,15 +1,14 @@
 package jinja
 
 import (
-	"html"
 	"strings"
 	"unicode"
 
 	"github.com/infrahub-go/infrahub/jinja/value"
 )
 
-// The builtin filters over text. Autoescaping is off in Infrahub's environments and this
-// engine has no Markup type: escape returns a plain str.
+// The builtin filters over text. escape, forceescape and safe return a value.Markup (MarkupSafe's
+// Markup); string keeps a Markup (soft_str); the other filters work on str(value).
 
 func init() {
 	str1 := func(fn string, body func(s string) value.Value) Filter {
@@ -21,23 +20,35 @@ func init() {
 			return body(s), nil
 		})
 	}
+	one := func(fn string, body func(v value.Value) (value.Value, error)) Filter {
+		return biFilter(biSig(fn, 0, []string{"value"}), func(_ Runtime, b biBound) (value.Value, error) { return body(b.p[0]) })
+	}
+	// soft is a filter calling the str method of soft_str(s): a Markup's method keeps it a Markup.
+	soft := func(method string, plain Filter) Filter {
+		return func(r Runtime, v value.Value, a Args) (value.Value, error) {
+			if _, ok := v.(value.Markup); ok && len(a.Pos)+len(a.Kw) == 0 {
+				return biSoftStrCall(v, method)
+			}
+			return plain(r, v, a)
+		}
+	}
 	for name, f := range map[string]Filter{
-		"capitalize":  str1("do_capitalize", func(s string) value.Value { return value.Capitalize(s) }),
-		"lower":       str1("do_lower", func(s string) value.Value { return value.Lower(s) }),
-		"upper":       str1("do_upper", func(s string) value.Value { return value.Upper(s) }),
+		"capitalize":  soft("capitalize", str1("do_capitalize", func(s string) value.Value { return value.Capitalize(s) })),
+		"lower":       soft("lower", str1("do_lower", func(s string) value.Value { return value.Lower(s) })),
+		"upper":       soft("upper", str1("do_upper", func(s string) value.Value { return value.Upper(s) })),
 		"title":       str1("do_title", func(s string) value.Value { return biTitle(s) }),
 		"wordcount":   str1("do_wordcount", func(s string) value.Value { return int64(biWordCount(s)) }),
-		"safe":        str1("do_mark_safe", func(s string) value.Value { return s }),
-		"string":      str1("soft_str", func(s string) value.Value { return s }),
-		"escape":      str1("escape", func(s string) value.Value { return biEscapeHTML(s) }),
-		"e":           str1("escape", func(s string) value.Value { return biEscapeHTML(s) }),
-		"forceescape": str1("do_forceescape", func(s string) value.Value { return biEscapeHTML(s) }),
-		"striptags":   str1("do_striptags", func(s string) value.Value { return biStripTags(s) }),
+		"safe":        one("do_mark_safe", biMarkSafe),
+		"string":      one("soft_str", biSoftStr),
+		"escape":      one("escape", biEscape),
+		"e":           one("escape", biEscape),
+		"forceescape": one("do_forceescape", biForceEscape),
+		"striptags":   str1("do_striptags", func(s string) value.Value { return value.StripTags(s) }),
 		"center": biFilter(biSig("do_center", 0, []string{"value", "width"}, int64(80)), func(_ Runtime, b biBound) (value.Value, error) {
-			return biStrCall(b.p[0], "center", b.p[1])
+			return biSoftStrCall(b.p[0], "center", b.p[1])
 		}),
 		"trim": biFilter(biSig("do_trim", 0, []string{"value", "chars"}, nil), func(_ Runtime, b biBound) (value.Value, error) {
-			return biStrCall(b.p[0], "strip", b.p[1])
+			return biSoftStrCall(b.p[0], "strip", b.p[1])
 		}),
 		"replace": biFilter(biSig("do_replace", 1, []string{"s", "old", "new", "count"}, nil), biFilterReplace),
 		"format":  biFilter(&biPySig{fn: "do_format", params: []string{"value"}, varargs: true, varkw: true}, biFilterFormat),
@@ -59,71 +70,47 @@ func biStrCall(v value.Value, name string, args ...value.Value) (value.Value, er
 	return m.Call(args, nil)
 }
 
-// biEscapeHTML is markupsafe's escape of a str.
-var biHtmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "'", "&#39;", `"`, "&#34;")
-
-func biEscapeHTML(s string) string { return biHtmlEscaper.Replace(s) }
-
-// biStripTags is markupsafe's Markup.striptags: comments, then tags, removed; whitespace runs
-// collapsed to one space; HTML entities unescaped.
-func biStripTags(s string) string {
-	s = biRemoveSpans(biRemoveSpans(s, "<!--", "-->"), "<", ">")
-	return html.UnescapeString(strings.Join(strings.FieldsFunc(s, biPyIsSpace), " "))
+// biSoftStrCall calls the str method name on soft_str(v): a Markup's own method on a Markup.
+func biSoftStrCall(v value.Value, name string, args ...value.Value) (value.Value, error) {
+	if _, ok := v.(value.Markup); !ok {
+		return biStrCall(v, name, args...)
+	}
+	m, _ := value.Method(v, name)
+	return m.Call(args, nil)
 }
 
-// biRemoveSpans is markupsafe's loop `while (start := s.find(open)) != -1: end := s.find(close,
-// start) ...; s = s[:start] + s[end+len(close):]` in linear time: the text kept so far
-// (buf[:w]) holds no open marker except across its end, where a removal may form one.
-func biRemoveSpans(s, open, close string) string {
-	buf := []byte(s)
-	w, r := 0, 0                     // kept: buf[:w]; still to look at: buf[r:]
-	at := func(v int) (byte, bool) { // the byte at v of the text buf[:w] + buf[r:]
-		if v < w {
-			return buf[v], true
-		}
-		if i := r + v - w; i < len(buf) {
-			return buf[i], true
-		}
-		return 0, false
+// biEscapeHTML is markupsafe's escape of a str.
+func biEscapeHTML(s string) string { return value.EscapeString(s) }
+
+// biMarkSafe is do_mark_safe: Markup(value), the HTML of an HTMLer as is.
+func biMarkSafe(v value.Value) (value.Value, error) {
+	if h, ok := v.(value.HTMLer); ok {
+		return value.Markup(h.HTML()), nil
 	}
-	hasAt := func(v int, marker string) bool {
-		for k := 0; k < len(marker); k++ {
-			c, ok := at(v + k)
-			if !ok || c != marker[k] {
-				return false
-			}
-		}
-		return true
+	s, err := value.Str(v)
+	return value.Markup(s), err
+}
+
+// biSoftStr is soft_str: a str (a Markup included) as is, else str(value).
+func biSoftStr(v value.Value) (value.Value, error) {
+	if m, ok := v.(value.Markup); ok {
+		return m, nil
 	}
-	find := func(from int, marker string) int { // the first marker at or after from
-		v := from
-		for ; v < w; v++ {
-			if hasAt(v, marker) {
-				return v
-			}
-		}
-		i := strings.Index(string(buf[r+v-w:]), marker)
-		if i < 0 {
-			return -1
-		}
-		return v + i
+	return value.Str(v)
+}
+
+func biEscape(v value.Value) (value.Value, error) { return value.Escape(v) }
+
+// biForceEscape is do_forceescape: the HTML of an HTMLer escaped again, else escape(str(value)).
+func biForceEscape(v value.Value) (value.Value, error) {
+	if h, ok := v.(value.HTMLer); ok {
+		v = h.HTML()
 	}
-	for {
-		start := find(max(0, w-len(open)+1), open)
-		if start < 0 {
-			break
-		}
-		end := find(start, close)
-		if end < 0 {
-			break
-		}
-		next := r + end + len(close) - w // the buffer index of what follows the removed span
-		if start > w {
-			copy(buf[w:], buf[r:r+start-w])
-		}
-		w, r = start, next
+	s, err := value.Str(v)
+	if err != nil {
+		return nil, err
 	}
-	return string(buf[:w]) + string(buf[r:])
+	return value.Markup(biEscapeHTML(s)), nil
 }
 
 // biPyIsSpace is Python's str.isspace for one character.
@@ -206,10 +193,6 @@ func biFilterFormat(_ Runtime, b biBound) (value.Value, error) {
 	if len(b.rest) > 0 && len(b.kw) > 0 {
 		return nil, value.Errorf("FilterArgumentError", "can't handle positional and keyword arguments at the same time")
 	}
-	s, err := biStr(b.p[0])
-	if err != nil {
-		return nil, err
-	}
 	var args value.Value = value.Tuple(b.rest)
 	if len(b.kw) > 0 {
 		d := value.NewDict()
@@ -218,11 +201,21 @@ func biFilterFormat(_ Runtime, b biBound) (value.Value, error) {
 		}
 		args = d
 	}
+	if m, ok := b.p[0].(value.Markup); ok { // soft_str(value) % args: a Markup escapes the arguments
+		return value.Mod(m, args)
+	}
+	s, err := biStr(b.p[0])
+	if err != nil {
+		return nil, err
+	}
 	return value.Percent(s, args)
 }
 
 func biFilterIndent(_ Runtime, b biBound) (value.Value, error) {
 	indention, ok := b.p[1].(string)
+	if m, isMarkup := b.p[1].(value.Markup); isMarkup {
+		indention, ok = string(m), true
+	}
 	if !ok {
 		ind, err := value.Mul(" ", b.p[1])
 		if err != nil {
@@ -233,6 +226,10 @@ func biFilterIndent(_ Runtime, b biBound) (value.Value, error) {
 		}
 	}
 	s, ok := b.p[0].(string)
+	m, markup := b.p[0].(value.Markup) // a Markup indents as is and stays a Markup
+	if markup {
+		s, ok = string(m), true
+	}
 	if !ok {
 		if _, isList := b.p[0].(*value.List); isList {
 			return nil, value.Errorf("AttributeError", "'list' object has no attribute 'splitlines'")
@@ -271,6 +268,9 @@ func biFilterIndent(_ Runtime, b biBound) (value.Value, error) {
 	}
 	if first {
 		rv = indention + rv
+	}
+	if markup {
+		return value.Markup(rv), nil
 	}
 	return rv, nil
 }

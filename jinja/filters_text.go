@@ -49,7 +49,7 @@ func biUrlQuote(v value.Value, forQS bool) (string, error) {
 // generator has only __aiter__).
 func biIsIterable(v value.Value) bool {
 	switch x := v.(type) {
-	case string, *value.List, value.Tuple, *value.Dict, *value.DictView, *value.Range, *value.Undefined:
+	case string, value.Markup, *value.List, value.Tuple, *value.Dict, *value.DictView, *value.Range, *value.Undefined:
 		return true
 	case *biLazyIter:
 		return !x.async

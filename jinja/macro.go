@@ -173,5 +173,8 @@ func (m *macro) invoke(names []string, bound []value.Value) (value.Value, error)
 	if err := f.execBody(m.body); err != nil {
 		return nil, locate(err, cf)
 	}
+	if m.escape { // Jinja2 marks what a macro defined under autoescaping renders safe
+		return value.Markup(buf.String()), nil
+	}
 	return buf.String(), nil
 }

@@ -44,12 +44,12 @@ func init() {
 		"true":        is("test_true", func(v value.Value) bool { return v == true }),
 		"integer":     is("test_integer", biIsInteger),
 		"float":       is("test_float", func(v value.Value) bool { _, ok := v.(float64); return ok }),
-		"string":      is("test_string", func(v value.Value) bool { _, ok := v.(string); return ok }),
+		"string":      is("test_string", biIsStr),
 		"mapping":     is("test_mapping", func(v value.Value) bool { _, ok := v.(*value.Dict); return ok }),
 		"number":      is("test_number", func(v value.Value) bool { _, ok := v.(bool); return ok || biIsNumber(v) }),
 		"sequence":    is("test_sequence", biIsSequence),
 		"iterable":    one("test_iterable", biTestIterable),
-		"escaped":     is("test_escaped", func(value.Value) bool { return false }),
+		"escaped":     is("test_escaped", func(v value.Value) bool { _, ok := v.(value.HTMLer); return ok }),
 		"lower":       one("test_lower", func(v value.Value) (bool, error) { return biStrPredicate(v, "islower") }),
 		"upper":       one("test_upper", func(v value.Value) (bool, error) { return biStrPredicate(v, "isupper") }),
 		"callable":    biTest(&biPySig{fn: "callable", style: biCBuiltin}, func(_ Runtime, b biBound) (bool, error) { return biIsCallable(b.p[0]), nil }),
@@ -104,7 +104,7 @@ func biIsNumber(v value.Value) bool {
 // biIsSequence is test_sequence: len() and __getitem__ work.
 func biIsSequence(v value.Value) bool {
 	switch x := v.(type) {
-	case string, *value.List, value.Tuple, *value.Dict, *value.Range:
+	case string, value.Markup, *value.List, value.Tuple, *value.Dict, *value.Range:
 		return true
 	case *value.Undefined:
 		return !x.Strict
@@ -227,4 +227,13 @@ func biIsNoSuch(err error, kind string) bool {
 		return false
 	}
 	return strings.HasPrefix(msg, "No "+kind+" named ")
+}
+
+// biIsStr is isinstance(v, str): a str or a Markup.
+func biIsStr(v value.Value) bool {
+	switch v.(type) {
+	case string, value.Markup:
+		return true
+	}
+	return false
 }

@@ -131,7 +131,7 @@ func optIndex(v Value, def int64, noneOK bool) (int64, error) {
 
 // argStr requires a str argument: "must be str, not int".
 func argStr(v Value) (string, error) {
-	s, ok := v.(string)
+	s, ok := norm(v).(string)
 	if !ok {
 		if err := strictErr(v); err != nil {
 			return "", err

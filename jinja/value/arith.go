@@ -66,6 +66,9 @@ func isFloatOp(a, b Value) bool {
 
 // Add is Python's a + b.
 func Add(a, b Value) (Value, error) {
+	if isMarkup(a) || isMarkup(b) {
+		return markupBinary("+", a, b)
+	}
 	a, b = norm(a), norm(b)
 	if err := undefErr(a, b); err != nil {
 		return nil, err
@@ -113,6 +116,9 @@ func concat(x, y []Value) []Value {
 
 // Sub is Python's a - b.
 func Sub(a, b Value) (Value, error) {
+	if isMarkup(a) || isMarkup(b) {
+		return markupBinary("-", a, b)
+	}
 	a, b = norm(a), norm(b)
 	if err := undefErr(a, b); err != nil {
 		return nil, err
@@ -137,6 +143,9 @@ func isSeq(v Value) bool {
 
 // Mul is Python's a * b.
 func Mul(a, b Value) (Value, error) {
+	if isMarkup(a) || isMarkup(b) {
+		return markupBinary("*", a, b)
+	}
 	a, b = norm(a), norm(b)
 	if err := undefErr(a, b); err != nil {
 		return nil, err
@@ -201,6 +210,9 @@ func repeatItems(items []Value, count int64) ([]Value, error) {
 
 // Div is Python's a / b.
 func Div(a, b Value) (Value, error) {
+	if isMarkup(a) || isMarkup(b) {
+		return markupBinary("/", a, b)
+	}
 	a, b = norm(a), norm(b)
 	if err := undefErr(a, b); err != nil {
 		return nil, err
@@ -226,6 +238,9 @@ func Div(a, b Value) (Value, error) {
 
 // FloorDiv is Python's a // b.
 func FloorDiv(a, b Value) (Value, error) {
+	if isMarkup(a) || isMarkup(b) {
+		return markupBinary("//", a, b)
+	}
 	a, b = norm(a), norm(b)
 	if err := undefErr(a, b); err != nil {
 		return nil, err
@@ -254,6 +269,9 @@ func FloorDiv(a, b Value) (Value, error) {
 // Mod is Python's a % b: the modulo of numbers, printf-style formatting
 // when a is a str.
 func Mod(a, b Value) (Value, error) {
+	if isMarkup(a) || isMarkup(b) {
+		return markupBinary("%", a, b)
+	}
 	a, b = norm(a), norm(b)
 	if s, ok := a.(string); ok {
 		return Percent(s, b)
@@ -284,6 +302,9 @@ func Mod(a, b Value) (Value, error) {
 
 // Pow is Python's a ** b (a complex result is a ValueError).
 func Pow(a, b Value) (Value, error) {
+	if isMarkup(a) || isMarkup(b) {
+		return markupBinary("**", a, b)
+	}
 	a, b = norm(a), norm(b)
 	if err := undefErr(a, b); err != nil {
 		return nil, err
@@ -303,6 +324,7 @@ func Pow(a, b Value) (Value, error) {
 
 // Neg is Python's -v.
 func Neg(v Value) (Value, error) {
+	orig := v
 	v = norm(v)
 	if err := undefErr(v); err != nil {
 		return nil, err
@@ -315,11 +337,12 @@ func Neg(v Value) (Value, error) {
 	case float64:
 		return -x, nil
 	}
-	return nil, typeError("bad operand type for unary -: '%s'", TypeName(v))
+	return nil, typeError("bad operand type for unary -: '%s'", TypeName(orig))
 }
 
 // Pos is Python's +v.
 func Pos(v Value) (Value, error) {
+	orig := v
 	v = norm(v)
 	if err := undefErr(v); err != nil {
 		return nil, err
@@ -331,7 +354,7 @@ func Pos(v Value) (Value, error) {
 	case int64, *big.Int, float64:
 		return x, nil
 	}
-	return nil, typeError("bad operand type for unary +: '%s'", TypeName(v))
+	return nil, typeError("bad operand type for unary +: '%s'", TypeName(orig))
 }
 
 // Not is Python's not v.

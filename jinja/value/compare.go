@@ -196,6 +196,7 @@ func numCmp(a, b Value) int {
 // Ordering fails with Python's TypeError on types without an order, and
 // with the UndefinedError of any Undefined.
 func Compare(op string, a, b Value) (bool, error) {
+	a0, b0 := a, b
 	a, b = norm(a), norm(b)
 	switch op {
 	case "==":
@@ -204,13 +205,25 @@ func Compare(op string, a, b Value) (bool, error) {
 		eq, err := equal(a, b, 0)
 		return !eq, err
 	case "<", "<=", ">", ">=":
-		return order(op, a, b, 0)
+		ok, err := order(op, a, b, 0)
+		return ok, markupOrderError(op, a0, b0, err)
 	}
 	return false, valueError("unknown comparison %q", op)
 }
 
 // Less is Python's a < b.
-func Less(a, b Value) (bool, error) { return order("<", norm(a), norm(b), 0) }
+func Less(a, b Value) (bool, error) {
+	ok, err := order("<", norm(a), norm(b), 0)
+	return ok, markupOrderError("<", a, b, err)
+}
+
+// markupOrderError names a Markup operand "Markup" in the TypeError of an ordering.
+func markupOrderError(op string, a, b Value, err error) error {
+	if err != nil && (isMarkup(a) || isMarkup(b)) && IsKind(err, "TypeError") {
+		return typeError("'%s' not supported between instances of '%s' and '%s'", op, TypeName(a), TypeName(b))
+	}
+	return err
+}
 
 func order(op string, a, b Value, depth int) (bool, error) {
 	if depth > maxDepth {

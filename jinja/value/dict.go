@@ -78,7 +78,10 @@ func (d *Dict) set(h string, key, v Value) {
 		return
 	}
 	d.index[h] = len(d.entries)
-	d.entries = append(d.entries, dictEntry{Key: norm(key), Value: v})
+	if _, ok := key.(Markup); !ok {
+		key = norm(key)
+	}
+	d.entries = append(d.entries, dictEntry{Key: key, Value: v})
 }
 
 // Delete removes key and returns its value.

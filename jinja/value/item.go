@@ -14,6 +14,13 @@ type Slice struct{ Start, Stop, Step Value }
 // is a KeyError, an index out of range an IndexError, a wrong key type a
 // TypeError: Jinja2 turns those (IsLookupFailure) into an Undefined.
 func GetItem(v, key Value) (Value, error) {
+	if m, ok := v.(Markup); ok {
+		r, err := GetItem(string(m), key)
+		if s, ok := r.(string); ok {
+			return Markup(s), err
+		}
+		return r, err
+	}
 	v, key = norm(v), norm(key)
 	if u, ok := v.(*Undefined); ok {
 		return nil, u.Err()

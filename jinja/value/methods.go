@@ -17,6 +17,9 @@ func IsDictMethod(name string) bool {
 // Method returns the method name of v bound to v (str, list, tuple and dict
 // methods), false when v has no such method.
 func Method(v Value, name string) (Callable, bool) {
+	if m, ok := v.(Markup); ok {
+		return markupMethod(m, name)
+	}
 	v = norm(v)
 	var table map[string]method
 	switch x := v.(type) {
@@ -60,6 +63,12 @@ func Method(v Value, name string) (Callable, bool) {
 // Jinja2 follows with v[name]); any attribute of an Undefined fails with
 // its UndefinedError.
 func Attr(v Value, name string) (Value, error) {
+	orig := v
+	if m, ok := v.(Markup); ok {
+		if meth, ok := markupMethod(m, name); ok {
+			return meth, nil
+		}
+	}
 	v = norm(v)
 	if u, ok := v.(*Undefined); ok {
 		return nil, u.Err()
@@ -103,7 +112,7 @@ func Attr(v Value, name string) (Value, error) {
 			return val, nil
 		}
 	}
-	return nil, Errorf("AttributeError", "'%s' object has no attribute '%s'", TypeName(v), name)
+	return nil, Errorf("AttributeError", "'%s' object has no attribute '%s'", TypeName(orig), name)
 }
 
 var listMethods, tupleMethods, dictMethods map[string]method

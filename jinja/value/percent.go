@@ -10,8 +10,12 @@ import (
 
 // Percent is Python's format % args (printf-style formatting).
 func Percent(format string, args Value) (string, error) {
+	return newPercent(format, args).run()
+}
+
+func newPercent(format string, args Value) *percent {
 	args = norm(args)
-	p := percent{format: format, args: args, argIdx: -2, argLen: -1}
+	p := &percent{format: format, args: args, argIdx: -2, argLen: -1}
 	if t, ok := args.(Tuple); ok {
 		p.argIdx, p.argLen = 0, len(t)
 	} else {
@@ -20,13 +24,14 @@ func Percent(format string, args Value) (string, error) {
 			p.mapping = args
 		}
 	}
-	return p.run()
+	return p
 }
 
 type percent struct {
 	format         string
 	args, mapping  Value
 	argIdx, argLen int
+	escape         bool // Markup's %: the arguments escaped (percentEscaped)
 	out            strings.Builder
 }
 
@@ -156,7 +161,15 @@ flags:
 			return 0, err
 		}
 	}
-	s, err := pctFormat(byte(c), sp, norm(arg))
+	var s string
+	if p.escape {
+		s, err = escapedConversion(byte(c), sp, arg)
+	} else {
+		if c != 'r' && c != 'a' {
+			arg = norm(arg) // (repr and ascii tell a Markup from a str)
+		}
+		s, err = pctFormat(byte(c), sp, arg)
+	}
 	if err != nil {
 		return 0, err
 	}

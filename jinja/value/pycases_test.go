@@ -13,7 +13,7 @@ type pyCase struct{ expr, want string }
 // in the cases_*_test.go files.
 func pyCases() []pyCase {
 	var all []pyCase
-	for _, group := range [][]pyCase{scalarCases, opCases, formatCases, strMethodCases, containerCases} {
+	for _, group := range [][]pyCase{scalarCases, opCases, formatCases, strMethodCases, containerCases, markupCases} {
 		all = append(all, group...)
 	}
 	return all
@@ -60,6 +60,14 @@ func pyBuiltins() map[string]Value {
 			return Round(args[0], nil)
 		}),
 		"abs":    one("abs", Abs),
+		"escape": one("escape", func(v Value) (Value, error) { return Escape(v) }),
+		"Markup": one("Markup", func(v Value) (Value, error) { // Markup(obj): str(obj), unescaped
+			if h, ok := v.(HTMLer); ok {
+				return Markup(h.HTML()), nil
+			}
+			s, err := Str(v)
+			return Markup(s), err
+		}),
 		"range":  fn("range", func(args []Value, _ []Kwarg) (Value, error) { return NewRange(args...) }),
 		"format": fn("format", func(args []Value, _ []Kwarg) (Value, error) { return Format(args[0], args[1].(string)) }),
 		"sorted": fn("sorted", func(args []Value, kw []Kwarg) (Value, error) {

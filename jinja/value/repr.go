@@ -57,6 +57,10 @@ func ReprString(v Value) string {
 }
 
 func writeRepr(b *strings.Builder, v Value, seen []any) error {
+	if m, ok := v.(Markup); ok {
+		b.WriteString("Markup(" + QuoteString(string(m)) + ")")
+		return nil
+	}
 	switch x := norm(v).(type) {
 	case nil:
 		b.WriteString("None")

@@ -17,6 +17,7 @@ type formatter struct {
 	auto    int  // next automatic field number
 	manual  bool // a field was numbered explicitly
 	autoSet bool // a field was numbered automatically
+	escape  bool // Markup.format: each field escaped (EscapeFormatter)
 }
 
 func (f *formatter) expand(s string, depth int) (string, error) {
@@ -136,6 +137,9 @@ func (f *formatter) field(field string, depth int) (string, error) {
 		if spec, err = f.expand(spec, depth-1); err != nil {
 			return "", err
 		}
+	}
+	if f.escape {
+		return escapedField(v, spec)
 	}
 	return Format(v, spec)
 }

@@ -179,7 +179,7 @@ func strJustify(s string, a []Value, name string) (Value, error) {
 	}
 	fill := " "
 	if a[1] != missing {
-		f, ok := a[1].(string)
+		f, ok := norm(a[1]).(string)
 		if !ok {
 			return nil, typeError("The fill character must be a unicode character, not %s", TypeName(a[1]))
 		}
@@ -206,7 +206,7 @@ func strJustify(s string, a []Value, name string) (Value, error) {
 }
 
 func strRemoveAffix(s string, v Value, name string) (Value, error) {
-	affix, ok := v.(string)
+	affix, ok := norm(v).(string)
 	if !ok {
 		return nil, typeError("%s() argument must be str, not %s", name, TypeName(v))
 	}

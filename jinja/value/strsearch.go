@@ -98,7 +98,7 @@ func strTailMatch(s string, a []Value, suffix bool) (Value, error) {
 		name = "endswith"
 	}
 	var subs []Value
-	switch x := a[0].(type) {
+	switch x := norm(a[0]).(type) {
 	case string:
 		subs = []Value{x}
 	case Tuple:
@@ -141,7 +141,7 @@ func strSplit(s string, a []Value, right bool) (Value, error) {
 	if a[0] == missing || a[0] == nil {
 		return strList(splitSpace(s, maxsplit, right)), nil
 	}
-	sep, ok := a[0].(string)
+	sep, ok := norm(a[0]).(string)
 	if !ok {
 		if err := strictErr(a[0]); err != nil {
 			return nil, err
@@ -272,7 +272,7 @@ func strSplitlines(s string, keepends bool) *List {
 func strStrip(s string, chars Value, name string, left, right bool) (Value, error) {
 	pred := pyIsSpace
 	if chars != missing && chars != nil {
-		set, ok := chars.(string)
+		set, ok := norm(chars).(string)
 		if !ok {
 			if err := strictErr(chars); err != nil {
 				return nil, err

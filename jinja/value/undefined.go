@@ -89,6 +89,9 @@ func objectTypeRepr(v Value) string {
 
 // TypeName is the Python class name of v ("int", "str", "NoneType"...).
 func TypeName(v Value) string {
+	if _, ok := v.(Markup); ok {
+		return "Markup"
+	}
 	switch x := norm(v).(type) {
 	case nil:
 		return "NoneType"
@@ -125,9 +128,14 @@ func TypeName(v Value) string {
 	return fmt.Sprintf("%T", v)
 }
 
-// norm maps the Go numeric types other than int64 and float64 to them.
+// norm maps the Go numeric types other than int64 and float64 to them, and a Markup to its str
+// (operations where a Markup differs from a str check for it before norm).
 func norm(v Value) Value {
 	switch x := v.(type) {
+	case string:
+		return v // (as is: returning x would box it again)
+	case Markup:
+		return string(x)
 	case int:
 		return int64(x)
 	case int8:

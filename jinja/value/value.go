@@ -12,6 +12,7 @@
 //	             are accepted as input everywhere)
 //	float64      float
 //	string       str (indexed, measured and sliced by code point)
+//	Markup       MarkupSafe's Markup: a str that escapes what is added to it (markup.go)
 //	*List        list (mutable, shared by reference)
 //	Tuple        tuple
 //	*Dict        dict (insertion-ordered, keys compared as Python does)

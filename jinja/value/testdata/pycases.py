@@ -16,6 +16,7 @@ import warnings
 
 from jinja2 import StrictUndefined, Undefined
 from jinja2.utils import Namespace
+from markupsafe import Markup, escape
 
 PATHS = sorted(glob.glob("cases_*_test.go"))
 CASE = re.compile(r'^(\s*\{`)([^`]*)(`, )(`[^`]*`|"(?:[^"\\]|\\.)*")(\},.*)$')
@@ -28,6 +29,7 @@ def env():
         "UL": Undefined(obj=[1], name=3), "UD": Undefined(obj={}, name="y"),
         "UN": Undefined(obj=None, name="z"), "SUD": StrictUndefined(obj={}, name="y"),
         "ns": Namespace(a=1), "json_dumps": json.dumps,
+        "Markup": Markup, "escape": escape,
     }
 
 
