@@ -1,18 +1,13 @@
 package value
 
 import (
-	"bytes"
 	"encoding/json"
-	"fmt"
-	"io"
 	"math"
 	"math/big"
 	"reflect"
 	"sort"
 	"strconv"
 	"strings"
-
-	"github.com/infrahub-go/infrahub/fault"
 )
 
 // FromJSON converts a value decoded by encoding/json (with UseNumber:
@@ -93,64 +88,6 @@ func numberFromJSON(s string) Value {
 		return s
 	}
 	return f
-}
-
-// FromJSONBytes decodes one JSON document as Python's json.loads: objects
-// are dicts in document order (a repeated key keeps its first place and
-// its last value), integral numbers ints, other numbers floats.
-func FromJSONBytes(raw []byte) (Value, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	v, err := decodeJSON(dec)
-	if err != nil {
-		return nil, fmt.Errorf("%w: JSON document: %v", fault.ErrInvalid, err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("%w: JSON document: extra data after the value", fault.ErrInvalid)
-	}
-	return v, nil
-}
-
-func decodeJSON(dec *json.Decoder) (Value, error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, err
-	}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '[':
-			var items []Value
-			for dec.More() {
-				it, err := decodeJSON(dec)
-				if err != nil {
-					return nil, err
-				}
-				items = append(items, it)
-			}
-			_, err := dec.Token()
-			return NewList(items...), err
-		case '{':
-			d := NewDict()
-			for dec.More() {
-				k, err := dec.Token()
-				if err != nil {
-					return nil, err
-				}
-				v, err := decodeJSON(dec)
-				if err != nil {
-					return nil, err
-				}
-				d.SetStr(k.(string), v)
-			}
-			_, err := dec.Token()
-			return d, err
-		}
-		return nil, fmt.Errorf("unexpected %v", t)
-	case json.Number:
-		return numberFromJSON(string(t)), nil
-	}
-	return tok, nil
 }
 
 // JSONOptions are the arguments of json.dumps that Jinja2's tojson passes.
