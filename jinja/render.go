@@ -3,7 +3,6 @@ package jinja
 import (
 	"context"
 	"fmt"
-	"runtime/debug"
 	"strings"
 
 	"github.com/infrahub-go/infrahub/jinja/value"
@@ -209,7 +208,7 @@ func (t *Template) render(ctx context.Context, vars map[string]value.Value) (out
 	r.api = &runtimeAPI{r}
 	defer func() {
 		if p := recover(); p != nil {
-			out, err = "", &Error{Kind: "InternalError", Name: t.name, Message: fmt.Sprintf("internal error of the template engine: %v\n%s", p, debug.Stack())}
+			out, err = "", &Error{Kind: "InternalError", Name: t.name, Message: fmt.Sprintf("internal error of the template engine: %v", p)}
 		}
 	}()
 	if err := ctx.Err(); err != nil {
