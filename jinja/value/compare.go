@@ -150,8 +150,7 @@ func dictEqual(x, y *Dict, depth int) (bool, error) {
 		return false, nil
 	}
 	for _, e := range x.entries {
-		h, _ := hashKey(e.Key)
-		i, ok := y.index[h]
+		i, ok := y.find(e.h)
 		if !ok {
 			return false, nil
 		}

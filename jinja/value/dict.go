@@ -14,13 +14,47 @@ import (
 // (1, 1.0 and True are one key). It is shared by reference.
 type Dict struct {
 	entries []dictEntry
-	index   map[string]int // hashKey → position in entries
+	// index maps a hash key to its position in entries, once the dict holds more than
+	// smallDict keys; a smaller dict (most JSON objects) is searched in order, without a map.
+	index map[string]int
 }
 
-type dictEntry struct{ Key, Value Value }
+// smallDict is the most keys a dict holds without an index map.
+const smallDict = 8
+
+type dictEntry struct {
+	Key, Value Value
+	h          string // hashKey(Key)
+}
 
 // NewDict returns an empty dict.
-func NewDict() *Dict { return &Dict{index: map[string]int{}} }
+func NewDict() *Dict { return &Dict{} }
+
+// find is the position of the key of hash key h.
+func (d *Dict) find(h string) (int, bool) {
+	if d.index != nil {
+		i, ok := d.index[h]
+		return i, ok
+	}
+	for i := range d.entries {
+		if d.entries[i].h == h {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// reindex builds the index map when the dict is over smallDict keys, drops it otherwise.
+func (d *Dict) reindex() {
+	if len(d.entries) <= smallDict {
+		d.index = nil
+		return
+	}
+	d.index = make(map[string]int, len(d.entries))
+	for j := range d.entries {
+		d.index[d.entries[j].h] = j
+	}
+}
 
 // Len is the number of keys.
 func (d *Dict) Len() int { return len(d.entries) }
@@ -31,7 +65,7 @@ func (d *Dict) Get(key Value) (Value, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	i, ok := d.index[h]
+	i, ok := d.find(h)
 	if !ok {
 		return nil, false, nil
 	}
@@ -40,8 +74,15 @@ func (d *Dict) Get(key Value) (Value, bool, error) {
 
 // GetStr returns the value of the str key.
 func (d *Dict) GetStr(key string) (Value, bool) {
-	// The hash key of a str is "s"+key, built on the stack: the map lookup of a []byte
-	// conversion does not allocate.
+	if d.index == nil { // the hash key of a str is "s"+key
+		for i := range d.entries {
+			if h := d.entries[i].h; len(h) == len(key)+1 && h[0] == 's' && h[1:] == key {
+				return d.entries[i].Value, true
+			}
+		}
+		return nil, false
+	}
+	// Built on the stack: the map lookup of a []byte conversion does not allocate.
 	var buf [64]byte
 	b := buf[:0]
 	if len(key)+1 > len(buf) {
@@ -70,18 +111,20 @@ func (d *Dict) Set(key, v Value) error {
 func (d *Dict) SetStr(key string, v Value) { d.set("s"+key, key, v) }
 
 func (d *Dict) set(h string, key, v Value) {
-	if d.index == nil {
-		d.index = map[string]int{}
-	}
-	if i, ok := d.index[h]; ok {
+	if i, ok := d.find(h); ok {
 		d.entries[i].Value = v
 		return
 	}
-	d.index[h] = len(d.entries)
 	if _, ok := key.(Markup); !ok {
 		key = norm(key)
 	}
-	d.entries = append(d.entries, dictEntry{Key: key, Value: v})
+	d.entries = append(d.entries, dictEntry{Key: key, Value: v, h: h})
+	switch {
+	case d.index != nil:
+		d.index[h] = len(d.entries) - 1
+	case len(d.entries) > smallDict:
+		d.reindex()
+	}
 }
 
 // Delete removes key and returns its value.
@@ -90,7 +133,7 @@ func (d *Dict) Delete(key Value) (Value, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	i, ok := d.index[h]
+	i, ok := d.find(h)
 	if !ok {
 		return nil, false, nil
 	}
@@ -101,17 +144,13 @@ func (d *Dict) Delete(key Value) (Value, bool, error) {
 
 func (d *Dict) removeAt(i int) {
 	d.entries = append(d.entries[:i], d.entries[i+1:]...)
-	d.index = make(map[string]int, len(d.entries))
-	for j, e := range d.entries {
-		h, _ := hashKey(e.Key)
-		d.index[h] = j
-	}
+	d.reindex()
 }
 
 // Clear removes every key.
 func (d *Dict) Clear() {
 	d.entries = nil
-	d.index = map[string]int{}
+	d.index = nil
 }
 
 // Keys returns the keys in order (a new slice).
@@ -155,9 +194,12 @@ func (d *Dict) All() iter.Seq2[Value, Value] {
 
 // Copy returns a shallow copy.
 func (d *Dict) Copy() *Dict {
-	c := &Dict{entries: append([]dictEntry(nil), d.entries...), index: make(map[string]int, len(d.entries))}
-	for k, v := range d.index {
-		c.index[k] = v
+	c := &Dict{entries: append([]dictEntry(nil), d.entries...)}
+	if d.index != nil {
+		c.index = make(map[string]int, len(d.index))
+		for k, v := range d.index {
+			c.index[k] = v
+		}
 	}
 	return c
 }

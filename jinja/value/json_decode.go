@@ -114,13 +114,13 @@ func (d *jsonDecoder) newList(items []Value) *List {
 	return l
 }
 
-func (d *jsonDecoder) newDict(entries []dictEntry, index map[string]int) *Dict {
+func (d *jsonDecoder) newDict(entries []dictEntry) *Dict {
 	if len(d.dicts) == 0 {
 		d.dicts = make([]Dict, d.chunkLen(1, 1))
 	}
 	dict := &d.dicts[0]
 	d.dicts = d.dicts[1:]
-	dict.entries, dict.index = entries, index
+	dict.entries = entries
 	return dict
 }
 
@@ -325,7 +325,7 @@ func (d *jsonDecoder) object() (Value, error) {
 	if d.pos < len(d.data) && d.data[d.pos] == '}' {
 		d.pos++
 		d.depth--
-		return d.newDict(nil, map[string]int{}), nil
+		return d.newDict(nil), nil
 	}
 	mark := len(d.members)
 	for {
@@ -371,18 +371,12 @@ func (d *jsonDecoder) object() (Value, error) {
 // buildDict is a Dict of members in order, as SetStr of each would make
 // it (a repeated key keeps its first place and its last value).
 func (d *jsonDecoder) buildDict(members []jsonMember) *Dict {
-	entries := d.entrySlice(len(members))
-	index := make(map[string]int, len(members))
+	dict := d.newDict(d.entrySlice(len(members)))
 	for _, m := range members {
 		k := &d.keys[m.key]
-		if i, ok := index[k.hash]; ok {
-			entries[i].Value = m.val
-			continue
-		}
-		index[k.hash] = len(entries)
-		entries = append(entries, dictEntry{Key: k.key, Value: m.val})
+		dict.set(k.hash, k.key, m.val)
 	}
-	return d.newDict(entries, index)
+	return dict
 }
 
 // str reads the string starting at d.pos (a '"'). Without escapes and

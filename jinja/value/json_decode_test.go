@@ -110,7 +110,7 @@ func sameJSONValue(a, b Value, path string) error {
 			return fmt.Errorf("%s: %#v != %#v", path, a, b)
 		}
 		for _, d := range []*Dict{x, y} {
-			if len(d.index) != len(d.entries) {
+			if small := len(d.entries) <= smallDict; small != (d.index == nil) || (!small && len(d.index) != len(d.entries)) {
 				return fmt.Errorf("%s: index of %d keys for %d entries", path, len(d.index), len(d.entries))
 			}
 		}
@@ -119,7 +119,7 @@ func sameJSONValue(a, b Value, path string) error {
 			if e.Key != f.Key {
 				return fmt.Errorf("%s: key %d: %q != %q", path, i, e.Key, f.Key)
 			}
-			if y.index["s"+e.Key.(string)] != i {
+			if j, ok := y.find("s" + e.Key.(string)); !ok || j != i || f.h != "s"+e.Key.(string) {
 				return fmt.Errorf("%s: index of %q is wrong", path, e.Key)
 			}
 			if err := sameJSONValue(e.Value, f.Value, fmt.Sprintf("%s[%q]", path, e.Key)); err != nil {
