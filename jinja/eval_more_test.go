@@ -97,6 +97,15 @@ func TestSandbox(t *testing.T) {
 		{name: "file env range", src: `{{ range(200000)|length }}`, want: "200000"},
 		{name: "format", src: `{{ '{0} {n}'.format(s, n=1) }} {{ '{a}'.format_map(d) }} {{ '{0[a]} {0.a}'.format(d) }}`, ctx: `{"s": "ok", "d": {"a": 2}}`, strEnv: true, want: "ok 1 2 2 2"},
 		{name: "format unsafe field", src: `{{ '{0.__class__}'.format(s) }}`, ctx: `{"s": "x"}`, strEnv: true, kind: "SecurityError", line: 1},
+		// The sandbox formats with string.Formatter, whose messages differ from str.format's
+		// (expectations from Python's SandboxedEnvironment).
+		{name: "format manual then automatic", src: `{{ '{0} {}'.format(1, 2) }}`, ctx: `{}`, strEnv: true, kind: "ValueError", line: 1,
+			message: "cannot switch from manual field specification to automatic field numbering"},
+		{name: "format automatic then manual", src: `{{ '{} {0}'.format(1, 2) }}`, ctx: `{}`, strEnv: true, kind: "ValueError", line: 1,
+			message: "cannot switch from manual field specification to automatic field numbering"},
+		{name: "format index out of range", src: `{{ '{3}'.format(1) }}`, ctx: `{}`, strEnv: true, kind: "IndexError", line: 1, message: "tuple index out of range"},
+		{name: "format lookups through the sandbox", src: `{{ '{0[1]}-{0.real}'.format(l) }}`, ctx: `{"l": [5, 6]}`, strEnv: true, kind: "UndefinedError", line: 1,
+			message: "'list object' has no attribute 'real'"},
 		{name: "format_map arguments", src: `{{ '{a}'.format_map(d, d) }}`, ctx: `{"d": {}}`, strEnv: true, kind: "TypeError", line: 1, message: "format_map() takes exactly one argument (2 given)"},
 		{name: "mutation allowed", src: `{% set l = [] %}{{ l.append(1) }}{{ l }}`, strEnv: true, want: "None[1]"},
 	})

@@ -11,7 +11,22 @@ func StrFormat(format string, args []Value, kwargs []Kwarg) (string, error) {
 	return f.expand(format, 2)
 }
 
+// FormatHooks make StrFormatWith Python's string.Formatter with the given lookups of a field's
+// .attr and [key] parts (Jinja2's sandbox formats through its getattr and getitem): its
+// messages differ from str.format's in places.
+type FormatHooks struct {
+	Attr func(v Value, name string) (Value, error)
+	Item func(v, key Value) (Value, error)
+}
+
+// StrFormatWith is string.Formatter().vformat(format, args, kwargs) with h's lookups.
+func StrFormatWith(format string, args []Value, kwargs []Kwarg, h FormatHooks) (string, error) {
+	f := &formatter{args: args, kwargs: kwargs, hooks: &h}
+	return f.expand(format, 2)
+}
+
 type formatter struct {
+	hooks   *FormatHooks // string.Formatter with these lookups; nil: str.format
 	args    []Value
 	kwargs  []Kwarg
 	auto    int  // next automatic field number
@@ -141,6 +156,11 @@ func (f *formatter) field(field string, depth int) (string, error) {
 	if f.escape {
 		return escapedField(v, spec)
 	}
+	if u, ok := v.(*Undefined); ok && f.hooks != nil {
+		if _, err := Str(u); err != nil { // a strict Undefined fails as soon as it is formatted
+			return "", err
+		}
+	}
 	return Format(v, spec)
 }
 
@@ -160,6 +180,9 @@ func (f *formatter) lookup(name string) (Value, error) {
 		first = strconv.Itoa(f.auto)
 		f.auto++
 	} else if isDigits(first) {
+		if f.autoSet && f.hooks != nil { // string.Formatter words both switches alike
+			return nil, valueError("cannot switch from manual field specification to automatic field numbering")
+		}
 		if f.autoSet {
 			return nil, valueError("cannot switch from automatic field numbering to manual field specification")
 		}
@@ -168,6 +191,9 @@ func (f *formatter) lookup(name string) (Value, error) {
 	if isDigits(first) {
 		n, err := strconv.Atoi(first)
 		if err != nil || n >= len(f.args) {
+			if f.hooks != nil {
+				return nil, Errorf("IndexError", "tuple index out of range")
+			}
 			return nil, Errorf("IndexError", "Replacement index %s out of range for positional args tuple", first)
 		}
 		v = f.args[n]
@@ -195,7 +221,12 @@ func (f *formatter) lookup(name string) (Value, error) {
 				return nil, valueError("Empty attribute in format string")
 			}
 			var err error
-			if v, err = Attr(v, attr); err != nil {
+			if f.hooks != nil {
+				v, err = f.hooks.Attr(v, attr)
+			} else {
+				v, err = Attr(v, attr)
+			}
+			if err != nil {
 				return nil, err
 			}
 			rest = rest[1+j:]
@@ -214,7 +245,12 @@ func (f *formatter) lookup(name string) (Value, error) {
 				k = n
 			}
 			var err error
-			if v, err = GetItem(v, k); err != nil {
+			if f.hooks != nil {
+				v, err = f.hooks.Item(v, k)
+			} else {
+				v, err = GetItem(v, k)
+			}
+			if err != nil {
 				return nil, err
 			}
 			rest = rest[j+1:]
