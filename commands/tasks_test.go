@@ -374,7 +374,9 @@ func TestConfigWorkflows(t *testing.T) {
 	for _, wf := range app.Workflows() {
 		names = append(names, wf.Name)
 	}
-	want := []string{"branch-delete", "branch-merge", "branch-rebase", "create-branch", "diff-update", "merge-branch-mutation", "schema-load", "tag"}
+	want := []string{"artifact-definition-generate", "artifact-generate", "branch-delete", "branch-merge", "branch-rebase", "create-branch",
+		"diff-update", "git-repository-add-read-only", "git-repository-add-read-write", "git-repository-import", "git_repositories_sync",
+		"merge-branch-mutation", "request_artifact_definitions_generate", "schema-load", "tag"}
 	if !slices.Equal(names, want) {
 		t.Fatalf("workflows %v, want %v", names, want)
 	}

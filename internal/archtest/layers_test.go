@@ -47,17 +47,19 @@ var layers = []layer{
 	{folder: "migrations", mayImport: []string{"migrations/..."}},
 	{folder: "schema", mayImport: []string{"schema/...", "jinja/...", "events", "fault", "limits"}}, // root events: payload types only
 	{folder: "branch", mayImport: []string{"branch/...", "events", "schema/...", "fault", "limits"}},
-	{folder: "jinja", mayImport: []string{"jinja/...", "fault"}},                         // our Jinja2 engine: a leaf of its own
-	{folder: "task", mayImport: []string{"events", "fault", "limits"}},                   // task events and their fold
-	{folder: "cluster", mayImport: []string{"fault", "backoff", "tlsconfig"}},            // leases and presence shared through Redis
-	{folder: "graph", mayImport: []string{"graph/...", "events", "schema/...", "fault"}}, // if the state model is named graph/
+	{folder: "jinja", mayImport: []string{"jinja/...", "fault"}},                                  // our Jinja2 engine: a leaf of its own
+	{folder: "task", mayImport: []string{"events", "fault", "limits"}},                            // task events and their fold
+	{folder: "cluster", mayImport: []string{"fault", "backoff", "tlsconfig"}},                     // leases and presence shared through Redis
+	{folder: "repository", mayImport: []string{"repository/...", "fault", "limits", "tlsconfig"}}, // .infrahub.yml and Git mirrors (go-git)
+	{folder: "storage", mayImport: []string{"fault", "limits"}},                                   // content-addressed objects in blob storage
+	{folder: "graph", mayImport: []string{"graph/...", "events", "schema/...", "fault"}},          // if the state model is named graph/
 	{folder: "commands", mayImport: []string{"commands/...", "events", "task", "schema/...", "branch/...", "graph/...", "authz", "backoff", "fault", "limits", "tlsconfig"}},
 	{folder: "projections", mayImport: []string{"projections/...", "events/...", "task", "schema/...", "branch/...", "graph/...", "authz", "backoff", "fault", "limits"}},
 	// queries reads through the graph port only: projections/graph, never one of its adapters
 	// (projections/graph/memory, ...) nor the state model below branch (branch/graph,
 	// branch/nodes); only the value types of the branch root.
-	{folder: "queries", mayImport: []string{"queries/...", "projections/graph", "projections/tasks", "task", "schema/...", "branch", "graph", "commands/...", "events", "authz", "backoff", "fault", "limits"}},
-	{folder: "workers", mayImport: []string{"workers/...", "task", "cluster", "commands/...", "queries/...", "events/...", "projections/...", "schema/...", "branch/...", "graph/...", "authz", "backoff", "fault", "limits", "tlsconfig"}},
+	{folder: "queries", mayImport: []string{"queries/...", "projections/graph", "projections/tasks", "task", "schema/...", "branch", "graph", "commands/...", "events", "authz", "backoff", "fault", "limits", "jinja/...", "repository/...", "storage"}},
+	{folder: "workers", mayImport: []string{"workers/...", "task", "cluster", "commands/...", "queries/...", "events/...", "projections/...", "schema/...", "branch/...", "graph/...", "authz", "backoff", "fault", "limits", "tlsconfig", "jinja/...", "repository/...", "storage"}},
 	{folder: "cmd", mayImport: []string{"..."}, mayReadConfig: true},
 	// internal/... is test support: nothing above events.
 	{folder: "internal", mayImport: []string{"internal/...", "events/...", "migrations/...", "fault"}, testSupport: true},
