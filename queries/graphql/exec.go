@@ -72,6 +72,10 @@ type Request struct {
 	// ReadOnly refuses a document holding any operation but queries (a GET: mutations are
 	// written over POST only, so that no link or cross-site GET writes).
 	ReadOnly bool `json:"-"`
+	// Touched, when set, is called with the id of every node the answer holds (whether or not
+	// the document selects its id): what the answer depends on (Infrahub's query groups; the
+	// artifacts to regenerate when one of them changes). Called from the executing goroutine.
+	Touched func(id string) `json:"-"`
 }
 
 // Response is a GraphQL response; Data is nil when the document could not run at all.
@@ -146,7 +150,7 @@ func (x *Executor) Execute(ctx context.Context, req Request) Response {
 		}
 		return Response{Errors: gqlerror.List{coded(CodeBadInput, ge)}}
 	}
-	e := &exec{x: x, ctx: ctx, s: s, set: set, doc: doc, vars: vars, limits: l,
+	e := &exec{x: x, ctx: ctx, s: s, set: set, doc: doc, vars: vars, limits: l, touched: req.Touched,
 		scope: graph.Scope{Branch: req.Branch, At: req.At}}
 	e.sel, e.mut, e.api, e.view = selector{e}, mutator{e}, apiRoot{e}, viewer{e: e}
 	var w jsonWriter
@@ -257,11 +261,12 @@ type exec struct {
 	// collected caches collect per selection set and type: a list writes the same selection
 	// for each of its nodes.
 	collected map[collectKey][]*ast.Field
-	sel       selector // how the document's selections apply
-	mut       mutator  // the mutations
-	api       apiRoot  // the built-in queries: branches, status, search, relationships, pools
-	whoami    whoCache // the requester with its permissions (accounts.go)
-	view      viewer   // which kinds the requester may read (peers)
+	sel       selector        // how the document's selections apply
+	mut       mutator         // the mutations
+	api       apiRoot         // the built-in queries: branches, status, search, relationships, pools
+	whoami    whoCache        // the requester with its permissions (accounts.go)
+	view      viewer          // which kinds the requester may read (peers)
+	touched   func(id string) // Request.Touched
 }
 
 // viewer answers whether the requester may read objects of a kind here: peers of kinds it may

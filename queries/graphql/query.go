@@ -282,6 +282,9 @@ func (e *exec) permissions(w *jsonWriter, sel ast.SelectionSet, kind string) {
 
 // node writes one node with its selection; lv holds what was prefetched for its level.
 func (e *exec) node(w *jsonWriter, sel ast.SelectionSet, n graph.Node, lv *level, path ast.Path) {
+	if e.touched != nil {
+		e.touched(n.ID)
+	}
 	model, _ := e.set.Node(n.Kind)
 	w.beginObject()
 	for _, f := range e.sel.collect(sel, n.Kind) {

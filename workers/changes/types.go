@@ -26,6 +26,9 @@ type Batch struct {
 	// default branch with "merged" and the merged branch's name in MergedFrom.
 	BranchEvents []string
 	MergedFrom   []string
+	// Overflow says that more changed than the subscriber's bound could hold while it was busy:
+	// Nodes is empty and the subscriber must look at everything of the branch again.
+	Overflow bool
 }
 
 // NodeChange is one node event: the node, its kind, what happened, the attributes it set (for
