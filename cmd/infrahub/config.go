@@ -68,6 +68,12 @@ type Config struct {
 	CacheURL        string `env:"INFRAHUB_CACHE_URL"`
 	GitDir          string `env:"INFRAHUB_GIT_REPOSITORIES_DIRECTORY"`
 
+	// Git repositories (Infrahub's INFRAHUB_GIT_* settings): how often the repositories are
+	// fetched (seconds; 0: never, only on demand), the author of the commits made here.
+	GitSyncInterval int    `env:"INFRAHUB_GIT_SYNC_INTERVAL" envDefault:"10"`
+	GitUserName     string `env:"INFRAHUB_GIT_USER_NAME" envDefault:"Infrahub"`
+	GitUserEmail    string `env:"INFRAHUB_GIT_USER_EMAIL" envDefault:"infrahub@opsmill.com"`
+
 	DBTLSEnabled      Bool   `env:"INFRAHUB_DB_TLS_ENABLED"`
 	DBTLSCAFile       string `env:"INFRAHUB_DB_TLS_CA_FILE"`
 	DBTLSInsecure     Bool   `env:"INFRAHUB_DB_TLS_INSECURE"`
@@ -105,10 +111,6 @@ type Config struct {
 
 	// instanceGenerated records that Instance was generated (INFRAHUB_INSTANCE unset).
 	instanceGenerated bool
-
-	// gitDirSet records that INFRAHUB_GIT_REPOSITORIES_DIRECTORY was given: nothing uses Git
-	// working copies yet, so a setting would silently do nothing.
-	gitDirSet bool
 }
 
 // LoadConfig reads the environment given as KEY=VALUE pairs. Errors name the variable.
@@ -118,7 +120,6 @@ func LoadConfig(environ map[string]string) (Config, error) {
 	if err := env.ParseWithOptions(&c, opts); err != nil {
 		return c, namedEnvError(err)
 	}
-	_, c.gitDirSet = environ["INFRAHUB_GIT_REPOSITORIES_DIRECTORY"]
 	// Infrahub reads these under INFRAHUB_SECURITY_ too.
 	if v, ok := environ["INFRAHUB_SECURITY_INITIAL_ADMIN_PASSWORD"]; ok && environ["INFRAHUB_INITIAL_ADMIN_PASSWORD"] == "" {
 		c.InitialAdminPassword = v
@@ -229,8 +230,8 @@ func (c Config) Validate() error {
 	if u, err := url.Parse(c.GraphURL); err == nil && (strings.HasPrefix(u.Scheme, "neo4j") || strings.HasPrefix(u.Scheme, "bolt")) {
 		errs = append(errs, fmt.Errorf("INFRAHUB_GRAPH_URL: %q: the Neo4j graph adapter is not implemented yet; use memory://", redact.URL(c.GraphURL)))
 	}
-	if c.gitDirSet {
-		errs = append(errs, errors.New("INFRAHUB_GIT_REPOSITORIES_DIRECTORY: Git repositories are not implemented yet, so nothing would use it; unset it"))
+	if c.GitSyncInterval < 0 {
+		errs = append(errs, fmt.Errorf("INFRAHUB_GIT_SYNC_INTERVAL: %d: use a number of seconds (0: fetch only on demand)", c.GitSyncInterval))
 	}
 	check("INFRAHUB_STORAGE_URL", c.StorageURL, "file", "s3", "mem")
 	if c.CacheURL != "" {
