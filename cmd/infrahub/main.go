@@ -45,7 +45,7 @@ func newRoot(env map[string]string) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServe(env), newWorker(env), newSchema(env), newBranch(env), newObject(env), newTask(env), newTemplate(), newMigrate(env), newReplay(env), newVersion())
+	root.AddCommand(newServe(env), newWorker(env), newSchema(env), newBranch(env), newObject(env), newTask(env), newTemplate(), newRepository(env), newRender(env), newArtifact(env), newMigrate(env), newReplay(env), newVersion())
 	return root
 }
 
