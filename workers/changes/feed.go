@@ -289,3 +289,7 @@ func attrName(field string) (string, bool) {
 	}
 	return "", false
 }
+
+// Position makes the runner start after From (projections.Positioned): what came before is
+// not news, and need not be read.
+func (f *Feed) Position() events.Position { return f.From }
