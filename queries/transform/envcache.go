@@ -25,6 +25,31 @@ type envEntry struct {
 	env *jinja.Env
 }
 
+// commitLoader keeps the sources it loaded: the files of a commit never change, so a template
+// (or an include) is read once per environment, not once per render.
+type commitLoader struct {
+	inner jinja.Loader
+	mu    sync.Mutex
+	srcs  map[string]string
+}
+
+func (l *commitLoader) Load(name string) (string, error) {
+	l.mu.Lock()
+	src, ok := l.srcs[name]
+	l.mu.Unlock()
+	if ok {
+		return src, nil
+	}
+	src, err := l.inner.Load(name)
+	if err != nil {
+		return "", err
+	}
+	l.mu.Lock()
+	l.srcs[name] = src
+	l.mu.Unlock()
+	return src, nil
+}
+
 func newEnvCache(max int) *envCache {
 	return &envCache{max: max, order: list.New(), items: map[envKey]*list.Element{}}
 }

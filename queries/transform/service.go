@@ -261,7 +261,9 @@ func (s *Service) template(ctx context.Context, t Transform) (*jinja.Template, e
 		if err != nil {
 			return nil, fmt.Errorf("transform %s: the files of repository %s at commit %s: %w", t.Name, t.RepositoryName, t.Commit, err)
 		}
-		return jinja.New(jinja.FSEnv(fsys))
+		cfg := jinja.FSEnv(fsys)
+		cfg.Loader = &commitLoader{inner: cfg.Loader, srcs: map[string]string{}}
+		return jinja.New(cfg)
 	})
 	if err != nil {
 		return nil, err
