@@ -137,7 +137,14 @@ func newFixture(t testing.TB) *fixture {
 			set, _ := states.Schema(name)
 			return set, true
 		},
-		Branches: states.Branches}
+		Branches: states.Branches,
+		Dispatch: func(ctx context.Context, cmd commands.Command) (commands.Result, error) {
+			res, err := f.dispatch.Dispatch(ctx, cmd)
+			if werr := f.fold.WaitFor(ctx, 0); werr != nil && err == nil {
+				err = werr
+			}
+			return res, err
+		}}
 	if f.svc, err = transform.New(transform.Config{Graph: f.port, Query: f.x, Files: f.files}); err != nil {
 		t.Fatal(err)
 	}

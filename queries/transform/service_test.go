@@ -177,8 +177,12 @@ func TestRunQuery(t *testing.T) {
 	// RunQuery refuses a stored mutation; Run with readOnly false runs it.
 	f.create(t, "mut", "CoreGraphQLQuery", map[string]any{"name": "tag_it", "query": `mutation { TestDeviceUpdate(data: {hfid: ["r2"], asn: {value: 7}}) { ok } }`})
 	resp, err = f.svc.RunQuery(context.Background(), mainScope, "tag_it", nil)
-	if err != nil || len(resp.Errors) == 0 {
-		t.Fatalf("mutation through RunQuery: %v %s", err, resp.Data)
+	if err != nil || len(resp.Errors) != 1 || !strings.Contains(resp.Errors[0].Message, "GET only reads") {
+		t.Fatalf("mutation through RunQuery: %v %v", err, resp.Errors)
+	}
+	resp, err = f.svc.Run(context.Background(), mainScope, "tag_it", nil, false)
+	if err != nil || len(resp.Errors) > 0 || string(resp.Data) != `{"TestDeviceUpdate":{"ok":true}}` {
+		t.Fatalf("mutation through Run: %v %v %s", err, resp.Errors, resp.Data)
 	}
 }
 
