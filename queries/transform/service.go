@@ -49,6 +49,8 @@ type Config struct {
 	Graph  graph.Reader // required
 	Query  Querier      // required
 	Files  Files        // required
+	// Limits: zero is limits.Default(). No bound of it applies to renders yet (they take the
+	// jinja package's defaults and the transform's timeout); the queries meet the executor's.
 	Limits limits.Limits
 	// Environments bounds the parsed Jinja2 environments kept, one per (repository, commit);
 	// default DefaultEnvironments.
