@@ -46,9 +46,9 @@ type Files interface {
 
 // Config of a Service.
 type Config struct {
-	Graph  graph.Reader // required
-	Query  Querier      // required
-	Files  Files        // required
+	Graph graph.Reader // required
+	Query Querier      // required
+	Files Files        // required
 	// Limits: zero is limits.Default(). No bound of it applies to renders yet (they take the
 	// jinja package's defaults and the transform's timeout); the queries meet the executor's.
 	Limits limits.Limits
