@@ -7,7 +7,9 @@ package jinja
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 )
@@ -77,6 +79,43 @@ func (d dirLoader) Load(name string) (string, error) {
 	return string(b), nil
 }
 
+// FSLoader loads templates from the files of fsys (a repository's commit), by DirLoader's rules:
+// a name is '/'-separated and relative to the root of fsys; "." and empty pieces are ignored, a
+// name with a ".." piece or a piece holding a backslash is not found, and so is anything but a
+// regular file. Files are read as UTF-8. Errors of fsys other than a missing file are
+// returned as they are (Env reports them as OSError).
+func FSLoader(fsys fs.FS) Loader { return fsLoader{fsys: fsys} }
+
+type fsLoader struct{ fsys fs.FS }
+
+func (l fsLoader) Load(name string) (string, error) {
+	var pieces []string
+	for _, p := range strings.Split(name, "/") {
+		switch {
+		case p == ".." || strings.ContainsRune(p, '\\'):
+			return "", fmt.Errorf("%w: %s", ErrTemplateNotFound, name)
+		case p != "" && p != ".":
+			pieces = append(pieces, p)
+		}
+	}
+	if len(pieces) == 0 {
+		return "", fmt.Errorf("%w: %s", ErrTemplateNotFound, name)
+	}
+	file := path.Join(pieces...)
+	st, err := fs.Stat(l.fsys, file)
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && !st.Mode().IsRegular()) {
+		return "", fmt.Errorf("%w: %s", ErrTemplateNotFound, name)
+	}
+	if err != nil {
+		return "", err
+	}
+	b, err := fs.ReadFile(l.fsys, file)
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
 // MapLoader loads templates from a map of name to source.
 func MapLoader(m map[string]string) Loader { return mapLoader(m) }
 
@@ -106,6 +145,11 @@ type Config struct {
 // FileSystemLoader), trim_blocks and lstrip_blocks, the lenient Undefined.
 func FileEnv(root string) Config {
 	return Config{Loader: DirLoader(root), TrimBlocks: true, LstripBlocks: true}
+}
+
+// FSEnv is FileEnv over the files of fsys (a repository's commit) instead of a folder.
+func FSEnv(fsys fs.FS) Config {
+	return Config{Loader: FSLoader(fsys), TrimBlocks: true, LstripBlocks: true}
 }
 
 // StringEnv is Infrahub's environment of templates given as strings (computed attributes,
