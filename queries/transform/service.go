@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -145,11 +146,41 @@ func (s *Service) Run(ctx context.Context, scope graph.Scope, nameOrID string, v
 }
 
 func (s *Service) run(ctx context.Context, scope graph.Scope, q Query, vars map[string]any, readOnly bool) (graphql.Response, error) {
+	return s.runTouched(ctx, scope, q, vars, readOnly, nil)
+}
+
+func (s *Service) runTouched(ctx context.Context, scope graph.Scope, q Query, vars map[string]any, readOnly bool, touched func(string)) (graphql.Response, error) {
 	conv, err := ConvertVariables(q.Name, q.Text, vars)
 	if err != nil {
 		return graphql.Response{}, err
 	}
-	return s.cfg.Query.Execute(ctx, graphql.Request{Query: q.Text, Variables: conv, Branch: scope.Branch, At: scope.At, ReadOnly: readOnly}), nil
+	return s.cfg.Query.Execute(ctx, graphql.Request{Query: q.Text, Variables: conv, Branch: scope.Branch, At: scope.At, ReadOnly: readOnly,
+		Touched: touched}), nil
+}
+
+// QueryNodes runs a stored query (read-only) and answers its data and the ids of every node the
+// answer holds, selected or not (graphql.Request.Touched): what the answer depends on, sorted
+// and unique. An answer with errors is a *QueryError.
+func (s *Service) QueryNodes(ctx context.Context, scope graph.Scope, nameOrID string, vars map[string]any) (json.RawMessage, []string, error) {
+	q, err := s.FindQuery(ctx, scope, nameOrID)
+	if err != nil {
+		return nil, nil, err
+	}
+	seen := map[string]struct{}{}
+	resp, err := s.runTouched(ctx, scope, q, vars, true, func(id string) { seen[id] = struct{}{} })
+	if err != nil {
+		return nil, nil, err
+	}
+	data, err := Data(q.Name, resp)
+	if err != nil {
+		return nil, nil, err
+	}
+	ids := make([]string, 0, len(seen))
+	for id := range seen {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return data, ids, nil
 }
 
 // Data answers a query's data, or a *QueryError when the answer holds errors.

@@ -123,7 +123,8 @@ func (g *Generator) run(ctx context.Context, r *workers.Run) (json.RawMessage, e
 	return json.Marshal(out)
 }
 
-// Generate renders the artifacts of definition defID for its targets (those of only, when given)
+// Generate renders the artifacts of definition defID for its targets (those of only, when given:
+// target ids or the ids of their artifacts)
 // and records those whose content changed, in one batch. r (may be nil) takes the log lines and
 // gives the command ids (derived from its task id).
 func (g *Generator) Generate(ctx context.Context, r *workers.Run, scope graph.Scope, defID string, only []string) (Outcome, error) {
@@ -148,11 +149,27 @@ func (g *Generator) Generate(ctx context.Context, r *workers.Run, scope graph.Sc
 		return out, fmt.Errorf("%w: artifact definition %s: its transformation is a %s: only Jinja2 transforms run here (no Python runtime)",
 			fault.ErrInvalid, d.Name, d.TransformKind)
 	}
-	targets, err := members(ctx, g.cfg.Graph, scope, d, only)
+	existing, err := g.existing(ctx, scope, d.ID)
 	if err != nil {
 		return out, err
 	}
-	existing, err := g.existing(ctx, scope, d.ID)
+	if len(only) > 0 { // targets, or their artifacts (what Infrahub's generate names)
+		want := map[string]bool{}
+		for _, id := range only {
+			want[id] = true
+		}
+		only = only[:0:0]
+		for target, a := range existing {
+			if want[a.ID] {
+				only = append(only, target)
+				delete(want, a.ID)
+			}
+		}
+		for id := range want {
+			only = append(only, id)
+		}
+	}
+	targets, err := members(ctx, g.cfg.Graph, scope, d, only)
 	if err != nil {
 		return out, err
 	}
