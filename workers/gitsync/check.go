@@ -97,16 +97,16 @@ func (s *Syncer) check(ctx context.Context, fsys fs.FS, name string) *plan {
 		}
 	}
 	for _, t := range cfg.PythonTransforms {
-		p.warnings = append(p.warnings, fmt.Sprintf("%s:%d: python transform %q (%s): not recorded; the Python runtime is not available here, and its query is named by its class",
-			repository.ConfigFile, t.Line, t.Name, t.FilePath))
+		p.warnings = append(p.warnings, fmt.Sprintf("%s: python transform %q (%s): not recorded; the Python runtime is not available here, and its query is named by its class",
+			at(t.Line), t.Name, t.FilePath))
 	}
 	for _, c := range cfg.CheckDefinitions {
-		p.warnings = append(p.warnings, fmt.Sprintf("%s:%d: check definition %q (%s): recorded; the Python runtime is not available here, it is not run",
-			repository.ConfigFile, c.Line, c.Name, c.FilePath))
+		p.warnings = append(p.warnings, fmt.Sprintf("%s: check definition %q (%s): recorded; the Python runtime is not available here, it is not run",
+			at(c.Line), c.Name, c.FilePath))
 	}
 	for _, g := range cfg.GeneratorDefinitions {
-		p.warnings = append(p.warnings, fmt.Sprintf("%s:%d: generator definition %q (%s): recorded; the Python runtime is not available here, it is not run",
-			repository.ConfigFile, g.Line, g.Name, g.FilePath))
+		p.warnings = append(p.warnings, fmt.Sprintf("%s: generator definition %q (%s): recorded; the Python runtime is not available here, it is not run",
+			at(g.Line), g.Name, g.FilePath))
 	}
 	return p
 }
@@ -230,4 +230,12 @@ func (l fsLoader) Load(name string) (string, error) {
 		return "", err
 	}
 	return string(data), nil
+}
+
+// at names a line of .infrahub.yml ("" line when unknown).
+func at(line int) string {
+	if line > 0 {
+		return fmt.Sprintf("%s:%d", repository.ConfigFile, line)
+	}
+	return repository.ConfigFile
 }

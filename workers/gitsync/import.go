@@ -155,7 +155,9 @@ func upsert(kind, ref string, d commands.Data) commands.Operation {
 // and last the repository's commit and statuses.
 func (s *Syncer) operations(n repoNode, commit string, p *plan) []commands.Operation {
 	var ops []commands.Operation
-	group := func(name string) map[string]any { return map[string]any{"hfid": []string{name}, "kind": kindStandardGroup} }
+	group := func(name string) map[string]any {
+		return map[string]any{"hfid": []string{name}, "kind": kindStandardGroup}
+	}
 	for _, q := range p.cfg.Queries {
 		d := attrs(map[string]any{"name": q.Name, "query": p.queries[q.Name]})
 		rel(d, "repository", n.ID)

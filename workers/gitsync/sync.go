@@ -241,7 +241,7 @@ func (s *Syncer) runCreateBranch(ctx context.Context, r *workers.Run) (json.RawM
 		}
 		out.Commits[n.ID] = commit
 		r.Log(task.SeverityInfo, fmt.Sprintf("repository %s: Git branch %s created at %s", n.Name, p.Branch, commit))
-		if err := s.setStatus(ctx, r, "create/"+n.ID+"/commit", n, p.Branch, map[string]any{"commit": commit}); err != nil {
+		if err := s.setStatus(ctx, r, "create/"+n.ID+"/commit", n, p.Branch, map[string]any{"commit": commit, "sync_status": SyncInSync}); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -307,4 +307,3 @@ func (s *Syncer) runMerge(ctx context.Context, r *workers.Run) (json.RawMessage,
 	}
 	return done(out)
 }
-
