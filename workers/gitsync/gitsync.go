@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"sync"
 
 	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/commands"
@@ -122,6 +123,32 @@ func (c Config) Validate() error {
 type Syncer struct {
 	cfg Config
 	log *slog.Logger
+
+	mu      sync.Mutex
+	commits map[[2]string]string // (repository id, branch other than the default) -> commit imported there
+}
+
+// imported remembers the commit of a repository imported on a branch other than the default
+// one (the graph keeps the default branch's; see setStatus). A new process imports such a
+// branch's head once again: the import writes nothing new.
+func (s *Syncer) imported(id, name, commit string) {
+	if name == s.cfg.Default {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.commits[[2]string{id, name}] = commit
+}
+
+// commitOn is the commit of repository n on branch name: the node's on the default branch, the
+// one imported there by this Syncer on another.
+func (s *Syncer) commitOn(n repoNode, name string) string {
+	if name == s.cfg.Default {
+		return n.Commit
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.commits[[2]string{n.ID, name}]
 }
 
 // New builds a Syncer.
@@ -136,7 +163,7 @@ func New(cfg Config) (*Syncer, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Syncer{cfg: cfg, log: log}, nil
+	return &Syncer{cfg: cfg, log: log, commits: map[[2]string]string{}}, nil
 }
 
 // Register adds the RunFuncs of WorkflowGitSync, WorkflowGitAddReadWrite,

@@ -92,13 +92,14 @@ func (s *Syncer) importCommit(ctx context.Context, r *workers.Run, step string, 
 		}
 		return out, err
 	}
+	s.imported(n.ID, name, commit)
 	r.Log(task.SeverityInfo, fmt.Sprintf("commit %s of repository %s imported on branch %s", commit, n.Name, name))
 	return out, nil
 }
 
-// write writes a checked commit: its schema, its objects, its menus, then one batch of the
-// queries, transforms and definitions with the repository's new commit and statuses; then the
-// nodes the repository owned that the commit no longer names are deleted.
+// write writes a checked commit: its schema, its objects, its menus, one batch of the queries,
+// transforms and definitions; then the nodes the repository owned that the commit no longer
+// names are deleted, and the repository's commit and statuses are set.
 func (s *Syncer) write(ctx context.Context, r *workers.Run, step string, n repoNode, name, commit string, p *plan, out *ImportOutcome) error {
 	if len(p.schemas.Schemas) > 0 {
 		if _, err := s.dispatch(ctx, r, step+"/schema", commands.TypeLoadSchema, p.schemas); err != nil {
@@ -119,12 +120,15 @@ func (s *Syncer) write(ctx context.Context, r *workers.Run, step string, n repoN
 		}
 		*set.count = len(set.files)
 	}
-	ops := s.operations(n, commit, p)
-	if _, err := s.dispatch(ctx, r, step+"/batch", commands.TypeBatch, commands.Batch{Branch: name, Operations: ops}); err != nil {
-		return fmt.Errorf("recording the queries, transforms and definitions of commit %s: %w", commit, err)
+	if ops := s.operations(n, p); len(ops) > 0 {
+		if _, err := s.dispatch(ctx, r, step+"/batch", commands.TypeBatch, commands.Batch{Branch: name, Operations: ops}); err != nil {
+			return fmt.Errorf("recording the queries, transforms and definitions of commit %s: %w", commit, err)
+		}
 	}
 	s.deleteStale(ctx, r, step, n, name, p, out)
-	return nil
+	// The repository (a branch-agnostic node: a command of its own on a branch) last: commit and
+	// sync_status together, which OnChange tells from a commit set by a client.
+	return s.setStatus(ctx, r, step+"/commit", n, name, map[string]any{"commit": commit, "sync_status": SyncInSync, "operational_status": OperOnline})
 }
 
 // attrs are attribute values of a node's data, each given as {"value": v}.
@@ -151,9 +155,9 @@ func upsert(kind, ref string, d commands.Data) commands.Operation {
 	return commands.Operation{Type: commands.TypeUpsertNode, Ref: ref, Payload: raw}
 }
 
-// operations are the batch of an import: the queries, the Jinja2 transforms, the definitions,
-// and last the repository's commit and statuses.
-func (s *Syncer) operations(n repoNode, commit string, p *plan) []commands.Operation {
+// operations are the batch of an import: the queries, the Jinja2 transforms and the
+// definitions.
+func (s *Syncer) operations(n repoNode, p *plan) []commands.Operation {
 	var ops []commands.Operation
 	group := func(name string) map[string]any {
 		return map[string]any{"hfid": []string{name}, "kind": kindStandardGroup}
@@ -216,9 +220,7 @@ func (s *Syncer) operations(n repoNode, commit string, p *plan) []commands.Opera
 		rel(d, "targets", group(g.Targets))
 		ops = append(ops, upsert(kindGeneratorDef, "", d))
 	}
-	d := attrs(map[string]any{"commit": commit, "sync_status": SyncInSync, "operational_status": OperOnline})
-	raw, _ := json.Marshal(commands.UpdateNode{Kind: n.Kind, ID: n.ID, Data: d})
-	return append(ops, commands.Operation{Type: commands.TypeUpdateNode, Payload: raw})
+	return ops
 }
 
 // deleteStale deletes the nodes repository n owned that the commit no longer names (as
@@ -295,8 +297,14 @@ func (s *Syncer) deleteStale(ctx context.Context, r *workers.Run, step string, n
 	r.Log(task.SeverityInfo, fmt.Sprintf("deleted what the commit no longer names: %v", out.Deleted))
 }
 
-// setStatus updates statuses of repository n on branch name.
+// setStatus updates statuses of repository n on branch name. Repository nodes are
+// branch-agnostic and the graph keeps their attributes once for every branch (Infrahub's
+// branch-local commit and sync_status are not kept per branch): only the default branch's
+// statuses are written; another branch's commit is remembered by the Syncer (imported).
 func (s *Syncer) setStatus(ctx context.Context, r *workers.Run, step string, n repoNode, name string, values map[string]any) error {
+	if name != s.cfg.Default {
+		return nil
+	}
 	_, err := s.dispatch(ctx, r, step, commands.TypeUpdateNode, commands.UpdateNode{Branch: name, Kind: n.Kind, ID: n.ID, Data: attrs(values)})
 	if err != nil {
 		return fmt.Errorf("repository %s: updating %v: %w", n.Name, keys(values), err)

@@ -107,7 +107,12 @@ func (s *Syncer) syncReadWrite(ctx context.Context, r *workers.Run, n repoNode, 
 	for name := range heads.Branches {
 		names = append(names, name)
 	}
-	sort.Strings(names)
+	sort.Slice(names, func(i, j int) bool { // the default branch first: what it shares with the others is there
+		if (names[i] == gitDefault) != (names[j] == gitDefault) {
+			return names[i] == gitDefault
+		}
+		return names[i] < names[j]
+	})
 	var errs []error
 	for _, gb := range names {
 		head, name := heads.Branches[gb], gb
@@ -137,7 +142,7 @@ func (s *Syncer) syncReadWrite(ctx context.Context, r *workers.Run, n repoNode, 
 		if err != nil {
 			return err
 		}
-		if cur.Commit == head {
+		if s.commitOn(cur, name) == head {
 			continue
 		}
 		res, err := s.importCommit(ctx, r, fmt.Sprintf("%s/%s/%s", step, name, head), cur, remote, name, head)
@@ -241,9 +246,7 @@ func (s *Syncer) runCreateBranch(ctx context.Context, r *workers.Run) (json.RawM
 		}
 		out.Commits[n.ID] = commit
 		r.Log(task.SeverityInfo, fmt.Sprintf("repository %s: Git branch %s created at %s", n.Name, p.Branch, commit))
-		if err := s.setStatus(ctx, r, "create/"+n.ID+"/commit", n, p.Branch, map[string]any{"commit": commit, "sync_status": SyncInSync}); err != nil {
-			errs = append(errs, err)
-		}
+		s.imported(n.ID, p.Branch, commit) // what the default branch holds, imported already
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
