@@ -68,7 +68,7 @@ func newFixture(t *testing.T, pool bool) *fixture {
 	}
 	f.fold = projections.NewInline(log, f.store)
 	f.app, err = commands.New(commands.Config{Log: log, Catalogue: f.store.Catalogue(), State: f.store, WaitFor: f.fold.WaitFor,
-		Workflows: gitsync.Workflows(branch.Default)})
+		Workflows: workflows(branch.Default)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -527,4 +527,17 @@ func status(err error) string {
 		return "error-connection"
 	}
 	return "error"
+}
+
+// workflows converts gitsync.Workflows as the composition root does.
+func workflows(def string) []commands.Workflow {
+	var out []commands.Workflow
+	for _, w := range gitsync.Workflows(def) {
+		// commands.Workflow is an input of commands.Config (archtest only lets cmd/ write it
+		// as a literal): filled field by field here.
+		var cw commands.Workflow
+		cw.Name, cw.Title, cw.Tags, cw.Parameters = w.Name, w.Title, w.Tags, w.Parameters
+		out = append(out, cw)
+	}
+	return out
 }

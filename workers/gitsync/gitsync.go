@@ -184,9 +184,18 @@ func (s *Syncer) Register(reg *workers.Registry) error {
 	return nil
 }
 
-// Workflows are the workflows of this package that commands' catalogue does not hold: give
-// them to commands.Config.Workflows so that tasks of them may be submitted.
-func Workflows(def string) []commands.Workflow {
+// Workflow is a workflow of this package that commands' catalogue does not hold, with the
+// fields of commands.Workflow (which only the composition root builds): cmd/ gives each to
+// commands.Config.Workflows as commands.Workflow{Name, Title, Tags, Parameters}.
+type Workflow struct {
+	Name       string
+	Title      func(params json.RawMessage) string
+	Tags       []string
+	Parameters func(params json.RawMessage) (branch string, err error)
+}
+
+// Workflows are WorkflowGitCreateBranch and WorkflowGitMerge; def is the default branch.
+func Workflows(def string) []Workflow {
 	params := func(verb string) func(json.RawMessage) (string, error) {
 		return func(raw json.RawMessage) (string, error) {
 			var p GitBranch
@@ -209,7 +218,7 @@ func Workflows(def string) []commands.Workflow {
 			return fmt.Sprintf(format, p.Branch)
 		}
 	}
-	return []commands.Workflow{
+	return []Workflow{
 		{Name: WorkflowGitCreateBranch, Title: title("Create branch %s in the Git repositories"), Tags: []string{task.TagDatabaseChange},
 			Parameters: params("created in Git")},
 		{Name: WorkflowGitMerge, Title: title("Merge branch %s in the Git repositories"), Tags: []string{task.TagDatabaseChange},
