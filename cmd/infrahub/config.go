@@ -70,7 +70,7 @@ type Config struct {
 
 	// Git repositories (Infrahub's INFRAHUB_GIT_* settings): how often the repositories are
 	// fetched (seconds; 0: never, only on demand), the author of the commits made here.
-	GitSyncInterval int    `env:"INFRAHUB_GIT_SYNC_INTERVAL" envDefault:"10"`
+	GitSyncInterval int    `env:"INFRAHUB_GIT_SYNC_INTERVAL" envDefault:"60"`
 	GitUserName     string `env:"INFRAHUB_GIT_USER_NAME" envDefault:"Infrahub"`
 	GitUserEmail    string `env:"INFRAHUB_GIT_USER_EMAIL" envDefault:"infrahub@opsmill.com"`
 

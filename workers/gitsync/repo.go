@@ -99,3 +99,14 @@ func (s *Syncer) owned(ctx context.Context, name, id, rel string) ([]graph.Node,
 	}
 	return out, nil
 }
+
+// Remote is the remote of repository id, read on the default branch (repositories are
+// branch-agnostic): its location and credential. What reads a repository's files outside the
+// workflows (the transforms of the API servers) uses it.
+func (s *Syncer) Remote(ctx context.Context, id string) (repository.Remote, error) {
+	n, err := s.readRepo(ctx, s.cfg.Default, id)
+	if err != nil {
+		return repository.Remote{}, err
+	}
+	return s.remote(ctx, s.cfg.Default, n)
+}
