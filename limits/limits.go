@@ -45,6 +45,9 @@ type Limits struct {
 	SchemaLoadBytes  int `env:"INFRAHUB_MAX_SCHEMA_BYTES" envDefault:"16777216"`     // the schema documents of one load
 	SchemaKinds      int `env:"INFRAHUB_MAX_SCHEMA_KINDS" envDefault:"5000"`         // nodes and generics of one branch's schema
 
+	// Object storage: one stored object (an artifact's content, an uploaded file).
+	StorageObjectBytes int64 `env:"INFRAHUB_STORAGE_MAX_BYTES" envDefault:"52428800"`
+
 	// Tasks.
 	TaskAttempts   int           `env:"INFRAHUB_TASK_MAX_ATTEMPTS" envDefault:"3"`      // runs of a failing task before it fails (and is dead-lettered)
 	TaskRetryDelay time.Duration `env:"INFRAHUB_TASK_RETRY_MAX_DELAY" envDefault:"30s"` // the longest wait before a failed run is tried again (doubling from 100 ms)
@@ -69,7 +72,7 @@ func Default() Limits {
 		SearchResults:  1_000,
 		ObjectsPerFile: 10_000, RangeExpansion: 10_000, ObjectNesting: 32,
 		ValueBytes: 64 << 10, LargeValueBytes: 1 << 20, DescriptionBytes: 4096,
-		SchemaLoadBytes: 16 << 20, SchemaKinds: 5_000, ResponseBytes: 256 << 20,
+		SchemaLoadBytes: 16 << 20, SchemaKinds: 5_000, ResponseBytes: 256 << 20, StorageObjectBytes: 50 << 20,
 		LoginFailuresPerAccount: 10, LoginFailuresPerAddress: 50, LoginWindow: 5 * time.Minute,
 		TaskAttempts: 3, TaskRetryDelay: 30 * time.Second, TaskLogLines: 1_000, TaskPage: 1_000, TaskTimeout: 30 * time.Minute,
 	}
@@ -96,6 +99,7 @@ func (l Limits) Validate() error {
 		"ObjectNesting": int64(l.ObjectNesting), "ValueBytes": int64(l.ValueBytes),
 		"LargeValueBytes": int64(l.LargeValueBytes), "DescriptionBytes": int64(l.DescriptionBytes),
 		"SchemaLoadBytes": int64(l.SchemaLoadBytes), "SchemaKinds": int64(l.SchemaKinds),
+		"StorageObjectBytes":      l.StorageObjectBytes,
 		"LoginFailuresPerAccount": int64(l.LoginFailuresPerAccount), "LoginFailuresPerAddress": int64(l.LoginFailuresPerAddress),
 		"TaskAttempts": int64(l.TaskAttempts), "TaskLogLines": int64(l.TaskLogLines), "TaskPage": int64(l.TaskPage)} {
 		pos(name, v)

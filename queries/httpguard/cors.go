@@ -109,14 +109,39 @@ func firstValue(list string) string {
 
 // jsonBody refuses a write whose Content-Type is not JSON: text/plain, form-encoded and
 // multipart bodies are what a page of another site can send without asking (no preflight).
+// One exception: a file upload to the object store (multipartPaths) may be multipart/form-data
+// when the request carries its credentials in a header (fromScript), which no cross-site form
+// can set.
 func jsonBody(r *http.Request) error {
 	raw := r.Header.Get("Content-Type")
 	if raw == "" {
 		return fmt.Errorf("%w: %s %s has no Content-Type; send the body as application/json", ErrUnsupportedMediaType, r.Method, r.URL.Path)
 	}
 	mt, _, err := mime.ParseMediaType(raw)
+	if err == nil && mt == "multipart/form-data" && multipartPaths[r.URL.Path] {
+		if fromScript(r) {
+			return nil
+		}
+		return fmt.Errorf("%w: %s %s takes multipart/form-data only with the credentials in the X-INFRAHUB-KEY or Authorization: Bearer header",
+			ErrUnsupportedMediaType, r.Method, r.URL.Path)
+	}
 	if err != nil || !(mt == "application/json" || strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json")) {
 		return fmt.Errorf("%w: Content-Type %q: %s %s takes application/json", ErrUnsupportedMediaType, raw, r.Method, r.URL.Path)
 	}
 	return nil
+}
+
+// multipartPaths take multipart/form-data bodies (from scripts, see jsonBody).
+var multipartPaths = map[string]bool{"/api/storage/upload/file": true}
+
+// fromScript tells whether a request carries credentials in a header a browser never adds by
+// itself: an API key (X-INFRAHUB-KEY) or a bearer token. A cross-site form sends neither (and a
+// cross-site script may not without a preflight, which CORS answers); a Basic Authorization,
+// which browsers may replay on their own, does not count.
+func fromScript(r *http.Request) bool {
+	if r.Header.Get("X-INFRAHUB-KEY") != "" {
+		return true
+	}
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	return ok && strings.EqualFold(scheme, "Bearer") && strings.TrimSpace(token) != ""
 }

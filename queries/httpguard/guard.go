@@ -5,7 +5,9 @@
 //   - no cross-site writes: a POST, PUT, PATCH or DELETE to /api/... or /graphql... must carry
 //     a JSON body (application/json or a type ending in +json, which no HTML form and no "simple"
 //     cross-site request can send) and, when it carries an Origin, come from this host or from
-//     an origin allowed for CORS;
+//     an origin allowed for CORS; the one exception is a file upload to the object store
+//     (/api/storage/upload/file), which may be multipart/form-data when its credentials come in
+//     the X-INFRAHUB-KEY or Authorization: Bearer header (no HTML form can set them);
 //   - CORS: denied unless origins are configured (INFRAHUB_CORS_ORIGINS); those origins get
 //     preflight answers and Access-Control-Allow-Origin;
 //   - Positions: the log positions a read names (min_position, a numeric at) are refused at once

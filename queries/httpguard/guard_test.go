@@ -218,3 +218,52 @@ func TestRequestDeadline(t *testing.T) {
 		t.Errorf("the request took %s", d)
 	}
 }
+
+// A file upload to the object store (/api/storage/upload/file) may be multipart/form-data when
+// its credentials come in a header no HTML form can set (X-INFRAHUB-KEY, Authorization: Bearer);
+// without them (a cross-site form, a browser replaying Basic credentials) it is refused like any
+// multipart write, and other paths never take multipart. A cross-site Origin is still refused.
+func TestMultipartUploadNeedsHeaderCredentials(t *testing.T) {
+	h := newGuard(t)
+	const mp = "multipart/form-data; boundary=----x"
+	cases := []struct {
+		path   string
+		header map[string]string
+		want   int
+	}{
+		{"/api/storage/upload/file", map[string]string{"X-INFRAHUB-KEY": "06438eb2-8019-4776-878c-0941b1f1d1ec"}, 200},
+		{"/api/storage/upload/file", map[string]string{"Authorization": "Bearer eyJhbGciOiJIUzI1NiJ9.e30.x"}, 200},
+		{"/api/storage/upload/file", map[string]string{"Authorization": "bearer eyJhbGciOiJIUzI1NiJ9.e30.x"}, 200},
+		{"/api/storage/upload/file", nil, 415},
+		{"/api/storage/upload/file", map[string]string{"Authorization": "Basic YWRtaW46aW5mcmFodWI="}, 415},
+		{"/api/storage/upload/file", map[string]string{"Authorization": "Bearer "}, 415},
+		{"/api/storage/upload/file", map[string]string{"Cookie": "access_token=eyJhbGciOiJIUzI1NiJ9.e30.x"}, 415},
+		{"/api/storage/upload/file", map[string]string{"X-INFRAHUB-KEY": "k", "Origin": "https://evil.example"}, 403},
+		{"/api/storage/upload/file", map[string]string{"X-INFRAHUB-KEY": "k", "Origin": "http://infrahub.example:8000"}, 200},
+		{"/api/storage/upload/file/", map[string]string{"X-INFRAHUB-KEY": "k"}, 415},
+		{"/api/storage/upload/content", map[string]string{"X-INFRAHUB-KEY": "k"}, 415},
+		{"/api/commands", map[string]string{"X-INFRAHUB-KEY": "k"}, 415},
+		{"/graphql", map[string]string{"Authorization": "Bearer t"}, 415},
+	}
+	for _, c := range cases {
+		hdr := map[string]string{"Content-Type": mp}
+		for k, v := range c.header {
+			hdr[k] = v
+		}
+		w := serve(h, "POST", c.path, hdr, "------x--\r\n")
+		if w.Code != c.want {
+			t.Errorf("POST %s with %v = %d %s; want %d", c.path, c.header, w.Code, w.Body, c.want)
+			continue
+		}
+		if c.want == 415 && c.path == "/api/storage/upload/file" && !strings.Contains(w.Body.String(), "X-INFRAHUB-KEY") {
+			t.Errorf("POST %s with %v: %s should say which credentials allow multipart", c.path, c.header, w.Body)
+		}
+	}
+	// JSON and other types on the upload path are judged as everywhere: JSON passes, text is refused.
+	if w := serve(h, "POST", "/api/storage/upload/file", map[string]string{"Content-Type": "application/json"}, "{}"); w.Code != 200 {
+		t.Errorf("JSON to upload/file = %d", w.Code)
+	}
+	if w := serve(h, "POST", "/api/storage/upload/file", map[string]string{"Content-Type": "text/plain", "X-INFRAHUB-KEY": "k"}, "x"); w.Code != 415 {
+		t.Errorf("text/plain to upload/file = %d", w.Code)
+	}
+}
