@@ -405,4 +405,3 @@ var _ interface {
 	fs.ReadDirFS
 	fs.StatFS
 } = (*commitFS)(nil)
-
