@@ -118,12 +118,13 @@ func (f *commitFS) content(op string, n *node) ([]byte, error) {
 	}
 	f.m.mu.RLock()
 	defer f.m.mu.RUnlock()
-	if f.m.repo == nil {
+	repo := f.m.repo.Load()
+	if repo == nil {
 		return nil, &fs.PathError{Op: op, Path: n.path, Err: fmt.Errorf("the mirror was removed: %w", fs.ErrNotExist)}
 	}
 	f.m.objMu.Lock()
 	defer f.m.objMu.Unlock()
-	obj, err := f.m.repo.Storer.EncodedObject(plumbing.BlobObject, n.hash)
+	obj, err := repo.Storer.EncodedObject(plumbing.BlobObject, n.hash)
 	if err != nil {
 		return nil, &fs.PathError{Op: op, Path: n.path, Err: err}
 	}
@@ -226,12 +227,13 @@ func (i info) Size() int64 {
 	}
 	i.f.m.mu.RLock()
 	defer i.f.m.mu.RUnlock()
-	if i.f.m.repo == nil {
+	repo := i.f.m.repo.Load()
+	if repo == nil {
 		return 0
 	}
 	i.f.m.objMu.Lock()
 	defer i.f.m.objMu.Unlock()
-	s, err := i.f.m.repo.Storer.EncodedObjectSize(i.n.hash)
+	s, err := repo.Storer.EncodedObjectSize(i.n.hash)
 	if err != nil {
 		return 0
 	}

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-git/go-billy/v5/osfs"
@@ -86,7 +87,10 @@ type mirror struct {
 	dir   string
 	mu    sync.RWMutex
 	objMu sync.Mutex
-	repo  *git.Repository
+	// repo is nil until the mirror is opened (and again after Remove); openMu serialises
+	// opening, which readers may do under a read lock of mu.
+	repo   atomic.Pointer[git.Repository]
+	openMu sync.Mutex
 }
 
 // NewCache validates cfg, applies defaults and creates Dir.
@@ -148,8 +152,13 @@ func (c *Cache) mirror(r Remote) (*mirror, error) {
 // open opens (or, when create, initialises) the bare repository; m.mu is held. A nil
 // repository and nil error: there is no mirror yet.
 func (m *mirror) open(create bool) (*git.Repository, error) {
-	if m.repo != nil {
-		return m.repo, nil
+	if repo := m.repo.Load(); repo != nil {
+		return repo, nil
+	}
+	m.openMu.Lock()
+	defer m.openMu.Unlock()
+	if repo := m.repo.Load(); repo != nil {
+		return repo, nil
 	}
 	st := filesystem.NewStorage(osfs.New(m.dir), cache.NewObjectLRUDefault())
 	repo, err := git.Open(st, nil)
@@ -162,7 +171,7 @@ func (m *mirror) open(create bool) (*git.Repository, error) {
 	if err != nil {
 		return nil, fmt.Errorf("repository %s: mirror %s: %w", m.id, m.dir, err)
 	}
-	m.repo = repo
+	m.repo.Store(repo)
 	return repo, nil
 }
 
@@ -479,9 +488,12 @@ func (c *Cache) push(ctx context.Context, repo *git.Repository, r Remote, ref pl
 	return c.remoteError(pctx, "push", r, err)
 }
 
-// Merge merges branch source into branch target on the remote (after a fetch): a fast-forward
-// when target is behind source, nothing when target already holds source; otherwise a conflict
-// naming both branches. Answers target's commit.
+// Merge merges branch source into branch target on the remote (after a fetch): nothing when
+// target already holds source; a fast-forward when target is behind source; otherwise a merge
+// commit (parents target then source, by AuthorName/AuthorEmail) when the two branches changed
+// different files since their merge base. A file both changed differently (Git's line-level
+// merge is not attempted), or several merge bases, is an error wrapping fault.ErrConflict
+// naming both branches and the files. Answers target's new commit.
 func (c *Cache) Merge(ctx context.Context, r Remote, source, target string) (string, error) {
 	m, err := c.mirror(r)
 	if err != nil {
@@ -502,7 +514,7 @@ func (c *Cache) Merge(ctx context.Context, r Remote, source, target string) (str
 	if s == t {
 		return t, nil
 	}
-	repo := m.repo
+	repo := m.repo.Load()
 	m.objMu.Lock()
 	sc, err1 := repo.CommitObject(plumbing.NewHash(s))
 	tc, err2 := repo.CommitObject(plumbing.NewHash(t))
@@ -517,18 +529,29 @@ func (c *Cache) Merge(ctx context.Context, r Remote, source, target string) (str
 	if err := errors.Join(err1, err2); err != nil {
 		return "", fmt.Errorf("repository %s: %w", r, err)
 	}
-	switch {
-	case ahead:
+	if ahead {
 		return t, nil
-	case !behind:
-		return "", fmt.Errorf("repository %s: cannot merge branch %q into %q: %q has commits that %q does not (no fast-forward): %w",
-			r, source, target, target, source, fault.ErrConflict)
 	}
-	if err := c.push(ctx, repo, r, plumbing.NewBranchReferenceName(target), sc.Hash); err != nil {
+	to := sc.Hash
+	if !behind { // both have commits of their own: a merge commit when they changed different files
+		m.objMu.Lock()
+		h, conflicts, err := c.mergeCommit(repo, sc, tc, source, target)
+		m.objMu.Unlock()
+		if err != nil {
+			return "", fmt.Errorf("repository %s: merge %q into %q: %w", r, source, target, err)
+		}
+		if len(conflicts) > 0 {
+			return "", fmt.Errorf("repository %s: cannot merge branch %q into %q: both changed %s: %w",
+				r, source, target, strings.Join(conflicts, ", "), fault.ErrConflict)
+		}
+		to = h
+	}
+	if err := c.push(ctx, repo, r, plumbing.NewBranchReferenceName(target), to); err != nil {
 		return "", err
 	}
-	c.log.Info("repository branch merged", "repository", r.ID, "location", r.String(), "source", source, "target", target, "commit", s)
-	return s, nil
+	c.log.Info("repository branch merged", "repository", r.ID, "location", r.String(), "source", source, "target", target,
+		"commit", to.String(), "fast_forward", behind)
+	return to.String(), nil
 }
 
 // Remove deletes a remote's mirror and forgets its cached files.
@@ -539,7 +562,7 @@ func (c *Cache) Remove(r Remote) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.repo = nil
+	m.repo.Store(nil)
 	c.trees.drop(r.ID + "\x00")
 	c.blobs.drop(r.ID)
 	if err := os.RemoveAll(m.dir); err != nil {

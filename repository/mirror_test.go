@@ -48,7 +48,11 @@ func write(t *testing.T, dir string, files map[string]string) {
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		perm := os.FileMode(0o644)
+		if strings.HasSuffix(name, ".sh") {
+			perm = 0o755
+		}
+		if err := os.WriteFile(p, []byte(content), perm); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -83,7 +87,6 @@ func newUpstream(t *testing.T) *upstream {
 		"schemas/sub/deep/c.json": "{}",
 	})
 	run(t, u.work, "add", "-A")
-	run(t, u.work, "update-index", "--chmod=+x", "scripts/run.sh")
 	run(t, u.work, "commit", "-q", "-m", "first")
 	run(t, u.work, "tag", "-a", "v1", "-m", "release 1")
 	run(t, u.work, "remote", "add", "origin", u.bare)
@@ -396,6 +399,23 @@ func TestFilesConcurrent(t *testing.T) {
 		}
 	}()
 	wg.Wait()
+	// A new Cache over the same folder: the mirror exists on disk, not opened yet; many first
+	// reads at once open it once.
+	c2 := newCache(t, CacheConfig{Dir: c.cfg.Dir})
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fsys, err := c2.Files(ctx, r, heads.Branches["main"])
+			if err == nil {
+				_, err = fs.ReadFile(fsys, "queries/q.gql")
+			}
+			if err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
 	close(errs)
 	for err := range errs {
 		t.Fatal(err)
@@ -441,18 +461,51 @@ func TestHTTPRemote(t *testing.T) {
 	if got, err := c.Merge(ctx, r, "infra-1", "main"); err != nil || got != feature {
 		t.Fatalf("Merge of an ancestor: %q %v", got, err)
 	}
-	// Diverged branches: a conflict naming both.
+	// Diverged branches that changed different files: a merge commit (target first), pushed.
 	run(t, u.work, "fetch", "-q", "origin")
 	run(t, u.work, "checkout", "-q", "-B", "main", "origin/main")
 	u.commit("main-only.txt", "m\n")
 	run(t, u.work, "push", "-q", "origin", "main")
 	run(t, u.work, "checkout", "-q", "-B", "infra-1", "origin/infra-1")
-	u.commit("branch-only.txt", "b\n")
+	u.commit("schemas/sub/branch-only.yml", "b\n")
+	run(t, u.work, "rm", "-q", "schemas/a.yml")
+	run(t, u.work, "commit", "-q", "-m", "remove a.yml")
 	run(t, u.work, "push", "-q", "origin", "infra-1")
-	before := u.head("main")
+	before, branch := u.head("main"), u.head("infra-1")
+	got, err = c.Merge(ctx, r, "infra-1", "main")
+	if err != nil || got != u.head("main") {
+		t.Fatalf("Merge diverged: %q %v", got, err)
+	}
+	if parents := run(t, u.bare, "rev-parse", "main^1", "main^2"); parents != before+"\n"+branch {
+		t.Fatalf("merge parents %q, want %s %s", parents, before, branch)
+	}
+	if files := run(t, u.bare, "ls-tree", "-r", "--name-only", "main"); files != strings.Join([]string{
+		".infrahub.yml", "feature.txt", "main-only.txt", "queries/q.gql", "schemas/sub/b.yml",
+		"schemas/sub/branch-only.yml", "schemas/sub/deep/c.json", "scripts/run.sh", "templates/big.txt", "templates/device.j2"}, "\n") {
+		t.Fatalf("merged tree:\n%s", files)
+	}
+	if author := run(t, u.bare, "log", "-1", "--format=%an <%ae>|%s", "main"); author != "Infrahub <infrahub@opsmill.com>|Merge branch 'infra-1' into main" {
+		t.Fatalf("merge commit: %s", author)
+	}
+	run(t, u.bare, "fsck", "--strict")
+	// Mode bits survive: the executable is still one.
+	if mode := run(t, u.bare, "ls-tree", "main", "scripts/run.sh"); !strings.HasPrefix(mode, "100755") {
+		t.Fatalf("mode lost: %s", mode)
+	}
+
+	// Both changed the same file: a conflict naming both branches and the file; nothing pushed.
+	run(t, u.work, "fetch", "-q", "origin")
+	run(t, u.work, "checkout", "-q", "-B", "main", "origin/main")
+	u.commit("templates/device.j2", "hostname {{ data.name }}-main\n")
+	run(t, u.work, "push", "-q", "origin", "main")
+	run(t, u.work, "checkout", "-q", "-B", "infra-1", "origin/infra-1")
+	u.commit("templates/device.j2", "hostname {{ data.name }}-branch\n")
+	run(t, u.work, "push", "-q", "origin", "infra-1")
+	before = u.head("main")
 	_, err = c.Merge(ctx, r, "infra-1", "main")
-	if !errors.Is(err, fault.ErrConflict) || !strings.Contains(err.Error(), `"infra-1"`) || !strings.Contains(err.Error(), `"main"`) {
-		t.Fatalf("Merge diverged: %v", err)
+	if !errors.Is(err, fault.ErrConflict) || !strings.Contains(err.Error(), `"infra-1"`) || !strings.Contains(err.Error(), `"main"`) ||
+		!strings.Contains(err.Error(), "templates/device.j2") {
+		t.Fatalf("Merge conflict: %v", err)
 	}
 	if u.head("main") != before {
 		t.Fatal("a refused merge moved main")
@@ -539,5 +592,44 @@ func TestConnectionErrors(t *testing.T) {
 	_, err = c.Sync(ctx, Remote{ID: "missing", Location: "file://" + filepath.Join(t.TempDir(), "nope.git")})
 	if err == nil || Status(err) != "error" {
 		t.Fatalf("missing repository: %v (%s)", err, Status(err))
+	}
+}
+
+// One artifact render: the files of a commit, then its template.
+func BenchmarkFilesReadFile(b *testing.B) {
+	dir := b.TempDir()
+	cmd := func(args ...string) {
+		c := exec.Command("git", args...)
+		c.Dir = dir
+		c.Env = append(os.Environ(), gitEnv...)
+		if out, err := c.CombinedOutput(); err != nil {
+			b.Fatalf("%v: %s", err, out)
+		}
+	}
+	cmd("init", "-q", "-b", "main")
+	if err := os.WriteFile(filepath.Join(dir, "t.j2"), []byte(strings.Repeat("line {{ x }}\n", 200)), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	cmd("add", "-A")
+	cmd("commit", "-q", "-m", "x")
+	c, err := NewCache(CacheConfig{Dir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	r := Remote{ID: "bench", Location: dir}
+	commit, err := c.Resolve(ctx, r, "main")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		fsys, err := c.Files(ctx, r, commit)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := fs.ReadFile(fsys, "t.j2"); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
