@@ -1,9 +1,11 @@
 package repository
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io/fs"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cgi"
@@ -523,7 +525,20 @@ func TestHTTPCredentials(t *testing.T) {
 	u := newUpstream(t)
 	url := u.serve(user, password)
 	ctx := context.Background()
-	c := newCache(t, CacheConfig{})
+	var logs syncBuffer
+	c := newCache(t, CacheConfig{Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	defer func() {
+		// No log line shows a password either (the location is logged redacted).
+		out := logs.String()
+		if !strings.Contains(out, "repository fetched") || !strings.Contains(out, "http://infrahub:xxxxx@127.0.0.1") {
+			t.Errorf("expected logs of the fetches, got:\n%s", out)
+		}
+		for _, secret := range []string{password, "Wr0ng-in-url", "wrong-password"} {
+			if strings.Contains(out, secret) {
+				t.Errorf("a log line shows a password:\n%s", out)
+			}
+		}
+	}()
 
 	check := func(name string, err error, wrong ...string) {
 		t.Helper()
@@ -593,6 +608,24 @@ func TestConnectionErrors(t *testing.T) {
 	if err == nil || Status(err) != "error" {
 		t.Fatalf("missing repository: %v (%s)", err, Status(err))
 	}
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writes (a log sink).
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // One artifact render: the files of a commit, then its template.
