@@ -26,6 +26,8 @@ type Config struct {
 	CheckDefinitions     []CheckDefinition     `json:"check_definitions,omitempty"`
 	GeneratorDefinitions []GeneratorDefinition `json:"generator_definitions,omitempty"`
 	GraphQLFragments     []Query               `json:"graphql_fragments,omitempty"`
+
+	File string `json:"-"` // the file it was read from (ConfigFile or ".infrahub.yaml"), for messages
 }
 
 // Path is a file or folder named by the configuration.
@@ -56,6 +58,7 @@ type PythonTransform struct {
 	FilePath             string `json:"file_path"`
 	ClassName            string `json:"class_name"` // default "Transform"
 	ConvertQueryResponse bool   `json:"convert_query_response,omitempty"`
+	Description          string `json:"description,omitempty"`
 	Line                 int    `json:"-"`
 }
 
