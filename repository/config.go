@@ -583,20 +583,17 @@ func (c *Config) Check(fsys fs.FS) error {
 			p.errorf(t.Line, "jinja2_transforms: %q names the query %q, which is not in queries", t.Name, t.Query)
 		}
 	}
+	// The files of Python resources are not required: nothing runs them here (importers warn
+	// about them, and about a missing one).
 	for _, t := range c.PythonTransforms {
 		transforms[t.Name] = true
-		exists("python_transforms", "file_path", t.FilePath, t.Line, false)
 	}
 	for _, a := range c.ArtifactDefinitions {
 		if a.Transformation != "" && !transforms[a.Transformation] {
 			p.errorf(a.Line, "artifact_definitions: %q names the transformation %q, which is neither in jinja2_transforms nor in python_transforms", a.Name, a.Transformation)
 		}
 	}
-	for _, ch := range c.CheckDefinitions {
-		exists("check_definitions", "file_path", ch.FilePath, ch.Line, false)
-	}
 	for _, g := range c.GeneratorDefinitions {
-		exists("generator_definitions", "file_path", g.FilePath, g.Line, false)
 		if g.Query != "" && !queries[g.Query] {
 			p.errorf(g.Line, "generator_definitions: %q names the query %q, which is not in queries", g.Name, g.Query)
 		}

@@ -85,11 +85,9 @@ func TestParseConfigServiceCatalog(t *testing.T) {
 		t.Fatalf("ReadConfig: %v\n%+v", err, read)
 	}
 
-	// The corpus holds the repository without its generator's Python file: Check says so, at
-	// the generator's line, and nothing else.
-	got := problems(t, cfg.Check(os.DirFS(dir)))
-	wantProblems := []string{`.infrahub.yml:5: generator_definitions: file_path "generators/implement_dedicated_internet.py" not found in the repository`}
-	if !reflect.DeepEqual(got, wantProblems) {
+	// The corpus holds the repository without its generator's Python file: nothing runs it here,
+	// so Check does not require it (the importer warns).
+	if got := problems(t, cfg.Check(os.DirFS(dir))); len(got) != 0 {
 		t.Fatalf("Check: %q", got)
 	}
 
@@ -138,15 +136,9 @@ func TestParseConfigSDKFixtures(t *testing.T) {
 		if want := []Query{{Name: "animal_person", FilePath: "queries/animal_person.gql", Line: 31}}; !reflect.DeepEqual(cfg.Queries, want) {
 			t.Fatalf("queries: %+v", cfg.Queries)
 		}
-		// The fixture holds the query and a template, not the Python files.
-		got := problems(t, cfg.Check(os.DirFS(dir)))
-		want := []string{
-			`.infrahub.yml:4: python_transforms: file_path "transforms/animal_person.py" not found in the repository`,
-			`.infrahub.yml:8: python_transforms: file_path "transforms/converted.py" not found in the repository`,
-			`.infrahub.yml:14: generator_definitions: file_path "generators/tag_generator.py" not found in the repository`,
-			`.infrahub.yml:21: generator_definitions: file_path "generators/tag_generator_convert.py" not found in the repository`,
-		}
-		if !reflect.DeepEqual(got, want) {
+		// The fixture holds the query and a template, not the Python files, which are not
+		// required (nothing runs them here).
+		if got := problems(t, cfg.Check(os.DirFS(dir))); len(got) != 0 {
 			t.Fatalf("Check: %q", got)
 		}
 	})
@@ -172,8 +164,7 @@ func TestParseConfigSDKFixtures(t *testing.T) {
 		if cfg.PythonTransforms[0].ClassName != "TagsTransform" {
 			t.Fatalf("python_transforms: %+v", cfg.PythonTransforms)
 		}
-		got := problems(t, cfg.Check(os.DirFS(dir)))
-		if wantP := []string{`.infrahub.yml:3: python_transforms: file_path "tags_transform.py" not found in the repository`}; !reflect.DeepEqual(got, wantP) {
+		if got := problems(t, cfg.Check(os.DirFS(dir))); len(got) != 0 {
 			t.Fatalf("Check: %q", got)
 		}
 	})

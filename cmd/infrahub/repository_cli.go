@@ -31,16 +31,14 @@ const credentialCreate = `mutation CredentialCreate($name: String!, $username: S
   }
 }`
 
-const repositoryCreate = `mutation RepositoryCreate($name: String!, $location: String!, $branch: String, $credential: String) {
-  CoreRepositoryCreate(data: {name: {value: $name}, location: {value: $location}, default_branch: {value: $branch}, credential: {id: $credential}}) {
-    ok object { id }
-  }
+// repositoryCreate and readOnlyRepositoryCreate are what the SDK sends to add a repository
+// (<Kind>Create with data as the input type).
+const repositoryCreate = `mutation RepositoryCreate($data: CoreRepositoryCreateInput!) {
+  CoreRepositoryCreate(data: $data) { ok object { id } }
 }`
 
-const readOnlyRepositoryCreate = `mutation ReadOnlyRepositoryCreate($name: String!, $location: String!, $ref: String, $credential: String) {
-  CoreReadOnlyRepositoryCreate(data: {name: {value: $name}, location: {value: $location}, ref: {value: $ref}, credential: {id: $credential}}) {
-    ok object { id }
-  }
+const readOnlyRepositoryCreate = `mutation ReadOnlyRepositoryCreate($data: CoreReadOnlyRepositoryCreateInput!) {
+  CoreReadOnlyRepositoryCreate(data: $data) { ok object { id } }
 }`
 
 // newRepository is `infrahub repository add|list`: Git repositories of a running server.
@@ -64,7 +62,7 @@ and infrahub repository list.`,
 					return fmt.Errorf("LOCATION %s holds a password: give it with --username and --password-stdin instead, so that it is stored as a credential", redact.URL(location))
 				}
 			}
-			vars := map[string]any{"name": name, "location": location}
+			data := map[string]any{"name": map[string]any{"value": name}, "location": map[string]any{"value": location}}
 			if username != "" {
 				password := env["INFRAHUB_GIT_PASSWORD"]
 				if passwordStdin {
@@ -87,21 +85,21 @@ and infrahub repository list.`,
 				if err := queryGraphQL(c, env, credentialCreate, map[string]any{"name": name + "-credential", "username": username, "password": password}, &cred); err != nil {
 					return fmt.Errorf("storing the credential: %w", err)
 				}
-				vars["credential"] = cred.Create.Object.ID
+				data["credential"] = map[string]any{"id": cred.Create.Object.ID}
 			}
 			doc, field := repositoryCreate, "CoreRepositoryCreate"
 			if readOnly {
 				doc, field = readOnlyRepositoryCreate, "CoreReadOnlyRepositoryCreate"
-				vars["ref"] = ref
+				data["ref"] = map[string]any{"value": ref}
 			} else if defaultBranch != "" {
-				vars["branch"] = defaultBranch
+				data["default_branch"] = map[string]any{"value": defaultBranch}
 			}
 			var out map[string]struct {
 				Object struct {
 					ID string `json:"id"`
 				} `json:"object"`
 			}
-			if err := queryGraphQL(c, env, doc, vars, &out); err != nil {
+			if err := queryGraphQL(c, env, doc, map[string]any{"data": data}, &out); err != nil {
 				return err
 			}
 			fmt.Fprintf(c.OutOrStdout(), "repository %s added (%s): the server imports it as a task\n", name, out[field].Object.ID)

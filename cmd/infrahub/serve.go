@@ -47,6 +47,7 @@ import (
 	"github.com/infrahub-go/infrahub/task"
 	"github.com/infrahub-go/infrahub/tlsconfig"
 	"github.com/infrahub-go/infrahub/workers"
+	"github.com/infrahub-go/infrahub/workers/gitsync"
 )
 
 // Roles of a process. The API role accepts commands; the worker role runs the background work
@@ -130,6 +131,8 @@ type server struct {
 	forwarding forwarding
 	lease      atomic.Pointer[cluster.Lease]
 	presence   *cluster.Presence // nil without INFRAHUB_CACHE_URL
+
+	git gitParts // Git repositories, transforms, artifacts (repositories.go)
 }
 
 // startServer opens every adapter, starts the forwarder and the projections, and binds the
@@ -206,6 +209,9 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 	if s.locks != nil {
 		appCfg.Locks = s.locks
 	}
+	for _, w := range gitsync.Workflows(branch.Default) { // the workflows of gitsync beside the catalogue's
+		appCfg.Workflows = append(appCfg.Workflows, commands.Workflow{Name: w.Name, Title: w.Title, Tags: w.Tags, Parameters: w.Parameters})
+	}
 	if s.app, err = commands.New(appCfg); err != nil {
 		return nil, err
 	}
@@ -224,6 +230,9 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 		Limits:          cfg.Limits, Logger: logger}); err != nil {
 		return nil, err
 	}
+	if err := s.startGit(ctx); err != nil {
+		return nil, err
+	}
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		s.fwd.Collector(), s.runner.Collector())
 
@@ -236,6 +245,10 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 		}()
 	}
 	s.loop(s.bg, "snapshots", s.snapshots)
+	if s.git.feed != nil {
+		s.loop(s.bg, "changes", s.git.feed.Run)
+		s.loop(s.bg, "git sync", s.gitSyncLoop)
+	}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -493,17 +506,9 @@ func (s *server) routes() (http.Handler, error) {
 	}
 	if s.role != roleWorker {
 		mux.Handle("/api/commands", &commands.Endpoint{Commands: s.app, Logger: s.log, MaxBodyBytes: lim.BodyBytes})
-		(&graphql.Handler{X: &graphql.Executor{Graph: s.reads, Schemas: s.schemas, Limits: lim, Default: branch.Default, Version: version,
-			SchemaOf: func(name string) (*schema.Set, bool) {
-				if _, ok := s.branches.Branch(name); !ok {
-					return nil, false
-				}
-				set, _ := s.branches.Schema(name)
-				return set, true
-			},
-			Branches: s.branches.Branches, Dispatch: s.app.Dispatch, WorkerID: workerID(), Workers: workers, Resolve: s.perms.Resolve,
-			Tasks: s.tasks,
-		}}).Register(mux)
+		(&graphql.Handler{X: s.executor(workers)}).Register(mux)
+		(&rest.Storage{Store: s.git.objects, MaxBodyBytes: lim.BodyBytes}).Register(mux)
+		s.git.handlers.Register(mux)
 		api := &rest.API{State: s.branches, Commands: s.app, Default: branch.Default, MaxBodyBytes: lim.BodyBytes}
 		api.Register(mux)
 		s.auth.Register(mux)
@@ -524,6 +529,21 @@ func (s *server) routes() (http.Handler, error) {
 		h = s.credentialsReady(s.auth.Middleware(h)) // who asks, with what permissions (resolved once per request)
 	}
 	return s.gate(guard.Wrap(h)), nil
+}
+
+// executor is the GraphQL executor of the API (and of stored queries, transforms and artifacts).
+func (s *server) executor(workers func(context.Context) []graphql.WorkerInfo) *graphql.Executor {
+	return &graphql.Executor{Graph: s.reads, Schemas: s.schemas, Limits: s.cfg.Limits, Default: branch.Default, Version: version,
+		SchemaOf: func(name string) (*schema.Set, bool) {
+			if _, ok := s.branches.Branch(name); !ok {
+				return nil, false
+			}
+			set, _ := s.branches.Schema(name)
+			return set, true
+		},
+		Branches: s.branches.Branches, Dispatch: s.app.Dispatch, WorkerID: workerID(), Workers: workers, Resolve: s.perms.Resolve,
+		Tasks: s.tasks,
+	}
 }
 
 // credentialsReady answers 503 to requests carrying credentials until the server is ready: the
@@ -550,7 +570,11 @@ func workerID() string {
 
 // projectors lists the projections this process keeps.
 func (s *server) projectors() []projections.Projector {
-	return []projections.Projector{s.counter, s.graph, s.tasks}
+	ps := []projections.Projector{s.counter, s.graph, s.tasks}
+	if s.git.feed != nil {
+		ps = append(ps, s.git.feed)
+	}
+	return ps
 }
 
 // waitGraph waits until the graph projection has folded a log position.

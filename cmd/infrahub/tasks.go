@@ -65,6 +65,9 @@ func (s *server) taskWorkflows() (*workers.Registry, error) {
 	if err := reg.Register(commands.WorkflowDiffUpdate, s.diffUpdate); err != nil {
 		return nil, err
 	}
+	if err := s.registerGit(reg); err != nil {
+		return nil, err
+	}
 	return reg, nil
 }
 

@@ -96,17 +96,23 @@ func (s *Syncer) check(ctx context.Context, fsys fs.FS, name string) *plan {
 			p.problems = append(p.problems, jinjaLine(t.TemplatePath, err))
 		}
 	}
+	missing := func(path string) string {
+		if _, err := fs.Stat(fsys, path); err != nil {
+			return " (its file is not in this commit)"
+		}
+		return ""
+	}
 	for _, t := range cfg.PythonTransforms {
-		p.warnings = append(p.warnings, fmt.Sprintf("%s: python transform %q (%s): not recorded; the Python runtime is not available here, and its query is named by its class",
-			at(t.Line), t.Name, t.FilePath))
+		p.warnings = append(p.warnings, fmt.Sprintf("%s: python transform %q (%s%s): not recorded; the Python runtime is not available here, and its query is named by its class",
+			at(t.Line), t.Name, t.FilePath, missing(t.FilePath)))
 	}
 	for _, c := range cfg.CheckDefinitions {
-		p.warnings = append(p.warnings, fmt.Sprintf("%s: check definition %q (%s): recorded; the Python runtime is not available here, it is not run",
-			at(c.Line), c.Name, c.FilePath))
+		p.warnings = append(p.warnings, fmt.Sprintf("%s: check definition %q (%s%s): recorded; the Python runtime is not available here, it is not run",
+			at(c.Line), c.Name, c.FilePath, missing(c.FilePath)))
 	}
 	for _, g := range cfg.GeneratorDefinitions {
-		p.warnings = append(p.warnings, fmt.Sprintf("%s: generator definition %q (%s): recorded; the Python runtime is not available here, it is not run",
-			at(g.Line), g.Name, g.FilePath))
+		p.warnings = append(p.warnings, fmt.Sprintf("%s: generator definition %q (%s%s): recorded; the Python runtime is not available here, it is not run",
+			at(g.Line), g.Name, g.FilePath, missing(g.FilePath)))
 	}
 	return p
 }

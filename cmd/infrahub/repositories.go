@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/infrahub-go/infrahub/branch"
+	"github.com/infrahub-go/infrahub/commands"
+	"github.com/infrahub-go/infrahub/projections/graph"
+	"github.com/infrahub-go/infrahub/queries/transform"
+	"github.com/infrahub-go/infrahub/repository"
+	"github.com/infrahub-go/infrahub/storage"
+	"github.com/infrahub-go/infrahub/workers"
+	"github.com/infrahub-go/infrahub/workers/artifacts"
+	"github.com/infrahub-go/infrahub/workers/changes"
+	"github.com/infrahub-go/infrahub/workers/gitsync"
+)
+
+// gitParts are the parts of Git repositories, transforms and artifacts (issue 19): the object
+// store, the local mirrors of the repositories, the transform service (stored queries and Jinja2
+// transforms), the workflows (gitsync, artifacts) and the changes feed that triggers them.
+type gitParts struct {
+	objects    *storage.Store
+	repos      *repository.Cache
+	transforms *transform.Service
+	sync       *gitsync.Syncer
+	artifacts  *artifacts.Generator
+	handlers   *transform.Handlers
+	feed       *changes.Feed // nil in a worker: the API servers react to changes
+}
+
+// startGit builds the parts.
+func (s *server) startGit(ctx context.Context) error {
+	var err error
+	p := &s.git
+	x := s.executor(nil)
+	if p.objects, err = storage.New(storage.Config{Bucket: s.bucket, MaxBytes: s.cfg.Limits.StorageObjectBytes}); err != nil {
+		return err
+	}
+	if p.repos, err = repository.NewCache(repository.CacheConfig{Dir: s.cfg.GitDir, AuthorName: s.cfg.GitUserName,
+		AuthorEmail: s.cfg.GitUserEmail, Logger: s.log}); err != nil {
+		return fmt.Errorf("INFRAHUB_GIT_REPOSITORIES_DIRECTORY: %w", err)
+	}
+	if p.transforms, err = transform.New(transform.Config{Graph: s.reads, Query: x, Files: repoFiles{s}, Limits: s.cfg.Limits, Logger: s.log}); err != nil {
+		return err
+	}
+	if p.artifacts, err = artifacts.New(artifacts.Config{Graph: s.reads, Dispatch: s.app.Dispatch, WaitFor: s.waitGraph,
+		Default: branch.Default, Logger: s.log,
+		Query: p.transforms.QueryNodes,
+		Render: func(ctx context.Context, scope graph.Scope, id string, vars map[string]any) (string, error) {
+			r, err := p.transforms.RenderJinja2(ctx, scope, id, vars)
+			return r.Content, err
+		},
+		Put: func(ctx context.Context, content []byte) (string, string, error) {
+			o, err := p.objects.Put(ctx, content)
+			return o.ID, o.Checksum, err
+		}}); err != nil {
+		return err
+	}
+	if p.sync, err = gitsync.New(gitsync.Config{Dispatch: s.app.Dispatch, CheckSchema: s.app.CheckSchema, Graph: s.reads,
+		Repos: p.repos, Default: branch.Default, Branches: s.branches.Branches, Limits: s.cfg.Limits, Logger: s.log,
+		ReadConfig: repository.ReadConfig, CheckConfig: (*repository.Config).Check, Expand: repository.Expand, Status: repository.Status}); err != nil {
+		return err
+	}
+	if p.handlers, err = transform.NewHandlers(transform.HandlersConfig{Service: p.transforms, Graph: s.reads, Objects: p.objects,
+		Dispatch: s.app.Dispatch, Default: branch.Default, Limits: s.cfg.Limits, Logger: s.log}); err != nil {
+		return err
+	}
+	if s.role != roleWorker {
+		head, err := s.store.Head(ctx)
+		if err != nil {
+			return err
+		}
+		p.feed = &changes.Feed{From: head, Logger: s.log}
+		p.feed.Subscribe("artifacts", p.artifacts.OnChange)
+		p.feed.Subscribe("repositories", p.sync.OnChange)
+	}
+	return nil
+}
+
+// registerGit adds the workflows of repositories and artifacts to reg.
+func (s *server) registerGit(reg *workers.Registry) error {
+	if err := s.git.sync.Register(reg); err != nil {
+		return err
+	}
+	return s.git.artifacts.Register(reg)
+}
+
+// repoFiles gives the transform service a repository's files: the repository node (read on the
+// default branch: repositories are branch-agnostic) and its credential make the remote.
+type repoFiles struct{ s *server }
+
+func (r repoFiles) Files(ctx context.Context, repositoryID, commit string) (fs.FS, error) {
+	remote, err := r.s.git.sync.Remote(ctx, repositoryID)
+	if err != nil {
+		return nil, err
+	}
+	return r.s.git.repos.Files(ctx, remote, commit)
+}
+
+// gitSyncLoop submits a sync of every repository each INFRAHUB_GIT_SYNC_INTERVAL seconds,
+// under a task id made of the interval's number: servers on one log submit one task each time.
+func (s *server) gitSyncLoop(ctx context.Context) error {
+	every := time.Duration(s.cfg.GitSyncInterval) * time.Second
+	if every <= 0 {
+		<-ctx.Done()
+		return nil
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case now := <-t.C:
+			slot := now.Unix() / int64(s.cfg.GitSyncInterval)
+			h := sha256.Sum256([]byte(fmt.Sprintf("git-sync\x00%d", slot)))
+			id := hex.EncodeToString(h[:16])
+			id = fmt.Sprintf("%s-%s-%s-%s-%s", id[0:8], id[8:12], id[12:16], id[16:20], id[20:32])
+			params, _ := json.Marshal(commands.GitSync{})
+			body, _ := json.Marshal(commands.SubmitTask{ID: id, Workflow: commands.WorkflowGitSync, Parameters: params})
+			if _, err := s.app.Dispatch(ctx, commands.Command{Type: commands.TypeSubmitTask, ID: "git-sync:" + id, Payload: body}); err != nil && ctx.Err() == nil {
+				s.log.Warn("submitting the periodic sync of the repositories", "err", err)
+			}
+		}
+	}
+}
