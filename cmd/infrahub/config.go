@@ -73,6 +73,10 @@ type Config struct {
 	GitSyncInterval int    `env:"INFRAHUB_GIT_SYNC_INTERVAL" envDefault:"60"`
 	GitUserName     string `env:"INFRAHUB_GIT_USER_NAME" envDefault:"Infrahub"`
 	GitUserEmail    string `env:"INFRAHUB_GIT_USER_EMAIL" envDefault:"infrahub@opsmill.com"`
+	// GitTimeout bounds one fetch or push (seconds); GitMaxFileBytes one file read from a
+	// repository (a schema, object file, query or template).
+	GitTimeout      int   `env:"INFRAHUB_GIT_TIMEOUT" envDefault:"120"`
+	GitMaxFileBytes int64 `env:"INFRAHUB_GIT_MAX_FILE_BYTES" envDefault:"10485760"`
 
 	DBTLSEnabled      Bool   `env:"INFRAHUB_DB_TLS_ENABLED"`
 	DBTLSCAFile       string `env:"INFRAHUB_DB_TLS_CA_FILE"`
@@ -229,6 +233,12 @@ func (c Config) Validate() error {
 	check("INFRAHUB_GRAPH_URL", c.GraphURL, "memory", "neo4j", "neo4j+s", "bolt", "bolt+s")
 	if u, err := url.Parse(c.GraphURL); err == nil && (strings.HasPrefix(u.Scheme, "neo4j") || strings.HasPrefix(u.Scheme, "bolt")) {
 		errs = append(errs, fmt.Errorf("INFRAHUB_GRAPH_URL: %q: the Neo4j graph adapter is not implemented yet; use memory://", redact.URL(c.GraphURL)))
+	}
+	if c.GitTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("INFRAHUB_GIT_TIMEOUT: %d: use a positive number of seconds", c.GitTimeout))
+	}
+	if c.GitMaxFileBytes <= 0 {
+		errs = append(errs, fmt.Errorf("INFRAHUB_GIT_MAX_FILE_BYTES: %d: use a positive number of bytes", c.GitMaxFileBytes))
 	}
 	if c.GitSyncInterval < 0 {
 		errs = append(errs, fmt.Errorf("INFRAHUB_GIT_SYNC_INTERVAL: %d: use a number of seconds (0: fetch only on demand)", c.GitSyncInterval))

@@ -43,6 +43,7 @@ func (s *server) startGit(ctx context.Context) error {
 		return err
 	}
 	if p.repos, err = repository.NewCache(repository.CacheConfig{Dir: s.cfg.GitDir, AuthorName: s.cfg.GitUserName,
+		Timeout: time.Duration(s.cfg.GitTimeout) * time.Second, MaxFileBytes: s.cfg.GitMaxFileBytes,
 		AuthorEmail: s.cfg.GitUserEmail, Logger: s.log}); err != nil {
 		return fmt.Errorf("INFRAHUB_GIT_REPOSITORIES_DIRECTORY: %w", err)
 	}
