@@ -50,8 +50,12 @@ func (s *server) startGit(ctx context.Context) error {
 	if p.transforms, err = transform.New(transform.Config{Graph: s.reads, Query: x, Files: repoFiles{s}, Limits: s.cfg.Limits, Logger: s.log}); err != nil {
 		return err
 	}
+	var shared commands.Locker // generations of one definition take turns across processes (with Redis)
+	if s.locks != nil {
+		shared = s.locks
+	}
 	if p.artifacts, err = artifacts.New(artifacts.Config{Graph: s.reads, Dispatch: s.app.Dispatch, WaitFor: s.waitGraph,
-		Default: branch.Default, Logger: s.log,
+		Default: branch.Default, Logger: s.log, Locks: shared,
 		Query: p.transforms.QueryNodes,
 		Render: func(ctx context.Context, scope graph.Scope, id string, vars map[string]any) (string, error) {
 			r, err := p.transforms.RenderJinja2(ctx, scope, id, vars)

@@ -6,9 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 
 	"github.com/infrahub-go/infrahub/commands"
+	"github.com/infrahub-go/infrahub/commands/locks"
 	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/fault"
 	"github.com/infrahub-go/infrahub/projections/graph"
@@ -30,7 +30,11 @@ type Config struct {
 	// WaitFor waits until the graph has folded a position (the Watcher reads after a change).
 	WaitFor func(ctx context.Context, pos events.Position) error
 	Default string // the default branch
-	Logger  *slog.Logger
+	// Locks serialise the generations of one definition on one branch, so that two tasks do
+	// not both create the artifact of a target: commands/locks.Redis shares them between
+	// processes; nil: within this process only.
+	Locks  commands.Locker
+	Logger *slog.Logger
 }
 
 func (c Config) validate() error {
@@ -45,12 +49,9 @@ func (c Config) validate() error {
 
 // Generator runs the artifact workflows and watches the changes that call for them.
 type Generator struct {
-	cfg Config
-	log *slog.Logger
-	// defLocks serialise the generations of one definition on one branch in this process, so
-	// that two tasks do not both create the artifact of a target.
-	defLocks sync.Map // branch+"\x00"+definition -> *sync.Mutex
-	watch    watcher
+	cfg   Config
+	log   *slog.Logger
+	watch watcher
 }
 
 // New checks cfg and returns a Generator.
@@ -61,6 +62,9 @@ func New(cfg Config) (*Generator, error) {
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Locks == nil {
+		cfg.Locks = &locks.Local{}
 	}
 	g := &Generator{cfg: cfg, log: log}
 	g.watch.branches = map[string]*branchState{}
@@ -128,9 +132,11 @@ func (g *Generator) run(ctx context.Context, r *workers.Run) (json.RawMessage, e
 // and records those whose content changed, in one batch. r (may be nil) takes the log lines and
 // gives the command ids (derived from its task id).
 func (g *Generator) Generate(ctx context.Context, r *workers.Run, scope graph.Scope, defID string, only []string) (Outcome, error) {
-	mu, _ := g.defLocks.LoadOrStore(scope.Branch+"\x00"+defID, &sync.Mutex{})
-	mu.(*sync.Mutex).Lock()
-	defer mu.(*sync.Mutex).Unlock()
+	unlock, err := g.cfg.Locks.Lock(ctx, "artifacts."+scope.Branch+"."+defID)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("artifacts of definition %s: %w", defID, err)
+	}
+	defer unlock()
 	logf := func(sev, format string, args ...any) {
 		if r != nil {
 			r.Log(sev, fmt.Sprintf(format, args...))
