@@ -238,3 +238,125 @@ func TestRepositoryConnectivityCredential(t *testing.T) {
 		return r["operational_status"] == "error-cred", fmt.Sprint(r)
 	})
 }
+
+// A read-write repository follows Infrahub's branches on its remote (a bare repository served
+// over file://): a branch created with sync_with_git gets its Git branch; a Git branch pushed
+// to the remote gets its Infrahub branch, where its commit is imported; merging an Infrahub
+// branch merges its Git branch into the remote's main, and the merged commit is imported.
+func TestRepositoryFollowsBranches(t *testing.T) {
+	work, bare := smallRepo(t)
+	srv := startChild(t, freeAddr(t), map[string]string{"INFRAHUB_DATA": t.TempDir(), "INFRAHUB_GIT_SYNC_INTERVAL": "1"})
+	clientCLI(t, srv.base, "", "repository", "add", "small", "file://"+bare)
+	main := remoteHead(t, bare, "main")
+	eventually(t, 15*time.Second, "the repository imported", func() (bool, string) {
+		r := repoOn(t, srv.base, "main", "small")
+		return r != nil && r["commit"] == main && r["sync_status"] == "in-sync", fmt.Sprint(r)
+	})
+	if q := queriesOn(t, srv.base, "main"); q != "tags" {
+		t.Fatalf("queries on main: %q", q)
+	}
+
+	// an Infrahub branch with sync_with_git: its Git branch, at main's commit
+	d := gqlData(t, srv.base, `mutation { BranchCreate(wait_until_completion: true, data: {name: "infra-1", sync_with_git: true}) { ok object { name sync_with_git } } }`, nil)
+	if dig(d, "BranchCreate", "ok") != true || dig(d, "BranchCreate", "object", "sync_with_git") != true {
+		t.Fatalf("BranchCreate: %v", d)
+	}
+	eventually(t, 15*time.Second, "the Git branch infra-1 on the remote", func() (bool, string) {
+		h := remoteHead(t, bare, "infra-1")
+		return h == main, git(t, bare, "branch", "-a")
+	})
+
+	// a Git branch pushed to the remote: its Infrahub branch, with the branch's query imported
+	git(t, work, "checkout", "-q", "-b", "git-1")
+	commitFile(t, work, "devices.gql", "query devices { BuiltinTag { count } }\n", "another query")
+	g1 := commitFile(t, work, ".infrahub.yml", "queries:\n  - name: tags\n    file_path: tags.gql\n  - name: devices\n    file_path: devices.gql\n", "declare it")
+	git(t, work, "push", "-q", "origin", "git-1")
+	eventually(t, 15*time.Second, "the Infrahub branch git-1 with its commit", func() (bool, string) {
+		d := gqlData(t, srv.base, `query { Branch(name: "git-1") { name sync_with_git } }`, nil)
+		list, _ := d["Branch"].([]any)
+		if len(list) != 1 || dig(list[0], "sync_with_git") != true {
+			return false, mustJSON(d)
+		}
+		q := queriesOn(t, srv.base, "git-1")
+		return q == "devices,tags" || q == "tags,devices", q
+	})
+	if q := queriesOn(t, srv.base, "main"); q != "tags" {
+		t.Fatalf("queries on main after git-1: %q", q)
+	}
+	if r := repoOn(t, srv.base, "main", "small"); r["commit"] != main {
+		t.Fatalf("main's commit moved: %v (git-1 at %s)", r, g1)
+	}
+
+	// a commit on infra-1's Git branch, then the Infrahub branch merged: main on the remote
+	// holds it, and main's repository commit is the remote's
+	git(t, work, "fetch", "-q", "origin")
+	git(t, work, "checkout", "-q", "-b", "infra-1", "origin/infra-1")
+	i1 := commitFile(t, work, "README.md", "changed on infra-1\n", "a readme")
+	git(t, work, "push", "-q", "origin", "infra-1")
+	eventually(t, 15*time.Second, "tasks idle", func() (bool, string) { return tasksIdle(t, srv.base) })
+	d = gqlData(t, srv.base, `mutation { BranchMerge(wait_until_completion: true, data: {name: "infra-1"}) { ok object { name status } } }`, nil)
+	if dig(d, "BranchMerge", "ok") != true {
+		t.Fatalf("BranchMerge: %v", d)
+	}
+	var merged string
+	eventually(t, 15*time.Second, "infra-1 merged into the remote's main", func() (bool, string) {
+		merged = remoteHead(t, bare, "main")
+		if merged == main {
+			return false, "main unchanged"
+		}
+		out := git(t, bare, "branch", "--contains", i1)
+		return strings.Contains(out, "main"), out
+	})
+	eventually(t, 15*time.Second, "the merged commit imported on main", func() (bool, string) {
+		r := repoOn(t, srv.base, "main", "small")
+		return r["commit"] == merged && r["sync_status"] == "in-sync", fmt.Sprint(r)
+	})
+	if q := queriesOn(t, srv.base, "main"); q != "tags" {
+		t.Fatalf("queries on main after the merge: %q", q)
+	}
+}
+
+// A read-only repository follows one ref: a tag imports the tag's commit; a branch imports its
+// head, and a commit pushed there is imported by the UI's InfrahubReadOnlyRepositoryImportLastCommit
+// (without the periodic sync).
+func TestRepositoryReadOnlyRef(t *testing.T) {
+	work, bare := smallRepo(t)
+	v1 := remoteHead(t, bare, "main")
+	git(t, work, "tag", "-a", "v1.0", "-m", "release 1.0")
+	git(t, work, "checkout", "-q", "-b", "stable")
+	stable := commitFile(t, work, "README.md", "stable\n", "a readme")
+	git(t, work, "push", "-q", "origin", "v1.0", "stable")
+	tagged := filepath.Join(t.TempDir(), "tagged.git") // a location is unique among repositories
+	git(t, filepath.Dir(tagged), "clone", "-q", "--bare", bare, tagged)
+	srv := startChild(t, freeAddr(t), map[string]string{"INFRAHUB_DATA": t.TempDir(), "INFRAHUB_GIT_SYNC_INTERVAL": "0"})
+	clientCLI(t, srv.base, "", "repository", "add", "at-tag", "file://"+tagged, "--read-only", "--ref", "v1.0")
+	clientCLI(t, srv.base, "", "repository", "add", "at-stable", "file://"+bare, "--read-only", "--ref", "stable")
+	for name, want := range map[string]string{"at-tag": v1, "at-stable": stable} {
+		eventually(t, 15*time.Second, name+" imported", func() (bool, string) {
+			r := repoOn(t, srv.base, "main", name)
+			return r != nil && r["commit"] == want && r["sync_status"] == "in-sync", fmt.Sprint(r)
+		})
+	}
+	if q := queriesOn(t, srv.base, "main"); q != "tags" {
+		t.Fatalf("queries: %q", q)
+	}
+
+	next := commitFile(t, work, "README.md", "stable, next\n", "next")
+	git(t, work, "push", "-q", "origin", "stable")
+	eventually(t, 15*time.Second, "tasks idle", func() (bool, string) { return tasksIdle(t, srv.base) })
+	if r := repoOn(t, srv.base, "main", "at-stable"); r["commit"] != stable {
+		t.Fatalf("imported without a sync: %v", r)
+	}
+	id := repoOn(t, srv.base, "main", "at-stable")["id"]
+	d := gqlData(t, srv.base, uiImportReadOnlyLastCommit, map[string]any{"repositoryId": id})
+	if dig(d, "InfrahubReadOnlyRepositoryImportLastCommit", "ok") != true || dig(d, "InfrahubReadOnlyRepositoryImportLastCommit", "task", "id") == nil {
+		t.Fatalf("InfrahubReadOnlyRepositoryImportLastCommit: %v", d)
+	}
+	eventually(t, 15*time.Second, "the last commit of stable imported", func() (bool, string) {
+		r := repoOn(t, srv.base, "main", "at-stable")
+		return r["commit"] == next && r["sync_status"] == "in-sync", fmt.Sprint(r)
+	})
+	if r := repoOn(t, srv.base, "main", "at-tag"); r["commit"] != v1 || r["ref"] != "v1.0" {
+		t.Fatalf("the tag's repository moved: %v", r)
+	}
+}
