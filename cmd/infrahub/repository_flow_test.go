@@ -27,7 +27,7 @@ const sdkCommitUpdate = `
     }
     `
 
-// The UI's documents (frontend/app/src/entities/repository/api/...).
+// The documents of opsmill/infrahub's UI (frontend/app), verbatim.
 const (
 	uiCheckConnectivity = `
   mutation CHECK_REPOSITORY_CONNECTIVITY($repositoryId: String!) {

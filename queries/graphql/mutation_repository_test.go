@@ -18,7 +18,7 @@ import (
 
 // Documents of Infrahub's clients, verbatim.
 const (
-	// frontend/app/src/entities/repository/api/... (CHECK_REPOSITORY_CONNECTIVITY, gql.tada)
+	// opsmill/infrahub's UI (frontend/app): CHECK_REPOSITORY_CONNECTIVITY (gql.tada version)
 	uiCheckConnectivity = `
   mutation CHECK_REPOSITORY_CONNECTIVITY($repositoryId: String!) {
     InfrahubRepositoryConnectivity(data: { id: $repositoryId }) {
@@ -46,7 +46,7 @@ const (
     }
   }
 `
-	// backend/tests/unit/graphql/mutations/test_repository.py (RUN_REIMPORT)
+	// opsmill/infrahub's backend unit tests of the mutation (RUN_REIMPORT)
 	infrahubRunReimport = `
     mutation InfrahubRepositoryProcess($id: String!) {
         InfrahubRepositoryProcess(data: {id: $id}) {
@@ -54,7 +54,7 @@ const (
         }
     }
     `
-	// backend/tests/integration/git/test_git_repository.py (test_connectivity)
+	// opsmill/infrahub's backend integration tests of Git (test_connectivity)
 	infrahubConnectivity = `
         mutation InfrahubRepositoryConnectivity($id: String!) {
             InfrahubRepositoryConnectivity(data: {id: $id}) {
