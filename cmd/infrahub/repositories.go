@@ -7,12 +7,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"strings"
 	"time"
 
+	"github.com/infrahub-go/infrahub/authz"
 	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/commands"
 	"github.com/infrahub-go/infrahub/projections/graph"
 	"github.com/infrahub-go/infrahub/queries/transform"
+	"github.com/infrahub-go/infrahub/redact"
 	"github.com/infrahub-go/infrahub/repository"
 	"github.com/infrahub-go/infrahub/storage"
 	"github.com/infrahub-go/infrahub/workers"
@@ -106,6 +109,52 @@ func (r repoFiles) Files(ctx context.Context, repositoryID, commit string) (fs.F
 		return nil, err
 	}
 	return r.s.git.repos.Files(ctx, remote, commit)
+}
+
+// repoChecker answers GraphQL's InfrahubRepositoryConnectivity (graphql.Executor.CheckRepository).
+type repoChecker struct{ s *server }
+
+// Check fetches repository id's remote with its credential. The message is Infrahub's on
+// success, else the operational status and the error (scrubbed of the credential); a status that
+// changed is recorded on the repository, as Infrahub's check does.
+func (c repoChecker) Check(ctx context.Context, id string) (bool, string) {
+	s := c.s
+	if s.git.sync == nil {
+		return false, "Git repositories are not served by this server"
+	}
+	remote, err := s.git.sync.Remote(ctx, id)
+	if err != nil {
+		return false, redact.Error(err).Error()
+	}
+	_, err = s.git.repos.Sync(ctx, remote)
+	status := repository.Status(err)
+	c.record(ctx, id, status)
+	if err == nil {
+		return true, "Successfully accessed repository"
+	}
+	msg := redact.Error(err).Error()
+	if len(remote.Password) >= 3 {
+		msg = strings.ReplaceAll(msg, remote.Password, redact.Mask)
+	}
+	return false, status + ": " + msg
+}
+
+// record sets repository id's operational_status on the default branch when it is not status
+// already (the server's own write: the caller asked for a check, not a change).
+func (c repoChecker) record(ctx context.Context, id, status string) {
+	s := c.s
+	n, err := s.reads.Get(ctx, graph.Scope{Branch: branch.Default}, id)
+	if err != nil {
+		return
+	}
+	if a, ok := n.Attributes["operational_status"]; ok && a.Value == status {
+		return
+	}
+	value, _ := json.Marshal(map[string]any{"value": status})
+	body, _ := json.Marshal(commands.UpdateNode{Branch: branch.Default, Kind: n.Kind, ID: id, Data: commands.Data{"operational_status": value}})
+	if _, err := s.app.Dispatch(authz.With(ctx, authz.System), commands.Command{Type: commands.TypeUpdateNode, Payload: body}); err != nil {
+		s.log.Warn("recording a repository's operational status", "repository", id, "err", redact.Error(err))
+	}
 }
 
 // gitSyncLoop submits a sync of every repository each INFRAHUB_GIT_SYNC_INTERVAL seconds,

@@ -53,6 +53,10 @@ type Executor struct {
 	// Tasks answers InfrahubTask and InfrahubTaskBranchStatus (the tasks projection); nil
 	// answers no tasks.
 	Tasks TaskReader
+	// CheckRepository answers InfrahubRepositoryConnectivity: whether the remote of repository id
+	// can be reached with its credential, and a message for the user (never a secret); nil
+	// refuses the mutation as not served.
+	CheckRepository func(ctx context.Context, id string) (ok bool, message string)
 }
 
 func (x *Executor) limits() limits.Limits {

@@ -77,6 +77,8 @@ func (x mutator) mutation(w *jsonWriter, f *ast.Field, path ast.Path) error {
 		return e.mut.diffUpdate(w, f, typ, args, data, path)
 	case "InfrahubTaskCancel", "InfrahubTaskRetry":
 		return e.mut.taskAction(w, f, typ, data, path)
+	case "InfrahubRepositoryProcess", "InfrahubReadOnlyRepositoryImportLastCommit", "InfrahubRepositoryConnectivity":
+		return e.mut.repositoryMutation(w, f, typ, data, path)
 	case "InfrahubAccountTokenCreate", "InfrahubAccountTokenDelete", "InfrahubAccountSelfUpdate":
 		return e.mut.accountMutation(w, f, typ, data, path)
 	case "InfrahubIPAddressPoolGetResource", "InfrahubIPPrefixPoolGetResource", "IPAddressPoolGetResource", "IPPrefixPoolGetResource":

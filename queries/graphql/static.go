@@ -525,6 +525,26 @@ type DiffUpdate {
   task: TaskInfo
 }
 
+input IdentifierInput {
+  """The ID of the requested object"""
+  id: String!
+}
+
+type ProcessRepository {
+  ok: Boolean
+  task: TaskInfo
+}
+
+type ReadOnlyRepositoryImportLastCommit {
+  ok: Boolean
+  task: TaskInfo
+}
+
+type ValidateRepositoryConnectivity {
+  ok: Boolean!
+  message: String!
+}
+
 input TaskActionInput {
   """The task's id"""
   id: String!
@@ -685,4 +705,10 @@ const staticMutationFields = `  BranchCreate(data: BranchCreateInput!, context: 
   InfrahubTaskCancel(data: TaskActionInput!): TaskCancel
   """Submits a FAILED or CANCELLED task again, as a new task."""
   InfrahubTaskRetry(data: TaskActionInput!): TaskRetry
+  """Imports the current commit of a repository on the branch (a task)."""
+  InfrahubRepositoryProcess(data: IdentifierInput!): ProcessRepository
+  """Imports the last commit of a read-only repository's ref (a task)."""
+  InfrahubReadOnlyRepositoryImportLastCommit(data: IdentifierInput!): ReadOnlyRepositoryImportLastCommit
+  """Whether the repository's remote can be reached with its credential."""
+  InfrahubRepositoryConnectivity(data: IdentifierInput!): ValidateRepositoryConnectivity
 `

@@ -158,7 +158,7 @@ func (s *Syncer) syncReadWrite(ctx context.Context, r *workers.Run, n repoNode, 
 	return errors.Join(errs...)
 }
 
-// syncReadOnly resolves a read-only repository's ref and imports the commit it names on the
+// syncReadOnly fetches a read-only repository, resolves its ref and imports the commit it names on the
 // default branch when it is not the repository's commit.
 func (s *Syncer) syncReadOnly(ctx context.Context, r *workers.Run, n repoNode, remote repository.Remote, out *SyncOutcome) error {
 	step := "sync/" + n.ID
@@ -166,7 +166,13 @@ func (s *Syncer) syncReadOnly(ctx context.Context, r *workers.Run, n repoNode, r
 	if ref == "" {
 		ref = "main"
 	}
-	commit, err := s.cfg.Repos.Resolve(ctx, remote, ref)
+	// fetch first: Resolve answers a branch the mirror knows without asking the remote, and a
+	// read-only repository following a branch must see the branch's new commits
+	_, err := s.cfg.Repos.Sync(ctx, remote)
+	commit := ""
+	if err == nil {
+		commit, err = s.cfg.Repos.Resolve(ctx, remote, ref)
+	}
 	if err != nil {
 		s.operational(ctx, r, step, n, s.cfg.Default, err)
 		return fmt.Errorf("repository %s: ref %s: %w", n.Name, ref, err)
