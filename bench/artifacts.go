@@ -374,7 +374,8 @@ func (e *env) artifactsFromScratch() measureFunc {
 		if err := w.deleteDefinition(ctx, def); err != nil {
 			return round{}, err
 		}
-		return round{value: float64(took.Microseconds()) / 1000}, w.waitIdle(ctx)
+		ms := float64(took.Microseconds()) / 1000
+		return round{value: ms, samples: []float64{ms}}, w.waitIdle(ctx)
 	}
 }
 
