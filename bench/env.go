@@ -38,15 +38,16 @@ type sizes struct {
 	diffN     int           // devices under scenario 9's 10k-change diff and merge
 	diffBigN  int           // devices under scenario 9's 10-change diff
 	diffMany  int           // changes of the large diff and of the merge
+	artN      int           // devices of the target group of scenarios 15 and 16
 }
 
 func sizesFor(quick bool) sizes {
 	if quick {
 		return sizes{window: 150 * time.Millisecond, bulk: 10_000, copyRows: 10_000, busEvents: 5_000,
-			replay: 100_000, mapN: 100_000, jsonN: 100_000, graphN: 20_000, diffN: 10_000, diffBigN: 50_000, diffMany: 1_000}
+			replay: 100_000, mapN: 100_000, jsonN: 100_000, graphN: 20_000, diffN: 10_000, diffBigN: 50_000, diffMany: 1_000, artN: 50}
 	}
 	return sizes{window: 2 * time.Second, bulk: 100_000, copyRows: 100_000, busEvents: 100_000,
-		replay: 1_000_000, mapN: 1_000_000, jsonN: 1_000_000, graphN: 1_000_000, diffN: 100_000, diffBigN: 1_000_000, diffMany: 10_000}
+		replay: 1_000_000, mapN: 1_000_000, jsonN: 1_000_000, graphN: 1_000_000, diffN: 100_000, diffBigN: 1_000_000, diffMany: 10_000, artN: 1_000}
 }
 
 // logStore is what the scenarios need from a log adapter.
@@ -73,8 +74,12 @@ type env struct {
 	nodes   *nodeWorld        // scenario 4's node Store and commands, made on first use
 	graph   *graphLog         // the node events of scenarios 5, 10b and 11, made on first use
 	point   *pointReadServer
-	gql     *gqlWorld          // scenarios 7 and 8: infrahub serve processes, made on first use
-	gqlErr  error              // why they could not be made (once is enough)
+	gql     *gqlWorld // scenarios 7 and 8: infrahub serve processes, made on first use
+	gqlErr  error     // why they could not be made (once is enough)
+	bin     string    // the infrahub binary built from this checkout (scenarios 7, 8, 15, 16)
+	binErr  error
+	art     *artWorld // scenarios 15 and 16: a server with the generated catalog repository
+	artErr  error
 	diffs   map[int]*diffWorld // scenario 9's worlds by size
 	filled  *nodes.Store       // a Store holding the graph log (scenario 5's last, for 10b, 11b and 12)
 	heaps   []float64          // MB of heap each of scenario 5's rounds took (scenario 11)
@@ -158,6 +163,9 @@ func (e *env) close() error {
 	var errs []error
 	if e.gql != nil {
 		errs = append(errs, e.gql.stop())
+	}
+	if e.art != nil {
+		errs = append(errs, e.art.stop())
 	}
 	if e.point != nil {
 		errs = append(errs, e.point.srv.Close())

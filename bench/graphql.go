@@ -109,18 +109,10 @@ func (e *env) gqlWorld(ctx context.Context) (*gqlWorld, error) {
 	if e.gqlErr != nil {
 		return nil, e.gqlErr
 	}
-	bin := filepath.Join(e.tmp, "infrahub")
-	e.progress("graphql: building the infrahub binary")
-	gomod, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
-	if err != nil || len(bytes.TrimSpace(gomod)) == 0 {
-		e.gqlErr = fmt.Errorf("go env GOMOD: %v (run the harness inside the repository)", err)
-		return nil, e.gqlErr
-	}
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/infrahub")
-	build.Dir = filepath.Dir(string(bytes.TrimSpace(gomod)))
-	if out, err := build.CombinedOutput(); err != nil {
-		e.gqlErr = fmt.Errorf("go build ./cmd/infrahub: %w\n%s", err, out)
-		return nil, e.gqlErr
+	bin, err := e.infrahubBinary(ctx)
+	if err != nil {
+		e.gqlErr = err
+		return nil, err
 	}
 	token := rand.Text() // the servers' admin API token: every write of the scenarios is the admin's
 	w := &gqlWorld{client: &http.Client{Timeout: 30 * time.Second, Transport: adminKey{token: token, base: http.DefaultTransport}}}
@@ -170,6 +162,28 @@ func (e *env) gqlWorld(ctx context.Context) (*gqlWorld, error) {
 		return nil, err
 	}
 	return w, nil
+}
+
+// infrahubBinary builds ./cmd/infrahub from this checkout once and answers its path.
+func (e *env) infrahubBinary(ctx context.Context) (string, error) {
+	if e.bin != "" || e.binErr != nil {
+		return e.bin, e.binErr
+	}
+	bin := filepath.Join(e.tmp, "infrahub")
+	e.progress("building the infrahub binary")
+	gomod, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
+	if err != nil || len(bytes.TrimSpace(gomod)) == 0 {
+		e.binErr = fmt.Errorf("go env GOMOD: %v (run the harness inside the repository)", err)
+		return "", e.binErr
+	}
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/infrahub")
+	build.Dir = filepath.Dir(string(bytes.TrimSpace(gomod)))
+	if out, err := build.CombinedOutput(); err != nil {
+		e.binErr = fmt.Errorf("go build ./cmd/infrahub: %w\n%s", err, out)
+		return "", e.binErr
+	}
+	e.bin = bin
+	return bin, nil
 }
 
 // freePort returns a loopback address nothing listens on now.

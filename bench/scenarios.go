@@ -114,6 +114,22 @@ func scenarioDefs() []scenarioDef {
 			baseline: "redis-get", target: target{op: "atLeast", value: 0.1},
 			note: "GET /api/nodes/BenchDevice/{id} over loopback (rest.Nodes over the memory graph holding scenario 5's nodes)"},
 			func(ctx context.Context, e *env, sp spec) (Result, error) { return e.versus(ctx, sp, e.pointRead()) }},
+		{spec{name: "15-artifact-after-change", title: "15. one changed device → its artifact stored, 1 client (p50)", unit: "ms",
+			baseline: "pg-insert-1", target: target{op: "valueAtMost", value: 100, unit: "ms"}, latency: true,
+			note: "GraphQL mutation of one interface's description, then CoreArtifact by id until its checksum changes (the watcher runs the query again, the task renders the Jinja2 transform, stores the content and updates the CoreArtifact); infrahub serve embedded, repository of the service catalog with the generated devices; the PostgreSQL commit is for scale"},
+			func(ctx context.Context, e *env, sp spec) (Result, error) {
+				return e.versus(ctx, sp, e.artifactAfterChange())
+			}},
+		{spec{name: "16-artifacts-1000", title: "16. 1,000 artifacts generated from scratch", unit: "ms",
+			baseline: "pg-insert-1", target: target{op: "valueAtMost", value: 2000, unit: "ms"}, latency: true,
+			note: "CoreArtifactDefinitionCreate over GraphQL (the catalog's Startup Config: transform device_config, group generic_devices) until every member's CoreArtifact is Ready; infrahub serve embedded; the PostgreSQL commit is for scale"},
+			func(ctx context.Context, e *env, sp spec) (Result, error) {
+				r, err := e.versus(ctx, sp, e.artifactsFromScratch())
+				if err == nil && e.art != nil {
+					r.Note += fmt.Sprintf("; setup: the import of the repository (schemas, objects, %d devices from their object templates) took %.1f s", e.art.n, e.art.load.Seconds())
+				}
+				return r, err
+			}},
 		{spec{name: "10a-replay", title: "10a. replay into the counting projection", unit: "s",
 			baseline: "raw-read-decode", target: target{op: "atMost", value: 1.25}}, replayScenario},
 	}
@@ -183,6 +199,10 @@ func (e *env) runAll(ctx context.Context) ([]Result, error) {
 			sp.title = "9a. diff of " + count(e.sz.diffMany) + " changes on " + count(e.sz.diffN) + " objects (p50)"
 		case "9b-diff-few":
 			sp.title = "9b. diff of 10 changes on " + count(e.sz.diffBigN) + " objects (p50)"
+		case "16-artifacts-1000":
+			if e.sz.artN != 1000 {
+				sp.title = fmt.Sprintf("16. %d artifacts generated from scratch", e.sz.artN)
+			}
 		case "9c-merge":
 			sp.title = "9c. merge of " + count(e.sz.diffMany) + " changes into " + count(e.sz.diffN) + " objects"
 		}
