@@ -17,6 +17,7 @@ import (
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
+	"github.com/infrahub-go/infrahub/internal/testenv"
 	"github.com/infrahub-go/infrahub/storage"
 )
 
@@ -44,7 +45,7 @@ func smartHTTP(t *testing.T, root, user, password string, refused *atomic.Int64)
 	return srv.URL + "/git/catalog.git"
 }
 
-// The flow of issue 19 with the artifacts in S3 (an in-process gofakes3 server) and the
+// The flow of issue 19 on a server that holds the catalog's data already, with the artifacts in S3 (an in-process gofakes3 server) and the
 // repository served over smart HTTP Git with a password: the credential is stored as a
 // CorePasswordCredential (infrahub repository add --username --password-stdin), never shown.
 func TestRepositoryArtifactsS3SmartHTTP(t *testing.T) {
@@ -80,6 +81,24 @@ func TestRepositoryArtifactsS3SmartHTTP(t *testing.T) {
 	gqlData(t, srv.base, `mutation($id: String!) { CoreRepositoryDelete(data: {id: $id}) { ok } }`,
 		map[string]any{"id": repositoryRow(t, srv.base, "wrong")["id"]})
 
+	// the server holds the catalog's data already (loaded with the CLI): the import upserts it
+	corpus := testenv.Corpus(t, "infrahub-demo-service-catalog")
+	cli := map[string]string{"INFRAHUB_ADDRESS": srv.base}
+	var paths []string
+	for _, p := range []string{"base", "location_minimal", "vlan", "service"} {
+		paths = append(paths, filepath.Join(corpus, "schemas", p))
+	}
+	if out, err := runCLI(t, cli, append([]string{"schema", "load"}, paths...)...); err != nil {
+		t.Fatalf("schema load: %v\n%s", err, out)
+	}
+	paths = paths[:0]
+	for _, f := range []string{"01_location", "02_groups_tags", "03_ipam_domain", "04_manufacturer", "04_profiles", "04_provider",
+		"05_resource_pools", "06_device_type", "07_device_template", "08_device", "../menu"} {
+		paths = append(paths, filepath.Join(corpus, "data", f+".yml"))
+	}
+	if out, err := runCLI(t, cli, append([]string{"object", "load"}, paths...)...); err != nil || !strings.Contains(out, "DcimDevice") {
+		t.Fatalf("object load: %v\n%s", err, out)
+	}
 	clientCLI(t, srv.base, password+"\n", "repository", "add", "catalog", location, "--username", user, "--password-stdin")
 	arts := checkCatalogArtifacts(t, srv.base)
 	keys, err := s3.ListBucket("artifacts", nil, gofakes3.ListBucketPage{})
