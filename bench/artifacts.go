@@ -47,18 +47,18 @@ type artWorld struct {
 	targets          []artTarget   // scenario 15, made on first use
 }
 
-func (e *env) artWorld(ctx context.Context) (*artWorld, error) {
+func artWorldOf(ctx context.Context, e *env) (*artWorld, error) {
 	if e.art != nil || e.artErr != nil {
 		return e.art, e.artErr
 	}
-	w, err := e.newArtWorld(ctx)
+	w, err := newArtWorld(ctx, e)
 	if err != nil {
 		e.artErr = err
 	}
 	return w, err
 }
 
-func (e *env) newArtWorld(ctx context.Context) (*artWorld, error) {
+func newArtWorld(ctx context.Context, e *env) (*artWorld, error) {
 	bin, err := e.infrahubBinary(ctx)
 	if err != nil {
 		return nil, err
@@ -350,9 +350,9 @@ func (w *artWorld) deleteDefinition(ctx context.Context, def string) error {
 // artifactsFromScratch is scenario 16: each round creates a definition over the group and
 // measures the time until its artN artifacts are Ready; the definition and its artifacts are
 // deleted after the round (not measured).
-func (e *env) artifactsFromScratch() measureFunc {
+func artifactsFromScratch(e *env) measureFunc {
 	return func(ctx context.Context, n int) (round, error) {
-		w, err := e.artWorld(ctx)
+		w, err := artWorldOf(ctx, e)
 		if err != nil {
 			return round{}, err
 		}
@@ -446,9 +446,9 @@ func (w *artWorld) changeTargets(ctx context.Context) ([]artTarget, error) {
 // artifactAfterChange is scenario 15: for one client, the time from a GraphQL mutation of one
 // interface's description until the artifact of its device has a new checksum (polled every
 // millisecond).
-func (e *env) artifactAfterChange() measureFunc {
+func artifactAfterChange(e *env) measureFunc {
 	return func(ctx context.Context, n int) (round, error) {
-		w, err := e.artWorld(ctx)
+		w, err := artWorldOf(ctx, e)
 		if err != nil {
 			return round{}, err
 		}

@@ -118,13 +118,13 @@ func scenarioDefs() []scenarioDef {
 			baseline: "pg-insert-1", target: target{op: "valueAtMost", value: 100, unit: "ms"}, latency: true,
 			note: "GraphQL mutation of one interface's description, then CoreArtifact by id until its checksum changes (the watcher runs the query again, the task renders the Jinja2 transform, stores the content and updates the CoreArtifact); infrahub serve embedded, repository of the service catalog with the generated devices; the PostgreSQL commit is for scale"},
 			func(ctx context.Context, e *env, sp spec) (Result, error) {
-				return e.versus(ctx, sp, e.artifactAfterChange())
+				return e.versus(ctx, sp, artifactAfterChange(e))
 			}},
 		{spec{name: "16-artifacts-1000", title: "16. 1,000 artifacts generated from scratch", unit: "ms",
 			baseline: "pg-insert-1", target: target{op: "valueAtMost", value: 2000, unit: "ms"}, latency: true,
 			note: "CoreArtifactDefinitionCreate over GraphQL (the catalog's Startup Config: transform device_config, group generic_devices) until every member's CoreArtifact is Ready; infrahub serve embedded; the PostgreSQL commit is for scale"},
 			func(ctx context.Context, e *env, sp spec) (Result, error) {
-				r, err := e.versus(ctx, sp, e.artifactsFromScratch())
+				r, err := e.versus(ctx, sp, artifactsFromScratch(e))
 				if err == nil && e.art != nil {
 					r.Note += fmt.Sprintf("; setup: the import of the repository (schemas, objects, %d devices from their object templates) took %.1f s", e.art.n, e.art.load.Seconds())
 				}
