@@ -58,7 +58,7 @@ var layers = []layer{
 	// queries reads through the graph port only: projections/graph, never one of its adapters
 	// (projections/graph/memory, ...) nor the state model below branch (branch/graph,
 	// branch/nodes); only the value types of the branch root.
-	{folder: "queries", mayImport: []string{"queries/...", "projections/graph", "projections/tasks", "task", "schema/...", "branch", "graph", "commands/...", "events", "authz", "backoff", "fault", "limits", "jinja/...", "repository/...", "storage"}},
+	{folder: "queries", mayImport: []string{"queries/...", "projections/graph", "projections/tasks", "projections/activity", "task", "schema/...", "branch", "graph", "commands/...", "events", "authz", "backoff", "fault", "limits", "jinja/...", "repository/...", "storage"}},
 	{folder: "workers", mayImport: []string{"workers/...", "task", "cluster", "commands/...", "queries/...", "events/...", "projections/...", "schema/...", "branch/...", "graph/...", "authz", "backoff", "fault", "limits", "tlsconfig", "jinja/...", "repository/...", "storage"}},
 	{folder: "cmd", mayImport: []string{"..."}, mayReadConfig: true},
 	// internal/... is test support: nothing above events.
