@@ -80,7 +80,9 @@ func gitWorkflows(def string) []Workflow {
 		{Name: WorkflowGitAddReadOnly, Title: titleOf(func(GitRepository) string { return "Add read-only repository" }),
 			Parameters: paramsOf(repo)},
 		{Name: WorkflowGitImport,
-			Title: titleOf(func(p GitImport) string { return fmt.Sprintf("Import commit %s on branch %s", short(p.Commit), p.Branch) }),
+			Title: titleOf(func(p GitImport) string {
+				return fmt.Sprintf("Import commit %s on branch %s", short(p.Commit), p.Branch)
+			}),
 			Parameters: paramsOf(func(p GitImport) (string, error) {
 				switch {
 				case p.RepositoryID == "":
