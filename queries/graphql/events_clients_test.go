@@ -508,7 +508,7 @@ func TestEventPermissions(t *testing.T) {
 func TestEventPageAndSchema(t *testing.T) {
 	f, _ := eventFixture(t)
 	for doc, want := range map[string]string{
-		`{ InfrahubEvent(limit: 51) { count } }`:     `limit can't be above 50`,
+		`{ InfrahubEvent(limit: 51) { count } }`:     `The parameter 'limit' can't be above 50`,
 		`{ InfrahubEvent(offset: -1) { count } }`:    `offset`,
 		`{ InfrahubEvent(since: "soon") { count } }`: `since`,
 		`{ InfrahubEvent(order: UP) { count } }`:     `UP`,
