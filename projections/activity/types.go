@@ -131,6 +131,15 @@ type Query struct {
 	Ascending   bool // EventSortOrder ASC (default: newest first)
 	Offset      int
 	Limit       int // 0: the server's page size
+
+	// BranchNames keeps the branch events about one of these branches (the branch created,
+	// deleted or rebased; for a merge, Payload "source_branch") and no other event: what
+	// InfrahubEvent's event_type_filter {branch_merged|branch_rebased: {branches}} asks (nil:
+	// no such bound).
+	BranchNames []string
+	// Q keeps the events whose name, primary node id or primary node kind holds Q, ignoring
+	// case (the q argument of the UI's activity query; "": no bound).
+	Q string
 }
 
 // Lister answers InfrahubEvent: the number of events matching q and the page of them asked.

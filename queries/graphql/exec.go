@@ -19,6 +19,7 @@ import (
 	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/fault"
 	"github.com/infrahub-go/infrahub/limits"
+	"github.com/infrahub-go/infrahub/projections/activity"
 	"github.com/infrahub-go/infrahub/projections/graph"
 	"github.com/infrahub-go/infrahub/schema"
 )
@@ -53,6 +54,9 @@ type Executor struct {
 	// Tasks answers InfrahubTask and InfrahubTaskBranchStatus (the tasks projection); nil
 	// answers no tasks.
 	Tasks TaskReader
+	// Events answers InfrahubEvent (Infrahub's events derived from the log: the activity
+	// projection's index); nil answers no events.
+	Events activity.Lister
 	// CheckRepository answers InfrahubRepositoryConnectivity: whether the remote of repository id
 	// can be reached with its credential, and a message for the user (never a secret); nil
 	// refuses the mutation as not served.

@@ -63,6 +63,8 @@ func (e *exec) root(w *jsonWriter, set ast.SelectionSet, def *ast.Definition) {
 			e.accountTokens(w, f, path)
 		case "InfrahubTask", "InfrahubTaskBranchStatus":
 			e.api.tasks(w, f, path)
+		case "InfrahubEvent":
+			e.api.events(w, f, path)
 		default:
 			if m, ok := e.set.Model(f.Name); ok {
 				onDefault := e.scope.Branch == "" || e.scope.Branch == e.x.Default

@@ -285,7 +285,7 @@ type TaskInfo {
   id: String
 }
 
-` + tasksSDL + `
+` + tasksSDL + eventsSDL + `
 type InfrahubInfo {
   deployment_id: String!
   version: String!
@@ -670,7 +670,7 @@ const staticQueryFields = `  """Retrieve information about active branches."""
   InfrahubTask(limit: Int, offset: Int, related_node__ids: [String], branch: String, state: [StateType], workflow: [String], ids: [String], q: String, log_limit: Int, log_offset: Int): Tasks!
   """Return the list of all pending or running tasks that can modify the data, for a given branch"""
   InfrahubTaskBranchStatus(branch: String): Tasks!
-`
+` + eventQueryField
 
 // staticMutationFields are the root mutation fields that do not depend on the schema.
 const staticMutationFields = `  BranchCreate(data: BranchCreateInput!, context: ContextInput, background_execution: Boolean, wait_until_completion: Boolean): BranchCreate
