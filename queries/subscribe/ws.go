@@ -93,10 +93,12 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, branch string) 
 	defer s.wg.Done()
 	defer cancel()
 	go c.keepalive()
-	go func() { // Close: going away
+	go func() { // the connection's end closes the socket (Close: going away), which ends read
 		<-ctx.Done()
 		if s.ctx.Err() != nil {
 			_ = ws.Close(websocket.StatusGoingAway, "the server is stopping")
+		} else {
+			_ = ws.CloseNow()
 		}
 	}()
 	c.read()
@@ -114,7 +116,8 @@ func (c *wsConn) read() {
 	})
 	defer init.Stop()
 	for {
-		typ, data, err := c.ws.Read(c.ctx)
+		// not c.ctx: a cancelled Read drops the connection without its close frame
+		typ, data, err := c.ws.Read(context.Background())
 		if err != nil { // closed by the client, by us, or beyond the read limit (coder/websocket closes with 1009)
 			c.cancel()
 			return
