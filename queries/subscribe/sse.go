@@ -61,7 +61,9 @@ func (s *Server) serveSSE(w http.ResponseWriter, r *http.Request) {
 	defer s.release()
 	s.wg.Add(1)
 	defer s.wg.Done()
-	ctx, cancel := context.WithCancel(r.Context())
+	// Not the request's deadline (INFRAHUB_REQUEST_TIMEOUT is for answers): the stream lasts
+	// until the client goes (a write fails, at the latest at the next keep-alive) or Close.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
 	defer cancel()
 	stop := context.AfterFunc(s.ctx, cancel) // Close ends the stream
 	defer stop()
