@@ -60,6 +60,14 @@ type Limits struct {
 	LoginFailuresPerAccount int           `env:"INFRAHUB_LOGIN_MAX_FAILURES_PER_ACCOUNT" envDefault:"10"`
 	LoginFailuresPerAddress int           `env:"INFRAHUB_LOGIN_MAX_FAILURES_PER_ADDRESS" envDefault:"50"`
 	LoginWindow             time.Duration `env:"INFRAHUB_LOGIN_FAILURE_WINDOW" envDefault:"5m"`
+
+	// Subscriptions (GraphQL over WebSocket, the SSE event stream).
+	SubscriptionsPerConnection int           `env:"INFRAHUB_SUBSCRIPTIONS_PER_CONNECTION" envDefault:"100"`       // operations running at once on one WebSocket
+	Subscriptions              int           `env:"INFRAHUB_SUBSCRIPTIONS_MAX" envDefault:"10000"`                // operations and SSE streams running at once on this server
+	SubscriptionMessageBytes   int64         `env:"INFRAHUB_SUBSCRIPTION_MAX_MESSAGE_BYTES" envDefault:"1114112"` // one message a client sends (a document and its variables)
+	SubscriptionKeepalive      time.Duration `env:"INFRAHUB_SUBSCRIPTION_KEEPALIVE" envDefault:"15s"`             // between the server's pings (ka, SSE comments)
+	SubscriptionIdleTimeout    time.Duration `env:"INFRAHUB_SUBSCRIPTION_IDLE_TIMEOUT" envDefault:"60s"`          // a WebSocket from which nothing (not even a pong) is read
+	SubscriptionInitTimeout    time.Duration `env:"INFRAHUB_SUBSCRIPTION_INIT_TIMEOUT" envDefault:"10s"`          // from the upgrade to connection_init
 }
 
 // Default answers the limits with every default value.
@@ -75,6 +83,8 @@ func Default() Limits {
 		SchemaLoadBytes: 16 << 20, SchemaKinds: 5_000, ResponseBytes: 256 << 20, StorageObjectBytes: 50 << 20,
 		LoginFailuresPerAccount: 10, LoginFailuresPerAddress: 50, LoginWindow: 5 * time.Minute,
 		TaskAttempts: 3, TaskRetryDelay: 30 * time.Second, TaskLogLines: 1_000, TaskPage: 1_000, TaskTimeout: 30 * time.Minute,
+		SubscriptionsPerConnection: 100, Subscriptions: 10_000, SubscriptionMessageBytes: 1<<20 + 64<<10,
+		SubscriptionKeepalive: 15 * time.Second, SubscriptionIdleTimeout: 60 * time.Second, SubscriptionInitTimeout: 10 * time.Second,
 	}
 }
 
@@ -89,7 +99,9 @@ func (l Limits) Validate() error {
 	for name, d := range map[string]time.Duration{"ReadTimeout": l.ReadTimeout, "WriteTimeout": l.WriteTimeout,
 		"IdleTimeout": l.IdleTimeout, "RequestTimeout": l.RequestTimeout, "ShutdownGrace": l.ShutdownGrace,
 		"MinPositionWait": l.MinPositionWait, "LoginWindow": l.LoginWindow,
-		"TaskRetryDelay": l.TaskRetryDelay, "TaskTimeout": l.TaskTimeout} {
+		"TaskRetryDelay": l.TaskRetryDelay, "TaskTimeout": l.TaskTimeout,
+		"SubscriptionKeepalive": l.SubscriptionKeepalive, "SubscriptionIdleTimeout": l.SubscriptionIdleTimeout,
+		"SubscriptionInitTimeout": l.SubscriptionInitTimeout} {
 		pos(name, int64(d))
 	}
 	for name, v := range map[string]int64{"BodyBytes": l.BodyBytes, "QueryBytes": int64(l.QueryBytes),
@@ -101,7 +113,9 @@ func (l Limits) Validate() error {
 		"SchemaLoadBytes": int64(l.SchemaLoadBytes), "SchemaKinds": int64(l.SchemaKinds),
 		"StorageObjectBytes":      l.StorageObjectBytes,
 		"LoginFailuresPerAccount": int64(l.LoginFailuresPerAccount), "LoginFailuresPerAddress": int64(l.LoginFailuresPerAddress),
-		"TaskAttempts": int64(l.TaskAttempts), "TaskLogLines": int64(l.TaskLogLines), "TaskPage": int64(l.TaskPage)} {
+		"TaskAttempts": int64(l.TaskAttempts), "TaskLogLines": int64(l.TaskLogLines), "TaskPage": int64(l.TaskPage),
+		"SubscriptionsPerConnection": int64(l.SubscriptionsPerConnection), "Subscriptions": int64(l.Subscriptions),
+		"SubscriptionMessageBytes": l.SubscriptionMessageBytes} {
 		pos(name, v)
 	}
 	return errors.Join(errs...)

@@ -228,7 +228,9 @@ func (b *builder) staticSDL() string {
 	}
 	b.sb.WriteString("}\n\ntype Mutation {\n")
 	b.sb.WriteString(staticMutationFields)
-	b.sb.WriteString("}\n\nschema {\n  query: Query\n  mutation: Mutation\n}\n")
+	b.sb.WriteString("}\n")
+	b.sb.WriteString(subscriptionSDL)
+	b.sb.WriteString("\nschema {\n  query: Query\n  mutation: Mutation\n  subscription: Subscription\n}\n")
 	return b.sb.String()
 }
 
