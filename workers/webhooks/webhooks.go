@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -45,7 +44,7 @@ type Config struct {
 	Dispatch func(ctx context.Context, cmd commands.Command) (commands.Result, error)
 	Default  string // the default branch
 	// Getenv answers an environment variable of the worker (CoreEnvKeyValue headers); default
-	// os.LookupEnv. Its values are never logged.
+	// none (cmd/infrahub passes os.LookupEnv). Its values are never logged.
 	Getenv func(name string) (string, bool)
 	// Render renders a Jinja2 transform (CoreTransformJinja2 id) on a branch with data: the
 	// payload of a CoreCustomWebhook with such a transformation. Nil: such deliveries fail.
@@ -87,7 +86,7 @@ func New(cfg Config) (*Webhooks, error) {
 		return nil, errors.New("webhooks: Timeout must not be negative")
 	}
 	if cfg.Getenv == nil {
-		cfg.Getenv = os.LookupEnv
+		cfg.Getenv = func(string) (string, bool) { return "", false }
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 10 * time.Second
