@@ -374,9 +374,10 @@ func TestConfigWorkflows(t *testing.T) {
 	for _, wf := range app.Workflows() {
 		names = append(names, wf.Name)
 	}
-	want := []string{"artifact-definition-generate", "artifact-generate", "branch-delete", "branch-merge", "branch-rebase", "create-branch",
+	want := []string{"action-add-node-to-group", "action-remove-node-from-group", "action-run-generator", "action-run-generator-group-event",
+		"artifact-definition-generate", "artifact-generate", "branch-delete", "branch-merge", "branch-rebase", "create-branch",
 		"diff-update", "git-repository-add-read-only", "git-repository-add-read-write", "git-repository-import", "git_repositories_sync",
-		"merge-branch-mutation", "request_artifact_definitions_generate", "schema-load", "tag"}
+		"merge-branch-mutation", "request_artifact_definitions_generate", "schema-load", "tag", "webhook-process"}
 	if !slices.Equal(names, want) {
 		t.Fatalf("workflows %v, want %v", names, want)
 	}

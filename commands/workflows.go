@@ -182,7 +182,7 @@ type catalogue map[string]Workflow
 // Service handles (commands tells whether one is handled).
 func newCatalogue(def string, extra []Workflow, handled func(typ string) bool) (catalogue, error) {
 	c := catalogue{}
-	for _, wf := range append(builtinWorkflows(def), gitWorkflows(def)...) {
+	for _, wf := range slices.Concat(builtinWorkflows(def), gitWorkflows(def), eventWorkflows(def)) {
 		c[wf.Name] = wf
 	}
 	for i, wf := range extra {

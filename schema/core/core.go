@@ -40,6 +40,7 @@ var order = []string{
 	"proposed_change.yml",
 	"ipam_and_pools.yml",
 	"menus_webhooks_misc.yml",
+	"triggers_actions.yml",
 }
 
 // Files returns the built-in schema files in load order. Each call returns

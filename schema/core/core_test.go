@@ -508,6 +508,10 @@ func TestRequiredKindsPresent(t *testing.T) {
 		"CoreResourcePool", "CoreNumberPool", "CoreIPPrefixPool", "CoreIPAddressPool",
 		"CoreMenu", "CoreMenuItem", "CoreWebhook", "CoreStandardWebhook", "CoreCustomWebhook",
 		"CoreProfile", "CoreObjectTemplate", "CoreObjectComponentTemplate", "CoreFileObject",
+		"CoreKeyValue", "CoreStaticKeyValue", "CoreEnvKeyValue",
+		"CoreTriggerRule", "CoreNodeTriggerRule", "CoreGroupTriggerRule", "CoreNodeTriggerMatch",
+		"CoreNodeTriggerAttributeMatch", "CoreNodeTriggerRelationshipMatch",
+		"CoreAction", "CoreGroupAction", "CoreGeneratorAction",
 	}
 	for _, k := range required {
 		if _, ok := byKind[k]; !ok {

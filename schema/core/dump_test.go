@@ -39,6 +39,29 @@ var knownDifferences = map[string]string{
 		"update_object_hfid_display_label): authz.Globals",
 }
 
+// Webhooks, key values, triggers and actions follow the Infrahub of issue 20
+// (backend/infrahub/core/schema/definitions/core/webhook.py, key_value.py,
+// backend/infrahub/actions/schema.py), newer than the dump.
+func init() {
+	const newer = "newer Infrahub (issue 20): webhook.py"
+	for _, k := range []string{"CoreWebhook", "CoreStandardWebhook", "CoreCustomWebhook"} {
+		knownDifferences[k+".attributes[event_type].optional"] = newer + " leaves event_type mandatory (default all)"
+		knownDifferences[k+".attributes[branch_scope].optional"] = newer + " makes branch_scope mandatory"
+		knownDifferences[k+".attributes[validate_certificates].default_value"] = newer + " has no default"
+		knownDifferences[k+".attributes[active]"] = newer + " adds active"
+		knownDifferences[k+".relationships[headers]"] = newer + " adds headers (CoreKeyValue)"
+	}
+	knownDifferences["CoreCustomWebhook.attributes[shared_key]"] = newer + " adds an optional shared_key to custom webhooks"
+	for _, k := range []string{"CoreKeyValue", "CoreStaticKeyValue", "CoreEnvKeyValue"} {
+		knownDifferences[k] = "newer Infrahub (issue 20): key_value.py, the custom headers of webhooks"
+	}
+	for _, k := range []string{"CoreTriggerRule", "CoreAction", "CoreNodeTriggerMatch", "CoreGeneratorAction",
+		"CoreGroupAction", "CoreNodeTriggerRule", "CoreNodeTriggerAttributeMatch",
+		"CoreNodeTriggerRelationshipMatch", "CoreGroupTriggerRule"} {
+		knownDifferences[k] = "newer Infrahub (issue 20): backend/infrahub/actions/schema.py"
+	}
+}
+
 // Relationship kinds Infrahub adds by itself; the engine generates them from
 // the node (member_of_groups/subscriber_of_groups on every node, profiles
 // when a profile is generated, parent/children on hierarchical kinds).
