@@ -38,7 +38,7 @@ func Derive(ctx context.Context, g graph.Reader, schemaOf func(branch string) (*
 		return nil, fmt.Errorf("activity: derive the events of log position %d (%s): %w", env.GlobalPosition, env.Type, err)
 	}
 	for i := range d.out {
-		d.out[i].ID = EventID(env, i)
+		d.out[i].ID, d.out[i].Index, d.out[i].Last = EventID(env, i), i, i == len(d.out)-1
 	}
 	for i := range d.out {
 		if d.out[i].Level == 1 && d.out[i].ParentID == "" {
