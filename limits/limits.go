@@ -55,6 +55,9 @@ type Limits struct {
 	TaskPage       int           `env:"INFRAHUB_TASK_MAX_PAGE" envDefault:"1000"`       // tasks, or log lines of a task, one InfrahubTask page answers
 	TaskTimeout    time.Duration `env:"INFRAHUB_TASK_TIMEOUT" envDefault:"30m"`         // one run of a task (Infrahub's maximum validator execution time is 30 min)
 
+	// Events.
+	EventPage int `env:"INFRAHUB_EVENT_MAX_PAGE" envDefault:"1000"` // events one InfrahubEvent page answers
+
 	// Logins: failed attempts allowed per account and per client address within LoginWindow;
 	// beyond them a login is refused with 429 until the window has passed.
 	LoginFailuresPerAccount int           `env:"INFRAHUB_LOGIN_MAX_FAILURES_PER_ACCOUNT" envDefault:"10"`
@@ -75,6 +78,7 @@ func Default() Limits {
 		SchemaLoadBytes: 16 << 20, SchemaKinds: 5_000, ResponseBytes: 256 << 20, StorageObjectBytes: 50 << 20,
 		LoginFailuresPerAccount: 10, LoginFailuresPerAddress: 50, LoginWindow: 5 * time.Minute,
 		TaskAttempts: 3, TaskRetryDelay: 30 * time.Second, TaskLogLines: 1_000, TaskPage: 1_000, TaskTimeout: 30 * time.Minute,
+		EventPage: 1_000,
 	}
 }
 
@@ -101,7 +105,8 @@ func (l Limits) Validate() error {
 		"SchemaLoadBytes": int64(l.SchemaLoadBytes), "SchemaKinds": int64(l.SchemaKinds),
 		"StorageObjectBytes":      l.StorageObjectBytes,
 		"LoginFailuresPerAccount": int64(l.LoginFailuresPerAccount), "LoginFailuresPerAddress": int64(l.LoginFailuresPerAddress),
-		"TaskAttempts": int64(l.TaskAttempts), "TaskLogLines": int64(l.TaskLogLines), "TaskPage": int64(l.TaskPage)} {
+		"TaskAttempts": int64(l.TaskAttempts), "TaskLogLines": int64(l.TaskLogLines), "TaskPage": int64(l.TaskPage),
+		"EventPage": int64(l.EventPage)} {
 		pos(name, v)
 	}
 	return errors.Join(errs...)

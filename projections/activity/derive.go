@@ -33,7 +33,24 @@ const (
 // same events. A branch deleted since env was written has no graph any more: its node events
 // then come without previous values.
 func Derive(ctx context.Context, g graph.Reader, schemaOf func(branch string) (*schema.Set, bool), env events.Envelope) ([]Event, error) {
-	d := &deriving{ctx: ctx, g: g, schemaOf: schemaOf, env: env, kinds: map[string]string{}}
+	return Deriver{Graph: g, SchemaOf: schemaOf}.Derive(ctx, env)
+}
+
+// Deriver derives events with its graph and schemas (see Derive).
+type Deriver struct {
+	// Graph answers previous values and the kinds of peers (nil: none; the events then carry
+	// no previous value, and peers of unknown kind an empty kind).
+	Graph    graph.Reader
+	SchemaOf SchemaOf
+	// KindOf, when set, answers the kind of a node id before Graph is asked (kinds never
+	// change). Which events an envelope gives, and in which order, depends only on the envelope,
+	// the schema and the kinds of the nodes it names: never on values read from Graph.
+	KindOf func(id string) (string, bool)
+}
+
+// Derive derives the events of env.
+func (dv Deriver) Derive(ctx context.Context, env events.Envelope) ([]Event, error) {
+	d := &deriving{ctx: ctx, g: dv.Graph, schemaOf: dv.SchemaOf, lookup: dv.KindOf, env: env, kinds: map[string]string{}}
 	if err := d.run(); err != nil {
 		return nil, fmt.Errorf("activity: derive the events of log position %d (%s): %w", env.GlobalPosition, env.Type, err)
 	}
@@ -72,6 +89,7 @@ type deriving struct {
 	ctx      context.Context
 	g        graph.Reader
 	schemaOf func(string) (*schema.Set, bool)
+	lookup   func(string) (string, bool)
 	env      events.Envelope
 	out      []Event
 	kinds    map[string]string // node id -> kind, read once
@@ -293,6 +311,12 @@ func (d *deriving) read(br string, at events.Position, id string) (graph.Node, b
 func (d *deriving) kindOf(br, id string) (string, error) {
 	if k, ok := d.kinds[id]; ok {
 		return k, nil
+	}
+	if d.lookup != nil {
+		if k, ok := d.lookup(id); ok && k != "" {
+			d.kinds[id] = k
+			return k, nil
+		}
 	}
 	for _, at := range []events.Position{d.env.GlobalPosition, d.env.GlobalPosition - 1} {
 		n, ok, err := d.read(br, at, id)

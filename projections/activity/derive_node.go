@@ -240,17 +240,9 @@ func (d *deriving) groups(br string, c nodeChange, level int) error {
 		if !strings.HasPrefix(e.field, "r:"+groupMember+"|") {
 			continue
 		}
-		nearKind, err := d.kindOf(br, e.near)
+		group, member, err := d.groupEnds(br, set, e)
 		if err != nil {
 			return err
-		}
-		group, member := e.peer, e.near
-		if set != nil {
-			if m, ok := set.Model(nearKind); ok {
-				if name, _ := relationName(m, e.field); name == "members" {
-					group, member = e.near, e.peer
-				}
-			}
 		}
 		dl, ok := byGroup[group]
 		if !ok {
@@ -297,6 +289,41 @@ func (d *deriving) groups(br string, c nodeChange, level int) error {
 		}
 	}
 	return nil
+}
+
+// groupEnds tells the group from the member of a membership edge: by the relationship the
+// edge is on the near end (members: the near end is the group), else on the far end, whichever
+// end's kind is known; the far end is taken for the group when neither is.
+func (d *deriving) groupEnds(br string, set *schema.Set, e edgeChange) (group, member string, err error) {
+	isGroup := func(id, field string) (yes, known bool, err error) {
+		k, err := d.kindOf(br, id)
+		if err != nil || k == "" || set == nil {
+			return false, false, err
+		}
+		m, ok := set.Model(k)
+		if !ok {
+			return false, false, nil
+		}
+		name, ok := relationName(m, field)
+		return name == "members", ok, nil
+	}
+	yes, known, err := isGroup(e.near, e.field)
+	if err != nil {
+		return "", "", err
+	}
+	if known {
+		if yes {
+			return e.near, e.peer, nil
+		}
+		return e.peer, e.near, nil
+	}
+	if yes, known, err = isGroup(e.peer, nodes.Mirror(e.field)); err != nil {
+		return "", "", err
+	}
+	if known && !yes {
+		return e.near, e.peer, nil
+	}
+	return e.peer, e.near, nil
 }
 
 // artifact derives infrahub.artifact.created (an artifact created) and updated (its checksum
