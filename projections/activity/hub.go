@@ -18,6 +18,7 @@ const (
 	DefaultHubBuffer        = 10_000
 	DefaultSubscriberBuffer = 1_000
 	DefaultHubPoll          = 250 * time.Millisecond
+	DefaultCoalesce         = 2 * time.Millisecond
 	hubBatch                = 1_000 // envelopes read from the log at a time
 	deriveAttempts          = 5
 )
@@ -40,8 +41,12 @@ type HubConfig struct {
 	// *OverflowError (default DefaultSubscriberBuffer).
 	SubscriberBuffer int
 	// Poll is how often Run looks at the log when nothing called Notify (default DefaultHubPoll).
-	Poll   time.Duration
-	Logger *slog.Logger
+	Poll time.Duration
+	// Coalesce is how long Run waits after handing events over before it reads the log again, so
+	// that a stream of writes wakes the subscribers once per batch rather than once per write
+	// (default DefaultCoalesce; it adds at most that much latency).
+	Coalesce time.Duration
+	Logger   *slog.Logger
 }
 
 // entry is the events of one log envelope (never empty in the ring).
@@ -78,8 +83,8 @@ func NewHub(cfg HubConfig) (*Hub, error) {
 		return nil, fault.New(fault.ErrInvalid, "activity hub: Log is required")
 	case cfg.Derive == nil:
 		return nil, fault.New(fault.ErrInvalid, "activity hub: Derive is required")
-	case cfg.Buffer < 0 || cfg.SubscriberBuffer < 0 || cfg.Poll < 0:
-		return nil, fault.New(fault.ErrInvalid, "activity hub: Buffer, SubscriberBuffer and Poll may not be negative")
+	case cfg.Buffer < 0 || cfg.SubscriberBuffer < 0 || cfg.Poll < 0 || cfg.Coalesce < 0:
+		return nil, fault.New(fault.ErrInvalid, "activity hub: Buffer, SubscriberBuffer, Poll and Coalesce may not be negative")
 	}
 	if cfg.Buffer == 0 {
 		cfg.Buffer = DefaultHubBuffer
@@ -89,6 +94,9 @@ func NewHub(cfg HubConfig) (*Hub, error) {
 	}
 	if cfg.Poll == 0 {
 		cfg.Poll = DefaultHubPoll
+	}
+	if cfg.Coalesce == 0 {
+		cfg.Coalesce = DefaultCoalesce
 	}
 	if cfg.WaitFor == nil {
 		cfg.WaitFor = func(context.Context, events.Position) error { return nil }
@@ -176,6 +184,15 @@ func (h *Hub) Run(ctx context.Context) error {
 		}
 		pos = batch[len(batch)-1].GlobalPosition
 		h.publish(entries, pos, len(batch))
+		if len(entries) > 0 {
+			t := time.NewTimer(h.cfg.Coalesce)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return ctx.Err()
+			case <-t.C:
+			}
+		}
 	}
 }
 
