@@ -55,6 +55,9 @@ type Limits struct {
 	TaskPage       int           `env:"INFRAHUB_TASK_MAX_PAGE" envDefault:"1000"`       // tasks, or log lines of a task, one InfrahubTask page answers
 	TaskTimeout    time.Duration `env:"INFRAHUB_TASK_TIMEOUT" envDefault:"30m"`         // one run of a task (Infrahub's maximum validator execution time is 30 min)
 
+	// Events.
+	EventPage int `env:"INFRAHUB_EVENT_MAX_PAGE" envDefault:"1000"` // events one InfrahubEvent page answers
+
 	// Logins: failed attempts allowed per account and per client address within LoginWindow;
 	// beyond them a login is refused with 429 until the window has passed.
 	LoginFailuresPerAccount int           `env:"INFRAHUB_LOGIN_MAX_FAILURES_PER_ACCOUNT" envDefault:"10"`
@@ -85,6 +88,7 @@ func Default() Limits {
 		TaskAttempts: 3, TaskRetryDelay: 30 * time.Second, TaskLogLines: 1_000, TaskPage: 1_000, TaskTimeout: 30 * time.Minute,
 		SubscriptionsPerConnection: 100, Subscriptions: 10_000, SubscriptionMessageBytes: 1<<20 + 64<<10,
 		SubscriptionKeepalive: 15 * time.Second, SubscriptionIdleTimeout: 60 * time.Second, SubscriptionInitTimeout: 10 * time.Second,
+		EventPage: 1_000,
 	}
 }
 
@@ -115,7 +119,7 @@ func (l Limits) Validate() error {
 		"LoginFailuresPerAccount": int64(l.LoginFailuresPerAccount), "LoginFailuresPerAddress": int64(l.LoginFailuresPerAddress),
 		"TaskAttempts": int64(l.TaskAttempts), "TaskLogLines": int64(l.TaskLogLines), "TaskPage": int64(l.TaskPage),
 		"SubscriptionsPerConnection": int64(l.SubscriptionsPerConnection), "Subscriptions": int64(l.Subscriptions),
-		"SubscriptionMessageBytes": l.SubscriptionMessageBytes} {
+		"SubscriptionMessageBytes": l.SubscriptionMessageBytes, "EventPage": int64(l.EventPage)} {
 		pos(name, v)
 	}
 	return errors.Join(errs...)

@@ -65,12 +65,18 @@ type RelationshipChange struct {
 type Event struct {
 	// ID is unique and stable: the log event's id for the first event derived from it, a
 	// UUID derived from it and the event's index for the others.
-	ID         string          `json:"id"`
-	Position   events.Position `json:"position"` // of the log event it was derived from
-	Name       string          `json:"event"`
-	Branch     string          `json:"branch"`
-	OccurredAt time.Time       `json:"occurred_at"`
-	AccountID  string          `json:"account_id,omitempty"`
+	ID       string          `json:"id"`
+	Position events.Position `json:"position"` // of the log event it was derived from
+	// Index is the event's place among the events derived from its log event (0 first), Last
+	// says it is the last of them: a subscriber that has the Last event of position P resumes
+	// after P; one that stopped at an event that is not Last resumes after P-1 and skips the
+	// events of P up to its Index.
+	Index      int       `json:"-"`
+	Last       bool      `json:"-"`
+	Name       string    `json:"event"`
+	Branch     string    `json:"branch"`
+	OccurredAt time.Time `json:"occurred_at"`
+	AccountID  string    `json:"account_id,omitempty"`
 	// Level is 0 for an event of its own, 1 for the child of another (ParentID): the node
 	// events of a merge are children of its infrahub.branch.merged.
 	Level        int       `json:"level"`

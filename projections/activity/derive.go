@@ -1,0 +1,333 @@
+package activity
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/infrahub-go/infrahub/branch"
+	"github.com/infrahub-go/infrahub/branch/nodes"
+	"github.com/infrahub-go/infrahub/events"
+	"github.com/infrahub-go/infrahub/projections/graph"
+	"github.com/infrahub-go/infrahub/schema"
+)
+
+// Kinds the derivation knows by name (Infrahub's InfrahubKind).
+const (
+	KindGroup    = "CoreGroup"
+	KindArtifact = "CoreArtifact"
+	// groupMember is the identifier of a group's members (and of a node's member_of_groups).
+	groupMember = "group_member"
+)
+
+// Derive turns one log envelope into the Infrahub events it stands for (none for an envelope
+// Infrahub has no event for: tasks, diagnostics, conflict resolutions...). Previous values are
+// read from g at the position just before the envelope's (Scope.At = position-1), so the graph
+// must have folded env's position. The first event takes env.EventID as its id, the others an
+// id derived from it (UUIDv5 of the event's index): deriving the same envelope again gives the
+// same events. A branch deleted since env was written has no graph any more: its node events
+// then come without previous values.
+func Derive(ctx context.Context, g graph.Reader, schemaOf func(branch string) (*schema.Set, bool), env events.Envelope) ([]Event, error) {
+	return Deriver{Graph: g, SchemaOf: schemaOf}.Derive(ctx, env)
+}
+
+// Deriver derives events with its graph and schemas (see Derive).
+type Deriver struct {
+	// Graph answers previous values and the kinds of peers (nil: none; the events then carry
+	// no previous value, and peers of unknown kind an empty kind).
+	Graph    graph.Reader
+	SchemaOf SchemaOf
+	// KindOf, when set, answers the kind of a node id before Graph is asked (kinds never
+	// change). Which events an envelope gives, and in which order, depends only on the envelope,
+	// the schema and the kinds of the nodes it names: never on values read from Graph.
+	KindOf func(id string) (string, bool)
+}
+
+// Derive derives the events of env.
+func (dv Deriver) Derive(ctx context.Context, env events.Envelope) ([]Event, error) {
+	d := &deriving{ctx: ctx, g: dv.Graph, schemaOf: dv.SchemaOf, lookup: dv.KindOf, env: env, kinds: map[string]string{}}
+	if err := d.run(); err != nil {
+		return nil, fmt.Errorf("activity: derive the events of log position %d (%s): %w", env.GlobalPosition, env.Type, err)
+	}
+	for i := range d.out {
+		d.out[i].ID, d.out[i].Index, d.out[i].Last = EventID(env, i), i, i == len(d.out)-1
+	}
+	for i := range d.out {
+		if d.out[i].Level == 1 && d.out[i].ParentID == "" {
+			d.out[i].ParentID = d.out[0].ID
+		}
+	}
+	return d.out, nil
+}
+
+// EventID is the id of the i-th event derived from env: env's EventID for the first, a UUIDv5
+// in its namespace for the others.
+func EventID(env events.Envelope, i int) string {
+	if i == 0 {
+		return env.EventID.String()
+	}
+	return uuid.NewSHA1(env.EventID, []byte("infrahub.event."+strconv.Itoa(i))).String()
+}
+
+// Relevant says whether an envelope of this type may derive events at all: the Hub and the
+// Index skip the others without decoding them.
+func Relevant(typ string) bool {
+	switch typ {
+	case nodes.TypeCreated, nodes.TypeUpdated, nodes.TypeDeleted, branch.TypeCreated, branch.TypeDeleted,
+		branch.TypeMerged, branch.TypeRebased, schema.TypeLoaded:
+		return true
+	}
+	return false
+}
+
+type deriving struct {
+	ctx      context.Context
+	g        graph.Reader
+	schemaOf func(string) (*schema.Set, bool)
+	lookup   func(string) (string, bool)
+	env      events.Envelope
+	out      []Event
+	kinds    map[string]string // node id -> kind, read once
+}
+
+// edgeChange is one peer added to or removed from one end of a relationship.
+type edgeChange struct {
+	near, field, peer string
+	remove            bool
+}
+
+// nodeChange is what one node event (or one node's part of a merge) did.
+type nodeChange struct {
+	op    string // NodeCreated, NodeUpdated or NodeDeleted
+	id    string
+	kind  string
+	attrs map[string]any // the new values of the attributes written
+	edges []edgeChange
+}
+
+func (d *deriving) base(name, br string) Event {
+	return Event{Position: d.env.GlobalPosition, Name: name, Branch: br, OccurredAt: d.env.OccurredAt,
+		AccountID: d.env.Metadata.Actor, RelatedNodes: []NodeRef{}}
+}
+
+func (d *deriving) run() error {
+	if !Relevant(d.env.Type) {
+		return nil
+	}
+	br, _ := branch.NameOf(d.env.Stream)
+	switch d.env.Type {
+	case nodes.TypeCreated:
+		var p nodes.Created
+		if err := d.decode(&p); err != nil {
+			return err
+		}
+		c := nodeChange{op: NodeCreated, id: p.ID, kind: p.Kind, attrs: map[string]any{}, edges: edgesOf(p.ID, p.Edges)}
+		for name, a := range p.Attributes {
+			c.attrs[name] = a.Value
+		}
+		return d.node(br, c, 0)
+	case nodes.TypeUpdated:
+		var p nodes.Updated
+		if err := d.decode(&p); err != nil {
+			return err
+		}
+		c := nodeChange{op: NodeUpdated, id: p.ID, kind: p.Kind, attrs: map[string]any{}, edges: edgesOf(p.ID, p.Edges)}
+		for name, a := range p.Attributes {
+			c.attrs[name] = a.Value
+		}
+		return d.node(br, c, 0)
+	case nodes.TypeDeleted:
+		var p nodes.Deleted
+		if err := d.decode(&p); err != nil {
+			return err
+		}
+		return d.node(br, nodeChange{op: NodeDeleted, id: p.ID, kind: p.Kind, edges: edgesOf(p.ID, p.Edges)}, 0)
+	case branch.TypeCreated:
+		var p branch.Created
+		if err := d.decode(&p); err != nil {
+			return err
+		}
+		e := d.base(BranchCreated, p.Name)
+		e.Payload = map[string]any{"branch_name": p.Name, "branch_id": BranchID(p.Name, d.env.GlobalPosition),
+			"sync_with_git": p.SyncWithGit, "created_at": d.env.OccurredAt, "description": p.Description}
+		d.out = append(d.out, e)
+	case branch.TypeDeleted:
+		var p branch.Deleted
+		if err := d.decode(&p); err != nil {
+			return err
+		}
+		e := d.base(BranchDeleted, p.Name)
+		e.Payload = map[string]any{"branch_name": p.Name}
+		d.out = append(d.out, e)
+	case branch.TypeRebased:
+		var p branch.Rebased
+		if err := d.decode(&p); err != nil {
+			return err
+		}
+		e := d.base(BranchRebased, p.Name)
+		e.Payload = map[string]any{"branch_name": p.Name, "branched_from": int64(p.BranchedFrom)}
+		d.out = append(d.out, e)
+	case branch.TypeMerged:
+		var p branch.Merged
+		if err := d.decode(&p); err != nil {
+			return err
+		}
+		return d.merged(br, p)
+	case schema.TypeLoaded:
+		var p schema.Loaded
+		if err := d.decode(&p); err != nil {
+			return err
+		}
+		e := d.base(SchemaUpdated, br)
+		e.Payload = map[string]any{"branch_name": br, "schema_hash": p.Hash, "schema_hash_previous": p.PreviousHash}
+		d.out = append(d.out, e)
+	}
+	return nil
+}
+
+// BranchID is the id branch.State gives the branch created at pos.
+func BranchID(name string, pos events.Position) string {
+	return uuid.NewSHA1(uuid.NameSpaceURL, []byte(fmt.Sprintf("branch:%s:%d", name, pos))).String()
+}
+
+func (d *deriving) decode(into any) error {
+	if err := json.Unmarshal(d.env.Payload, into); err != nil {
+		return fmt.Errorf("payload: %w", err)
+	}
+	return nil
+}
+
+func edgesOf(id string, in []nodes.Edge) []edgeChange {
+	out := make([]edgeChange, 0, len(in))
+	for _, e := range in {
+		near := e.Node
+		if near == "" {
+			near = id
+		}
+		out = append(out, edgeChange{near: near, field: e.Field, peer: e.Peer, remove: e.Remove})
+	}
+	return out
+}
+
+// merged derives infrahub.branch.merged and, as its children, the node events of the changes
+// the merge wrote on br (the default branch).
+func (d *deriving) merged(br string, p branch.Merged) error {
+	e := d.base(BranchMerged, p.Name)
+	e.Payload = map[string]any{"branch_name": p.Name, "source_branch": p.Name, "target_branch": br}
+	d.out = append(d.out, e)
+	var order []string
+	byNode := map[string]*nodeChange{}
+	get := func(id string) *nodeChange {
+		c, ok := byNode[id]
+		if !ok {
+			c = &nodeChange{op: NodeUpdated, id: id, attrs: map[string]any{}}
+			byNode[id] = c
+			order = append(order, id)
+		}
+		return c
+	}
+	for _, ch := range p.Changes {
+		if ch.Node == "" {
+			continue // claims and releases
+		}
+		switch ch.Op {
+		case "create":
+			c := get(ch.Node)
+			c.op, c.kind = NodeCreated, ch.Kind
+		case "delete":
+			get(ch.Node).op = NodeDeleted
+		case "set", "clear":
+			if name, ok := strings.CutPrefix(ch.Field, "a:"); ok {
+				var v any
+				if ch.Op == "set" {
+					v = ch.Value
+				}
+				get(ch.Node).attrs[name] = v
+			}
+		case "add_peer", "remove_peer":
+			if strings.HasPrefix(ch.Field, "r:") {
+				c := get(ch.Node)
+				c.edges = append(c.edges, edgeChange{near: ch.Node, field: ch.Field, peer: ch.Peer, remove: ch.Op == "remove_peer"})
+			}
+		}
+	}
+	before := len(d.out)
+	for _, id := range order {
+		c := byNode[id]
+		if c.op == NodeUpdated && len(c.attrs) == 0 && len(c.edges) == 0 {
+			continue
+		}
+		if c.kind == "" {
+			k, err := d.kindOf(br, id)
+			if err != nil {
+				return err
+			}
+			c.kind = k
+		}
+		if err := d.node(br, *c, 1); err != nil {
+			return err
+		}
+	}
+	d.out[0].HasChildren = len(d.out) > before
+	return nil
+}
+
+// set is the schema of br (the default branch's when br has none any more).
+func (d *deriving) set(br string) *schema.Set {
+	if d.schemaOf == nil {
+		return nil
+	}
+	if s, ok := d.schemaOf(br); ok && s != nil {
+		return s
+	}
+	if s, ok := d.schemaOf(branch.Default); ok {
+		return s
+	}
+	return nil
+}
+
+// read reads a node at a position; ok is false when it does not exist there (or the branch
+// does not, or the position is before the log).
+func (d *deriving) read(br string, at events.Position, id string) (graph.Node, bool, error) {
+	if at <= 0 || d.g == nil {
+		return graph.Node{}, false, nil
+	}
+	n, err := d.g.Get(d.ctx, graph.Scope{Branch: br, At: at}, id)
+	switch {
+	case err == nil:
+		return n, true, nil
+	case errors.Is(err, graph.ErrNotFound), errors.Is(err, graph.ErrBranchNotFound):
+		return graph.Node{}, false, nil
+	}
+	return graph.Node{}, false, err
+}
+
+// kindOf is a node's kind, read after the envelope then before it.
+func (d *deriving) kindOf(br, id string) (string, error) {
+	if k, ok := d.kinds[id]; ok {
+		return k, nil
+	}
+	if d.lookup != nil {
+		if k, ok := d.lookup(id); ok && k != "" {
+			d.kinds[id] = k
+			return k, nil
+		}
+	}
+	for _, at := range []events.Position{d.env.GlobalPosition, d.env.GlobalPosition - 1} {
+		n, ok, err := d.read(br, at, id)
+		if err != nil {
+			return "", err
+		}
+		if ok {
+			d.kinds[id] = n.Kind
+			return n.Kind, nil
+		}
+	}
+	d.kinds[id] = ""
+	return "", nil
+}

@@ -1,0 +1,376 @@
+package activity
+
+import (
+	"bytes"
+	"encoding/json"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/infrahub-go/infrahub/branch/nodes"
+	"github.com/infrahub-go/infrahub/projections/graph"
+	"github.com/infrahub-go/infrahub/schema"
+)
+
+// mutationAction is Infrahub's MutationAction of a node event name.
+func mutationAction(name string) string {
+	return strings.TrimPrefix(name, "infrahub.node.")
+}
+
+// node derives the events of one node's change: its node event, then the group events of the
+// membership edges it changed, then the artifact event of an artifact.
+func (d *deriving) node(br string, c nodeChange, level int) error {
+	pos := d.env.GlobalPosition
+	set := d.set(br)
+	var model *schema.Model
+	if set != nil {
+		model, _ = set.Model(c.kind)
+	}
+	var prev, cur graph.Node
+	var hasPrev, hasCur bool
+	var err error
+	if c.op != NodeCreated {
+		if prev, hasPrev, err = d.read(br, pos-1, c.id); err != nil {
+			return err
+		}
+	}
+	if c.op != NodeDeleted {
+		if cur, hasCur, err = d.read(br, pos, c.id); err != nil {
+			return err
+		}
+	}
+	if c.kind != "" {
+		d.kinds[c.id] = c.kind
+	}
+	e := d.base(c.op, br)
+	e.Level = level
+	e.PrimaryNode = &NodeRef{ID: c.id, Kind: c.kind}
+	e.Attributes = d.attributes(c, model, prev, hasPrev)
+	rels, err := d.relationships(br, c, model)
+	if err != nil {
+		return err
+	}
+	e.Relationships = rels
+	seen := map[string]bool{c.id: true}
+	for _, r := range rels {
+		if !seen[r.Peer.ID] {
+			seen[r.Peer.ID] = true
+			e.RelatedNodes = append(e.RelatedNodes, r.Peer)
+		}
+	}
+	label := cur.DisplayLabel
+	if !hasCur {
+		label = prev.DisplayLabel
+	}
+	e.Payload = map[string]any{"data": changelog(c, e, label)}
+	d.out = append(d.out, e)
+	if err := d.groups(br, c, level); err != nil {
+		return err
+	}
+	if c.kind == KindArtifact && c.op != NodeDeleted {
+		return d.artifact(br, c, level, prev, hasPrev, cur, hasCur)
+	}
+	return nil
+}
+
+// attributes lists the attributes of a node event as Infrahub's changelog does: every
+// attribute of a created node, the attributes written by an update, every attribute a deleted
+// node had (its value now null); in the schema's order, passwords masked.
+func (d *deriving) attributes(c nodeChange, model *schema.Model, prev graph.Node, hasPrev bool) []AttributeChange {
+	var names []string
+	kinds := map[string]string{}
+	if model != nil {
+		for _, a := range model.Attributes {
+			kinds[a.Name] = a.Kind
+		}
+	}
+	include := func(name string) bool {
+		switch c.op {
+		case NodeDeleted:
+			_, ok := prev.Attributes[name]
+			return ok
+		case NodeCreated:
+			return true
+		}
+		_, ok := c.attrs[name]
+		return ok
+	}
+	if model != nil {
+		for _, a := range model.Attributes {
+			if include(a.Name) {
+				names = append(names, a.Name)
+			}
+		}
+	}
+	var extra []string
+	for name := range c.attrs {
+		if _, known := kinds[name]; !known {
+			extra = append(extra, name)
+		}
+	}
+	if model == nil && c.op == NodeDeleted {
+		for name := range prev.Attributes {
+			extra = append(extra, name)
+		}
+	}
+	sort.Strings(extra)
+	names = append(names, extra...)
+	out := make([]AttributeChange, 0, len(names))
+	for _, name := range names {
+		var value, previous any
+		if c.op != NodeDeleted {
+			value = c.attrs[name]
+		}
+		if hasPrev {
+			previous = prev.Attributes[name].Value
+		}
+		kind := kinds[name]
+		action := attributeAction(value, previous)
+		if kind == "Password" || kind == "HashedPassword" {
+			value, previous = masked(value), masked(previous)
+		}
+		out = append(out, AttributeChange{Name: name, Kind: kind, Value: value, ValuePrevious: previous, Action: action})
+	}
+	return out
+}
+
+func masked(v any) any {
+	if v == nil {
+		return nil
+	}
+	return "***"
+}
+
+// attributeAction is Infrahub's AttributeChangelog.value_update_status.
+func attributeAction(value, previous any) string {
+	switch {
+	case previous != nil && value == nil:
+		return ActionRemoved
+	case previous == nil && value != nil:
+		return ActionAdded
+	case sameValue(value, previous):
+		return ActionUnchanged
+	}
+	return ActionUpdated
+}
+
+func sameValue(a, b any) bool {
+	x, err1 := json.Marshal(a)
+	y, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && bytes.Equal(x, y)
+}
+
+// relationName is the name of the relationship of model stored in field (its identifier when
+// the schema does not say).
+func relationName(model *schema.Model, field string) (string, bool) {
+	if model != nil {
+		for _, r := range model.Relationships {
+			if nodes.RelField(r.Identifier, r.Direction) == field {
+				return r.Name, true
+			}
+		}
+	}
+	id, _, _ := strings.Cut(strings.TrimPrefix(field, "r:"), "|")
+	return id, false
+}
+
+// relationships lists the peers the change added to or removed from the node's relationships,
+// whichever end wrote the edge.
+func (d *deriving) relationships(br string, c nodeChange, model *schema.Model) ([]RelationshipChange, error) {
+	var out []RelationshipChange
+	for _, e := range c.edges {
+		field, peer := e.field, e.peer
+		switch {
+		case e.near == c.id:
+		case e.peer == c.id:
+			field, peer = nodes.Mirror(e.field), e.near
+		default:
+			continue
+		}
+		name, _ := relationName(model, field)
+		kind, err := d.kindOf(br, peer)
+		if err != nil {
+			return nil, err
+		}
+		action := ActionAdded
+		if e.remove || c.op == NodeDeleted {
+			action = ActionRemoved
+		}
+		out = append(out, RelationshipChange{Name: name, Peer: NodeRef{ID: peer, Kind: kind}, Action: action})
+	}
+	return out, nil
+}
+
+// changelog is Infrahub's NodeMutatedEvent payload (kind, node_id, action, fields, changelog).
+func changelog(c nodeChange, e Event, label string) map[string]any {
+	attrs := map[string]any{}
+	var fields []string
+	for _, a := range e.Attributes {
+		attrs[a.Name] = map[string]any{"name": a.Name, "kind": a.Kind, "value": a.Value, "value_previous": a.ValuePrevious,
+			"value_update_status": a.Action, "properties": map[string]any{}}
+		fields = append(fields, a.Name)
+	}
+	rels := map[string]any{}
+	for _, r := range e.Relationships {
+		entry, _ := rels[r.Name].(map[string]any)
+		if entry == nil {
+			entry = map[string]any{"name": r.Name, "peers": []any{}}
+			rels[r.Name] = entry
+			fields = append(fields, r.Name)
+		}
+		entry["peers"] = append(entry["peers"].([]any), map[string]any{"peer_id": r.Peer.ID, "peer_kind": r.Peer.Kind,
+			"peer_status": r.Action, "properties": map[string]any{}})
+	}
+	if fields == nil {
+		fields = []string{}
+	}
+	return map[string]any{"kind": c.kind, "node_id": c.id, "action": mutationAction(c.op), "fields": fields,
+		"changelog": map[string]any{"node_id": c.id, "node_kind": c.kind, "display_label": label,
+			"attributes": attrs, "relationships": rels}}
+}
+
+// groups derives infrahub.group.member_added and member_removed for the membership edges of
+// the change, one event per group and direction, members in edge order.
+func (d *deriving) groups(br string, c nodeChange, level int) error {
+	type delta struct{ added, removed []string }
+	var order []string
+	byGroup := map[string]*delta{}
+	set := d.set(br)
+	for _, e := range c.edges {
+		if !strings.HasPrefix(e.field, "r:"+groupMember+"|") {
+			continue
+		}
+		group, member, err := d.groupEnds(br, set, e)
+		if err != nil {
+			return err
+		}
+		dl, ok := byGroup[group]
+		if !ok {
+			dl = &delta{}
+			byGroup[group] = dl
+			order = append(order, group)
+		}
+		if e.remove || (c.op == NodeDeleted && (e.near == c.id || e.peer == c.id)) {
+			dl.removed = append(dl.removed, member)
+		} else {
+			dl.added = append(dl.added, member)
+		}
+	}
+	for _, group := range order {
+		gk, err := d.kindOf(br, group)
+		if err != nil {
+			return err
+		}
+		dl := byGroup[group]
+		for _, part := range []struct {
+			name string
+			ids  []string
+		}{{GroupMemberAdded, dl.added}, {GroupMemberRemoved, dl.removed}} {
+			if len(part.ids) == 0 {
+				continue
+			}
+			e := d.base(part.name, br)
+			e.Level = level
+			e.PrimaryNode = &NodeRef{ID: group, Kind: gk}
+			members := make([]NodeRef, 0, len(part.ids))
+			for _, id := range part.ids {
+				if slices.ContainsFunc(members, func(r NodeRef) bool { return r.ID == id }) {
+					continue
+				}
+				k, err := d.kindOf(br, id)
+				if err != nil {
+					return err
+				}
+				members = append(members, NodeRef{ID: id, Kind: k})
+			}
+			e.RelatedNodes = append(e.RelatedNodes, members...)
+			e.Payload = map[string]any{"group": NodeRef{ID: group, Kind: gk}, "members": members, "ancestors": []NodeRef{}}
+			d.out = append(d.out, e)
+		}
+	}
+	return nil
+}
+
+// groupEnds tells the group from the member of a membership edge: by the relationship the
+// edge is on the near end (members: the near end is the group), else on the far end, whichever
+// end's kind is known; the far end is taken for the group when neither is.
+func (d *deriving) groupEnds(br string, set *schema.Set, e edgeChange) (group, member string, err error) {
+	isGroup := func(id, field string) (yes, known bool, err error) {
+		k, err := d.kindOf(br, id)
+		if err != nil || k == "" || set == nil {
+			return false, false, err
+		}
+		m, ok := set.Model(k)
+		if !ok {
+			return false, false, nil
+		}
+		name, ok := relationName(m, field)
+		return name == "members", ok, nil
+	}
+	yes, known, err := isGroup(e.near, e.field)
+	if err != nil {
+		return "", "", err
+	}
+	if known {
+		if yes {
+			return e.near, e.peer, nil
+		}
+		return e.peer, e.near, nil
+	}
+	if yes, known, err = isGroup(e.peer, nodes.Mirror(e.field)); err != nil {
+		return "", "", err
+	}
+	if known && !yes {
+		return e.near, e.peer, nil
+	}
+	return e.peer, e.near, nil
+}
+
+// artifact derives infrahub.artifact.created (an artifact created) and updated (its checksum
+// or storage id written).
+func (d *deriving) artifact(br string, c nodeChange, level int, prev graph.Node, hasPrev bool, cur graph.Node, hasCur bool) error {
+	name := ArtifactCreated
+	if c.op == NodeUpdated {
+		_, cs := c.attrs["checksum"]
+		_, st := c.attrs["storage_id"]
+		if !cs && !st {
+			return nil
+		}
+		name = ArtifactUpdated
+	}
+	str := func(n graph.Node, ok bool, attr string) any {
+		if !ok {
+			return nil
+		}
+		if s, isStr := n.Attributes[attr].Value.(string); isStr {
+			return s
+		}
+		return nil
+	}
+	e := d.base(name, br)
+	e.Level = level
+	e.PrimaryNode = &NodeRef{ID: c.id, Kind: KindArtifact}
+	payload := map[string]any{"node_id": c.id, "checksum": str(cur, hasCur, "checksum"), "checksum_previous": str(prev, hasPrev, "checksum"),
+		"storage_id": str(cur, hasCur, "storage_id"), "storage_id_previous": str(prev, hasPrev, "storage_id"),
+		"artifact_definition_id": "", "target_id": "", "target_kind": ""}
+	if hasCur && d.g != nil {
+		scope := graph.Scope{Branch: br, At: d.env.GlobalPosition}
+		for _, rel := range []string{"object", "definition"} {
+			peers, err := d.g.Peers(d.ctx, scope, []string{c.id}, KindArtifact, rel)
+			if err != nil {
+				return err
+			}
+			if ps := peers[c.id]; len(ps) > 0 {
+				if rel == "definition" {
+					payload["artifact_definition_id"] = ps[0].Peer
+				} else {
+					payload["target_id"], payload["target_kind"] = ps[0].Peer, ps[0].PeerKind
+					e.RelatedNodes = append(e.RelatedNodes, NodeRef{ID: ps[0].Peer, Kind: ps[0].PeerKind})
+				}
+			}
+		}
+	}
+	e.Payload = payload
+	d.out = append(d.out, e)
+	return nil
+}
