@@ -132,7 +132,8 @@ type server struct {
 	lease      atomic.Pointer[cluster.Lease]
 	presence   *cluster.Presence // nil without INFRAHUB_CACHE_URL
 
-	git gitParts // Git repositories, transforms, artifacts (repositories.go)
+	git gitParts   // Git repositories, transforms, artifacts (repositories.go)
+	ev  eventParts // events, subscriptions, webhooks, triggers (activity.go)
 }
 
 // startServer opens every adapter, starts the forwarder and the projections, and binds the
@@ -233,6 +234,9 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 	if err := s.startGit(ctx); err != nil {
 		return nil, err
 	}
+	if err := s.startEvents(ctx); err != nil {
+		return nil, err
+	}
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		s.fwd.Collector(), s.runner.Collector())
 
@@ -317,6 +321,7 @@ func (s *server) startBackground() {
 	for _, p := range s.projectors() {
 		s.loop(s.bg, "projection "+p.Name(), func(ctx context.Context) error { return s.runner.Run(ctx, p) })
 	}
+	s.runEvents()
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -410,6 +415,9 @@ func (s *server) serve(ctx context.Context) error {
 	err = serveHTTP(ctx, s.listener, h, s.cfg.Limits, s.log, func() {
 		s.log.Info("shutting down")
 		s.ready.Store(false)
+		if s.ev.sub != nil {
+			s.ev.sub.Close() // streams never end on their own: end them before waiting for the requests
+		}
 	})
 	s.close()
 	if err != nil {
@@ -460,6 +468,9 @@ func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, lim limits.
 
 // close stops the loops (the forwarder saves its checkpoint) and closes the adapters.
 func (s *server) close() {
+	if s.ev.sub != nil {
+		s.ev.sub.Close() // hijacked WebSockets and SSE streams: the HTTP server does not track them
+	}
 	if s.cancel != nil {
 		s.cancel()
 	}
@@ -509,6 +520,7 @@ func (s *server) routes() (http.Handler, error) {
 		(&graphql.Handler{X: s.executor(workers)}).Register(mux)
 		(&rest.Storage{Store: s.git.objects, MaxBodyBytes: lim.BodyBytes}).Register(mux)
 		s.git.handlers.Register(mux)
+		s.ev.sub.Register(mux) // GET /api/events/stream
 		api := &rest.API{State: s.branches, Commands: s.app, Default: branch.Default, MaxBodyBytes: lim.BodyBytes}
 		api.Register(mux)
 		s.auth.Register(mux)
@@ -526,6 +538,7 @@ func (s *server) routes() (http.Handler, error) {
 	positions := &httpguard.Positions{Head: s.store.Head, Wait: s.reads, MaxWait: lim.MinPositionWait, Logger: s.log}
 	var h http.Handler = positions.Wrap(mux)
 	if s.role != roleWorker {
+		h = s.ev.sub.Wrap(h)                         // WebSocket upgrades of /graphql and /graphql/{branch}
 		h = s.credentialsReady(s.auth.Middleware(h)) // who asks, with what permissions (resolved once per request)
 	}
 	return s.gate(guard.Wrap(h)), nil
@@ -573,6 +586,9 @@ func (s *server) projectors() []projections.Projector {
 	ps := []projections.Projector{s.counter, s.graph, s.tasks}
 	if s.git.feed != nil {
 		ps = append(ps, s.git.feed)
+	}
+	if s.ev.index != nil {
+		ps = append(ps, s.ev.index)
 	}
 	return ps
 }

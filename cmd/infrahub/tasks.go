@@ -68,6 +68,9 @@ func (s *server) taskWorkflows() (*workers.Registry, error) {
 	if err := s.registerGit(reg); err != nil {
 		return nil, err
 	}
+	if err := s.registerEvents(reg); err != nil {
+		return nil, err
+	}
 	return reg, nil
 }
 

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+
+	"github.com/infrahub-go/infrahub/authz"
+	"github.com/infrahub-go/infrahub/branch"
+	"github.com/infrahub-go/infrahub/events"
+	"github.com/infrahub-go/infrahub/projections/activity"
+	"github.com/infrahub-go/infrahub/projections/graph"
+	"github.com/infrahub-go/infrahub/queries/subscribe"
+	"github.com/infrahub-go/infrahub/queries/transform"
+	"github.com/infrahub-go/infrahub/schema"
+	"github.com/infrahub-go/infrahub/workers"
+	"github.com/infrahub-go/infrahub/workers/triggers"
+	"github.com/infrahub-go/infrahub/workers/webhooks"
+)
+
+// eventParts are the parts of change streams (issue 20): Infrahub's events derived from the
+// log (the Index answering InfrahubEvent, the Hub streaming them), the subscriptions over
+// WebSocket and SSE, and the webhooks and triggers that react to them.
+type eventParts struct {
+	index    *activity.Index
+	hub      *activity.Hub // nil in a worker
+	sub      *subscribe.Server
+	webhooks *webhooks.Webhooks
+	triggers *triggers.Triggers
+	from     events.Position // the log's head at start: where webhooks and triggers begin
+}
+
+func (s *server) schemaOf(name string) (*schema.Set, bool) {
+	if _, ok := s.branches.Branch(name); !ok {
+		return nil, false
+	}
+	set, _ := s.branches.Schema(name)
+	return set, set != nil
+}
+
+// startEvents builds the parts (after startGit: the stored queries come from its transforms).
+func (s *server) startEvents(ctx context.Context) error {
+	p := &s.ev
+	var err error
+	if p.webhooks, err = webhooks.New(webhooks.Config{Graph: s.reads, Dispatch: s.app.Dispatch, Default: branch.Default,
+		Getenv: os.LookupEnv, Logger: s.log}); err != nil {
+		return err
+	}
+	if p.triggers, err = triggers.New(triggers.Config{Graph: s.reads, Dispatch: s.app.Dispatch, Default: branch.Default, Logger: s.log}); err != nil {
+		return err
+	}
+	if s.role == roleWorker {
+		return nil
+	}
+	if p.from, err = s.store.Head(ctx); err != nil {
+		return err
+	}
+	if p.index, err = activity.NewIndex(activity.IndexConfig{Log: s.store, Graph: s.reads, WaitFor: s.waitGraph,
+		SchemaOf: s.schemaOf, MaxPage: s.cfg.Limits.EventPage}); err != nil {
+		return err
+	}
+	derive := activity.Deriver{Graph: s.reads, SchemaOf: s.schemaOf, KindOf: p.index.KindOf}
+	if p.hub, err = activity.NewHub(activity.HubConfig{Log: s.store, Derive: derive.Derive, WaitFor: s.waitGraph,
+		SchemaOf: s.schemaOf, Logger: s.log}); err != nil {
+		return err
+	}
+	x := s.executor(nil)
+	p.sub, err = subscribe.New(subscribe.Config{Source: p.hub, Head: s.store.Head, Executor: x, Limits: s.cfg.Limits, Logger: s.log,
+		RunQuery: func(ctx context.Context, name, query string, vars map[string]any) (json.RawMessage, error) {
+			resp, err := s.git.transforms.RunQuery(ctx, graph.Scope{Branch: name}, query, vars)
+			if err != nil {
+				return nil, err
+			}
+			return transform.Data(query, resp)
+		},
+		Authenticate: func(ctx context.Context, h http.Header) (*authz.Identity, error) {
+			id, err := s.auth.Identify(ctx, &http.Request{Header: h})
+			if err != nil {
+				return nil, err
+			}
+			return s.perms.Resolve(ctx, id)
+		}})
+	return err
+}
+
+// runEvents runs the Hub, wakes it each time the graph folds more of the log, and feeds the
+// webhooks and the triggers from it.
+func (s *server) runEvents() {
+	p := &s.ev
+	if p.hub == nil {
+		return
+	}
+	s.loop(s.bg, "activity hub", p.hub.Run)
+	s.loop(s.bg, "activity notify", func(ctx context.Context) error {
+		for {
+			pos := s.runner.Position(s.graph.Name())
+			if err := s.runner.WaitFor(ctx, s.graph.Name(), pos+1); err != nil {
+				return nil
+			}
+			p.hub.Notify(s.runner.Position(s.graph.Name()))
+		}
+	})
+	s.loop(s.bg, "webhooks", func(ctx context.Context) error { return p.webhooks.Subscribe(ctx, p.hub, p.from) })
+	s.loop(s.bg, "triggers", func(ctx context.Context) error { return p.triggers.Subscribe(ctx, p.hub, p.from) })
+}
+
+// registerEvents adds the workflows of webhooks and actions to reg.
+func (s *server) registerEvents(reg *workers.Registry) error {
+	if err := s.ev.webhooks.Register(reg); err != nil {
+		return err
+	}
+	return s.ev.triggers.Register(reg)
+}
