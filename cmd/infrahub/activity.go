@@ -31,16 +31,18 @@ type eventParts struct {
 	from     events.Position // the log's head at start: where webhooks and triggers begin
 }
 
-func (s *server) schemaOf(name string) (*schema.Set, bool) {
-	if _, ok := s.branches.Branch(name); !ok {
-		return nil, false
+func schemaOf(s *server) func(name string) (*schema.Set, bool) {
+	return func(name string) (*schema.Set, bool) {
+		if _, ok := s.branches.Branch(name); !ok {
+			return nil, false
+		}
+		set, _ := s.branches.Schema(name)
+		return set, set != nil
 	}
-	set, _ := s.branches.Schema(name)
-	return set, set != nil
 }
 
 // startEvents builds the parts (after startGit: the stored queries come from its transforms).
-func (s *server) startEvents(ctx context.Context) error {
+func startEvents(ctx context.Context, s *server) error {
 	p := &s.ev
 	var err error
 	if p.webhooks, err = webhooks.New(webhooks.Config{Graph: s.reads, Dispatch: s.app.Dispatch, Default: branch.Default,
@@ -57,12 +59,12 @@ func (s *server) startEvents(ctx context.Context) error {
 		return err
 	}
 	if p.index, err = activity.NewIndex(activity.IndexConfig{Log: s.store, Graph: s.reads, WaitFor: s.waitGraph,
-		SchemaOf: s.schemaOf, MaxPage: s.cfg.Limits.EventPage}); err != nil {
+		SchemaOf: schemaOf(s), MaxPage: s.cfg.Limits.EventPage}); err != nil {
 		return err
 	}
-	derive := activity.Deriver{Graph: s.reads, SchemaOf: s.schemaOf, KindOf: p.index.KindOf}
+	derive := activity.Deriver{Graph: s.reads, SchemaOf: schemaOf(s), KindOf: p.index.KindOf}
 	if p.hub, err = activity.NewHub(activity.HubConfig{Log: s.store, Derive: derive.Derive, WaitFor: s.waitGraph,
-		SchemaOf: s.schemaOf, Logger: s.log}); err != nil {
+		SchemaOf: schemaOf(s), Logger: s.log}); err != nil {
 		return err
 	}
 	x := s.executor(nil)
@@ -86,7 +88,7 @@ func (s *server) startEvents(ctx context.Context) error {
 
 // runEvents runs the Hub, wakes it each time the graph folds more of the log, and feeds the
 // webhooks and the triggers from it.
-func (s *server) runEvents() {
+func runEvents(s *server) {
 	p := &s.ev
 	if p.hub == nil {
 		return
@@ -106,7 +108,7 @@ func (s *server) runEvents() {
 }
 
 // registerEvents adds the workflows of webhooks and actions to reg.
-func (s *server) registerEvents(reg *workers.Registry) error {
+func registerEvents(s *server, reg *workers.Registry) error {
 	if err := s.ev.webhooks.Register(reg); err != nil {
 		return err
 	}

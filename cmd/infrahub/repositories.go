@@ -37,8 +37,8 @@ type gitParts struct {
 	feed       *changes.Feed // nil in a worker: the API servers react to changes
 }
 
-// startGit builds the parts.
-func (s *server) startGit(ctx context.Context) error {
+// startGit builds s.git: the parts of repositories, transforms and artifacts.
+func startGit(ctx context.Context, s *server) error {
 	var err error
 	p := &s.git
 	x := s.executor(nil)
@@ -92,7 +92,7 @@ func (s *server) startGit(ctx context.Context) error {
 }
 
 // registerGit adds the workflows of repositories and artifacts to reg.
-func (s *server) registerGit(reg *workers.Registry) error {
+func registerGit(s *server, reg *workers.Registry) error {
 	if err := s.git.sync.Register(reg); err != nil {
 		return err
 	}
@@ -159,7 +159,7 @@ func (c repoChecker) record(ctx context.Context, id, status string) {
 
 // gitSyncLoop submits a sync of every repository each INFRAHUB_GIT_SYNC_INTERVAL seconds,
 // under a task id made of the interval's number: servers on one log submit one task each time.
-func (s *server) gitSyncLoop(ctx context.Context) error {
+func gitSyncLoop(ctx context.Context, s *server) error {
 	every := time.Duration(s.cfg.GitSyncInterval) * time.Second
 	if every <= 0 {
 		<-ctx.Done()

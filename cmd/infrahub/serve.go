@@ -231,10 +231,10 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 		Limits:          cfg.Limits, Logger: logger}); err != nil {
 		return nil, err
 	}
-	if err := s.startGit(ctx); err != nil {
+	if err := startGit(ctx, s); err != nil {
 		return nil, err
 	}
-	if err := s.startEvents(ctx); err != nil {
+	if err := startEvents(ctx, s); err != nil {
 		return nil, err
 	}
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -251,7 +251,7 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 	s.loop(s.bg, "snapshots", s.snapshots)
 	if s.git.feed != nil {
 		s.loop(s.bg, "changes", s.git.feed.Run)
-		s.loop(s.bg, "git sync", s.gitSyncLoop)
+		s.loop(s.bg, "git sync", func(ctx context.Context) error { return gitSyncLoop(ctx, s) })
 	}
 	s.wg.Add(1)
 	go func() {
@@ -321,7 +321,7 @@ func (s *server) startBackground() {
 	for _, p := range s.projectors() {
 		s.loop(s.bg, "projection "+p.Name(), func(ctx context.Context) error { return s.runner.Run(ctx, p) })
 	}
-	s.runEvents()
+	runEvents(s)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()

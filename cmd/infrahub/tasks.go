@@ -65,10 +65,10 @@ func (s *server) taskWorkflows() (*workers.Registry, error) {
 	if err := reg.Register(commands.WorkflowDiffUpdate, s.diffUpdate); err != nil {
 		return nil, err
 	}
-	if err := s.registerGit(reg); err != nil {
+	if err := registerGit(s, reg); err != nil {
 		return nil, err
 	}
-	if err := s.registerEvents(reg); err != nil {
+	if err := registerEvents(s, reg); err != nil {
 		return nil, err
 	}
 	return reg, nil
