@@ -39,6 +39,15 @@ func (s *server) schemaOf(name string) (*schema.Set, bool) {
 	return set, set != nil
 }
 
+// lister answers InfrahubEvent: the activity Index once startEvents built it (nil before, and
+// in a worker: no events; never a nil *Index in the interface).
+func (p *eventParts) lister() activity.Lister {
+	if p.index == nil {
+		return nil
+	}
+	return p.index
+}
+
 // startEvents builds the parts (after startGit: the stored queries come from its transforms).
 func (s *server) startEvents(ctx context.Context) error {
 	p := &s.ev
