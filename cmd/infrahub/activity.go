@@ -41,6 +41,15 @@ func schemaOf(s *server) func(name string) (*schema.Set, bool) {
 	}
 }
 
+// lister answers InfrahubEvent: the activity Index once startEvents built it (nil before, and
+// in a worker: no events; never a nil *Index in the interface).
+func (p *eventParts) lister() activity.Lister {
+	if p.index == nil {
+		return nil
+	}
+	return p.index
+}
+
 // startEvents builds the parts (after startGit: the stored queries come from its transforms).
 func startEvents(ctx context.Context, s *server) error {
 	p := &s.ev

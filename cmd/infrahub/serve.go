@@ -555,7 +555,7 @@ func (s *server) executor(workers func(context.Context) []graphql.WorkerInfo) *g
 			return set, true
 		},
 		Branches: s.branches.Branches, Dispatch: s.app.Dispatch, WorkerID: workerID(), Workers: workers, Resolve: s.perms.Resolve,
-		Tasks: s.tasks, CheckRepository: repoChecker{s}.Check,
+		Tasks: s.tasks, CheckRepository: repoChecker{s}.Check, Events: s.ev.lister(),
 	}
 }
 
