@@ -234,6 +234,14 @@ func TestInfrahubEventUIQueries(t *testing.T) {
 	g1 := create(t, c.base, "main", "CoreStandardGroup", `name: {value: "g1"}`)
 	gqlOn(t, c.base, "main", fmt.Sprintf(`mutation { RelationshipAdd(data: {id: %q, name: "members", nodes: [{id: %q}]}) { ok } }`, g1, d1), nil)
 
+	// No credential shows: the admin's API token (created at the first start) is an event whose
+	// stored hash is masked like a password.
+	all := gqlData(t, c.base, `query { InfrahubEvent(limit: 50, event_type: ["infrahub.node.created"]) { edges { node {
+		primary_node { kind } ... on NodeMutatedEvent { attributes { name value } payload } } } } }`, nil)
+	if raw := mustJSON(all); strings.Contains(raw, "sha256:") || strings.Contains(raw, testAdminToken) || !strings.Contains(raw, "InternalAccountToken") {
+		t.Fatalf("the events show a credential (or not the token's event): %s", raw)
+	}
+
 	// The events of d1 (primary or related), newest first, as the activity tab asks them.
 	type row struct{ Type, Event, Branch, Primary string }
 	rowOf := func(n map[string]any) row {

@@ -126,13 +126,17 @@ func (d *deriving) attributes(c nodeChange, model *schema.Model, prev graph.Node
 		}
 		kind := kinds[name]
 		action := attributeAction(value, previous)
-		if kind == "Password" || kind == "HashedPassword" {
+		if kind == "Password" || kind == "HashedPassword" || secretAttributes[[2]string{c.kind, name}] {
 			value, previous = masked(value), masked(previous)
 		}
 		out = append(out, AttributeChange{Name: name, Kind: kind, Value: value, ValuePrevious: previous, Action: action})
 	}
 	return out
 }
+
+// secretAttributes are attributes that are credentials though their kind is not a password
+// (kind, attribute): an API token's stored hash.
+var secretAttributes = map[[2]string]bool{{"InternalAccountToken", "token"}: true}
 
 func masked(v any) any {
 	if v == nil {
