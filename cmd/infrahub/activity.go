@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/infrahub-go/infrahub/authz"
 	"github.com/infrahub-go/infrahub/branch"
@@ -112,8 +113,43 @@ func runEvents(s *server) {
 			p.hub.Notify(s.runner.Position(s.graph.Name()))
 		}
 	})
-	s.loop(s.bg, "webhooks", func(ctx context.Context) error { return p.webhooks.Subscribe(ctx, p.hub, p.from) })
-	s.loop(s.bg, "triggers", func(ctx context.Context) error { return p.triggers.Subscribe(ctx, p.hub, p.from) })
+	s.loop(s.bg, "webhooks", func(ctx context.Context) error { return follow(ctx, s, "reactor:webhooks", p.webhooks.OnEvent) })
+	s.loop(s.bg, "triggers", func(ctx context.Context) error { return follow(ctx, s, "reactor:triggers", p.triggers.OnEvent) })
+}
+
+// checkpointEvery is how often a reactor's position is saved (at most): what a stop loses of it
+// is handled again at the next start.
+const checkpointEvery = 500 * time.Millisecond
+
+// follow hands every event to on, from the position saved under the checkpoint name (the log's
+// head at the first start), and saves the position of each event handled whole. So the events of
+// changes made while no API server ran are handled at the next start; an event handled twice
+// (after a stop, or by two servers) submits its tasks once: their ids are derived from the event.
+func follow(ctx context.Context, s *server, name string, on func(context.Context, activity.Event) error) error {
+	after, version, err := s.store.LoadCheckpoint(ctx, name)
+	if err != nil {
+		return err
+	}
+	if version == 0 { // never saved: begin with the log as it was at start
+		after = s.ev.from
+	}
+	var saved time.Time
+	held := false // an event failed: the position stays before it, to be handled again at the next start
+	return s.ev.hub.Subscribe(ctx, after, activity.Filter{}, func(ev activity.Event) error {
+		if err := on(ctx, ev); err != nil {
+			held = true
+			if ctx.Err() == nil {
+				s.log.Warn("handling an event", "reactor", name, "event", ev.ID, "name", ev.Name, "err", err)
+			}
+		}
+		if !held && ev.Last && time.Since(saved) >= checkpointEvery {
+			if err := s.store.SaveCheckpoint(ctx, name, ev.Position, 1); err != nil && ctx.Err() == nil {
+				s.log.Warn("saving a reactor's position", "reactor", name, "err", err)
+			}
+			saved = time.Now()
+		}
+		return nil
+	})
 }
 
 // registerEvents adds the workflows of webhooks and actions to reg.
