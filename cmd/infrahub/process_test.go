@@ -62,7 +62,7 @@ func (a *adminTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 
 // child is a running `infrahub serve`.
 type child struct {
-	t    *testing.T
+	t    testing.TB
 	cmd  *exec.Cmd
 	base string
 	logs *syncBuffer
@@ -86,7 +86,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -96,14 +96,14 @@ func freeAddr(t *testing.T) string {
 }
 
 // startChild runs `infrahub serve` with env added to a clean environment and waits for /health.
-func startChild(t *testing.T, addr string, env map[string]string) *child {
+func startChild(t testing.TB, addr string, env map[string]string) *child {
 	t.Helper()
 	return startRole(t, "serve", addr, env)
 }
 
 // startRole runs `infrahub <sub>` (serve or worker) with env added to a clean environment and
 // waits for /health.
-func startRole(t *testing.T, sub, addr string, env map[string]string) *child {
+func startRole(t testing.TB, sub, addr string, env map[string]string) *child {
 	t.Helper()
 	c := launchRole(t, sub, addr, env)
 	deadline := time.Now().Add(60 * time.Second)
@@ -127,13 +127,13 @@ func startRole(t *testing.T, sub, addr string, env map[string]string) *child {
 }
 
 // launchChild runs `infrahub serve` with env added to a clean environment, without waiting.
-func launchChild(t *testing.T, addr string, env map[string]string) *child {
+func launchChild(t testing.TB, addr string, env map[string]string) *child {
 	t.Helper()
 	return launchRole(t, "serve", addr, env)
 }
 
 // launchRole runs `infrahub <sub>` with env added to a clean environment, without waiting.
-func launchRole(t *testing.T, sub, addr string, env map[string]string) *child {
+func launchRole(t testing.TB, sub, addr string, env map[string]string) *child {
 	t.Helper()
 	c := &child{t: t, base: "http://" + addr, logs: &syncBuffer{}, done: make(chan error, 1)}
 	c.cmd = exec.Command(binary, sub, "--listen", addr)

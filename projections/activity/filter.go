@@ -67,6 +67,19 @@ func (f Filter) Visible(e Event) Event {
 	return e
 }
 
+// hides reports whether Visible would leave something of e out.
+func (f Filter) hides(e Event) bool {
+	if f.AllowedKinds == nil {
+		return false
+	}
+	hidden := func(r NodeRef) bool { return r.Kind != "" && !f.AllowedKinds(r.Kind) }
+	if slices.ContainsFunc(e.RelatedNodes, hidden) || slices.ContainsFunc(e.Relationships, func(r RelationshipChange) bool { return hidden(r.Peer) }) {
+		return true
+	}
+	members, ok := e.Payload["members"].([]NodeRef)
+	return ok && slices.ContainsFunc(members, hidden)
+}
+
 func nameMatches(names []string, name string) bool {
 	for _, n := range names {
 		if n == name || (strings.HasSuffix(n, ".") && strings.HasPrefix(name, n)) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -21,6 +22,7 @@ const (
 	DefaultCoalesce         = 2 * time.Millisecond
 	hubBatch                = 1_000 // envelopes read from the log at a time
 	deriveAttempts          = 5
+	pushChunk               = 64 // entries handed to a subscriber at once
 )
 
 // HubConfig configures a Hub.
@@ -258,8 +260,14 @@ func (h *Hub) publish(entries []*entry, last events.Position, envelopes int) {
 	for _, e := range entries {
 		h.ring = append(h.ring, e)
 		h.ringEvents += len(e.events)
+	}
+	// Each subscriber takes a chunk of entries at once: one lock and one wake-up per subscriber
+	// per chunk, not per entry; chunks let subscribers drain their queue while a long batch is
+	// handed over.
+	for i := 0; i < len(entries); i += pushChunk {
+		chunk := entries[i:min(i+pushChunk, len(entries))]
 		for s := range h.subs {
-			if !s.push(e, h.cfg.SchemaOf) {
+			if !s.push(chunk, h.cfg.SchemaOf) {
 				delete(h.subs, s)
 				h.overflows++
 			}
@@ -295,25 +303,32 @@ type subscriber struct {
 	overflow bool
 }
 
-// push queues the events of e matching s's filter; false when s's buffer overflowed (s is then
-// done: its goroutine ends it).
-func (s *subscriber) push(e *entry, schemaOf SchemaOf) bool {
-	if e.pos <= s.after {
-		return true
+// push queues the events of entries matching s's filter; false when s's buffer overflowed (s is
+// then done: its goroutine ends it).
+func (s *subscriber) push(entries []*entry, schemaOf SchemaOf) bool {
+	var add []*entry
+	n := 0
+	for _, e := range entries {
+		if e.pos <= s.after {
+			continue
+		}
+		if m := matching(e, s.f, schemaOf); m != nil {
+			add = append(add, m)
+			n += len(m.events)
+		}
 	}
-	m := matching(e, s.f, schemaOf)
-	if m == nil {
+	if len(add) == 0 {
 		return true
 	}
 	s.mu.Lock()
-	if s.queued+len(m.events) > s.max {
+	if s.queued+n > s.max {
 		s.overflow = true
 		s.mu.Unlock()
 		s.notify()
 		return false
 	}
-	s.queue = append(s.queue, m)
-	s.queued += len(m.events)
+	s.queue = append(s.queue, add...)
+	s.queued += n
 	s.mu.Unlock()
 	s.notify()
 	return true
@@ -339,8 +354,8 @@ func matching(e *entry, f Filter, schemaOf SchemaOf) *entry {
 			break
 		}
 	}
-	if all && f.AllowedKinds == nil {
-		return e
+	if all && (f.AllowedKinds == nil || !slices.ContainsFunc(e.events, f.hides)) {
+		return e // shared: nothing to leave out
 	}
 	var out []Event
 	for _, ev := range e.events {

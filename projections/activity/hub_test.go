@@ -257,3 +257,46 @@ func TestHubConfig(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// A subscriber whose permissions refuse a kind gets live events without the related nodes and
+// relationship peers of that kind (its own copy), while a subscriber allowed everything gets
+// them whole: the Hub shares an event only when nothing of it is hidden.
+func TestHubVisibleLive(t *testing.T) {
+	a := newApp(t)
+	h := newHub(t, a, 0, 0)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	defer func() { cancel(); wg.Wait() }()
+	noTags := func(k string) bool { return k != "TestTag" }
+	from := a.head()
+	hidden := subscribe(ctx, &wg, h, from, activity.Filter{Kinds: []string{"TestDevice"}, AllowedKinds: noTags})
+	whole := subscribe(ctx, &wg, h, from, activity.Filter{Kinds: []string{"TestDevice"}})
+	plain := subscribe(ctx, &wg, h, from, activity.Filter{Kinds: []string{"TestDevice"}, AllowedKinds: func(string) bool { return true }})
+	waitFor(t, "the subscribers", func() bool { return h.Stats().Subscribers == 3 })
+	tag := a.create("TestTag", map[string]any{"name": "t1"})
+	a.dispatch(t, commands.TypeCreateNode, map[string]any{"kind": "TestDevice", "data": map[string]any{"name": "d1", "tags": []any{map[string]any{"id": tag}}}})
+	a.dispatch(t, commands.TypeCreateNode, map[string]any{"kind": "TestDevice", "data": map[string]any{"name": "d2"}})
+	for _, c := range []*collector{hidden, whole, plain} {
+		waitFor(t, "two device events", func() bool { return len(c.ids()) == 2 })
+	}
+	peers := func(c *collector, i int) (related, rels int) {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return len(c.got[i].RelatedNodes), len(c.got[i].Relationships)
+	}
+	if r, l := peers(whole, 0); r == 0 || l == 0 {
+		t.Fatalf("the allowed subscriber's device event has %d related nodes and %d relationships, want the tag", r, l)
+	}
+	if r, l := peers(plain, 0); r == 0 || l == 0 {
+		t.Errorf("a subscriber allowed every kind lost the tag: %d related, %d relationships", r, l)
+	}
+	if r, l := peers(hidden, 0); r != 0 || l != 0 {
+		t.Errorf("the subscriber without TestTag sees %d related nodes and %d relationships of a tag", r, l)
+	}
+	if r, l := peers(whole, 0); r == 0 || l == 0 {
+		t.Error("hiding for one subscriber changed the event another got")
+	}
+	if !equalIDs(hidden.ids(), whole.ids()) {
+		t.Errorf("ids differ: %v vs %v", hidden.ids(), whole.ids())
+	}
+}
