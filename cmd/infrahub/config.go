@@ -92,6 +92,10 @@ type Config struct {
 	TLSCertFile string `env:"INFRAHUB_TLS_CERT_FILE"`
 	TLSKeyFile  string `env:"INFRAHUB_TLS_KEY_FILE"`
 
+	// UIDir is the folder of a web UI built from Infrahub's frontend/app (its dist folder, holding
+	// index.html) that `infrahub serve` answers on the API's origin; none by default.
+	UIDir string `env:"INFRAHUB_UI_DIR"`
+
 	// CORSOrigins are the browser origins (scheme://host[:port]) allowed to call the API from
 	// another site; none by default (CORS denied).
 	CORSOrigins []string `env:"INFRAHUB_CORS_ORIGINS" envSeparator:","`

@@ -65,6 +65,9 @@ func loadConfig(env map[string]string, cmd *cobra.Command) (Config, error) {
 	if flags.Changed("workers") {
 		cfg.Workers, _ = flags.GetInt("workers")
 	}
+	if flags.Changed("ui-dir") {
+		cfg.UIDir, _ = flags.GetString("ui-dir")
+	}
 	if flags.Changed("fail-fast") {
 		v, _ := flags.GetBool("fail-fast")
 		cfg.FailFast = Bool(v)

@@ -42,6 +42,7 @@ import (
 	"github.com/infrahub-go/infrahub/queries/graphql"
 	"github.com/infrahub-go/infrahub/queries/httpguard"
 	"github.com/infrahub-go/infrahub/queries/rest"
+	"github.com/infrahub-go/infrahub/queries/webui"
 	"github.com/infrahub-go/infrahub/redact"
 	"github.com/infrahub-go/infrahub/schema"
 	"github.com/infrahub-go/infrahub/task"
@@ -89,6 +90,9 @@ func newRole(env map[string]string, role, use, short string) *cobra.Command {
 	cmd.Flags().String("listen", ":8000", "address to listen on (INFRAHUB_LISTEN)")
 	cmd.Flags().Int("workers", -1, "tasks this process runs at once; 0 runs none (INFRAHUB_WORKERS; default: 4 for a worker, 2 for an embedded server, 0 for an API server of a distributed deployment)")
 	cmd.Flags().Bool("fail-fast", false, "exit at once when the broker or the cache is unreachable at start instead of retrying (INFRAHUB_FAIL_FAST)")
+	if role == roleAPI {
+		cmd.Flags().String("ui-dir", "", "folder of a web UI built from Infrahub's frontend/app (its dist folder) to serve on the API's origin (INFRAHUB_UI_DIR)")
+	}
 	addDataFlag(cmd)
 	return cmd
 }
@@ -132,6 +136,8 @@ type server struct {
 	lease      atomic.Pointer[cluster.Lease]
 	presence   *cluster.Presence // nil without INFRAHUB_CACHE_URL
 
+	ui *webui.Handler // the web UI of INFRAHUB_UI_DIR (nil: none)
+
 	git gitParts   // Git repositories, transforms, artifacts (repositories.go)
 	ev  eventParts // events, subscriptions, webhooks, triggers (activity.go)
 }
@@ -148,6 +154,11 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 			s.close()
 		}
 	}()
+	if cfg.UIDir != "" && s.role != roleWorker { // first: a wrong folder stops the start before anything opens
+		if s.ui, err = webui.Open(cfg.UIDir); err != nil {
+			return nil, fmt.Errorf("INFRAHUB_UI_DIR (--ui-dir): %w", err)
+		}
+	}
 	if s.graph, err = nodes.New(); err != nil {
 		return nil, err
 	}
@@ -494,6 +505,9 @@ func (s *server) close() {
 	if s.store != nil {
 		_ = s.store.Close()
 	}
+	if s.ui != nil {
+		_ = s.ui.Close()
+	}
 	if s.locks != nil {
 		_ = s.locks.Close()
 	}
@@ -524,6 +538,11 @@ func (s *server) routes() (http.Handler, error) {
 		api := &rest.API{State: s.branches, Commands: s.app, Default: branch.Default, MaxBodyBytes: lim.BodyBytes}
 		api.Register(mux)
 		s.auth.Register(mux)
+		if s.ui != nil {
+			// The least specific pattern: every path no API route takes (the API's own /api/
+			// answers its JSON 404 still).
+			s.ui.Register(mux)
+		}
 	}
 	mux.HandleFunc("GET /api/status", s.status)
 	(&rest.Branches{State: s.branches, Graph: s.reads}).Register(mux)
@@ -540,6 +559,11 @@ func (s *server) routes() (http.Handler, error) {
 	if s.role != roleWorker {
 		h = s.ev.sub.Wrap(h)                         // WebSocket upgrades of /graphql and /graphql/{branch}
 		h = s.credentialsReady(s.auth.Middleware(h)) // who asks, with what permissions (resolved once per request)
+		if s.ui != nil {
+			// The UI's files skip authentication (its login page must load without credentials); a
+			// browser's page load of /graphql is the UI's GraphQL sandbox.
+			h = s.ui.Public(mux, h, "/graphql")
+		}
 	}
 	return s.gate(guard.Wrap(h)), nil
 }

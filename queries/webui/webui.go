@@ -2,8 +2,8 @@
 // folder) from a directory, on the same origin as the API: the directory's files, and index.html
 // for every other page path (the single-page fallback: the UI's router reads the address).
 //
-// The API's routes are registered beside the Handler on the same http.ServeMux ("GET /" is the
-// least specific pattern): an API path never reaches it, so /api/... keeps its JSON 404. Pages
+// The API's routes are registered beside the Handler on the same http.ServeMux ("/" is the least
+// specific pattern): an API path never reaches it, so /api/... keeps its JSON 404. Pages
 // lets a browser's page load of a path the API shares with the UI (/graphql, the UI's GraphQL
 // sandbox) answer the UI.
 package webui
@@ -180,6 +180,27 @@ func hidden(name string) bool {
 		}
 	}
 	return false
+}
+
+// Pattern is the route of the Handler on a ServeMux: the least specific, every request no other
+// route takes (any method: a method-bound "GET /" would conflict with a method-free "/api/").
+const Pattern = "/"
+
+// Register adds the Handler to mux under Pattern.
+func (h *Handler) Register(mux *http.ServeMux) { mux.Handle(Pattern, h) }
+
+// Public answers, ahead of next (authentication, then mux), the requests mux routes to the
+// Handler and the page loads of pages (see Pages): the UI's files are public, its login page
+// among them, whatever anonymous access allows. Every other request goes to next.
+func (h *Handler) Public(mux *http.ServeMux, next http.Handler, pages ...string) http.Handler {
+	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern == Pattern {
+			h.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+	return h.Pages(api, pages...)
 }
 
 // Pages answers index.html to a browser's page load (GET or HEAD asking for text/html, no

@@ -215,3 +215,44 @@ func TestPages(t *testing.T) {
 		t.Fatalf("GET /graphql?query=: %q", w.Body.String())
 	}
 }
+
+// Public hands the UI the requests its mux would route to it, before next (authentication): an
+// API path, /api/... unknown ones included, goes to next.
+func TestPublic(t *testing.T) {
+	h := open(t, fixture)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/schema", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "schema") })
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "api 404", http.StatusNotFound) })
+	mux.HandleFunc("GET /graphql", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "graphql") })
+	h.Register(mux)
+	auth := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") == "" {
+			http.Error(w, "auth", http.StatusUnauthorized)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+	p := h.Public(mux, auth, "/graphql")
+	index := read(t, "index.html")
+	for _, tc := range []struct {
+		path, accept string
+		status       int
+		body         string
+	}{
+		{"/", "", 200, index},
+		{"/objects/DcimDevice", "text/html", 200, index},
+		{"/assets/index-Ab12Cd34.js", "", 200, read(t, "assets/index-Ab12Cd34.js")},
+		{"/graphql", "text/html", 200, index},
+		{"/graphql", "application/json", 401, "auth\n"},
+		{"/api/schema", "", 401, "auth\n"},
+		{"/api/unknown", "text/html", 401, "auth\n"},
+	} {
+		r := httptest.NewRequest(http.MethodGet, tc.path, nil)
+		r.Header.Set("Accept", tc.accept)
+		w := httptest.NewRecorder()
+		p.ServeHTTP(w, r)
+		if w.Code != tc.status || w.Body.String() != tc.body {
+			t.Errorf("GET %s: %d %q, want %d %q", tc.path, w.Code, w.Body.String(), tc.status, tc.body)
+		}
+	}
+}
