@@ -108,12 +108,13 @@ func TestServeUIDir(t *testing.T) {
 		t.Errorf("GET /health: %d %q", resp.StatusCode, body)
 	}
 	// A path leaving the folder never reaches a file outside it.
-	status, raw := rawPath(t, addr, "/../../../../etc/passwd", "")
-	if status == 200 && raw != string(index) || strings.Contains(raw, "root:") {
-		t.Errorf("GET /../../../../etc/passwd: %d %q", status, raw)
+	for _, p := range []string{"/../../../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/assets/../../../etc/passwd"} {
+		if status, raw := rawPath(t, addr, p, ""); status != http.StatusBadRequest || strings.Contains(raw, "root:") {
+			t.Errorf("GET %s: %d %q, want 400", p, status, raw)
+		}
 	}
 	// The WebSocket address of subscriptions (/graphql/{branch}) still upgrades.
-	if status, raw = rawPath(t, addr, "/graphql/main", "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"+
+	if status, raw := rawPath(t, addr, "/graphql/main", "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"+
 		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: graphql-transport-ws\r\nAccept: text/html\r\n"+
 		"X-INFRAHUB-KEY: "+testAdminToken+"\r\n"); status != http.StatusSwitchingProtocols {
 		t.Errorf("WebSocket upgrade of /graphql/main: %d %q", status, raw)
