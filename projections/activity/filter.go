@@ -52,9 +52,11 @@ func (f Filter) Visible(e Event) Event {
 	hidden := func(r NodeRef) bool { return r.Kind != "" && !f.AllowedKinds(r.Kind) }
 	if slices.ContainsFunc(e.RelatedNodes, hidden) {
 		e.RelatedNodes = slices.DeleteFunc(slices.Clone(e.RelatedNodes), hidden)
+		e.Trimmed = true
 	}
 	if slices.ContainsFunc(e.Relationships, func(r RelationshipChange) bool { return hidden(r.Peer) }) {
 		e.Relationships = slices.DeleteFunc(slices.Clone(e.Relationships), func(r RelationshipChange) bool { return hidden(r.Peer) })
+		e.Trimmed = true
 	}
 	if members, ok := e.Payload["members"].([]NodeRef); ok && slices.ContainsFunc(members, hidden) {
 		p := make(map[string]any, len(e.Payload))
@@ -63,6 +65,7 @@ func (f Filter) Visible(e Event) Event {
 		}
 		p["members"] = slices.DeleteFunc(slices.Clone(members), hidden)
 		e.Payload = p
+		e.Trimmed = true
 	}
 	return e
 }

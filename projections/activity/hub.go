@@ -74,6 +74,7 @@ type Hub struct {
 	from       events.Position // the ring holds every event of the positions in (from, head]
 	head       events.Position
 	subs       map[*subscriber]struct{}
+	idx        subIndex
 	derived    int64
 	overflows  int64
 }
@@ -108,7 +109,7 @@ func NewHub(cfg HubConfig) (*Hub, error) {
 		lg = slog.Default()
 	}
 	return &Hub{cfg: cfg, log: lg.With("component", "activity.hub"), wake: make(chan struct{}, 1),
-		ready: make(chan struct{}), subs: map[*subscriber]struct{}{}}, nil
+		ready: make(chan struct{}), subs: map[*subscriber]struct{}{}, idx: newSubIndex()}, nil
 }
 
 // Notify tells the Hub that the graph has folded pos: Run reads the log at once.
@@ -264,11 +265,12 @@ func (h *Hub) publish(entries []*entry, last events.Position, envelopes int) {
 	// Each subscriber takes a chunk of entries at once: one lock and one wake-up per subscriber
 	// per chunk, not per entry; chunks let subscribers drain their queue while a long batch is
 	// handed over.
+	// Subscribers of given node ids only see the entries naming them (subIndex).
 	for i := 0; i < len(entries); i += pushChunk {
 		chunk := entries[i:min(i+pushChunk, len(entries))]
-		for s := range h.subs {
+		for _, s := range h.idx.candidates(chunk) {
 			if !s.push(chunk, h.cfg.SchemaOf) {
-				delete(h.subs, s)
+				h.remove(s)
 				h.overflows++
 			}
 		}
@@ -289,6 +291,14 @@ func (h *Hub) publish(entries []*entry, last events.Position, envelopes int) {
 	}
 }
 
+// remove forgets s (h.mu held).
+func (h *Hub) remove(s *subscriber) {
+	if _, ok := h.subs[s]; ok {
+		delete(h.subs, s)
+		h.idx.remove(s)
+	}
+}
+
 // subscriber is one live subscription: the events matching its filter queue here until its
 // goroutine delivers them.
 type subscriber struct {
@@ -296,6 +306,7 @@ type subscriber struct {
 	max    int
 	after  events.Position // entries at or before it were delivered from the ring or the log
 	signal chan struct{}
+	mark   uint64 // subIndex.candidates' pass that chose it last
 
 	mu       sync.Mutex
 	queue    []*entry
@@ -397,6 +408,7 @@ func (h *Hub) Subscribe(ctx context.Context, after events.Position, f Filter, de
 			backlog = append(backlog, h.ring[i:]...)
 			s.after = max(cursor, h.head)
 			h.subs[s] = struct{}{}
+			h.idx.add(s)
 			h.mu.Unlock()
 			break
 		}
@@ -409,7 +421,7 @@ func (h *Hub) Subscribe(ctx context.Context, after events.Position, f Filter, de
 	}
 	defer func() {
 		h.mu.Lock()
-		delete(h.subs, s)
+		h.remove(s)
 		h.mu.Unlock()
 	}()
 	for _, e := range backlog {

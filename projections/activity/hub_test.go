@@ -300,3 +300,55 @@ func TestHubVisibleLive(t *testing.T) {
 		t.Errorf("ids differ: %v vs %v", hidden.ids(), whole.ids())
 	}
 }
+
+// Subscribers of node ids (NodeIDs, RelatedIDs) are found through the Hub's index: each gets
+// exactly the log's events naming its ids, beside subscribers of everything, while nodes are
+// updated and tagged round-robin.
+func TestHubIndexedSubscribers(t *testing.T) {
+	a := newApp(t)
+	var tags, devs []string
+	for i := range 6 {
+		tags = append(tags, a.create("TestTag", map[string]any{"name": fmt.Sprintf("t-%d", i)}))
+		devs = append(devs, a.create("TestDevice", map[string]any{"name": fmt.Sprintf("d-%d", i)}))
+	}
+	h := newHub(t, a, 1000, 100_000)
+	start := a.head()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var subs sync.WaitGroup
+	type sub struct {
+		c *collector
+		f activity.Filter
+	}
+	var all []sub
+	for i := range 6 {
+		for _, f := range []activity.Filter{{NodeIDs: []string{devs[i]}}, {RelatedIDs: []string{tags[i]}},
+			{NodeIDs: []string{devs[i], tags[i]}, RelatedIDs: []string{tags[(i+1)%6]}}, {}} {
+			all = append(all, sub{subscribe(ctx, &subs, h, start, f), f})
+		}
+	}
+	for i := range 24 {
+		a.dispatch(t, commands.TypeUpdateNode, map[string]any{"kind": "TestDevice", "id": devs[i%6],
+			"data": map[string]any{"height": i, "tags": []map[string]any{{"id": tags[(i+i/6)%6]}}}})
+		if i%5 == 0 {
+			a.dispatch(t, commands.TypeUpdateNode, map[string]any{"kind": "TestTag", "id": tags[i%6], "data": map[string]any{"name": fmt.Sprintf("t-%d-%d", i%6, i)}})
+		}
+	}
+	events := a.derive(0)
+	for i, s := range all {
+		want := expectIDs(events, start, s.f, a.schemaOf)
+		if len(want) == 0 {
+			t.Fatalf("subscriber %d %+v: the oracle expects no event", i, s.f)
+		}
+		waitFor(t, fmt.Sprintf("subscriber %d (%d events)", i, len(want)), func() bool { return len(s.c.ids()) >= len(want) })
+		time.Sleep(5 * time.Millisecond)
+		if got := s.c.ids(); !equalIDs(got, want) {
+			t.Fatalf("subscriber %d %+v: got %d events, want %d", i, s.f, len(got), len(want))
+		}
+	}
+	cancel()
+	subs.Wait()
+	if st := h.Stats(); st.Subscribers != 0 {
+		t.Errorf("subscribers left: %+v", st)
+	}
+}

@@ -71,8 +71,11 @@ type Event struct {
 	// says it is the last of them: a subscriber that has the Last event of position P resumes
 	// after P; one that stopped at an event that is not Last resumes after P-1 and skips the
 	// events of P up to its Index.
-	Index      int       `json:"-"`
-	Last       bool      `json:"-"`
+	Index int  `json:"-"`
+	Last  bool `json:"-"`
+	// Trimmed says Filter.Visible left something out for a subscriber's permissions: the
+	// event is that subscriber's own, not the one every subscriber shares.
+	Trimmed    bool      `json:"-"`
 	Name       string    `json:"event"`
 	Branch     string    `json:"branch"`
 	OccurredAt time.Time `json:"occurred_at"`

@@ -2,8 +2,10 @@ package graphql
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 
 	"github.com/vektah/gqlparser/v2/ast"
@@ -91,6 +93,7 @@ type Subscription struct {
 	Args   map[string]any // the field's arguments, variables applied
 	Branch string         // the branch the document was validated against
 	key    string         // the field's response key
+	rkey   string         // what the messages' rendering depends on (RenderKey)
 	e      *exec
 	f      *ast.Field
 }
@@ -142,7 +145,25 @@ func (x *Executor) PrepareSubscription(ctx context.Context, req Request) (*Subsc
 		return nil, fail(CodeBadInput, "a subscription selects exactly one root field, %s selects %d", nameOr(op.Name), len(fields))
 	}
 	f := fields[0]
-	return &Subscription{Field: f.Name, Args: f.ArgumentMap(vars), Branch: req.Branch, key: keyOf(f), e: e, f: f}, nil
+	return &Subscription{Field: f.Name, Args: f.ArgumentMap(vars), Branch: req.Branch, key: keyOf(f),
+		rkey: renderKey(s, req, vars), e: e, f: f}, nil
+}
+
+// RenderKey identifies how the subscription renders an event: subscriptions with the same
+// key render the same event to the same bytes (the same schema, document, operation and
+// variables), so a server may render an event once for all of them.
+func (s *Subscription) RenderKey() string { return s.rkey }
+
+func renderKey(s *ast.Schema, req Request, vars map[string]any) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%p\x00%s\x00%d:%s\x00", s, req.Branch, len(req.OperationName), req.OperationName)
+	raw, err := json.Marshal(vars) // maps marshal with sorted keys
+	if err != nil {
+		raw = []byte(fmt.Sprintf("%p", &vars)) // unique: never shared
+	}
+	fmt.Fprintf(h, "%d:%s\x00", len(raw), raw)
+	h.Write([]byte(req.Query))
+	return string(h.Sum(nil))
 }
 
 // Result is the data of a message of the query subscription: {"<key>": data}.

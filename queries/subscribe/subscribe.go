@@ -69,6 +69,8 @@ type Server struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	active atomic.Int64 // operations and SSE streams running
+	// rendered holds events as rendered for subscription documents (shared by subscriptions)
+	rendered renderCache
 }
 
 // New checks cfg and answers a Server.
@@ -228,7 +230,7 @@ func (s *Server) run(ctx context.Context, id *authz.Identity, sub *graphql.Subsc
 		if err != nil {
 			return err
 		}
-		err = s.stream(ctx, id, after, f, func(ev activity.Event) error { return send(sub.Event(ev)) })
+		err = s.stream(ctx, id, after, f, func(ev activity.Event) error { return send(s.renderEvent(sub, ev)) })
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -237,6 +239,15 @@ func (s *Server) run(ctx context.Context, id *authz.Identity, sub *graphql.Subsc
 		return s.runQuery(ctx, sub, send)
 	}
 	return fmt.Errorf("%w: the subscription %s is not served", fault.ErrInvalid, sub.Field)
+}
+
+// renderEvent is sub's data for ev, rendered once for the subscriptions of the same document
+// (an event trimmed for one subscriber's permissions is rendered for it alone).
+func (s *Server) renderEvent(sub *graphql.Subscription, ev activity.Event) json.RawMessage {
+	if ev.Trimmed || ev.ID == "" {
+		return sub.Event(ev)
+	}
+	return s.rendered.get(sub.RenderKey(), ev.ID, func() []byte { return sub.Event(ev) })
 }
 
 // runQuery is Infrahub's query subscription: the stored query run every interval seconds

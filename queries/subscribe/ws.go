@@ -3,7 +3,6 @@ package subscribe
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"sync"
 	"time"
@@ -53,7 +52,8 @@ type wsConn struct {
 	ctx    context.Context // the connection's: ends when it closes
 	cancel context.CancelFunc
 
-	wmu sync.Mutex // one writer at a time
+	out  *outbox   // what is sent, in order (writer writes it)
+	sock *corkConn // the hijacked socket (nil when not ours)
 
 	mu       sync.Mutex
 	id       *authz.Identity
@@ -73,7 +73,8 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, branch string) 
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Time{})
 	_ = rc.SetWriteDeadline(time.Time{})
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+	cw := &corkWriter{ResponseWriter: w, idle: s.l.SubscriptionIdleTimeout}
+	ws, err := websocket.Accept(cw, r, &websocket.AcceptOptions{
 		Subprotocols:       []string{ProtoTransportWS, ProtoLegacyWS},
 		InsecureSkipVerify: true, // credentials are headers or connection_init payloads, never cookies
 	})
@@ -88,10 +89,11 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, branch string) 
 	}
 	ctx, cancel := context.WithCancel(authz.With(s.ctx, id))
 	c := &wsConn{s: s, ws: ws, legacy: proto == ProtoLegacyWS, branch: branch, ctx: ctx, cancel: cancel,
-		id: id, ops: map[string]context.CancelFunc{}}
+		id: id, ops: map[string]context.CancelFunc{}, out: newOutbox(), sock: cw.conn}
 	s.wg.Add(1)
 	defer s.wg.Done()
 	defer cancel()
+	go c.writer()
 	go c.keepalive()
 	go func() { // the connection's end closes the socket (Close: going away), which ends read
 		<-ctx.Done()
@@ -292,13 +294,12 @@ func (c *wsConn) start(id string, req graphql.Request) {
 	if c.legacy {
 		data = "data"
 	}
+	fr := newFrame(id, data)
 	c.s.wg.Add(1)
 	go func() {
 		defer c.s.wg.Done()
 		defer c.s.release()
-		err := c.s.run(ctx, ident, sub, func(d json.RawMessage) error {
-			return c.send(message{ID: id, Type: data, Payload: append(append([]byte(`{"data":`), d...), '}')})
-		})
+		err := c.s.run(ctx, ident, sub, func(d json.RawMessage) error { return c.sendRaw(fr.of(d)) })
 		if ctx.Err() != nil && err == nil { // stopped by the client or the connection's end
 			c.forget(id)
 			return
@@ -344,29 +345,13 @@ func jsonOf(v any) json.RawMessage {
 	return raw
 }
 
-// send writes one message; a client that does not read it within the idle timeout is
-// disconnected (the Source bounds what waits meanwhile).
+// send queues one message.
 func (c *wsConn) send(m message) error {
 	raw, err := json.Marshal(m)
 	if err != nil {
 		return err
 	}
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	ctx, cancel := context.WithTimeout(c.ctx, c.s.l.SubscriptionIdleTimeout)
-	defer cancel()
-	if err := c.ws.Write(ctx, websocket.MessageText, raw); err != nil {
-		c.cancel()
-		return fmt.Errorf("%w: the client is gone: %w", fault.ErrUnavailable, err)
-	}
-	return nil
-}
-
-// close closes the connection with a code and reason; it answers false (for handle).
-func (c *wsConn) close(code websocket.StatusCode, reason string) bool {
-	_ = c.ws.Close(code, reason)
-	c.cancel()
-	return false
+	return c.sendRaw(raw)
 }
 
 // keepalive pings the client every keep-alive interval (graphql-ws also gets ka messages) and
