@@ -260,7 +260,7 @@ func (e *exec) edge(w *jsonWriter, sel ast.SelectionSet, typ string, n graph.Nod
 // (backend/infrahub/graphql/resolvers/single_relationship.py starts from
 // {"node": None, "properties": {}}): an edge object whose node is null, whose properties are an
 // object of nulls and whose other fields are null. Web clients read `.node` of it.
-func (e *exec) emptyEdge(w *jsonWriter, sel ast.SelectionSet, typ string) {
+func emptyEdge(e *exec, w *jsonWriter, sel ast.SelectionSet, typ string) {
 	w.beginObject()
 	for _, f := range e.sel.collect(sel, typ) {
 		w.key(keyOf(f))
@@ -441,7 +441,7 @@ func (e *exec) relationship(w *jsonWriter, f *ast.Field, r *schema.Relationship,
 	typ := f.Definition.Type.Name()
 	if r.Cardinality == "one" {
 		if len(peers) == 0 {
-			e.emptyEdge(w, f.SelectionSet, typ)
+			emptyEdge(e, w, f.SelectionSet, typ)
 			return
 		}
 		e.edge(w, f.SelectionSet, typ, peers[0], edges[0], true, rd.child, path)
