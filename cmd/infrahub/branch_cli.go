@@ -34,14 +34,22 @@ func newBranch(env map[string]string) *cobra.Command {
 			}},
 		&cobra.Command{Use: "list", Short: "List the branches", Args: cobra.NoArgs,
 			RunE: func(c *cobra.Command, _ []string) error {
-				var list []branch.Info
+				// GET /api/branches answers branched_from as a time (Infrahub's shape) and the
+				// log position it stands for as branched_from_position.
+				var list []struct {
+					Name         string `json:"name"`
+					Status       string `json:"status"`
+					Description  string `json:"description"`
+					Position     int64  `json:"branched_from_position"`
+					BranchedFrom string `json:"branched_from"`
+				}
 				if err := call(c, env, http.MethodGet, "/api/branches", nil, &list); err != nil {
 					return err
 				}
 				tw := tabwriter.NewWriter(c.OutOrStdout(), 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "NAME\tBRANCHED FROM\tSTATUS\tDESCRIPTION")
 				for _, b := range list {
-					fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", b.Name, b.BranchedFrom, b.Status, b.Description)
+					fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", b.Name, b.Position, b.Status, b.Description)
 				}
 				return tw.Flush()
 			}},

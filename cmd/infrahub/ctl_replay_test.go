@@ -109,7 +109,7 @@ func TestInfrahubctlLoadAndRender(t *testing.T) {
 				t.Errorf("child item: %v", n)
 			}
 		case parentID:
-			if path(t, n, "children", "count") != 1.0 || path(t, n, "parent") != nil {
+			if path(t, n, "children", "count") != 1.0 || path(t, n, "parent", "node") != nil {
 				t.Errorf("parent item: %v", n)
 			}
 		}

@@ -43,7 +43,7 @@ func TestPeersOfUnviewableKindsLeftOut(t *testing.T) {
 		t.Fatalf("with every view: %s", all)
 	}
 	limited := run(perms("object:Test:Site:view:deny", "object:Test:InterfaceL2:view:deny", "object:*:*:view:allow_all"))
-	if !strings.Contains(limited, `"site":null`) || !strings.Contains(limited, `"interfaces":{"count":0,"edges":[]}`) ||
+	if !strings.Contains(limited, `"site":{"node":null}`) || !strings.Contains(limited, `"interfaces":{"count":0,"edges":[]}`) ||
 		!strings.Contains(limited, `"d1"`) {
 		t.Fatalf("peers of unviewable kinds answered: %s", limited)
 	}

@@ -256,6 +256,27 @@ func (e *exec) edge(w *jsonWriter, sel ast.SelectionSet, typ string, n graph.Nod
 	w.endObject()
 }
 
+// emptyEdge writes an unset relationship of cardinality one as Infrahub answers it
+// (backend/infrahub/graphql/resolvers/single_relationship.py starts from
+// {"node": None, "properties": {}}): an edge object whose node is null, whose properties are an
+// object of nulls and whose other fields are null. Web clients read `.node` of it.
+func emptyEdge(e *exec, w *jsonWriter, sel ast.SelectionSet, typ string) {
+	w.beginObject()
+	for _, f := range e.sel.collect(sel, typ) {
+		w.key(keyOf(f))
+		switch f.Name {
+		case "__typename":
+			w.value(typ)
+		case "properties":
+			e.plain(w, f.SelectionSet, relationshipPropertyType, map[string]any{}, nil)
+		default:
+			w.null()
+		}
+		w.valueDone()
+	}
+	w.endObject()
+}
+
 func (e *exec) metadata(w *jsonWriter, sel ast.SelectionSet, n graph.Node) {
 	actor := func(a string) any {
 		if a == "" {
@@ -420,7 +441,7 @@ func (e *exec) relationship(w *jsonWriter, f *ast.Field, r *schema.Relationship,
 	typ := f.Definition.Type.Name()
 	if r.Cardinality == "one" {
 		if len(peers) == 0 {
-			w.null()
+			emptyEdge(e, w, f.SelectionSet, typ)
 			return
 		}
 		e.edge(w, f.SelectionSet, typ, peers[0], edges[0], true, rd.child, path)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/commands/values"
+	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/projections/graph"
 )
 
@@ -89,8 +90,12 @@ func diffAnswer(d branch.Diff) diffJSON {
 	return diffJSON{Diff: d, FromTime: timeOrNull(d.FromTime), ToTime: timeOrNull(d.ToTime)}
 }
 
-// branchJSON is a branch.Info whose creation time is null when unknown.
+// branchJSON is a branch.Info with Infrahub's times: created_at and branched_from are
+// timestamps (null when unknown), as Infrahub's Branch answers them and the SDK's BranchData
+// parses them; the log position the branch starts from stays readable as branched_from_position.
 type branchJSON struct {
 	branch.Info
-	CreatedAt *time.Time `json:"created_at"`
+	CreatedAt            *time.Time      `json:"created_at"`
+	BranchedFrom         *time.Time      `json:"branched_from"`
+	BranchedFromPosition events.Position `json:"branched_from_position"`
 }

@@ -49,12 +49,27 @@ func (b *Branches) Register(mux *http.ServeMux) {
 	})
 }
 
+// answer dates a branch as GraphQL's Branch does: created when its creation was written (the
+// default branch, which no event created, from the log's first write), branched from the time
+// its base position was recorded (moved by a rebase), else its creation.
 func (b *Branches) answer(ctx context.Context, info branch.Info) branchJSON {
-	created := info.CreatedAt
-	if created.IsZero() && b.Graph != nil {
-		if at, ok, err := b.Graph.RecordedAt(ctx, 1); err == nil && ok {
-			created = at
+	recorded := func(pos events.Position) time.Time {
+		if b.Graph == nil || pos == 0 {
+			return time.Time{}
 		}
+		if at, ok, err := b.Graph.RecordedAt(ctx, pos); err == nil && ok {
+			return at
+		}
+		return time.Time{}
 	}
-	return branchJSON{Info: info, CreatedAt: timeOrNull(created)}
+	created := info.CreatedAt
+	if created.IsZero() {
+		created = recorded(1)
+	}
+	based := recorded(info.BranchedFrom)
+	if based.IsZero() {
+		based = created
+	}
+	return branchJSON{Info: info, CreatedAt: timeOrNull(created), BranchedFrom: timeOrNull(based),
+		BranchedFromPosition: info.BranchedFrom}
 }
