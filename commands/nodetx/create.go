@@ -146,6 +146,9 @@ func (t *Tx) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput,
 	if err := t.computed.propagate(n, nil, ev.Edges); err != nil {
 		return nil, err
 	}
+	if err := t.ipam.markDefaultNamespace(n); err != nil {
+		return nil, err
+	}
 	return n, t.ipam.after(n)
 }
 
