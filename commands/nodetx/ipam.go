@@ -234,14 +234,11 @@ const DefaultNamespace = "default"
 // attribute default, true), as Infrahub's first start does (backend/infrahub/core/
 // initialization.py create_ipam_namespace); namespace names are unique, so it is the one the
 // server created.
-func (rx ipamRules) markDefaultNamespace(n *txNode) error {
-	if n.model.Kind != "IpamNamespace" {
-		return nil
+func (rx ipamRules) markDefaultNamespace(m *schema.Node, attrs map[string]attrInput) {
+	if m.Kind != "IpamNamespace" || m.Attribute("default") == nil || attrs["name"].value != DefaultNamespace {
+		return
 	}
-	if name, _ := rx.tx.st.attr(n, "name"); name.Value != DefaultNamespace {
-		return nil
-	}
-	return rx.setAttr(n, "default", true)
+	attrs["default"] = attrInput{value: nodes.Canon(true), hasValue: true}
 }
 
 // after brings the IPAM tree up to date after n, an IP prefix or address, was written. A
