@@ -54,6 +54,7 @@ func (t *Tx) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput,
 	if err := t.pools.numberAttrs(m, attrs); err != nil {
 		return nil, err
 	}
+	t.ipam.markDefaultNamespace(m, attrs)
 	global := isGlobal(m)
 	n := &txNode{id: id, kind: m.Kind, model: m, live: true, created: true,
 		attrs: make(map[string]nodes.Attr, len(m.Attributes))}

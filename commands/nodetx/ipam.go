@@ -160,6 +160,11 @@ func (rx ipamRules) changed(ns graph.NodeID) error {
 		if err := t.ipam.setAttr(p.n, "is_top_level", parent == nil); err != nil {
 			return err
 		}
+		for name, v := range networkFacts(p.p) {
+			if err := t.ipam.setAttr(p.n, name, v); err != nil {
+				return err
+			}
+		}
 	}
 	for _, a := range addresses {
 		holder := container(prefixes, a.n.id, a.p, false)
@@ -168,6 +173,24 @@ func (rx ipamRules) changed(ns graph.NodeID) error {
 		}
 	}
 	return nil
+}
+
+// networkFacts are the read-only attributes Infrahub stores on an IP prefix from its value
+// (backend/infrahub/core/node/ipam.py): netmask, hostmask, network_address and
+// broadcast_address, as Python's ipaddress prints them.
+func networkFacts(p netip.Prefix) map[string]string {
+	p = p.Masked()
+	n := p.Addr().AsSlice()
+	mask, host, bcast := make([]byte, len(n)), make([]byte, len(n)), make([]byte, len(n))
+	for i := range n {
+		bits := min(max(p.Bits()-8*i, 0), 8)
+		mask[i] = byte(0xff << (8 - bits))
+		host[i] = ^mask[i]
+		bcast[i] = n[i] | host[i]
+	}
+	addr := func(b []byte) string { a, _ := netip.AddrFromSlice(b); return a.String() }
+	return map[string]string{"netmask": addr(mask), "hostmask": addr(host),
+		"network_address": p.Addr().String(), "broadcast_address": addr(bcast)}
 }
 
 // setOne points a cardinality-one relationship of n at peer (nil: none) when it does not already.
@@ -202,6 +225,20 @@ func (rx ipamRules) setAttr(n *txNode, name string, v any) error {
 	}
 	_, err := t.update(n, map[string]attrInput{name: {value: nodes.Canon(v), hasValue: true}}, nil)
 	return err
+}
+
+// DefaultNamespace is the name of the IP namespace the server creates at first start.
+const DefaultNamespace = "default"
+
+// markDefaultNamespace marks the IP namespace named "default" as the default one (its read-only
+// attribute default, true), as Infrahub's first start does (backend/infrahub/core/
+// initialization.py create_ipam_namespace); namespace names are unique, so it is the one the
+// server created.
+func (rx ipamRules) markDefaultNamespace(m *schema.Node, attrs map[string]attrInput) {
+	if m.Kind != "IpamNamespace" || m.Attribute("default") == nil || attrs["name"].value != DefaultNamespace {
+		return
+	}
+	attrs["default"] = attrInput{value: nodes.Canon(true), hasValue: true}
 }
 
 // after brings the IPAM tree up to date after n, an IP prefix or address, was written. A

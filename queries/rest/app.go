@@ -13,6 +13,10 @@ import (
 //	GET /api/config  ConfigAPI: whether anonymous access is allowed, no SSO provider, no analytics nor
 //	                 remote logging, no experimental feature, the community edition
 //	GET /api/info    InfoAPI: the deployment id and the server's version
+//	GET /api/search/docs?query=&limit=  the search bar's documentation hits, a list of
+//	                 SearchResultAPI ({title, url, breadcrumb}); Infrahub searches the lunr index of
+//	                 its bundled documentation, which this server does not ship: always [] (a
+//	                 missing query is refused, as FastAPI does)
 //
 // and answers any other /api path with a 404 JSON error ({"error": {"code", "message"}}), so
 // that clients calling endpoints this server does not have (login, permissions, tasks,
@@ -31,6 +35,7 @@ type App struct {
 func (a *App) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/config", a.config)
 	mux.HandleFunc("GET /api/info", a.info)
+	mux.HandleFunc("GET /api/search/docs", a.searchDocs)
 	mux.HandleFunc("/api/", notFound)
 }
 
@@ -115,6 +120,21 @@ func (a *App) config(w http.ResponseWriter, _ *http.Request) {
 		SSO:              ssoInfo{Providers: []ssoProvider{}},
 		InstallationType: "community",
 	})
+}
+
+// searchResult is Infrahub's SearchResultAPI.
+type searchResult struct {
+	Title      string   `json:"title"`
+	URL        string   `json:"url"`
+	Breadcrumb []string `json:"breadcrumb"`
+}
+
+func (a *App) searchDocs(w http.ResponseWriter, r *http.Request) {
+	if !r.URL.Query().Has("query") {
+		writeError(w, fmt.Errorf("%w: query parameter query is required", fault.ErrInvalid))
+		return
+	}
+	writeJSON(w, http.StatusOK, []searchResult{})
 }
 
 func (a *App) info(w http.ResponseWriter, _ *http.Request) {
