@@ -206,16 +206,16 @@ func (x *Authenticator) Middleware(next http.Handler) http.Handler {
 			id, err = authz.Anonymous, nil // health and configuration answer whatever credentials come
 		}
 		if err != nil {
-			x.fail(w, err)
+			x.failFor(w, r, err)
 			return
 		}
 		if p := x.cfg.Permissions; p != nil {
 			if id.Anonymous && !p.AllowsAnonymous() && !openPaths[r.URL.Path] {
-				x.fail(w, fmt.Errorf("%w: Authentication is required", ErrUnauthorized))
+				x.failFor(w, r, fmt.Errorf("%w: Authentication is required", ErrUnauthorized))
 				return
 			}
 			if id, err = p.Resolve(r.Context(), id); err != nil {
-				x.fail(w, err)
+				x.failFor(w, r, err)
 				return
 			}
 		}
@@ -227,9 +227,42 @@ func (x *Authenticator) Middleware(next http.Handler) http.Handler {
 // refresh read their own credentials and never reach the check).
 var openPaths = map[string]bool{"/health": true, "/api/config": true, "/api/info": true, "/api/auth/logout": true}
 
-// fail answers err in Infrahub's error body: 401 for a refused credential, 429 for a login
+// fail answers err in Infrahub's REST error body ({"data": null, "errors": [{"message",
+// "extensions": {"code": <HTTP status>}}]}): 401 for a refused credential, 429 for a login
 // refused by the rate limit, the fault's status otherwise.
 func (x *Authenticator) fail(w http.ResponseWriter, err error) {
+	status, msg := x.classify(w, err)
+	writeJSON(w, status, map[string]any{"data": nil,
+		"errors": []map[string]any{{"message": msg, "extensions": map[string]any{"code": status}}}})
+}
+
+// failFor answers err as fail does, but in Infrahub's GraphQL error envelope for a request to
+// /graphql (backend/infrahub/api/exception_handlers.py, _graphql_envelope): extensions carry the
+// error catalogue's code (backend/infrahub/errors/catalogue.py), http_status and data. Infrahub's
+// web UI refreshes its access token on TOKEN_EXPIRED (an "Expired Signature") and goes to its
+// login page on AUTHENTICATION_REQUIRED (frontend/app/src/shared/api/graphql/graphqlClientApollo.tsx).
+func (x *Authenticator) failFor(w http.ResponseWriter, r *http.Request, err error) {
+	if !strings.HasPrefix(r.URL.Path, "/graphql") {
+		x.fail(w, err)
+		return
+	}
+	status, msg := x.classify(w, err)
+	code, data := "UNDEFINED_ERROR", map[string]any{}
+	switch {
+	case status == http.StatusUnauthorized && strings.Contains(msg, "Expired Signature"):
+		code, data = "TOKEN_EXPIRED", map[string]any{"expired_at": nil}
+	case status == http.StatusUnauthorized:
+		code = "AUTHENTICATION_REQUIRED"
+	case status == http.StatusForbidden:
+		code, data = "PERMISSION_DENIED", map[string]any{"action": nil, "resource_kind": nil}
+	}
+	writeJSON(w, status, map[string]any{"data": nil, "errors": []map[string]any{{"message": msg,
+		"extensions": map[string]any{"code": code, "http_status": status, "data": data}}}})
+}
+
+// classify answers the status and message of err, setting the headers they need (Retry-After,
+// WWW-Authenticate); an unexpected error is logged and answered without its detail.
+func (x *Authenticator) classify(w http.ResponseWriter, err error) (int, string) {
 	status, msg := http.StatusInternalServerError, "internal error; see the server log"
 	var limited *rateLimited
 	switch {
@@ -248,8 +281,7 @@ func (x *Authenticator) fail(w http.ResponseWriter, err error) {
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", "Bearer")
 	}
-	writeJSON(w, status, map[string]any{"data": nil,
-		"errors": []map[string]any{{"message": msg, "extensions": map[string]any{"code": status}}}})
+	return status, msg
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
