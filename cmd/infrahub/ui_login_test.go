@@ -52,6 +52,7 @@ func TestUILogin(t *testing.T) {
     AccountProfile {
       id
       display_label
+      is_externally_managed
       name {
         value
       }
@@ -92,7 +93,8 @@ func TestUILogin(t *testing.T) {
 	// The profile after login: the account of the token's "sub".
 	code, _, body = authCall(t, base, http.MethodPost, "/graphql/main", bearerOf(access), profile)
 	if code != 200 || body["errors"] != nil || dig(body, "data", "AccountProfile", "id") != accountID ||
-		dig(body, "data", "AccountProfile", "name", "value") != "admin" || dig(body, "data", "AccountProfile", "display_label") == nil {
+		dig(body, "data", "AccountProfile", "name", "value") != "admin" || dig(body, "data", "AccountProfile", "display_label") == nil ||
+		dig(body, "data", "AccountProfile", "is_externally_managed") != false {
 		t.Fatalf("GetAccountProfile: %d %v (sub %q)", code, body, accountID)
 	}
 

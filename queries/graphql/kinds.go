@@ -225,6 +225,19 @@ func hierarchyOf(hierarchical bool, kind string) string {
 // hierarchyFields are the fields of a hierarchy kind that the hierarchy gives, not its declaration.
 var hierarchyFields = schema.HierarchyFields
 
+// fieldExternallyManaged is the field of account kinds that says an identity provider manages them.
+const fieldExternallyManaged = "is_externally_managed"
+
+// isAccount reports whether m is the generic account or a node implementing it.
+func (b *builder) isAccount(m *schema.Model) bool {
+	kind := m.Namespace + m.Name
+	if kind == genericAccount {
+		return true
+	}
+	n, ok := b.set.Node(kind)
+	return ok && slices.Contains(n.InheritFrom, genericAccount)
+}
+
 // fields adds the fields of a node object (object true) or a generic interface.
 func (b *builder) fields(d *ast.Definition, m *schema.Model, object bool, hierarchy string) {
 	if object {
@@ -240,6 +253,12 @@ func (b *builder) fields(d *ast.Definition, m *schema.Model, object bool, hierar
 	seen := b.scratch(&b.seenFields)
 	for _, name := range []string{"id", "hfid", "display_label", "_updated_at"} {
 		seen[name] = true
+	}
+	if b.isAccount(m) {
+		// Infrahub's accounts say whether an identity provider manages them (the web UI's
+		// GetAccountProfile asks): none does here.
+		b.field(d, fieldExternallyManaged, b.typ("Boolean"), "Whether an external identity provider manages the account", nil)
+		seen[fieldExternallyManaged] = true
 	}
 	for _, a := range m.Attributes {
 		if a.State == schema.StateAbsent || seen[a.Name] {

@@ -344,6 +344,10 @@ func (e *exec) node(w *jsonWriter, sel ast.SelectionSet, n graph.Node, lv *level
 				e.relationship(w, f, r, n, lv.rel(n.Kind, key), fpath())
 				break
 			}
+			if f.Name == fieldExternallyManaged {
+				w.value(false) // an account's field: no identity provider manages one here
+				break
+			}
 			w.null()
 		}
 		w.valueDone()
