@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -533,11 +534,67 @@ func (u uiClient) ipamPages(t *testing.T) {
     }
   }
 `
-	// include_available is accepted and ignored (no InternalIPPrefixAvailable tiles yet): the
-	// tiles are the prefix's child prefixes, none in the catalog
-	res = u.gql(t, treeMap, map[string]any{"parentIds": []string{public}, "limit": 100})["BuiltinIPPrefix"]
-	if tiles := uiNodes(t, res, "tree map"); dig(res, "count") != float64(len(tiles)) {
+	// the management prefix holds addresses, no prefix: its tiles are its two free halves
+	// (backend/infrahub/graphql/resolvers/ipam.py _resolve_available_prefix_nodes), and count
+	// is the number of real child prefixes
+	res = u.gql(t, treeMap, map[string]any{"parentIds": []string{mgmt}, "limit": 100})["BuiltinIPPrefix"]
+	tiles := uiNodes(t, res, "tree map")
+	if dig(res, "count") != float64(0) || len(tiles) != 2 {
 		t.Fatalf("tree map: %v", res)
+	}
+	for i, want := range []string{"172.16.1.0/25", "172.16.1.128/25"} {
+		tile := tiles[i]
+		if tile["__typename"] != "InternalIPPrefixAvailable" || dig(tile, "prefix", "value") != want || tile["display_label"] != want ||
+			!uiStr(tile["id"]) || dig(tile, "utilization", "value") != nil || dig(tile, "children", "count") != float64(0) ||
+			dig(tile, "ip_addresses", "count") != float64(0) || dig(tile, "is_pool", "value") != false {
+			t.Errorf("free tile %d: %v", i, tile)
+		}
+	}
+
+	// entities/ipam/ip-prefixes/api/get-ip-prefix-list-from-api.ts
+	// buildGetIpPrefixListWithAvailabilityQuery (json-to-graphql-query output) for IpamPrefix,
+	// the management prefix's children tab
+	withAvail := `query GetObjectsIpamPrefix { BuiltinIPPrefix (limit: 10, offset: 0, include_available: true, kinds: ["IpamPrefix"], parent__ids: ["` + mgmt + `"]) { edges { node { id display_label hfid ... on IpamPrefix { ancestors { count } children { count } ip_addresses { count } prefix { id value } description { id value } member_type { id value color description label } ip_namespace { node { id hfid display_label } } } ... on InternalIPPrefixAvailable { parent { node { id display_label hfid ancestors { count } } } } } } } }`
+	avail := uiNodes(t, u.gql(t, withAvail, nil)["BuiltinIPPrefix"], "prefix list with availability")
+	if len(avail) != 2 {
+		t.Fatalf("prefix list with availability: %v", avail)
+	}
+	for _, a := range avail {
+		if !uiStr(a["id"]) || !strings.HasPrefix(fmt.Sprint(a["display_label"]), "172.16.1.") ||
+			dig(a, "parent", "node", "id") != mgmt || dig(a, "parent", "node", "ancestors", "count") != float64(0) {
+			t.Errorf("available prefix row: %v", a)
+		}
+	}
+
+	// entities/ipam/ip-addresses/api/get-ip-address-list-from-api.ts
+	// getIpAddressListWithAvailabilityGraphQLQuery for IpamIPAddress: the 16 addresses of the
+	// management prefix with the free ranges between them, which together cover its usable
+	// addresses 172.16.1.1 to 172.16.1.254 exactly, in order
+	addrAvail := `query GetObjectsIpamIPAddress { BuiltinIPAddress (limit: 50, offset: 0, include_available: true, kinds: ["IpamIPAddress"], ip_prefix__ids: ["` + mgmt + `"]) { edges { node { id display_label hfid ... on IpamIPAddress { address { id value } description { id value } ip_prefix { node { id display_label hfid } } ip_namespace { node { id display_label hfid } } } ... on InternalIPRangeAvailable { address { value } last_address { value } } } } } }`
+	rowsA := uiNodes(t, u.gql(t, addrAvail, nil)["BuiltinIPAddress"], "address list with availability")
+	expect, real := 1, 0
+	for _, r := range rowsA {
+		from, to := lastOctet(t, dig(r, "address", "value")), 0
+		// the document selects no __typename: a range is the row with a last_address
+		switch _, isRange := r["last_address"]; {
+		case !isRange && dig(r, "ip_prefix", "node", "id") == mgmt:
+			real++
+			to = from
+		case isRange:
+			to = lastOctet(t, dig(r, "last_address", "value"))
+			if n := to - from + 1; r["display_label"] != fmt.Sprintf("%d IP addresses available", n) && !(n == 1 && r["display_label"] == "1 IP address available") {
+				t.Errorf("range label: %v", r)
+			}
+		default:
+			t.Errorf("row: %v", r)
+		}
+		if from != expect || to < from {
+			t.Errorf("row %v does not follow .%d", r, expect-1)
+		}
+		expect = to + 1
+	}
+	if real != 16 || expect != 255 {
+		t.Errorf("address list with availability: %d addresses, covered up to .%d: %v", real, expect-1, rowsA)
 	}
 
 	// entities/ipam/ip-prefixes/api/get-ip-prefix-list-from-api.ts without availability
@@ -568,9 +625,21 @@ func (u uiClient) ipamPages(t *testing.T) {
 		t.Errorf("addresses of the management prefix: %d", len(addrs))
 	}
 
-	// next available: ip-addresses/api/get-next-ip-address-available-from-api.ts (the prefix's
-	// getNextIPPrefixAvailable, without prefix_length, is refused as by the backend's
-	// graphql/queries/ipam.py IPPrefixGetNextAvailable, whose resolver requires it)
+	// ip-prefixes/api/get-next-ip-prefix-available-from-api.ts sends no prefix_length: the
+	// answer is the first free block whatever its size (backend/infrahub/pools/prefix.py
+	// get_next_available_prefix with prefix_length None), the whole prefix when it holds no prefix
+	nextPrefix := u.gql(t, `
+  query getNextIPPrefixAvailable($parentPrefixId: String!) {
+    InfrahubIPPrefixGetNextAvailable(prefix_id: $parentPrefixId) {
+      prefix
+    }
+  }
+`, map[string]any{"parentPrefixId": mgmt})
+	if p := dig(nextPrefix, "InfrahubIPPrefixGetNextAvailable", "prefix"); p != "172.16.1.0/24" {
+		t.Errorf("next prefix: %v", nextPrefix)
+	}
+
+	// next available: ip-addresses/api/get-next-ip-address-available-from-api.ts
 	next := u.gql(t, `
   query getNextIPAddressAvailable($parentPrefixId: String!) {
     InfrahubIPAddressGetNextAvailable(prefix_id: $parentPrefixId) {
@@ -767,4 +836,17 @@ func (u uiClient) searchPages(t *testing.T) {
 	if code := getJSON(t, u.base+"/api/search/docs", &bad); code != 400 {
 		t.Errorf("GET /api/search/docs without query: %d %v", code, bad)
 	}
+}
+
+// lastOctet is the last number of an IPv4 address with its length ("172.16.1.7/24" is 7).
+func lastOctet(t *testing.T, v any) int {
+	t.Helper()
+	s, _ := v.(string)
+	s, _, _ = strings.Cut(s, "/")
+	i := strings.LastIndexByte(s, '.')
+	n, err := strconv.Atoi(s[i+1:])
+	if err != nil {
+		t.Fatalf("address %v: %v", v, err)
+	}
+	return n
 }

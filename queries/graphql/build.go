@@ -171,6 +171,7 @@ func buildSchema(set *schema.Set) (*ast.Schema, error) {
 	for _, n := range b.nodes {
 		b.node(n)
 	}
+	b.availableTypes()
 	doc.Definitions = append(doc.Definitions, b.defs...)
 	s, verr := validator.ValidateSchemaDocument(doc)
 	if verr != nil {

@@ -160,7 +160,7 @@ func (x *Executor) Execute(ctx context.Context, req Request) Response {
 	}
 	e := &exec{x: x, ctx: ctx, s: s, set: set, doc: doc, vars: vars, limits: l, touched: req.Touched,
 		scope: graph.Scope{Branch: req.Branch, At: req.At}}
-	e.sel, e.mut, e.api, e.view = selector{e}, mutator{e}, apiRoot{e}, viewer{e: e}
+	e.sel, e.mut, e.api, e.view, e.ipam = selector{e}, mutator{e}, apiRoot{e}, viewer{e: e}, ipamView{e: e}
 	var w jsonWriter
 	e.w = &w
 	switch op.Operation {
@@ -274,6 +274,7 @@ type exec struct {
 	api       apiRoot         // the built-in queries: branches, status, search, relationships, pools
 	whoami    whoCache        // the requester with its permissions (accounts.go)
 	view      viewer          // which kinds the requester may read (peers)
+	ipam      ipamView        // include_available lists and their available nodes (ipam_available.go)
 	touched   func(id string) // Request.Touched
 }
 

@@ -8,7 +8,6 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/infrahub-go/infrahub/commands"
-	"github.com/infrahub-go/infrahub/projections/graph"
 )
 
 // poolGetResource answers InfrahubIPAddressPoolGetResource and InfrahubIPPrefixPoolGetResource:
@@ -69,10 +68,12 @@ func (e *exec) nextAvailable(w *jsonWriter, f *ast.Field, path ast.Path) {
 	if f.Name == "InfrahubIPPrefixGetNextAvailable" {
 		key = "prefix"
 		if length == 0 {
-			fail(fmt.Errorf("%w: argument prefix_length is required", graph.ErrInvalidQuery))
-			return
+			// without a length, the first free block whatever its size (pools/prefix.py
+			// get_next_available_prefix with prefix_length None)
+			value, ok, err = e.ipam.firstFree(id)
+		} else {
+			value, ok, err = e.x.Graph.NextAvailablePrefix(e.ctx, e.scope, id, length)
 		}
-		value, ok, err = e.x.Graph.NextAvailablePrefix(e.ctx, e.scope, id, length)
 	} else {
 		value, ok, err = e.x.Graph.NextAvailableAddress(e.ctx, e.scope, id, length)
 	}

@@ -132,6 +132,18 @@ func (e *exec) listQuery(kind string, args map[string]any) (graph.Query, error) 
 	return q, nil
 }
 
+// stringList reads a [String] argument.
+func stringList(v any) []string {
+	list, _ := v.([]any)
+	out := make([]string, 0, len(list))
+	for _, x := range list {
+		if s, ok := x.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 func toInt(v any) (int, bool) {
 	switch n := v.(type) {
 	case int:
@@ -146,7 +158,8 @@ func toInt(v any) (int, bool) {
 
 // kindQuery answers a top-level <Kind>(filters) field: Paginated<Kind>.
 func (e *exec) kindQuery(w *jsonWriter, f *ast.Field, kind string, path ast.Path) {
-	q, _ := e.listQuery(kind, f.ArgumentMap(e.vars))
+	args := f.ArgumentMap(e.vars)
+	q, _ := e.listQuery(kind, args)
 	typ := "Paginated" + kind
 	fields := e.sel.collect(f.SelectionSet, typ)
 	var edges []*ast.Field
@@ -163,7 +176,16 @@ func (e *exec) kindQuery(w *jsonWriter, f *ast.Field, kind string, path ast.Path
 	} else {
 		nodeSel = e.nodeSelections(edges, "Edged"+kind)
 		q.Fields = e.sel.fieldNames(nodeSel)
-		page, err = e.x.Graph.List(e.ctx, e.scope, q)
+		handled := false
+		if parentID := parentOf(kind, args); parentID != "" {
+			page.Nodes, handled, err = e.ipam.list(q, parentID, stringList(args["kinds"]))
+			if handled && err == nil && slices.ContainsFunc(fields, func(sf *ast.Field) bool { return sf.Name == "count" }) {
+				page.Count, err = e.x.Graph.Count(e.ctx, e.scope, kind, withPartial(q))
+			}
+		}
+		if !handled && err == nil {
+			page, err = e.x.Graph.List(e.ctx, e.scope, q)
+		}
 	}
 	if err != nil {
 		e.fail(path, err)
@@ -308,7 +330,13 @@ func (e *exec) node(w *jsonWriter, sel ast.SelectionSet, n graph.Node, lv *level
 	if e.touched != nil {
 		e.touched(n.ID)
 	}
-	model, _ := e.set.Node(n.Kind)
+	var model *schema.Model
+	avail := false
+	if m, ok := e.set.Node(n.Kind); ok {
+		model = &m.Model
+	} else if model = availableModel(e.set, n.Kind); model != nil {
+		avail = true
+	}
 	w.beginObject()
 	for _, f := range e.sel.collect(sel, n.Kind) {
 		key := keyOf(f)
@@ -336,12 +364,16 @@ func (e *exec) node(w *jsonWriter, sel ast.SelectionSet, n graph.Node, lv *level
 				w.null()
 				break
 			}
-			if a := attrNamed(&model.Model, f.Name); a != nil {
+			if a := attrNamed(model, f.Name); a != nil {
 				e.attribute(w, f, a, n.Attributes[a.Name], n)
 				break
 			}
-			if r := relNamed(&model.Model, f.Name); r != nil {
-				e.relationship(w, f, r, n, lv.rel(n.Kind, key), fpath())
+			if r := relNamed(model, f.Name); r != nil {
+				if avail {
+					e.ipam.relationship(w, f, r, n, fpath())
+				} else {
+					e.relationship(w, f, r, n, lv.rel(n.Kind, key), fpath())
+				}
 				break
 			}
 			if f.Name == fieldExternallyManaged {
