@@ -172,6 +172,9 @@ func gitSyncLoop(ctx context.Context, s *server) error {
 		case <-ctx.Done():
 			return nil
 		case now := <-t.C:
+			if n, err := s.reads.Count(ctx, graph.Scope{}, "CoreGenericRepository", nil); err != nil || n == 0 {
+				continue // no repository: no task every interval
+			}
 			slot := now.Unix() / int64(s.cfg.GitSyncInterval)
 			h := sha256.Sum256([]byte(fmt.Sprintf("git-sync\x00%d", slot)))
 			id := hex.EncodeToString(h[:16])
