@@ -80,15 +80,45 @@ func startGit(ctx context.Context, s *server) error {
 		return err
 	}
 	if s.role != roleWorker {
-		head, err := s.store.Head(ctx)
+		from, err := s.store.Head(ctx)
 		if err != nil {
 			return err
 		}
-		p.feed = &changes.Feed{From: head, Logger: s.log}
-		p.feed.Subscribe("artifacts", p.artifacts.OnChange)
-		p.feed.Subscribe("repositories", p.sync.OnChange)
+		// each reactor resumes from where it was (the log's head at the very first start): the
+		// changes written just before a stop are reacted to at the next start; the tasks they
+		// submit have ids derived from what triggered them, so a change seen twice submits once
+		for _, name := range []string{"reactor:artifacts", "reactor:repositories"} {
+			pos, version, err := s.store.LoadCheckpoint(ctx, name)
+			if err != nil {
+				return err
+			}
+			if version > 0 && pos < from {
+				from = pos
+			}
+		}
+		p.feed = &changes.Feed{From: from, Logger: s.log}
+		p.feed.Subscribe("artifacts", saving(s, "reactor:artifacts", p.artifacts.OnChange))
+		p.feed.Subscribe("repositories", saving(s, "reactor:repositories", p.sync.OnChange))
 	}
 	return nil
+}
+
+// saving wraps a subscriber of the changes feed: the position of the batches it handled is saved
+// under the checkpoint name, at most every checkpointEvery (what a stop loses of it is handled
+// again at the next start).
+func saving(s *server, name string, fn changes.Subscriber) changes.Subscriber {
+	var saved time.Time
+	return func(ctx context.Context, b changes.Batch) {
+		fn(ctx, b)
+		if ctx.Err() != nil || time.Since(saved) < checkpointEvery {
+			return
+		}
+		if err := s.store.SaveCheckpoint(ctx, name, b.Position, 1); err != nil {
+			s.log.Warn("saving a reactor's position", "reactor", name, "err", err)
+			return
+		}
+		saved = time.Now()
+	}
 }
 
 // registerGit adds the workflows of repositories and artifacts to reg.

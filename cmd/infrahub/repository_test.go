@@ -283,3 +283,30 @@ func TestRepositoryArtifactsEmbedded(t *testing.T) {
 		t.Fatalf("artifact after the template commit:\n%s", content)
 	}
 }
+
+// A change whose artifact was not regenerated yet when the server was killed is regenerated
+// after the restart: the reactors resume from their saved positions, not from the new head.
+func TestArtifactsRegeneratedAfterKill(t *testing.T) {
+	repo := catalogRepo(t)
+	data, addr := t.TempDir(), freeAddr(t)
+	env := map[string]string{"INFRAHUB_DATA": data, "INFRAHUB_GIT_SYNC_INTERVAL": "0"}
+	srv := startChild(t, addr, env)
+	clientCLI(t, srv.base, "", "repository", "add", "catalog", "file://"+repo)
+	arts := checkCatalogArtifacts(t, srv.base)
+	eventually(t, 30*time.Second, "tasks idle", func() (bool, string) { return tasksIdle(t, srv.base) })
+	time.Sleep(600 * time.Millisecond) // past the reactors' saving interval: their positions are saved
+	d := gqlData(t, srv.base, `query { DcimDevice(name__value: "rb01-par01") { edges { node { interfaces { edges { node { id __typename } } } } } } }`, nil)
+	intf := dig(dig(d, "DcimDevice", "edges").([]any)[0], "node", "interfaces", "edges").([]any)[0]
+	kind, id := dig(intf, "node", "__typename").(string), dig(intf, "node", "id").(string)
+	gqlData(t, srv.base, fmt.Sprintf(`mutation { %sUpdate(data: {id: %q, description: {value: "written before the kill"}}) { ok } }`, kind, id), nil)
+	srv.kill() // at once: the watcher most likely never saw the change
+	srv = startChild(t, addr, env)
+	eventually(t, 60*time.Second, "rb01-par01's artifact regenerated after the restart", func() (bool, string) {
+		now := artifactsByDevice(t, srv.base)["rb01-par01"]
+		return now.Checksum != arts["rb01-par01"].Checksum, now.Checksum
+	})
+	_, _, content := rawGet(t, srv.base+"/api/artifact/"+arts["rb01-par01"].ID)
+	if !strings.Contains(content, `description "written before the kill"`) {
+		t.Fatalf("artifact after the restart:\n%s", content)
+	}
+}
