@@ -341,3 +341,27 @@ func TestWebhooksDelivered(t *testing.T) {
 		t.Fatalf("delivery tasks: %v", data)
 	}
 }
+
+// A change written just before the server is killed is delivered after the restart: the
+// webhooks resume from their saved position in the log, not from the new head.
+func TestWebhookDeliveredAfterKill(t *testing.T) {
+	const key = "whsec-kill-7f3a9c"
+	rcv := newReceiver(t, map[string]string{"/k": key})
+	env, addr := hookEnv(t), freeAddr(t)
+	c := startChild(t, addr, env)
+	postCommand(t, c.base, "schema.load", map[string]any{"schemas": []string{hookSchema}})
+	create(t, c.base, "main", "CoreStandardWebhook", fmt.Sprintf(`name: {value: "kill"}, url: {value: %q},
+		shared_key: {value: %q}, event_type: {value: "infrahub.node.updated"}, branch_scope: {value: "all_branches"}`, rcv.url("/k"), key))
+	d := create(t, c.base, "main", "HookDevice", `name: {value: "k1"}, status: {value: "planned"}`)
+	time.Sleep(700 * time.Millisecond) // past the reactors' saving interval: their positions are saved
+	update(t, c.base, "main", "HookDevice", d, `status: {value: "active"}`)
+	c.kill() // at once: the webhooks most likely never saw the update
+	c = startChild(t, addr, env)
+	waitFor(t, 30*time.Second, "the update delivered after the restart", func() (bool, string) {
+		got, bad := rcv.delivered("/k")
+		if len(bad) > 0 {
+			t.Fatalf("bad requests: %v", bad)
+		}
+		return hookEvents(got)["infrahub.node.updated HookDevice "+d+" main"], fmt.Sprint(hookEvents(got))
+	})
+}
