@@ -224,7 +224,7 @@ func TestRepositoryConnectivityCredential(t *testing.T) {
 	const wrong = "not-the-Pa55word"
 	clientCLI(t, srv.base, wrong+"\n", "repository", "add", "wrong", location, "--username", user, "--password-stdin")
 	var r map[string]string
-	eventually(t, 15*time.Second, "the repository", func() (bool, string) { r = repositoryRow(t, srv.base, "wrong"); return r != nil, "" })
+	eventually(t, 45*time.Second, "the repository", func() (bool, string) { r = repositoryRow(t, srv.base, "wrong"); return r != nil, "" })
 	d := gqlData(t, srv.base, uiCheckConnectivity, map[string]any{"repositoryId": r["id"]})
 	msg, _ := dig(d, "InfrahubRepositoryConnectivity", "message").(string)
 	if dig(d, "InfrahubRepositoryConnectivity", "ok") != false || !strings.HasPrefix(msg, "error-cred") || refused.Load() == 0 {
@@ -233,7 +233,7 @@ func TestRepositoryConnectivityCredential(t *testing.T) {
 	if s := msg + srv.logs.String(); strings.Contains(s, wrong) || strings.Contains(s, password) {
 		t.Fatalf("a password shows: %s", msg)
 	}
-	eventually(t, 15*time.Second, "error-cred recorded", func() (bool, string) {
+	eventually(t, 45*time.Second, "error-cred recorded", func() (bool, string) {
 		r := repositoryRow(t, srv.base, "wrong")
 		return r["operational_status"] == "error-cred", fmt.Sprint(r)
 	})
@@ -248,7 +248,7 @@ func TestRepositoryFollowsBranches(t *testing.T) {
 	srv := startChild(t, freeAddr(t), map[string]string{"INFRAHUB_DATA": t.TempDir(), "INFRAHUB_GIT_SYNC_INTERVAL": "1"})
 	clientCLI(t, srv.base, "", "repository", "add", "small", "file://"+bare)
 	main := remoteHead(t, bare, "main")
-	eventually(t, 15*time.Second, "the repository imported", func() (bool, string) {
+	eventually(t, 45*time.Second, "the repository imported", func() (bool, string) {
 		r := repoOn(t, srv.base, "main", "small")
 		return r != nil && r["commit"] == main && r["sync_status"] == "in-sync", fmt.Sprint(r)
 	})
@@ -261,7 +261,7 @@ func TestRepositoryFollowsBranches(t *testing.T) {
 	if dig(d, "BranchCreate", "ok") != true || dig(d, "BranchCreate", "object", "sync_with_git") != true {
 		t.Fatalf("BranchCreate: %v", d)
 	}
-	eventually(t, 15*time.Second, "the Git branch infra-1 on the remote", func() (bool, string) {
+	eventually(t, 45*time.Second, "the Git branch infra-1 on the remote", func() (bool, string) {
 		h := remoteHead(t, bare, "infra-1")
 		return h == main, git(t, bare, "branch", "-a")
 	})
@@ -271,7 +271,7 @@ func TestRepositoryFollowsBranches(t *testing.T) {
 	commitFile(t, work, "devices.gql", "query devices { BuiltinTag { count } }\n", "another query")
 	g1 := commitFile(t, work, ".infrahub.yml", "queries:\n  - name: tags\n    file_path: tags.gql\n  - name: devices\n    file_path: devices.gql\n", "declare it")
 	git(t, work, "push", "-q", "origin", "git-1")
-	eventually(t, 15*time.Second, "the Infrahub branch git-1 with its commit", func() (bool, string) {
+	eventually(t, 45*time.Second, "the Infrahub branch git-1 with its commit", func() (bool, string) {
 		d := gqlData(t, srv.base, `query { Branch(name: "git-1") { name sync_with_git } }`, nil)
 		list, _ := d["Branch"].([]any)
 		if len(list) != 1 || dig(list[0], "sync_with_git") != true {
@@ -293,13 +293,13 @@ func TestRepositoryFollowsBranches(t *testing.T) {
 	git(t, work, "checkout", "-q", "-b", "infra-1", "origin/infra-1")
 	i1 := commitFile(t, work, "README.md", "changed on infra-1\n", "a readme")
 	git(t, work, "push", "-q", "origin", "infra-1")
-	eventually(t, 15*time.Second, "tasks idle", func() (bool, string) { return tasksIdle(t, srv.base) })
+	eventually(t, 45*time.Second, "tasks idle", func() (bool, string) { return tasksIdle(t, srv.base) })
 	d = gqlData(t, srv.base, `mutation { BranchMerge(wait_until_completion: true, data: {name: "infra-1"}) { ok object { name status } } }`, nil)
 	if dig(d, "BranchMerge", "ok") != true {
 		t.Fatalf("BranchMerge: %v", d)
 	}
 	var merged string
-	eventually(t, 15*time.Second, "infra-1 merged into the remote's main", func() (bool, string) {
+	eventually(t, 45*time.Second, "infra-1 merged into the remote's main", func() (bool, string) {
 		merged = remoteHead(t, bare, "main")
 		if merged == main {
 			return false, "main unchanged"
@@ -307,7 +307,7 @@ func TestRepositoryFollowsBranches(t *testing.T) {
 		out := git(t, bare, "branch", "--contains", i1)
 		return strings.Contains(out, "main"), out
 	})
-	eventually(t, 15*time.Second, "the merged commit imported on main", func() (bool, string) {
+	eventually(t, 45*time.Second, "the merged commit imported on main", func() (bool, string) {
 		r := repoOn(t, srv.base, "main", "small")
 		return r["commit"] == merged && r["sync_status"] == "in-sync", fmt.Sprint(r)
 	})
@@ -332,7 +332,7 @@ func TestRepositoryReadOnlyRef(t *testing.T) {
 	clientCLI(t, srv.base, "", "repository", "add", "at-tag", "file://"+tagged, "--read-only", "--ref", "v1.0")
 	clientCLI(t, srv.base, "", "repository", "add", "at-stable", "file://"+bare, "--read-only", "--ref", "stable")
 	for name, want := range map[string]string{"at-tag": v1, "at-stable": stable} {
-		eventually(t, 15*time.Second, name+" imported", func() (bool, string) {
+		eventually(t, 45*time.Second, name+" imported", func() (bool, string) {
 			r := repoOn(t, srv.base, "main", name)
 			return r != nil && r["commit"] == want && r["sync_status"] == "in-sync", fmt.Sprint(r)
 		})
@@ -343,7 +343,7 @@ func TestRepositoryReadOnlyRef(t *testing.T) {
 
 	next := commitFile(t, work, "README.md", "stable, next\n", "next")
 	git(t, work, "push", "-q", "origin", "stable")
-	eventually(t, 15*time.Second, "tasks idle", func() (bool, string) { return tasksIdle(t, srv.base) })
+	eventually(t, 45*time.Second, "tasks idle", func() (bool, string) { return tasksIdle(t, srv.base) })
 	if r := repoOn(t, srv.base, "main", "at-stable"); r["commit"] != stable {
 		t.Fatalf("imported without a sync: %v", r)
 	}
@@ -352,7 +352,7 @@ func TestRepositoryReadOnlyRef(t *testing.T) {
 	if dig(d, "InfrahubReadOnlyRepositoryImportLastCommit", "ok") != true || dig(d, "InfrahubReadOnlyRepositoryImportLastCommit", "task", "id") == nil {
 		t.Fatalf("InfrahubReadOnlyRepositoryImportLastCommit: %v", d)
 	}
-	eventually(t, 15*time.Second, "the last commit of stable imported", func() (bool, string) {
+	eventually(t, 45*time.Second, "the last commit of stable imported", func() (bool, string) {
 		r := repoOn(t, srv.base, "main", "at-stable")
 		return r["commit"] == next && r["sync_status"] == "in-sync", fmt.Sprint(r)
 	})
