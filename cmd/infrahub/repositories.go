@@ -103,12 +103,18 @@ func startGit(ctx context.Context, s *server) error {
 	return nil
 }
 
-// saving wraps a subscriber of the changes feed: the position of the batches it handled is saved
+// saving wraps a subscriber of the changes feed: it is called once the graph has folded the
+// batch (what it reads is at least as new as the changes), and the position of the batches it
+// handled is saved
 // under the checkpoint name, at most every checkpointEvery (what a stop loses of it is handled
 // again at the next start).
 func saving(s *server, name string, fn changes.Subscriber) changes.Subscriber {
 	var saved time.Time
 	return func(ctx context.Context, b changes.Batch) {
+		// the subscribers read the graph and the branches: at least as of the batch
+		if err := s.waitGraph(ctx, b.Position); err != nil {
+			return
+		}
 		fn(ctx, b)
 		if ctx.Err() != nil || time.Since(saved) < checkpointEvery {
 			return
