@@ -41,10 +41,10 @@ func sampleLog(t *testing.T) []events.Envelope {
 			Attributes: map[string]nodes.Attr{"name": {Value: "paris"}}, HFID: []string{"paris"}, DisplayLabel: "paris"}),
 		env(t, 2, main, nodes.TypeCreated, nodes.Created{ID: dev, Kind: "TestDevice",
 			Attributes: map[string]nodes.Attr{"name": {Value: "edge-1"}, "asn": {Value: 65020.0},
-				"tags_json": {Value: map[string]any{"a": 1.0}, IsDefault: true},
+				"tags_json":   {Value: map[string]any{"a": 1.0}, IsDefault: true},
 				"description": {Value: "Edge", Source: site, Owner: site, IsProtected: true}},
-			Edges:        []nodes.Edge{{Field: "r:device__site|out", Peer: site}},
-			HFID:         []string{"edge-1"}, DisplayLabel: "edge-1"}),
+			Edges: []nodes.Edge{{Field: "r:device__site|out", Peer: site}},
+			HFID:  []string{"edge-1"}, DisplayLabel: "edge-1"}),
 		env(t, 3, main, nodes.TypeCreated, nodes.Created{ID: tag, Kind: "TestTag", Global: true,
 			Attributes: map[string]nodes.Attr{"name": {Value: "red"}}}),
 		// Same attribute twice and a relationship added then removed: new segments.
@@ -169,8 +169,12 @@ func TestPlanErrors(t *testing.T) {
 		"bad field":           env(t, 1, main, nodes.TypeUpdated, nodes.Updated{ID: dev, Edges: []nodes.Edge{{Field: "a:x", Peer: tag}}}),
 		"bad side":            env(t, 1, main, nodes.TypeUpdated, nodes.Updated{ID: dev, Edges: []nodes.Edge{{Field: "r:x|up", Peer: tag}}}),
 		"unknown merge op":    env(t, 1, main, branch.TypeMerged, branch.Merged{Name: "f", Changes: []branch.Change{{Op: "zap"}}}),
-		"newer version":       func() events.Envelope { e := env(t, 1, main, nodes.TypeCreated, nodes.Created{ID: dev}); e.SchemaVersion = 2; return e }(),
-		"bad payload":         {GlobalPosition: 1, Stream: main, Type: nodes.TypeCreated, SchemaVersion: 1, Payload: []byte(`[`)},
+		"newer version": func() events.Envelope {
+			e := env(t, 1, main, nodes.TypeCreated, nodes.Created{ID: dev})
+			e.SchemaVersion = 2
+			return e
+		}(),
+		"bad payload": {GlobalPosition: 1, Stream: main, Type: nodes.TypeCreated, SchemaVersion: 1, Payload: []byte(`[`)},
 	} {
 		if _, err := Plan([]events.Envelope{e}); err == nil {
 			t.Errorf("%s: Plan succeeded; want an error", name)
