@@ -10,7 +10,7 @@ TESTFLAGS ?= -count=1 -p 2 -timeout 30m
 # Each parser's fuzz target runs briefly in `make test` (longer: make test FUZZTIME=5m).
 FUZZTIME ?= 10s
 
-.PHONY: build run test bench bench-distributed soak gobench lint fmt clean
+.PHONY: build run test test-neo4j bench bench-distributed soak gobench lint fmt clean
 
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o bin/infrahub ./cmd/infrahub
@@ -25,6 +25,12 @@ test:
 	$(GO) test $(TESTFLAGS) ./...
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./schema/
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./jinja/syntax/
+
+## test-neo4j: the Neo4j adapter's tests against your Neo4j 5 (WIPES the projection's data there):
+## make test-neo4j NEO4J_URI=bolt://neo4j:password@host:7687 [NEO4J_DATABASE=neo4j]
+test-neo4j:
+	@test -n "$(NEO4J_URI)" || { echo "set NEO4J_URI=bolt://user:password@host:7687"; exit 2; }
+	NEO4J_URI='$(NEO4J_URI)' NEO4J_DATABASE='$(NEO4J_DATABASE)' $(GO) test -count=1 -v -run 'Neo4j' ./projections/graph/neo4j/
 
 ## bench: the benchmark harness (bench/): each scenario against its raw baseline measured in the
 ## same run; prints a Markdown table and writes bench/results/latest.json. Embedded mode.
