@@ -78,6 +78,20 @@ type Config struct {
 	GitTimeout      int   `env:"INFRAHUB_GIT_TIMEOUT" envDefault:"120"`
 	GitMaxFileBytes int64 `env:"INFRAHUB_GIT_MAX_FILE_BYTES" envDefault:"10485760"`
 
+	// The Neo4j database, with Infrahub's INFRAHUB_DB_* names and defaults (backend/infrahub/
+	// config.py DatabaseSettings): the target of `infrahub replay --projection neo4j` and, with
+	// GraphProjectionNeo4j, of serve's Neo4j projection. Database empty is Infrahub's default
+	// (the database named after INFRAHUB_DB_TYPE: neo4j). The password is never logged.
+	DBProtocol string `env:"INFRAHUB_DB_PROTOCOL" envDefault:"bolt"`
+	DBAddress  string `env:"INFRAHUB_DB_ADDRESS" envDefault:"localhost"`
+	DBPort     int    `env:"INFRAHUB_DB_PORT" envDefault:"7687"`
+	DBUsername string `env:"INFRAHUB_DB_USERNAME" envDefault:"neo4j"`
+	DBPassword string `env:"INFRAHUB_DB_PASSWORD" envDefault:"admin"`
+	DBDatabase string `env:"INFRAHUB_DB_DATABASE"`
+	// GraphProjectionNeo4j makes serve also fold the log into that Neo4j database (reads stay in
+	// memory: INFRAHUB_GRAPH_URL=neo4j:// is refused until the Neo4j read port exists).
+	GraphProjectionNeo4j Bool `env:"INFRAHUB_GRAPH_PROJECTION_NEO4J"`
+
 	DBTLSEnabled      Bool   `env:"INFRAHUB_DB_TLS_ENABLED"`
 	DBTLSCAFile       string `env:"INFRAHUB_DB_TLS_CA_FILE"`
 	DBTLSInsecure     Bool   `env:"INFRAHUB_DB_TLS_INSECURE"`
@@ -236,8 +250,9 @@ func (c Config) Validate() error {
 	check("INFRAHUB_BROKER_URL", c.BrokerURL, "mem", "amqp", "amqps")
 	check("INFRAHUB_GRAPH_URL", c.GraphURL, "memory", "neo4j", "neo4j+s", "bolt", "bolt+s")
 	if u, err := url.Parse(c.GraphURL); err == nil && (strings.HasPrefix(u.Scheme, "neo4j") || strings.HasPrefix(u.Scheme, "bolt")) {
-		errs = append(errs, fmt.Errorf("INFRAHUB_GRAPH_URL: %q: the Neo4j graph adapter is not implemented yet; use memory://", redact.URL(c.GraphURL)))
+		errs = append(errs, fmt.Errorf("INFRAHUB_GRAPH_URL: %q: the Neo4j read port is not implemented yet; use memory:// (INFRAHUB_GRAPH_PROJECTION_NEO4J=true also folds the graph into Neo4j)", redact.URL(c.GraphURL)))
 	}
+	errs = append(errs, c.validateNeo4j()...)
 	if c.GitTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("INFRAHUB_GIT_TIMEOUT: %d: use a positive number of seconds", c.GitTimeout))
 	}

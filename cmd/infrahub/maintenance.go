@@ -75,7 +75,7 @@ var projectionFactories = map[string]func() (projections.Projector, error){
 }
 
 func projectionNames() string {
-	names := make([]string, 0, len(projectionFactories))
+	names := []string{neo4jProjection}
 	for n := range projectionFactories {
 		names = append(names, n)
 	}
@@ -92,10 +92,13 @@ func newReplay(env map[string]string) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			factory, ok := projectionFactories[name]
-			if !ok {
+			if !ok && name != neo4jProjection {
 				return fmt.Errorf("--projection %q: unknown projection (known: %s)", name, projectionNames())
 			}
 			return withLog(env, cmd, func(cfg Config, store logStore) error {
+				if name == neo4jProjection {
+					return replayNeo4j(cmd, cfg, store, batch)
+				}
 				head, err := store.Head(cmd.Context())
 				if err != nil {
 					return err

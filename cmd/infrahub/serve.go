@@ -138,6 +138,8 @@ type server struct {
 
 	ui *webui.Handler // the web UI of INFRAHUB_UI_DIR (nil: none)
 
+	neo4j neo4jParts // the Neo4j projection (INFRAHUB_GRAPH_PROJECTION_NEO4J)
+
 	git gitParts   // Git repositories, transforms, artifacts (repositories.go)
 	ev  eventParts // events, subscriptions, webhooks, triggers (activity.go)
 }
@@ -305,6 +307,9 @@ func (s *server) connectDependencies(ctx context.Context, cfg Config, logger *sl
 			check: s.locks.Ping,
 		})
 	}
+	if cfg.GraphProjectionNeo4j {
+		deps = append(deps, s.neo4j.dependency(s, cfg, logger))
+	}
 	connected := make([]bool, len(deps))
 	for i, d := range deps {
 		s.health.add(d.name, d.variable)
@@ -333,6 +338,7 @@ func (s *server) startBackground() {
 		s.loop(s.bg, "projection "+p.Name(), func(ctx context.Context) error { return s.runner.Run(ctx, p) })
 	}
 	runEvents(s)
+	s.neo4j.ready(s)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -486,6 +492,7 @@ func (s *server) close() {
 		s.cancel()
 	}
 	s.wg.Wait()
+	s.neo4j.close()
 	if s.bucket != nil && s.graph != nil && s.graph.Position() > events.Position(s.snapshotAt.Load()) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		if err := saveSnapshot(ctx, s.bucket, s.graph); err != nil {
@@ -634,18 +641,23 @@ func (s *server) status(w http.ResponseWriter, r *http.Request) {
 	if p := s.pool.Load(); p != nil {
 		workerStats = map[string]any{"id": p.ID(), "concurrency": s.cfg.taskConcurrency(s.role), "stats": p.Stats()}
 	}
+	projs := map[string]any{
+		counter.Name:   map[string]any{"stats": s.runner.Stats(counter.Name), "counts": s.counter.Snapshot()},
+		s.graph.Name(): map[string]any{"stats": s.runner.Stats(s.graph.Name()), "snapshot_position": s.snapshotAt.Load()},
+		tasks.Name:     map[string]any{"stats": s.runner.Stats(tasks.Name), "tasks": s.tasks.Len(), "skipped": s.tasks.Skipped()},
+	}
+	if s.cfg.GraphProjectionNeo4j {
+		name, st := s.neo4j.status(s.cfg)
+		projs[name] = st
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
-		"version":   version,
-		"role":      s.role,
-		"ready":     s.ready.Load(),
-		"log_head":  head,
-		"forwarder": s.forwarderStatus(r.Context()),
-		"workers":   workerStats,
-		"projections": map[string]any{
-			counter.Name:   map[string]any{"stats": s.runner.Stats(counter.Name), "counts": s.counter.Snapshot()},
-			s.graph.Name(): map[string]any{"stats": s.runner.Stats(s.graph.Name()), "snapshot_position": s.snapshotAt.Load()},
-			tasks.Name:     map[string]any{"stats": s.runner.Stats(tasks.Name), "tasks": s.tasks.Len(), "skipped": s.tasks.Skipped()},
-		},
+		"version":     version,
+		"role":        s.role,
+		"ready":       s.ready.Load(),
+		"log_head":    head,
+		"forwarder":   s.forwarderStatus(r.Context()),
+		"workers":     workerStats,
+		"projections": projs,
 	})
 }
 

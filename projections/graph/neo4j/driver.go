@@ -2,6 +2,7 @@ package neo4j
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 
 	driver "github.com/neo4j/neo4j-go-driver/v5/neo4j"
@@ -21,6 +22,9 @@ type DB struct {
 	TLS      bool   // INFRAHUB_DB_TLS_ENABLED: bolt+s / neo4j+s
 	// TLSInsecure skips the certificate check (INFRAHUB_DB_TLS_INSECURE: bolt+ssc / neo4j+ssc).
 	TLSInsecure bool
+	// TLSConfig, when set, is the driver's TLS configuration (the CAs of INFRAHUB_DB_TLS_CA_FILE);
+	// used only with TLS. The driver derives the server name and InsecureSkipVerify from the URI.
+	TLSConfig *tls.Config
 }
 
 // URI is the driver's URI of db (without credentials).
@@ -47,7 +51,11 @@ func Open(ctx context.Context, db DB) (*DriverConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, err := driver.NewDriverWithContext(uri, driver.BasicAuth(db.Username, db.Password, ""), func(c *config.Config) {})
+	d, err := driver.NewDriverWithContext(uri, driver.BasicAuth(db.Username, db.Password, ""), func(c *config.Config) {
+		if db.TLS && db.TLSConfig != nil {
+			c.TlsConfig = db.TLSConfig
+		}
+	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: neo4j %s: %w", fault.ErrInvalid, uri, err)
 	}
