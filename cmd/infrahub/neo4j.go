@@ -118,26 +118,6 @@ func openNeo4j(ctx context.Context, cfg Config, logger *slog.Logger) (*neo4j.Dri
 	return conn, p, nil
 }
 
-// projectorCheckpoints gives a projections.Runner the Neo4j projector's own checkpoint: the
-// runner asks for "projection:<name>", the projector keeps it (moved by Apply in each batch's
-// transaction) under its name.
-type projectorCheckpoints struct {
-	cp   events.Checkpoints
-	name string
-}
-
-func (c projectorCheckpoints) LoadCheckpoint(ctx context.Context, _ string) (events.Position, int, error) {
-	return c.cp.LoadCheckpoint(ctx, c.name)
-}
-
-func (c projectorCheckpoints) SaveCheckpoint(ctx context.Context, _ string, pos events.Position, version int) error {
-	return c.cp.SaveCheckpoint(ctx, c.name, pos, version)
-}
-
-func neo4jCheckpoints(p *neo4j.Projector) events.Checkpoints {
-	return projectorCheckpoints{cp: p.Checkpoints(), name: p.Name()}
-}
-
 // replayNeo4j rebuilds the Neo4j projection from position 0 of the log: it connects (failing at
 // once, naming INFRAHUB_DB_ADDRESS, when Neo4j is unreachable), deletes the projection's vertices
 // and checkpoint, creates the constraints and indexes, then folds the whole log in batches, each
@@ -154,7 +134,7 @@ func replayNeo4j(cmd *cobra.Command, cfg Config, store logStore, batch int) erro
 		return err
 	}
 	bar := newBar(cmd.ErrOrStderr(), int64(head), "replaying "+neo4jProjection)
-	runner := &projections.Runner{Log: store, Checkpoints: neo4jCheckpoints(p), BatchSize: batch}
+	runner := &projections.Runner{Log: store, Checkpoints: p.Checkpoints(), BatchSize: batch}
 	stats, err := runner.Rebuild(ctx, p, func(pos, _ events.Position) { _ = bar.Set64(int64(pos)) })
 	_ = bar.Finish()
 	if err != nil {
@@ -191,7 +171,7 @@ func (n *neo4jParts) dependency(s *server, cfg Config, logger *slog.Logger) depe
 			}
 			n.mu.Lock()
 			n.conn, n.proj = conn, p
-			n.runner = &projections.Runner{Log: s.store, Checkpoints: neo4jCheckpoints(p), Logger: logger, Subscribe: s.subscribe}
+			n.runner = &projections.Runner{Log: s.store, Checkpoints: p.Checkpoints(), Logger: logger, Subscribe: s.subscribe}
 			n.mu.Unlock()
 			return nil
 		},

@@ -129,34 +129,6 @@ func TestNeo4jErrorHidesThePassword(t *testing.T) {
 	}
 }
 
-// recordingCheckpoints records the names it is asked for.
-type recordingCheckpoints struct{ names []string }
-
-func (r *recordingCheckpoints) LoadCheckpoint(_ context.Context, name string) (events.Position, int, error) {
-	r.names = append(r.names, name)
-	return 7, 1, nil
-}
-
-func (r *recordingCheckpoints) SaveCheckpoint(_ context.Context, name string, _ events.Position, _ int) error {
-	r.names = append(r.names, name)
-	return nil
-}
-
-// The runner's checkpoint name ("projection:graph-neo4j") is mapped to the projector's own.
-func TestNeo4jRunnerCheckpointsAreTheProjectors(t *testing.T) {
-	rec := &recordingCheckpoints{}
-	cp := projectorCheckpoints{cp: rec, name: "graph-neo4j"}
-	if pos, ver, err := cp.LoadCheckpoint(context.Background(), "projection:graph-neo4j"); pos != 7 || ver != 1 || err != nil {
-		t.Fatal(pos, ver, err)
-	}
-	if err := cp.SaveCheckpoint(context.Background(), "projection:graph-neo4j", 9, 1); err != nil {
-		t.Fatal(err)
-	}
-	if strings.Join(rec.names, " ") != "graph-neo4j graph-neo4j" {
-		t.Fatalf("names: %v", rec.names)
-	}
-}
-
 // unreachableNeo4j is the INFRAHUB_DB_* of a loopback port nothing listens on.
 func unreachableNeo4j(t *testing.T) (map[string]string, string) {
 	host, port, err := net.SplitHostPort(closedPort(t))

@@ -246,9 +246,14 @@ func checkpointOf(recs []map[string]any) (events.Position, int, error) {
 // reset) or goes back; a forward save is already done by Apply in the batch's transaction.
 func (p *Projector) Checkpoints() events.Checkpoints { return checkpoints{p} }
 
+// The checkpoints answer the projector's own checkpoint (the one Apply moves in each batch's
+// transaction, stored under the projector's name) whatever name they are asked for: a
+// projections.Runner asks for "projection:<name>".
+
 type checkpoints struct{ p *Projector }
 
-func (c checkpoints) LoadCheckpoint(ctx context.Context, name string) (events.Position, int, error) {
+func (c checkpoints) LoadCheckpoint(ctx context.Context, _ string) (events.Position, int, error) {
+	name := c.p.cfg.Name
 	var pos events.Position
 	var ver int
 	err := c.p.write(ctx, "load checkpoint", func(tx Tx) error {
@@ -262,7 +267,8 @@ func (c checkpoints) LoadCheckpoint(ctx context.Context, name string) (events.Po
 	return pos, ver, err
 }
 
-func (c checkpoints) SaveCheckpoint(ctx context.Context, name string, pos events.Position, version int) error {
+func (c checkpoints) SaveCheckpoint(ctx context.Context, _ string, pos events.Position, version int) error {
+	name := c.p.cfg.Name
 	return c.p.write(ctx, "save checkpoint", func(tx Tx) error {
 		recs, err := tx.Run(ctx, StmtCheckpointRead, map[string]any{"name": name})
 		if err != nil {

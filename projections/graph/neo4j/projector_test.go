@@ -19,6 +19,7 @@ type recorder struct {
 	rollbacks int
 	fail      []error // errors returned by the next Run calls, in order (nil: succeed)
 	pending   *struct{ pos, ver int64 }
+	names     []string // the checkpoint names the checkpoint statements were given
 }
 
 var errTransient = errors.New("transient: deadlock detected")
@@ -49,6 +50,9 @@ func (t recTx) Run(_ context.Context, cypher string, params map[string]any) ([]m
 	r.runs = append(r.runs, cypher)
 	if err := r.next(); err != nil {
 		return nil, err
+	}
+	if n, ok := params["name"].(string); ok && (cypher == StmtCheckpointLock || cypher == StmtCheckpointRead || cypher == StmtCheckpointSave) {
+		r.names = append(r.names, n)
 	}
 	switch cypher {
 	case StmtCheckpointLock, StmtCheckpointRead:
@@ -196,6 +200,29 @@ func TestConfig(t *testing.T) {
 	} {
 		if got, err := db.URI(); got != want || err != nil {
 			t.Errorf("URI = %q, %v; want %q", got, err, want)
+		}
+	}
+}
+
+// A projections.Runner asks for "projection:<name>": the checkpoints answer the projector's own
+// checkpoint, the one Apply moves, whatever name they are given.
+func TestCheckpointsAreTheProjectorsOwn(t *testing.T) {
+	r := &recorder{}
+	p, _ := newProjector(t, r)
+	cp := p.Checkpoints()
+	ctx := context.Background()
+	if _, _, err := cp.LoadCheckpoint(ctx, "projection:"+p.Name()); err != nil {
+		t.Fatal(err)
+	}
+	if err := cp.SaveCheckpoint(ctx, "projection:"+p.Name(), 5, Version); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.names) == 0 {
+		t.Fatal("no checkpoint statement ran")
+	}
+	for _, n := range r.names {
+		if n != p.Name() {
+			t.Fatalf("checkpoint names %v: want only %q", r.names, p.Name())
 		}
 	}
 }
