@@ -39,7 +39,7 @@ type SchemaSource func(ctx context.Context, branch string, at events.Position) (
 type ReaderConfig struct {
 	Conn   ReadConn
 	Schema SchemaSource
-	// Checkpoint is the projector name whose checkpoint WaitFor polls ("graph" when empty).
+	// Checkpoint is the projector name whose checkpoint WaitFor polls (DefaultName when empty).
 	Checkpoint string
 	// Poll is WaitFor's polling interval (50 ms when zero).
 	Poll time.Duration
@@ -67,7 +67,7 @@ func NewReader(cfg ReaderConfig) (*Reader, error) {
 		return nil, err
 	}
 	if cfg.Checkpoint == "" {
-		cfg.Checkpoint = "graph"
+		cfg.Checkpoint = DefaultName
 	}
 	if cfg.Poll <= 0 {
 		cfg.Poll = 50 * time.Millisecond

@@ -341,7 +341,7 @@ func TestNotImplementedIsUnavailable(t *testing.T) {
 func TestWaitForPollsCheckpoint(t *testing.T) {
 	c := &cannedTx{answers: map[string][]map[string]any{StmtCheckpointRead: {{"position": int64(5), "version": int64(Version)}}}}
 	r := newTestReader(t, c)
-	if err := r.WaitFor(context.Background(), 5); err != nil || len(c.sent) != 1 || c.sent[0].Params["name"] != "graph" {
+	if err := r.WaitFor(context.Background(), 5); err != nil || len(c.sent) != 1 || c.sent[0].Params["name"] != DefaultName {
 		t.Errorf("WaitFor(5) = %v, sent %+v", err, c.sent)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
