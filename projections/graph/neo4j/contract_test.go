@@ -6,34 +6,23 @@ import (
 	"os"
 	"strconv"
 	"testing"
+
+	"github.com/infrahub-go/infrahub/branch"
+	"github.com/infrahub-go/infrahub/branch/nodes"
+	"github.com/infrahub-go/infrahub/events"
+	"github.com/infrahub-go/infrahub/projections/graph/graphtest"
+	"github.com/infrahub-go/infrahub/schema"
 )
 
 // TestAgainstNeo4j runs against the Neo4j that NEO4J_URI names (bolt://user:password@host:7687,
 // database in NEO4J_DATABASE; make test-neo4j NEO4J_URI=...). It WIPES the projection's vertices
 // in that database.
 //
-// The contract suite projections/graph/graphtest needs the whole read port (graph.Port), which
-// this adapter does not implement yet, so it cannot run here: this test checks what the adapter
-// implements, the write side — schema, a fold of a sample log and its checkpoint, exactly once.
+// It checks the write side — schema, a fold of a sample log and its checkpoint, exactly once;
+// TestContractNeo4j runs the graphtest contract suite against the read side.
 func TestAgainstNeo4j(t *testing.T) {
-	raw := os.Getenv("NEO4J_URI")
-	if raw == "" {
-		t.Skip("NEO4J_URI is not set: the Neo4j tests need a Neo4j 5 server (make test-neo4j NEO4J_URI=bolt://neo4j:password@host:7687)")
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		t.Fatal("NEO4J_URI does not parse") // never print it: it holds the password
-	}
-	port, _ := strconv.Atoi(u.Port())
-	pw, _ := u.User.Password()
-	db := DB{Protocol: u.Scheme, Address: u.Hostname(), Port: port, Username: u.User.Username(), Password: pw,
-		Database: os.Getenv("NEO4J_DATABASE")}
+	conn := openTestNeo4j(t)
 	ctx := context.Background()
-	conn, err := Open(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
 	p, err := New(Config{Conn: conn, Retryable: IsRetryable})
 	if err != nil {
 		t.Fatal(err)
@@ -78,5 +67,84 @@ func TestAgainstNeo4j(t *testing.T) {
 			t.Errorf("%s = %d; want %d", q, got, want)
 		}
 	}
-	t.Log("graphtest contract suite NOT run: the Neo4j read port (graph.Port) is not implemented")
+}
+
+// openTestNeo4j connects to the Neo4j that NEO4J_URI names, or skips the test.
+func openTestNeo4j(t *testing.T) *DriverConn {
+	t.Helper()
+	raw := os.Getenv("NEO4J_URI")
+	if raw == "" {
+		t.Skip("NEO4J_URI is not set: the Neo4j tests need a Neo4j 5 server (make test-neo4j NEO4J_URI=bolt://neo4j:password@host:7687)")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal("NEO4J_URI does not parse") // never print it: it holds the password
+	}
+	port, _ := strconv.Atoi(u.Port())
+	pw, _ := u.User.Password()
+	db := DB{Protocol: u.Scheme, Address: u.Hostname(), Port: port, Username: u.User.Username(), Password: pw,
+		Database: os.Getenv("NEO4J_DATABASE")}
+	ctx := context.Background()
+	conn, err := Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close(ctx) })
+	return conn
+}
+
+// contractAdapter is the Neo4j projector and reader, with the schema of each branch read from a
+// nodes.Store fed the same log (the schema is not projected into Neo4j).
+type contractAdapter struct {
+	*Projector
+	*Reader
+	store *nodes.Store
+}
+
+func (a *contractAdapter) Apply(ctx context.Context, batch []events.Envelope) error {
+	if err := a.store.Apply(ctx, batch); err != nil {
+		return err
+	}
+	return a.Projector.Apply(ctx, batch)
+}
+
+// TestContractNeo4j runs the graphtest contract suite (the one the memory adapter passes) against the
+// Neo4j that NEO4J_URI names. It WIPES the projection's vertices in that database. It is
+// expected to FAIL on the parts of graph.Port not implemented over Neo4j (Ancestors,
+// Descendants, PositionAt/RecordedAt and reads at a time, Diff, Dump, IPAM, utilization): they
+// answer fault.ErrUnavailable. It has never been run against a real Neo4j.
+func TestContractNeo4j(t *testing.T) {
+	t.Log("graphtest against Neo4j: Ancestors, Descendants, PositionAt, RecordedAt, Diff, Dump and IPAM are not implemented over Neo4j yet and fail")
+	conn := openTestNeo4j(t)
+	graphtest.Run(t, func(t *testing.T) graphtest.Adapter {
+		ctx := context.Background()
+		p, err := New(Config{Conn: conn, Retryable: IsRetryable})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Reset(ctx); err != nil {
+			t.Fatal(err)
+		}
+		cat := events.NewCatalogueWithCore()
+		schema.RegisterEvents(cat)
+		branch.RegisterEvents(cat)
+		nodes.RegisterEvents(cat)
+		builtin, err := branch.Builtin()
+		if err != nil {
+			t.Fatal(err)
+		}
+		store := nodes.NewStore(cat, branch.NewState(cat, builtin))
+		r, err := NewReader(ReaderConfig{Conn: conn, Checkpoint: p.Name(),
+			Schema: func(_ context.Context, name string, at events.Position) (*schema.Set, error) {
+				v, err := store.View(name, at)
+				if err != nil {
+					return nil, err
+				}
+				return v.Schema, nil
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &contractAdapter{Projector: p, Reader: r, store: store}
+	})
 }
