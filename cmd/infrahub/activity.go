@@ -77,7 +77,7 @@ func startEvents(ctx context.Context, s *server) error {
 		SchemaOf: schemaOf(s), Logger: s.log}); err != nil {
 		return err
 	}
-	x := s.executor(nil)
+	x := s.executor(s.reads, nil)
 	p.sub, err = subscribe.New(subscribe.Config{Source: p.hub, Head: s.store.Head, Executor: x, Limits: s.cfg.Limits, Logger: s.log,
 		RunQuery: func(ctx context.Context, name, query string, vars map[string]any) (json.RawMessage, error) {
 			resp, err := s.git.transforms.RunQuery(ctx, graph.Scope{Branch: name}, query, vars)

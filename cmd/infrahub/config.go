@@ -89,7 +89,8 @@ type Config struct {
 	DBPassword string `env:"INFRAHUB_DB_PASSWORD" envDefault:"admin"`
 	DBDatabase string `env:"INFRAHUB_DB_DATABASE"`
 	// GraphProjectionNeo4j makes serve also fold the log into that Neo4j database (reads stay in
-	// memory: INFRAHUB_GRAPH_URL=neo4j:// is refused until the Neo4j read port exists).
+	// memory). INFRAHUB_GRAPH_URL=neo4j://host:port implies it and also answers the reads the
+	// Neo4j Reader implements from Neo4j (graphNeo4j).
 	GraphProjectionNeo4j Bool `env:"INFRAHUB_GRAPH_PROJECTION_NEO4J"`
 
 	DBTLSEnabled      Bool   `env:"INFRAHUB_DB_TLS_ENABLED"`
@@ -133,6 +134,10 @@ type Config struct {
 
 	// instanceGenerated records that Instance was generated (INFRAHUB_INSTANCE unset).
 	instanceGenerated bool
+
+	// graphFromNeo4j records that INFRAHUB_GRAPH_URL names Neo4j (applyGraphNeo4j): the query
+	// paths answer the reads the Neo4j Reader implements from it.
+	graphFromNeo4j bool
 }
 
 // LoadConfig reads the environment given as KEY=VALUE pairs. Errors name the variable.
@@ -208,6 +213,7 @@ func (c *Config) Resolve() error {
 	if c.GitDir == "" {
 		c.GitDir = filepath.Join(c.DataDir, "git")
 	}
+	c.applyGraphNeo4j()
 	return c.Validate()
 }
 
@@ -249,8 +255,8 @@ func (c Config) Validate() error {
 	check("INFRAHUB_EVENTS_URL", c.EventsURL, "sqlite", "postgres", "postgresql")
 	check("INFRAHUB_BROKER_URL", c.BrokerURL, "mem", "amqp", "amqps")
 	check("INFRAHUB_GRAPH_URL", c.GraphURL, "memory", "neo4j", "neo4j+s", "bolt", "bolt+s")
-	if u, err := url.Parse(c.GraphURL); err == nil && (strings.HasPrefix(u.Scheme, "neo4j") || strings.HasPrefix(u.Scheme, "bolt")) {
-		errs = append(errs, fmt.Errorf("INFRAHUB_GRAPH_URL: %q: the Neo4j read port is not implemented yet; use memory:// (INFRAHUB_GRAPH_PROJECTION_NEO4J=true also folds the graph into Neo4j)", redact.URL(c.GraphURL)))
+	if _, err := c.graphNeo4j(); err != nil {
+		errs = append(errs, err)
 	}
 	errs = append(errs, c.validateNeo4j()...)
 	if c.GitTimeout <= 0 {

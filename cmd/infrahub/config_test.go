@@ -62,8 +62,6 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		"INFRAHUB_LISTEN":              {"INFRAHUB_LISTEN": "8000"},
 		"INFRAHUB_LOG_LEVEL":           {"INFRAHUB_LOG_LEVEL": "loud"},
 		"INFRAHUB_BROKER_NAMESPACE":    {"INFRAHUB_BROKER_NAMESPACE": "a b"},
-		// Accepted by the design, refused until they are implemented.
-		"INFRAHUB_GRAPH_URL: \"neo4j://db:7687\": the Neo4j read port is not implemented yet": {"INFRAHUB_GRAPH_URL": "neo4j://db:7687"},
 		"INFRAHUB_GIT_SYNC_INTERVAL": {"INFRAHUB_GIT_SYNC_INTERVAL": "-1"},
 	}
 	for name, env := range cases {

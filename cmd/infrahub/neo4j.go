@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -74,6 +76,9 @@ func (c Config) neo4jTarget() string {
 	db := c.DBDatabase
 	if db == "" {
 		db = "neo4j"
+	}
+	if c.graphFromNeo4j {
+		return fmt.Sprintf("INFRAHUB_GRAPH_URL=%s INFRAHUB_DB_DATABASE=%s", redact.URL(c.GraphURL), db)
 	}
 	return fmt.Sprintf("INFRAHUB_DB_ADDRESS=%s INFRAHUB_DB_PORT=%d INFRAHUB_DB_DATABASE=%s", c.DBAddress, c.DBPort, db)
 }
@@ -159,7 +164,11 @@ type neo4jParts struct {
 // backoff like the broker (with INFRAHUB_FAIL_FAST, its first failure stops the start).
 func (n *neo4jParts) dependency(s *server, cfg Config, logger *slog.Logger) dependency {
 	n.waiting = 2
-	return dependency{name: neo4jProjection, variable: "INFRAHUB_DB_ADDRESS",
+	variable := "INFRAHUB_DB_ADDRESS"
+	if cfg.graphFromNeo4j {
+		variable = "INFRAHUB_GRAPH_URL"
+	}
+	return dependency{name: neo4jProjection, variable: variable,
 		connect: func(ctx context.Context) error {
 			conn, p, err := openNeo4j(ctx, cfg, logger)
 			if err != nil {
@@ -219,4 +228,78 @@ func (n *neo4jParts) close() {
 		_ = n.conn.Close(ctx)
 		cancel()
 	}
+}
+
+// graphNeo4jURL is INFRAHUB_GRAPH_URL naming a Neo4j database: where the reads the Neo4j Reader
+// implements are answered from.
+type graphNeo4jURL struct {
+	protocol string // bolt or neo4j
+	tls      bool   // the +s schemes
+	host     string
+	port     int
+	database string // the URL's path ("" when none)
+}
+
+// graphNeo4j parses INFRAHUB_GRAPH_URL when it names Neo4j (nil for memory://): neo4j://,
+// neo4j+s://, bolt:// or bolt+s://, a host, an optional port (7687) and an optional database
+// path. A user in the URL is refused (the password must not sit in a URL: use
+// INFRAHUB_DB_USERNAME and INFRAHUB_DB_PASSWORD), and so are a query or fragment. Errors name
+// INFRAHUB_GRAPH_URL and show no credentials.
+func (c Config) graphNeo4j() (*graphNeo4jURL, error) {
+	u, err := url.Parse(c.GraphURL)
+	if err != nil {
+		return nil, nil // Validate's scheme check reports it
+	}
+	g := &graphNeo4jURL{}
+	switch u.Scheme {
+	case "neo4j", "bolt":
+		g.protocol = u.Scheme
+	case "neo4j+s", "bolt+s":
+		g.protocol, g.tls = strings.TrimSuffix(u.Scheme, "+s"), true
+	default:
+		return nil, nil
+	}
+	shown := redact.URL(c.GraphURL)
+	if u.User != nil {
+		return nil, fmt.Errorf("INFRAHUB_GRAPH_URL: %q: no user or password in the URL: set INFRAHUB_DB_USERNAME and INFRAHUB_DB_PASSWORD", shown)
+	}
+	if u.Opaque != "" || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("INFRAHUB_GRAPH_URL: %q: use %s://host[:port][/database] (no query or fragment)", shown, u.Scheme)
+	}
+	g.host = u.Hostname()
+	if g.host == "" {
+		return nil, fmt.Errorf("INFRAHUB_GRAPH_URL: %q: no host: use %s://host[:port][/database]", shown, u.Scheme)
+	}
+	g.port = 7687
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n <= 0 || n > 65535 {
+			return nil, fmt.Errorf("INFRAHUB_GRAPH_URL: %q: port %q: use a port from 1 to 65535", shown, p)
+		}
+		g.port = n
+	}
+	g.database = strings.TrimPrefix(u.Path, "/")
+	if g.database != "" && !neo4jDatabaseName.MatchString(g.database) {
+		return nil, fmt.Errorf("INFRAHUB_GRAPH_URL: %q: database %q: use lower-case letters, digits and dots, starting with a letter", shown, g.database)
+	}
+	return g, nil
+}
+
+// applyGraphNeo4j makes INFRAHUB_GRAPH_URL=neo4j://… the Neo4j database of the INFRAHUB_DB_*
+// settings (its protocol, host, port, TLS and database win over theirs) and turns the Neo4j
+// projection on: the reads answered from Neo4j need the projector folding the log into it.
+func (c *Config) applyGraphNeo4j() {
+	g, err := c.graphNeo4j()
+	if err != nil || g == nil {
+		return
+	}
+	c.DBProtocol, c.DBAddress, c.DBPort = g.protocol, g.host, g.port
+	if g.tls {
+		c.DBTLSEnabled = true
+	}
+	if g.database != "" {
+		c.DBDatabase = g.database
+	}
+	c.GraphProjectionNeo4j = true
+	c.graphFromNeo4j = true
 }

@@ -41,7 +41,7 @@ type gitParts struct {
 func startGit(ctx context.Context, s *server) error {
 	var err error
 	p := &s.git
-	x := s.executor(nil)
+	x := s.executor(s.reads, nil) // stored queries, transforms, artifacts: the memory reader
 	if p.objects, err = storage.New(storage.Config{Bucket: s.bucket, MaxBytes: s.cfg.Limits.StorageObjectBytes}); err != nil {
 		return err
 	}

@@ -35,6 +35,7 @@ import (
 	"github.com/infrahub-go/infrahub/limits"
 	"github.com/infrahub-go/infrahub/projections"
 	"github.com/infrahub-go/infrahub/projections/counter"
+	"github.com/infrahub-go/infrahub/projections/graph"
 	"github.com/infrahub-go/infrahub/projections/graph/authzsource"
 	"github.com/infrahub-go/infrahub/projections/graph/memory"
 	"github.com/infrahub-go/infrahub/projections/tasks"
@@ -115,7 +116,8 @@ type server struct {
 	graph    *nodes.Store         // branches, schemas and nodes: what commands decide against and reads answer from
 	branches *branch.State        // graph.Branches()
 	app      *commands.Service    // the write side: every command handler
-	reads    *memory.Reader       // the graph read port GraphQL and REST answer from
+	reads    *memory.Reader       // the graph read port of authz, commands, artifacts, events
+	query    graph.Port           // the graph read port GraphQL and REST answer from (queryPort)
 	schemas  *graphql.Schemas     // built GraphQL schemas by schema hash: a load's check, then its queries
 	auth     *authn.Authenticator // who a request acts for: login tokens and API tokens
 	perms    *authz.Resolver      // what an identity was granted, read through reads
@@ -234,6 +236,9 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 	}
 	s.tasks = tasks.New(s.catalog, cfg.Limits)
 	if s.reads, err = memory.New(memory.Config{Store: s.graph, WaitFor: s.waitGraph}); err != nil {
+		return nil, err
+	}
+	if s.query, err = s.queryPort(); err != nil {
 		return nil, err
 	}
 	s.perms = authz.NewResolver(authzsource.New(s.reads), authz.Config{
@@ -538,7 +543,7 @@ func (s *server) routes() (http.Handler, error) {
 	}
 	if s.role != roleWorker {
 		mux.Handle("/api/commands", &commands.Endpoint{Commands: s.app, Logger: s.log, MaxBodyBytes: lim.BodyBytes})
-		(&graphql.Handler{X: s.executor(workers)}).Register(mux)
+		(&graphql.Handler{X: s.executor(s.query, workers)}).Register(mux)
 		(&rest.Storage{Store: s.git.objects, MaxBodyBytes: lim.BodyBytes}).Register(mux)
 		s.git.handlers.Register(mux)
 		s.ev.sub.Register(mux) // GET /api/events/stream
@@ -552,16 +557,16 @@ func (s *server) routes() (http.Handler, error) {
 		}
 	}
 	mux.HandleFunc("GET /api/status", s.status)
-	(&rest.Branches{State: s.branches, Graph: s.reads}).Register(mux)
+	(&rest.Branches{State: s.branches, Graph: s.query}).Register(mux)
 	(&rest.Objects{State: s.branches, Default: branch.Default, Limits: lim}).Register(mux)
-	(&rest.Dump{Graph: s.reads, Default: branch.Default}).Register(mux)
-	(&rest.Diffs{Graph: s.reads}).Register(mux)
-	(&rest.Nodes{Graph: s.reads, Default: branch.Default, State: s.branches}).Register(mux)
-	(&rest.Menu{Graph: s.reads, State: s.branches, Default: branch.Default}).Register(mux)
+	(&rest.Dump{Graph: s.query, Default: branch.Default}).Register(mux)
+	(&rest.Diffs{Graph: s.query}).Register(mux)
+	(&rest.Nodes{Graph: s.query, Default: branch.Default, State: s.branches}).Register(mux)
+	(&rest.Menu{Graph: s.query, State: s.branches, Default: branch.Default}).Register(mux)
 	// the deployment id is the one GraphQL's InfrahubInfo answers
 	(&rest.App{Version: version, DeploymentID: "infrahub-go", AllowAnonymousAccess: bool(s.cfg.AllowAnonymousAccess),
 		AnonymousAccessRole: s.cfg.AnonymousAccessRole}).Register(mux)
-	positions := &httpguard.Positions{Head: s.store.Head, Wait: s.reads, MaxWait: lim.MinPositionWait, Logger: s.log}
+	positions := &httpguard.Positions{Head: s.store.Head, Wait: s.query, MaxWait: lim.MinPositionWait, Logger: s.log}
 	var h http.Handler = positions.Wrap(mux)
 	if s.role != roleWorker {
 		h = s.ev.sub.Wrap(h)                         // WebSocket upgrades of /graphql and /graphql/{branch}
@@ -575,9 +580,10 @@ func (s *server) routes() (http.Handler, error) {
 	return s.gate(guard.Wrap(h)), nil
 }
 
-// executor is the GraphQL executor of the API (and of stored queries, transforms and artifacts).
-func (s *server) executor(workers func(context.Context) []graphql.WorkerInfo) *graphql.Executor {
-	return &graphql.Executor{Graph: s.reads, Schemas: s.schemas, Limits: s.cfg.Limits, Default: branch.Default, Version: version,
+// executor is the GraphQL executor of the API (g: s.query) and of stored queries, transforms
+// and artifacts (g: s.reads), reading the graph from g.
+func (s *server) executor(g graph.Port, workers func(context.Context) []graphql.WorkerInfo) *graphql.Executor {
+	return &graphql.Executor{Graph: g, Schemas: s.schemas, Limits: s.cfg.Limits, Default: branch.Default, Version: version,
 		SchemaOf: func(name string) (*schema.Set, bool) {
 			if _, ok := s.branches.Branch(name); !ok {
 				return nil, false
