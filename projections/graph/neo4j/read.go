@@ -452,11 +452,6 @@ func (r *Reader) Diff(context.Context, string) (branch.Diff, error) {
 	return branch.Diff{}, unavailable("Diff")
 }
 
-// Dump implements graph.Dumper: not over Neo4j yet.
-func (r *Reader) Dump(context.Context, graph.Scope) (graph.Dump, error) {
-	return graph.Dump{}, unavailable("Dump")
-}
-
 // NextAvailableAddress implements graph.IPAM: not over Neo4j yet.
 func (r *Reader) NextAvailableAddress(context.Context, graph.Scope, string, int) (string, bool, error) {
 	return "", false, unavailable("NextAvailableAddress")

@@ -1,0 +1,64 @@
+package neo4j
+
+// The statements of Dump, PositionAt, RecordedAt, Ancestors and Descendants (the scope
+// parameters and the branch rule are those of cypher_read.go).
+var (
+	// StmtDump reads every live node of the kinds $kinds, sorted by kind then id, with its
+	// stored attributes (as StmtReadNodes, plus whether the winning value is on the global
+	// branch) and, for each Relationship vertex whose winning IS_RELATED edge on the node is
+	// active, the relationship identifier, the direction of the near edge (near_out: node ->
+	// Relationship) and of the peer edge (peer_out: Relationship -> peer), the peer and whether
+	// the peer is live.
+	StmtDump = `MATCH (n:Node)
+WHERE n.kind IN $kinds
+` + live("n", "n") + `
+CALL {
+  WITH n
+  MATCH (n)-[ha:HAS_ATTRIBUTE]->(a:Attribute)
+  WHERE ` + Visible("ha") + `
+  WITH DISTINCT a
+  CALL {
+    WITH a
+    MATCH (a)-[e:HAS_VALUE]->(v:AttributeValue)
+    WHERE ` + Visible("e") + `
+    RETURN v, e.branch AS vb, e.from_pos AS vp
+    ` + Latest("e") + `
+  }
+  OPTIONAL MATCH (a)-[:IS_PROTECTED {branch: vb, from_pos: vp}]->(pr:Boolean)
+  OPTIONAL MATCH (a)-[:HAS_SOURCE {branch: vb, from_pos: vp}]->(src:Node)
+  OPTIONAL MATCH (a)-[:HAS_OWNER {branch: vb, from_pos: vp}]->(own:Node)
+  RETURN collect({name: a.name, json: v.json, is_default: v.is_default, is_protected: coalesce(pr.value, false),
+    source: src.uuid, owner: own.uuid, global: vb = '` + GlobalBranch + `'}) AS attrs
+}
+CALL {
+  WITH n
+  MATCH (n)-[:IS_RELATED]-(r:Relationship)-[:IS_RELATED]-(p:Node)
+  WHERE p <> n
+  WITH DISTINCT n, r, p
+  CALL {
+    WITH n, r
+    MATCH (n)-[e:IS_RELATED]-(r)
+    WHERE ` + Visible("e") + `
+    RETURN e.status AS rel_status, startNode(e) = n AS near_out
+    ` + Latest("e") + `
+  }
+  WITH n, r, p, near_out, rel_status WHERE rel_status = 'active'
+  WITH n, r, p, near_out
+  CALL {
+    WITH p
+    OPTIONAL MATCH (p)-[e:IS_PART_OF]->(:Root)
+    WHERE ` + Visible("e") + `
+    RETURN e.status AS peer_status
+    ` + Latest("e") + `
+  }
+  RETURN collect({name: r.name, near_out: near_out, peer_out: EXISTS { (r)-[:IS_RELATED]->(p) },
+    peer: p.uuid, live: coalesce(peer_status = 'active', false)}) AS rels
+}
+RETURN n.uuid AS id, n.kind AS kind, attrs, rels
+ORDER BY kind, id`
+)
+
+// MoreStatements are the statements of cypher_more.go, for the golden test.
+func MoreStatements() map[string]string {
+	return map[string]string{"StmtDump": StmtDump}
+}

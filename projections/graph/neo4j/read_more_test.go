@@ -1,0 +1,114 @@
+package neo4j
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/infrahub-go/infrahub/projections/graph"
+)
+
+func TestMoreStatementsGolden(t *testing.T) {
+	stmts := MoreStatements()
+	names := make([]string, 0, len(stmts))
+	for n := range stmts {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	var b strings.Builder
+	for _, n := range names {
+		fmt.Fprintf(&b, "== %s ==\n%s\n\n", n, stmts[n])
+	}
+	goldenText(t, "read_more.golden", b.String())
+}
+
+// A StmtDump row as the driver returns it.
+func dumpRow(id string, attrs, rels []any) map[string]any {
+	return map[string]any{"id": id, "kind": "TestDevice", "attrs": attrs, "rels": rels}
+}
+
+func TestDumpFromRecordedRows(t *testing.T) {
+	rel := func(name string, nearOut, peerOut bool, peer string, live bool) any {
+		return map[string]any{"name": name, "near_out": nearOut, "peer_out": peerOut, "peer": peer, "live": live}
+	}
+	c := &cannedTx{answers: map[string][]map[string]any{
+		StmtReadBranch: {{"branched_from": int64(5)}},
+		StmtDump: {
+			dumpRow("d1", []any{
+				map[string]any{"name": "name", "json": `"edge-1"`, "is_default": false, "is_protected": true, "source": "p1", "owner": nil, "global": false},
+				map[string]any{"name": "asn", "json": `65022`, "is_default": false, "is_protected": false, "source": nil, "owner": "s1", "global": true},
+				map[string]any{"name": "gone", "json": `1`, "is_default": false, "is_protected": false, "global": false}, // not in the schema
+				map[string]any{"name": HFIDAttribute, "json": `["edge-1"]`, "is_default": false, "is_protected": false, "global": false},
+				map[string]any{"name": LabelAttribute, "json": `"Edge 1"`, "is_default": false, "is_protected": false, "global": false},
+			}, []any{
+				rel("device__site", true, true, "s1", true),
+				rel("device__tag", true, false, "t2", true),
+				rel("device__tag", true, false, "t1", true),
+				rel("device__tag", true, false, "t1", true), // a second Relationship vertex to the same peer
+				rel("device__tag", true, false, "t3", false),
+				rel("device__site", false, true, "x", true), // an inbound end: not TestDevice's site
+				rel("other", true, true, "y", true),
+			}),
+			dumpRow("d2", []any{
+				map[string]any{"name": "description", "json": `null`, "is_default": true, "is_protected": false, "global": false},
+			}, []any{rel("device__tag", true, false, "t3", false)}),
+		},
+		StmtCheckpointRead: {{"position": int64(12), "version": int64(Version)}},
+	}}
+	r := newTestReader(t, c)
+	got, err := r.Dump(context.Background(), graph.Scope{Branch: "feature", At: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := graph.Dump{Branch: "feature", Position: 9, Nodes: []graph.DumpedNode{
+		{ID: "d1", Kind: "TestDevice", HFID: []string{"edge-1"}, DisplayLabel: "Edge 1",
+			Attributes: map[string]graph.DumpedAttribute{
+				"name": {Value: "edge-1", IsProtected: true, Source: "p1"},
+				"asn":  {Value: 65022.0, Owner: "s1", Global: true},
+			},
+			Relationships: map[string][]string{"site": {"s1"}, "tags": {"t1", "t2"}}},
+		{ID: "d2", Kind: "TestDevice", Attributes: map[string]graph.DumpedAttribute{"description": {Value: nil, IsDefault: true}},
+			Relationships: map[string][]string{"tags": {}}},
+	}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Dump =\n%#v\nwant\n%#v", got, want)
+	}
+	if len(c.sent) != 3 || c.sent[0].Cypher != StmtReadBranch || c.sent[1].Cypher != StmtDump || c.sent[2].Cypher != StmtCheckpointRead {
+		t.Fatalf("sent %d statements: %+v", len(c.sent), c.sent)
+	}
+	p := c.sent[1].Params
+	if p["branch"] != "feature" || p["at"] != int64(9) || p["base_at"] != int64(5) ||
+		!reflect.DeepEqual(p["kinds"], []string{"TestDevice", "TestSite", "TestTag", "ProfileTestDevice", "ProfileTestSite", "ProfileTestTag", "ProfileTestThing"}) {
+		t.Errorf("StmtDump params %v", p)
+	}
+	if c.closed != 1 {
+		t.Errorf("closed %d transactions; want 1", c.closed)
+	}
+
+	// At the head, the dump reflects the checkpoint; on the default branch, no branch statement.
+	c.sent = nil
+	got, err = r.Dump(context.Background(), graph.Scope{})
+	if err != nil || got.Position != 12 || got.Branch != "main" || len(c.sent) != 2 || c.sent[0].Params["at"] != int64(math.MaxInt64) {
+		t.Errorf("head Dump: %v, position %d, branch %q, sent %+v", err, got.Position, got.Branch, c.sent)
+	}
+	// A position past the checkpoint reflects the checkpoint.
+	if got, err = r.Dump(context.Background(), graph.Scope{At: 40}); err != nil || got.Position != 12 {
+		t.Errorf("Dump at 40: position %d, %v; want 12", got.Position, err)
+	}
+	// An unknown branch.
+	c.answers[StmtReadBranch] = nil
+	if _, err := r.Dump(context.Background(), graph.Scope{Branch: "nope"}); !errors.Is(err, graph.ErrBranchNotFound) {
+		t.Errorf("Dump(nope) = %v; want ErrBranchNotFound", err)
+	}
+}
+
+func TestDumpedNodeFromRowRejectsRowWithoutID(t *testing.T) {
+	if _, err := DumpedNodeFromRow(readSet(t), map[string]any{"kind": "TestDevice"}); err == nil {
+		t.Error("a row without id was read")
+	}
+}
