@@ -60,5 +60,38 @@ ORDER BY kind, id`
 
 // MoreStatements are the statements of cypher_more.go, for the golden test.
 func MoreStatements() map[string]string {
-	return map[string]string{"StmtDump": StmtDump}
+	return map[string]string{"StmtDump": StmtDump, "StmtPositionAt": StmtPositionAt, "StmtRecordedAt": StmtRecordedAt}
 }
+
+// Position vertices: one per folded log position, with the time it was recorded (ISO-8601 UTC
+// with microseconds, as the edges' from), written by the batch that folds it (StmtPositions,
+// the last statement of a Plan), so that PositionAt and RecordedAt answer from Neo4j. The
+// constraint and index run at start with the other schema statements.
+const (
+	StmtConstraintPosition = `CREATE CONSTRAINT infrahub_position_pos IF NOT EXISTS FOR (n:Position) REQUIRE n.pos IS UNIQUE`
+	StmtIndexPositionAt    = `CREATE INDEX infrahub_position_at IF NOT EXISTS FOR (n:Position) ON (n.at)`
+	StmtPositions          = `UNWIND $rows AS row
+MERGE (p:Position {pos: row.pos})
+SET p.at = row.at`
+)
+
+// Reads of the Position vertices.
+const (
+	// StmtPositionAt is the highest position recorded at or before $time (no row: none).
+	StmtPositionAt = `MATCH (p:Position)
+WHERE p.at <= $time
+RETURN p.pos AS position
+ORDER BY p.at DESC, p.pos DESC
+LIMIT 1`
+	// StmtRecordedAt is the time of the last position recorded at or before $pos, and the
+	// projector's checkpoint (a position past it is not folded).
+	StmtRecordedAt = `OPTIONAL MATCH (c:ProjectionCheckpoint {name: $name})
+CALL {
+  OPTIONAL MATCH (p:Position)
+  WHERE p.pos <= $pos
+  RETURN p.at AS at
+  ORDER BY p.pos DESC
+  LIMIT 1
+}
+RETURN coalesce(c.position, 0) AS checkpoint, at`
+)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/fault"
@@ -13,7 +14,8 @@ import (
 )
 
 // Dump implements graph.Dumper: at most three statements (the branch, StmtDump, the
-// checkpoint for the position the dump reflects).
+// checkpoint for the position the dump reflects; for a scope at a time, StmtPositionAt instead
+// of the checkpoint).
 func (r *Reader) Dump(ctx context.Context, s graph.Scope) (graph.Dump, error) {
 	rd, err := r.begin(ctx, s)
 	if err != nil {
@@ -37,6 +39,10 @@ func (r *Reader) Dump(ctx context.Context, s graph.Scope) (graph.Dump, error) {
 			return graph.Dump{}, err
 		}
 		d.Nodes = append(d.Nodes, n)
+	}
+	if rd.timed {
+		d.Position = rd.at // at most the checkpoint: only folded positions are recorded
+		return d, nil
 	}
 	cp, err := rd.run(ctx, StmtCheckpointRead, map[string]any{"name": r.cfg.Checkpoint})
 	if err != nil {
@@ -140,4 +146,76 @@ func DumpedNodeFromRow(set *schema.Set, row map[string]any) (graph.DumpedNode, e
 		slices.Sort(list)
 	}
 	return n, nil
+}
+
+// timeText is t as the projection stores times (Position.at, the edges' from): ISO-8601 UTC
+// with microseconds, so that text order is time order.
+func timeText(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }
+
+// positionAt runs StmtPositionAt in tx.
+func positionAt(ctx context.Context, tx ReadTx, t time.Time) (events.Position, error) {
+	rows, err := tx.Run(ctx, StmtPositionAt, map[string]any{"time": timeText(t)})
+	if err != nil {
+		return 0, fmt.Errorf("%w: neo4j graph reader: position at %s: %w", fault.ErrUnavailable, timeText(t), err)
+	}
+	if len(rows) == 0 {
+		return 0, nil
+	}
+	p, ok := rows[0]["position"].(int64)
+	if !ok {
+		return 0, fmt.Errorf("%w: neo4j graph reader: position is a %T", fault.ErrUnavailable, rows[0]["position"])
+	}
+	return events.Position(p), nil
+}
+
+// PositionAt implements graph.Reader: one statement (StmtPositionAt) over the Position
+// vertices the projector writes with each batch.
+func (r *Reader) PositionAt(ctx context.Context, t time.Time) (events.Position, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	tx, err := r.cfg.Conn.BeginRead(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("%w: neo4j graph reader: %w", fault.ErrUnavailable, err)
+	}
+	defer tx.Close(ctx)
+	return positionAt(ctx, tx, t)
+}
+
+// RecordedAt implements graph.Reader: one statement (StmtRecordedAt); ok is false for position
+// 0 (no statement) and past the projector's checkpoint.
+func (r *Reader) RecordedAt(ctx context.Context, pos events.Position) (time.Time, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return time.Time{}, false, err
+	}
+	if pos <= 0 {
+		return time.Time{}, false, nil
+	}
+	tx, err := r.cfg.Conn.BeginRead(ctx)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("%w: neo4j graph reader: %w", fault.ErrUnavailable, err)
+	}
+	defer tx.Close(ctx)
+	rows, err := tx.Run(ctx, StmtRecordedAt, map[string]any{"name": r.cfg.Checkpoint, "pos": int64(pos)})
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("%w: neo4j graph reader: recorded at %d: %w", fault.ErrUnavailable, pos, err)
+	}
+	return RecordedAtFromRows(rows, pos)
+}
+
+// RecordedAtFromRows reads StmtRecordedAt's answer for position pos.
+func RecordedAtFromRows(rows []map[string]any, pos events.Position) (time.Time, bool, error) {
+	if len(rows) != 1 {
+		return time.Time{}, false, fmt.Errorf("%w: neo4j graph reader: recorded at: %d rows, want 1", fault.ErrUnavailable, len(rows))
+	}
+	cp, _ := rows[0]["checkpoint"].(int64)
+	if events.Position(cp) < pos || rows[0]["at"] == nil {
+		return time.Time{}, false, nil
+	}
+	s, _ := rows[0]["at"].(string)
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("%w: neo4j graph reader: recorded at %d: %w", fault.ErrUnavailable, pos, err)
+	}
+	return t, true, nil
 }

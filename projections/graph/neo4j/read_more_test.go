@@ -9,7 +9,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/infrahub-go/infrahub/fault"
 	"github.com/infrahub-go/infrahub/projections/graph"
 )
 
@@ -110,5 +112,91 @@ func TestDumpFromRecordedRows(t *testing.T) {
 func TestDumpedNodeFromRowRejectsRowWithoutID(t *testing.T) {
 	if _, err := DumpedNodeFromRow(readSet(t), map[string]any{"kind": "TestDevice"}); err == nil {
 		t.Error("a row without id was read")
+	}
+}
+
+func TestPositionAtFromRecordedRows(t *testing.T) {
+	c := &cannedTx{answers: map[string][]map[string]any{StmtPositionAt: {{"position": int64(7)}}}}
+	r := newTestReader(t, c)
+	at := time.Date(2025, 3, 1, 14, 0, 7, 123456789, time.FixedZone("CET", 3600))
+	p, err := r.PositionAt(context.Background(), at)
+	if err != nil || p != 7 {
+		t.Errorf("PositionAt = %d, %v; want 7", p, err)
+	}
+	// The time is sent as the projection stores it: UTC, microseconds, text order is time order.
+	if len(c.sent) != 1 || c.sent[0].Params["time"] != "2025-03-01T13:00:07.123456Z" || c.closed != 1 {
+		t.Errorf("sent %+v, closed %d", c.sent, c.closed)
+	}
+	// Before the first write: no row, position 0.
+	c.answers[StmtPositionAt] = nil
+	if p, err := r.PositionAt(context.Background(), at); err != nil || p != 0 {
+		t.Errorf("PositionAt before the first write = %d, %v; want 0", p, err)
+	}
+	c.answers[StmtPositionAt] = []map[string]any{{"position": "7"}}
+	if _, err := r.PositionAt(context.Background(), at); !errors.Is(err, fault.ErrUnavailable) {
+		t.Errorf("a position of the wrong type: %v", err)
+	}
+}
+
+func TestRecordedAtFromRecordedRows(t *testing.T) {
+	c := &cannedTx{answers: map[string][]map[string]any{StmtRecordedAt: {{"checkpoint": int64(12), "at": "2025-03-01T12:00:05.123456Z"}}}}
+	r := newTestReader(t, c)
+	got, ok, err := r.RecordedAt(context.Background(), 5)
+	if err != nil || !ok || !got.Equal(time.Date(2025, 3, 1, 12, 0, 5, 123456000, time.UTC)) {
+		t.Errorf("RecordedAt(5) = %v, %v, %v", got, ok, err)
+	}
+	if len(c.sent) != 1 || c.sent[0].Params["pos"] != int64(5) || c.sent[0].Params["name"] != DefaultName {
+		t.Errorf("sent %+v", c.sent)
+	}
+	// Position 0 sends nothing; a position past the checkpoint is not folded.
+	c.sent = nil
+	if _, ok, err := r.RecordedAt(context.Background(), 0); ok || err != nil || len(c.sent) != 0 {
+		t.Errorf("RecordedAt(0) = %v, %v after %d statements", ok, err, len(c.sent))
+	}
+	if _, ok, err := r.RecordedAt(context.Background(), 13); ok || err != nil {
+		t.Errorf("RecordedAt(13) past the checkpoint = %v, %v; want not ok", ok, err)
+	}
+	for name, rows := range map[string][]map[string]any{
+		"no position recorded": {{"checkpoint": int64(12), "at": nil}},
+		"no checkpoint":        {{"checkpoint": int64(0), "at": nil}},
+	} {
+		if _, ok, err := RecordedAtFromRows(rows, 3); ok || err != nil {
+			t.Errorf("%s: %v, %v; want not ok", name, ok, err)
+		}
+	}
+	if _, _, err := RecordedAtFromRows([]map[string]any{{"checkpoint": int64(12), "at": "yesterday"}}, 3); !errors.Is(err, fault.ErrUnavailable) {
+		t.Errorf("a bad time: %v", err)
+	}
+}
+
+// A read at a time resolves the position in the read's transaction first (StmtPositionAt),
+// then reads at it; before the first write nothing is visible and a Dump is at position 0.
+func TestReadAtTime(t *testing.T) {
+	c := &cannedTx{answers: map[string][]map[string]any{
+		StmtPositionAt: {{"position": int64(8)}},
+		StmtReadBranch: {{"branched_from": int64(5)}},
+		StmtReadNodes:  {deviceRow("d1", "edge-1")},
+	}}
+	r := newTestReader(t, c)
+	at := time.Date(2025, 3, 1, 12, 0, 8, 0, time.UTC)
+	if _, err := r.Get(context.Background(), graph.Scope{Branch: "feature", Time: at}, "d1"); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.sent) != 3 || c.sent[0].Cypher != StmtPositionAt || c.sent[1].Cypher != StmtReadBranch || c.sent[2].Cypher != StmtReadNodes {
+		t.Fatalf("sent %+v", c.sent)
+	}
+	if p := c.sent[2].Params; p["at"] != int64(8) || p["base_at"] != int64(5) {
+		t.Errorf("read params %v; want at 8, base_at 5", p)
+	}
+	c.sent = nil
+	d, err := r.Dump(context.Background(), graph.Scope{Time: at})
+	if err != nil || d.Position != 8 || len(c.sent) != 2 || c.sent[1].Cypher != StmtDump || c.sent[1].Params["at"] != int64(8) {
+		t.Errorf("Dump at a time: %v, position %d, sent %+v", err, d.Position, c.sent)
+	}
+	c.answers[StmtPositionAt] = nil
+	c.sent = nil
+	d, err = r.Dump(context.Background(), graph.Scope{Time: at})
+	if err != nil || d.Position != 0 || c.sent[1].Params["at"] != int64(0) || c.sent[1].Params["base_at"] != int64(0) {
+		t.Errorf("Dump before the first write: %v, position %d, sent %+v", err, d.Position, c.sent)
 	}
 }
