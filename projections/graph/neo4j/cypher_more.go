@@ -1,5 +1,11 @@
 package neo4j
 
+import (
+	"fmt"
+
+	"github.com/infrahub-go/infrahub/projections/graph"
+)
+
 // The statements of Dump, PositionAt, RecordedAt, Ancestors and Descendants (the scope
 // parameters and the branch rule are those of cypher_read.go).
 var (
@@ -58,9 +64,55 @@ RETURN n.uuid AS id, n.kind AS kind, attrs, rels
 ORDER BY kind, id`
 )
 
+// StmtAncestors and StmtDescendants read the hierarchy around node $id in one statement: the
+// node (no row when it does not exist in scope), then every node reachable from it within
+// graph.MaxDepth levels through Relationship vertices named in $rels (the hierarchical
+// identifiers), towards the parents (StmtAncestors) or the children (StmtDescendants), whatever
+// the branch and time (a quantified path pattern, Neo4j 5.9+: a superset), and for each of
+// them (column id) its live parents or children in scope under the branch rule (column peers:
+// {rel, peer}, as StmtPeersOut and StmtPeersIn decide). The walk itself (the first live parent
+// of each level; the children level by level) is done by the reader over these rows.
+var (
+	StmtAncestors   = hierarchyWalk("out")
+	StmtDescendants = hierarchyWalk("in")
+)
+
+func hierarchyWalk(side string) string {
+	hop := "(:Node)-[:IS_RELATED]->(hr:Relationship)-[:IS_RELATED]->(:Node)"
+	if side == "in" {
+		hop = "(:Node)<-[:IS_RELATED]-(hr:Relationship)<-[:IS_RELATED]-(:Node)"
+	}
+	return fmt.Sprintf(`MATCH (s:Node {uuid: $id})
+%[1]s
+OPTIONAL MATCH (s) (%[2]s WHERE hr.name IN $rels){1,%[3]d} (x:Node)
+WITH s, collect(DISTINCT x) AS xs
+UNWIND [s] + xs AS n
+WITH DISTINCT s, n
+CALL {
+  WITH n
+  MATCH %[4]s
+  WHERE r.name IN $rels AND p <> n
+  WITH DISTINCT n, r, p
+  CALL {
+    WITH n, r
+    MATCH (n)-[e:IS_RELATED]-(r)
+    WHERE %[5]s
+    RETURN e.status AS rel_status
+    %[6]s
+  }
+  WITH n, r, p, rel_status WHERE rel_status = 'active'
+  WITH n, r, p
+  %[7]s
+  RETURN collect({rel: r.name, peer: p.uuid}) AS peers
+}
+RETURN s.kind AS kind, n.uuid AS id, peers
+ORDER BY id`, live("s", "s"), hop, graph.MaxDepth, relPattern(side), Visible("e"), Latest("e"), indent(live("p", "n, r, p")))
+}
+
 // MoreStatements are the statements of cypher_more.go, for the golden test.
 func MoreStatements() map[string]string {
-	return map[string]string{"StmtDump": StmtDump, "StmtPositionAt": StmtPositionAt, "StmtRecordedAt": StmtRecordedAt}
+	return map[string]string{"StmtDump": StmtDump, "StmtPositionAt": StmtPositionAt, "StmtRecordedAt": StmtRecordedAt,
+		"StmtAncestors": StmtAncestors, "StmtDescendants": StmtDescendants}
 }
 
 // Position vertices: one per folded log position, with the time it was recorded (ISO-8601 UTC

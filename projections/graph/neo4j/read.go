@@ -436,16 +436,6 @@ func parseTime(v any) time.Time {
 	return t
 }
 
-// Ancestors implements graph.Reader: not over Neo4j yet.
-func (r *Reader) Ancestors(context.Context, graph.Scope, string) ([]graph.Node, error) {
-	return nil, unavailable("Ancestors")
-}
-
-// Descendants implements graph.Reader: not over Neo4j yet.
-func (r *Reader) Descendants(context.Context, graph.Scope, string) ([]graph.Node, error) {
-	return nil, unavailable("Descendants")
-}
-
 // Diff implements graph.Differ: not over Neo4j yet.
 func (r *Reader) Diff(context.Context, string) (branch.Diff, error) {
 	return branch.Diff{}, unavailable("Diff")

@@ -3,6 +3,7 @@ package neo4j
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -218,4 +219,131 @@ func RecordedAtFromRows(rows []map[string]any, pos events.Position) (time.Time, 
 		return time.Time{}, false, fmt.Errorf("%w: neo4j graph reader: recorded at %d: %w", fault.ErrUnavailable, pos, err)
 	}
 	return t, true, nil
+}
+
+// Ancestors implements graph.Reader: at most three statements (the branch, StmtAncestors, the
+// nodes): the parent first, the root last, at most graph.MaxDepth.
+func (r *Reader) Ancestors(ctx context.Context, s graph.Scope, id string) ([]graph.Node, error) {
+	return r.walk(ctx, s, id, "parent", StmtAncestors)
+}
+
+// Descendants implements graph.Reader: at most three statements (the branch, StmtDescendants,
+// the nodes): breadth first, within a level by parent then id, at most graph.MaxDepth levels.
+func (r *Reader) Descendants(ctx context.Context, s graph.Scope, id string) ([]graph.Node, error) {
+	return r.walk(ctx, s, id, "children", StmtDescendants)
+}
+
+func (r *Reader) walk(ctx context.Context, s graph.Scope, id, rel, stmt string) ([]graph.Node, error) {
+	rd, err := r.begin(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	defer rd.tx.Close(ctx)
+	rows, err := rd.run(ctx, stmt, map[string]any{"id": id, "rels": hierarchyIdentifiers(rd.set, rel)})
+	if err != nil {
+		return nil, err
+	}
+	ids, err := WalkFromRows(rd.set, rows, id, rel)
+	if err != nil {
+		if errors.Is(err, graph.ErrNotFound) {
+			return nil, fmt.Errorf("%w on branch %s", err, rd.branch)
+		}
+		return nil, err
+	}
+	ns, err := rd.nodes(ctx, ids, nil)
+	if err != nil {
+		return nil, err
+	}
+	if ns == nil {
+		ns = []graph.Node{}
+	}
+	return ns, nil
+}
+
+// hierarchyIdentifiers is the identifiers of the hierarchical relationships named rel of the
+// schema's node kinds (Infrahub's: "parent__child").
+func hierarchyIdentifiers(set *schema.Set, rel string) []string {
+	var out []string
+	for _, m := range set.Nodes() {
+		if rs := m.Relationship(rel); rs != nil && rs.Kind == schema.RelHierarchy && !slices.Contains(out, rs.Identifier) {
+			out = append(out, rs.Identifier)
+		}
+	}
+	slices.Sort(out)
+	if out == nil {
+		out = []string{}
+	}
+	return out
+}
+
+// WalkFromRows walks the rows of StmtAncestors (rel "parent") or StmtDescendants (rel
+// "children") from node id: the ids of the ancestors (the first live parent of each level, in id
+// order, never one seen before) or of the descendants (level by level; within a level by parent
+// then id), at most graph.MaxDepth nodes or levels. No row: the node does not exist in scope
+// (graph.ErrNotFound); a kind that is not hierarchical wraps graph.ErrInvalidQuery.
+func WalkFromRows(set *schema.Set, rows []map[string]any, id, rel string) ([]string, error) {
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("%w: %q", graph.ErrNotFound, id)
+	}
+	kind, _ := rows[0]["kind"].(string)
+	var rs *schema.Relationship
+	if m, ok := set.Model(kind); ok {
+		rs = m.Relationship(rel)
+	}
+	if rs == nil || rs.Kind != schema.RelHierarchy {
+		return nil, fmt.Errorf("%w: %s is not hierarchical", graph.ErrInvalidQuery, kind)
+	}
+	peers := map[string][]string{}
+	for _, row := range rows {
+		n, ok := row["id"].(string)
+		if !ok {
+			return nil, fmt.Errorf("%w: neo4j graph reader: hierarchy row without id", fault.ErrUnavailable)
+		}
+		list, _ := row["peers"].([]any)
+		for _, x := range list {
+			e, _ := x.(map[string]any)
+			name, _ := e["rel"].(string)
+			p, _ := e["peer"].(string)
+			if name == rs.Identifier && p != "" && !slices.Contains(peers[n], p) {
+				peers[n] = append(peers[n], p)
+			}
+		}
+		slices.Sort(peers[n])
+	}
+	seen := map[string]bool{id: true}
+	var out []string
+	if rel == "parent" {
+		cur := id
+		for range graph.MaxDepth {
+			next := ""
+			for _, p := range peers[cur] {
+				if !seen[p] {
+					next = p
+					break
+				}
+			}
+			if next == "" {
+				break
+			}
+			seen[next] = true
+			out = append(out, next)
+			cur = next
+		}
+		return out, nil
+	}
+	level := []string{id}
+	for depth := 0; depth < graph.MaxDepth && len(level) > 0; depth++ {
+		var next []string
+		for _, parent := range level {
+			for _, c := range peers[parent] {
+				if !seen[c] {
+					seen[c] = true
+					next = append(next, c)
+				}
+			}
+		}
+		out = append(out, next...)
+		level = next
+	}
+	return out, nil
 }

@@ -11,8 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/fault"
 	"github.com/infrahub-go/infrahub/projections/graph"
+	"github.com/infrahub-go/infrahub/schema"
 )
 
 func TestMoreStatementsGolden(t *testing.T) {
@@ -198,5 +200,162 @@ func TestReadAtTime(t *testing.T) {
 	d, err = r.Dump(context.Background(), graph.Scope{Time: at})
 	if err != nil || d.Position != 0 || c.sent[1].Params["at"] != int64(0) || c.sent[1].Params["base_at"] != int64(0) {
 		t.Errorf("Dump before the first write: %v, position %d, sent %+v", err, d.Position, c.sent)
+	}
+}
+
+const hierarchySchema = `
+version: "1.0"
+generics:
+  - name: Place
+    namespace: Test
+    hierarchical: true
+    attributes:
+      - {name: name, kind: Text}
+nodes:
+  - name: Region
+    namespace: Test
+    inherit_from: [TestPlace]
+    parent: ""
+    children: TestCity
+  - name: City
+    namespace: Test
+    inherit_from: [TestPlace]
+    parent: TestRegion
+    children: TestCity
+  - name: Tag
+    namespace: Test
+    attributes:
+      - {name: name, kind: Text}
+`
+
+func hierarchyReader(t *testing.T, c *cannedTx) *Reader {
+	t.Helper()
+	f, err := schema.Parse("h.yml", []byte(hierarchySchema))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := schema.Load(nil, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewReader(ReaderConfig{Conn: c, Schema: func(context.Context, string, events.Position) (*schema.Set, error) { return set, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// A row of StmtAncestors or StmtDescendants.
+func walkRow(kind, id string, peers ...string) map[string]any {
+	list := []any{}
+	for _, p := range peers {
+		rel := "parent__child"
+		if strings.HasPrefix(p, "other:") {
+			rel, p = "other", strings.TrimPrefix(p, "other:")
+		}
+		list = append(list, map[string]any{"rel": rel, "peer": p})
+	}
+	return map[string]any{"kind": kind, "id": id, "peers": list}
+}
+
+func placeRow(id, kind string) map[string]any {
+	return map[string]any{"id": id, "kind": kind, "created_at": "2025-03-01T12:00:02.123456Z", "created_by": "alice",
+		"attrs": []any{map[string]any{"name": "name", "json": `"` + id + `"`, "is_default": false, "is_protected": false}}}
+}
+
+func TestAncestorsFromRecordedRows(t *testing.T) {
+	c := &cannedTx{answers: map[string][]map[string]any{
+		// c2 -> c1 -> r1; c1 also has a stale second parent r0 (both live: the first by id wins)
+		// and a peer through another identifier; r1 points back at c2 (a cycle is cut).
+		StmtAncestors: {walkRow("TestCity", "c1", "r1", "r2", "other:x"), walkRow("TestCity", "c2", "c1"), walkRow("TestCity", "r1", "c2")},
+		StmtReadNodes: {placeRow("c1", "TestCity"), placeRow("r1", "TestRegion")},
+	}}
+	r := hierarchyReader(t, c)
+	got, err := r.Ancestors(context.Background(), graph.Scope{}, "c2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].ID != "c1" || got[1].ID != "r1" || got[0].Attributes["name"].Value != "c1" {
+		t.Errorf("Ancestors = %+v; want c1 then r1", got)
+	}
+	if len(c.sent) != 2 || c.sent[0].Cypher != StmtAncestors || c.sent[1].Cypher != StmtReadNodes {
+		t.Fatalf("sent %+v", c.sent)
+	}
+	if p := c.sent[0].Params; p["id"] != "c2" || !reflect.DeepEqual(p["rels"], []string{"parent__child"}) {
+		t.Errorf("StmtAncestors params %v", p)
+	}
+	if ids := c.sent[1].Params["ids"]; !reflect.DeepEqual(ids, []string{"c1", "r1"}) {
+		t.Errorf("nodes read %v; want [c1 r1]", ids)
+	}
+	// No row: the node does not exist in scope.
+	c.answers[StmtAncestors] = nil
+	if _, err := r.Ancestors(context.Background(), graph.Scope{}, "zz"); !errors.Is(err, graph.ErrNotFound) {
+		t.Errorf("Ancestors(zz) = %v; want ErrNotFound", err)
+	}
+	// A kind without a hierarchy.
+	c.answers[StmtAncestors] = []map[string]any{walkRow("TestTag", "t1")}
+	if _, err := r.Ancestors(context.Background(), graph.Scope{}, "t1"); !errors.Is(err, graph.ErrInvalidQuery) {
+		t.Errorf("Ancestors(tag) = %v; want ErrInvalidQuery", err)
+	}
+	// A root: no ancestors, one statement after the walk none.
+	c.answers[StmtAncestors] = []map[string]any{walkRow("TestRegion", "r1")}
+	c.sent = nil
+	if got, err := r.Ancestors(context.Background(), graph.Scope{}, "r1"); err != nil || got == nil || len(got) != 0 || len(c.sent) != 1 {
+		t.Errorf("Ancestors(root) = %v, %v after %d statements; want an empty list after 1", got, err, len(c.sent))
+	}
+}
+
+func TestDescendantsFromRecordedRows(t *testing.T) {
+	set := func() *schema.Set {
+		f, _ := schema.Parse("h.yml", []byte(hierarchySchema))
+		s, err := schema.Load(nil, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}()
+	// r1 has children c2 and c1; c2 has c4 and c3; c1 has c5 and (again) c3; c5 has r1 (a cycle).
+	rows := []map[string]any{
+		walkRow("TestRegion", "r1", "c2", "c1", "other:x"),
+		walkRow("TestRegion", "c1", "c5", "c3"),
+		walkRow("TestRegion", "c2", "c4", "c3", "c3"),
+		walkRow("TestRegion", "c5", "r1"),
+	}
+	ids, err := WalkFromRows(set, rows, "r1", "children")
+	if want := []string{"c1", "c2", "c3", "c5", "c4"}; err != nil || !reflect.DeepEqual(ids, want) {
+		t.Errorf("descendants = %v, %v; want %v (level by level, by parent then id)", ids, err, want)
+	}
+	// Depth is bounded by graph.MaxDepth levels.
+	var chain []map[string]any
+	for i := range graph.MaxDepth + 5 {
+		chain = append(chain, walkRow("TestRegion", fmt.Sprintf("n%02d", i), fmt.Sprintf("n%02d", i+1)))
+	}
+	if ids, _ := WalkFromRows(set, chain, "n00", "children"); len(ids) != graph.MaxDepth {
+		t.Errorf("a chain of %d: %d descendants; want %d", len(chain), len(ids), graph.MaxDepth)
+	}
+	if ids, _ := WalkFromRows(set, chain, "n00", "parent"); len(ids) != graph.MaxDepth {
+		t.Errorf("a chain of %d: %d ancestors; want %d", len(chain), len(ids), graph.MaxDepth)
+	}
+
+	c := &cannedTx{answers: map[string][]map[string]any{
+		StmtReadBranch:  {{"branched_from": int64(3)}},
+		StmtDescendants: rows,
+		StmtReadNodes:   {placeRow("c1", "TestCity"), placeRow("c2", "TestCity"), placeRow("c3", "TestCity")},
+	}}
+	r := hierarchyReader(t, c)
+	got, err := r.Descendants(context.Background(), graph.Scope{Branch: "feature"}, "r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gotIDs []string
+	for _, n := range got {
+		gotIDs = append(gotIDs, n.ID)
+	}
+	// The nodes keep the walk's order; those the node statement does not return are not live.
+	if want := []string{"c1", "c2", "c3"}; !reflect.DeepEqual(gotIDs, want) {
+		t.Errorf("Descendants = %v; want %v", gotIDs, want)
+	}
+	if len(c.sent) != 3 || c.sent[1].Cypher != StmtDescendants || c.sent[1].Params["base_at"] != int64(3) {
+		t.Errorf("sent %+v", c.sent)
 	}
 }

@@ -319,8 +319,6 @@ func TestNotImplementedIsUnavailable(t *testing.T) {
 	r := newTestReader(t, &cannedTx{})
 	ctx := context.Background()
 	checks := map[string]func() error{
-		"Ancestors":            func() error { _, err := r.Ancestors(ctx, graph.Scope{}, "x"); return err },
-		"Descendants":          func() error { _, err := r.Descendants(ctx, graph.Scope{}, "x"); return err },
 		"Diff":                 func() error { _, err := r.Diff(ctx, "feature"); return err },
 		"NextAvailableAddress": func() error { _, _, err := r.NextAvailableAddress(ctx, graph.Scope{}, "x", 0); return err },
 		"NextAvailablePrefix":  func() error { _, _, err := r.NextAvailablePrefix(ctx, graph.Scope{}, "x", 24); return err },
