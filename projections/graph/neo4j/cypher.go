@@ -38,6 +38,7 @@ var SchemaStatements = []string{
 	StmtConstraintBranch, StmtConstraintCheckpoint, StmtIndexNodeKind, StmtIndexAttributeName,
 	StmtIndexAttributeValue, StmtIndexRelationshipName, StmtIndexIsPartOf, StmtIndexHasAttribute,
 	StmtIndexHasValue, StmtIndexIsRelated, StmtIndexIsProtected, StmtIndexHasSource, StmtIndexHasOwner,
+	StmtConstraintPosition, StmtIndexPositionAt,
 }
 
 // StmtRoot creates the Root vertex every node hangs off (IS_PART_OF).
@@ -60,7 +61,7 @@ SET c.position = $position, c.version = $version`
 // StmtReset deletes every vertex of the projection (and the checkpoints) in batches; it runs in
 // an auto-commit transaction, as CALL … IN TRANSACTIONS requires.
 const StmtReset = `MATCH (n)
-WHERE n:Root OR n:Node OR n:Attribute OR n:AttributeValue OR n:Boolean OR n:Relationship OR n:Branch OR n:ProjectionCheckpoint
+WHERE n:Root OR n:Node OR n:Attribute OR n:AttributeValue OR n:Boolean OR n:Relationship OR n:Branch OR n:ProjectionCheckpoint OR n:Position
 CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS`
 
 // Node statements.

@@ -35,16 +35,23 @@ type Statement struct {
 // sent as one UNWIND list, statements in a fixed order (create nodes, set attributes, remove
 // relationships, add relationships, delete nodes, touch, branch statements). Rows of one
 // statement apply in log order. Events of other types (schema, conflict resolutions) write
-// nothing here. Claims (uniqueness) are the write side's concern and are not projected.
+// nothing here. Claims (uniqueness) are the write side's concern and are not projected. Last,
+// StmtPositions records the position and time of every event of the batch (of every type), for
+// PositionAt and RecordedAt.
 func Plan(batch []events.Envelope) ([]Statement, error) {
 	p := planner{}
 	p.reset()
+	positions := make([]any, 0, len(batch))
 	for _, env := range batch {
 		if err := p.event(env); err != nil {
 			return nil, fmt.Errorf("neo4j projection: event %d (%s): %w", env.GlobalPosition, env.Type, err)
 		}
+		positions = append(positions, map[string]any{"pos": int64(env.GlobalPosition), "at": at(env)})
 	}
 	p.flush()
+	if len(positions) > 0 {
+		p.out = append(p.out, Statement{Cypher: StmtPositions, Params: map[string]any{"rows": positions}})
+	}
 	return p.out, nil
 }
 

@@ -117,6 +117,7 @@ func TestStatementsGolden(t *testing.T) {
 		"StmtRelRemoveDirected": StmtRelRemoveDirected, "StmtRelRemoveBoth": StmtRelRemoveBoth,
 		"StmtBranchCreate": StmtBranchCreate, "StmtBranchRebase": StmtBranchRebase,
 		"StmtBranchMerged": StmtBranchMerged, "StmtBranchDelete": StmtBranchDelete,
+		"StmtPositions": StmtPositions,
 	})
 	golden(t, "schema.golden", SchemaStatements)
 }
@@ -135,11 +136,11 @@ func TestPlanBatching(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(stmts) != 2 || stmts[0].Cypher != StmtNodeCreate || stmts[1].Cypher != StmtAttributeSet {
-		t.Fatalf("50 creations: %d statements; want 2 (nodes, attributes)", len(stmts))
+	if len(stmts) != 3 || stmts[0].Cypher != StmtNodeCreate || stmts[1].Cypher != StmtAttributeSet || stmts[2].Cypher != StmtPositions {
+		t.Fatalf("50 creations: %d statements; want 3 (nodes, attributes, positions)", len(stmts))
 	}
-	if n, m := len(stmts[0].Params["rows"].([]any)), len(stmts[1].Params["rows"].([]any)); n != 50 || m != 100 {
-		t.Errorf("rows = %d nodes, %d attributes; want 50, 100", n, m)
+	if n, m, k := len(stmts[0].Params["rows"].([]any)), len(stmts[1].Params["rows"].([]any)), len(stmts[2].Params["rows"].([]any)); n != 50 || m != 100 || k != 50 {
+		t.Errorf("rows = %d nodes, %d attributes, %d positions; want 50, 100, 50", n, m, k)
 	}
 	add := env(t, 51, main, nodes.TypeUpdated, nodes.Updated{ID: dev, Edges: []nodes.Edge{{Field: "r:x|out", Peer: tag}}})
 	rm := env(t, 52, main, nodes.TypeUpdated, nodes.Updated{ID: dev, Edges: []nodes.Edge{{Field: "r:x|out", Peer: tag, Remove: true}}})
@@ -151,7 +152,7 @@ func TestPlanBatching(t *testing.T) {
 	for _, s := range stmts {
 		order = append(order, s.Cypher)
 	}
-	want := []string{StmtRelAddDirected, StmtNodeTouch, StmtRelRemoveDirected, StmtNodeTouch}
+	want := []string{StmtRelAddDirected, StmtNodeTouch, StmtRelRemoveDirected, StmtNodeTouch, StmtPositions}
 	if len(order) != len(want) {
 		t.Fatalf("add then remove: %d statements; want %d", len(order), len(want))
 	}

@@ -49,7 +49,7 @@ const (
 	DefaultAttempts = 8
 	DefaultRetryMax = 5 * time.Second
 	// Version of the model; bump it when the vertices or edges change shape.
-	Version = 1
+	Version = 2 // 2: Position vertices (StmtPositions)
 )
 
 // Config configures a Projector.

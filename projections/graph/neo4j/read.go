@@ -86,6 +86,9 @@ type read struct {
 	params map[string]any // the scope parameters
 	set    *schema.Set
 	branch string
+	// timed: the scope was at a time, resolved to position at (0: before the first write).
+	timed bool
+	at    events.Position
 }
 
 // begin opens the call's transaction and resolves the scope (one statement for a branch other
@@ -96,9 +99,6 @@ func (r *Reader) begin(ctx context.Context, s graph.Scope) (*read, error) {
 	}
 	if s.At < 0 {
 		return nil, fmt.Errorf("%w: negative log position %d", graph.ErrInvalidQuery, s.At)
-	}
-	if s.At == 0 && !s.Time.IsZero() {
-		return nil, unavailable("a read at a time (PositionAt)")
 	}
 	name := s.Branch
 	if name == "" {
@@ -112,7 +112,17 @@ func (r *Reader) begin(ctx context.Context, s graph.Scope) (*read, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: neo4j graph reader: %w", fault.ErrUnavailable, err)
 	}
-	rd := &read{tx: tx, branch: name, params: map[string]any{"branch": name, "base": branch.Default, "at": at, "base_at": at}}
+	rd := &read{tx: tx, branch: name}
+	if s.At == 0 && !s.Time.IsZero() {
+		// A read at a time: the position current then (StmtPositionAt), one more statement.
+		p, err := positionAt(ctx, tx, s.Time)
+		if err != nil {
+			_ = tx.Close(ctx)
+			return nil, err
+		}
+		rd.timed, rd.at, at = true, p, int64(p)
+	}
+	rd.params = map[string]any{"branch": name, "base": branch.Default, "at": at, "base_at": at}
 	if name != branch.Default {
 		rows, err := rd.run(ctx, StmtReadBranch, map[string]any{"name": name})
 		if err != nil {
@@ -426,35 +436,9 @@ func parseTime(v any) time.Time {
 	return t
 }
 
-// Ancestors implements graph.Reader: not over Neo4j yet.
-func (r *Reader) Ancestors(context.Context, graph.Scope, string) ([]graph.Node, error) {
-	return nil, unavailable("Ancestors")
-}
-
-// Descendants implements graph.Reader: not over Neo4j yet.
-func (r *Reader) Descendants(context.Context, graph.Scope, string) ([]graph.Node, error) {
-	return nil, unavailable("Descendants")
-}
-
-// PositionAt implements graph.Reader: not over Neo4j (the projection does not store the time
-// of every log position).
-func (r *Reader) PositionAt(context.Context, time.Time) (events.Position, error) {
-	return 0, unavailable("PositionAt")
-}
-
-// RecordedAt implements graph.Reader: not over Neo4j (as PositionAt).
-func (r *Reader) RecordedAt(context.Context, events.Position) (time.Time, bool, error) {
-	return time.Time{}, false, unavailable("RecordedAt")
-}
-
 // Diff implements graph.Differ: not over Neo4j yet.
 func (r *Reader) Diff(context.Context, string) (branch.Diff, error) {
 	return branch.Diff{}, unavailable("Diff")
-}
-
-// Dump implements graph.Dumper: not over Neo4j yet.
-func (r *Reader) Dump(context.Context, graph.Scope) (graph.Dump, error) {
-	return graph.Dump{}, unavailable("Dump")
 }
 
 // NextAvailableAddress implements graph.IPAM: not over Neo4j yet.

@@ -319,15 +319,9 @@ func TestNotImplementedIsUnavailable(t *testing.T) {
 	r := newTestReader(t, &cannedTx{})
 	ctx := context.Background()
 	checks := map[string]func() error{
-		"Ancestors":            func() error { _, err := r.Ancestors(ctx, graph.Scope{}, "x"); return err },
-		"Descendants":          func() error { _, err := r.Descendants(ctx, graph.Scope{}, "x"); return err },
-		"PositionAt":           func() error { _, err := r.PositionAt(ctx, time.Now()); return err },
-		"RecordedAt":           func() error { _, _, err := r.RecordedAt(ctx, 1); return err },
 		"Diff":                 func() error { _, err := r.Diff(ctx, "feature"); return err },
-		"Dump":                 func() error { _, err := r.Dump(ctx, graph.Scope{}); return err },
 		"NextAvailableAddress": func() error { _, _, err := r.NextAvailableAddress(ctx, graph.Scope{}, "x", 0); return err },
 		"NextAvailablePrefix":  func() error { _, _, err := r.NextAvailablePrefix(ctx, graph.Scope{}, "x", 24); return err },
-		"PositionAt (scope)":   func() error { _, err := r.Get(ctx, graph.Scope{Time: time.Now()}, "x"); return err },
 	}
 	for name, f := range checks {
 		err := f()
