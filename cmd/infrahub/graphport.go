@@ -17,7 +17,7 @@ import (
 // neo4jReadMethods are the graph.Port methods the Neo4j Reader implements (the others answer
 // an error wrapping fault.ErrUnavailable): with INFRAHUB_GRAPH_URL=neo4j://… the query paths
 // send these to Neo4j and the rest to the memory reader. Decided here, never by trying.
-var neo4jReadMethods = []string{"Get", "List", "Count", "Peers"}
+var neo4jReadMethods = []string{"Get", "List", "Count", "Peers", "Ancestors", "Descendants", "PositionAt", "RecordedAt", "Dump"}
 
 // graphPortMethods are the methods graphPort routes (WaitFor waits for both ports).
 var graphPortMethods = []string{"Get", "List", "Count", "Peers", "Ancestors", "Descendants", "PositionAt",

@@ -174,8 +174,8 @@ func TestGraphPortRouting(t *testing.T) {
 		t.Fatal(err)
 	}
 	callAll(context.Background(), p)
-	want := []string{"neo4j.Get", "neo4j.List", "neo4j.Count", "neo4j.Peers", "memory.Ancestors", "memory.Descendants",
-		"memory.PositionAt", "memory.RecordedAt", "memory.Diff", "memory.Dump", "memory.NextAvailableAddress",
+	want := []string{"neo4j.Get", "neo4j.List", "neo4j.Count", "neo4j.Peers", "neo4j.Ancestors", "neo4j.Descendants",
+		"neo4j.PositionAt", "neo4j.RecordedAt", "memory.Diff", "neo4j.Dump", "memory.NextAvailableAddress",
 		"memory.NextAvailablePrefix", "neo4j.WaitFor", "memory.WaitFor"}
 	if !slices.Equal(calls, want) {
 		t.Fatalf("calls:\n got %v\nwant %v", calls, want)
