@@ -32,6 +32,8 @@ type eventParts struct {
 	from     events.Position // the log's head at start: where webhooks and triggers begin
 }
 
+// schemaOf answers a branch's schema (false for a branch that does not exist): what GraphQL, the
+// activity Hub and Index read kinds from.
 func schemaOf(s *server) func(name string) (*schema.Set, bool) {
 	return func(name string) (*schema.Set, bool) {
 		if _, ok := s.branches.Branch(name); !ok {

@@ -2,11 +2,10 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/infrahub-go/infrahub/redact"
 	"github.com/infrahub-go/infrahub/repository"
 	"github.com/infrahub-go/infrahub/storage"
+	"github.com/infrahub-go/infrahub/task"
 	"github.com/infrahub-go/infrahub/workers"
 	"github.com/infrahub-go/infrahub/workers/artifacts"
 	"github.com/infrahub-go/infrahub/workers/changes"
@@ -212,9 +212,7 @@ func gitSyncLoop(ctx context.Context, s *server) error {
 				continue // no repository: no task every interval
 			}
 			slot := now.Unix() / int64(s.cfg.GitSyncInterval)
-			h := sha256.Sum256([]byte(fmt.Sprintf("git-sync\x00%d", slot)))
-			id := hex.EncodeToString(h[:16])
-			id = fmt.Sprintf("%s-%s-%s-%s-%s", id[0:8], id[8:12], id[12:16], id[16:20], id[20:32])
+			id := task.DerivedID("git-sync", strconv.FormatInt(slot, 10))
 			params, _ := json.Marshal(commands.GitSync{})
 			body, _ := json.Marshal(commands.SubmitTask{ID: id, Workflow: commands.WorkflowGitSync, Parameters: params})
 			if _, err := s.app.Dispatch(ctx, commands.Command{Type: commands.TypeSubmitTask, ID: "git-sync:" + id, Payload: body}); err != nil && ctx.Err() == nil {

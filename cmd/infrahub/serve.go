@@ -45,7 +45,6 @@ import (
 	"github.com/infrahub-go/infrahub/queries/rest"
 	"github.com/infrahub-go/infrahub/queries/webui"
 	"github.com/infrahub-go/infrahub/redact"
-	"github.com/infrahub-go/infrahub/schema"
 	"github.com/infrahub-go/infrahub/task"
 	"github.com/infrahub-go/infrahub/tlsconfig"
 	"github.com/infrahub-go/infrahub/workers"
@@ -584,13 +583,7 @@ func (s *server) routes() (http.Handler, error) {
 // and artifacts (g: s.reads), reading the graph from g.
 func (s *server) executor(g graph.Port, workers func(context.Context) []graphql.WorkerInfo) *graphql.Executor {
 	return &graphql.Executor{Graph: g, Schemas: s.schemas, Limits: s.cfg.Limits, Default: branch.Default, Version: version,
-		SchemaOf: func(name string) (*schema.Set, bool) {
-			if _, ok := s.branches.Branch(name); !ok {
-				return nil, false
-			}
-			set, _ := s.branches.Schema(name)
-			return set, true
-		},
+		SchemaOf: schemaOf(s),
 		Branches: s.branches.Branches, Dispatch: s.app.Dispatch, WorkerID: workerID(), Workers: workers, Resolve: s.perms.Resolve,
 		Tasks: s.tasks, CheckRepository: repoChecker{s}.Check, Events: s.ev.lister(),
 	}

@@ -18,6 +18,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/infrahub-go/infrahub/branch"
@@ -73,6 +74,19 @@ type Node struct {
 	Attributes           map[string]Attribute
 	CreatedAt, UpdatedAt time.Time
 	CreatedBy, UpdatedBy string
+}
+
+// Text is an attribute's value as text: a string as it is, another value as Go prints it, ""
+// when the attribute is unset or absent.
+func (n Node) Text(attr string) string {
+	switch v := n.Attributes[attr].Value.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	default:
+		return fmt.Sprint(v)
+	}
 }
 
 // Order is one sort key: a path as in a schema's order_by ("name__value",

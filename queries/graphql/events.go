@@ -3,6 +3,7 @@ package graphql
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -121,7 +122,7 @@ func eventQuery(args map[string]any) (activity.Query, error) {
 			if !ok {
 				continue
 			}
-			if !contains(q.Names, activity.BranchCreated) && !contains(q.Names, k.name) {
+			if !slices.Contains(q.Names, activity.BranchCreated) && !slices.Contains(q.Names, k.name) {
 				q.Names = append(q.Names, k.name)
 			}
 			q.BranchNames = append(q.BranchNames, taskStrings(bf["branches"])...)
@@ -171,32 +172,9 @@ func parseEventTime(raw string) (time.Time, error) {
 	return time.Parse("2006-01-02T15:04:05.999999999", raw)
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // eventEdge writes one EventNodes: {node}.
 func (x apiRoot) eventEdge(w *jsonWriter, sel ast.SelectionSet, ev *activity.Event, path ast.Path) {
-	e := x.e
-	w.beginObject()
-	for _, f := range e.sel.collect(sel, "EventNodes") {
-		w.key(keyOf(f))
-		switch f.Name {
-		case "__typename":
-			w.value("EventNodes")
-		case "node":
-			x.eventNode(w, f.SelectionSet, ev, path)
-		default:
-			w.null()
-		}
-		w.valueDone()
-	}
-	w.endObject()
+	x.nodeEdge(w, sel, "EventNodes", func(sel ast.SelectionSet) { x.eventNode(w, sel, ev, path) })
 }
 
 // eventNode writes an event as the type of its name (EventNodeInterface's resolve_type), each

@@ -94,15 +94,19 @@ func (x apiRoot) tasks(w *jsonWriter, f *ast.Field, path ast.Path) {
 
 // taskEdge writes one TaskNodes: {node}.
 func (x apiRoot) taskEdge(w *jsonWriter, sel ast.SelectionSet, it *tasks.Item, path ast.Path) {
-	e := x.e
+	x.nodeEdge(w, sel, "TaskNodes", func(sel ast.SelectionSet) { x.taskNode(w, sel, it, path) })
+}
+
+// nodeEdge writes one edge object of a connection, typ {node}: node writes its node.
+func (x apiRoot) nodeEdge(w *jsonWriter, sel ast.SelectionSet, typ string, node func(ast.SelectionSet)) {
 	w.beginObject()
-	for _, f := range e.sel.collect(sel, "TaskNodes") {
+	for _, f := range x.e.sel.collect(sel, typ) {
 		w.key(keyOf(f))
 		switch f.Name {
 		case "__typename":
-			w.value("TaskNodes")
+			w.value(typ)
 		case "node":
-			x.taskNode(w, f.SelectionSet, it, path)
+			node(f.SelectionSet)
 		default:
 			w.null()
 		}

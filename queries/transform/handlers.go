@@ -307,9 +307,9 @@ func (h *Handlers) artifact(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := page.Nodes[0]
-	storageID := text(a, "storage_id")
+	storageID := a.Text("storage_id")
 	if storageID == "" {
-		h.fail(w, r, fmt.Errorf("%w: artifact %s has no content yet (status %s)", fault.ErrNotFound, id, text(a, "status")))
+		h.fail(w, r, fmt.Errorf("%w: artifact %s has no content yet (status %s)", fault.ErrNotFound, id, a.Text("status")))
 		return
 	}
 	content, err := h.cfg.Objects.Get(r.Context(), storageID)
@@ -317,7 +317,7 @@ func (h *Handlers) artifact(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, fmt.Errorf("artifact %s: %w", id, err))
 		return
 	}
-	if ct := text(a, "content_type"); ct != "" {
+	if ct := a.Text("content_type"); ct != "" {
 		w.Header().Set("Content-Type", ct)
 	}
 	_, _ = w.Write(content)
@@ -384,11 +384,11 @@ func (h *Handlers) file(w http.ResponseWriter, r *http.Request) {
 	}
 	commit := r.URL.Query().Get("commit")
 	if commit == "" {
-		commit = text(repo, "commit")
+		commit = repo.Text("commit")
 	}
 	if commit == "" {
 		// Infrahub's CommitNotFoundError (HTTP 400).
-		h.fail(w, r, fmt.Errorf("%w: repository %s: no commits found on this repository", fault.ErrInvalid, text(repo, "name")))
+		h.fail(w, r, fmt.Errorf("%w: repository %s: no commits found on this repository", fault.ErrInvalid, repo.Text("name")))
 		return
 	}
 	name := strings.TrimPrefix(r.PathValue("file_path"), "/")
@@ -398,21 +398,21 @@ func (h *Handlers) file(w http.ResponseWriter, r *http.Request) {
 	}
 	fsys, err := h.cfg.Service.cfg.Files.Files(r.Context(), repo.ID, commit)
 	if err != nil {
-		h.fail(w, r, fmt.Errorf("repository %s at commit %s: %w", text(repo, "name"), commit, err))
+		h.fail(w, r, fmt.Errorf("repository %s at commit %s: %w", repo.Text("name"), commit, err))
 		return
 	}
 	var content []byte
 	st, err := fs.Stat(fsys, name)
 	switch {
 	case err == nil && st.IsDir():
-		err = fmt.Errorf("%w: %s is a folder of repository %s, not a file", fault.ErrInvalid, name, text(repo, "name"))
+		err = fmt.Errorf("%w: %s is a folder of repository %s, not a file", fault.ErrInvalid, name, repo.Text("name"))
 	case err == nil:
 		content, err = fs.ReadFile(fsys, name)
 	}
 	if errors.Is(err, fs.ErrNotExist) {
-		err = fmt.Errorf("%w: file %s not found in repository %s at commit %s", fault.ErrNotFound, name, text(repo, "name"), commit)
+		err = fmt.Errorf("%w: file %s not found in repository %s at commit %s", fault.ErrNotFound, name, repo.Text("name"), commit)
 	} else if err != nil {
-		err = fmt.Errorf("repository %s at commit %s: file %s: %w", text(repo, "name"), commit, name, err)
+		err = fmt.Errorf("repository %s at commit %s: file %s: %w", repo.Text("name"), commit, name, err)
 	}
 	if err != nil {
 		h.fail(w, r, err)

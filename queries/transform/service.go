@@ -125,7 +125,7 @@ func (s *Service) FindQuery(ctx context.Context, scope graph.Scope, nameOrID str
 	if err != nil {
 		return Query{}, err
 	}
-	return Query{ID: n.ID, Name: text(n, "name"), Text: text(n, "query")}, nil
+	return Query{ID: n.ID, Name: n.Text("name"), Text: n.Text("query")}, nil
 }
 
 // RunQuery finds a CoreGraphQLQuery by id or name on the scope's branch and runs it with vars,
@@ -219,7 +219,7 @@ func (s *Service) FindJinja2(ctx context.Context, scope graph.Scope, nameOrID st
 	if err != nil {
 		return Transform{}, err
 	}
-	t := Transform{ID: n.ID, Name: text(n, "name"), TemplatePath: text(n, "template_path")}
+	t := Transform{ID: n.ID, Name: n.Text("name"), TemplatePath: n.Text("template_path")}
 	if secs, ok := n.Attributes["timeout"].Value.(float64); ok && secs > 0 {
 		t.Timeout = time.Duration(secs * float64(time.Second))
 	}
@@ -227,12 +227,12 @@ func (s *Service) FindJinja2(ctx context.Context, scope graph.Scope, nameOrID st
 	if err != nil {
 		return Transform{}, err
 	}
-	t.Query = Query{ID: qn.ID, Name: text(qn, "name"), Text: text(qn, "query")}
+	t.Query = Query{ID: qn.ID, Name: qn.Text("name"), Text: qn.Text("query")}
 	rn, err := s.peer(ctx, scope, n, "CoreTransformation", "repository")
 	if err != nil {
 		return Transform{}, err
 	}
-	t.RepositoryID, t.RepositoryName, t.Commit = rn.ID, text(rn, "name"), text(rn, "commit")
+	t.RepositoryID, t.RepositoryName, t.Commit = rn.ID, rn.Text("name"), rn.Text("commit")
 	return t, nil
 }
 
@@ -349,13 +349,7 @@ func (s *Service) peer(ctx context.Context, scope graph.Scope, n graph.Node, kin
 		return graph.Node{}, err
 	}
 	if len(edges[n.ID]) == 0 {
-		return graph.Node{}, fmt.Errorf("%w: %s %s has no %s", graph.ErrNotFound, n.Kind, text(n, "name"), rel)
+		return graph.Node{}, fmt.Errorf("%w: %s %s has no %s", graph.ErrNotFound, n.Kind, n.Text("name"), rel)
 	}
 	return s.cfg.Graph.Get(ctx, scope, edges[n.ID][0].Peer)
-}
-
-// text is a text attribute's value ("" when unset).
-func text(n graph.Node, attr string) string {
-	s, _ := n.Attributes[attr].Value.(string)
-	return s
 }

@@ -51,18 +51,6 @@ func (d definition) fingerprint() string {
 	return strings.Join([]string{d.ArtifactName, d.ContentType, string(params), d.Group, d.Transform, d.Query, d.Repository, d.Commit}, "\x00")
 }
 
-// text is an attribute's value as a string ("" when unset).
-func text(n graph.Node, attr string) string {
-	a, ok := n.Attributes[attr]
-	if !ok || a.Value == nil {
-		return ""
-	}
-	if s, ok := a.Value.(string); ok {
-		return s
-	}
-	return fmt.Sprint(a.Value)
-}
-
 // peer is the first peer of rel of node id (kind), "" when none.
 func peer(ctx context.Context, g graph.Reader, scope graph.Scope, id, kind, rel string) (graph.Edge, error) {
 	m, err := g.Peers(ctx, scope, []string{id}, kind, rel)
@@ -77,7 +65,7 @@ func peer(ctx context.Context, g graph.Reader, scope graph.Scope, id, kind, rel 
 
 // readDefinition reads a definition and what it names.
 func readDefinition(ctx context.Context, g graph.Reader, scope graph.Scope, n graph.Node) (definition, error) {
-	d := definition{ID: n.ID, Name: text(n, "name"), ArtifactName: text(n, "artifact_name"), ContentType: text(n, "content_type")}
+	d := definition{ID: n.ID, Name: n.Text("name"), ArtifactName: n.Text("artifact_name"), ContentType: n.Text("content_type")}
 	if d.ArtifactName == "" {
 		d.ArtifactName = d.Name
 	}
@@ -125,7 +113,7 @@ func readDefinition(ctx context.Context, g graph.Reader, scope graph.Scope, n gr
 	if repo.Peer != "" {
 		rn, err := g.Get(ctx, scope, repo.Peer)
 		if err == nil {
-			d.Commit = text(rn, "commit")
+			d.Commit = rn.Text("commit")
 		}
 	}
 	return d, nil

@@ -194,7 +194,7 @@ func (g *Generator) Generate(ctx context.Context, r *workers.Run, scope graph.Sc
 		if err != nil {
 			out.Failed++
 			logf(task.SeverityError, "%s of %s: %v", d.ArtifactName, label(t), err)
-			if exists && text(cur, "status") == StatusError {
+			if exists && cur.Text("status") == StatusError {
 				continue
 			}
 			data["status"] = StatusError
@@ -203,8 +203,8 @@ func (g *Generator) Generate(ctx context.Context, r *workers.Run, scope graph.Sc
 			if err != nil {
 				return out, fmt.Errorf("storing the artifact %s of %s: %w", d.ArtifactName, label(t), err)
 			}
-			if exists && text(cur, "checksum") == sum && text(cur, "storage_id") == id && text(cur, "status") == StatusReady &&
-				text(cur, "name") == d.ArtifactName && text(cur, "content_type") == d.ContentType {
+			if exists && cur.Text("checksum") == sum && cur.Text("storage_id") == id && cur.Text("status") == StatusReady &&
+				cur.Text("name") == d.ArtifactName && cur.Text("content_type") == d.ContentType {
 				out.Unchanged++
 				continue
 			}

@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"sync"
 
 	"github.com/infrahub-go/infrahub/commands"
 	"github.com/infrahub-go/infrahub/projections/graph"
+	"github.com/infrahub-go/infrahub/task"
 	"github.com/infrahub-go/infrahub/workers/changes"
 )
 
@@ -263,9 +265,7 @@ func (g *Generator) submit(ctx context.Context, b changes.Batch, p commands.Arti
 		wf = commands.WorkflowArtifactDefinition
 	}
 	params, _ := json.Marshal(p)
-	h := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%d\x00%s", b.Branch, b.Position, params)))
-	id := hex.EncodeToString(h[:16])
-	id = fmt.Sprintf("%s-%s-%s-%s-%s", id[0:8], id[8:12], id[12:16], id[16:20], id[20:32])
+	id := task.DerivedID(b.Branch, strconv.FormatInt(int64(b.Position), 10), string(params))
 	body, _ := json.Marshal(commands.SubmitTask{ID: id, Workflow: wf, Parameters: params})
 	if _, err := g.cfg.Dispatch(ctx, commands.Command{Type: commands.TypeSubmitTask, ID: "artifacts:" + id, Payload: body}); err != nil {
 		return fmt.Errorf("submitting %s: %w", wf, err)

@@ -19,8 +19,8 @@ type Subscriber func(ctx context.Context, b Batch)
 // subscribers. Apply never waits for a subscriber: what a busy subscriber has not taken yet is
 // merged into its pending batch of the branch.
 type Feed struct {
-	// From is the last position that is not news: the log's head when the process started
-	// (events up to it are folded by the projections, not reacted to again).
+	// From is the last position that is not news: where the subscribers' saved positions say
+	// they stopped (the log's head when none was saved); events up to it are not handed out.
 	From events.Position
 	// MaxPending bounds the node changes kept per subscriber and branch while it is busy
 	// (default 100,000); beyond it the pending batch keeps only its position and is marked

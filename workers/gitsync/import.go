@@ -257,14 +257,14 @@ func (s *Syncer) deleteStale(ctx context.Context, r *workers.Run, step string, n
 			return
 		}
 		for _, x := range nodes {
-			if named[rs.kind][str(x, "name")] {
+			if named[rs.kind][x.Text("name")] {
 				continue
 			}
 			if rs.kind == kindTransformation {
 				transforms = append(transforms, x.ID)
 			}
 			stale = append(stale, commands.DeleteNode{Kind: x.Kind, ID: x.ID})
-			out.Deleted = append(out.Deleted, x.Kind+"/"+str(x, "name"))
+			out.Deleted = append(out.Deleted, x.Kind+"/"+x.Text("name"))
 		}
 	}
 	if len(stale) == 0 {
@@ -276,11 +276,11 @@ func (s *Syncer) deleteStale(ctx context.Context, r *workers.Run, step string, n
 		return
 	} else {
 		for _, x := range defs {
-			if slices.ContainsFunc(p.cfg.ArtifactDefinitions, func(a repository.ArtifactDefinition) bool { return a.Name == str(x, "name") }) {
+			if slices.ContainsFunc(p.cfg.ArtifactDefinitions, func(a repository.ArtifactDefinition) bool { return a.Name == x.Text("name") }) {
 				continue
 			}
 			stale = append([]commands.DeleteNode{{Kind: x.Kind, ID: x.ID}}, stale...)
-			out.Deleted = append(out.Deleted, x.Kind+"/"+str(x, "name"))
+			out.Deleted = append(out.Deleted, x.Kind+"/"+x.Text("name"))
 		}
 	}
 	ops := make([]commands.Operation, 0, len(stale))

@@ -21,20 +21,10 @@ type repoNode struct {
 
 func (n repoNode) readOnly() bool { return n.Kind == KindReadOnlyRepository }
 
-// str is a node's attribute as a string ("" when absent or null).
-func str(n graph.Node, name string) string {
-	if a, ok := n.Attributes[name]; ok {
-		if s, ok := a.Value.(string); ok {
-			return s
-		}
-	}
-	return ""
-}
-
 func repoOf(n graph.Node) repoNode {
-	return repoNode{ID: n.ID, Kind: n.Kind, Name: str(n, "name"), Location: str(n, "location"),
-		DefaultBranch: str(n, "default_branch"), Ref: str(n, "ref"), Commit: str(n, "commit"),
-		SyncStatus: str(n, "sync_status"), OperStatus: str(n, "operational_status"), UpdatedAt: n.UpdatedAt}
+	return repoNode{ID: n.ID, Kind: n.Kind, Name: n.Text("name"), Location: n.Text("location"),
+		DefaultBranch: n.Text("default_branch"), Ref: n.Text("ref"), Commit: n.Text("commit"),
+		SyncStatus: n.Text("sync_status"), OperStatus: n.Text("operational_status"), UpdatedAt: n.UpdatedAt}
 }
 
 // readRepo reads repository id on branch name.
@@ -76,7 +66,7 @@ func (s *Syncer) remote(ctx context.Context, name string, n repoNode) (repositor
 		if err != nil {
 			return r, fmt.Errorf("repository %s: reading its credential %s: %w", n.Name, e.Peer, err)
 		}
-		r.Username, r.Password = str(c, "username"), str(c, "password")
+		r.Username, r.Password = c.Text("username"), c.Text("password")
 	}
 	return r, nil
 }

@@ -2,10 +2,7 @@ package gitsync
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strconv"
 
@@ -55,14 +52,14 @@ func (s *Syncer) OnChange(ctx context.Context, b changes.Batch) {
 				s.log.WarnContext(ctx, "gitsync: reading a repository changed", "repository", c.ID, "branch", name, "error", err)
 				continue
 			}
-			target := str(n, "commit")
+			target := n.Text("commit")
 			if !commit || target == "" {
-				target = str(n, "ref")
+				target = n.Text("ref")
 			}
 			if target == "" {
 				continue
 			}
-			id := "git-import-" + digest(c.ID, name, target, strconv.FormatInt(n.UpdatedAt.UnixNano(), 10))
+			id := "git-import-" + task.DerivedID(c.ID, name, target, strconv.FormatInt(n.UpdatedAt.UnixNano(), 10))
 			s.submit(ctx, id, commands.WorkflowGitImport, name, commands.GitImport{RepositoryID: c.ID, Branch: name, Commit: target}, c)
 		}
 	}
@@ -113,19 +110,10 @@ func (s *Syncer) submit(ctx context.Context, id, workflow, branchName string, pa
 	s.log.DebugContext(ctx, "gitsync: task submitted", "task", id, "workflow", workflow)
 }
 
-// digest is a short stable hash of parts.
-func digest(parts ...string) string {
-	h := sha256.New()
-	for _, p := range parts {
-		fmt.Fprintf(h, "%d:%s;", len(p), p)
-	}
-	return hex.EncodeToString(h.Sum(nil)[:12])
-}
-
 // idOr is a branch's id, or a digest of its name when it has none.
 func idOr(id, name string) string {
 	if id != "" {
 		return id
 	}
-	return digest(name)
+	return task.DerivedID(name)
 }

@@ -149,9 +149,9 @@ func (t *Triggers) active(ctx context.Context) ([]Rule, error) {
 }
 
 func (t *Triggers) readRule(ctx context.Context, scope graph.Scope, n graph.Node) (Rule, error) {
-	r := Rule{ID: n.ID, Kind: n.Kind, Name: str(n, "name"), Active: flag(n, "active", true),
-		BranchScope: str(n, "branch_scope"), NodeKind: strings.TrimSpace(str(n, "node_kind")),
-		MutationAction: str(n, "mutation_action"), MembersAdded: flag(n, "members_added", true)}
+	r := Rule{ID: n.ID, Kind: n.Kind, Name: n.Text("name"), Active: flag(n, "active", true),
+		BranchScope: n.Text("branch_scope"), NodeKind: strings.TrimSpace(n.Text("node_kind")),
+		MutationAction: n.Text("mutation_action"), MembersAdded: flag(n, "members_added", true)}
 	one := func(id, kind, rel string) (graph.Edge, error) {
 		m, err := t.cfg.Graph.Peers(ctx, scope, []string{id}, kind, rel)
 		if err != nil {
@@ -206,8 +206,8 @@ func (t *Triggers) readRule(ctx context.Context, scope graph.Scope, n graph.Node
 		if err != nil {
 			return r, fmt.Errorf("triggers: rule %s: match %s: %w", r.Name, e.Peer, err)
 		}
-		mt := Match{Kind: mn.Kind, Attribute: str(mn, "attribute_name"), ValueMatch: str(mn, "value_match"),
-			Relationship: str(mn, "relationship_name"), Peer: str(mn, "peer"), Added: flag(mn, "added", true)}
+		mt := Match{Kind: mn.Kind, Attribute: mn.Text("attribute_name"), ValueMatch: mn.Text("value_match"),
+			Relationship: mn.Text("relationship_name"), Peer: mn.Text("peer"), Added: flag(mn, "added", true)}
 		mt.Value, mt.HasValue = text(mn, "value")
 		mt.ValuePrevious, mt.HasValuePrevious = text(mn, "value_previous")
 		r.Matches = append(r.Matches, mt)

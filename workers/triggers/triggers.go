@@ -8,8 +8,6 @@ package triggers
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -127,7 +125,7 @@ func (t *Triggers) Subscribe(ctx context.Context, src activity.Source, after eve
 }
 
 // TaskID is the id of the action task of rule ruleID for event eventID.
-func TaskID(eventID, ruleID string) string { return "action-" + digest(eventID, ruleID) }
+func TaskID(eventID, ruleID string) string { return "action-" + task.DerivedID(eventID, ruleID) }
 
 // OnEvent submits the action of every active rule that ev matches (see Rule.Fires).
 func (t *Triggers) OnEvent(ctx context.Context, ev activity.Event) error {
@@ -255,26 +253,12 @@ func (t *Triggers) generator(ctx context.Context, r *workers.Run) (json.RawMessa
 	return nil, fmt.Errorf("%w: %s", fault.ErrInvalid, msg)
 }
 
-func digest(parts ...string) string {
-	h := sha256.New()
-	for _, p := range parts {
-		fmt.Fprintf(h, "%d:%s;", len(p), p)
-	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
-}
-
 func text(n graph.Node, name string) (string, bool) {
-	a, ok := n.Attributes[name]
-	if !ok || a.Value == nil {
+	if n.Attributes[name].Value == nil {
 		return "", false
 	}
-	if s, ok := a.Value.(string); ok {
-		return s, true
-	}
-	return fmt.Sprint(a.Value), true
+	return n.Text(name), true
 }
-
-func str(n graph.Node, name string) string { s, _ := text(n, name); return s }
 
 func flag(n graph.Node, name string, def bool) bool {
 	if b, ok := n.Attributes[name].Value.(bool); ok {

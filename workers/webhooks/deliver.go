@@ -51,13 +51,13 @@ func (w *Webhooks) run(ctx context.Context, r *workers.Run) (json.RawMessage, er
 		return nil, fmt.Errorf("webhook %s: %w", p.WebhookID, err)
 	}
 	if !flag(n, "active", true) {
-		r.Log(task.SeverityInfo, fmt.Sprintf("webhook %s is not active: nothing sent", text(n, "name")))
+		r.Log(task.SeverityInfo, fmt.Sprintf("webhook %s is not active: nothing sent", n.Text("name")))
 		return json.Marshal(Delivery{})
 	}
-	raw := text(n, "url")
+	raw := n.Text("url")
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("%w: webhook %s: url %q is not an http or https URL", fault.ErrInvalid, text(n, "name"), redact.URL(raw))
+		return nil, fmt.Errorf("%w: webhook %s: url %q is not an http or https URL", fault.ErrInvalid, n.Text("name"), redact.URL(raw))
 	}
 	shown := redact.URL(raw)
 
@@ -98,9 +98,9 @@ func (w *Webhooks) run(ctx context.Context, r *workers.Run) (json.RawMessage, er
 	if err != nil {
 		return nil, err
 	}
-	if key := text(n, "shared_key"); key != "" {
+	if key := n.Text("shared_key"); key != "" {
 		// The message id is the same on every attempt (receivers deduplicate on it).
-		id := "msg_" + digest(r.Task.ID)
+		id := "msg_" + task.DerivedID(r.Task.ID)
 		ts := strconv.FormatInt(w.cfg.Now().Unix(), 10)
 		headers.Set("webhook-id", id)
 		headers.Set("webhook-timestamp", ts)
@@ -109,7 +109,7 @@ func (w *Webhooks) run(ctx context.Context, r *workers.Run) (json.RawMessage, er
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
 	if err != nil {
-		return nil, fmt.Errorf("%w: webhook %s: %v", fault.ErrInvalid, text(n, "name"), redact.Error(err))
+		return nil, fmt.Errorf("%w: webhook %s: %v", fault.ErrInvalid, n.Text("name"), redact.Error(err))
 	}
 	req.Header = headers
 	r.Log(task.SeverityInfo, fmt.Sprintf("POST %s (attempt %d) headers: %s; %d bytes", shown, r.Attempt(), strings.Join(names, ", "), len(body)))
@@ -117,7 +117,7 @@ func (w *Webhooks) run(ctx context.Context, r *workers.Run) (json.RawMessage, er
 	if err != nil {
 		err = redact.Error(err)
 		r.Log(task.SeverityWarning, fmt.Sprintf("POST %s failed: %v", shown, err))
-		return nil, fmt.Errorf("webhook %s: POST %s: %w", text(n, "name"), shown, err)
+		return nil, fmt.Errorf("webhook %s: POST %s: %w", n.Text("name"), shown, err)
 	}
 	defer resp.Body.Close()
 	excerpt, _ := io.ReadAll(io.LimitReader(resp.Body, maxExcerpt+1))
@@ -129,7 +129,7 @@ func (w *Webhooks) run(ctx context.Context, r *workers.Run) (json.RawMessage, er
 	ex = redact.String(ex)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		r.Log(task.SeverityWarning, fmt.Sprintf("POST %s answered %d: %s", shown, resp.StatusCode, ex))
-		return nil, fmt.Errorf("webhook %s: POST %s answered %d", text(n, "name"), shown, resp.StatusCode)
+		return nil, fmt.Errorf("webhook %s: POST %s answered %d", n.Text("name"), shown, resp.StatusCode)
 	}
 	r.Log(task.SeverityInfo, fmt.Sprintf("POST %s answered %d: %s", shown, resp.StatusCode, ex))
 	return json.Marshal(Delivery{Status: resp.StatusCode, URL: shown})
@@ -151,7 +151,7 @@ func (w *Webhooks) body(ctx context.Context, n graph.Node, payload map[string]an
 	if n.Kind == KindCustomWebhook {
 		m, err := w.cfg.Graph.Peers(ctx, graph.Scope{Branch: w.cfg.Default}, []string{n.ID}, n.Kind, "transformation")
 		if err != nil {
-			return nil, fmt.Errorf("webhook %s: transformation: %w", text(n, "name"), err)
+			return nil, fmt.Errorf("webhook %s: transformation: %w", n.Text("name"), err)
 		}
 		if es := m[n.ID]; len(es) > 0 {
 			tr := es[0]
@@ -159,14 +159,14 @@ func (w *Webhooks) body(ctx context.Context, n graph.Node, payload map[string]an
 			case tr.PeerKind == KindTransformJinja2 && w.cfg.Render != nil:
 				out, err := w.cfg.Render(ctx, branchName, tr.Peer, payload)
 				if err != nil {
-					return nil, fmt.Errorf("%w: webhook %s: transform %s: %w", fault.ErrInvalid, text(n, "name"), tr.Peer, err)
+					return nil, fmt.Errorf("%w: webhook %s: transform %s: %w", fault.ErrInvalid, n.Text("name"), tr.Peer, err)
 				}
 				return []byte(out), nil
 			case tr.PeerKind == KindTransformJinja2:
-				return nil, fmt.Errorf("%w: webhook %s: Jinja2 transforms cannot run in this worker", fault.ErrInvalid, text(n, "name"))
+				return nil, fmt.Errorf("%w: webhook %s: Jinja2 transforms cannot run in this worker", fault.ErrInvalid, n.Text("name"))
 			default:
 				return nil, fmt.Errorf("%w: webhook %s: its transformation is a %s: Python transforms cannot run here",
-					fault.ErrInvalid, text(n, "name"), tr.PeerKind)
+					fault.ErrInvalid, n.Text("name"), tr.PeerKind)
 			}
 		}
 	}
@@ -174,7 +174,7 @@ func (w *Webhooks) body(ctx context.Context, n graph.Node, payload map[string]an
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(payload); err != nil {
-		return nil, fmt.Errorf("webhook %s: payload: %w", text(n, "name"), err)
+		return nil, fmt.Errorf("webhook %s: payload: %w", n.Text("name"), err)
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
@@ -189,7 +189,7 @@ func (w *Webhooks) headers(ctx context.Context, r *workers.Run, n graph.Node, sc
 	names := []string{"Accept", "Content-Type"}
 	m, err := w.cfg.Graph.Peers(ctx, scope, []string{n.ID}, n.Kind, "headers")
 	if err != nil {
-		return nil, nil, fmt.Errorf("webhook %s: headers: %w", text(n, "name"), err)
+		return nil, nil, fmt.Errorf("webhook %s: headers: %w", n.Text("name"), err)
 	}
 	edges := m[n.ID]
 	sort.Slice(edges, func(i, j int) bool { return edges[i].Peer < edges[j].Peer })
@@ -199,9 +199,9 @@ func (w *Webhooks) headers(ctx context.Context, r *workers.Run, n graph.Node, sc
 			if errors.Is(err, fault.ErrNotFound) {
 				continue
 			}
-			return nil, nil, fmt.Errorf("webhook %s: header %s: %w", text(n, "name"), e.Peer, err)
+			return nil, nil, fmt.Errorf("webhook %s: header %s: %w", n.Text("name"), e.Peer, err)
 		}
-		key, value := text(kv, "key"), text(kv, "value")
+		key, value := kv.Text("key"), kv.Text("value")
 		if key == "" {
 			continue
 		}

@@ -8,9 +8,7 @@ package webhooks
 
 import (
 	"context"
-	"crypto/sha256"
 	"crypto/x509"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -205,15 +203,15 @@ func (w *Webhooks) active(ctx context.Context) ([]hook, error) {
 	}
 	hooks := make([]hook, 0, len(page.Nodes))
 	for _, n := range page.Nodes {
-		hooks = append(hooks, hook{ID: n.ID, Kind: n.Kind, Name: text(n, "name"), EventType: text(n, "event_type"),
-			Scope: text(n, "branch_scope"), NodeKind: text(n, "node_kind"), Active: flag(n, "active", true)})
+		hooks = append(hooks, hook{ID: n.ID, Kind: n.Kind, Name: n.Text("name"), EventType: n.Text("event_type"),
+			Scope: n.Text("branch_scope"), NodeKind: n.Text("node_kind"), Active: flag(n, "active", true)})
 	}
 	w.hooks = hooks
 	return hooks, nil
 }
 
 // TaskID is the id of the delivery of event eventID to webhook webhookID.
-func TaskID(eventID, webhookID string) string { return "webhook-" + digest(eventID, webhookID) }
+func TaskID(eventID, webhookID string) string { return "webhook-" + task.DerivedID(eventID, webhookID) }
 
 // submit dispatches the webhook-process task of (h, ev).
 func (w *Webhooks) submit(ctx context.Context, h hook, ev activity.Event) error {
@@ -274,27 +272,6 @@ func subscribe(ctx context.Context, src activity.Source, after events.Position, 
 		}
 		return nil
 	})
-}
-
-// digest is a short stable hash of parts.
-func digest(parts ...string) string {
-	h := sha256.New()
-	for _, p := range parts {
-		fmt.Fprintf(h, "%d:%s;", len(p), p)
-	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
-}
-
-// text is an attribute's value as text ("" when unset).
-func text(n graph.Node, name string) string {
-	a, ok := n.Attributes[name]
-	if !ok || a.Value == nil {
-		return ""
-	}
-	if s, ok := a.Value.(string); ok {
-		return s
-	}
-	return fmt.Sprint(a.Value)
 }
 
 // flag is a Boolean attribute's value (def when unset).
