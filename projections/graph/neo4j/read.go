@@ -43,11 +43,14 @@ type ReaderConfig struct {
 	Checkpoint string
 	// Poll is WaitFor's polling interval (50 ms when zero).
 	Poll time.Duration
+	// Resolutions is the conflict resolutions recorded on a branch (conflict id → KeepBase or
+	// KeepBranch), which Diff reports as Conflict.Selected; they are not projected into Neo4j (a
+	// server gives the branches projection's, branch.State.Resolutions). Nil: none.
+	Resolutions func(ctx context.Context, branch string) (map[string]string, error)
 }
 
-// Reader implements graph.Reader (and graph.Waiter) over Cypher; the rest of graph.Port
-// answers an error wrapping fault.ErrUnavailable. Each method sends at most three statements,
-// in one read transaction: the branch's base (not for the default branch), then the query.
+// Reader implements graph.Port over Cypher. Each method sends at most three statements, in one
+// read transaction: the branch's base (not for the default branch), then the query.
 type Reader struct {
 	cfg ReaderConfig
 }
@@ -73,11 +76,6 @@ func NewReader(cfg ReaderConfig) (*Reader, error) {
 		cfg.Poll = 50 * time.Millisecond
 	}
 	return &Reader{cfg: cfg}, nil
-}
-
-// unavailable is the answer of the methods not implemented over Neo4j.
-func unavailable(method string) error {
-	return fmt.Errorf("%w: neo4j graph reader: %s not implemented over Neo4j yet", fault.ErrUnavailable, method)
 }
 
 // read is one read call: its transaction, scope parameters and schema.
@@ -434,21 +432,6 @@ func parseTime(v any) time.Time {
 		return time.Time{}
 	}
 	return t
-}
-
-// Diff implements graph.Differ: not over Neo4j yet.
-func (r *Reader) Diff(context.Context, string) (branch.Diff, error) {
-	return branch.Diff{}, unavailable("Diff")
-}
-
-// NextAvailableAddress implements graph.IPAM: not over Neo4j yet.
-func (r *Reader) NextAvailableAddress(context.Context, graph.Scope, string, int) (string, bool, error) {
-	return "", false, unavailable("NextAvailableAddress")
-}
-
-// NextAvailablePrefix implements graph.IPAM: not over Neo4j yet.
-func (r *Reader) NextAvailablePrefix(context.Context, graph.Scope, string, int) (string, bool, error) {
-	return "", false, unavailable("NextAvailablePrefix")
 }
 
 // WaitFor implements graph.Waiter: it polls the projector's checkpoint (StmtCheckpointRead),

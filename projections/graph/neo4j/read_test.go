@@ -314,24 +314,6 @@ func TestPeersFromRecordedRows(t *testing.T) {
 	}
 }
 
-// What is not implemented says so, naming the method, as fault.ErrUnavailable.
-func TestNotImplementedIsUnavailable(t *testing.T) {
-	r := newTestReader(t, &cannedTx{})
-	ctx := context.Background()
-	checks := map[string]func() error{
-		"Diff":                 func() error { _, err := r.Diff(ctx, "feature"); return err },
-		"NextAvailableAddress": func() error { _, _, err := r.NextAvailableAddress(ctx, graph.Scope{}, "x", 0); return err },
-		"NextAvailablePrefix":  func() error { _, _, err := r.NextAvailablePrefix(ctx, graph.Scope{}, "x", 24); return err },
-	}
-	for name, f := range checks {
-		err := f()
-		if !errors.Is(err, fault.ErrUnavailable) || !strings.Contains(err.Error(), strings.TrimSuffix(name, " (scope)")) ||
-			!strings.Contains(err.Error(), "not implemented over Neo4j yet") {
-			t.Errorf("%s = %v; want fault.ErrUnavailable naming it", name, err)
-		}
-	}
-}
-
 func TestWaitForPollsCheckpoint(t *testing.T) {
 	c := &cannedTx{answers: map[string][]map[string]any{StmtCheckpointRead: {{"position": int64(5), "version": int64(Version)}}}}
 	r := newTestReader(t, c)
