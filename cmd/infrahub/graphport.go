@@ -14,10 +14,11 @@ import (
 	"github.com/infrahub-go/infrahub/schema"
 )
 
-// neo4jReadMethods are the graph.Port methods the Neo4j Reader implements (the others answer
-// an error wrapping fault.ErrUnavailable): with INFRAHUB_GRAPH_URL=neo4j://… the query paths
-// send these to Neo4j and the rest to the memory reader. Decided here, never by trying.
-var neo4jReadMethods = []string{"Get", "List", "Count", "Peers", "Ancestors", "Descendants", "PositionAt", "RecordedAt", "Dump"}
+// neo4jReadMethods are the graph.Port methods the query paths send to the Neo4j Reader with
+// INFRAHUB_GRAPH_URL=neo4j://… (the rest go to the memory reader): all of them, now that the
+// Reader implements Diff and IPAM too. Decided here, never by trying.
+var neo4jReadMethods = []string{"Get", "List", "Count", "Peers", "Ancestors", "Descendants", "PositionAt", "RecordedAt",
+	"Diff", "Dump", "NextAvailableAddress", "NextAvailablePrefix"}
 
 // graphPortMethods are the methods graphPort routes (WaitFor waits for both ports).
 var graphPortMethods = []string{"Get", "List", "Count", "Peers", "Ancestors", "Descendants", "PositionAt",
@@ -126,12 +127,16 @@ func (c neo4jReadConn) BeginRead(ctx context.Context) (neo4j.ReadTx, error) {
 
 // queryPort is the graph read port of the query paths: the memory reader, or with
 // INFRAHUB_GRAPH_URL=neo4j://… the composite of the Neo4j Reader (neo4jReadMethods) and the
-// memory reader. The schema of a read comes from the branches projection (it is not in Neo4j).
+// memory reader. The schema of a read and the conflict resolutions of a diff come from the
+// branches projection (they are not in Neo4j).
 func (s *server) queryPort() (graph.Port, error) {
 	if !s.cfg.graphFromNeo4j {
 		return s.reads, nil
 	}
-	r, err := neo4j.NewReader(neo4j.ReaderConfig{Conn: neo4jReadConn{&s.neo4j}, Schema: s.schemaSource})
+	r, err := neo4j.NewReader(neo4j.ReaderConfig{Conn: neo4jReadConn{&s.neo4j}, Schema: s.schemaSource,
+		Resolutions: func(_ context.Context, name string) (map[string]string, error) {
+			return s.branches.Resolutions(name), nil
+		}})
 	if err != nil {
 		return nil, err
 	}

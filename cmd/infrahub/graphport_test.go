@@ -175,8 +175,8 @@ func TestGraphPortRouting(t *testing.T) {
 	}
 	callAll(context.Background(), p)
 	want := []string{"neo4j.Get", "neo4j.List", "neo4j.Count", "neo4j.Peers", "neo4j.Ancestors", "neo4j.Descendants",
-		"neo4j.PositionAt", "neo4j.RecordedAt", "memory.Diff", "neo4j.Dump", "memory.NextAvailableAddress",
-		"memory.NextAvailablePrefix", "neo4j.WaitFor", "memory.WaitFor"}
+		"neo4j.PositionAt", "neo4j.RecordedAt", "neo4j.Diff", "neo4j.Dump", "neo4j.NextAvailableAddress",
+		"neo4j.NextAvailablePrefix", "neo4j.WaitFor", "memory.WaitFor"}
 	if !slices.Equal(calls, want) {
 		t.Fatalf("calls:\n got %v\nwant %v", calls, want)
 	}
@@ -210,6 +210,7 @@ func TestGraphPortNeo4jMethodsList(t *testing.T) {
 	}
 	ctx := context.Background()
 	s := graph.Scope{}
+	const prefixID = "0190a0a0-0000-7000-8000-000000000001" // a well-formed node id: IPAM reads Neo4j
 	calls := map[string]func() error{
 		"Get":         func() error { _, err := r.Get(ctx, s, "x"); return err },
 		"List":        func() error { _, err := r.List(ctx, s, graph.Query{Kind: "TestThing"}); return err },
@@ -222,10 +223,10 @@ func TestGraphPortNeo4jMethodsList(t *testing.T) {
 		"Diff":        func() error { _, err := r.Diff(ctx, "b"); return err },
 		"Dump":        func() error { _, err := r.Dump(ctx, s); return err },
 		"NextAvailableAddress": func() error {
-			_, _, err := r.NextAvailableAddress(ctx, s, "x", 0)
+			_, _, err := r.NextAvailableAddress(ctx, s, prefixID, 0)
 			return err
 		},
-		"NextAvailablePrefix": func() error { _, _, err := r.NextAvailablePrefix(ctx, s, "x", 24); return err },
+		"NextAvailablePrefix": func() error { _, _, err := r.NextAvailablePrefix(ctx, s, prefixID, 24); return err },
 	}
 	if len(calls) != len(graphPortMethods) {
 		t.Fatalf("%d calls for %d routed methods", len(calls), len(graphPortMethods))

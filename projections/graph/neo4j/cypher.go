@@ -38,7 +38,7 @@ var SchemaStatements = []string{
 	StmtConstraintBranch, StmtConstraintCheckpoint, StmtIndexNodeKind, StmtIndexAttributeName,
 	StmtIndexAttributeValue, StmtIndexRelationshipName, StmtIndexIsPartOf, StmtIndexHasAttribute,
 	StmtIndexHasValue, StmtIndexIsRelated, StmtIndexIsProtected, StmtIndexHasSource, StmtIndexHasOwner,
-	StmtConstraintPosition, StmtIndexPositionAt,
+	StmtConstraintPosition, StmtIndexPositionAt, StmtConstraintUnique, StmtIndexHeld,
 }
 
 // StmtRoot creates the Root vertex every node hangs off (IS_PART_OF).
@@ -61,7 +61,7 @@ SET c.position = $position, c.version = $version`
 // StmtReset deletes every vertex of the projection (and the checkpoints) in batches; it runs in
 // an auto-commit transaction, as CALL … IN TRANSACTIONS requires.
 const StmtReset = `MATCH (n)
-WHERE n:Root OR n:Node OR n:Attribute OR n:AttributeValue OR n:Boolean OR n:Relationship OR n:Branch OR n:ProjectionCheckpoint OR n:Position
+WHERE n:Root OR n:Node OR n:Attribute OR n:AttributeValue OR n:Boolean OR n:Relationship OR n:Branch OR n:ProjectionCheckpoint OR n:Position OR n:UniqueValue
 CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS`
 
 // Node statements.
@@ -190,18 +190,18 @@ SET b.branched_from = row.branched_from`
 MATCH (b:Branch {name: row.name})
 SET b.status = 'MERGED'`
 	// StmtBranchDelete removes the branch's edges, then the vertices left without edges that
-	// only it used (nodes created on it, their attributes and relationships), then the Branch
+	// only it used (nodes created on it, their attributes and relationships, unique values), then the Branch
 	// vertex (Infrahub's DeleteBranchEdgesQuery).
 	StmtBranchDelete = `UNWIND $rows AS row
 CALL {
   WITH row
-  MATCH ()-[e:IS_PART_OF|HAS_ATTRIBUTE|HAS_VALUE|IS_RELATED|IS_PROTECTED|HAS_SOURCE|HAS_OWNER]->()
+  MATCH ()-[e:IS_PART_OF|HAS_ATTRIBUTE|HAS_VALUE|IS_RELATED|IS_PROTECTED|HAS_SOURCE|HAS_OWNER|HELD]->()
   WHERE e.branch = row.name
   DELETE e
 }
 CALL {
   MATCH (n)
-  WHERE (n:Node OR n:Attribute OR n:Relationship) AND NOT (n)--()
+  WHERE (n:Node OR n:Attribute OR n:Relationship OR n:UniqueValue) AND NOT (n)--()
   DELETE n
 }
 OPTIONAL MATCH (b:Branch {name: row.name})

@@ -54,6 +54,18 @@ func relStatus(col, pred string) string {
 }`, col, pred, Latest("e"))
 }
 
+// holder is the holder of unique value c under pred (the winning HELD edge's, null when it is
+// a release or there is none), as column col.
+func holder(col, pred string) string {
+	return fmt.Sprintf(`CALL {
+  WITH c
+  OPTIONAL MATCH (c)-[e:HELD]->(:Root)
+  WHERE %[2]s
+  RETURN CASE WHEN e.status = 'active' THEN e.holder ELSE null END AS %[1]s
+  %[3]s
+}`, col, pred, Latest("e"))
+}
+
 // endSide is the side of node n's end of Relationship vertex r: 'in' (r points to n), 'out' (n
 // points to r, r to the peer) or 'both' (both point to r), as DumpedNodeFromRow decides.
 func endSide(r string) string {
@@ -105,7 +117,9 @@ RETURN b.branched_from AS branched_from, head, from_time, to_time`
 	//     'attribute', name; sides: attrSide maps);
 	//   - Relationship vertex of a relationship end the branch wrote (what 'relationship', name,
 	//     side, peer; sides: IS_RELATED statuses of the near edge): every Relationship vertex of
-	//     that end, so that the three peer sets are whole.
+	//     that end, so that the three peer sets are whole;
+	//   - unique value the branch claimed or released (what 'unique', kind, name: the
+	//     constraint, peer: the key; sides: the holder's id, null when none).
 	StmtDiffChanges = `MATCH (n:Node)-[x:IS_PART_OF]->(:Root)
 WHERE x.branch = $branch
 WITH DISTINCT n
@@ -131,7 +145,15 @@ WITH DISTINCT n, name, side, r, p
 ` + relStatus("b", Visible("e")) + `
 ` + relStatus("base", OnMain("e", "base_at")) + `
 ` + relStatus("main", OnMain("e", "at")) + `
-RETURN 'relationship' AS what, n.uuid AS id, n.kind AS kind, name, side, p.uuid AS peer, b, base, main`
+RETURN 'relationship' AS what, n.uuid AS id, n.kind AS kind, name, side, p.uuid AS peer, b, base, main
+UNION ALL
+MATCH (c:UniqueValue)-[x:HELD]->(:Root)
+WHERE x.branch = $branch
+WITH DISTINCT c
+` + holder("b", Visible("e")) + `
+` + holder("base", OnMain("e", "base_at")) + `
+` + holder("main", OnMain("e", "at")) + `
+RETURN 'unique' AS what, c.uuid AS id, c.kind AS kind, c.constraint AS name, null AS side, c.key AS peer, b, base, main`
 
 	// StmtDiffNodes reads what the diff shows of the nodes $ids (the changed nodes and the peers
 	// added or removed): the kind; the existence and display label on the branch's head and the

@@ -114,9 +114,12 @@ func (s diffSide) value() any {
 }
 
 // slotDiff is one slot the branch changed (a node's existence when field is empty, an
-// attribute "a:<name>" or a relationship end "r:<identifier>|<side>").
+// attribute "a:<name>", a relationship end "r:<identifier>|<side>" or, with unique set, the
+// holder of the value key of constraint field of kind, its sides' data the holders' ids).
 type slotDiff struct {
 	node, kind, field string
+	unique            bool
+	key               string
 	base, br, main    diffSide
 	mainChanged       bool
 	conflict          bool
@@ -131,6 +134,9 @@ func DiffNodeIDs(rows []map[string]any) ([]string, error) {
 	}
 	var ids []string
 	for _, s := range slots {
+		if s.unique {
+			continue
+		}
 		ids = append(ids, s.node)
 		ids = append(ids, s.br.peers...)
 		ids = append(ids, s.base.peers...)
@@ -167,6 +173,15 @@ func diffSlots(rows []map[string]any) ([]slotDiff, error) {
 				}
 			}
 			out = append(out, s)
+		case "unique":
+			s := slotDiff{kind: kind, field: name, unique: true, node: id}
+			s.key, _ = row["peer"].(string)
+			for col, side := range map[string]*diffSide{"b": &s.br, "base": &s.base, "main": &s.main} {
+				if h, _ := row[col].(string); h != "" {
+					*side = diffSide{present: true, data: h}
+				}
+			}
+			out = append(out, s)
 		case "relationship":
 			sd, _ := row["side"].(string)
 			peer, _ := row["peer"].(string)
@@ -194,13 +209,20 @@ func diffSlots(rows []map[string]any) ([]slotDiff, error) {
 	}
 	kept := out[:0]
 	for _, s := range out {
-		if s.field == "" {
+		switch {
+		case s.unique:
+			if s.br.data == s.base.data {
+				continue
+			}
+			s.mainChanged = s.main.data != s.base.data
+			s.conflict = s.mainChanged && s.main.present && s.br.present && s.main.data != s.br.data
+		case s.field == "":
 			if s.br.present == s.base.present {
 				continue
 			}
 			s.mainChanged = s.main.present != s.base.present
 			s.conflict = s.mainChanged && s.main.present != s.br.present
-		} else {
+		default:
 			if s.br.equal(s.base) {
 				continue
 			}
@@ -211,9 +233,22 @@ func diffSlots(rows []map[string]any) ([]slotDiff, error) {
 		}
 		kept = append(kept, s)
 	}
+	// Node slots, then attributes and relationship ends, then unique values.
+	rank := func(s slotDiff) int {
+		switch {
+		case s.unique:
+			return 2
+		case s.field == "":
+			return 0
+		}
+		return 1
+	}
 	slices.SortFunc(kept, func(a, b slotDiff) int {
-		if (a.field == "") != (b.field == "") {
-			return map[bool]int{true: -1, false: 1}[a.field == ""]
+		if c := rank(a) - rank(b); c != 0 {
+			return c
+		}
+		if a.unique {
+			return strings.Compare(a.kind+"\x00"+a.field+"\x00"+a.key, b.kind+"\x00"+b.field+"\x00"+b.key)
 		}
 		if c := strings.Compare(a.node, b.node); c != 0 {
 			return c

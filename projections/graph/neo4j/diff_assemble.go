@@ -110,6 +110,15 @@ func DiffFromRows(in DiffInput) (branch.Diff, error) {
 		return c.ID
 	}
 	for _, s := range slots {
+		if s.unique {
+			if s.conflict {
+				idOf := func(d diffSide) any { h, _ := d.data.(string); return idOrNil(h) }
+				addConflict(branch.Conflict{ID: conflictID(in.Name, s.kind, s.field, s.key), Kind: s.kind, Path: s.field,
+					Constraint: s.field, Key: s.key, Base: idOf(s.base), Main: idOf(s.main), Branch: idOf(s.br),
+					Ref: branch.ConflictRef{Kind: s.kind, Constraint: s.field, Key: s.key}})
+			}
+			continue
+		}
 		n := node(s.node, s.kind)
 		switch {
 		case s.field == "":

@@ -74,10 +74,12 @@ const (
 	d1 = "0190a0a0-0000-7000-8000-000000000021"
 	d2 = "0190a0a0-0000-7000-8000-000000000022"
 	t1 = "0190a0a0-0000-7000-8000-000000000031"
+	d3 = "0190a0a0-0000-7000-8000-000000000023"
 )
 
 // diffLog: two sites, a device and a tag on main; a branch moves the device to the other site,
-// tags it, changes its asn and adds a device; then main changes the asn too (a conflict).
+// tags it, changes its asn and adds a device; then main changes the asn too and adds a device
+// with the same human-friendly id as the branch's (two conflicts).
 func diffLog(t *testing.T) []events.Envelope {
 	main, feat := branch.Stream(branch.Default), branch.Stream("feature")
 	create := func(pos int64, stream events.StreamID, id, kind, name string, attrs map[string]nodes.Attr, edges ...nodes.Edge) events.Envelope {
@@ -86,7 +88,7 @@ func diffLog(t *testing.T) []events.Envelope {
 		}
 		attrs["name"] = nodes.Attr{Value: name}
 		return env(t, pos, stream, nodes.TypeCreated, nodes.Created{ID: id, Kind: kind, Attributes: attrs, Edges: edges,
-			HFID: []string{name}, DisplayLabel: name})
+			HFID: []string{name}, DisplayLabel: name, Claims: []nodes.Claim{{Kind: kind, Constraint: "hfid", Key: name}}})
 	}
 	return []events.Envelope{
 		create(2, main, s1, "TestSite", "paris", nil),
@@ -101,13 +103,14 @@ func diffLog(t *testing.T) []events.Envelope {
 				{Field: "r:device__tag|both", Peer: t1}}}),
 		create(8, feat, d2, "TestDevice", "edge-2", nil),
 		env(t, 9, main, nodes.TypeUpdated, nodes.Updated{ID: d1, Kind: "TestDevice", Attributes: map[string]nodes.Attr{"asn": {Value: 3.0}}}),
+		create(10, main, d3, "TestDevice", "edge-2", nil),
 	}
 }
 
 // The rows the three statements return on diffLog's data, as the driver gives them.
 func diffRows() (branchRows, changes, nodeRows []map[string]any) {
 	at := func(pos int64) string { return timeText(t0.Add(timeSeconds(pos))) }
-	branchRows = []map[string]any{{"branched_from": int64(5), "head": int64(9), "from_time": at(5), "to_time": at(9)}}
+	branchRows = []map[string]any{{"branched_from": int64(5), "head": int64(10), "from_time": at(5), "to_time": at(10)}}
 	val := func(js string) map[string]any {
 		return map[string]any{"json": js, "is_default": false, "is_protected": false, "source": nil, "owner": nil}
 	}
@@ -124,6 +127,8 @@ func diffRows() (branchRows, changes, nodeRows []map[string]any) {
 		rel(s2, "TestSite", "device__site", "in", d1, "active", nil, nil),
 		rel(d1, "TestDevice", "device__tag", "both", t1, "active", nil, nil),
 		rel(t1, "TestTag", "device__tag", "both", d1, "active", nil, nil),
+		{"what": "unique", "id": "TestDevice|hfid|edge-2", "kind": "TestDevice", "name": "hfid", "side": nil, "peer": "edge-2",
+			"b": d2, "base": nil, "main": d3},
 	}
 	node := func(id, kind, label string, changedAt, updatedAt int64, onMain bool) map[string]any {
 		row := map[string]any{"id": id, "kind": kind, "b": "active", "main": nil, "b_label": `"` + label + `"`, "main_label": nil,
@@ -155,11 +160,11 @@ func TestDiffFromRowsIsMemorysDiff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(want.Conflicts) != 1 || want.Counts.Added != 1 || want.Counts.Updated != 1 {
+	if len(want.Conflicts) != 2 || want.Counts.Added != 1 || want.Counts.Updated != 1 {
 		t.Fatalf("the memory diff is not the scenario's: %+v", want)
 	}
 	// A resolution recorded on the branch is reported on the conflict.
-	resolve := env(t, 10, branch.Stream("feature"), branch.TypeConflictResolved,
+	resolve := env(t, 11, branch.Stream("feature"), branch.TypeConflictResolved,
 		branch.ConflictResolved{Name: "feature", Conflict: want.Conflicts[0].ID, Keep: branch.KeepBranch})
 	store = memoryStore(t, append(log, resolve))
 	if want, err = store.Diff("feature"); err != nil || want.Conflicts[0].Selected != branch.KeepBranch {
@@ -172,7 +177,7 @@ func TestDiffFromRowsIsMemorysDiff(t *testing.T) {
 	if err != nil || !slices.Equal(ids, []string{s1, s2, d1, d2, t1}) {
 		t.Errorf("DiffNodeIDs = %v, %v", ids, err)
 	}
-	want.ToTime = t0.Add(timeSeconds(9)) // the memory store's head is the resolution, not projected here
+	want.ToTime = t0.Add(timeSeconds(10)) // the memory store's head is the resolution, not projected here
 	got, err := DiffFromRows(DiffInput{Name: "feature", Branch: br, Changes: changes, Nodes: nodeRows,
 		BranchSchema: bv.Schema, MainSchema: mv.Schema, Resolved: map[string]string{want.Conflicts[0].ID: branch.KeepBranch}})
 	if err != nil {
@@ -195,7 +200,7 @@ func TestDiffSendsThreeStatements(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Counts != (branch.DiffCounts{Added: 1, Updated: 1, Conflicts: 1, Unresolved: 1}) || d.BranchedFrom != 5 {
+	if d.Counts != (branch.DiffCounts{Added: 1, Updated: 1, Conflicts: 2, Unresolved: 2}) || d.BranchedFrom != 5 {
 		t.Errorf("diff counts %+v, branched from %d", d.Counts, d.BranchedFrom)
 	}
 	if len(c.sent) != 3 || c.sent[0].Cypher != StmtDiffBranch || c.sent[1].Cypher != StmtDiffChanges || c.sent[2].Cypher != StmtDiffNodes {

@@ -35,7 +35,7 @@ type Statement struct {
 // sent as one UNWIND list, statements in a fixed order (create nodes, set attributes, remove
 // relationships, add relationships, delete nodes, touch, branch statements). Rows of one
 // statement apply in log order. Events of other types (schema, conflict resolutions) write
-// nothing here. Claims (uniqueness) are the write side's concern and are not projected. Last,
+// nothing here. Claims of unique values are projected (StmtUniqueSet) for Diff's conflicts. Last,
 // StmtPositions records the position and time of every event of the batch (of every type), for
 // PositionAt and RecordedAt.
 func Plan(batch []events.Envelope) ([]Statement, error) {
@@ -58,7 +58,7 @@ func Plan(batch []events.Envelope) ([]Statement, error) {
 // phase is the order statements of one segment run in.
 var phase = []string{
 	StmtNodeCreate, StmtAttributeSet, StmtRelRemoveDirected, StmtRelRemoveBoth,
-	StmtRelAddDirected, StmtRelAddBoth, StmtNodeDelete, StmtNodeTouch,
+	StmtRelAddDirected, StmtRelAddBoth, StmtNodeDelete, StmtUniqueSet, StmtNodeTouch,
 	StmtBranchCreate, StmtBranchRebase, StmtBranchMerged, StmtBranchDelete,
 }
 
@@ -148,6 +148,7 @@ func (p *planner) event(env events.Envelope) error {
 			p.attr(c, e.ID, name, e.Attributes[name], e.Global)
 		}
 		p.meta(c, e.ID, e.Global, &e.HFID, &e.DisplayLabel)
+		p.claims(c, e.ID, e.Claims)
 		return p.edges(c, e.ID, e.Global, e.Edges)
 	case nodes.TypeUpdated:
 		var e nodes.Updated
@@ -158,6 +159,7 @@ func (p *planner) event(env events.Envelope) error {
 			p.attr(c, e.ID, name, e.Attributes[name], e.Global)
 		}
 		p.meta(c, e.ID, e.Global, e.HFID, e.DisplayLabel)
+		p.claims(c, e.ID, e.Claims)
 		if err := p.edges(c, e.ID, e.Global, e.Edges); err != nil {
 			return err
 		}
@@ -170,6 +172,7 @@ func (p *planner) event(env events.Envelope) error {
 		if err := p.edges(c, e.ID, e.Global, e.Edges); err != nil {
 			return err
 		}
+		p.claims(c, e.ID, e.Claims)
 		p.add(StmtNodeDelete, "node:"+e.ID+"@"+c.edge(e.Global)["branch"].(string), map[string]any{"id": e.ID, "edge": c.edge(e.Global)})
 	case branch.TypeCreated:
 		var e branch.Created
@@ -350,12 +353,26 @@ func (p *planner) changes(c evctx, cs []branch.Change) error {
 			if err := p.rel(c, ch.Node, ch.Field, ch.Peer, ch.Op == "remove_peer", false); err != nil {
 				return fmt.Errorf("change %d: %w", i, err)
 			}
-		case "claim", "release":
+		case "claim":
+			p.claim(c, ch.Kind, ch.Constraint, ch.Key, ch.Node, false)
+		case "release":
+			p.claim(c, ch.Kind, ch.Constraint, ch.Key, "", false)
 		default:
 			return fmt.Errorf("change %d: unknown op %q", i, ch.Op)
 		}
 	}
 	return nil
+}
+
+// claims queues the claims and releases of a node event.
+func (p *planner) claims(c evctx, node string, cs []nodes.Claim) {
+	for _, cl := range cs {
+		holder := node
+		if cl.Release {
+			holder = ""
+		}
+		p.claim(c, cl.Kind, cl.Constraint, cl.Key, holder, cl.Global)
+	}
 }
 
 func sortedKeys[V any](m map[string]V) []string {

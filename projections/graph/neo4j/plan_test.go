@@ -38,7 +38,8 @@ func sampleLog(t *testing.T) []events.Envelope {
 	main, feat := branch.Stream("main"), branch.Stream("feature")
 	return []events.Envelope{
 		env(t, 1, main, nodes.TypeCreated, nodes.Created{ID: site, Kind: "TestSite",
-			Attributes: map[string]nodes.Attr{"name": {Value: "paris"}}, HFID: []string{"paris"}, DisplayLabel: "paris"}),
+			Attributes: map[string]nodes.Attr{"name": {Value: "paris"}}, HFID: []string{"paris"}, DisplayLabel: "paris",
+			Claims: []nodes.Claim{{Kind: "TestSite", Constraint: "hfid", Key: "paris"}}}),
 		env(t, 2, main, nodes.TypeCreated, nodes.Created{ID: dev, Kind: "TestDevice",
 			Attributes: map[string]nodes.Attr{"name": {Value: "edge-1"}, "asn": {Value: 65020.0},
 				"tags_json":   {Value: map[string]any{"a": 1.0}, IsDefault: true},
@@ -116,7 +117,7 @@ func TestStatementsGolden(t *testing.T) {
 		"StmtRelAddDirected": StmtRelAddDirected, "StmtRelAddBoth": StmtRelAddBoth,
 		"StmtRelRemoveDirected": StmtRelRemoveDirected, "StmtRelRemoveBoth": StmtRelRemoveBoth,
 		"StmtBranchCreate": StmtBranchCreate, "StmtBranchRebase": StmtBranchRebase,
-		"StmtBranchMerged": StmtBranchMerged, "StmtBranchDelete": StmtBranchDelete,
+		"StmtBranchMerged": StmtBranchMerged, "StmtBranchDelete": StmtBranchDelete, "StmtUniqueSet": StmtUniqueSet,
 		"StmtPositions": StmtPositions,
 	})
 	golden(t, "schema.golden", SchemaStatements)

@@ -49,7 +49,7 @@ const (
 	DefaultAttempts = 8
 	DefaultRetryMax = 5 * time.Second
 	// Version of the model; bump it when the vertices or edges change shape.
-	Version = 2 // 2: Position vertices (StmtPositions)
+	Version = 3 // 2: Position vertices (StmtPositions); 3: UniqueValue vertices (StmtUniqueSet)
 )
 
 // Config configures a Projector.
