@@ -11,9 +11,9 @@
 // ProjectionCheckpoint vertex: the graph and its position never disagree (exactly-once).
 // Transient errors are retried with backoff.
 //
-// The read port (graph.Port over Cypher) is not implemented yet. The adapter has been tested
-// only against recorded transactions (see the README): no Neo4j server runs on the machines it
-// was written on.
+// The read port (graph.Port over Cypher) is the Reader. The adapter has been tested only
+// against recorded transactions and canned records (see the README): no Neo4j server runs on
+// the machines it was written on.
 package neo4j
 
 import (
