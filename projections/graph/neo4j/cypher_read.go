@@ -15,7 +15,10 @@ import (
 // An edge is visible when it was written on the branch or on the global branch up to $at, or on
 // the default branch up to $base_at (Visible). Of the visible edges of one slot (a node's
 // IS_PART_OF, an attribute's HAS_VALUE, a node's IS_RELATED to a Relationship vertex) the
-// latest wins: the highest from_pos, then the highest branch_level (Latest). A node exists when
+// branch's own win, then the latest: the highest branch_level, then the highest from_pos
+// (Latest, Infrahub's order). Before a rebase both orders agree (a branch's edges come after
+// its base); after one, the branch's edges still beat the default branch's edges up to the new
+// base, as the memory adapter's overlay does. A node exists when
 // its winning IS_PART_OF edge is active; a relationship holds when its winning IS_RELATED edge
 // on the near node is active and the peer exists.
 //
@@ -27,9 +30,10 @@ func Visible(e string) string {
 	return fmt.Sprintf("((%[1]s.branch IN [$branch, '%[2]s'] AND %[1]s.from_pos <= $at) OR (%[1]s.branch = $base AND %[1]s.from_pos <= $base_at))", e, GlobalBranch)
 }
 
-// Latest orders the visible edges e of one slot, latest first, and keeps the winner.
+// Latest orders the visible edges e of one slot, the branch's first, then latest first, and
+// keeps the winner.
 func Latest(e string) string {
-	return fmt.Sprintf("ORDER BY %[1]s.from_pos DESC, %[1]s.branch_level DESC\n  LIMIT 1", e)
+	return fmt.Sprintf("ORDER BY %[1]s.branch_level DESC, %[1]s.from_pos DESC\n  LIMIT 1", e)
 }
 
 // live keeps the rows whose node variable n exists in scope (vars: the variables to keep).
