@@ -19,8 +19,8 @@ import (
 
 // Diff implements graph.Differ: three statements in one read transaction (StmtDiffBranch,
 // StmtDiffChanges, StmtDiffNodes), assembled by DiffFromRows as branch/nodes.Store.Diff does.
-// The conflict resolutions come from ReaderConfig.Resolutions (they are not projected). The
-// conflicts on unique values are not answered: claims are not projected into Neo4j.
+// The conflict resolutions come from ReaderConfig.Resolutions (they are not projected); the
+// conflicts on unique values from the projected claims (StmtUniqueSet).
 func (r *Reader) Diff(ctx context.Context, name string) (branch.Diff, error) {
 	if err := ctx.Err(); err != nil {
 		return branch.Diff{}, err

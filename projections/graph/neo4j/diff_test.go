@@ -110,7 +110,8 @@ func diffLog(t *testing.T) []events.Envelope {
 // The rows the three statements return on diffLog's data, as the driver gives them.
 func diffRows() (branchRows, changes, nodeRows []map[string]any) {
 	at := func(pos int64) string { return timeText(t0.Add(timeSeconds(pos))) }
-	branchRows = []map[string]any{{"branched_from": int64(5), "head": int64(10), "from_time": at(5), "to_time": at(10)}}
+	// The head is the resolution of diffLog's conflict (position 11): every event has a Position.
+	branchRows = []map[string]any{{"branched_from": int64(5), "head": int64(11), "from_time": at(5), "to_time": at(11)}}
 	val := func(js string) map[string]any {
 		return map[string]any{"json": js, "is_default": false, "is_protected": false, "source": nil, "owner": nil}
 	}
@@ -177,7 +178,6 @@ func TestDiffFromRowsIsMemorysDiff(t *testing.T) {
 	if err != nil || !slices.Equal(ids, []string{s1, s2, d1, d2, t1}) {
 		t.Errorf("DiffNodeIDs = %v, %v", ids, err)
 	}
-	want.ToTime = t0.Add(timeSeconds(10)) // the memory store's head is the resolution, not projected here
 	got, err := DiffFromRows(DiffInput{Name: "feature", Branch: br, Changes: changes, Nodes: nodeRows,
 		BranchSchema: bv.Schema, MainSchema: mv.Schema, Resolved: map[string]string{want.Conflicts[0].ID: branch.KeepBranch}})
 	if err != nil {
