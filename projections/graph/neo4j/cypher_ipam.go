@@ -37,3 +37,18 @@ CALL {
 RETURN n.uuid AS id, n.kind AS kind, status, prefix, peers
 ORDER BY id`, live("s", "s"), IPAMDepth, partStatus("n", "status", Visible("e")), valueIn("n", "prefix_attr", "prefix", Visible("e")),
 	indent(relStatus("rs", Visible("e"))), indent(valueIn("p", "address_attr", "address", Visible("e"))), endSide("r"))
+
+// utilPeers is, for a node of the kinds $prefix_kinds (IP prefixes; an empty list for the
+// others), its peers through the Relationship vertices named in $util_rels whose near edge is
+// active in scope, with the JSON text of each peer's attribute $prefix_attr, as column util
+// ({name, side, peer, prefix}): what a prefix's utilization is computed from (Utilization).
+var utilPeers = fmt.Sprintf(`CALL {
+  WITH n
+  OPTIONAL MATCH (n)-[:IS_RELATED]-(r:Relationship)-[:IS_RELATED]-(p:Node)
+  WHERE n.kind IN $prefix_kinds AND r.name IN $util_rels AND p <> n
+  WITH DISTINCT n, r, p
+  %[1]s
+  WITH n, r, p, rs WHERE rs = 'active'
+  %[2]s
+  RETURN collect({name: r.name, side: %[3]s, peer: p.uuid, prefix: pp}) AS util
+}`, indent(relStatus("rs", Visible("e"))), indent(valueIn("p", "prefix_attr", "pp", Visible("e"))), endSide("r"))

@@ -99,7 +99,8 @@ var (
 RETURN b.branched_from AS branched_from`
 
 	// StmtReadNodes reads the live nodes among $ids with their visible attributes: for each,
-	// the winning HAS_VALUE and the IS_PROTECTED, HAS_SOURCE and HAS_OWNER edges written with it.
+	// the winning HAS_VALUE and the IS_PROTECTED, HAS_SOURCE and HAS_OWNER edges written with it;
+	// and, for an IP prefix, what its utilization is computed from (utilPeers).
 	StmtReadNodes = `UNWIND $ids AS id
 MATCH (n:Node {uuid: id})
 ` + live("n", "n") + `
@@ -121,8 +122,9 @@ CALL {
   RETURN collect({name: a.name, json: v.json, is_default: v.is_default, is_protected: coalesce(pr.value, false),
     source: src.uuid, source_kind: src.kind, owner: own.uuid}) AS attrs
 }
+` + utilPeers + `
 RETURN n.uuid AS id, n.kind AS kind, n.created_at AS created_at, n.created_by AS created_by,
-  n.updated_at AS updated_at, n.updated_by AS updated_by, attrs
+  n.updated_at AS updated_at, n.updated_by AS updated_by, attrs, util
 ORDER BY id`
 
 	// StmtPeersOut, StmtPeersIn and StmtPeersBoth read the live peers of the nodes $ids through

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
+	"math/big"
 	"net/netip"
 	"slices"
 
@@ -198,4 +200,81 @@ func IPAMFromRows(set *schema.Set, rows []map[string]any, id string, length int,
 		return "", false, nil
 	}
 	return netip.PrefixFrom(a, length).String(), true, nil
+}
+
+// utilizationInputs is the IP prefix kinds of set and the identifiers of their children and
+// ip_addresses relationships, for StmtReadNodes' util column.
+func utilizationInputs(set *schema.Set) (kinds, rels []string) {
+	kinds = []string{}
+	for _, m := range set.Nodes() {
+		if slices.Contains(m.InheritFrom, "BuiltinIPPrefix") {
+			kinds = append(kinds, m.Kind)
+		}
+	}
+	_, rels = ipamIdentifiers(set)
+	return kinds, rels
+}
+
+// Utilization is the utilization of an IP prefix of kind (false for another kind) from its
+// stored attributes and the util column of StmtReadNodes, as nodes.View.Utilization computes
+// it: the space of its child prefixes for a prefix of member_type prefix, else its addresses
+// among its usable hosts (network and broadcast excluded for IPv4 prefixes wider than /31), as
+// a percentage rounded to two decimals.
+func Utilization(set *schema.Set, kind string, stored map[string]graph.Attribute, util any) (float64, bool) {
+	m, ok := set.Node(kind)
+	if !ok || !slices.Contains(m.InheritFrom, "BuiltinIPPrefix") {
+		return 0, false
+	}
+	s, _ := stored["prefix"].Value.(string)
+	p, err := netip.ParsePrefix(s)
+	if err != nil {
+		return 0, false
+	}
+	p = p.Masked()
+	// peers is the peers of rs in util (distinct), with their prefix texts.
+	peers := func(rs *schema.Relationship) (ids, prefixes []string) {
+		if rs == nil {
+			return nil, nil
+		}
+		list, _ := util.([]any)
+		for _, x := range list {
+			e, _ := x.(map[string]any)
+			name, _ := e["name"].(string)
+			sd, _ := e["side"].(string)
+			peer, _ := e["peer"].(string)
+			if name != rs.Identifier || sd != side(rs.Identifier, rs.Direction) || peer == "" || slices.Contains(ids, peer) {
+				continue
+			}
+			ids = append(ids, peer)
+			var v any
+			if js, _ := e["prefix"].(string); js != "" && json.Unmarshal([]byte(js), &v) == nil {
+				t, _ := v.(string)
+				prefixes = append(prefixes, t)
+			}
+		}
+		return ids, prefixes
+	}
+	space := func(p netip.Prefix) *big.Float {
+		return new(big.Float).SetInt(new(big.Int).Lsh(big.NewInt(1), uint(p.Addr().BitLen()-p.Bits())))
+	}
+	size, used := space(p), new(big.Float)
+	if stored["member_type"].Value == "prefix" {
+		_, prefixes := peers(m.Relationship("children"))
+		for _, t := range prefixes {
+			if cp, err := netip.ParsePrefix(t); err == nil {
+				used.Add(used, space(cp.Masked()))
+			}
+		}
+	} else {
+		if p.Addr().Is4() && p.Bits() < 31 {
+			size.Sub(size, big.NewFloat(2))
+		}
+		ids, _ := peers(m.Relationship("ip_addresses"))
+		used.SetInt64(int64(len(ids)))
+	}
+	if size.Sign() <= 0 {
+		return 0, true
+	}
+	r, _ := new(big.Float).Quo(used.Mul(used, big.NewFloat(100)), size).Float64()
+	return math.Round(r*100) / 100, true
 }

@@ -52,7 +52,7 @@ func ipamLog(t *testing.T) []events.Envelope {
 	}
 	return []events.Envelope{
 		create(2, p1, "TestPrefix", prefix("10.0.0.0/29")),
-		create(3, p2, "TestPrefix", prefix("10.1.0.0/16")),
+		create(3, p2, "TestPrefix", map[string]nodes.Attr{"prefix": {Value: "10.1.0.0/16"}, "member_type": {Value: "prefix"}}),
 		create(4, c1, "TestPrefix", prefix("10.1.0.0/24"), nodes.Edge{Field: "r:parent__child|out", Peer: p2}),
 		address(5, a1, "10.0.0.1/29", p1), address(6, a2, "10.0.0.2/29", p1), address(7, a4, "10.0.0.4/29", p1),
 		address(8, a5, "10.1.0.1/24", c1),
@@ -199,5 +199,62 @@ func TestIPAMSendsOneStatement(t *testing.T) {
 	c.answers[StmtReadBranch] = nil
 	if _, _, err := r.NextAvailablePrefix(ctx, graph.Scope{Branch: "nope"}, p2, 24); !errors.Is(err, graph.ErrBranchNotFound) {
 		t.Errorf("unknown branch: %v", err)
+	}
+}
+
+// Utilization computes from the util column what the memory adapter computes.
+func TestUtilizationIsMemorys(t *testing.T) {
+	store := memoryStoreOf(t, ipamSchema, ipamLog(t))
+	v, err := store.View(branch.Default, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	peer := func(name, side, id, prefix string) any {
+		m := map[string]any{"name": name, "side": side, "peer": id, "prefix": nil}
+		if prefix != "" {
+			m["prefix"] = `"` + prefix + `"`
+		}
+		return m
+	}
+	addr, tree := "ip_prefix__ip_address", "parent__child"
+	for _, tt := range []struct {
+		id     string
+		stored map[string]graph.Attribute
+		util   []any
+		want   float64
+	}{
+		{p1, map[string]graph.Attribute{"prefix": {Value: "10.0.0.0/29"}},
+			[]any{peer(addr, "both", a1, ""), peer(addr, "both", a2, ""), peer(addr, "both", a4, ""), peer(addr, "both", a4, "")}, 50},
+		{p2, map[string]graph.Attribute{"prefix": {Value: "10.1.0.0/16"}, "member_type": {Value: "prefix"}},
+			[]any{peer(tree, "in", c1, "10.1.0.0/24")}, 0.39},
+		{c1, map[string]graph.Attribute{"prefix": {Value: "10.1.0.0/24"}},
+			[]any{peer(tree, "out", p2, "10.1.0.0/16"), peer(addr, "both", a5, "")}, 0.39},
+	} {
+		id, _ := bg.ParseNodeID(tt.id)
+		mem, memOK := v.Utilization(id)
+		got, ok := Utilization(v.Schema, "TestPrefix", tt.stored, tt.util)
+		if !ok || !memOK || got != mem || got != tt.want {
+			t.Errorf("%s: utilization %v %v, memory %v %v; want %v", tt.id, got, ok, mem, memOK, tt.want)
+		}
+	}
+	if _, ok := Utilization(v.Schema, "TestDevice", nil, nil); ok {
+		t.Error("a device has a utilization")
+	}
+	// Read through Get: the attribute is computed from the row's util column.
+	row := map[string]any{"id": p1, "kind": "TestPrefix", "attrs": []any{
+		map[string]any{"name": "prefix", "json": `"10.0.0.0/29"`, "is_default": false, "is_protected": false}},
+		"util": []any{peer(addr, "both", a1, ""), peer(addr, "both", a2, ""), peer(addr, "both", a4, "")}}
+	c := &cannedTx{answers: map[string][]map[string]any{StmtReadNodes: {row}}}
+	r, err := NewReader(ReaderConfig{Conn: c, Schema: func(context.Context, string, events.Position) (*schema.Set, error) { return v.Schema, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := r.Get(context.Background(), graph.Scope{}, p1)
+	if err != nil || n.Attributes["utilization"] != (graph.Attribute{Value: 50.0}) {
+		t.Errorf("Get = %+v, %v; want utilization 50", n.Attributes["utilization"], err)
+	}
+	if p := c.sent[0].Params; !reflect.DeepEqual(p["prefix_kinds"], []string{"TestPrefix"}) ||
+		!reflect.DeepEqual(p["util_rels"], []string{"ip_prefix__ip_address", "parent__child"}) || p["prefix_attr"] != "prefix" {
+		t.Errorf("StmtReadNodes params %v", p)
 	}
 }

@@ -181,7 +181,8 @@ func (rd *read) nodes(ctx context.Context, ids []string, fields []string) ([]gra
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	rows, err := rd.run(ctx, StmtReadNodes, map[string]any{"ids": ids})
+	kinds, rels := utilizationInputs(rd.set)
+	rows, err := rd.run(ctx, StmtReadNodes, map[string]any{"ids": ids, "prefix_kinds": kinds, "util_rels": rels, "prefix_attr": "prefix"})
 	if err != nil {
 		return nil, err
 	}
@@ -420,6 +421,11 @@ func NodeFromRow(set *schema.Set, row map[string]any, fields []string) (graph.No
 			} else {
 				n.Attributes[a.Name] = graph.Attribute{IsDefault: true}
 			}
+		}
+	}
+	if _, asked := n.Attributes["utilization"]; asked {
+		if u, ok := Utilization(set, kind, stored, row["util"]); ok { // an IP prefix's, computed when read
+			n.Attributes["utilization"] = graph.Attribute{Value: u}
 		}
 	}
 	return n, nil
