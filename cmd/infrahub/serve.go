@@ -591,12 +591,20 @@ func (s *server) executor(g graph.Port, workers func(context.Context) []graphql.
 
 // credentialsReady answers 503 to requests carrying credentials until the server is ready: the
 // accounts and tokens they name are read from the graph, which may not have caught up with the
-// log yet after a restart (a valid token must not be refused as unknown).
+// log yet after a restart (a valid token must not be refused as unknown). The paths that always
+// answer (/health, /metrics, /api/status) are served as to an anonymous caller until then.
 func (s *server) credentialsReady(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !s.ready.Load() && !ungated[r.URL.Path] && (r.Header.Get("X-INFRAHUB-KEY") != "" || r.Header.Get("Authorization") != "") {
-			commands.WriteError(w, fmt.Errorf("%w: the server is catching up with the log: credentials are checked once it is ready", fault.ErrUnavailable))
-			return
+		if !s.ready.Load() && (r.Header.Get("X-INFRAHUB-KEY") != "" || r.Header.Get("Authorization") != "") {
+			if !ungated[r.URL.Path] {
+				commands.WriteError(w, fmt.Errorf("%w: the server is catching up with the log: credentials are checked once it is ready", fault.ErrUnavailable))
+				return
+			}
+			// /health, /metrics and /api/status always answer: as to an anonymous caller, rather
+			// than refusing a token the graph may not hold yet.
+			r = r.Clone(r.Context())
+			r.Header.Del("X-INFRAHUB-KEY")
+			r.Header.Del("Authorization")
 		}
 		next.ServeHTTP(w, r)
 	})
