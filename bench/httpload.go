@@ -29,7 +29,7 @@ func loadClient(token string) *http.Client {
 }
 
 // httpLoader is the client of scenarios 13 and 14, made on first use.
-func (e *env) httpLoader(ctx context.Context) (*gqlWorld, *http.Client, error) {
+func httpLoader(ctx context.Context, e *env) (*gqlWorld, *http.Client, error) {
 	w, err := e.gqlWorld(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -50,9 +50,9 @@ func interfaceCreate(name, device string) []byte {
 
 // httpCreate is scenario 13: clients POST /api/commands node.create for one time-boxed round; the
 // round's value is the creates per second, its samples the latency of each.
-func (e *env) httpCreate(clients int) measureFunc {
+func httpCreate(e *env, clients int) measureFunc {
 	return func(ctx context.Context, _ int) (round, error) {
-		w, client, err := e.httpLoader(ctx)
+		w, client, err := httpLoader(ctx, e)
 		if err != nil {
 			return round{}, err
 		}
@@ -84,9 +84,9 @@ type mixedStats struct {
 // httpMixed is scenario 14: clients each send 7 GraphQL reads of one device by id for 3 writes
 // (node.update of a device's description) for one time-boxed round; the round's value is the
 // requests per second of both, and st gets each class's rate and latencies.
-func (e *env) httpMixed(clients int, st *mixedStats) measureFunc {
+func httpMixed(e *env, clients int, st *mixedStats) measureFunc {
 	return func(ctx context.Context, n int) (round, error) {
-		w, client, err := e.httpLoader(ctx)
+		w, client, err := httpLoader(ctx, e)
 		if err != nil {
 			return round{}, err
 		}
@@ -133,7 +133,7 @@ func (e *env) httpMixed(clients int, st *mixedStats) measureFunc {
 // note and classes.
 func mixedScenario(ctx context.Context, e *env, sp spec) (Result, error) {
 	st := &mixedStats{}
-	r, err := e.versus(ctx, sp, e.httpMixed(httpClients, st))
+	r, err := e.versus(ctx, sp, httpMixed(e, httpClients, st))
 	if err != nil {
 		return r, err
 	}

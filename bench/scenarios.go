@@ -118,7 +118,7 @@ func scenarioDefs() []scenarioDef {
 			baseline: "log-append-8", target: target{op: "atLeastP99", value: 0.7, p99: 20, unit: "ms"}, tail: true,
 			note: "POST /api/commands node.create of a BenchInterface (4 attributes, its device by id) on the default branch, 16 clients over loopback, to infrahub serve (distributed: the writing server); latency p50 and p99 over every create"},
 			func(ctx context.Context, e *env, sp spec) (Result, error) {
-				return e.versus(ctx, sp, e.httpCreate(httpClients))
+				return e.versus(ctx, sp, httpCreate(e, httpClients))
 			}},
 		{spec{name: "14-http-mixed-16", title: "14. mixed 70/30 read/write load over HTTP, 16 clients", unit: "requests/s",
 			baseline: "log-append-8", target: target{op: "report"},

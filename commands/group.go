@@ -53,7 +53,8 @@ type answer struct {
 type branchQueue struct {
 	mu      sync.Mutex
 	waiting []*member
-	leading bool // a turn runs, or its lead was passed to waiting[0]
+	leading bool   // a turn runs, or its lead was passed to waiting[0]
+	carry   *carry // the last turn's transaction; under the branch's turn lock, not mu
 }
 
 func (w *writer) queue(name string) *branchQueue {
@@ -148,7 +149,7 @@ func (w *writer) turn(ctx context.Context, name string, q *branchQueue) {
 		m.taken = true
 	}
 	q.mu.Unlock()
-	out := w.group(ctx, name, ms)
+	out, last := w.group(ctx, name, q, ms)
 	q.mu.Lock()
 	var back []*member
 	for i, m := range ms {
@@ -160,6 +161,7 @@ func (w *writer) turn(ctx context.Context, name string, q *branchQueue) {
 	q.waiting = append(back, q.waiting...)
 	q.passLocked()
 	q.mu.Unlock()
+	w.readable(ctx, ms, out, last) // the next turn decides meanwhile, on the carried transaction
 	for i, m := range ms {
 		if !errors.Is(out[i].err, errDeferred) {
 			m.done <- out[i]

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 
 	"github.com/infrahub-go/infrahub/commands/nodetx"
 	"github.com/infrahub-go/infrahub/events"
@@ -23,18 +22,33 @@ type plan struct {
 	data    any
 }
 
+// maxCarry bounds the events a transaction carried from turn to turn may hold: then the next
+// turn waits for the fold and starts from a new View.
+const maxCarry = 4096
+
+// carry is the transaction of a branch's last turn, kept while the state has not folded what it
+// wrote: the next turn decides on it (it holds every change the turn appended) instead of
+// waiting for the fold. Only the holder of the branch's turn (w.lock) uses it.
+type carry struct {
+	t      *nodetx.Tx
+	next   int64           // the stream's version after the turn's appends
+	upTo   events.Position // the last position it wrote
+	events int             // events it decided, over every turn it served
+}
+
 // group decides and appends the commands of one turn on branch name and answers each (an
-// answer with errDeferred: left for the next turn). It follows write's policy: a refusal is
-// final only when decided on a state that has read the whole log; an append that meets another
-// writer's is decided again (at most maxAttempts times); every answer waits until the state has
-// folded what the turn wrote.
-func (w *writer) group(ctx context.Context, name string, ms []*member) []answer {
+// answer with errDeferred: left for the next turn), and the highest position it wrote, which
+// the answers must wait for (turn waits, once the next turn may start). It follows write's
+// policy: a refusal is final only when decided on a state that has read the whole log; an append
+// that meets another writer's is decided again (at most maxAttempts times).
+func (w *writer) group(ctx context.Context, name string, q *branchQueue, ms []*member) ([]answer, events.Position) {
 	out := make([]answer, len(ms))
-	fail := func(open []int, err error) []answer {
+	var last events.Position // the highest position the turn wrote
+	fail := func(open []int, err error) ([]answer, events.Position) {
 		for _, i := range open {
 			out[i] = answer{err: err}
 		}
-		return out
+		return out, last
 	}
 	// A command whose id an earlier one of the turn has (a retry sent while the first waits) is
 	// not decided: it answers the first's record once the turn is written (see sameIDs).
@@ -61,11 +75,10 @@ func (w *writer) group(ctx context.Context, name string, ms []*member) []answer 
 			unlockPools()
 		}
 	}()
-	var last events.Position // the highest position the turn wrote
 	open, synced := all, false
 	for attempt := 1; len(open) > 0; attempt++ {
 		skip := map[int]bool{}
-		plans, t, err := w.decideGroup(ctx, name, ms, open, skip, &unlockPools, out)
+		plans, t, base, err := w.decideGroup(ctx, name, q, ms, open, skip, &unlockPools, out)
 		refused := err != nil
 		for i := range skip {
 			refused = refused || !errors.Is(out[i].err, errDeferred)
@@ -92,6 +105,10 @@ func (w *writer) group(ctx context.Context, name string, ms []*member) []answer 
 			if t != nil {
 				t.Written()
 			}
+			if n := len(plans); n > 0 && pos > 0 {
+				lp := plans[n-1]
+				q.carry = &carry{t: t, next: lp.version + int64(len(lp.events)), upTo: pos, events: base + int(lp.version-plans[0].version) + len(lp.events)}
+			}
 			break
 		}
 		if foreign && attempt >= maxAttempts {
@@ -110,16 +127,22 @@ func (w *writer) group(ctx context.Context, name string, ms []*member) []answer 
 		}
 		open, synced = rest, true
 	}
-	if last > 0 {
-		if err := w.waitFor(ctx, last); err != nil {
-			for i := range out {
-				if out[i].err == nil && len(out[i].res.Positions) > 0 && !out[i].res.Duplicate {
-					out[i].err = fmt.Errorf("%s: written at %d, not yet readable: %w", ms[i].cmd.Type, out[i].res.Positions[len(out[i].res.Positions)-1], err)
-				}
+	return out, last
+}
+
+// readable waits until the state has folded last, what a turn wrote, and makes the answers of
+// the commands written an error when it does not come.
+func (w *writer) readable(ctx context.Context, ms []*member, out []answer, last events.Position) {
+	if last == 0 {
+		return
+	}
+	if err := w.waitFor(ctx, last); err != nil {
+		for i := range out {
+			if out[i].err == nil && len(out[i].res.Positions) > 0 && !out[i].res.Duplicate {
+				out[i].err = fmt.Errorf("%s: written at %d, not yet readable: %w", ms[i].cmd.Type, out[i].res.Positions[len(out[i].res.Positions)-1], err)
 			}
 		}
 	}
-	return out
 }
 
 // sameIDs answers the members whose id an earlier member of the turn had: the record the log
@@ -144,19 +167,33 @@ func (w *writer) sameIDs(ctx context.Context, ms []*member, same []int, out []an
 	}
 }
 
-// decideGroup decides the open members in order in one transaction on branch name's head. A
-// member refused (or deferred) gets its answer in out and a mark in skip, and the others are
-// decided again without it, in a new transaction. Members that write nothing get their answer
-// in out; the others a plan, in order. An error is the branch's (every open member's refusal).
-func (w *writer) decideGroup(ctx context.Context, name string, ms []*member, open []int, skip map[int]bool, unlockPools *func(), out []answer) ([]plan, *nodetx.Tx, error) {
+// decideGroup decides the open members in order in one transaction: the one the branch's last
+// turn carried (q.carry), else a new one on branch name's head. A member refused (or deferred)
+// gets its answer in out and a mark in skip, and the others are decided again without it, in a
+// new transaction on the head once it holds what the carried one wrote. Members that write
+// nothing get their answer in out; the others a plan, in order. base is the events the
+// transaction carried. An error is the branch's (every open member's refusal).
+func (w *writer) decideGroup(ctx context.Context, name string, q *branchQueue, ms []*member, open []int, skip map[int]bool, unlockPools *func(), out []answer) (plans []plan, t *nodetx.Tx, base int, err error) {
+	c := q.carry
+	q.carry = nil
+	carried := c != nil && c.events < maxCarry && w.state.Position() < c.upTo
 	for {
-		v, err := w.view(name)
-		if err != nil {
-			return nil, nil, err
-		}
-		t := nodetx.New(ctx, v, &w.hints, w.lim)
-		var plans []plan
+		plans, base = nil, 0
 		var next int64
+		if carried {
+			t, next, base = c.t, c.next, c.events
+		} else {
+			if c != nil {
+				if err := w.waitFor(ctx, c.upTo); err != nil {
+					return nil, nil, 0, err
+				}
+			}
+			v, err := w.view(name)
+			if err != nil {
+				return nil, nil, 0, err
+			}
+			t = nodetx.New(ctx, v, &w.hints, w.lim)
+		}
 		restart := false
 		for _, i := range open {
 			if skip[i] {
@@ -171,7 +208,7 @@ func (w *writer) decideGroup(ctx context.Context, name string, ms []*member, ope
 			}
 			if err == nil && t.Allocates() && *unlockPools == nil {
 				if *unlockPools, err = w.lockPools(ctx); err != nil {
-					return nil, nil, err
+					return nil, nil, 0, err
 				}
 				restart = true // decide again, in turn
 				break
@@ -182,6 +219,10 @@ func (w *writer) decideGroup(ctx context.Context, name string, ms []*member, ope
 			}
 			if err == nil && len(plans) > 0 && len(d.Events) > 0 && d.Stream != plans[0].stream {
 				err = errDeferred
+			}
+			if err != nil && carried {
+				restart = true // decide again in a new transaction, without what this one did
+				break
 			}
 			if err != nil && len(plans) > 0 && !errors.Is(err, errDeferred) && len(d.Events) == 0 && isMixing(t) {
 				err = errDeferred // alone, it may go to its own stream
@@ -194,12 +235,12 @@ func (w *writer) decideGroup(ctx context.Context, name string, ms []*member, ope
 				out[i], skip[i], restart = answer{err: err}, true, true
 				break
 			}
-			if len(plans) == 0 {
+			if len(plans) == 0 && !carried {
 				next = d.Version
 			}
 			if len(d.Events) == 0 {
 				version := d.Version
-				if len(plans) > 0 {
+				if len(plans) > 0 || carried {
 					version = next
 				}
 				out[i] = answer{res: Result{CommandID: m.cmd.ID, Stream: d.Stream, StreamVersion: version, Data: data}}
@@ -210,8 +251,12 @@ func (w *writer) decideGroup(ctx context.Context, name string, ms []*member, ope
 			next += int64(len(d.Events))
 		}
 		if !restart {
-			return plans, t, nil
+			if carried && len(plans) == 0 {
+				q.carry = c // nothing written: the next turn still decides on it
+			}
+			return plans, t, base, nil
 		}
+		carried = false
 	}
 }
 
@@ -220,151 +265,4 @@ func (w *writer) decideGroup(ctx context.Context, name string, ms []*member, ope
 func isMixing(t *nodetx.Tx) bool {
 	_, err := t.DecideSince(nil, "", events.Metadata{}, t.Mark())
 	return err != nil
-}
-
-// unit is one append of a turn: the plans of one command with an id (its own command record),
-// or of consecutive commands without one (nothing to record: one append carries them all).
-type unit struct {
-	plans   []plan
-	stream  events.StreamID
-	version int64
-	events  []events.Envelope
-	info    events.CommandInfo
-	ctx     context.Context
-}
-
-// units groups plans into appends, in order.
-func units(plans []plan, ms []*member) []unit {
-	var out []unit
-	for _, p := range plans {
-		alone := ms[p.i].cmd.ID != ""
-		if n := len(out); !alone && n > 0 && out[n-1].info.ID == "" && ms[out[n-1].plans[0].i].cmd.ID == "" {
-			u := &out[n-1]
-			u.plans = append(u.plans, p)
-			u.events = append(u.events, p.events...)
-			continue
-		}
-		out = append(out, unit{plans: []plan{p}, stream: p.stream, version: p.version,
-			events: append([]events.Envelope(nil), p.events...), info: p.info, ctx: p.ctx})
-	}
-	return out
-}
-
-// appendGroup appends the plans at the versions that follow each other: the commands without an
-// id together in one append, each command with an id in its own with its command record, all
-// sent at once so that the log commits them together. An append that arrives before the one it
-// follows meets a version conflict and is sent again. It answers the members it wrote (out),
-// and returns those left to decide again (from the first that could not be written on: another
-// writer's append, a duplicate command id or a failure), whether another writer got there
-// first, and the highest position written.
-func (w *writer) appendGroup(plans []plan, ms []*member, out []answer) (rest []int, foreign bool, last events.Position) {
-	us := units(plans, ms)
-	for len(us) > 0 {
-		results := appendAll(w.log, us)
-		var again []unit
-		broken := false
-		leave := func(u unit) {
-			for _, p := range u.plans {
-				rest = append(rest, p.i)
-			}
-		}
-		for k, u := range us {
-			r := results[k]
-			switch {
-			case r.err == nil && !r.res.Duplicate: // written (after a break: cannot happen without another writer)
-				last = max(last, r.res.Last())
-				split(u, ms, r.res, out)
-			case broken:
-				leave(u)
-			case errors.Is(r.err, events.ErrVersionConflict):
-				if k == 0 { // every append it follows was written before: another writer's is there
-					foreign, broken = true, true
-					leave(u)
-					continue
-				}
-				again = append(again, u)
-			case r.err == nil: // the same command id got there first, from another request
-				cmd := ms[u.plans[0].i].cmd
-				res, _, err := w.recorded(u.ctx, cmd, false)
-				out[u.plans[0].i] = answer{res: res, err: err}
-				last = max(last, lastOf(res))
-				broken = true
-			default:
-				for _, p := range u.plans {
-					out[p.i] = answer{err: fmt.Errorf("%s: %w", ms[p.i].cmd.Type, r.err)}
-				}
-				broken = true
-			}
-		}
-		if broken {
-			for _, u := range again {
-				leave(u)
-			}
-			slices.Sort(rest)
-			return rest, foreign, last
-		}
-		us = again
-	}
-	return nil, false, last
-}
-
-// split answers each command of a unit written as res: its own events' positions and the
-// stream's version after them.
-func split(u unit, ms []*member, res events.AppendResult, out []answer) {
-	off := 0
-	for _, p := range u.plans {
-		n := len(p.events)
-		one := events.AppendResult{StreamVersion: p.version + int64(n)}
-		if off+n <= len(res.Positions) {
-			one.Positions = res.Positions[off : off+n]
-		}
-		off += n
-		out[p.i] = answer{res: written(p, ms[p.i].cmd, one)}
-	}
-}
-
-func written(p plan, cmd Command, res events.AppendResult) Result {
-	out := resultOf(p.stream, cmd.ID, res)
-	out.Data = p.data
-	return out
-}
-
-func lastOf(res Result) events.Position {
-	if n := len(res.Positions); n > 0 {
-		return res.Positions[n-1]
-	}
-	return 0
-}
-
-type appended struct {
-	res events.AppendResult
-	err error
-}
-
-// appendAll sends the appends of us at once, in order as far as the scheduler keeps it: each
-// append's goroutine starts the next one's just before it appends.
-func appendAll(log Log, us []unit) []appended {
-	if len(us) == 1 {
-		u := us[0]
-		res, err := log.AppendCommand(u.ctx, u.stream, u.version, u.info, u.events...)
-		return []appended{{res, err}}
-	}
-	out := make([]appended, len(us))
-	var wg sync.WaitGroup
-	var start func(k int)
-	start = func(k int) {
-		if k == len(us) {
-			return
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			start(k + 1)
-			u := us[k]
-			out[k].res, out[k].err = log.AppendCommand(u.ctx, u.stream, u.version, u.info, u.events...)
-		}()
-	}
-	start(0)
-	wg.Wait()
-	return out
 }
