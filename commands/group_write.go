@@ -41,9 +41,8 @@ type carry struct {
 // the answers must wait for (turn waits, once the next turn may start). It follows write's
 // policy: a refusal is final only when decided on a state that has read the whole log; an append
 // that meets another writer's is decided again (at most maxAttempts times).
-func (w *writer) group(ctx context.Context, name string, q *branchQueue, ms []*member) ([]answer, events.Position) {
-	out := make([]answer, len(ms))
-	var last events.Position // the highest position the turn wrote
+func (w *writer) group(ctx context.Context, name string, q *branchQueue, ms []*member) (out []answer, last events.Position) {
+	out = make([]answer, len(ms))
 	fail := func(open []int, err error) ([]answer, events.Position) {
 		for _, i := range open {
 			out[i] = answer{err: err}
@@ -69,6 +68,18 @@ func (w *writer) group(ctx context.Context, name string, q *branchQueue, ms []*m
 		return fail(all, err)
 	}
 	defer unlock()
+	// A panic while deciding one command (a bug) answers the turn's unwritten commands with it
+	// instead of leaving them, and every later command of the branch, waiting.
+	defer func() {
+		if r := recover(); r != nil {
+			q.carry = nil
+			for i := range out {
+				if len(out[i].res.Positions) == 0 {
+					out[i] = answer{err: fmt.Errorf("%s: deciding a turn of node commands failed: %v", ms[i].cmd.Type, r)}
+				}
+			}
+		}
+	}()
 	var unlockPools func()
 	defer func() {
 		if unlockPools != nil {
