@@ -63,6 +63,8 @@ func baselineDefsFor(sz sizes) []baselineDef {
 			note: "a plain net/http handler writing the JSON answer of the 1,000-node list, byte for byte: the floor of HTTP and of the answer's size"},
 		{name: "graphql-list-main", title: "GraphQL list of 1,000 nodes on the default branch (the reference of 8b; p50)", unit: "ms",
 			latency: true, prepare: gqlListMain, note: "scenario 8's query, measured in the same rounds as 8b"},
+		{name: "log-append-8", title: "log append of one event per call, 8 clients (scenario 1's measurement)", unit: "events/s",
+			prepare: logAppend8, note: "events.Append with a command id to a stream of each client at its expected version, against the log of the run (SQLite; PostgreSQL with --distributed): the reference of 13 and 14"},
 		{name: "json-decode", title: "JSON decode of " + count(sz.jsonN) + " event payloads", unit: "payloads/s", prepare: jsonDecode},
 	}
 }

@@ -63,10 +63,20 @@ func TestHarnessQuick(t *testing.T) {
 		positive(sc.name, "median", r.Median)
 		positive(sc.name, "baseline", r.Baseline)
 		positive(sc.name, "ratio", r.Ratio)
-		if sc.latency {
+		if sc.latency || sc.tail {
 			positive(sc.name, "p99", r.P99)
 		}
-		if r.Rounds != 5 || len(r.Values) != 5 || len(r.BaseValues) != 5 || r.Target == "" || r.Pass == nil {
+		if sc.tail {
+			positive(sc.name, "p50", r.P50)
+		}
+		if sc.name == "14-http-mixed-16" && len(r.Classes) != 2 {
+			t.Errorf("%s: classes %+v, want reads and writes", sc.name, r.Classes)
+		}
+		for _, c := range r.Classes {
+			positive(sc.name+" "+c.Name, "rate", c.Rate)
+			positive(sc.name+" "+c.Name, "p99", c.P99)
+		}
+		if r.Rounds != 5 || len(r.Values) != 5 || len(r.BaseValues) != 5 || r.Target == "" || (r.Pass == nil) != (sc.target.op == "report") {
 			t.Errorf("%s: rounds %d, %d values, %d baseline values, target %q, pass %v", sc.name, r.Rounds, len(r.Values), len(r.BaseValues), r.Target, r.Pass)
 		}
 		if !strings.Contains(stdout.String(), "| "+r.Title+" |") {

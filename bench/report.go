@@ -22,11 +22,13 @@ const (
 // target is what a scenario must meet: a ratio to its baseline at least (atLeast) or at most
 // (atMost) value, (plus) a median at most the baseline's median plus value, in the unit, or an
 // absolute bound on the median (valueAtLeast, valueAtMost) or on the p99 of a latency
-// (p99AtMost); with an absolute bound the baseline is for scale.
+// (p99AtMost), or both a ratio at least value and a p99 at most p99 (atLeastP99), or nothing
+// (report: the row has no pass); with an absolute bound the baseline is for scale.
 type target struct {
 	op    string // "atLeast", "atMost", "plus"
 	value float64
 	unit  string // for "plus"
+	p99   float64
 }
 
 func (t target) String() string {
@@ -43,6 +45,10 @@ func (t target) String() string {
 		return fmt.Sprintf("≤ %g %s", t.value, t.unit)
 	case "p99AtMost":
 		return fmt.Sprintf("p99 ≤ %g %s", t.value, t.unit)
+	case "atLeastP99":
+		return fmt.Sprintf("≥ %g× baseline and p99 ≤ %g %s", t.value, t.p99, t.unit)
+	case "report":
+		return "report only"
 	}
 	return ""
 }
@@ -53,6 +59,8 @@ func (t target) met(median, p99, baseline, ratio float64) bool {
 	switch t.op {
 	case "p99AtMost":
 		return p99 <= t.value
+	case "atLeastP99":
+		return ratio >= t.value && p99 > 0 && p99 <= t.p99
 	case "atLeast":
 		return ratio >= t.value
 	case "atMost":
@@ -75,22 +83,24 @@ type Pressure struct {
 
 // Result is one row of the table and one object of the JSON file.
 type Result struct {
-	Name         string    `json:"name"`
-	Kind         string    `json:"kind"`
-	Title        string    `json:"title"`
-	Unit         string    `json:"unit,omitempty"`
-	Median       *float64  `json:"median,omitempty"`
-	P99          *float64  `json:"p99,omitempty"`
-	Baseline     *float64  `json:"baseline,omitempty"`
-	BaselineName string    `json:"baseline_name,omitempty"`
-	Ratio        *float64  `json:"ratio,omitempty"`
-	Rounds       int       `json:"rounds,omitempty"`
-	Target       string    `json:"target,omitempty"`
-	Pass         *bool     `json:"pass,omitempty"`
-	CPUPressure  *Pressure `json:"cpu_pressure,omitempty"`
-	Values       []float64 `json:"values,omitempty"`          // the value of each round, in order
-	BaseValues   []float64 `json:"baseline_values,omitempty"` // the baseline's value in the same rounds
-	Note         string    `json:"note,omitempty"`
+	Name         string        `json:"name"`
+	Kind         string        `json:"kind"`
+	Title        string        `json:"title"`
+	Unit         string        `json:"unit,omitempty"`
+	Median       *float64      `json:"median,omitempty"`
+	P50          *float64      `json:"p50,omitempty"` // of a rate's ops (latency ms), when measured
+	P99          *float64      `json:"p99,omitempty"`
+	Baseline     *float64      `json:"baseline,omitempty"`
+	BaselineName string        `json:"baseline_name,omitempty"`
+	Ratio        *float64      `json:"ratio,omitempty"`
+	Rounds       int           `json:"rounds,omitempty"`
+	Target       string        `json:"target,omitempty"`
+	Pass         *bool         `json:"pass,omitempty"`
+	CPUPressure  *Pressure     `json:"cpu_pressure,omitempty"`
+	Values       []float64     `json:"values,omitempty"`          // the value of each round, in order
+	BaseValues   []float64     `json:"baseline_values,omitempty"` // the baseline's value in the same rounds
+	Note         string        `json:"note,omitempty"`
+	Classes      []ClassResult `json:"classes,omitempty"` // a mixed load's classes of requests
 }
 
 // Report is the JSON file.
@@ -164,7 +174,9 @@ func writeMarkdown(w io.Writer, r Report) error {
 	b.WriteString("|---|---:|---|---:|---:|---|---|---:|---|\n")
 	for _, x := range r.Results {
 		value := fmtNum(x.Median)
-		if x.P99 != nil {
+		if x.P50 != nil && x.P99 != nil {
+			value += " (p50 " + fmtNum(x.P50) + " ms, p99 " + fmtNum(x.P99) + " ms)"
+		} else if x.P99 != nil {
 			value += " (p99 " + fmtNum(x.P99) + ")"
 		}
 		base := fmtNum(x.Baseline)

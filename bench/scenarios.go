@@ -114,6 +114,16 @@ func scenarioDefs() []scenarioDef {
 			baseline: "redis-get", target: target{op: "atLeast", value: 0.1},
 			note: "GET /api/nodes/BenchDevice/{id} over loopback (rest.Nodes over the memory graph holding scenario 5's nodes)"},
 			func(ctx context.Context, e *env, sp spec) (Result, error) { return e.versus(ctx, sp, e.pointRead()) }},
+		{spec{name: "13-http-create-16", title: "13. concurrent node.create over HTTP, 16 clients", unit: "creates/s",
+			baseline: "log-append-8", target: target{op: "atLeastP99", value: 0.7, p99: 20, unit: "ms"}, tail: true,
+			note: "POST /api/commands node.create of a BenchInterface (4 attributes, its device by id) on the default branch, 16 clients over loopback, to infrahub serve (distributed: the writing server); latency p50 and p99 over every create"},
+			func(ctx context.Context, e *env, sp spec) (Result, error) {
+				return e.versus(ctx, sp, httpCreate(e, httpClients))
+			}},
+		{spec{name: "14-http-mixed-16", title: "14. mixed 70/30 read/write load over HTTP, 16 clients", unit: "requests/s",
+			baseline: "log-append-8", target: target{op: "report"},
+			note: "each client: 7 POST /graphql of one device by id (5 attributes and its site) for 3 POST /api/commands node.update of a device's description; reads on the reading server, writes on the writing one (the same embedded); the log's append rate is for scale"},
+			mixedScenario},
 		{spec{name: "15-artifact-after-change", title: "15. one changed device → its artifact stored, 1 client (p50)", unit: "ms",
 			baseline: "pg-insert-1", target: target{op: "valueAtMost", value: 100, unit: "ms"}, latency: true,
 			note: "GraphQL mutation of one interface's description, then CoreArtifact by id until its checksum changes (the watcher runs the query again, the task renders the Jinja2 transform, stores the content and updates the CoreArtifact); infrahub serve embedded, repository of the service catalog with the generated devices; the PostgreSQL commit is for scale"},
@@ -166,6 +176,8 @@ func (e *env) runAll(ctx context.Context) ([]Result, error) {
 		"10b-snapshot-start", "5-projection-apply", "11-heap", "11b-empty-branch", "12-point-read"} {
 		rank[name] = i - 100 // before every other scenario, in this order
 	}
+	// 13 and 14 write over HTTP to the server of 7 and 8: they run after them.
+	rank["13-http-create-16"], rank["14-http-mixed-16"] = 100, 101
 	graph := map[string]bool{"10b-snapshot-start": true, "5-projection-apply": true, "11-heap": true, "11b-empty-branch": true, "12-point-read": true}
 	order := make([]int, len(defs))
 	for i := range order {

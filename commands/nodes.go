@@ -60,7 +60,7 @@ func nodeCommand[P any](s *Service, branchOf func(*P) string, op func(t *nodetx.
 		if err := payload.Decode(cmd.Payload, &in, "payload"); err != nil {
 			return Result{}, err
 		}
-		res, err := s.w.nodes(ctx, cmd, branchOf(&in), func(t *nodetx.Tx) (any, error) { return op(t, in) })
+		res, err := s.w.grouped(ctx, cmd, branchOf(&in), func(t *nodetx.Tx) (any, error) { return op(t, in) })
 		if err != nil {
 			return Result{}, err
 		}

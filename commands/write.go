@@ -34,6 +34,7 @@ type writer struct {
 	shared  Locker       // across processes; nil: this process only
 	local   *locks.Local // in this process: branch turns and resource pools
 	hints   sync.Map     // resource pool id → the last resource this process gave from it
+	queues  sync.Map     // branch name → *branchQueue: node commands waiting for their turn (group.go)
 	def     string       // the default branch
 	lim     limits.Limits
 }

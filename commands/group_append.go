@@ -1,0 +1,158 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/infrahub-go/infrahub/events"
+)
+
+// unit is one append of a turn: the plans of one command with an id (its own command record),
+// or of consecutive commands without one (nothing to record: one append carries them all).
+type unit struct {
+	plans   []plan
+	stream  events.StreamID
+	version int64
+	events  []events.Envelope
+	info    events.CommandInfo
+	ctx     context.Context
+}
+
+// units groups plans into appends, in order.
+func units(plans []plan, ms []*member) []unit {
+	var out []unit
+	for _, p := range plans {
+		alone := ms[p.i].cmd.ID != ""
+		if n := len(out); !alone && n > 0 && out[n-1].info.ID == "" && ms[out[n-1].plans[0].i].cmd.ID == "" {
+			u := &out[n-1]
+			u.plans = append(u.plans, p)
+			u.events = append(u.events, p.events...)
+			continue
+		}
+		out = append(out, unit{plans: []plan{p}, stream: p.stream, version: p.version,
+			events: append([]events.Envelope(nil), p.events...), info: p.info, ctx: p.ctx})
+	}
+	return out
+}
+
+// appendGroup appends the plans at the versions that follow each other: the commands without an
+// id together in one append, each command with an id in its own with its command record, all
+// sent at once so that the log commits them together. An append that arrives before the one it
+// follows meets a version conflict and is sent again. It answers the members it wrote (out),
+// and returns those left to decide again (from the first that could not be written on: another
+// writer's append, a duplicate command id or a failure), whether another writer got there
+// first, and the highest position written.
+func (w *writer) appendGroup(plans []plan, ms []*member, out []answer) (rest []int, foreign bool, last events.Position) {
+	us := units(plans, ms)
+	for len(us) > 0 {
+		results := appendAll(w.log, us)
+		var again []unit
+		broken := false
+		leave := func(u unit) {
+			for _, p := range u.plans {
+				rest = append(rest, p.i)
+			}
+		}
+		for k, u := range us {
+			r := results[k]
+			switch {
+			case r.err == nil && !r.res.Duplicate: // written (after a break: cannot happen without another writer)
+				last = max(last, r.res.Last())
+				split(u, ms, r.res, out)
+			case broken:
+				leave(u)
+			case errors.Is(r.err, events.ErrVersionConflict):
+				if k == 0 { // every append it follows was written before: another writer's is there
+					foreign, broken = true, true
+					leave(u)
+					continue
+				}
+				again = append(again, u)
+			case r.err == nil: // the same command id got there first, from another request
+				cmd := ms[u.plans[0].i].cmd
+				res, _, err := w.recorded(u.ctx, cmd, false)
+				out[u.plans[0].i] = answer{res: res, err: err}
+				last = max(last, lastOf(res))
+				broken = true
+			default:
+				for _, p := range u.plans {
+					out[p.i] = answer{err: fmt.Errorf("%s: %w", ms[p.i].cmd.Type, r.err)}
+				}
+				broken = true
+			}
+		}
+		if broken {
+			for _, u := range again {
+				leave(u)
+			}
+			slices.Sort(rest)
+			return rest, foreign, last
+		}
+		us = again
+	}
+	return nil, false, last
+}
+
+// split answers each command of a unit written as res: its own events' positions and the
+// stream's version after them.
+func split(u unit, ms []*member, res events.AppendResult, out []answer) {
+	off := 0
+	for _, p := range u.plans {
+		n := len(p.events)
+		one := events.AppendResult{StreamVersion: p.version + int64(n)}
+		if off+n <= len(res.Positions) {
+			one.Positions = res.Positions[off : off+n]
+		}
+		off += n
+		out[p.i] = answer{res: written(p, ms[p.i].cmd, one)}
+	}
+}
+
+func written(p plan, cmd Command, res events.AppendResult) Result {
+	out := resultOf(p.stream, cmd.ID, res)
+	out.Data = p.data
+	return out
+}
+
+func lastOf(res Result) events.Position {
+	if n := len(res.Positions); n > 0 {
+		return res.Positions[n-1]
+	}
+	return 0
+}
+
+type appended struct {
+	res events.AppendResult
+	err error
+}
+
+// appendAll sends the appends of us at once, in order as far as the scheduler keeps it: each
+// append's goroutine starts the next one's just before it appends.
+func appendAll(log Log, us []unit) []appended {
+	if len(us) == 1 {
+		u := us[0]
+		res, err := log.AppendCommand(u.ctx, u.stream, u.version, u.info, u.events...)
+		return []appended{{res, err}}
+	}
+	out := make([]appended, len(us))
+	var wg sync.WaitGroup
+	var start func(k int)
+	start = func(k int) {
+		if k == len(us) {
+			return
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			start(k + 1)
+			u := us[k]
+			out[k].res, out[k].err = log.AppendCommand(u.ctx, u.stream, u.version, u.info, u.events...)
+		}()
+	}
+	start(0)
+	wg.Wait()
+	return out
+}
