@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 
 	"github.com/infrahub-go/infrahub/events"
 )
@@ -39,61 +38,46 @@ func units(plans []plan, ms []*member) []unit {
 }
 
 // appendGroup appends the plans at the versions that follow each other: the commands without an
-// id together in one append, each command with an id in its own with its command record, all
-// sent at once so that the log commits them together. An append that arrives before the one it
-// follows meets a version conflict and is sent again. It answers the members it wrote (out),
+// id together in one append, each command with an id in its own with its command record, one
+// after another (appendAll). It answers the members it wrote (out),
 // and returns those left to decide again (from the first that could not be written on: another
 // writer's append, a duplicate command id or a failure), whether another writer got there
 // first, and the highest position written.
 func (w *writer) appendGroup(plans []plan, ms []*member, out []answer) (rest []int, foreign bool, last events.Position) {
 	us := units(plans, ms)
-	for len(us) > 0 {
-		results := appendAll(w.log, us)
-		var again []unit
-		broken := false
-		leave := func(u unit) {
+	results := appendAll(w.log, us)
+	broken := false
+	for k, u := range us {
+		r := results[k]
+		switch {
+		case r.err == nil && !r.res.Duplicate: // written
+			last = max(last, r.res.Last())
+			split(u, ms, r.res, out)
+			continue
+		case broken: // unsent
+		case errors.Is(r.err, events.ErrVersionConflict): // every append before it was written: another writer's is there
+			foreign = true
+		case r.err == nil: // the same command id got there first, from another request
+			cmd := ms[u.plans[0].i].cmd
+			res, _, err := w.recorded(u.ctx, cmd, false)
+			out[u.plans[0].i] = answer{res: res, err: err}
+			last = max(last, lastOf(res))
+			broken = true
+			continue
+		default:
 			for _, p := range u.plans {
-				rest = append(rest, p.i)
+				out[p.i] = answer{err: fmt.Errorf("%s: %w", ms[p.i].cmd.Type, r.err)}
 			}
+			broken = true
+			continue
 		}
-		for k, u := range us {
-			r := results[k]
-			switch {
-			case r.err == nil && !r.res.Duplicate: // written (after a break: cannot happen without another writer)
-				last = max(last, r.res.Last())
-				split(u, ms, r.res, out)
-			case broken:
-				leave(u)
-			case errors.Is(r.err, events.ErrVersionConflict):
-				if k == 0 { // every append it follows was written before: another writer's is there
-					foreign, broken = true, true
-					leave(u)
-					continue
-				}
-				again = append(again, u)
-			case r.err == nil: // the same command id got there first, from another request
-				cmd := ms[u.plans[0].i].cmd
-				res, _, err := w.recorded(u.ctx, cmd, false)
-				out[u.plans[0].i] = answer{res: res, err: err}
-				last = max(last, lastOf(res))
-				broken = true
-			default:
-				for _, p := range u.plans {
-					out[p.i] = answer{err: fmt.Errorf("%s: %w", ms[p.i].cmd.Type, r.err)}
-				}
-				broken = true
-			}
+		broken = true
+		for _, p := range u.plans {
+			rest = append(rest, p.i)
 		}
-		if broken {
-			for _, u := range again {
-				leave(u)
-			}
-			slices.Sort(rest)
-			return rest, foreign, last
-		}
-		us = again
 	}
-	return nil, false, last
+	slices.Sort(rest)
+	return rest, foreign, last
 }
 
 // split answers each command of a unit written as res: its own events' positions and the
@@ -129,30 +113,24 @@ type appended struct {
 	err error
 }
 
-// appendAll sends the appends of us at once, in order as far as the scheduler keeps it: each
-// append's goroutine starts the next one's just before it appends.
+// errNotSent marks an append of a turn left unsent because one before it was not written.
+var errNotSent = errors.New("not sent: an earlier append of the turn was not written")
+
+// appendAll sends the appends of us one after another, each once the one before it is written:
+// an append decided on top of another must never land on a stream that another writer moved
+// (its expected version could match another writer's events of the same length). The first one
+// not written leaves the rest unsent (errNotSent). Concurrent turns of other branches and
+// processes still share the log's group commits.
 func appendAll(log Log, us []unit) []appended {
-	if len(us) == 1 {
-		u := us[0]
-		res, err := log.AppendCommand(u.ctx, u.stream, u.version, u.info, u.events...)
-		return []appended{{res, err}}
-	}
 	out := make([]appended, len(us))
-	var wg sync.WaitGroup
-	var start func(k int)
-	start = func(k int) {
-		if k == len(us) {
-			return
+	for k, u := range us {
+		out[k].res, out[k].err = log.AppendCommand(u.ctx, u.stream, u.version, u.info, u.events...)
+		if out[k].err != nil || out[k].res.Duplicate {
+			for j := k + 1; j < len(us); j++ {
+				out[j].err = errNotSent
+			}
+			break
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			start(k + 1)
-			u := us[k]
-			out[k].res, out[k].err = log.AppendCommand(u.ctx, u.stream, u.version, u.info, u.events...)
-		}()
 	}
-	start(0)
-	wg.Wait()
 	return out
 }
