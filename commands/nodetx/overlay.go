@@ -179,15 +179,20 @@ func (o *overlay) emit(typ string, payload any, global bool) {
 	}
 }
 
-// build turns the pending facts into envelopes.
-func (o *overlay) build(cat *events.Catalogue, meta events.Metadata) ([]events.Envelope, error) {
+// build turns the pending facts into envelopes, and gives each the payload its decoding gives
+// (nodes.Exact; nil where only decoding the JSON tells).
+func (o *overlay) build(cat *events.Catalogue, meta events.Metadata) ([]events.Envelope, []any, error) {
 	out := make([]events.Envelope, 0, len(o.events))
-	for _, e := range o.events {
+	payloads := make([]any, len(o.events))
+	for i, e := range o.events {
 		ev, err := cat.New(e.typ, e.payload, meta)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		out = append(out, ev)
+		if p, ok := nodes.Exact(e.payload); ok {
+			payloads[i] = p
+		}
 	}
-	return out, nil
+	return out, payloads, nil
 }
