@@ -107,11 +107,32 @@ type Deleted struct {
 	Claims []Claim `json:"claims,omitempty"`
 }
 
+// payloadVersion is the schema version of the node events (their payloads as declared here).
+const payloadVersion = 1
+
 // RegisterEvents adds the node events to a catalogue.
 func RegisterEvents(c *events.Catalogue) {
-	c.MustRegister(TypeCreated, 1, Created{})
-	c.MustRegister(TypeUpdated, 1, Updated{})
-	c.MustRegister(TypeDeleted, 1, Deleted{})
+	c.MustRegister(TypeCreated, payloadVersion, Created{})
+	c.MustRegister(TypeUpdated, payloadVersion, Updated{})
+	c.MustRegister(TypeDeleted, payloadVersion, Deleted{})
+}
+
+// PayloadVersion is the schema version AppendPayload writes p at as an event of type typ, or 0
+// when p is not the payload of typ.
+func PayloadVersion(typ string, p any) int {
+	ok := false
+	switch p.(type) {
+	case Created:
+		ok = typ == TypeCreated
+	case Updated:
+		ok = typ == TypeUpdated
+	case Deleted:
+		ok = typ == TypeDeleted
+	}
+	if !ok {
+		return 0
+	}
+	return payloadVersion
 }
 
 // Field names of the storage model.
