@@ -78,8 +78,12 @@ func operation(t *nodetx.Tx, op Operation) (NodeOutcome, error) {
 	)
 	switch op.Type {
 	case TypeCreateNode:
-		var in CreateNode
-		if err = payload.Decode(op.Payload, &in, "payload"); err == nil {
+		in, fast := decodeCreate(op.Payload)
+		if !fast {
+			in = CreateNode{}
+			err = payload.Decode(op.Payload, &in, "payload")
+		}
+		if err == nil {
 			branch = in.Branch
 			out, err = t.Create(in)
 		}

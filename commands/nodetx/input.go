@@ -35,6 +35,9 @@ type attrInput struct {
 }
 
 func parseAttrInput(raw json.RawMessage) (attrInput, error) {
+	if v, ok := scalar(raw); ok {
+		return attrInput{value: v, hasValue: true}, nil
+	}
 	var v any
 	if err := json.Unmarshal(raw, &v); err != nil {
 		return attrInput{}, err
@@ -189,6 +192,27 @@ func jsonType(v any) string {
 // parseRefs reads a relationship value: one related node for cardinality one (null: none), a
 // list of related nodes for many.
 func parseRefs(r *schema.Relationship, raw json.RawMessage) ([]Ref, error) {
+	if v, ok := scalar(raw); ok {
+		switch x := v.(type) {
+		case nil:
+			return nil, nil
+		case string:
+			return []Ref{{ID: x}}, nil
+		}
+	} else if ids, ok := plainStrings(raw); ok {
+		switch {
+		case r.Cardinality != "one":
+			out := make([]Ref, 0, len(ids))
+			for _, id := range ids {
+				out = append(out, Ref{ID: id})
+			}
+			return out, nil
+		case len(ids) == 0:
+			return nil, nil
+		default:
+			return []Ref{{HFID: ids}}, nil
+		}
+	}
 	var v any
 	if err := json.Unmarshal(raw, &v); err != nil {
 		return nil, err

@@ -18,8 +18,8 @@ type parser struct{ tx *Tx }
 // checking everything; the error names the field.
 func (rx parser) data(m *schema.Node, data Data) (map[string]attrInput, map[string]relInput, error) {
 	t := rx.tx
-	attrs := map[string]attrInput{}
-	rels := map[string]relInput{}
+	attrs := make(map[string]attrInput, len(data))
+	rels := make(map[string]relInput, min(len(data), len(m.Relationships)))
 	names := make([]string, 0, len(data))
 	for k := range data {
 		names = append(names, k)

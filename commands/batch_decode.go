@@ -1,0 +1,186 @@
+package commands
+
+import (
+	"encoding/json"
+	"unicode/utf8"
+
+	"github.com/infrahub-go/infrahub/commands/nodetx"
+)
+
+// decodeCreate reads the payload of a node.create operation of a batch (valid JSON: the batch
+// was decoded whole) without reflection, when it is the plain shape: an object of the fields
+// branch, kind and id as strings without escapes and data as an object, each key once and
+// unescaped. ok is false for anything else, which payload.Decode reads (and refuses, naming
+// what is wrong). The data values stay raw (parts of raw).
+func decodeCreate(raw json.RawMessage) (in CreateNode, ok bool) {
+	seen := 0
+	ok = objectFields(raw, func(key string, val []byte) bool {
+		var (
+			bit  int
+			good bool
+		)
+		switch key {
+		case "branch":
+			bit = 1
+			in.Branch, good = plainJSONString(val)
+		case "kind":
+			bit = 2
+			in.Kind, good = plainJSONString(val)
+		case "id":
+			bit = 4
+			in.ID, good = plainJSONString(val)
+		case "data":
+			bit = 8
+			in.Data = nodetx.Data{}
+			good = objectFields(val, func(k string, v []byte) bool {
+				if _, dup := in.Data[k]; dup {
+					return false
+				}
+				in.Data[k] = json.RawMessage(v)
+				return true
+			})
+		default:
+			return false
+		}
+		if seen&bit != 0 {
+			return false
+		}
+		seen |= bit
+		return good
+	})
+	return in, ok && seen&8 != 0
+}
+
+// objectFields calls f with each key and raw value of the JSON object b, in order, until f
+// answers false; it answers false when b is not an object, a key holds an escape, or f said
+// so. The values are not checked (b must be valid JSON).
+func objectFields(b []byte, f func(key string, val []byte) bool) bool {
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return false
+	}
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return skipSpace(b, i+1) == len(b)
+	}
+	for {
+		if i >= len(b) || b[i] != '"' {
+			return false
+		}
+		end := i + 1
+		for end < len(b) && b[end] != '"' {
+			if b[end] == '\\' || b[end] < 0x20 {
+				return false
+			}
+			end++
+		}
+		if end >= len(b) || !utf8.Valid(b[i+1:end]) {
+			return false
+		}
+		key := string(b[i+1 : end])
+		i = skipSpace(b, end+1)
+		if i >= len(b) || b[i] != ':' {
+			return false
+		}
+		start := skipSpace(b, i+1)
+		stop := skipValue(b, start)
+		if stop < 0 || !f(key, b[start:stop]) {
+			return false
+		}
+		i = skipSpace(b, stop)
+		if i >= len(b) {
+			return false
+		}
+		switch b[i] {
+		case ',':
+			i = skipSpace(b, i+1)
+		case '}':
+			return skipSpace(b, i+1) == len(b)
+		default:
+			return false
+		}
+	}
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipValue returns the index after the JSON value starting at b[i], or -1.
+func skipValue(b []byte, i int) int {
+	if i >= len(b) {
+		return -1
+	}
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for i < len(b) {
+			switch b[i] {
+			case '"':
+				if i = skipString(b, i); i < 0 {
+					return -1
+				}
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+		return -1
+	}
+	start := i
+	for i < len(b) {
+		switch b[i] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			if i == start {
+				return -1
+			}
+			return i
+		}
+		i++
+	}
+	if i == start {
+		return -1
+	}
+	return i
+}
+
+// skipString returns the index after the JSON string starting at b[i], or -1.
+func skipString(b []byte, i int) int {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return -1
+}
+
+// plainJSONString reads a JSON string that needs no unescaping.
+func plainJSONString(b []byte) (string, bool) {
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return "", false
+	}
+	body := b[1 : len(b)-1]
+	for _, c := range body {
+		if c == '"' || c == '\\' || c < 0x20 {
+			return "", false
+		}
+	}
+	if !utf8.Valid(body) {
+		return "", false
+	}
+	return string(body), true
+}
