@@ -48,13 +48,14 @@ func (s *Service) batch(ctx context.Context, cmd Command) (Result, error) {
 	if len(in.Operations) > MaxBatch {
 		return Result{}, fmt.Errorf("%w: field \"operations\" holds %d operations, at most %d", ErrInvalid, len(in.Operations), MaxBatch)
 	}
+	decoded := decodeOps(in.Operations)
 	res, err := s.w.nodes(ctx, cmd, in.Branch, func(t *nodetx.Tx) (any, error) {
 		out := BatchOutcome{Nodes: make([]NodeOutcome, 0, len(in.Operations))}
 		for i, op := range in.Operations {
 			if err := ctx.Err(); err != nil { // the caller left, or its deadline passed
 				return nil, fmt.Errorf("operation %d of %d: %w", i+1, len(in.Operations), err)
 			}
-			o, err := operation(t, op)
+			o, err := operation(t, op, decoded[i])
 			if err != nil {
 				return nil, fmt.Errorf("operation %d (%s): %w", i+1, op.Type, err)
 			}
@@ -69,27 +70,21 @@ func (s *Service) batch(ctx context.Context, cmd Command) (Result, error) {
 	return typed[BatchOutcome](res)
 }
 
-// operation decides one operation of a batch inside t.
-func operation(t *nodetx.Tx, op Operation) (NodeOutcome, error) {
+// operation decides one operation of a batch inside t, from its payload decoded (decodeOps).
+func operation(t *nodetx.Tx, op Operation, d decodedOp) (NodeOutcome, error) {
 	var (
 		out    NodeOutcome
-		err    error
+		err    = d.err
 		branch string
 	)
-	switch op.Type {
-	case TypeCreateNode:
-		in, fast := decodeCreate(op.Payload)
-		if !fast {
-			in = CreateNode{}
-			err = payload.Decode(op.Payload, &in, "payload")
-		}
+	switch in := d.in.(type) {
+	case CreateNode:
 		if err == nil {
 			branch = in.Branch
 			out, err = t.Create(in)
 		}
-	case TypeUpdateNode, TypeUpsertNode:
-		var in UpdateNode
-		if err = payload.Decode(op.Payload, &in, "payload"); err == nil {
+	case UpdateNode:
+		if err == nil {
 			branch = in.Branch
 			if op.Type == TypeUpdateNode {
 				out, err = t.Update(in)
@@ -97,15 +92,13 @@ func operation(t *nodetx.Tx, op Operation) (NodeOutcome, error) {
 				out, err = t.Upsert(in)
 			}
 		}
-	case TypeDeleteNode:
-		var in DeleteNode
-		if err = payload.Decode(op.Payload, &in, "payload"); err == nil {
+	case DeleteNode:
+		if err == nil {
 			branch = in.Branch
 			out, err = t.Delete(in)
 		}
-	case TypeAddPeers, TypeRemovePeers:
-		var in RelationshipPeers
-		if err = payload.Decode(op.Payload, &in, "payload"); err == nil {
+	case RelationshipPeers:
+		if err == nil {
 			branch = in.Branch
 			out, err = t.Peers(in, op.Type == TypeRemovePeers)
 		}

@@ -2,10 +2,81 @@ package commands
 
 import (
 	"encoding/json"
+	"runtime"
+	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/infrahub-go/infrahub/commands/nodetx"
+	"github.com/infrahub-go/infrahub/commands/payload"
 )
+
+// decodedOp is the payload of an operation of a batch decoded: a CreateNode, UpdateNode,
+// DeleteNode or RelationshipPeers (nil for an unknown type), or why it does not decode.
+type decodedOp struct {
+	in  any
+	err error
+}
+
+// opsPerTurn is how many operations a decoding goroutine takes at a time.
+const opsPerTurn = 64
+
+// decodeOps decodes the payloads of a batch's operations and their data's values, on every
+// processor at once: the transaction then decides them in order without decoding.
+func decodeOps(ops []Operation) []decodedOp {
+	out := make([]decodedOp, len(ops))
+	workers := min(runtime.GOMAXPROCS(0), (len(ops)+opsPerTurn-1)/opsPerTurn)
+	var (
+		wg   sync.WaitGroup
+		next atomic.Int64
+	)
+	for range workers {
+		wg.Go(func() {
+			for {
+				from := int(next.Add(opsPerTurn)) - opsPerTurn
+				if from >= len(ops) {
+					return
+				}
+				for i := from; i < min(from+opsPerTurn, len(ops)); i++ {
+					out[i] = decodeOp(ops[i])
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+func decodeOp(op Operation) decodedOp {
+	switch op.Type {
+	case TypeCreateNode:
+		in, fast := decodeCreate(op.Payload)
+		if !fast {
+			in = CreateNode{}
+			if err := payload.Decode(op.Payload, &in, "payload"); err != nil {
+				return decodedOp{in: in, err: err}
+			}
+		}
+		in.Prepare()
+		return decodedOp{in: in}
+	case TypeUpdateNode, TypeUpsertNode:
+		var in UpdateNode
+		if err := payload.Decode(op.Payload, &in, "payload"); err != nil {
+			return decodedOp{in: in, err: err}
+		}
+		in.Prepare()
+		return decodedOp{in: in}
+	case TypeDeleteNode:
+		var in DeleteNode
+		err := payload.Decode(op.Payload, &in, "payload")
+		return decodedOp{in: in, err: err}
+	case TypeAddPeers, TypeRemovePeers:
+		var in RelationshipPeers
+		err := payload.Decode(op.Payload, &in, "payload")
+		return decodedOp{in: in, err: err}
+	}
+	return decodedOp{}
+}
 
 // decodeCreate reads the payload of a node.create operation of a batch (valid JSON: the batch
 // was decoded whole) without reflection, when it is the plain shape: an object of the fields
