@@ -38,9 +38,12 @@ type BatchOutcome struct {
 const MaxBatch = 10_000
 
 func (s *Service) batch(ctx context.Context, cmd Command) (Result, error) {
-	var in Batch
-	if err := payload.Decode(cmd.Payload, &in, "payload"); err != nil {
-		return Result{}, err
+	in, fast := decodeBatch(cmd.Payload)
+	if !fast {
+		in = Batch{}
+		if err := payload.Decode(cmd.Payload, &in, "payload"); err != nil {
+			return Result{}, err
+		}
 	}
 	if len(in.Operations) == 0 {
 		return Result{}, fmt.Errorf("%w: field \"operations\" is empty", ErrInvalid)

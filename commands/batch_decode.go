@@ -11,6 +11,131 @@ import (
 	"github.com/infrahub-go/infrahub/commands/payload"
 )
 
+// decodeBatch reads a batch payload of the plain shape without reflection: an object of branch
+// (a string without escapes) and operations, a list of objects of type and ref (the same) and
+// payload, each key once and unescaped, and every payload valid JSON. ok is false for anything
+// else, which payload.Decode reads (and refuses, naming what is wrong).
+func decodeBatch(raw json.RawMessage) (in Batch, ok bool) {
+	seen := 0
+	ok = objectFields(raw, func(key string, val []byte) bool {
+		var bit int
+		good := false
+		switch key {
+		case "branch":
+			bit = 1
+			in.Branch, good = plainJSONString(val)
+		case "operations":
+			bit = 2
+			in.Operations = []Operation{}
+			good = arrayElements(val, func(el []byte) bool {
+				op, ok := decodeOperation(el)
+				in.Operations = append(in.Operations, op)
+				return ok
+			})
+		default:
+			return false
+		}
+		if seen&bit != 0 {
+			return false
+		}
+		seen |= bit
+		return good
+	})
+	if !ok || seen&2 == 0 {
+		return Batch{}, false
+	}
+	valid := make([]bool, len(in.Operations))
+	forEach(len(in.Operations), func(i int) { valid[i] = json.Valid(in.Operations[i].Payload) })
+	for _, v := range valid {
+		if !v {
+			return Batch{}, false
+		}
+	}
+	return in, true
+}
+
+// decodeOperation reads one operation of a batch (see decodeBatch); its payload is not checked.
+func decodeOperation(raw []byte) (op Operation, ok bool) {
+	seen := 0
+	ok = objectFields(raw, func(key string, val []byte) bool {
+		var bit int
+		good := true
+		switch key {
+		case "type":
+			bit = 1
+			op.Type, good = plainJSONString(val)
+		case "ref":
+			bit = 2
+			op.Ref, good = plainJSONString(val)
+		case "payload":
+			bit = 4
+			op.Payload = json.RawMessage(val)
+		default:
+			return false
+		}
+		if seen&bit != 0 {
+			return false
+		}
+		seen |= bit
+		return good
+	})
+	return op, ok && seen&4 != 0
+}
+
+// arrayElements calls f with each raw element of the JSON list b, in order, until f answers
+// false; it answers false when b is not a list or f said so. The elements are not checked.
+func arrayElements(b []byte, f func(el []byte) bool) bool {
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '[' {
+		return false
+	}
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == ']' {
+		return skipSpace(b, i+1) == len(b)
+	}
+	for {
+		stop := skipValue(b, i)
+		if stop < 0 || !f(b[i:stop]) {
+			return false
+		}
+		i = skipSpace(b, stop)
+		if i >= len(b) {
+			return false
+		}
+		switch b[i] {
+		case ',':
+			i = skipSpace(b, i+1)
+		case ']':
+			return skipSpace(b, i+1) == len(b)
+		default:
+			return false
+		}
+	}
+}
+
+// forEach calls f(0) … f(n-1) on every processor at once, opsPerTurn indexes at a time.
+func forEach(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), (n+opsPerTurn-1)/opsPerTurn)
+	var (
+		wg   sync.WaitGroup
+		next atomic.Int64
+	)
+	for range workers {
+		wg.Go(func() {
+			for {
+				from := int(next.Add(opsPerTurn)) - opsPerTurn
+				if from >= n {
+					return
+				}
+				for i := from; i < min(from+opsPerTurn, n); i++ {
+					f(i)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
 // decodedOp is the payload of an operation of a batch decoded: a CreateNode, UpdateNode,
 // DeleteNode or RelationshipPeers (nil for an unknown type), or why it does not decode.
 type decodedOp struct {
@@ -25,25 +150,7 @@ const opsPerTurn = 64
 // processor at once: the transaction then decides them in order without decoding.
 func decodeOps(ops []Operation) []decodedOp {
 	out := make([]decodedOp, len(ops))
-	workers := min(runtime.GOMAXPROCS(0), (len(ops)+opsPerTurn-1)/opsPerTurn)
-	var (
-		wg   sync.WaitGroup
-		next atomic.Int64
-	)
-	for range workers {
-		wg.Go(func() {
-			for {
-				from := int(next.Add(opsPerTurn)) - opsPerTurn
-				if from >= len(ops) {
-					return
-				}
-				for i := from; i < min(from+opsPerTurn, len(ops)); i++ {
-					out[i] = decodeOp(ops[i])
-				}
-			}
-		})
-	}
-	wg.Wait()
+	forEach(len(ops), func(i int) { out[i] = decodeOp(ops[i]) })
 	return out
 }
 

@@ -33,3 +33,33 @@ func TestDecodeCreateIsPayloadDecode(t *testing.T) {
 		t.Error("the plain shape is not read")
 	}
 }
+
+// decodeBatch reads what payload.Decode reads, or leaves the payload to it.
+func TestDecodeBatchIsPayloadDecode(t *testing.T) {
+	inputs := []string{
+		`{"operations":[{"type":"node.create","payload":{"kind":"K","data":{"a":[1,"]"]}}},{"type":"node.update","ref":"r","payload":{}}]}`,
+		` { "branch" : "b" , "operations" : [ ] } `,
+		`{"operations":[{"type":"node.create","payload":{"kind":"K","data":{"a":tru}}}]}`,
+		`{"operations":[{"type":"node.create","payload":{"kind":"K"}}]} {}`,
+		`{"operations":[{"type":"node.create","payload":{"kind":"K"},"x":1}]}`,
+		`{"operations":[{"Type":"node.create","payload":{}}]}`, `{"operations":[{"type":"a\u0062","payload":{}}]}`,
+		`{"operations":null}`, `{"branch":"b"}`, `{"operations":[],"operations":[]}`, `{"operations":[1]}`, `{"operations":[{}]}`,
+		`{"operations":[{"type":"t","payload":{}},]}`, `{"operations":[{"type":"t","payload":{}}`, ``, `[]`,
+	}
+	for _, in := range inputs {
+		var want Batch
+		werr := payload.Decode(json.RawMessage(in), &want, "payload")
+		got, ok := decodeBatch(json.RawMessage(in))
+		if !ok {
+			continue
+		}
+		if werr != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("decodeBatch(%s) = %+v; payload.Decode: %+v, %v", in, got, want, werr)
+		}
+	}
+	for _, in := range inputs[:2] {
+		if _, ok := decodeBatch(json.RawMessage(in)); !ok {
+			t.Errorf("the plain shape %s is not read", in)
+		}
+	}
+}

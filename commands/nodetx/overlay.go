@@ -1,12 +1,10 @@
 package nodetx
 
 import (
-	"fmt"
 	"slices"
 
 	"github.com/infrahub-go/infrahub/branch/graph"
 	"github.com/infrahub-go/infrahub/branch/nodes"
-	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/schema"
 )
 
@@ -178,44 +176,4 @@ func (o *overlay) emit(typ string, payload any, global bool) {
 	} else {
 		o.aware = true
 	}
-}
-
-// build turns the pending facts into envelopes, and gives each the payload its decoding gives
-// (nodes.Exact; nil where only decoding the JSON tells).
-// The node payloads are encoded by nodes.AppendPayload (what the catalogue's encoding/json
-// writes, without reflection) into one buffer for the whole decision.
-func (o *overlay) build(cat *events.Catalogue, meta events.Metadata) ([]events.Envelope, []any, error) {
-	out := make([]events.Envelope, 0, len(o.events))
-	payloads := make([]any, len(o.events))
-	var buf []byte
-	for i, e := range o.events {
-		info, known := cat.Lookup(e.typ)
-		start := len(buf)
-		var (
-			ok  bool
-			err error
-		)
-		if known && info.SchemaVersion == nodes.PayloadVersion(e.typ, e.payload) {
-			if buf == nil {
-				buf = make([]byte, 0, 512*len(o.events))
-			}
-			buf, ok, err = nodes.AppendPayload(buf, e.payload)
-			if err != nil {
-				return nil, nil, fmt.Errorf("event %q: encode payload: %w", e.typ, err)
-			}
-		}
-		if ok {
-			out = append(out, events.Envelope{Type: e.typ, SchemaVersion: info.SchemaVersion, Metadata: meta, Payload: buf[start:len(buf):len(buf)]})
-		} else {
-			ev, err := cat.New(e.typ, e.payload, meta)
-			if err != nil {
-				return nil, nil, err
-			}
-			out = append(out, ev)
-		}
-		if p, ok := nodes.Exact(e.payload); ok {
-			payloads[i] = p
-		}
-	}
-	return out, payloads, nil
 }
