@@ -187,9 +187,7 @@ func (t *Tx) link(n *txNode, r *schema.Relationship, field string, p graph.NodeI
 	if t.st.hasPeer(n.id, field, p) {
 		return out
 	}
-	e := t.st.edge(n.id, field, p, false, global)
-	e.Node = "" // the event's node
-	return append(out, e)
+	return append(out, t.st.ownEdge(n.id, field, p, false, global))
 }
 
 // isComputed reports an attribute whose value the system computes.

@@ -103,9 +103,7 @@ func (t *Tx) update(n *txNode, attrs map[string]attrInput, rels map[string]relIn
 		relGlobal := in.rel.Branch == schema.BranchAgnostic && !global
 		for _, p := range slices.Clone(t.st.peersOf(n.id, in.field)) {
 			if !slices.Contains(in.peers, p) {
-				e := t.st.edge(n.id, in.field, p, true, relGlobal)
-				e.Node = ""
-				ev.Edges = append(ev.Edges, e)
+				ev.Edges = append(ev.Edges, t.st.ownEdge(n.id, in.field, p, true, relGlobal))
 			}
 		}
 		for _, p := range in.peers {
