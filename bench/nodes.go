@@ -56,7 +56,8 @@ func newApp(log logStore) (*nodes.Store, *commands.Service, *projections.Inline,
 		return nil, nil, nil, err
 	}
 	fold := projections.NewInline(log, store)
-	app, err := commands.New(commands.Config{Log: log, Catalogue: store.Catalogue(), State: store, WaitFor: fold.WaitFor})
+	app, err := commands.New(commands.Config{Log: log, Catalogue: store.Catalogue(), State: store, WaitFor: fold.WaitFor,
+		Decoded: fold.Decoded})
 	return store, app, fold, err
 }
 

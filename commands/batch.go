@@ -38,9 +38,12 @@ type BatchOutcome struct {
 const MaxBatch = 10_000
 
 func (s *Service) batch(ctx context.Context, cmd Command) (Result, error) {
-	var in Batch
-	if err := payload.Decode(cmd.Payload, &in, "payload"); err != nil {
-		return Result{}, err
+	in, fast := decodeBatch(cmd.Payload)
+	if !fast {
+		in = Batch{}
+		if err := payload.Decode(cmd.Payload, &in, "payload"); err != nil {
+			return Result{}, err
+		}
 	}
 	if len(in.Operations) == 0 {
 		return Result{}, fmt.Errorf("%w: field \"operations\" is empty", ErrInvalid)
@@ -48,13 +51,14 @@ func (s *Service) batch(ctx context.Context, cmd Command) (Result, error) {
 	if len(in.Operations) > MaxBatch {
 		return Result{}, fmt.Errorf("%w: field \"operations\" holds %d operations, at most %d", ErrInvalid, len(in.Operations), MaxBatch)
 	}
+	decoded := decodeOps(in.Operations)
 	res, err := s.w.nodes(ctx, cmd, in.Branch, func(t *nodetx.Tx) (any, error) {
 		out := BatchOutcome{Nodes: make([]NodeOutcome, 0, len(in.Operations))}
 		for i, op := range in.Operations {
 			if err := ctx.Err(); err != nil { // the caller left, or its deadline passed
 				return nil, fmt.Errorf("operation %d of %d: %w", i+1, len(in.Operations), err)
 			}
-			o, err := operation(t, op)
+			o, err := operation(t, op, decoded[i])
 			if err != nil {
 				return nil, fmt.Errorf("operation %d (%s): %w", i+1, op.Type, err)
 			}
@@ -69,23 +73,21 @@ func (s *Service) batch(ctx context.Context, cmd Command) (Result, error) {
 	return typed[BatchOutcome](res)
 }
 
-// operation decides one operation of a batch inside t.
-func operation(t *nodetx.Tx, op Operation) (NodeOutcome, error) {
+// operation decides one operation of a batch inside t, from its payload decoded (decodeOps).
+func operation(t *nodetx.Tx, op Operation, d decodedOp) (NodeOutcome, error) {
 	var (
 		out    NodeOutcome
-		err    error
+		err    = d.err
 		branch string
 	)
-	switch op.Type {
-	case TypeCreateNode:
-		var in CreateNode
-		if err = payload.Decode(op.Payload, &in, "payload"); err == nil {
+	switch in := d.in.(type) {
+	case CreateNode:
+		if err == nil {
 			branch = in.Branch
 			out, err = t.Create(in)
 		}
-	case TypeUpdateNode, TypeUpsertNode:
-		var in UpdateNode
-		if err = payload.Decode(op.Payload, &in, "payload"); err == nil {
+	case UpdateNode:
+		if err == nil {
 			branch = in.Branch
 			if op.Type == TypeUpdateNode {
 				out, err = t.Update(in)
@@ -93,15 +95,13 @@ func operation(t *nodetx.Tx, op Operation) (NodeOutcome, error) {
 				out, err = t.Upsert(in)
 			}
 		}
-	case TypeDeleteNode:
-		var in DeleteNode
-		if err = payload.Decode(op.Payload, &in, "payload"); err == nil {
+	case DeleteNode:
+		if err == nil {
 			branch = in.Branch
 			out, err = t.Delete(in)
 		}
-	case TypeAddPeers, TypeRemovePeers:
-		var in RelationshipPeers
-		if err = payload.Decode(op.Payload, &in, "payload"); err == nil {
+	case RelationshipPeers:
+		if err == nil {
 			branch = in.Branch
 			out, err = t.Peers(in, op.Type == TypeRemovePeers)
 		}

@@ -126,6 +126,7 @@ func newApp(t testing.TB) (*sqlite.Store, *nodes.Store, *commands.Service, *proj
 		t.Fatal(err)
 	}
 	fold := projections.NewInline(log, store)
+	checkReplay(t, log, store, fold)
 	return log, store, anotherApp(t, log, store, fold), fold
 }
 
@@ -133,7 +134,8 @@ func newApp(t testing.TB) (*sqlite.Store, *nodes.Store, *commands.Service, *proj
 // (its commands do not take turns with the first one's).
 func anotherApp(t testing.TB, log *sqlite.Store, store *nodes.Store, fold *projections.Inline) *commands.Service {
 	t.Helper()
-	app, err := commands.New(commands.Config{Log: log, Catalogue: store.Catalogue(), State: store, WaitFor: fold.WaitFor})
+	app, err := commands.New(commands.Config{Log: log, Catalogue: store.Catalogue(), State: store, WaitFor: fold.WaitFor,
+		Decoded: fold.Decoded})
 	if err != nil {
 		t.Fatal(err)
 	}

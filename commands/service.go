@@ -56,6 +56,11 @@ type Config struct {
 	// runner's WaitFor in a server, an inline fold in tests and tools. Every command waits for
 	// what it wrote (read-your-writes), and commands on one branch take turns in this process.
 	WaitFor func(ctx context.Context, pos events.Position) error
+	// Decoded, when set, is handed after each append of node events what decoding each event's
+	// payload gives (positions[i] holds payloads[i]; nil: decode the stored event), before the
+	// command waits for its fold: an inline fold (projections.Inline.Decoded) folds those
+	// without decoding them again.
+	Decoded func(positions []events.Position, payloads []any)
 	// Locks, when set, is shared by every process writing to the log (Redis in distributed
 	// mode): commands that allocate from resource pools take its lock, so that allocations of
 	// different processes take turns too. Without it they take turns within this process only.
@@ -150,7 +155,7 @@ func New(cfg Config) (*Service, error) {
 		cfg.AnonymousRole = authz.DefaultAnonymousRole
 	}
 	s := &Service{anonymousRole: cfg.AnonymousRole, w: &writer{log: cfg.Log, cat: cfg.Catalogue, state: cfg.State, waitFor: cfg.WaitFor,
-		shared: cfg.Locks, def: cfg.Default, local: &locks.Local{}, lim: cfg.Limits}, validate: cfg.ValidateSchema, lim: cfg.Limits,
+		decoded: cfg.Decoded, shared: cfg.Locks, def: cfg.Default, local: &locks.Local{}, lim: cfg.Limits}, validate: cfg.ValidateSchema, lim: cfg.Limits,
 		hashKey: cfg.HashKey}
 	s.handlers = map[string]Handler{
 		TypeRecordDiagnostic: s.recordDiagnostic,

@@ -37,15 +37,20 @@ type writer struct {
 	queues  sync.Map     // branch name → *branchQueue: node commands waiting for their turn (group.go)
 	def     string       // the default branch
 	lim     limits.Limits
+
+	// decoded is Config.Decoded (may be nil)
+	decoded func(positions []events.Position, payloads []any)
 }
 
 // decision is what one attempt at a command decided: events to append to a stream at an expected
-// version (none: nothing to write), and the answer's data.
+// version (none: nothing to write), and the answer's data. payloads, when set, holds what
+// decoding each event's payload gives (nil entries: unknown), handed to Config.Decoded.
 type decision struct {
-	stream  events.StreamID
-	version int64
-	events  []events.Envelope
-	data    any
+	stream   events.StreamID
+	version  int64
+	events   []events.Envelope
+	payloads []any
+	data     any
 }
 
 // write decides and appends. When the append meets a newer version of the stream (another writer
@@ -107,6 +112,9 @@ func (w *writer) write(ctx context.Context, cmd Command, decide func() (decision
 			if out, found, err := w.recorded(ctx, cmd, true); found || err != nil {
 				return out, err
 			}
+		}
+		if w.decoded != nil && d.payloads != nil && !res.Duplicate && len(res.Positions) == len(d.payloads) {
+			w.decoded(res.Positions, d.payloads)
 		}
 		out := resultOf(d.stream, cmd.ID, res)
 		out.Data = d.data
@@ -247,7 +255,7 @@ func (w *writer) nodes(ctx context.Context, cmd Command, name string, build func
 			if err != nil {
 				return decision{}, err
 			}
-			return decision{stream: d.Stream, version: d.Version, events: d.Events, data: data}, nil
+			return decision{stream: d.Stream, version: d.Version, events: d.Events, payloads: d.Payloads, data: data}, nil
 		}
 	})
 	if err != nil {

@@ -17,6 +17,9 @@
 package nodes
 
 import (
+	"math"
+	"unicode/utf8"
+
 	"github.com/infrahub-go/infrahub/events"
 )
 
@@ -104,11 +107,32 @@ type Deleted struct {
 	Claims []Claim `json:"claims,omitempty"`
 }
 
+// payloadVersion is the schema version of the node events (their payloads as declared here).
+const payloadVersion = 1
+
 // RegisterEvents adds the node events to a catalogue.
 func RegisterEvents(c *events.Catalogue) {
-	c.MustRegister(TypeCreated, 1, Created{})
-	c.MustRegister(TypeUpdated, 1, Updated{})
-	c.MustRegister(TypeDeleted, 1, Deleted{})
+	c.MustRegister(TypeCreated, payloadVersion, Created{})
+	c.MustRegister(TypeUpdated, payloadVersion, Updated{})
+	c.MustRegister(TypeDeleted, payloadVersion, Deleted{})
+}
+
+// PayloadVersion is the schema version AppendPayload writes p at as an event of type typ, or 0
+// when p is not the payload of typ.
+func PayloadVersion(typ string, p any) int {
+	ok := false
+	switch p.(type) {
+	case Created:
+		ok = typ == TypeCreated
+	case Updated:
+		ok = typ == TypeUpdated
+	case Deleted:
+		ok = typ == TypeDeleted
+	}
+	if !ok {
+		return 0
+	}
+	return payloadVersion
 }
 
 // Field names of the storage model.
@@ -157,4 +181,114 @@ func Mirror(field string) string {
 		return field[:n-2] + SideOut
 	}
 	return field
+}
+
+// Exact reports the payload that decoding p's JSON encoding gives, when it can tell without
+// encoding: p itself for the node events whose every value survives the round trip unchanged
+// (strings valid UTF-8, numbers float64, lists []any, objects map[string]any), with the few
+// encodings that decode to another Go value normalised (but for empty lists and maps the
+// encoding omits, which decode to nil: folded alike). ok is false for anything else: the
+// reader then decodes the stored JSON. The write side hands the result to its fold
+// (Store.ApplyDecoded), which then folds the same value a replay of the log would.
+func Exact(p any) (any, bool) {
+	switch x := p.(type) {
+	case Created:
+		ok := utf8.ValidString(x.ID) && utf8.ValidString(x.Kind) && exactAttrs(x.Attributes) && exactEdges(x.Edges) && exactClaims(x.Claims) &&
+			exactStrings(x.HFID) && utf8.ValidString(x.DisplayLabel) && exactProps(x.RelProps)
+		return x, ok
+	case Updated:
+		ok := utf8.ValidString(x.ID) && utf8.ValidString(x.Kind) && exactAttrs(x.Attributes) && exactEdges(x.Edges) && exactClaims(x.Claims) && exactProps(x.RelProps)
+		if x.HFID != nil {
+			if *x.HFID == nil { // "hfid": null decodes to no HFID change
+				x.HFID = nil
+			} else {
+				ok = ok && exactStrings(*x.HFID)
+			}
+		}
+		if x.DisplayLabel != nil {
+			ok = ok && utf8.ValidString(*x.DisplayLabel)
+		}
+		return x, ok
+	case Deleted:
+		return x, utf8.ValidString(x.ID) && utf8.ValidString(x.Kind) && exactEdges(x.Edges) && exactClaims(x.Claims)
+	}
+	return nil, false
+}
+
+func exactAttrs(m map[string]Attr) bool {
+	for k, a := range m {
+		if !utf8.ValidString(k) || !exactValue(a.Value) || !utf8.ValidString(a.Source) || !utf8.ValidString(a.Owner) {
+			return false
+		}
+	}
+	return true
+}
+
+// exactValue reports a value that JSON encodes and decodes to itself.
+func exactValue(v any) bool {
+	switch x := v.(type) {
+	case nil, bool:
+		return true
+	case string:
+		return utf8.ValidString(x)
+	case float64:
+		return !math.IsInf(x, 0) && !math.IsNaN(x)
+	case []any:
+		if x == nil {
+			return false // null decodes to nil any, not a nil []any
+		}
+		for _, e := range x {
+			if !exactValue(e) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		if x == nil {
+			return false
+		}
+		for k, e := range x {
+			if !utf8.ValidString(k) || !exactValue(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+func exactEdges(es []Edge) bool {
+	for _, e := range es {
+		if !utf8.ValidString(e.Node) || !utf8.ValidString(e.Field) || !utf8.ValidString(e.Peer) {
+			return false
+		}
+	}
+	return true
+}
+
+func exactClaims(cs []Claim) bool {
+	for _, c := range cs {
+		if !utf8.ValidString(c.Kind) || !utf8.ValidString(c.Constraint) || !utf8.ValidString(c.Key) {
+			return false
+		}
+	}
+	return true
+}
+
+func exactProps(m map[string]Props) bool {
+	for k, p := range m {
+		if !utf8.ValidString(k) || !utf8.ValidString(p.Source) || !utf8.ValidString(p.Owner) {
+			return false
+		}
+	}
+	return true
+}
+
+func exactStrings(ss []string) bool {
+	for _, s := range ss {
+		if !utf8.ValidString(s) {
+			return false
+		}
+	}
+	return true
 }

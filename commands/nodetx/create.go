@@ -16,7 +16,14 @@ type CreateNode struct {
 	Kind   string `json:"kind"`
 	ID     string `json:"id,omitempty"` // optional: a UUID chosen by the client
 	Data   Data   `json:"data"`
+
+	values map[string]any // Data's values decoded (Prepare)
 }
+
+// Prepare decodes the values of the payload's data ahead of Create, which then does not decode
+// them again: a batch prepares its operations concurrently, then decides them in order. Values
+// that do not decode are left to Create, which refuses them.
+func (in *CreateNode) Prepare() { in.values = prepare(in.Data) }
 
 // Create creates a node of the payload's kind: its data checked, defaults, pools, profiles,
 // computed attributes and its object template applied, its unique values claimed.
@@ -31,7 +38,7 @@ func (t *Tx) Create(in CreateNode) (NodeOutcome, error) {
 			return NodeOutcome{}, fmt.Errorf("%w: field \"id\": %q is not a UUID", fault.ErrInvalid, in.ID)
 		}
 	}
-	attrs, rels, err := t.parse.data(m, in.Data)
+	attrs, rels, err := t.parse.data(m, in.Data, in.values)
 	if err != nil {
 		return NodeOutcome{}, err
 	}
@@ -180,9 +187,7 @@ func (t *Tx) link(n *txNode, r *schema.Relationship, field string, p graph.NodeI
 	if t.st.hasPeer(n.id, field, p) {
 		return out
 	}
-	e := t.st.edge(n.id, field, p, false, global)
-	e.Node = "" // the event's node
-	return append(out, e)
+	return append(out, t.st.ownEdge(n.id, field, p, false, global))
 }
 
 // isComputed reports an attribute whose value the system computes.

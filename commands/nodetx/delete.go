@@ -146,9 +146,7 @@ func (t *Tx) delete(root *txNode) error {
 		for _, rf := range t.ends(x.model) {
 			relGlobal := rf.global(global)
 			for _, p := range slices.Clone(t.st.peersOf(x.id, rf.field)) {
-				e := t.st.edge(x.id, rf.field, p, true, relGlobal)
-				e.Node = ""
-				ev.Edges = append(ev.Edges, e)
+				ev.Edges = append(ev.Edges, t.st.ownEdge(x.id, rf.field, p, true, relGlobal))
 			}
 		}
 		if x.model != nil {

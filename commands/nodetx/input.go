@@ -34,11 +34,37 @@ type attrInput struct {
 	password string
 }
 
-func parseAttrInput(raw json.RawMessage) (attrInput, error) {
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return attrInput{}, err
+// decodeValue reads one value of a command's data as json.Unmarshal into an any does (plain
+// strings, numbers, literals and lists of plain strings without its reflection).
+func decodeValue(raw json.RawMessage) (any, error) {
+	if v, ok := scalar(raw); ok {
+		return v, nil
 	}
+	if ss, ok := plainStrings(raw); ok {
+		l := make([]any, len(ss))
+		for i, s := range ss {
+			l[i] = s
+		}
+		return l, nil
+	}
+	var v any
+	err := json.Unmarshal(raw, &v)
+	return v, err
+}
+
+// prepare decodes every value of data that decodes (see CreateNode.Prepare).
+func prepare(data Data) map[string]any {
+	out := make(map[string]any, len(data))
+	for k, raw := range data {
+		if v, err := decodeValue(raw); err == nil {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// parseAttrInput reads an attribute's value as given (v, decoded from the command).
+func parseAttrInput(v any) (attrInput, error) {
 	m, ok := v.(map[string]any)
 	if !ok {
 		return attrInput{value: v, hasValue: true}, nil
@@ -188,11 +214,7 @@ func jsonType(v any) string {
 
 // parseRefs reads a relationship value: one related node for cardinality one (null: none), a
 // list of related nodes for many.
-func parseRefs(r *schema.Relationship, raw json.RawMessage) ([]Ref, error) {
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return nil, err
-	}
+func parseRefs(r *schema.Relationship, v any) ([]Ref, error) {
 	if v == nil {
 		return nil, nil
 	}

@@ -5,7 +5,6 @@ import (
 
 	"github.com/infrahub-go/infrahub/branch/graph"
 	"github.com/infrahub-go/infrahub/branch/nodes"
-	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/schema"
 )
 
@@ -124,6 +123,18 @@ func (o *overlay) hasPeer(id graph.NodeID, field string, p graph.NodeID) bool {
 
 // edge adds or removes the edge (near, field) - far on both ends and returns the fact.
 func (o *overlay) edge(near graph.NodeID, field string, far graph.NodeID, remove, global bool) nodes.Edge {
+	o.setEdge(near, field, far, remove)
+	return nodes.Edge{Node: near.String(), Field: field, Peer: far.String(), Remove: remove, Global: global}
+}
+
+// ownEdge is edge for the node of the event stating it: the fact leaves the near end out.
+func (o *overlay) ownEdge(near graph.NodeID, field string, far graph.NodeID, remove, global bool) nodes.Edge {
+	o.setEdge(near, field, far, remove)
+	return nodes.Edge{Field: field, Peer: far.String(), Remove: remove, Global: global}
+}
+
+// setEdge adds or removes the edge (near, field) - far on both ends.
+func (o *overlay) setEdge(near graph.NodeID, field string, far graph.NodeID, remove bool) {
 	set := func(id graph.NodeID, f string, p graph.NodeID) {
 		k := slotKey{id, f}
 		d := o.edges[k]
@@ -135,7 +146,6 @@ func (o *overlay) edge(near graph.NodeID, field string, far graph.NodeID, remove
 	}
 	set(near, field, far)
 	set(far, nodes.Mirror(field), near)
-	return nodes.Edge{Node: near.String(), Field: field, Peer: far.String(), Remove: remove, Global: global}
 }
 
 // taken is the holder of a unique value as the command sees it.
@@ -177,17 +187,4 @@ func (o *overlay) emit(typ string, payload any, global bool) {
 	} else {
 		o.aware = true
 	}
-}
-
-// build turns the pending facts into envelopes.
-func (o *overlay) build(cat *events.Catalogue, meta events.Metadata) ([]events.Envelope, error) {
-	out := make([]events.Envelope, 0, len(o.events))
-	for _, e := range o.events {
-		ev, err := cat.New(e.typ, e.payload, meta)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ev)
-	}
-	return out, nil
 }

@@ -16,19 +16,29 @@ type parser struct{ tx *Tx }
 
 // data splits a command's data into attributes and relationships of model, resolving and
 // checking everything; the error names the field.
-func (rx parser) data(m *schema.Node, data Data) (map[string]attrInput, map[string]relInput, error) {
+// pre holds values of data already decoded (Prepare; nil: none).
+func (rx parser) data(m *schema.Node, data Data, pre map[string]any) (map[string]attrInput, map[string]relInput, error) {
 	t := rx.tx
-	attrs := map[string]attrInput{}
-	rels := map[string]relInput{}
+	attrs := make(map[string]attrInput, len(data))
+	rels := make(map[string]relInput, min(len(data), len(m.Relationships)))
 	names := make([]string, 0, len(data))
 	for k := range data {
 		names = append(names, k)
 	}
 	slices.Sort(names)
 	for _, name := range names {
-		raw := data[name]
+		value := func() (any, error) {
+			if v, ok := pre[name]; ok {
+				return v, nil
+			}
+			return decodeValue(data[name])
+		}
 		if a, ok := attrOf(m, name); ok {
-			in, err := parseAttrInput(raw)
+			v, err := value()
+			if err != nil {
+				return nil, nil, nodeError(m.Kind, name, err)
+			}
+			in, err := parseAttrInput(v)
 			if err != nil {
 				return nil, nil, nodeError(m.Kind, name, err)
 			}
@@ -68,7 +78,11 @@ func (rx parser) data(m *schema.Node, data Data) (map[string]attrInput, map[stri
 		if r.ReadOnly {
 			return nil, nil, nodeError(m.Kind, name, fmt.Errorf("%w: the relationship is read-only", fault.ErrInvalid))
 		}
-		refs, err := parseRefs(r, raw)
+		v, err := value()
+		if err != nil {
+			return nil, nil, nodeError(m.Kind, name, err)
+		}
+		refs, err := parseRefs(r, v)
 		if err != nil {
 			return nil, nil, nodeError(m.Kind, name, err)
 		}

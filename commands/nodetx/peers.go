@@ -52,9 +52,7 @@ func (t *Tx) Peers(in RelationshipPeers, remove bool) (NodeOutcome, error) {
 		has := t.st.hasPeer(n.id, field, p)
 		switch {
 		case remove && has:
-			e := t.st.edge(n.id, field, p, true, relGlobal)
-			e.Node = ""
-			ev.Edges = append(ev.Edges, e)
+			ev.Edges = append(ev.Edges, t.st.ownEdge(n.id, field, p, true, relGlobal))
 		case !remove && !has:
 			ev.Edges = t.link(n, r, field, p, ev.Edges)
 		}

@@ -181,11 +181,13 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // Decision is what a transaction decided: the events of one append to a stream at the version
-// its View saw (no events: nothing to write).
+// its View saw (no events: nothing to write). Payloads[i] is what decoding Events[i]'s payload
+// gives (nil: decode it), for a fold in this process to skip the decoding (Store.ApplyDecoded).
 type Decision struct {
-	Stream  events.StreamID
-	Version int64
-	Events  []events.Envelope
+	Stream   events.StreamID
+	Version  int64
+	Events   []events.Envelope
+	Payloads []any
 }
 
 // Decide turns what t decided into one append: on the branch's stream, or on the default
@@ -203,11 +205,11 @@ func (t *Tx) Decide(cat *events.Catalogue, defaultBranch string, meta events.Met
 	if len(t.st.events) == 0 {
 		return d, nil
 	}
-	evs, err := t.st.build(cat, meta)
+	evs, payloads, err := t.st.build(cat, meta)
 	if err != nil {
 		return Decision{}, err
 	}
-	d.Events = evs
+	d.Events, d.Payloads = evs, payloads
 	return d, nil
 }
 

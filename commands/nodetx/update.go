@@ -19,7 +19,13 @@ type UpdateNode struct {
 	ID     string   `json:"id,omitempty"`
 	HFID   []string `json:"hfid,omitempty"`
 	Data   Data     `json:"data"`
+
+	values map[string]any // Data's values decoded (Prepare)
 }
+
+// Prepare decodes the values of the payload's data ahead of Update or Upsert (see
+// CreateNode.Prepare).
+func (in *UpdateNode) Prepare() { in.values = prepare(in.Data) }
 
 // Update changes the fields the payload gives of the node it names (id, or kind and hfid).
 func (t *Tx) Update(in UpdateNode) (NodeOutcome, error) {
@@ -30,7 +36,7 @@ func (t *Tx) Update(in UpdateNode) (NodeOutcome, error) {
 	if n.model == nil {
 		return NodeOutcome{}, fmt.Errorf("%w: node %s is a %s, a kind the schema of branch %s no longer has", fault.ErrInvalid, n.id, n.kind, t.v.Branch)
 	}
-	attrs, rels, err := t.parse.data(n.model, in.Data)
+	attrs, rels, err := t.parse.data(n.model, in.Data, in.values)
 	if err != nil {
 		return NodeOutcome{}, err
 	}
@@ -97,9 +103,7 @@ func (t *Tx) update(n *txNode, attrs map[string]attrInput, rels map[string]relIn
 		relGlobal := in.rel.Branch == schema.BranchAgnostic && !global
 		for _, p := range slices.Clone(t.st.peersOf(n.id, in.field)) {
 			if !slices.Contains(in.peers, p) {
-				e := t.st.edge(n.id, in.field, p, true, relGlobal)
-				e.Node = ""
-				ev.Edges = append(ev.Edges, e)
+				ev.Edges = append(ev.Edges, t.st.ownEdge(n.id, in.field, p, true, relGlobal))
 			}
 		}
 		for _, p := range in.peers {
@@ -190,14 +194,14 @@ func (t *Tx) Upsert(in UpdateNode) (NodeOutcome, error) {
 		}
 		n = t.st.node(id)
 		if n == nil {
-			return t.Create(CreateNode{Kind: in.Kind, ID: in.ID, Data: in.Data})
+			return t.Create(CreateNode{Kind: in.Kind, ID: in.ID, Data: in.Data, values: in.values})
 		}
 	case len(in.HFID) > 0:
 		if id, ok := t.st.byHFID(in.Kind, in.HFID); ok {
 			n = t.st.node(id)
 		}
 	}
-	attrs, rels, err := t.parse.data(m, in.Data)
+	attrs, rels, err := t.parse.data(m, in.Data, in.values)
 	if err != nil {
 		return NodeOutcome{}, err
 	}

@@ -1,0 +1,364 @@
+package commands
+
+import (
+	"encoding/json"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"unicode/utf8"
+
+	"github.com/infrahub-go/infrahub/commands/nodetx"
+	"github.com/infrahub-go/infrahub/commands/payload"
+)
+
+// decodeBatch reads a batch payload of the plain shape without reflection: an object of branch
+// (a string without escapes) and operations, a list of objects of type and ref (the same) and
+// payload, each key once and unescaped, and every payload valid JSON. ok is false for anything
+// else, which payload.Decode reads (and refuses, naming what is wrong).
+func decodeBatch(raw json.RawMessage) (in Batch, ok bool) {
+	seen := 0
+	ok = objectFields(raw, func(key string, val []byte) bool {
+		var bit int
+		good := false
+		switch key {
+		case "branch":
+			bit = 1
+			in.Branch, good = plainJSONString(val)
+		case "operations":
+			bit = 2
+			in.Operations = []Operation{}
+			good = arrayElements(val, func(el []byte) bool {
+				op, ok := decodeOperation(el)
+				in.Operations = append(in.Operations, op)
+				return ok
+			})
+		default:
+			return false
+		}
+		if seen&bit != 0 {
+			return false
+		}
+		seen |= bit
+		return good
+	})
+	if !ok || seen&2 == 0 {
+		return Batch{}, false
+	}
+	valid := make([]bool, len(in.Operations))
+	forEach(len(in.Operations), func(i int) { valid[i] = json.Valid(in.Operations[i].Payload) })
+	for _, v := range valid {
+		if !v {
+			return Batch{}, false
+		}
+	}
+	return in, true
+}
+
+// decodeOperation reads one operation of a batch (see decodeBatch); its payload is not checked.
+func decodeOperation(raw []byte) (op Operation, ok bool) {
+	seen := 0
+	ok = objectFields(raw, func(key string, val []byte) bool {
+		var bit int
+		good := true
+		switch key {
+		case "type":
+			bit = 1
+			op.Type, good = plainJSONString(val)
+		case "ref":
+			bit = 2
+			op.Ref, good = plainJSONString(val)
+		case "payload":
+			bit = 4
+			op.Payload = json.RawMessage(val)
+		default:
+			return false
+		}
+		if seen&bit != 0 {
+			return false
+		}
+		seen |= bit
+		return good
+	})
+	return op, ok && seen&4 != 0
+}
+
+// arrayElements calls f with each raw element of the JSON list b, in order, until f answers
+// false; it answers false when b is not a list or f said so. The elements are not checked.
+func arrayElements(b []byte, f func(el []byte) bool) bool {
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '[' {
+		return false
+	}
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == ']' {
+		return skipSpace(b, i+1) == len(b)
+	}
+	for {
+		stop := skipValue(b, i)
+		if stop < 0 || !f(b[i:stop]) {
+			return false
+		}
+		i = skipSpace(b, stop)
+		if i >= len(b) {
+			return false
+		}
+		switch b[i] {
+		case ',':
+			i = skipSpace(b, i+1)
+		case ']':
+			return skipSpace(b, i+1) == len(b)
+		default:
+			return false
+		}
+	}
+}
+
+// forEach calls f(0) … f(n-1) on every processor at once, opsPerTurn indexes at a time.
+func forEach(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), (n+opsPerTurn-1)/opsPerTurn)
+	var (
+		wg   sync.WaitGroup
+		next atomic.Int64
+	)
+	for range workers {
+		wg.Go(func() {
+			for {
+				from := int(next.Add(opsPerTurn)) - opsPerTurn
+				if from >= n {
+					return
+				}
+				for i := from; i < min(from+opsPerTurn, n); i++ {
+					f(i)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// decodedOp is the payload of an operation of a batch decoded: a CreateNode, UpdateNode,
+// DeleteNode or RelationshipPeers (nil for an unknown type), or why it does not decode.
+type decodedOp struct {
+	in  any
+	err error
+}
+
+// opsPerTurn is how many operations a decoding goroutine takes at a time.
+const opsPerTurn = 64
+
+// decodeOps decodes the payloads of a batch's operations and their data's values, on every
+// processor at once: the transaction then decides them in order without decoding.
+func decodeOps(ops []Operation) []decodedOp {
+	out := make([]decodedOp, len(ops))
+	forEach(len(ops), func(i int) { out[i] = decodeOp(ops[i]) })
+	return out
+}
+
+func decodeOp(op Operation) decodedOp {
+	switch op.Type {
+	case TypeCreateNode:
+		in, fast := decodeCreate(op.Payload)
+		if !fast {
+			in = CreateNode{}
+			if err := payload.Decode(op.Payload, &in, "payload"); err != nil {
+				return decodedOp{in: in, err: err}
+			}
+		}
+		in.Prepare()
+		return decodedOp{in: in}
+	case TypeUpdateNode, TypeUpsertNode:
+		var in UpdateNode
+		if err := payload.Decode(op.Payload, &in, "payload"); err != nil {
+			return decodedOp{in: in, err: err}
+		}
+		in.Prepare()
+		return decodedOp{in: in}
+	case TypeDeleteNode:
+		var in DeleteNode
+		err := payload.Decode(op.Payload, &in, "payload")
+		return decodedOp{in: in, err: err}
+	case TypeAddPeers, TypeRemovePeers:
+		var in RelationshipPeers
+		err := payload.Decode(op.Payload, &in, "payload")
+		return decodedOp{in: in, err: err}
+	}
+	return decodedOp{}
+}
+
+// decodeCreate reads the payload of a node.create operation of a batch (valid JSON: the batch
+// was decoded whole) without reflection, when it is the plain shape: an object of the fields
+// branch, kind and id as strings without escapes and data as an object, each key once and
+// unescaped. ok is false for anything else, which payload.Decode reads (and refuses, naming
+// what is wrong). The data values stay raw (parts of raw).
+func decodeCreate(raw json.RawMessage) (in CreateNode, ok bool) {
+	seen := 0
+	ok = objectFields(raw, func(key string, val []byte) bool {
+		var (
+			bit  int
+			good bool
+		)
+		switch key {
+		case "branch":
+			bit = 1
+			in.Branch, good = plainJSONString(val)
+		case "kind":
+			bit = 2
+			in.Kind, good = plainJSONString(val)
+		case "id":
+			bit = 4
+			in.ID, good = plainJSONString(val)
+		case "data":
+			bit = 8
+			in.Data = nodetx.Data{}
+			good = objectFields(val, func(k string, v []byte) bool {
+				if _, dup := in.Data[k]; dup {
+					return false
+				}
+				in.Data[k] = json.RawMessage(v)
+				return true
+			})
+		default:
+			return false
+		}
+		if seen&bit != 0 {
+			return false
+		}
+		seen |= bit
+		return good
+	})
+	return in, ok && seen&8 != 0
+}
+
+// objectFields calls f with each key and raw value of the JSON object b, in order, until f
+// answers false; it answers false when b is not an object, a key holds an escape, or f said
+// so. The values are not checked (b must be valid JSON).
+func objectFields(b []byte, f func(key string, val []byte) bool) bool {
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return false
+	}
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return skipSpace(b, i+1) == len(b)
+	}
+	for {
+		if i >= len(b) || b[i] != '"' {
+			return false
+		}
+		end := i + 1
+		for end < len(b) && b[end] != '"' {
+			if b[end] == '\\' || b[end] < 0x20 {
+				return false
+			}
+			end++
+		}
+		if end >= len(b) || !utf8.Valid(b[i+1:end]) {
+			return false
+		}
+		key := string(b[i+1 : end])
+		i = skipSpace(b, end+1)
+		if i >= len(b) || b[i] != ':' {
+			return false
+		}
+		start := skipSpace(b, i+1)
+		stop := skipValue(b, start)
+		if stop < 0 || !f(key, b[start:stop]) {
+			return false
+		}
+		i = skipSpace(b, stop)
+		if i >= len(b) {
+			return false
+		}
+		switch b[i] {
+		case ',':
+			i = skipSpace(b, i+1)
+		case '}':
+			return skipSpace(b, i+1) == len(b)
+		default:
+			return false
+		}
+	}
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipValue returns the index after the JSON value starting at b[i], or -1.
+func skipValue(b []byte, i int) int {
+	if i >= len(b) {
+		return -1
+	}
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for i < len(b) {
+			switch b[i] {
+			case '"':
+				if i = skipString(b, i); i < 0 {
+					return -1
+				}
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+		return -1
+	}
+	start := i
+	for i < len(b) {
+		switch b[i] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			if i == start {
+				return -1
+			}
+			return i
+		}
+		i++
+	}
+	if i == start {
+		return -1
+	}
+	return i
+}
+
+// skipString returns the index after the JSON string starting at b[i], or -1.
+func skipString(b []byte, i int) int {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return -1
+}
+
+// plainJSONString reads a JSON string that needs no unescaping.
+func plainJSONString(b []byte) (string, bool) {
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return "", false
+	}
+	body := b[1 : len(b)-1]
+	for _, c := range body {
+		if c == '"' || c == '\\' || c < 0x20 {
+			return "", false
+		}
+	}
+	if !utf8.Valid(body) {
+		return "", false
+	}
+	return string(body), true
+}

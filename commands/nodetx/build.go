@@ -1,0 +1,73 @@
+package nodetx
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/infrahub-go/infrahub/branch/nodes"
+	"github.com/infrahub-go/infrahub/events"
+)
+
+// buildPart is the fewest events a goroutine of build encodes.
+const buildPart = 256
+
+// build turns the pending facts into envelopes, and gives each the payload its decoding gives
+// (nodes.Exact; nil where only decoding the JSON tells). The node payloads are encoded by
+// nodes.AppendPayload (what the catalogue's encoding/json writes, without reflection), a large
+// decision's in parts on every processor at once.
+func (o *overlay) build(cat *events.Catalogue, meta events.Metadata) ([]events.Envelope, []any, error) {
+	n := len(o.events)
+	out := make([]events.Envelope, n)
+	payloads := make([]any, n)
+	parts := max(1, min(runtime.GOMAXPROCS(0), n/buildPart))
+	size := (n + parts - 1) / parts
+	errs := make([]error, parts)
+	var wg sync.WaitGroup
+	for p := range parts {
+		wg.Go(func() {
+			from, to := p*size, min((p+1)*size, n)
+			errs[p] = o.buildRange(cat, meta, out[from:to], payloads[from:to], o.events[from:to])
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	return out, payloads, nil
+}
+
+// buildRange builds the envelopes and payloads of evs into out and payloads, the payloads in
+// one buffer.
+func (o *overlay) buildRange(cat *events.Catalogue, meta events.Metadata, out []events.Envelope, payloads []any, evs []pendingEvent) error {
+	var buf []byte
+	for i, e := range evs {
+		info, known := cat.Lookup(e.typ)
+		start := len(buf)
+		ok := false
+		if known && info.SchemaVersion == nodes.PayloadVersion(e.typ, e.payload) {
+			if buf == nil {
+				buf = make([]byte, 0, 512*len(evs))
+			}
+			var err error
+			if buf, ok, err = nodes.AppendPayload(buf, e.payload); err != nil {
+				return fmt.Errorf("event %q: encode payload: %w", e.typ, err)
+			}
+		}
+		if ok {
+			out[i] = events.Envelope{Type: e.typ, SchemaVersion: info.SchemaVersion, Metadata: meta, Payload: buf[start:len(buf):len(buf)]}
+		} else {
+			ev, err := cat.New(e.typ, e.payload, meta)
+			if err != nil {
+				return err
+			}
+			out[i] = ev
+		}
+		if p, ok := nodes.Exact(e.payload); ok {
+			payloads[i] = p
+		}
+	}
+	return nil
+}
