@@ -96,7 +96,10 @@ func (s *Store) AppendHeld(ctx context.Context, stream events.StreamID, expected
 		if err := tx.Commit(); err != nil {
 			return events.AppendResult{}, appendErr(stream, fmt.Errorf("commit: %w", err))
 		}
-		s.committed(res.Last())
+		if err := s.wal.syncTo(s.wal.commit()); err != nil {
+			return events.AppendResult{}, appendErr(stream, err)
+		}
+		s.durable(res.Last())
 		return res, nil
 	}, nil
 }

@@ -128,7 +128,7 @@ type outcome struct {
 }
 
 // commitBatch applies batch in one transaction, each request in its own savepoint, commits once
-// and answers every request.
+// and hands the answers to the WAL syncer, which gives them once the commit is durable.
 func (s *Store) commitBatch(batch []*appendRequest) {
 	ctx := context.Background() // never a caller's: cancelling one must not roll back the others
 	outcomes, wrote, err := s.applyBatch(ctx, batch)
@@ -139,13 +139,14 @@ func (s *Store) commitBatch(batch []*appendRequest) {
 		}
 		return
 	}
+	// Even a group that wrote nothing waits for the sync of what it read (a duplicate's first
+	// append, the version a conflict reports).
+	seq := s.wal.seq()
 	if wrote > 0 {
-		s.committed(wrote)
+		seq = s.wal.commit()
 	}
 	s.log.Debug("event store: batch done", slog.Int("requests", len(outcomes)), slog.Int64("head", int64(wrote)))
-	for _, o := range outcomes {
-		o.req.answer(o.res, o.err)
-	}
+	s.wal.queue <- syncItem{seq: seq, last: wrote, outcomes: outcomes}
 }
 
 // applyBatch returns the outcome of every request it took and the highest position committed
@@ -219,8 +220,8 @@ func applyInSavepoint(ctx context.Context, st *writeStmts, a appendArgs, next ev
 	return res, reqErr, nil
 }
 
-// committed records a commit up to position last and wakes the subscribers.
-func (s *Store) committed(last events.Position) {
+// durable records that the log is durable up to position last and wakes the subscribers.
+func (s *Store) durable(last events.Position) {
 	for {
 		cur := s.head.Load()
 		if int64(last) <= cur || s.head.CompareAndSwap(cur, int64(last)) {
