@@ -49,9 +49,11 @@ type Store struct {
 	rdb *sql.DB // reader pool
 	ws  writeStmts
 	rs  readStmts
+	gs  groupStmts
 	wal *walSyncer
 
 	reqs     chan *appendRequest
+	callers  callers
 	signal   events.Signal
 	head     atomic.Int64 // highest committed position known to this process; a sizing hint
 	closing  chan struct{}
@@ -115,6 +117,9 @@ func (s *Store) open(ctx context.Context) error {
 	if err := s.ws.prepare(ctx, s.wdb); err != nil {
 		return fmt.Errorf("sqlite event store %s: prepare writes: %w", s.path, err)
 	}
+	if err := s.gs.prepare(ctx, s.wdb); err != nil {
+		return fmt.Errorf("sqlite event store %s: prepare group writes: %w", s.path, err)
+	}
 	if err := s.rs.prepare(ctx, s.rdb); err != nil {
 		return fmt.Errorf("sqlite event store %s: prepare reads: %w", s.path, err)
 	}
@@ -176,7 +181,7 @@ func (s *Store) Close() error {
 
 func (s *Store) closeDBs() error {
 	var errs []error
-	errs = append(errs, s.ws.close(), s.rs.close())
+	errs = append(errs, s.ws.close(), s.gs.close(), s.rs.close())
 	for _, db := range []*sql.DB{s.rdb, s.wdb} { // readers first: the last connection checkpoints the WAL
 		if db != nil {
 			errs = append(errs, db.Close())

@@ -28,8 +28,9 @@ type walSyncer struct {
 	synced uint64 // commits covered by a completed sync
 	err    error  // a failed sync: sticky, since the kernel may have dropped the unsynced pages
 
-	queue chan syncItem
-	done  chan struct{}
+	queue     chan syncItem
+	answering atomic.Int64 // requests handed over and not answered yet
+	done      chan struct{}
 }
 
 // syncItem is a group commit waiting for its sync.
@@ -153,6 +154,7 @@ func (w *walSyncer) run(durable func(last events.Position)) {
 			durable(last)
 		}
 		for _, it := range items {
+			w.answering.Add(-int64(len(it.outcomes)))
 			for _, o := range it.outcomes {
 				if err != nil {
 					o.req.answer(events.AppendResult{}, err)
@@ -162,6 +164,12 @@ func (w *walSyncer) run(durable func(last events.Position)) {
 			}
 		}
 	}
+}
+
+// submit hands a group over; the writer calls it.
+func (w *walSyncer) submit(it syncItem) {
+	w.answering.Add(int64(len(it.outcomes)))
+	w.queue <- it
 }
 
 // stop answers what is queued and closes the WAL file; the writer must have stopped.

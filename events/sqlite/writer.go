@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -97,6 +98,20 @@ func (s *Store) collect(first *appendRequest) []*appendRequest {
 		batch = append(batch, r)
 		size += r.size
 	}
+	want := min(s.callers.expected(time.Now())-int(s.wal.answering.Load()), maxBatchRequests)
+	if len(batch) >= want || size >= maxBatchBytes {
+		return batch
+	}
+	fill := time.NewTimer(fillWait)
+	defer fill.Stop()
+	for len(batch) < want && size < maxBatchBytes {
+		r, ok := s.nextRequest(fill.C)
+		if !ok {
+			break
+		}
+		batch = append(batch, r)
+		size += r.size
+	}
 	return batch
 }
 
@@ -146,48 +161,79 @@ func (s *Store) commitBatch(batch []*appendRequest) {
 		seq = s.wal.commit()
 	}
 	s.log.Debug("event store: batch done", slog.Int("requests", len(outcomes)), slog.Int64("head", int64(wrote)))
-	s.wal.queue <- syncItem{seq: seq, last: wrote, outcomes: outcomes}
+	s.wal.submit(syncItem{seq: seq, last: wrote, outcomes: outcomes})
 }
 
 // applyBatch returns the outcome of every request it took and the highest position committed
 // (0 when nothing was written). An error means nothing was committed.
-func (s *Store) applyBatch(ctx context.Context, batch []*appendRequest) (outcomes []outcome, last events.Position, err error) {
+func (s *Store) applyBatch(ctx context.Context, batch []*appendRequest) ([]outcome, events.Position, error) {
+	// The requests are taken once the transaction has begun: until then their callers may still
+	// give up (the writer connection may be held by a slow transaction).
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return takeAll(batch), 0, fmt.Errorf("begin: %w", err)
 	}
-	st := s.ws.in(ctx, tx)
-	last, err = lastPosition(ctx, st)
+	outcomes := takeAll(batch) // a request the caller gave up on is not taken: nothing to answer
+	gaveUp := make([]error, len(outcomes))
+	for i := range outcomes {
+		outcomes[i].err = outcomes[i].req.ctx.Err()
+		gaveUp[i] = outcomes[i].err
+	}
+	last, err := s.applyTx(ctx, tx, outcomes, true)
+	if errors.Is(err, errOneByOne) {
+		for i := range outcomes {
+			outcomes[i].res, outcomes[i].err = events.AppendResult{}, gaveUp[i]
+		}
+		if tx, err = s.wdb.BeginTx(ctx, nil); err != nil {
+			return outcomes, 0, fmt.Errorf("begin: %w", err)
+		}
+		last, err = s.applyTx(ctx, tx, outcomes, false)
+	}
+	return outcomes, last, err
+}
+
+// errOneByOne asks for a group to be applied again one request per savepoint.
+var errOneByOne = errors.New("a statement of the set-based group failed")
+
+// applyTx applies the requests of outcomes without an error in tx, set-based or one request per
+// savepoint, and commits it (or rolls it back when nothing was written or on an error).
+func (s *Store) applyTx(ctx context.Context, tx *sql.Tx, outcomes []outcome, setBased bool) (events.Position, error) {
+	first, err := lastPosition(ctx, &writeStmts{lastPosition: tx.StmtContext(ctx, s.ws.lastPosition)})
 	if err != nil {
 		_ = tx.Rollback()
-		return takeAll(batch), 0, err
+		return 0, err
 	}
-	first := last
-	outcomes = make([]outcome, 0, len(batch))
-	for i, req := range batch {
-		if !req.take() {
-			continue // the caller gave up; nothing to answer
-		}
-		o := outcome{req: req}
-		if o.err = req.ctx.Err(); o.err == nil {
-			o.res, o.err, err = applyInSavepoint(ctx, st, req.appendArgs, last+1)
-		}
-		outcomes = append(outcomes, o)
-		if err != nil {
+	last := first
+	if setBased {
+		var ok bool
+		if last, ok = applyGroup(ctx, tx, &s.gs, outcomes, first+1); !ok {
 			_ = tx.Rollback()
-			return append(outcomes, takeAll(batch[i+1:])...), 0, err
+			return 0, errOneByOne
 		}
-		if o.err == nil && !o.res.Duplicate {
-			last = o.res.Last()
+	} else {
+		st := s.ws.in(ctx, tx)
+		for i := range outcomes {
+			o := &outcomes[i]
+			if o.err != nil {
+				continue
+			}
+			var fatal error
+			if o.res, o.err, fatal = applyInSavepoint(ctx, st, o.req.appendArgs, last+1); fatal != nil {
+				_ = tx.Rollback()
+				return 0, fatal
+			}
+			if o.err == nil && !o.res.Duplicate {
+				last = o.res.Last()
+			}
 		}
 	}
 	if last == first {
-		return outcomes, 0, tx.Rollback() // nothing written: no sync needed
+		return 0, tx.Rollback() // nothing written: no sync needed
 	}
 	if err := tx.Commit(); err != nil {
-		return outcomes, 0, fmt.Errorf("commit: %w", err)
+		return 0, fmt.Errorf("commit: %w", err)
 	}
-	return outcomes, last, nil
+	return last, nil
 }
 
 // takeAll takes every request still pending, for answering them all with one error.
