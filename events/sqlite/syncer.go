@@ -104,7 +104,7 @@ func (w *walSyncer) syncTo(seq uint64) error {
 func (w *walSyncer) syncFiles() error {
 	cur, err := os.Stat(w.walPath)
 	if err == nil && os.SameFile(cur, w.fi) {
-		return w.f.Sync()
+		return dataSync(w.f)
 	}
 	errs := []error{w.f.Sync(), syncPath(w.dbPath)}
 	if err == nil {
