@@ -5,13 +5,14 @@ import (
 	"time"
 )
 
-// A group commit holds as many appends as there are callers waiting. The writer starts a group
-// with the appends already queued; when fewer callers are queued than have been appending at
-// once lately, it waits (at most fillWait) for the others, whose previous append has just been
-// answered and who are coming back. Without the wait, callers split into cohorts that take
-// turns, each group holding only a part of them, and every group pays the fixed cost of a
-// commit (the WAL frames of the pages all appends share, the locks, the sync). A lone caller
-// never waits.
+// A group commit holds about half of the callers appending at once: the writer starts a group
+// with the appends already queued and, when fewer are queued than half of the most callers seen
+// at once lately (less those whose group is still being synced), waits at most fillWait for the
+// others, whose previous append has just been answered and who are coming back. So the callers
+// settle in two cohorts of similar size: one is applied and committed while the other's commit
+// is synced. Without the wait, every group took only the few appends that happened to be queued
+// and paid the fixed cost of a commit (the WAL frames of the pages all appends share, the
+// locks, the statements) for them. A lone caller never waits.
 
 // fillWait bounds how long the writer waits for a group to fill.
 const fillWait = 500 * time.Microsecond

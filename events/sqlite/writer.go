@@ -98,7 +98,8 @@ func (s *Store) collect(first *appendRequest) []*appendRequest {
 		batch = append(batch, r)
 		size += r.size
 	}
-	want := min(s.callers.expected(time.Now())-int(s.wal.answering.Load()), maxBatchRequests)
+	peak := s.callers.expected(time.Now())
+	want := min(peak-int(s.wal.answering.Load()), (peak+1)/2, maxBatchRequests)
 	if len(batch) >= want || size >= maxBatchBytes {
 		return batch
 	}
