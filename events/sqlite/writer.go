@@ -80,7 +80,7 @@ func (s *Store) run() {
 }
 
 // collect gathers the requests already waiting (and, with a batch window, those arriving
-// within it) up to the batch bounds.
+// within it) up to the batch bounds, then waits for the group to fill (see fill.go).
 func (s *Store) collect(first *appendRequest) []*appendRequest {
 	batch := []*appendRequest{first}
 	size := first.size
@@ -99,7 +99,7 @@ func (s *Store) collect(first *appendRequest) []*appendRequest {
 		size += r.size
 	}
 	peak := s.callers.expected(time.Now())
-	want := min(peak-int(s.wal.answering.Load()), (peak+1)/2, maxBatchRequests)
+	want := min(peak-int(s.wal.answering.Load()), max((peak+1)/2, minCohort), maxBatchRequests)
 	if len(batch) >= want || size >= maxBatchBytes {
 		return batch
 	}
