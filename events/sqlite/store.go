@@ -5,10 +5,13 @@
 // takes every write; a pool of several read-only connections serves the reads, which in WAL
 // mode never wait for the writer.
 //
-// Appends go through a group commit: one goroutine takes all the appends waiting for it and
-// applies them in one transaction, each inside its own SAVEPOINT (a conflict rolls back only
-// that append), then commits once. Positions are given in commit order by the single writer, so
-// a reader can never see a position while a lower one is still uncommitted.
+// Appends go through a group commit: one goroutine takes the appends waiting for it (waiting
+// briefly for the group to fill, see fill.go) and applies them in one transaction, set-based:
+// one lookup of the group's command ids, one of its stream versions, the checks in Go, then
+// multi-row INSERTs (see group.go). Should a write fail, the group is applied again with each
+// append inside its own SAVEPOINT, so that the failure rolls back only that append. Positions
+// are given in commit order by the single writer, so a reader can never see a position while a
+// lower one is still uncommitted.
 //
 // Durability: an append that returned without error survives a process crash, an OS crash and
 // a power loss. The writer connection runs with synchronous=NORMAL, so a commit writes the WAL

@@ -143,8 +143,9 @@ type outcome struct {
 	err error
 }
 
-// commitBatch applies batch in one transaction, each request in its own savepoint, commits once
-// and hands the answers to the WAL syncer, which gives them once the commit is durable.
+// commitBatch applies batch in one transaction (set-based, or one savepoint per request should
+// that fail), commits once and hands the answers to the WAL syncer, which gives them once the
+// commit is durable.
 func (s *Store) commitBatch(batch []*appendRequest) {
 	ctx := context.Background() // never a caller's: cancelling one must not roll back the others
 	outcomes, wrote, err := s.applyBatch(ctx, batch)
