@@ -35,6 +35,8 @@ func (s *Store) AppendCommand(ctx context.Context, stream events.StreamID, expec
 		return events.AppendResult{}, err
 	}
 	req := newAppendRequest(ctx, args)
+	s.callers.enter()
+	defer s.callers.leave()
 	select {
 	case s.reqs <- req:
 	case <-ctx.Done():
@@ -96,7 +98,10 @@ func (s *Store) AppendHeld(ctx context.Context, stream events.StreamID, expected
 		if err := tx.Commit(); err != nil {
 			return events.AppendResult{}, appendErr(stream, fmt.Errorf("commit: %w", err))
 		}
-		s.committed(res.Last())
+		if err := s.wal.syncTo(s.wal.commit()); err != nil {
+			return events.AppendResult{}, appendErr(stream, err)
+		}
+		s.durable(res.Last())
 		return res, nil
 	}, nil
 }

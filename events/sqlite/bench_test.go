@@ -157,3 +157,39 @@ func fillDB(path string, total int) error {
 	fmt.Fprintf(os.Stderr, "replay setup: %d events written in %s\n", total, time.Since(start).Round(time.Millisecond))
 	return nil
 }
+
+// BenchmarkAppendCommand is the bench harness's scenarios 1 and 2: one event per call, each
+// client on a stream of its own at its expected version, with a command id.
+func BenchmarkAppendCommand(b *testing.B) {
+	const payload = `{"kind":"DcimDevice","id":"0190b6a3-5c1e-7d2a-9f00-1a2b3c4d5e6f","name":"atl1-edge1","status":"active"}`
+	for _, clients := range []int{8, 32} {
+		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
+			s := openAt(b, filepath.Join(b.TempDir(), "events.db"))
+			defer s.Close()
+			ctx := context.Background()
+			var left atomic.Int64
+			left.Store(int64(b.N))
+			var wg sync.WaitGroup
+			b.ReportAllocs()
+			b.ResetTimer()
+			start := time.Now()
+			for c := range clients {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					stream := events.StreamID(fmt.Sprintf("bench/c%d", c))
+					for i := 0; left.Add(-1) >= 0; i++ {
+						if _, err := s.Append(ctx, stream, int64(i), events.Envelope{Type: "bench.event", Payload: json.RawMessage(payload),
+							Metadata: events.Metadata{CommandID: fmt.Sprintf("cmd-%d-%d", c, i)}}); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "appends/s")
+		})
+	}
+}

@@ -27,8 +27,8 @@ func (s *Store) LoadCheckpoint(ctx context.Context, name string) (position event
 	return events.Position(pos), version, nil
 }
 
-// SaveCheckpoint stores position and version under name, replacing what was there. It goes
-// through the writer connection, between two group commits.
+// SaveCheckpoint stores position and version under name, replacing what was there, durably. It
+// goes through the writer connection, between two group commits.
 func (s *Store) SaveCheckpoint(ctx context.Context, name string, position events.Position, version int) error {
 	if err := s.readable(ctx); err != nil {
 		return fmt.Errorf("sqlite event store: save checkpoint %q: %w", name, err)
@@ -37,6 +37,9 @@ func (s *Store) SaveCheckpoint(ctx context.Context, name string, position events
 		return errors.New("sqlite event store: save checkpoint: name is empty")
 	}
 	if _, err := s.ws.saveCheckpoint.ExecContext(ctx, name, int64(position), version, time.Now().UnixMicro()); err != nil {
+		return fmt.Errorf("sqlite event store: save checkpoint %q at %d: %w", name, position, err)
+	}
+	if err := s.wal.syncTo(s.wal.commit()); err != nil {
 		return fmt.Errorf("sqlite event store: save checkpoint %q at %d: %w", name, position, err)
 	}
 	return nil

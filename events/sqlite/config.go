@@ -112,15 +112,16 @@ func ParseURL(raw string) (Config, error) {
 	return cfg, nil
 }
 
-// writerDSN opens the one connection that writes: WAL, synchronous=FULL (the WAL is synced at
-// every commit, so an acknowledged append survives a power loss), immediate transactions, and
+// writerDSN opens the one connection that writes: WAL, synchronous=NORMAL (a commit does not
+// sync the WAL: walSyncer does, before any append it holds is answered; checkpoints sync),
+// immediate transactions, and
 // statement journals (written for every statement inside a savepoint) in memory, not in
 // temporary files.
 func writerDSN(absPath string) string {
 	return dsn(absPath,
 		"_txlock=immediate",
 		"_pragma=journal_mode(WAL)",
-		"_pragma=synchronous(FULL)",
+		"_pragma=synchronous(NORMAL)",
 		"_pragma=temp_store(MEMORY)",
 	)
 }

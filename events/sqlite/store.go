@@ -3,14 +3,25 @@
 //
 // Layout: one database file in WAL mode, opened twice. A writer pool of exactly one connection
 // takes every write; a pool of several read-only connections serves the reads, which in WAL
-// mode never wait for the writer. The writer runs with synchronous=FULL: SQLite syncs the WAL
-// at every commit, so an append that returned without error survives a crash or a power loss.
+// mode never wait for the writer.
 //
-// Appends go through a group commit: one goroutine takes all the appends waiting for it and
-// applies them in one transaction, each inside its own SAVEPOINT (a conflict rolls back only
-// that append), then commits once and answers them all. One sync to disk thus serves many
-// clients. Positions are given in commit order by the single writer, so a reader can never see
-// a position while a lower one is still uncommitted.
+// Appends go through a group commit: one goroutine takes the appends waiting for it (waiting
+// briefly for the group to fill, see fill.go) and applies them in one transaction, set-based:
+// one lookup of the group's command ids, one of its stream versions, the checks in Go, then
+// multi-row INSERTs (see group.go). Should a write fail, the group is applied again with each
+// append inside its own SAVEPOINT, so that the failure rolls back only that append. Positions
+// are given in commit order by the single writer, so a reader can never see a position while a
+// lower one is still uncommitted.
+//
+// Durability: an append that returned without error survives a process crash, an OS crash and
+// a power loss. The writer connection runs with synchronous=NORMAL, so a commit writes the WAL
+// without syncing it; a second goroutine (walSyncer) syncs the WAL file and only then answers
+// the appends of every commit the sync covers, while the writer already applies the next group.
+// Checkpoints keep SQLite's syncs (the WAL before, the database file after). SaveCheckpoint
+// returns after the same sync. The one difference from synchronous=FULL: another connection
+// may read a commit up to one sync (about a millisecond) before it is durable, so after a power
+// loss (not a process crash) a reader may have seen an append that was never acknowledged and
+// is gone. Subscribers are woken only after the sync.
 package sqlite
 
 import (
@@ -41,8 +52,11 @@ type Store struct {
 	rdb *sql.DB // reader pool
 	ws  writeStmts
 	rs  readStmts
+	gs  groupStmts
+	wal *walSyncer
 
 	reqs     chan *appendRequest
+	callers  callers
 	signal   events.Signal
 	head     atomic.Int64 // highest committed position known to this process; a sizing hint
 	closing  chan struct{}
@@ -86,6 +100,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Store, error) 
 		return nil, err
 	}
 	go s.run()
+	go s.wal.run(s.durable)
 	return s, nil
 }
 
@@ -105,6 +120,9 @@ func (s *Store) open(ctx context.Context) error {
 	if err := s.ws.prepare(ctx, s.wdb); err != nil {
 		return fmt.Errorf("sqlite event store %s: prepare writes: %w", s.path, err)
 	}
+	if err := s.gs.prepare(ctx, s.wdb); err != nil {
+		return fmt.Errorf("sqlite event store %s: prepare group writes: %w", s.path, err)
+	}
 	if err := s.rs.prepare(ctx, s.rdb); err != nil {
 		return fmt.Errorf("sqlite event store %s: prepare reads: %w", s.path, err)
 	}
@@ -113,6 +131,9 @@ func (s *Store) open(ctx context.Context) error {
 		return err
 	}
 	s.head.Store(int64(head))
+	if s.wal, err = newWALSyncer(s.path); err != nil {
+		return fmt.Errorf("sqlite event store %s: %w", s.path, err)
+	}
 	s.log.InfoContext(ctx, "event store opened",
 		slog.Int64("schema_version", res.Version), slog.Any("migrations_applied", res.Applied), slog.Int64("head", int64(head)))
 	return nil
@@ -144,12 +165,17 @@ func (s *Store) Subscribe(ctx context.Context, after events.Position) (<-chan []
 }
 
 // Close stops the writer after its current batch, answers the queued appends with
-// events.ErrClosed and closes the database. It is safe to call more than once.
+// events.ErrClosed (those already committed with their result, after the last sync) and closes
+// the database. It is safe to call more than once.
 func (s *Store) Close() error {
 	s.closed.Do(func() {
 		close(s.closing)
 		<-s.loopDone
-		s.closeErr = s.closeDBs()
+		walErr := s.wal.stop()
+		if walErr != nil {
+			walErr = fmt.Errorf("sqlite event store %s: close: %w", s.path, walErr)
+		}
+		s.closeErr = errors.Join(walErr, s.closeDBs())
 		s.signal.Notify()
 		s.log.Info("event store closed")
 	})
@@ -158,7 +184,7 @@ func (s *Store) Close() error {
 
 func (s *Store) closeDBs() error {
 	var errs []error
-	errs = append(errs, s.ws.close(), s.rs.close())
+	errs = append(errs, s.ws.close(), s.gs.close(), s.rs.close())
 	for _, db := range []*sql.DB{s.rdb, s.wdb} { // readers first: the last connection checkpoints the WAL
 		if db != nil {
 			errs = append(errs, db.Close())

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -79,7 +80,7 @@ func (s *Store) run() {
 }
 
 // collect gathers the requests already waiting (and, with a batch window, those arriving
-// within it) up to the batch bounds.
+// within it) up to the batch bounds, then waits for the group to fill (see fill.go).
 func (s *Store) collect(first *appendRequest) []*appendRequest {
 	batch := []*appendRequest{first}
 	size := first.size
@@ -91,6 +92,21 @@ func (s *Store) collect(first *appendRequest) []*appendRequest {
 	}
 	for len(batch) < maxBatchRequests && size < maxBatchBytes {
 		r, ok := s.nextRequest(window)
+		if !ok {
+			break
+		}
+		batch = append(batch, r)
+		size += r.size
+	}
+	peak := s.callers.expected(time.Now())
+	want := min(peak-int(s.wal.answering.Load()), max((peak+1)/2, minCohort), maxBatchRequests)
+	if len(batch) >= want || size >= maxBatchBytes {
+		return batch
+	}
+	fill := time.NewTimer(fillWait)
+	defer fill.Stop()
+	for len(batch) < want && size < maxBatchBytes {
+		r, ok := s.nextRequest(fill.C)
 		if !ok {
 			break
 		}
@@ -127,8 +143,9 @@ type outcome struct {
 	err error
 }
 
-// commitBatch applies batch in one transaction, each request in its own savepoint, commits once
-// and answers every request.
+// commitBatch applies batch in one transaction (set-based, or one savepoint per request should
+// that fail), commits once and hands the answers to the WAL syncer, which gives them once the
+// commit is durable.
 func (s *Store) commitBatch(batch []*appendRequest) {
 	ctx := context.Background() // never a caller's: cancelling one must not roll back the others
 	outcomes, wrote, err := s.applyBatch(ctx, batch)
@@ -139,54 +156,86 @@ func (s *Store) commitBatch(batch []*appendRequest) {
 		}
 		return
 	}
+	// Even a group that wrote nothing waits for the sync of what it read (a duplicate's first
+	// append, the version a conflict reports).
+	seq := s.wal.seq()
 	if wrote > 0 {
-		s.committed(wrote)
+		seq = s.wal.commit()
 	}
 	s.log.Debug("event store: batch done", slog.Int("requests", len(outcomes)), slog.Int64("head", int64(wrote)))
-	for _, o := range outcomes {
-		o.req.answer(o.res, o.err)
-	}
+	s.wal.submit(syncItem{seq: seq, last: wrote, outcomes: outcomes})
 }
 
 // applyBatch returns the outcome of every request it took and the highest position committed
 // (0 when nothing was written). An error means nothing was committed.
-func (s *Store) applyBatch(ctx context.Context, batch []*appendRequest) (outcomes []outcome, last events.Position, err error) {
+func (s *Store) applyBatch(ctx context.Context, batch []*appendRequest) ([]outcome, events.Position, error) {
+	// The requests are taken once the transaction has begun: until then their callers may still
+	// give up (the writer connection may be held by a slow transaction).
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return takeAll(batch), 0, fmt.Errorf("begin: %w", err)
 	}
-	st := s.ws.in(ctx, tx)
-	last, err = lastPosition(ctx, st)
+	outcomes := takeAll(batch) // a request the caller gave up on is not taken: nothing to answer
+	gaveUp := make([]error, len(outcomes))
+	for i := range outcomes {
+		outcomes[i].err = outcomes[i].req.ctx.Err()
+		gaveUp[i] = outcomes[i].err
+	}
+	last, err := s.applyTx(ctx, tx, outcomes, true)
+	if errors.Is(err, errOneByOne) {
+		for i := range outcomes {
+			outcomes[i].res, outcomes[i].err = events.AppendResult{}, gaveUp[i]
+		}
+		if tx, err = s.wdb.BeginTx(ctx, nil); err != nil {
+			return outcomes, 0, fmt.Errorf("begin: %w", err)
+		}
+		last, err = s.applyTx(ctx, tx, outcomes, false)
+	}
+	return outcomes, last, err
+}
+
+// errOneByOne asks for a group to be applied again one request per savepoint.
+var errOneByOne = errors.New("a statement of the set-based group failed")
+
+// applyTx applies the requests of outcomes without an error in tx, set-based or one request per
+// savepoint, and commits it (or rolls it back when nothing was written or on an error).
+func (s *Store) applyTx(ctx context.Context, tx *sql.Tx, outcomes []outcome, setBased bool) (events.Position, error) {
+	first, err := lastPosition(ctx, &writeStmts{lastPosition: tx.StmtContext(ctx, s.ws.lastPosition)})
 	if err != nil {
 		_ = tx.Rollback()
-		return takeAll(batch), 0, err
+		return 0, err
 	}
-	first := last
-	outcomes = make([]outcome, 0, len(batch))
-	for i, req := range batch {
-		if !req.take() {
-			continue // the caller gave up; nothing to answer
-		}
-		o := outcome{req: req}
-		if o.err = req.ctx.Err(); o.err == nil {
-			o.res, o.err, err = applyInSavepoint(ctx, st, req.appendArgs, last+1)
-		}
-		outcomes = append(outcomes, o)
-		if err != nil {
+	last := first
+	if setBased {
+		var ok bool
+		if last, ok = applyGroup(ctx, tx, &s.gs, outcomes, first+1); !ok {
 			_ = tx.Rollback()
-			return append(outcomes, takeAll(batch[i+1:])...), 0, err
+			return 0, errOneByOne
 		}
-		if o.err == nil && !o.res.Duplicate {
-			last = o.res.Last()
+	} else {
+		st := s.ws.in(ctx, tx)
+		for i := range outcomes {
+			o := &outcomes[i]
+			if o.err != nil {
+				continue
+			}
+			var fatal error
+			if o.res, o.err, fatal = applyInSavepoint(ctx, st, o.req.appendArgs, last+1); fatal != nil {
+				_ = tx.Rollback()
+				return 0, fatal
+			}
+			if o.err == nil && !o.res.Duplicate {
+				last = o.res.Last()
+			}
 		}
 	}
 	if last == first {
-		return outcomes, 0, tx.Rollback() // nothing written: no sync needed
+		return 0, tx.Rollback() // nothing written: no sync needed
 	}
 	if err := tx.Commit(); err != nil {
-		return outcomes, 0, fmt.Errorf("commit: %w", err)
+		return 0, fmt.Errorf("commit: %w", err)
 	}
-	return outcomes, last, nil
+	return last, nil
 }
 
 // takeAll takes every request still pending, for answering them all with one error.
@@ -219,8 +268,8 @@ func applyInSavepoint(ctx context.Context, st *writeStmts, a appendArgs, next ev
 	return res, reqErr, nil
 }
 
-// committed records a commit up to position last and wakes the subscribers.
-func (s *Store) committed(last events.Position) {
+// durable records that the log is durable up to position last and wakes the subscribers.
+func (s *Store) durable(last events.Position) {
 	for {
 		cur := s.head.Load()
 		if int64(last) <= cur || s.head.CompareAndSwap(cur, int64(last)) {

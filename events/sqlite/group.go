@@ -1,0 +1,251 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/infrahub-go/infrahub/events"
+)
+
+// A group commit is applied set-based: one query reads the command records of every command id
+// in the group, one the versions of every stream, the checks run in Go in arrival order, then a
+// few multi-row INSERTs write the events, the stream versions and the command records of the
+// whole group. A failed write (an event id already in the log, ...) undoes the group, which is
+// then applied again one request per savepoint (applyInSavepoint), where it fails alone.
+
+// lookupWidth is how many keys one lookup statement takes; shorter lists are padded with NULL,
+// which matches nothing.
+const lookupWidth = 32
+
+// chunkSizes are the row counts of the prepared multi-row INSERTs, largest first; n rows are
+// written by the binary decomposition of n.
+var chunkSizes = [...]int{32, 16, 8, 4, 2, 1}
+
+const (
+	sqlLookupCommands = `SELECT command_id, first_position, event_count, stream_version FROM event_commands WHERE command_id IN `
+	sqlStreamVersions = `SELECT stream, version FROM event_streams WHERE stream IN `
+	sqlUpsertStreams  = `INSERT INTO event_streams (stream, version) VALUES %s
+		ON CONFLICT (stream) DO UPDATE SET version = excluded.version`
+	sqlInsertCommands = `INSERT INTO event_commands (command_id, stream, first_position, event_count,
+		stream_version, payload_hash, answer) VALUES %s`
+	streamColumns  = 2
+	commandColumns = 7
+)
+
+func rowsSQL(format string, columns, rows int) string {
+	row := "(" + strings.Repeat("?, ", columns-1) + "?)"
+	return fmt.Sprintf(format, strings.Repeat(row+", ", rows-1)+row)
+}
+
+func inListSQL(prefix string) string {
+	return prefix + "(" + strings.Repeat("?, ", lookupWidth-1) + "?)"
+}
+
+// groupStmts are the statements of the set-based path, prepared on the writer connection.
+type groupStmts struct {
+	lookupCommands, streamVersions *sql.Stmt
+	events, streams, commands      [len(chunkSizes)]*sql.Stmt
+}
+
+func (g *groupStmts) all() ([]**sql.Stmt, []string) {
+	dst := []**sql.Stmt{&g.lookupCommands, &g.streamVersions}
+	queries := []string{inListSQL(sqlLookupCommands), inListSQL(sqlStreamVersions)}
+	for i, n := range chunkSizes {
+		dst = append(dst, &g.events[i], &g.streams[i], &g.commands[i])
+		queries = append(queries, insertEventsSQL(n), rowsSQL(sqlUpsertStreams, streamColumns, n),
+			rowsSQL(sqlInsertCommands, commandColumns, n))
+	}
+	return dst, queries
+}
+
+func (g *groupStmts) prepare(ctx context.Context, db *sql.DB) error {
+	dst, queries := g.all()
+	return prepareAll(ctx, db, dst, queries)
+}
+
+func (g *groupStmts) close() error {
+	dst, _ := g.all()
+	return closeAll(dst)
+}
+
+// group is the plan of one group commit: the rows to write and each request's outcome.
+type group struct {
+	eventArgs, streamArgs, commandArgs []any
+	nEvents, nStreams, nCommands       int
+	versions                           map[events.StreamID]int64
+	dirty                              []events.StreamID // streams whose version changes, first write first
+	isDirty                            map[events.StreamID]bool
+	known                              map[string]events.AppendResult
+}
+
+// applyGroup applies the requests of outcomes that have no error yet, from position next on,
+// set-based, and returns the highest position written. ok false means a statement failed: the
+// transaction must be rolled back and the group applied one request at a time.
+func applyGroup(ctx context.Context, tx *sql.Tx, gs *groupStmts, outcomes []outcome, next events.Position) (last events.Position, ok bool) {
+	g := group{versions: map[events.StreamID]int64{}, known: map[string]events.AppendResult{}, isDirty: map[events.StreamID]bool{}}
+	if err := g.load(ctx, tx, gs, outcomes); err != nil {
+		return 0, false
+	}
+	recorded := time.Now().UnixMicro()
+	last = next - 1
+	for i := range outcomes {
+		if outcomes[i].err == nil {
+			outcomes[i].res, outcomes[i].err = g.plan(outcomes[i].req.appendArgs, last+1, recorded)
+			if outcomes[i].err == nil && !outcomes[i].res.Duplicate {
+				last = outcomes[i].res.Last()
+			}
+		}
+	}
+	for _, st := range g.dirty {
+		g.streamArgs = append(g.streamArgs, string(st), g.versions[st])
+		g.nStreams++
+	}
+	if err := g.write(ctx, tx, gs); err != nil {
+		return 0, false
+	}
+	return last, true
+}
+
+// load reads the command records and the stream versions the group's requests need.
+func (g *group) load(ctx context.Context, tx *sql.Tx, gs *groupStmts, outcomes []outcome) error {
+	var cmds, streams []any
+	seenCmd, seenStream := map[string]bool{}, map[events.StreamID]bool{}
+	for _, o := range outcomes {
+		if o.err != nil {
+			continue
+		}
+		if cmd := o.req.evs[0].Metadata.CommandID; cmd != "" && !seenCmd[cmd] {
+			seenCmd[cmd] = true
+			cmds = append(cmds, cmd)
+		}
+		if !seenStream[o.req.stream] {
+			seenStream[o.req.stream] = true
+			streams = append(streams, string(o.req.stream))
+		}
+	}
+	if err := lookupIn(ctx, tx, gs.lookupCommands, cmds, func(rows *sql.Rows) error {
+		var id string
+		var first, count, version int64
+		if err := rows.Scan(&id, &first, &count, &version); err != nil {
+			return err
+		}
+		g.known[id] = commandResult(first, count, version)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("look up commands: %w", err)
+	}
+	return lookupIn(ctx, tx, gs.streamVersions, streams, func(rows *sql.Rows) error {
+		var stream string
+		var version int64
+		if err := rows.Scan(&stream, &version); err != nil {
+			return err
+		}
+		g.versions[events.StreamID(stream)] = version
+		return nil
+	})
+}
+
+// lookupIn runs the IN-list query st over keys, lookupWidth at a time, calling scan on each row.
+func lookupIn(ctx context.Context, tx *sql.Tx, st *sql.Stmt, keys []any, scan func(*sql.Rows) error) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	bound := tx.StmtContext(ctx, st)
+	args := make([]any, lookupWidth)
+	for done := 0; done < len(keys); done += lookupWidth {
+		n := copy(args, keys[done:])
+		clear(args[n:])
+		rows, err := bound.QueryContext(ctx, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				_ = rows.Close()
+				return err
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func commandResult(first, count, version int64) events.AppendResult {
+	res := events.AppendResult{Positions: make([]events.Position, count), StreamVersion: version, Duplicate: true}
+	for i := range res.Positions {
+		res.Positions[i] = events.Position(first + int64(i))
+	}
+	return res
+}
+
+// plan decides one append as applyAppend would and queues its rows: a known command id makes a
+// duplicate, then the expected version is checked against the group's view of the stream.
+func (g *group) plan(a appendArgs, next events.Position, recorded int64) (events.AppendResult, error) {
+	cmd := a.evs[0].Metadata.CommandID
+	if cmd != "" {
+		if res, found := g.known[cmd]; found {
+			res.Positions = append([]events.Position(nil), res.Positions...)
+			return res, nil
+		}
+	}
+	current := g.versions[a.stream]
+	if a.expected != events.AnyVersion && a.expected != current {
+		return events.AppendResult{}, &events.VersionConflictError{Stream: a.stream, Expected: a.expected, Actual: current}
+	}
+	res := events.AppendResult{Positions: make([]events.Position, len(a.evs)), StreamVersion: current + int64(len(a.evs))}
+	for i := range a.evs {
+		res.Positions[i] = next + events.Position(i)
+		g.eventArgs = appendEventArgs(g.eventArgs, &a.evs[i], res.Positions[i], current+1+int64(i), recorded)
+	}
+	g.nEvents += len(a.evs)
+	if !g.isDirty[a.stream] {
+		g.isDirty[a.stream] = true
+		g.dirty = append(g.dirty, a.stream)
+	}
+	g.versions[a.stream] = res.StreamVersion
+	if cmd != "" {
+		var answer any
+		if len(a.cmd.Answer) > 0 {
+			answer = []byte(a.cmd.Answer)
+		}
+		g.commandArgs = append(g.commandArgs, cmd, string(a.stream), int64(next), int64(len(a.evs)), res.StreamVersion,
+			nullable(a.cmd.Hash), answer)
+		g.nCommands++
+		g.known[cmd] = commandResult(int64(next), int64(len(a.evs)), res.StreamVersion)
+	}
+	return res, nil
+}
+
+// write runs the group's multi-row INSERTs.
+func (g *group) write(ctx context.Context, tx *sql.Tx, gs *groupStmts) error {
+	if err := insertChunks(ctx, tx, &gs.events, g.eventArgs, g.nEvents, insertEventColumns); err != nil {
+		return err
+	}
+	if err := insertChunks(ctx, tx, &gs.streams, g.streamArgs, g.nStreams, streamColumns); err != nil {
+		return err
+	}
+	return insertChunks(ctx, tx, &gs.commands, g.commandArgs, g.nCommands, commandColumns)
+}
+
+// insertChunks writes n rows of args with the statements of chunkSizes.
+func insertChunks(ctx context.Context, tx *sql.Tx, stmts *[len(chunkSizes)]*sql.Stmt, args []any, n, columns int) error {
+	done := 0
+	for i, size := range chunkSizes {
+		var bound *sql.Stmt
+		for n-done >= size {
+			if bound == nil {
+				bound = tx.StmtContext(ctx, stmts[i])
+			}
+			if _, err := bound.ExecContext(ctx, args[done*columns:(done+size)*columns]...); err != nil {
+				return err
+			}
+			done += size
+		}
+	}
+	return nil
+}

@@ -1,0 +1,79 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/infrahub-go/infrahub/events"
+)
+
+// TestGroupDecidesLikeOneByOne queues, behind a held transaction so that they share a group,
+// appends that decide against each other: two with one command id, two at one expected version,
+// one to a stream another append of the group creates. Whatever the grouping, exactly one of
+// each pair writes and the log has no gap.
+func TestGroupDecidesLikeOneByOne(t *testing.T) {
+	ctx := context.Background()
+	s := openAt(t, filepath.Join(t.TempDir(), "events.db"))
+	defer s.Close()
+	commit, err := s.AppendHeld(ctx, "held", events.NoStream, events.Envelope{Type: "h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type call struct {
+		stream   events.StreamID
+		expected int64
+		cmd      string
+	}
+	calls := []call{
+		{"dup", events.NoStream, "same"}, {"dup", events.AnyVersion, "same"},
+		{"race", events.NoStream, ""}, {"race", events.NoStream, ""},
+		{"a", events.NoStream, ""}, {"b", events.NoStream, "b-1"},
+	}
+	res := make([]events.AppendResult, len(calls))
+	errs := make([]error, len(calls))
+	var wg sync.WaitGroup
+	for i, c := range calls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res[i], errs[i] = s.Append(ctx, c.stream, c.expected, events.Envelope{Type: "t",
+				Metadata: events.Metadata{CommandID: c.cmd}})
+		}()
+	}
+	time.Sleep(50 * time.Millisecond) // let the appends queue behind the held transaction
+	if _, err := commit(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	if errs[0] != nil || errs[1] != nil || res[0].Last() != res[1].Last() || res[0].Duplicate == res[1].Duplicate {
+		t.Errorf("same command id: %+v %v, %+v %v; want one write and one duplicate of it", res[0], errs[0], res[1], errs[1])
+	}
+	var conflict *events.VersionConflictError
+	if (errs[2] == nil) == (errs[3] == nil) || !errors.As(errors.Join(errs[2], errs[3]), &conflict) {
+		t.Errorf("same expected version: %v, %v; want one success and one version conflict", errs[2], errs[3])
+	}
+	for i := 4; i < len(calls); i++ {
+		if errs[i] != nil || res[i].StreamVersion != 1 {
+			t.Errorf("append %d: %+v, %v", i, res[i], errs[i])
+		}
+	}
+	all, err := s.ReadAll(ctx, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 5 {
+		t.Fatalf("log holds %d events, want 5 (held, dup, race, a, b)", len(all))
+	}
+	for i, e := range all {
+		if e.GlobalPosition != events.Position(i+1) {
+			t.Fatalf("position %d at index %d: a gap", e.GlobalPosition, i)
+		}
+	}
+	if rec, found, err := s.Command(ctx, "b-1"); err != nil || !found || rec.Stream != "b" {
+		t.Fatalf("command b-1: %+v, %v, %v", rec, found, err)
+	}
+}
