@@ -24,11 +24,13 @@ var ErrBadSnapshot = errors.New("bad snapshot")
 //
 // Node ids are prefix-coded against the previous id of the stream (one byte: the length of the
 // prefix shared with it, then the rest), positions in chains are deltas, maps are written with
-// their length plus one (0 for a nil map) and, except main's layers (written in head order),
-// in key order, so that one state always gives the same bytes.
+// their length plus one (0 for a nil map) and, except main's layers (written in head order, and
+// main's slots node by node in node number order), in key order, so that one state always gives
+// the same bytes. A snapshot of another format version is refused (ErrBadSnapshot): the caller
+// replays the log instead.
 const (
 	snapMagic        = "IHGS"
-	snapVersion      = 2 // 2: relationship edges are a layer of their own
+	snapVersion      = 3 // 2: relationship edges are a layer of their own; 3: main's slots by node, no peer index
 	snapKindState    = 'S'
 	snapKindInterner = 'I'
 	snapHeaderMin    = len(snapMagic) + 2

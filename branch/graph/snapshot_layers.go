@@ -356,37 +356,89 @@ func cellCodec(l *slotLayer) codec[Slot, cell] {
 		}}
 }
 
-// writeSlots writes the slot layer as writeMain writes a layer (the same format).
+// writeSlots writes the slot layer node by node, in node number order: the node's id, its
+// slots (field and head version), then the history chains by node number and field.
 func writeSlots(e *encoder, l *slotLayer) {
-	keys, ok := l.keys()
-	if !ok {
-		e.fail("internal: the slot index does not map onto the %d heads", l.heads.len())
+	ids := l.ids()
+	e.uvarint(uint64(len(ids)))
+	for n, id := range ids {
+		e.id(id)
+		list := *l.lists.at(uint32(n))
+		e.uvarint(uint64(len(list)))
+		for i := range list {
+			e.uvarint(uint64(list[i].field))
+			slotCodec.putV(e, l.headOf(&list[i]), 0)
+		}
 	}
-	writeHeads(e, cellCodec(l), keys, &l.heads, l.hist)
+	nums := slices.SortedFunc(maps.Keys(l.hist), func(a, b slotNum) int {
+		return cmp.Or(cmp.Compare(a.node, b.node), cmp.Compare(a.field, b.field))
+	})
+	e.uvarint(uint64(len(nums)))
+	var prev uint32
+	c := cellCodec(l)
+	for _, k := range nums {
+		e.uvarint(uint64(k.node - prev))
+		e.uvarint(uint64(k.field))
+		prev = k.node
+		writeChain(e, c, l.hist[k])
+	}
 }
 
 func readSlots(d *decoder) *slotLayer {
 	n := d.count()
-	l := &slotLayer{nodes: make(map[NodeID]uint32, n/4)}
-	added := 0
-	insert := func(k Slot, i uint32) {
-		if l.add(k, i) {
-			added++
+	l := &slotLayer{nodes: make(map[NodeID]uint32, n), hist: map[slotNum][]version[cell]{}}
+	l.lists.grow(n)
+	for i := range n {
+		id := d.id()
+		if _, dup := l.nodes[id]; dup {
+			d.fail("node twice in the slot layer")
 		}
+		l.nodes[id] = uint32(i)
+		k := d.count()
+		list := l.arena.take(k)
+		for j := range list {
+			f := FieldID(d.u32())
+			if findHead(list[:j], f) >= 0 {
+				d.fail("slot twice in the slot layer")
+			}
+			v := slotCodec.getV(d, 0)
+			if v.val.Peers != nil {
+				d.fail("peers in a slot of main")
+			}
+			list[j].field = f
+			l.setHead(&list[j], v)
+		}
+		*l.lists.at(uint32(i)) = list
+		l.count += k
 	}
-	l.hist = readHeads(d, cellCodec(l), n, &l.heads, insert, func() int { return added })
+	h := d.count()
+	c := cellCodec(l)
+	var prev slotNum
+	for j := range h {
+		k := slotNum{prev.node + d.u32(), FieldID(d.u32())}
+		if j > 0 && (k.node == prev.node && k.field <= prev.field) {
+			d.fail("history of a slot twice or out of order")
+		}
+		if k.node >= uint32(n) || findHead(*l.lists.at(k.node), k.field) < 0 {
+			d.fail("history of a slot that has no head")
+		}
+		l.hist[k] = readChain(d, c)
+		prev = k
+	}
+	if len(l.hist) != h {
+		d.fail("history of a slot twice")
+	}
 	return l
 }
 
-// writeEdges writes the edge layer as writeMain writes a layer, then the peers of every slot
-// (the format of a generic layer and its peer index).
+// writeEdges writes the edge layer as writeMain writes a layer (the peers of every slot are
+// rebuilt from the edges' keys).
 func writeEdges(e *encoder, l *edgeLayer) {
-	keys, peers, ok := l.keys()
+	keys, _, ok := l.keys()
 	if !ok {
 		e.fail("internal: the edge index does not map onto the %d heads", l.heads.len())
 	}
 	writeHeads(e, edgeCodec, keys, &l.heads, l.hist)
-	e.slotPeers(peers)
 }
 
 func readEdges(d *decoder) *edgeLayer {
@@ -399,7 +451,6 @@ func readEdges(d *decoder) *edgeLayer {
 		added++
 	}
 	l.hist = readHeads(d, edgeCodec, n, &l.heads, insert, func() int { return added })
-	d.slotPeers() // the peer index: the layer holds it
 	d.pending = append(d.pending, func() {
 		if !l.sortAll() {
 			d.fail("edge twice in a layer")

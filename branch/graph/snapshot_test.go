@@ -68,11 +68,16 @@ func deepEqualStates(t testing.TB, a, b *State) {
 func mainCanon(m mainState) []any {
 	heads := map[Slot]version[Value]{}
 	hist := map[Slot][]version[Value]{}
-	keys, ok := m.slots.keys()
-	for i, k := range keys {
-		heads[k] = m.slots.unpack(*m.slots.heads.at(uint32(i)))
-		if h := m.slots.hist[uint32(i)]; len(h) > 0 {
-			hist[k] = m.slots.unpackChain(h)
+	ids := m.slots.ids()
+	ok := len(ids) == len(m.slots.nodes)
+	for n, id := range ids {
+		list := *m.slots.lists.at(uint32(n))
+		for i := range list {
+			k := Slot{id, list[i].field}
+			heads[k] = m.slots.headOf(&list[i])
+			if h := m.slots.hist[slotNum{uint32(n), k.Field}]; len(h) > 0 {
+				hist[k] = m.slots.unpackChain(h)
+			}
 		}
 	}
 	ekeys, peers, eok := m.edges.keys()
