@@ -98,11 +98,15 @@ func (v view) value(sl Slot, pos int64) (Value, bool) {
 }
 
 func (v view) node(id NodeID, pos int64) (version[KindID], bool) {
-	var ov *overlay[NodeID, KindID]
-	if v.ov != nil {
-		ov = &v.ov.nodes
+	if r, ok := v.s.global.nodes.at(id, pos); ok {
+		return r, true
 	}
-	return resolve(v, id, pos, &v.s.global.nodes, ov, &v.s.main.nodes)
+	if v.ov != nil {
+		if r, ok := v.ov.nodes.at(id, pos); ok {
+			return r, true
+		}
+	}
+	return v.s.main.nodes.at(id, v.mainAt(pos))
 }
 
 func (v view) unique(k uniqueKey, pos int64) (version[NodeID], bool) {

@@ -2,22 +2,21 @@ package graph
 
 import "fmt"
 
-// slotLayer is the default branch's store of slots, indexed by node rather than by slot: one
-// map entry per node, and per node the list of its slots, each holding its head version inline
+// slotLayer is the default branch's store of slots, indexed by node rather than by slot: by the
+// node's number in main's nodeTable, the list of its slots, each holding its head version inline
 // (32 bytes: value, position, field, lineage number and the deleted flag). A node's slots are
 // written together (its creation writes all of them), so a fold touches one map entry per node
 // instead of one per slot. Older versions are kept only for slots that changed, by node number
 // and field.
 type slotLayer struct {
-	nodes map[NodeID]uint32
+	t     *nodeTable
 	lists chunked[[]slotHead] // by node number
 	hist  map[slotNum][]version[cell]
 	arena headArena
 	lins  lineages
 	count int // slots held
-	// the node last written and its number: a node's slots come one after the other (written
+	// the number of the node last written: a node's slots come one after the other (written
 	// under the State's write lock only; reads do not use it)
-	last    NodeID
 	lastNum uint32
 	hasLast bool
 }
@@ -39,8 +38,8 @@ type slotHead struct {
 // headDeleted marks a deleted head in slotHead.lin; lineage numbers stay below it.
 const headDeleted = 1 << 31
 
-func newSlotLayer() *slotLayer {
-	return &slotLayer{nodes: map[NodeID]uint32{}, hist: map[slotNum][]version[cell]{}}
+func newSlotLayer(t *nodeTable) *slotLayer {
+	return &slotLayer{t: t, hist: map[slotNum][]version[cell]{}}
 }
 
 // cell is what main keeps of an older version of a slot: a slot holds data and lineage, never
@@ -133,8 +132,8 @@ func findHead(list []slotHead, f FieldID) int {
 
 // find is slot k's node number and head.
 func (l *slotLayer) find(k Slot) (uint32, *slotHead) {
-	n, ok := l.nodes[k.Node]
-	if !ok {
+	n, ok := l.t.lookup(k.Node)
+	if !ok || int(n) >= l.lists.len() {
 		return 0, nil
 	}
 	list := *l.lists.at(n)
@@ -144,20 +143,19 @@ func (l *slotLayer) find(k Slot) (uint32, *slotHead) {
 	return n, nil
 }
 
-// list is the slot list of node id, made when missing (the write path), and its node number.
+// list is the slot list of node id (the write path), and its node number.
 func (l *slotLayer) list(id NodeID) (*[]slotHead, uint32) {
-	if !l.hasLast || l.last != id {
-		if l.hasLast { // the next node's list starts as long as the last one's ended
+	n := l.t.number(id)
+	if !l.hasLast || l.lastNum != n {
+		if l.hasLast && int(l.lastNum) < l.lists.len() { // the next node's list starts as long as the last one's ended
 			l.arena.last = len(*l.lists.at(l.lastNum))
 		}
-		n, ok := l.nodes[id]
-		if !ok {
-			n = l.lists.push(nil)
-			l.nodes[id] = n
-		}
-		l.last, l.lastNum, l.hasLast = id, n, true
+		l.lastNum, l.hasLast = n, true
 	}
-	return l.lists.at(l.lastNum), l.lastNum
+	if int(n) >= l.lists.len() {
+		l.lists.grow(int(n) + 1)
+	}
+	return l.lists.at(n), n
 }
 
 // set makes v the head; a second write at the same position replaces the first.
@@ -200,13 +198,12 @@ func (l *slotLayer) at(k Slot, pos int64) (version[Value], bool) {
 	return l.unpack(v), ok
 }
 
-// ids lists the nodes by number.
-func (l *slotLayer) ids() []NodeID {
-	ids := make([]NodeID, l.lists.len())
-	for id, n := range l.nodes {
-		ids[n] = id
+// of is the slot list of node number n (nil when it has none).
+func (l *slotLayer) of(n uint32) []slotHead {
+	if int(n) >= l.lists.len() {
+		return nil
 	}
-	return ids
+	return *l.lists.at(n)
 }
 
 // headArena hands out the slot lists of nodes from big blocks; a full list is copied to a new

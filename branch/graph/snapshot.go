@@ -18,7 +18,8 @@ var ErrBadSnapshot = errors.New("bad snapshot")
 // Snapshot format (all integers are encoding/binary varints unless said otherwise):
 //
 //	header   "IHGS" | kind byte ('S' state, 'I' interner) | uvarint format version
-//	payload  state: position, times, main (slots, nodes, unique, index, counts), global, branches
+//	payload  state: position, times, main (node table, slots, nodes, edges, unique, index,
+//	         counts), global, branches
 //	         interner: count, names in id order
 //	trailer  CRC-32 (Castagnoli) of header and payload, 4 bytes little endian
 //
@@ -77,9 +78,10 @@ func (s *State) WriteSnapshot(w io.Writer) (err error) {
 		}
 	}
 
+	writeTable(e, s.main.table)
 	writeSlots(e, s.main.slots)
+	writeNodes(e, &s.main.nodes)
 	writeEdges(e, s.main.edges)
-	writeMain(e, nodeCodec, &s.main.nodes)
 	writeMain(e, uniqueCodec, &s.main.unique)
 	e.kindNodes(s.main.index)
 	e.counts(s.main.counts)
@@ -139,9 +141,10 @@ func ReadSnapshot(r io.Reader) (_ *State, err error) {
 			s.times[i] = stamp{pos: pos, at: t}
 		}
 	}
-	s.main.slots = readSlots(d)
-	s.main.edges = readEdges(d)
-	s.main.nodes = readMain(d, nodeCodec)
+	s.main.table = readTable(d)
+	s.main.slots = readSlots(d, s.main.table)
+	s.main.nodes = readNodes(d, s.main.table)
+	s.main.edges = readEdges(d, s.main.table) // last of the table's users: it may fill in the background
 	s.main.unique = readMain(d, uniqueCodec)
 	if s.main.index = d.kindNodes(); s.main.index == nil {
 		s.main.index = map[KindID][]NodeID{}
