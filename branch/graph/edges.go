@@ -46,6 +46,14 @@ func searchPeer(ps []edgePeer, p NodeID) (int, bool) {
 	return slices.BinarySearchFunc(ps, p, func(e edgePeer, p NodeID) int { return e.peer.Compare(p) })
 }
 
+// of is the relationship fields of node number n (nil when it has none).
+func (l *edgeLayer) of(n uint32) []edgeField {
+	if int(n) >= l.fields.len() {
+		return nil
+	}
+	return *l.fields.at(n)
+}
+
 // find is the head number of edge k.
 func (l *edgeLayer) find(k edgeKey) (uint32, bool) {
 	ps := l.list(k.Slot)
@@ -146,20 +154,4 @@ func (l *edgeLayer) keys() ([]edgeKey, map[Slot][]NodeID, bool) {
 		}
 	}
 	return keys, peers, seen == len(keys)
-}
-
-// sortAll orders every peer list (a snapshot read appends them in head order) and reports
-// whether a peer came twice in one.
-func (l *edgeLayer) sortAll() bool {
-	for i := range l.fields.len() {
-		for _, f := range *l.fields.at(uint32(i)) {
-			slices.SortFunc(f.peers, func(a, b edgePeer) int { return a.peer.Compare(b.peer) })
-			for j := 1; j < len(f.peers); j++ {
-				if f.peers[j-1].peer == f.peers[j].peer {
-					return false
-				}
-			}
-		}
-	}
-	return true
 }

@@ -144,7 +144,7 @@ func ReadSnapshot(r io.Reader) (_ *State, err error) {
 	s.main.table = readTable(d)
 	s.main.slots = readSlots(d, s.main.table)
 	s.main.nodes = readNodes(d, s.main.table)
-	s.main.edges = readEdges(d, s.main.table) // last of the table's users: it may fill in the background
+	s.main.edges = readEdges(d, s.main.table)
 	s.main.unique = readMain(d, uniqueCodec)
 	if s.main.index = d.kindNodes(); s.main.index == nil {
 		s.main.index = map[KindID][]NodeID{}

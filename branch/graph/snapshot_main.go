@@ -6,8 +6,8 @@ import (
 	"slices"
 )
 
-// How main is written and read: its node table (the ids by number), then its slot, edge and
-// node layers, each by node number.
+// How main is written and read: its node table (the ids by number), then its slot, node and
+// edge layers, each by node number, so that reading them needs no lookup of a node.
 
 func writeTable(e *encoder, t *nodeTable) {
 	e.uvarint(uint64(t.len()))
@@ -16,18 +16,30 @@ func writeTable(e *encoder, t *nodeTable) {
 	}
 }
 
+// readTable reads the node ids by number; the map from id to number is filled by a goroutine of
+// its own while the layers decode (they are read by number and never look a node up), and
+// ReadSnapshot waits for it before it returns.
 func readTable(d *decoder) *nodeTable {
 	n := d.count()
-	t := newNodeTable(n)
+	t := &nodeTable{}
 	t.ids.grow(n)
 	for i := range n {
-		id := d.id()
-		*t.ids.at(uint32(i)) = id
-		t.nums[id] = uint32(i)
+		*t.ids.at(uint32(i)) = d.id()
 	}
-	if len(t.nums) != n {
-		d.fail("node twice in the node table")
-	}
+	done := make(chan bool, 1) // buffered: the goroutine ends even if nobody waits (a failed read)
+	go func() {
+		nums := make(map[NodeID]uint32, n)
+		for i := range n {
+			nums[*t.ids.at(uint32(i))] = uint32(i)
+		}
+		t.nums = nums
+		done <- len(nums) == n
+	}()
+	d.pending = append(d.pending, func() {
+		if !<-done {
+			d.fail("node twice in the node table")
+		}
+	})
 	return t
 }
 
@@ -101,31 +113,83 @@ func readSlots(d *decoder, t *nodeTable) *slotLayer {
 	return l
 }
 
-// writeEdges writes the edge layer as writeMain writes a layer (the peers of every slot are
-// rebuilt from the edges' keys).
+// writeEdges writes the edge layer node by node, in node number order: the node's relationship
+// fields, each with its peers in order and their edges' head versions; then the history chains,
+// each by the number of its edge in that order.
 func writeEdges(e *encoder, l *edgeLayer) {
-	keys, _, ok := l.keys()
-	if !ok {
-		e.fail("internal: the edge index does not map onto the %d heads", l.heads.len())
+	ord := make([]uint32, l.heads.len()) // head number → place in the order written
+	var next uint32
+	for n := range l.t.len() {
+		fs := l.of(uint32(n))
+		e.uvarint(uint64(len(fs)))
+		for _, f := range fs {
+			e.uvarint(uint64(f.field))
+			e.uvarint(uint64(len(f.peers)))
+			for _, p := range f.peers {
+				e.id(p.peer)
+				edgeCodec.putV(e, *l.heads.at(p.head), 0)
+				ord[p.head] = next
+				next++
+			}
+		}
 	}
-	writeHeads(e, edgeCodec, keys, &l.heads, l.hist)
+	if int(next) != len(ord) {
+		e.fail("internal: %d edges for %d heads", next, len(ord))
+	}
+	hist := make([][2]uint32, 0, len(l.hist)) // place, head number
+	for h := range l.hist {
+		hist = append(hist, [2]uint32{ord[h], h})
+	}
+	slices.SortFunc(hist, func(a, b [2]uint32) int { return cmp.Compare(a[0], b[0]) })
+	e.uvarint(uint64(len(hist)))
+	var prev uint32
+	for _, h := range hist {
+		e.uvarint(uint64(h[0] - prev))
+		prev = h[0]
+		writeChain(e, edgeCodec, l.hist[h[1]])
+	}
 }
 
 func readEdges(d *decoder, t *nodeTable) *edgeLayer {
-	n := d.count()
 	l := newEdgeLayer(t)
-	added := 0
-	insert := func(k edgeKey, i uint32) { // in head order: sorted once read
-		f := l.field(k.Slot)
-		f.peers = append(f.peers, edgePeer{k.Peer, i})
-		added++
-	}
-	l.hist = readHeads(d, edgeCodec, n, &l.heads, insert, func() int { return added })
-	d.pending = append(d.pending, func() {
-		if !l.sortAll() {
-			d.fail("edge twice in a layer")
+	l.fields.grow(t.len())
+	for n := range t.len() {
+		k := d.count()
+		if k == 0 {
+			continue
 		}
-	})
+		fs := make([]edgeField, k)
+		for i := range fs {
+			fs[i].field = FieldID(d.u32())
+			for _, f := range fs[:i] {
+				if f.field == fs[i].field {
+					d.fail("relationship field twice in the edge layer")
+				}
+			}
+			ps := make([]edgePeer, d.count())
+			for j := range ps {
+				ps[j].peer = d.id()
+				if j > 0 && ps[j-1].peer.Compare(ps[j].peer) >= 0 {
+					d.fail("peers twice or out of order in the edge layer")
+				}
+				ps[j].head = l.heads.push(edgeCodec.getV(d, 0))
+			}
+			fs[i].peers = ps
+		}
+		*l.fields.at(uint32(n)) = fs
+	}
+	h := d.count()
+	var i uint64
+	for j := range h {
+		delta := d.uvarint()
+		if j > 0 && delta == 0 {
+			d.fail("history of edge %d twice", i)
+		}
+		if i += delta; i >= uint64(l.heads.len()) {
+			d.fail("history of edge %d of %d", i, l.heads.len())
+		}
+		l.hist[uint32(i)] = readChain(d, edgeCodec)
+	}
 	return l
 }
 
