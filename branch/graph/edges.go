@@ -96,6 +96,10 @@ func (f *edgeField) insert(p NodeID, head uint32) bool {
 // set makes v the head of edge k; a second write at the same position replaces the first.
 func (l *edgeLayer) set(k edgeKey, v version[struct{}]) {
 	f := l.field(k.Slot)
+	if n := len(f.peers); n == 0 || f.peers[n-1].peer.Compare(k.Peer) < 0 { // a new last peer: the usual case
+		f.peers = append(f.peers, edgePeer{k.Peer, l.heads.push(v)})
+		return
+	}
 	if i, ok := searchPeer(f.peers, k.Peer); ok {
 		h := l.heads.at(f.peers[i].head)
 		if h.pos != v.pos {

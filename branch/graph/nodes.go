@@ -6,10 +6,15 @@ package graph
 type nodeTable struct {
 	nums map[NodeID]uint32
 	ids  chunked[NodeID] // by number
-	// the node last numbered or looked up on the write path (under the State's write lock)
-	last    NodeID
-	lastNum uint32
-	hasLast bool
+	// the two nodes last numbered on the write path (a node and the peer it links to alternate;
+	// under the State's write lock)
+	recent [2]recentNode
+}
+
+type recentNode struct {
+	id  NodeID
+	num uint32
+	ok  bool
 }
 
 func newNodeTable(n int) *nodeTable { return &nodeTable{nums: make(map[NodeID]uint32, n)} }
@@ -24,15 +29,19 @@ func (t *nodeTable) lookup(id NodeID) (uint32, bool) {
 
 // number is id's number, given on first use (the write path).
 func (t *nodeTable) number(id NodeID) uint32 {
-	if t.hasLast && t.last == id {
-		return t.lastNum
+	if r := &t.recent[0]; r.ok && r.id == id {
+		return r.num
+	}
+	if r := t.recent[1]; r.ok && r.id == id {
+		t.recent[1], t.recent[0] = t.recent[0], r
+		return r.num
 	}
 	n, ok := t.nums[id]
 	if !ok {
 		n = t.ids.push(id)
 		t.nums[id] = n
 	}
-	t.last, t.lastNum, t.hasLast = id, n, true
+	t.recent[1], t.recent[0] = t.recent[0], recentNode{id, n, true}
 	return n
 }
 

@@ -82,7 +82,7 @@ func (s *State) WriteSnapshot(w io.Writer) (err error) {
 	writeSlots(e, s.main.slots)
 	writeNodes(e, &s.main.nodes)
 	writeEdges(e, s.main.edges)
-	writeMain(e, uniqueCodec, &s.main.unique)
+	writeUnique(e, &s.main.unique)
 	e.kindNodes(s.main.index)
 	e.counts(s.main.counts)
 	e.overlayState(s.global)
@@ -145,7 +145,7 @@ func ReadSnapshot(r io.Reader) (_ *State, err error) {
 	s.main.slots = readSlots(d, s.main.table)
 	s.main.nodes = readNodes(d, s.main.table)
 	s.main.edges = readEdges(d, s.main.table)
-	s.main.unique = readMain(d, uniqueCodec)
+	s.main.unique = readUnique(d)
 	if s.main.index = d.kindNodes(); s.main.index == nil {
 		s.main.index = map[KindID][]NodeID{}
 	}

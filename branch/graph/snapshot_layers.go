@@ -166,23 +166,6 @@ var uniqueCodec = codec[uniqueKey, NodeID]{
 	},
 }
 
-// writeMain writes the heads in their order, each with its key (the index maps the keys onto
-// 0..len(heads)-1, one to one), then the history chains by head number.
-func writeMain[K comparable, V any](e *encoder, c codec[K, V], l *mainLayer[K, V]) {
-	n := l.heads.len()
-	if len(l.index) != n {
-		e.fail("internal: %d keys for %d heads", len(l.index), n)
-	}
-	keys := make([]K, n)
-	for k, i := range l.index {
-		if int(i) >= n {
-			e.fail("internal: head %d of %d", i, n)
-		}
-		keys[i] = k
-	}
-	writeHeads(e, c, keys, &l.heads, l.hist)
-}
-
 // writeHeads writes heads (keys[i] is head i's key) and the history chains by head number.
 func writeHeads[K comparable, V any](e *encoder, c codec[K, V], keys []K, heads *chunked[version[V]], hist map[uint32][]version[V]) {
 	e.uvarint(uint64(len(keys)))
@@ -198,14 +181,6 @@ func writeHeads[K comparable, V any](e *encoder, c codec[K, V], keys []K, heads 
 		prev = i
 		writeChain(e, c, hist[i])
 	}
-}
-
-func readMain[K comparable, V any](d *decoder, c codec[K, V]) mainLayer[K, V] {
-	n := d.count()
-	l := mainLayer[K, V]{index: make(map[K]uint32, n)}
-	index := l.index
-	l.hist = readHeads(d, c, n, &l.heads, func(k K, i uint32) { index[k] = i }, func() int { return len(index) })
-	return l
 }
 
 // readHeads reads n heads into heads, giving each key and head number to insert (from a

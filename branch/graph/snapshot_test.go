@@ -84,12 +84,17 @@ func mainCanon(m mainState) []any {
 		}
 	}
 	ok := len(m.table.nums) == m.table.len()
+	unique := map[uniqueKey][]version[NodeID]{}
+	ukeys, uok := m.unique.keys()
+	for i, k := range ukeys {
+		unique[k] = append(slices.Clone(m.unique.hist[uint32(i)]), *m.unique.heads.at(uint32(i)))
+	}
 	ekeys, peers, eok := m.edges.keys()
 	edges := map[edgeKey][]version[struct{}]{}
 	for i, k := range ekeys {
 		edges[k] = append([]version[struct{}]{*m.edges.heads.at(uint32(i))}, m.edges.hist[uint32(i)]...)
 	}
-	return []any{ok, heads, hist, eok, edges, peers, nodes, m.unique, m.index, m.counts}
+	return []any{ok, heads, hist, eok, edges, peers, nodes, uok, unique, m.index, m.counts}
 }
 
 // universe is what compareReads asks about.

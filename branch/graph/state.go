@@ -47,7 +47,7 @@ type mainState struct {
 	slots  *slotLayer
 	edges  *edgeLayer // every peer ever linked in a slot, with its edge's versions
 	nodes  nodeLayer
-	unique mainLayer[uniqueKey, NodeID]
+	unique uniqueLayer
 	index  map[KindID][]NodeID // every node ever created on main, sorted; existence filters
 	counts map[KindID]*counter // live nodes per kind over positions
 }
@@ -90,7 +90,7 @@ func NewState() *State {
 			slots:  newSlotLayer(t),
 			edges:  newEdgeLayer(t),
 			nodes:  newNodeLayer(t),
-			unique: newMainLayer[uniqueKey, NodeID](),
+			unique: newUniqueLayer(),
 			index:  map[KindID][]NodeID{},
 			counts: map[KindID]*counter{},
 		},
