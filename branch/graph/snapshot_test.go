@@ -545,40 +545,32 @@ func forgeries(t *testing.T, good []byte, n int) {
 	}
 }
 
-// withParallelIndex builds every index in the background, whatever its size, for f.
-func withParallelIndex(f func()) {
-	old := parallelIndex
-	parallelIndex = 1
-	defer func() { parallelIndex = old }()
-	f()
-}
+// The node table's map is filled in the background while the layers decode: a random state
+// round-trips, and a node twice in the table is refused once the filling ends.
+func TestSnapshotNodeTable(t *testing.T) {
+	w := newRandomWorld(42)
+	s := NewState()
+	run(t, w.steps(100), s)
+	r := roundTrip(t, s)
+	deepEqualStates(t, s, r)
+	compareReads(t, s, r, w.u)
 
-func TestSnapshotParallelIndex(t *testing.T) {
-	withParallelIndex(func() {
-		w := newRandomWorld(42)
-		s := NewState()
-		run(t, w.steps(100), s)
-		r := roundTrip(t, s)
-		deepEqualStates(t, s, r)
-		compareReads(t, s, r, w.u)
-
-		// A node twice in main's node table, checksum fixed: refused.
-		s = NewState()
-		apply(t, s, Main, 1, create(1, kDevice), create(2, kDevice))
-		b := snapshot(t, s)
-		// Node table: count 2, id(1) (15 bytes shared with the zero id, then 1), id(2) (15 bytes
-		// shared with id(1), then 2).
-		i := bytes.Index(b, []byte{2, 15, 1, 15, 2})
-		if i < 0 {
-			t.Fatal("node table not found")
-		}
-		b = slices.Delete(slices.Clone(b), i+4, i+5) // id(2) becomes "all 16 bytes as before": id(1)
-		b[i+3] = 16
-		if _, err := ReadSnapshot(bytes.NewReader(reseal(b))); !errors.Is(err, ErrBadSnapshot) || !strings.Contains(err.Error(), "twice") {
-			t.Errorf("duplicate node: %v", err)
-		}
-		forgeries(t, snapshot(t, fixture(t)), 500)
-	})
+	// A node twice in main's node table, checksum fixed: refused.
+	s = NewState()
+	apply(t, s, Main, 1, create(1, kDevice), create(2, kDevice))
+	b := snapshot(t, s)
+	// Node table: count 2, id(1) (15 bytes shared with the zero id, then 1), id(2) (15 bytes
+	// shared with id(1), then 2).
+	i := bytes.Index(b, []byte{2, 15, 1, 15, 2})
+	if i < 0 {
+		t.Fatal("node table not found")
+	}
+	b = slices.Delete(slices.Clone(b), i+4, i+5) // id(2) becomes "all 16 bytes as before": id(1)
+	b[i+3] = 16
+	if _, err := ReadSnapshot(bytes.NewReader(reseal(b))); !errors.Is(err, ErrBadSnapshot) || !strings.Contains(err.Error(), "twice") {
+		t.Errorf("duplicate node: %v", err)
+	}
+	forgeries(t, snapshot(t, fixture(t)), 500)
 }
 
 func TestSnapshotWhileApplying(t *testing.T) {

@@ -1,5 +1,11 @@
 package graph
 
+import (
+	"cmp"
+	"maps"
+	"slices"
+)
+
 // uniqueLayer is main's uniqueness layer: per kind and constraint, a map from the value's key to
 // the number of its head (the map's keys are the keys alone, so a lookup hashes one string),
 // the heads in a vector and the older versions of values that changed.
@@ -58,16 +64,6 @@ func (l *uniqueLayer) set(k uniqueKey, v version[NodeID]) {
 	*h = v
 }
 
-// insert gives key k head number i (a snapshot read); false when k is there already.
-func (l *uniqueLayer) insert(k uniqueKey, i uint32) bool {
-	m := l.space(k)
-	if _, dup := m[k.key]; dup {
-		return false
-	}
-	m[k.key] = i
-	return true
-}
-
 // head is k's latest version.
 func (l *uniqueLayer) head(k uniqueKey) (version[NodeID], bool) {
 	i, ok := l.find(k)
@@ -105,23 +101,80 @@ func (l *uniqueLayer) keys() ([]uniqueKey, bool) {
 	return keys, seen == len(keys)
 }
 
+// writeUnique writes the layer space by space (in kind and constraint order): the space, the
+// number of its values, each value's key and head version (in head number order); then the
+// history chains, each by the number of its value in that order.
 func writeUnique(e *encoder, l *uniqueLayer) {
 	keys, ok := l.keys()
 	if !ok {
 		e.fail("internal: the unique index does not map onto the %d heads", l.heads.len())
 	}
-	writeHeads(e, uniqueCodec, keys, &l.heads, l.hist)
+	bySpace := map[uniqueSpace][]uint32{} // head numbers, in order
+	for i, k := range keys {
+		sp := uniqueSpace{k.kind, k.constraint}
+		bySpace[sp] = append(bySpace[sp], uint32(i))
+	}
+	spaces := slices.SortedFunc(maps.Keys(bySpace), func(a, b uniqueSpace) int {
+		return cmp.Or(cmp.Compare(a.kind, b.kind), cmp.Compare(a.constraint, b.constraint))
+	})
+	ord := make([]uint32, len(keys)) // head number → place in the order written
+	var next uint32
+	e.uvarint(uint64(len(spaces)))
+	for _, sp := range spaces {
+		e.uvarint(uint64(sp.kind))
+		e.uvarint(uint64(sp.constraint))
+		e.uvarint(uint64(len(bySpace[sp])))
+		for _, i := range bySpace[sp] {
+			e.str(keys[i].key)
+			uniqueCodec.putV(e, *l.heads.at(i), 0)
+			ord[i] = next
+			next++
+		}
+	}
+	hist := make([][2]uint32, 0, len(l.hist)) // place, head number
+	for h := range l.hist {
+		hist = append(hist, [2]uint32{ord[h], h})
+	}
+	slices.SortFunc(hist, func(a, b [2]uint32) int { return cmp.Compare(a[0], b[0]) })
+	e.uvarint(uint64(len(hist)))
+	var prev uint32
+	for _, h := range hist {
+		e.uvarint(uint64(h[0] - prev))
+		prev = h[0]
+		writeChain(e, uniqueCodec, l.hist[h[1]])
+	}
 }
 
 func readUnique(d *decoder) uniqueLayer {
-	n := d.count()
 	l := newUniqueLayer()
-	added := 0
-	insert := func(k uniqueKey, i uint32) {
-		if l.insert(k, i) {
-			added++
+	n := d.count()
+	for range n {
+		sp := uniqueSpace{KindID(d.u32()), ConstraintID(d.u32())}
+		if _, dup := l.spaces[sp]; dup {
+			d.fail("unique space twice")
 		}
+		k := d.count()
+		m := make(map[string]uint32, k)
+		for range k {
+			key := d.str()
+			m[key] = l.heads.push(uniqueCodec.getV(d, 0))
+		}
+		if len(m) != k {
+			d.fail("unique value twice in a space")
+		}
+		l.spaces[sp] = m
 	}
-	l.hist = readHeads(d, uniqueCodec, n, &l.heads, insert, func() int { return added })
+	h := d.count()
+	var i uint64
+	for j := range h {
+		delta := d.uvarint()
+		if j > 0 && delta == 0 {
+			d.fail("history of unique value %d twice", i)
+		}
+		if i += delta; i >= uint64(l.heads.len()) {
+			d.fail("history of unique value %d of %d", i, l.heads.len())
+		}
+		l.hist[uint32(i)] = readChain(d, uniqueCodec)
+	}
 	return l
 }
