@@ -18,8 +18,8 @@ var ErrBadSnapshot = errors.New("bad snapshot")
 // Snapshot format (all integers are encoding/binary varints unless said otherwise):
 //
 //	header   "IHGS" | kind byte ('S' state, 'I' interner) | uvarint format version
-//	payload  state: position, times, main (node table, slots, nodes, edges, unique, index,
-//	         counts), global, branches
+//	payload  state: position, times, main (unique values, node table, slots, nodes, edges,
+//	         index, counts), global, branches
 //	         interner: count, names in id order
 //	trailer  CRC-32 (Castagnoli) of header and payload, 4 bytes little endian
 //
@@ -78,11 +78,11 @@ func (s *State) WriteSnapshot(w io.Writer) (err error) {
 		}
 	}
 
+	writeUnique(e, &s.main.unique)
 	writeTable(e, s.main.table)
 	writeSlots(e, s.main.slots)
 	writeNodes(e, &s.main.nodes)
 	writeEdges(e, s.main.edges)
-	writeUnique(e, &s.main.unique)
 	e.kindNodes(s.main.index)
 	e.counts(s.main.counts)
 	e.overlayState(s.global)
@@ -141,11 +141,11 @@ func ReadSnapshot(r io.Reader) (_ *State, err error) {
 			s.times[i] = stamp{pos: pos, at: t}
 		}
 	}
+	readUnique(d, &s.main.unique) // first: its maps fill while the rest decodes
 	s.main.table = readTable(d)
 	s.main.slots = readSlots(d, s.main.table)
 	s.main.nodes = readNodes(d, s.main.table)
 	s.main.edges = readEdges(d, s.main.table)
-	s.main.unique = readUnique(d)
 	if s.main.index = d.kindNodes(); s.main.index == nil {
 		s.main.index = map[KindID][]NodeID{}
 	}

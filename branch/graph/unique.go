@@ -145,25 +145,58 @@ func writeUnique(e *encoder, l *uniqueLayer) {
 	}
 }
 
-func readUnique(d *decoder) uniqueLayer {
-	l := newUniqueLayer()
-	n := d.count()
-	for range n {
-		sp := uniqueSpace{KindID(d.u32()), ConstraintID(d.u32())}
-		if _, dup := l.spaces[sp]; dup {
-			d.fail("unique space twice")
-		}
-		k := d.count()
-		m := make(map[string]uint32, k)
-		for range k {
-			key := d.str()
-			m[key] = l.heads.push(uniqueCodec.getV(d, 0))
-		}
-		if len(m) != k {
-			d.fail("unique value twice in a space")
-		}
-		l.spaces[sp] = m
+// readUnique reads the layer into l; each space's map is filled by a goroutine of its own while
+// later sections decode, and ReadSnapshot waits for it before it returns.
+func readUnique(d *decoder, l *uniqueLayer) {
+	*l = newUniqueLayer()
+	type space struct {
+		sp    uniqueSpace
+		keys  []string
+		first uint32 // head number of keys[0]
 	}
+	n := d.count()
+	read := make([]space, n)
+	for s := range read {
+		sp := uniqueSpace{KindID(d.u32()), ConstraintID(d.u32())}
+		keys := make([]string, d.count())
+		first := uint32(l.heads.len())
+		for j := range keys {
+			keys[j] = d.str()
+			l.heads.push(uniqueCodec.getV(d, 0))
+		}
+		read[s] = space{sp, keys, first}
+	}
+	type result struct {
+		spaces map[uniqueSpace]map[string]uint32
+		err    string
+	}
+	done := make(chan result, 1) // buffered: the goroutine ends even if nobody waits (a failed read)
+	go func() {
+		spaces := make(map[uniqueSpace]map[string]uint32, len(read))
+		for _, s := range read {
+			if _, dup := spaces[s.sp]; dup {
+				done <- result{err: "unique space twice"}
+				return
+			}
+			m := make(map[string]uint32, len(s.keys))
+			for j, k := range s.keys {
+				m[k] = s.first + uint32(j)
+			}
+			if len(m) != len(s.keys) {
+				done <- result{err: "unique value twice in a space"}
+				return
+			}
+			spaces[s.sp] = m
+		}
+		done <- result{spaces: spaces}
+	}()
+	d.pending = append(d.pending, func() {
+		r := <-done
+		if r.err != "" {
+			d.fail("%s", r.err)
+		}
+		l.spaces = r.spaces
+	})
 	h := d.count()
 	var i uint64
 	for j := range h {
@@ -176,5 +209,4 @@ func readUnique(d *decoder) uniqueLayer {
 		}
 		l.hist[uint32(i)] = readChain(d, uniqueCodec)
 	}
-	return l
 }
