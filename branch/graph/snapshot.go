@@ -100,11 +100,25 @@ func (s *State) WriteSnapshot(w io.Writer) (err error) {
 //
 // Recorded times come back without their monotonic clock reading, in UTC, Local, or (for any
 // other location) a fixed zone of the same name and offset.
-func ReadSnapshot(r io.Reader) (_ *State, err error) {
+func ReadSnapshot(r io.Reader) (*State, error) {
 	payload, err := readEnvelope(r, snapKindState)
 	if err != nil {
 		return nil, err
 	}
+	return decodeState(payload)
+}
+
+// ReadSnapshotBytes is ReadSnapshot of a snapshot already in memory: it reads b in place (no copy
+// of a snapshot that may take hundreds of megabytes) and keeps no reference to it.
+func ReadSnapshotBytes(b []byte) (*State, error) {
+	payload, err := checkEnvelope(b, snapKindState)
+	if err != nil {
+		return nil, err
+	}
+	return decodeState(payload)
+}
+
+func decodeState(payload []byte) (_ *State, err error) {
 	d := &decoder{b: payload}
 	defer d.recover(&err)
 

@@ -286,7 +286,11 @@ func readEnvelope(r io.Reader, kind byte) ([]byte, error) {
 	if _, err := buf.ReadFrom(r); err != nil {
 		return nil, fmt.Errorf("graph: reading snapshot: %w", err)
 	}
-	b := buf.Bytes()
+	return checkEnvelope(buf.Bytes(), kind)
+}
+
+// checkEnvelope checks the header and checksum of a whole snapshot and returns its payload.
+func checkEnvelope(b []byte, kind byte) ([]byte, error) {
 	if len(b) < snapHeaderMin+snapTrailer {
 		return nil, fmt.Errorf("%w: truncated: %d bytes", ErrBadSnapshot, len(b))
 	}

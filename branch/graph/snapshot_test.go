@@ -41,6 +41,15 @@ func roundTrip(t testing.TB, s *State) *State {
 	if b3 := snapshot(t, s); !bytes.Equal(b, b3) {
 		t.Fatal("two snapshots of one state differ")
 	}
+	in := bytes.Clone(b)
+	rb, err := ReadSnapshotBytes(in)
+	if err != nil {
+		t.Fatalf("ReadSnapshotBytes: %v", err)
+	}
+	clear(in) // the state keeps nothing of its input
+	if b4 := snapshot(t, rb); !bytes.Equal(b, b4) {
+		t.Fatal("the state read in place writes other bytes")
+	}
 	return r
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"runtime"
 	"testing"
 	"time"
@@ -122,5 +123,28 @@ func BenchmarkStoreSnapshotRead(b *testing.B) {
 		if err := r.ReadSnapshot(bytes.NewReader(buf.Bytes())); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkStoreSnapshotFile reads the snapshot file named by $INFRAHUB_SNAPSHOT_FILE (the bench
+// harness's graph.snap, for one): a profile of a start at full size.
+func BenchmarkStoreSnapshotFile(b *testing.B) {
+	path := os.Getenv("INFRAHUB_SNAPSHOT_FILE")
+	if path == "" {
+		b.Skip("INFRAHUB_SNAPSHOT_FILE is not set")
+	}
+	for b.Loop() {
+		s, err := nodes.New()
+		if err != nil {
+			b.Fatal(err)
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := s.ReadSnapshot(f); err != nil {
+			b.Fatal(err)
+		}
+		_ = f.Close()
 	}
 }

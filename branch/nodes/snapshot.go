@@ -97,7 +97,7 @@ func (s *Store) ReadSnapshot(r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	g, err := graph.ReadSnapshot(bytes.NewReader(raw))
+	g, err := graph.ReadSnapshotBytes(raw)
 	if err != nil {
 		return err
 	}
