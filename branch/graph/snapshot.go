@@ -109,13 +109,20 @@ func ReadSnapshot(r io.Reader) (*State, error) {
 }
 
 // ReadSnapshotBytes is ReadSnapshot of a snapshot already in memory: it reads b in place (no copy
-// of a snapshot that may take hundreds of megabytes) and keeps no reference to it.
+// of a snapshot that may take hundreds of megabytes) and keeps no reference to it. The checksum
+// is computed while the payload decodes; a mismatch is the error reported.
 func ReadSnapshotBytes(b []byte) (*State, error) {
-	payload, err := checkEnvelope(b, snapKindState)
+	payload, sum, err := checkEnvelope(b, snapKindState)
 	if err != nil {
 		return nil, err
 	}
-	return decodeState(payload)
+	summed := make(chan error, 1)
+	go func() { summed <- sum() }()
+	s, err := decodeState(payload)
+	if serr := <-summed; serr != nil {
+		return nil, serr
+	}
+	return s, err
 }
 
 func decodeState(payload []byte) (_ *State, err error) {

@@ -491,11 +491,18 @@ func TestSnapshotRefusesBadInput(t *testing.T) {
 		if _, err := ReadSnapshot(bytes.NewReader(b)); !errors.Is(err, ErrBadSnapshot) {
 			t.Errorf("%s: err = %v, want ErrBadSnapshot", name, err)
 		}
+		if _, err := ReadSnapshotBytes(b); !errors.Is(err, ErrBadSnapshot) {
+			t.Errorf("%s, read in place: err = %v, want ErrBadSnapshot", name, err)
+		}
 	}
 	for i := range good {
 		b := slices.Clone(good)
 		b[i] ^= 1 << (i % 8)
 		bad(fmt.Sprintf("flip byte %d", i), b)
+		// The payload decodes while the checksum is computed: a mismatch is what is reported.
+		if _, err := ReadSnapshotBytes(b); i >= snapHeaderMin && !strings.Contains(err.Error(), "checksum") {
+			t.Errorf("flip byte %d, read in place: %v, want a checksum mismatch", i, err)
+		}
 	}
 	for n := range len(good) {
 		bad(fmt.Sprintf("truncated to %d", n), good[:n])
