@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"math"
+	"unsafe"
 )
 
 // The decoder of snapshots: the reverse of the encoder, failing with ErrBadSnapshot on bad input.
@@ -17,6 +18,7 @@ import (
 
 type decoder struct {
 	b       []byte
+	strs    []byte // the block short strings are copied into
 	off     int
 	last    NodeID
 	depth   int
@@ -120,8 +122,23 @@ func (d *decoder) take(n int) []byte {
 }
 
 func (d *decoder) str() string {
-	return string(d.take(d.count()))
+	b := d.take(d.count())
+	if len(b) == 0 || len(b) > strChunk/16 {
+		return string(b)
+	}
+	if len(d.strs)+len(b) > cap(d.strs) {
+		d.strs = make([]byte, 0, strChunk)
+	}
+	off := len(d.strs)
+	d.strs = append(d.strs, b...)
+	return unsafe.String(&d.strs[off], len(b))
 }
+
+// strChunk sizes the blocks the decoder copies short strings into: one allocation for many
+// strings (a snapshot holds millions), at the price of a block staying alive as long as one of
+// its strings does (bounded by the strings the snapshot held). Bytes of a block are never written
+// again once a string refers to them.
+const strChunk = 16 << 10
 
 func (d *decoder) id() NodeID {
 	k := int(d.byte())
