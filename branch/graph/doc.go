@@ -6,16 +6,22 @@
 //
 //   - Ids: nodes are UUIDv7 kept as [16]byte (NodeID); kinds, attribute names, relationship
 //     identifiers and uniqueness constraints are interned to small integers (Interner).
-//   - A slot is (node, field). Main keeps the current version of every slot in a flat head map and
-//     a history chain only for slots that changed; a read at P walks the chain only when P is
-//     older than the head.
+//   - A slot is (node, field). Main is node-centric: one table numbers the nodes it knows (one
+//     map from id to number), and its slot, edge and node layers are vectors by node number.
+//     Per node, main keeps the head version of each of its slots inline (32 bytes a slot), its
+//     relationship fields with their peers, and its existence; a history chain exists only for
+//     what changed, and a read at P walks it only when P is older than the head.
 //   - A branch is an overlay: its base position and the slots it changed, each with its own chain.
 //     A read on B at P takes B's latest version at or before P, else main's at min(P, base).
 //   - The global overlay (branch-agnostic data) is consulted first by every read, on every branch.
 //   - Node existence is a layer of its own with the same shape (value = kind, deleted = removed);
 //     listing merges main's per-kind index with the nodes the overlays created; counts are chains
 //     of (position, count) on main and (position, delta) on overlays, so a count never scans.
-//   - Uniqueness is a layer keyed by (kind, constraint, value key) with the same shape.
+//   - Uniqueness is a layer keyed by (kind, constraint, value key) with the same shape; main
+//     indexes it by kind and constraint, then by the key alone.
+//   - A snapshot (WriteSnapshot) writes main by node number with its node table, so that a read
+//     rebuilds no index by looking nodes up; the maps from ids and keys are filled in the
+//     background while the layers decode.
 //   - Positions map to time through a sorted slice of (position, recorded_at).
 //   - A diff walks the branch's overlay only, so it costs what the branch changed.
 //

@@ -2,19 +2,15 @@ package graph
 
 import "slices"
 
-// edgeLayer is the default branch's store of edges, indexed by node: one map entry per node
-// that has edges, and per node its relationship fields, each with its peers sorted (every peer
+// edgeLayer is the default branch's store of edges, indexed by node: by the node's number in
+// main's nodeTable, its relationship fields, each with its peers sorted (every peer
 // ever linked there, with the number of the edge's head; a removal is a version). It stands for
 // a map entry per edge end plus a sorted candidate list per slot.
 type edgeLayer struct {
-	nodes  map[NodeID]uint32
-	fields chunked[[]edgeField] // by node number
+	t      *nodeTable
+	fields chunked[[]edgeField] // by node number in main's nodeTable
 	heads  chunked[version[struct{}]]
 	hist   map[uint32][]version[struct{}]
-	// the node last written and its number (the write path only)
-	last    NodeID
-	lastNum uint32
-	hasLast bool
 }
 
 // edgeField is one relationship field of a node and its peers, sorted by id.
@@ -28,14 +24,14 @@ type edgePeer struct {
 	head uint32
 }
 
-func newEdgeLayer() *edgeLayer {
-	return &edgeLayer{nodes: map[NodeID]uint32{}, hist: map[uint32][]version[struct{}]{}}
+func newEdgeLayer(t *nodeTable) *edgeLayer {
+	return &edgeLayer{t: t, hist: map[uint32][]version[struct{}]{}}
 }
 
 // list is the sorted peers of slot sl (nil when none).
 func (l *edgeLayer) list(sl Slot) []edgePeer {
-	n, ok := l.nodes[sl.Node]
-	if !ok {
+	n, ok := l.t.lookup(sl.Node)
+	if !ok || int(n) >= l.fields.len() {
 		return nil
 	}
 	for _, f := range *l.fields.at(n) {
@@ -50,6 +46,14 @@ func searchPeer(ps []edgePeer, p NodeID) (int, bool) {
 	return slices.BinarySearchFunc(ps, p, func(e edgePeer, p NodeID) int { return e.peer.Compare(p) })
 }
 
+// of is the relationship fields of node number n (nil when it has none).
+func (l *edgeLayer) of(n uint32) []edgeField {
+	if int(n) >= l.fields.len() {
+		return nil
+	}
+	return *l.fields.at(n)
+}
+
 // find is the head number of edge k.
 func (l *edgeLayer) find(k edgeKey) (uint32, bool) {
 	ps := l.list(k.Slot)
@@ -61,15 +65,11 @@ func (l *edgeLayer) find(k edgeKey) (uint32, bool) {
 
 // field is the peer list of slot sl, made when missing (the write path).
 func (l *edgeLayer) field(sl Slot) *edgeField {
-	if !l.hasLast || l.last != sl.Node {
-		n, ok := l.nodes[sl.Node]
-		if !ok {
-			n = l.fields.push(nil)
-			l.nodes[sl.Node] = n
-		}
-		l.last, l.lastNum, l.hasLast = sl.Node, n, true
+	n := l.t.number(sl.Node)
+	if int(n) >= l.fields.len() {
+		l.fields.grow(int(n) + 1)
 	}
-	fs := l.fields.at(l.lastNum)
+	fs := l.fields.at(n)
 	for i := range *fs {
 		if (*fs)[i].field == sl.Field {
 			return &(*fs)[i]
@@ -96,6 +96,10 @@ func (f *edgeField) insert(p NodeID, head uint32) bool {
 // set makes v the head of edge k; a second write at the same position replaces the first.
 func (l *edgeLayer) set(k edgeKey, v version[struct{}]) {
 	f := l.field(k.Slot)
+	if n := len(f.peers); n == 0 || f.peers[n-1].peer.Compare(k.Peer) < 0 { // a new last peer: the usual case
+		f.peers = append(f.peers, edgePeer{k.Peer, l.heads.push(v)})
+		return
+	}
 	if i, ok := searchPeer(f.peers, k.Peer); ok {
 		h := l.heads.at(f.peers[i].head)
 		if h.pos != v.pos {
@@ -136,9 +140,9 @@ func (l *edgeLayer) keys() ([]edgeKey, map[Slot][]NodeID, bool) {
 	keys := make([]edgeKey, l.heads.len())
 	peers := map[Slot][]NodeID{}
 	seen := 0
-	for node, n := range l.nodes {
-		for _, f := range *l.fields.at(n) {
-			sl := Slot{node, f.field}
+	for n := range l.fields.len() {
+		for _, f := range *l.fields.at(uint32(n)) {
+			sl := Slot{l.t.id(uint32(n)), f.field}
 			list := make([]NodeID, len(f.peers))
 			for i, p := range f.peers {
 				if int(p.head) >= len(keys) {
@@ -154,20 +158,4 @@ func (l *edgeLayer) keys() ([]edgeKey, map[Slot][]NodeID, bool) {
 		}
 	}
 	return keys, peers, seen == len(keys)
-}
-
-// sortAll orders every peer list (a snapshot read appends them in head order) and reports
-// whether a peer came twice in one.
-func (l *edgeLayer) sortAll() bool {
-	for i := range l.fields.len() {
-		for _, f := range *l.fields.at(uint32(i)) {
-			slices.SortFunc(f.peers, func(a, b edgePeer) int { return a.peer.Compare(b.peer) })
-			for j := 1; j < len(f.peers); j++ {
-				if f.peers[j-1].peer == f.peers[j].peer {
-					return false
-				}
-			}
-		}
-	}
-	return true
 }

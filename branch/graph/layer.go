@@ -18,55 +18,6 @@ func latest[V any](chain []version[V], pos int64) (version[V], bool) {
 	return chain[i-1], true
 }
 
-// mainLayer is the default branch's store: the head of every key, and the older versions only
-// of keys that changed (oldest first). The map holds small indexes into a vector of heads rather
-// than the versions themselves: its entries stay small, which makes it grow several times faster
-// and costs no more memory (nothing is ever removed: a delete is a version).
-type mainLayer[K comparable, V any] struct {
-	index map[K]uint32
-	heads chunked[version[V]]
-	hist  map[uint32][]version[V]
-}
-
-func newMainLayer[K comparable, V any]() mainLayer[K, V] {
-	return mainLayer[K, V]{index: map[K]uint32{}, hist: map[uint32][]version[V]{}}
-}
-
-// set makes v the head; a second write at the same position replaces the first.
-func (l *mainLayer[K, V]) set(k K, v version[V]) {
-	i, ok := l.index[k]
-	if !ok {
-		l.index[k] = l.heads.push(v)
-		return
-	}
-	h := l.heads.at(i)
-	if h.pos != v.pos {
-		l.hist[i] = append(l.hist[i], *h)
-	}
-	*h = v
-}
-
-// head is k's latest version.
-func (l *mainLayer[K, V]) head(k K) (version[V], bool) {
-	i, ok := l.index[k]
-	if !ok {
-		return version[V]{}, false
-	}
-	return *l.heads.at(i), true
-}
-
-// at is k's version at pos; the chain is walked only when pos is older than the head.
-func (l *mainLayer[K, V]) at(k K, pos int64) (version[V], bool) {
-	i, ok := l.index[k]
-	if !ok {
-		return version[V]{}, false
-	}
-	if h := l.heads.at(i); h.pos <= pos {
-		return *h, true
-	}
-	return latest(l.hist[i], pos)
-}
-
 // chunkBits sizes the chunks of a chunked vector: 4,096 elements.
 const chunkBits = 12
 

@@ -1,19 +1,5 @@
 package graph
 
-// resolve applies the read order of every layer kind: the global overlay at pos, then the
-// branch's overlay (ov, nil on main) at pos, then main at min(pos, base).
-func resolve[K comparable, V any](v view, k K, pos int64, global, ov *overlay[K, V], main *mainLayer[K, V]) (version[V], bool) {
-	if r, ok := global.at(k, pos); ok {
-		return r, true
-	}
-	if ov != nil {
-		if r, ok := ov.at(k, pos); ok {
-			return r, true
-		}
-	}
-	return main.at(k, v.mainAt(pos))
-}
-
 // slot is the version of sl on this view at pos.
 func (v view) slot(sl Slot, pos int64) (version[Value], bool) {
 	if r, ok := v.s.global.slots.at(sl, pos); ok {
@@ -98,19 +84,27 @@ func (v view) value(sl Slot, pos int64) (Value, bool) {
 }
 
 func (v view) node(id NodeID, pos int64) (version[KindID], bool) {
-	var ov *overlay[NodeID, KindID]
-	if v.ov != nil {
-		ov = &v.ov.nodes
+	if r, ok := v.s.global.nodes.at(id, pos); ok {
+		return r, true
 	}
-	return resolve(v, id, pos, &v.s.global.nodes, ov, &v.s.main.nodes)
+	if v.ov != nil {
+		if r, ok := v.ov.nodes.at(id, pos); ok {
+			return r, true
+		}
+	}
+	return v.s.main.nodes.at(id, v.mainAt(pos))
 }
 
 func (v view) unique(k uniqueKey, pos int64) (version[NodeID], bool) {
-	var ov *overlay[uniqueKey, NodeID]
-	if v.ov != nil {
-		ov = &v.ov.unique
+	if r, ok := v.s.global.unique.at(k, pos); ok {
+		return r, true
 	}
-	return resolve(v, k, pos, &v.s.global.unique, ov, &v.s.main.unique)
+	if v.ov != nil {
+		if r, ok := v.ov.unique.at(k, pos); ok {
+			return r, true
+		}
+	}
+	return v.s.main.unique.at(k, v.mainAt(pos))
 }
 
 // Get is the value of a slot on branch at position at; false when the slot was never set or is

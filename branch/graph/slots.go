@@ -1,37 +1,50 @@
 package graph
 
-// slotLayer is the default branch's store of slots, indexed by node rather than by slot: one
-// map entry per node, and per node a short list of its fields with the number of their head.
-// A node's slots are written together (its creation writes all of them), so a fold touches one
-// map entry per node instead of one per slot, and the map is several times smaller. Heads and
-// history are kept as in mainLayer.
+import "fmt"
+
+// slotLayer is the default branch's store of slots, indexed by node rather than by slot: by the
+// node's number in main's nodeTable, the list of its slots, each holding its head version inline
+// (32 bytes: value, position, field, lineage number and the deleted flag). A node's slots are
+// written together (its creation writes all of them), so a fold touches one map entry per node
+// instead of one per slot. Older versions are kept only for slots that changed, by node number
+// and field.
 type slotLayer struct {
-	nodes map[NodeID]uint32
-	refs  chunked[[]slotRef] // by node number
-	heads chunked[version[cell]]
-	hist  map[uint32][]version[cell]
-	arena refArena
+	t     *nodeTable
+	lists chunked[[]slotHead] // by node number
+	hist  map[slotNum][]version[cell]
+	arena headArena
 	lins  lineages
-	// the node last written and its number: a node's slots come one after the other (written
+	count int // slots held
+	// the number of the node last written: a node's slots come one after the other (written
 	// under the State's write lock only; reads do not use it)
-	last    NodeID
 	lastNum uint32
 	hasLast bool
 }
 
-// slotRef is one field of a node and the number of its head.
-type slotRef struct {
+// slotNum names a slot of the layer by node number and field (the key of its history).
+type slotNum struct {
+	node  uint32
 	field FieldID
-	head  uint32
 }
 
-func newSlotLayer() *slotLayer {
-	return &slotLayer{nodes: map[NodeID]uint32{}, hist: map[uint32][]version[cell]{}}
+// slotHead is the latest version of one slot of a node.
+type slotHead struct {
+	data  any
+	pos   int64
+	field FieldID
+	lin   uint32 // lineage number, with headDeleted
 }
 
-// cell is what main keeps of a slot's value: a slot holds data and lineage, never peers (those
-// are edges), and few distinct lineages exist, so the lineage is a number in the layer's table.
-// 32 bytes a version instead of 96.
+// headDeleted marks a deleted head in slotHead.lin; lineage numbers stay below it.
+const headDeleted = 1 << 31
+
+func newSlotLayer(t *nodeTable) *slotLayer {
+	return &slotLayer{t: t, hist: map[slotNum][]version[cell]{}}
+}
+
+// cell is what main keeps of an older version of a slot: a slot holds data and lineage, never
+// peers (those are edges), and few distinct lineages exist, so the lineage is a number in the
+// layer's table.
 type cell struct {
 	data any
 	lin  uint32
@@ -55,6 +68,9 @@ func (t *lineages) id(l Lineage) uint32 {
 		t.list = []Lineage{{}}
 	}
 	i := uint32(len(t.list))
+	if i >= headDeleted {
+		panic(fmt.Sprintf("graph: more than %d distinct lineages", headDeleted-1))
+	}
 	t.list = append(t.list, l)
 	t.ids[l] = i
 	return i
@@ -87,128 +103,144 @@ func (l *slotLayer) unpackChain(ch []version[cell]) []version[Value] {
 	return out
 }
 
-// headOf is the head number of field f in a node's field list.
-func headOf(refs []slotRef, f FieldID) (uint32, bool) {
-	for _, r := range refs {
-		if r.field == f {
-			return r.head, true
+// headOf and setHead convert between a slot's head and its version.
+func (l *slotLayer) headOf(h *slotHead) version[Value] {
+	return version[Value]{pos: h.pos, deleted: h.lin&headDeleted != 0, val: Value{Data: h.data, Lineage: l.lins.get(h.lin &^ headDeleted)}}
+}
+
+func (l *slotLayer) setHead(h *slotHead, v version[Value]) {
+	lin := l.lins.id(v.val.Lineage)
+	if v.deleted {
+		lin |= headDeleted
+	}
+	h.data, h.pos, h.lin = v.val.Data, v.pos, lin
+}
+
+// cellOf is a head as an older version.
+func (h *slotHead) cellOf() version[cell] {
+	return version[cell]{pos: h.pos, deleted: h.lin&headDeleted != 0, val: cell{data: h.data, lin: h.lin &^ headDeleted}}
+}
+
+func findHead(list []slotHead, f FieldID) int {
+	for i := range list {
+		if list[i].field == f {
+			return i
 		}
 	}
-	return 0, false
+	return -1
 }
 
-// find is the head number of slot k.
-func (l *slotLayer) find(k Slot) (uint32, bool) {
-	n, ok := l.nodes[k.Node]
-	if !ok {
-		return 0, false
+// find is slot k's node number and head.
+func (l *slotLayer) find(k Slot) (uint32, *slotHead) {
+	n, ok := l.t.lookup(k.Node)
+	if !ok || int(n) >= l.lists.len() {
+		return 0, nil
 	}
-	return headOf(*l.refs.at(n), k.Field)
+	list := *l.lists.at(n)
+	if i := findHead(list, k.Field); i >= 0 {
+		return n, &list[i]
+	}
+	return n, nil
 }
 
-// fields is the field list of node id, made when missing (the write path).
-func (l *slotLayer) fields(id NodeID) *[]slotRef {
-	if !l.hasLast || l.last != id {
-		n, ok := l.nodes[id]
-		if !ok {
-			n = l.refs.push(nil)
-			l.nodes[id] = n
+// list is the slot list of node id (the write path), and its node number.
+func (l *slotLayer) list(id NodeID) (*[]slotHead, uint32) {
+	n := l.t.number(id)
+	if !l.hasLast || l.lastNum != n {
+		if l.hasLast && int(l.lastNum) < l.lists.len() { // the next node's list starts as long as the last one's ended
+			l.arena.last = len(*l.lists.at(l.lastNum))
 		}
-		l.last, l.lastNum, l.hasLast = id, n, true
+		l.lastNum, l.hasLast = n, true
 	}
-	return l.refs.at(l.lastNum)
-}
-
-// add records slot k with head number head, unless the slot is known: false then.
-func (l *slotLayer) add(k Slot, head uint32) bool {
-	refs := l.fields(k.Node)
-	if _, known := headOf(*refs, k.Field); known {
-		return false
+	if int(n) >= l.lists.len() {
+		l.lists.grow(int(n) + 1)
 	}
-	*refs = l.arena.append(*refs, slotRef{k.Field, head})
-	return true
+	return l.lists.at(n), n
 }
 
 // set makes v the head; a second write at the same position replaces the first.
-func (l *slotLayer) set(k Slot, val version[Value]) {
-	v := l.pack(val)
-	refs := l.fields(k.Node)
-	i, ok := headOf(*refs, k.Field)
-	if !ok {
-		*refs = l.arena.append(*refs, slotRef{k.Field, l.heads.push(v)})
+func (l *slotLayer) set(k Slot, v version[Value]) {
+	list, n := l.list(k.Node)
+	i := findHead(*list, k.Field)
+	if i < 0 {
+		*list = l.arena.append(*list, slotHead{field: k.Field})
+		l.setHead(&(*list)[len(*list)-1], v)
+		l.count++
 		return
 	}
-	h := l.heads.at(i)
+	h := &(*list)[i]
 	if h.pos != v.pos {
-		l.hist[i] = append(l.hist[i], *h)
+		num := slotNum{n, k.Field}
+		l.hist[num] = append(l.hist[num], h.cellOf())
 	}
-	*h = v
+	l.setHead(h, v)
 }
 
 // head is k's latest version.
 func (l *slotLayer) head(k Slot) (version[Value], bool) {
-	i, ok := l.find(k)
-	if !ok {
+	_, h := l.find(k)
+	if h == nil {
 		return version[Value]{}, false
 	}
-	return l.unpack(*l.heads.at(i)), true
+	return l.headOf(h), true
 }
 
 // at is k's version at pos; the chain is walked only when pos is older than the head.
 func (l *slotLayer) at(k Slot, pos int64) (version[Value], bool) {
-	i, ok := l.find(k)
-	if !ok {
+	n, h := l.find(k)
+	if h == nil {
 		return version[Value]{}, false
 	}
-	if h := l.heads.at(i); h.pos <= pos {
-		return l.unpack(*h), true
+	if h.pos <= pos {
+		return l.headOf(h), true
 	}
-	v, ok := latest(l.hist[i], pos)
+	v, ok := latest(l.hist[slotNum{n, k.Field}], pos)
 	return l.unpack(v), ok
 }
 
-// keys lists the slots by head number.
-func (l *slotLayer) keys() ([]Slot, bool) {
-	keys := make([]Slot, l.heads.len())
-	seen := 0
-	for node, n := range l.nodes {
-		for _, r := range *l.refs.at(n) {
-			if int(r.head) >= len(keys) {
-				return nil, false
-			}
-			keys[r.head] = Slot{node, r.field}
-			seen++
-		}
+// of is the slot list of node number n (nil when it has none).
+func (l *slotLayer) of(n uint32) []slotHead {
+	if int(n) >= l.lists.len() {
+		return nil
 	}
-	return keys, seen == len(keys)
+	return *l.lists.at(n)
 }
 
-// refArena hands out the field lists of nodes from big blocks; a full list is copied to a new
+// headArena hands out the slot lists of nodes from big blocks; a full list is copied to a new
 // place twice as big. The first list of a node gets the length the previous node's reached
 // (nodes come by kind: a bulk load fits each list at once), at least 4.
-type refArena struct {
-	block []slotRef
+type headArena struct {
+	block []slotHead
 	last  int // the length the previous node's list reached
 }
 
-const arenaBlock = 1 << 14
+const arenaBlock = 1 << 12
 
-func (a *refArena) append(refs []slotRef, r slotRef) []slotRef {
-	if len(refs) < cap(refs) {
-		return append(refs, r)
+func (a *headArena) append(list []slotHead, h slotHead) []slotHead {
+	if len(list) < cap(list) {
+		return append(list, h)
 	}
-	size := max(4, a.last, 2*cap(refs))
-	if len(refs) == 0 {
+	size := max(4, 2*cap(list))
+	if len(list) == 0 {
 		size = max(4, a.last)
 	}
 	if len(a.block)+size > cap(a.block) {
-		a.block = make([]slotRef, 0, max(arenaBlock, size))
+		a.block = make([]slotHead, 0, max(arenaBlock, size))
 	}
 	start := len(a.block)
 	a.block = a.block[:start+size]
 	out := a.block[start : start : start+size]
-	out = append(out, refs...)
-	out = append(out, r)
-	a.last = len(out)
-	return out
+	out = append(out, list...)
+	clear(list) // the old place keeps no values alive
+	return append(out, h)
+}
+
+// take hands out a list of n zero heads (a snapshot read, which knows every list's length).
+func (a *headArena) take(n int) []slotHead {
+	if len(a.block)+n > cap(a.block) {
+		a.block = make([]slotHead, 0, max(arenaBlock, n))
+	}
+	start := len(a.block)
+	a.block = a.block[:start+n]
+	return a.block[start : start+n : start+n]
 }

@@ -18,17 +18,20 @@ var ErrBadSnapshot = errors.New("bad snapshot")
 // Snapshot format (all integers are encoding/binary varints unless said otherwise):
 //
 //	header   "IHGS" | kind byte ('S' state, 'I' interner) | uvarint format version
-//	payload  state: position, times, main (slots, nodes, unique, index, counts), global, branches
+//	payload  state: position, times, main (unique values, node table, slots, nodes, edges,
+//	         index, counts), global, branches
 //	         interner: count, names in id order
 //	trailer  CRC-32 (Castagnoli) of header and payload, 4 bytes little endian
 //
 // Node ids are prefix-coded against the previous id of the stream (one byte: the length of the
 // prefix shared with it, then the rest), positions in chains are deltas, maps are written with
-// their length plus one (0 for a nil map) and, except main's layers (written in head order),
-// in key order, so that one state always gives the same bytes.
+// their length plus one (0 for a nil map) and, except main's layers (written in head order, and
+// main's slots node by node in node number order), in key order, so that one state always gives
+// the same bytes. A snapshot of another format version is refused (ErrBadSnapshot): the caller
+// replays the log instead.
 const (
 	snapMagic        = "IHGS"
-	snapVersion      = 2 // 2: relationship edges are a layer of their own
+	snapVersion      = 3 // 2: relationship edges are a layer of their own; 3: main's slots by node, no peer index
 	snapKindState    = 'S'
 	snapKindInterner = 'I'
 	snapHeaderMin    = len(snapMagic) + 2
@@ -75,10 +78,11 @@ func (s *State) WriteSnapshot(w io.Writer) (err error) {
 		}
 	}
 
+	writeUnique(e, &s.main.unique)
+	writeTable(e, s.main.table)
 	writeSlots(e, s.main.slots)
+	writeNodes(e, &s.main.nodes)
 	writeEdges(e, s.main.edges)
-	writeMain(e, nodeCodec, &s.main.nodes)
-	writeMain(e, uniqueCodec, &s.main.unique)
 	e.kindNodes(s.main.index)
 	e.counts(s.main.counts)
 	e.overlayState(s.global)
@@ -96,11 +100,32 @@ func (s *State) WriteSnapshot(w io.Writer) (err error) {
 //
 // Recorded times come back without their monotonic clock reading, in UTC, Local, or (for any
 // other location) a fixed zone of the same name and offset.
-func ReadSnapshot(r io.Reader) (_ *State, err error) {
+func ReadSnapshot(r io.Reader) (*State, error) {
 	payload, err := readEnvelope(r, snapKindState)
 	if err != nil {
 		return nil, err
 	}
+	return decodeState(payload)
+}
+
+// ReadSnapshotBytes is ReadSnapshot of a snapshot already in memory: it reads b in place (no copy
+// of a snapshot that may take hundreds of megabytes) and keeps no reference to it. The checksum
+// is computed while the payload decodes; a mismatch is the error reported.
+func ReadSnapshotBytes(b []byte) (*State, error) {
+	payload, sum, err := checkEnvelope(b, snapKindState)
+	if err != nil {
+		return nil, err
+	}
+	summed := make(chan error, 1)
+	go func() { summed <- sum() }()
+	s, err := decodeState(payload)
+	if serr := <-summed; serr != nil {
+		return nil, serr
+	}
+	return s, err
+}
+
+func decodeState(payload []byte) (_ *State, err error) {
 	d := &decoder{b: payload}
 	defer d.recover(&err)
 
@@ -137,10 +162,11 @@ func ReadSnapshot(r io.Reader) (_ *State, err error) {
 			s.times[i] = stamp{pos: pos, at: t}
 		}
 	}
-	s.main.slots = readSlots(d)
-	s.main.edges = readEdges(d)
-	s.main.nodes = readMain(d, nodeCodec)
-	s.main.unique = readMain(d, uniqueCodec)
+	readUnique(d, &s.main.unique) // first: its maps fill while the rest decodes
+	s.main.table = readTable(d)
+	s.main.slots = readSlots(d, s.main.table)
+	s.main.nodes = readNodes(d, s.main.table)
+	s.main.edges = readEdges(d, s.main.table)
 	if s.main.index = d.kindNodes(); s.main.index == nil {
 		s.main.index = map[KindID][]NodeID{}
 	}

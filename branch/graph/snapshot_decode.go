@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"math"
+	"unsafe"
 )
 
 // The decoder of snapshots: the reverse of the encoder, failing with ErrBadSnapshot on bad input.
@@ -17,6 +18,7 @@ import (
 
 type decoder struct {
 	b       []byte
+	strs    []byte // the block short strings are copied into
 	off     int
 	last    NodeID
 	depth   int
@@ -120,8 +122,23 @@ func (d *decoder) take(n int) []byte {
 }
 
 func (d *decoder) str() string {
-	return string(d.take(d.count()))
+	b := d.take(d.count())
+	if len(b) == 0 || len(b) > strChunk/16 {
+		return string(b)
+	}
+	if len(d.strs)+len(b) > cap(d.strs) {
+		d.strs = make([]byte, 0, strChunk)
+	}
+	off := len(d.strs)
+	d.strs = append(d.strs, b...)
+	return unsafe.String(&d.strs[off], len(b))
 }
+
+// strChunk sizes the blocks the decoder copies short strings into: one allocation for many
+// strings (a snapshot holds millions), at the price of a block staying alive as long as one of
+// its strings does (bounded by the strings the snapshot held). Bytes of a block are never written
+// again once a string refers to them.
+const strChunk = 16 << 10
 
 func (d *decoder) id() NodeID {
 	k := int(d.byte())
@@ -286,25 +303,41 @@ func readEnvelope(r io.Reader, kind byte) ([]byte, error) {
 	if _, err := buf.ReadFrom(r); err != nil {
 		return nil, fmt.Errorf("graph: reading snapshot: %w", err)
 	}
-	b := buf.Bytes()
+	payload, sum, err := checkEnvelope(buf.Bytes(), kind)
+	if err != nil {
+		return nil, err
+	}
+	return payload, sum()
+}
+
+// checkEnvelope checks the header of a whole snapshot and returns its payload, and sum, which
+// checks its checksum (a big snapshot's payload decodes while the sum is computed: the decoder
+// fails cleanly on any input, and a checksum that does not match is the error reported).
+func checkEnvelope(b []byte, kind byte) (payload []byte, sum func() error, err error) {
 	if len(b) < snapHeaderMin+snapTrailer {
-		return nil, fmt.Errorf("%w: truncated: %d bytes", ErrBadSnapshot, len(b))
+		return nil, nil, fmt.Errorf("%w: truncated: %d bytes", ErrBadSnapshot, len(b))
 	}
 	if string(b[:len(snapMagic)]) != snapMagic {
-		return nil, fmt.Errorf("%w: not a graph snapshot (magic %q)", ErrBadSnapshot, b[:len(snapMagic)])
+		return nil, nil, fmt.Errorf("%w: not a graph snapshot (magic %q)", ErrBadSnapshot, b[:len(snapMagic)])
 	}
 	if k := b[len(snapMagic)]; k != kind {
-		return nil, fmt.Errorf("%w: snapshot of kind %q, want %q", ErrBadSnapshot, k, kind)
+		return nil, nil, fmt.Errorf("%w: snapshot of kind %q, want %q", ErrBadSnapshot, k, kind)
 	}
 	body := b[:len(b)-snapTrailer]
-	if got, want := crc32.Checksum(body, snapCRC), binary.LittleEndian.Uint32(b[len(body):]); got != want {
-		return nil, fmt.Errorf("%w: checksum mismatch (truncated or corrupted): %08x, trailer says %08x", ErrBadSnapshot, got, want)
+	sum = func() error {
+		if got, want := crc32.Checksum(body, snapCRC), binary.LittleEndian.Uint32(b[len(body):]); got != want {
+			return fmt.Errorf("%w: checksum mismatch (truncated or corrupted): %08x, trailer says %08x", ErrBadSnapshot, got, want)
+		}
+		return nil
 	}
 	v, n := binary.Uvarint(body[len(snapMagic)+1:])
 	if n <= 0 || v != snapVersion {
-		return nil, fmt.Errorf("%w: format version %d, this build reads %d", ErrBadSnapshot, v, snapVersion)
+		if err := sum(); err != nil {
+			return nil, nil, err
+		}
+		return nil, nil, fmt.Errorf("%w: format version %d, this build reads %d", ErrBadSnapshot, v, snapVersion)
 	}
-	return body[len(snapMagic)+1+n:], nil
+	return body[len(snapMagic)+1+n:], sum, nil
 }
 
 // sizeHint is the number of bytes r holds, when it tells (files, bytes and strings readers).

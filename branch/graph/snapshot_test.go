@@ -41,6 +41,15 @@ func roundTrip(t testing.TB, s *State) *State {
 	if b3 := snapshot(t, s); !bytes.Equal(b, b3) {
 		t.Fatal("two snapshots of one state differ")
 	}
+	in := bytes.Clone(b)
+	rb, err := ReadSnapshotBytes(in)
+	if err != nil {
+		t.Fatalf("ReadSnapshotBytes: %v", err)
+	}
+	clear(in) // the state keeps nothing of its input
+	if b4 := snapshot(t, rb); !bytes.Equal(b, b4) {
+		t.Fatal("the state read in place writes other bytes")
+	}
 	return r
 }
 
@@ -68,19 +77,33 @@ func deepEqualStates(t testing.TB, a, b *State) {
 func mainCanon(m mainState) []any {
 	heads := map[Slot]version[Value]{}
 	hist := map[Slot][]version[Value]{}
-	keys, ok := m.slots.keys()
-	for i, k := range keys {
-		heads[k] = m.slots.unpack(*m.slots.heads.at(uint32(i)))
-		if h := m.slots.hist[uint32(i)]; len(h) > 0 {
-			hist[k] = m.slots.unpackChain(h)
+	nodes := map[NodeID][]version[KindID]{}
+	for n := range m.table.len() {
+		id := m.table.id(uint32(n))
+		list := m.slots.of(uint32(n))
+		for i := range list {
+			k := Slot{id, list[i].field}
+			heads[k] = m.slots.headOf(&list[i])
+			if h := m.slots.hist[slotNum{uint32(n), k.Field}]; len(h) > 0 {
+				hist[k] = m.slots.unpackChain(h)
+			}
 		}
+		if h, ok := m.nodes.head(id); ok {
+			nodes[id] = append(slices.Clone(m.nodes.hist[uint32(n)]), h)
+		}
+	}
+	ok := len(m.table.nums) == m.table.len()
+	unique := map[uniqueKey][]version[NodeID]{}
+	ukeys, uok := m.unique.keys()
+	for i, k := range ukeys {
+		unique[k] = append(slices.Clone(m.unique.hist[uint32(i)]), *m.unique.heads.at(uint32(i)))
 	}
 	ekeys, peers, eok := m.edges.keys()
 	edges := map[edgeKey][]version[struct{}]{}
 	for i, k := range ekeys {
 		edges[k] = append([]version[struct{}]{*m.edges.heads.at(uint32(i))}, m.edges.hist[uint32(i)]...)
 	}
-	return []any{ok, heads, hist, eok, edges, peers, m.nodes, m.unique, m.index, m.counts}
+	return []any{ok, heads, hist, eok, edges, peers, nodes, uok, unique, m.index, m.counts}
 }
 
 // universe is what compareReads asks about.
@@ -468,11 +491,18 @@ func TestSnapshotRefusesBadInput(t *testing.T) {
 		if _, err := ReadSnapshot(bytes.NewReader(b)); !errors.Is(err, ErrBadSnapshot) {
 			t.Errorf("%s: err = %v, want ErrBadSnapshot", name, err)
 		}
+		if _, err := ReadSnapshotBytes(b); !errors.Is(err, ErrBadSnapshot) {
+			t.Errorf("%s, read in place: err = %v, want ErrBadSnapshot", name, err)
+		}
 	}
 	for i := range good {
 		b := slices.Clone(good)
 		b[i] ^= 1 << (i % 8)
 		bad(fmt.Sprintf("flip byte %d", i), b)
+		// The payload decodes while the checksum is computed: a mismatch is what is reported.
+		if _, err := ReadSnapshotBytes(b); i >= snapHeaderMin && !strings.Contains(err.Error(), "checksum") {
+			t.Errorf("flip byte %d, read in place: %v, want a checksum mismatch", i, err)
+		}
 	}
 	for n := range len(good) {
 		bad(fmt.Sprintf("truncated to %d", n), good[:n])
@@ -531,40 +561,32 @@ func forgeries(t *testing.T, good []byte, n int) {
 	}
 }
 
-// withParallelIndex builds every index in the background, whatever its size, for f.
-func withParallelIndex(f func()) {
-	old := parallelIndex
-	parallelIndex = 1
-	defer func() { parallelIndex = old }()
-	f()
-}
+// The node table's map is filled in the background while the layers decode: a random state
+// round-trips, and a node twice in the table is refused once the filling ends.
+func TestSnapshotNodeTable(t *testing.T) {
+	w := newRandomWorld(42)
+	s := NewState()
+	run(t, w.steps(100), s)
+	r := roundTrip(t, s)
+	deepEqualStates(t, s, r)
+	compareReads(t, s, r, w.u)
 
-func TestSnapshotParallelIndex(t *testing.T) {
-	withParallelIndex(func() {
-		w := newRandomWorld(42)
-		s := NewState()
-		run(t, w.steps(100), s)
-		r := roundTrip(t, s)
-		deepEqualStates(t, s, r)
-		compareReads(t, s, r, w.u)
-
-		// A key twice in main's node layer, checksum fixed: refused.
-		s = NewState()
-		apply(t, s, Main, 1, create(1, kDevice), create(2, kDevice))
-		b := snapshot(t, s)
-		// Node heads: count 2, id(1) (15 bytes shared with the zero id, then 1), pos 1, kind 1,
-		// id(2) (15 bytes shared with id(1), then 2), pos 1, kind 1.
-		i := bytes.Index(b, []byte{2, 15, 1, 2, 2, 15, 2, 2, 2})
-		if i < 0 {
-			t.Fatal("node layer not found")
-		}
-		b = slices.Delete(slices.Clone(b), i+6, i+7) // id(2) becomes "all 16 bytes as before": id(1)
-		b[i+5] = 16
-		if _, err := ReadSnapshot(bytes.NewReader(reseal(b))); !errors.Is(err, ErrBadSnapshot) || !strings.Contains(err.Error(), "twice") {
-			t.Errorf("duplicate node: %v", err)
-		}
-		forgeries(t, snapshot(t, fixture(t)), 500)
-	})
+	// A node twice in main's node table, checksum fixed: refused.
+	s = NewState()
+	apply(t, s, Main, 1, create(1, kDevice), create(2, kDevice))
+	b := snapshot(t, s)
+	// Node table: count 2, id(1) (15 bytes shared with the zero id, then 1), id(2) (15 bytes
+	// shared with id(1), then 2).
+	i := bytes.Index(b, []byte{2, 15, 1, 15, 2})
+	if i < 0 {
+		t.Fatal("node table not found")
+	}
+	b = slices.Delete(slices.Clone(b), i+4, i+5) // id(2) becomes "all 16 bytes as before": id(1)
+	b[i+3] = 16
+	if _, err := ReadSnapshot(bytes.NewReader(reseal(b))); !errors.Is(err, ErrBadSnapshot) || !strings.Contains(err.Error(), "twice") {
+		t.Errorf("duplicate node: %v", err)
+	}
+	forgeries(t, snapshot(t, fixture(t)), 500)
 }
 
 func TestSnapshotWhileApplying(t *testing.T) {

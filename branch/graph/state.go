@@ -43,10 +43,11 @@ type edgeKey struct {
 
 // mainState is the default branch.
 type mainState struct {
-	slots  *slotLayer // a pointer: a snapshot read keeps filling its index after it returns
+	table  *nodeTable // the numbers of the nodes the slot, edge and node layers hold
+	slots  *slotLayer
 	edges  *edgeLayer // every peer ever linked in a slot, with its edge's versions
-	nodes  mainLayer[NodeID, KindID]
-	unique mainLayer[uniqueKey, NodeID]
+	nodes  nodeLayer
+	unique uniqueLayer
 	index  map[KindID][]NodeID // every node ever created on main, sorted; existence filters
 	counts map[KindID]*counter // live nodes per kind over positions
 }
@@ -82,12 +83,14 @@ type State struct {
 
 // NewState returns the state of an empty log: main and the global overlay, no branches.
 func NewState() *State {
+	t := newNodeTable(0)
 	return &State{
 		main: mainState{
-			slots:  newSlotLayer(),
-			edges:  newEdgeLayer(),
-			nodes:  newMainLayer[NodeID, KindID](),
-			unique: newMainLayer[uniqueKey, NodeID](),
+			table:  t,
+			slots:  newSlotLayer(t),
+			edges:  newEdgeLayer(t),
+			nodes:  newNodeLayer(t),
+			unique: newUniqueLayer(),
 			index:  map[KindID][]NodeID{},
 			counts: map[KindID]*counter{},
 		},

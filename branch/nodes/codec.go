@@ -12,8 +12,6 @@ import (
 // interners. It is used under the Store's lock.
 type codec struct{ s *Store }
 
-func (cod codec) field(name string) graph.FieldID { return graph.FieldID(cod.s.fields.ID(name)) }
-
 // Merge operations of branch.Change.
 const (
 	mergeCreate     = "create"
@@ -28,7 +26,6 @@ const (
 
 // mergeChanges turns the stored form of a merge back into graph changes.
 func (cod codec) mergeChanges(in []branch.Change) ([]graph.Change, error) {
-	s := cod.s
 	out := make([]graph.Change, 0, len(in))
 	for i, c := range in {
 		var g graph.Change
@@ -40,7 +37,7 @@ func (cod codec) mergeChanges(in []branch.Change) ([]graph.Change, error) {
 		}
 		switch c.Op {
 		case mergeCreate:
-			g.Op, g.Kind = graph.OpCreate, graph.KindID(s.kinds.ID(c.Kind))
+			g.Op, g.Kind = graph.OpCreate, cod.kind(c.Kind)
 		case mergeDelete:
 			g.Op = graph.OpDelete
 		case mergeSet:
@@ -66,7 +63,7 @@ func (cod codec) mergeChanges(in []branch.Change) ([]graph.Change, error) {
 			if c.Op == mergeRelease {
 				g.Op = graph.OpRelease
 			}
-			g.Kind, g.Constraint, g.Key = graph.KindID(s.kinds.ID(c.Kind)), graph.ConstraintID(s.constraints.ID(c.Constraint)), c.Key
+			g.Kind, g.Constraint, g.Key = cod.kind(c.Kind), cod.constraint(c.Constraint), c.Key
 		default:
 			return nil, fmt.Errorf("change %d: unknown op %q", i, c.Op)
 		}
@@ -125,7 +122,7 @@ func (cod codec) attrs(id graph.NodeID, global bool, attrs map[string]Attr, cs [
 			return nil, fmt.Errorf("attribute %s: %w", name, err)
 		}
 		l.IsDefault = a.IsDefault
-		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(AttrField(name)),
+		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.attrField(name),
 			Value: graph.Value{Data: a.Value, Lineage: l}, Global: global || a.Global})
 	}
 	return cs, nil
@@ -151,7 +148,7 @@ func (cod codec) edges(id graph.NodeID, global bool, edges []Edge, cs []graph.Ch
 		g := global || e.Global
 		cs = append(cs,
 			graph.Change{Op: op, Node: near, Field: cod.field(e.Field), Value: graph.Value{Peers: []graph.NodeID{far}}, Global: g},
-			graph.Change{Op: op, Node: far, Field: cod.field(Mirror(e.Field)), Value: graph.Value{Peers: []graph.NodeID{near}}, Global: g})
+			graph.Change{Op: op, Node: far, Field: cod.mirror(e.Field), Value: graph.Value{Peers: []graph.NodeID{near}}, Global: g})
 	}
 	return cs, nil
 }
@@ -169,10 +166,9 @@ func (cod codec) props(id graph.NodeID, global bool, props map[string]Props, cs 
 }
 
 func (cod codec) claims(id graph.NodeID, claims []Claim, cs []graph.Change) []graph.Change {
-	s := cod.s
 	for _, c := range claims {
-		ch := graph.Change{Op: graph.OpClaim, Node: id, Kind: graph.KindID(s.kinds.ID(c.Kind)),
-			Constraint: graph.ConstraintID(s.constraints.ID(c.Constraint)), Key: c.Key, Global: c.Global}
+		ch := graph.Change{Op: graph.OpClaim, Node: id, Kind: cod.kind(c.Kind),
+			Constraint: cod.constraint(c.Constraint), Key: c.Key, Global: c.Global}
 		if c.Release {
 			ch.Op, ch.Node = graph.OpRelease, graph.NodeID{}
 		}
@@ -196,7 +192,7 @@ func (cod codec) created(p Created, meta graph.Value) ([]graph.Change, error) {
 		return nil, err
 	}
 	cs := append(s.scratch[:0],
-		graph.Change{Op: graph.OpCreate, Node: id, Kind: graph.KindID(s.kinds.ID(p.Kind)), Global: p.Global},
+		graph.Change{Op: graph.OpCreate, Node: id, Kind: cod.kind(p.Kind), Global: p.Global},
 		graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldCreated), Value: meta, Global: p.Global},
 		graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldUpdated), Value: meta, Global: p.Global},
 		graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldLabel), Value: graph.Value{Data: p.DisplayLabel}, Global: p.Global},

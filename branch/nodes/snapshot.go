@@ -97,7 +97,7 @@ func (s *Store) ReadSnapshot(r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	g, err := graph.ReadSnapshot(bytes.NewReader(raw))
+	g, err := graph.ReadSnapshotBytes(raw)
 	if err != nil {
 		return err
 	}
@@ -118,6 +118,7 @@ func (s *Store) ReadSnapshot(r io.Reader) error {
 		return fmt.Errorf("%w: %v", ErrBadSnapshot, err)
 	}
 	s.g, s.kinds, s.fields, s.constraints = g, names[0], names[1], names[2]
+	s.names = newNames()
 	s.position, s.lastEvent = head.Position, head.LastEvent
 	return nil
 }

@@ -37,6 +37,7 @@ type Store struct {
 	position    events.Position
 	lastEvent   uuid.UUID      // the event at position: a snapshot is checked against the log with it
 	scratch     []graph.Change // the changes of the event being applied (reused; under mu)
+	names       names          // ids of the names the fold met (under mu)
 }
 
 // NewStore returns the Store of an empty log. branches must be fresh (the Store feeds it).
@@ -73,6 +74,7 @@ func (s *Store) Catalogue() *events.Catalogue { return s.cat }
 func (s *Store) clear() {
 	s.g = graph.NewState()
 	s.kinds, s.fields, s.constraints = graph.NewInterner(), graph.NewInterner(), graph.NewInterner()
+	s.names = newNames()
 	s.position = 0
 	s.lastEvent = uuid.UUID{}
 }

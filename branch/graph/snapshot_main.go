@@ -1,0 +1,240 @@
+package graph
+
+import (
+	"cmp"
+	"maps"
+	"slices"
+)
+
+// How main is written and read: its node table (the ids by number), then its slot, node and
+// edge layers, each by node number, so that reading them needs no lookup of a node.
+
+func writeTable(e *encoder, t *nodeTable) {
+	e.uvarint(uint64(t.len()))
+	for n := range t.len() {
+		e.id(t.id(uint32(n)))
+	}
+}
+
+// readTable reads the node ids by number; the map from id to number is filled by a goroutine of
+// its own while the layers decode (they are read by number and never look a node up), and
+// ReadSnapshot waits for it before it returns.
+func readTable(d *decoder) *nodeTable {
+	n := d.count()
+	t := &nodeTable{}
+	t.ids.grow(n)
+	for i := range n {
+		*t.ids.at(uint32(i)) = d.id()
+	}
+	done := make(chan bool, 1) // buffered: the goroutine ends even if nobody waits (a failed read)
+	go func() {
+		nums := make(map[NodeID]uint32, n)
+		for i := range n {
+			nums[*t.ids.at(uint32(i))] = uint32(i)
+		}
+		t.nums = nums
+		done <- len(nums) == n
+	}()
+	d.pending = append(d.pending, func() {
+		if !<-done {
+			d.fail("node twice in the node table")
+		}
+	})
+	return t
+}
+
+// writeSlots writes the slot layer node by node, in node number order: the number of the node's
+// slots, each slot's field and head version, then the history chains by node number and field.
+func writeSlots(e *encoder, l *slotLayer) {
+	for n := range l.t.len() {
+		list := l.of(uint32(n))
+		e.uvarint(uint64(len(list)))
+		for i := range list {
+			e.uvarint(uint64(list[i].field))
+			slotCodec.putV(e, l.headOf(&list[i]), 0)
+		}
+	}
+	nums := slices.SortedFunc(maps.Keys(l.hist), func(a, b slotNum) int {
+		return cmp.Or(cmp.Compare(a.node, b.node), cmp.Compare(a.field, b.field))
+	})
+	e.uvarint(uint64(len(nums)))
+	var prev uint32
+	c := cellCodec(l)
+	for _, k := range nums {
+		e.uvarint(uint64(k.node - prev))
+		e.uvarint(uint64(k.field))
+		prev = k.node
+		writeChain(e, c, l.hist[k])
+	}
+}
+
+func readSlots(d *decoder, t *nodeTable) *slotLayer {
+	l := newSlotLayer(t)
+	n := t.len()
+	l.lists.grow(n)
+	for i := range n {
+		k := d.count()
+		if k == 0 {
+			continue
+		}
+		list := l.arena.take(k)
+		for j := range list {
+			f := FieldID(d.u32())
+			if findHead(list[:j], f) >= 0 {
+				d.fail("slot twice in the slot layer")
+			}
+			v := slotCodec.getV(d, 0)
+			if v.val.Peers != nil {
+				d.fail("peers in a slot of main")
+			}
+			list[j].field = f
+			l.setHead(&list[j], v)
+		}
+		*l.lists.at(uint32(i)) = list
+		l.count += k
+	}
+	h := d.count()
+	c := cellCodec(l)
+	var prev slotNum
+	for j := range h {
+		k := slotNum{prev.node + d.u32(), FieldID(d.u32())}
+		if j > 0 && (k.node == prev.node && k.field <= prev.field) {
+			d.fail("history of a slot twice or out of order")
+		}
+		if k.node >= uint32(n) || findHead(l.of(k.node), k.field) < 0 {
+			d.fail("history of a slot that has no head")
+		}
+		l.hist[k] = readChain(d, c)
+		prev = k
+	}
+	if len(l.hist) != h {
+		d.fail("history of a slot twice")
+	}
+	return l
+}
+
+// writeEdges writes the edge layer node by node, in node number order: the node's relationship
+// fields, each with its peers in order and their edges' head versions; then the history chains,
+// each by the number of its edge in that order.
+func writeEdges(e *encoder, l *edgeLayer) {
+	ord := make([]uint32, l.heads.len()) // head number → place in the order written
+	var next uint32
+	for n := range l.t.len() {
+		fs := l.of(uint32(n))
+		e.uvarint(uint64(len(fs)))
+		for _, f := range fs {
+			e.uvarint(uint64(f.field))
+			e.uvarint(uint64(len(f.peers)))
+			for _, p := range f.peers {
+				e.id(p.peer)
+				edgeCodec.putV(e, *l.heads.at(p.head), 0)
+				ord[p.head] = next
+				next++
+			}
+		}
+	}
+	if int(next) != len(ord) {
+		e.fail("internal: %d edges for %d heads", next, len(ord))
+	}
+	hist := make([][2]uint32, 0, len(l.hist)) // place, head number
+	for h := range l.hist {
+		hist = append(hist, [2]uint32{ord[h], h})
+	}
+	slices.SortFunc(hist, func(a, b [2]uint32) int { return cmp.Compare(a[0], b[0]) })
+	e.uvarint(uint64(len(hist)))
+	var prev uint32
+	for _, h := range hist {
+		e.uvarint(uint64(h[0] - prev))
+		prev = h[0]
+		writeChain(e, edgeCodec, l.hist[h[1]])
+	}
+}
+
+func readEdges(d *decoder, t *nodeTable) *edgeLayer {
+	l := newEdgeLayer(t)
+	l.fields.grow(t.len())
+	for n := range t.len() {
+		k := d.count()
+		if k == 0 {
+			continue
+		}
+		fs := make([]edgeField, k)
+		for i := range fs {
+			fs[i].field = FieldID(d.u32())
+			for _, f := range fs[:i] {
+				if f.field == fs[i].field {
+					d.fail("relationship field twice in the edge layer")
+				}
+			}
+			ps := make([]edgePeer, d.count())
+			for j := range ps {
+				ps[j].peer = d.id()
+				if j > 0 && ps[j-1].peer.Compare(ps[j].peer) >= 0 {
+					d.fail("peers twice or out of order in the edge layer")
+				}
+				ps[j].head = l.heads.push(edgeCodec.getV(d, 0))
+			}
+			fs[i].peers = ps
+		}
+		*l.fields.at(uint32(n)) = fs
+	}
+	h := d.count()
+	var i uint64
+	for j := range h {
+		delta := d.uvarint()
+		if j > 0 && delta == 0 {
+			d.fail("history of edge %d twice", i)
+		}
+		if i += delta; i >= uint64(l.heads.len()) {
+			d.fail("history of edge %d of %d", i, l.heads.len())
+		}
+		l.hist[uint32(i)] = readChain(d, edgeCodec)
+	}
+	return l
+}
+
+// writeNodes writes the node layer's heads by node number (position 0: none), then the history
+// chains by node number.
+func writeNodes(e *encoder, l *nodeLayer) {
+	for n := range l.t.len() {
+		var h version[KindID]
+		if n < l.heads.len() {
+			h = *l.heads.at(uint32(n))
+		}
+		nodeCodec.putV(e, h, 0)
+	}
+	nums := slices.Sorted(maps.Keys(l.hist))
+	e.uvarint(uint64(len(nums)))
+	var prev uint32
+	for _, n := range nums {
+		e.uvarint(uint64(n - prev))
+		prev = n
+		writeChain(e, nodeCodec, l.hist[n])
+	}
+}
+
+func readNodes(d *decoder, t *nodeTable) nodeLayer {
+	l := newNodeLayer(t)
+	n := t.len()
+	l.heads.grow(n)
+	for i := range n {
+		v := nodeCodec.getV(d, 0)
+		if v.pos < 0 || v.pos == 0 && (v.val != 0 || v.deleted) {
+			d.fail("bad node version")
+		}
+		*l.heads.at(uint32(i)) = v
+	}
+	h := d.count()
+	var i uint64
+	for j := range h {
+		delta := d.uvarint()
+		if j > 0 && delta == 0 {
+			d.fail("history of node %d twice", i)
+		}
+		if i += delta; i >= uint64(n) || l.heads.at(uint32(i)).pos == 0 {
+			d.fail("history of node %d, which has no head", i)
+		}
+		l.hist[uint32(i)] = readChain(d, nodeCodec)
+	}
+	return l
+}
