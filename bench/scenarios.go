@@ -91,7 +91,7 @@ func scenarioDefs() []scenarioDef {
 				return e.versus(ctx, sp, e.mergeTime(e.sz.diffN, e.sz.diffMany))
 			}},
 		{spec{name: "10b-snapshot-start", title: "10b. start from a snapshot of the graph", unit: "s",
-			baseline: "snapshot-file-read", target: target{op: "valueAtMost", value: 3, unit: "s"},
+			baseline: "snapshot-file-read", target: target{op: "valueAtMost", value: 1, unit: "s"},
 			note: "nodes.Store.ReadSnapshot of the file of a Store holding the scenario's nodes; the plain file read is for scale"},
 			func(ctx context.Context, e *env, sp spec) (Result, error) {
 				scen, _, err := e.snapshotStart()
