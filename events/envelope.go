@@ -65,6 +65,9 @@ type AppendResult struct {
 	// Duplicate is true when the command id had already been appended: nothing was written and
 	// Positions and StreamVersion are those of the first append.
 	Duplicate bool `json:"duplicate,omitempty"`
+	// RecordedAt is the time the log recorded the appended events at: what ReadAll returns as
+	// their RecordedAt. Zero for a Duplicate.
+	RecordedAt time.Time `json:"recorded_at,omitzero"`
 }
 
 // Last is the highest position written by the append, or 0 when none.
