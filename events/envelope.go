@@ -54,6 +54,10 @@ type Envelope struct {
 	RecordedAt     time.Time       `json:"recorded_at"`
 	Metadata       Metadata        `json:"metadata"`
 	Payload        json.RawMessage `json:"payload"`
+	// ValidPayload is set by an encoder of this process that only writes valid JSON (the node
+	// payload encoder), so that an append does not check Payload again (Prepare). It is never
+	// stored nor read back.
+	ValidPayload bool `json:"-"`
 }
 
 // AppendResult says where an append landed.
