@@ -53,9 +53,9 @@ func units(plans []plan, ms []*member) []unit {
 // and returns those left to decide again (from the first that could not be written on: another
 // writer's append, a duplicate command id or a failure), whether another writer got there
 // first, and the highest position written.
-func (w *writer) appendGroup(plans []plan, ms []*member, out []answer) (rest []int, foreign bool, last events.Position) {
+func (w *writer) appendGroup(plans []plan, ms []*member, out []answer, later *[]func()) (rest []int, foreign bool, last events.Position) {
 	us := units(plans, ms)
-	results := w.appendAll(us)
+	results := w.appendAll(us, later)
 	broken := false
 	for k, u := range us {
 		r := results[k]
@@ -131,7 +131,10 @@ var errNotSent = errors.New("not sent: an earlier append of the turn was not wri
 // (its expected version could match another writer's events of the same length). The first one
 // not written leaves the rest unsent (errNotSent). Concurrent turns of other branches and
 // processes still share the log's group commits.
-func (w *writer) appendAll(us []unit) []appended {
+//
+// What each append wrote is handed to the fold (handOff) in order, by the caller through later
+// once it has let the branch's next turn start (so that it decides meanwhile).
+func (w *writer) appendAll(us []unit, later *[]func()) []appended {
 	out := make([]appended, len(us))
 	for k, u := range us {
 		if err := w.stamp(u.events, u.payload, u.info.ID); err != nil {
@@ -145,7 +148,10 @@ func (w *writer) appendAll(us []unit) []appended {
 			}
 			break
 		}
-		w.handOff(u.ctx, u.stream, u.events, u.payload, out[k].res)
+		if w.decoded != nil {
+			res := out[k].res
+			*later = append(*later, func() { w.handOff(u.ctx, u.stream, u.events, u.payload, res) })
+		}
 	}
 	return out
 }
