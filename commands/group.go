@@ -55,6 +55,9 @@ type branchQueue struct {
 	waiting []*member
 	leading bool   // a turn runs, or its lead was passed to waiting[0]
 	carry   *carry // the last turn's transaction; under the branch's turn lock, not mu
+	// handoffs hand what the turn appended to the fold (Config.Decoded), in order: the turn's
+	// leader calls them once the next turn may start. Under the turn lock, not mu.
+	handoffs []func()
 }
 
 func (w *writer) queue(name string) *branchQueue {
@@ -150,6 +153,8 @@ func (w *writer) turn(ctx context.Context, name string, q *branchQueue) {
 	}
 	q.mu.Unlock()
 	out, last := w.group(ctx, name, q, ms)
+	handoffs := q.handoffs
+	q.handoffs = nil
 	q.mu.Lock()
 	var back []*member
 	for i, m := range ms {
@@ -161,6 +166,9 @@ func (w *writer) turn(ctx context.Context, name string, q *branchQueue) {
 	q.waiting = append(back, q.waiting...)
 	q.passLocked()
 	q.mu.Unlock()
+	for _, h := range handoffs { // the next turn decides meanwhile: a hand-off it overtakes is left to the fold
+		h()
+	}
 	w.readable(ctx, ms, out, last) // the next turn decides meanwhile, on the carried transaction
 	for i, m := range ms {
 		if !errors.Is(out[i].err, errDeferred) {

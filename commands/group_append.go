@@ -16,6 +16,7 @@ type unit struct {
 	stream  events.StreamID
 	version int64
 	events  []events.Envelope
+	payload []any // decoded payloads of events (nil: unknown)
 	info    events.CommandInfo
 	ctx     context.Context
 }
@@ -29,10 +30,19 @@ func units(plans []plan, ms []*member) []unit {
 			u := &out[n-1]
 			u.plans = append(u.plans, p)
 			u.events = append(u.events, p.events...)
+			if u.payload != nil && len(p.payload) == len(p.events) {
+				u.payload = append(u.payload, p.payload...)
+			} else {
+				u.payload = nil
+			}
 			continue
 		}
+		var payload []any
+		if len(p.payload) == len(p.events) {
+			payload = append([]any(nil), p.payload...)
+		}
 		out = append(out, unit{plans: []plan{p}, stream: p.stream, version: p.version,
-			events: append([]events.Envelope(nil), p.events...), info: p.info, ctx: p.ctx})
+			events: append([]events.Envelope(nil), p.events...), payload: payload, info: p.info, ctx: p.ctx})
 	}
 	return out
 }
@@ -43,9 +53,9 @@ func units(plans []plan, ms []*member) []unit {
 // and returns those left to decide again (from the first that could not be written on: another
 // writer's append, a duplicate command id or a failure), whether another writer got there
 // first, and the highest position written.
-func (w *writer) appendGroup(plans []plan, ms []*member, out []answer) (rest []int, foreign bool, last events.Position) {
+func (w *writer) appendGroup(plans []plan, ms []*member, out []answer, later *[]func()) (rest []int, foreign bool, last events.Position) {
 	us := units(plans, ms)
-	results := appendAll(w.log, us)
+	results := w.appendAll(us, later)
 	broken := false
 	for k, u := range us {
 		r := results[k]
@@ -121,15 +131,26 @@ var errNotSent = errors.New("not sent: an earlier append of the turn was not wri
 // (its expected version could match another writer's events of the same length). The first one
 // not written leaves the rest unsent (errNotSent). Concurrent turns of other branches and
 // processes still share the log's group commits.
-func appendAll(log Log, us []unit) []appended {
+//
+// What each append wrote is handed to the fold (handOff) in order, by the caller through later
+// once it has let the branch's next turn start (so that it decides meanwhile).
+func (w *writer) appendAll(us []unit, later *[]func()) []appended {
 	out := make([]appended, len(us))
 	for k, u := range us {
-		out[k].res, out[k].err = log.AppendCommand(u.ctx, u.stream, u.version, u.info, u.events...)
+		if err := w.stamp(u.events, u.payload, u.info.ID); err != nil {
+			out[k].err = err
+		} else {
+			out[k].res, out[k].err = w.log.AppendCommand(u.ctx, u.stream, u.version, u.info, u.events...)
+		}
 		if out[k].err != nil || out[k].res.Duplicate {
 			for j := k + 1; j < len(us); j++ {
 				out[j].err = errNotSent
 			}
 			break
+		}
+		if w.decoded != nil {
+			res := out[k].res
+			*later = append(*later, func() { w.handOff(u.ctx, u.stream, u.events, u.payload, res) })
 		}
 	}
 	return out

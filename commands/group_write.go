@@ -18,6 +18,7 @@ type plan struct {
 	stream  events.StreamID
 	version int64
 	events  []events.Envelope
+	payload []any // decoded payloads of events (nil: unknown)
 	info    events.CommandInfo
 	data    any
 }
@@ -110,7 +111,7 @@ func (w *writer) group(ctx context.Context, name string, q *branchQueue, ms []*m
 		if err != nil {
 			return fail(open, err)
 		}
-		rest, foreign, pos := w.appendGroup(plans, ms, out)
+		rest, foreign, pos := w.appendGroup(plans, ms, out, &q.handoffs)
 		last = max(last, pos)
 		if len(rest) == 0 {
 			if t != nil {
@@ -258,7 +259,7 @@ func (w *writer) decideGroup(ctx context.Context, name string, q *branchQueue, m
 				continue
 			}
 			plans = append(plans, plan{i: i, ctx: context.WithoutCancel(m.ctx), stream: d.Stream, version: next,
-				events: d.Events, info: info, data: data})
+				events: d.Events, payload: d.Payloads, info: info, data: data})
 			next += int64(len(d.Events))
 		}
 		if !restart {

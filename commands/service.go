@@ -56,11 +56,13 @@ type Config struct {
 	// runner's WaitFor in a server, an inline fold in tests and tools. Every command waits for
 	// what it wrote (read-your-writes), and commands on one branch take turns in this process.
 	WaitFor func(ctx context.Context, pos events.Position) error
-	// Decoded, when set, is handed after each append of node events what decoding each event's
-	// payload gives (positions[i] holds payloads[i]; nil: decode the stored event), before the
-	// command waits for its fold: an inline fold (projections.Inline.Decoded) folds those
-	// without decoding them again.
-	Decoded func(positions []events.Position, payloads []any)
+	// Decoded, when set, is handed after each append of node events those events as the log
+	// holds them (positions, stream versions, recorded time: nothing need be read back) and what
+	// decoding each payload gives (payloads[i] for evs[i]; nil: decode it), before the command
+	// waits for its fold: a fold in this process (projections.Inline.Decoded, a server's
+	// projections.Runner.Handoff) may apply them at once. The appends of one branch are handed
+	// in the order they were written.
+	Decoded func(ctx context.Context, evs []events.Envelope, payloads []any)
 	// Locks, when set, is shared by every process writing to the log (Redis in distributed
 	// mode): commands that allocate from resource pools take its lock, so that allocations of
 	// different processes take turns too. Without it they take turns within this process only.

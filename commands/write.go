@@ -39,7 +39,7 @@ type writer struct {
 	lim     limits.Limits
 
 	// decoded is Config.Decoded (may be nil)
-	decoded func(positions []events.Position, payloads []any)
+	decoded func(ctx context.Context, evs []events.Envelope, payloads []any)
 }
 
 // decision is what one attempt at a command decided: events to append to a stream at an expected
@@ -94,6 +94,9 @@ func (w *writer) write(ctx context.Context, cmd Command, decide func() (decision
 		if err != nil {
 			return Result{}, err
 		}
+		if err := w.stamp(d.events, d.payloads, cmd.ID); err != nil {
+			return Result{}, fmt.Errorf("%s: %w", cmd.Type, err)
+		}
 		res, err := w.log.AppendCommand(ctx, d.stream, d.version, info, d.events...)
 		if errors.Is(err, events.ErrVersionConflict) && attempt < maxAttempts {
 			if err := backoff(ctx, attempt); err != nil {
@@ -113,9 +116,7 @@ func (w *writer) write(ctx context.Context, cmd Command, decide func() (decision
 				return out, err
 			}
 		}
-		if w.decoded != nil && d.payloads != nil && !res.Duplicate && len(res.Positions) == len(d.payloads) {
-			w.decoded(res.Positions, d.payloads)
-		}
+		w.handOff(ctx, d.stream, d.events, d.payloads, res)
 		out := resultOf(d.stream, cmd.ID, res)
 		out.Data = d.data
 		if n := len(res.Positions); n > 0 {
@@ -124,6 +125,26 @@ func (w *writer) write(ctx context.Context, cmd Command, decide func() (decision
 			}
 		}
 		return out, nil
+	}
+}
+
+// stamp fills in, when the writer hands what it appends to the fold (Config.Decoded), what the
+// log would choose for evs (events.Stamp), so that handOff knows the stored events whole.
+func (w *writer) stamp(evs []events.Envelope, payloads []any, cmd string) error {
+	if w.decoded == nil || payloads == nil {
+		return nil
+	}
+	return events.Stamp(evs, cmd, time.Now())
+}
+
+// handOff gives Config.Decoded the events (stamped) an append wrote as res, as the log holds
+// them, with their payloads decoded: the fold need not read them back nor decode them.
+func (w *writer) handOff(ctx context.Context, stream events.StreamID, evs []events.Envelope, payloads []any, res events.AppendResult) {
+	if w.decoded == nil || len(payloads) != len(evs) {
+		return
+	}
+	if stored := events.Stored(evs, stream, res); stored != nil {
+		w.decoded(ctx, stored, payloads)
 	}
 }
 

@@ -54,6 +54,10 @@ type Envelope struct {
 	RecordedAt     time.Time       `json:"recorded_at"`
 	Metadata       Metadata        `json:"metadata"`
 	Payload        json.RawMessage `json:"payload"`
+	// ValidPayload is set by an encoder of this process that only writes valid JSON (the node
+	// payload encoder), so that an append does not check Payload again (Prepare). It is never
+	// stored nor read back.
+	ValidPayload bool `json:"-"`
 }
 
 // AppendResult says where an append landed.
@@ -65,6 +69,9 @@ type AppendResult struct {
 	// Duplicate is true when the command id had already been appended: nothing was written and
 	// Positions and StreamVersion are those of the first append.
 	Duplicate bool `json:"duplicate,omitempty"`
+	// RecordedAt is the time the log recorded the appended events at: what ReadAll returns as
+	// their RecordedAt. Zero for a Duplicate.
+	RecordedAt time.Time `json:"recorded_at,omitzero"`
 }
 
 // Last is the highest position written by the append, or 0 when none.

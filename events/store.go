@@ -4,6 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
 )
 
 // Appender writes events to a stream.
@@ -95,4 +99,48 @@ type Store interface {
 type Checkpoints interface {
 	LoadCheckpoint(ctx context.Context, name string) (position Position, version int, err error)
 	SaveCheckpoint(ctx context.Context, name string, position Position, version int) error
+}
+
+// Stamp fills in what an append would choose for evs, so that the caller knows the stored
+// events whole (Stored): an event id where none is set, the occurred time (now where unset) as the
+// log keeps it (UTC, microseconds), schema version 1 where unset, and cmd as every event's command
+// id where none is set. Prepare then leaves them as they are.
+func Stamp(evs []Envelope, cmd string, now time.Time) error {
+	now = now.UTC().Truncate(time.Microsecond)
+	for i := range evs {
+		e := &evs[i]
+		if e.EventID == uuid.Nil {
+			id, err := uuid.NewV7()
+			if err != nil {
+				return fmt.Errorf("event %d: new id: %w", i, err)
+			}
+			e.EventID = id
+		}
+		if e.OccurredAt.IsZero() {
+			e.OccurredAt = now
+		} else {
+			e.OccurredAt = e.OccurredAt.UTC().Truncate(time.Microsecond)
+		}
+		if e.SchemaVersion == 0 {
+			e.SchemaVersion = 1
+		}
+	}
+	return WithCommand(evs, cmd)
+}
+
+// Stored returns evs (Stamped) as the log holds them after the append that answered res, without
+// reading them back: their positions, stream, stream versions and recorded time. It returns nil
+// when res does not tell (a duplicate, or a result of another length or without a recorded time).
+func Stored(evs []Envelope, stream StreamID, res AppendResult) []Envelope {
+	n := len(evs)
+	if n == 0 || res.Duplicate || len(res.Positions) != n || res.RecordedAt.IsZero() {
+		return nil
+	}
+	out := slices.Clone(evs)
+	first := res.StreamVersion - int64(n) + 1
+	for i := range out {
+		e := &out[i]
+		e.GlobalPosition, e.Stream, e.StreamVersion, e.RecordedAt = res.Positions[i], stream, first+int64(i), res.RecordedAt
+	}
+	return out
 }

@@ -43,7 +43,7 @@ func Prepare(stream StreamID, expectedVersion int64, evs []Envelope, now time.Ti
 		}
 		if len(e.Payload) == 0 {
 			e.Payload = json.RawMessage("{}")
-		} else if !json.Valid(e.Payload) {
+		} else if !e.ValidPayload && !json.Valid(e.Payload) {
 			return fmt.Errorf("event %d (%s): payload is not valid JSON: %w", i, e.Type, ErrInvalidEvent)
 		}
 		if e.EventID == uuid.Nil {

@@ -50,6 +50,9 @@ func NewInline(log events.Reader, p Projector) *Inline {
 func (f *Inline) WaitFor(ctx context.Context, pos events.Position) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if pos > 0 && f.pos >= pos {
+		return nil // applied already (Decoded)
+	}
 	for {
 		batch, err := f.log.ReadAll(ctx, f.pos, inlineBatch)
 		if err != nil {
@@ -82,11 +85,20 @@ func (f *Inline) WaitFor(ctx context.Context, pos events.Position) error {
 	}
 }
 
-// Decoded hands the Inline the payloads of events just appended at positions (payloads[i] is
-// the decoding of the event at positions[i]; nil: unknown), so that its fold does not decode
-// them again (commands.Config.Decoded). A projector that is no DecodedApplier ignores them.
-func (f *Inline) Decoded(positions []events.Position, payloads []any) {
-	if _, ok := f.p.(DecodedApplier); !ok {
+// Decoded hands the Inline events just appended, as the log holds them, with their payloads
+// decoded (payloads[i] for evs[i]; nil: unknown; commands.Config.Decoded). When they are the
+// next events the projector needs (nothing it has not applied comes before them) and it is a
+// DecodedApplier, they are applied now, without reading them back nor decoding them again;
+// otherwise their payloads are kept for the fold that reads them.
+func (f *Inline) Decoded(ctx context.Context, evs []events.Envelope, payloads []any) {
+	da, ok := f.p.(DecodedApplier)
+	if !ok || len(evs) == 0 {
+		return
+	}
+	f.mu.Lock()
+	applied := f.next(ctx, da, evs, payloads)
+	f.mu.Unlock()
+	if applied {
 		return
 	}
 	f.hmu.Lock()
@@ -94,14 +106,31 @@ func (f *Inline) Decoded(positions []events.Position, payloads []any) {
 	if f.decoded == nil {
 		f.decoded = map[events.Position]any{}
 	}
-	if len(f.decoded)+len(positions) > maxDecoded {
+	if len(f.decoded)+len(evs) > maxDecoded {
 		clear(f.decoded) // not read for long (another fold may have read them): decode instead
 	}
-	for i, pos := range positions {
+	for i := range evs {
 		if i < len(payloads) && payloads[i] != nil {
-			f.decoded[pos] = payloads[i]
+			f.decoded[evs[i].GlobalPosition] = payloads[i]
 		}
 	}
+}
+
+// next applies evs when they follow the last position applied and nothing the log holds comes
+// between (a position may be missing: an append that rolled back). f.mu is held.
+func (f *Inline) next(ctx context.Context, da DecodedApplier, evs []events.Envelope, payloads []any) bool {
+	first := evs[0].GlobalPosition
+	if first <= f.pos || len(payloads) != len(evs) {
+		return false
+	}
+	if first != f.pos+1 {
+		return false // a gap, or events not folded yet: the fold reads the log
+	}
+	if err := da.ApplyDecoded(ctx, evs, payloads); err != nil {
+		return false // the fold reads them and reports it
+	}
+	f.pos = evs[len(evs)-1].GlobalPosition
+	return true
 }
 
 // apply folds one batch, with the payloads Decoded handed for it.

@@ -73,7 +73,7 @@ func (r *Runner) Rebuild(ctx context.Context, p Projector, progress func(pos, he
 	if durable && r.Checkpoints == nil {
 		return Stats{}, fmt.Errorf("projection %s is durable: runner needs Checkpoints", name)
 	}
-	if err := r.claim(name, durable, p.Version()); err != nil {
+	if err := r.claim(p, durable, false); err != nil {
 		return Stats{}, err
 	}
 	defer r.release(name)

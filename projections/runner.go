@@ -90,7 +90,8 @@ type ProjectorStats struct {
 
 type projectorState struct {
 	ProjectorStats
-	dirty bool // durable checkpoint behind Position
+	dirty bool      // durable checkpoint behind Position
+	p     Projector // while Running
 }
 
 func (r *Runner) get(name string) *projectorState {
@@ -168,7 +169,7 @@ func (r *Runner) Run(ctx context.Context, p Projector) error {
 	if durable && r.Checkpoints == nil {
 		return fmt.Errorf("projection %s is durable: runner needs Checkpoints", name)
 	}
-	if err := r.claim(name, durable, p.Version()); err != nil {
+	if err := r.claim(p, durable, true); err != nil {
 		return err
 	}
 	defer r.release(name)
@@ -211,14 +212,18 @@ func (r *Runner) Run(ctx context.Context, p Projector) error {
 	return nil
 }
 
-func (r *Runner) claim(name string, durable bool, version int) error {
+// claim marks p running; a Run (handoff) lets Handoff apply to it, a Rebuild does not.
+func (r *Runner) claim(p Projector, durable, handoff bool) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	st := r.get(name)
+	st := r.get(p.Name())
 	if st.Running {
-		return fmt.Errorf("projection %s is already running", name)
+		return fmt.Errorf("projection %s is already running", p.Name())
 	}
-	st.Running, st.Durable, st.Version = true, durable, version
+	st.Running, st.Durable, st.Version = true, durable, p.Version()
+	if handoff {
+		st.p = p
+	}
 	return nil
 }
 
@@ -226,7 +231,7 @@ func (r *Runner) release(name string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	st := r.get(name)
-	st.Running, st.Live = false, false
+	st.Running, st.Live, st.p = false, false, nil
 }
 
 // start sets the position to resume from: the saved checkpoint of a durable projector (reset
@@ -371,7 +376,7 @@ func (ru *run) apply(ctx context.Context, evs []events.Envelope, to events.Posit
 		}
 	}
 	ru.count(func(s *ProjectorStats) {
-		s.Position = to
+		s.Position = max(s.Position, to) // Handoff may have applied beyond
 		s.Events += int64(len(evs))
 		if len(evs) > 0 {
 			s.Batches++

@@ -218,6 +218,16 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 	}
 	appCfg := commands.Config{Log: s.store, Catalogue: s.catalog, State: s.graph, WaitFor: s.waitGraph,
 		ValidateSchema: s.schemas.Check, Limits: cfg.Limits, AnonymousRole: cfg.AnonymousAccessRole}
+	// On SQLite, what a command appends is folded into the graph at once when it is the next
+	// thing the graph needs (projections.Runner.Handoff); the runner folds the rest from the bus
+	// and the log. Not on PostgreSQL: there a committed position may stay unreadable (Head, ReadAll)
+	// while an older transaction runs, and a client passing it to another server (min_position)
+	// would be refused as beyond that server's head; the runner's fold waits until it is readable.
+	if strings.HasPrefix(cfg.EventsURL, "sqlite:") {
+		appCfg.Decoded = func(ctx context.Context, evs []events.Envelope, payloads []any) {
+			s.runner.Handoff(ctx, s.graph.Name(), evs, payloads)
+		}
+	}
 	if cfg.SecretKey != "" || strings.HasPrefix(cfg.EventsURL, "sqlite:") {
 		appCfg.HashKey = key // a key every server on the log shares (a key of this process would not)
 	}

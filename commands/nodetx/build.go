@@ -57,7 +57,7 @@ func (o *overlay) buildRange(cat *events.Catalogue, meta events.Metadata, out []
 			}
 		}
 		if ok {
-			out[i] = events.Envelope{Type: e.typ, SchemaVersion: info.SchemaVersion, Metadata: meta, Payload: buf[start:len(buf):len(buf)]}
+			out[i] = events.Envelope{Type: e.typ, SchemaVersion: info.SchemaVersion, Metadata: meta, Payload: buf[start:len(buf):len(buf)], ValidPayload: true}
 		} else {
 			ev, err := cat.New(e.typ, e.payload, meta)
 			if err != nil {

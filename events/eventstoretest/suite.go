@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -39,6 +40,7 @@ func Run(t *testing.T, newStore Factory) {
 		fn   func(*testing.T, Subject)
 	}{
 		{"AppendAndReadStream", testAppendAndReadStream},
+		{"AppendResultTellsStoredEvents", testAppendResultStored},
 		{"ExpectedVersion", testExpectedVersion},
 		{"ConcurrentAppendersOneWinnerPerVersion", testConcurrentAppenders},
 		{"IdempotentByCommandID", testIdempotent},
@@ -712,5 +714,50 @@ func testTailNeverSkips(t *testing.T, s Subject) {
 		if got[i].EventID != all[i].EventID || got[i].GlobalPosition != all[i].GlobalPosition {
 			t.Fatalf("event %d: subscriber got position %d, the log has %d", i, got[i].GlobalPosition, all[i].GlobalPosition)
 		}
+	}
+}
+
+// testAppendResultStored checks that an append's result tells the events as stored: the
+// recorded time ReadAll returns, and with Stamp, everything ReadAll returns (events.Stored).
+func testAppendResultStored(t *testing.T, s Subject) {
+	mustAppend(t, s, "other", events.NoStream, ev("thing.created", `{}`))
+	in := []events.Envelope{ev("thing.created", `{"name":"a","n":1}`), ev("thing.renamed", `{"name":"b"}`)}
+	in[0].Metadata.Actor = "alice"
+	if err := events.Stamp(in, "cmd-stored", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.AppendCommand(ctxT(t), "branch/main", events.NoStream, events.CommandInfo{ID: "cmd-stored"}, in...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.RecordedAt.IsZero() {
+		t.Fatalf("result %+v has no recorded time", res)
+	}
+	want := events.Stored(in, "branch/main", res)
+	if want == nil {
+		t.Fatalf("Stored answered nothing for %+v", res)
+	}
+	var got []events.Envelope
+	for _, e := range readAll(t, s, 0) {
+		if e.Stream == "branch/main" {
+			got = append(got, e)
+		}
+	}
+	if len(got) != len(want) {
+		t.Fatalf("read %d events, want %d", len(got), len(want))
+	}
+	for i := range got {
+		g, w := got[i], want[i]
+		if !g.RecordedAt.Equal(res.RecordedAt) || !g.OccurredAt.Equal(w.OccurredAt) {
+			t.Errorf("event %d: recorded %v occurred %v, want %v and %v", i, g.RecordedAt, g.OccurredAt, res.RecordedAt, w.OccurredAt)
+		}
+		g.RecordedAt, g.OccurredAt, w.RecordedAt, w.OccurredAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+		if !reflect.DeepEqual(g, w) {
+			t.Errorf("event %d read back as %+v, Stored says %+v", i, g, w)
+		}
+	}
+	dup, err := s.AppendCommand(ctxT(t), "branch/main", events.NoStream, events.CommandInfo{ID: "cmd-stored"}, in...)
+	if err != nil || !dup.Duplicate || events.Stored(in, "branch/main", dup) != nil {
+		t.Fatalf("duplicate append: %+v, %v (Stored must answer nothing for it)", dup, err)
 	}
 }

@@ -167,7 +167,7 @@ func callAppend(ctx context.Context, q querier, reqs []*appendReq) ([]appendOutc
 			payloads = append(payloads, string(e.Payload))
 		}
 	}
-	rows, err := q.Query(ctx, `SELECT status, first_position, event_count, stream_version FROM infrahub_append(
+	rows, err := q.Query(ctx, `SELECT status, first_position, event_count, stream_version, now() FROM infrahub_append(
 		$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::json[], $16, $17)`,
 		streams, expected, cmds, counts, evReq, evIndex, ids, types, versions, occurred,
 		corr, cause, actors, traces, payloads, hashes, answers)
@@ -181,8 +181,9 @@ func callAppend(ctx context.Context, q querier, reqs []*appendReq) ([]appendOutc
 			status         string
 			first, version int64
 			count          int32
+			recorded       time.Time // the recorded_at default of the events: the transaction's start
 		)
-		if err := rows.Scan(&status, &first, &count, &version); err != nil {
+		if err := rows.Scan(&status, &first, &count, &version, &recorded); err != nil {
 			return nil, err
 		}
 		r := reqs[len(outs)]
@@ -191,6 +192,9 @@ func callAppend(ctx context.Context, q querier, reqs []*appendReq) ([]appendOutc
 			outs = append(outs, appendOutcome{err: &events.VersionConflictError{Stream: r.stream, Expected: r.expected, Actual: version}})
 		default:
 			res := events.AppendResult{Positions: make([]events.Position, count), StreamVersion: version, Duplicate: status == "duplicate"}
+			if !res.Duplicate {
+				res.RecordedAt = recorded.UTC()
+			}
 			for k := range res.Positions {
 				res.Positions[k] = events.Position(first + int64(k))
 			}

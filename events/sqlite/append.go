@@ -124,6 +124,7 @@ func applyAppend(ctx context.Context, st *writeStmts, a appendArgs, next events.
 		return events.AppendResult{}, &events.VersionConflictError{Stream: a.stream, Expected: a.expected, Actual: current}
 	}
 	res := events.AppendResult{Positions: make([]events.Position, len(a.evs)), StreamVersion: current + int64(len(a.evs))}
+	res.RecordedAt = time.UnixMicro(now.UnixMicro()).UTC()
 	for i := range res.Positions {
 		res.Positions[i] = next + events.Position(i)
 	}
