@@ -55,7 +55,9 @@ func TestRunnerHandoffConcurrentWriters(t *testing.T) {
 	var wg sync.WaitGroup
 	t.Cleanup(func() { stop(); wg.Wait() })
 	wg.Go(func() { _ = r.Run(runCtx, store) })
-	fwd := &forward.Forwarder{Log: log, Checkpoints: log, Publisher: b.Publisher(), Topic: topic, Logger: pipelinetest.QuietLogger(t)}
+	// The bus is slow (each batch published 20 ms late), so that the writers' hand-offs come
+	// first whenever they are next, and the bus fills what they cannot apply.
+	fwd := &forward.Forwarder{Log: log, Checkpoints: log, Publisher: latePublisher{b.Publisher()}, Topic: topic, Logger: pipelinetest.QuietLogger(t)}
 	wg.Go(func() { _ = fwd.Run(runCtx) })
 
 	var handed atomic.Int64
@@ -158,4 +160,12 @@ func TestRunnerHandoffConcurrentWriters(t *testing.T) {
 			t.Errorf("branch %s: %d sites, want 48", br, n)
 		}
 	}
+}
+
+// latePublisher publishes each batch 20 ms late.
+type latePublisher struct{ message.Publisher }
+
+func (p latePublisher) Publish(topic string, msgs ...*message.Message) error {
+	time.Sleep(20 * time.Millisecond)
+	return p.Publisher.Publish(topic, msgs...)
 }

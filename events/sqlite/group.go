@@ -197,7 +197,8 @@ func (g *group) plan(a appendArgs, next events.Position, recorded int64) (events
 	if a.expected != events.AnyVersion && a.expected != current {
 		return events.AppendResult{}, &events.VersionConflictError{Stream: a.stream, Expected: a.expected, Actual: current}
 	}
-	res := events.AppendResult{Positions: make([]events.Position, len(a.evs)), StreamVersion: current + int64(len(a.evs))}
+	res := events.AppendResult{Positions: make([]events.Position, len(a.evs)), StreamVersion: current + int64(len(a.evs)),
+		RecordedAt: time.UnixMicro(recorded).UTC()}
 	for i := range a.evs {
 		res.Positions[i] = next + events.Position(i)
 		g.eventArgs = appendEventArgs(g.eventArgs, &a.evs[i], res.Positions[i], current+1+int64(i), recorded)
