@@ -31,7 +31,7 @@ var ErrBadSnapshot = errors.New("bad snapshot")
 // replays the log instead.
 const (
 	snapMagic        = "IHGS"
-	snapVersion      = 3 // 2: relationship edges are a layer of their own; 3: main's slots by node, no peer index
+	snapVersion      = 4 // 2: relationship edges are a layer of their own; 3: main's slots by node, no peer index; 4: Stamp data
 	snapKindState    = 'S'
 	snapKindInterner = 'I'
 	snapHeaderMin    = len(snapMagic) + 2
@@ -43,7 +43,7 @@ var snapCRC = crc32.MakeTable(crc32.Castagnoli)
 
 // WriteSnapshot writes the whole state to w: position, times, main, the global overlay and every
 // branch. It holds the read lock while it writes, so Apply calls wait for it (readers do not).
-// Every Value.Data must be nil, bool, int64, int, float64, string, json.Number, []any or
+// Every Value.Data must be nil, bool, int64, int, float64, string, json.Number, Stamp, []any or
 // map[string]any (nested); another type is an error naming it. On error, w may have received
 // part of the snapshot.
 func (s *State) WriteSnapshot(w io.Writer) (err error) {
@@ -265,4 +265,5 @@ const (
 	dataMap
 	dataNilMap
 	dataNumber
+	dataStamp
 )

@@ -290,6 +290,9 @@ func (w *randomWorld) data(depth int) any {
 	case 4:
 		return w.r.NormFloat64() * 1e6
 	case 5:
+		if w.r.IntN(2) == 0 {
+			return Stamp{At: w.r.Int64(), By: fmt.Sprint("actor", w.r.IntN(3))}
+		}
 		return json.Number(fmt.Sprint(w.r.IntN(1000)))
 	case 6:
 		if depth > 2 {
@@ -446,6 +449,7 @@ func TestSnapshotData(t *testing.T) {
 		[]any{1, "a", []any{int64(2), map[string]any{"x": nil, "y": []any{false}}}},
 		map[string]any{"z": 1.0, "a": map[string]any{"b": map[string]any{"c": json.Number("1")}}},
 		strings.Repeat("long ", 10_000),
+		Stamp{At: 1_765_000_000_123_456_789, By: "admin"}, Stamp{At: math.MinInt64}, []any{Stamp{At: -1, By: "admin"}},
 	}
 	s := NewState()
 	for i, v := range values {

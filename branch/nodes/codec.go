@@ -46,7 +46,7 @@ func (cod codec) mergeChanges(in []branch.Change) ([]graph.Change, error) {
 				return nil, fmt.Errorf("change %d: %w", i, err)
 			}
 			l.IsDefault = c.IsDefault
-			g.Op, g.Field, g.Value = graph.OpSetAttr, cod.field(c.Field), graph.Value{Data: c.Value, Lineage: l}
+			g.Op, g.Field, g.Value = graph.OpSetAttr, cod.field(c.Field), graph.Value{Data: cod.s.imported(c.Field, c.Value), Lineage: l}
 		case mergeClear:
 			g.Op, g.Field = graph.OpClear, cod.field(c.Field)
 		case mergeAddPeer, mergeRemovePeer:
@@ -87,7 +87,8 @@ func (cod codec) stored(cs []graph.Change) []branch.Change {
 		case graph.OpDelete:
 			bc.Op = mergeDelete
 		case graph.OpSetAttr:
-			bc.Op, bc.Field, bc.Value = mergeSet, s.fields.Name(uint32(c.Field)), c.Value.Data
+			bc.Op, bc.Field = mergeSet, s.fields.Name(uint32(c.Field))
+			bc.Value = exported(bc.Field, c.Value.Data)
 			l := c.Value.Lineage
 			bc.IsProtected, bc.IsDefault = l.IsProtected, l.IsDefault
 			if !l.Source.IsZero() {
@@ -175,14 +176,6 @@ func (cod codec) claims(id graph.NodeID, claims []Claim, cs []graph.Change) []gr
 		cs = append(cs, ch)
 	}
 	return cs
-}
-
-func hfidData(h []string) any {
-	out := make([]any, len(h))
-	for i, x := range h {
-		out[i] = x
-	}
-	return out
 }
 
 func (cod codec) created(p Created, meta graph.Value) ([]graph.Change, error) {
