@@ -184,14 +184,15 @@ func (cod codec) created(p Created, meta graph.Value) ([]graph.Change, error) {
 	if err != nil {
 		return nil, err
 	}
+	label := labelData(p.DisplayLabel, p.Attributes)
 	cs := append(s.scratch[:0],
 		graph.Change{Op: graph.OpCreate, Node: id, Kind: cod.kind(p.Kind), Global: p.Global},
 		graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldCreated), Value: meta, Global: p.Global},
 		graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldUpdated), Value: meta, Global: p.Global},
-		graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldLabel), Value: graph.Value{Data: p.DisplayLabel}, Global: p.Global},
+		graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldLabel), Value: graph.Value{Data: label}, Global: p.Global},
 	)
 	if len(p.HFID) > 0 {
-		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldHFID), Value: graph.Value{Data: hfidData(p.HFID)}, Global: p.Global})
+		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldHFID), Value: graph.Value{Data: hfidShared(p.HFID, label, p.Attributes)}, Global: p.Global})
 	}
 	return cod.fields(id, p.Global, p.Attributes, p.Edges, p.RelProps, p.Claims, cs)
 }
@@ -203,11 +204,15 @@ func (cod codec) updated(p Updated, meta graph.Value) ([]graph.Change, error) {
 		return nil, err
 	}
 	cs := append(s.scratch[:0], graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldUpdated), Value: meta, Global: p.Global})
+	var label any
+	if p.DisplayLabel != nil {
+		label = labelData(*p.DisplayLabel, p.Attributes)
+	}
 	if p.HFID != nil {
-		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldHFID), Value: graph.Value{Data: hfidData(*p.HFID)}, Global: p.Global})
+		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldHFID), Value: graph.Value{Data: hfidShared(*p.HFID, label, p.Attributes)}, Global: p.Global})
 	}
 	if p.DisplayLabel != nil {
-		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldLabel), Value: graph.Value{Data: *p.DisplayLabel}, Global: p.Global})
+		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldLabel), Value: graph.Value{Data: label}, Global: p.Global})
 	}
 	return cod.fields(id, p.Global, p.Attributes, p.Edges, p.RelProps, p.Claims, cs)
 }

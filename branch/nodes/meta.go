@@ -131,3 +131,25 @@ func hfidOf(data any) []string {
 	}
 	return out
 }
+
+// labelData and hfidShared are the stored forms of a display label and an HFID that reuse an
+// attribute's value when it holds the same string (the usual case: both are computed from the
+// name), so that the node's slots share one boxed string instead of holding three copies.
+func labelData(label string, attrs map[string]Attr) any {
+	for _, a := range attrs {
+		if s, ok := a.Value.(string); ok && s == label {
+			return a.Value
+		}
+	}
+	return label
+}
+
+func hfidShared(h []string, label any, attrs map[string]Attr) any {
+	if len(h) != 1 {
+		return hfidData(h)
+	}
+	if s, ok := label.(string); ok && s == h[0] {
+		return label
+	}
+	return labelData(h[0], attrs)
+}

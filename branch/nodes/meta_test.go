@@ -55,3 +55,22 @@ func TestHFIDStoredForm(t *testing.T) {
 		}
 	}
 }
+
+func TestSharedLabelAndHFID(t *testing.T) {
+	attrs := map[string]Attr{"name": {Value: "d-1"}, "size": {Value: 3.0}}
+	label := labelData("d-1", attrs)
+	if label != "d-1" {
+		t.Fatalf("label %#v", label)
+	}
+	for _, c := range []struct {
+		h     []string
+		label any
+	}{{[]string{"d-1"}, label}, {[]string{"d-1"}, nil}, {[]string{"other"}, label}, {[]string{"d-1", "x"}, label}} {
+		if got := hfidOf(hfidShared(c.h, c.label, attrs)); !reflect.DeepEqual(got, c.h) {
+			t.Errorf("%q: read back %q", c.h, got)
+		}
+	}
+	if got := labelData("none", attrs); got != "none" {
+		t.Errorf("label without a matching attribute: %#v", got)
+	}
+}
