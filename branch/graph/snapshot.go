@@ -53,10 +53,14 @@ func (s *State) WriteSnapshot(w io.Writer) (err error) {
 	defer e.recover(&err)
 
 	e.varint(s.position)
-	e.uvarint(uint64(len(s.times)))
+	e.uvarint(uint64(s.times.len()))
 	var prevPos, prevSec int64
 	var prevLoc *time.Location
-	for _, st := range s.times {
+	for i := range s.times.len() {
+		st := struct {
+			pos int64
+			at  time.Time
+		}{s.times.pos(i), s.times.time(i)}
 		e.varint(st.pos - prevPos)
 		sec := st.at.Unix()
 		e.varint(sec - prevSec)
@@ -131,10 +135,9 @@ func decodeState(payload []byte) (_ *State, err error) {
 
 	s := &State{position: d.varint()}
 	if n := d.count(); n > 0 {
-		s.times = make([]stamp, n)
 		var pos, sec int64
 		var loc *time.Location
-		for i := range s.times {
+		for range n {
 			pos += d.varint()
 			sec += d.varint()
 			nsec := d.uvarint()
@@ -159,7 +162,7 @@ func decodeState(payload []byte) (_ *State, err error) {
 			default:
 				d.fail("unknown time zone tag %d", z)
 			}
-			s.times[i] = stamp{pos: pos, at: t}
+			s.times.push(pos, t)
 		}
 	}
 	readUnique(d, &s.main.unique) // first: its maps fill while the rest decodes

@@ -61,7 +61,7 @@ func deepEqualStates(t testing.TB, a, b *State) {
 		x, y any
 	}{
 		{"position", a.position, b.position},
-		{"times", a.times, b.times},
+		{"times", timesCanon(a), timesCanon(b)},
 		{"main", mainCanon(a.main), mainCanon(b.main)},
 		{"global", a.global, b.global},
 		{"branches", a.branches, b.branches},
@@ -70,6 +70,18 @@ func deepEqualStates(t testing.TB, a, b *State) {
 			t.Errorf("states differ in %s", c.name)
 		}
 	}
+}
+
+// timesCanon is the positions of the timeline and their times (as Unix nanoseconds and the
+// zone's name and offset).
+func timesCanon(s *State) []string {
+	var out []string
+	for i := range s.times.len() {
+		at := s.times.time(i)
+		name, off := at.Zone()
+		out = append(out, fmt.Sprint(s.times.pos(i), at.UnixNano(), name, off))
+	}
+	return out
 }
 
 // mainCanon is main with its slot layer as plain maps (the layer's index depends on the order
