@@ -108,7 +108,7 @@ func mainCanon(m mainState) []any {
 	unique := map[uniqueKey][]version[NodeID]{}
 	ukeys, uok := m.unique.keys()
 	for i, k := range ukeys {
-		unique[k] = append(slices.Clone(m.unique.hist[uint32(i)]), *m.unique.heads.at(uint32(i)))
+		unique[k] = append(slices.Clone(m.unique.hist[uint32(i)]), m.unique.heads.at(uint32(i)).version())
 	}
 	ekeys, peers, eok := m.edges.keys()
 	edges := map[edgeKey][]version[struct{}]{}
