@@ -123,8 +123,9 @@ func (cod codec) attrs(id graph.NodeID, global bool, attrs map[string]Attr, cs [
 			return nil, fmt.Errorf("attribute %s: %w", name, err)
 		}
 		l.IsDefault = a.IsDefault
-		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.attrField(name),
-			Value: graph.Value{Data: a.Value, Lineage: l}, Global: global || a.Global})
+		f := cod.attrField(name)
+		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: f,
+			Value: graph.Value{Data: cod.s.shared(f, a.Value), Lineage: l}, Global: global || a.Global})
 	}
 	return cs, nil
 }

@@ -153,3 +153,20 @@ func hfidShared(h []string, label any, attrs map[string]Attr) any {
 	}
 	return labelData(h[0], attrs)
 }
+
+// shared is v, or the equal string the last write of field stored: many nodes hold the same
+// value in a field (a status, a description), and one boxed copy then serves them all.
+func (s *Store) shared(field graph.FieldID, v any) any {
+	str, ok := v.(string)
+	if !ok || len(str) > 64 {
+		return v
+	}
+	if int(field) >= len(s.lastValues) {
+		s.lastValues = append(s.lastValues, make([]any, int(field)+1-len(s.lastValues))...)
+	}
+	if last, ok := s.lastValues[field].(string); ok && last == str {
+		return s.lastValues[field]
+	}
+	s.lastValues[field] = v
+	return v
+}

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/infrahub-go/infrahub/branch/graph"
 )
@@ -72,5 +73,24 @@ func TestSharedLabelAndHFID(t *testing.T) {
 	}
 	if got := labelData("none", attrs); got != "none" {
 		t.Errorf("label without a matching attribute: %#v", got)
+	}
+}
+
+func TestSharedValues(t *testing.T) {
+	s := &Store{}
+	first := any(string([]byte("active")))
+	if got := s.shared(3, first); got != first {
+		t.Fatalf("first write %#v", got)
+	}
+	again := any(string([]byte("active")))
+	got := s.shared(3, again)
+	if got != "active" || (*[2]unsafe.Pointer)(unsafe.Pointer(&got))[1] != (*[2]unsafe.Pointer)(unsafe.Pointer(&first))[1] {
+		t.Error("an equal string does not reuse the stored box")
+	}
+	if got := s.shared(3, "other"); got != "other" {
+		t.Errorf("another string: %#v", got)
+	}
+	if got := s.shared(1, 2.5); got != 2.5 {
+		t.Errorf("a number: %#v", got)
 	}
 }

@@ -38,6 +38,7 @@ type Store struct {
 	scratch     []graph.Change    // the changes of the event being applied (reused; under mu)
 	names       names             // ids of the names the fold met (under mu)
 	actors      map[string]string // the actors of the stamps, interned (under mu)
+	lastValues  []any             // by attribute field, the last string value written (under mu)
 }
 
 // NewStore returns the Store of an empty log. branches must be fresh (the Store feeds it).
