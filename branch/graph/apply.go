@@ -79,10 +79,10 @@ func (s *State) Apply(branch string, position int64, recordedAt time.Time, chang
 		}
 	}
 	s.position = position
-	if n := len(s.times); n > 0 && recordedAt.Before(s.times[n-1].at) {
-		recordedAt = s.times[n-1].at
+	if last, ok := s.times.last(); ok && recordedAt.Before(last) {
+		recordedAt = last
 	}
-	s.times = append(s.times, stamp{pos: position, at: recordedAt})
+	s.times.push(position, recordedAt)
 
 	// Reads through v see the writes of earlier changes of the batch (same position).
 	v := view{s: s}

@@ -31,7 +31,7 @@ var ErrBadSnapshot = errors.New("bad snapshot")
 // replays the log instead.
 const (
 	snapMagic        = "IHGS"
-	snapVersion      = 3 // 2: relationship edges are a layer of their own; 3: main's slots by node, no peer index
+	snapVersion      = 4 // 2: relationship edges are a layer of their own; 3: main's slots by node, no peer index; 4: Stamp data
 	snapKindState    = 'S'
 	snapKindInterner = 'I'
 	snapHeaderMin    = len(snapMagic) + 2
@@ -43,7 +43,7 @@ var snapCRC = crc32.MakeTable(crc32.Castagnoli)
 
 // WriteSnapshot writes the whole state to w: position, times, main, the global overlay and every
 // branch. It holds the read lock while it writes, so Apply calls wait for it (readers do not).
-// Every Value.Data must be nil, bool, int64, int, float64, string, json.Number, []any or
+// Every Value.Data must be nil, bool, int64, int, float64, string, json.Number, Stamp, []any or
 // map[string]any (nested); another type is an error naming it. On error, w may have received
 // part of the snapshot.
 func (s *State) WriteSnapshot(w io.Writer) (err error) {
@@ -53,10 +53,14 @@ func (s *State) WriteSnapshot(w io.Writer) (err error) {
 	defer e.recover(&err)
 
 	e.varint(s.position)
-	e.uvarint(uint64(len(s.times)))
+	e.uvarint(uint64(s.times.len()))
 	var prevPos, prevSec int64
 	var prevLoc *time.Location
-	for _, st := range s.times {
+	for i := range s.times.len() {
+		st := struct {
+			pos int64
+			at  time.Time
+		}{s.times.pos(i), s.times.time(i)}
 		e.varint(st.pos - prevPos)
 		sec := st.at.Unix()
 		e.varint(sec - prevSec)
@@ -131,10 +135,9 @@ func decodeState(payload []byte) (_ *State, err error) {
 
 	s := &State{position: d.varint()}
 	if n := d.count(); n > 0 {
-		s.times = make([]stamp, n)
 		var pos, sec int64
 		var loc *time.Location
-		for i := range s.times {
+		for range n {
 			pos += d.varint()
 			sec += d.varint()
 			nsec := d.uvarint()
@@ -159,7 +162,7 @@ func decodeState(payload []byte) (_ *State, err error) {
 			default:
 				d.fail("unknown time zone tag %d", z)
 			}
-			s.times[i] = stamp{pos: pos, at: t}
+			s.times.push(pos, t)
 		}
 	}
 	readUnique(d, &s.main.unique) // first: its maps fill while the rest decodes
@@ -265,4 +268,5 @@ const (
 	dataMap
 	dataNilMap
 	dataNumber
+	dataStamp
 )

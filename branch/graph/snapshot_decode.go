@@ -22,7 +22,8 @@ type decoder struct {
 	off     int
 	last    NodeID
 	depth   int
-	pending []func() // waits for work started in the background
+	pending []func()          // waits for work started in the background
+	actors  map[string]string // Stamp.By, interned: few actors write many nodes
 }
 
 // wait waits for the background work; it fails if that work found the input bad.
@@ -173,6 +174,9 @@ func (d *decoder) data() any {
 		return d.str()
 	case dataNumber:
 		return json.Number(d.str())
+	case dataStamp:
+		at := d.varint()
+		return Stamp{At: at, By: d.actor()}
 	case dataNilList:
 		return []any(nil)
 	case dataNilMap:
@@ -356,4 +360,18 @@ func sizeHint(r io.Reader) int64 {
 		}
 	}
 	return 0
+}
+
+// actor reads a Stamp's By, interned.
+func (d *decoder) actor() string {
+	b := d.take(d.count())
+	if s, ok := d.actors[string(b)]; ok {
+		return s
+	}
+	if d.actors == nil {
+		d.actors = map[string]string{}
+	}
+	by := string(b)
+	d.actors[by] = by
+	return by
 }

@@ -125,6 +125,10 @@ func (e *encoder) data(x any) {
 	case json.Number:
 		e.byte(dataNumber)
 		e.str(string(x))
+	case Stamp:
+		e.byte(dataStamp)
+		e.varint(x.At)
+		e.str(x.By)
 	case []any:
 		if x == nil {
 			e.byte(dataNilList)

@@ -61,7 +61,7 @@ func deepEqualStates(t testing.TB, a, b *State) {
 		x, y any
 	}{
 		{"position", a.position, b.position},
-		{"times", a.times, b.times},
+		{"times", timesCanon(a), timesCanon(b)},
 		{"main", mainCanon(a.main), mainCanon(b.main)},
 		{"global", a.global, b.global},
 		{"branches", a.branches, b.branches},
@@ -70,6 +70,18 @@ func deepEqualStates(t testing.TB, a, b *State) {
 			t.Errorf("states differ in %s", c.name)
 		}
 	}
+}
+
+// timesCanon is the positions of the timeline and their times (as Unix nanoseconds and the
+// zone's name and offset).
+func timesCanon(s *State) []string {
+	var out []string
+	for i := range s.times.len() {
+		at := s.times.time(i)
+		name, off := at.Zone()
+		out = append(out, fmt.Sprint(s.times.pos(i), at.UnixNano(), name, off))
+	}
+	return out
 }
 
 // mainCanon is main with its slot layer as plain maps (the layer's index depends on the order
@@ -96,7 +108,7 @@ func mainCanon(m mainState) []any {
 	unique := map[uniqueKey][]version[NodeID]{}
 	ukeys, uok := m.unique.keys()
 	for i, k := range ukeys {
-		unique[k] = append(slices.Clone(m.unique.hist[uint32(i)]), *m.unique.heads.at(uint32(i)))
+		unique[k] = append(slices.Clone(m.unique.hist[uint32(i)]), m.unique.heads.at(uint32(i)).version())
 	}
 	ekeys, peers, eok := m.edges.keys()
 	edges := map[edgeKey][]version[struct{}]{}
@@ -290,6 +302,9 @@ func (w *randomWorld) data(depth int) any {
 	case 4:
 		return w.r.NormFloat64() * 1e6
 	case 5:
+		if w.r.IntN(2) == 0 {
+			return Stamp{At: w.r.Int64(), By: fmt.Sprint("actor", w.r.IntN(3))}
+		}
 		return json.Number(fmt.Sprint(w.r.IntN(1000)))
 	case 6:
 		if depth > 2 {
@@ -446,6 +461,7 @@ func TestSnapshotData(t *testing.T) {
 		[]any{1, "a", []any{int64(2), map[string]any{"x": nil, "y": []any{false}}}},
 		map[string]any{"z": 1.0, "a": map[string]any{"b": map[string]any{"c": json.Number("1")}}},
 		strings.Repeat("long ", 10_000),
+		Stamp{At: 1_765_000_000_123_456_789, By: "admin"}, Stamp{At: math.MinInt64}, []any{Stamp{At: -1, By: "admin"}},
 	}
 	s := NewState()
 	for i, v := range values {

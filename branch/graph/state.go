@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/infrahub-go/infrahub/fault"
 )
@@ -66,19 +65,14 @@ type overlayState struct {
 	counts map[KindID]*counter // change of live nodes per kind over positions
 }
 
-type stamp struct {
-	pos int64
-	at  time.Time
-}
-
 // State is the branch-aware state in memory. The zero value is not usable: call NewState.
 type State struct {
 	mu       sync.RWMutex
 	main     mainState
 	global   *overlayState
 	branches map[string]*overlayState
-	times    []stamp // sorted by position and by time
-	position int64   // last applied position
+	times    timeline // sorted by position and by time
+	position int64    // last applied position
 }
 
 // NewState returns the state of an empty log: main and the global overlay, no branches.

@@ -11,7 +11,7 @@ import (
 // the heads in a vector and the older versions of values that changed.
 type uniqueLayer struct {
 	spaces map[uniqueSpace]map[string]uint32
-	heads  chunked[version[NodeID]]
+	heads  chunked[uniqueHead]
 	hist   map[uint32][]version[NodeID]
 	// the space last written (a bulk load claims values of one kind and constraint in turn;
 	// under the State's write lock)
@@ -54,14 +54,14 @@ func (l *uniqueLayer) set(k uniqueKey, v version[NodeID]) {
 	m := l.space(k)
 	i, ok := m[k.key]
 	if !ok {
-		m[k.key] = l.heads.push(v)
+		m[k.key] = l.heads.push(packUnique(v))
 		return
 	}
 	h := l.heads.at(i)
-	if h.pos != v.pos {
-		l.hist[i] = append(l.hist[i], *h)
+	if old := h.version(); old.pos != v.pos {
+		l.hist[i] = append(l.hist[i], old)
 	}
-	*h = v
+	*h = packUnique(v)
 }
 
 // head is k's latest version.
@@ -70,7 +70,7 @@ func (l *uniqueLayer) head(k uniqueKey) (version[NodeID], bool) {
 	if !ok {
 		return version[NodeID]{}, false
 	}
-	return *l.heads.at(i), true
+	return l.heads.at(i).version(), true
 }
 
 // at is k's version at pos; the chain is walked only when pos is older than the head.
@@ -79,8 +79,8 @@ func (l *uniqueLayer) at(k uniqueKey, pos int64) (version[NodeID], bool) {
 	if !ok {
 		return version[NodeID]{}, false
 	}
-	if h := l.heads.at(i); h.pos <= pos {
-		return *h, true
+	if h := l.heads.at(i).version(); h.pos <= pos {
+		return h, true
 	}
 	return latest(l.hist[i], pos)
 }
@@ -126,7 +126,7 @@ func writeUnique(e *encoder, l *uniqueLayer) {
 		e.uvarint(uint64(len(bySpace[sp])))
 		for _, i := range bySpace[sp] {
 			e.str(keys[i].key)
-			uniqueCodec.putV(e, *l.heads.at(i), 0)
+			uniqueCodec.putV(e, l.heads.at(i).version(), 0)
 			ord[i] = next
 			next++
 		}
@@ -162,7 +162,7 @@ func readUnique(d *decoder, l *uniqueLayer) {
 		first := uint32(l.heads.len())
 		for j := range keys {
 			keys[j] = d.str()
-			l.heads.push(uniqueCodec.getV(d, 0))
+			l.heads.push(packUnique(uniqueCodec.getV(d, 0)))
 		}
 		read[s] = space{sp, keys, first}
 	}
@@ -209,4 +209,25 @@ func readUnique(d *decoder, l *uniqueLayer) {
 		}
 		l.hist[uint32(i)] = readChain(d, uniqueCodec)
 	}
+}
+
+// uniqueHead is the latest version of a unique value in 24 bytes: the deleted flag is the
+// position's complement (positions are never negative).
+type uniqueHead struct {
+	pos  int64
+	node NodeID
+}
+
+func packUnique(v version[NodeID]) uniqueHead {
+	if v.deleted {
+		return uniqueHead{pos: ^v.pos, node: v.val}
+	}
+	return uniqueHead{pos: v.pos, node: v.val}
+}
+
+func (h *uniqueHead) version() version[NodeID] {
+	if h.pos < 0 {
+		return version[NodeID]{pos: ^h.pos, val: h.node, deleted: true}
+	}
+	return version[NodeID]{pos: h.pos, val: h.node}
 }

@@ -17,11 +17,20 @@ type Lineage struct {
 // with its lineage. Values are immutable once stored: callers must not modify Data or Peers of
 // a Value they passed to Apply or got from a read.
 type Value struct {
-	// Data is an attribute value: a JSON-able scalar, list or map (as encoding/json decodes).
+	// Data is an attribute value: a JSON-able scalar, list or map (as encoding/json decodes),
+	// or a Stamp.
 	Data any
 	// Peers is a relationship's peer set, sorted by id, without duplicates.
 	Peers   []NodeID
 	Lineage Lineage
+}
+
+// Stamp is a compact Value.Data for when and by whom something was written: At in Unix
+// nanoseconds, By the actor (callers intern it: few actors write many values). It takes 24
+// bytes where the same facts formatted as a string take about 64.
+type Stamp struct {
+	At int64
+	By string
 }
 
 // Equal reports whether two values are the same (deep equality on Data).

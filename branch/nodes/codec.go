@@ -46,7 +46,7 @@ func (cod codec) mergeChanges(in []branch.Change) ([]graph.Change, error) {
 				return nil, fmt.Errorf("change %d: %w", i, err)
 			}
 			l.IsDefault = c.IsDefault
-			g.Op, g.Field, g.Value = graph.OpSetAttr, cod.field(c.Field), graph.Value{Data: c.Value, Lineage: l}
+			g.Op, g.Field, g.Value = graph.OpSetAttr, cod.field(c.Field), graph.Value{Data: cod.s.imported(c.Field, c.Value), Lineage: l}
 		case mergeClear:
 			g.Op, g.Field = graph.OpClear, cod.field(c.Field)
 		case mergeAddPeer, mergeRemovePeer:
@@ -87,7 +87,8 @@ func (cod codec) stored(cs []graph.Change) []branch.Change {
 		case graph.OpDelete:
 			bc.Op = mergeDelete
 		case graph.OpSetAttr:
-			bc.Op, bc.Field, bc.Value = mergeSet, s.fields.Name(uint32(c.Field)), c.Value.Data
+			bc.Op, bc.Field = mergeSet, s.fields.Name(uint32(c.Field))
+			bc.Value = exported(bc.Field, c.Value.Data)
 			l := c.Value.Lineage
 			bc.IsProtected, bc.IsDefault = l.IsProtected, l.IsDefault
 			if !l.Source.IsZero() {
@@ -122,8 +123,9 @@ func (cod codec) attrs(id graph.NodeID, global bool, attrs map[string]Attr, cs [
 			return nil, fmt.Errorf("attribute %s: %w", name, err)
 		}
 		l.IsDefault = a.IsDefault
-		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.attrField(name),
-			Value: graph.Value{Data: a.Value, Lineage: l}, Global: global || a.Global})
+		f := cod.attrField(name)
+		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: f,
+			Value: graph.Value{Data: cod.s.shared(f, a.Value), Lineage: l}, Global: global || a.Global})
 	}
 	return cs, nil
 }
@@ -177,28 +179,21 @@ func (cod codec) claims(id graph.NodeID, claims []Claim, cs []graph.Change) []gr
 	return cs
 }
 
-func hfidData(h []string) any {
-	out := make([]any, len(h))
-	for i, x := range h {
-		out[i] = x
-	}
-	return out
-}
-
 func (cod codec) created(p Created, meta graph.Value) ([]graph.Change, error) {
 	s := cod.s
 	id, err := parseID("node", p.ID)
 	if err != nil {
 		return nil, err
 	}
+	label := labelData(p.DisplayLabel, p.Attributes)
 	cs := append(s.scratch[:0],
 		graph.Change{Op: graph.OpCreate, Node: id, Kind: cod.kind(p.Kind), Global: p.Global},
 		graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldCreated), Value: meta, Global: p.Global},
 		graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldUpdated), Value: meta, Global: p.Global},
-		graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldLabel), Value: graph.Value{Data: p.DisplayLabel}, Global: p.Global},
+		graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldLabel), Value: graph.Value{Data: label}, Global: p.Global},
 	)
 	if len(p.HFID) > 0 {
-		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldHFID), Value: graph.Value{Data: hfidData(p.HFID)}, Global: p.Global})
+		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldHFID), Value: graph.Value{Data: hfidShared(p.HFID, label, p.Attributes)}, Global: p.Global})
 	}
 	return cod.fields(id, p.Global, p.Attributes, p.Edges, p.RelProps, p.Claims, cs)
 }
@@ -210,11 +205,15 @@ func (cod codec) updated(p Updated, meta graph.Value) ([]graph.Change, error) {
 		return nil, err
 	}
 	cs := append(s.scratch[:0], graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldUpdated), Value: meta, Global: p.Global})
+	var label any
+	if p.DisplayLabel != nil {
+		label = labelData(*p.DisplayLabel, p.Attributes)
+	}
 	if p.HFID != nil {
-		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldHFID), Value: graph.Value{Data: hfidData(*p.HFID)}, Global: p.Global})
+		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldHFID), Value: graph.Value{Data: hfidShared(*p.HFID, label, p.Attributes)}, Global: p.Global})
 	}
 	if p.DisplayLabel != nil {
-		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldLabel), Value: graph.Value{Data: *p.DisplayLabel}, Global: p.Global})
+		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldLabel), Value: graph.Value{Data: label}, Global: p.Global})
 	}
 	return cod.fields(id, p.Global, p.Attributes, p.Edges, p.RelProps, p.Claims, cs)
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -35,9 +34,11 @@ type Store struct {
 	fields      *graph.Interner
 	constraints *graph.Interner
 	position    events.Position
-	lastEvent   uuid.UUID      // the event at position: a snapshot is checked against the log with it
-	scratch     []graph.Change // the changes of the event being applied (reused; under mu)
-	names       names          // ids of the names the fold met (under mu)
+	lastEvent   uuid.UUID         // the event at position: a snapshot is checked against the log with it
+	scratch     []graph.Change    // the changes of the event being applied (reused; under mu)
+	names       names             // ids of the names the fold met (under mu)
+	actors      map[string]string // the actors of the stamps, interned (under mu)
+	lastValues  []any             // by attribute field, the last string value written (under mu)
 }
 
 // NewStore returns the Store of an empty log. branches must be fresh (the Store feeds it).
@@ -211,7 +212,7 @@ func (s *Store) apply(e *events.Envelope, decoded any) error {
 			return err
 		}
 	}
-	meta := graph.Value{Data: e.RecordedAt.UTC().Format(time.RFC3339Nano) + "\x00" + e.Metadata.Actor}
+	meta := graph.Value{Data: s.stamp(e.RecordedAt, e.Metadata.Actor)}
 	var (
 		cs  []graph.Change
 		err error

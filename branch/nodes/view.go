@@ -2,7 +2,6 @@ package nodes
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/infrahub-go/infrahub/branch"
@@ -167,16 +166,7 @@ func (v *View) Props(id graph.NodeID, field string) Props {
 // HFID is the node's human-friendly id (nil when its kind has none).
 func (v *View) HFID(id graph.NodeID) []string {
 	val, _ := v.get(id, FieldHFID)
-	list, _ := val.Data.([]any)
-	out := make([]string, 0, len(list))
-	for _, x := range list {
-		s, _ := x.(string)
-		out = append(out, s)
-	}
-	if len(out) == 0 {
-		return nil
-	}
-	return out
+	return hfidOf(val.Data)
 }
 
 // DisplayLabel is the node's display label.
@@ -196,12 +186,7 @@ type Stamp struct {
 func (v *View) Meta(id graph.NodeID) (created, updated Stamp) {
 	read := func(field string) Stamp {
 		val, _ := v.get(id, field)
-		raw, _ := val.Data.(string)
-		at, by, _ := strings.Cut(raw, "\x00")
-		var st Stamp
-		st.At, _ = time.Parse(time.RFC3339Nano, at)
-		st.By = by
-		return st
+		return stampOf(val.Data)
 	}
 	return read(FieldCreated), read(FieldUpdated)
 }
