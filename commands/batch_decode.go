@@ -98,18 +98,11 @@ func arrayElements(b []byte, f func(el []byte) bool) bool {
 		if stop < 0 || !f(b[i:stop]) {
 			return false
 		}
-		i = skipSpace(b, stop)
-		if i >= len(b) {
-			return false
+		next, done := afterValue(b, stop, ']')
+		if next < 0 || done {
+			return done
 		}
-		switch b[i] {
-		case ',':
-			i = skipSpace(b, i+1)
-		case ']':
-			return skipSpace(b, i+1) == len(b)
-		default:
-			return false
-		}
+		i = next
 	}
 }
 
@@ -265,19 +258,28 @@ func objectFields(b []byte, f func(key string, val []byte) bool) bool {
 		if stop < 0 || !f(key, b[start:stop]) {
 			return false
 		}
-		i = skipSpace(b, stop)
-		if i >= len(b) {
-			return false
+		next, done := afterValue(b, stop, '}')
+		if next < 0 || done {
+			return done
 		}
-		switch b[i] {
-		case ',':
-			i = skipSpace(b, i+1)
-		case '}':
-			return skipSpace(b, i+1) == len(b)
-		default:
-			return false
-		}
+		i = next
 	}
+}
+
+// afterValue reads what follows a value of a list or object ending at b[stop]: a comma (next is
+// where the following value starts) or the closing bracket, which must end b (done). next is -1
+// for anything else, and when the closing bracket does not end b (done is then false).
+func afterValue(b []byte, stop int, closing byte) (next int, done bool) {
+	i := skipSpace(b, stop)
+	switch {
+	case i >= len(b):
+		return -1, false
+	case b[i] == ',':
+		return skipSpace(b, i+1), false
+	case b[i] == closing && skipSpace(b, i+1) == len(b):
+		return len(b), true
+	}
+	return -1, false
 }
 
 func skipSpace(b []byte, i int) int {
