@@ -223,12 +223,13 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 	// and the log. Not on PostgreSQL: there a committed position may stay unreadable (Head, ReadAll)
 	// while an older transaction runs, and a client passing it to another server (min_position)
 	// would be refused as beyond that server's head; the runner's fold waits until it is readable.
-	if strings.HasPrefix(cfg.EventsURL, "sqlite:") {
+	onSQLite := strings.HasPrefix(cfg.EventsURL, "sqlite:")
+	if onSQLite {
 		appCfg.Decoded = func(ctx context.Context, evs []events.Envelope, payloads []any) {
 			s.runner.Handoff(ctx, s.graph.Name(), evs, payloads)
 		}
 	}
-	if cfg.SecretKey != "" || strings.HasPrefix(cfg.EventsURL, "sqlite:") {
+	if cfg.SecretKey != "" || onSQLite {
 		appCfg.HashKey = key // a key every server on the log shares (a key of this process would not)
 	}
 	if s.locks != nil {
