@@ -169,12 +169,32 @@ func (w *writer) turn(ctx context.Context, name string, q *branchQueue) {
 	for _, h := range handoffs { // the next turn decides meanwhile: a hand-off it overtakes is left to the fold
 		h()
 	}
-	w.readable(ctx, ms, out, last) // the next turn decides meanwhile, on the carried transaction
+	rctx, stop := whileWaited(ctx, ms)
+	w.readable(rctx, ms, out, last) // the next turn decides meanwhile, on the carried transaction
+	stop()
 	for i, m := range ms {
 		if !errors.Is(out[i].err, errDeferred) {
 			m.done <- out[i]
 		}
 	}
+}
+
+// whileWaited is ctx (a turn's, which no one caller's end may cancel) until every command of ms
+// has stopped waiting (its context ended: a deadline, a client gone, a server shutting down):
+// a turn waits for its fold only while someone waits for its answers.
+func whileWaited(ctx context.Context, ms []*member) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	go func() {
+		for _, m := range ms {
+			select {
+			case <-m.ctx.Done():
+			case <-ctx.Done():
+				return
+			}
+		}
+		cancel()
+	}()
+	return ctx, cancel
 }
 
 // copyOutcomes is what a transaction did so far, by value.
