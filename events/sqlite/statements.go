@@ -20,13 +20,15 @@ const insertRows = 32
 const insertEventColumns = 14
 
 var (
-	sqlInsertEvent  = insertEventsSQL(1)
-	sqlInsertEvents = insertEventsSQL(insertRows)
+	sqlInsertEvent  = insertEventsSQL("INSERT", 1)
+	sqlInsertEvents = insertEventsSQL("INSERT", insertRows)
 )
 
-func insertEventsSQL(rows int) string {
+// insertEventsSQL is the INSERT of rows events; verb is INSERT, or INSERT OR ROLLBACK where a
+// failure is to undo the whole transaction (see group.go).
+func insertEventsSQL(verb string, rows int) string {
 	row := "(" + strings.Repeat("?, ", insertEventColumns-1) + "?)"
-	return `INSERT INTO events (global_position, stream, stream_version, event_id, type,
+	return verb + ` INTO events (global_position, stream, stream_version, event_id, type,
 		schema_version, occurred_at, recorded_at, command_id, correlation_id, causation_id, actor,
 		traceparent, payload) VALUES ` + strings.Repeat(row+", ", rows-1) + row
 }
