@@ -17,6 +17,7 @@
 // a power loss. The writer connection runs with synchronous=NORMAL, so a commit writes the WAL
 // without syncing it; a second goroutine (walSyncer) syncs the WAL file and only then answers
 // the appends of every commit the sync covers, while the writer already applies the next group.
+// A group committed while an earlier sync runs gets its own sync at once (they overlap).
 // Checkpoints keep SQLite's syncs (the WAL before, the database file after). SaveCheckpoint
 // returns after the same sync. The one difference from synchronous=FULL: another connection
 // may read a commit up to one sync (about a millisecond) before it is durable, so after a power
