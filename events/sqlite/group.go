@@ -21,13 +21,16 @@ import (
 // changes, so that the statement alone can be undone); that copying was about 5 % of the
 // writer's time.
 
-// lookupWidth is how many keys one lookup statement takes; shorter lists are padded with NULL,
-// which matches nothing.
-const lookupWidth = 32
+// A lookup statement takes one of chunkSizes keys; a list is looked up by the narrowest
+// statement that holds what is left of it (at most the widest), padded with NULL, which matches
+// nothing. A group of 16 thus binds 16 keys, not 32: SQLite builds a temporary index of the
+// IN list on every run, so the padding cost as much as the keys.
 
 // chunkSizes are the row counts of the prepared multi-row INSERTs, largest first; n rows are
 // written by the binary decomposition of n.
-var chunkSizes = [...]int{32, 16, 8, 4, 2, 1}
+var chunkSizes = [...]int{maxChunk, 16, 8, 4, 2, 1}
+
+const maxChunk = 32
 
 const (
 	sqlLookupCommands = `SELECT command_id, first_position, event_count, stream_version FROM event_commands WHERE command_id IN `
@@ -45,22 +48,23 @@ func rowsSQL(format string, columns, rows int) string {
 	return fmt.Sprintf(format, strings.Repeat(row+", ", rows-1)+row)
 }
 
-func inListSQL(prefix string) string {
-	return prefix + "(" + strings.Repeat("?, ", lookupWidth-1) + "?)"
+func inListSQL(prefix string, width int) string {
+	return prefix + "(" + strings.Repeat("?, ", width-1) + "?)"
 }
 
 // groupStmts are the statements of the set-based path, prepared on the writer connection.
 type groupStmts struct {
-	lookupCommands, streamVersions *sql.Stmt
+	lookupCommands, streamVersions [len(chunkSizes)]*sql.Stmt
 	events, streams, commands      [len(chunkSizes)]*sql.Stmt
 }
 
 func (g *groupStmts) all() ([]**sql.Stmt, []string) {
-	dst := []**sql.Stmt{&g.lookupCommands, &g.streamVersions}
-	queries := []string{inListSQL(sqlLookupCommands), inListSQL(sqlStreamVersions)}
+	var dst []**sql.Stmt
+	var queries []string
 	for i, n := range chunkSizes {
-		dst = append(dst, &g.events[i], &g.streams[i], &g.commands[i])
-		queries = append(queries, insertEventsSQL("INSERT OR ROLLBACK", n), rowsSQL(sqlUpsertStreams, streamColumns, n),
+		dst = append(dst, &g.lookupCommands[i], &g.streamVersions[i], &g.events[i], &g.streams[i], &g.commands[i])
+		queries = append(queries, inListSQL(sqlLookupCommands, n), inListSQL(sqlStreamVersions, n),
+			insertEventsSQL("INSERT OR ROLLBACK", n), rowsSQL(sqlUpsertStreams, streamColumns, n),
 			rowsSQL(sqlInsertCommands, commandColumns, n))
 	}
 	return dst, queries
@@ -131,7 +135,7 @@ func (g *group) load(ctx context.Context, tx *sql.Tx, gs *groupStmts, outcomes [
 			streams = append(streams, string(o.req.stream))
 		}
 	}
-	if err := lookupIn(ctx, tx, gs.lookupCommands, cmds, func(rows *sql.Rows) error {
+	if err := lookupIn(ctx, tx, &gs.lookupCommands, cmds, func(rows *sql.Rows) error {
 		var id string
 		var first, count, version int64
 		if err := rows.Scan(&id, &first, &count, &version); err != nil {
@@ -142,7 +146,7 @@ func (g *group) load(ctx context.Context, tx *sql.Tx, gs *groupStmts, outcomes [
 	}); err != nil {
 		return fmt.Errorf("look up commands: %w", err)
 	}
-	return lookupIn(ctx, tx, gs.streamVersions, streams, func(rows *sql.Rows) error {
+	return lookupIn(ctx, tx, &gs.streamVersions, streams, func(rows *sql.Rows) error {
 		var stream string
 		var version int64
 		if err := rows.Scan(&stream, &version); err != nil {
@@ -153,31 +157,44 @@ func (g *group) load(ctx context.Context, tx *sql.Tx, gs *groupStmts, outcomes [
 	})
 }
 
-// lookupIn runs the IN-list query st over keys, lookupWidth at a time, calling scan on each row.
-func lookupIn(ctx context.Context, tx *sql.Tx, st *sql.Stmt, keys []any, scan func(*sql.Rows) error) error {
-	if len(keys) == 0 {
-		return nil
-	}
-	bound := tx.StmtContext(ctx, st)
-	args := make([]any, lookupWidth)
-	for done := 0; done < len(keys); done += lookupWidth {
-		n := copy(args, keys[done:])
-		clear(args[n:])
-		rows, err := bound.QueryContext(ctx, args...)
-		if err != nil {
+// lookupIn runs the IN-list queries of stmts over keys, calling scan on each row.
+func lookupIn(ctx context.Context, tx *sql.Tx, stmts *[len(chunkSizes)]*sql.Stmt, keys []any, scan func(*sql.Rows) error) error {
+	var args [maxChunk]any
+	for done := 0; done < len(keys); {
+		i := lookupStmt(len(keys) - done)
+		width := chunkSizes[i]
+		n := copy(args[:width], keys[done:])
+		clear(args[n:width])
+		if err := queryRows(ctx, tx.StmtContext(ctx, stmts[i]), args[:width], scan); err != nil {
 			return err
 		}
-		for rows.Next() {
-			if err := scan(rows); err != nil {
-				_ = rows.Close()
-				return err
-			}
-		}
-		if err := rows.Close(); err != nil {
-			return err
-		}
+		done += n
 	}
 	return nil
+}
+
+// lookupStmt is the index in chunkSizes of the narrowest statement that holds left keys, or of
+// the widest.
+func lookupStmt(left int) int {
+	i := 0
+	for i+1 < len(chunkSizes) && chunkSizes[i+1] >= left {
+		i++
+	}
+	return i
+}
+
+func queryRows(ctx context.Context, st *sql.Stmt, args []any, scan func(*sql.Rows) error) error {
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			_ = rows.Close()
+			return err
+		}
+	}
+	return rows.Close()
 }
 
 func commandResult(first, count, version int64) events.AppendResult {

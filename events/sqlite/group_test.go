@@ -77,3 +77,11 @@ func TestGroupDecidesLikeOneByOne(t *testing.T) {
 		t.Fatalf("command b-1: %+v, %v, %v", rec, found, err)
 	}
 }
+
+func TestLookupStmtIsNarrowestThatHolds(t *testing.T) {
+	for left, want := range map[int]int{1: 1, 2: 2, 3: 4, 16: 16, 17: 32, 32: 32, 40: 32} {
+		if got := chunkSizes[lookupStmt(left)]; got != want {
+			t.Errorf("%d keys left: statement of %d keys, want %d", left, got, want)
+		}
+	}
+}
