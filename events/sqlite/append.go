@@ -44,7 +44,7 @@ func (s *Store) AppendCommand(ctx context.Context, stream events.StreamID, expec
 	case <-s.closing:
 		return events.AppendResult{}, appendErr(stream, events.ErrClosed)
 	}
-	return req.wait()
+	return req.wait(s.loopDone)
 }
 
 // prepareAppend checks the call and returns a copy of evs with ids and times filled in, so that

@@ -56,7 +56,7 @@ type Store struct {
 	gs  groupStmts
 	wal *walSyncer
 
-	reqs     chan *appendRequest
+	reqs     chan *appendRequest // buffered: a caller parks once, on its answer, not also on the hand-off
 	callers  callers
 	signal   events.Signal
 	head     atomic.Int64 // highest committed position known to this process; a sizing hint
@@ -92,7 +92,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Store, error) 
 		log:      logger.With(slog.String("component", "events/sqlite"), slog.String("path", abs)),
 		path:     abs,
 		window:   cfg.BatchWindow,
-		reqs:     make(chan *appendRequest),
+		reqs:     make(chan *appendRequest, maxBatchRequests),
 		closing:  make(chan struct{}),
 		loopDone: make(chan struct{}),
 	}

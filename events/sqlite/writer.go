@@ -42,18 +42,27 @@ func newAppendRequest(ctx context.Context, a appendArgs) *appendRequest {
 }
 
 // wait returns the writer's answer, or the context's error when the caller gives up before the
-// writer took the request (then nothing is written).
-func (r *appendRequest) wait() (events.AppendResult, error) {
+// writer took the request (then nothing is written), or events.ErrClosed when the writer stopped
+// (stopped closed) without taking it.
+func (r *appendRequest) wait(stopped <-chan struct{}) (events.AppendResult, error) {
 	select {
 	case resp := <-r.done:
 		return resp.res, resp.err
 	case <-r.ctx.Done():
-		if r.state.CompareAndSwap(statePending, stateAbandoned) {
-			return events.AppendResult{}, appendErr(r.stream, r.ctx.Err())
-		}
-		resp := <-r.done // taken: the answer comes with the batch's commit
-		return resp.res, resp.err
+		return r.giveUp(r.ctx.Err())
+	case <-stopped:
+		return r.giveUp(events.ErrClosed)
 	}
+}
+
+// giveUp abandons the request with err unless the writer has taken it: then the answer comes
+// with the group's sync.
+func (r *appendRequest) giveUp(err error) (events.AppendResult, error) {
+	if r.state.CompareAndSwap(statePending, stateAbandoned) {
+		return events.AppendResult{}, appendErr(r.stream, err)
+	}
+	resp := <-r.done
+	return resp.res, resp.err
 }
 
 func (r *appendRequest) take() bool { return r.state.CompareAndSwap(statePending, stateTaken) }
