@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -83,5 +84,45 @@ func TestLookupStmtIsNarrowestThatHolds(t *testing.T) {
 		if got := chunkSizes[lookupStmt(left)]; got != want {
 			t.Errorf("%d keys left: statement of %d keys, want %d", left, got, want)
 		}
+	}
+}
+
+// TestCloseAnswersQueuedAppends queues appends behind a held transaction, closes the store and
+// checks that every append returns: written, or events.ErrClosed when the writer never took it.
+func TestCloseAnswersQueuedAppends(t *testing.T) {
+	ctx := context.Background()
+	s := openAt(t, filepath.Join(t.TempDir(), "events.db"))
+	commit, err := s.AppendHeld(ctx, "held", events.NoStream, events.Envelope{Type: "h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 8
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			_, err := s.Append(ctx, events.StreamID(fmt.Sprintf("s%d", i)), events.NoStream, events.Envelope{Type: "t"})
+			errs <- err
+		}()
+		time.Sleep(5 * time.Millisecond) // the first is taken by the writer, the others queue
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- s.Close() }()
+	time.Sleep(20 * time.Millisecond)
+	if _, err := commit(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.After(10 * time.Second)
+	for range n {
+		select {
+		case err := <-errs:
+			if err != nil && !errors.Is(err, events.ErrClosed) {
+				t.Errorf("append: %v, want success or ErrClosed", err)
+			}
+		case <-deadline:
+			t.Fatal("an append queued at Close never returned")
+		}
+	}
+	if err := <-closed; err != nil {
+		t.Fatal(err)
 	}
 }
