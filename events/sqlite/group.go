@@ -80,7 +80,8 @@ func (g *groupStmts) close() error {
 	return closeAll(dst)
 }
 
-// group is the plan of one group commit: the rows to write and each request's outcome.
+// group is the plan of one group commit: the rows to write and each request's outcome. The
+// writer reuses one from group to group (reset), keeping its slices' and maps' room.
 type group struct {
 	eventArgs, streamArgs, commandArgs []any
 	nEvents, nStreams, nCommands       int
@@ -88,13 +89,36 @@ type group struct {
 	dirty                              []events.StreamID // streams whose version changes, first write first
 	isDirty                            map[events.StreamID]bool
 	known                              map[string]events.AppendResult
+	cmdKeys, streamKeys                []any // what load looks up, each key once
+	listedCmd                          map[string]bool
+	listedStream                       map[events.StreamID]bool
+}
+
+// reset empties g for the next group, dropping its references to the last group's data.
+func (g *group) reset() {
+	if g.versions == nil {
+		g.versions, g.isDirty, g.known = map[events.StreamID]int64{}, map[events.StreamID]bool{}, map[string]events.AppendResult{}
+		g.listedCmd, g.listedStream = map[string]bool{}, map[events.StreamID]bool{}
+	}
+	for _, args := range []*[]any{&g.eventArgs, &g.streamArgs, &g.commandArgs, &g.cmdKeys, &g.streamKeys} {
+		clear(*args)
+		*args = (*args)[:0]
+	}
+	clear(g.dirty)
+	g.dirty = g.dirty[:0]
+	clear(g.versions)
+	clear(g.isDirty)
+	clear(g.known)
+	clear(g.listedCmd)
+	clear(g.listedStream)
+	g.nEvents, g.nStreams, g.nCommands = 0, 0, 0
 }
 
 // applyGroup applies the requests of outcomes that have no error yet, from position next on,
 // set-based, and returns the highest position written. ok false means a statement failed: the
 // transaction must be rolled back and the group applied one request at a time.
-func applyGroup(ctx context.Context, tx *sql.Tx, gs *groupStmts, outcomes []outcome, next events.Position) (last events.Position, ok bool) {
-	g := group{versions: map[events.StreamID]int64{}, known: map[string]events.AppendResult{}, isDirty: map[events.StreamID]bool{}}
+func applyGroup(ctx context.Context, tx *sql.Tx, gs *groupStmts, g *group, outcomes []outcome, next events.Position) (last events.Position, ok bool) {
+	g.reset()
 	if err := g.load(ctx, tx, gs, outcomes); err != nil {
 		return 0, false
 	}
@@ -120,22 +144,20 @@ func applyGroup(ctx context.Context, tx *sql.Tx, gs *groupStmts, outcomes []outc
 
 // load reads the command records and the stream versions the group's requests need.
 func (g *group) load(ctx context.Context, tx *sql.Tx, gs *groupStmts, outcomes []outcome) error {
-	var cmds, streams []any
-	seenCmd, seenStream := map[string]bool{}, map[events.StreamID]bool{}
 	for _, o := range outcomes {
 		if o.err != nil {
 			continue
 		}
-		if cmd := o.req.evs[0].Metadata.CommandID; cmd != "" && !seenCmd[cmd] {
-			seenCmd[cmd] = true
-			cmds = append(cmds, cmd)
+		if cmd := o.req.evs[0].Metadata.CommandID; cmd != "" && !g.listedCmd[cmd] {
+			g.listedCmd[cmd] = true
+			g.cmdKeys = append(g.cmdKeys, cmd)
 		}
-		if !seenStream[o.req.stream] {
-			seenStream[o.req.stream] = true
-			streams = append(streams, string(o.req.stream))
+		if !g.listedStream[o.req.stream] {
+			g.listedStream[o.req.stream] = true
+			g.streamKeys = append(g.streamKeys, string(o.req.stream))
 		}
 	}
-	if err := lookupIn(ctx, tx, &gs.lookupCommands, cmds, func(rows *sql.Rows) error {
+	if err := lookupIn(ctx, tx, &gs.lookupCommands, g.cmdKeys, func(rows *sql.Rows) error {
 		var id string
 		var first, count, version int64
 		if err := rows.Scan(&id, &first, &count, &version); err != nil {
@@ -146,7 +168,7 @@ func (g *group) load(ctx context.Context, tx *sql.Tx, gs *groupStmts, outcomes [
 	}); err != nil {
 		return fmt.Errorf("look up commands: %w", err)
 	}
-	return lookupIn(ctx, tx, &gs.streamVersions, streams, func(rows *sql.Rows) error {
+	return lookupIn(ctx, tx, &gs.streamVersions, g.streamKeys, func(rows *sql.Rows) error {
 		var stream string
 		var version int64
 		if err := rows.Scan(&stream, &version); err != nil {

@@ -49,12 +49,13 @@ type Store struct {
 	path   string
 	window time.Duration
 
-	wdb *sql.DB // exactly one connection: every write
-	rdb *sql.DB // reader pool
-	ws  writeStmts
-	rs  readStmts
-	gs  groupStmts
-	wal *walSyncer
+	wdb  *sql.DB // exactly one connection: every write
+	rdb  *sql.DB // reader pool
+	ws   writeStmts
+	rs   readStmts
+	gs   groupStmts
+	plan group // the writer goroutine's, reused from group to group
+	wal  *walSyncer
 
 	reqs     chan *appendRequest // buffered: a caller parks once, on its answer, not also on the hand-off
 	callers  callers

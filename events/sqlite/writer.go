@@ -217,7 +217,7 @@ func (s *Store) applyTx(ctx context.Context, tx *sql.Tx, outcomes []outcome, set
 	last := first
 	if setBased {
 		var ok bool
-		if last, ok = applyGroup(ctx, tx, &s.gs, outcomes, first+1); !ok {
+		if last, ok = applyGroup(ctx, tx, &s.gs, &s.plan, outcomes, first+1); !ok {
 			_ = tx.Rollback()
 			return 0, errOneByOne
 		}
