@@ -88,7 +88,7 @@ type group struct {
 	versions                           map[events.StreamID]int64
 	dirty                              []events.StreamID // streams whose version changes, first write first
 	isDirty                            map[events.StreamID]bool
-	known                              map[string]events.AppendResult
+	known                              map[string]commandRecord
 	cmdKeys, streamKeys                []any // what load looks up, each key once
 	listedCmd                          map[string]bool
 	listedStream                       map[events.StreamID]bool
@@ -97,7 +97,7 @@ type group struct {
 // reset empties g for the next group, dropping its references to the last group's data.
 func (g *group) reset() {
 	if g.versions == nil {
-		g.versions, g.isDirty, g.known = map[events.StreamID]int64{}, map[events.StreamID]bool{}, map[string]events.AppendResult{}
+		g.versions, g.isDirty, g.known = map[events.StreamID]int64{}, map[events.StreamID]bool{}, map[string]commandRecord{}
 		g.listedCmd, g.listedStream = map[string]bool{}, map[events.StreamID]bool{}
 	}
 	for _, args := range []*[]any{&g.eventArgs, &g.streamArgs, &g.commandArgs, &g.cmdKeys, &g.streamKeys} {
@@ -163,7 +163,7 @@ func (g *group) load(ctx context.Context, tx *sql.Tx, gs *groupStmts, outcomes [
 		if err := rows.Scan(&id, &first, &count, &version); err != nil {
 			return err
 		}
-		g.known[id] = commandResult(first, count, version)
+		g.known[id] = commandRecord{first, count, version}
 		return nil
 	}); err != nil {
 		return fmt.Errorf("look up commands: %w", err)
@@ -219,10 +219,15 @@ func queryRows(ctx context.Context, st *sql.Stmt, args []any, scan func(*sql.Row
 	return rows.Close()
 }
 
-func commandResult(first, count, version int64) events.AppendResult {
-	res := events.AppendResult{Positions: make([]events.Position, count), StreamVersion: version, Duplicate: true}
+// commandRecord is what the group knows of a command id's append: its result is built only
+// when a retry of it needs one.
+type commandRecord struct{ first, count, version int64 }
+
+// duplicate is the result of a retry of the command.
+func (c commandRecord) duplicate() events.AppendResult {
+	res := events.AppendResult{Positions: make([]events.Position, c.count), StreamVersion: c.version, Duplicate: true}
 	for i := range res.Positions {
-		res.Positions[i] = events.Position(first + int64(i))
+		res.Positions[i] = events.Position(c.first + int64(i))
 	}
 	return res
 }
@@ -232,9 +237,8 @@ func commandResult(first, count, version int64) events.AppendResult {
 func (g *group) plan(a appendArgs, next events.Position, recorded int64) (events.AppendResult, error) {
 	cmd := a.evs[0].Metadata.CommandID
 	if cmd != "" {
-		if res, found := g.known[cmd]; found {
-			res.Positions = append([]events.Position(nil), res.Positions...)
-			return res, nil
+		if rec, found := g.known[cmd]; found {
+			return rec.duplicate(), nil
 		}
 	}
 	current := g.versions[a.stream]
@@ -261,7 +265,7 @@ func (g *group) plan(a appendArgs, next events.Position, recorded int64) (events
 		g.commandArgs = append(g.commandArgs, cmd, string(a.stream), int64(next), int64(len(a.evs)), res.StreamVersion,
 			nullable(a.cmd.Hash), answer)
 		g.nCommands++
-		g.known[cmd] = commandResult(int64(next), int64(len(a.evs)), res.StreamVersion)
+		g.known[cmd] = commandRecord{int64(next), int64(len(a.evs)), res.StreamVersion}
 	}
 	return res, nil
 }
