@@ -58,10 +58,14 @@ type branchQueue struct {
 	// handoffs hand what the turn appended to the fold (Config.Decoded), in order: the turn's
 	// leader calls them once the next turn may start. Under the turn lock, not mu.
 	handoffs []func()
+	callers  callers // the callers of grouped on the branch (group_fill.go)
 }
 
 func (w *writer) queue(name string) *branchQueue {
-	q, _ := w.queues.LoadOrStore(name, &branchQueue{})
+	if q, ok := w.queues.Load(name); ok {
+		return q.(*branchQueue)
+	}
+	q, _ := w.queues.LoadOrStore(name, &branchQueue{callers: newCallers()})
 	return q.(*branchQueue)
 }
 
@@ -77,11 +81,14 @@ func (w *writer) grouped(ctx context.Context, cmd Command, name string, build fu
 	}
 	m := &member{ctx: ctx, cmd: cmd, build: build, done: make(chan answer, 1)}
 	q := w.queue(name)
+	q.callers.enter()
+	defer q.callers.leave()
 	q.mu.Lock()
 	q.waiting = append(q.waiting, m)
 	lead := !q.leading
 	q.leading = true
 	q.mu.Unlock()
+	q.callers.joined()
 	for {
 		if lead {
 			lead = false
@@ -144,6 +151,7 @@ func (q *branchQueue) passLocked() {
 // turn takes the waiting commands (up to maxGroup), decides and appends them, passes the lead
 // on and answers them. Commands deferred go back to the front of the queue.
 func (w *writer) turn(ctx context.Context, name string, q *branchQueue) {
+	q.fill()
 	q.mu.Lock()
 	n := min(len(q.waiting), maxGroup)
 	ms := append([]*member(nil), q.waiting[:n]...)

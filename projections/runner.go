@@ -16,7 +16,6 @@ import (
 
 	"github.com/infrahub-go/infrahub/backoff"
 	"github.com/infrahub-go/infrahub/events"
-	"github.com/infrahub-go/infrahub/events/forward"
 )
 
 // Projector builds a read model from events.
@@ -68,9 +67,10 @@ type Runner struct {
 	BatchSize int           // events per log read; default 1000
 	RetryMax  time.Duration // cap of the backoff after a failure; default 5 s
 
-	mu    sync.Mutex
-	state map[string]*projectorState
-	sig   events.Signal
+	mu      sync.Mutex
+	state   map[string]*projectorState
+	sig     events.Signal
+	batches sharedBatches // the bus batches the runs parsed last (shared.go)
 }
 
 // ProjectorStats counts what a runner did for one projector.
@@ -315,7 +315,11 @@ func (ru *run) consume(ctx context.Context, msgs <-chan *message.Message) {
 // handle applies one bus batch: skip what the checkpoint covers, read a gap back from the log,
 // apply the rest.
 func (ru *run) handle(ctx context.Context, msg *message.Message) error {
-	b, err := forward.DecodeMessage(msg)
+	if coveredBy(msg, ru.position()) {
+		ru.count(func(s *ProjectorStats) { s.Skipped++ })
+		return ru.persist(ctx)
+	}
+	b, err := ru.r.batches.decode(msg)
 	if err != nil {
 		// It can never be applied; the log still holds its events and the next gap reads them.
 		ru.log.Error("projection: dropping an undecodable bus message", "uuid", msg.UUID, "err", err)

@@ -46,11 +46,16 @@ type Deriver struct {
 	// change). Which events an envelope gives, and in which order, depends only on the envelope,
 	// the schema and the kinds of the nodes it names: never on values read from Graph.
 	KindOf func(id string) (string, bool)
+	// Records, when set, leaves out the attributes and the changelog payload of node events
+	// (Attributes and Payload nil), which only a reader of the events' details needs: an Index
+	// keeps records without them, and building them was most of what indexing a node event
+	// allocated.
+	Records bool
 }
 
 // Derive derives the events of env.
 func (dv Deriver) Derive(ctx context.Context, env events.Envelope) ([]Event, error) {
-	d := &deriving{ctx: ctx, g: dv.Graph, schemaOf: dv.SchemaOf, lookup: dv.KindOf, env: env, kinds: map[string]string{}}
+	d := &deriving{ctx: ctx, g: dv.Graph, schemaOf: dv.SchemaOf, lookup: dv.KindOf, env: env, kinds: map[string]string{}, records: dv.Records}
 	if err := d.run(); err != nil {
 		return nil, fmt.Errorf("activity: derive the events of log position %d (%s): %w", env.GlobalPosition, env.Type, err)
 	}
@@ -93,6 +98,7 @@ type deriving struct {
 	env      events.Envelope
 	out      []Event
 	kinds    map[string]string // node id -> kind, read once
+	records  bool              // Deriver.Records
 }
 
 // edgeChange is one peer added to or removed from one end of a relationship.

@@ -45,7 +45,9 @@ func (d *deriving) node(br string, c nodeChange, level int) error {
 	e := d.base(c.op, br)
 	e.Level = level
 	e.PrimaryNode = &NodeRef{ID: c.id, Kind: c.kind}
-	e.Attributes = d.attributes(c, model, prev, hasPrev)
+	if !d.records {
+		e.Attributes = d.attributes(c, model, prev, hasPrev)
+	}
 	rels, err := d.relationships(br, c, model)
 	if err != nil {
 		return err
@@ -62,7 +64,9 @@ func (d *deriving) node(br string, c nodeChange, level int) error {
 	if !hasCur {
 		label = prev.DisplayLabel
 	}
-	e.Payload = map[string]any{"data": changelog(c, e, label)}
+	if !d.records {
+		e.Payload = map[string]any{"data": changelog(c, e, label)}
+	}
 	d.out = append(d.out, e)
 	if err := d.groups(br, c, level); err != nil {
 		return err

@@ -164,7 +164,7 @@ func nameIndex(name string) uint8 { return uint8(slices.Index(eventNames, name))
 func (ix *Index) Apply(ctx context.Context, batch []events.Envelope) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	dv := Deriver{SchemaOf: ix.cfg.SchemaOf, KindOf: ix.kindOf}
+	dv := Deriver{SchemaOf: ix.cfg.SchemaOf, KindOf: ix.kindOf, Records: true}
 	for _, env := range batch {
 		if env.GlobalPosition <= ix.pos {
 			continue
