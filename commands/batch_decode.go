@@ -139,15 +139,10 @@ type decodedOp struct {
 // opsPerTurn is how many operations a decoding goroutine takes at a time.
 const opsPerTurn = 64
 
-// decodeOps decodes the payloads of a batch's operations and their data's values, on every
-// processor at once: the transaction then decides them in order without decoding.
-func decodeOps(ops []Operation) []decodedOp {
-	out := make([]decodedOp, len(ops))
-	forEach(len(ops), func(i int) { out[i] = decodeOp(ops[i]) })
-	return out
-}
-
-func decodeOp(op Operation) decodedOp {
+// decodeOp decodes the payload of an operation of a batch and its data's values; a create's
+// attributes are parsed against the schema of t, the transaction that will decide it
+// (nodetx.Tx.PrepareCreate).
+func decodeOp(op Operation, t *nodetx.Tx) decodedOp {
 	switch op.Type {
 	case TypeCreateNode:
 		in, fast := decodeCreate(op.Payload)
@@ -157,7 +152,7 @@ func decodeOp(op Operation) decodedOp {
 				return decodedOp{in: in, err: err}
 			}
 		}
-		in.Prepare()
+		t.PrepareCreate(&in)
 		return decodedOp{in: in}
 	case TypeUpdateNode, TypeUpsertNode:
 		var in UpdateNode

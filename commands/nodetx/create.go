@@ -18,6 +18,7 @@ type CreateNode struct {
 	Data   Data   `json:"data"`
 
 	values map[string]any // Data's values decoded (Prepare)
+	prep   *prepared      // Data's attributes parsed (Tx.PrepareCreate)
 }
 
 // Prepare decodes the values of the payload's data ahead of Create, which then does not decode
@@ -38,7 +39,7 @@ func (t *Tx) Create(in CreateNode) (NodeOutcome, error) {
 			return NodeOutcome{}, fmt.Errorf("%w: field \"id\": %q is not a UUID", fault.ErrInvalid, in.ID)
 		}
 	}
-	attrs, rels, err := t.parse.data(m, in.Data, in.values)
+	attrs, rels, err := t.parse.data(m, in.Data, in.values, in.prep)
 	if err != nil {
 		return NodeOutcome{}, err
 	}

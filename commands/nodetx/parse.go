@@ -8,6 +8,7 @@ import (
 	"github.com/infrahub-go/infrahub/branch/nodes"
 	"github.com/infrahub-go/infrahub/commands/values"
 	"github.com/infrahub-go/infrahub/fault"
+	"github.com/infrahub-go/infrahub/limits"
 	"github.com/infrahub-go/infrahub/schema"
 )
 
@@ -16,16 +17,22 @@ type parser struct{ tx *Tx }
 
 // data splits a command's data into attributes and relationships of model, resolving and
 // checking everything; the error names the field.
-// pre holds values of data already decoded (Prepare; nil: none).
-func (rx parser) data(m *schema.Node, data Data, pre map[string]any) (map[string]attrInput, map[string]relInput, error) {
+// pre holds values of data already decoded (Prepare; nil: none); prep, the attributes already
+// parsed (PrepareCreate; nil, or made for another model: none).
+func (rx parser) data(m *schema.Node, data Data, pre map[string]any, prep *prepared) (map[string]attrInput, map[string]relInput, error) {
 	t := rx.tx
-	attrs := make(map[string]attrInput, len(data))
-	rels := make(map[string]relInput, min(len(data), len(m.Relationships)))
-	names := make([]string, 0, len(data))
-	for k := range data {
-		names = append(names, k)
+	var (
+		attrs map[string]attrInput
+		names []string
+	)
+	if prep.fits(m) {
+		attrs, names = prep.take()
+	} else {
+		prep = nil
+		attrs = make(map[string]attrInput, len(data))
+		names = sortedKeys(data)
 	}
-	slices.Sort(names)
+	rels := make(map[string]relInput, min(len(data), len(m.Relationships)))
 	for _, name := range names {
 		value := func() (any, error) {
 			if v, ok := pre[name]; ok {
@@ -33,40 +40,21 @@ func (rx parser) data(m *schema.Node, data Data, pre map[string]any) (map[string
 			}
 			return decodeValue(data[name])
 		}
-		if a, ok := attrOf(m, name); ok {
+		if prep != nil {
+			if err := prep.errs[name]; err != nil {
+				return nil, nil, err
+			}
+			if _, ok := attrs[name]; ok {
+				continue
+			}
+		} else if a, ok := attrOf(m, name); ok {
 			v, err := value()
 			if err != nil {
 				return nil, nil, nodeError(m.Kind, name, err)
 			}
-			in, err := parseAttrInput(v)
+			in, err := attrValue(m, a, v, t.lim)
 			if err != nil {
-				return nil, nil, nodeError(m.Kind, name, err)
-			}
-			if in.fromPool != nil {
-				if in.hasValue {
-					return nil, nil, nodeError(m.Kind, name, fmt.Errorf("%w: give value or from_pool, not both", fault.ErrInvalid))
-				}
-				attrs[name] = in // allocated by resolvePools
-				continue
-			}
-			if in.hasValue {
-				if a.ReadOnly {
-					return nil, nil, nodeError(m.Kind, name, fmt.Errorf("%w: the attribute is read-only", fault.ErrInvalid))
-				}
-				if err := values.CheckSize(a, in.value, t.lim); err != nil {
-					return nil, nil, nodeError(m.Kind, name, err)
-				}
-				v, err := values.Normalize(a, in.value)
-				if err != nil {
-					return nil, nil, nodeError(m.Kind, name, err)
-				}
-				if clear, ok := in.value.(string); ok && a.Kind == values.KindHashedPassword && !values.IsPasswordHash(clear) {
-					in.password = clear
-				}
-				if tok, ok := v.(string); ok && m.Kind == values.TokenKind && name == "token" {
-					v = values.TokenDigest(tok) // an API token is stored as its digest only
-				}
-				in.value = nodes.Canon(v)
+				return nil, nil, err
 			}
 			attrs[name] = in
 			continue
@@ -111,6 +99,44 @@ func (rx parser) data(m *schema.Node, data Data, pre map[string]any) (map[string
 		rels[name] = in
 	}
 	return attrs, rels, nil
+}
+
+// attrValue reads the value given for attribute a of model m (v, decoded from the command):
+// checked and normalised; the error names the field. It reads nothing but its arguments, so
+// that a batch can parse its attributes concurrently with its decisions (PrepareCreate).
+func attrValue(m *schema.Node, a *schema.Attribute, v any, lim limits.Limits) (attrInput, error) {
+	name := a.Name
+	in, err := parseAttrInput(v)
+	if err != nil {
+		return in, nodeError(m.Kind, name, err)
+	}
+	if in.fromPool != nil {
+		if in.hasValue {
+			return in, nodeError(m.Kind, name, fmt.Errorf("%w: give value or from_pool, not both", fault.ErrInvalid))
+		}
+		return in, nil // allocated by resolvePools
+	}
+	if !in.hasValue {
+		return in, nil
+	}
+	if a.ReadOnly {
+		return in, nodeError(m.Kind, name, fmt.Errorf("%w: the attribute is read-only", fault.ErrInvalid))
+	}
+	if err := values.CheckSize(a, in.value, lim); err != nil {
+		return in, nodeError(m.Kind, name, err)
+	}
+	nv, err := values.Normalize(a, in.value)
+	if err != nil {
+		return in, nodeError(m.Kind, name, err)
+	}
+	if clear, ok := in.value.(string); ok && a.Kind == values.KindHashedPassword && !values.IsPasswordHash(clear) {
+		in.password = clear
+	}
+	if tok, ok := nv.(string); ok && m.Kind == values.TokenKind && name == "token" {
+		nv = values.TokenDigest(tok) // an API token is stored as its digest only
+	}
+	in.value = nodes.Canon(nv)
+	return in, nil
 }
 
 // ref finds the node a reference names, checking it exists and has a kind the

@@ -141,7 +141,7 @@ func (rx pooler) allocateIP(req PoolRef) (graph.NodeID, error) {
 	if ipAttr(m) != want {
 		return graph.NodeID{}, fmt.Errorf("%w: pool %s: %s is not an IP %s kind", fault.ErrInvalid, p.id, kind, want)
 	}
-	attrs, rels, err := t.parse.data(m, req.Data, nil)
+	attrs, rels, err := t.parse.data(m, req.Data, nil, nil)
 	if err != nil {
 		return graph.NodeID{}, err
 	}

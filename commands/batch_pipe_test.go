@@ -1,0 +1,57 @@
+package commands_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/infrahub-go/infrahub/commands"
+)
+
+// TestBatchLateErrorIsSingleError checks that an operation decided late in a large batch (its
+// attributes parsed ahead, beside the decisions of the earlier ones) is refused with the error
+// the same node.create answers alone, field order included, and that the batch writes nothing.
+func TestBatchLateErrorIsSingleError(t *testing.T) {
+	f := newNodeFixture(t)
+	bad := []map[string]any{
+		{"name": 12},                                                 // a wrong type
+		{"name": "ok-1", "asn": 70000},                               // out of range
+		{"name": "ok-2", "serial": "x"},                              // read-only
+		{"name": "ok-3", "nope": 1},                                  // unknown field
+		{"name": "ok-4", "asn": "x", "site": "not-a-site"},           // asn's error comes first
+		{"name": "ok-5", "tags": []any{"a", "b"}, "role": "nowhere"}, // role's error comes first
+		{"name": "Bad Name", "enabled": true, "aliases": []any{"a"}},
+		{"name": "ok-6", "enabled": map[string]any{"value": true, "is_protected": "x"}},
+		{"name": "ok-7", "role": map[string]any{"value": "core", "from_pool": map[string]any{"id": "x"}}},
+	}
+	for i, data := range bad {
+		_, single := f.try(t, commands.TypeCreateNode, map[string]any{"kind": "TestDevice", "data": data})
+		if single == nil {
+			t.Fatalf("case %d: the single create is accepted", i)
+		}
+		ops := make([]any, 0, 300)
+		for j := range 299 {
+			ops = append(ops, map[string]any{"type": "node.create", "payload": map[string]any{"kind": "TestDevice",
+				"data": map[string]any{"name": fmt.Sprintf("dev-%d-%d", i, j), "asn": 1 + j}}})
+		}
+		ops = append(ops, map[string]any{"type": "node.create", "payload": map[string]any{"kind": "TestDevice", "data": data}})
+		_, err := f.try(t, commands.TypeBatch, map[string]any{"operations": ops})
+		want := "operation 300 (node.create): " + single.Error()
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("case %d: batch answers %v, want %q", i, err, want)
+		}
+		if _, ok := f.view(t, "main").ByHFID("TestDevice", []string{fmt.Sprintf("dev-%d-0", i)}); ok {
+			t.Errorf("case %d: the refused batch wrote its first operation", i)
+		}
+	}
+	// The same large batch without the bad operation is written whole.
+	ops := make([]any, 0, 300)
+	for j := range 300 {
+		ops = append(ops, map[string]any{"type": "node.create", "ref": fmt.Sprint(j), "payload": map[string]any{"kind": "TestDevice",
+			"data": map[string]any{"name": fmt.Sprintf("good-%d", j), "role": "core"}}})
+	}
+	res := f.run(t, commands.TypeBatch, map[string]any{"operations": ops})
+	if out := res.Data.(commands.BatchOutcome); out.Kinds["TestDevice"].Created != 300 || len(out.Nodes) != 300 {
+		t.Fatalf("good batch: %+v", out.Kinds)
+	}
+}
