@@ -142,12 +142,13 @@ func (t *Tx) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput,
 			return nil, nodeError(m.Kind, name, fmt.Errorf("%w: the attribute is mandatory (no profile of the node gives it)", fault.ErrInvalid))
 		}
 	}
-	claims, err := t.ident.reclaim(n, nil, t.ident.keys(n))
+	keys, hfid := t.ident.keysHFID(n)
+	claims, err := t.ident.reclaim(n, nil, keys)
 	if err != nil {
 		return nil, err
 	}
 	ev.Claims = append(claims, t.pools.claims(n.id, attrs)...)
-	ev.HFID = t.ident.hfid(n)
+	ev.HFID = hfid // claiming changed no value it is made of
 	ev.DisplayLabel = t.ident.label(n)
 	n.computed = &computed{hfid: ev.HFID, label: ev.DisplayLabel}
 	t.st.emit(nodes.TypeCreated, ev, global)
@@ -176,8 +177,8 @@ func applyLineage(st *nodes.Attr, in attrInput) {
 func (t *Tx) link(n *txNode, r *schema.Relationship, field string, p graph.NodeID, out []nodes.Edge) []nodes.Edge {
 	global := r.Branch == schema.BranchAgnostic && !isGlobal(n.model)
 	if pn := t.st.node(p); pn != nil {
-		if mr, ok := mirrorRel(t.set, pn.kind, field); ok && mr.Cardinality == "one" {
-			mirror := nodes.Mirror(field)
+		if mr, ok := t.st.mirrorRel(pn.kind, field); ok && mr.Cardinality == "one" {
+			mirror := t.st.mirror(field)
 			for _, old := range t.st.peersOf(p, mirror) {
 				if old != n.id {
 					out = append(out, t.st.edge(p, mirror, old, true, global))

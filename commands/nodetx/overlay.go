@@ -15,9 +15,12 @@ type overlay struct {
 	set    *schema.Set
 	nodes  map[graph.NodeID]*txNode
 	claims map[claimKey]graph.NodeID // zero id: released
-	// edges changed by the command, per (node, relationship field): peer → present
-	edges  map[slotKey]map[graph.NodeID]bool
-	events []pendingEvent
+	// edges changed by the command, per (node, relationship field)
+	edges map[slotKey]*peerDelta
+	// mirrors caches nodes.Mirror per field; mirrorRels, mirrorRel per peer kind and field
+	mirrors    map[string]string
+	mirrorRels map[[2]string]*schema.Relationship
+	events     []pendingEvent
 	// stream bookkeeping: whether the command writes branch-agnostic and branch-aware data
 	global, aware bool
 }
@@ -95,27 +98,27 @@ func (o *overlay) peersOf(id graph.NodeID, field string) []graph.NodeID {
 	}
 	base := o.v.Peers(id, field)
 	d := o.edges[slotKey{id, field}]
-	if len(d) == 0 {
+	if d.len() == 0 {
 		return base
 	}
-	out := make([]graph.NodeID, 0, len(base)+len(d))
+	out := make([]graph.NodeID, 0, len(base)+d.len())
 	for _, p := range base {
-		if present, changed := d[p]; !changed || present {
+		if present, changed := d.get(p); !changed || present {
 			out = append(out, p)
 		}
 	}
-	for p, present := range d {
+	d.each(func(p graph.NodeID, present bool) {
 		if present && !slices.Contains(base, p) {
 			out = append(out, p)
 		}
-	}
+	})
 	slices.SortFunc(out, graph.NodeID.Compare)
 	return out
 }
 
 // hasPeer reports whether p is in a relationship field of a node, without reading the set.
 func (o *overlay) hasPeer(id graph.NodeID, field string, p graph.NodeID) bool {
-	if present, ok := o.edges[slotKey{id, field}][p]; ok {
+	if present, ok := o.edges[slotKey{id, field}].get(p); ok {
 		return present
 	}
 	return o.v.HasPeer(id, field, p)
@@ -139,13 +142,40 @@ func (o *overlay) setEdge(near graph.NodeID, field string, far graph.NodeID, rem
 		k := slotKey{id, f}
 		d := o.edges[k]
 		if d == nil {
-			d = map[graph.NodeID]bool{}
+			d = &peerDelta{}
 			o.edges[k] = d
 		}
-		d[p] = !remove
+		d.set(p, !remove)
 	}
 	set(near, field, far)
-	set(far, nodes.Mirror(field), near)
+	set(far, o.mirror(field), near)
+}
+
+// mirror is nodes.Mirror(field), made once per field.
+func (o *overlay) mirror(field string) string {
+	m, ok := o.mirrors[field]
+	if !ok {
+		if o.mirrors == nil {
+			o.mirrors = map[string]string{}
+		}
+		m = nodes.Mirror(field)
+		o.mirrors[field] = m
+	}
+	return m
+}
+
+// mirrorRel is mirrorRel on the branch's schema, found once per peer kind and field.
+func (o *overlay) mirrorRel(peerKind, field string) (*schema.Relationship, bool) {
+	k := [2]string{peerKind, field}
+	r, ok := o.mirrorRels[k]
+	if !ok {
+		r, _ = mirrorRel(o.set, peerKind, field)
+		if o.mirrorRels == nil {
+			o.mirrorRels = map[[2]string]*schema.Relationship{}
+		}
+		o.mirrorRels[k] = r
+	}
+	return r, r != nil
 }
 
 // taken is the holder of a unique value as the command sees it.
