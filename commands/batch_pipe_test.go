@@ -1,11 +1,13 @@
 package commands_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/infrahub-go/infrahub/commands"
+	"github.com/infrahub-go/infrahub/events"
 )
 
 // TestBatchLateErrorIsSingleError checks that an operation decided late in a large batch (its
@@ -53,5 +55,35 @@ func TestBatchLateErrorIsSingleError(t *testing.T) {
 	res := f.run(t, commands.TypeBatch, map[string]any{"operations": ops})
 	if out := res.Data.(commands.BatchOutcome); out.Kinds["TestDevice"].Created != 300 || len(out.Nodes) != 300 {
 		t.Fatalf("good batch: %+v", out.Kinds)
+	}
+}
+
+// TestBatchCreateThenUpdateKeepsCreatedEvent checks that a node created and changed in one
+// batch is appended as created with its first values, then changed: the change does not reach
+// back into the creation's event.
+func TestBatchCreateThenUpdateKeepsCreatedEvent(t *testing.T) {
+	f := newNodeFixture(t)
+	head := f.head(t)
+	id := "0190a000-0000-7000-8000-000000000001"
+	f.run(t, commands.TypeBatch, map[string]any{"operations": []any{
+		map[string]any{"type": "node.create", "payload": map[string]any{"kind": "TestDevice", "id": id, "data": map[string]any{"name": "first"}}},
+		map[string]any{"type": "node.update", "payload": map[string]any{"kind": "TestDevice", "id": id, "data": map[string]any{"name": "second", "role": "core"}}},
+	}})
+	evs, err := f.log.ReadAll(context.Background(), events.Position(head), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 2 {
+		t.Fatalf("%d events, want 2", len(evs))
+	}
+	created, changed := string(evs[0].Payload), string(evs[1].Payload)
+	if !strings.Contains(created, `"first"`) || strings.Contains(created, `"second"`) || strings.Contains(created, `"core"`) {
+		t.Errorf("the created event states the later change: %s", created)
+	}
+	if !strings.Contains(changed, `"second"`) || !strings.Contains(changed, `"core"`) {
+		t.Errorf("the change is not appended: %s", changed)
+	}
+	if got := dump(t, f.view(t, "main")); !strings.Contains(fmt.Sprint(got), "second") {
+		t.Errorf("the node does not hold the change: %v", got)
 	}
 }

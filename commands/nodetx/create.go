@@ -67,7 +67,7 @@ func (t *Tx) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput,
 	n := &txNode{id: id, kind: m.Kind, model: m, live: true, created: true,
 		attrs: make(map[string]nodes.Attr, len(m.Attributes))}
 	t.st.nodes[id] = n
-	ev := nodes.Created{ID: id.String(), Kind: m.Kind, Global: global, Attributes: make(map[string]nodes.Attr, len(m.Attributes))}
+	ev := nodes.Created{ID: id.String(), Kind: m.Kind, Global: global}
 	var missing []string // mandatory attributes left to profiles
 	for _, a := range m.Attributes {
 		if a.State == schema.StateAbsent {
@@ -103,7 +103,6 @@ func (t *Tx) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput,
 		}
 		st.Global = a.Branch == schema.BranchAgnostic && !global
 		n.attrs[a.Name] = st
-		ev.Attributes[a.Name] = st
 	}
 	for _, r := range m.Relationships {
 		if r.State == schema.StateAbsent || !mandatoryRel(r) {
@@ -127,15 +126,10 @@ func (t *Tx) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput,
 			ev.RelProps[in.field] = p
 		}
 	}
-	for name, st := range t.profiles.values(n, attrs) {
-		ev.Attributes[name] = st
-	}
-	vals, err := t.computed.values(n)
-	if err != nil {
+	// profiles and computed attributes change n.attrs: the event states them all
+	t.profiles.values(n, attrs)
+	if _, err := t.computed.values(n); err != nil {
 		return nil, err
-	}
-	for name, st := range vals {
-		ev.Attributes[name] = st
 	}
 	for _, name := range missing {
 		if n.attrs[name].Value == nil {
@@ -151,6 +145,7 @@ func (t *Tx) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput,
 	ev.HFID = hfid // claiming changed no value it is made of
 	ev.DisplayLabel = t.ident.label(n)
 	n.computed = &computed{hfid: ev.HFID, label: ev.DisplayLabel}
+	ev.Attributes, n.shared = n.attrs, true // one map for both until the node changes again
 	t.st.emit(nodes.TypeCreated, ev, global)
 	t.outcome.of(m.Kind).Created++
 	if err := t.computed.propagate(n, nil, ev.Edges); err != nil {

@@ -1,6 +1,7 @@
 package nodetx
 
 import (
+	"maps"
 	"slices"
 
 	"github.com/infrahub-go/infrahub/branch/graph"
@@ -48,6 +49,17 @@ type txNode struct {
 	peers   map[string][]graph.NodeID // set by upsert's probe only: the peers it would have
 	// computed holds the HFID and display label this command wrote (nil: not written here).
 	computed *computed
+	// shared is set while attrs is also the attributes of the event that created the node:
+	// setAttr copies it before the first change, so that the event keeps what it stated.
+	shared bool
+}
+
+// setAttr sets an attribute of the node as the command sees it.
+func (n *txNode) setAttr(name string, a nodes.Attr) {
+	if n.shared {
+		n.attrs, n.shared = maps.Clone(n.attrs), false
+	}
+	n.attrs[name] = a
 }
 
 type computed struct {
@@ -83,7 +95,7 @@ func (o *overlay) attr(n *txNode, name string) (nodes.Attr, bool) {
 	}
 	a, ok := o.v.Attr(n.id, name)
 	if ok {
-		n.attrs[name] = a
+		n.setAttr(name, a)
 	}
 	return a, ok
 }

@@ -89,7 +89,7 @@ func (t *Tx) update(n *txNode, attrs map[string]attrInput, rels map[string]relIn
 		if ev.Attributes == nil {
 			ev.Attributes = map[string]nodes.Attr{}
 		}
-		n.attrs[name] = next
+		n.setAttr(name, next)
 		ev.Attributes[name] = next
 	}
 	for _, name := range sortedKeys(rels) {
