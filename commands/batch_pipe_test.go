@@ -52,9 +52,25 @@ func TestBatchLateErrorIsSingleError(t *testing.T) {
 		ops = append(ops, map[string]any{"type": "node.create", "ref": fmt.Sprint(j), "payload": map[string]any{"kind": "TestDevice",
 			"data": map[string]any{"name": fmt.Sprintf("good-%d", j), "role": "core"}}})
 	}
+	head := f.head(t)
 	res := f.run(t, commands.TypeBatch, map[string]any{"operations": ops})
-	if out := res.Data.(commands.BatchOutcome); out.Kinds["TestDevice"].Created != 300 || len(out.Nodes) != 300 {
+	out := res.Data.(commands.BatchOutcome)
+	if out.Kinds["TestDevice"].Created != 300 || len(out.Nodes) != 300 {
 		t.Fatalf("good batch: %+v", out.Kinds)
+	}
+	// Its events (encoded while the batch was decided) are in the order of its operations.
+	evs, err := f.log.ReadAll(context.Background(), events.Position(head), 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 300 {
+		t.Fatalf("%d events, want 300", len(evs))
+	}
+	for j, ev := range evs {
+		p := string(ev.Payload)
+		if !strings.Contains(p, fmt.Sprintf(`"good-%d"`, j)) || !strings.Contains(p, out.Nodes[j].ID) {
+			t.Fatalf("event %d is not operation %d's: %s", j+1, j+1, p)
+		}
 	}
 }
 

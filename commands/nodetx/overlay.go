@@ -24,6 +24,8 @@ type overlay struct {
 	events     []pendingEvent
 	// stream bookkeeping: whether the command writes branch-agnostic and branch-aware data
 	global, aware bool
+	// ahead encodes the events on other goroutines as they are emitted (nil: Decide does)
+	ahead *ahead
 }
 
 type claimKey struct{ kind, constraint, key string }
@@ -224,6 +226,9 @@ func (o *overlay) hfidMatches(kind string, hfid []string) []graph.NodeID {
 
 func (o *overlay) emit(typ string, payload any, global bool) {
 	o.events = append(o.events, pendingEvent{typ: typ, payload: payload})
+	if o.ahead != nil {
+		o.ahead.handOver(o.events)
+	}
 	if global {
 		o.global = true
 	} else {

@@ -226,6 +226,7 @@ func (rx pooler) claimGlobal(id graph.NodeID, keys ...claimKey) {
 				ev.Claims = append(ev.Claims, nodes.Claim{Kind: k.kind, Constraint: k.constraint, Key: k.key, Global: true})
 			}
 			t.st.events[i].payload = ev
+			t.st.ahead.changed(i)
 			return
 		}
 	}
