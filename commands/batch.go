@@ -52,7 +52,7 @@ func (s *Service) batch(ctx context.Context, cmd Command) (Result, error) {
 		return Result{}, fmt.Errorf("%w: field \"operations\" holds %d operations, at most %d", ErrInvalid, len(in.Operations), MaxBatch)
 	}
 	res, err := s.w.nodes(ctx, cmd, in.Branch, func(t *nodetx.Tx) (any, error) {
-		t.Reserve(len(in.Operations))
+		t.Expect(len(in.Operations), s.w.cat, metaOf(cmd))
 		decoded := decodeAhead(t, in.Operations)
 		defer decoded.close()
 		out := BatchOutcome{Nodes: make([]NodeOutcome, 0, len(in.Operations))}

@@ -259,7 +259,6 @@ func (w *writer) nodes(ctx context.Context, cmd Command, name string, build func
 				return decision{}, err
 			}
 			t = nodetx.New(ctx, v, &w.hints, w.lim)
-			t.EncodeAhead(w.cat, metaOf(cmd)) // a large decision is encoded while it is decided
 			data, err := build(t)
 			if err != nil {
 				return decision{}, err

@@ -11,7 +11,7 @@ import (
 const aheadPart = 128
 
 // ahead encodes the events a transaction decided so far on other goroutines while it decides
-// the next ones (Tx.EncodeAhead): Decide then encodes only the rest. An event handed over is a
+// the next ones (Tx.Expect): Decide then encodes only the rest. An event handed over is a
 // copy of what was emitted; the one change made to an emitted event (pooler.claimGlobal, a
 // resource's claims added to the event that created it) sets stale, and Decide then encodes
 // every event again. The values an event holds are not changed once emitted (a created node's
@@ -33,15 +33,14 @@ type encodedPart struct {
 	err      error
 }
 
-// EncodeAhead makes t encode the events it decides on other processors while it decides the
-// next ones, for a Decide with the same catalogue and metadata (any other Decide, or
-// DecideSince, encodes everything itself). It helps large decisions (a batch) on more than one
-// processor, and does nothing on one.
-func (t *Tx) EncodeAhead(cat *events.Catalogue, meta events.Metadata) {
-	if runtime.GOMAXPROCS(0) < 2 || cat == nil || len(t.st.events) > 0 {
+// encodeAhead makes o encode the events it emits on other processors, for a Decide with the
+// same catalogue and metadata (any other Decide, or DecideSince, encodes everything itself). It
+// helps large decisions (a batch) on more than one processor, and does nothing on one.
+func (o *overlay) encodeAhead(cat *events.Catalogue, meta events.Metadata) {
+	if runtime.GOMAXPROCS(0) < 2 || cat == nil || len(o.events) > 0 {
 		return
 	}
-	t.st.ahead = &ahead{cat: cat, meta: meta}
+	o.ahead = &ahead{cat: cat, meta: meta}
 }
 
 // handOver starts encoding the events emitted since the last part once they are a part.

@@ -80,13 +80,16 @@ func New(ctx context.Context, v *nodes.View, hints *sync.Map, lim limits.Limits)
 	return t
 }
 
-// Reserve makes room in a transaction that has decided nothing yet for about ops operations
-// (a batch's): its maps are made at their size once instead of growing step by step.
-func (t *Tx) Reserve(ops int) {
+// Expect readies a transaction that has decided nothing yet for about ops operations (a
+// batch's) and a Decide with catalogue cat and metadata meta: its maps are made at their size
+// once instead of growing step by step, and the events it emits are encoded on other
+// processors while it decides the next ones (see ahead).
+func (t *Tx) Expect(ops int, cat *events.Catalogue, meta events.Metadata) {
 	o := t.st
-	if len(o.nodes) > 0 || len(o.claims) > 0 || len(o.edges) > 0 || ops <= 1 {
+	if len(o.nodes) > 0 || len(o.claims) > 0 || len(o.edges) > 0 || len(o.events) > 0 || ops <= 1 {
 		return
 	}
+	o.encodeAhead(cat, meta)
 	// a created node: itself and a few peers; two unique values (a constraint and its human-
 	// friendly id); a few relationship slots at both ends
 	o.nodes = make(map[graph.NodeID]*txNode, ops)
