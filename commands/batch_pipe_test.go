@@ -25,6 +25,11 @@ func TestBatchLateErrorIsSingleError(t *testing.T) {
 		{"name": "Bad Name", "enabled": true, "aliases": []any{"a"}},
 		{"name": "ok-6", "enabled": map[string]any{"value": true, "is_protected": "x"}},
 		{"name": "ok-7", "role": map[string]any{"value": "core", "from_pool": map[string]any{"id": "x"}}},
+		{"name": "ok-8", "site": 12},
+		{"name": "ok-9", "site": []any{1, []any{2}}},
+		{"name": "ok-10", "tags": []any{map[string]any{"id": "x", "bogus": 1}}},
+		{"name": "ok-11", "tags": []any{"0190a000-0000-7000-8000-0000000000ff"}},
+		{"name": "ok-12", "interfaces": map[string]any{"hfid": []any{true, nil}}},
 	}
 	for i, data := range bad {
 		_, single := f.try(t, commands.TypeCreateNode, map[string]any{"kind": "TestDevice", "data": data})

@@ -66,13 +66,12 @@ func (rx parser) data(m *schema.Node, data Data, pre map[string]any, prep *prepa
 		if r.ReadOnly {
 			return nil, nil, nodeError(m.Kind, name, fmt.Errorf("%w: the relationship is read-only", fault.ErrInvalid))
 		}
-		v, err := value()
-		if err != nil {
-			return nil, nil, nodeError(m.Kind, name, err)
+		refs, err := prep.relRefs(name)
+		if refs == nil && err == nil {
+			refs, err = relRefs(m, r, value)
 		}
-		refs, err := parseRefs(r, v)
 		if err != nil {
-			return nil, nil, nodeError(m.Kind, name, err)
+			return nil, nil, err
 		}
 		in := relInput{rel: r, field: field}
 		for _, ref := range refs {
@@ -99,6 +98,30 @@ func (rx parser) data(m *schema.Node, data Data, pre map[string]any, prep *prepa
 		rels[name] = in
 	}
 	return attrs, rels, nil
+}
+
+// relRefs reads the related nodes given for relationship r of model m (value decodes them from
+// the command); the error names the field. Like attrValue, it reads nothing but its arguments.
+func relRefs(m *schema.Node, r *schema.Relationship, value func() (any, error)) ([]Ref, error) {
+	v, err := value()
+	if err != nil {
+		return nil, nodeError(m.Kind, r.Name, err)
+	}
+	refs, err := parseRefs(r, v)
+	if err != nil {
+		return nil, nodeError(m.Kind, r.Name, err)
+	}
+	for i := range refs { // an id is parsed here, out of the decision's way
+		if refs[i].ID != "" {
+			if id, err := graph.ParseNodeID(refs[i].ID); err == nil {
+				refs[i].id, refs[i].isID = id, true
+			}
+		}
+	}
+	if refs == nil {
+		refs = []Ref{} // none given: not to be read again
+	}
+	return refs, nil
 }
 
 // attrValue reads the value given for attribute a of model m (v, decoded from the command):
@@ -157,6 +180,8 @@ func (rx parser) ref(r *schema.Relationship, ref Ref) (graph.NodeID, error) {
 			return id, fmt.Errorf("%w: no earlier operation of the batch is labelled %q", fault.ErrNotFound, ref.Ref)
 		}
 		id = x
+	case ref.isID:
+		id = ref.id
 	case ref.ID != "":
 		x, err := graph.ParseNodeID(ref.ID)
 		if err != nil {

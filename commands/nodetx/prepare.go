@@ -11,6 +11,7 @@ type prepared struct {
 	names []string             // the data's fields, sorted
 	attrs map[string]attrInput // the attributes that parse
 	errs  map[string]error     // the attributes that do not: the error Create answers for each
+	refs  map[string]preparedRefs
 	taken bool                 // handed to a decision already (the decision changes attrs)
 }
 
@@ -31,6 +32,7 @@ func (t *Tx) PrepareCreate(in *CreateNode) {
 	for _, name := range p.names {
 		a, ok := attrOf(m, name)
 		if !ok {
+			p.prepareRel(m, in, name)
 			continue
 		}
 		attr, err := preparedAttr(m, a, in, t)
@@ -56,6 +58,41 @@ func preparedAttr(m *schema.Node, a *schema.Attribute, in *CreateNode, t *Tx) (a
 		}
 	}
 	return attrValue(m, a, v, t.lim)
+}
+
+// preparedRefs is what relRefs answers for a relationship.
+type preparedRefs struct {
+	refs []Ref
+	err  error
+}
+
+// prepareRel reads the related nodes given for field name, when it is a relationship of m
+// (parse.data refuses anything else, and a read-only relationship before reading its value).
+func (p *prepared) prepareRel(m *schema.Node, in *CreateNode, name string) {
+	r, _, ok := relOf(m, name)
+	if !ok || r.ReadOnly {
+		return
+	}
+	refs, err := relRefs(m, r, func() (any, error) {
+		if v, ok := in.values[name]; ok {
+			return v, nil
+		}
+		return decodeValue(in.Data[name])
+	})
+	if p.refs == nil {
+		p.refs = make(map[string]preparedRefs, len(m.Relationships))
+	}
+	p.refs[name] = preparedRefs{refs: refs, err: err}
+}
+
+// relRefs answers what relRefs answered for field name when prepared (nil refs and error: not
+// prepared). p may be nil.
+func (p *prepared) relRefs(name string) ([]Ref, error) {
+	if p == nil {
+		return nil, nil
+	}
+	pr := p.refs[name]
+	return pr.refs, pr.err
 }
 
 // fits reports whether p was prepared for model m and not used yet.
