@@ -12,7 +12,7 @@ type prepared struct {
 	attrs map[string]attrInput // the attributes that parse
 	errs  map[string]error     // the attributes that do not: the error Create answers for each
 	refs  map[string]preparedRefs
-	taken bool                 // handed to a decision already (the decision changes attrs)
+	taken bool // handed to a decision already (the decision changes attrs)
 }
 
 // PrepareCreate does, ahead of Create, the part of its work that reads only the schema and
