@@ -45,6 +45,14 @@ func (rx identity) pathValue(n *txNode, path string) (any, bool) {
 	return t.ident.pathValue(p, rest)
 }
 
+// text is fmt.Sprint(v), without formatting a string again.
+func text(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return fmt.Sprint(v)
+}
+
 // hfid computes a node's human-friendly id; nil when its kind has none or a part is unset.
 func (rx identity) hfid(n *txNode) []string {
 	t := rx.tx
@@ -57,7 +65,7 @@ func (rx identity) hfid(n *txNode) []string {
 		if !ok {
 			return nil
 		}
-		out = append(out, fmt.Sprint(v))
+		out = append(out, text(v))
 	}
 	return out
 }
@@ -73,7 +81,7 @@ func (rx identity) label(n *txNode) string {
 		if !ok {
 			return ""
 		}
-		return fmt.Sprint(v)
+		return text(v)
 	}
 	if m.DisplayLabel != nil && *m.DisplayLabel != "" {
 		dl := *m.DisplayLabel
