@@ -67,6 +67,7 @@ func (n *txNode) setAttr(name string, a nodes.Attr) {
 type computed struct {
 	hfid  []string
 	label string
+	id    string // the node's id as text, when already made (else made from the node's id)
 }
 
 // node returns the node as the command sees it, nil when it does not exist.

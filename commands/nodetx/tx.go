@@ -130,7 +130,11 @@ func (t *Tx) outcomeOf(n *txNode, what string) NodeOutcome {
 	if n.computed == nil { // not written by this command: compute them
 		n.computed = &computed{hfid: t.ident.hfid(n), label: t.ident.label(n)}
 	}
-	return NodeOutcome{ID: n.id.String(), Kind: n.kind, HFID: n.computed.hfid, DisplayLabel: n.computed.label, Outcome: what}
+	id := n.computed.id
+	if id == "" {
+		id = n.id.String()
+	}
+	return NodeOutcome{ID: id, Kind: n.kind, HFID: n.computed.hfid, DisplayLabel: n.computed.label, Outcome: what}
 }
 
 func (t *Tx) saveOutcome() map[string]Outcome {
