@@ -2,10 +2,11 @@ package nodetx
 
 import "github.com/infrahub-go/infrahub/schema"
 
-// prepared is what the attributes of a create's data give before the transaction decides it:
-// each attribute given decoded, checked and normalised against its kind (model). That depends
-// on the schema and the limits only, not on what the transaction holds, so that a batch
-// prepares its creates on other processors while it decides the earlier ones in order.
+// prepared is what a create's data gives before the transaction decides it: each attribute
+// given decoded, checked and normalised against its kind (model), each relationship's related
+// nodes read (ids parsed, not looked up). That depends on the schema and the limits only, not
+// on what the transaction holds, so that a batch prepares its creates on other processors while
+// it decides the earlier ones in order.
 type prepared struct {
 	model *schema.Node
 	names []string                // the data's fields, sorted
@@ -16,10 +17,11 @@ type prepared struct {
 }
 
 // PrepareCreate does, ahead of Create, the part of its work that reads only the schema and
-// the limits of t: decoding the data's values (CreateNode.Prepare) and parsing its attributes.
-// It reads nothing else of t and writes only in, so that it may run on other goroutines while
-// t decides other operations; Create then parses only the relationships (in the same order
-// and with the same errors). A create of a kind t does not know is left to Create.
+// the limits of t: decoding the data's values (CreateNode.Prepare), parsing its attributes and
+// reading its related nodes. It reads nothing else of t and writes only in, so that it may run
+// on other goroutines while t decides other operations; Create then only resolves the related
+// nodes (with the same errors, in the same field order). A create of a kind t does not know is
+// left to Create.
 func (t *Tx) PrepareCreate(in *CreateNode) {
 	if in.values == nil {
 		in.Prepare()
