@@ -51,14 +51,16 @@ func (s *Service) batch(ctx context.Context, cmd Command) (Result, error) {
 	if len(in.Operations) > MaxBatch {
 		return Result{}, fmt.Errorf("%w: field \"operations\" holds %d operations, at most %d", ErrInvalid, len(in.Operations), MaxBatch)
 	}
-	decoded := decodeOps(in.Operations)
 	res, err := s.w.nodes(ctx, cmd, in.Branch, func(t *nodetx.Tx) (any, error) {
+		t.Expect(len(in.Operations), s.w.cat, metaOf(cmd))
+		decoded := decodeAhead(t, in.Operations)
+		defer decoded.close()
 		out := BatchOutcome{Nodes: make([]NodeOutcome, 0, len(in.Operations))}
 		for i, op := range in.Operations {
 			if err := ctx.Err(); err != nil { // the caller left, or its deadline passed
 				return nil, fmt.Errorf("operation %d of %d: %w", i+1, len(in.Operations), err)
 			}
-			o, err := operation(t, op, decoded[i])
+			o, err := operation(t, op, decoded.get(i))
 			if err != nil {
 				return nil, fmt.Errorf("operation %d (%s): %w", i+1, op.Type, err)
 			}

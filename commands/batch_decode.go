@@ -17,6 +17,7 @@ import (
 // else, which payload.Decode reads (and refuses, naming what is wrong).
 func decodeBatch(raw json.RawMessage) (in Batch, ok bool) {
 	seen := 0
+	var raws [][]byte // the operations, decoded below on every processor at once
 	ok = objectFields(raw, func(key string, val []byte) bool {
 		var bit int
 		good := false
@@ -26,11 +27,10 @@ func decodeBatch(raw json.RawMessage) (in Batch, ok bool) {
 			in.Branch, good = plainJSONString(val)
 		case "operations":
 			bit = 2
-			in.Operations = []Operation{}
+			raws = raws[:0]
 			good = arrayElements(val, func(el []byte) bool {
-				op, ok := decodeOperation(el)
-				in.Operations = append(in.Operations, op)
-				return ok
+				raws = append(raws, el)
+				return true
 			})
 		default:
 			return false
@@ -44,8 +44,12 @@ func decodeBatch(raw json.RawMessage) (in Batch, ok bool) {
 	if !ok || seen&2 == 0 {
 		return Batch{}, false
 	}
-	valid := make([]bool, len(in.Operations))
-	forEach(len(in.Operations), func(i int) { valid[i] = json.Valid(in.Operations[i].Payload) })
+	in.Operations = make([]Operation, len(raws))
+	valid := make([]bool, len(raws))
+	forEach(len(raws), func(i int) {
+		op, ok := decodeOperation(raws[i])
+		in.Operations[i], valid[i] = op, ok && json.Valid(op.Payload)
+	})
 	for _, v := range valid {
 		if !v {
 			return Batch{}, false
@@ -139,15 +143,10 @@ type decodedOp struct {
 // opsPerTurn is how many operations a decoding goroutine takes at a time.
 const opsPerTurn = 64
 
-// decodeOps decodes the payloads of a batch's operations and their data's values, on every
-// processor at once: the transaction then decides them in order without decoding.
-func decodeOps(ops []Operation) []decodedOp {
-	out := make([]decodedOp, len(ops))
-	forEach(len(ops), func(i int) { out[i] = decodeOp(ops[i]) })
-	return out
-}
-
-func decodeOp(op Operation) decodedOp {
+// decodeOp decodes the payload of an operation of a batch and its data's values; a create's
+// attributes are parsed against the schema of t, the transaction that will decide it
+// (nodetx.Tx.PrepareCreate).
+func decodeOp(op Operation, t *nodetx.Tx) decodedOp {
 	switch op.Type {
 	case TypeCreateNode:
 		in, fast := decodeCreate(op.Payload)
@@ -157,7 +156,7 @@ func decodeOp(op Operation) decodedOp {
 				return decodedOp{in: in, err: err}
 			}
 		}
-		in.Prepare()
+		t.PrepareCreate(&in)
 		return decodedOp{in: in}
 	case TypeUpdateNode, TypeUpsertNode:
 		var in UpdateNode
@@ -248,7 +247,7 @@ func objectFields(b []byte, f func(key string, val []byte) bool) bool {
 		if end >= len(b) || !utf8.Valid(b[i+1:end]) {
 			return false
 		}
-		key := string(b[i+1 : end])
+		key := keyString(b[i+1 : end])
 		i = skipSpace(b, end+1)
 		if i >= len(b) || b[i] != ':' {
 			return false
@@ -264,6 +263,27 @@ func objectFields(b []byte, f func(key string, val []byte) bool) bool {
 		}
 		i = next
 	}
+}
+
+// keyString is string(b), without a copy for the keys of the batch and node.create payloads.
+func keyString(b []byte) string {
+	switch string(b) { // compared without a copy
+	case "type":
+		return "type"
+	case "payload":
+		return "payload"
+	case "ref":
+		return "ref"
+	case "kind":
+		return "kind"
+	case "data":
+		return "data"
+	case "id":
+		return "id"
+	case "branch":
+		return "branch"
+	}
+	return string(b)
 }
 
 // afterValue reads what follows a value of a list or object ending at b[stop]: a comma (next is

@@ -17,7 +17,21 @@ const buildPart = 256
 // nodes.AppendPayload (what the catalogue's encoding/json writes, without reflection), a large
 // decision's in parts on every processor at once.
 func (o *overlay) build(cat *events.Catalogue, meta events.Metadata) ([]events.Envelope, []any, error) {
-	n := len(o.events)
+	done, donePayloads, from := o.ahead.take(cat, meta)
+	o.ahead = nil
+	if from > len(o.events) { // cannot be: events are only appended while encoding ahead
+		done, donePayloads, from = nil, nil, 0
+	}
+	out, payloads, err := buildEvents(cat, meta, o.events[from:])
+	if err != nil || from == 0 {
+		return out, payloads, err
+	}
+	return append(done, out...), append(donePayloads, payloads...), nil
+}
+
+// buildEvents is build for the events evs.
+func buildEvents(cat *events.Catalogue, meta events.Metadata, evs []pendingEvent) ([]events.Envelope, []any, error) {
+	n := len(evs)
 	out := make([]events.Envelope, n)
 	payloads := make([]any, n)
 	parts := max(1, min(runtime.GOMAXPROCS(0), n/buildPart))
@@ -27,7 +41,7 @@ func (o *overlay) build(cat *events.Catalogue, meta events.Metadata) ([]events.E
 	for p := range parts {
 		wg.Go(func() {
 			from, to := p*size, min((p+1)*size, n)
-			errs[p] = o.buildRange(cat, meta, out[from:to], payloads[from:to], o.events[from:to])
+			errs[p] = buildRange(cat, meta, out[from:to], payloads[from:to], evs[from:to])
 		})
 	}
 	wg.Wait()
@@ -41,7 +55,7 @@ func (o *overlay) build(cat *events.Catalogue, meta events.Metadata) ([]events.E
 
 // buildRange builds the envelopes and payloads of evs into out and payloads, the payloads in
 // one buffer.
-func (o *overlay) buildRange(cat *events.Catalogue, meta events.Metadata, out []events.Envelope, payloads []any, evs []pendingEvent) error {
+func buildRange(cat *events.Catalogue, meta events.Metadata, out []events.Envelope, payloads []any, evs []pendingEvent) error {
 	var buf []byte
 	for i, e := range evs {
 		info, known := cat.Lookup(e.typ)

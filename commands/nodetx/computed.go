@@ -155,7 +155,7 @@ func (rx computer) values(n *txNode) (map[string]nodes.Attr, error) {
 		if changed == nil {
 			changed = map[string]nodes.Attr{}
 		}
-		n.attrs[name] = next
+		n.setAttr(name, next)
 		changed[name] = next
 	}
 	return changed, nil

@@ -18,6 +18,7 @@ type CreateNode struct {
 	Data   Data   `json:"data"`
 
 	values map[string]any // Data's values decoded (Prepare)
+	prep   *prepared      // Data's attributes parsed (Tx.PrepareCreate)
 }
 
 // Prepare decodes the values of the payload's data ahead of Create, which then does not decode
@@ -38,7 +39,7 @@ func (t *Tx) Create(in CreateNode) (NodeOutcome, error) {
 			return NodeOutcome{}, fmt.Errorf("%w: field \"id\": %q is not a UUID", fault.ErrInvalid, in.ID)
 		}
 	}
-	attrs, rels, err := t.parse.data(m, in.Data, in.values)
+	attrs, rels, err := t.parse.data(m, in.Data, in.values, in.prep)
 	if err != nil {
 		return NodeOutcome{}, err
 	}
@@ -66,7 +67,7 @@ func (t *Tx) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput,
 	n := &txNode{id: id, kind: m.Kind, model: m, live: true, created: true,
 		attrs: make(map[string]nodes.Attr, len(m.Attributes))}
 	t.st.nodes[id] = n
-	ev := nodes.Created{ID: id.String(), Kind: m.Kind, Global: global, Attributes: make(map[string]nodes.Attr, len(m.Attributes))}
+	ev := nodes.Created{ID: id.String(), Kind: m.Kind, Global: global}
 	var missing []string // mandatory attributes left to profiles
 	for _, a := range m.Attributes {
 		if a.State == schema.StateAbsent {
@@ -102,7 +103,6 @@ func (t *Tx) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput,
 		}
 		st.Global = a.Branch == schema.BranchAgnostic && !global
 		n.attrs[a.Name] = st
-		ev.Attributes[a.Name] = st
 	}
 	for _, r := range m.Relationships {
 		if r.State == schema.StateAbsent || !mandatoryRel(r) {
@@ -126,29 +126,26 @@ func (t *Tx) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput,
 			ev.RelProps[in.field] = p
 		}
 	}
-	for name, st := range t.profiles.values(n, attrs) {
-		ev.Attributes[name] = st
-	}
-	vals, err := t.computed.values(n)
-	if err != nil {
+	// profiles and computed attributes change n.attrs: the event states them all
+	t.profiles.values(n, attrs)
+	if _, err := t.computed.values(n); err != nil {
 		return nil, err
-	}
-	for name, st := range vals {
-		ev.Attributes[name] = st
 	}
 	for _, name := range missing {
 		if n.attrs[name].Value == nil {
 			return nil, nodeError(m.Kind, name, fmt.Errorf("%w: the attribute is mandatory (no profile of the node gives it)", fault.ErrInvalid))
 		}
 	}
-	claims, err := t.ident.reclaim(n, nil, t.ident.keys(n))
+	keys, hfid := t.ident.keysHFID(n)
+	claims, err := t.ident.reclaim(n, nil, keys)
 	if err != nil {
 		return nil, err
 	}
 	ev.Claims = append(claims, t.pools.claims(n.id, attrs)...)
-	ev.HFID = t.ident.hfid(n)
+	ev.HFID = hfid // claiming changed no value it is made of
 	ev.DisplayLabel = t.ident.label(n)
-	n.computed = &computed{hfid: ev.HFID, label: ev.DisplayLabel}
+	n.computed = &computed{hfid: ev.HFID, label: ev.DisplayLabel, id: ev.ID}
+	ev.Attributes, n.shared = n.attrs, true // one map for both until the node changes again
 	t.st.emit(nodes.TypeCreated, ev, global)
 	t.outcome.of(m.Kind).Created++
 	if err := t.computed.propagate(n, nil, ev.Edges); err != nil {
@@ -175,8 +172,8 @@ func applyLineage(st *nodes.Attr, in attrInput) {
 func (t *Tx) link(n *txNode, r *schema.Relationship, field string, p graph.NodeID, out []nodes.Edge) []nodes.Edge {
 	global := r.Branch == schema.BranchAgnostic && !isGlobal(n.model)
 	if pn := t.st.node(p); pn != nil {
-		if mr, ok := mirrorRel(t.set, pn.kind, field); ok && mr.Cardinality == "one" {
-			mirror := nodes.Mirror(field)
+		if mr, ok := t.st.mirrorRel(pn.kind, field); ok && mr.Cardinality == "one" {
+			mirror := t.st.mirror(field)
 			for _, old := range t.st.peersOf(p, mirror) {
 				if old != n.id {
 					out = append(out, t.st.edge(p, mirror, old, true, global))

@@ -12,6 +12,7 @@ func (t *Tx) Mark() int { return len(t.st.events) }
 // group mixing branch-agnostic and branch-aware changes on another branch is refused as one
 // command mixing them would be.
 func (t *Tx) DecideSince(cat *events.Catalogue, defaultBranch string, meta events.Metadata, mark int) (Decision, error) {
+	t.st.ahead.stop() // its events are numbered from 0, these from mark
 	all := t.st.events
 	t.st.events = all[min(mark, len(all)):]
 	defer func() { t.st.events = all }()

@@ -45,6 +45,14 @@ func (rx identity) pathValue(n *txNode, path string) (any, bool) {
 	return t.ident.pathValue(p, rest)
 }
 
+// text is fmt.Sprint(v), without formatting a string again.
+func text(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return fmt.Sprint(v)
+}
+
 // hfid computes a node's human-friendly id; nil when its kind has none or a part is unset.
 func (rx identity) hfid(n *txNode) []string {
 	t := rx.tx
@@ -57,7 +65,7 @@ func (rx identity) hfid(n *txNode) []string {
 		if !ok {
 			return nil
 		}
-		out = append(out, fmt.Sprint(v))
+		out = append(out, text(v))
 	}
 	return out
 }
@@ -73,7 +81,7 @@ func (rx identity) label(n *txNode) string {
 		if !ok {
 			return ""
 		}
-		return fmt.Sprint(v)
+		return text(v)
 	}
 	if m.DisplayLabel != nil && *m.DisplayLabel != "" {
 		dl := *m.DisplayLabel
@@ -125,12 +133,33 @@ func constraints(m *schema.Node) [][]string {
 
 func joinConstraint(c []string) string { return strings.Join(c, ",") }
 
+// constraintsOf is constraints(m), computed once per kind in a transaction.
+func (rx identity) constraintsOf(m *schema.Node) [][]string {
+	t := rx.tx
+	if c, ok := t.constraints[m]; ok {
+		return c
+	}
+	c := constraints(m)
+	if t.constraints == nil {
+		t.constraints = map[*schema.Node][][]string{}
+	}
+	t.constraints[m] = c
+	return c
+}
+
 // keys computes the claim keys of a node (constraint name → key), HFID included; parts
 // that are unset leave their constraint out.
 func (rx identity) keys(n *txNode) map[string]string {
+	out, _ := rx.keysHFID(n)
+	return out
+}
+
+// keysHFID is keys, and the node's human-friendly id the HFID key is made of.
+func (rx identity) keysHFID(n *txNode) (map[string]string, []string) {
 	t := rx.tx
-	out := map[string]string{}
-	for _, c := range constraints(n.model) {
+	cs := t.ident.constraintsOf(n.model)
+	out := make(map[string]string, len(cs)+1)
+	for _, c := range cs {
 		vals := make([]any, 0, len(c))
 		complete := true
 		for _, p := range c {
@@ -151,10 +180,11 @@ func (rx identity) keys(n *txNode) map[string]string {
 			out[name] = canonKey(vals)
 		}
 	}
-	if h := t.ident.hfid(n); h != nil {
+	h := t.ident.hfid(n)
+	if h != nil {
 		out[nodes.ConstraintHFID] = nodes.HFIDKey(h)
 	}
-	return out
+	return out, h
 }
 
 // reclaim moves a node's claims from old keys to new ones, refusing a value held by another

@@ -144,6 +144,9 @@ type Ref struct {
 	IsProtected *bool  `json:"_relation__is_protected,omitempty"`
 	// FromPool asks a resource pool for a new peer.
 	FromPool *PoolRef `json:"from_pool,omitempty"`
+
+	id   graph.NodeID // ID parsed, when it is a node id (isID)
+	isID bool
 }
 
 // parseRef reads a related node. A string is an id or a name, as infrahubctl sends a string

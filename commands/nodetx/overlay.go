@@ -1,6 +1,7 @@
 package nodetx
 
 import (
+	"maps"
 	"slices"
 
 	"github.com/infrahub-go/infrahub/branch/graph"
@@ -15,11 +16,16 @@ type overlay struct {
 	set    *schema.Set
 	nodes  map[graph.NodeID]*txNode
 	claims map[claimKey]graph.NodeID // zero id: released
-	// edges changed by the command, per (node, relationship field): peer → present
-	edges  map[slotKey]map[graph.NodeID]bool
-	events []pendingEvent
+	// edges changed by the command, per (node, relationship field)
+	edges map[slotKey]*peerDelta
+	// mirrors caches nodes.Mirror per field; mirrorRels, mirrorRel per peer kind and field
+	mirrors    map[string]string
+	mirrorRels map[[2]string]*schema.Relationship
+	events     []pendingEvent
 	// stream bookkeeping: whether the command writes branch-agnostic and branch-aware data
 	global, aware bool
+	// ahead encodes the events on other goroutines as they are emitted (nil: Decide does)
+	ahead *ahead
 }
 
 type claimKey struct{ kind, constraint, key string }
@@ -45,11 +51,23 @@ type txNode struct {
 	peers   map[string][]graph.NodeID // set by upsert's probe only: the peers it would have
 	// computed holds the HFID and display label this command wrote (nil: not written here).
 	computed *computed
+	// shared is set while attrs is also the attributes of the event that created the node:
+	// setAttr copies it before the first change, so that the event keeps what it stated.
+	shared bool
+}
+
+// setAttr sets an attribute of the node as the command sees it.
+func (n *txNode) setAttr(name string, a nodes.Attr) {
+	if n.shared {
+		n.attrs, n.shared = maps.Clone(n.attrs), false
+	}
+	n.attrs[name] = a
 }
 
 type computed struct {
 	hfid  []string
 	label string
+	id    string // the node's id as text, when already made (else made from the node's id)
 }
 
 // node returns the node as the command sees it, nil when it does not exist.
@@ -80,7 +98,7 @@ func (o *overlay) attr(n *txNode, name string) (nodes.Attr, bool) {
 	}
 	a, ok := o.v.Attr(n.id, name)
 	if ok {
-		n.attrs[name] = a
+		n.setAttr(name, a)
 	}
 	return a, ok
 }
@@ -95,27 +113,27 @@ func (o *overlay) peersOf(id graph.NodeID, field string) []graph.NodeID {
 	}
 	base := o.v.Peers(id, field)
 	d := o.edges[slotKey{id, field}]
-	if len(d) == 0 {
+	if d.len() == 0 {
 		return base
 	}
-	out := make([]graph.NodeID, 0, len(base)+len(d))
+	out := make([]graph.NodeID, 0, len(base)+d.len())
 	for _, p := range base {
-		if present, changed := d[p]; !changed || present {
+		if present, changed := d.get(p); !changed || present {
 			out = append(out, p)
 		}
 	}
-	for p, present := range d {
+	d.each(func(p graph.NodeID, present bool) {
 		if present && !slices.Contains(base, p) {
 			out = append(out, p)
 		}
-	}
+	})
 	slices.SortFunc(out, graph.NodeID.Compare)
 	return out
 }
 
 // hasPeer reports whether p is in a relationship field of a node, without reading the set.
 func (o *overlay) hasPeer(id graph.NodeID, field string, p graph.NodeID) bool {
-	if present, ok := o.edges[slotKey{id, field}][p]; ok {
+	if present, ok := o.edges[slotKey{id, field}].get(p); ok {
 		return present
 	}
 	return o.v.HasPeer(id, field, p)
@@ -139,13 +157,40 @@ func (o *overlay) setEdge(near graph.NodeID, field string, far graph.NodeID, rem
 		k := slotKey{id, f}
 		d := o.edges[k]
 		if d == nil {
-			d = map[graph.NodeID]bool{}
+			d = &peerDelta{}
 			o.edges[k] = d
 		}
-		d[p] = !remove
+		d.set(p, !remove)
 	}
 	set(near, field, far)
-	set(far, nodes.Mirror(field), near)
+	set(far, o.mirror(field), near)
+}
+
+// mirror is nodes.Mirror(field), made once per field.
+func (o *overlay) mirror(field string) string {
+	m, ok := o.mirrors[field]
+	if !ok {
+		if o.mirrors == nil {
+			o.mirrors = map[string]string{}
+		}
+		m = nodes.Mirror(field)
+		o.mirrors[field] = m
+	}
+	return m
+}
+
+// mirrorRel is mirrorRel on the branch's schema, found once per peer kind and field.
+func (o *overlay) mirrorRel(peerKind, field string) (*schema.Relationship, bool) {
+	k := [2]string{peerKind, field}
+	r, ok := o.mirrorRels[k]
+	if !ok {
+		r, _ = mirrorRel(o.set, peerKind, field)
+		if o.mirrorRels == nil {
+			o.mirrorRels = map[[2]string]*schema.Relationship{}
+		}
+		o.mirrorRels[k] = r
+	}
+	return r, r != nil
 }
 
 // taken is the holder of a unique value as the command sees it.
@@ -182,6 +227,9 @@ func (o *overlay) hfidMatches(kind string, hfid []string) []graph.NodeID {
 
 func (o *overlay) emit(typ string, payload any, global bool) {
 	o.events = append(o.events, pendingEvent{typ: typ, payload: payload})
+	if o.ahead != nil {
+		o.ahead.handOver(o.events)
+	}
 	if global {
 		o.global = true
 	} else {

@@ -8,6 +8,7 @@ import (
 	"github.com/infrahub-go/infrahub/branch/nodes"
 	"github.com/infrahub-go/infrahub/commands/values"
 	"github.com/infrahub-go/infrahub/fault"
+	"github.com/infrahub-go/infrahub/limits"
 	"github.com/infrahub-go/infrahub/schema"
 )
 
@@ -16,16 +17,22 @@ type parser struct{ tx *Tx }
 
 // data splits a command's data into attributes and relationships of model, resolving and
 // checking everything; the error names the field.
-// pre holds values of data already decoded (Prepare; nil: none).
-func (rx parser) data(m *schema.Node, data Data, pre map[string]any) (map[string]attrInput, map[string]relInput, error) {
+// pre holds values of data already decoded (Prepare; nil: none); prep, the attributes already
+// parsed (PrepareCreate; nil, or made for another model: none).
+func (rx parser) data(m *schema.Node, data Data, pre map[string]any, prep *prepared) (map[string]attrInput, map[string]relInput, error) {
 	t := rx.tx
-	attrs := make(map[string]attrInput, len(data))
-	rels := make(map[string]relInput, min(len(data), len(m.Relationships)))
-	names := make([]string, 0, len(data))
-	for k := range data {
-		names = append(names, k)
+	var (
+		attrs map[string]attrInput
+		names []string
+	)
+	if prep.fits(m) {
+		attrs, names = prep.take()
+	} else {
+		prep = nil
+		attrs = make(map[string]attrInput, len(data))
+		names = sortedKeys(data)
 	}
-	slices.Sort(names)
+	rels := make(map[string]relInput, min(len(data), len(m.Relationships)))
 	for _, name := range names {
 		value := func() (any, error) {
 			if v, ok := pre[name]; ok {
@@ -33,40 +40,21 @@ func (rx parser) data(m *schema.Node, data Data, pre map[string]any) (map[string
 			}
 			return decodeValue(data[name])
 		}
-		if a, ok := attrOf(m, name); ok {
+		if prep != nil {
+			if err := prep.errs[name]; err != nil {
+				return nil, nil, err
+			}
+			if _, ok := attrs[name]; ok {
+				continue
+			}
+		} else if a, ok := attrOf(m, name); ok {
 			v, err := value()
 			if err != nil {
 				return nil, nil, nodeError(m.Kind, name, err)
 			}
-			in, err := parseAttrInput(v)
+			in, err := attrValue(m, a, v, t.lim)
 			if err != nil {
-				return nil, nil, nodeError(m.Kind, name, err)
-			}
-			if in.fromPool != nil {
-				if in.hasValue {
-					return nil, nil, nodeError(m.Kind, name, fmt.Errorf("%w: give value or from_pool, not both", fault.ErrInvalid))
-				}
-				attrs[name] = in // allocated by resolvePools
-				continue
-			}
-			if in.hasValue {
-				if a.ReadOnly {
-					return nil, nil, nodeError(m.Kind, name, fmt.Errorf("%w: the attribute is read-only", fault.ErrInvalid))
-				}
-				if err := values.CheckSize(a, in.value, t.lim); err != nil {
-					return nil, nil, nodeError(m.Kind, name, err)
-				}
-				v, err := values.Normalize(a, in.value)
-				if err != nil {
-					return nil, nil, nodeError(m.Kind, name, err)
-				}
-				if clear, ok := in.value.(string); ok && a.Kind == values.KindHashedPassword && !values.IsPasswordHash(clear) {
-					in.password = clear
-				}
-				if tok, ok := v.(string); ok && m.Kind == values.TokenKind && name == "token" {
-					v = values.TokenDigest(tok) // an API token is stored as its digest only
-				}
-				in.value = nodes.Canon(v)
+				return nil, nil, err
 			}
 			attrs[name] = in
 			continue
@@ -78,13 +66,12 @@ func (rx parser) data(m *schema.Node, data Data, pre map[string]any) (map[string
 		if r.ReadOnly {
 			return nil, nil, nodeError(m.Kind, name, fmt.Errorf("%w: the relationship is read-only", fault.ErrInvalid))
 		}
-		v, err := value()
-		if err != nil {
-			return nil, nil, nodeError(m.Kind, name, err)
+		refs, err := prep.relRefs(name)
+		if refs == nil && err == nil {
+			refs, err = relRefs(m, r, value)
 		}
-		refs, err := parseRefs(r, v)
 		if err != nil {
-			return nil, nil, nodeError(m.Kind, name, err)
+			return nil, nil, err
 		}
 		in := relInput{rel: r, field: field}
 		for _, ref := range refs {
@@ -113,6 +100,68 @@ func (rx parser) data(m *schema.Node, data Data, pre map[string]any) (map[string
 	return attrs, rels, nil
 }
 
+// relRefs reads the related nodes given for relationship r of model m (value decodes them from
+// the command); the error names the field. Like attrValue, it reads nothing but its arguments.
+func relRefs(m *schema.Node, r *schema.Relationship, value func() (any, error)) ([]Ref, error) {
+	v, err := value()
+	if err != nil {
+		return nil, nodeError(m.Kind, r.Name, err)
+	}
+	refs, err := parseRefs(r, v)
+	if err != nil {
+		return nil, nodeError(m.Kind, r.Name, err)
+	}
+	for i := range refs { // an id is parsed here, out of the decision's way
+		if refs[i].ID != "" {
+			if id, err := graph.ParseNodeID(refs[i].ID); err == nil {
+				refs[i].id, refs[i].isID = id, true
+			}
+		}
+	}
+	if refs == nil {
+		refs = []Ref{} // none given: not to be read again
+	}
+	return refs, nil
+}
+
+// attrValue reads the value given for attribute a of model m (v, decoded from the command):
+// checked and normalised; the error names the field. It reads nothing but its arguments, so
+// that a batch can parse its attributes concurrently with its decisions (PrepareCreate).
+func attrValue(m *schema.Node, a *schema.Attribute, v any, lim limits.Limits) (attrInput, error) {
+	name := a.Name
+	in, err := parseAttrInput(v)
+	if err != nil {
+		return in, nodeError(m.Kind, name, err)
+	}
+	if in.fromPool != nil {
+		if in.hasValue {
+			return in, nodeError(m.Kind, name, fmt.Errorf("%w: give value or from_pool, not both", fault.ErrInvalid))
+		}
+		return in, nil // allocated by resolvePools
+	}
+	if !in.hasValue {
+		return in, nil
+	}
+	if a.ReadOnly {
+		return in, nodeError(m.Kind, name, fmt.Errorf("%w: the attribute is read-only", fault.ErrInvalid))
+	}
+	if err := values.CheckSize(a, in.value, lim); err != nil {
+		return in, nodeError(m.Kind, name, err)
+	}
+	nv, err := values.Normalize(a, in.value)
+	if err != nil {
+		return in, nodeError(m.Kind, name, err)
+	}
+	if clear, ok := in.value.(string); ok && a.Kind == values.KindHashedPassword && !values.IsPasswordHash(clear) {
+		in.password = clear
+	}
+	if tok, ok := nv.(string); ok && m.Kind == values.TokenKind && name == "token" {
+		nv = values.TokenDigest(tok) // an API token is stored as its digest only
+	}
+	in.value = nodes.Canon(nv)
+	return in, nil
+}
+
 // ref finds the node a reference names, checking it exists and has a kind the
 // relationship accepts.
 func (rx parser) ref(r *schema.Relationship, ref Ref) (graph.NodeID, error) {
@@ -131,6 +180,8 @@ func (rx parser) ref(r *schema.Relationship, ref Ref) (graph.NodeID, error) {
 			return id, fmt.Errorf("%w: no earlier operation of the batch is labelled %q", fault.ErrNotFound, ref.Ref)
 		}
 		id = x
+	case ref.isID:
+		id = ref.id
 	case ref.ID != "":
 		x, err := graph.ParseNodeID(ref.ID)
 		if err != nil {

@@ -141,7 +141,7 @@ func (rx pooler) allocateIP(req PoolRef) (graph.NodeID, error) {
 	if ipAttr(m) != want {
 		return graph.NodeID{}, fmt.Errorf("%w: pool %s: %s is not an IP %s kind", fault.ErrInvalid, p.id, kind, want)
 	}
-	attrs, rels, err := t.parse.data(m, req.Data, nil)
+	attrs, rels, err := t.parse.data(m, req.Data, nil, nil)
 	if err != nil {
 		return graph.NodeID{}, err
 	}
@@ -226,6 +226,7 @@ func (rx pooler) claimGlobal(id graph.NodeID, keys ...claimKey) {
 				ev.Claims = append(ev.Claims, nodes.Claim{Kind: k.kind, Constraint: k.constraint, Key: k.key, Global: true})
 			}
 			t.st.events[i].payload = ev
+			t.st.ahead.changed(i)
 			return
 		}
 	}
@@ -235,6 +236,9 @@ func (rx pooler) claimGlobal(id graph.NodeID, keys ...claimKey) {
 func (rx pooler) claims(id graph.NodeID, attrs map[string]attrInput) []nodes.Claim {
 	t := rx.tx
 	var out []nodes.Claim
+	if !someAttr(attrs, func(in attrInput) bool { return in.claim != nil }) {
+		return nil // nothing taken from a number pool (the common case): no names to sort
+	}
 	for _, name := range sortedKeys(attrs) {
 		if k := attrs[name].claim; k != nil {
 			t.st.claims[*k] = id

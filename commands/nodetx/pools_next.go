@@ -237,6 +237,10 @@ func (rx pooler) numbersUsed(cache, kind, field string) map[int64]bool {
 // is allocated for it.
 func (rx pooler) resolve(existing *txNode, m *schema.Node, attrs map[string]attrInput, rels map[string]relInput) error {
 	t := rx.tx
+	if !someAttr(attrs, func(in attrInput) bool { return in.fromPool != nil }) &&
+		!someRel(rels, func(in relInput) bool { return len(in.pools) > 0 }) {
+		return nil // nothing asked of a pool (the common case): no names to sort
+	}
 	for _, name := range sortedKeys(attrs) {
 		in := attrs[name]
 		if in.fromPool == nil {
@@ -284,4 +288,24 @@ func (rx pooler) resolve(existing *txNode, m *schema.Node, attrs map[string]attr
 		rels[name] = in
 	}
 	return nil
+}
+
+// someAttr reports whether f holds for an attribute of attrs, in no order.
+func someAttr(attrs map[string]attrInput, f func(attrInput) bool) bool {
+	for _, in := range attrs {
+		if f(in) {
+			return true
+		}
+	}
+	return false
+}
+
+// someRel reports whether f holds for a relationship of rels, in no order.
+func someRel(rels map[string]relInput, f func(relInput) bool) bool {
+	for _, in := range rels {
+		if f(in) {
+			return true
+		}
+	}
+	return false
 }

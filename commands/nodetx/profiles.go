@@ -122,7 +122,7 @@ func (rx profiler) values(n *txNode, explicit map[string]attrInput) map[string]n
 		if changed == nil {
 			changed = map[string]nodes.Attr{}
 		}
-		n.attrs[a.Name] = next
+		n.setAttr(a.Name, next)
 		changed[a.Name] = next
 	}
 	return changed

@@ -59,7 +59,9 @@ type Tx struct {
 	computeDepth int
 	outcome      Outcomes
 	lim          limits.Limits
-	ctx          context.Context // of the command: checked between the steps of a large decision
+	// constraints caches, per kind, its uniqueness constraints (identity.constraintsOf)
+	constraints map[*schema.Node][][]string
+	ctx         context.Context // of the command: checked between the steps of a large decision
 }
 
 // New starts a transaction on a branch View. hints, shared by the transactions of one process,
@@ -72,10 +74,27 @@ func New(ctx context.Context, v *nodes.View, hints *sync.Map, lim limits.Limits)
 	}
 	t := &Tx{v: v, set: v.Schema, refs: map[string]graph.NodeID{}, outcome: Outcomes{}, hints: hints, lim: lim, ctx: ctx,
 		st: &overlay{v: v, set: v.Schema, nodes: map[graph.NodeID]*txNode{}, claims: map[claimKey]graph.NodeID{},
-			edges: map[slotKey]map[graph.NodeID]bool{}}}
+			edges: map[slotKey]*peerDelta{}}}
 	t.ident, t.parse, t.computed, t.profiles = identity{t}, parser{t}, computer{t}, profiler{t}
 	t.templates, t.pools, t.ipam = templater{t}, pooler{t}, ipamRules{t}
 	return t
+}
+
+// Expect readies a transaction that has decided nothing yet for about ops operations (a
+// batch's) and a Decide with catalogue cat and metadata meta: its maps are made at their size
+// once instead of growing step by step, and the events it emits are encoded on other
+// processors while it decides the next ones (see ahead).
+func (t *Tx) Expect(ops int, cat *events.Catalogue, meta events.Metadata) {
+	o := t.st
+	if len(o.nodes) > 0 || len(o.claims) > 0 || len(o.edges) > 0 || len(o.events) > 0 || ops <= 1 {
+		return
+	}
+	o.encodeAhead(cat, meta)
+	// a created node: itself and a few peers; two unique values (a constraint and its human-
+	// friendly id); a few relationship slots at both ends
+	o.nodes = make(map[graph.NodeID]*txNode, ops)
+	o.claims = make(map[claimKey]graph.NodeID, 2*ops)
+	o.edges = make(map[slotKey]*peerDelta, 2*ops)
 }
 
 // Outcomes counts, per kind, what a command did.
@@ -111,7 +130,11 @@ func (t *Tx) outcomeOf(n *txNode, what string) NodeOutcome {
 	if n.computed == nil { // not written by this command: compute them
 		n.computed = &computed{hfid: t.ident.hfid(n), label: t.ident.label(n)}
 	}
-	return NodeOutcome{ID: n.id.String(), Kind: n.kind, HFID: n.computed.hfid, DisplayLabel: n.computed.label, Outcome: what}
+	id := n.computed.id
+	if id == "" {
+		id = n.id.String()
+	}
+	return NodeOutcome{ID: id, Kind: n.kind, HFID: n.computed.hfid, DisplayLabel: n.computed.label, Outcome: what}
 }
 
 func (t *Tx) saveOutcome() map[string]Outcome {

@@ -36,7 +36,7 @@ func (t *Tx) Update(in UpdateNode) (NodeOutcome, error) {
 	if n.model == nil {
 		return NodeOutcome{}, fmt.Errorf("%w: node %s is a %s, a kind the schema of branch %s no longer has", fault.ErrInvalid, n.id, n.kind, t.v.Branch)
 	}
-	attrs, rels, err := t.parse.data(n.model, in.Data, in.values)
+	attrs, rels, err := t.parse.data(n.model, in.Data, in.values, nil)
 	if err != nil {
 		return NodeOutcome{}, err
 	}
@@ -89,7 +89,7 @@ func (t *Tx) update(n *txNode, attrs map[string]attrInput, rels map[string]relIn
 		if ev.Attributes == nil {
 			ev.Attributes = map[string]nodes.Attr{}
 		}
-		n.attrs[name] = next
+		n.setAttr(name, next)
 		ev.Attributes[name] = next
 	}
 	for _, name := range sortedKeys(rels) {
@@ -201,7 +201,7 @@ func (t *Tx) Upsert(in UpdateNode) (NodeOutcome, error) {
 			n = t.st.node(id)
 		}
 	}
-	attrs, rels, err := t.parse.data(m, in.Data, in.values)
+	attrs, rels, err := t.parse.data(m, in.Data, in.values, nil)
 	if err != nil {
 		return NodeOutcome{}, err
 	}

@@ -1,0 +1,108 @@
+package nodetx
+
+import "github.com/infrahub-go/infrahub/schema"
+
+// prepared is what a create's data gives before the transaction decides it: each attribute
+// given decoded, checked and normalised against its kind (model), each relationship's related
+// nodes read (ids parsed, not looked up). That depends on the schema and the limits only, not
+// on what the transaction holds, so that a batch prepares its creates on other processors while
+// it decides the earlier ones in order.
+type prepared struct {
+	model *schema.Node
+	names []string                // the data's fields, sorted
+	attrs map[string]attrInput    // the attributes that parse
+	errs  map[string]error        // the attributes that do not: the error Create answers for each
+	refs  map[string]preparedRefs // the relationships: what relRefs answers for each
+	taken bool                    // handed to a decision already (the decision changes attrs)
+}
+
+// PrepareCreate does, ahead of Create, the part of its work that reads only the schema and
+// the limits of t: decoding the data's values (CreateNode.Prepare), parsing its attributes and
+// reading its related nodes. It reads nothing else of t and writes only in, so that it may run
+// on other goroutines while t decides other operations; Create then only resolves the related
+// nodes (with the same errors, in the same field order). A create of a kind t does not know is
+// left to Create.
+func (t *Tx) PrepareCreate(in *CreateNode) {
+	if in.values == nil {
+		in.Prepare()
+	}
+	m, ok := t.set.Node(in.Kind)
+	if !ok {
+		return
+	}
+	p := &prepared{model: m, names: sortedKeys(in.Data), attrs: make(map[string]attrInput, len(in.Data))}
+	for _, name := range p.names {
+		a, ok := attrOf(m, name)
+		if !ok {
+			p.prepareRel(m, in, name)
+			continue
+		}
+		attr, err := preparedAttr(m, a, in, t)
+		if err != nil {
+			if p.errs == nil {
+				p.errs = map[string]error{}
+			}
+			p.errs[name] = err
+			continue
+		}
+		p.attrs[name] = attr
+	}
+	in.prep = p
+}
+
+// preparedAttr is what parse.data reads for attribute a of in's data.
+func preparedAttr(m *schema.Node, a *schema.Attribute, in *CreateNode, t *Tx) (attrInput, error) {
+	v, ok := in.values[a.Name]
+	if !ok { // the value does not decode (prepare left it out): say why
+		var err error
+		if v, err = decodeValue(in.Data[a.Name]); err != nil {
+			return attrInput{}, nodeError(m.Kind, a.Name, err)
+		}
+	}
+	return attrValue(m, a, v, t.lim)
+}
+
+// preparedRefs is what relRefs answers for a relationship.
+type preparedRefs struct {
+	refs []Ref
+	err  error
+}
+
+// prepareRel reads the related nodes given for field name, when it is a relationship of m
+// (parse.data refuses anything else, and a read-only relationship before reading its value).
+func (p *prepared) prepareRel(m *schema.Node, in *CreateNode, name string) {
+	r, _, ok := relOf(m, name)
+	if !ok || r.ReadOnly {
+		return
+	}
+	refs, err := relRefs(m, r, func() (any, error) {
+		if v, ok := in.values[name]; ok {
+			return v, nil
+		}
+		return decodeValue(in.Data[name])
+	})
+	if p.refs == nil {
+		p.refs = make(map[string]preparedRefs, len(m.Relationships))
+	}
+	p.refs[name] = preparedRefs{refs: refs, err: err}
+}
+
+// relRefs answers what relRefs answered for field name when prepared (nil refs and error: not
+// prepared). p may be nil.
+func (p *prepared) relRefs(name string) ([]Ref, error) {
+	if p == nil {
+		return nil, nil
+	}
+	pr := p.refs[name]
+	return pr.refs, pr.err
+}
+
+// fits reports whether p was prepared for model m and not used yet.
+func (p *prepared) fits(m *schema.Node) bool { return p != nil && !p.taken && p.model == m }
+
+// take hands p's attributes and sorted field names to one decision (which may change the
+// attributes: a later one parses them again).
+func (p *prepared) take() (map[string]attrInput, []string) {
+	p.taken = true
+	return p.attrs, p.names
+}
