@@ -31,7 +31,7 @@ var ErrBadSnapshot = errors.New("bad snapshot")
 // replays the log instead.
 const (
 	snapMagic        = "IHGS"
-	snapVersion      = 4 // 2: relationship edges are a layer of their own; 3: main's slots by node, no peer index; 4: Stamp data
+	snapVersion      = 5 // 2: relationship edges are a layer of their own; 3: main's slots by node, no peer index; 4: Stamp data; 5: main's slots as node records
 	snapKindState    = 'S'
 	snapKindInterner = 'I'
 	snapHeaderMin    = len(snapMagic) + 2

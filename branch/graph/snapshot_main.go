@@ -43,15 +43,32 @@ func readTable(d *decoder) *nodeTable {
 	return t
 }
 
-// writeSlots writes the slot layer node by node, in node number order: the number of the node's
-// slots, each slot's field and head version, then the history chains by node number and field.
+// writeSlots writes the slot layer: its lineages and actors, then node by node, in node number
+// order, the node's record (record.go) as it is, or 0 when the node has no slot, followed by
+// its boxed data; then the history chains by node number and field.
 func writeSlots(e *encoder, l *slotLayer) {
+	e.uvarint(uint64(l.lins.len() - 1))
+	for _, lin := range l.lins.list[min(1, len(l.lins.list)):] {
+		putLineage(e, lin)
+	}
+	e.uvarint(uint64(len(l.actors.list)))
+	for _, a := range l.actors.list {
+		e.str(a)
+	}
+	var buf []byte
 	for n := range l.t.len() {
-		list := l.of(uint32(n))
-		e.uvarint(uint64(len(list)))
-		for i := range list {
-			e.uvarint(uint64(list[i].field))
-			slotCodec.putV(e, l.headOf(&list[i]), 0)
+		rec, boxes := l.record(uint32(n)), l.boxes[uint32(n)]
+		if l.pend.ok && l.pend.num == uint32(n) { // the node being written: encoded anew, not stored
+			buf, boxes = appendRecord(buf[:0], l.pend.es, nil)
+			rec = buf
+		}
+		if rec == nil {
+			e.byte(0)
+			continue
+		}
+		e.w.Write(rec)
+		for _, b := range boxes {
+			e.data(b)
 		}
 	}
 	nums := slices.SortedFunc(maps.Keys(l.hist), func(a, b slotNum) int {
@@ -70,38 +87,59 @@ func writeSlots(e *encoder, l *slotLayer) {
 
 func readSlots(d *decoder, t *nodeTable) *slotLayer {
 	l := newSlotLayer(t)
+	if n := d.count(); n > 0 {
+		l.lins.list = make([]Lineage, n+1)
+		l.lins.ids = make(map[Lineage]uint32, n)
+		for i := 1; i <= n; i++ {
+			lin := getLineage(d)
+			if _, dup := l.lins.ids[lin]; dup || lin == (Lineage{}) {
+				d.fail("lineage twice or zero in the slot layer")
+			}
+			l.lins.list[i], l.lins.ids[lin] = lin, uint32(i)
+		}
+	}
+	for range d.count() {
+		if a := d.str(); uint32(len(l.actors.list)) != l.actors.id(a) {
+			d.fail("actor twice in the slot layer")
+		}
+	}
 	n := t.len()
-	l.lists.grow(n)
+	l.recs.grow(n)
+	var chk recChecker
 	for i := range n {
-		k := d.count()
-		if k == 0 {
+		start := d.off
+		size := d.count()
+		if size == 0 {
 			continue
 		}
-		list := l.arena.take(k)
-		for j := range list {
-			f := FieldID(d.u32())
-			if findHead(list[:j], f) >= 0 {
-				d.fail("slot twice in the slot layer")
-			}
-			v := slotCodec.getV(d, 0)
-			if v.val.Peers != nil {
-				d.fail("peers in a slot of main")
-			}
-			list[j].field = f
-			l.setHead(&list[j], v)
+		d.take(size)
+		rec := d.b[start:d.off]
+		nbox, ok := chk.check(rec, l.lins.len(), len(l.actors.list))
+		if !ok {
+			d.fail("bad record of node %d: %s", i, chk.why)
 		}
-		*l.lists.at(uint32(i)) = list
-		l.count += k
+		*l.recs.at(uint32(i)) = l.arena.copy(rec, true)
+		if nbox > 0 {
+			boxes := make([]any, nbox)
+			for j := range boxes {
+				boxes[j] = d.data()
+			}
+			l.boxes[uint32(i)] = boxes
+		}
 	}
 	h := d.count()
 	c := cellCodec(l)
 	var prev slotNum
+	var es []entry
 	for j := range h {
 		k := slotNum{prev.node + d.u32(), FieldID(d.u32())}
 		if j > 0 && (k.node == prev.node && k.field <= prev.field) {
 			d.fail("history of a slot twice or out of order")
 		}
-		if k.node >= uint32(n) || findHead(l.of(k.node), k.field) < 0 {
+		if k.node < uint32(n) {
+			es = l.entries(k.node, es[:0])
+		}
+		if k.node >= uint32(n) || !hasField(es, k.field) {
 			d.fail("history of a slot that has no head")
 		}
 		l.hist[k] = readChain(d, c)
@@ -111,6 +149,15 @@ func readSlots(d *decoder, t *nodeTable) *slotLayer {
 		d.fail("history of a slot twice")
 	}
 	return l
+}
+
+func hasField(es []entry, f FieldID) bool {
+	for i := range es {
+		if es[i].field == f {
+			return true
+		}
+	}
+	return false
 }
 
 // writeEdges writes the edge layer node by node, in node number order: the node's relationship

@@ -1,0 +1,519 @@
+package graph
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"math"
+	"slices"
+	"strings"
+	"unsafe"
+)
+
+// A node's record is how main keeps the head versions of the node's slots: one byte string per
+// node, written whole when the node changes, never modified after. Values are kept unboxed:
+// numbers, booleans and stamps as varints or 8 bytes, strings as their bytes (a read hands out
+// a string pointing into the record), so a node of 9 attributes takes about 80 bytes where 9
+// slot heads of an interface value each took 288 plus the values' boxes. Lists, maps, long
+// strings and types the record does not know stay boxed, in the layer's per-node side list.
+// The snapshot writes records as they are, so reading one back is a check and a copy.
+//
+//	record  uvarint(len(body)) body
+//	body    uvarint(count) entry...
+//	entry   uvarint(field) tag [varint(pos - previous entry's pos) if tagPos]
+//	        [uvarint(lineage number) if tagLin] payload
+//	tag     kind (low 4 bits) | tagDeleted | tagLin | tagPos
+//
+// The first entry's previous position is 0. Payloads by kind: nil, false, true: none; int64,
+// int: a zigzag varint; float: 8 bytes little endian; integral float: a zigzag varint (an
+// exact float64 of magnitude below 2^53, not -0); string, json.Number: uvarint length, bytes;
+// stamp: zigzag varint At, uvarint actor number; boxed: uvarint index in the node's boxed
+// values (0, 1, ... in entry order); same: uvarint index of an earlier entry whose data is
+// equal (created and updated stamps, a name repeated as label and hfid), which may be a same
+// too.
+const (
+	rkNil = iota
+	rkFalse
+	rkTrue
+	rkInt64
+	rkInt
+	rkFloat
+	rkFloatInt
+	rkString
+	rkNumber
+	rkStamp
+	rkBoxed
+	rkSame
+	rkEnd
+
+	tagKind    = 0x0f
+	tagDeleted = 1 << 4
+	tagLin     = 1 << 5
+	tagPos     = 1 << 6
+)
+
+// maxInline is the longest string a record holds; a longer one stays boxed, so that rewriting
+// a node (any change to it) does not copy it.
+const maxInline = 256
+
+// sameWindow bounds how many earlier entries the encoder compares a value with.
+const sameWindow = 16
+
+// datum is a slot's data unboxed: what a record entry decodes to without allocating.
+type datum struct {
+	s    string // string, json.Number: the text; stamp: By
+	x    uint64 // int64, int: the value; float: its bits; stamp: At
+	box  any    // boxed: the value itself
+	aux  uint32 // stamp: the actor's number; boxed (in a record only): the index; same: the entry
+	kind uint8  // rk*: never rkFloatInt (a record detail) nor rkSame once resolved
+}
+
+// any is d as Value.Data: what was stored, with its Go type.
+func (d *datum) any() any {
+	switch d.kind {
+	case rkFalse:
+		return false
+	case rkTrue:
+		return true
+	case rkInt64:
+		return int64(d.x)
+	case rkInt:
+		return int(int64(d.x))
+	case rkFloat:
+		return math.Float64frombits(d.x)
+	case rkString:
+		return d.s
+	case rkNumber:
+		return json.Number(d.s)
+	case rkStamp:
+		return Stamp{At: int64(d.x), By: d.s}
+	case rkBoxed:
+		return d.box
+	}
+	return nil
+}
+
+// detached is d as Value.Data holding no string of a record (for a history chain, which would
+// otherwise keep a whole record alive for one old string).
+func (d *datum) detached() any {
+	switch d.kind {
+	case rkString:
+		return strings.Clone(d.s)
+	case rkNumber:
+		return json.Number(strings.Clone(d.s))
+	}
+	return d.any()
+}
+
+// same reports whether two data are equal as a record stores them (boxed data never are).
+func (d *datum) same(o *datum) bool {
+	return d.kind == o.kind && d.kind != rkBoxed && d.x == o.x && d.s == o.s
+}
+
+// entry is one slot of a node: its field, head version and data.
+type entry struct {
+	d     datum
+	pos   int64
+	field FieldID
+	lin   uint32 // lineage number, with headDeleted
+}
+
+// appendRecord appends the record of es to dst and the boxed data of es to boxes.
+func appendRecord(dst []byte, es []entry, boxes []any) ([]byte, []any) {
+	var body [binary.MaxVarintLen64]byte
+	size := 0 // the body's length, computed first so the prefix can be written before it
+	var prev int64
+	size += uvarintLen(uint64(len(es)))
+	for i := range es {
+		size += entryLen(es, i, prev)
+		prev = es[i].pos
+	}
+	dst = binary.AppendUvarint(dst, uint64(size))
+	dst = append(dst, body[:binary.PutUvarint(body[:], uint64(len(es)))]...)
+	prev = 0
+	for i := range es {
+		dst, boxes = appendEntry(dst, es, i, prev, boxes)
+		prev = es[i].pos
+	}
+	return dst, boxes
+}
+
+// sameAs is the index of an earlier entry of es whose data equals es[i]'s, or -1.
+func sameAs(es []entry, i int) int {
+	d := &es[i].d
+	if d.kind < rkInt64 || d.kind == rkBoxed || d.kind == rkFloat && floatInt(d.x) {
+		return -1 // a byte or two of payload: a reference saves nothing
+	}
+	for j := max(0, i-sameWindow); j < i; j++ { // the first: a name repeated twice refers to it twice
+		if es[j].d.same(d) {
+			return j
+		}
+	}
+	return -1
+}
+
+// floatInt reports whether the float64 of bits x is stored as an integer: integral, of
+// magnitude below 2^53 (so exact) and not -0.
+func floatInt(x uint64) bool {
+	f := math.Float64frombits(x)
+	return f == math.Trunc(f) && math.Abs(f) < 1<<53 && x != 1<<63
+}
+
+func zigzag(v int64) uint64 { return uint64(v<<1) ^ uint64(v>>63) }
+
+func uvarintLen(v uint64) int {
+	n := 1
+	for v >= 0x80 {
+		v >>= 7
+		n++
+	}
+	return n
+}
+
+// tagOf is the tag and payload kind of es[i] (rkSame, or rkFloatInt, where they apply) and the
+// entry it repeats.
+func tagOf(es []entry, i int, prev int64) (tag byte, same int) {
+	e := &es[i]
+	kind := e.d.kind
+	same = sameAs(es, i)
+	switch {
+	case same >= 0:
+		kind = rkSame
+	case kind == rkFloat && floatInt(e.d.x):
+		kind = rkFloatInt
+	}
+	tag = kind
+	if e.lin&headDeleted != 0 {
+		tag |= tagDeleted
+	}
+	if e.lin&^headDeleted != 0 {
+		tag |= tagLin
+	}
+	if e.pos != prev {
+		tag |= tagPos
+	}
+	return tag, same
+}
+
+func entryLen(es []entry, i int, prev int64) int {
+	e := &es[i]
+	tag, same := tagOf(es, i, prev)
+	n := uvarintLen(uint64(e.field)) + 1
+	if tag&tagPos != 0 {
+		n += uvarintLen(zigzag(e.pos - prev))
+	}
+	if tag&tagLin != 0 {
+		n += uvarintLen(uint64(e.lin &^ headDeleted))
+	}
+	switch tag & tagKind {
+	case rkInt64, rkInt:
+		n += uvarintLen(zigzag(int64(e.d.x)))
+	case rkFloat:
+		n += 8
+	case rkFloatInt:
+		n += uvarintLen(zigzag(int64(math.Float64frombits(e.d.x))))
+	case rkString, rkNumber:
+		n += uvarintLen(uint64(len(e.d.s))) + len(e.d.s)
+	case rkStamp:
+		n += uvarintLen(zigzag(int64(e.d.x))) + uvarintLen(uint64(e.d.aux))
+	case rkBoxed:
+		n += uvarintLen(uint64(len(es))) // an upper bound of its index's length: see appendEntry
+	case rkSame:
+		n += uvarintLen(uint64(same))
+	}
+	return n
+}
+
+func appendEntry(dst []byte, es []entry, i int, prev int64, boxes []any) ([]byte, []any) {
+	e := &es[i]
+	tag, same := tagOf(es, i, prev)
+	dst = binary.AppendUvarint(dst, uint64(e.field))
+	dst = append(dst, tag)
+	if tag&tagPos != 0 {
+		dst = binary.AppendUvarint(dst, zigzag(e.pos-prev))
+	}
+	if tag&tagLin != 0 {
+		dst = binary.AppendUvarint(dst, uint64(e.lin&^headDeleted))
+	}
+	switch tag & tagKind {
+	case rkInt64, rkInt:
+		dst = binary.AppendUvarint(dst, zigzag(int64(e.d.x)))
+	case rkFloat:
+		dst = binary.LittleEndian.AppendUint64(dst, e.d.x)
+	case rkFloatInt:
+		dst = binary.AppendUvarint(dst, zigzag(int64(math.Float64frombits(e.d.x))))
+	case rkString, rkNumber:
+		dst = binary.AppendUvarint(dst, uint64(len(e.d.s)))
+		dst = append(dst, e.d.s...)
+	case rkStamp:
+		dst = binary.AppendUvarint(dst, zigzag(int64(e.d.x)))
+		dst = binary.AppendUvarint(dst, uint64(e.d.aux))
+	case rkBoxed:
+		// padded to the length entryLen counted: a uvarint of len(es)'s length
+		dst = appendPadded(dst, uint64(len(boxes)), uvarintLen(uint64(len(es))))
+		boxes = append(boxes, e.d.box)
+	case rkSame:
+		dst = binary.AppendUvarint(dst, uint64(same))
+	}
+	return dst, boxes
+}
+
+// appendPadded appends v as a uvarint of exactly n bytes (continuation bits on zero groups).
+func appendPadded(dst []byte, v uint64, n int) []byte {
+	for range n - 1 {
+		dst = append(dst, byte(v)|0x80)
+		v >>= 7
+	}
+	return append(dst, byte(v))
+}
+
+// recordOf is the record starting at p (nil: none), prefix included.
+func recordOf(p *byte) []byte {
+	if p == nil {
+		return nil
+	}
+	var size uint64
+	n := 0
+	for shift := 0; ; shift += 7 {
+		b := *(*byte)(unsafe.Add(unsafe.Pointer(p), n))
+		n++
+		size |= uint64(b&0x7f) << shift
+		if b < 0x80 {
+			break
+		}
+	}
+	return unsafe.Slice(p, n+int(size))
+}
+
+// recReader reads the entries of a record's body in order. A record that does not parse (only
+// possible for one read from a snapshot, which recordCheck refuses) sets bad and ends.
+type recReader struct {
+	b    []byte
+	off  int
+	left int // entries not read yet
+	pos  int64
+	bad  bool
+}
+
+// newRecReader reads the record rec (prefix included).
+func newRecReader(rec []byte) recReader {
+	r := recReader{b: rec}
+	size := r.uvarint()
+	if r.bad || size != uint64(len(rec)-r.off) {
+		return recReader{bad: true}
+	}
+	n := r.uvarint()
+	if n > uint64(len(rec)) {
+		return recReader{bad: true}
+	}
+	r.left = int(n)
+	return r
+}
+
+func (r *recReader) uvarint() uint64 {
+	if r.off < len(r.b) && r.b[r.off] < 0x80 {
+		v := r.b[r.off]
+		r.off++
+		return uint64(v)
+	}
+	v, n := binary.Uvarint(r.b[min(r.off, len(r.b)):])
+	if n <= 0 {
+		r.fail()
+		return 0
+	}
+	r.off += n
+	return v
+}
+
+func (r *recReader) varint() int64 {
+	u := r.uvarint()
+	return int64(u>>1) ^ -int64(u&1)
+}
+
+func (r *recReader) fail() {
+	r.bad, r.left, r.off = true, 0, len(r.b)
+}
+
+// next reads the next entry into e; false at the end (or on a bad record). Its data is the
+// record's: a same entry has kind rkSame and the entry it repeats in aux, a boxed one its index
+// in aux.
+func (r *recReader) next(e *entry) bool {
+	if r.left == 0 {
+		return false
+	}
+	r.left--
+	f := r.uvarint()
+	if r.off >= len(r.b) || f > math.MaxUint32 {
+		r.fail()
+		return false
+	}
+	tag := r.b[r.off]
+	r.off++
+	if tag&tagPos != 0 {
+		r.pos += r.varint()
+	}
+	e.field, e.pos, e.lin = FieldID(f), r.pos, 0
+	if tag&tagLin != 0 {
+		l := r.uvarint()
+		if l == 0 || l >= headDeleted {
+			r.fail()
+			return false
+		}
+		e.lin = uint32(l)
+	}
+	if tag&tagDeleted != 0 {
+		e.lin |= headDeleted
+	}
+	e.d = datum{kind: tag & tagKind}
+	if tag >= tagPos<<1 || !r.payload(&e.d) {
+		r.fail()
+		return false
+	}
+	return !r.bad
+}
+
+// payload reads the payload of d.kind into d.
+func (r *recReader) payload(d *datum) bool {
+	switch d.kind {
+	case rkNil, rkFalse, rkTrue:
+	case rkInt64, rkInt:
+		d.x = uint64(r.varint())
+	case rkFloat:
+		if len(r.b)-r.off < 8 {
+			return false
+		}
+		d.x = binary.LittleEndian.Uint64(r.b[r.off:])
+		r.off += 8
+	case rkFloatInt:
+		v := r.varint()
+		if v >= 1<<53 || v <= -1<<53 {
+			return false
+		}
+		d.kind, d.x = rkFloat, math.Float64bits(float64(v))
+	case rkString, rkNumber:
+		n := r.uvarint()
+		if n > uint64(len(r.b)-r.off) {
+			return false
+		}
+		if n > 0 {
+			d.s = unsafe.String(&r.b[r.off], int(n))
+		}
+		r.off += int(n)
+	case rkStamp:
+		d.x = uint64(r.varint())
+		a := r.uvarint()
+		if a > math.MaxUint32 {
+			return false
+		}
+		d.aux = uint32(a)
+	case rkBoxed, rkSame:
+		i := r.uvarint()
+		if i > math.MaxUint32 {
+			return false
+		}
+		d.aux = uint32(i)
+	default:
+		return false
+	}
+	return true
+}
+
+// done reports whether the whole record was read and parsed.
+func (r *recReader) done() bool { return !r.bad && r.left == 0 && r.off == len(r.b) }
+
+// datumOf is v unboxed; strings too long for a record, lists, maps and unknown types stay
+// boxed. The caller sets aux of a stamp (the actor's number).
+func datumOf(v any) datum {
+	switch x := v.(type) {
+	case nil:
+		return datum{kind: rkNil}
+	case bool:
+		if x {
+			return datum{kind: rkTrue}
+		}
+		return datum{kind: rkFalse}
+	case int64:
+		return datum{kind: rkInt64, x: uint64(x)}
+	case int:
+		return datum{kind: rkInt, x: uint64(x)}
+	case float64:
+		return datum{kind: rkFloat, x: math.Float64bits(x)}
+	case string:
+		if len(x) <= maxInline {
+			return datum{kind: rkString, s: x}
+		}
+	case json.Number:
+		if len(x) <= maxInline {
+			return datum{kind: rkNumber, s: string(x)}
+		}
+	case Stamp:
+		if len(x.By) <= maxInline {
+			return datum{kind: rkStamp, x: uint64(x.At), s: x.By}
+		}
+	}
+	return datum{kind: rkBoxed, box: v}
+}
+
+// recChecker checks the records a snapshot holds, so that no read meets one that does not
+// parse or refers to nothing.
+type recChecker struct {
+	fields []FieldID
+	kinds  []uint8
+	why    string
+}
+
+// check checks record rec against a layer of nlins lineages and nactors actors, and returns
+// the number of its boxed values.
+func (c *recChecker) check(rec []byte, nlins, nactors int) (nbox int, ok bool) {
+	r := newRecReader(rec)
+	if r.left == 0 {
+		c.why = "no entry"
+		return 0, false
+	}
+	c.fields, c.kinds, c.why = c.fields[:0], c.kinds[:0], ""
+	var e entry
+	for c.why == "" && r.next(&e) {
+		switch k := e.d.kind; {
+		case int(e.lin&^headDeleted) >= nlins:
+			c.why = "unknown lineage"
+		case k == rkStamp && int(e.d.aux) >= nactors:
+			c.why = "unknown actor"
+		case k == rkBoxed && int(e.d.aux) != nbox:
+			c.why = "boxed values out of order"
+		case k == rkSame && int(e.d.aux) >= len(c.kinds):
+			c.why = "repeats no earlier entry"
+		case k == rkInt && int64(int(int64(e.d.x))) != int64(e.d.x):
+			c.why = "int overflows"
+		}
+		if e.d.kind == rkBoxed {
+			nbox++
+		}
+		c.fields, c.kinds = append(c.fields, e.field), append(c.kinds, e.d.kind)
+	}
+	switch {
+	case c.why != "":
+	case !r.done():
+		c.why = "does not parse"
+	case !distinct(c.fields):
+		c.why = "slot twice"
+	}
+	return nbox, c.why == ""
+}
+
+// distinct reports whether fs holds no field twice (it may reorder fs).
+func distinct(fs []FieldID) bool {
+	if len(fs) > 32 {
+		slices.Sort(fs)
+		for i := 1; i < len(fs); i++ {
+			if fs[i] == fs[i-1] {
+				return false
+			}
+		}
+		return true
+	}
+	for i := range fs {
+		if slices.Contains(fs[:i], fs[i]) {
+			return false
+		}
+	}
+	return true
+}
