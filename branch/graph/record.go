@@ -29,7 +29,8 @@ import (
 // stamp: zigzag varint At, uvarint actor number; boxed: uvarint index in the node's boxed
 // values (0, 1, ... in entry order); same: uvarint index of an earlier entry whose data is
 // equal (created and updated stamps, a name repeated as label and hfid), which may be a same
-// too.
+// too; shared: uvarint index of a string in the layer's shared strings (a value many nodes
+// hold in a field, a description or a status, is kept once).
 const (
 	rkNil = iota
 	rkFalse
@@ -43,6 +44,7 @@ const (
 	rkStamp
 	rkBoxed
 	rkSame
+	rkShared
 	rkEnd
 
 	tagKind    = 0x0f
@@ -60,11 +62,13 @@ const sameWindow = 16
 
 // datum is a slot's data unboxed: what a record entry decodes to without allocating.
 type datum struct {
-	s    string // string, json.Number: the text; stamp: By
-	x    uint64 // int64, int: the value; float: its bits; stamp: At
-	box  any    // boxed: the value itself
-	aux  uint32 // stamp: the actor's number; boxed (in a record only): the index; same: the entry
-	kind uint8  // rk*: never rkFloatInt (a record detail) nor rkSame once resolved
+	s   string // string, json.Number: the text; stamp: By
+	x   uint64 // int64, int: the value; float: its bits; stamp: At
+	box any    // boxed: the value itself
+	// stamp: the actor's number; string: 1 + its number among the shared strings, 0 when not
+	// shared; boxed (in a record only): the index; same: the entry
+	aux  uint32
+	kind uint8 // rk*: never rkFloatInt (a record detail) nor rkSame once resolved
 }
 
 // any is d as Value.Data: what was stored, with its Go type.
@@ -97,6 +101,9 @@ func (d *datum) any() any {
 func (d *datum) detached() any {
 	switch d.kind {
 	case rkString:
+		if d.aux != 0 { // a shared string: not a record's
+			return d.s
+		}
 		return strings.Clone(d.s)
 	case rkNumber:
 		return json.Number(strings.Clone(d.s))
@@ -106,7 +113,7 @@ func (d *datum) detached() any {
 
 // same reports whether two data are equal as a record stores them (boxed data never are).
 func (d *datum) same(o *datum) bool {
-	return d.kind == o.kind && d.kind != rkBoxed && d.x == o.x && d.s == o.s
+	return d.kind == o.kind && d.kind != rkBoxed && d.x == o.x && d.aux == o.aux && d.s == o.s
 }
 
 // entry is one slot of a node: its field, head version and data.
@@ -140,7 +147,7 @@ func appendRecord(dst []byte, es []entry, boxes []any) ([]byte, []any) {
 // sameAs is the index of an earlier entry of es whose data equals es[i]'s, or -1.
 func sameAs(es []entry, i int) int {
 	d := &es[i].d
-	if d.kind < rkInt64 || d.kind == rkBoxed || d.kind == rkFloat && floatInt(d.x) {
+	if d.kind < rkInt64 || d.kind == rkBoxed || d.kind == rkFloat && floatInt(d.x) || d.kind == rkString && d.aux != 0 {
 		return -1 // a byte or two of payload: a reference saves nothing
 	}
 	for j := max(0, i-sameWindow); j < i; j++ { // the first: a name repeated twice refers to it twice
@@ -180,6 +187,8 @@ func tagOf(es []entry, i int, prev int64) (tag byte, same int) {
 		kind = rkSame
 	case kind == rkFloat && floatInt(e.d.x):
 		kind = rkFloatInt
+	case kind == rkString && e.d.aux != 0:
+		kind = rkShared
 	}
 	tag = kind
 	if e.lin&headDeleted != 0 {
@@ -219,6 +228,8 @@ func entryLen(es []entry, i int, prev int64) int {
 		n += uvarintLen(uint64(len(es))) // an upper bound of its index's length: see appendEntry
 	case rkSame:
 		n += uvarintLen(uint64(same))
+	case rkShared:
+		n += uvarintLen(uint64(e.d.aux - 1))
 	}
 	return n
 }
@@ -253,6 +264,8 @@ func appendEntry(dst []byte, es []entry, i int, prev int64, boxes []any) ([]byte
 		boxes = append(boxes, e.d.box)
 	case rkSame:
 		dst = binary.AppendUvarint(dst, uint64(same))
+	case rkShared:
+		dst = binary.AppendUvarint(dst, uint64(e.d.aux-1))
 	}
 	return dst, boxes
 }
@@ -411,6 +424,12 @@ func (r *recReader) payload(d *datum) bool {
 			return false
 		}
 		d.aux = uint32(i)
+	case rkShared:
+		i := r.uvarint()
+		if i >= math.MaxUint32 {
+			return false
+		}
+		d.kind, d.aux = rkString, uint32(i+1)
 	default:
 		return false
 	}
@@ -461,9 +480,9 @@ type recChecker struct {
 	why    string
 }
 
-// check checks record rec against a layer of nlins lineages and nactors actors, and returns
-// the number of its boxed values.
-func (c *recChecker) check(rec []byte, nlins, nactors int) (nbox int, ok bool) {
+// check checks record rec against a layer of nlins lineages, nactors actors and nshared shared
+// strings, and returns the number of its boxed values.
+func (c *recChecker) check(rec []byte, nlins, nactors, nshared int) (nbox int, ok bool) {
 	r := newRecReader(rec)
 	if r.left == 0 {
 		c.why = "no entry"
@@ -477,6 +496,8 @@ func (c *recChecker) check(rec []byte, nlins, nactors int) (nbox int, ok bool) {
 			c.why = "unknown lineage"
 		case k == rkStamp && int(e.d.aux) >= nactors:
 			c.why = "unknown actor"
+		case k == rkString && int(e.d.aux) > nshared:
+			c.why = "unknown shared string"
 		case k == rkBoxed && int(e.d.aux) != nbox:
 			c.why = "boxed values out of order"
 		case k == rkSame && int(e.d.aux) >= len(c.kinds):

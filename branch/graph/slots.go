@@ -15,6 +15,7 @@ type slotLayer struct {
 	hist   map[slotNum][]version[cell]
 	lins   lineages
 	actors actors
+	shared sharedStrings
 	// the node being written, decoded: reads look at it before the records (it is changed
 	// under the State's write lock only)
 	pend  pending
@@ -106,6 +107,44 @@ func (a *actors) id(by string) uint32 {
 	return i
 }
 
+// sharedStrings are strings that records refer to by number: a string written to a field
+// that the field's previous write held too (many nodes hold the same description or status)
+// is kept here once rather than in every record. A string stays once shared; at most
+// maxShared are.
+type sharedStrings struct {
+	list []string
+	ids  map[string]uint32
+	last map[FieldID]string // the last string written to each field
+}
+
+const maxShared = 1 << 16
+
+// of is 1 + the number of string s written to field f among the shared strings, 0 when it is
+// not one.
+func (t *sharedStrings) of(f FieldID, s string) uint32 {
+	if i, ok := t.ids[s]; ok {
+		return i + 1
+	}
+	if t.last == nil {
+		t.last, t.ids = map[FieldID]string{}, map[string]uint32{}
+	}
+	if last, ok := t.last[f]; !ok || last != s || len(t.list) >= maxShared {
+		t.last[f] = s
+		return 0
+	}
+	return t.add(s) + 1
+}
+
+func (t *sharedStrings) add(s string) uint32 {
+	if t.ids == nil {
+		t.last, t.ids = map[FieldID]string{}, map[string]uint32{}
+	}
+	i := uint32(len(t.list))
+	t.list = append(t.list, s)
+	t.ids[s] = i
+	return i
+}
+
 // pack and unpack convert between the versions callers see and the stored ones.
 func (l *slotLayer) pack(v version[Value]) version[cell] {
 	return version[cell]{pos: v.pos, deleted: v.deleted, val: cell{data: v.val.Data, lin: l.lins.id(v.val.Lineage)}}
@@ -157,6 +196,10 @@ func (l *slotLayer) resolve(n uint32, rec []byte, d *datum) {
 	switch d.kind {
 	case rkStamp:
 		d.s = l.actors.list[d.aux]
+	case rkString:
+		if d.aux != 0 {
+			d.s = l.shared.list[d.aux-1]
+		}
 	case rkBoxed:
 		d.box = l.boxes[n][d.aux]
 	}
@@ -245,9 +288,14 @@ func (l *slotLayer) set(k Slot, v version[Value]) {
 	n := l.t.number(k.Node)
 	l.open(n)
 	d := datumOf(v.val.Data)
-	if d.kind == rkStamp {
+	switch d.kind {
+	case rkStamp:
 		d.aux = l.actors.id(d.s)
 		d.s = l.actors.list[d.aux]
+	case rkString:
+		if d.aux = l.shared.of(k.Field, d.s); d.aux != 0 {
+			d.s = l.shared.list[d.aux-1]
+		}
 	}
 	lin := l.lins.id(v.val.Lineage)
 	if v.deleted {

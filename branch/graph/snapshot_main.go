@@ -43,7 +43,7 @@ func readTable(d *decoder) *nodeTable {
 	return t
 }
 
-// writeSlots writes the slot layer: its lineages and actors, then node by node, in node number
+// writeSlots writes the slot layer: its lineages, actors and shared strings, then node by node, in node number
 // order, the node's record (record.go) as it is, or 0 when the node has no slot, followed by
 // its boxed data; then the history chains by node number and field.
 func writeSlots(e *encoder, l *slotLayer) {
@@ -54,6 +54,10 @@ func writeSlots(e *encoder, l *slotLayer) {
 	e.uvarint(uint64(len(l.actors.list)))
 	for _, a := range l.actors.list {
 		e.str(a)
+	}
+	e.uvarint(uint64(len(l.shared.list)))
+	for _, x := range l.shared.list {
+		e.str(x)
 	}
 	var buf []byte
 	for n := range l.t.len() {
@@ -103,6 +107,17 @@ func readSlots(d *decoder, t *nodeTable) *slotLayer {
 			d.fail("actor twice in the slot layer")
 		}
 	}
+	if k := d.count(); k > maxShared {
+		d.fail("%d shared strings", k)
+	} else {
+		for range k {
+			x := d.str()
+			if _, dup := l.shared.ids[x]; dup {
+				d.fail("shared string twice in the slot layer")
+			}
+			l.shared.add(x)
+		}
+	}
 	n := t.len()
 	l.recs.grow(n)
 	var chk recChecker
@@ -114,7 +129,7 @@ func readSlots(d *decoder, t *nodeTable) *slotLayer {
 		}
 		d.take(size)
 		rec := d.b[start:d.off]
-		nbox, ok := chk.check(rec, l.lins.len(), len(l.actors.list))
+		nbox, ok := chk.check(rec, l.lins.len(), len(l.actors.list), len(l.shared.list))
 		if !ok {
 			d.fail("bad record of node %d: %s", i, chk.why)
 		}
