@@ -18,7 +18,7 @@ import (
 // The snapshot writes records as they are, so reading one back is a check and a copy.
 //
 //	record  uvarint(len(body)) body
-//	body    uvarint(count) entry...
+//	body    entry... (at least one)
 //	entry   uvarint(field) tag [varint(pos - previous entry's pos) if tagPos]
 //	        [uvarint(lineage number) if tagLin] payload
 //	tag     kind (low 4 bits) | tagDeleted | tagLin | tagPos
@@ -30,7 +30,10 @@ import (
 // values (0, 1, ... in entry order); same: uvarint index of an earlier entry whose data is
 // equal (created and updated stamps, a name repeated as label and hfid), which may be a same
 // too; shared: uvarint index of a string in the layer's shared strings (a value many nodes
-// hold in a field, a description or a status, is kept once).
+// hold in a field, a description or a status, is kept once); stamp at: uvarint actor number,
+// At being the time the entry's position was recorded at (the last position at or before it
+// in the State's timeline, as Unix nanoseconds; 0 when none): what m:created and m:updated
+// hold.
 const (
 	rkNil = iota
 	rkFalse
@@ -45,6 +48,7 @@ const (
 	rkBoxed
 	rkSame
 	rkShared
+	rkStampAt
 	rkEnd
 
 	tagKind    = 0x0f
@@ -68,7 +72,10 @@ type datum struct {
 	// stamp: the actor's number; string: 1 + its number among the shared strings, 0 when not
 	// shared; boxed (in a record only): the index; same: the entry
 	aux  uint32
-	kind uint8 // rk*: never rkFloatInt (a record detail) nor rkSame once resolved
+	kind uint8 // rk*: never rkFloatInt, rkShared nor rkStampAt (record details), nor rkSame once resolved
+	// a stamp read from a record whose At is the time of its entry's position (the reader
+	// resolves it; never set once resolved)
+	atPos bool
 }
 
 // any is d as Value.Data: what was stored, with its Go type.
@@ -124,23 +131,25 @@ type entry struct {
 	lin   uint32 // lineage number, with headDeleted
 }
 
-// appendRecord appends the record of es to dst and the boxed data of es to boxes.
-func appendRecord(dst []byte, es []entry, boxes []any) ([]byte, []any) {
-	var body [binary.MaxVarintLen64]byte
-	size := 0 // the body's length, computed first so the prefix can be written before it
+// appendRecord appends the record of es to dst and the boxed data of es to boxes; times, when
+// not nil, is the timeline stamps may refer to.
+func appendRecord(dst []byte, es []entry, boxes []any, times *timeline) ([]byte, []any) {
+	start := len(dst)
+	dst = append(dst, 0) // the prefix, if the body is shorter than 128 bytes
 	var prev int64
-	size += uvarintLen(uint64(len(es)))
 	for i := range es {
-		size += entryLen(es, i, prev)
+		dst, boxes = appendEntry(dst, es, i, prev, boxes, times)
 		prev = es[i].pos
 	}
-	dst = binary.AppendUvarint(dst, uint64(size))
-	dst = append(dst, body[:binary.PutUvarint(body[:], uint64(len(es)))]...)
-	prev = 0
-	for i := range es {
-		dst, boxes = appendEntry(dst, es, i, prev, boxes)
-		prev = es[i].pos
+	size := len(dst) - start - 1
+	if size < 0x80 {
+		dst[start] = byte(size)
+		return dst, boxes
 	}
+	k := uvarintLen(uint64(size)) // a longer prefix: the body moves
+	dst = append(dst, make([]byte, k-1)...)
+	copy(dst[start+k:], dst[start+1:start+1+size])
+	binary.PutUvarint(dst[start:], uint64(size))
 	return dst, boxes
 }
 
@@ -176,9 +185,9 @@ func uvarintLen(v uint64) int {
 	return n
 }
 
-// tagOf is the tag and payload kind of es[i] (rkSame, or rkFloatInt, where they apply) and the
-// entry it repeats.
-func tagOf(es []entry, i int, prev int64) (tag byte, same int) {
+// tagOf is the tag and payload kind of es[i] (rkSame, rkFloatInt, rkShared or rkStampAt where
+// they apply) and the entry it repeats.
+func tagOf(es []entry, i int, prev int64, times *timeline) (tag byte, same int) {
 	e := &es[i]
 	kind := e.d.kind
 	same = sameAs(es, i)
@@ -189,6 +198,10 @@ func tagOf(es []entry, i int, prev int64) (tag byte, same int) {
 		kind = rkFloatInt
 	case kind == rkString && e.d.aux != 0:
 		kind = rkShared
+	case kind == rkStamp && times != nil:
+		if at, ok := times.nsAt(e.pos); ok && at == int64(e.d.x) {
+			kind = rkStampAt
+		}
 	}
 	tag = kind
 	if e.lin&headDeleted != 0 {
@@ -203,40 +216,9 @@ func tagOf(es []entry, i int, prev int64) (tag byte, same int) {
 	return tag, same
 }
 
-func entryLen(es []entry, i int, prev int64) int {
+func appendEntry(dst []byte, es []entry, i int, prev int64, boxes []any, times *timeline) ([]byte, []any) {
 	e := &es[i]
-	tag, same := tagOf(es, i, prev)
-	n := uvarintLen(uint64(e.field)) + 1
-	if tag&tagPos != 0 {
-		n += uvarintLen(zigzag(e.pos - prev))
-	}
-	if tag&tagLin != 0 {
-		n += uvarintLen(uint64(e.lin &^ headDeleted))
-	}
-	switch tag & tagKind {
-	case rkInt64, rkInt:
-		n += uvarintLen(zigzag(int64(e.d.x)))
-	case rkFloat:
-		n += 8
-	case rkFloatInt:
-		n += uvarintLen(zigzag(int64(math.Float64frombits(e.d.x))))
-	case rkString, rkNumber:
-		n += uvarintLen(uint64(len(e.d.s))) + len(e.d.s)
-	case rkStamp:
-		n += uvarintLen(zigzag(int64(e.d.x))) + uvarintLen(uint64(e.d.aux))
-	case rkBoxed:
-		n += uvarintLen(uint64(len(es))) // an upper bound of its index's length: see appendEntry
-	case rkSame:
-		n += uvarintLen(uint64(same))
-	case rkShared:
-		n += uvarintLen(uint64(e.d.aux - 1))
-	}
-	return n
-}
-
-func appendEntry(dst []byte, es []entry, i int, prev int64, boxes []any) ([]byte, []any) {
-	e := &es[i]
-	tag, same := tagOf(es, i, prev)
+	tag, same := tagOf(es, i, prev, times)
 	dst = binary.AppendUvarint(dst, uint64(e.field))
 	dst = append(dst, tag)
 	if tag&tagPos != 0 {
@@ -258,9 +240,10 @@ func appendEntry(dst []byte, es []entry, i int, prev int64, boxes []any) ([]byte
 	case rkStamp:
 		dst = binary.AppendUvarint(dst, zigzag(int64(e.d.x)))
 		dst = binary.AppendUvarint(dst, uint64(e.d.aux))
+	case rkStampAt:
+		dst = binary.AppendUvarint(dst, uint64(e.d.aux))
 	case rkBoxed:
-		// padded to the length entryLen counted: a uvarint of len(es)'s length
-		dst = appendPadded(dst, uint64(len(boxes)), uvarintLen(uint64(len(es))))
+		dst = binary.AppendUvarint(dst, uint64(len(boxes)))
 		boxes = append(boxes, e.d.box)
 	case rkSame:
 		dst = binary.AppendUvarint(dst, uint64(same))
@@ -268,15 +251,6 @@ func appendEntry(dst []byte, es []entry, i int, prev int64, boxes []any) ([]byte
 		dst = binary.AppendUvarint(dst, uint64(e.d.aux-1))
 	}
 	return dst, boxes
-}
-
-// appendPadded appends v as a uvarint of exactly n bytes (continuation bits on zero groups).
-func appendPadded(dst []byte, v uint64, n int) []byte {
-	for range n - 1 {
-		dst = append(dst, byte(v)|0x80)
-		v >>= 7
-	}
-	return append(dst, byte(v))
 }
 
 // recordOf is the record starting at p (nil: none), prefix included.
@@ -298,27 +272,20 @@ func recordOf(p *byte) []byte {
 }
 
 // recReader reads the entries of a record's body in order. A record that does not parse (only
-// possible for one read from a snapshot, which recordCheck refuses) sets bad and ends.
+// possible for one read from a snapshot, which recChecker refuses) sets bad and ends.
 type recReader struct {
-	b    []byte
-	off  int
-	left int // entries not read yet
-	pos  int64
-	bad  bool
+	b   []byte
+	off int
+	pos int64
+	bad bool
 }
 
 // newRecReader reads the record rec (prefix included).
 func newRecReader(rec []byte) recReader {
 	r := recReader{b: rec}
-	size := r.uvarint()
-	if r.bad || size != uint64(len(rec)-r.off) {
+	if size := r.uvarint(); r.bad || size != uint64(len(rec)-r.off) {
 		return recReader{bad: true}
 	}
-	n := r.uvarint()
-	if n > uint64(len(rec)) {
-		return recReader{bad: true}
-	}
-	r.left = int(n)
 	return r
 }
 
@@ -343,17 +310,16 @@ func (r *recReader) varint() int64 {
 }
 
 func (r *recReader) fail() {
-	r.bad, r.left, r.off = true, 0, len(r.b)
+	r.bad, r.off = true, len(r.b)
 }
 
 // next reads the next entry into e; false at the end (or on a bad record). Its data is the
 // record's: a same entry has kind rkSame and the entry it repeats in aux, a boxed one its index
-// in aux.
+// in aux, a stamp at its position atPos set.
 func (r *recReader) next(e *entry) bool {
-	if r.left == 0 {
+	if r.off >= len(r.b) {
 		return false
 	}
-	r.left--
 	f := r.uvarint()
 	if r.off >= len(r.b) || f > math.MaxUint32 {
 		r.fail()
@@ -411,8 +377,12 @@ func (r *recReader) payload(d *datum) bool {
 			d.s = unsafe.String(&r.b[r.off], int(n))
 		}
 		r.off += int(n)
-	case rkStamp:
-		d.x = uint64(r.varint())
+	case rkStamp, rkStampAt:
+		if d.kind == rkStampAt {
+			d.kind, d.atPos = rkStamp, true
+		} else {
+			d.x = uint64(r.varint())
+		}
 		a := r.uvarint()
 		if a > math.MaxUint32 {
 			return false
@@ -437,7 +407,7 @@ func (r *recReader) payload(d *datum) bool {
 }
 
 // done reports whether the whole record was read and parsed.
-func (r *recReader) done() bool { return !r.bad && r.left == 0 && r.off == len(r.b) }
+func (r *recReader) done() bool { return !r.bad && r.off == len(r.b) }
 
 // datumOf is v unboxed; strings too long for a record, lists, maps and unknown types stay
 // boxed. The caller sets aux of a stamp (the actor's number).
@@ -484,7 +454,7 @@ type recChecker struct {
 // strings, and returns the number of its boxed values.
 func (c *recChecker) check(rec []byte, nlins, nactors, nshared int) (nbox int, ok bool) {
 	r := newRecReader(rec)
-	if r.left == 0 {
+	if r.off >= len(r.b) {
 		c.why = "no entry"
 		return 0, false
 	}

@@ -94,7 +94,7 @@ func TestRecordKeepsValues(t *testing.T) {
 
 // The record's entries are the layer's, and the encoder writes as many bytes as it counted.
 func TestRecordEncoding(t *testing.T) {
-	l := newSlotLayer(newNodeTable(0))
+	l := newSlotLayer(newNodeTable(0), &timeline{})
 	var es []entry
 	for i, v := range append(recordValues(), int32(3)) {
 		d := datumOf(v)
@@ -103,7 +103,7 @@ func TestRecordEncoding(t *testing.T) {
 		}
 		es = append(es, entry{d: d, pos: int64(i / 4), field: FieldID(i*37 + 1), lin: uint32(i%2) << 31})
 	}
-	rec, boxes := appendRecord(nil, es, nil)
+	rec, boxes := appendRecord(nil, es, nil, nil)
 	if len(recordOf(&rec[0])) != len(rec) {
 		t.Fatalf("record of %d bytes reads as %d", len(rec), len(recordOf(&rec[0])))
 	}
@@ -140,4 +140,58 @@ func TestRecordEncoding(t *testing.T) {
 			}
 		}
 	}
+}
+
+// A stamp of the time its position was recorded at refers to the timeline: it reads back as
+// written, in the present and the past, also after a snapshot.
+func TestRecordStampAtPosition(t *testing.T) {
+	s := NewState()
+	want := map[Slot][]any{} // by position 1..4
+	for p := int64(1); p <= 4; p++ {
+		cs := []Change{
+			set(1, fName, Stamp{At: at(p).UnixNano(), By: "a"}),         // at its position
+			set(1, FieldID(10+p), Stamp{At: at(p).UnixNano(), By: "a"}), // the same, repeated
+			set(int(p)+1, fName, Stamp{At: at(1).UnixNano(), By: "b"}),  // at another
+		}
+		if err := s.Apply(Main, p, at(p), cs...); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cs {
+			sl := Slot{c.Node, c.Field}
+			for len(want[sl]) < int(p)-1 {
+				want[sl] = append(want[sl], nil)
+			}
+			want[sl] = append(want[sl], c.Value.Data)
+		}
+	}
+	// clock skew: recorded at the previous time, the stamp says otherwise
+	if err := s.Apply(Main, 5, at(3), set(1, fDescr, Stamp{At: at(3).UnixNano(), By: "a"})); err != nil {
+		t.Fatal(err)
+	}
+	apply(t, s, Main, 6, set(9, fName, "flush"))
+	check := func(name string, s *State) {
+		t.Helper()
+		for sl, vs := range want {
+			for p := int64(1); p <= 6; p++ {
+				v := vs[min(int(p), len(vs))-1]
+				got, ok, _ := s.Get(Main, sl, p)
+				if v == nil && ok || v != nil && got.Data != v {
+					t.Errorf("%s: %v at %d: %#v, want %#v", name, sl, p, got.Data, v)
+				}
+			}
+		}
+		if got, _, _ := s.Get(Main, Slot{id(1), fDescr}, 5); got.Data != (Stamp{At: at(3).UnixNano(), By: "a"}) {
+			t.Errorf("%s: a stamp written with a skewed clock: %#v", name, got.Data)
+		}
+	}
+	check("written", s)
+	var e entry
+	refers := false
+	for r := newRecReader(s.main.slots.record(0)); r.next(&e); {
+		refers = refers || e.d.atPos
+	}
+	if !refers {
+		t.Error("no stamp refers to the timeline")
+	}
+	check("read back", roundTrip(t, s))
 }

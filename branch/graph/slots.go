@@ -16,6 +16,7 @@ type slotLayer struct {
 	lins   lineages
 	actors actors
 	shared sharedStrings
+	times  *timeline // the State's: stamps may refer to it
 	// the node being written, decoded: reads look at it before the records (it is changed
 	// under the State's write lock only)
 	pend  pending
@@ -39,8 +40,8 @@ type slotNum struct {
 // headDeleted marks a deleted head in entry.lin; lineage numbers stay below it.
 const headDeleted = 1 << 31
 
-func newSlotLayer(t *nodeTable) *slotLayer {
-	return &slotLayer{t: t, hist: map[slotNum][]version[cell]{}, boxes: map[uint32][]any{}}
+func newSlotLayer(t *nodeTable, times *timeline) *slotLayer {
+	return &slotLayer{t: t, times: times, hist: map[slotNum][]version[cell]{}, boxes: map[uint32][]any{}}
 }
 
 // cell is what main keeps of an older version of a slot: a slot holds data and lineage, never
@@ -183,19 +184,24 @@ func (l *slotLayer) record(n uint32) []byte {
 	return recordOf(*l.recs.at(n))
 }
 
-// resolve turns d, read from record rec of node n, into the data it stands for: the data of
-// the entry a same entry repeats, a boxed value, a stamp's actor.
-func (l *slotLayer) resolve(n uint32, rec []byte, d *datum) {
+// resolve turns the data of e, read from record rec of node n, into the data it stands for:
+// the data of the entry a same entry repeats, a boxed value, a stamp's actor and time.
+func (l *slotLayer) resolve(n uint32, rec []byte, e *entry) {
+	d, pos := &e.d, e.pos
 	for d.kind == rkSame { // a same refers to an earlier entry: this ends
 		r := newRecReader(rec)
-		var e entry
-		for i := uint32(0); r.next(&e) && i < d.aux; i++ {
+		var t entry
+		for i := uint32(0); r.next(&t) && i < d.aux; i++ {
 		}
-		*d = e.d
+		*d, pos = t.d, t.pos
 	}
 	switch d.kind {
 	case rkStamp:
 		d.s = l.actors.list[d.aux]
+		if d.atPos {
+			at, _ := l.times.nsAt(pos)
+			d.x, d.atPos = uint64(at), false
+		}
 	case rkString:
 		if d.aux != 0 {
 			d.s = l.shared.list[d.aux-1]
@@ -218,7 +224,7 @@ func (l *slotLayer) decode(n uint32, dst []entry) []entry {
 		if e.d.kind == rkSame {
 			e.d = dst[start+int(e.d.aux)].d
 		} else {
-			l.resolve(n, rec, &e.d)
+			l.resolve(n, rec, &e)
 		}
 		dst = append(dst, e)
 	}
@@ -244,7 +250,7 @@ func (l *slotLayer) find(k Slot) (uint32, entry, bool) {
 	var e entry
 	for r.next(&e) {
 		if e.field == k.Field {
-			l.resolve(n, rec, &e.d)
+			l.resolve(n, rec, &e)
 			return n, e, true
 		}
 	}
@@ -270,7 +276,7 @@ func (l *slotLayer) flush() {
 	n := l.pend.num
 	l.pend.ok = false
 	var boxes []any
-	l.buf, boxes = appendRecord(l.buf[:0], l.pend.es, nil)
+	l.buf, boxes = appendRecord(l.buf[:0], l.pend.es, nil, l.times)
 	if int(n) >= l.recs.len() {
 		l.recs.grow(int(n) + 1)
 	}

@@ -167,7 +167,7 @@ func decodeState(payload []byte) (_ *State, err error) {
 	}
 	readUnique(d, &s.main.unique) // first: its maps fill while the rest decodes
 	s.main.table = readTable(d)
-	s.main.slots = readSlots(d, s.main.table)
+	s.main.slots = readSlots(d, s.main.table, &s.times)
 	s.main.nodes = readNodes(d, s.main.table)
 	s.main.edges = readEdges(d, s.main.table)
 	if s.main.index = d.kindNodes(); s.main.index == nil {

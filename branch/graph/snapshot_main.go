@@ -63,7 +63,7 @@ func writeSlots(e *encoder, l *slotLayer) {
 	for n := range l.t.len() {
 		rec, boxes := l.record(uint32(n)), l.boxes[uint32(n)]
 		if l.pend.ok && l.pend.num == uint32(n) { // the node being written: encoded anew, not stored
-			buf, boxes = appendRecord(buf[:0], l.pend.es, nil)
+			buf, boxes = appendRecord(buf[:0], l.pend.es, nil, l.times)
 			rec = buf
 		}
 		if rec == nil {
@@ -89,8 +89,8 @@ func writeSlots(e *encoder, l *slotLayer) {
 	}
 }
 
-func readSlots(d *decoder, t *nodeTable) *slotLayer {
-	l := newSlotLayer(t)
+func readSlots(d *decoder, t *nodeTable, times *timeline) *slotLayer {
+	l := newSlotLayer(t, times)
 	if n := d.count(); n > 0 {
 		l.lins.list = make([]Lineage, n+1)
 		l.lins.ids = make(map[Lineage]uint32, n)

@@ -75,6 +75,23 @@ func (t *timeline) zoneOf(i uint32) *time.Location {
 	return t.zones[t.runs[k].zone]
 }
 
+// nsAt is the time position pos was recorded at (that of the last position at or before it) in
+// Unix nanoseconds; false when there is none or Unix nanoseconds cannot hold it.
+func (t *timeline) nsAt(pos int64) (int64, bool) {
+	n := t.len()
+	if n == 0 {
+		return 0, false
+	}
+	i := n - 1
+	if t.pos(i) > pos {
+		if i = sort.Search(n, func(i int) bool { return t.pos(i) > pos }) - 1; i < 0 {
+			return 0, false
+		}
+	}
+	ns := t.list.at(uint32(i)).ns
+	return ns, ns != wideTime
+}
+
 // last is the time of the last position (zero when none).
 func (t *timeline) last() (time.Time, bool) {
 	if n := t.len(); n > 0 {
