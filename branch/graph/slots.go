@@ -93,10 +93,15 @@ func (t *lineages) len() int { return max(1, len(t.list)) }
 type actors struct {
 	list []string
 	ids  map[string]uint32
+	last uint32 // the actor last looked up
 }
 
 func (a *actors) id(by string) uint32 {
+	if len(a.list) > 0 && a.list[a.last] == by { // one actor writes a batch
+		return a.last
+	}
 	if i, ok := a.ids[by]; ok {
+		a.last = i
 		return i
 	}
 	if a.ids == nil {
@@ -105,6 +110,7 @@ func (a *actors) id(by string) uint32 {
 	i := uint32(len(a.list))
 	a.list = append(a.list, by)
 	a.ids[by] = i
+	a.last = i
 	return i
 }
 
@@ -113,32 +119,66 @@ func (a *actors) id(by string) uint32 {
 // is kept here once rather than in every record. A string stays once shared; at most
 // maxShared are.
 type sharedStrings struct {
-	list []string
-	ids  map[string]uint32
-	last map[FieldID]string // the last string written to each field
+	list   []string
+	ids    map[string]uint32
+	fields []fieldStrings // by field, for fields below maxFieldSlot
+	more   map[FieldID]*fieldStrings
 }
 
-const maxShared = 1 << 16
+// fieldStrings is what a field was last written: the string, and 1 + the number of the last
+// shared string (0: none), which a bulk load writes again and again.
+type fieldStrings struct {
+	last   string
+	shared uint32
+}
+
+const (
+	minShared    = 4 // a reference to a shared string takes 1 to 3 bytes
+	maxShared    = 1 << 16
+	maxFieldSlot = 1 << 12
+)
 
 // of is 1 + the number of string s written to field f among the shared strings, 0 when it is
 // not one.
 func (t *sharedStrings) of(f FieldID, s string) uint32 {
-	if i, ok := t.ids[s]; ok {
-		return i + 1
+	fs := t.field(f)
+	if fs.shared != 0 && t.list[fs.shared-1] == s {
+		return fs.shared
 	}
-	if t.last == nil {
-		t.last, t.ids = map[FieldID]string{}, map[string]uint32{}
-	}
-	if last, ok := t.last[f]; !ok || last != s || len(t.list) >= maxShared {
-		t.last[f] = s
+	i, ok := t.ids[s]
+	switch {
+	case ok:
+	case fs.last != s || len(s) < minShared || len(t.list) >= maxShared:
+		fs.last = s
 		return 0
+	default:
+		i = t.add(s)
 	}
-	return t.add(s) + 1
+	fs.shared = i + 1
+	return i + 1
+}
+
+func (t *sharedStrings) field(f FieldID) *fieldStrings {
+	if f < maxFieldSlot {
+		if int(f) >= len(t.fields) {
+			t.fields = append(t.fields, make([]fieldStrings, int(f)+1-len(t.fields))...)
+		}
+		return &t.fields[f]
+	}
+	fs := t.more[f]
+	if fs == nil {
+		if t.more == nil {
+			t.more = map[FieldID]*fieldStrings{}
+		}
+		fs = &fieldStrings{}
+		t.more[f] = fs
+	}
+	return fs
 }
 
 func (t *sharedStrings) add(s string) uint32 {
 	if t.ids == nil {
-		t.last, t.ids = map[FieldID]string{}, map[string]uint32{}
+		t.ids = map[string]uint32{}
 	}
 	i := uint32(len(t.list))
 	t.list = append(t.list, s)
