@@ -215,12 +215,14 @@ func writeEdges(e *encoder, l *edgeLayer) {
 func readEdges(d *decoder, t *nodeTable) *edgeLayer {
 	l := newEdgeLayer(t)
 	l.fields.grow(t.len())
+	var fields slab[edgeField]
+	var peers slab[edgePeer]
 	for n := range t.len() {
 		k := d.count()
 		if k == 0 {
 			continue
 		}
-		fs := make([]edgeField, k)
+		fs := fields.take(k)
 		for i := range fs {
 			fs[i].field = FieldID(d.u32())
 			for _, f := range fs[:i] {
@@ -228,7 +230,7 @@ func readEdges(d *decoder, t *nodeTable) *edgeLayer {
 					d.fail("relationship field twice in the edge layer")
 				}
 			}
-			ps := make([]edgePeer, d.count())
+			ps := peers.take(d.count())
 			for j := range ps {
 				ps[j].peer = d.id()
 				if j > 0 && ps[j-1].peer.Compare(ps[j].peer) >= 0 {
@@ -299,4 +301,26 @@ func readNodes(d *decoder, t *nodeTable) nodeLayer {
 		l.hist[uint32(i)] = readChain(d, nodeCodec)
 	}
 	return l
+}
+
+// slab hands out short slices from big blocks: a snapshot read makes millions of them (the
+// relationship fields of each node and their peers), one allocation each otherwise. A slice's
+// capacity is its length, so that an append moves it out of the block rather than over its
+// neighbour.
+type slab[T any] struct {
+	block []T
+}
+
+const slabBlock = 1 << 10
+
+func (s *slab[T]) take(n int) []T {
+	if n > slabBlock/8 {
+		return make([]T, n)
+	}
+	if len(s.block)+n > cap(s.block) {
+		s.block = make([]T, 0, slabBlock)
+	}
+	start := len(s.block)
+	s.block = s.block[:start+n]
+	return s.block[start : start+n : start+n]
 }

@@ -1,0 +1,234 @@
+package graph
+
+import (
+	"encoding/binary"
+	"math"
+	"slices"
+	"unsafe"
+)
+
+// Reading records (record.go): the reader of a record's entries, and the checker of the records
+// a snapshot holds.
+
+// recordOf is the record starting at p (nil: none), prefix included.
+func recordOf(p *byte) []byte {
+	if p == nil {
+		return nil
+	}
+	var size uint64
+	n := 0
+	for shift := 0; ; shift += 7 {
+		b := *(*byte)(unsafe.Add(unsafe.Pointer(p), n))
+		n++
+		size |= uint64(b&0x7f) << shift
+		if b < 0x80 {
+			break
+		}
+	}
+	return unsafe.Slice(p, n+int(size))
+}
+
+// recReader reads the entries of a record's body in order. A record that does not parse (only
+// possible for one read from a snapshot, which recChecker refuses) sets bad and ends.
+type recReader struct {
+	b   []byte
+	off int
+	pos int64
+	bad bool
+}
+
+// newRecReader reads the record rec (prefix included).
+func newRecReader(rec []byte) recReader {
+	r := recReader{b: rec}
+	if size := r.uvarint(); r.bad || size != uint64(len(rec)-r.off) {
+		return recReader{bad: true}
+	}
+	return r
+}
+
+func (r *recReader) uvarint() uint64 {
+	if r.off < len(r.b) && r.b[r.off] < 0x80 {
+		v := r.b[r.off]
+		r.off++
+		return uint64(v)
+	}
+	v, n := binary.Uvarint(r.b[min(r.off, len(r.b)):])
+	if n <= 0 {
+		r.fail()
+		return 0
+	}
+	r.off += n
+	return v
+}
+
+func (r *recReader) varint() int64 {
+	u := r.uvarint()
+	return int64(u>>1) ^ -int64(u&1)
+}
+
+func (r *recReader) fail() {
+	r.bad, r.off = true, len(r.b)
+}
+
+// next reads the next entry into e; false at the end (or on a bad record). Its data is the
+// record's: a same entry has kind rkSame and the entry it repeats in aux, a boxed one its index
+// in aux, a stamp at its position atPos set.
+func (r *recReader) next(e *entry) bool {
+	if r.off >= len(r.b) {
+		return false
+	}
+	f := r.uvarint()
+	if r.off >= len(r.b) || f > math.MaxUint32 {
+		r.fail()
+		return false
+	}
+	tag := r.b[r.off]
+	r.off++
+	if tag&tagPos != 0 {
+		r.pos += r.varint()
+	}
+	e.field, e.pos, e.lin = FieldID(f), r.pos, 0
+	if tag&tagLin != 0 {
+		l := r.uvarint()
+		if l == 0 || l >= headDeleted {
+			r.fail()
+			return false
+		}
+		e.lin = uint32(l)
+	}
+	if tag&tagDeleted != 0 {
+		e.lin |= headDeleted
+	}
+	e.d = datum{kind: tag & tagKind}
+	if tag >= tagPos<<1 || !r.payload(&e.d) {
+		r.fail()
+		return false
+	}
+	return !r.bad
+}
+
+// payload reads the payload of d.kind into d.
+func (r *recReader) payload(d *datum) bool {
+	switch d.kind {
+	case rkNil, rkFalse, rkTrue:
+	case rkInt64, rkInt:
+		d.x = uint64(r.varint())
+	case rkFloat:
+		if len(r.b)-r.off < 8 {
+			return false
+		}
+		d.x = binary.LittleEndian.Uint64(r.b[r.off:])
+		r.off += 8
+	case rkFloatInt:
+		v := r.varint()
+		if v >= 1<<53 || v <= -1<<53 {
+			return false
+		}
+		d.kind, d.x = rkFloat, math.Float64bits(float64(v))
+	case rkString, rkNumber:
+		n := r.uvarint()
+		if n > uint64(len(r.b)-r.off) {
+			return false
+		}
+		if n > 0 {
+			d.s = unsafe.String(&r.b[r.off], int(n))
+		}
+		r.off += int(n)
+	case rkStamp, rkStampAt:
+		if d.kind == rkStampAt {
+			d.kind, d.atPos = rkStamp, true
+		} else {
+			d.x = uint64(r.varint())
+		}
+		a := r.uvarint()
+		if a > math.MaxUint32 {
+			return false
+		}
+		d.aux = uint32(a)
+	case rkBoxed, rkSame:
+		i := r.uvarint()
+		if i > math.MaxUint32 {
+			return false
+		}
+		d.aux = uint32(i)
+	case rkShared:
+		i := r.uvarint()
+		if i >= math.MaxUint32 {
+			return false
+		}
+		d.kind, d.aux = rkString, uint32(i+1)
+	default:
+		return false
+	}
+	return true
+}
+
+// done reports whether the whole record was read and parsed.
+func (r *recReader) done() bool { return !r.bad && r.off == len(r.b) }
+
+// recChecker checks the records a snapshot holds, so that no read meets one that does not
+// parse or refers to nothing.
+type recChecker struct {
+	fields []FieldID
+	kinds  []uint8
+	why    string
+}
+
+// check checks record rec against a layer of nlins lineages, nactors actors and nshared shared
+// strings, and returns the number of its boxed values.
+func (c *recChecker) check(rec []byte, nlins, nactors, nshared int) (nbox int, ok bool) {
+	r := newRecReader(rec)
+	if r.off >= len(r.b) {
+		c.why = "no entry"
+		return 0, false
+	}
+	c.fields, c.kinds, c.why = c.fields[:0], c.kinds[:0], ""
+	var e entry
+	for c.why == "" && r.next(&e) {
+		switch k := e.d.kind; {
+		case int(e.lin&^headDeleted) >= nlins:
+			c.why = "unknown lineage"
+		case k == rkStamp && int(e.d.aux) >= nactors:
+			c.why = "unknown actor"
+		case k == rkString && int(e.d.aux) > nshared:
+			c.why = "unknown shared string"
+		case k == rkBoxed && int(e.d.aux) != nbox:
+			c.why = "boxed values out of order"
+		case k == rkSame && int(e.d.aux) >= len(c.kinds):
+			c.why = "repeats no earlier entry"
+		case k == rkInt && int64(int(int64(e.d.x))) != int64(e.d.x):
+			c.why = "int overflows"
+		}
+		if e.d.kind == rkBoxed {
+			nbox++
+		}
+		c.fields, c.kinds = append(c.fields, e.field), append(c.kinds, e.d.kind)
+	}
+	switch {
+	case c.why != "":
+	case !r.done():
+		c.why = "does not parse"
+	case !distinct(c.fields):
+		c.why = "slot twice"
+	}
+	return nbox, c.why == ""
+}
+
+// distinct reports whether fs holds no field twice (it may reorder fs).
+func distinct(fs []FieldID) bool {
+	if len(fs) > 32 {
+		slices.Sort(fs)
+		for i := 1; i < len(fs); i++ {
+			if fs[i] == fs[i-1] {
+				return false
+			}
+		}
+		return true
+	}
+	for i := range fs {
+		if slices.Contains(fs[:i], fs[i]) {
+			return false
+		}
+	}
+	return true
+}
