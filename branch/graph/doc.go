@@ -9,7 +9,7 @@
 //   - A slot is (node, field). Main is node-centric: one table numbers the nodes it knows (one
 //     map from id to number), and its slot, edge and node layers are vectors by node number.
 //     Per node, main keeps the head versions of its slots in one record of bytes with values
-//     unboxed (record.go: about 50 bytes for 9 attributes; lists and maps stay boxed on the
+//     unboxed (record.go: about 35 bytes for 9 attributes; lists and maps stay boxed on the
 //     side), its relationship fields with their peers, and its existence; a history chain
 //     exists only for what changed, and a read at P walks it only when P is older than the head.
 //     A read boxes the value it hands out; a string points into the record.

@@ -10,17 +10,21 @@ import (
 // A node's record is how main keeps the head versions of the node's slots: one byte string per
 // node, written whole when the node changes, never modified after. Values are kept unboxed:
 // numbers, booleans and stamps as varints or 8 bytes, strings as their bytes (a read hands out
-// a string pointing into the record), so a node of 9 attributes takes about 80 bytes where 9
+// a string pointing into the record), so a node of 9 attributes takes about 35 bytes where 9
 // slot heads of an interface value each took 288 plus the values' boxes. Lists, maps, long
 // strings and types the record does not know stay boxed, in the layer's per-node side list.
 // The snapshot writes records as they are, so reading one back is a check and a copy.
 //
 //	record  uvarint(len(body)) body
-//	body    entry... (at least one)
-//	entry   uvarint(field) tag [varint(pos - previous entry's pos) if tagPos]
-//	        [uvarint(lineage number) if tagLin] payload
+//	body    uvarint(0) entry... | uvarint(1 + shape number) rest...   (at least one entry)
+//	entry   head rest
+//	head    uvarint(field) tag
+//	rest    [varint(pos - previous entry's pos) if tagPos] [uvarint(lineage number) if tagLin]
+//	        payload
 //	tag     kind (low 4 bits) | tagDeleted | tagLin | tagPos
 //
+// A shape is the heads of a record's entries, in order: nodes of a kind have few shapes, which
+// the layer numbers (shapes), so that most records hold the rest of their entries only.
 // The first entry's previous position is 0. Payloads by kind: nil, false, true: none; int64,
 // int: a zigzag varint; float: 8 bytes little endian; integral float: a zigzag varint (an
 // exact float64 of magnitude below 2^53, not -0); string, json.Number: uvarint length, bytes;
@@ -129,14 +133,36 @@ type entry struct {
 	lin   uint32 // lineage number, with headDeleted
 }
 
-// appendRecord appends the record of es to dst and the boxed data of es to boxes; times, when
-// not nil, is the timeline stamps may refer to.
-func appendRecord(dst []byte, es []entry, boxes []any, times *timeline) ([]byte, []any) {
+// recEncoder encodes records; it keeps its scratch space from one record to the next.
+type recEncoder struct {
+	tags  []byte
+	sames []int
+}
+
+// append appends the record of es to dst and the boxed data of es to boxes. times, when not
+// nil, is the timeline stamps may refer to; sh, when not nil, the shapes the record may refer
+// to, to which it adds its own when add is set.
+func (c *recEncoder) append(dst []byte, es []entry, boxes []any, times *timeline, sh *shapes, add bool) ([]byte, []any) {
 	start := len(dst)
 	dst = append(dst, 0) // the prefix, if the body is shorter than 128 bytes
+	c.tags, c.sames = c.tags[:0], c.sames[:0]
 	var prev int64
+	for i := range es { // the shape first, in place
+		tag, same := tagOf(es, i, prev, times)
+		c.tags, c.sames = append(c.tags, tag), append(c.sames, same)
+		dst = binary.AppendUvarint(dst, uint64(es[i].field))
+		dst = append(dst, tag)
+		prev = es[i].pos
+	}
+	shape := sh.number(dst[start+1:], add)
+	dst = binary.AppendUvarint(dst[:start+1], uint64(shape))
+	prev = 0
 	for i := range es {
-		dst, boxes = appendEntry(dst, es, i, prev, boxes, times)
+		if shape == 0 {
+			dst = binary.AppendUvarint(dst, uint64(es[i].field))
+			dst = append(dst, c.tags[i])
+		}
+		dst, boxes = appendRest(dst, &es[i], c.tags[i], c.sames[i], prev, boxes)
 		prev = es[i].pos
 	}
 	size := len(dst) - start - 1
@@ -214,11 +240,8 @@ func tagOf(es []entry, i int, prev int64, times *timeline) (tag byte, same int) 
 	return tag, same
 }
 
-func appendEntry(dst []byte, es []entry, i int, prev int64, boxes []any, times *timeline) ([]byte, []any) {
-	e := &es[i]
-	tag, same := tagOf(es, i, prev, times)
-	dst = binary.AppendUvarint(dst, uint64(e.field))
-	dst = append(dst, tag)
+// appendRest appends the rest of entry e, of tag tag, repeating entry same if a same.
+func appendRest(dst []byte, e *entry, tag byte, same int, prev int64, boxes []any) ([]byte, []any) {
 	if tag&tagPos != 0 {
 		dst = binary.AppendUvarint(dst, zigzag(e.pos-prev))
 	}

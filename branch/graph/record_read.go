@@ -31,19 +31,35 @@ func recordOf(p *byte) []byte {
 // recReader reads the entries of a record's body in order. A record that does not parse (only
 // possible for one read from a snapshot, which recChecker refuses) sets bad and ends.
 type recReader struct {
-	b   []byte
-	off int
-	pos int64
-	bad bool
+	b      []byte
+	off    int
+	shape  string // the heads of the entries, when the record refers to its shape
+	soff   int
+	shaped bool
+	pos    int64
+	bad    bool
 }
 
-// newRecReader reads the record rec (prefix included).
-func newRecReader(rec []byte) recReader {
+// newRecReader reads the record rec (prefix included), whose shape is one of sh.
+func newRecReader(rec []byte, sh *shapes) recReader {
 	r := recReader{b: rec}
 	if size := r.uvarint(); r.bad || size != uint64(len(rec)-r.off) {
 		return recReader{bad: true}
 	}
+	if k := r.uvarint(); r.bad || k > 0 && (sh == nil || k > uint64(len(sh.list))) {
+		return recReader{bad: true}
+	} else if k > 0 {
+		r.shape, r.shaped = sh.list[k-1], true
+	}
 	return r
+}
+
+// empty reports whether the record holds no entry.
+func (r *recReader) empty() bool {
+	if r.shaped {
+		return len(r.shape) == 0
+	}
+	return r.off >= len(r.b)
 }
 
 func (r *recReader) uvarint() uint64 {
@@ -67,23 +83,53 @@ func (r *recReader) varint() int64 {
 }
 
 func (r *recReader) fail() {
-	r.bad, r.off = true, len(r.b)
+	r.bad, r.off, r.soff = true, len(r.b), len(r.shape)
+}
+
+// head reads the field and tag of the next entry, from the shape or the body.
+func (r *recReader) head() (uint64, byte) {
+	if !r.shaped {
+		f := r.uvarint()
+		if r.off >= len(r.b) {
+			r.fail()
+			return 0, 0
+		}
+		r.off++
+		return f, r.b[r.off-1]
+	}
+	var f uint64
+	for shift := 0; ; shift += 7 {
+		if r.soff >= len(r.shape) || shift > 28 {
+			r.fail()
+			return 0, 0
+		}
+		b := r.shape[r.soff]
+		r.soff++
+		f |= uint64(b&0x7f) << shift
+		if b < 0x80 {
+			break
+		}
+	}
+	if r.soff >= len(r.shape) {
+		r.fail()
+		return 0, 0
+	}
+	r.soff++
+	return f, r.shape[r.soff-1]
 }
 
 // next reads the next entry into e; false at the end (or on a bad record). Its data is the
 // record's: a same entry has kind rkSame and the entry it repeats in aux, a boxed one its index
 // in aux, a stamp at its position atPos set.
 func (r *recReader) next(e *entry) bool {
-	if r.off >= len(r.b) {
+	if r.shaped && r.soff >= len(r.shape) || !r.shaped && r.off >= len(r.b) {
 		return false
 	}
-	f := r.uvarint()
-	if r.off >= len(r.b) || f > math.MaxUint32 {
+	f, tag := r.head()
+	if r.bad || f > math.MaxUint32 {
 		r.fail()
 		return false
 	}
-	tag := r.b[r.off]
-	r.off++
 	if tag&tagPos != 0 {
 		r.pos += r.varint()
 	}
@@ -164,7 +210,9 @@ func (r *recReader) payload(d *datum) bool {
 }
 
 // done reports whether the whole record was read and parsed.
-func (r *recReader) done() bool { return !r.bad && r.off == len(r.b) }
+func (r *recReader) done() bool {
+	return !r.bad && r.off == len(r.b) && r.soff == len(r.shape)
+}
 
 // recChecker checks the records a snapshot holds, so that no read meets one that does not
 // parse or refers to nothing.
@@ -174,12 +222,12 @@ type recChecker struct {
 	why    string
 }
 
-// check checks record rec against a layer of nlins lineages, nactors actors and nshared shared
-// strings, and returns the number of its boxed values.
-func (c *recChecker) check(rec []byte, nlins, nactors, nshared int) (nbox int, ok bool) {
-	r := newRecReader(rec)
-	if r.off >= len(r.b) {
-		c.why = "no entry"
+// check checks record rec against a layer of nlins lineages, nactors actors, nshared shared
+// strings and shapes sh, and returns the number of its boxed values.
+func (c *recChecker) check(rec []byte, nlins, nactors, nshared int, sh *shapes) (nbox int, ok bool) {
+	r := newRecReader(rec, sh)
+	if r.bad || r.empty() {
+		c.why = "no entry or no shape"
 		return 0, false
 	}
 	c.fields, c.kinds, c.why = c.fields[:0], c.kinds[:0], ""

@@ -103,12 +103,13 @@ func TestRecordEncoding(t *testing.T) {
 		}
 		es = append(es, entry{d: d, pos: int64(i / 4), field: FieldID(i*37 + 1), lin: uint32(i%2) << 31})
 	}
-	rec, boxes := appendRecord(nil, es, nil, nil)
+	var enc recEncoder
+	rec, boxes := enc.append(nil, es, nil, nil, nil, false)
 	if len(recordOf(&rec[0])) != len(rec) {
 		t.Fatalf("record of %d bytes reads as %d", len(rec), len(recordOf(&rec[0])))
 	}
 	var c recChecker
-	nbox, ok := c.check(rec, 1, len(l.actors.list), 0)
+	nbox, ok := c.check(rec, 1, len(l.actors.list), 0, nil)
 	if !ok || nbox != len(boxes) {
 		t.Fatalf("check: %v %s, %d boxes for %d", ok, c.why, nbox, len(boxes))
 	}
@@ -124,6 +125,24 @@ func TestRecordEncoding(t *testing.T) {
 			t.Errorf("entry %d: got %+v, want %+v", i, got[i], es[i])
 		}
 	}
+	// Referring to its shape, the record holds the same entries in fewer bytes.
+	shaped, _ := enc.append(nil, es, nil, nil, &l.shapes, true)
+	again, _ := enc.append(nil, es, nil, nil, &l.shapes, false)
+	if len(l.shapes.list) != 1 || !slices.Equal(shaped, again) || len(shaped) >= len(rec) {
+		t.Fatalf("%d shapes; shaped records of %d and %d bytes, %d spelled", len(l.shapes.list), len(shaped), len(again), len(rec))
+	}
+	if _, ok := c.check(shaped, 1, len(l.actors.list), 0, &l.shapes); !ok {
+		t.Fatalf("check of the shaped record: %s", c.why)
+	}
+	*l.recs.at(0) = &shaped[0]
+	if got := l.decode(0, nil); !reflect.DeepEqual(got, l.decode(0, nil)) || len(got) != len(es) || got[len(es)-1].field != es[len(es)-1].field {
+		t.Fatalf("the shaped record decodes as %d entries", len(got))
+	}
+	for i, e := range l.decode(0, nil) {
+		if e.field != es[i].field || e.pos != es[i].pos || e.lin != es[i].lin || !reflect.DeepEqual(e.d.any(), es[i].d.any()) {
+			t.Errorf("shaped entry %d: got %+v, want %+v", i, e, es[i])
+		}
+	}
 	// Every byte changed: refused or read whole, never a panic.
 	r := rand.New(rand.NewPCG(3, 4))
 	for i := range len(rec) * 8 {
@@ -132,8 +151,14 @@ func TestRecordEncoding(t *testing.T) {
 		if r.IntN(4) == 0 {
 			b[r.IntN(len(b))] = byte(r.IntN(256))
 		}
-		if _, ok := c.check(b, 1, len(l.actors.list), 0); ok {
-			rd := newRecReader(b)
+		sh := (*shapes)(nil)
+		if i%2 == 1 {
+			b = slices.Clone(shaped)
+			b[(i/8)%len(b)] ^= 1 << (i % 8)
+			sh = &l.shapes
+		}
+		if _, ok := c.check(b, 1, len(l.actors.list), 0, sh); ok {
+			rd := newRecReader(b, sh)
 			var e entry
 			for rd.next(&e) {
 				_ = e.d.any()
@@ -187,7 +212,7 @@ func TestRecordStampAtPosition(t *testing.T) {
 	check("written", s)
 	var e entry
 	refers := false
-	for r := newRecReader(s.main.slots.record(0)); r.next(&e); {
+	for r := newRecReader(s.main.slots.record(0), &s.main.slots.shapes); r.next(&e); {
 		refers = refers || e.d.atPos
 	}
 	if !refers {

@@ -137,3 +137,38 @@ func (t *sharedStrings) add(s string) uint32 {
 	t.ids[s] = i
 	return i
 }
+
+// shapes numbers the shapes of records (record.go): the fields and tags of their entries.
+// Nodes of a kind have few; at most maxShapes are numbered, and a record of another shape
+// spells its own.
+type shapes struct {
+	list []string
+	ids  map[string]uint32
+}
+
+const maxShapes = 1 << 12
+
+// number is 1 + the number of shape b, 0 when it has none (and add is not set, or the table
+// is full); b is not kept.
+func (t *shapes) number(b []byte, add bool) int {
+	if t == nil {
+		return 0
+	}
+	if i, ok := t.ids[string(b)]; ok {
+		return int(i) + 1
+	}
+	if !add || len(t.list) >= maxShapes {
+		return 0
+	}
+	return int(t.add(string(b))) + 1
+}
+
+func (t *shapes) add(s string) uint32 {
+	if t.ids == nil {
+		t.ids = map[string]uint32{}
+	}
+	i := uint32(len(t.list))
+	t.list = append(t.list, s)
+	t.ids[s] = i
+	return i
+}

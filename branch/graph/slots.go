@@ -14,12 +14,14 @@ type slotLayer struct {
 	lins   lineages
 	actors actors
 	shared sharedStrings
+	shapes shapes
 	times  *timeline // the State's: stamps may refer to it
 	// the node being written, decoded: reads look at it before the records (it is changed
 	// under the State's write lock only)
 	pend  pending
 	arena recArena
-	buf   []byte // scratch of the encoder (write lock)
+	enc   recEncoder // and its output: scratch of the write path (write lock)
+	buf   []byte
 }
 
 // pending is the node last written, its entries decoded and resolved (no rkSame).
@@ -93,7 +95,7 @@ func (l *slotLayer) record(n uint32) []byte {
 func (l *slotLayer) resolve(n uint32, rec []byte, e *entry) {
 	d, pos := &e.d, e.pos
 	for d.kind == rkSame { // a same refers to an earlier entry: this ends
-		r := newRecReader(rec)
+		r := newRecReader(rec, &l.shapes)
 		var t entry
 		for i := uint32(0); r.next(&t) && i < d.aux; i++ {
 		}
@@ -122,7 +124,7 @@ func (l *slotLayer) decode(n uint32, dst []entry) []entry {
 		return dst
 	}
 	start := len(dst)
-	r := newRecReader(rec)
+	r := newRecReader(rec, &l.shapes)
 	var e entry
 	for r.next(&e) {
 		if e.d.kind == rkSame {
@@ -150,7 +152,7 @@ func (l *slotLayer) find(k Slot) (uint32, entry, bool) {
 		return n, entry{}, false
 	}
 	rec := l.record(n)
-	r := newRecReader(rec)
+	r := newRecReader(rec, &l.shapes)
 	var e entry
 	for r.next(&e) {
 		if e.field == k.Field {
@@ -180,7 +182,7 @@ func (l *slotLayer) flush() {
 	n := l.pend.num
 	l.pend.ok = false
 	var boxes []any
-	l.buf, boxes = appendRecord(l.buf[:0], l.pend.es, nil, l.times)
+	l.buf, boxes = l.enc.append(l.buf[:0], l.pend.es, nil, l.times, &l.shapes, true)
 	if int(n) >= l.recs.len() {
 		l.recs.grow(int(n) + 1)
 	}

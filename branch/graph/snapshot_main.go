@@ -43,7 +43,7 @@ func readTable(d *decoder) *nodeTable {
 	return t
 }
 
-// writeSlots writes the slot layer: its lineages, actors and shared strings, then node by node, in node number
+// writeSlots writes the slot layer: its lineages, actors, shared strings and record shapes, then node by node, in node number
 // order, the node's record (record.go) as it is, or 0 when the node has no slot, followed by
 // its boxed data; then the history chains by node number and field.
 func writeSlots(e *encoder, l *slotLayer) {
@@ -59,11 +59,16 @@ func writeSlots(e *encoder, l *slotLayer) {
 	for _, x := range l.shared.list {
 		e.str(x)
 	}
+	e.uvarint(uint64(len(l.shapes.list)))
+	for _, x := range l.shapes.list {
+		e.str(x)
+	}
 	var buf []byte
+	var enc recEncoder
 	for n := range l.t.len() {
 		rec, boxes := l.record(uint32(n)), l.boxes[uint32(n)]
 		if l.pend.ok && l.pend.num == uint32(n) { // the node being written: encoded anew, not stored
-			buf, boxes = appendRecord(buf[:0], l.pend.es, nil, l.times)
+			buf, boxes = enc.append(buf[:0], l.pend.es, nil, l.times, &l.shapes, false)
 			rec = buf
 		}
 		if rec == nil {
@@ -118,6 +123,17 @@ func readSlots(d *decoder, t *nodeTable, times *timeline) *slotLayer {
 			l.shared.add(x)
 		}
 	}
+	if k := d.count(); k > maxShapes {
+		d.fail("%d record shapes", k)
+	} else {
+		for range k {
+			x := d.str()
+			if _, dup := l.shapes.ids[x]; dup {
+				d.fail("record shape twice in the slot layer")
+			}
+			l.shapes.add(x)
+		}
+	}
 	n := t.len()
 	l.recs.grow(n)
 	var chk recChecker
@@ -129,7 +145,7 @@ func readSlots(d *decoder, t *nodeTable, times *timeline) *slotLayer {
 		}
 		d.take(size)
 		rec := d.b[start:d.off]
-		nbox, ok := chk.check(rec, l.lins.len(), len(l.actors.list), len(l.shared.list))
+		nbox, ok := chk.check(rec, l.lins.len(), len(l.actors.list), len(l.shared.list), &l.shapes)
 		if !ok {
 			d.fail("bad record of node %d: %s", i, chk.why)
 		}
