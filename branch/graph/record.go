@@ -10,8 +10,8 @@ import (
 // A node's record is how main keeps the head versions of the node's slots: one byte string per
 // node, written whole when the node changes, never modified after. Values are kept unboxed:
 // numbers, booleans and stamps as varints or 8 bytes, strings as their bytes (a read hands out
-// a string pointing into the record), so a node of 9 attributes takes about 35 bytes where 9
-// slot heads of an interface value each took 288 plus the values' boxes. Lists, maps, long
+// a string pointing into the record), so a node of 9 attributes takes about 35 bytes where its
+// 9 slot heads holding interface values took 288 bytes plus the values' boxes. Lists, maps, long
 // strings and types the record does not know stay boxed, in the layer's per-node side list.
 // The snapshot writes records as they are, so reading one back is a check and a copy.
 //
