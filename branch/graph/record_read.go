@@ -31,13 +31,14 @@ func recordOf(p *byte) []byte {
 // recReader reads the entries of a record's body in order. A record that does not parse (only
 // possible for one read from a snapshot, which recChecker refuses) sets bad and ends.
 type recReader struct {
-	b      []byte
-	off    int
-	shape  string // the heads of the entries, when the record refers to its shape
-	soff   int
-	shaped bool
-	pos    int64
-	bad    bool
+	b        []byte
+	off      int
+	shape    string // the heads of the entries, when the record refers to its shape
+	shapeNum int
+	soff     int
+	shaped   bool
+	pos      int64
+	bad      bool
 }
 
 // newRecReader reads the record rec (prefix included), whose shape is one of sh.
@@ -49,7 +50,7 @@ func newRecReader(rec []byte, sh *shapes) recReader {
 	if k := r.uvarint(); r.bad || k > 0 && (sh == nil || k > uint64(len(sh.list))) {
 		return recReader{bad: true}
 	} else if k > 0 {
-		r.shape, r.shaped = sh.list[k-1], true
+		r.shape, r.shaped, r.shapeNum = sh.list[k-1], true, int(k-1)
 	}
 	return r
 }
@@ -217,9 +218,9 @@ func (r *recReader) done() bool {
 // recChecker checks the records a snapshot holds, so that no read meets one that does not
 // parse or refers to nothing.
 type recChecker struct {
-	fields []FieldID
-	kinds  []uint8
-	why    string
+	fields   []FieldID
+	distinct []bool // by shape number: its fields were found distinct
+	why      string
 }
 
 // check checks record rec against a layer of nlins lineages, nactors actors, nshared shared
@@ -230,9 +231,11 @@ func (c *recChecker) check(rec []byte, nlins, nactors, nshared int, sh *shapes) 
 		c.why = "no entry or no shape"
 		return 0, false
 	}
-	c.fields, c.kinds, c.why = c.fields[:0], c.kinds[:0], ""
+	c.fields, c.why = c.fields[:0], ""
+	// the fields of a shape checked before are distinct
+	known := r.shaped && r.shapeNum < len(c.distinct) && c.distinct[r.shapeNum]
 	var e entry
-	for c.why == "" && r.next(&e) {
+	for n := 0; c.why == "" && r.next(&e); n++ {
 		switch k := e.d.kind; {
 		case int(e.lin&^headDeleted) >= nlins:
 			c.why = "unknown lineage"
@@ -242,7 +245,7 @@ func (c *recChecker) check(rec []byte, nlins, nactors, nshared int, sh *shapes) 
 			c.why = "unknown shared string"
 		case k == rkBoxed && int(e.d.aux) != nbox:
 			c.why = "boxed values out of order"
-		case k == rkSame && int(e.d.aux) >= len(c.kinds):
+		case k == rkSame && int(e.d.aux) >= n:
 			c.why = "repeats no earlier entry"
 		case k == rkInt && int64(int(int64(e.d.x))) != int64(e.d.x):
 			c.why = "int overflows"
@@ -250,14 +253,21 @@ func (c *recChecker) check(rec []byte, nlins, nactors, nshared int, sh *shapes) 
 		if e.d.kind == rkBoxed {
 			nbox++
 		}
-		c.fields, c.kinds = append(c.fields, e.field), append(c.kinds, e.d.kind)
+		if !known {
+			c.fields = append(c.fields, e.field)
+		}
 	}
 	switch {
 	case c.why != "":
 	case !r.done():
 		c.why = "does not parse"
-	case !distinct(c.fields):
+	case !known && !distinct(c.fields):
 		c.why = "slot twice"
+	case r.shaped:
+		for len(c.distinct) <= r.shapeNum {
+			c.distinct = append(c.distinct, false)
+		}
+		c.distinct[r.shapeNum] = true
 	}
 	return nbox, c.why == ""
 }
