@@ -144,6 +144,7 @@ func (t *sharedStrings) add(s string) uint32 {
 type shapes struct {
 	list []string
 	ids  map[string]uint32
+	last int // 1 + the number of the shape last found (a bulk load writes nodes of one shape)
 }
 
 const maxShapes = 1 << 12
@@ -154,13 +155,20 @@ func (t *shapes) number(b []byte, add bool) int {
 	if t == nil {
 		return 0
 	}
+	if t.last > 0 && t.list[t.last-1] == string(b) {
+		return t.last
+	}
 	if i, ok := t.ids[string(b)]; ok {
+		if add { // the write path: a snapshot, under the read lock, changes nothing
+			t.last = int(i) + 1
+		}
 		return int(i) + 1
 	}
 	if !add || len(t.list) >= maxShapes {
 		return 0
 	}
-	return int(t.add(string(b))) + 1
+	t.last = int(t.add(string(b))) + 1
+	return t.last
 }
 
 func (t *shapes) add(s string) uint32 {
