@@ -66,7 +66,11 @@ func writeSlots(e *encoder, l *slotLayer) {
 	var buf []byte
 	var enc recEncoder
 	for n := range l.t.len() {
-		rec, boxes := l.record(uint32(n)), l.boxes[uint32(n)]
+		rec := l.record(uint32(n))
+		var boxes []any
+		if len(l.boxes) > 0 {
+			boxes = l.boxes[uint32(n)]
+		}
 		if l.pend.ok && l.pend.num == uint32(n) { // the node being written: encoded anew, not stored
 			buf, boxes = enc.append(buf[:0], l.pend.es, nil, l.times, &l.shapes, false)
 			rec = buf
