@@ -51,7 +51,6 @@ const (
 	rkSame
 	rkShared
 	rkStampAt
-	rkEnd
 
 	tagKind    = 0x0f
 	tagDeleted = 1 << 4
