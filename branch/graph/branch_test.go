@@ -240,12 +240,16 @@ func TestEmptyBranchIsCheap(t *testing.T) {
 	if b.slots.m != nil || b.nodes.m != nil || b.unique.m != nil || b.added != nil || b.counts != nil {
 		t.Error("an empty branch holds maps")
 	}
-	reads := testing.AllocsPerRun(100, func() {
-		if _, ok, _ := s.Get("empty", Slot{id(1), fName}, 5); !ok {
-			t.Fatal("empty branch does not see main")
-		}
-	})
-	if reads != 0 {
-		t.Errorf("a read on an empty branch allocates %v times", reads)
+	// Main keeps values unboxed: a read boxes the string it hands out, on main as on a branch.
+	// The branch adds nothing to that.
+	read := func(branch string) float64 {
+		return testing.AllocsPerRun(100, func() {
+			if _, ok, _ := s.Get(branch, Slot{id(1), fName}, 5); !ok {
+				t.Fatalf("%s does not see main's value", branch)
+			}
+		})
+	}
+	if reads, onMain := read("empty"), read(Main); reads != onMain || reads > 1 {
+		t.Errorf("a read on an empty branch allocates %v times, on main %v (want the same, ≤ 1)", reads, onMain)
 	}
 }

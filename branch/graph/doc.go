@@ -8,9 +8,11 @@
 //     identifiers and uniqueness constraints are interned to small integers (Interner).
 //   - A slot is (node, field). Main is node-centric: one table numbers the nodes it knows (one
 //     map from id to number), and its slot, edge and node layers are vectors by node number.
-//     Per node, main keeps the head version of each of its slots inline (32 bytes a slot), its
-//     relationship fields with their peers, and its existence; a history chain exists only for
-//     what changed, and a read at P walks it only when P is older than the head.
+//     Per node, main keeps the head versions of its slots in one record of bytes with values
+//     unboxed (record.go: about 35 bytes for 9 attributes; lists and maps stay boxed on the
+//     side), its relationship fields with their peers, and its existence; a history chain
+//     exists only for what changed, and a read at P walks it only when P is older than the head.
+//     A read boxes the value it hands out; a string points into the record.
 //   - A branch is an overlay: its base position and the slots it changed, each with its own chain.
 //     A read on B at P takes B's latest version at or before P, else main's at min(P, base).
 //   - The global overlay (branch-agnostic data) is consulted first by every read, on every branch.
@@ -21,7 +23,8 @@
 //     indexes it by kind and constraint, then by the key alone.
 //   - A snapshot (WriteSnapshot) writes main by node number with its node table, so that a read
 //     rebuilds no index by looking nodes up; the maps from ids and keys are filled in the
-//     background while the layers decode.
+//     background while the layers decode. Slot records are written as they are: a read checks
+//     and copies them.
 //   - Positions map to time through a sorted slice of (position, recorded_at).
 //   - A diff walks the branch's overlay only, so it costs what the branch changed.
 //

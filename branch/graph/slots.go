@@ -1,24 +1,34 @@
 package graph
 
-import "fmt"
-
 // slotLayer is the default branch's store of slots, indexed by node rather than by slot: by the
-// node's number in main's nodeTable, the list of its slots, each holding its head version inline
-// (32 bytes: value, position, field, lineage number and the deleted flag). A node's slots are
-// written together (its creation writes all of them), so a fold touches one map entry per node
-// instead of one per slot. Older versions are kept only for slots that changed, by node number
-// and field.
+// node's number in main's nodeTable, the node's record (record.go), which holds the field and
+// head version of each of its slots with values unboxed. A node's slots are written together
+// (its creation writes all of them): the node last written is kept decoded (pend) and its
+// record is written when another node is, so a fold encodes a node once per run of writes to
+// it. Older versions are kept only for slots that changed, by node number and field.
 type slotLayer struct {
-	t     *nodeTable
-	lists chunked[[]slotHead] // by node number
-	hist  map[slotNum][]version[cell]
-	arena headArena
-	lins  lineages
-	count int // slots held
-	// the number of the node last written: a node's slots come one after the other (written
-	// under the State's write lock only; reads do not use it)
-	lastNum uint32
-	hasLast bool
+	t      *nodeTable
+	recs   chunked[*byte]   // by node number: the node's record, nil when it has no slot
+	boxes  map[uint32][]any // by node number: the boxed data of its record, when it has some
+	hist   map[slotNum][]version[cell]
+	lins   lineages
+	actors actors
+	shared sharedStrings
+	shapes shapes
+	times  *timeline // the State's: stamps may refer to it
+	// the node being written, decoded: reads look at it before the records (it is changed
+	// under the State's write lock only)
+	pend  pending
+	arena recArena
+	enc   recEncoder // and its output: scratch of the write path (write lock)
+	buf   []byte
+}
+
+// pending is the node last written, its entries decoded and resolved (no rkSame).
+type pending struct {
+	num uint32
+	ok  bool
+	es  []entry
 }
 
 // slotNum names a slot of the layer by node number and field (the key of its history).
@@ -27,19 +37,11 @@ type slotNum struct {
 	field FieldID
 }
 
-// slotHead is the latest version of one slot of a node.
-type slotHead struct {
-	data  any
-	pos   int64
-	field FieldID
-	lin   uint32 // lineage number, with headDeleted
-}
-
-// headDeleted marks a deleted head in slotHead.lin; lineage numbers stay below it.
+// headDeleted marks a deleted head in entry.lin; lineage numbers stay below it.
 const headDeleted = 1 << 31
 
-func newSlotLayer(t *nodeTable) *slotLayer {
-	return &slotLayer{t: t, hist: map[slotNum][]version[cell]{}}
+func newSlotLayer(t *nodeTable, times *timeline) *slotLayer {
+	return &slotLayer{t: t, times: times, hist: map[slotNum][]version[cell]{}, boxes: map[uint32][]any{}}
 }
 
 // cell is what main keeps of an older version of a slot: a slot holds data and lineage, never
@@ -48,39 +50,6 @@ func newSlotLayer(t *nodeTable) *slotLayer {
 type cell struct {
 	data any
 	lin  uint32
-}
-
-// lineages interns the lineages of a slot layer; number 0 is the zero lineage.
-type lineages struct {
-	list []Lineage
-	ids  map[Lineage]uint32
-}
-
-func (t *lineages) id(l Lineage) uint32 {
-	if l == (Lineage{}) {
-		return 0
-	}
-	if i, ok := t.ids[l]; ok {
-		return i
-	}
-	if t.ids == nil {
-		t.ids = map[Lineage]uint32{}
-		t.list = []Lineage{{}}
-	}
-	i := uint32(len(t.list))
-	if i >= headDeleted {
-		panic(fmt.Sprintf("graph: more than %d distinct lineages", headDeleted-1))
-	}
-	t.list = append(t.list, l)
-	t.ids[l] = i
-	return i
-}
-
-func (t *lineages) get(i uint32) Lineage {
-	if i == 0 {
-		return Lineage{}
-	}
-	return t.list[i]
 }
 
 // pack and unpack convert between the versions callers see and the stored ones.
@@ -103,144 +72,215 @@ func (l *slotLayer) unpackChain(ch []version[cell]) []version[Value] {
 	return out
 }
 
-// headOf and setHead convert between a slot's head and its version.
-func (l *slotLayer) headOf(h *slotHead) version[Value] {
-	return version[Value]{pos: h.pos, deleted: h.lin&headDeleted != 0, val: Value{Data: h.data, Lineage: l.lins.get(h.lin &^ headDeleted)}}
-}
-
-func (l *slotLayer) setHead(h *slotHead, v version[Value]) {
-	lin := l.lins.id(v.val.Lineage)
-	if v.deleted {
-		lin |= headDeleted
-	}
-	h.data, h.pos, h.lin = v.val.Data, v.pos, lin
+// headOf is an entry as the version callers see.
+func (l *slotLayer) headOf(e *entry) version[Value] {
+	return version[Value]{pos: e.pos, deleted: e.lin&headDeleted != 0, val: Value{Data: e.d.any(), Lineage: l.lins.get(e.lin &^ headDeleted)}}
 }
 
 // cellOf is a head as an older version.
-func (h *slotHead) cellOf() version[cell] {
-	return version[cell]{pos: h.pos, deleted: h.lin&headDeleted != 0, val: cell{data: h.data, lin: h.lin &^ headDeleted}}
+func cellOf(e *entry) version[cell] {
+	return version[cell]{pos: e.pos, deleted: e.lin&headDeleted != 0, val: cell{data: e.d.detached(), lin: e.lin &^ headDeleted}}
 }
 
-func findHead(list []slotHead, f FieldID) int {
-	for i := range list {
-		if list[i].field == f {
-			return i
-		}
+// record is node n's record (nil when it has no slot or is the node being written).
+func (l *slotLayer) record(n uint32) []byte {
+	if int(n) >= l.recs.len() {
+		return nil
 	}
-	return -1
+	return recordOf(*l.recs.at(n))
+}
+
+// resolve turns the data of e, read from record rec of node n, into the data it stands for:
+// the data of the entry a same entry repeats, a boxed value, a stamp's actor and time.
+func (l *slotLayer) resolve(n uint32, rec []byte, e *entry) {
+	d, pos := &e.d, e.pos
+	for d.kind == rkSame { // a same refers to an earlier entry: this ends
+		r := newRecReader(rec, &l.shapes)
+		var t entry
+		for i := uint32(0); r.next(&t) && i < d.aux; i++ {
+		}
+		*d, pos = t.d, t.pos
+	}
+	switch d.kind {
+	case rkStamp:
+		d.s = l.actors.list[d.aux]
+		if d.atPos {
+			at, _ := l.times.nsAt(pos)
+			d.x, d.atPos = uint64(at), false
+		}
+	case rkString:
+		if d.aux != 0 {
+			d.s = l.shared.list[d.aux-1]
+		}
+	case rkBoxed:
+		d.box = l.boxes[n][d.aux]
+	}
+}
+
+// decode appends the entries of node n, resolved, to dst.
+func (l *slotLayer) decode(n uint32, dst []entry) []entry {
+	rec := l.record(n)
+	if rec == nil {
+		return dst
+	}
+	start := len(dst)
+	r := newRecReader(rec, &l.shapes)
+	var e entry
+	for r.next(&e) {
+		if e.d.kind == rkSame {
+			e.d = dst[start+int(e.d.aux)].d
+		} else {
+			l.resolve(n, rec, &e)
+		}
+		dst = append(dst, e)
+	}
+	return dst
 }
 
 // find is slot k's node number and head.
-func (l *slotLayer) find(k Slot) (uint32, *slotHead) {
+func (l *slotLayer) find(k Slot) (uint32, entry, bool) {
 	n, ok := l.t.lookup(k.Node)
-	if !ok || int(n) >= l.lists.len() {
-		return 0, nil
+	if !ok {
+		return 0, entry{}, false
 	}
-	list := *l.lists.at(n)
-	if i := findHead(list, k.Field); i >= 0 {
-		return n, &list[i]
+	if l.pend.ok && l.pend.num == n {
+		for i := range l.pend.es {
+			if l.pend.es[i].field == k.Field {
+				return n, l.pend.es[i], true
+			}
+		}
+		return n, entry{}, false
 	}
-	return n, nil
+	rec := l.record(n)
+	r := newRecReader(rec, &l.shapes)
+	var e entry
+	for r.next(&e) {
+		if e.field == k.Field {
+			l.resolve(n, rec, &e)
+			return n, e, true
+		}
+	}
+	return n, entry{}, false
 }
 
-// list is the slot list of node id (the write path), and its node number.
-func (l *slotLayer) list(id NodeID) (*[]slotHead, uint32) {
-	n := l.t.number(id)
-	if !l.hasLast || l.lastNum != n {
-		if l.hasLast && int(l.lastNum) < l.lists.len() { // the next node's list starts as long as the last one's ended
-			l.arena.last = len(*l.lists.at(l.lastNum))
-		}
-		l.lastNum, l.hasLast = n, true
+// open makes node n the node being written (the write path).
+func (l *slotLayer) open(n uint32) {
+	if l.pend.ok && l.pend.num == n {
+		return
 	}
-	if int(n) >= l.lists.len() {
-		l.lists.grow(int(n) + 1)
+	l.flush()
+	clear(l.pend.es) // keeps no value of the last node alive
+	l.pend.num, l.pend.ok = n, true
+	l.pend.es = l.decode(n, l.pend.es[:0])
+}
+
+// flush writes the record of the node being written.
+func (l *slotLayer) flush() {
+	if !l.pend.ok {
+		return
 	}
-	return l.lists.at(n), n
+	n := l.pend.num
+	l.pend.ok = false
+	var boxes []any
+	l.buf, boxes = l.enc.append(l.buf[:0], l.pend.es, nil, l.times, &l.shapes, true)
+	if int(n) >= l.recs.len() {
+		l.recs.grow(int(n) + 1)
+	}
+	p := l.recs.at(n)
+	*p = l.arena.copy(l.buf, *p == nil)
+	if boxes != nil {
+		l.boxes[n] = boxes
+	} else if len(l.boxes) > 0 {
+		delete(l.boxes, n)
+	}
 }
 
 // set makes v the head; a second write at the same position replaces the first.
 func (l *slotLayer) set(k Slot, v version[Value]) {
-	list, n := l.list(k.Node)
-	i := findHead(*list, k.Field)
-	if i < 0 {
-		*list = l.arena.append(*list, slotHead{field: k.Field})
-		l.setHead(&(*list)[len(*list)-1], v)
-		l.count++
-		return
+	n := l.t.number(k.Node)
+	l.open(n)
+	d := datumOf(v.val.Data)
+	switch d.kind {
+	case rkStamp:
+		d.aux = l.actors.id(d.s)
+		d.s = l.actors.list[d.aux]
+	case rkString:
+		if d.aux = l.shared.of(k.Field, d.s); d.aux != 0 {
+			d.s = l.shared.list[d.aux-1]
+		}
 	}
-	h := &(*list)[i]
-	if h.pos != v.pos {
-		num := slotNum{n, k.Field}
-		l.hist[num] = append(l.hist[num], h.cellOf())
+	lin := l.lins.id(v.val.Lineage)
+	if v.deleted {
+		lin |= headDeleted
 	}
-	l.setHead(h, v)
+	es := l.pend.es
+	for i := range es {
+		if e := &es[i]; e.field == k.Field {
+			if e.pos != v.pos {
+				num := slotNum{n, k.Field}
+				l.hist[num] = append(l.hist[num], cellOf(e))
+			}
+			e.d, e.pos, e.lin = d, v.pos, lin
+			return
+		}
+	}
+	l.pend.es = append(es, entry{d: d, pos: v.pos, field: k.Field, lin: lin})
 }
 
 // head is k's latest version.
 func (l *slotLayer) head(k Slot) (version[Value], bool) {
-	_, h := l.find(k)
-	if h == nil {
+	_, e, ok := l.find(k)
+	if !ok {
 		return version[Value]{}, false
 	}
-	return l.headOf(h), true
+	return l.headOf(&e), true
 }
 
 // at is k's version at pos; the chain is walked only when pos is older than the head.
 func (l *slotLayer) at(k Slot, pos int64) (version[Value], bool) {
-	n, h := l.find(k)
-	if h == nil {
+	n, e, ok := l.find(k)
+	if !ok {
 		return version[Value]{}, false
 	}
-	if h.pos <= pos {
-		return l.headOf(h), true
+	if e.pos <= pos {
+		return l.headOf(&e), true
 	}
 	v, ok := latest(l.hist[slotNum{n, k.Field}], pos)
 	return l.unpack(v), ok
 }
 
-// of is the slot list of node number n (nil when it has none).
-func (l *slotLayer) of(n uint32) []slotHead {
-	if int(n) >= l.lists.len() {
+// entries appends the entries of node n, resolved, to dst (the node being written included).
+func (l *slotLayer) entries(n uint32, dst []entry) []entry {
+	if l.pend.ok && l.pend.num == n {
+		return append(dst, l.pend.es...)
+	}
+	return l.decode(n, dst)
+}
+
+// recArena hands out the places of records from big blocks: the first record of a node (a bulk
+// load or a snapshot read writes millions) costs no allocation of its own and no size-class
+// slack. A node written again gets an allocation of its own, so a block wastes at most the
+// first records of its nodes once they are rewritten.
+type recArena struct {
+	block []byte
+}
+
+const recBlock = 32 << 10
+
+// copy is a copy of record b, from the arena when first (the node's first record).
+func (a *recArena) copy(b []byte, first bool) *byte {
+	if len(b) == 0 {
 		return nil
 	}
-	return *l.lists.at(n)
-}
-
-// headArena hands out the slot lists of nodes from big blocks; a full list is copied to a new
-// place twice as big. The first list of a node gets the length the previous node's reached
-// (nodes come by kind: a bulk load fits each list at once), at least 4.
-type headArena struct {
-	block []slotHead
-	last  int // the length the previous node's list reached
-}
-
-const arenaBlock = 1 << 12
-
-func (a *headArena) append(list []slotHead, h slotHead) []slotHead {
-	if len(list) < cap(list) {
-		return append(list, h)
+	if !first || len(b) > recBlock/8 {
+		out := make([]byte, len(b))
+		copy(out, b)
+		return &out[0]
 	}
-	size := max(4, 2*cap(list))
-	if len(list) == 0 {
-		size = max(4, a.last)
-	}
-	if len(a.block)+size > cap(a.block) {
-		a.block = make([]slotHead, 0, max(arenaBlock, size))
+	if len(a.block)+len(b) > cap(a.block) {
+		a.block = make([]byte, 0, recBlock)
 	}
 	start := len(a.block)
-	a.block = a.block[:start+size]
-	out := a.block[start : start : start+size]
-	out = append(out, list...)
-	clear(list) // the old place keeps no values alive
-	return append(out, h)
-}
-
-// take hands out a list of n zero heads (a snapshot read, which knows every list's length).
-func (a *headArena) take(n int) []slotHead {
-	if len(a.block)+n > cap(a.block) {
-		a.block = make([]slotHead, 0, max(arenaBlock, n))
-	}
-	start := len(a.block)
-	a.block = a.block[:start+n]
-	return a.block[start : start+n : start+n]
+	a.block = append(a.block, b...)
+	return &a.block[start]
 }

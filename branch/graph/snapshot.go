@@ -31,7 +31,7 @@ var ErrBadSnapshot = errors.New("bad snapshot")
 // replays the log instead.
 const (
 	snapMagic        = "IHGS"
-	snapVersion      = 4 // 2: relationship edges are a layer of their own; 3: main's slots by node, no peer index; 4: Stamp data
+	snapVersion      = 5 // 2: relationship edges are a layer of their own; 3: main's slots by node, no peer index; 4: Stamp data; 5: main's slots as node records
 	snapKindState    = 'S'
 	snapKindInterner = 'I'
 	snapHeaderMin    = len(snapMagic) + 2
@@ -167,7 +167,7 @@ func decodeState(payload []byte) (_ *State, err error) {
 	}
 	readUnique(d, &s.main.unique) // first: its maps fill while the rest decodes
 	s.main.table = readTable(d)
-	s.main.slots = readSlots(d, s.main.table)
+	s.main.slots = readSlots(d, s.main.table, &s.times)
 	s.main.nodes = readNodes(d, s.main.table)
 	s.main.edges = readEdges(d, s.main.table)
 	if s.main.index = d.kindNodes(); s.main.index == nil {

@@ -229,3 +229,44 @@ func cellCodec(l *slotLayer) codec[Slot, cell] {
 			return l.pack(v)
 		}}
 }
+
+// putLineage writes a lineage of a slot layer's table: its flags (valSource, valOwner,
+// valProtected, valDefault), then the ids they announce.
+func putLineage(e *encoder, l Lineage) {
+	var f byte
+	if !l.Source.IsZero() {
+		f |= valSource
+	}
+	if !l.Owner.IsZero() {
+		f |= valOwner
+	}
+	if l.IsProtected {
+		f |= valProtected
+	}
+	if l.IsDefault {
+		f |= valDefault
+	}
+	e.byte(f)
+	if f&valSource != 0 {
+		e.id(l.Source)
+	}
+	if f&valOwner != 0 {
+		e.id(l.Owner)
+	}
+}
+
+func getLineage(d *decoder) Lineage {
+	f := d.byte()
+	if f&^(valSource|valOwner|valProtected|valDefault) != 0 {
+		d.fail("bad lineage flags %#x", f)
+	}
+	var l Lineage
+	if f&valSource != 0 {
+		l.Source = d.id()
+	}
+	if f&valOwner != 0 {
+		l.Owner = d.id()
+	}
+	l.IsProtected, l.IsDefault = f&valProtected != 0, f&valDefault != 0
+	return l
+}

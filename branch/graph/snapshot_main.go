@@ -43,15 +43,45 @@ func readTable(d *decoder) *nodeTable {
 	return t
 }
 
-// writeSlots writes the slot layer node by node, in node number order: the number of the node's
-// slots, each slot's field and head version, then the history chains by node number and field.
+// writeSlots writes the slot layer: its lineages, actors, shared strings and record shapes, then node by node, in node number
+// order, the node's record (record.go) as it is, or 0 when the node has no slot, followed by
+// its boxed data; then the history chains by node number and field.
 func writeSlots(e *encoder, l *slotLayer) {
+	e.uvarint(uint64(l.lins.len() - 1))
+	for _, lin := range l.lins.list[min(1, len(l.lins.list)):] {
+		putLineage(e, lin)
+	}
+	e.uvarint(uint64(len(l.actors.list)))
+	for _, a := range l.actors.list {
+		e.str(a)
+	}
+	e.uvarint(uint64(len(l.shared.list)))
+	for _, x := range l.shared.list {
+		e.str(x)
+	}
+	e.uvarint(uint64(len(l.shapes.list)))
+	for _, x := range l.shapes.list {
+		e.str(x)
+	}
+	var buf []byte
+	var enc recEncoder
 	for n := range l.t.len() {
-		list := l.of(uint32(n))
-		e.uvarint(uint64(len(list)))
-		for i := range list {
-			e.uvarint(uint64(list[i].field))
-			slotCodec.putV(e, l.headOf(&list[i]), 0)
+		rec := l.record(uint32(n))
+		var boxes []any
+		if len(l.boxes) > 0 {
+			boxes = l.boxes[uint32(n)]
+		}
+		if l.pend.ok && l.pend.num == uint32(n) { // the node being written: encoded anew, not stored
+			buf, boxes = enc.append(buf[:0], l.pend.es, nil, l.times, &l.shapes, false)
+			rec = buf
+		}
+		if rec == nil {
+			e.byte(0)
+			continue
+		}
+		e.w.Write(rec)
+		for _, b := range boxes {
+			e.data(b)
 		}
 	}
 	nums := slices.SortedFunc(maps.Keys(l.hist), func(a, b slotNum) int {
@@ -68,40 +98,83 @@ func writeSlots(e *encoder, l *slotLayer) {
 	}
 }
 
-func readSlots(d *decoder, t *nodeTable) *slotLayer {
-	l := newSlotLayer(t)
+func readSlots(d *decoder, t *nodeTable, times *timeline) *slotLayer {
+	l := newSlotLayer(t, times)
+	if n := d.count(); n > 0 {
+		l.lins.list = make([]Lineage, n+1)
+		l.lins.ids = make(map[Lineage]uint32, n)
+		for i := 1; i <= n; i++ {
+			lin := getLineage(d)
+			if _, dup := l.lins.ids[lin]; dup || lin == (Lineage{}) {
+				d.fail("lineage twice or zero in the slot layer")
+			}
+			l.lins.list[i], l.lins.ids[lin] = lin, uint32(i)
+		}
+	}
+	for range d.count() {
+		if a := d.str(); uint32(len(l.actors.list)) != l.actors.id(a) {
+			d.fail("actor twice in the slot layer")
+		}
+	}
+	if k := d.count(); k > maxShared {
+		d.fail("%d shared strings", k)
+	} else {
+		for range k {
+			x := d.str()
+			if _, dup := l.shared.ids[x]; dup {
+				d.fail("shared string twice in the slot layer")
+			}
+			l.shared.add(x)
+		}
+	}
+	if k := d.count(); k > maxShapes {
+		d.fail("%d record shapes", k)
+	} else {
+		for range k {
+			x := d.str()
+			if _, dup := l.shapes.ids[x]; dup {
+				d.fail("record shape twice in the slot layer")
+			}
+			l.shapes.add(x)
+		}
+	}
 	n := t.len()
-	l.lists.grow(n)
+	l.recs.grow(n)
+	var chk recChecker
 	for i := range n {
-		k := d.count()
-		if k == 0 {
+		start := d.off
+		size := d.count()
+		if size == 0 {
 			continue
 		}
-		list := l.arena.take(k)
-		for j := range list {
-			f := FieldID(d.u32())
-			if findHead(list[:j], f) >= 0 {
-				d.fail("slot twice in the slot layer")
-			}
-			v := slotCodec.getV(d, 0)
-			if v.val.Peers != nil {
-				d.fail("peers in a slot of main")
-			}
-			list[j].field = f
-			l.setHead(&list[j], v)
+		d.take(size)
+		rec := d.b[start:d.off]
+		nbox, ok := chk.check(rec, l.lins.len(), len(l.actors.list), len(l.shared.list), &l.shapes)
+		if !ok {
+			d.fail("bad record of node %d: %s", i, chk.why)
 		}
-		*l.lists.at(uint32(i)) = list
-		l.count += k
+		*l.recs.at(uint32(i)) = l.arena.copy(rec, true)
+		if nbox > 0 {
+			boxes := make([]any, nbox)
+			for j := range boxes {
+				boxes[j] = d.data()
+			}
+			l.boxes[uint32(i)] = boxes
+		}
 	}
 	h := d.count()
 	c := cellCodec(l)
 	var prev slotNum
+	var es []entry
 	for j := range h {
 		k := slotNum{prev.node + d.u32(), FieldID(d.u32())}
 		if j > 0 && (k.node == prev.node && k.field <= prev.field) {
 			d.fail("history of a slot twice or out of order")
 		}
-		if k.node >= uint32(n) || findHead(l.of(k.node), k.field) < 0 {
+		if k.node < uint32(n) {
+			es = l.entries(k.node, es[:0])
+		}
+		if k.node >= uint32(n) || !hasField(es, k.field) {
 			d.fail("history of a slot that has no head")
 		}
 		l.hist[k] = readChain(d, c)
@@ -111,6 +184,15 @@ func readSlots(d *decoder, t *nodeTable) *slotLayer {
 		d.fail("history of a slot twice")
 	}
 	return l
+}
+
+func hasField(es []entry, f FieldID) bool {
+	for i := range es {
+		if es[i].field == f {
+			return true
+		}
+	}
+	return false
 }
 
 // writeEdges writes the edge layer node by node, in node number order: the node's relationship
@@ -153,12 +235,14 @@ func writeEdges(e *encoder, l *edgeLayer) {
 func readEdges(d *decoder, t *nodeTable) *edgeLayer {
 	l := newEdgeLayer(t)
 	l.fields.grow(t.len())
+	var fields slab[edgeField]
+	var peers slab[edgePeer]
 	for n := range t.len() {
 		k := d.count()
 		if k == 0 {
 			continue
 		}
-		fs := make([]edgeField, k)
+		fs := fields.take(k)
 		for i := range fs {
 			fs[i].field = FieldID(d.u32())
 			for _, f := range fs[:i] {
@@ -166,7 +250,7 @@ func readEdges(d *decoder, t *nodeTable) *edgeLayer {
 					d.fail("relationship field twice in the edge layer")
 				}
 			}
-			ps := make([]edgePeer, d.count())
+			ps := peers.take(d.count())
 			for j := range ps {
 				ps[j].peer = d.id()
 				if j > 0 && ps[j-1].peer.Compare(ps[j].peer) >= 0 {
@@ -237,4 +321,26 @@ func readNodes(d *decoder, t *nodeTable) nodeLayer {
 		l.hist[uint32(i)] = readChain(d, nodeCodec)
 	}
 	return l
+}
+
+// slab hands out short slices from big blocks: a snapshot read makes millions of them (the
+// relationship fields of each node and their peers), one allocation each otherwise. A slice's
+// capacity is its length, so that an append moves it out of the block rather than over its
+// neighbour.
+type slab[T any] struct {
+	block []T
+}
+
+const slabBlock = 1 << 10
+
+func (s *slab[T]) take(n int) []T {
+	if n > slabBlock/8 {
+		return make([]T, n)
+	}
+	if len(s.block)+n > cap(s.block) {
+		s.block = make([]T, 0, slabBlock)
+	}
+	start := len(s.block)
+	s.block = s.block[:start+n]
+	return s.block[start : start+n : start+n]
 }

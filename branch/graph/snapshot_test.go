@@ -92,7 +92,7 @@ func mainCanon(m mainState) []any {
 	nodes := map[NodeID][]version[KindID]{}
 	for n := range m.table.len() {
 		id := m.table.id(uint32(n))
-		list := m.slots.of(uint32(n))
+		list := m.slots.entries(uint32(n), nil)
 		for i := range list {
 			k := Slot{id, list[i].field}
 			heads[k] = m.slots.headOf(&list[i])

@@ -78,10 +78,9 @@ type State struct {
 // NewState returns the state of an empty log: main and the global overlay, no branches.
 func NewState() *State {
 	t := newNodeTable(0)
-	return &State{
+	s := &State{
 		main: mainState{
 			table:  t,
-			slots:  newSlotLayer(t),
 			edges:  newEdgeLayer(t),
 			nodes:  newNodeLayer(t),
 			unique: newUniqueLayer(),
@@ -91,6 +90,8 @@ func NewState() *State {
 		global:   &overlayState{name: Global},
 		branches: map[string]*overlayState{},
 	}
+	s.main.slots = newSlotLayer(t, &s.times)
+	return s
 }
 
 // Position is the last applied position (0 before the first Apply).
