@@ -60,17 +60,20 @@ func newNodeLayer(t *nodeTable) nodeLayer {
 	return nodeLayer{t: t, hist: map[uint32][]version[KindID]{}}
 }
 
-// set makes v the head; a second write at the same position replaces the first.
-func (l *nodeLayer) set(id NodeID, v version[KindID]) {
+// set makes v the head and returns the head it replaced (ok false: none); a second write at the
+// same position replaces the first.
+func (l *nodeLayer) set(id NodeID, v version[KindID]) (prev version[KindID], ok bool) {
 	n := l.t.number(id)
 	if int(n) >= l.heads.len() {
 		l.heads.grow(int(n) + 1)
 	}
 	h := l.heads.at(n)
-	if h.pos != 0 && h.pos != v.pos {
+	prev, ok = *h, h.pos != 0
+	if ok && h.pos != v.pos {
 		l.hist[n] = append(l.hist[n], *h)
 	}
 	*h = v
+	return prev, ok
 }
 
 func (l *nodeLayer) find(id NodeID) (uint32, *version[KindID]) {

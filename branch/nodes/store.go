@@ -36,6 +36,7 @@ type Store struct {
 	position    events.Position
 	lastEvent   uuid.UUID         // the event at position: a snapshot is checked against the log with it
 	scratch     []graph.Change    // the changes of the event being applied (reused; under mu)
+	peers       []graph.NodeID    // the peer lists of scratch's edge changes (reused; under mu)
 	names       names             // ids of the names the fold met (under mu)
 	actors      map[string]string // the actors of the stamps, interned (under mu)
 	lastValues  []any             // by attribute field, the last string value written (under mu)
@@ -217,6 +218,7 @@ func (s *Store) apply(e *events.Envelope, decoded any) error {
 		cs  []graph.Change
 		err error
 	)
+	s.peers = s.peers[:0]
 	switch p := v.(type) {
 	case Created:
 		cs, err = codec{s}.created(p, meta)

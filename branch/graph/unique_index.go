@@ -1,0 +1,94 @@
+package graph
+
+import "hash/maphash"
+
+// uniqueIndex maps a unique value (kind, constraint, key) to its head number in the unique
+// layer: open addressing with linear probing over a table of (hash, head number) pairs, the
+// keys themselves staying in the layer's vector.
+//
+// It stands for a Go map per space because a bulk load inserts millions of values: a miss then
+// an insert is one probe here instead of two map operations, and growing the table moves the
+// pairs by their stored hash without reading (and hashing again) every key string, which a Go
+// map's growth does at the cost of a cache miss per key. The table holds no pointers, so the
+// garbage collector never scans it.
+type uniqueIndex struct {
+	seed  maphash.Seed
+	slots []uniqueSlot // a power of two long (or empty), at most 3/4 full
+	n     int
+}
+
+// uniqueSlot is a slot of the table: head is the head number + 1, 0 when the slot is free.
+type uniqueSlot struct{ hash, head uint32 }
+
+func newUniqueIndex() uniqueIndex { return uniqueIndex{seed: maphash.MakeSeed()} }
+
+// hash is k's hash: the key's, mixed with the space (the same key is often claimed in two
+// spaces of a kind: a name and the HFID).
+func (x *uniqueIndex) hash(k uniqueKey) uint32 {
+	h := maphash.String(x.seed, k.key)
+	h ^= (uint64(k.kind)<<32 | uint64(k.constraint)) * 0x9e3779b97f4a7c15
+	h *= 0xbf58476d1ce4e5b9
+	return uint32(h >> 32)
+}
+
+// find is k's head number; h is k's hash.
+func (x *uniqueIndex) find(k uniqueKey, h uint32, keys *chunked[uniqueKey]) (uint32, bool) {
+	if len(x.slots) == 0 {
+		return 0, false
+	}
+	mask := uint32(len(x.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		s := x.slots[i]
+		if s.head == 0 {
+			return 0, false
+		}
+		if s.hash == h && *keys.at(s.head-1) == k {
+			return s.head - 1, true
+		}
+	}
+}
+
+// insert is k's head number and true when k is indexed; otherwise it indexes k under head
+// number next (the caller pushes k there) and returns false.
+func (x *uniqueIndex) insert(k uniqueKey, next uint32, keys *chunked[uniqueKey]) (uint32, bool) {
+	if (x.n+1)*4 > len(x.slots)*3 {
+		x.reserve(x.n + 1)
+	}
+	h := x.hash(k)
+	mask := uint32(len(x.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		s := &x.slots[i]
+		if s.head == 0 {
+			*s = uniqueSlot{hash: h, head: next + 1}
+			x.n++
+			return 0, false
+		}
+		if s.hash == h && *keys.at(s.head-1) == k {
+			return s.head - 1, true
+		}
+	}
+}
+
+// reserve grows the table (by powers of two) so that it holds n values at most 3/4 full.
+func (x *uniqueIndex) reserve(n int) {
+	size := max(16, len(x.slots))
+	for n*4 > size*3 {
+		size *= 2
+	}
+	if size == len(x.slots) {
+		return
+	}
+	old := x.slots
+	x.slots = make([]uniqueSlot, size)
+	mask := uint32(size - 1)
+	for _, s := range old {
+		if s.head == 0 {
+			continue
+		}
+		i := s.hash & mask
+		for x.slots[i].head != 0 {
+			i = (i + 1) & mask
+		}
+		x.slots[i] = s
+	}
+}
