@@ -42,7 +42,7 @@ func (x *uniqueIndex) find(k uniqueKey, h uint32, keys *chunked[uniqueKey]) (uin
 		if s.head == 0 {
 			return 0, false
 		}
-		if s.hash == h && *keys.at(s.head-1) == k {
+		if s.hash == h && *keys.at(s.head - 1) == k {
 			return s.head - 1, true
 		}
 	}
@@ -63,7 +63,7 @@ func (x *uniqueIndex) insert(k uniqueKey, next uint32, keys *chunked[uniqueKey])
 			x.n++
 			return 0, false
 		}
-		if s.hash == h && *keys.at(s.head-1) == k {
+		if s.hash == h && *keys.at(s.head - 1) == k {
 			return s.head - 1, true
 		}
 	}
