@@ -10,7 +10,17 @@ import (
 // codec translates node events, and the stored form of merges and rebases, into the changes of
 // the branch-aware graph and back, naming kinds, fields and constraints with the Store's
 // interners. It is used under the Store's lock.
-type codec struct{ s *Store }
+type codec struct {
+	s   *Store
+	buf *scratch // where created, updated and deleted append their changes
+}
+
+// scratch holds the changes made of node events and the peer lists of their edge changes: the
+// graph reads both, it keeps neither, so they are reused from event to event.
+type scratch struct {
+	cs    []graph.Change
+	peers []graph.NodeID
+}
 
 // Merge operations of branch.Change.
 const (
@@ -161,10 +171,9 @@ func (cod codec) edges(id graph.NodeID, global bool, edges []Edge, cs []graph.Ch
 			op = graph.OpRemovePeers
 		}
 		g := global || e.Global
-		// The peer lists live in the Store's scratch: the graph reads them, it does not keep them.
-		k := len(cod.s.peers)
-		cod.s.peers = append(cod.s.peers, far, near)
-		ps := cod.s.peers[k : k+2 : k+2]
+		k := len(cod.buf.peers)
+		cod.buf.peers = append(cod.buf.peers, far, near)
+		ps := cod.buf.peers[k : k+2 : k+2]
 		cs = append(cs,
 			graph.Change{Op: op, Node: near, Field: cod.field(e.Field), Value: graph.Value{Peers: ps[0:1:1]}, Global: g},
 			graph.Change{Op: op, Node: far, Field: cod.mirror(e.Field), Value: graph.Value{Peers: ps[1:2:2]}, Global: g})
@@ -197,12 +206,11 @@ func (cod codec) claims(id graph.NodeID, claims []Claim, cs []graph.Change) []gr
 }
 
 func (cod codec) created(p Created, meta graph.Value) ([]graph.Change, error) {
-	s := cod.s
 	id, err := parseID("node", p.ID)
 	if err != nil {
 		return nil, err
 	}
-	cs := append(s.scratch[:0],
+	cs := append(cod.buf.cs,
 		graph.Change{Op: graph.OpCreate, Node: id, Kind: cod.kind(p.Kind), Global: p.Global},
 		graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldCreated), Value: meta, Global: p.Global},
 		graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldUpdated), Value: meta, Global: p.Global},
@@ -224,12 +232,11 @@ func (cod codec) created(p Created, meta graph.Value) ([]graph.Change, error) {
 }
 
 func (cod codec) updated(p Updated, meta graph.Value) ([]graph.Change, error) {
-	s := cod.s
 	id, err := parseID("node", p.ID)
 	if err != nil {
 		return nil, err
 	}
-	cs := append(s.scratch[:0], graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldUpdated), Value: meta, Global: p.Global})
+	cs := append(cod.buf.cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldUpdated), Value: meta, Global: p.Global})
 	var label any
 	if p.DisplayLabel != nil {
 		label = labelData(*p.DisplayLabel, p.Attributes)
@@ -248,7 +255,7 @@ func (cod codec) deleted(p Deleted) ([]graph.Change, error) {
 	if err != nil {
 		return nil, err
 	}
-	cs := []graph.Change{{Op: graph.OpDelete, Node: id, Global: p.Global}}
+	cs := append(cod.buf.cs, graph.Change{Op: graph.OpDelete, Node: id, Global: p.Global})
 	if cs, err = cod.edges(id, p.Global, p.Edges, cs); err != nil {
 		return nil, err
 	}
