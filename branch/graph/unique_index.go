@@ -22,13 +22,12 @@ type uniqueSlot struct{ hash, head uint32 }
 
 func newUniqueIndex() uniqueIndex { return uniqueIndex{seed: maphash.MakeSeed()} }
 
-// hash is k's hash: the key's, mixed with the space (the same key is often claimed in two
-// spaces of a kind: a name and the HFID).
+// hash is the hash of k's key alone: a key claimed in several spaces of a kind (a node's name
+// and HFID are often the same string) has its values next to each other in the table, so that
+// the second claim finds its place in the cache line the first one brought in.
 func (x *uniqueIndex) hash(k uniqueKey) uint32 {
 	h := maphash.String(x.seed, k.key)
-	h ^= (uint64(k.kind)<<32 | uint64(k.constraint)) * 0x9e3779b97f4a7c15
-	h *= 0xbf58476d1ce4e5b9
-	return uint32(h >> 32)
+	return uint32(h ^ h>>32)
 }
 
 // find is k's head number; h is k's hash.
