@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"bytes"
 	"fmt"
 	"testing"
 )
@@ -36,5 +37,17 @@ func TestUniqueIndex(t *testing.T) {
 	}
 	if x.n != n || x.n*4 > len(x.slots)*3 {
 		t.Fatalf("%d values in %d slots", x.n, len(x.slots))
+	}
+}
+
+// NodeID.Compare is the bytewise order.
+func TestNodeIDCompare(t *testing.T) {
+	ids := []NodeID{{}, {15: 1}, {8: 1}, {7: 1}, {0: 1}, {0: 0xff, 15: 0xff}, {0: 0xff, 8: 0x80}}
+	for _, a := range ids {
+		for _, b := range ids {
+			if got, want := a.Compare(b), bytes.Compare(a[:], b[:]); got != want {
+				t.Errorf("%x vs %x: %d, want %d", a, b, got, want)
+			}
+		}
 	}
 }
