@@ -13,7 +13,7 @@ import "hash/maphash"
 // garbage collector never scans it.
 type uniqueIndex struct {
 	seed  maphash.Seed
-	slots []uniqueSlot // a power of two long (or empty), at most 3/4 full
+	slots []uniqueSlot // at most 3/4 full (or empty); grows by half
 	n     int
 }
 
@@ -30,13 +30,26 @@ func (x *uniqueIndex) hash(k uniqueKey) uint32 {
 	return uint32(h ^ h>>32)
 }
 
+// place is the slot of hash h: h scaled to the table's length (which need not be a power of
+// two, so that the table grows by half and stays between 1/2 and 3/4 full).
+func (x *uniqueIndex) place(h uint32) uint32 {
+	return uint32(uint64(h) * uint64(len(x.slots)) >> 32)
+}
+
+// next is the slot after i, wrapping around.
+func (x *uniqueIndex) next(i uint32) uint32 {
+	if i++; int(i) == len(x.slots) {
+		return 0
+	}
+	return i
+}
+
 // find is k's head number; h is k's hash.
 func (x *uniqueIndex) find(k uniqueKey, h uint32, keys *chunked[uniqueKey]) (uint32, bool) {
 	if len(x.slots) == 0 {
 		return 0, false
 	}
-	mask := uint32(len(x.slots) - 1)
-	for i := h & mask; ; i = (i + 1) & mask {
+	for i := x.place(h); ; i = x.next(i) {
 		s := x.slots[i]
 		if s.head == 0 {
 			return 0, false
@@ -54,8 +67,7 @@ func (x *uniqueIndex) insert(k uniqueKey, next uint32, keys *chunked[uniqueKey])
 		x.reserve(x.n + 1)
 	}
 	h := x.hash(k)
-	mask := uint32(len(x.slots) - 1)
-	for i := h & mask; ; i = (i + 1) & mask {
+	for i := x.place(h); ; i = x.next(i) {
 		s := &x.slots[i]
 		if s.head == 0 {
 			*s = uniqueSlot{hash: h, head: next + 1}
@@ -68,25 +80,24 @@ func (x *uniqueIndex) insert(k uniqueKey, next uint32, keys *chunked[uniqueKey])
 	}
 }
 
-// reserve grows the table (by powers of two) so that it holds n values at most 3/4 full.
+// reserve grows the table (by half at least) so that it holds n values at most 3/4 full.
 func (x *uniqueIndex) reserve(n int) {
 	size := max(16, len(x.slots))
 	for n*4 > size*3 {
-		size *= 2
+		size += size / 2
 	}
 	if size == len(x.slots) {
 		return
 	}
 	old := x.slots
 	x.slots = make([]uniqueSlot, size)
-	mask := uint32(size - 1)
 	for _, s := range old {
 		if s.head == 0 {
 			continue
 		}
-		i := s.hash & mask
+		i := x.place(s.hash)
 		for x.slots[i].head != 0 {
-			i = (i + 1) & mask
+			i = x.next(i)
 		}
 		x.slots[i] = s
 	}
