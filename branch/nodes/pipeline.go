@@ -2,6 +2,7 @@ package nodes
 
 import (
 	"context"
+	"sync/atomic"
 
 	"github.com/infrahub-go/infrahub/branch"
 	"github.com/infrahub-go/infrahub/branch/graph"
@@ -57,6 +58,7 @@ func (s *Store) applyPrepared(e *events.Envelope, pre *prepared) error {
 	return s.g.Apply(name, int64(e.GlobalPosition), e.RecordedAt, pre.cs...)
 }
 
+// applyPipelined is ApplyDecoded's loop in two stages (see above); the caller holds the lock.
 func (s *Store) applyPipelined(ctx context.Context, batch []events.Envelope, payloads []any) error {
 	n := len(batch)
 	chunks := (n + pipeChunk - 1) / pipeChunk
@@ -76,10 +78,11 @@ func (s *Store) applyPipelined(ctx context.Context, batch []events.Envelope, pay
 		free <- struct{}{}
 	}
 	done := make(chan struct{})
+	var stop atomic.Bool // the fold stopped: what is made no longer matters
 	go func() {
 		defer close(done)
 		for k := range chunks {
-			if _, ok := <-free; !ok { // the fold stopped
+			if _, ok := <-free; !ok || stop.Load() {
 				return
 			}
 			buf := &s.pipe[k%pipeDepth]
@@ -107,6 +110,7 @@ func (s *Store) applyPipelined(ctx context.Context, batch []events.Envelope, pay
 		clear(s.pipe[k%pipeDepth].cs) // the graph keeps the values, not the slice
 		free <- struct{}{}
 	}
+	stop.Store(true)
 	close(free)
 	<-done // the first stage uses the Store's caches: it ends before the lock is let go
 	return err
