@@ -89,7 +89,8 @@ func (s *State) Apply(branch string, position int64, recordedAt time.Time, chang
 	if ov != nil && ov != s.global {
 		v.ov = ov
 	}
-	for _, c := range changes {
+	for i := range changes {
+		c := &changes[i] // not copied: a Change is ~150 bytes and a node's creation is ~15 of them
 		if c.Global {
 			s.apply(view{s: s}, s.global, position, c)
 			continue
@@ -99,12 +100,19 @@ func (s *State) Apply(branch string, position int64, recordedAt time.Time, chang
 	return nil
 }
 
-func (s *State) apply(v view, ov *overlayState, pos int64, c Change) {
+func (s *State) apply(v view, ov *overlayState, pos int64, c *Change) {
 	switch c.Op {
 	case OpCreate:
-		prev, ok := v.node(c.Node, pos)
+		var prev version[KindID]
+		var ok bool
+		if ov == nil && len(s.global.nodes.m[c.Node]) == 0 {
+			// What v reads is main's head, which setNode replaces: one lookup of the node, not two.
+			prev, ok = s.setNode(ov, c.Node, version[KindID]{pos: pos, val: c.Kind})
+		} else {
+			prev, ok = v.node(c.Node, pos)
+			s.setNode(ov, c.Node, version[KindID]{pos: pos, val: c.Kind})
+		}
 		alive := ok && !prev.deleted
-		s.setNode(ov, c.Node, version[KindID]{pos: pos, val: c.Kind})
 		if alive && prev.val != c.Kind {
 			s.count(ov, prev.val, pos, -1)
 			alive = false
@@ -183,14 +191,15 @@ func (s *State) setUnique(ov *overlayState, k uniqueKey, v version[NodeID]) {
 	ov.unique.set(k, v)
 }
 
-// setNode records existence and keeps the per-kind index of candidates for listing.
-func (s *State) setNode(ov *overlayState, id NodeID, v version[KindID]) {
+// setNode records existence and keeps the per-kind index of candidates for listing. On main,
+// it returns the head it replaced (ok false: none).
+func (s *State) setNode(ov *overlayState, id NodeID, v version[KindID]) (prev version[KindID], ok bool) {
 	if ov == nil {
-		s.main.nodes.set(id, v)
+		prev, ok = s.main.nodes.set(id, v)
 		if !v.deleted {
 			s.main.index[v.val] = insertSorted(s.main.index[v.val], id)
 		}
-		return
+		return prev, ok
 	}
 	ov.nodes.set(id, v)
 	if !v.deleted {
@@ -199,6 +208,7 @@ func (s *State) setNode(ov *overlayState, id NodeID, v version[KindID]) {
 		}
 		ov.added[v.val] = insertSorted(ov.added[v.val], id)
 	}
+	return version[KindID]{}, false
 }
 
 func (s *State) count(ov *overlayState, kind KindID, pos, delta int64) {

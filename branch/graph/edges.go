@@ -11,6 +11,12 @@ type edgeLayer struct {
 	fields chunked[[]edgeField] // by node number in main's nodeTable
 	heads  chunked[version[struct{}]]
 	hist   map[uint32][]version[struct{}]
+	// where the write path's small lists come from (under the State's write lock): a node's
+	// first list of fields is as long as the last node's reached (nodes come by kind)
+	fieldArena arena[edgeField]
+	peerArena  arena[edgePeer]
+	lastNode   uint32 // the node whose list of fields was made last, when hasLast
+	hasLast    bool
 }
 
 // edgeField is one relationship field of a node and its peers, sorted by id.
@@ -75,7 +81,13 @@ func (l *edgeLayer) field(sl Slot) *edgeField {
 			return &(*fs)[i]
 		}
 	}
-	*fs = append(*fs, edgeField{field: sl.Field})
+	if len(*fs) == 0 {
+		if l.hasLast {
+			l.fieldArena.first = len(*l.fields.at(l.lastNode))
+		}
+		l.lastNode, l.hasLast = n, true
+	}
+	*fs = l.fieldArena.append(*fs, edgeField{field: sl.Field})
 	return &(*fs)[len(*fs)-1]
 }
 
@@ -97,7 +109,7 @@ func (f *edgeField) insert(p NodeID, head uint32) bool {
 func (l *edgeLayer) set(k edgeKey, v version[struct{}]) {
 	f := l.field(k.Slot)
 	if n := len(f.peers); n == 0 || f.peers[n-1].peer.Compare(k.Peer) < 0 { // a new last peer: the usual case
-		f.peers = append(f.peers, edgePeer{k.Peer, l.heads.push(v)})
+		f.peers = l.peerArena.append(f.peers, edgePeer{k.Peer, l.heads.push(v)})
 		return
 	}
 	if i, ok := searchPeer(f.peers, k.Peer); ok {

@@ -1,7 +1,7 @@
 package graph
 
 import (
-	"bytes"
+	"encoding/binary"
 	"sync"
 
 	"github.com/google/uuid"
@@ -28,8 +28,22 @@ func (n NodeID) String() string { return uuid.UUID(n).String() }
 // IsZero reports whether n is the zero id (no node).
 func (n NodeID) IsZero() bool { return n == NodeID{} }
 
-// Compare orders ids bytewise, which for UUIDv7 is creation order.
-func (n NodeID) Compare(o NodeID) int { return bytes.Compare(n[:], o[:]) }
+// Compare orders ids bytewise, which for UUIDv7 is creation order. It compares the two halves
+// as big-endian numbers (the same order), which is cheaper than a call to bytes.Compare for
+// the sorted inserts and searches of every fold and read.
+func (n NodeID) Compare(o NodeID) int {
+	a, b := binary.BigEndian.Uint64(n[:8]), binary.BigEndian.Uint64(o[:8])
+	if a == b {
+		a, b = binary.BigEndian.Uint64(n[8:]), binary.BigEndian.Uint64(o[8:])
+	}
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
 
 // KindID is an interned kind name.
 type KindID uint32

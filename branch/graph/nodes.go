@@ -9,6 +9,11 @@ type nodeTable struct {
 	// the two nodes last numbered on the write path (a node and the peer it links to alternate;
 	// under the State's write lock)
 	recent [2]recentNode
+	// the greatest id numbered, when maxOK (a table read from a snapshot finds it on its first
+	// write): ids are UUIDv7, so a new node's id is usually greater than every id before it, and
+	// is then numbered without looking it up first (under the State's write lock)
+	max   NodeID
+	maxOK bool
 }
 
 type recentNode struct {
@@ -36,13 +41,37 @@ func (t *nodeTable) number(id NodeID) uint32 {
 		t.recent[1], t.recent[0] = t.recent[0], r
 		return r.num
 	}
-	n, ok := t.nums[id]
-	if !ok {
-		n = t.ids.push(id)
-		t.nums[id] = n
+	if !t.maxOK {
+		for i := range t.ids.len() {
+			t.max = maxID(t.max, *t.ids.at(uint32(i)))
+		}
+		t.maxOK = true
+	}
+	var n uint32
+	if t.max.Compare(id) < 0 { // greater than every id numbered: new
+		t.max = id
+		n = t.add(id)
+	} else if num, ok := t.nums[id]; ok {
+		n = num
+	} else {
+		n = t.add(id)
 	}
 	t.recent[1], t.recent[0] = t.recent[0], recentNode{id, n, true}
 	return n
+}
+
+// add numbers id, which the table does not hold.
+func (t *nodeTable) add(id NodeID) uint32 {
+	n := t.ids.push(id)
+	t.nums[id] = n
+	return n
+}
+
+func maxID(a, b NodeID) NodeID {
+	if a.Compare(b) < 0 {
+		return b
+	}
+	return a
 }
 
 // id is the node of number n.
@@ -60,17 +89,20 @@ func newNodeLayer(t *nodeTable) nodeLayer {
 	return nodeLayer{t: t, hist: map[uint32][]version[KindID]{}}
 }
 
-// set makes v the head; a second write at the same position replaces the first.
-func (l *nodeLayer) set(id NodeID, v version[KindID]) {
+// set makes v the head and returns the head it replaced (ok false: none); a second write at the
+// same position replaces the first.
+func (l *nodeLayer) set(id NodeID, v version[KindID]) (prev version[KindID], ok bool) {
 	n := l.t.number(id)
 	if int(n) >= l.heads.len() {
 		l.heads.grow(int(n) + 1)
 	}
 	h := l.heads.at(n)
-	if h.pos != 0 && h.pos != v.pos {
+	prev, ok = *h, h.pos != 0
+	if ok && h.pos != v.pos {
 		l.hist[n] = append(l.hist[n], *h)
 	}
 	*h = v
+	return prev, ok
 }
 
 func (l *nodeLayer) find(id NodeID) (uint32, *version[KindID]) {

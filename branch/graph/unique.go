@@ -6,17 +6,13 @@ import (
 	"slices"
 )
 
-// uniqueLayer is main's uniqueness layer: per kind and constraint, a map from the value's key to
-// the number of its head (the map's keys are the keys alone, so a lookup hashes one string),
-// the heads in a vector and the older versions of values that changed.
+// uniqueLayer is main's uniqueness layer: the heads of the values in a vector, their keys by
+// head number, an index from key to head number, and the older versions of values that changed.
 type uniqueLayer struct {
-	spaces map[uniqueSpace]map[string]uint32
-	heads  chunked[uniqueHead]
-	hist   map[uint32][]version[NodeID]
-	// the space last written (a bulk load claims values of one kind and constraint in turn;
-	// under the State's write lock)
-	last    uniqueSpace
-	lastMap map[string]uint32
+	ukeys chunked[uniqueKey] // by head number
+	heads chunked[uniqueHead]
+	hist  map[uint32][]version[NodeID]
+	index uniqueIndex
 }
 
 // uniqueSpace is one uniqueness constraint of one kind.
@@ -26,35 +22,19 @@ type uniqueSpace struct {
 }
 
 func newUniqueLayer() uniqueLayer {
-	return uniqueLayer{spaces: map[uniqueSpace]map[string]uint32{}, hist: map[uint32][]version[NodeID]{}}
+	return uniqueLayer{hist: map[uint32][]version[NodeID]{}, index: newUniqueIndex()}
 }
 
 func (l *uniqueLayer) find(k uniqueKey) (uint32, bool) {
-	i, ok := l.spaces[uniqueSpace{k.kind, k.constraint}][k.key]
-	return i, ok
-}
-
-// space is the map of k's space, made when missing (the write path).
-func (l *uniqueLayer) space(k uniqueKey) map[string]uint32 {
-	sp := uniqueSpace{k.kind, k.constraint}
-	if l.lastMap != nil && l.last == sp {
-		return l.lastMap
-	}
-	m := l.spaces[sp]
-	if m == nil {
-		m = map[string]uint32{}
-		l.spaces[sp] = m
-	}
-	l.last, l.lastMap = sp, m
-	return m
+	return l.index.find(k, l.index.hash(k), &l.ukeys)
 }
 
 // set makes v the head; a second write at the same position replaces the first.
 func (l *uniqueLayer) set(k uniqueKey, v version[NodeID]) {
-	m := l.space(k)
-	i, ok := m[k.key]
+	i, ok := l.index.insert(k, uint32(l.ukeys.len()), &l.ukeys)
 	if !ok {
-		m[k.key] = l.heads.push(packUnique(v))
+		l.ukeys.push(k)
+		l.heads.push(packUnique(v))
 		return
 	}
 	h := l.heads.at(i)
@@ -87,18 +67,11 @@ func (l *uniqueLayer) at(k uniqueKey, pos int64) (version[NodeID], bool) {
 
 // keys lists the keys by head number.
 func (l *uniqueLayer) keys() ([]uniqueKey, bool) {
-	keys := make([]uniqueKey, l.heads.len())
-	seen := 0
-	for sp, m := range l.spaces {
-		for key, i := range m {
-			if int(i) >= len(keys) {
-				return nil, false
-			}
-			keys[i] = uniqueKey{sp.kind, sp.constraint, key}
-			seen++
-		}
+	keys := make([]uniqueKey, l.ukeys.len())
+	for i := range keys {
+		keys[i] = *l.ukeys.at(uint32(i))
 	}
-	return keys, seen == len(keys)
+	return keys, len(keys) == l.heads.len()
 }
 
 // writeUnique writes the layer space by space (in kind and constraint order): the space, the
@@ -145,57 +118,40 @@ func writeUnique(e *encoder, l *uniqueLayer) {
 	}
 }
 
-// readUnique reads the layer into l; each space's map is filled by a goroutine of its own while
-// later sections decode, and ReadSnapshot waits for it before it returns.
+// readUnique reads the layer into l; its index is built by a goroutine of its own while later
+// sections decode, and ReadSnapshot waits for it before it returns.
 func readUnique(d *decoder, l *uniqueLayer) {
 	*l = newUniqueLayer()
-	type space struct {
-		sp    uniqueSpace
-		keys  []string
-		first uint32 // head number of keys[0]
-	}
 	n := d.count()
-	read := make([]space, n)
-	for s := range read {
+	seen := make(map[uniqueSpace]bool, n)
+	for range n {
 		sp := uniqueSpace{KindID(d.u32()), ConstraintID(d.u32())}
-		keys := make([]string, d.count())
-		first := uint32(l.heads.len())
-		for j := range keys {
-			keys[j] = d.str()
+		if seen[sp] {
+			d.fail("unique space twice")
+		}
+		seen[sp] = true
+		for range d.count() {
+			l.ukeys.push(uniqueKey{sp.kind, sp.constraint, d.str()})
 			l.heads.push(packUnique(uniqueCodec.getV(d, 0)))
 		}
-		read[s] = space{sp, keys, first}
 	}
-	type result struct {
-		spaces map[uniqueSpace]map[string]uint32
-		err    string
-	}
-	done := make(chan result, 1) // buffered: the goroutine ends even if nobody waits (a failed read)
+	done := make(chan bool, 1) // buffered: the goroutine ends even if nobody waits (a failed read)
+	index := newUniqueIndex()
 	go func() {
-		spaces := make(map[uniqueSpace]map[string]uint32, len(read))
-		for _, s := range read {
-			if _, dup := spaces[s.sp]; dup {
-				done <- result{err: "unique space twice"}
+		index.reserve(l.ukeys.len())
+		for i := range l.ukeys.len() {
+			if _, dup := index.insert(*l.ukeys.at(uint32(i)), uint32(i), &l.ukeys); dup {
+				done <- false
 				return
 			}
-			m := make(map[string]uint32, len(s.keys))
-			for j, k := range s.keys {
-				m[k] = s.first + uint32(j)
-			}
-			if len(m) != len(s.keys) {
-				done <- result{err: "unique value twice in a space"}
-				return
-			}
-			spaces[s.sp] = m
 		}
-		done <- result{spaces: spaces}
+		done <- true
 	}()
 	d.pending = append(d.pending, func() {
-		r := <-done
-		if r.err != "" {
-			d.fail("%s", r.err)
+		if !<-done {
+			d.fail("unique value twice in a space")
 		}
-		l.spaces = r.spaces
+		l.index = index
 	})
 	h := d.count()
 	var i uint64

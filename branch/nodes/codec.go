@@ -10,7 +10,17 @@ import (
 // codec translates node events, and the stored form of merges and rebases, into the changes of
 // the branch-aware graph and back, naming kinds, fields and constraints with the Store's
 // interners. It is used under the Store's lock.
-type codec struct{ s *Store }
+type codec struct {
+	s   *Store
+	buf *scratch // where created, updated and deleted append their changes
+}
+
+// scratch holds the changes made of node events and the peer lists of their edge changes: the
+// graph reads both, it keeps neither, so they are reused from event to event.
+type scratch struct {
+	cs    []graph.Change
+	peers []graph.NodeID
+}
 
 // Merge operations of branch.Change.
 const (
@@ -117,17 +127,30 @@ func (cod codec) stored(cs []graph.Change) []branch.Change {
 }
 
 func (cod codec) attrs(id graph.NodeID, global bool, attrs map[string]Attr, cs []graph.Change) ([]graph.Change, error) {
+	cs, _, err := cod.attrsLabel(id, global, attrs, "", cs)
+	return cs, err
+}
+
+// attrsLabel is attrs, and the stored value of an attribute holding the string label (nil when
+// none does): the display label and HFID share it (see labelData) without a second walk over
+// the attributes.
+func (cod codec) attrsLabel(id graph.NodeID, global bool, attrs map[string]Attr, label string, cs []graph.Change) ([]graph.Change, any, error) {
+	var shared any
 	for name, a := range attrs {
 		l, err := lineage(a.Source, a.Owner, a.IsProtected)
 		if err != nil {
-			return nil, fmt.Errorf("attribute %s: %w", name, err)
+			return nil, nil, fmt.Errorf("attribute %s: %w", name, err)
 		}
 		l.IsDefault = a.IsDefault
 		f := cod.attrField(name)
+		data := cod.s.shared(f, a.Value)
+		if str, ok := data.(string); ok && shared == nil && str == label {
+			shared = data
+		}
 		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: f,
-			Value: graph.Value{Data: cod.s.shared(f, a.Value), Lineage: l}, Global: global || a.Global})
+			Value: graph.Value{Data: data, Lineage: l}, Global: global || a.Global})
 	}
-	return cs, nil
+	return cs, shared, nil
 }
 
 func (cod codec) edges(id graph.NodeID, global bool, edges []Edge, cs []graph.Change) ([]graph.Change, error) {
@@ -148,9 +171,12 @@ func (cod codec) edges(id graph.NodeID, global bool, edges []Edge, cs []graph.Ch
 			op = graph.OpRemovePeers
 		}
 		g := global || e.Global
+		k := len(cod.buf.peers)
+		cod.buf.peers = append(cod.buf.peers, far, near)
+		ps := cod.buf.peers[k : k+2 : k+2]
 		cs = append(cs,
-			graph.Change{Op: op, Node: near, Field: cod.field(e.Field), Value: graph.Value{Peers: []graph.NodeID{far}}, Global: g},
-			graph.Change{Op: op, Node: far, Field: cod.mirror(e.Field), Value: graph.Value{Peers: []graph.NodeID{near}}, Global: g})
+			graph.Change{Op: op, Node: near, Field: cod.field(e.Field), Value: graph.Value{Peers: ps[0:1:1]}, Global: g},
+			graph.Change{Op: op, Node: far, Field: cod.mirror(e.Field), Value: graph.Value{Peers: ps[1:2:2]}, Global: g})
 	}
 	return cs, nil
 }
@@ -180,31 +206,37 @@ func (cod codec) claims(id graph.NodeID, claims []Claim, cs []graph.Change) []gr
 }
 
 func (cod codec) created(p Created, meta graph.Value) ([]graph.Change, error) {
-	s := cod.s
 	id, err := parseID("node", p.ID)
 	if err != nil {
 		return nil, err
 	}
-	label := labelData(p.DisplayLabel, p.Attributes)
-	cs := append(s.scratch[:0],
+	cs := append(cod.buf.cs,
 		graph.Change{Op: graph.OpCreate, Node: id, Kind: cod.kind(p.Kind), Global: p.Global},
 		graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldCreated), Value: meta, Global: p.Global},
 		graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldUpdated), Value: meta, Global: p.Global},
-		graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldLabel), Value: graph.Value{Data: label}, Global: p.Global},
 	)
+	// The attributes first: the label and the HFID share the stored value of the one equal to
+	// the label (labelData's sharing, found on the way).
+	cs, label, err := cod.attrsLabel(id, p.Global, p.Attributes, p.DisplayLabel, cs)
+	if err != nil {
+		return nil, err
+	}
+	if label == nil {
+		label = p.DisplayLabel
+	}
+	cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldLabel), Value: graph.Value{Data: label}, Global: p.Global})
 	if len(p.HFID) > 0 {
 		cs = append(cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldHFID), Value: graph.Value{Data: hfidShared(p.HFID, label, p.Attributes)}, Global: p.Global})
 	}
-	return cod.fields(id, p.Global, p.Attributes, p.Edges, p.RelProps, p.Claims, cs)
+	return cod.fields(id, p.Global, nil, p.Edges, p.RelProps, p.Claims, cs)
 }
 
 func (cod codec) updated(p Updated, meta graph.Value) ([]graph.Change, error) {
-	s := cod.s
 	id, err := parseID("node", p.ID)
 	if err != nil {
 		return nil, err
 	}
-	cs := append(s.scratch[:0], graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldUpdated), Value: meta, Global: p.Global})
+	cs := append(cod.buf.cs, graph.Change{Op: graph.OpSetAttr, Node: id, Field: cod.field(FieldUpdated), Value: meta, Global: p.Global})
 	var label any
 	if p.DisplayLabel != nil {
 		label = labelData(*p.DisplayLabel, p.Attributes)
@@ -223,7 +255,7 @@ func (cod codec) deleted(p Deleted) ([]graph.Change, error) {
 	if err != nil {
 		return nil, err
 	}
-	cs := []graph.Change{{Op: graph.OpDelete, Node: id, Global: p.Global}}
+	cs := append(cod.buf.cs, graph.Change{Op: graph.OpDelete, Node: id, Global: p.Global})
 	if cs, err = cod.edges(id, p.Global, p.Edges, cs); err != nil {
 		return nil, err
 	}

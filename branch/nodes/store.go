@@ -34,11 +34,12 @@ type Store struct {
 	fields      *graph.Interner
 	constraints *graph.Interner
 	position    events.Position
-	lastEvent   uuid.UUID         // the event at position: a snapshot is checked against the log with it
-	scratch     []graph.Change    // the changes of the event being applied (reused; under mu)
-	names       names             // ids of the names the fold met (under mu)
-	actors      map[string]string // the actors of the stamps, interned (under mu)
-	lastValues  []any             // by attribute field, the last string value written (under mu)
+	lastEvent   uuid.UUID          // the event at position: a snapshot is checked against the log with it
+	scratch     scratch            // the changes of the node event being applied (under mu)
+	pipe        [pipeDepth]scratch // the changes of the chunks a pipelined fold makes ahead (under mu)
+	names       names              // ids of the names the fold met (under mu)
+	actors      map[string]string  // the actors of the stamps, interned (under mu)
+	lastValues  []any              // by attribute field, the last string value written (under mu)
 }
 
 // NewStore returns the Store of an empty log. branches must be fresh (the Store feeds it).
@@ -115,23 +116,41 @@ func (s *Store) Apply(ctx context.Context, batch []events.Envelope) error {
 func (s *Store) ApplyDecoded(ctx context.Context, batch []events.Envelope, payloads []any) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if pipelines(batch) {
+		return s.applyPipelined(ctx, batch, payloads)
+	}
 	for i := range batch {
-		e := &batch[i]
-		if e.GlobalPosition <= s.position {
-			continue
-		}
-		if err := s.branches.Apply(ctx, batch[i:i+1]); err != nil {
-			return err
-		}
 		var v any
 		if payloads != nil {
 			v = payloads[i]
 		}
-		if err := s.apply(e, v); err != nil {
-			return fmt.Errorf("%s at position %d: %w", e.Type, e.GlobalPosition, err)
+		if err := s.applyEvent(ctx, batch, i, v, nil); err != nil {
+			return err
 		}
-		s.position, s.lastEvent = e.GlobalPosition, e.EventID
 	}
+	return nil
+}
+
+// applyEvent folds batch[i] unless the Store has seen it; decoded is its payload when not nil.
+// The changes of a node event come from pre when it is not nil (made ahead of the fold).
+func (s *Store) applyEvent(ctx context.Context, batch []events.Envelope, i int, decoded any, pre *prepared) error {
+	e := &batch[i]
+	if e.GlobalPosition <= s.position {
+		return nil
+	}
+	if err := s.branches.Apply(ctx, batch[i:i+1]); err != nil {
+		return err
+	}
+	var err error
+	if pre != nil {
+		err = s.applyPrepared(e, pre)
+	} else {
+		err = s.apply(e, decoded)
+	}
+	if err != nil {
+		return fmt.Errorf("%s at position %d: %w", e.Type, e.GlobalPosition, err)
+	}
+	s.position, s.lastEvent = e.GlobalPosition, e.EventID
 	return nil
 }
 
@@ -171,7 +190,7 @@ func (s *Store) apply(e *events.Envelope, decoded any) error {
 		if err != nil {
 			return err
 		}
-		cs, err := codec{s}.mergeChanges(v.(branch.Merged).Changes)
+		cs, err := codec{s: s}.mergeChanges(v.(branch.Merged).Changes)
 		if err != nil {
 			return fmt.Errorf("merge of %s: %w", v.(branch.Merged).Name, err)
 		}
@@ -182,7 +201,7 @@ func (s *Store) apply(e *events.Envelope, decoded any) error {
 			return err
 		}
 		p := v.(branch.Rebased)
-		cs, err := codec{s}.mergeChanges(p.Changes)
+		cs, err := codec{s: s}.mergeChanges(p.Changes)
 		if err != nil {
 			return fmt.Errorf("rebase of %s: %w", p.Name, err)
 		}
@@ -198,40 +217,66 @@ func (s *Store) apply(e *events.Envelope, decoded any) error {
 		}
 		return nil
 	}
+	name, err := nodeBranch(e)
+	if err != nil {
+		return err
+	}
+	buf := &s.scratch
+	buf.cs, buf.peers = buf.cs[:0], buf.peers[:0]
+	cs, err := s.nodeChanges(e, decoded, buf)
+	if err != nil {
+		return err
+	}
+	err = s.g.Apply(name, pos, e.RecordedAt, cs...)
+	clear(buf.cs) // the graph keeps the values, not the slice: reuse it for the next event
+	return err
+}
+
+// nodeBranch is the graph's name of the branch of a node event.
+func nodeBranch(e *events.Envelope) (string, error) {
 	name, ok := branch.NameOf(e.Stream)
 	if !ok {
-		return fmt.Errorf("node event on stream %q", e.Stream)
+		return "", fmt.Errorf("node event on stream %q", e.Stream)
 	}
 	if name == branch.Default {
 		name = graph.Main
 	}
+	return name, nil
+}
+
+// nodeChanges decodes a node event (unless decoded is its payload) and appends its graph
+// changes to buf, returning them. It uses the Store's caches of names, actors and values and no
+// other state, so that it may run ahead of the graph's fold (see applyPipelined).
+func (s *Store) nodeChanges(e *events.Envelope, decoded any, buf *scratch) ([]graph.Change, error) {
 	v := decoded
 	if v == nil {
 		var err error
 		if v, err = s.cat.Decode(*e); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	meta := graph.Value{Data: s.stamp(e.RecordedAt, e.Metadata.Actor)}
+	start := len(buf.cs)
+	cod := codec{s: s, buf: buf}
 	var (
 		cs  []graph.Change
 		err error
 	)
 	switch p := v.(type) {
 	case Created:
-		cs, err = codec{s}.created(p, meta)
+		cs, err = cod.created(p, meta)
 	case Updated:
-		cs, err = codec{s}.updated(p, meta)
+		cs, err = cod.updated(p, meta)
 	case Deleted:
-		cs, err = codec{s}.deleted(p)
+		cs, err = cod.deleted(p)
+	default:
+		cs = buf.cs
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	err = s.g.Apply(name, pos, e.RecordedAt, cs...)
-	clear(cs) // the graph keeps the values, not the slice: reuse it for the next event
-	s.scratch = cs[:0]
-	return err
+	buf.cs = cs
+	return cs[start:], nil
 }
 
 // MergePlan is what merging a branch writes on the default branch, in stored form. The caller
@@ -283,7 +328,7 @@ func (s *Store) MergePlan(name string, keepMain func(branch.ConflictRef) bool, c
 	if err != nil {
 		return nil, err
 	}
-	return codec{s}.stored(cs), nil
+	return codec{s: s}.stored(cs), nil
 }
 
 // RebasePlan is what a rebase writes on the branch before it moves its base: for the conflicts
@@ -311,7 +356,7 @@ func (s *Store) RebasePlan(name string, keepMain func(branch.ConflictRef) bool, 
 	if err != nil {
 		return nil, err
 	}
-	return codec{s}.stored(cs), nil
+	return codec{s: s}.stored(cs), nil
 }
 
 // mergeSpec is the part of a graph.MergeSpec that comes from the schema.
