@@ -1,10 +1,10 @@
 package graph
 
 // nodeTable numbers the nodes main knows of (created there, or holding a slot or an edge there):
-// the one map from node id to number, which the slot, edge and node layers of main share, each
+// the one index from node id to number (node_index.go), which the slot, edge and node layers of main share, each
 // keeping a vector by node number. A node keeps its number for ever.
 type nodeTable struct {
-	nums map[NodeID]uint32
+	nums nodeIndex
 	ids  chunked[NodeID] // by number
 	// the two nodes last numbered on the write path (a node and the peer it links to alternate;
 	// under the State's write lock)
@@ -22,14 +22,17 @@ type recentNode struct {
 	ok  bool
 }
 
-func newNodeTable(n int) *nodeTable { return &nodeTable{nums: make(map[NodeID]uint32, n)} }
+func newNodeTable(n int) *nodeTable {
+	t := &nodeTable{}
+	t.nums.reserve(n)
+	return t
+}
 
 func (t *nodeTable) len() int { return t.ids.len() }
 
 // lookup is id's number, false when main has never seen id (the read path).
 func (t *nodeTable) lookup(id NodeID) (uint32, bool) {
-	n, ok := t.nums[id]
-	return n, ok
+	return t.nums.find(id, &t.ids)
 }
 
 // number is id's number, given on first use (the write path).
@@ -51,8 +54,6 @@ func (t *nodeTable) number(id NodeID) uint32 {
 	if t.max.Compare(id) < 0 { // greater than every id numbered: new
 		t.max = id
 		n = t.add(id)
-	} else if num, ok := t.nums[id]; ok {
-		n = num
 	} else {
 		n = t.add(id)
 	}
@@ -60,10 +61,12 @@ func (t *nodeTable) number(id NodeID) uint32 {
 	return n
 }
 
-// add numbers id, which the table does not hold.
+// add is id's number, numbering id when the table does not hold it: one probe either way.
 func (t *nodeTable) add(id NodeID) uint32 {
-	n := t.ids.push(id)
-	t.nums[id] = n
+	n, fresh := t.nums.insert(id, uint32(t.ids.len()), &t.ids)
+	if fresh {
+		t.ids.push(id)
+	}
 	return n
 }
 

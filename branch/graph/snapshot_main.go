@@ -16,7 +16,7 @@ func writeTable(e *encoder, t *nodeTable) {
 	}
 }
 
-// readTable reads the node ids by number; the map from id to number is filled by a goroutine of
+// readTable reads the node ids by number; the index from id to number is filled by a goroutine of
 // its own while the layers decode (they are read by number and never look a node up), and
 // ReadSnapshot waits for it before it returns.
 func readTable(d *decoder) *nodeTable {
@@ -28,12 +28,16 @@ func readTable(d *decoder) *nodeTable {
 	}
 	done := make(chan bool, 1) // buffered: the goroutine ends even if nobody waits (a failed read)
 	go func() {
-		nums := make(map[NodeID]uint32, n)
+		var nums nodeIndex
+		nums.reserve(n) // sized at once: no growth
+		ok := true
 		for i := range n {
-			nums[*t.ids.at(uint32(i))] = uint32(i)
+			if _, fresh := nums.insert(*t.ids.at(uint32(i)), uint32(i), &t.ids); !fresh {
+				ok = false
+			}
 		}
 		t.nums = nums
-		done <- len(nums) == n
+		done <- ok
 	}()
 	d.pending = append(d.pending, func() {
 		if !<-done {

@@ -104,7 +104,7 @@ func mainCanon(m mainState) []any {
 			nodes[id] = append(slices.Clone(m.nodes.hist[uint32(n)]), h)
 		}
 	}
-	ok := len(m.table.nums) == m.table.len()
+	ok := m.table.nums.n == m.table.len()
 	unique := map[uniqueKey][]version[NodeID]{}
 	ukeys, uok := m.unique.keys()
 	for i, k := range ukeys {
