@@ -7,7 +7,8 @@
 //   - Ids: nodes are UUIDv7 kept as [16]byte (NodeID); kinds, attribute names, relationship
 //     identifiers and uniqueness constraints are interned to small integers (Interner).
 //   - A slot is (node, field). Main is node-centric: one table numbers the nodes it knows (one
-//     map from id to number), and its slot, edge and node layers are vectors by node number.
+//     open-addressing index from id to number, node_index.go), and its slot, edge and node
+//     layers are vectors by node number.
 //     Per node, main keeps the head versions of its slots in one record of bytes with values
 //     unboxed (record.go: about 35 bytes for 9 attributes; lists and maps stay boxed on the
 //     side), its relationship fields with their peers, and its existence; a history chain
@@ -22,7 +23,7 @@
 //   - Uniqueness is a layer keyed by (kind, constraint, value key) with the same shape; main
 //     indexes it by kind and constraint, then by the key alone.
 //   - A snapshot (WriteSnapshot) writes main by node number with its node table, so that a read
-//     rebuilds no index by looking nodes up; the maps from ids and keys are filled in the
+//     rebuilds no index by looking nodes up; the indexes from ids and keys are filled in the
 //     background while the layers decode. Slot records are written as they are: a read checks
 //     and copies them.
 //   - Positions map to time through a sorted slice of (position, recorded_at).
