@@ -1,7 +1,7 @@
 package graph
 
 import (
-	"encoding/binary"
+	"hash/maphash"
 	"math/bits"
 )
 
@@ -24,15 +24,14 @@ type nodeIndex struct {
 // slot is free.
 type nodeSlot struct{ hash, num uint32 }
 
-// hashID mixes both halves of id: UUIDv7's tail is random, but ids made otherwise (tests,
-// imported data) may differ only in a few bytes, so no byte is left out.
+// idSeed keys hashID for this process, so that ids chosen to collide (imported data, a hostile
+// client) cannot be crafted ahead: the hashes are never stored beyond the process.
+var idSeed = maphash.MakeSeed()
+
+// hashID hashes all 16 bytes of id: UUIDv7's tail is random, but ids made otherwise (tests,
+// imported data) may differ only in a few bytes.
 func hashID(id NodeID) uint32 {
-	hi := binary.LittleEndian.Uint64(id[:8])
-	lo := binary.LittleEndian.Uint64(id[8:])
-	h := (lo ^ bits.RotateLeft64(hi, 29)) * 0x9E3779B97F4A7C15
-	h ^= h >> 29
-	h *= 0xC2B2AE3D27D4EB4F
-	return uint32(h >> 32)
+	return uint32(maphash.Bytes(idSeed, id[:]) >> 32)
 }
 
 // place is the slot of hash h: its top bits, so that growing the table moves a pair by its
