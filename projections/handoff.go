@@ -21,6 +21,7 @@ func (r *Runner) Handoff(ctx context.Context, name string, evs []events.Envelope
 	if len(evs) == 0 || len(payloads) != len(evs) {
 		return false
 	}
+	r.handed.put(evs, payloads) // for the other projectors (Payload), whether name folds them or not
 	r.mu.Lock()
 	st := r.get(name)
 	p, running, durable := st.p, st.Running, st.Durable

@@ -71,6 +71,7 @@ type Runner struct {
 	state   map[string]*projectorState
 	sig     events.Signal
 	batches sharedBatches // the bus batches the runs parsed last (shared.go)
+	handed  payloads      // the payloads the writer handed last (payloads.go)
 }
 
 // ProjectorStats counts what a runner did for one projector.

@@ -71,10 +71,10 @@ func startEvents(ctx context.Context, s *server) error {
 		return err
 	}
 	if p.index, err = activity.NewIndex(activity.IndexConfig{Log: s.store, Graph: s.reads, WaitFor: s.waitGraph,
-		SchemaOf: schemaOf(s), MaxPage: s.cfg.Limits.EventPage}); err != nil {
+		SchemaOf: schemaOf(s), MaxPage: s.cfg.Limits.EventPage, Decoded: s.runner.Payload}); err != nil {
 		return err
 	}
-	derive := activity.Deriver{Graph: s.reads, SchemaOf: schemaOf(s), KindOf: p.index.KindOf}
+	derive := activity.Deriver{Graph: s.reads, SchemaOf: schemaOf(s), KindOf: p.index.KindOf, Decoded: s.runner.Payload}
 	if p.hub, err = activity.NewHub(activity.HubConfig{Log: s.store, Derive: derive.Derive, WaitFor: s.waitGraph,
 		SchemaOf: schemaOf(s), Logger: s.log}); err != nil {
 		return err

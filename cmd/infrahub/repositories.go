@@ -96,7 +96,7 @@ func startGit(ctx context.Context, s *server) error {
 				from = pos
 			}
 		}
-		p.feed = &changes.Feed{From: from, Logger: s.log}
+		p.feed = &changes.Feed{From: from, Logger: s.log, Decoded: s.runner.Payload}
 		p.feed.Subscribe("artifacts", saving(s, "reactor:artifacts", p.artifacts.OnChange))
 		p.feed.Subscribe("repositories", saving(s, "reactor:repositories", p.sync.OnChange))
 	}

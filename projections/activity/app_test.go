@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/infrahub-go/infrahub/branch"
@@ -63,6 +65,9 @@ type app struct {
 	store  *nodes.Store
 	// after is called with the head after each command (a Hub's Notify).
 	after func(events.Position)
+	// handed keeps the payloads the writer hands over (Runner.Payload): derive checks that
+	// deriving from them gives what deriving from the JSON does.
+	handed *projections.Runner
 }
 
 func newApp(t testing.TB) *app {
@@ -77,8 +82,12 @@ func newApp(t testing.TB) *app {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := &app{t: t, log: log, store: store, fold: projections.NewInline(log, store)}
-	if a.svc, err = commands.New(commands.Config{Log: log, Catalogue: store.Catalogue(), State: store, WaitFor: a.fold.WaitFor}); err != nil {
+	a := &app{t: t, log: log, store: store, fold: projections.NewInline(log, store), handed: &projections.Runner{Log: log}}
+	handOff := func(ctx context.Context, evs []events.Envelope, payloads []any) {
+		a.handed.Handoff(ctx, "none", evs, payloads) // no such projector: only kept for Payload
+	}
+	if a.svc, err = commands.New(commands.Config{Log: log, Catalogue: store.Catalogue(), State: store, WaitFor: a.fold.WaitFor,
+		Decoded: handOff}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := a.svc.EnsureDefaults(ctx); err != nil {
@@ -173,6 +182,17 @@ func (a *app) derive(after events.Position) []activity.Event {
 		evs, err := activity.Derive(context.Background(), a.reader, a.schemaOf, env)
 		if err != nil {
 			a.t.Fatal(err)
+		}
+		if _, ok := a.handed.Payload(env); !ok && strings.HasPrefix(env.Type, "node.") {
+			a.t.Fatalf("position %d (%s): no payload handed", env.GlobalPosition, env.Type)
+		}
+		dv := activity.Deriver{Graph: a.reader, SchemaOf: a.schemaOf, Decoded: a.handed.Payload}
+		shared, err := dv.Derive(context.Background(), env)
+		if err != nil {
+			a.t.Fatal(err)
+		}
+		if !reflect.DeepEqual(shared, evs) {
+			a.t.Fatalf("position %d (%s): derived from the handed payload\n%s\nfrom the JSON\n%s", env.GlobalPosition, env.Type, dump(shared), dump(evs))
 		}
 		out = append(out, evs...)
 	}

@@ -51,11 +51,15 @@ type Deriver struct {
 	// keeps records without them, and building them was most of what indexing a node event
 	// allocated.
 	Records bool
+	// Decoded, when set, answers an envelope's payload already decoded as the catalogue decodes
+	// it (projections.Runner.Payload), read and never changed; the deriving decodes the JSON
+	// when it answers nothing.
+	Decoded func(env events.Envelope) (any, bool)
 }
 
 // Derive derives the events of env.
 func (dv Deriver) Derive(ctx context.Context, env events.Envelope) ([]Event, error) {
-	d := &deriving{ctx: ctx, g: dv.Graph, schemaOf: dv.SchemaOf, lookup: dv.KindOf, env: env, kinds: map[string]string{}, records: dv.Records}
+	d := &deriving{ctx: ctx, g: dv.Graph, schemaOf: dv.SchemaOf, lookup: dv.KindOf, decoded: dv.Decoded, env: env, kinds: map[string]string{}, records: dv.Records}
 	if err := d.run(); err != nil {
 		return nil, fmt.Errorf("activity: derive the events of log position %d (%s): %w", env.GlobalPosition, env.Type, err)
 	}
@@ -95,6 +99,7 @@ type deriving struct {
 	g        graph.Reader
 	schemaOf func(string) (*schema.Set, bool)
 	lookup   func(string) (string, bool)
+	decoded  func(events.Envelope) (any, bool) // Deriver.Decoded
 	env      events.Envelope
 	out      []Event
 	kinds    map[string]string // node id -> kind, read once
@@ -128,8 +133,8 @@ func (d *deriving) run() error {
 	br, _ := branch.NameOf(d.env.Stream)
 	switch d.env.Type {
 	case nodes.TypeCreated:
-		var p nodes.Created
-		if err := d.decode(&p); err != nil {
+		p, err := decodeAs[nodes.Created](d)
+		if err != nil {
 			return err
 		}
 		c := nodeChange{op: NodeCreated, id: p.ID, kind: p.Kind, attrs: map[string]any{}, edges: edgesOf(p.ID, p.Edges)}
@@ -138,8 +143,8 @@ func (d *deriving) run() error {
 		}
 		return d.node(br, c, 0)
 	case nodes.TypeUpdated:
-		var p nodes.Updated
-		if err := d.decode(&p); err != nil {
+		p, err := decodeAs[nodes.Updated](d)
+		if err != nil {
 			return err
 		}
 		c := nodeChange{op: NodeUpdated, id: p.ID, kind: p.Kind, attrs: map[string]any{}, edges: edgesOf(p.ID, p.Edges)}
@@ -148,14 +153,14 @@ func (d *deriving) run() error {
 		}
 		return d.node(br, c, 0)
 	case nodes.TypeDeleted:
-		var p nodes.Deleted
-		if err := d.decode(&p); err != nil {
+		p, err := decodeAs[nodes.Deleted](d)
+		if err != nil {
 			return err
 		}
 		return d.node(br, nodeChange{op: NodeDeleted, id: p.ID, kind: p.Kind, edges: edgesOf(p.ID, p.Edges)}, 0)
 	case branch.TypeCreated:
-		var p branch.Created
-		if err := d.decode(&p); err != nil {
+		p, err := decodeAs[branch.Created](d)
+		if err != nil {
 			return err
 		}
 		e := d.base(BranchCreated, p.Name)
@@ -163,30 +168,30 @@ func (d *deriving) run() error {
 			"sync_with_git": p.SyncWithGit, "created_at": d.env.OccurredAt, "description": p.Description}
 		d.out = append(d.out, e)
 	case branch.TypeDeleted:
-		var p branch.Deleted
-		if err := d.decode(&p); err != nil {
+		p, err := decodeAs[branch.Deleted](d)
+		if err != nil {
 			return err
 		}
 		e := d.base(BranchDeleted, p.Name)
 		e.Payload = map[string]any{"branch_name": p.Name}
 		d.out = append(d.out, e)
 	case branch.TypeRebased:
-		var p branch.Rebased
-		if err := d.decode(&p); err != nil {
+		p, err := decodeAs[branch.Rebased](d)
+		if err != nil {
 			return err
 		}
 		e := d.base(BranchRebased, p.Name)
 		e.Payload = map[string]any{"branch_name": p.Name, "branched_from": int64(p.BranchedFrom)}
 		d.out = append(d.out, e)
 	case branch.TypeMerged:
-		var p branch.Merged
-		if err := d.decode(&p); err != nil {
+		p, err := decodeAs[branch.Merged](d)
+		if err != nil {
 			return err
 		}
 		return d.merged(br, p)
 	case schema.TypeLoaded:
-		var p schema.Loaded
-		if err := d.decode(&p); err != nil {
+		p, err := decodeAs[schema.Loaded](d)
+		if err != nil {
 			return err
 		}
 		e := d.base(SchemaUpdated, br)
@@ -199,6 +204,21 @@ func (d *deriving) run() error {
 // BranchID is the id branch.State gives the branch created at pos.
 func BranchID(name string, pos events.Position) string {
 	return uuid.NewSHA1(uuid.NameSpaceURL, []byte(fmt.Sprintf("branch:%s:%d", name, pos))).String()
+}
+
+// decodeAs answers the payload of the envelope: the one Decoded answers when it is a T, else
+// its JSON decoded.
+func decodeAs[T any](d *deriving) (T, error) {
+	if d.decoded != nil {
+		if v, ok := d.decoded(d.env); ok {
+			if p, ok := v.(T); ok {
+				return p, nil
+			}
+		}
+	}
+	var p T
+	err := d.decode(&p)
+	return p, err
 }
 
 func (d *deriving) decode(into any) error {

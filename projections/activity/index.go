@@ -30,6 +30,8 @@ type IndexConfig struct {
 	SchemaOf SchemaOf
 	// MaxPage bounds Query.Limit (limits.Limits.EventPage; default 1,000).
 	MaxPage int
+	// Decoded, when set, answers payloads already decoded (Deriver.Decoded).
+	Decoded func(env events.Envelope) (any, bool)
 }
 
 // record is what the Index keeps of one event: about 110 bytes plus 16 per related node (no
@@ -139,6 +141,14 @@ func (ix *Index) learnKinds(env events.Envelope) {
 	}
 	switch env.Type {
 	case nodes.TypeCreated:
+		if ix.cfg.Decoded != nil {
+			if v, ok := ix.cfg.Decoded(env); ok {
+				if p, ok := v.(nodes.Created); ok {
+					learn(p.ID, p.Kind)
+					return
+				}
+			}
+		}
 		var p struct{ ID, Kind string }
 		if json.Unmarshal(env.Payload, &p) == nil {
 			learn(p.ID, p.Kind)
@@ -164,7 +174,7 @@ func nameIndex(name string) uint8 { return uint8(slices.Index(eventNames, name))
 func (ix *Index) Apply(ctx context.Context, batch []events.Envelope) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	dv := Deriver{SchemaOf: ix.cfg.SchemaOf, KindOf: ix.kindOf, Records: true}
+	dv := Deriver{SchemaOf: ix.cfg.SchemaOf, KindOf: ix.kindOf, Records: true, Decoded: ix.cfg.Decoded}
 	for _, env := range batch {
 		if env.GlobalPosition <= ix.pos {
 			continue
@@ -257,7 +267,7 @@ func (ix *Index) details(ctx context.Context, page []record, f Filter) ([]Event,
 			return nil, err
 		}
 	}
-	dv := Deriver{Graph: ix.cfg.Graph, SchemaOf: ix.cfg.SchemaOf, KindOf: ix.KindOf}
+	dv := Deriver{Graph: ix.cfg.Graph, SchemaOf: ix.cfg.SchemaOf, KindOf: ix.KindOf, Decoded: ix.cfg.Decoded}
 	derived := map[events.Position][]Event{}
 	out := make([]Event, 0, len(page))
 	for _, r := range page {

@@ -27,6 +27,10 @@ type Feed struct {
 	// Overflow, so that the subscriber rescans.
 	MaxPending int
 	Logger     *slog.Logger
+	// Decoded, when set, answers a node event's payload already decoded as the catalogue
+	// decodes it (projections.Runner.Payload), read and never changed; the Feed decodes the
+	// JSON when it answers nothing.
+	Decoded func(env events.Envelope) (any, bool)
 
 	mu   sync.Mutex
 	subs []*sub
@@ -150,7 +154,7 @@ func (f *Feed) collect(e events.Envelope, at func(string, events.Position) *Batc
 		if !ok {
 			return
 		}
-		c, err := nodeChange(e)
+		c, err := f.nodeChange(e)
 		if err != nil {
 			f.warn("a node event could not be read", e, err)
 			return
@@ -227,8 +231,20 @@ func (s *sub) add(bs []*Batch, max int) {
 	}
 }
 
-// nodeChange reads a node event.
-func nodeChange(e events.Envelope) (NodeChange, error) {
+// nodeChange reads a node event: from its payload already decoded when Decoded answers it.
+func (f *Feed) nodeChange(e events.Envelope) (NodeChange, error) {
+	if f.Decoded != nil {
+		if v, ok := f.Decoded(e); ok {
+			switch p := v.(type) {
+			case nodes.Created:
+				return change(e, p.ID, p.Kind, p.Attributes, p.Edges), nil
+			case nodes.Updated:
+				return change(e, p.ID, p.Kind, p.Attributes, p.Edges), nil
+			case nodes.Deleted:
+				return change(e, p.ID, p.Kind, map[string]nodes.Attr(nil), p.Edges), nil
+			}
+		}
+	}
 	var p struct {
 		ID         string                     `json:"id"`
 		Kind       string                     `json:"kind"`
@@ -238,20 +254,26 @@ func nodeChange(e events.Envelope) (NodeChange, error) {
 	if err := json.Unmarshal(e.Payload, &p); err != nil {
 		return NodeChange{}, err
 	}
-	c := NodeChange{ID: p.ID, Kind: p.Kind, Action: map[string]string{
+	return change(e, p.ID, p.Kind, p.Attributes, p.Edges), nil
+}
+
+// change is the NodeChange of node event e: its node, the names of the attributes it wrote and
+// the peers of its edges.
+func change[A any](e events.Envelope, id, kind string, attrs map[string]A, edges []nodes.Edge) NodeChange {
+	c := NodeChange{ID: id, Kind: kind, Action: map[string]string{
 		nodes.TypeCreated: Created, nodes.TypeUpdated: Updated, nodes.TypeDeleted: Deleted}[e.Type]}
-	for name := range p.Attributes {
+	for name := range attrs {
 		c.Attributes = append(c.Attributes, name)
 	}
-	for _, ed := range p.Edges {
-		if ed.Node != "" && ed.Node != p.ID {
+	for _, ed := range edges {
+		if ed.Node != "" && ed.Node != id {
 			c.Peers = append(c.Peers, ed.Node)
 		}
 		if ed.Peer != "" {
 			c.Peers = append(c.Peers, ed.Peer)
 		}
 	}
-	return c, nil
+	return c
 }
 
 // mergedChanges are the node changes a merge wrote on the default branch: one per node, with
