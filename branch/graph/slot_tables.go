@@ -71,8 +71,7 @@ func (a *actors) id(by string) uint32 {
 // is kept here once rather than in every record. A string stays once shared; at most
 // maxShared are.
 type sharedStrings struct {
-	list   []string
-	ids    map[string]uint32
+	strTable
 	fields []fieldStrings // by field, for fields below maxFieldSlot
 	more   map[FieldID]*fieldStrings
 }
@@ -128,7 +127,13 @@ func (t *sharedStrings) field(f FieldID) *fieldStrings {
 	return fs
 }
 
-func (t *sharedStrings) add(s string) uint32 {
+// strTable numbers strings in the order they are added (shared strings, record shapes).
+type strTable struct {
+	list []string
+	ids  map[string]uint32
+}
+
+func (t *strTable) add(s string) uint32 {
 	if t.ids == nil {
 		t.ids = map[string]uint32{}
 	}
@@ -142,8 +147,7 @@ func (t *sharedStrings) add(s string) uint32 {
 // Nodes of a kind have few; at most maxShapes are numbered, and a record of another shape
 // spells its own.
 type shapes struct {
-	list []string
-	ids  map[string]uint32
+	strTable
 	last int // 1 + the number of the shape last found (a bulk load writes nodes of one shape)
 }
 
@@ -169,14 +173,4 @@ func (t *shapes) number(b []byte, add bool) int {
 	}
 	t.last = int(t.add(string(b))) + 1
 	return t.last
-}
-
-func (t *shapes) add(s string) uint32 {
-	if t.ids == nil {
-		t.ids = map[string]uint32{}
-	}
-	i := uint32(len(t.list))
-	t.list = append(t.list, s)
-	t.ids[s] = i
-	return i
 }

@@ -55,18 +55,9 @@ func writeSlots(e *encoder, l *slotLayer) {
 	for _, lin := range l.lins.list[min(1, len(l.lins.list)):] {
 		putLineage(e, lin)
 	}
-	e.uvarint(uint64(len(l.actors.list)))
-	for _, a := range l.actors.list {
-		e.str(a)
-	}
-	e.uvarint(uint64(len(l.shared.list)))
-	for _, x := range l.shared.list {
-		e.str(x)
-	}
-	e.uvarint(uint64(len(l.shapes.list)))
-	for _, x := range l.shapes.list {
-		e.str(x)
-	}
+	e.strs(l.actors.list)
+	e.strs(l.shared.list)
+	e.strs(l.shapes.list)
 	var buf []byte
 	var enc recEncoder
 	for n := range l.t.len() {
@@ -120,28 +111,8 @@ func readSlots(d *decoder, t *nodeTable, times *timeline) *slotLayer {
 			d.fail("actor twice in the slot layer")
 		}
 	}
-	if k := d.count(); k > maxShared {
-		d.fail("%d shared strings", k)
-	} else {
-		for range k {
-			x := d.str()
-			if _, dup := l.shared.ids[x]; dup {
-				d.fail("shared string twice in the slot layer")
-			}
-			l.shared.add(x)
-		}
-	}
-	if k := d.count(); k > maxShapes {
-		d.fail("%d record shapes", k)
-	} else {
-		for range k {
-			x := d.str()
-			if _, dup := l.shapes.ids[x]; dup {
-				d.fail("record shape twice in the slot layer")
-			}
-			l.shapes.add(x)
-		}
-	}
+	d.strTable(&l.shared.strTable, maxShared, "shared string")
+	d.strTable(&l.shapes.strTable, maxShapes, "record shape")
 	n := t.len()
 	l.recs.grow(n)
 	var chk recChecker
@@ -347,4 +318,28 @@ func (s *slab[T]) take(n int) []T {
 	start := len(s.block)
 	s.block = s.block[:start+n]
 	return s.block[start : start+n : start+n]
+}
+
+// strs writes a list of strings: its length, then each.
+func (e *encoder) strs(list []string) {
+	e.uvarint(uint64(len(list)))
+	for _, x := range list {
+		e.str(x)
+	}
+}
+
+// strTable reads into t a list written by strs of at most limit strings, none twice.
+func (d *decoder) strTable(t *strTable, limit int, what string) {
+	k := d.count()
+	if k > limit {
+		d.fail("%d %ss", k, what)
+		return
+	}
+	for range k {
+		x := d.str()
+		if _, dup := t.ids[x]; dup {
+			d.fail("%s twice in the slot layer", what)
+		}
+		t.add(x)
+	}
 }
