@@ -10,11 +10,16 @@ import (
 	"github.com/infrahub-go/infrahub/events"
 )
 
-// A group commit is applied set-based: one query reads the command records of every command id
-// in the group, one the versions of every stream, the checks run in Go in arrival order, then a
-// few multi-row INSERTs write the events, the stream versions and the command records of the
-// whole group. A failed write (an event id already in the log, ...) undoes the group, which is
-// then applied again one request per savepoint (applyInSavepoint), where it fails alone.
+// A group commit is applied set-based: one query reads the versions of every stream, the checks
+// run in Go in arrival order, then a few multi-row INSERTs write the events, the stream versions
+// and the command records of the whole group. The command ids are not looked up first: a retry
+// of a command already in the log is rare, and the insert of its command record fails on the
+// primary key. A failed write (that, an event id already in the log, ...) undoes the group,
+// which is then applied again set-based after one query has read the command records of every
+// command id in the group (groupLookup), and should a write fail again, one request per
+// savepoint (applyInSavepoint), where it fails alone. So is a group where a request with a
+// command id meets a version conflict: the request may be a retry, whose duplicate wins over
+// the version check.
 //
 // The group's INSERTs are INSERT OR ROLLBACK: since any failure undoes the whole transaction
 // anyway, SQLite need not keep a statement journal (a copy of every page a multi-row INSERT
@@ -115,21 +120,28 @@ func (g *group) reset() {
 }
 
 // applyGroup applies the requests of outcomes that have no error yet, from position next on,
-// set-based, and returns the highest position written. ok false means a statement failed: the
-// transaction must be rolled back and the group applied one request at a time.
-func applyGroup(ctx context.Context, tx *sql.Tx, gs *groupStmts, g *group, outcomes []outcome, next events.Position) (last events.Position, ok bool) {
+// set-based, and returns the highest position written; lookup says whether the group's command
+// ids are looked up first. ok false means a statement failed, or, without the lookup, that a
+// request with a command id met a version conflict: the transaction must be rolled back and the
+// group applied again in the next applyMode.
+func applyGroup(ctx context.Context, tx *sql.Tx, gs *groupStmts, g *group, outcomes []outcome, next events.Position, lookup bool) (last events.Position, ok bool) {
 	g.reset()
-	if err := g.load(ctx, tx, gs, outcomes); err != nil {
+	if err := g.load(ctx, tx, gs, outcomes, lookup); err != nil {
 		return 0, false
 	}
 	recorded := time.Now().UnixMicro()
 	last = next - 1
 	for i := range outcomes {
-		if outcomes[i].err == nil {
-			outcomes[i].res, outcomes[i].err = g.plan(outcomes[i].req.appendArgs, last+1, recorded)
-			if outcomes[i].err == nil && !outcomes[i].res.Duplicate {
-				last = outcomes[i].res.Last()
-			}
+		o := &outcomes[i]
+		if o.err != nil {
+			continue
+		}
+		o.res, o.err = g.plan(o.req.appendArgs, last+1, recorded)
+		switch {
+		case o.err != nil && !lookup && o.req.evs[0].Metadata.CommandID != "":
+			return 0, false // perhaps a retry: its duplicate wins over the conflict
+		case o.err == nil && !o.res.Duplicate:
+			last = o.res.Last()
 		}
 	}
 	for _, st := range g.dirty {
@@ -142,13 +154,14 @@ func applyGroup(ctx context.Context, tx *sql.Tx, gs *groupStmts, g *group, outco
 	return last, true
 }
 
-// load reads the command records and the stream versions the group's requests need.
-func (g *group) load(ctx context.Context, tx *sql.Tx, gs *groupStmts, outcomes []outcome) error {
+// load reads the stream versions the group's requests need and, with lookup, their command
+// records.
+func (g *group) load(ctx context.Context, tx *sql.Tx, gs *groupStmts, outcomes []outcome, lookup bool) error {
 	for _, o := range outcomes {
 		if o.err != nil {
 			continue
 		}
-		if cmd := o.req.evs[0].Metadata.CommandID; cmd != "" && !g.listedCmd[cmd] {
+		if cmd := o.req.evs[0].Metadata.CommandID; lookup && cmd != "" && !g.listedCmd[cmd] {
 			g.listedCmd[cmd] = true
 			g.cmdKeys = append(g.cmdKeys, cmd)
 		}

@@ -79,6 +79,67 @@ func TestGroupDecidesLikeOneByOne(t *testing.T) {
 	}
 }
 
+// TestGroupAnswersRetriesOfLoggedCommands queues, in one group, retries of commands already in
+// the log (one at a stale expected version, one at any version) beside new appends: the retries
+// are answered with the first append's result and write nothing, the others are written.
+func TestGroupAnswersRetriesOfLoggedCommands(t *testing.T) {
+	ctx := context.Background()
+	s := openAt(t, filepath.Join(t.TempDir(), "events.db"))
+	defer s.Close()
+	first := map[string]events.AppendResult{}
+	for _, cmd := range []string{"stale", "any"} {
+		res, err := s.Append(ctx, events.StreamID(cmd), events.NoStream, events.Envelope{Type: "t", Metadata: events.Metadata{CommandID: cmd}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		first[cmd] = res
+	}
+	commit, err := s.AppendHeld(ctx, "held", events.NoStream, events.Envelope{Type: "h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type call struct {
+		stream   events.StreamID
+		expected int64
+		cmd      string
+	}
+	calls := []call{{"new-1", events.NoStream, "new-1"}, {"stale", events.NoStream, "stale"},
+		{"any", events.AnyVersion, "any"}, {"new-2", events.NoStream, ""}}
+	res := make([]events.AppendResult, len(calls))
+	errs := make([]error, len(calls))
+	var wg sync.WaitGroup
+	for i, c := range calls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res[i], errs[i] = s.Append(ctx, c.stream, c.expected, events.Envelope{Type: "t",
+				Metadata: events.Metadata{CommandID: c.cmd}})
+		}()
+	}
+	time.Sleep(50 * time.Millisecond) // let the appends queue behind the held transaction
+	if _, err := commit(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	for i, c := range calls {
+		switch want, retry := first[c.cmd]; {
+		case errs[i] != nil:
+			t.Errorf("append %d (%s): %v", i, c.stream, errs[i])
+		case retry && (!res[i].Duplicate || res[i].Last() != want.Last() || res[i].StreamVersion != want.StreamVersion):
+			t.Errorf("retry of %s: %+v, want the duplicate of %+v", c.cmd, res[i], want)
+		case !retry && (res[i].Duplicate || res[i].StreamVersion != 1):
+			t.Errorf("append %d (%s): %+v, want a write", i, c.stream, res[i])
+		}
+	}
+	all, err := s.ReadAll(ctx, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 5 {
+		t.Fatalf("log holds %d events, want 5 (stale, any, held, new-1, new-2)", len(all))
+	}
+}
+
 func TestLookupStmtIsNarrowestThatHolds(t *testing.T) {
 	for left, want := range map[int]int{1: 1, 2: 2, 3: 4, 16: 16, 17: 32, 32: 32, 40: 32} {
 		if got := chunkSizes[lookupStmt(left)]; got != want {

@@ -190,36 +190,57 @@ func (s *Store) applyBatch(ctx context.Context, batch []*appendRequest) ([]outco
 		outcomes[i].err = outcomes[i].req.ctx.Err()
 		gaveUp[i] = outcomes[i].err
 	}
-	last, err := s.applyTx(ctx, tx, outcomes, true)
-	if errors.Is(err, errOneByOne) {
-		for i := range outcomes {
-			outcomes[i].res, outcomes[i].err = events.AppendResult{}, gaveUp[i]
+	var last events.Position
+	for mode := groupOptimistic; ; mode++ {
+		if mode > groupOptimistic {
+			for i := range outcomes {
+				outcomes[i].res, outcomes[i].err = events.AppendResult{}, gaveUp[i]
+			}
+			if tx, err = s.wdb.BeginTx(ctx, nil); err != nil {
+				return outcomes, 0, fmt.Errorf("begin: %w", err)
+			}
 		}
-		if tx, err = s.wdb.BeginTx(ctx, nil); err != nil {
-			return outcomes, 0, fmt.Errorf("begin: %w", err)
+		last, err = s.applyTx(ctx, tx, outcomes, mode)
+		if !errors.Is(err, errApplyAgain) {
+			return outcomes, last, err
 		}
-		last, err = s.applyTx(ctx, tx, outcomes, false)
 	}
-	return outcomes, last, err
 }
 
-// errOneByOne asks for a group to be applied again one request per savepoint.
-var errOneByOne = errors.New("a statement of the set-based group failed")
+// applyMode is how applyTx applies a group; a group the faster mode could not apply is applied
+// again in the next.
+type applyMode int
 
-// applyTx applies the requests of outcomes without an error in tx, set-based or one request per
-// savepoint, and commits it (or rolls it back when nothing was written or on an error).
-func (s *Store) applyTx(ctx context.Context, tx *sql.Tx, outcomes []outcome, setBased bool) (events.Position, error) {
+const (
+	// groupOptimistic applies the group set-based without looking its command ids up: a retry
+	// of a command already in the log then fails the insert of its command record (or of its
+	// events), which undoes the group, or, when its expected version no longer matches, makes
+	// the group be applied again with the lookup.
+	groupOptimistic applyMode = iota
+	// groupLookup applies the group set-based after looking its command ids up.
+	groupLookup
+	// oneByOne applies each request in a savepoint of its own, so that a failing write fails
+	// only its request.
+	oneByOne
+)
+
+// errApplyAgain asks for a group to be applied again in the next applyMode.
+var errApplyAgain = errors.New("the group must be applied again")
+
+// applyTx applies the requests of outcomes without an error in tx as mode says, and commits it
+// (or rolls it back when nothing was written or on an error).
+func (s *Store) applyTx(ctx context.Context, tx *sql.Tx, outcomes []outcome, mode applyMode) (events.Position, error) {
 	first, err := lastPosition(ctx, &writeStmts{lastPosition: tx.StmtContext(ctx, s.ws.lastPosition)})
 	if err != nil {
 		_ = tx.Rollback()
 		return 0, err
 	}
 	last := first
-	if setBased {
+	if mode != oneByOne {
 		var ok bool
-		if last, ok = applyGroup(ctx, tx, &s.gs, &s.plan, outcomes, first+1); !ok {
+		if last, ok = applyGroup(ctx, tx, &s.gs, &s.plan, outcomes, first+1, mode == groupLookup); !ok {
 			_ = tx.Rollback()
-			return 0, errOneByOne
+			return 0, errApplyAgain
 		}
 	} else {
 		st := s.ws.in(ctx, tx)
