@@ -2,7 +2,7 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"strings"
 	"time"
@@ -57,34 +57,6 @@ func inListSQL(prefix string, width int) string {
 	return prefix + "(" + strings.Repeat("?, ", width-1) + "?)"
 }
 
-// groupStmts are the statements of the set-based path, prepared on the writer connection.
-type groupStmts struct {
-	lookupCommands, streamVersions [len(chunkSizes)]*sql.Stmt
-	events, streams, commands      [len(chunkSizes)]*sql.Stmt
-}
-
-func (g *groupStmts) all() ([]**sql.Stmt, []string) {
-	var dst []**sql.Stmt
-	var queries []string
-	for i, n := range chunkSizes {
-		dst = append(dst, &g.lookupCommands[i], &g.streamVersions[i], &g.events[i], &g.streams[i], &g.commands[i])
-		queries = append(queries, inListSQL(sqlLookupCommands, n), inListSQL(sqlStreamVersions, n),
-			insertEventsSQL("INSERT OR ROLLBACK", n), rowsSQL(sqlUpsertStreams, streamColumns, n),
-			rowsSQL(sqlInsertCommands, commandColumns, n))
-	}
-	return dst, queries
-}
-
-func (g *groupStmts) prepare(ctx context.Context, db *sql.DB) error {
-	dst, queries := g.all()
-	return prepareAll(ctx, db, dst, queries)
-}
-
-func (g *groupStmts) close() error {
-	dst, _ := g.all()
-	return closeAll(dst)
-}
-
 // group is the plan of one group commit: the rows to write and each request's outcome. The
 // writer reuses one from group to group (reset), keeping its slices' and maps' room.
 type group struct {
@@ -124,9 +96,9 @@ func (g *group) reset() {
 // ids are looked up first. ok false means a statement failed, or, without the lookup, that a
 // request with a command id met a version conflict: the transaction must be rolled back and the
 // group applied again in the next applyMode.
-func applyGroup(ctx context.Context, tx *sql.Tx, gs *groupStmts, g *group, outcomes []outcome, next events.Position, lookup bool) (last events.Position, ok bool) {
+func applyGroup(ctx context.Context, gs *groupStmts, g *group, outcomes []outcome, next events.Position, lookup bool) (last events.Position, ok bool) {
 	g.reset()
-	if err := g.load(ctx, tx, gs, outcomes, lookup); err != nil {
+	if err := g.load(ctx, gs, outcomes, lookup); err != nil {
 		return 0, false
 	}
 	recorded := time.Now().UnixMicro()
@@ -148,7 +120,7 @@ func applyGroup(ctx context.Context, tx *sql.Tx, gs *groupStmts, g *group, outco
 		g.streamArgs = append(g.streamArgs, string(st), g.versions[st])
 		g.nStreams++
 	}
-	if err := g.write(ctx, tx, gs); err != nil {
+	if err := g.write(ctx, gs); err != nil {
 		return 0, false
 	}
 	return last, true
@@ -156,7 +128,7 @@ func applyGroup(ctx context.Context, tx *sql.Tx, gs *groupStmts, g *group, outco
 
 // load reads the stream versions the group's requests need and, with lookup, their command
 // records.
-func (g *group) load(ctx context.Context, tx *sql.Tx, gs *groupStmts, outcomes []outcome, lookup bool) error {
+func (g *group) load(ctx context.Context, gs *groupStmts, outcomes []outcome, lookup bool) error {
 	for _, o := range outcomes {
 		if o.err != nil {
 			continue
@@ -170,37 +142,39 @@ func (g *group) load(ctx context.Context, tx *sql.Tx, gs *groupStmts, outcomes [
 			g.streamKeys = append(g.streamKeys, string(o.req.stream))
 		}
 	}
-	if err := lookupIn(ctx, tx, &gs.lookupCommands, g.cmdKeys, func(rows *sql.Rows) error {
-		var id string
-		var first, count, version int64
-		if err := rows.Scan(&id, &first, &count, &version); err != nil {
-			return err
+	if err := lookupIn(ctx, gs, &gs.lookupCommands, g.cmdKeys, func(row []driver.Value) error {
+		id, err := textValue(row[0])
+		var rec commandRecord
+		for i, dst := range []*int64{&rec.first, &rec.count, &rec.version} {
+			if err == nil {
+				*dst, err = int64Value(row[i+1])
+			}
 		}
-		g.known[id] = commandRecord{first, count, version}
-		return nil
+		g.known[id] = rec
+		return err
 	}); err != nil {
 		return fmt.Errorf("look up commands: %w", err)
 	}
-	return lookupIn(ctx, tx, &gs.streamVersions, g.streamKeys, func(rows *sql.Rows) error {
-		var stream string
-		var version int64
-		if err := rows.Scan(&stream, &version); err != nil {
+	return lookupIn(ctx, gs, &gs.streamVersions, g.streamKeys, func(row []driver.Value) error {
+		stream, err := textValue(row[0])
+		if err != nil {
 			return err
 		}
+		version, err := int64Value(row[1])
 		g.versions[events.StreamID(stream)] = version
-		return nil
+		return err
 	})
 }
 
 // lookupIn runs the IN-list queries of stmts over keys, calling scan on each row.
-func lookupIn(ctx context.Context, tx *sql.Tx, stmts *[len(chunkSizes)]*sql.Stmt, keys []any, scan func(*sql.Rows) error) error {
+func lookupIn(ctx context.Context, gs *groupStmts, stmts *[len(chunkSizes)]driver.Stmt, keys []any, scan func([]driver.Value) error) error {
 	var args [maxChunk]any
 	for done := 0; done < len(keys); {
 		i := lookupStmt(len(keys) - done)
 		width := chunkSizes[i]
 		n := copy(args[:width], keys[done:])
 		clear(args[n:width])
-		if err := queryRows(ctx, tx.StmtContext(ctx, stmts[i]), args[:width], scan); err != nil {
+		if err := gs.query(ctx, stmts[i], args[:width], scan); err != nil {
 			return err
 		}
 		done += n
@@ -216,20 +190,6 @@ func lookupStmt(left int) int {
 		i++
 	}
 	return i
-}
-
-func queryRows(ctx context.Context, st *sql.Stmt, args []any, scan func(*sql.Rows) error) error {
-	rows, err := st.QueryContext(ctx, args...)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		if err := scan(rows); err != nil {
-			_ = rows.Close()
-			return err
-		}
-	}
-	return rows.Close()
 }
 
 // commandRecord is what the group knows of a command id's append: its result is built only
@@ -284,26 +244,22 @@ func (g *group) plan(a appendArgs, next events.Position, recorded int64) (events
 }
 
 // write runs the group's multi-row INSERTs.
-func (g *group) write(ctx context.Context, tx *sql.Tx, gs *groupStmts) error {
-	if err := insertChunks(ctx, tx, &gs.events, g.eventArgs, g.nEvents, insertEventColumns); err != nil {
+func (g *group) write(ctx context.Context, gs *groupStmts) error {
+	if err := insertChunks(ctx, gs, &gs.events, g.eventArgs, g.nEvents, insertEventColumns); err != nil {
 		return err
 	}
-	if err := insertChunks(ctx, tx, &gs.streams, g.streamArgs, g.nStreams, streamColumns); err != nil {
+	if err := insertChunks(ctx, gs, &gs.streams, g.streamArgs, g.nStreams, streamColumns); err != nil {
 		return err
 	}
-	return insertChunks(ctx, tx, &gs.commands, g.commandArgs, g.nCommands, commandColumns)
+	return insertChunks(ctx, gs, &gs.commands, g.commandArgs, g.nCommands, commandColumns)
 }
 
 // insertChunks writes n rows of args with the statements of chunkSizes.
-func insertChunks(ctx context.Context, tx *sql.Tx, stmts *[len(chunkSizes)]*sql.Stmt, args []any, n, columns int) error {
+func insertChunks(ctx context.Context, gs *groupStmts, stmts *[len(chunkSizes)]driver.Stmt, args []any, n, columns int) error {
 	done := 0
 	for i, size := range chunkSizes {
-		var bound *sql.Stmt
 		for n-done >= size {
-			if bound == nil {
-				bound = tx.StmtContext(ctx, stmts[i])
-			}
-			if _, err := bound.ExecContext(ctx, args[done*columns:(done+size)*columns]...); err != nil {
+			if err := gs.exec(ctx, stmts[i], args[done*columns:(done+size)*columns]); err != nil {
 				return err
 			}
 			done += size

@@ -122,7 +122,7 @@ func (s *Store) open(ctx context.Context) error {
 	if err := s.ws.prepare(ctx, s.wdb); err != nil {
 		return fmt.Errorf("sqlite event store %s: prepare writes: %w", s.path, err)
 	}
-	if err := s.gs.prepare(ctx, s.wdb); err != nil {
+	if err := prepareGroupStmts(ctx, s.wdb, &s.gs); err != nil {
 		return fmt.Errorf("sqlite event store %s: prepare group writes: %w", s.path, err)
 	}
 	if err := s.rs.prepare(ctx, s.rdb); err != nil {
@@ -186,7 +186,7 @@ func (s *Store) Close() error {
 
 func (s *Store) closeDBs() error {
 	var errs []error
-	errs = append(errs, s.ws.close(), s.gs.close(), s.rs.close())
+	errs = append(errs, s.ws.close(), closeGroupStmts(s.wdb, &s.gs), s.rs.close())
 	for _, db := range []*sql.DB{s.rdb, s.wdb} { // readers first: the last connection checkpoints the WAL
 		if db != nil {
 			errs = append(errs, db.Close())

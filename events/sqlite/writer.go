@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -178,9 +179,14 @@ func (s *Store) commitBatch(batch []*appendRequest) {
 // applyBatch returns the outcome of every request it took and the highest position committed
 // (0 when nothing was written). An error means nothing was committed.
 func (s *Store) applyBatch(ctx context.Context, batch []*appendRequest) ([]outcome, events.Position, error) {
+	conn, err := s.wdb.Conn(ctx)
+	if err != nil {
+		return takeAll(batch), 0, fmt.Errorf("writer connection: %w", err)
+	}
+	defer func() { _ = conn.Close() }() // back to the pool
 	// The requests are taken once the transaction has begun: until then their callers may still
 	// give up (the writer connection may be held by a slow transaction).
-	tx, err := s.wdb.BeginTx(ctx, nil)
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return takeAll(batch), 0, fmt.Errorf("begin: %w", err)
 	}
@@ -196,11 +202,11 @@ func (s *Store) applyBatch(ctx context.Context, batch []*appendRequest) ([]outco
 			for i := range outcomes {
 				outcomes[i].res, outcomes[i].err = events.AppendResult{}, gaveUp[i]
 			}
-			if tx, err = s.wdb.BeginTx(ctx, nil); err != nil {
+			if tx, err = conn.BeginTx(ctx, nil); err != nil {
 				return outcomes, 0, fmt.Errorf("begin: %w", err)
 			}
 		}
-		last, err = s.applyTx(ctx, tx, outcomes, mode)
+		last, err = s.applyTx(ctx, conn, tx, outcomes, mode)
 		if !errors.Is(err, errApplyAgain) {
 			return outcomes, last, err
 		}
@@ -229,20 +235,35 @@ var errApplyAgain = errors.New("the group must be applied again")
 
 // applyTx applies the requests of outcomes without an error in tx as mode says, and commits it
 // (or rolls it back when nothing was written or on an error).
-func (s *Store) applyTx(ctx context.Context, tx *sql.Tx, outcomes []outcome, mode applyMode) (events.Position, error) {
-	first, err := lastPosition(ctx, &writeStmts{lastPosition: tx.StmtContext(ctx, s.ws.lastPosition)})
-	if err != nil {
-		_ = tx.Rollback()
-		return 0, err
-	}
-	last := first
+func (s *Store) applyTx(ctx context.Context, conn *sql.Conn, tx *sql.Tx, outcomes []outcome, mode applyMode) (events.Position, error) {
+	var first, last events.Position
 	if mode != oneByOne {
-		var ok bool
-		if last, ok = applyGroup(ctx, tx, &s.gs, &s.plan, outcomes, first+1, mode == groupLookup); !ok {
+		again := false
+		err := conn.Raw(func(dc any) error { // the statements run below database/sql: see groupStmts
+			if err := s.gs.on(ctx, dc); err != nil {
+				return err
+			}
+			head, err := s.gs.readLastPosition(ctx)
+			if err != nil {
+				return err
+			}
+			first = events.Position(head)
+			var ok bool
+			last, ok = applyGroup(ctx, &s.gs, &s.plan, outcomes, first+1, mode == groupLookup)
+			again = !ok
+			return nil
+		})
+		if err != nil || again {
 			_ = tx.Rollback()
-			return 0, errApplyAgain
+			return 0, cmp.Or(err, errApplyAgain)
 		}
 	} else {
+		var err error
+		if first, err = lastPosition(ctx, &writeStmts{lastPosition: tx.StmtContext(ctx, s.ws.lastPosition)}); err != nil {
+			_ = tx.Rollback()
+			return 0, err
+		}
+		last = first
 		st := s.ws.in(ctx, tx)
 		for i := range outcomes {
 			o := &outcomes[i]
