@@ -7,9 +7,11 @@
 //
 // Appends go through a group commit: one goroutine takes the appends waiting for it (waiting
 // briefly for the group to fill, see fill.go) and applies them in one transaction, set-based:
-// one lookup of the group's command ids, one of its stream versions, the checks in Go, then
-// multi-row INSERTs (see group.go). Should a write fail, the group is applied again with each
-// append inside its own SAVEPOINT, so that the failure rolls back only that append. Positions
+// one lookup of the group's stream versions, the checks in Go, then multi-row INSERTs, run
+// below database/sql (see group.go and groupstmts.go). Should a write fail (a retry of a
+// command already in the log fails the insert of its command record), the group is applied
+// again after a lookup of its command ids, then, should a write fail again, with each append
+// inside its own SAVEPOINT, so that the failure rolls back only that append. Positions
 // are given in commit order by the single writer, so a reader can never see a position while a
 // lower one is still uncommitted.
 //
