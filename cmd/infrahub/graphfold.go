@@ -2,18 +2,21 @@ package main
 
 import (
 	"context"
+	"slices"
 
+	"github.com/infrahub-go/infrahub/authz"
 	"github.com/infrahub-go/infrahub/branch/nodes"
 	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/queries/authn"
 )
 
 // graphFold is the graph as the projection runner folds it: the Store (every method of it), and
-// after each batch it tells the API token cache which nodes the batch changed, so that a token
-// verification the batch makes stale is dropped (authn.TokenCache).
+// after each batch it tells the API token cache (authn.TokenCache) and the permissions resolver
+// (authz.Resolver) what the batch changed, so that an answer the batch makes stale is dropped.
 type graphFold struct {
 	*nodes.Store
 	tokens *authn.TokenCache
+	perms  *authz.Resolver
 }
 
 // Apply implements projections.Projector.
@@ -25,9 +28,13 @@ func (g graphFold) Apply(ctx context.Context, batch []events.Envelope) error {
 func (g graphFold) ApplyDecoded(ctx context.Context, batch []events.Envelope, payloads []any) error {
 	before := g.Store.Position()
 	err := g.Store.ApplyDecoded(ctx, batch, payloads)
-	var buf [16]string
-	changed, all := changedNodes(batch, payloads, before, buf[:0])
-	g.tokens.Folded(all || err != nil, changed)
+	var ids, kinds [16]string
+	c := foldChanges{ids: ids[:0], kinds: kinds[:0], all: err != nil}
+	c.add(batch, payloads, before)
+	g.tokens.Folded(c.all || c.token, c.ids)
+	if g.perms != nil {
+		g.perms.Folded(c.all || c.foreign, c.kinds, c.ids)
+	}
 	return err
 }
 
@@ -35,14 +42,25 @@ func (g graphFold) ApplyDecoded(ctx context.Context, batch []events.Envelope, pa
 func (g graphFold) Reset(ctx context.Context) error {
 	err := g.Store.Reset(ctx)
 	g.tokens.Folded(true, nil)
+	if g.perms != nil {
+		g.perms.Folded(true, nil, nil)
+	}
 	return err
 }
 
-// changedNodes appends to ids the nodes the events of batch after position before change: each
-// node event's node and the ends of its edges. all is set when the batch may change others: an
-// event other than a node event (a branch's merge or rebase, a schema change, ...), a node event
-// whose payload was not handed decoded, an API token created (a token is found by its value).
-func changedNodes(batch []events.Envelope, payloads []any, before events.Position, ids []string) (_ []string, all bool) {
+// foldChanges is what a folded batch changed: the nodes of its node events and the ends of their
+// edges (ids), their kinds, whether it created an API token (a token is found by its value) or
+// changed an edge whose near end is another node than the event's (of a kind not listed), and
+// whether it may have changed anything (all: an event other than a node event, such as a
+// branch's merge or rebase or a schema change, or a node event whose payload was not handed
+// decoded).
+type foldChanges struct {
+	ids, kinds          []string
+	all, token, foreign bool
+}
+
+// add adds what the events of batch after position before change.
+func (c *foldChanges) add(batch []events.Envelope, payloads []any, before events.Position) {
 	for i := range batch {
 		if batch[i].GlobalPosition <= before {
 			continue // the Store had folded it already: it changes nothing
@@ -53,29 +71,29 @@ func changedNodes(batch []events.Envelope, payloads []any, before events.Positio
 		}
 		switch p := p.(type) {
 		case nodes.Created:
-			if p.Kind == authn.TokenKind {
-				return ids, true
-			}
-			ids = edgeEnds(append(ids, p.ID), p.Edges)
+			c.token = c.token || p.Kind == authn.TokenKind
+			c.node(p.ID, p.Kind, p.Edges)
 		case nodes.Updated:
-			ids = edgeEnds(append(ids, p.ID), p.Edges)
+			c.node(p.ID, p.Kind, p.Edges)
 		case nodes.Deleted:
-			ids = edgeEnds(append(ids, p.ID), p.Edges)
+			c.node(p.ID, p.Kind, p.Edges)
 		default:
-			return ids, true
+			c.all = true
+			return
 		}
 	}
-	return ids, false
 }
 
-// edgeEnds appends the ends of edges named in them (the near end of an edge of the event's node
-// is that node, listed already).
-func edgeEnds(ids []string, edges []nodes.Edge) []string {
-	for _, e := range edges {
-		if e.Node != "" {
-			ids = append(ids, e.Node)
-		}
-		ids = append(ids, e.Peer)
+func (c *foldChanges) node(id, kind string, edges []nodes.Edge) {
+	c.ids = append(c.ids, id)
+	if !slices.Contains(c.kinds, kind) {
+		c.kinds = append(c.kinds, kind)
 	}
-	return ids
+	for _, e := range edges {
+		if e.Node != "" && e.Node != id {
+			c.foreign = true
+			c.ids = append(c.ids, e.Node)
+		}
+		c.ids = append(c.ids, e.Peer)
+	}
 }

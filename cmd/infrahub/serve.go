@@ -634,7 +634,7 @@ func workerID() string {
 
 // projectors lists the projections this process keeps.
 func (s *server) projectors() []projections.Projector {
-	ps := []projections.Projector{s.counter, graphFold{Store: s.graph, tokens: s.tokens}, s.tasks}
+	ps := []projections.Projector{s.counter, graphFold{Store: s.graph, tokens: s.tokens, perms: s.perms}, s.tasks}
 	if s.git.feed != nil {
 		ps = append(ps, s.git.feed)
 	}

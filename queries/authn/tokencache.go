@@ -61,14 +61,15 @@ func (c *TokenCache) lookup(digest string) (verified, bool) {
 
 // keep stores v under digest, read from the nodes ids, unless the graph folded a batch since the
 // verification began (from): what it read may be stale already. Checking the count and
-// registering ids under the lock Folded takes is what makes a later fold see them.
+// registering ids under the lock Folded takes is what makes a later fold see them. Nothing is
+// kept before the first Folded: without folds reported, nothing would ever drop it.
 func (c *TokenCache) keep(from uint64, digest string, v verified, ids ...string) {
 	if c == nil {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.folds != from {
+	if c.folds != from || c.folds == 0 {
 		return
 	}
 	if len(c.entries) >= c.max {

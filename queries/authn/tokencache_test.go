@@ -6,6 +6,11 @@ import "testing"
 // attribute; one that began before a fold is not kept (it may have read the graph before it).
 func TestTokenCache(t *testing.T) {
 	c := NewTokenCache(2)
+	c.keep(c.begin(), "d0", verified{})
+	if _, ok := c.lookup("d0"); ok {
+		t.Error("a verification was kept before any fold was reported")
+	}
+	c.Folded(false, nil)
 	alice := verified{acct: account{id: "acc-1", name: "alice"}}
 	keep := func(digest string, ids ...string) {
 		t.Helper()
