@@ -82,3 +82,24 @@ func TestResultFastPath(t *testing.T) {
 		}
 	}
 }
+
+// Whatever body the fast path takes, encoding/json reads the same Command from it.
+func FuzzDecodeCommand(f *testing.F) {
+	for _, s := range []string{`{"type":"node.create","payload":{"kind":"K","data":{"a":[1,"x",{"b":null}]}}}`,
+		` {"id":"c","type":"t","payload":"s\"}"} `, `{"payload":[],"payload":{}}`, `{}`, `{"type":"a"}x`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var fast Command
+		if !decodeCommand(body, &fast) {
+			return
+		}
+		var ref Command
+		if err := payload.Read(bytes.NewReader(body), &ref, "body"); err != nil {
+			t.Fatalf("%q: the fast path took what encoding/json refuses: %v", body, err)
+		}
+		if !reflect.DeepEqual(fast, ref) {
+			t.Fatalf("%q: fast %+v, encoding/json %+v", body, fast, ref)
+		}
+	})
+}
