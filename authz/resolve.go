@@ -56,7 +56,8 @@ type Config struct {
 
 // Resolver computes what an identity was granted: its account's groups (CoreAccountGroup
 // members), their roles, the roles' permissions. It keeps each answer until the source's log
-// position moves, so that a request costs one position read when nothing changed.
+// position moves, so that a request costs one position read when nothing changed; once told of
+// the graph's folds (Folded), until a fold changes what an answer may have read instead.
 type Resolver struct {
 	src Source
 	cfg Config
@@ -64,6 +65,10 @@ type Resolver struct {
 	mu    sync.RWMutex
 	cache map[string]resolved // by account id; "" is anonymous
 	pos   events.Position     // the position every entry of cache was computed at or after
+	// folded is set by the first Folded: from then on the folds, not the position, decide
+	// what cache keeps; folds counts them.
+	folded bool
+	folds  uint64
 }
 
 type resolved struct {
@@ -105,25 +110,34 @@ func (r *Resolver) Permissions(ctx context.Context, id *Identity) (*Permissions,
 	} else if key == "" {
 		return NewPermissions(nil, nil), nil
 	}
+	r.mu.RLock()
+	e, ok := r.cache[key]
+	folded, from := r.folded, r.folds
+	r.mu.RUnlock()
+	if folded {
+		if ok {
+			return e.perms, nil
+		}
+		p, err := r.resolve(ctx, id)
+		if err == nil {
+			r.keep(from, key, p)
+		}
+		return p, err
+	}
 	pos, err := r.src.Position(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("authorization: %w", err)
 	}
 	r.mu.RLock()
-	e, ok := r.cache[key]
+	e, ok = r.cache[key]
 	fresh := r.pos == pos
 	r.mu.RUnlock()
 	if ok && fresh {
 		return e.perms, nil
 	}
-	var p *Permissions
-	if id.Anonymous {
-		p, err = r.anonymous(ctx)
-	} else {
-		p, err = r.account(ctx, id.AccountID)
-	}
+	p, err := r.resolve(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("authorization: resolving the permissions of %s: %w", id.Name, err)
+		return nil, err
 	}
 	r.mu.Lock()
 	if r.pos != pos {
@@ -132,11 +146,76 @@ func (r *Resolver) Permissions(ctx context.Context, id *Identity) (*Permissions,
 			r.pos = pos
 		}
 	}
-	if r.pos == pos {
+	if r.pos == pos && !r.folded {
 		r.cache[key] = resolved{perms: p}
 	}
 	r.mu.Unlock()
 	return p, nil
+}
+
+// resolve reads what id was granted from the source.
+func (r *Resolver) resolve(ctx context.Context, id *Identity) (*Permissions, error) {
+	var (
+		p   *Permissions
+		err error
+	)
+	if id.Anonymous {
+		p, err = r.anonymous(ctx)
+	} else {
+		p, err = r.account(ctx, id.AccountID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("authorization: resolving the permissions of %s: %w", id.Name, err)
+	}
+	return p, nil
+}
+
+// keep stores the answer for key unless the graph folded a batch since it began reading (from):
+// what it read may be stale already. Checking the count under the lock Folded takes is what
+// makes a later fold see key.
+func (r *Resolver) keep(from uint64, key string, p *Permissions) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.folds == from {
+		r.cache[key] = resolved{perms: p}
+	}
+}
+
+// resolvedKinds are the kinds whose nodes an answer reads besides the account: a change to one
+// of them drops every answer.
+var resolvedKinds = map[string]bool{KindAccountGroup: true, KindAccountRole: true,
+	KindGlobalPermission: true, KindObjectPermission: true}
+
+// Folded is told, after the graph the source reads folded a batch (whether or not it succeeded),
+// the kinds and ids of the nodes the batch changed (each node event's node and the ends of its
+// edges); all says it may have changed others (events that are not node events, a failed or
+// undecoded fold, a reset). Every answer is dropped when the batch changed a group, a role, a
+// permission or an account an answer is kept for. From the first call on, answers are kept
+// until such a fold rather than until the source's position moves: whatever folds the graph
+// must then call Folded after each batch.
+func (r *Resolver) Folded(all bool, kinds, ids []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.folded {
+		r.folded = true
+		clear(r.cache) // kept by position until now
+	}
+	r.folds++
+	if len(r.cache) == 0 {
+		return
+	}
+	drop := all
+	for _, k := range kinds {
+		drop = drop || resolvedKinds[k]
+	}
+	for _, id := range ids {
+		if _, ok := r.cache[id]; ok && id != "" {
+			drop = true
+		}
+	}
+	if drop {
+		clear(r.cache)
+	}
 }
 
 func (r *Resolver) anonymous(ctx context.Context) (*Permissions, error) {

@@ -82,7 +82,7 @@ func (e *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var cmd Command
-	if err := ReadBody(w, r, e.MaxBodyBytes, &cmd); err != nil {
+	if err := readCommand(w, r, e.MaxBodyBytes, &cmd); err != nil {
 		WriteError(w, err)
 		return
 	}
@@ -94,5 +94,5 @@ func (e *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, res)
+	writeResult(w, res)
 }

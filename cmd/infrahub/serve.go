@@ -119,6 +119,7 @@ type server struct {
 	query    graph.Port           // the graph read port GraphQL and REST answer from (queryPort)
 	schemas  *graphql.Schemas     // built GraphQL schemas by schema hash: a load's check, then its queries
 	auth     *authn.Authenticator // who a request acts for: login tokens and API tokens
+	tokens   *authn.TokenCache    // API token verifications auth reuses until the graph's fold changes them
 	perms    *authz.Resolver      // what an identity was granted, read through reads
 	registry *prometheus.Registry
 	listener net.Listener
@@ -253,7 +254,8 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 	}
 	s.perms = authz.NewResolver(authzsource.New(s.reads), authz.Config{
 		AllowAnonymous: bool(cfg.AllowAnonymousAccess), AnonymousRole: cfg.AnonymousAccessRole})
-	if s.auth, err = authn.New(authn.Config{Graph: s.reads, Dispatch: s.app.Dispatch, Key: key, Permissions: s.perms,
+	s.tokens = authn.NewTokenCache(0)
+	if s.auth, err = authn.New(authn.Config{Graph: s.reads, Dispatch: s.app.Dispatch, Key: key, Permissions: s.perms, Tokens: s.tokens,
 		AccessLifetime:  time.Duration(cfg.AccessTokenLifetime) * time.Second,
 		RefreshLifetime: time.Duration(cfg.RefreshTokenLifetime) * time.Second,
 		Limits:          cfg.Limits, Logger: logger}); err != nil {
@@ -632,7 +634,7 @@ func workerID() string {
 
 // projectors lists the projections this process keeps.
 func (s *server) projectors() []projections.Projector {
-	ps := []projections.Projector{s.counter, s.graph, s.tasks}
+	ps := []projections.Projector{s.counter, graphFold{Store: s.graph, tokens: s.tokens, perms: s.perms}, s.tasks}
 	if s.git.feed != nil {
 		ps = append(ps, s.git.feed)
 	}

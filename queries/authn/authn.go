@@ -49,6 +49,9 @@ type Config struct {
 	// Permissions, when set, resolves each request's identity once (cached per log position) and
 	// decides whether anonymous requests are served at all (INFRAHUB_ALLOW_ANONYMOUS_ACCESS).
 	Permissions *authz.Resolver
+	// Tokens, when set, keeps API token verifications until the graph changes what they read;
+	// whatever folds Graph must call its Folded after each batch.
+	Tokens *TokenCache
 }
 
 // Authenticator answers the login endpoints and identifies requests.
@@ -152,10 +155,16 @@ func (x *Authenticator) Identify(ctx context.Context, r *http.Request) (*authz.I
 	return authz.Anonymous, nil
 }
 
-// apiKey resolves an API token to its active account; an expired token is refused.
+// apiKey resolves an API token to its active account; an expired token is refused. A
+// verification Config.Tokens keeps is reused until it expires or the graph changes what it read.
 func (x *Authenticator) apiKey(ctx context.Context, key string) (account, error) {
+	digest := values.TokenDigest(key)
+	if v, ok := x.cfg.Tokens.lookup(digest); ok && (v.expires.IsZero() || x.cfg.Now().Before(v.expires)) {
+		return v.acct, nil
+	}
+	from := x.cfg.Tokens.begin()
 	page, err := x.cfg.Graph.List(ctx, graph.Scope{}, graph.Query{Kind: TokenKind,
-		Filters: map[string]any{"token__value": values.TokenDigest(key)}, Limit: 1})
+		Filters: map[string]any{"token__value": digest}, Limit: 1})
 	if err != nil {
 		return account{}, err
 	}
@@ -163,11 +172,13 @@ func (x *Authenticator) apiKey(ctx context.Context, key string) (account, error)
 		return account{}, fmt.Errorf("%w: Invalid token", ErrUnauthorized)
 	}
 	tok := page.Nodes[0]
+	var expires time.Time
 	if exp, _ := tok.Attributes["expiration"].Value.(string); exp != "" {
 		t, err := time.Parse(time.RFC3339Nano, exp)
 		if err != nil || !x.cfg.Now().Before(t) {
 			return account{}, fmt.Errorf("%w: Invalid token, the token has expired", ErrUnauthorized)
 		}
+		expires = t
 	}
 	peers, err := x.cfg.Graph.Peers(ctx, graph.Scope{}, []string{tok.ID}, TokenKind, "account")
 	if err != nil {
@@ -176,7 +187,14 @@ func (x *Authenticator) apiKey(ctx context.Context, key string) (account, error)
 	if len(peers[tok.ID]) == 0 {
 		return account{}, fmt.Errorf("%w: the account of this token no longer exists", ErrUnauthorized)
 	}
-	return x.activeAccount(ctx, peers[tok.ID][0].Peer)
+	a, err := x.activeAccount(ctx, peers[tok.ID][0].Peer)
+	if err != nil {
+		return account{}, err
+	}
+	kept := a
+	kept.password = "" // authentication of a token never needs it
+	x.cfg.Tokens.keep(from, digest, verified{acct: kept, expires: expires}, tok.ID, a.id)
+	return a, nil
 }
 
 // bearer answers the token of an `Authorization: Bearer` header.

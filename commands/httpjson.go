@@ -1,0 +1,266 @@
+package commands
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/infrahub-go/infrahub/commands/payload"
+	"github.com/infrahub-go/infrahub/fault"
+	"github.com/infrahub-go/infrahub/limits"
+)
+
+// The command endpoint reads the common shape of a command body and writes the common shape of
+// its answer without reflection; anything else goes through encoding/json, whose results (and
+// errors) these fast paths reproduce exactly (httpjson_test.go compares them).
+
+// bodies are the buffers request bodies are read into.
+var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBody is the largest buffer put back in bodies.
+const maxPooledBody = 64 << 10
+
+// readCommand reads a request's command (ReadBody's rules: at most limit bytes, strictly).
+func readCommand(w http.ResponseWriter, r *http.Request, limit int64, cmd *Command) error {
+	if limit <= 0 {
+		limit = limits.Default().BodyBytes
+	}
+	buf := bodies.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= maxPooledBody {
+			bodies.Put(buf)
+		}
+	}()
+	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit)); err != nil {
+		if tooLarge := new(http.MaxBytesError); errors.As(err, &tooLarge) {
+			return fmt.Errorf("%w: the body is longer than %d bytes (INFRAHUB_MAX_BODY_BYTES)", limits.ErrExceeded, limit)
+		}
+		return fmt.Errorf("%w: body: %v", fault.ErrInvalid, err)
+	}
+	if decodeCommand(buf.Bytes(), cmd) {
+		return nil
+	}
+	*cmd = Command{}
+	return payload.Read(bytes.NewReader(buf.Bytes()), cmd, "body")
+}
+
+// decodeCommand reads body into cmd when it is one JSON object whose members are "type" and
+// "id" (strings without escapes, in UTF-8) and "payload" (any value), followed by nothing but
+// white space; it answers false for anything else.
+func decodeCommand(body []byte, cmd *Command) bool {
+	if !json.Valid(body) { // from here on the syntax is known to be right
+		return false
+	}
+	i := cmdSpace(body, 0)
+	if body[i] != '{' {
+		return false
+	}
+	i = cmdSpace(body, i+1)
+	if body[i] == '}' {
+		return cmdSpace(body, i+1) == len(body)
+	}
+	for {
+		key, j, ok := plainString(body, i)
+		if !ok {
+			return false
+		}
+		i = cmdSpace(body, cmdSpace(body, j)+1) // past the colon
+		end := valueEnd(body, i)
+		switch string(key) {
+		case "type", "id":
+			s, _, ok := plainString(body, i)
+			if !ok {
+				return false
+			}
+			if key[0] == 't' {
+				cmd.Type = string(s)
+			} else {
+				cmd.ID = string(s)
+			}
+		case "payload":
+			cmd.Payload = bytes.Clone(body[i:end])
+		default:
+			return false
+		}
+		i = cmdSpace(body, end)
+		if body[i] == '}' {
+			return cmdSpace(body, i+1) == len(body)
+		}
+		i = cmdSpace(body, i+1) // past the comma
+	}
+}
+
+func cmdSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// plainString answers the content of the string starting at b[i] and the index after it; ok is
+// false when b[i] starts no string or the string holds an escape or is not UTF-8.
+func plainString(b []byte, i int) (s []byte, next int, ok bool) {
+	if i >= len(b) || b[i] != '"' {
+		return nil, i, false
+	}
+	end := bytes.IndexByte(b[i+1:], '"')
+	if end < 0 {
+		return nil, i, false
+	}
+	s = b[i+1 : i+1+end]
+	if bytes.IndexByte(s, '\\') >= 0 || !utf8.Valid(s) {
+		return nil, i, false
+	}
+	return s, i + end + 2, true
+}
+
+// valueEnd answers the index after the JSON value starting at b[i] (b is valid JSON).
+func valueEnd(b []byte, i int) int {
+	depth, inString := 0, false
+	for j := i; j < len(b); j++ {
+		c := b[j]
+		switch {
+		case inString:
+			if c == '\\' {
+				j++
+			} else if c == '"' {
+				inString = false
+				if depth == 0 {
+					return j + 1
+				}
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			if depth == 0 {
+				return j // the end of the enclosing object
+			}
+			depth--
+			if depth == 0 {
+				return j + 1
+			}
+		case depth == 0 && (c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r'):
+			return j
+		}
+	}
+	return len(b)
+}
+
+// writeResult answers res with status 200 as writeJSON does.
+func writeResult(w http.ResponseWriter, res Result) {
+	buf := bodies.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bodies.Put(buf)
+	b, ok := appendResult(buf.AvailableBuffer(), res)
+	if !ok {
+		writeJSON(w, http.StatusOK, res)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(b) // the status is 200
+}
+
+// appendResult appends res as json.Encoder writes it (with its newline); ok is false when res
+// holds what only encoding/json writes (Data of another type than NodeOutcome, a string to
+// escape).
+func appendResult(b []byte, res Result) (_ []byte, ok bool) {
+	b = append(b, '{')
+	if res.CommandID != "" {
+		if b, ok = appendField(b, "command_id", res.CommandID); !ok {
+			return b, false
+		}
+		b = append(b, ',')
+	}
+	if b, ok = appendField(b, "stream", string(res.Stream)); !ok {
+		return b, false
+	}
+	b = append(b, `,"positions":`...)
+	if res.Positions == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, p := range res.Positions {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendInt(b, int64(p), 10)
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"stream_version":`...)
+	b = strconv.AppendInt(b, res.StreamVersion, 10)
+	if res.Duplicate {
+		b = append(b, `,"duplicate":true`...)
+	}
+	switch d := res.Data.(type) {
+	case nil:
+	case NodeOutcome:
+		b = append(b, `,"data":{`...)
+		if b, ok = appendNodeOutcome(b, d); !ok {
+			return b, false
+		}
+		b = append(b, '}')
+	default:
+		return b, false
+	}
+	return append(b, "}\n"...), true
+}
+
+func appendNodeOutcome(b []byte, n NodeOutcome) (_ []byte, ok bool) {
+	if b, ok = appendField(b, "id", n.ID); !ok {
+		return b, false
+	}
+	b = append(b, ',')
+	if b, ok = appendField(b, "kind", n.Kind); !ok {
+		return b, false
+	}
+	if len(n.HFID) > 0 {
+		b = append(b, `,"hfid":[`...)
+		for i, s := range n.HFID {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if b, ok = appendString(b, s); !ok {
+				return b, false
+			}
+		}
+		b = append(b, ']')
+	}
+	if n.DisplayLabel != "" {
+		b = append(b, ',')
+		if b, ok = appendField(b, "display_label", n.DisplayLabel); !ok {
+			return b, false
+		}
+	}
+	b = append(b, ',')
+	return appendField(b, "outcome", n.Outcome)
+}
+
+// appendField appends "name":"value" (name needs no escaping).
+func appendField(b []byte, name, value string) ([]byte, bool) {
+	b = append(b, '"')
+	b = append(b, name...)
+	b = append(b, `":`...)
+	return appendString(b, value)
+}
+
+// appendString appends s quoted when encoding/json would write it as it is: printable ASCII
+// without a quote, a backslash or what it escapes for HTML (<, >, &).
+func appendString(b []byte, s string) ([]byte, bool) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return b, false
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"'), true
+}
