@@ -136,8 +136,8 @@ func (t *Tx) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput,
 			return nil, nodeError(m.Kind, name, fmt.Errorf("%w: the attribute is mandatory (no profile of the node gives it)", fault.ErrInvalid))
 		}
 	}
-	keys, hfid := t.ident.keysHFID(n)
-	claims, err := t.ident.reclaim(n, nil, keys)
+	keys, hfid := t.ident.keyList(n)
+	claims, err := t.ident.claimNew(n, keys)
 	if err != nil {
 		return nil, err
 	}

@@ -59,7 +59,7 @@ func (rx parser) data(m *schema.Node, data Data, pre map[string]any, prep *prepa
 			attrs[name] = in
 			continue
 		}
-		r, field, ok := relOf(m, name)
+		r, ok := relNamed(m, name)
 		if !ok {
 			return nil, nil, nodeError(m.Kind, name, fmt.Errorf("%w: %s has no attribute or relationship %q", fault.ErrInvalid, m.Kind, name))
 		}
@@ -73,7 +73,7 @@ func (rx parser) data(m *schema.Node, data Data, pre map[string]any, prep *prepa
 		if err != nil {
 			return nil, nil, err
 		}
-		in := relInput{rel: r, field: field}
+		in := relInput{rel: r, field: t.relField(r)}
 		for _, ref := range refs {
 			if ref.FromPool != nil {
 				in.pools = append(in.pools, *ref.FromPool) // allocated by resolvePools

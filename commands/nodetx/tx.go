@@ -61,6 +61,8 @@ type Tx struct {
 	lim          limits.Limits
 	// constraints caches, per kind, its uniqueness constraints (identity.constraintsOf)
 	constraints map[*schema.Node][][]string
+	// fields caches, per relationship, its storage field (relField)
+	fields map[*schema.Relationship]string
 	ctx         context.Context // of the command: checked between the steps of a large decision
 }
 
@@ -168,6 +170,29 @@ func relOf(m *schema.Node, name string) (*schema.Relationship, string, bool) {
 		}
 	}
 	return nil, "", false
+}
+
+// relField is the storage field of relationship r (nodes.RelField), made once per transaction.
+func (t *Tx) relField(r *schema.Relationship) string {
+	f, ok := t.fields[r]
+	if !ok {
+		if t.fields == nil {
+			t.fields = map[*schema.Relationship]string{}
+		}
+		f = nodes.RelField(r.Identifier, r.Direction)
+		t.fields[r] = f
+	}
+	return f
+}
+
+// relNamed is relOf without the storage field (which it would make).
+func relNamed(m *schema.Node, name string) (*schema.Relationship, bool) {
+	for _, r := range m.Relationships {
+		if r.Name == name && r.State != schema.StateAbsent {
+			return r, true
+		}
+	}
+	return nil, false
 }
 
 func attrOf(m *schema.Node, name string) (*schema.Attribute, bool) {
