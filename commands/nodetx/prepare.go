@@ -9,11 +9,11 @@ import "github.com/infrahub-go/infrahub/schema"
 // it decides the earlier ones in order.
 type prepared struct {
 	model *schema.Node
-	names []string                // the data's fields, sorted
-	attrs map[string]attrInput    // the attributes that parse
-	errs  map[string]error        // the attributes that do not: the error Create answers for each
-	refs  []preparedRefs          // the relationships: what relRefs answers for each
-	taken bool                    // handed to a decision already (the decision changes attrs)
+	names []string             // the data's fields, sorted
+	attrs map[string]attrInput // the attributes that parse
+	errs  map[string]error     // the attributes that do not: the error Create answers for each
+	refs  []preparedRefs       // the relationships: what relRefs answers for each
+	taken bool                 // handed to a decision already (the decision changes attrs)
 }
 
 // PrepareCreate does, ahead of Create, the part of its work that reads only the schema and

@@ -63,7 +63,7 @@ type Tx struct {
 	constraints map[*schema.Node][][]string
 	// fields caches, per relationship, its storage field (relField)
 	fields map[*schema.Relationship]string
-	ctx         context.Context // of the command: checked between the steps of a large decision
+	ctx    context.Context // of the command: checked between the steps of a large decision
 }
 
 // New starts a transaction on a branch View. hints, shared by the transactions of one process,
