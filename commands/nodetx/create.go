@@ -112,7 +112,14 @@ func (t *Tx) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput,
 			return nil, nodeError(m.Kind, r.Name, fmt.Errorf("%w: the relationship is mandatory", fault.ErrInvalid))
 		}
 	}
-	for _, name := range sortedKeys(rels) {
+	names, edges := sortedKeys(rels), 0
+	for _, in := range rels {
+		edges += len(in.peers)
+	}
+	if edges > 0 {
+		ev.Edges = make([]nodes.Edge, 0, edges) // a peer moved from another node adds one more
+	}
+	for _, name := range names {
 		in := rels[name]
 		for _, p := range in.peers {
 			ev.Edges = t.link(n, in.rel, in.field, p, ev.Edges)
@@ -171,7 +178,8 @@ func applyLineage(st *nodes.Attr, in attrInput) {
 // device leaves the first one).
 func (t *Tx) link(n *txNode, r *schema.Relationship, field string, p graph.NodeID, out []nodes.Edge) []nodes.Edge {
 	global := r.Branch == schema.BranchAgnostic && !isGlobal(n.model)
-	if pn := t.st.node(p); pn != nil {
+	pn := t.st.node(p)
+	if pn != nil {
 		if mr, ok := t.st.mirrorRel(pn.kind, field); ok && mr.Cardinality == "one" {
 			mirror := t.st.mirror(field)
 			for _, old := range t.st.peersOf(p, mirror) {
@@ -183,6 +191,9 @@ func (t *Tx) link(n *txNode, r *schema.Relationship, field string, p graph.NodeI
 	}
 	if t.st.hasPeer(n.id, field, p) {
 		return out
+	}
+	if pn != nil {
+		return append(out, t.st.ownEdgeTo(n.id, field, pn, false, global))
 	}
 	return append(out, t.st.ownEdge(n.id, field, p, false, global))
 }
