@@ -55,7 +55,7 @@ func (t *Tx) Create(in CreateNode) (NodeOutcome, error) {
 }
 
 // create adds a node with every attribute (defaults filled) and the given relationships.
-func (t *Tx) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput, rels map[string]relInput) (*txNode, error) {
+func (t *Tx) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput, rels *relSet) (*txNode, error) {
 	if t.st.node(id) != nil {
 		return nil, fmt.Errorf("%w: field \"id\": node %s already exists", fault.ErrConflict, id)
 	}
@@ -82,7 +82,7 @@ func (t *Tx) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput,
 			if d, ok := values.Default(a); ok {
 				st.Value, st.IsDefault = nodes.Canon(d), true
 			} else if !a.Optional && !isComputed(a) {
-				if in, ok := rels["profiles"]; !ok || len(in.peers) == 0 {
+				if in, ok := rels.get("profiles"); !ok || len(in.peers) == 0 {
 					return nil, nodeError(m.Kind, a.Name, fmt.Errorf("%w: the attribute is mandatory", fault.ErrInvalid))
 				}
 				st.IsDefault = true
@@ -92,7 +92,7 @@ func (t *Tx) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput,
 			}
 		}
 		if st.Value == nil && !a.Optional && !isComputed(a) {
-			if in, ok := rels["profiles"]; ok && len(in.peers) > 0 {
+			if in, ok := rels.get("profiles"); ok && len(in.peers) > 0 {
 				missing = append(missing, a.Name) // a profile may give it
 			} else {
 				return nil, nodeError(m.Kind, a.Name, fmt.Errorf("%w: the attribute is mandatory", fault.ErrInvalid))
@@ -108,19 +108,18 @@ func (t *Tx) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput,
 		if r.State == schema.StateAbsent || !mandatoryRel(r) {
 			continue
 		}
-		if in, ok := rels[r.Name]; !ok || len(in.peers) == 0 {
+		if in, ok := rels.get(r.Name); !ok || len(in.peers) == 0 {
 			return nil, nodeError(m.Kind, r.Name, fmt.Errorf("%w: the relationship is mandatory", fault.ErrInvalid))
 		}
 	}
-	names, edges := sortedKeys(rels), 0
-	for _, in := range rels {
+	edges := 0
+	for _, in := range rels.all() {
 		edges += len(in.peers)
 	}
 	if edges > 0 {
 		ev.Edges = make([]nodes.Edge, 0, edges) // a peer moved from another node adds one more
 	}
-	for _, name := range names {
-		in := rels[name]
+	for _, in := range rels.all() { // in name order
 		for _, p := range in.peers {
 			ev.Edges = t.link(n, in.rel, in.field, p, ev.Edges)
 		}

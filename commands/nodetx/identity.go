@@ -275,7 +275,7 @@ func (rx identity) reclaim(n *txNode, old, next map[string]string) ([]nodes.Clai
 
 // match finds the existing node the data of an upsert names: by the human-friendly id computed
 // from it, else by the first uniqueness constraint it fills.
-func (rx identity) match(m *schema.Node, attrs map[string]attrInput, rels map[string]relInput) (graph.NodeID, bool) {
+func (rx identity) match(m *schema.Node, attrs map[string]attrInput, rels *relSet) (graph.NodeID, bool) {
 	t := rx.tx
 	probe := &txNode{kind: m.Kind, model: m, live: true, created: true, attrs: map[string]nodes.Attr{}, peers: map[string][]graph.NodeID{}}
 	for name, in := range attrs {
@@ -283,7 +283,7 @@ func (rx identity) match(m *schema.Node, attrs map[string]attrInput, rels map[st
 			probe.attrs[name] = nodes.Attr{Value: in.value}
 		}
 	}
-	for _, in := range rels {
+	for _, in := range rels.all() {
 		probe.peers[in.field] = in.peers
 	}
 	saved, had := t.st.nodes[graph.NodeID{}]

@@ -248,6 +248,7 @@ func parseRefs(r *schema.Relationship, v any) ([]Ref, error) {
 
 // relInput is one relationship given in a command: its resolved peers and lineage.
 type relInput struct {
+	name  string // the relationship's name (rel.Name, or the name the command used)
 	rel   *schema.Relationship
 	field string
 	peers []graph.NodeID

@@ -19,7 +19,7 @@ type parser struct{ tx *Tx }
 // checking everything; the error names the field.
 // pre holds values of data already decoded (Prepare; nil: none); prep, the attributes already
 // parsed (PrepareCreate; nil, or made for another model: none).
-func (rx parser) data(m *schema.Node, data Data, pre map[string]any, prep *prepared) (map[string]attrInput, map[string]relInput, error) {
+func (rx parser) data(m *schema.Node, data Data, pre map[string]any, prep *prepared) (map[string]attrInput, *relSet, error) {
 	t := rx.tx
 	var (
 		attrs map[string]attrInput
@@ -32,7 +32,7 @@ func (rx parser) data(m *schema.Node, data Data, pre map[string]any, prep *prepa
 		attrs = make(map[string]attrInput, len(data))
 		names = sortedKeys(data)
 	}
-	rels := make(map[string]relInput, min(len(data), len(m.Relationships)))
+	rels := newRelSet(min(len(data), len(m.Relationships)))
 	for _, name := range names {
 		value := func() (any, error) {
 			if v, ok := pre[name]; ok {
@@ -73,7 +73,7 @@ func (rx parser) data(m *schema.Node, data Data, pre map[string]any, prep *prepa
 		if err != nil {
 			return nil, nil, err
 		}
-		in := relInput{rel: r, field: t.relField(r)}
+		in := relInput{name: name, rel: r, field: t.relField(r)}
 		for _, ref := range refs {
 			if ref.FromPool != nil {
 				in.pools = append(in.pools, *ref.FromPool) // allocated by resolvePools
@@ -95,7 +95,7 @@ func (rx parser) data(m *schema.Node, data Data, pre map[string]any, prep *prepa
 			return nil, nil, nodeError(m.Kind, name, err)
 		}
 		slices.SortFunc(in.peers, graph.NodeID.Compare)
-		rels[name] = in
+		rels.set(in)
 	}
 	return attrs, rels, nil
 }

@@ -160,8 +160,8 @@ func (rx pooler) allocateIP(req PoolRef) (graph.NodeID, error) {
 		ns = list[0]
 	}
 	if r := m.Relationship("ip_namespace"); r != nil && !ns.IsZero() {
-		if _, given := rels[r.Name]; !given {
-			rels[r.Name] = relInput{rel: r, field: nodes.RelField(r.Identifier, r.Direction), peers: []graph.NodeID{ns}}
+		if !rels.has(r.Name) {
+			rels.set(relInput{name: r.Name, rel: r, field: nodes.RelField(r.Identifier, r.Direction), peers: []graph.NodeID{ns}})
 		}
 	}
 	length := req.PrefixLength
