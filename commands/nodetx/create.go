@@ -161,14 +161,17 @@ func (t *Tx) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput,
 }
 
 func applyLineage(st *nodes.Attr, in attrInput) {
-	if in.source != nil {
-		st.Source = *in.source
+	if in.extra == nil {
+		return
 	}
-	if in.owner != nil {
-		st.Owner = *in.owner
+	if x := in.extra; x.source != nil {
+		st.Source = *x.source
 	}
-	if in.isProtected != nil {
-		st.IsProtected = *in.isProtected
+	if x := in.extra; x.owner != nil {
+		st.Owner = *x.owner
+	}
+	if x := in.extra; x.isProtected != nil {
+		st.IsProtected = *x.isProtected
 	}
 }
 

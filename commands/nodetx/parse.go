@@ -133,7 +133,7 @@ func attrValue(m *schema.Node, a *schema.Attribute, v any, lim limits.Limits) (a
 	if err != nil {
 		return in, nodeError(m.Kind, name, err)
 	}
-	if in.fromPool != nil {
+	if in.fromPool() != nil {
 		if in.hasValue {
 			return in, nodeError(m.Kind, name, fmt.Errorf("%w: give value or from_pool, not both", fault.ErrInvalid))
 		}
@@ -153,7 +153,7 @@ func attrValue(m *schema.Node, a *schema.Attribute, v any, lim limits.Limits) (a
 		return in, nodeError(m.Kind, name, err)
 	}
 	if clear, ok := in.value.(string); ok && a.Kind == values.KindHashedPassword && !values.IsPasswordHash(clear) {
-		in.password = clear
+		in.with(func(x *attrExtra) { x.password = clear })
 	}
 	if tok, ok := nv.(string); ok && m.Kind == values.TokenKind && name == "token" {
 		nv = values.TokenDigest(tok) // an API token is stored as its digest only

@@ -192,7 +192,7 @@ func (rx pooler) numberAttrs(m *schema.Node, attrs map[string]attrInput) error {
 		if err != nil {
 			return nodeError(m.Kind, a.Name, err)
 		}
-		attrs[a.Name] = attrInput{value: v, hasValue: true, claim: key}
+		attrs[a.Name] = attrInput{value: v, hasValue: true, extra: &attrExtra{claim: key}}
 	}
 	return nil
 }
@@ -236,13 +236,13 @@ func (rx pooler) numbersUsed(cache, kind, field string) map[int64]bool {
 // is allocated for it.
 func (rx pooler) resolve(existing *txNode, m *schema.Node, attrs map[string]attrInput, rels *relSet) error {
 	t := rx.tx
-	if !someAttr(attrs, func(in attrInput) bool { return in.fromPool != nil }) &&
+	if !someAttr(attrs, func(in attrInput) bool { return in.fromPool() != nil }) &&
 		!rels.some(func(in relInput) bool { return len(in.pools) > 0 }) {
 		return nil // nothing asked of a pool (the common case): no names to sort
 	}
 	for _, name := range sortedKeys(attrs) {
 		in := attrs[name]
-		if in.fromPool == nil {
+		if in.fromPool() == nil {
 			continue
 		}
 		if existing != nil {
@@ -251,11 +251,12 @@ func (rx pooler) resolve(existing *txNode, m *schema.Node, attrs map[string]attr
 				continue
 			}
 		}
-		v, key, err := t.pools.allocateNumber(*in.fromPool, m, name)
+		v, key, err := t.pools.allocateNumber(*in.fromPool(), m, name)
 		if err != nil {
 			return nodeError(m.Kind, name, err)
 		}
-		in.value, in.hasValue, in.claim, in.fromPool = v, true, key, nil
+		in.value, in.hasValue = v, true
+		in.with(func(x *attrExtra) { x.claim, x.fromPool = key, nil })
 		attrs[name] = in
 	}
 	for _, in := range slices.Clone(rels.all()) { // in name order; rels changes below

@@ -91,7 +91,7 @@ func (rx templater) allocate(m *schema.Node, tpl *txNode, attrs map[string]attrI
 		if err != nil {
 			return nodeError(m.Kind, a.Name, err)
 		}
-		attrs[a.Name] = attrInput{value: v, hasValue: true, claim: key}
+		attrs[a.Name] = attrInput{value: v, hasValue: true, extra: &attrExtra{claim: key}}
 	}
 	for _, r := range m.Relationships {
 		if rels.has(r.Name) || r.Cardinality != "one" {

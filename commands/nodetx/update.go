@@ -73,7 +73,7 @@ func (t *Tx) update(n *txNode, attrs map[string]attrInput, rels *relSet) (bool, 
 				next.Source = "" // the node's own value now, no longer the profile's
 			}
 			next.Value, next.IsDefault = in.value, false
-			if stored, ok := cur.Value.(string); ok && in.password != "" && values.CheckPassword(stored, in.password) {
+			if stored, ok := cur.Value.(string); ok && in.password() != "" && values.CheckPassword(stored, in.password()) {
 				next.Value = stored // the same password: its stored hash is kept
 			}
 			if next.Value == nil && !a.Optional {
