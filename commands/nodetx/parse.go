@@ -111,6 +111,11 @@ func relRefs(m *schema.Node, r *schema.Relationship, value func() (any, error)) 
 	if err != nil {
 		return nil, nodeError(m.Kind, r.Name, err)
 	}
+	return parsedRefs(refs), nil
+}
+
+// parsedRefs is refs with their ids parsed (when node ids), and not nil.
+func parsedRefs(refs []Ref) []Ref {
 	for i := range refs { // an id is parsed here, out of the decision's way
 		if refs[i].ID != "" {
 			if id, err := graph.ParseNodeID(refs[i].ID); err == nil {
@@ -121,7 +126,7 @@ func relRefs(m *schema.Node, r *schema.Relationship, value func() (any, error)) 
 	if refs == nil {
 		refs = []Ref{} // none given: not to be read again
 	}
-	return refs, nil
+	return refs
 }
 
 // attrValue reads the value given for attribute a of model m (v, decoded from the command):

@@ -73,12 +73,24 @@ func (p *prepared) prepareRel(m *schema.Node, in *CreateNode, name string) {
 	if !ok || r.ReadOnly {
 		return
 	}
-	refs, err := relRefs(m, r, func() (any, error) {
-		if v, ok := in.values[name]; ok {
-			return v, nil
-		}
-		return decodeValue(in.Data[name])
-	})
+	var (
+		refs []Ref
+		err  error
+		fast bool
+	)
+	if _, decoded := in.values[name]; !decoded {
+		refs, fast = plainRefs(r, in.Data[name])
+	}
+	if fast {
+		refs = parsedRefs(refs)
+	} else {
+		refs, err = relRefs(m, r, func() (any, error) {
+			if v, ok := in.values[name]; ok {
+				return v, nil
+			}
+			return decodeValue(in.Data[name])
+		})
+	}
 	if p.refs == nil {
 		p.refs = make([]preparedRefs, 0, len(m.Relationships))
 	}
