@@ -2,6 +2,7 @@ package commands
 
 import (
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -73,4 +74,29 @@ func FuzzValidJSON(f *testing.F) {
 			t.Fatalf("validJSON(%q) = %v, json.Valid %v", s, got, want)
 		}
 	})
+}
+
+// BenchmarkDecodeBatch reads a batch of 1,000 node.create operations (BenchmarkBulkLoad's).
+func BenchmarkDecodeBatch(b *testing.B) {
+	ops := make([]any, 0, 1000)
+	for i := range 1000 {
+		ops = append(ops, map[string]any{"type": "node.create", "payload": map[string]any{"kind": "BenchDevice", "data": map[string]any{
+			"name": fmt.Sprintf("d-%d", i), "description": "a benchmark device", "serial": fmt.Sprintf("SN%08d", i),
+			"asn": 64512 + i, "enabled": i%2 == 0, "site": "0190a3c4-0000-7000-8000-000000000001",
+			"tags": []any{"0190a3c4-0000-7000-8000-000000000002"}}}})
+	}
+	raw, _ := json.Marshal(map[string]any{"operations": ops})
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		in, ok := decodeBatch(raw)
+		if !ok || len(in.Operations) != 1000 {
+			b.Fatal("not read")
+		}
+		names := strCache{}
+		for _, op := range in.Operations {
+			if _, ok := decodeCreate(op.Payload, names); !ok {
+				b.Fatal("not read")
+			}
+		}
+	}
 }
