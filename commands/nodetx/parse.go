@@ -73,7 +73,7 @@ func (rx parser) data(m *schema.Node, data Data, pre map[string]any, prep *prepa
 		if err != nil {
 			return nil, nil, err
 		}
-		in := relInput{name: name, rel: r, field: t.relField(r)}
+		in := relInput{name: name, rel: r, field: rx.relField(r)}
 		for _, ref := range refs {
 			if ref.FromPool != nil {
 				in.pools = append(in.pools, *ref.FromPool) // allocated by resolvePools
@@ -271,4 +271,18 @@ func (rx parser) target(kind, id string, hfid []string) (*txNode, error) {
 		return t.st.node(nid), nil
 	}
 	return nil, fmt.Errorf("%w: give field \"id\" or \"hfid\"", fault.ErrInvalid)
+}
+
+// relField is the storage field of relationship r (nodes.RelField), made once per transaction.
+func (rx parser) relField(r *schema.Relationship) string {
+	t := rx.tx
+	f, ok := t.fields[r]
+	if !ok {
+		if t.fields == nil {
+			t.fields = map[*schema.Relationship]string{}
+		}
+		f = nodes.RelField(r.Identifier, r.Direction)
+		t.fields[r] = f
+	}
+	return f
 }

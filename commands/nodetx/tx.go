@@ -172,19 +172,6 @@ func relOf(m *schema.Node, name string) (*schema.Relationship, string, bool) {
 	return nil, "", false
 }
 
-// relField is the storage field of relationship r (nodes.RelField), made once per transaction.
-func (t *Tx) relField(r *schema.Relationship) string {
-	f, ok := t.fields[r]
-	if !ok {
-		if t.fields == nil {
-			t.fields = map[*schema.Relationship]string{}
-		}
-		f = nodes.RelField(r.Identifier, r.Direction)
-		t.fields[r] = f
-	}
-	return f
-}
-
 // relNamed is relOf without the storage field (which it would make).
 func relNamed(m *schema.Node, name string) (*schema.Relationship, bool) {
 	for _, r := range m.Relationships {
