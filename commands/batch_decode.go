@@ -48,7 +48,7 @@ func decodeBatch(raw json.RawMessage) (in Batch, ok bool) {
 	valid := make([]bool, len(raws))
 	forEach(len(raws), func(i int) {
 		op, ok := decodeOperation(raws[i])
-		in.Operations[i], valid[i] = op, ok && json.Valid(op.Payload)
+		in.Operations[i], valid[i] = op, ok && validJSON(op.Payload)
 	})
 	for _, v := range valid {
 		if !v {
@@ -67,7 +67,7 @@ func decodeOperation(raw []byte) (op Operation, ok bool) {
 		switch key {
 		case "type":
 			bit = 1
-			op.Type, good = plainJSONString(val)
+			op.Type, good = opType(val)
 		case "ref":
 			bit = 2
 			op.Ref, good = plainJSONString(val)
@@ -146,10 +146,10 @@ const opsPerTurn = 64
 // decodeOp decodes the payload of an operation of a batch and its data's values; a create's
 // attributes are parsed against the schema of t, the transaction that will decide it
 // (nodetx.Tx.PrepareCreate).
-func decodeOp(op Operation, t *nodetx.Tx) decodedOp {
+func decodeOp(op Operation, t *nodetx.Tx, names strCache) decodedOp {
 	switch op.Type {
 	case TypeCreateNode:
-		in, fast := decodeCreate(op.Payload)
+		in, fast := decodeCreate(op.Payload, names)
 		if !fast {
 			in = CreateNode{}
 			if err := payload.Decode(op.Payload, &in, "payload"); err != nil {
@@ -181,8 +181,9 @@ func decodeOp(op Operation, t *nodetx.Tx) decodedOp {
 // was decoded whole) without reflection, when it is the plain shape: an object of the fields
 // branch, kind and id as strings without escapes and data as an object, each key once and
 // unescaped. ok is false for anything else, which payload.Decode reads (and refuses, naming
-// what is wrong). The data values stay raw (parts of raw).
-func decodeCreate(raw json.RawMessage) (in CreateNode, ok bool) {
+// what is wrong). The data values stay raw (parts of raw). The kind and the data's keys are
+// taken from names when it holds them (and added to it).
+func decodeCreate(raw json.RawMessage, names strCache) (in CreateNode, ok bool) {
 	seen := 0
 	ok = objectFields(raw, func(key string, val []byte) bool {
 		var (
@@ -195,14 +196,14 @@ func decodeCreate(raw json.RawMessage) (in CreateNode, ok bool) {
 			in.Branch, good = plainJSONString(val)
 		case "kind":
 			bit = 2
-			in.Kind, good = plainJSONString(val)
+			in.Kind, good = names.plain(val)
 		case "id":
 			bit = 4
 			in.ID, good = plainJSONString(val)
 		case "data":
 			bit = 8
 			in.Data = nodetx.Data{}
-			good = objectFields(val, func(k string, v []byte) bool {
+			good = objectFieldsIn(val, names, func(k string, v []byte) bool {
 				if _, dup := in.Data[k]; dup {
 					return false
 				}
@@ -225,6 +226,12 @@ func decodeCreate(raw json.RawMessage) (in CreateNode, ok bool) {
 // answers false; it answers false when b is not an object, a key holds an escape, or f said
 // so. The values are not checked (b must be valid JSON).
 func objectFields(b []byte, f func(key string, val []byte) bool) bool {
+	return objectFieldsIn(b, nil, f)
+}
+
+// objectFieldsIn is objectFields with the keys other than the batch's and node.create's own
+// taken from names (nil: made for each).
+func objectFieldsIn(b []byte, names strCache, f func(key string, val []byte) bool) bool {
 	i := skipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return false
@@ -247,7 +254,7 @@ func objectFields(b []byte, f func(key string, val []byte) bool) bool {
 		if end >= len(b) || !utf8.Valid(b[i+1:end]) {
 			return false
 		}
-		key := keyString(b[i+1 : end])
+		key := keyString(b[i+1:end], names)
 		i = skipSpace(b, end+1)
 		if i >= len(b) || b[i] != ':' {
 			return false
@@ -263,27 +270,6 @@ func objectFields(b []byte, f func(key string, val []byte) bool) bool {
 		}
 		i = next
 	}
-}
-
-// keyString is string(b), without a copy for the keys of the batch and node.create payloads.
-func keyString(b []byte) string {
-	switch string(b) { // compared without a copy
-	case "type":
-		return "type"
-	case "payload":
-		return "payload"
-	case "ref":
-		return "ref"
-	case "kind":
-		return "kind"
-	case "data":
-		return "data"
-	case "id":
-		return "id"
-	case "branch":
-		return "branch"
-	}
-	return string(b)
 }
 
 // afterValue reads what follows a value of a list or object ending at b[stop]: a comma (next is
@@ -366,21 +352,4 @@ func skipString(b []byte, i int) int {
 		}
 	}
 	return -1
-}
-
-// plainJSONString reads a JSON string that needs no unescaping.
-func plainJSONString(b []byte) (string, bool) {
-	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
-		return "", false
-	}
-	body := b[1 : len(b)-1]
-	for _, c := range body {
-		if c == '"' || c == '\\' || c < 0x20 {
-			return "", false
-		}
-	}
-	if !utf8.Valid(body) {
-		return "", false
-	}
-	return string(body), true
 }

@@ -21,7 +21,7 @@ func TestDecodeCreateIsPayloadDecode(t *testing.T) {
 	for _, in := range inputs {
 		var want CreateNode
 		werr := payload.Decode(json.RawMessage(in), &want, "payload")
-		got, ok := decodeCreate(json.RawMessage(in))
+		got, ok := decodeCreate(json.RawMessage(in), strCache{})
 		if !ok {
 			continue
 		}
@@ -29,7 +29,7 @@ func TestDecodeCreateIsPayloadDecode(t *testing.T) {
 			t.Errorf("decodeCreate(%s) = %+v; payload.Decode: %+v, %v", in, got, want, werr)
 		}
 	}
-	if _, ok := decodeCreate(json.RawMessage(inputs[0])); !ok {
+	if _, ok := decodeCreate(json.RawMessage(inputs[0]), nil); !ok {
 		t.Error("the plain shape is not read")
 	}
 }

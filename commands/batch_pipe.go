@@ -49,8 +49,9 @@ func (p *opsPipe) decodeTurn() bool {
 	if from >= len(p.ops) {
 		return false
 	}
+	names := strCache{}
 	for i := from; i < min(from+opsPerTurn, len(p.ops)); i++ {
-		p.out[i] = decodeOp(p.ops[i], p.t)
+		p.out[i] = decodeOp(p.ops[i], p.t, names)
 	}
 	close(p.done[from/opsPerTurn])
 	return true

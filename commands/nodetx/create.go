@@ -55,7 +55,7 @@ func (t *Tx) Create(in CreateNode) (NodeOutcome, error) {
 }
 
 // create adds a node with every attribute (defaults filled) and the given relationships.
-func (t *Tx) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput, rels map[string]relInput) (*txNode, error) {
+func (t *Tx) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput, rels *relSet) (*txNode, error) {
 	if t.st.node(id) != nil {
 		return nil, fmt.Errorf("%w: field \"id\": node %s already exists", fault.ErrConflict, id)
 	}
@@ -82,7 +82,7 @@ func (t *Tx) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput,
 			if d, ok := values.Default(a); ok {
 				st.Value, st.IsDefault = nodes.Canon(d), true
 			} else if !a.Optional && !isComputed(a) {
-				if in, ok := rels["profiles"]; !ok || len(in.peers) == 0 {
+				if in, ok := rels.get("profiles"); !ok || len(in.peers) == 0 {
 					return nil, nodeError(m.Kind, a.Name, fmt.Errorf("%w: the attribute is mandatory", fault.ErrInvalid))
 				}
 				st.IsDefault = true
@@ -92,7 +92,7 @@ func (t *Tx) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput,
 			}
 		}
 		if st.Value == nil && !a.Optional && !isComputed(a) {
-			if in, ok := rels["profiles"]; ok && len(in.peers) > 0 {
+			if in, ok := rels.get("profiles"); ok && len(in.peers) > 0 {
 				missing = append(missing, a.Name) // a profile may give it
 			} else {
 				return nil, nodeError(m.Kind, a.Name, fmt.Errorf("%w: the attribute is mandatory", fault.ErrInvalid))
@@ -108,12 +108,18 @@ func (t *Tx) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput,
 		if r.State == schema.StateAbsent || !mandatoryRel(r) {
 			continue
 		}
-		if in, ok := rels[r.Name]; !ok || len(in.peers) == 0 {
+		if in, ok := rels.get(r.Name); !ok || len(in.peers) == 0 {
 			return nil, nodeError(m.Kind, r.Name, fmt.Errorf("%w: the relationship is mandatory", fault.ErrInvalid))
 		}
 	}
-	for _, name := range sortedKeys(rels) {
-		in := rels[name]
+	edges := 0
+	for _, in := range rels.all() {
+		edges += len(in.peers)
+	}
+	if edges > 0 {
+		ev.Edges = make([]nodes.Edge, 0, edges) // a peer moved from another node adds one more
+	}
+	for _, in := range rels.all() { // in name order
 		for _, p := range in.peers {
 			ev.Edges = t.link(n, in.rel, in.field, p, ev.Edges)
 		}
@@ -136,8 +142,8 @@ func (t *Tx) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput,
 			return nil, nodeError(m.Kind, name, fmt.Errorf("%w: the attribute is mandatory (no profile of the node gives it)", fault.ErrInvalid))
 		}
 	}
-	keys, hfid := t.ident.keysHFID(n)
-	claims, err := t.ident.reclaim(n, nil, keys)
+	keys, hfid := t.ident.keyList(n)
+	claims, err := t.ident.claimNew(n, keys)
 	if err != nil {
 		return nil, err
 	}
@@ -155,14 +161,17 @@ func (t *Tx) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput,
 }
 
 func applyLineage(st *nodes.Attr, in attrInput) {
-	if in.source != nil {
-		st.Source = *in.source
+	if in.extra == nil {
+		return
 	}
-	if in.owner != nil {
-		st.Owner = *in.owner
+	if x := in.extra; x.source != nil {
+		st.Source = *x.source
 	}
-	if in.isProtected != nil {
-		st.IsProtected = *in.isProtected
+	if x := in.extra; x.owner != nil {
+		st.Owner = *x.owner
+	}
+	if x := in.extra; x.isProtected != nil {
+		st.IsProtected = *x.isProtected
 	}
 }
 
@@ -171,7 +180,8 @@ func applyLineage(st *nodes.Attr, in attrInput) {
 // device leaves the first one).
 func (t *Tx) link(n *txNode, r *schema.Relationship, field string, p graph.NodeID, out []nodes.Edge) []nodes.Edge {
 	global := r.Branch == schema.BranchAgnostic && !isGlobal(n.model)
-	if pn := t.st.node(p); pn != nil {
+	pn := t.st.node(p)
+	if pn != nil {
 		if mr, ok := t.st.mirrorRel(pn.kind, field); ok && mr.Cardinality == "one" {
 			mirror := t.st.mirror(field)
 			for _, old := range t.st.peersOf(p, mirror) {
@@ -183,6 +193,9 @@ func (t *Tx) link(n *txNode, r *schema.Relationship, field string, p graph.NodeI
 	}
 	if t.st.hasPeer(n.id, field, p) {
 		return out
+	}
+	if pn != nil {
+		return append(out, t.st.ownEdgeTo(n.id, field, pn, false, global))
 	}
 	return append(out, t.st.ownEdge(n.id, field, p, false, global))
 }

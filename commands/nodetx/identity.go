@@ -150,41 +150,81 @@ func (rx identity) constraintsOf(m *schema.Node) [][]string {
 // keys computes the claim keys of a node (constraint name → key), HFID included; parts
 // that are unset leave their constraint out.
 func (rx identity) keys(n *txNode) map[string]string {
-	out, _ := rx.keysHFID(n)
+	list, _ := rx.keyList(n)
+	out := make(map[string]string, len(list))
+	for _, k := range list {
+		out[k.constraint] = k.key
+	}
 	return out
 }
 
-// keysHFID is keys, and the node's human-friendly id the HFID key is made of.
-func (rx identity) keysHFID(n *txNode) (map[string]string, []string) {
+// constraintKey is the key of one uniqueness constraint of a node.
+type constraintKey struct{ constraint, key string }
+
+// keyList is keys as a list in the order reclaim claims them (the constraints by name, the
+// human-friendly id last), and the node's human-friendly id the HFID key is made of.
+func (rx identity) keyList(n *txNode) ([]constraintKey, []string) {
 	t := rx.tx
 	cs := t.ident.constraintsOf(n.model)
-	out := make(map[string]string, len(cs)+1)
+	out := make([]constraintKey, 0, len(cs)+1)
 	for _, c := range cs {
-		vals := make([]any, 0, len(c))
-		complete := true
-		for _, p := range c {
-			v, ok := t.ident.pathValue(n, p)
-			if !ok {
-				complete = false
-				break
+		var (
+			key string
+			ok  bool
+		)
+		if len(c) == 1 { // most constraints: one value, its key without a list
+			var v any
+			if v, ok = t.ident.pathValue(n, c[0]); ok {
+				key = canonKey(nodes.Canon(v))
 			}
-			vals = append(vals, nodes.Canon(v))
-		}
-		if !complete {
-			continue
-		}
-		name := joinConstraint(c)
-		if len(vals) == 1 {
-			out[name] = canonKey(vals[0])
 		} else {
-			out[name] = canonKey(vals)
+			key, ok = rx.listKey(n, c)
+		}
+		if ok {
+			out = append(out, constraintKey{joinConstraint(c), key})
 		}
 	}
+	slices.SortStableFunc(out, func(a, b constraintKey) int { return strings.Compare(a.constraint, b.constraint) })
+	out = slices.CompactFunc(out, func(a, b constraintKey) bool { return a.constraint == b.constraint })
 	h := t.ident.hfid(n)
 	if h != nil {
-		out[nodes.ConstraintHFID] = nodes.HFIDKey(h)
+		out = append(out, constraintKey{nodes.ConstraintHFID, nodes.HFIDKey(h)})
 	}
 	return out, h
+}
+
+// listKey is the key of a constraint of several values; ok is false when one is unset.
+func (rx identity) listKey(n *txNode, c []string) (string, bool) {
+	vals := make([]any, 0, len(c))
+	for _, p := range c {
+		v, ok := rx.pathValue(n, p)
+		if !ok {
+			return "", false
+		}
+		vals = append(vals, nodes.Canon(v))
+	}
+	return canonKey(vals), true
+}
+
+// claimNew claims the keys of a node new to the command (keyList: in that order), refusing a
+// value held by another node; it returns the claim facts. It is reclaim(n, nil, keys) without
+// a map.
+func (rx identity) claimNew(n *txNode, keys []constraintKey) ([]nodes.Claim, error) {
+	t := rx.tx
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	global := isGlobal(n.model)
+	out := make([]nodes.Claim, 0, len(keys))
+	for _, ck := range keys {
+		k := claimKey{n.kind, ck.constraint, ck.key}
+		if holder, ok := t.st.taken(k); ok && holder != n.id && t.st.node(holder) != nil {
+			return nil, &UniquenessError{Kind: n.kind, Constraint: ck.constraint, Value: ck.key, Holder: holder.String()}
+		}
+		t.st.claims[k] = n.id
+		out = append(out, nodes.Claim{Kind: n.kind, Constraint: ck.constraint, Key: ck.key, Global: global})
+	}
+	return out, nil
 }
 
 // reclaim moves a node's claims from old keys to new ones, refusing a value held by another
@@ -235,7 +275,7 @@ func (rx identity) reclaim(n *txNode, old, next map[string]string) ([]nodes.Clai
 
 // match finds the existing node the data of an upsert names: by the human-friendly id computed
 // from it, else by the first uniqueness constraint it fills.
-func (rx identity) match(m *schema.Node, attrs map[string]attrInput, rels map[string]relInput) (graph.NodeID, bool) {
+func (rx identity) match(m *schema.Node, attrs map[string]attrInput, rels *relSet) (graph.NodeID, bool) {
 	t := rx.tx
 	probe := &txNode{kind: m.Kind, model: m, live: true, created: true, attrs: map[string]nodes.Attr{}, peers: map[string][]graph.NodeID{}}
 	for name, in := range attrs {
@@ -243,7 +283,7 @@ func (rx identity) match(m *schema.Node, attrs map[string]attrInput, rels map[st
 			probe.attrs[name] = nodes.Attr{Value: in.value}
 		}
 	}
-	for _, in := range rels {
+	for _, in := range rels.all() {
 		probe.peers[in.field] = in.peers
 	}
 	saved, had := t.st.nodes[graph.NodeID{}]

@@ -19,12 +19,19 @@ import (
 // operation of the same batch); a list for a cardinality-many relationship replaces the set.
 type Data map[string]json.RawMessage
 
-// attrInput is an attribute value with optional lineage.
+// attrInput is an attribute value with optional lineage. What few values have (lineage, a
+// number pool, a password) is kept apart (attrExtra), so that the attributes of a node take
+// less room.
 type attrInput struct {
 	value                   any
-	source, owner           *string
-	isProtected             *bool
 	hasValue, lineageChange bool
+	extra                   *attrExtra // nil: none; never changed once set (with copies it)
+}
+
+// attrExtra is the rest of an attrInput.
+type attrExtra struct {
+	source, owner *string
+	isProtected   *bool
 	// fromPool names the number pool to take the value from; claim is the pool's claim of the
 	// value taken (set once allocated)
 	fromPool *PoolRef
@@ -32,6 +39,24 @@ type attrInput struct {
 	// password is the clear value of a HashedPassword given in clear (value is its new hash): an
 	// update keeps the stored hash when it is the same password. Never written anywhere.
 	password string
+}
+
+func (in attrInput) x() attrExtra {
+	if in.extra == nil {
+		return attrExtra{}
+	}
+	return *in.extra
+}
+
+func (in attrInput) fromPool() *PoolRef { return in.x().fromPool }
+func (in attrInput) claim() *claimKey   { return in.x().claim }
+func (in attrInput) password() string   { return in.x().password }
+
+// with changes a copy of in's extra (other copies of in keep theirs).
+func (in *attrInput) with(change func(x *attrExtra)) {
+	x := in.x()
+	change(&x)
+	in.extra = &x
 }
 
 // decodeValue reads one value of a command's data as json.Unmarshal into an any does (plain
@@ -90,9 +115,9 @@ func parseAttrInput(v any) (attrInput, error) {
 				return in, fmt.Errorf("%s: %w", k, err)
 			}
 			if k == "source" {
-				in.source = &s
+				in.with(func(x *attrExtra) { x.source = &s })
 			} else {
-				in.owner = &s
+				in.with(func(x *attrExtra) { x.owner = &s })
 			}
 			in.lineageChange = true
 		case "is_protected":
@@ -100,14 +125,14 @@ func parseAttrInput(v any) (attrInput, error) {
 			if !ok {
 				return in, fmt.Errorf("is_protected: want true or false, got %v", x)
 			}
-			in.isProtected = &b
+			in.with(func(x *attrExtra) { x.isProtected = &b })
 			in.lineageChange = true
 		case "from_pool":
 			p, err := parsePoolRef(x)
 			if err != nil {
 				return in, err
 			}
-			in.fromPool = &p
+			in.with(func(x *attrExtra) { x.fromPool = &p })
 		case "is_visible":
 		default:
 			return in, fmt.Errorf("unknown key %q (want value, from_pool, source, owner, is_protected)", k)
@@ -248,6 +273,7 @@ func parseRefs(r *schema.Relationship, v any) ([]Ref, error) {
 
 // relInput is one relationship given in a command: its resolved peers and lineage.
 type relInput struct {
+	name  string // the relationship's name (rel.Name, or the name the command used)
 	rel   *schema.Relationship
 	field string
 	peers []graph.NodeID

@@ -35,7 +35,7 @@ func ipConstraint(m *schema.Node) []string {
 }
 
 // defaultNamespace puts an IP prefix or address without a namespace into the default one.
-func (rx ipamRules) defaultNamespace(m *schema.Node, rels map[string]relInput) {
+func (rx ipamRules) defaultNamespace(m *schema.Node, rels *relSet) {
 	t := rx.tx
 	if ipAttr(m) == "" {
 		return
@@ -44,14 +44,14 @@ func (rx ipamRules) defaultNamespace(m *schema.Node, rels map[string]relInput) {
 	if r == nil {
 		return
 	}
-	if in, given := rels[r.Name]; given && len(in.peers) > 0 {
+	if in, given := rels.get(r.Name); given && len(in.peers) > 0 {
 		return
 	}
 	id, ok := t.st.byHFID("BuiltinIPNamespace", []string{"default"})
 	if !ok {
 		return
 	}
-	rels[r.Name] = relInput{rel: r, field: nodes.RelField(r.Identifier, r.Direction), peers: []graph.NodeID{id}}
+	rels.set(relInput{name: r.Name, rel: r, field: nodes.RelField(r.Identifier, r.Direction), peers: []graph.NodeID{id}})
 }
 
 // of is an IP node's namespace and value (a prefix, or an address with its length).
@@ -209,7 +209,7 @@ func (rx ipamRules) setOne(n *txNode, name string, peer *txNode) error {
 	if len(cur) == len(want) && (len(cur) == 0 || cur[0] == want[0]) {
 		return nil
 	}
-	_, err := t.update(n, nil, map[string]relInput{name: {rel: r, field: field, peers: want}})
+	_, err := t.update(n, nil, relsOf(relInput{name: name, rel: r, field: field, peers: want}))
 	return err
 }
 

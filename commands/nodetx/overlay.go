@@ -26,6 +26,20 @@ type overlay struct {
 	global, aware bool
 	// ahead encodes the events on other goroutines as they are emitted (nil: Decide does)
 	ahead *ahead
+	// deltas holds the peerDeltas of edges not made yet: made many at a time (newDelta)
+	deltas []peerDelta
+}
+
+// deltasAtOnce is how many peerDeltas newDelta makes at a time.
+const deltasAtOnce = 128
+
+// newDelta is a new empty peerDelta.
+func (o *overlay) newDelta() *peerDelta {
+	if len(o.deltas) == cap(o.deltas) {
+		o.deltas = make([]peerDelta, 0, deltasAtOnce)
+	}
+	o.deltas = o.deltas[:len(o.deltas)+1]
+	return &o.deltas[len(o.deltas)-1]
 }
 
 type claimKey struct{ kind, constraint, key string }
@@ -54,6 +68,16 @@ type txNode struct {
 	// shared is set while attrs is also the attributes of the event that created the node:
 	// setAttr copies it before the first change, so that the event keeps what it stated.
 	shared bool
+	// text is id as text, once made (idText): a peer many nodes link to is written once
+	text string
+}
+
+// idText is the node's id as text, made once.
+func (n *txNode) idText() string {
+	if n.text == "" {
+		n.text = n.id.String()
+	}
+	return n.text
 }
 
 // setAttr sets an attribute of the node as the command sees it.
@@ -151,13 +175,19 @@ func (o *overlay) ownEdge(near graph.NodeID, field string, far graph.NodeID, rem
 	return nodes.Edge{Field: field, Peer: far.String(), Remove: remove, Global: global}
 }
 
+// ownEdgeTo is ownEdge to the far node fn (its id as text made once).
+func (o *overlay) ownEdgeTo(near graph.NodeID, field string, fn *txNode, remove, global bool) nodes.Edge {
+	o.setEdge(near, field, fn.id, remove)
+	return nodes.Edge{Field: field, Peer: fn.idText(), Remove: remove, Global: global}
+}
+
 // setEdge adds or removes the edge (near, field) - far on both ends.
 func (o *overlay) setEdge(near graph.NodeID, field string, far graph.NodeID, remove bool) {
 	set := func(id graph.NodeID, f string, p graph.NodeID) {
 		k := slotKey{id, f}
 		d := o.edges[k]
 		if d == nil {
-			d = &peerDelta{}
+			d = o.newDelta()
 			o.edges[k] = d
 		}
 		d.set(p, !remove)

@@ -19,7 +19,7 @@ type parser struct{ tx *Tx }
 // checking everything; the error names the field.
 // pre holds values of data already decoded (Prepare; nil: none); prep, the attributes already
 // parsed (PrepareCreate; nil, or made for another model: none).
-func (rx parser) data(m *schema.Node, data Data, pre map[string]any, prep *prepared) (map[string]attrInput, map[string]relInput, error) {
+func (rx parser) data(m *schema.Node, data Data, pre map[string]any, prep *prepared) (map[string]attrInput, *relSet, error) {
 	t := rx.tx
 	var (
 		attrs map[string]attrInput
@@ -32,7 +32,7 @@ func (rx parser) data(m *schema.Node, data Data, pre map[string]any, prep *prepa
 		attrs = make(map[string]attrInput, len(data))
 		names = sortedKeys(data)
 	}
-	rels := make(map[string]relInput, min(len(data), len(m.Relationships)))
+	rels := newRelSet(min(len(data), len(m.Relationships)))
 	for _, name := range names {
 		value := func() (any, error) {
 			if v, ok := pre[name]; ok {
@@ -59,7 +59,7 @@ func (rx parser) data(m *schema.Node, data Data, pre map[string]any, prep *prepa
 			attrs[name] = in
 			continue
 		}
-		r, field, ok := relOf(m, name)
+		r, ok := relNamed(m, name)
 		if !ok {
 			return nil, nil, nodeError(m.Kind, name, fmt.Errorf("%w: %s has no attribute or relationship %q", fault.ErrInvalid, m.Kind, name))
 		}
@@ -73,7 +73,7 @@ func (rx parser) data(m *schema.Node, data Data, pre map[string]any, prep *prepa
 		if err != nil {
 			return nil, nil, err
 		}
-		in := relInput{rel: r, field: field}
+		in := relInput{name: name, rel: r, field: rx.relField(r)}
 		for _, ref := range refs {
 			if ref.FromPool != nil {
 				in.pools = append(in.pools, *ref.FromPool) // allocated by resolvePools
@@ -95,7 +95,7 @@ func (rx parser) data(m *schema.Node, data Data, pre map[string]any, prep *prepa
 			return nil, nil, nodeError(m.Kind, name, err)
 		}
 		slices.SortFunc(in.peers, graph.NodeID.Compare)
-		rels[name] = in
+		rels.set(in)
 	}
 	return attrs, rels, nil
 }
@@ -111,6 +111,11 @@ func relRefs(m *schema.Node, r *schema.Relationship, value func() (any, error)) 
 	if err != nil {
 		return nil, nodeError(m.Kind, r.Name, err)
 	}
+	return parsedRefs(refs), nil
+}
+
+// parsedRefs is refs with their ids parsed (when node ids), and not nil.
+func parsedRefs(refs []Ref) []Ref {
 	for i := range refs { // an id is parsed here, out of the decision's way
 		if refs[i].ID != "" {
 			if id, err := graph.ParseNodeID(refs[i].ID); err == nil {
@@ -121,7 +126,7 @@ func relRefs(m *schema.Node, r *schema.Relationship, value func() (any, error)) 
 	if refs == nil {
 		refs = []Ref{} // none given: not to be read again
 	}
-	return refs, nil
+	return refs
 }
 
 // attrValue reads the value given for attribute a of model m (v, decoded from the command):
@@ -133,7 +138,7 @@ func attrValue(m *schema.Node, a *schema.Attribute, v any, lim limits.Limits) (a
 	if err != nil {
 		return in, nodeError(m.Kind, name, err)
 	}
-	if in.fromPool != nil {
+	if in.fromPool() != nil {
 		if in.hasValue {
 			return in, nodeError(m.Kind, name, fmt.Errorf("%w: give value or from_pool, not both", fault.ErrInvalid))
 		}
@@ -153,7 +158,7 @@ func attrValue(m *schema.Node, a *schema.Attribute, v any, lim limits.Limits) (a
 		return in, nodeError(m.Kind, name, err)
 	}
 	if clear, ok := in.value.(string); ok && a.Kind == values.KindHashedPassword && !values.IsPasswordHash(clear) {
-		in.password = clear
+		in.with(func(x *attrExtra) { x.password = clear })
 	}
 	if tok, ok := nv.(string); ok && m.Kind == values.TokenKind && name == "token" {
 		nv = values.TokenDigest(tok) // an API token is stored as its digest only
@@ -266,4 +271,18 @@ func (rx parser) target(kind, id string, hfid []string) (*txNode, error) {
 		return t.st.node(nid), nil
 	}
 	return nil, fmt.Errorf("%w: give field \"id\" or \"hfid\"", fault.ErrInvalid)
+}
+
+// relField is the storage field of relationship r (nodes.RelField), made once per transaction.
+func (rx parser) relField(r *schema.Relationship) string {
+	t := rx.tx
+	f, ok := t.fields[r]
+	if !ok {
+		if t.fields == nil {
+			t.fields = map[*schema.Relationship]string{}
+		}
+		f = nodes.RelField(r.Identifier, r.Direction)
+		t.fields[r] = f
+	}
+	return f
 }

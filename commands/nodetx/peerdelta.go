@@ -8,6 +8,7 @@ import "github.com/infrahub-go/infrahub/branch/graph"
 type peerDelta struct {
 	few  []peerChange
 	many map[graph.NodeID]bool
+	one  [1]peerChange // few's first change, without an allocation of its own
 }
 
 type peerChange struct {
@@ -57,8 +58,18 @@ func (d *peerDelta) set(p graph.NodeID, present bool) {
 			return
 		}
 	}
-	if len(d.few) < peerDeltaFew {
+	switch {
+	case d.few == nil:
+		d.one[0] = peerChange{p, present}
+		d.few = d.one[:1]
+		return
+	case len(d.few) < cap(d.few):
 		d.few = append(d.few, peerChange{p, present})
+		return
+	case len(d.few) < peerDeltaFew: // grown once, to the most the list holds
+		few := make([]peerChange, len(d.few), peerDeltaFew)
+		copy(few, d.few)
+		d.few = append(few, peerChange{p, present})
 		return
 	}
 	d.many = make(map[graph.NodeID]bool, 2*peerDeltaFew)

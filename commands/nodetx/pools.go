@@ -160,8 +160,8 @@ func (rx pooler) allocateIP(req PoolRef) (graph.NodeID, error) {
 		ns = list[0]
 	}
 	if r := m.Relationship("ip_namespace"); r != nil && !ns.IsZero() {
-		if _, given := rels[r.Name]; !given {
-			rels[r.Name] = relInput{rel: r, field: nodes.RelField(r.Identifier, r.Direction), peers: []graph.NodeID{ns}}
+		if !rels.has(r.Name) {
+			rels.set(relInput{name: r.Name, rel: r, field: nodes.RelField(r.Identifier, r.Direction), peers: []graph.NodeID{ns}})
 		}
 	}
 	length := req.PrefixLength
@@ -236,11 +236,11 @@ func (rx pooler) claimGlobal(id graph.NodeID, keys ...claimKey) {
 func (rx pooler) claims(id graph.NodeID, attrs map[string]attrInput) []nodes.Claim {
 	t := rx.tx
 	var out []nodes.Claim
-	if !someAttr(attrs, func(in attrInput) bool { return in.claim != nil }) {
+	if !someAttr(attrs, func(in attrInput) bool { return in.claim() != nil }) {
 		return nil // nothing taken from a number pool (the common case): no names to sort
 	}
 	for _, name := range sortedKeys(attrs) {
-		if k := attrs[name].claim; k != nil {
+		if k := attrs[name].claim(); k != nil {
 			t.st.claims[*k] = id
 			out = append(out, nodes.Claim{Kind: k.kind, Constraint: k.constraint, Key: k.key, Global: true})
 		}

@@ -2,7 +2,6 @@ package nodetx
 
 import (
 	"fmt"
-	"maps"
 	"math"
 	"net/netip"
 	"slices"
@@ -16,12 +15,12 @@ import (
 )
 
 // nextAddress finds the next free address of an address pool's prefixes.
-func (rx pooler) nextAddress(pool graph.NodeID, m *schema.Node, ns graph.NodeID, rels map[string]relInput, resources []netip.Prefix, length int) (string, claimKey, error) {
+func (rx pooler) nextAddress(pool graph.NodeID, m *schema.Node, ns graph.NodeID, rels *relSet, resources []netip.Prefix, length int) (string, claimKey, error) {
 	t := rx.tx
-	nsRels := map[string]relInput{}
+	nsRels := newRelSet(1)
 	if r := m.Relationship("ip_namespace"); r != nil {
-		if in, ok := rels[r.Name]; ok {
-			nsRels[r.Name] = in
+		if in, ok := rels.get(r.Name); ok {
+			nsRels.set(in)
 		}
 	}
 	hint, hasHint := t.pools.hint(pool.String())
@@ -43,7 +42,7 @@ func (rx pooler) nextAddress(pool graph.NodeID, m *schema.Node, ns graph.NodeID,
 				return true // allocated on some branch
 			}
 			host := netip.PrefixFrom(a, bits).String()
-			_, exists := t.ident.match(m, map[string]attrInput{"address": {value: host, hasValue: true}}, maps.Clone(nsRels))
+			_, exists := t.ident.match(m, map[string]attrInput{"address": {value: host, hasValue: true}}, nsRels.clone())
 			return exists // used in the namespace on this branch
 		})
 		if ok {
@@ -193,7 +192,7 @@ func (rx pooler) numberAttrs(m *schema.Node, attrs map[string]attrInput) error {
 		if err != nil {
 			return nodeError(m.Kind, a.Name, err)
 		}
-		attrs[a.Name] = attrInput{value: v, hasValue: true, claim: key}
+		attrs[a.Name] = attrInput{value: v, hasValue: true, extra: &attrExtra{claim: key}}
 	}
 	return nil
 }
@@ -235,15 +234,15 @@ func (rx pooler) numbersUsed(cache, kind, field string) map[int64]bool {
 // attribute, a new address or prefix node for each relationship request. When existing is set
 // (an upsert that found its node), a field the node already holds keeps its value and nothing
 // is allocated for it.
-func (rx pooler) resolve(existing *txNode, m *schema.Node, attrs map[string]attrInput, rels map[string]relInput) error {
+func (rx pooler) resolve(existing *txNode, m *schema.Node, attrs map[string]attrInput, rels *relSet) error {
 	t := rx.tx
-	if !someAttr(attrs, func(in attrInput) bool { return in.fromPool != nil }) &&
-		!someRel(rels, func(in relInput) bool { return len(in.pools) > 0 }) {
+	if !someAttr(attrs, func(in attrInput) bool { return in.fromPool() != nil }) &&
+		!rels.some(func(in relInput) bool { return len(in.pools) > 0 }) {
 		return nil // nothing asked of a pool (the common case): no names to sort
 	}
 	for _, name := range sortedKeys(attrs) {
 		in := attrs[name]
-		if in.fromPool == nil {
+		if in.fromPool() == nil {
 			continue
 		}
 		if existing != nil {
@@ -252,23 +251,24 @@ func (rx pooler) resolve(existing *txNode, m *schema.Node, attrs map[string]attr
 				continue
 			}
 		}
-		v, key, err := t.pools.allocateNumber(*in.fromPool, m, name)
+		v, key, err := t.pools.allocateNumber(*in.fromPool(), m, name)
 		if err != nil {
 			return nodeError(m.Kind, name, err)
 		}
-		in.value, in.hasValue, in.claim, in.fromPool = v, true, key, nil
+		in.value, in.hasValue = v, true
+		in.with(func(x *attrExtra) { x.claim, x.fromPool = key, nil })
 		attrs[name] = in
 	}
-	for _, name := range sortedKeys(rels) {
-		in := rels[name]
+	for _, in := range slices.Clone(rels.all()) { // in name order; rels changes below
+		name := in.name
 		if len(in.pools) == 0 {
 			continue
 		}
 		if existing != nil && len(t.st.peersOf(existing.id, in.field)) > 0 {
 			if in.pools = nil; len(in.peers) == 0 {
-				delete(rels, name)
+				rels.del(name)
 			} else {
-				rels[name] = in
+				rels.set(in)
 			}
 			continue
 		}
@@ -285,7 +285,7 @@ func (rx pooler) resolve(existing *txNode, m *schema.Node, attrs map[string]attr
 		in.pools = nil
 		slices.SortFunc(in.peers, graph.NodeID.Compare)
 		in.peers = slices.Compact(in.peers)
-		rels[name] = in
+		rels.set(in)
 	}
 	return nil
 }
@@ -293,16 +293,6 @@ func (rx pooler) resolve(existing *txNode, m *schema.Node, attrs map[string]attr
 // someAttr reports whether f holds for an attribute of attrs, in no order.
 func someAttr(attrs map[string]attrInput, f func(attrInput) bool) bool {
 	for _, in := range attrs {
-		if f(in) {
-			return true
-		}
-	}
-	return false
-}
-
-// someRel reports whether f holds for a relationship of rels, in no order.
-func someRel(rels map[string]relInput, f func(relInput) bool) bool {
-	for _, in := range rels {
 		if f(in) {
 			return true
 		}

@@ -9,23 +9,20 @@ import "github.com/infrahub-go/infrahub/schema"
 // it decides the earlier ones in order.
 type prepared struct {
 	model *schema.Node
-	names []string                // the data's fields, sorted
-	attrs map[string]attrInput    // the attributes that parse
-	errs  map[string]error        // the attributes that do not: the error Create answers for each
-	refs  map[string]preparedRefs // the relationships: what relRefs answers for each
-	taken bool                    // handed to a decision already (the decision changes attrs)
+	names []string             // the data's fields, sorted
+	attrs map[string]attrInput // the attributes that parse
+	errs  map[string]error     // the attributes that do not: the error Create answers for each
+	refs  []preparedRefs       // the relationships: what relRefs answers for each
+	taken bool                 // handed to a decision already (the decision changes attrs)
 }
 
 // PrepareCreate does, ahead of Create, the part of its work that reads only the schema and
-// the limits of t: decoding the data's values (CreateNode.Prepare), parsing its attributes and
-// reading its related nodes. It reads nothing else of t and writes only in, so that it may run
+// the limits of t: decoding the data's values (each once, without CreateNode.Prepare's map),
+// parsing its attributes and reading its related nodes. It reads nothing else of t and writes only in, so that it may run
 // on other goroutines while t decides other operations; Create then only resolves the related
 // nodes (with the same errors, in the same field order). A create of a kind t does not know is
 // left to Create.
 func (t *Tx) PrepareCreate(in *CreateNode) {
-	if in.values == nil {
-		in.Prepare()
-	}
 	m, ok := t.set.Node(in.Kind)
 	if !ok {
 		return
@@ -62,8 +59,9 @@ func preparedAttr(m *schema.Node, a *schema.Attribute, in *CreateNode, t *Tx) (a
 	return attrValue(m, a, v, t.lim)
 }
 
-// preparedRefs is what relRefs answers for a relationship.
+// preparedRefs is what relRefs answers for the relationship of field name.
 type preparedRefs struct {
+	name string
 	refs []Ref
 	err  error
 }
@@ -71,20 +69,32 @@ type preparedRefs struct {
 // prepareRel reads the related nodes given for field name, when it is a relationship of m
 // (parse.data refuses anything else, and a read-only relationship before reading its value).
 func (p *prepared) prepareRel(m *schema.Node, in *CreateNode, name string) {
-	r, _, ok := relOf(m, name)
+	r, ok := relNamed(m, name)
 	if !ok || r.ReadOnly {
 		return
 	}
-	refs, err := relRefs(m, r, func() (any, error) {
-		if v, ok := in.values[name]; ok {
-			return v, nil
-		}
-		return decodeValue(in.Data[name])
-	})
-	if p.refs == nil {
-		p.refs = make(map[string]preparedRefs, len(m.Relationships))
+	var (
+		refs []Ref
+		err  error
+		fast bool
+	)
+	if _, decoded := in.values[name]; !decoded {
+		refs, fast = plainRefs(r, in.Data[name])
 	}
-	p.refs[name] = preparedRefs{refs: refs, err: err}
+	if fast {
+		refs = parsedRefs(refs)
+	} else {
+		refs, err = relRefs(m, r, func() (any, error) {
+			if v, ok := in.values[name]; ok {
+				return v, nil
+			}
+			return decodeValue(in.Data[name])
+		})
+	}
+	if p.refs == nil {
+		p.refs = make([]preparedRefs, 0, len(m.Relationships))
+	}
+	p.refs = append(p.refs, preparedRefs{name: name, refs: refs, err: err})
 }
 
 // relRefs answers what relRefs answered for field name when prepared (nil refs and error: not
@@ -93,8 +103,12 @@ func (p *prepared) relRefs(name string) ([]Ref, error) {
 	if p == nil {
 		return nil, nil
 	}
-	pr := p.refs[name]
-	return pr.refs, pr.err
+	for _, pr := range p.refs {
+		if pr.name == name {
+			return pr.refs, pr.err
+		}
+	}
+	return nil, nil
 }
 
 // fits reports whether p was prepared for model m and not used yet.

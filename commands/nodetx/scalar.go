@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/infrahub-go/infrahub/schema"
 )
 
 // scalar reads a JSON string without escapes, a number, true, false or null as json.Unmarshal
@@ -128,4 +130,30 @@ func plainStrings(raw []byte) (out []string, ok bool) {
 		}
 	}
 	return out, true
+}
+
+// plainRefs reads a relationship value of r given as JSON (raw) as parseRefs reads it decoded,
+// when it is a plain string (an id or a name) or, for cardinality many, a list of them; ok is
+// false for anything else, which parseRefs reads. It spares decoding the value into an any.
+func plainRefs(r *schema.Relationship, raw []byte) (refs []Ref, ok bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) > 0 && raw[0] == '"' {
+		s, ok := plainString(raw)
+		if !ok {
+			return nil, false
+		}
+		return []Ref{{ID: s}}, true
+	}
+	if r.Cardinality == "one" { // a list is an hfid, or none
+		return nil, false
+	}
+	list, ok := plainStrings(raw)
+	if !ok {
+		return nil, false
+	}
+	refs = make([]Ref, len(list))
+	for i, s := range list {
+		refs[i] = Ref{ID: s}
+	}
+	return refs, true
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"reflect"
 	"testing"
+
+	"github.com/infrahub-go/infrahub/schema"
 )
 
 // The fast reads of command values give what json.Unmarshal gives, or leave it to it.
@@ -46,5 +48,31 @@ func TestScalarIsUnmarshal(t *testing.T) {
 	}
 	if v, ok := plainStrings([]byte(`["a", "b"]`)); !ok || len(v) != 2 {
 		t.Errorf("a list of plain strings is not read: %v %v", v, ok)
+	}
+}
+
+// plainRefs reads what parseRefs reads from the decoded value, or leaves it to parseRefs.
+func TestPlainRefsIsParseRefs(t *testing.T) {
+	one, many := &schema.Relationship{Cardinality: "one"}, &schema.Relationship{Cardinality: "many"}
+	inputs := []string{`"a"`, ` "0190a3c4-0000-7000-8000-000000000001" `, `["a","b"]`, `[]`, `[ "a" , "b" ]`, `null`,
+		`"a\"b"`, `["a",1]`, `[["a"]]`, `{"id":"a"}`, `[{"id":"a"}]`, `1`, `"é"`, `[""]`, `""`}
+	for _, in := range inputs {
+		for _, r := range []*schema.Relationship{one, many} {
+			got, ok := plainRefs(r, []byte(in))
+			if !ok {
+				continue
+			}
+			v, err := decodeValue([]byte(in))
+			if err != nil {
+				t.Fatalf("%s: %v", in, err)
+			}
+			want, err := parseRefs(r, v)
+			if err != nil || !reflect.DeepEqual(got, want) {
+				t.Errorf("plainRefs(%s, %s) = %+v; parseRefs: %+v, %v", r.Cardinality, in, got, want, err)
+			}
+		}
+	}
+	if _, ok := plainRefs(many, []byte(`["a","b"]`)); !ok {
+		t.Fatal("a list of names is left to parseRefs")
 	}
 }

@@ -14,7 +14,7 @@ import (
 type templater struct{ tx *Tx }
 
 // create creates a node, filled from its object template when it names one.
-func (rx templater) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput, rels map[string]relInput) (*txNode, error) {
+func (rx templater) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput, rels *relSet) (*txNode, error) {
 	t := rx.tx
 	tpl := t.templates.fill(m, attrs, rels)
 	if tpl != nil {
@@ -31,9 +31,9 @@ func (rx templater) create(m *schema.Node, id graph.NodeID, attrs map[string]att
 
 // fill adds to attrs and rels what the node's template gives and the command does
 // not; it returns the template (nil when none).
-func (rx templater) fill(m *schema.Node, attrs map[string]attrInput, rels map[string]relInput) *txNode {
+func (rx templater) fill(m *schema.Node, attrs map[string]attrInput, rels *relSet) *txNode {
 	t := rx.tx
-	in, ok := rels["object_template"]
+	in, ok := rels.get("object_template")
 	if !ok || len(in.peers) == 0 {
 		return nil
 	}
@@ -56,7 +56,7 @@ func (rx templater) fill(m *schema.Node, attrs map[string]attrInput, rels map[st
 		default:
 			continue
 		}
-		if _, given := rels[r.Name]; given || r.Name == "object_template" || r.State == schema.StateAbsent {
+		if rels.has(r.Name) || r.Name == "object_template" || r.State == schema.StateAbsent {
 			continue
 		}
 		tr := tpl.model.Relationship(r.Name)
@@ -64,7 +64,7 @@ func (rx templater) fill(m *schema.Node, attrs map[string]attrInput, rels map[st
 			continue
 		}
 		if peers := t.st.peersOf(tpl.id, nodes.RelField(tr.Identifier, tr.Direction)); len(peers) > 0 {
-			rels[r.Name] = relInput{rel: r, field: nodes.RelField(r.Identifier, r.Direction), peers: peers}
+			rels.set(relInput{name: r.Name, rel: r, field: nodes.RelField(r.Identifier, r.Direction), peers: peers})
 		}
 	}
 	return tpl
@@ -73,7 +73,7 @@ func (rx templater) fill(m *schema.Node, attrs map[string]attrInput, rels map[st
 // allocate gives each relationship and attribute the node does not give its
 // resource from the pool the template names in <field>_from_resource_pool (IP address pools for
 // relationships, number pools for attributes).
-func (rx templater) allocate(m *schema.Node, tpl *txNode, attrs map[string]attrInput, rels map[string]relInput) error {
+func (rx templater) allocate(m *schema.Node, tpl *txNode, attrs map[string]attrInput, rels *relSet) error {
 	t := rx.tx
 	for _, a := range m.Attributes {
 		if _, given := attrs[a.Name]; given || a.State == schema.StateAbsent {
@@ -91,10 +91,10 @@ func (rx templater) allocate(m *schema.Node, tpl *txNode, attrs map[string]attrI
 		if err != nil {
 			return nodeError(m.Kind, a.Name, err)
 		}
-		attrs[a.Name] = attrInput{value: v, hasValue: true, claim: key}
+		attrs[a.Name] = attrInput{value: v, hasValue: true, extra: &attrExtra{claim: key}}
 	}
 	for _, r := range m.Relationships {
-		if _, given := rels[r.Name]; given || r.Cardinality != "one" {
+		if rels.has(r.Name) || r.Cardinality != "one" {
 			continue
 		}
 		pr := tpl.model.Relationship(r.Name + schema.FromPoolSuffix)
@@ -109,7 +109,7 @@ func (rx templater) allocate(m *schema.Node, tpl *txNode, attrs map[string]attrI
 		if err != nil {
 			return nodeError(m.Kind, r.Name, err)
 		}
-		rels[r.Name] = relInput{rel: r, field: nodes.RelField(r.Identifier, r.Direction), peers: []graph.NodeID{id}}
+		rels.set(relInput{name: r.Name, rel: r, field: nodes.RelField(r.Identifier, r.Direction), peers: []graph.NodeID{id}})
 	}
 	return nil
 }
@@ -140,14 +140,14 @@ func (rx templater) components(n, tpl *txNode, depth int) error {
 			if err != nil {
 				return fmt.Errorf("object template %s, component %s: %w", tpl.id, p, err)
 			}
-			rels := map[string]relInput{}
+			rels := newRelSet(2)
 			for _, r := range cm.Relationships {
 				if r.Kind == schema.RelParent && r.Identifier == nr.Identifier {
-					rels[r.Name] = relInput{rel: r, field: nodes.RelField(r.Identifier, r.Direction), peers: []graph.NodeID{n.id}}
+					rels.set(relInput{name: r.Name, rel: r, field: nodes.RelField(r.Identifier, r.Direction), peers: []graph.NodeID{n.id}})
 				}
 			}
 			if r := cm.Relationship("object_template"); r != nil {
-				rels[r.Name] = relInput{rel: r, field: nodes.RelField(r.Identifier, r.Direction), peers: []graph.NodeID{ct.id}}
+				rels.set(relInput{name: r.Name, rel: r, field: nodes.RelField(r.Identifier, r.Direction), peers: []graph.NodeID{ct.id}})
 			}
 			attrs := map[string]attrInput{}
 			sub := t.templates.fill(cm, attrs, rels)

@@ -61,7 +61,9 @@ type Tx struct {
 	lim          limits.Limits
 	// constraints caches, per kind, its uniqueness constraints (identity.constraintsOf)
 	constraints map[*schema.Node][][]string
-	ctx         context.Context // of the command: checked between the steps of a large decision
+	// fields caches, per relationship, its storage field (relField)
+	fields map[*schema.Relationship]string
+	ctx    context.Context // of the command: checked between the steps of a large decision
 }
 
 // New starts a transaction on a branch View. hints, shared by the transactions of one process,
@@ -168,6 +170,16 @@ func relOf(m *schema.Node, name string) (*schema.Relationship, string, bool) {
 		}
 	}
 	return nil, "", false
+}
+
+// relNamed is relOf without the storage field (which it would make).
+func relNamed(m *schema.Node, name string) (*schema.Relationship, bool) {
+	for _, r := range m.Relationships {
+		if r.Name == name && r.State != schema.StateAbsent {
+			return r, true
+		}
+	}
+	return nil, false
 }
 
 func attrOf(m *schema.Node, name string) (*schema.Attribute, bool) {

@@ -56,7 +56,7 @@ func (t *Tx) Update(in UpdateNode) (NodeOutcome, error) {
 
 // update applies the given fields to n; it reports whether anything changed (nothing is
 // recorded otherwise).
-func (t *Tx) update(n *txNode, attrs map[string]attrInput, rels map[string]relInput) (bool, error) {
+func (t *Tx) update(n *txNode, attrs map[string]attrInput, rels *relSet) (bool, error) {
 	m := n.model
 	global := isGlobal(m)
 	oldKeys := t.ident.keys(n)
@@ -73,7 +73,7 @@ func (t *Tx) update(n *txNode, attrs map[string]attrInput, rels map[string]relIn
 				next.Source = "" // the node's own value now, no longer the profile's
 			}
 			next.Value, next.IsDefault = in.value, false
-			if stored, ok := cur.Value.(string); ok && in.password != "" && values.CheckPassword(stored, in.password) {
+			if stored, ok := cur.Value.(string); ok && in.password() != "" && values.CheckPassword(stored, in.password()) {
 				next.Value = stored // the same password: its stored hash is kept
 			}
 			if next.Value == nil && !a.Optional {
@@ -92,8 +92,8 @@ func (t *Tx) update(n *txNode, attrs map[string]attrInput, rels map[string]relIn
 		n.setAttr(name, next)
 		ev.Attributes[name] = next
 	}
-	for _, name := range sortedKeys(rels) {
-		in := rels[name]
+	for _, in := range rels.all() { // in name order
+		name := in.name
 		if len(in.peers) == 0 && mandatoryRel(in.rel) {
 			return false, nodeError(m.Kind, name, fmt.Errorf("%w: the relationship is mandatory", fault.ErrInvalid))
 		}

@@ -56,7 +56,7 @@ func text(a *schema.Attribute, v any) (any, error) {
 			return nil, fail(a, v, "the attribute's regex %q is not a valid regular expression", *regex)
 		}
 	}
-	return s, nil
+	return v, nil // s as given, without boxing it again
 }
 
 type compiled struct {
