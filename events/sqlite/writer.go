@@ -174,6 +174,12 @@ func (s *Store) commitBatch(batch []*appendRequest) {
 	}
 	s.log.Debug("event store: batch done", slog.Int("requests", len(outcomes)), slog.Int64("head", int64(wrote)))
 	s.wal.submit(syncItem{seq: seq, last: wrote, outcomes: outcomes})
+	if s.tailDue {
+		s.tailDue = false
+		if err := s.ckpt.copyTail(ctx, s.wdb); err != nil {
+			s.log.Warn("event store: writer checkpoint failed", slog.Any("error", err))
+		}
+	}
 }
 
 // applyBatch returns the outcome of every request it took and the highest position committed
@@ -285,6 +291,13 @@ func (s *Store) applyTx(ctx context.Context, conn *sql.Conn, tx *sql.Tx, outcome
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("commit: %w", err)
+	}
+	if err := conn.Raw(func(dc any) error {
+		frames, err := framesWritten(dc)
+		s.tailDue = s.ckpt.wrote(frames) || s.tailDue
+		return err
+	}); err != nil {
+		s.log.Warn("event store: count WAL frames", slog.Any("error", err))
 	}
 	return last, nil
 }
