@@ -22,15 +22,16 @@ import (
 // committing, and never holds the write lock.
 //
 // A PASSIVE checkpoint alone does not bound the WAL: SQLite starts the WAL over from its
-// beginning only when a write transaction begins with every frame already copied, which a busy
-// writer never lets happen (it commits while the checkpoint runs). So once a background
-// checkpoint finds the WAL at restartFrames or longer, the writer runs a PASSIVE checkpoint
-// itself between two groups: it copies only what was committed since the background one began,
-// and its next transaction then starts the WAL over (unless a reader still reads old frames; the
-// next background checkpoint then asks again). Should the background checkpoints fall behind,
-// the writer checkpoints itself once it has written hardFrames frames since the WAL last started
-// over. Readers never see a difference: a checkpoint copies only what every reader's snapshot
-// already holds.
+// beginning only when a write transaction begins with every frame already copied and no reader
+// on older frames, which a busy writer never lets happen (it commits while the checkpoint runs).
+// So once a background checkpoint finds the WAL at restartFrames or longer, the writer runs a
+// RESTART checkpoint itself between two groups (copyTail): it copies only what was committed
+// since the background one began, waits at most restartWait for the readers still on older
+// frames (a read statement is short) and starts the WAL over. Should a reader hold on longer,
+// the WAL goes on and the next background checkpoint asks again. Should the background
+// checkpoints fall behind, the writer does the same once it has written hardFrames frames since
+// the WAL last started over. Readers never see a difference: a checkpoint copies only what
+// every reader's snapshot already holds.
 const (
 	// bgCheckpointFrames is how many WAL frames the writer writes between two background
 	// checkpoints. Most frames are pages written again by the next groups (index leaves, stream
