@@ -23,13 +23,6 @@ const (
 	maxBatchBytes    = 4 << 20
 	// busyTimeoutMillis is how long a connection waits for a lock held by another process.
 	busyTimeoutMillis = 5000
-	// walCheckpointPages is how many WAL pages the commit that crosses it checkpoints into the
-	// database file (SQLite's wal_autocheckpoint; its default is 1,000). The checkpoint runs in
-	// that commit, on the writer, with two syncs: with 1,000 pages, one group commit in 24 of the
-	// 32-client scenario checkpointed, 17 % of the writer's time. Most pages a group writes are
-	// written again by the next groups (index leaves, the stream versions), so a longer WAL
-	// copies each page once for more commits. 8,192 pages is 32 MiB of WAL with 4 KiB pages.
-	walCheckpointPages = 8192
 )
 
 // Config configures a Store.
@@ -121,17 +114,23 @@ func ParseURL(raw string) (Config, error) {
 
 // writerDSN opens the one connection that writes: WAL, synchronous=NORMAL (a commit does not
 // sync the WAL: walSyncer does, before any append it holds is answered; checkpoints sync),
-// a checkpoint every walCheckpointPages pages of WAL, immediate transactions, and
-// statement journals (written for every statement inside a savepoint) in memory, not in
-// temporary files.
+// no automatic checkpoint (walCheckpointer runs them, see checkpointer.go), immediate
+// transactions, and statement journals (written for every statement inside a savepoint) in
+// memory, not in temporary files.
 func writerDSN(absPath string) string {
 	return dsn(absPath,
 		"_txlock=immediate",
 		"_pragma=journal_mode(WAL)",
 		"_pragma=synchronous(NORMAL)",
 		"_pragma=temp_store(MEMORY)",
-		fmt.Sprintf("_pragma=wal_autocheckpoint(%d)", walCheckpointPages),
+		"_pragma=wal_autocheckpoint(0)",
 	)
+}
+
+// checkpointerDSN opens the connection of the background checkpoints: synchronous=NORMAL, so
+// that a checkpoint syncs the WAL before copying it and the database file after.
+func checkpointerDSN(absPath string) string {
+	return dsn(absPath, "_pragma=synchronous(NORMAL)", "_pragma=wal_autocheckpoint(0)")
 }
 
 // readerDSN opens a read-only connection of the reader pool.

@@ -20,9 +20,10 @@
 // without syncing it; a second goroutine (walSyncer) syncs the WAL file and only then answers
 // the appends of every commit the sync covers, while the writer already applies the next group.
 // A group committed while an earlier sync runs gets its own sync at once (they overlap).
-// Checkpoints keep SQLite's syncs (the WAL before, the database file after). SaveCheckpoint
-// returns after the same sync. The one difference from synchronous=FULL: another connection
-// may read a commit up to one sync (about a millisecond) before it is durable, so after a power
+// Checkpoints run off the writer, in the background, and keep SQLite's syncs (the WAL before,
+// the database file after); see checkpointer.go. SaveCheckpoint returns after the same sync.
+// The one difference from synchronous=FULL: another connection may read a commit up to one
+// sync (about a millisecond) before it is durable, so after a power
 // loss (not a process crash) a reader may have seen an append that was never acknowledged and
 // is gone. Subscribers are woken only after the sync.
 package sqlite
@@ -58,6 +59,9 @@ type Store struct {
 	gs   groupStmts
 	plan group // the writer goroutine's, reused from group to group
 	wal  *walSyncer
+	ckpt *walCheckpointer
+	// tailDue: the writer copies the tail of the WAL after its group (see checkpointer.go).
+	tailDue bool
 
 	reqs     chan *appendRequest // buffered: a caller parks once, on its answer, not also on the hand-off
 	callers  callers
@@ -105,6 +109,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Store, error) 
 	}
 	go s.run()
 	go s.wal.run(s.durable)
+	go s.ckpt.run()
 	return s, nil
 }
 
@@ -136,6 +141,9 @@ func (s *Store) open(ctx context.Context) error {
 	}
 	s.head.Store(int64(head))
 	if s.wal, err = newWALSyncer(s.path); err != nil {
+		return fmt.Errorf("sqlite event store %s: %w", s.path, err)
+	}
+	if s.ckpt, err = newWALCheckpointer(ctx, s.path, s.log); err != nil {
 		return fmt.Errorf("sqlite event store %s: %w", s.path, err)
 	}
 	s.log.InfoContext(ctx, "event store opened",
@@ -175,6 +183,7 @@ func (s *Store) Close() error {
 	s.closed.Do(func() {
 		close(s.closing)
 		<-s.loopDone
+		s.ckpt.halt()
 		walErr := s.wal.stop()
 		if walErr != nil {
 			walErr = fmt.Errorf("sqlite event store %s: close: %w", s.path, walErr)
@@ -188,8 +197,8 @@ func (s *Store) Close() error {
 
 func (s *Store) closeDBs() error {
 	var errs []error
-	errs = append(errs, s.ws.close(), closeGroupStmts(s.wdb, &s.gs), s.rs.close())
-	for _, db := range []*sql.DB{s.rdb, s.wdb} { // readers first: the last connection checkpoints the WAL
+	errs = append(errs, s.ws.close(), closeGroupStmts(s.wdb, &s.gs), s.rs.close(), s.ckpt.close())
+	for _, db := range []*sql.DB{s.rdb, s.wdb} { // the writer last: the last connection checkpoints the WAL
 		if db != nil {
 			errs = append(errs, db.Close())
 		}

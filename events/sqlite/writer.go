@@ -1,9 +1,7 @@
 package sqlite
 
 import (
-	"cmp"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -174,6 +172,12 @@ func (s *Store) commitBatch(batch []*appendRequest) {
 	}
 	s.log.Debug("event store: batch done", slog.Int("requests", len(outcomes)), slog.Int64("head", int64(wrote)))
 	s.wal.submit(syncItem{seq: seq, last: wrote, outcomes: outcomes})
+	if s.tailDue {
+		s.tailDue = false
+		if err := s.ckpt.copyTail(ctx, s.wdb); err != nil {
+			s.log.Warn("event store: writer checkpoint failed", slog.Any("error", err))
+		}
+	}
 }
 
 // applyBatch returns the outcome of every request it took and the highest position committed
@@ -184,139 +188,65 @@ func (s *Store) applyBatch(ctx context.Context, batch []*appendRequest) ([]outco
 		return takeAll(batch), 0, fmt.Errorf("writer connection: %w", err)
 	}
 	defer func() { _ = conn.Close() }() // back to the pool
-	// The requests are taken once the transaction has begun: until then their callers may still
-	// give up (the writer connection may be held by a slow transaction).
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return takeAll(batch), 0, fmt.Errorf("begin: %w", err)
+	var (
+		outcomes []outcome
+		gaveUp   []error
+		last     events.Position
+		again    bool
+	)
+	// The set-based modes run whole below database/sql, their BEGIN and COMMIT included: see
+	// groupStmts.
+	err = conn.Raw(func(dc any) error {
+		if err := s.gs.on(ctx, dc); err != nil {
+			return err
+		}
+		for mode := groupOptimistic; mode < oneByOne; mode++ {
+			if err := s.gs.exec(ctx, s.gs.begin, nil); err != nil {
+				return fmt.Errorf("begin: %w", err)
+			}
+			if outcomes == nil {
+				// The requests are taken once the transaction has begun: until then their callers
+				// may still give up (the writer connection may be held by a slow transaction).
+				outcomes, gaveUp = takeOutcomes(batch)
+			} else {
+				resetOutcomes(outcomes, gaveUp)
+			}
+			var err error
+			if last, err = s.applySet(ctx, outcomes, mode); !errors.Is(err, errApplyAgain) {
+				return err
+			}
+		}
+		again = true
+		return nil
+	})
+	if outcomes == nil {
+		outcomes = takeAll(batch)
 	}
-	outcomes := takeAll(batch) // a request the caller gave up on is not taken: nothing to answer
-	gaveUp := make([]error, len(outcomes))
+	if err != nil || !again {
+		return outcomes, last, err
+	}
+	resetOutcomes(outcomes, gaveUp)
+	last, err = s.applyOneByOne(ctx, conn, outcomes)
+	return outcomes, last, err
+}
+
+// takeOutcomes takes the requests still pending; gaveUp holds the error of those whose caller
+// has given up meanwhile (nil for the others), which are answered with it.
+func takeOutcomes(batch []*appendRequest) (outcomes []outcome, gaveUp []error) {
+	outcomes = takeAll(batch) // a request the caller gave up on is not taken: nothing to answer
+	gaveUp = make([]error, len(outcomes))
 	for i := range outcomes {
 		outcomes[i].err = outcomes[i].req.ctx.Err()
 		gaveUp[i] = outcomes[i].err
 	}
-	var last events.Position
-	for mode := groupOptimistic; ; mode++ {
-		if mode > groupOptimistic {
-			for i := range outcomes {
-				outcomes[i].res, outcomes[i].err = events.AppendResult{}, gaveUp[i]
-			}
-			if tx, err = conn.BeginTx(ctx, nil); err != nil {
-				return outcomes, 0, fmt.Errorf("begin: %w", err)
-			}
-		}
-		last, err = s.applyTx(ctx, conn, tx, outcomes, mode)
-		if !errors.Is(err, errApplyAgain) {
-			return outcomes, last, err
-		}
-	}
+	return outcomes, gaveUp
 }
 
-// applyMode is how applyTx applies a group; a group the faster mode could not apply is applied
-// again in the next.
-type applyMode int
-
-const (
-	// groupOptimistic applies the group set-based without looking its command ids up: a retry
-	// of a command already in the log then fails the insert of its command record (or of its
-	// events), which undoes the group, or, when its expected version no longer matches, makes
-	// the group be applied again with the lookup.
-	groupOptimistic applyMode = iota
-	// groupLookup applies the group set-based after looking its command ids up.
-	groupLookup
-	// oneByOne applies each request in a savepoint of its own, so that a failing write fails
-	// only its request.
-	oneByOne
-)
-
-// errApplyAgain asks for a group to be applied again in the next applyMode.
-var errApplyAgain = errors.New("the group must be applied again")
-
-// applyTx applies the requests of outcomes without an error in tx as mode says, and commits it
-// (or rolls it back when nothing was written or on an error).
-func (s *Store) applyTx(ctx context.Context, conn *sql.Conn, tx *sql.Tx, outcomes []outcome, mode applyMode) (events.Position, error) {
-	var first, last events.Position
-	if mode != oneByOne {
-		again := false
-		err := conn.Raw(func(dc any) error { // the statements run below database/sql: see groupStmts
-			if err := s.gs.on(ctx, dc); err != nil {
-				return err
-			}
-			head, err := s.gs.readLastPosition(ctx)
-			if err != nil {
-				return err
-			}
-			first = events.Position(head)
-			var ok bool
-			last, ok = applyGroup(ctx, &s.gs, &s.plan, outcomes, first+1, mode == groupLookup)
-			again = !ok
-			return nil
-		})
-		if err != nil || again {
-			_ = tx.Rollback()
-			return 0, cmp.Or(err, errApplyAgain)
-		}
-	} else {
-		var err error
-		if first, err = lastPosition(ctx, &writeStmts{lastPosition: tx.StmtContext(ctx, s.ws.lastPosition)}); err != nil {
-			_ = tx.Rollback()
-			return 0, err
-		}
-		last = first
-		st := s.ws.in(ctx, tx)
-		for i := range outcomes {
-			o := &outcomes[i]
-			if o.err != nil {
-				continue
-			}
-			var fatal error
-			if o.res, o.err, fatal = applyInSavepoint(ctx, st, o.req.appendArgs, last+1); fatal != nil {
-				_ = tx.Rollback()
-				return 0, fatal
-			}
-			if o.err == nil && !o.res.Duplicate {
-				last = o.res.Last()
-			}
-		}
+// resetOutcomes clears what a group applied again had decided.
+func resetOutcomes(outcomes []outcome, gaveUp []error) {
+	for i := range outcomes {
+		outcomes[i].res, outcomes[i].err = events.AppendResult{}, gaveUp[i]
 	}
-	if last == first {
-		return 0, tx.Rollback() // nothing written: no sync needed
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("commit: %w", err)
-	}
-	return last, nil
-}
-
-// takeAll takes every request still pending, for answering them all with one error.
-func takeAll(batch []*appendRequest) []outcome {
-	var out []outcome
-	for _, r := range batch {
-		if r.take() {
-			out = append(out, outcome{req: r})
-		}
-	}
-	return out
-}
-
-// applyInSavepoint applies one request so that its failure undoes only its own writes. reqErr is
-// the request's own failure (a conflict, a duplicate event id, ...); fatal means the transaction
-// itself is lost and the whole batch must fail.
-func applyInSavepoint(ctx context.Context, st *writeStmts, a appendArgs, next events.Position) (res events.AppendResult, reqErr, fatal error) {
-	if _, err := st.savepoint.ExecContext(ctx); err != nil {
-		return res, nil, fmt.Errorf("savepoint: %w", err)
-	}
-	res, reqErr = applyAppend(ctx, st, a, next, time.Now())
-	if reqErr != nil {
-		if _, err := st.rollbackTo.ExecContext(ctx); err != nil {
-			return res, reqErr, errors.Join(reqErr, fmt.Errorf("rollback to savepoint: %w", err))
-		}
-	}
-	if _, err := st.release.ExecContext(ctx); err != nil {
-		return res, reqErr, fmt.Errorf("release savepoint: %w", err)
-	}
-	return res, reqErr, nil
 }
 
 // durable records that the log is durable up to position last and wakes the subscribers.
