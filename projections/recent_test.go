@@ -3,7 +3,9 @@ package projections
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/google/uuid"
@@ -136,4 +138,56 @@ func TestReaderReadsTheHandedEventsElseTheLog(t *testing.T) {
 	if h, err := rd.Head(ctx); err != nil || h != 6 {
 		t.Fatalf("head %d %v", h, err)
 	}
+}
+
+// recorder is a projector that keeps what it is given.
+type recorder struct {
+	mu  sync.Mutex
+	got []events.Envelope
+}
+
+func (p *recorder) Name() string { return "recorder" }
+func (p *recorder) Version() int { return 1 }
+func (p *recorder) Apply(_ context.Context, batch []events.Envelope) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.got = append(p.got, batch...)
+	return nil
+}
+
+// A bus batch whose events the writer handed is applied from them: its body is not parsed.
+func TestRunnerAppliesABusBatchOfHandedEventsWithoutParsingIt(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	log := &logOf{}
+	msgs := make(chan *message.Message, 1)
+	r := &Runner{Log: log, Subscribe: func(context.Context, string) (<-chan *message.Message, error) { return msgs, nil }}
+	p := &recorder{}
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx, p) }()
+	for !r.Stats(p.Name()).Live {
+		time.Sleep(time.Millisecond)
+	}
+	reads := log.reads // the catch-up's
+	evs := []events.Envelope{handedEnv(1), handedEnv(2), handedEnv(3)}
+	r.Handoff(ctx, "graph", evs, []any{nil, nil, nil}) // no such projector running: only kept
+	msg := batchMsg(0, 3, 3)
+	msg.Payload = []byte("not a batch")
+	msgs <- msg
+	wctx, stop := context.WithTimeout(ctx, 10*time.Second)
+	defer stop()
+	if err := r.WaitFor(wctx, p.Name(), 3); err != nil {
+		t.Fatal(err)
+	}
+	p.mu.Lock()
+	got := p.got
+	p.mu.Unlock()
+	if len(got) != 3 || got[0].EventID != evs[0].EventID || got[2].EventID != evs[2].EventID {
+		t.Fatalf("applied %v", positions(got))
+	}
+	if log.reads != reads {
+		t.Fatalf("the log was read %d times", log.reads-reads)
+	}
+	cancel()
+	<-done
 }
