@@ -63,14 +63,14 @@ type entry struct {
 // until it reaches what the Hub keeps in memory, then follows live. Delivering never blocks the
 // Hub: a subscriber whose SubscriberBuffer fills is ended with an *OverflowError.
 type Hub struct {
-	cfg   HubConfig
-	log   *slog.Logger
-	wake  chan struct{}
+	cfg  HubConfig
+	log  *slog.Logger
+	wake chan struct{}
 	// notified is the highest position Notify was given (0: never): Run, having derived up to
 	// it, sleeps until the next Notify (or Poll) instead of reading the log, whose next events
 	// it would only wait for the graph to fold.
 	notified atomic.Int64
-	ready chan struct{}
+	ready    chan struct{}
 
 	mu         sync.Mutex
 	running    bool
