@@ -55,14 +55,10 @@ type branchQueue struct {
 	waiting []*member
 	leading bool   // a turn runs, or its lead was passed to waiting[0]
 	carry   *carry // the last turn's transaction; under the branch's turn lock, not mu
-	// written are the appends of the turn (group_staged.go): the turn's leader waits for their
-	// durability and hands them to the fold, in order, once the next turn may start. Under the
-	// turn lock, not mu.
-	written []staged
-	// folded is closed once the last turn has handed its appends to the fold (nil: no turn
-	// yet); the next turn hands its own after. Passed on with the lead, not under mu.
-	folded  chan struct{}
-	callers callers // the callers of grouped on the branch (group_fill.go)
+	// handoffs hand what the turn appended to the fold (Config.Decoded), in order: the turn's
+	// leader calls them once the next turn may start. Under the turn lock, not mu.
+	handoffs []func()
+	callers  callers // the callers of grouped on the branch (group_fill.go)
 }
 
 func (w *writer) queue(name string) *branchQueue {
@@ -155,7 +151,7 @@ func (q *branchQueue) passLocked() {
 // turn takes the waiting commands (up to maxGroup), decides and appends them, passes the lead
 // on and answers them. Commands deferred go back to the front of the queue.
 func (w *writer) turn(ctx context.Context, name string, q *branchQueue) {
-	q.fill(w.pipelined())
+	q.fill()
 	q.mu.Lock()
 	n := min(len(q.waiting), maxGroup)
 	ms := append([]*member(nil), q.waiting[:n]...)
@@ -164,11 +160,9 @@ func (w *writer) turn(ctx context.Context, name string, q *branchQueue) {
 		m.taken = true
 	}
 	q.mu.Unlock()
-	q.callers.inTurn.Add(int64(n))
-	defer q.callers.inTurn.Add(-int64(n))
 	out, last := w.group(ctx, name, q, ms)
-	written, prev, folded := q.written, q.folded, make(chan struct{})
-	q.written, q.folded = nil, folded
+	handoffs := q.handoffs
+	q.handoffs = nil
 	q.mu.Lock()
 	var back []*member
 	for i, m := range ms {
@@ -180,9 +174,9 @@ func (w *writer) turn(ctx context.Context, name string, q *branchQueue) {
 	q.waiting = append(back, q.waiting...)
 	q.passLocked()
 	q.mu.Unlock()
-	// The next turn decides meanwhile (and appends, through a committedLog): a hand-off it
-	// overtakes is left to the fold.
-	last = w.settle(written, ms, out, last, prev, folded)
+	for _, h := range handoffs { // the next turn decides meanwhile: a hand-off it overtakes is left to the fold
+		h()
+	}
 	rctx, stop := whileWaited(ctx, ms)
 	w.readable(rctx, ms, out, last) // the next turn decides meanwhile, on the carried transaction
 	stop()

@@ -53,7 +53,7 @@ func units(plans []plan, ms []*member) []unit {
 // and returns those left to decide again (from the first that could not be written on: another
 // writer's append, a duplicate command id or a failure), whether another writer got there
 // first, and the highest position written.
-func (w *writer) appendGroup(plans []plan, ms []*member, out []answer, later *[]staged) (rest []int, foreign bool, last events.Position) {
+func (w *writer) appendGroup(plans []plan, ms []*member, out []answer, later *[]func()) (rest []int, foreign bool, last events.Position) {
 	us := units(plans, ms)
 	results := w.appendAll(us, later)
 	broken := false
@@ -132,18 +132,15 @@ var errNotSent = errors.New("not sent: an earlier append of the turn was not wri
 // not written leaves the rest unsent (errNotSent). Concurrent turns of other branches and
 // processes still share the log's group commits.
 //
-// Through a committedLog, "written" is committed: the next append is sent once the one before
-// has committed, and each written append is staged in later, with the wait for its durability
-// and its hand-off to the fold (handOff), which the caller does, in order, once it has let the
-// branch's next turn start (so that it decides meanwhile).
-func (w *writer) appendAll(us []unit, later *[]staged) []appended {
+// What each append wrote is handed to the fold (handOff) in order, by the caller through later
+// once it has let the branch's next turn start (so that it decides meanwhile).
+func (w *writer) appendAll(us []unit, later *[]func()) []appended {
 	out := make([]appended, len(us))
 	for k, u := range us {
-		var wait func() error
 		if err := w.stamp(u.events, u.payload, u.info.ID); err != nil {
 			out[k].err = err
 		} else {
-			out[k].res, out[k].err, wait = w.appendUnit(u)
+			out[k].res, out[k].err = w.log.AppendCommand(u.ctx, u.stream, u.version, u.info, u.events...)
 		}
 		if out[k].err != nil || out[k].res.Duplicate {
 			for j := k + 1; j < len(us); j++ {
@@ -151,15 +148,10 @@ func (w *writer) appendAll(us []unit, later *[]staged) []appended {
 			}
 			break
 		}
-		s := staged{wait: wait}
-		for _, p := range u.plans {
-			s.members = append(s.members, p.i)
-		}
 		if w.decoded != nil {
 			res := out[k].res
-			s.handoff = func() { w.handOff(u.ctx, u.stream, u.events, u.payload, res) }
+			*later = append(*later, func() { w.handOff(u.ctx, u.stream, u.events, u.payload, res) })
 		}
-		*later = append(*later, s)
 	}
 	return out
 }

@@ -26,7 +26,6 @@ const peakPeriod = 100 * time.Millisecond
 // callers counts the callers of grouped on one branch and the most seen at once lately.
 type callers struct {
 	now, peak, prevPeak atomic.Int64
-	inTurn              atomic.Int64  // taken into a turn and not answered yet
 	rotated             atomic.Int64  // unix nanoseconds of the last rotation of peak
 	arrived             chan struct{} // a caller joined the queue (buffered: a wake-up, not a count)
 }
@@ -61,16 +60,10 @@ func (c *callers) expected(now time.Time) int {
 	return int(max(c.peak.Load(), c.prevPeak.Load()))
 }
 
-// fill waits, before a turn takes the queue, for the callers expected (see above). When turns
-// are pipelined (group_staged.go) it waits for at most half of them, and not for those in a
-// turn: the callers then settle in two cohorts, one deciding and appending while the other's
-// append is synced.
-func (q *branchQueue) fill(pipelined bool) {
+// fill waits, before a turn takes the queue, for the callers expected (see above).
+func (q *branchQueue) fill() {
 	start := time.Now()
 	want := q.callers.expected(start)
-	if pipelined {
-		want = min(want-int(q.callers.inTurn.Load()), (want+1)/2)
-	}
 	if want <= 1 {
 		return
 	}

@@ -16,7 +16,7 @@ func TestFillWaitsOnlyForExpectedCallers(t *testing.T) {
 		t.Fatalf("expected %d callers, want 1", n)
 	}
 	start := time.Now()
-	q.fill(false)
+	q.fill()
 	if d := time.Since(start); d >= 50*time.Millisecond { // no wait: only a descheduled test is slow
 		t.Fatalf("a lone caller's turn waited %s", d)
 	}
@@ -27,7 +27,7 @@ func TestFillWaitsOnlyForExpectedCallers(t *testing.T) {
 		q.callers.leave()
 	}
 	start = time.Now()
-	q.fill(false)
+	q.fill()
 	if d := time.Since(start); d < fillGap/2 {
 		t.Fatalf("the turn did not wait for the callers expected (%s)", d)
 	}
@@ -41,7 +41,7 @@ func TestFillWaitsOnlyForExpectedCallers(t *testing.T) {
 		q.callers.joined()
 	}()
 	start = time.Now()
-	q.fill(false)
+	q.fill()
 	waited := time.Since(start)
 	q.mu.Lock()
 	n := len(q.waiting)

@@ -111,7 +111,7 @@ func (w *writer) group(ctx context.Context, name string, q *branchQueue, ms []*m
 		if err != nil {
 			return fail(open, err)
 		}
-		rest, foreign, pos := w.appendGroup(plans, ms, out, &q.written)
+		rest, foreign, pos := w.appendGroup(plans, ms, out, &q.handoffs)
 		last = max(last, pos)
 		if len(rest) == 0 {
 			if t != nil {

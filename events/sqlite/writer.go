@@ -26,8 +26,6 @@ type appendRequest struct {
 	size  int             // bytes, to bound a batch
 	state atomic.Int32
 	done  chan appendResponse // buffered: the writer never blocks answering
-	// committed, when set, is told the outcome once the group commits (staged.go)
-	committed func(events.AppendResult, error)
 }
 
 type appendResponse struct {
@@ -174,7 +172,6 @@ func (s *Store) commitBatch(batch []*appendRequest) {
 		seq = s.wal.commit()
 	}
 	s.log.Debug("event store: batch done", slog.Int("requests", len(outcomes)), slog.Int64("head", int64(wrote)))
-	tellCommitted(outcomes)
 	s.wal.submit(syncItem{seq: seq, last: wrote, outcomes: outcomes})
 }
 
