@@ -3,8 +3,6 @@ package projections
 import (
 	"sync"
 
-	"github.com/google/uuid"
-
 	"github.com/infrahub-go/infrahub/events"
 )
 
@@ -13,12 +11,16 @@ import (
 // decoded every node event's JSON again. A Runner now keeps the payloads handed to it for a
 // while, so those projectors of the same process can read them instead (Runner.Payload): one
 // decoding per event per process, shared read-only.
+//
+// It keeps the events themselves too (as the log holds them): a bus batch whose events were all
+// handed is not parsed (recent.go), and a reader of the log after a position whose next events
+// were handed reads them from memory (Runner.Reader).
 
 // payloadsSize is how many handed payloads a Runner keeps: enough for the projectors that read
 // the log a little behind the writer.
 const payloadsSize = 1 << 14
 
-// payloads are the decoded payloads handed last, by log position.
+// payloads are the events handed last, with their decoded payloads, by log position.
 type payloads struct {
 	mu    sync.RWMutex
 	byPos map[events.Position]handed
@@ -26,13 +28,13 @@ type payloads struct {
 	next  int
 }
 
-// handed is the decoded payload of the event of id.
+// handed is an event handed and its decoded payload (nil: unknown).
 type handed struct {
-	id uuid.UUID
-	v  any
+	env events.Envelope
+	v   any
 }
 
-// put keeps the payloads of evs that are known (not nil).
+// put keeps evs and their payloads.
 func (s *payloads) put(evs []events.Envelope, vs []any) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -40,10 +42,7 @@ func (s *payloads) put(evs []events.Envelope, vs []any) {
 		s.byPos = make(map[events.Position]handed, payloadsSize)
 		s.ring = make([]events.Position, 0, payloadsSize)
 	}
-	for i, v := range vs {
-		if v == nil {
-			continue
-		}
+	for i := range evs {
 		pos := evs[i].GlobalPosition
 		if _, ok := s.byPos[pos]; ok {
 			continue
@@ -55,7 +54,11 @@ func (s *payloads) put(evs []events.Envelope, vs []any) {
 			s.ring[s.next] = pos
 			s.next = (s.next + 1) % payloadsSize
 		}
-		s.byPos[pos] = handed{id: evs[i].EventID, v: v}
+		var v any
+		if i < len(vs) {
+			v = vs[i]
+		}
+		s.byPos[pos] = handed{env: evs[i], v: v}
 	}
 }
 
@@ -64,7 +67,7 @@ func (s *payloads) get(env events.Envelope) (any, bool) {
 	s.mu.RLock()
 	h, ok := s.byPos[env.GlobalPosition]
 	s.mu.RUnlock()
-	if !ok || h.id != env.EventID {
+	if !ok || h.v == nil || h.env.EventID != env.EventID {
 		return nil, false
 	}
 	return h.v, true

@@ -320,7 +320,7 @@ func (ru *run) handle(ctx context.Context, msg *message.Message) error {
 		ru.count(func(s *ProjectorStats) { s.Skipped++ })
 		return ru.persist(ctx)
 	}
-	b, err := ru.r.batches.decode(msg)
+	b, err := ru.r.batches.decode(msg, &ru.r.handed)
 	if err != nil {
 		// It can never be applied; the log still holds its events and the next gap reads them.
 		ru.log.Error("projection: dropping an undecodable bus message", "uuid", msg.UUID, "err", err)

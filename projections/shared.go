@@ -30,9 +30,9 @@ type sharedBatches struct {
 	next   int
 }
 
-// decode parses msg's batch, or answers the batch another run parsed from a message of the
-// same id.
-func (s *sharedBatches) decode(msg *message.Message) (forward.Batch, error) {
+// decode answers the batch another run got from a message of the same id, else rebuilds msg's
+// batch from the events handed (payloads.batch), else parses it.
+func (s *sharedBatches) decode(msg *message.Message, handed *payloads) (forward.Batch, error) {
 	s.mu.Lock()
 	for i, id := range s.ids {
 		if id != "" && id == msg.UUID {
@@ -42,7 +42,11 @@ func (s *sharedBatches) decode(msg *message.Message) (forward.Batch, error) {
 		}
 	}
 	s.mu.Unlock()
-	b, err := forward.DecodeMessage(msg)
+	b, ok := handed.batch(msg)
+	var err error
+	if !ok {
+		b, err = forward.DecodeMessage(msg)
+	}
 	if err != nil || msg.UUID == "" {
 		return b, err
 	}

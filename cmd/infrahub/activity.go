@@ -75,7 +75,7 @@ func startEvents(ctx context.Context, s *server) error {
 		return err
 	}
 	derive := activity.Deriver{Graph: s.reads, SchemaOf: schemaOf(s), KindOf: p.index.KindOf, Decoded: s.runner.Payload}
-	if p.hub, err = activity.NewHub(activity.HubConfig{Log: s.store, Derive: derive.Derive, WaitFor: s.waitGraph,
+	if p.hub, err = activity.NewHub(activity.HubConfig{Log: s.runner.Reader(s.store), Derive: derive.Derive, WaitFor: s.waitGraph,
 		SchemaOf: schemaOf(s), Logger: s.log}); err != nil {
 		return err
 	}

@@ -333,6 +333,29 @@ func (d *deriving) read(br string, at events.Position, id string) (graph.Node, b
 	return graph.Node{}, false, err
 }
 
+// labeler is a graph.Reader that answers a node's display label alone (memory.Reader).
+type labeler interface {
+	DisplayLabel(ctx context.Context, s graph.Scope, id string) (string, error)
+}
+
+// label is the display label of node id on branch br at position at (ok false: no such node),
+// read alone when the graph can.
+func (d *deriving) label(br string, at events.Position, id string) (string, bool, error) {
+	lb, ok := d.g.(labeler)
+	if !ok || at <= 0 {
+		n, found, err := d.read(br, at, id)
+		return n.DisplayLabel, found, err
+	}
+	l, err := lb.DisplayLabel(d.ctx, graph.Scope{Branch: br, At: at}, id)
+	switch {
+	case err == nil:
+		return l, true, nil
+	case errors.Is(err, graph.ErrNotFound), errors.Is(err, graph.ErrBranchNotFound):
+		return "", false, nil
+	}
+	return "", false, err
+}
+
 // kindOf is a node's kind, read after the envelope then before it.
 func (d *deriving) kindOf(br, id string) (string, error) {
 	if k, ok := d.kinds[id]; ok {

@@ -26,16 +26,25 @@ func (d *deriving) node(br string, c nodeChange, level int) error {
 	if set != nil {
 		model, _ = set.Model(c.kind)
 	}
+	// The node before and after the event: its previous values (attributes) and display label
+	// (changelog), which records leave out, and an artifact's checksums. The label alone is read
+	// when that is all the node after is needed for.
 	var prev, cur graph.Node
 	var hasPrev, hasCur bool
 	var err error
-	if c.op != NodeCreated {
+	artifact := c.kind == KindArtifact
+	if c.op != NodeCreated && (!d.records || artifact) {
 		if prev, hasPrev, err = d.read(br, pos-1, c.id); err != nil {
 			return err
 		}
 	}
-	if c.op != NodeDeleted {
-		if cur, hasCur, err = d.read(br, pos, c.id); err != nil {
+	if c.op != NodeDeleted && (!d.records || artifact) {
+		if artifact {
+			cur, hasCur, err = d.read(br, pos, c.id)
+		} else {
+			cur.DisplayLabel, hasCur, err = d.label(br, pos, c.id)
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -71,7 +80,7 @@ func (d *deriving) node(br string, c nodeChange, level int) error {
 	if err := d.groups(br, c, level); err != nil {
 		return err
 	}
-	if c.kind == KindArtifact && c.op != NodeDeleted {
+	if artifact && c.op != NodeDeleted {
 		return d.artifact(br, c, level, prev, hasPrev, cur, hasCur)
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/infrahub-go/infrahub/events"
@@ -62,10 +63,14 @@ type entry struct {
 // until it reaches what the Hub keeps in memory, then follows live. Delivering never blocks the
 // Hub: a subscriber whose SubscriberBuffer fills is ended with an *OverflowError.
 type Hub struct {
-	cfg   HubConfig
-	log   *slog.Logger
-	wake  chan struct{}
-	ready chan struct{}
+	cfg  HubConfig
+	log  *slog.Logger
+	wake chan struct{}
+	// notified is the highest position Notify was given (0: never): Run, having derived up to
+	// it, sleeps until the next Notify (or Poll) instead of reading the log, whose next events
+	// it would only wait for the graph to fold.
+	notified atomic.Int64
+	ready    chan struct{}
 
 	mu         sync.Mutex
 	running    bool
@@ -113,7 +118,13 @@ func NewHub(cfg HubConfig) (*Hub, error) {
 }
 
 // Notify tells the Hub that the graph has folded pos: Run reads the log at once.
-func (h *Hub) Notify(events.Position) {
+func (h *Hub) Notify(pos events.Position) {
+	for {
+		n := h.notified.Load()
+		if int64(pos) <= n || h.notified.CompareAndSwap(n, int64(pos)) {
+			break
+		}
+	}
 	select {
 	case h.wake <- struct{}{}:
 	default:
@@ -196,7 +207,33 @@ func (h *Hub) Run(ctx context.Context) error {
 			case <-t.C:
 			}
 		}
+		if err := h.idle(ctx, pos); err != nil {
+			return err
+		}
 	}
+}
+
+// idle waits, once Notify has been called, until it gives a position after pos (or Poll
+// passes, or ctx ends).
+func (h *Hub) idle(ctx context.Context, pos events.Position) error {
+	if h.notified.Load() == 0 {
+		return nil
+	}
+	var t *time.Timer
+	for events.Position(h.notified.Load()) <= pos {
+		if t == nil {
+			t = time.NewTimer(h.cfg.Poll)
+			defer t.Stop()
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-h.wake:
+		case <-t.C:
+			return nil
+		}
+	}
+	return nil
 }
 
 func (h *Hub) sleep(ctx context.Context) error {

@@ -118,3 +118,21 @@ func (r *reader) read(id bg.NodeID, kind string, fields []string) graph.Node {
 	n.UpdatedAt, n.UpdatedBy = updated.At, updated.By
 	return n
 }
+
+// DisplayLabel answers the display label of node id in scope (what Get answers as
+// DisplayLabel) without reading the rest of the node: the activity hub names a node it derives
+// an event for by it. An unknown node wraps graph.ErrNotFound.
+func (r *Reader) DisplayLabel(ctx context.Context, s graph.Scope, id string) (string, error) {
+	v, err := r.view(ctx, s)
+	if err != nil {
+		return "", err
+	}
+	nid, err := bg.ParseNodeID(id)
+	if err != nil {
+		return "", fmt.Errorf("%w: %q", graph.ErrNotFound, id)
+	}
+	if _, ok := v.Kind(nid); !ok {
+		return "", fmt.Errorf("%w: %q on branch %s", graph.ErrNotFound, id, v.Branch)
+	}
+	return v.DisplayLabel(nid), nil
+}
