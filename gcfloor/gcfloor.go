@@ -72,7 +72,7 @@ func Percent(live, roots, floor uint64) int {
 
 // Floor is the running floor of this process (see Start).
 type Floor struct {
-	stopped bool // Stop was called (a second Stop does nothing)
+	stopped bool // Stop was called (a second Stop does nothing); under state.mu
 	active  bool // this Start tuned the collector (false: disabled, or the operator's variables)
 }
 
@@ -121,12 +121,15 @@ func Start(c Config, log *slog.Logger) (*Floor, error) {
 // Stop ends this floor; when it was the process's last, the percent before the first Start
 // comes back.
 func (f *Floor) Stop() {
-	if f == nil || !f.active || f.stopped {
+	if f == nil || !f.active {
+		return
+	}
+	state.mu.Lock()
+	defer state.mu.Unlock()
+	if f.stopped {
 		return
 	}
 	f.stopped = true
-	state.mu.Lock()
-	defer state.mu.Unlock()
 	state.users--
 	if state.users == 0 {
 		debug.SetGCPercent(state.before)
