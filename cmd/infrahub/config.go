@@ -15,6 +15,7 @@ import (
 	"github.com/caarlos0/env/v11"
 
 	"github.com/infrahub-go/infrahub/cluster"
+	"github.com/infrahub-go/infrahub/gcfloor"
 	"github.com/infrahub-go/infrahub/limits"
 	"github.com/infrahub-go/infrahub/queries/httpguard"
 	"github.com/infrahub-go/infrahub/redact"
@@ -54,6 +55,11 @@ type Config struct {
 	ForwarderLeaseTTL time.Duration `env:"INFRAHUB_FORWARDER_LEASE_TTL" envDefault:"5s"`
 	// FailFast stops the start when the broker or the cache is unreachable, instead of retrying.
 	FailFast Bool `env:"INFRAHUB_FAIL_FAST"`
+	// The collector's heap floor (package gcfloor): the heap may grow to max(2 × live, live +
+	// floor) between cycles; 0 disables it, and so does either of Go's own GOGC and GOMEMLIMIT.
+	GCHeapFloor int64  `env:"INFRAHUB_GC_HEAP_FLOOR_BYTES" envDefault:"268435456"`
+	GOGC        string `env:"GOGC"`
+	GOMEMLIMIT  string `env:"GOMEMLIMIT"`
 	// Workers is how many tasks this process runs at once (0: none); -1 picks by role
 	// (taskConcurrency).
 	Workers int `env:"INFRAHUB_WORKERS" envDefault:"-1"`
@@ -227,6 +233,11 @@ func (c Config) QueueExpiry() time.Duration {
 	return queueExpiry
 }
 
+// GCFloor is the collector's heap floor of a server (gcfloor.Start).
+func (c Config) GCFloor() gcfloor.Config {
+	return gcfloor.Config{Floor: c.GCHeapFloor, GOGC: c.GOGC, GOMEMLIMIT: c.GOMEMLIMIT}
+}
+
 // EventsTopic is the bus topic of the log's batches.
 func (c Config) EventsTopic() string { return c.BrokerNamespace + ".events" }
 
@@ -301,6 +312,9 @@ func (c Config) Validate() error {
 	}
 	if c.ForwarderLeaseTTL < cluster.MinTTL || c.ForwarderLeaseTTL > cluster.MaxTTL {
 		errs = append(errs, fmt.Errorf("INFRAHUB_FORWARDER_LEASE_TTL: %s: use a duration between %s and %s", c.ForwarderLeaseTTL, cluster.MinTTL, cluster.MaxTTL))
+	}
+	if err := c.GCFloor().Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("INFRAHUB_GC_HEAP_FLOOR_BYTES: %w", err))
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("INFRAHUB_LOG_FORMAT: %q: use text or json", c.LogFormat))

@@ -63,6 +63,7 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		"INFRAHUB_LOG_LEVEL":           {"INFRAHUB_LOG_LEVEL": "loud"},
 		"INFRAHUB_BROKER_NAMESPACE":    {"INFRAHUB_BROKER_NAMESPACE": "a b"},
 		"INFRAHUB_GIT_SYNC_INTERVAL":   {"INFRAHUB_GIT_SYNC_INTERVAL": "-1"},
+		"INFRAHUB_GC_HEAP_FLOOR_BYTES": {"INFRAHUB_GC_HEAP_FLOOR_BYTES": "-1"},
 	}
 	for name, env := range cases {
 		cfg, err := LoadConfig(env)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -105,6 +106,11 @@ func startInProcess(b *testing.B) (string, []string) {
 	addr := freeAddr(b)
 	ctx, cancel := context.WithCancel(context.Background())
 	env := map[string]string{"INFRAHUB_DATA": b.TempDir(), "INFRAHUB_INITIAL_ADMIN_TOKEN": testAdminToken, "INFRAHUB_LOG_LEVEL": "warn"}
+	for _, k := range []string{"GOGC", "GOMEMLIMIT", "INFRAHUB_GC_HEAP_FLOOR_BYTES"} { // the collector as `infrahub serve` has it
+		if v, ok := os.LookupEnv(k); ok {
+			env[k] = v
+		}
+	}
 	root := newRoot(env)
 	root.SetArgs([]string{"serve", "--listen", addr})
 	root.SetOut(io.Discard)

@@ -32,6 +32,7 @@ import (
 	"github.com/infrahub-go/infrahub/events/bus"
 	"github.com/infrahub-go/infrahub/events/forward"
 	"github.com/infrahub-go/infrahub/fault"
+	"github.com/infrahub-go/infrahub/gcfloor"
 	"github.com/infrahub-go/infrahub/limits"
 	"github.com/infrahub-go/infrahub/projections"
 	"github.com/infrahub-go/infrahub/projections/counter"
@@ -80,6 +81,11 @@ func newRole(env map[string]string, role, use, short string) *cobra.Command {
 			}
 			logger := newLogger(cfg, cmd.ErrOrStderr()).With("role", role)
 			cfg.role = role
+			floor, err := gcfloor.Start(cfg.GCFloor(), logger)
+			if err != nil {
+				return fmt.Errorf("INFRAHUB_GC_HEAP_FLOOR_BYTES: %w", err)
+			}
+			defer floor.Stop()
 			srv, err := startServer(cmd.Context(), cfg, logger)
 			if err != nil {
 				return redact.Error(err)

@@ -42,6 +42,7 @@ var layers = []layer{
 	{folder: "redact", mayImport: nil},
 	{folder: "limits", mayImport: []string{"fault"}}, // every bound, in one place
 	{folder: "backoff", mayImport: nil},              // the one retry delay
+	{folder: "gcfloor", mayImport: nil},              // the collector's heap floor, set by the composition root
 	{folder: "authz", mayImport: []string{"fault", "limits", "redact", "schema/...", "events", "branch"}},          // the one authorization point
 	{folder: "events", mayImport: []string{"events/...", "migrations", "backoff", "fault", "limits", "tlsconfig"}}, // adapters apply migrations
 	{folder: "migrations", mayImport: []string{"migrations/..."}},
