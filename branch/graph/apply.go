@@ -89,6 +89,9 @@ func (s *State) Apply(branch string, position int64, recordedAt time.Time, chang
 	if ov != nil && ov != s.global {
 		v.ov = ov
 	}
+	if ov == nil {
+		s.main.warm(changes)
+	}
 	for i := 0; i < len(changes); {
 		c := &changes[i] // not copied: a Change is ~150 bytes and a node's creation is ~15 of them
 		if c.Global {
