@@ -73,9 +73,9 @@ func (s *State) Apply(branch string, position int64, recordedAt time.Time, chang
 		}
 		ov = b
 	}
-	for i, c := range changes {
-		if c.Op == 0 || c.Op >= opEnd {
-			return fmt.Errorf("%w: change %d: op %d", ErrInvalidChange, i, c.Op)
+	for i := range changes {
+		if op := changes[i].Op; op == 0 || op >= opEnd {
+			return fmt.Errorf("%w: change %d: op %d", ErrInvalidChange, i, op)
 		}
 	}
 	s.position = position
