@@ -49,8 +49,6 @@ type mainState struct {
 	unique uniqueLayer
 	index  map[KindID][]NodeID // every node ever created on main, sorted; existence filters
 	counts map[KindID]*counter // live nodes per kind over positions
-	// warmSum is what warm read (a use of the reads, which the compiler keeps)
-	warmSum uint32
 }
 
 // overlayState is a branch or the global overlay. Everything but the struct is created on the

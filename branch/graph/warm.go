@@ -1,23 +1,31 @@
 package graph
 
-// warm reads, before main applies changes, the places of the index tables that the creations
-// and claims among them will probe: a node's place in the node index and a value's in the unique
-// index are random in tables of millions, so each probe is a cache miss. Read one after the
-// other here, the misses overlap with each other and with the work on the node's slots and
-// edges instead of each stalling the fold in its turn. It changes nothing; what it reads is
-// kept in warmSum only so that the reads are not left out.
+import "unsafe"
+
+// Prefetch asks the processor to bring in the places of main's index tables that the creations
+// and claims among changes will probe, without waiting for them: a node's place in the node
+// index and a value's in the unique index are random in tables of millions, so each probe is a
+// cache miss. A caller that knows the changes it applies next (a pipelined fold) prefetches
+// them while it applies the current ones, so that their misses are over by then. It changes
+// nothing a read can see.
+func (s *State) Prefetch(changes []Change) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	s.main.warm(changes)
+}
+
+// warm prefetches what changes will probe on main (see Prefetch); Apply calls it first, so
+// that the misses of a batch overlap rather than stall the fold one by one.
 func (m *mainState) warm(changes []Change) {
-	var sum uint32
 	nodes, unique := &m.table.nums, &m.unique.index
 	for i := range changes {
 		c := &changes[i]
 		switch {
 		case c.Global:
 		case c.Op == OpCreate && len(nodes.slots) > 0:
-			sum += nodes.slots[nodes.place(hashID(c.Node))].num
+			prefetch(unsafe.Pointer(&nodes.slots[nodes.place(hashID(c.Node))]))
 		case c.Op == OpClaim && len(unique.slots) > 0:
-			sum += unique.slots[unique.place(unique.hash(uniqueKey{c.Kind, c.Constraint, c.Key}))].head
+			prefetch(unsafe.Pointer(&unique.slots[unique.place(unique.hash(uniqueKey{c.Kind, c.Constraint, c.Key}))]))
 		}
 	}
-	m.warmSum += sum
 }
