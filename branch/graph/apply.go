@@ -73,9 +73,9 @@ func (s *State) Apply(branch string, position int64, recordedAt time.Time, chang
 		}
 		ov = b
 	}
-	for i, c := range changes {
-		if c.Op == 0 || c.Op >= opEnd {
-			return fmt.Errorf("%w: change %d: op %d", ErrInvalidChange, i, c.Op)
+	for i := range changes {
+		if op := changes[i].Op; op == 0 || op >= opEnd {
+			return fmt.Errorf("%w: change %d: op %d", ErrInvalidChange, i, op)
 		}
 	}
 	s.position = position
@@ -89,13 +89,27 @@ func (s *State) Apply(branch string, position int64, recordedAt time.Time, chang
 	if ov != nil && ov != s.global {
 		v.ov = ov
 	}
-	for i := range changes {
+	if ov == nil {
+		s.main.warm(changes)
+	}
+	for i := 0; i < len(changes); {
 		c := &changes[i] // not copied: a Change is ~150 bytes and a node's creation is ~15 of them
 		if c.Global {
 			s.apply(view{s: s}, s.global, position, c)
+			i++
+			continue
+		}
+		if ov == nil && c.Op == OpSetAttr { // main: a run of sets to one node goes in one step
+			j := i + 1
+			for j < len(changes) && changes[j].Op == OpSetAttr && !changes[j].Global && changes[j].Node == c.Node {
+				j++
+			}
+			s.main.slots.setAttrs(changes[i:j], position)
+			i = j
 			continue
 		}
 		s.apply(v, ov, position, c)
+		i++
 	}
 	return nil
 }

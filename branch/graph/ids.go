@@ -15,6 +15,9 @@ func NewNodeID() NodeID { return NodeID(uuid.Must(uuid.NewV7())) }
 
 // ParseNodeID parses the textual form of a UUID.
 func ParseNodeID(s string) (NodeID, error) {
+	if n, ok := parseCanonical(s); ok {
+		return n, nil
+	}
 	u, err := uuid.Parse(s)
 	if err != nil {
 		return NodeID{}, err
@@ -131,3 +134,38 @@ func (in *Interner) Len() int {
 	defer in.mu.RUnlock()
 	return len(in.names) - 1
 }
+
+// parseCanonical parses the canonical form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx (what the log
+// holds), hex digits of either case; false for anything else, which uuid.Parse then reads or
+// refuses.
+func parseCanonical(s string) (NodeID, bool) {
+	var n NodeID
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+		return n, false
+	}
+	bad := byte(0)
+	for i, at := range canonicalAt {
+		hi, lo := hexVal[s[at]], hexVal[s[at+1]]
+		bad |= hi | lo
+		n[i] = hi<<4 | lo
+	}
+	return n, bad&0xf0 == 0
+}
+
+// canonicalAt is where the two hex digits of each byte are in the canonical form.
+var canonicalAt = [16]int{0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34}
+
+// hexVal is the value of a hex digit, 0xff for any other byte.
+var hexVal = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = byte(c - '0')
+	}
+	for c := 'a'; c <= 'f'; c++ {
+		t[c] = byte(c-'a') + 10
+		t[c-'a'+'A'] = byte(c-'a') + 10
+	}
+	return t
+}()

@@ -1,5 +1,7 @@
 package graph
 
+import "encoding/binary"
+
 // nodeTable numbers the nodes main knows of (created there, or holding a slot or an edge there):
 // the one index from node id to number (node_index.go), which the slot, edge and node layers of main share, each
 // keeping a vector by node number. A node keeps its number for ever.
@@ -9,17 +11,26 @@ type nodeTable struct {
 	// the two nodes last numbered on the write path (a node and the peer it links to alternate;
 	// under the State's write lock)
 	recent [2]recentNode
-	// the greatest id numbered, when maxOK (a table read from a snapshot finds it on its first
-	// write): ids are UUIDv7, so a new node's id is usually greater than every id before it, and
-	// is then numbered without looking it up first (under the State's write lock)
-	max   NodeID
-	maxOK bool
+	// nodes numbered before and met again on the write path, by a few bits of their id: the
+	// peers many nodes link to (a site, a tag) are met every few nodes, and their places in the
+	// index, random in a table of millions, would be a cache miss each time (made on the first
+	// such meeting; under the State's write lock)
+	hot *[hotNodes]recentNode
 }
 
 type recentNode struct {
 	id  NodeID
 	num uint32
 	ok  bool
+}
+
+const hotNodes = 256
+
+// hotSlot is the place of id in nodeTable.hot: bits of both halves (a UUIDv7's tail is random,
+// test ids may differ in their first bytes only).
+func hotSlot(id NodeID) uint32 {
+	a, b := binary.LittleEndian.Uint64(id[:8]), binary.LittleEndian.Uint64(id[8:])
+	return uint32(((a ^ b) * 0x9e3779b97f4a7c15) >> 56)
 }
 
 func newNodeTable(n int) *nodeTable {
@@ -44,37 +55,24 @@ func (t *nodeTable) number(id NodeID) uint32 {
 		t.recent[1], t.recent[0] = t.recent[0], r
 		return r.num
 	}
-	if !t.maxOK {
-		for i := range t.ids.len() {
-			t.max = maxID(t.max, *t.ids.at(uint32(i)))
+	h := hotSlot(id)
+	if t.hot != nil {
+		if r := t.hot[h]; r.ok && r.id == id {
+			t.recent[1], t.recent[0] = t.recent[0], r
+			return r.num
 		}
-		t.maxOK = true
 	}
-	var n uint32
-	if t.max.Compare(id) < 0 { // greater than every id numbered: new
-		t.max = id
-		n = t.add(id)
-	} else {
-		n = t.add(id)
-	}
-	t.recent[1], t.recent[0] = t.recent[0], recentNode{id, n, true}
-	return n
-}
-
-// add is id's number, numbering id when the table does not hold it: one probe either way.
-func (t *nodeTable) add(id NodeID) uint32 {
 	n, fresh := t.nums.insert(id, uint32(t.ids.len()), &t.ids)
 	if fresh {
 		t.ids.push(id)
+	} else { // met again: a node others link to, perhaps
+		if t.hot == nil {
+			t.hot = new([hotNodes]recentNode)
+		}
+		t.hot[h] = recentNode{id, n, true}
 	}
+	t.recent[1], t.recent[0] = t.recent[0], recentNode{id, n, true}
 	return n
-}
-
-func maxID(a, b NodeID) NodeID {
-	if a.Compare(b) < 0 {
-		return b
-	}
-	return a
 }
 
 // id is the node of number n.

@@ -199,32 +199,51 @@ func (l *slotLayer) flush() {
 func (l *slotLayer) set(k Slot, v version[Value]) {
 	n := l.t.number(k.Node)
 	l.open(n)
-	d := datumOf(v.val.Data)
+	l.put(n, k.Field, v.val.Data, &v.val.Lineage, v.deleted, v.pos)
+}
+
+// setAttrs applies cs, attribute sets of one node at position pos (a node's creation or update
+// on main), in order: set's work with the node numbered and opened once.
+func (l *slotLayer) setAttrs(cs []Change, pos int64) {
+	n := l.t.number(cs[0].Node)
+	l.open(n)
+	for i := range cs {
+		l.put(n, cs[i].Field, cs[i].Value.Data, &cs[i].Value.Lineage, false, pos)
+	}
+}
+
+// put makes (data, lineage, deleted) at pos the head of field f of node n, the node being
+// written.
+func (l *slotLayer) put(n uint32, f FieldID, data any, lineage *Lineage, deleted bool, pos int64) {
+	d := datumOf(data)
 	switch d.kind {
 	case rkStamp:
 		d.aux = l.actors.id(d.s)
 		d.s = l.actors.list[d.aux]
 	case rkString:
-		if d.aux = l.shared.of(k.Field, d.s); d.aux != 0 {
+		if d.aux = l.shared.of(f, d.s); d.aux != 0 {
 			d.s = l.shared.list[d.aux-1]
 		}
 	}
-	lin := l.lins.id(v.val.Lineage)
-	if v.deleted {
+	var lin uint32
+	if *lineage != (Lineage{}) {
+		lin = l.lins.id(*lineage)
+	}
+	if deleted {
 		lin |= headDeleted
 	}
 	es := l.pend.es
 	for i := range es {
-		if e := &es[i]; e.field == k.Field {
-			if e.pos != v.pos {
-				num := slotNum{n, k.Field}
+		if e := &es[i]; e.field == f {
+			if e.pos != pos {
+				num := slotNum{n, f}
 				l.hist[num] = append(l.hist[num], cellOf(e))
 			}
-			e.d, e.pos, e.lin = d, v.pos, lin
+			e.d, e.pos, e.lin = d, pos, lin
 			return
 		}
 	}
-	l.pend.es = append(es, entry{d: d, pos: v.pos, field: k.Field, lin: lin})
+	l.pend.es = append(es, entry{d: d, pos: pos, field: f, lin: lin})
 }
 
 // head is k's latest version.

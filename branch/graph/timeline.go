@@ -84,8 +84,12 @@ func (t *timeline) nsAt(pos int64) (int64, bool) {
 	}
 	i := n - 1
 	if t.pos(i) > pos {
-		if i = sort.Search(n, func(i int) bool { return t.pos(i) > pos }) - 1; i < 0 {
-			return 0, false
+		// the position before the last is the usual one: a record is written when the next
+		// position folds
+		if i--; i < 0 || t.pos(i) > pos {
+			if i = sort.Search(n, func(i int) bool { return t.pos(i) > pos }) - 1; i < 0 {
+				return 0, false
+			}
 		}
 	}
 	ns := t.list.at(uint32(i)).ns

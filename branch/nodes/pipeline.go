@@ -101,6 +101,9 @@ func (s *Store) applyPipelined(ctx context.Context, batch []events.Envelope, pay
 		<-ready
 		from, to := bounds(k)
 		for i := from; i < to && err == nil; i++ {
+			if i+1 < to && pre[i+1].err == nil && len(pre[i+1].cs) > 0 {
+				s.g.Prefetch(pre[i+1].cs) // the next event's index places arrive meanwhile
+			}
 			var p *prepared
 			if isNodeEvent(batch[i].Type) {
 				p = &pre[i]
