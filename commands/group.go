@@ -58,7 +58,7 @@ type branchQueue struct {
 	// handoffs hand what the turn appended to the fold (Config.Decoded), in order: the turn's
 	// leader calls them once the next turn may start. Under the turn lock, not mu.
 	handoffs []func()
-	callers  callers // the callers of grouped on the branch (group_fill.go)
+	callers  branchCallers // the callers of grouped on the branch (group_fill.go)
 }
 
 func (w *writer) queue(name string) *branchQueue {
@@ -81,8 +81,8 @@ func (w *writer) grouped(ctx context.Context, cmd Command, name string, build fu
 	}
 	m := &member{ctx: ctx, cmd: cmd, build: build, done: make(chan answer, 1)}
 	q := w.queue(name)
-	q.callers.enter()
-	defer q.callers.leave()
+	q.callers.Enter()
+	defer q.callers.Leave()
 	q.mu.Lock()
 	q.waiting = append(q.waiting, m)
 	lead := !q.leading

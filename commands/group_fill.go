@@ -1,8 +1,9 @@
 package commands
 
 import (
-	"sync/atomic"
 	"time"
+
+	"github.com/infrahub-go/infrahub/callers"
 )
 
 // A turn takes the commands waiting when it starts. With many clients writing to one branch,
@@ -20,50 +21,26 @@ const fillWait = 2 * time.Millisecond
 // fillGap is how long a turn waits for the next caller once none is still in a turn.
 const fillGap = 300 * time.Microsecond
 
-// peakPeriod is how long the most callers seen at once on a branch is remembered.
-const peakPeriod = 100 * time.Millisecond
-
-// callers counts the callers of grouped on one branch and the most seen at once lately.
-type callers struct {
-	now, peak, prevPeak atomic.Int64
-	rotated             atomic.Int64  // unix nanoseconds of the last rotation of peak
-	arrived             chan struct{} // a caller joined the queue (buffered: a wake-up, not a count)
+// branchCallers counts the callers of grouped on one branch and the most seen at once lately.
+type branchCallers struct {
+	callers.Peak
+	arrived chan struct{} // a caller joined the queue (buffered: a wake-up, not a count)
 }
 
-func newCallers() callers { return callers{arrived: make(chan struct{}, 1)} }
-
-func (c *callers) enter() {
-	n := c.now.Add(1)
-	for {
-		p := c.peak.Load()
-		if n <= p || c.peak.CompareAndSwap(p, n) {
-			return
-		}
-	}
-}
-
-func (c *callers) leave() { c.now.Add(-1) }
+func newCallers() branchCallers { return branchCallers{arrived: make(chan struct{}, 1)} }
 
 // joined wakes a turn waiting for its callers.
-func (c *callers) joined() {
+func (c *branchCallers) joined() {
 	select {
 	case c.arrived <- struct{}{}:
 	default:
 	}
 }
 
-// expected is how many callers a turn may wait for.
-func (c *callers) expected(now time.Time) int {
-	if r := c.rotated.Load(); now.UnixNano()-r > int64(peakPeriod) && c.rotated.CompareAndSwap(r, now.UnixNano()) {
-		c.prevPeak.Store(c.peak.Swap(c.now.Load()))
-	}
-	return int(max(c.peak.Load(), c.prevPeak.Load()))
-}
-
 // fill waits, before a turn takes the queue, for the callers expected (see above).
 func (q *branchQueue) fill() {
 	start := time.Now()
-	want := q.callers.expected(start)
+	want := q.callers.Expected(start)
 	if want <= 1 {
 		return
 	}
@@ -78,7 +55,7 @@ func (q *branchQueue) fill() {
 		if n >= want || n == 0 || left <= 0 {
 			break
 		}
-		if int(q.callers.now.Load()) <= n { // no caller in a turn: wait only while they keep coming
+		if q.callers.InProgress() <= n { // no caller in a turn: wait only while they keep coming
 			if gap := fillGap - now.Sub(last); gap < left {
 				left = gap
 			}

@@ -10,9 +10,9 @@ import (
 // waits joins it.
 func TestFillWaitsOnlyForExpectedCallers(t *testing.T) {
 	q := &branchQueue{callers: newCallers()}
-	q.callers.enter()
+	q.callers.Enter()
 	q.waiting = []*member{{}}
-	if n := q.callers.expected(time.Now()); n != 1 {
+	if n := q.callers.Expected(time.Now()); n != 1 {
 		t.Fatalf("expected %d callers, want 1", n)
 	}
 	start := time.Now()
@@ -21,10 +21,10 @@ func TestFillWaitsOnlyForExpectedCallers(t *testing.T) {
 		t.Fatalf("a lone caller's turn waited %s", d)
 	}
 	for range 3 { // four callers seen at once; three of them went away
-		q.callers.enter()
+		q.callers.Enter()
 	}
 	for range 3 {
-		q.callers.leave()
+		q.callers.Leave()
 	}
 	start = time.Now()
 	q.fill()
@@ -32,7 +32,7 @@ func TestFillWaitsOnlyForExpectedCallers(t *testing.T) {
 		t.Fatalf("the turn did not wait for the callers expected (%s)", d)
 	}
 	// A caller in a turn (entered, not waiting) comes back: the turn waits for it.
-	q.callers.enter()
+	q.callers.Enter()
 	go func() {
 		time.Sleep(fillGap / 3)
 		q.mu.Lock()

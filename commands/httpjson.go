@@ -2,13 +2,11 @@ package commands
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/infrahub-go/infrahub/commands/payload"
 	"github.com/infrahub-go/infrahub/fault"
@@ -52,106 +50,24 @@ func readCommand(w http.ResponseWriter, r *http.Request, limit int64, cmd *Comma
 
 // decodeCommand reads body into cmd when it is one JSON object whose members are "type" and
 // "id" (strings without escapes, in UTF-8) and "payload" (any value), followed by nothing but
-// white space; it answers false for anything else.
+// white space; it answers false for anything else. It reads the body with the batch decoder's
+// scanners (batch_decode.go, batch_valid.go, batch_strings.go).
 func decodeCommand(body []byte, cmd *Command) bool {
-	if !json.Valid(body) { // from here on the syntax is known to be right
+	if !validJSON(body) { // from here on the syntax is known to be right
 		return false
 	}
-	i := cmdSpace(body, 0)
-	if body[i] != '{' {
-		return false
-	}
-	i = cmdSpace(body, i+1)
-	if body[i] == '}' {
-		return cmdSpace(body, i+1) == len(body)
-	}
-	for {
-		key, j, ok := plainString(body, i)
-		if !ok {
-			return false
-		}
-		i = cmdSpace(body, cmdSpace(body, j)+1) // past the colon
-		end := valueEnd(body, i)
-		switch string(key) {
-		case "type", "id":
-			s, _, ok := plainString(body, i)
-			if !ok {
-				return false
-			}
-			if key[0] == 't' {
-				cmd.Type = string(s)
-			} else {
-				cmd.ID = string(s)
-			}
+	return objectFields(body, func(key string, val []byte) bool {
+		var ok bool
+		switch key {
+		case "type":
+			cmd.Type, ok = opType(val)
+		case "id":
+			cmd.ID, ok = plainJSONString(val)
 		case "payload":
-			cmd.Payload = bytes.Clone(body[i:end])
-		default:
-			return false
+			cmd.Payload, ok = bytes.Clone(val), true
 		}
-		i = cmdSpace(body, end)
-		if body[i] == '}' {
-			return cmdSpace(body, i+1) == len(body)
-		}
-		i = cmdSpace(body, i+1) // past the comma
-	}
-}
-
-func cmdSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// plainString answers the content of the string starting at b[i] and the index after it; ok is
-// false when b[i] starts no string or the string holds an escape or is not UTF-8.
-func plainString(b []byte, i int) (s []byte, next int, ok bool) {
-	if i >= len(b) || b[i] != '"' {
-		return nil, i, false
-	}
-	end := bytes.IndexByte(b[i+1:], '"')
-	if end < 0 {
-		return nil, i, false
-	}
-	s = b[i+1 : i+1+end]
-	if bytes.IndexByte(s, '\\') >= 0 || !utf8.Valid(s) {
-		return nil, i, false
-	}
-	return s, i + end + 2, true
-}
-
-// valueEnd answers the index after the JSON value starting at b[i] (b is valid JSON).
-func valueEnd(b []byte, i int) int {
-	depth, inString := 0, false
-	for j := i; j < len(b); j++ {
-		c := b[j]
-		switch {
-		case inString:
-			if c == '\\' {
-				j++
-			} else if c == '"' {
-				inString = false
-				if depth == 0 {
-					return j + 1
-				}
-			}
-		case c == '"':
-			inString = true
-		case c == '{' || c == '[':
-			depth++
-		case c == '}' || c == ']':
-			if depth == 0 {
-				return j // the end of the enclosing object
-			}
-			depth--
-			if depth == 0 {
-				return j + 1
-			}
-		case depth == 0 && (c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r'):
-			return j
-		}
-	}
-	return len(b)
+		return ok
+	})
 }
 
 // writeResult answers res with status 200 as writeJSON does.

@@ -35,8 +35,8 @@ func (s *Store) AppendCommand(ctx context.Context, stream events.StreamID, expec
 		return events.AppendResult{}, err
 	}
 	req := newAppendRequest(ctx, args)
-	s.callers.enter()
-	defer s.callers.leave()
+	s.callers.Enter()
+	defer s.callers.Leave()
 	select {
 	case s.reqs <- req:
 	case <-ctx.Done():

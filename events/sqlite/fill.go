@@ -1,9 +1,6 @@
 package sqlite
 
-import (
-	"sync/atomic"
-	"time"
-)
+import "time"
 
 // A group commit holds as many of the callers appending at once as it usefully can. The writer
 // starts a group with the appends already queued and, when fewer are queued than the callers
@@ -20,33 +17,3 @@ const minCohort = 16
 
 // fillWait bounds how long the writer waits for a group to fill.
 const fillWait = 500 * time.Microsecond
-
-// peakPeriod is how long the most callers seen at once is remembered.
-const peakPeriod = 100 * time.Millisecond
-
-// callers counts the Append calls in progress and the most seen at once recently.
-type callers struct {
-	now, peak, prevPeak atomic.Int64
-	rotated             time.Time // writer goroutine only
-}
-
-func (c *callers) enter() {
-	n := c.now.Add(1)
-	for {
-		p := c.peak.Load()
-		if n <= p || c.peak.CompareAndSwap(p, n) {
-			return
-		}
-	}
-}
-
-func (c *callers) leave() { c.now.Add(-1) }
-
-// expected is how many appends a group may wait for; the writer goroutine calls it.
-func (c *callers) expected(now time.Time) int {
-	if now.Sub(c.rotated) > peakPeriod {
-		c.prevPeak.Store(c.peak.Swap(c.now.Load()))
-		c.rotated = now
-	}
-	return int(max(c.peak.Load(), c.prevPeak.Load()))
-}

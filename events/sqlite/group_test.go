@@ -24,32 +24,12 @@ func TestGroupDecidesLikeOneByOne(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	type call struct {
-		stream   events.StreamID
-		expected int64
-		cmd      string
-	}
-	calls := []call{
+	calls := []groupCall{
 		{"dup", events.NoStream, "same"}, {"dup", events.AnyVersion, "same"},
 		{"race", events.NoStream, ""}, {"race", events.NoStream, ""},
 		{"a", events.NoStream, ""}, {"b", events.NoStream, "b-1"},
 	}
-	res := make([]events.AppendResult, len(calls))
-	errs := make([]error, len(calls))
-	var wg sync.WaitGroup
-	for i, c := range calls {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			res[i], errs[i] = s.Append(ctx, c.stream, c.expected, events.Envelope{Type: "t",
-				Metadata: events.Metadata{CommandID: c.cmd}})
-		}()
-	}
-	time.Sleep(50 * time.Millisecond) // let the appends queue behind the held transaction
-	if _, err := commit(); err != nil {
-		t.Fatal(err)
-	}
-	wg.Wait()
+	res, errs := appendBehindHeld(t, s, commit, calls)
 	if errs[0] != nil || errs[1] != nil || res[0].Last() != res[1].Last() || res[0].Duplicate == res[1].Duplicate {
 		t.Errorf("same command id: %+v %v, %+v %v; want one write and one duplicate of it", res[0], errs[0], res[1], errs[1])
 	}
@@ -98,29 +78,9 @@ func TestGroupAnswersRetriesOfLoggedCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	type call struct {
-		stream   events.StreamID
-		expected int64
-		cmd      string
-	}
-	calls := []call{{"new-1", events.NoStream, "new-1"}, {"stale", events.NoStream, "stale"},
+	calls := []groupCall{{"new-1", events.NoStream, "new-1"}, {"stale", events.NoStream, "stale"},
 		{"any", events.AnyVersion, "any"}, {"new-2", events.NoStream, ""}}
-	res := make([]events.AppendResult, len(calls))
-	errs := make([]error, len(calls))
-	var wg sync.WaitGroup
-	for i, c := range calls {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			res[i], errs[i] = s.Append(ctx, c.stream, c.expected, events.Envelope{Type: "t",
-				Metadata: events.Metadata{CommandID: c.cmd}})
-		}()
-	}
-	time.Sleep(50 * time.Millisecond) // let the appends queue behind the held transaction
-	if _, err := commit(); err != nil {
-		t.Fatal(err)
-	}
-	wg.Wait()
+	res, errs := appendBehindHeld(t, s, commit, calls)
 	for i, c := range calls {
 		switch want, retry := first[c.cmd]; {
 		case errs[i] != nil:
@@ -186,4 +146,34 @@ func TestCloseAnswersQueuedAppends(t *testing.T) {
 	if err := <-closed; err != nil {
 		t.Fatal(err)
 	}
+}
+
+// groupCall is one append of a test that queues appends into one group.
+type groupCall struct {
+	stream   events.StreamID
+	expected int64
+	cmd      string
+}
+
+// appendBehindHeld makes the appends of calls at once while the transaction commit finishes is
+// held, so that they queue into one group, then commits it and answers each append's result.
+func appendBehindHeld(t *testing.T, s *Store, commit func() (events.AppendResult, error), calls []groupCall) ([]events.AppendResult, []error) {
+	t.Helper()
+	res := make([]events.AppendResult, len(calls))
+	errs := make([]error, len(calls))
+	var wg sync.WaitGroup
+	for i, c := range calls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res[i], errs[i] = s.Append(context.Background(), c.stream, c.expected, events.Envelope{Type: "t",
+				Metadata: events.Metadata{CommandID: c.cmd}})
+		}()
+	}
+	time.Sleep(50 * time.Millisecond) // let the appends queue behind the held transaction
+	if _, err := commit(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	return res, errs
 }

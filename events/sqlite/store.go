@@ -42,6 +42,7 @@ import (
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
+	"github.com/infrahub-go/infrahub/callers"
 	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/migrations"
 )
@@ -64,7 +65,7 @@ type Store struct {
 	tailDue bool
 
 	reqs     chan *appendRequest // buffered: a caller parks once, on its answer, not also on the hand-off
-	callers  callers
+	callers  callers.Peak
 	signal   events.Signal
 	head     atomic.Int64 // highest committed position known to this process; a sizing hint
 	closing  chan struct{}

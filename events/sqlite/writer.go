@@ -106,7 +106,7 @@ func (s *Store) collect(first *appendRequest) []*appendRequest {
 		batch = append(batch, r)
 		size += r.size
 	}
-	peak := s.callers.expected(time.Now())
+	peak := s.callers.Expected(time.Now())
 	want := min(peak-int(s.wal.answering.Load()), max((peak+1)/2, minCohort), maxBatchRequests)
 	if len(batch) >= want || size >= maxBatchBytes {
 		return batch

@@ -43,8 +43,9 @@ var layers = []layer{
 	{folder: "limits", mayImport: []string{"fault"}}, // every bound, in one place
 	{folder: "backoff", mayImport: nil},              // the one retry delay
 	{folder: "gcfloor", mayImport: nil},              // the collector's heap floor, set by the composition root
-	{folder: "authz", mayImport: []string{"fault", "limits", "redact", "schema/...", "events", "branch"}},          // the one authorization point
-	{folder: "events", mayImport: []string{"events/...", "migrations", "backoff", "fault", "limits", "tlsconfig"}}, // adapters apply migrations
+	{folder: "callers", mayImport: nil},              // the peak of concurrent callers a group commit waits for
+	{folder: "authz", mayImport: []string{"fault", "limits", "redact", "schema/...", "events", "branch"}},                     // the one authorization point
+	{folder: "events", mayImport: []string{"events/...", "migrations", "backoff", "callers", "fault", "limits", "tlsconfig"}}, // adapters apply migrations
 	{folder: "migrations", mayImport: []string{"migrations/..."}},
 	{folder: "schema", mayImport: []string{"schema/...", "jinja/...", "events", "fault", "limits"}}, // root events: payload types only
 	{folder: "branch", mayImport: []string{"branch/...", "events", "schema/...", "fault", "limits"}},
@@ -54,7 +55,7 @@ var layers = []layer{
 	{folder: "repository", mayImport: []string{"repository/...", "fault", "limits", "tlsconfig"}}, // .infrahub.yml and Git mirrors (go-git)
 	{folder: "storage", mayImport: []string{"fault", "limits"}},                                   // content-addressed objects in blob storage
 	{folder: "graph", mayImport: []string{"graph/...", "events", "schema/...", "fault"}},          // if the state model is named graph/
-	{folder: "commands", mayImport: []string{"commands/...", "events", "task", "schema/...", "branch/...", "graph/...", "authz", "backoff", "fault", "limits", "tlsconfig"}},
+	{folder: "commands", mayImport: []string{"commands/...", "events", "task", "schema/...", "branch/...", "graph/...", "authz", "backoff", "callers", "fault", "limits", "tlsconfig"}},
 	{folder: "projections", mayImport: []string{"projections/...", "events/...", "task", "schema/...", "branch/...", "graph/...", "authz", "backoff", "fault", "limits"}},
 	// queries reads through the graph port only: projections/graph, never one of its adapters
 	// (projections/graph/memory, ...) nor the state model below branch (branch/graph,
