@@ -87,9 +87,10 @@ const gqlVisibleQuery = `query($id: ID!) { BenchDevice(ids: [$id]) { edges { nod
 
 // serverProc is one `infrahub serve` child process.
 type serverProc struct {
-	base string
-	cmd  *exec.Cmd
-	log  string
+	base  string
+	cmd   *exec.Cmd
+	log   string
+	debug string // http://host:port of its profiles (INFRAHUB_DEBUG_LISTEN) with --cpuprofile, else ""
 }
 
 // gqlWorld is the servers of scenarios 7 and 8, loaded with their data.
@@ -147,6 +148,11 @@ func (e *env) gqlWorld(ctx context.Context) (*gqlWorld, error) {
 			"INFRAHUB_INSTANCE": fmt.Sprintf("bench-%d", i+1)}
 		for k, v := range environ {
 			env[k] = v
+		}
+		if e.cfg.cpuProfile != "" {
+			if env["INFRAHUB_DEBUG_LISTEN"], err = freePort(); err != nil {
+				return nil, err
+			}
 		}
 		s, err := startServer(ctx, bin, env, filepath.Join(e.tmp, fmt.Sprintf("server-%d.log", i+1)))
 		if s != nil {
@@ -217,6 +223,9 @@ func startServer(ctx context.Context, bin string, env map[string]string, logPath
 	}
 	_ = logf.Close()
 	s := &serverProc{base: "http://" + addr, cmd: cmd, log: logPath}
+	if d := env["INFRAHUB_DEBUG_LISTEN"]; d != "" {
+		s.debug = "http://" + d
+	}
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		resp, err := http.Get(s.base + "/health")

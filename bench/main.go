@@ -34,6 +34,7 @@ type config struct {
 	amqpURL     string
 	redisURL    string
 	out         string
+	cpuProfile  string   // CPU profile of the whole run, written at its end; empty for none
 	only        []string // names of scenarios and baselines; empty means all
 }
 
@@ -52,6 +53,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.amqpURL, "amqp", testenv.DefaultAMQPURL, "RabbitMQ (baseline; the bus with --distributed)")
 	fs.StringVar(&c.redisURL, "redis", testenv.DefaultRedisURL, "Redis (baseline of scenario 12)")
 	fs.StringVar(&c.out, "out", "bench/results/latest.json", "JSON results file")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of each round of a scenario (not of its baseline) into this folder as <scenario>-r<round>.pprof (go tool pprof merges several)")
 	fs.StringVar(&only, "only", "", "comma-separated names of scenarios or baselines to run (see --list)")
 	list := fs.Bool("list", false, "list the scenario and baseline names and exit")
 	if err := fs.Parse(args); err != nil {

@@ -4,6 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -112,7 +117,7 @@ func (e *env) pair(ctx context.Context, sp spec, def baselineDef, base, scen mea
 		steps := []struct {
 			into *series
 			f    measureFunc
-		}{{b, base}, {s, scen}}
+		}{{b, base}, {s, e.profiled(sp.name, scen)}}
 		if n%2 == 1 {
 			steps[0], steps[1] = steps[1], steps[0]
 		}
@@ -197,4 +202,72 @@ func baselineResult(def baselineDef, s *series, pr *Pressure) Result {
 		r.P99 = num(p99(s.samples))
 	}
 	return r
+}
+
+// profiled wraps a scenario's measurement so that, with --cpuprofile, each round writes the
+// CPU profile of this process into that folder as <name>-r<round>.pprof and, when the scenario's
+// servers run by then, each server's as <name>-r<round>-server<i>.pprof (taken from its
+// INFRAHUB_DEBUG_LISTEN over the round's window, so for the time-boxed HTTP rounds).
+func (e *env) profiled(name string, f measureFunc) measureFunc {
+	dir := e.cfg.cpuProfile
+	if dir == "" {
+		return f
+	}
+	return func(ctx context.Context, n int) (round, error) {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return round{}, fmt.Errorf("--cpuprofile: %w", err)
+		}
+		prefix := filepath.Join(dir, fmt.Sprintf("%s-r%d", name, n+1))
+		file, err := os.Create(prefix + ".pprof")
+		if err != nil {
+			return round{}, fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer file.Close()
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		if e.gql != nil {
+			for i, s := range e.gql.servers {
+				if s.debug == "" {
+					continue
+				}
+				wg.Go(func() {
+					if err := saveServerProfile(ctx, s.debug, e.sz.window, fmt.Sprintf("%s-server%d.pprof", prefix, i+1)); err != nil {
+						e.progress("--cpuprofile: server %d: %v", i+1, err)
+					}
+				})
+			}
+		}
+		if err := pprof.StartCPUProfile(file); err != nil {
+			return round{}, fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+		return f(ctx, n)
+	}
+}
+
+// saveServerProfile writes the CPU profile of the server at debug over the next window (at least
+// a second) into path.
+func saveServerProfile(ctx context.Context, debug string, window time.Duration, path string) error {
+	secs := max(1, int(window.Round(time.Second)/time.Second))
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", debug, secs), nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", req.URL, resp.Status)
+	}
+	out, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, resp.Body); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }

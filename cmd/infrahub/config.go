@@ -44,6 +44,8 @@ type Config struct {
 	DataDir   string `env:"INFRAHUB_DATA" envDefault:"./data"`
 	LogLevel  string `env:"INFRAHUB_LOG_LEVEL" envDefault:"info"`
 	LogFormat string `env:"INFRAHUB_LOG_FORMAT" envDefault:"text"`
+	// DebugListen serves Go's profiles (net/http/pprof) on this loopback address; off when empty.
+	DebugListen string `env:"INFRAHUB_DEBUG_LISTEN"`
 	// Instance names this process to the broker (each instance has its own queue per
 	// projection) and to the other processes (presence, the forwarder lease). When unset, a
 	// unique one is generated at each start (host name + "-" + 6 random hex digits) and its
@@ -285,6 +287,9 @@ func (c Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		errs = append(errs, fmt.Errorf("INFRAHUB_LISTEN (--listen): %q: %v", c.Listen, err))
+	}
+	if err := validateDebugListen(c.DebugListen); err != nil {
+		errs = append(errs, err)
 	}
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {

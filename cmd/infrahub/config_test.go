@@ -64,6 +64,7 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		"INFRAHUB_BROKER_NAMESPACE":    {"INFRAHUB_BROKER_NAMESPACE": "a b"},
 		"INFRAHUB_GIT_SYNC_INTERVAL":   {"INFRAHUB_GIT_SYNC_INTERVAL": "-1"},
 		"INFRAHUB_GC_HEAP_FLOOR_BYTES": {"INFRAHUB_GC_HEAP_FLOOR_BYTES": "-1"},
+		"INFRAHUB_DEBUG_LISTEN":        {"INFRAHUB_DEBUG_LISTEN": "0.0.0.0:6060"},
 	}
 	for name, env := range cases {
 		cfg, err := LoadConfig(env)

@@ -452,6 +452,12 @@ func (s *server) serve(ctx context.Context) error {
 		s.close()
 		return err
 	}
+	stopDebug, err := startDebug(s.cfg.DebugListen, s.log)
+	if err != nil {
+		s.close()
+		return err
+	}
+	defer stopDebug()
 	err = serveHTTP(ctx, s.listener, h, s.cfg.Limits, s.log, func() {
 		s.log.Info("shutting down")
 		s.ready.Store(false)
