@@ -1,7 +1,10 @@
 package main
 
 import (
+	"context"
 	"math"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -157,5 +160,29 @@ func TestScenarioResult(t *testing.T) {
 	sp.latency = false
 	if r := scenarioResult(sp, b, s, nil); r.P99 != nil {
 		t.Errorf("a throughput has a p99: %v", *r.P99)
+	}
+}
+
+// With --cpuprofile, each round of a scenario leaves a CPU profile named after it; without, the
+// measurement runs as is.
+func TestProfiledRounds(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "prof")
+	e := &env{cfg: config{cpuProfile: dir}}
+	f := e.profiled("13-http-create-16", func(context.Context, int) (round, error) { return round{value: 7}, nil })
+	for n := range 2 {
+		r, err := f(context.Background(), n)
+		if err != nil || r.value != 7 {
+			t.Fatalf("round %d: %v %v", n, r, err)
+		}
+	}
+	for _, name := range []string{"13-http-create-16-r1.pprof", "13-http-create-16-r2.pprof"} {
+		if fi, err := os.Stat(filepath.Join(dir, name)); err != nil || fi.Size() == 0 {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	calls := 0
+	plain := (&env{}).profiled("x", func(context.Context, int) (round, error) { calls++; return round{}, nil })
+	if _, err := plain(context.Background(), 0); err != nil || calls != 1 {
+		t.Fatalf("without --cpuprofile: %v, %d calls", err, calls)
 	}
 }
