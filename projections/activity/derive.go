@@ -59,7 +59,7 @@ type Deriver struct {
 
 // Derive derives the events of env.
 func (dv Deriver) Derive(ctx context.Context, env events.Envelope) ([]Event, error) {
-	d := &deriving{ctx: ctx, g: dv.Graph, schemaOf: dv.SchemaOf, lookup: dv.KindOf, decoded: dv.Decoded, env: env, kinds: map[string]string{}, records: dv.Records}
+	d := &deriving{ctx: ctx, g: dv.Graph, schemaOf: dv.SchemaOf, lookup: dv.KindOf, decoded: dv.Decoded, env: env, records: dv.Records}
 	if err := d.run(); err != nil {
 		return nil, fmt.Errorf("activity: derive the events of log position %d (%s): %w", env.GlobalPosition, env.Type, err)
 	}
@@ -102,23 +102,19 @@ type deriving struct {
 	decoded  func(events.Envelope) (any, bool) // Deriver.Decoded
 	env      events.Envelope
 	out      []Event
-	kinds    map[string]string // node id -> kind, read once
+	kinds    map[string]string // node id -> kind, read once (nil until the first)
 	records  bool              // Deriver.Records
+	// The schema set answered last and its branch: the node, group and relationship steps of
+	// one envelope all ask for the same branch's.
+	setBranch string
+	setOf     *schema.Set
+	setKnown  bool
 }
 
 // edgeChange is one peer added to or removed from one end of a relationship.
 type edgeChange struct {
 	near, field, peer string
 	remove            bool
-}
-
-// nodeChange is what one node event (or one node's part of a merge) did.
-type nodeChange struct {
-	op    string // NodeCreated, NodeUpdated or NodeDeleted
-	id    string
-	kind  string
-	attrs map[string]any // the new values of the attributes written
-	edges []edgeChange
 }
 
 func (d *deriving) base(name, br string) Event {
@@ -137,21 +133,13 @@ func (d *deriving) run() error {
 		if err != nil {
 			return err
 		}
-		c := nodeChange{op: NodeCreated, id: p.ID, kind: p.Kind, attrs: map[string]any{}, edges: edgesOf(p.ID, p.Edges)}
-		for name, a := range p.Attributes {
-			c.attrs[name] = a.Value
-		}
-		return d.node(br, c, 0)
+		return d.node(br, nodeChange{op: NodeCreated, id: p.ID, kind: p.Kind, written: p.Attributes, edges: edgesOf(p.ID, p.Edges)}, 0)
 	case nodes.TypeUpdated:
 		p, err := decodeAs[nodes.Updated](d)
 		if err != nil {
 			return err
 		}
-		c := nodeChange{op: NodeUpdated, id: p.ID, kind: p.Kind, attrs: map[string]any{}, edges: edgesOf(p.ID, p.Edges)}
-		for name, a := range p.Attributes {
-			c.attrs[name] = a.Value
-		}
-		return d.node(br, c, 0)
+		return d.node(br, nodeChange{op: NodeUpdated, id: p.ID, kind: p.Kind, written: p.Attributes, edges: edgesOf(p.ID, p.Edges)}, 0)
 	case nodes.TypeDeleted:
 		p, err := decodeAs[nodes.Deleted](d)
 		if err != nil {
@@ -305,6 +293,14 @@ func (d *deriving) merged(br string, p branch.Merged) error {
 
 // set is the schema of br (the default branch's when br has none any more).
 func (d *deriving) set(br string) *schema.Set {
+	if d.setKnown && d.setBranch == br {
+		return d.setOf
+	}
+	d.setBranch, d.setOf, d.setKnown = br, d.lookupSet(br), true
+	return d.setOf
+}
+
+func (d *deriving) lookupSet(br string) *schema.Set {
 	if d.schemaOf == nil {
 		return nil
 	}
@@ -363,7 +359,7 @@ func (d *deriving) kindOf(br, id string) (string, error) {
 	}
 	if d.lookup != nil {
 		if k, ok := d.lookup(id); ok && k != "" {
-			d.kinds[id] = k
+			d.learn(id, k)
 			return k, nil
 		}
 	}
@@ -373,10 +369,18 @@ func (d *deriving) kindOf(br, id string) (string, error) {
 			return "", err
 		}
 		if ok {
-			d.kinds[id] = n.Kind
+			d.learn(id, n.Kind)
 			return n.Kind, nil
 		}
 	}
-	d.kinds[id] = ""
+	d.learn(id, "")
 	return "", nil
+}
+
+// learn remembers the kind of node id for the rest of the envelope.
+func (d *deriving) learn(id, kind string) {
+	if d.kinds == nil {
+		d.kinds = make(map[string]string, 4)
+	}
+	d.kinds[id] = kind
 }

@@ -1,0 +1,106 @@
+package activity_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/infrahub-go/infrahub/branch/nodes"
+	"github.com/infrahub-go/infrahub/events"
+	"github.com/infrahub-go/infrahub/projections/activity"
+)
+
+// createFixture is a log of node creates like bench row 13's (a node with a few attributes and
+// one relationship to an existing node), with the payloads the writer handed over.
+type createFixture struct {
+	a       *app
+	prefix  []events.Envelope // the log before the creates (schema, the tag)
+	creates []events.Envelope
+}
+
+func newCreateFixture(b *testing.B, n int) *createFixture {
+	b.Helper()
+	a := newApp(b)
+	tag := a.create("TestTag", map[string]any{"name": "red"})
+	start := a.head()
+	for i := range n {
+		a.create("TestDevice", map[string]any{"name": fmt.Sprintf("device-%05d", i), "description": "created over HTTP",
+			"height": 9000, "tags": []any{map[string]any{"id": tag}}})
+	}
+	f := &createFixture{a: a}
+	for _, env := range a.envelopes(0) {
+		switch {
+		case env.GlobalPosition <= start:
+			f.prefix = append(f.prefix, env)
+		case env.Type == nodes.TypeCreated:
+			f.creates = append(f.creates, env)
+		}
+	}
+	return f
+}
+
+// index answers an Index that has applied the log before the creates.
+func (f *createFixture) index(b *testing.B) *activity.Index {
+	b.Helper()
+	ix, err := activity.NewIndex(activity.IndexConfig{Log: f.a.log, Graph: f.a.reader, SchemaOf: f.a.schemaOf, Decoded: f.a.handed.Payload})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := ix.Apply(context.Background(), f.prefix); err != nil {
+		b.Fatal(err)
+	}
+	return ix
+}
+
+// BenchmarkDeriveCreate measures what the activity projection spends per node create in a
+// server: the Hub's full derivation (previous values, changelog) and the Index's Apply (one
+// envelope at a time, as the writer hands them over), and both.
+func BenchmarkDeriveCreate(b *testing.B) {
+	f := newCreateFixture(b, 1000)
+	ctx := context.Background()
+	hubDerive := func(ix *activity.Index) func(ctx context.Context, env events.Envelope) ([]activity.Event, error) {
+		return activity.Deriver{Graph: f.a.reader, SchemaOf: f.a.schemaOf, KindOf: ix.KindOf, Decoded: f.a.handed.Payload}.Derive
+	}
+	b.Run("hub", func(b *testing.B) {
+		ix := f.index(b)
+		if err := ix.Apply(ctx, f.creates); err != nil {
+			b.Fatal(err)
+		}
+		derive := hubDerive(ix)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := range b.N {
+			if _, err := derive(ctx, f.creates[i%len(f.creates)]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	apply := func(b *testing.B, hub bool) {
+		ix := f.index(b)
+		derive := hubDerive(ix)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := range b.N {
+			k := i % len(f.creates)
+			if k == 0 && i > 0 {
+				b.StopTimer()
+				_ = ix.Reset(ctx)
+				if err := ix.Apply(ctx, f.prefix); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+			}
+			env := f.creates[k]
+			if err := ix.Apply(ctx, f.creates[k:k+1]); err != nil {
+				b.Fatal(err)
+			}
+			if hub {
+				if _, err := derive(ctx, env); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	}
+	b.Run("index", func(b *testing.B) { apply(b, false) })
+	b.Run("both", func(b *testing.B) { apply(b, true) })
+}

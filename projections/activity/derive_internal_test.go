@@ -1,0 +1,65 @@
+package activity
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+
+	"github.com/infrahub-go/infrahub/branch/nodes"
+)
+
+// isRelField agrees with nodes.RelField on every direction, and on fields that only look alike.
+func TestIsRelFieldMatchesRelField(t *testing.T) {
+	ids := []string{"tags", "group_member", "x", ""}
+	dirs := []string{"outbound", "inbound", "bidirectional", ""}
+	var fields []string
+	for _, id := range ids {
+		for _, dir := range dirs {
+			fields = append(fields, nodes.RelField(id, dir))
+		}
+	}
+	fields = append(fields, "a:tags", "r:tags", "r:tags|", "r:tags|outx", "r:tag|out", "p:tags|out", "")
+	for _, f := range fields {
+		for _, id := range ids {
+			for _, dir := range dirs {
+				if got, want := isRelField(f, id, dir), f == nodes.RelField(id, dir); got != want {
+					t.Errorf("isRelField(%q, %q, %q) = %v, want %v", f, id, dir, got, want)
+				}
+			}
+		}
+	}
+}
+
+// sameValue's shortcuts answer what comparing the encodings does.
+func TestSameValueAgreesWithEncoding(t *testing.T) {
+	values := []any{nil, "", "a", "b", "\xff", "\xfe", "\ufffd", true, false, float64(1), float64(0), "1", "true",
+		[]any{}, []any(nil), map[string]any{"a": float64(1)}, map[string]any{"a": float64(1)}}
+	for _, a := range values {
+		for _, b := range values {
+			x, err1 := json.Marshal(a)
+			y, err2 := json.Marshal(b)
+			want := err1 == nil && err2 == nil && bytes.Equal(x, y)
+			if got := sameValue(a, b); got != want {
+				t.Errorf("sameValue(%#v, %#v) = %v, want %v", a, b, got, want)
+			}
+			if got, want := attributeAction(a, b), attributeActionByEncoding(a, b); got != want {
+				t.Errorf("attributeAction(%#v, %#v) = %s, want %s", a, b, got, want)
+			}
+		}
+	}
+}
+
+// attributeActionByEncoding is attributeAction as it was before its shortcuts.
+func attributeActionByEncoding(value, previous any) string {
+	x, _ := json.Marshal(value)
+	y, _ := json.Marshal(previous)
+	switch {
+	case previous != nil && value == nil:
+		return ActionRemoved
+	case previous == nil && value != nil:
+		return ActionAdded
+	case bytes.Equal(x, y):
+		return ActionUnchanged
+	}
+	return ActionUpdated
+}
