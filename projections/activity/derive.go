@@ -59,17 +59,30 @@ type Deriver struct {
 
 // Derive derives the events of env.
 func (dv Deriver) Derive(ctx context.Context, env events.Envelope) ([]Event, error) {
+	out, err := dv.derive(ctx, env)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].ID = EventID(env, i)
+	}
+	for i := range out {
+		if out[i].Level == 1 && out[i].ParentID == "" {
+			out[i].ParentID = out[0].ID
+		}
+	}
+	return out, nil
+}
+
+// derive is Derive but for the events' ids (ID and ParentID empty): an Index keeps them as
+// UUIDs (eventUUID), without formatting and parsing them back.
+func (dv Deriver) derive(ctx context.Context, env events.Envelope) ([]Event, error) {
 	d := &deriving{ctx: ctx, g: dv.Graph, schemaOf: dv.SchemaOf, lookup: dv.KindOf, decoded: dv.Decoded, env: env, records: dv.Records}
 	if err := d.run(); err != nil {
 		return nil, fmt.Errorf("activity: derive the events of log position %d (%s): %w", env.GlobalPosition, env.Type, err)
 	}
 	for i := range d.out {
-		d.out[i].ID, d.out[i].Index, d.out[i].Last = EventID(env, i), i, i == len(d.out)-1
-	}
-	for i := range d.out {
-		if d.out[i].Level == 1 && d.out[i].ParentID == "" {
-			d.out[i].ParentID = d.out[0].ID
-		}
+		d.out[i].Index, d.out[i].Last = i, i == len(d.out)-1
 	}
 	return d.out, nil
 }
@@ -77,10 +90,14 @@ func (dv Deriver) Derive(ctx context.Context, env events.Envelope) ([]Event, err
 // EventID is the id of the i-th event derived from env: env's EventID for the first, a UUIDv5
 // in its namespace for the others.
 func EventID(env events.Envelope, i int) string {
+	return eventUUID(env, i).String()
+}
+
+func eventUUID(env events.Envelope, i int) uuid.UUID {
 	if i == 0 {
-		return env.EventID.String()
+		return env.EventID
 	}
-	return uuid.NewSHA1(env.EventID, []byte("infrahub.event."+strconv.Itoa(i))).String()
+	return uuid.NewSHA1(env.EventID, []byte("infrahub.event."+strconv.Itoa(i)))
 }
 
 // Relevant says whether an envelope of this type may derive events at all: the Hub and the
@@ -102,8 +119,8 @@ type deriving struct {
 	decoded  func(events.Envelope) (any, bool) // Deriver.Decoded
 	env      events.Envelope
 	out      []Event
-	kinds    map[string]string // node id -> kind, read once (nil until the first)
-	records  bool              // Deriver.Records
+	kinds    knownKinds // node id -> kind, read once
+	records  bool       // Deriver.Records
 	// The schema set answered last and its branch: the node, group and relationship steps of
 	// one envelope all ask for the same branch's.
 	setBranch string
@@ -354,7 +371,7 @@ func (d *deriving) label(br string, at events.Position, id string) (string, bool
 
 // kindOf is a node's kind, read after the envelope then before it.
 func (d *deriving) kindOf(br, id string) (string, error) {
-	if k, ok := d.kinds[id]; ok {
+	if k, ok := d.kinds.get(id); ok {
 		return k, nil
 	}
 	if d.lookup != nil {
@@ -378,9 +395,50 @@ func (d *deriving) kindOf(br, id string) (string, error) {
 }
 
 // learn remembers the kind of node id for the rest of the envelope.
-func (d *deriving) learn(id, kind string) {
-	if d.kinds == nil {
-		d.kinds = make(map[string]string, 4)
+func (d *deriving) learn(id, kind string) { d.kinds.put(id, kind) }
+
+// knownKinds is node id -> kind. A node event names a few nodes (itself and its peers): they
+// are kept inline, without a map to allocate for each envelope; a merge's many go to a map.
+type knownKinds struct {
+	few  [8]idKind
+	n    int
+	many map[string]string
+}
+
+type idKind struct{ id, kind string }
+
+func (k *knownKinds) get(id string) (string, bool) {
+	if k.many != nil {
+		kind, ok := k.many[id]
+		return kind, ok
 	}
-	d.kinds[id] = kind
+	for i := range k.n {
+		if k.few[i].id == id {
+			return k.few[i].kind, true
+		}
+	}
+	return "", false
+}
+
+func (k *knownKinds) put(id, kind string) {
+	if k.many != nil {
+		k.many[id] = kind
+		return
+	}
+	for i := range k.n {
+		if k.few[i].id == id {
+			k.few[i].kind = kind
+			return
+		}
+	}
+	if k.n < len(k.few) {
+		k.few[k.n] = idKind{id, kind}
+		k.n++
+		return
+	}
+	k.many = make(map[string]string, 2*len(k.few))
+	for _, e := range k.few {
+		k.many[e.id] = e.kind
+	}
+	k.many[id] = kind
 }

@@ -63,3 +63,26 @@ func attributeActionByEncoding(value, previous any) string {
 	}
 	return ActionUpdated
 }
+
+// knownKinds answers the last kind put for an id, inline and once it moved to a map.
+func TestKnownKinds(t *testing.T) {
+	var k knownKinds
+	want := map[string]string{}
+	for i := range 20 {
+		id := string(rune('a' + i))
+		k.put(id, "K"+id)
+		want[id] = "K" + id
+		if i%3 == 0 {
+			k.put("a", "again"+id)
+			want["a"] = "again" + id
+		}
+		for id, kind := range want {
+			if got, ok := k.get(id); !ok || got != kind {
+				t.Fatalf("after %d puts: get(%q) = %q, %v; want %q", i+1, id, got, ok, kind)
+			}
+		}
+		if _, ok := k.get("zz"); ok {
+			t.Fatal("an id never put is known")
+		}
+	}
+}

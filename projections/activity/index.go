@@ -132,8 +132,9 @@ func (ix *Index) KindOf(id string) (string, bool) {
 	return ix.kindOf(id)
 }
 
-// learnKinds records the kinds of the nodes env creates.
-func (ix *Index) learnKinds(env events.Envelope) {
+// learnKinds records the kinds of the nodes env creates (decoded: its payload as Decoded
+// answered it, nil when it did not).
+func (ix *Index) learnKinds(env events.Envelope, decoded any) {
 	learn := func(id, kind string) {
 		if u, err := uuid.Parse(id); err == nil && kind != "" {
 			ix.kinds[u] = ix.intern(kind)
@@ -141,13 +142,9 @@ func (ix *Index) learnKinds(env events.Envelope) {
 	}
 	switch env.Type {
 	case nodes.TypeCreated:
-		if ix.cfg.Decoded != nil {
-			if v, ok := ix.cfg.Decoded(env); ok {
-				if p, ok := v.(nodes.Created); ok {
-					learn(p.ID, p.Kind)
-					return
-				}
-			}
+		if p, ok := decoded.(nodes.Created); ok {
+			learn(p.ID, p.Kind)
+			return
 		}
 		var p struct{ ID, Kind string }
 		if json.Unmarshal(env.Payload, &p) == nil {
@@ -174,14 +171,27 @@ func nameIndex(name string) uint8 { return uint8(slices.Index(eventNames, name))
 func (ix *Index) Apply(ctx context.Context, batch []events.Envelope) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	dv := Deriver{SchemaOf: ix.cfg.SchemaOf, KindOf: ix.kindOf, Records: true, Decoded: ix.cfg.Decoded}
+	// The payload of the envelope at hand, looked up once for learnKinds and the deriving.
+	var at events.Position
+	var decoded any
+	var known bool
+	dv := Deriver{SchemaOf: ix.cfg.SchemaOf, KindOf: ix.kindOf, Records: true, Decoded: func(env events.Envelope) (any, bool) {
+		if env.GlobalPosition == at {
+			return decoded, known
+		}
+		return nil, false
+	}}
 	for _, env := range batch {
 		if env.GlobalPosition <= ix.pos {
 			continue
 		}
-		ix.learnKinds(env)
+		at, decoded, known = env.GlobalPosition, nil, false
+		if ix.cfg.Decoded != nil {
+			decoded, known = ix.cfg.Decoded(env)
+		}
+		ix.learnKinds(env, decoded)
 		if Relevant(env.Type) {
-			evs, err := dv.Derive(ctx, env)
+			evs, err := dv.derive(ctx, env)
 			if err != nil {
 				return err
 			}
@@ -195,7 +205,7 @@ func (ix *Index) Apply(ctx context.Context, batch []events.Envelope) error {
 }
 
 func (ix *Index) record(env events.Envelope, e Event) record {
-	r := record{pos: e.Position, at: e.OccurredAt.UnixNano(), id: uuid.MustParse(e.ID), env: env.EventID,
+	r := record{pos: e.Position, at: e.OccurredAt.UnixNano(), id: eventUUID(env, e.Index), env: env.EventID,
 		branch: ix.intern(e.Branch), account: ix.intern(e.AccountID), index: uint16(e.Index), name: nameIndex(e.Name),
 		level: uint8(e.Level), hasKids: e.HasChildren}
 	if e.PrimaryNode != nil {
