@@ -2,7 +2,10 @@ package activity_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sort"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -125,3 +128,64 @@ func BenchmarkDeriveCreate(b *testing.B) {
 	b.Run("index", func(b *testing.B) { apply(b, false) })
 	b.Run("both", func(b *testing.B) { apply(b, true) })
 }
+
+// fixtureLog serves the fixture's creates to a Hub, a few at a time as a group commit appends
+// them, from the position before the first.
+type fixtureLog struct {
+	events.Reader
+	creates []events.Envelope
+}
+
+func (l fixtureLog) Head(context.Context) (events.Position, error) {
+	return l.creates[0].GlobalPosition - 1, nil
+}
+
+func (l fixtureLog) ReadAll(_ context.Context, after events.Position, limit int) ([]events.Envelope, error) {
+	i := sort.Search(len(l.creates), func(i int) bool { return l.creates[i].GlobalPosition > after })
+	return l.creates[i:min(i+min(limit, 16), len(l.creates))], nil
+}
+
+// BenchmarkHubCreates runs the fixture's creates through a Hub (derived in full) to two
+// subscribers of every event, as a server's webhooks and triggers are: an op is every create
+// once; cpu-ns/create is the CPU of the whole process per create.
+func BenchmarkHubCreates(b *testing.B) {
+	f := newCreateFixture(b, 1000)
+	ix := f.index(b)
+	if err := ix.Apply(context.Background(), f.creates); err != nil {
+		b.Fatal(err)
+	}
+	derive := activity.Deriver{Graph: f.a.reader, SchemaOf: f.a.schemaOf, KindOf: ix.KindOf, Decoded: f.a.handed.Payload}.Derive
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := cpuTime()
+	for range b.N {
+		h, err := activity.NewHub(activity.HubConfig{Log: fixtureLog{creates: f.creates}, Derive: derive, SchemaOf: f.a.schemaOf,
+			Coalesce: time.Microsecond, Poll: time.Millisecond})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { _ = h.Run(ctx); close(done) }()
+		var wg sync.WaitGroup
+		for range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				n := 0
+				_ = h.Subscribe(ctx, f.creates[0].GlobalPosition-1, activity.Filter{}, func(activity.Event) error {
+					if n++; n == len(f.creates) {
+						return errDone
+					}
+					return nil
+				})
+			}()
+		}
+		wg.Wait()
+		cancel()
+		<-done
+	}
+	b.ReportMetric(float64(cpuTime()-start)/float64(b.N*len(f.creates)), "cpu-ns/create")
+}
+
+var errDone = errors.New("done")
