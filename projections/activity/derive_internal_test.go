@@ -3,6 +3,7 @@ package activity
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"testing"
 
 	"github.com/infrahub-go/infrahub/branch/nodes"
@@ -85,4 +86,25 @@ func TestKnownKinds(t *testing.T) {
 			t.Fatal("an id never put is known")
 		}
 	}
+}
+
+// An Index's records hold no pointer, so that the garbage collector never scans them: a server
+// keeps one for every event the log derives.
+func TestRecordHoldsNoPointer(t *testing.T) {
+	var check func(t *testing.T, typ reflect.Type, path string)
+	check = func(t *testing.T, typ reflect.Type, path string) {
+		switch typ.Kind() {
+		case reflect.Struct:
+			for i := range typ.NumField() {
+				check(t, typ.Field(i).Type, path+"."+typ.Field(i).Name)
+			}
+		case reflect.Array:
+			check(t, typ.Elem(), path+"[]")
+		case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		default:
+			t.Errorf("%s is a %s: the garbage collector scans every record", path, typ.Kind())
+		}
+	}
+	check(t, reflect.TypeOf(record{}), "record")
 }
