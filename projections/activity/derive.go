@@ -59,17 +59,30 @@ type Deriver struct {
 
 // Derive derives the events of env.
 func (dv Deriver) Derive(ctx context.Context, env events.Envelope) ([]Event, error) {
-	d := &deriving{ctx: ctx, g: dv.Graph, schemaOf: dv.SchemaOf, lookup: dv.KindOf, decoded: dv.Decoded, env: env, kinds: map[string]string{}, records: dv.Records}
+	out, err := dv.derive(ctx, env)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].ID = EventID(env, i)
+	}
+	for i := range out {
+		if out[i].Level == 1 && out[i].ParentID == "" {
+			out[i].ParentID = out[0].ID
+		}
+	}
+	return out, nil
+}
+
+// derive is Derive but for the events' ids (ID and ParentID empty): an Index keeps them as
+// UUIDs (eventUUID), without formatting and parsing them back.
+func (dv Deriver) derive(ctx context.Context, env events.Envelope) ([]Event, error) {
+	d := &deriving{ctx: ctx, g: dv.Graph, schemaOf: dv.SchemaOf, lookup: dv.KindOf, decoded: dv.Decoded, env: env, records: dv.Records}
 	if err := d.run(); err != nil {
 		return nil, fmt.Errorf("activity: derive the events of log position %d (%s): %w", env.GlobalPosition, env.Type, err)
 	}
 	for i := range d.out {
-		d.out[i].ID, d.out[i].Index, d.out[i].Last = EventID(env, i), i, i == len(d.out)-1
-	}
-	for i := range d.out {
-		if d.out[i].Level == 1 && d.out[i].ParentID == "" {
-			d.out[i].ParentID = d.out[0].ID
-		}
+		d.out[i].Index, d.out[i].Last = i, i == len(d.out)-1
 	}
 	return d.out, nil
 }
@@ -77,10 +90,14 @@ func (dv Deriver) Derive(ctx context.Context, env events.Envelope) ([]Event, err
 // EventID is the id of the i-th event derived from env: env's EventID for the first, a UUIDv5
 // in its namespace for the others.
 func EventID(env events.Envelope, i int) string {
+	return eventUUID(env, i).String()
+}
+
+func eventUUID(env events.Envelope, i int) uuid.UUID {
 	if i == 0 {
-		return env.EventID.String()
+		return env.EventID
 	}
-	return uuid.NewSHA1(env.EventID, []byte("infrahub.event."+strconv.Itoa(i))).String()
+	return uuid.NewSHA1(env.EventID, []byte("infrahub.event."+strconv.Itoa(i)))
 }
 
 // Relevant says whether an envelope of this type may derive events at all: the Hub and the
@@ -102,23 +119,19 @@ type deriving struct {
 	decoded  func(events.Envelope) (any, bool) // Deriver.Decoded
 	env      events.Envelope
 	out      []Event
-	kinds    map[string]string // node id -> kind, read once
-	records  bool              // Deriver.Records
+	kinds    knownKinds // node id -> kind, read once
+	records  bool       // Deriver.Records
+	// The schema set answered last and its branch: the node, group and relationship steps of
+	// one envelope all ask for the same branch's.
+	setBranch string
+	setOf     *schema.Set
+	setKnown  bool
 }
 
 // edgeChange is one peer added to or removed from one end of a relationship.
 type edgeChange struct {
 	near, field, peer string
 	remove            bool
-}
-
-// nodeChange is what one node event (or one node's part of a merge) did.
-type nodeChange struct {
-	op    string // NodeCreated, NodeUpdated or NodeDeleted
-	id    string
-	kind  string
-	attrs map[string]any // the new values of the attributes written
-	edges []edgeChange
 }
 
 func (d *deriving) base(name, br string) Event {
@@ -137,21 +150,13 @@ func (d *deriving) run() error {
 		if err != nil {
 			return err
 		}
-		c := nodeChange{op: NodeCreated, id: p.ID, kind: p.Kind, attrs: map[string]any{}, edges: edgesOf(p.ID, p.Edges)}
-		for name, a := range p.Attributes {
-			c.attrs[name] = a.Value
-		}
-		return d.node(br, c, 0)
+		return d.node(br, nodeChange{op: NodeCreated, id: p.ID, kind: p.Kind, written: p.Attributes, edges: edgesOf(p.ID, p.Edges)}, 0)
 	case nodes.TypeUpdated:
 		p, err := decodeAs[nodes.Updated](d)
 		if err != nil {
 			return err
 		}
-		c := nodeChange{op: NodeUpdated, id: p.ID, kind: p.Kind, attrs: map[string]any{}, edges: edgesOf(p.ID, p.Edges)}
-		for name, a := range p.Attributes {
-			c.attrs[name] = a.Value
-		}
-		return d.node(br, c, 0)
+		return d.node(br, nodeChange{op: NodeUpdated, id: p.ID, kind: p.Kind, written: p.Attributes, edges: edgesOf(p.ID, p.Edges)}, 0)
 	case nodes.TypeDeleted:
 		p, err := decodeAs[nodes.Deleted](d)
 		if err != nil {
@@ -305,6 +310,14 @@ func (d *deriving) merged(br string, p branch.Merged) error {
 
 // set is the schema of br (the default branch's when br has none any more).
 func (d *deriving) set(br string) *schema.Set {
+	if d.setKnown && d.setBranch == br {
+		return d.setOf
+	}
+	d.setBranch, d.setOf, d.setKnown = br, d.lookupSet(br), true
+	return d.setOf
+}
+
+func (d *deriving) lookupSet(br string) *schema.Set {
 	if d.schemaOf == nil {
 		return nil
 	}
@@ -358,12 +371,12 @@ func (d *deriving) label(br string, at events.Position, id string) (string, bool
 
 // kindOf is a node's kind, read after the envelope then before it.
 func (d *deriving) kindOf(br, id string) (string, error) {
-	if k, ok := d.kinds[id]; ok {
+	if k, ok := d.kinds.get(id); ok {
 		return k, nil
 	}
 	if d.lookup != nil {
 		if k, ok := d.lookup(id); ok && k != "" {
-			d.kinds[id] = k
+			d.learn(id, k)
 			return k, nil
 		}
 	}
@@ -373,10 +386,59 @@ func (d *deriving) kindOf(br, id string) (string, error) {
 			return "", err
 		}
 		if ok {
-			d.kinds[id] = n.Kind
+			d.learn(id, n.Kind)
 			return n.Kind, nil
 		}
 	}
-	d.kinds[id] = ""
+	d.learn(id, "")
 	return "", nil
+}
+
+// learn remembers the kind of node id for the rest of the envelope.
+func (d *deriving) learn(id, kind string) { d.kinds.put(id, kind) }
+
+// knownKinds is node id -> kind. A node event names a few nodes (itself and its peers): they
+// are kept inline, without a map to allocate for each envelope; a merge's many go to a map.
+type knownKinds struct {
+	few  [8]idKind
+	n    int
+	many map[string]string
+}
+
+type idKind struct{ id, kind string }
+
+func (k *knownKinds) get(id string) (string, bool) {
+	if k.many != nil {
+		kind, ok := k.many[id]
+		return kind, ok
+	}
+	for i := range k.n {
+		if k.few[i].id == id {
+			return k.few[i].kind, true
+		}
+	}
+	return "", false
+}
+
+func (k *knownKinds) put(id, kind string) {
+	if k.many != nil {
+		k.many[id] = kind
+		return
+	}
+	for i := range k.n {
+		if k.few[i].id == id {
+			k.few[i].kind = kind
+			return
+		}
+	}
+	if k.n < len(k.few) {
+		k.few[k.n] = idKind{id, kind}
+		k.n++
+		return
+	}
+	k.many = make(map[string]string, 2*len(k.few))
+	for _, e := range k.few {
+		k.many[e.id] = e.kind
+	}
+	k.many[id] = kind
 }

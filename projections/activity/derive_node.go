@@ -1,10 +1,7 @@
 package activity
 
 import (
-	"bytes"
-	"encoding/json"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/infrahub-go/infrahub/branch/nodes"
@@ -49,7 +46,7 @@ func (d *deriving) node(br string, c nodeChange, level int) error {
 		}
 	}
 	if c.kind != "" {
-		d.kinds[c.id] = c.kind
+		d.learn(c.id, c.kind)
 	}
 	e := d.base(c.op, br)
 	e.Level = level
@@ -62,19 +59,14 @@ func (d *deriving) node(br string, c nodeChange, level int) error {
 		return err
 	}
 	e.Relationships = rels
-	seen := map[string]bool{c.id: true}
-	for _, r := range rels {
-		if !seen[r.Peer.ID] {
-			seen[r.Peer.ID] = true
-			e.RelatedNodes = append(e.RelatedNodes, r.Peer)
-		}
-	}
+	e.RelatedNodes = relatedOf(c.id, rels)
 	label := cur.DisplayLabel
 	if !hasCur {
 		label = prev.DisplayLabel
 	}
 	if !d.records {
-		e.Payload = map[string]any{"data": changelog(c, e, label)}
+		e.Payload = map[string]any{"data": &NodeMutation{Kind: c.kind, NodeID: c.id, Action: mutationAction(c.op), DisplayLabel: label,
+			Attributes: e.Attributes, Relationships: e.Relationships}}
 	}
 	d.out = append(d.out, e)
 	if err := d.groups(br, c, level); err != nil {
@@ -86,95 +78,25 @@ func (d *deriving) node(br string, c nodeChange, level int) error {
 	return nil
 }
 
-// attributes lists the attributes of a node event as Infrahub's changelog does: every
-// attribute of a created node, the attributes written by an update, every attribute a deleted
-// node had (its value now null); in the schema's order, passwords masked.
-func (d *deriving) attributes(c nodeChange, model *schema.Model, prev graph.Node, hasPrev bool) []AttributeChange {
-	var names []string
-	kinds := map[string]string{}
-	if model != nil {
-		for _, a := range model.Attributes {
-			kinds[a.Name] = a.Kind
-		}
-	}
-	include := func(name string) bool {
-		switch c.op {
-		case NodeDeleted:
-			_, ok := prev.Attributes[name]
-			return ok
-		case NodeCreated:
-			return true
-		}
-		_, ok := c.attrs[name]
-		return ok
-	}
-	if model != nil {
-		for _, a := range model.Attributes {
-			if include(a.Name) {
-				names = append(names, a.Name)
+// relatedOf is the peers of rels, each once, but the node id itself, in order.
+func relatedOf(id string, rels []RelationshipChange) []NodeRef {
+	out := make([]NodeRef, 0, len(rels))
+	if len(rels) <= 16 { // a few: a scan costs less than a set
+		for i, r := range rels {
+			if r.Peer.ID != id && !slices.ContainsFunc(rels[:i], func(o RelationshipChange) bool { return o.Peer.ID == r.Peer.ID }) {
+				out = append(out, r.Peer)
 			}
 		}
+		return out
 	}
-	var extra []string
-	for name := range c.attrs {
-		if _, known := kinds[name]; !known {
-			extra = append(extra, name)
+	seen := map[string]bool{id: true}
+	for _, r := range rels {
+		if !seen[r.Peer.ID] {
+			seen[r.Peer.ID] = true
+			out = append(out, r.Peer)
 		}
-	}
-	if model == nil && c.op == NodeDeleted {
-		for name := range prev.Attributes {
-			extra = append(extra, name)
-		}
-	}
-	sort.Strings(extra)
-	names = append(names, extra...)
-	out := make([]AttributeChange, 0, len(names))
-	for _, name := range names {
-		var value, previous any
-		if c.op != NodeDeleted {
-			value = c.attrs[name]
-		}
-		if hasPrev {
-			previous = prev.Attributes[name].Value
-		}
-		kind := kinds[name]
-		action := attributeAction(value, previous)
-		if kind == "Password" || kind == "HashedPassword" || secretAttributes[[2]string{c.kind, name}] {
-			value, previous = masked(value), masked(previous)
-		}
-		out = append(out, AttributeChange{Name: name, Kind: kind, Value: value, ValuePrevious: previous, Action: action})
 	}
 	return out
-}
-
-// secretAttributes are attributes that are credentials though their kind is not a password
-// (kind, attribute): an API token's stored hash.
-var secretAttributes = map[[2]string]bool{{"InternalAccountToken", "token"}: true}
-
-func masked(v any) any {
-	if v == nil {
-		return nil
-	}
-	return "***"
-}
-
-// attributeAction is Infrahub's AttributeChangelog.value_update_status.
-func attributeAction(value, previous any) string {
-	switch {
-	case previous != nil && value == nil:
-		return ActionRemoved
-	case previous == nil && value != nil:
-		return ActionAdded
-	case sameValue(value, previous):
-		return ActionUnchanged
-	}
-	return ActionUpdated
-}
-
-func sameValue(a, b any) bool {
-	x, err1 := json.Marshal(a)
-	y, err2 := json.Marshal(b)
-	return err1 == nil && err2 == nil && bytes.Equal(x, y)
 }
 
 // relationName is the name of the relationship of model stored in field (its identifier when
@@ -182,13 +104,27 @@ func sameValue(a, b any) bool {
 func relationName(model *schema.Model, field string) (string, bool) {
 	if model != nil {
 		for _, r := range model.Relationships {
-			if nodes.RelField(r.Identifier, r.Direction) == field {
+			if isRelField(field, r.Identifier, r.Direction) {
 				return r.Name, true
 			}
 		}
 	}
 	id, _, _ := strings.Cut(strings.TrimPrefix(field, "r:"), "|")
 	return id, false
+}
+
+// isRelField reports whether field is nodes.RelField(identifier, direction), without building
+// it: relationName asks it of every relationship of a kind for every edge.
+func isRelField(field, identifier, direction string) bool {
+	side := nodes.SideBoth
+	switch direction {
+	case "outbound":
+		side = nodes.SideOut
+	case "inbound":
+		side = nodes.SideIn
+	}
+	return len(field) == 3+len(identifier)+len(side) && field[:2] == "r:" && field[2:2+len(identifier)] == identifier &&
+		field[2+len(identifier)] == '|' && field[3+len(identifier):] == side
 }
 
 // relationships lists the peers the change added to or removed from the node's relationships,
@@ -216,34 +152,6 @@ func (d *deriving) relationships(br string, c nodeChange, model *schema.Model) (
 		out = append(out, RelationshipChange{Name: name, Peer: NodeRef{ID: peer, Kind: kind}, Action: action})
 	}
 	return out, nil
-}
-
-// changelog is Infrahub's NodeMutatedEvent payload (kind, node_id, action, fields, changelog).
-func changelog(c nodeChange, e Event, label string) map[string]any {
-	attrs := map[string]any{}
-	var fields []string
-	for _, a := range e.Attributes {
-		attrs[a.Name] = map[string]any{"name": a.Name, "kind": a.Kind, "value": a.Value, "value_previous": a.ValuePrevious,
-			"value_update_status": a.Action, "properties": map[string]any{}}
-		fields = append(fields, a.Name)
-	}
-	rels := map[string]any{}
-	for _, r := range e.Relationships {
-		entry, _ := rels[r.Name].(map[string]any)
-		if entry == nil {
-			entry = map[string]any{"name": r.Name, "peers": []any{}}
-			rels[r.Name] = entry
-			fields = append(fields, r.Name)
-		}
-		entry["peers"] = append(entry["peers"].([]any), map[string]any{"peer_id": r.Peer.ID, "peer_kind": r.Peer.Kind,
-			"peer_status": r.Action, "properties": map[string]any{}})
-	}
-	if fields == nil {
-		fields = []string{}
-	}
-	return map[string]any{"kind": c.kind, "node_id": c.id, "action": mutationAction(c.op), "fields": fields,
-		"changelog": map[string]any{"node_id": c.id, "node_kind": c.kind, "display_label": label,
-			"attributes": attrs, "relationships": rels}}
 }
 
 // groups derives infrahub.group.member_added and member_removed for the membership edges of
@@ -348,8 +256,8 @@ func (d *deriving) groupEnds(br string, set *schema.Set, e edgeChange) (group, m
 func (d *deriving) artifact(br string, c nodeChange, level int, prev graph.Node, hasPrev bool, cur graph.Node, hasCur bool) error {
 	name := ArtifactCreated
 	if c.op == NodeUpdated {
-		_, cs := c.attrs["checksum"]
-		_, st := c.attrs["storage_id"]
+		_, cs := c.value("checksum")
+		_, st := c.value("storage_id")
 		if !cs && !st {
 			return nil
 		}

@@ -46,7 +46,7 @@ func TestDeriveNodeEvents(t *testing.T) {
 	if !reflect.DeepEqual(created.RelatedNodes, []activity.NodeRef{{ID: tag1, Kind: "TestTag"}}) {
 		t.Errorf("created related nodes: %s", dump(created.RelatedNodes))
 	}
-	data, _ := created.Payload["data"].(map[string]any)
+	data := payloadData(t, created)
 	if data["action"] != "created" || data["node_id"] != dev || data["kind"] != "TestDevice" {
 		t.Errorf("created payload: %s", dump(data))
 	}

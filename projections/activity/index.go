@@ -34,15 +34,18 @@ type IndexConfig struct {
 	Decoded func(env events.Envelope) (any, bool)
 }
 
-// record is what the Index keeps of one event: about 110 bytes plus 16 per related node (no
+// record is what the Index keeps of one event: about 100 bytes plus 16 per related node (no
 // attribute value, no payload). Strings that repeat (branches, accounts, kinds) are interned.
+// It holds no pointer (its related nodes are a range of Index.related): the garbage collector
+// does not scan the records, however many the log derives.
 type record struct {
 	pos     events.Position
 	at      int64 // occurred_at, Unix nanoseconds
 	id      uuid.UUID
 	env     uuid.UUID // the log event's id: the parent of level-1 events
 	node    uuid.UUID // the primary node (zero: none)
-	related []uuid.UUID
+	relFrom uint32    // related nodes: Index.related[relFrom:relTo]
+	relTo   uint32
 	branch  uint32
 	account uint32
 	kind    uint32
@@ -61,6 +64,7 @@ type Index struct {
 
 	mu      sync.RWMutex
 	records []record
+	related []uuid.UUID // the records' related nodes, each record's a range
 	strs    []string
 	strIDs  map[string]uint32
 	kinds   map[uuid.UUID]uint32
@@ -81,7 +85,7 @@ func NewIndex(cfg IndexConfig) (*Index, error) {
 }
 
 func (ix *Index) clear() {
-	ix.records, ix.strs, ix.strIDs, ix.kinds, ix.pos = nil, []string{""}, map[string]uint32{"": 0}, map[uuid.UUID]uint32{}, 0
+	ix.records, ix.related, ix.strs, ix.strIDs, ix.kinds, ix.pos = nil, nil, []string{""}, map[string]uint32{"": 0}, map[uuid.UUID]uint32{}, 0
 }
 
 // Name is the projector's name.
@@ -132,8 +136,9 @@ func (ix *Index) KindOf(id string) (string, bool) {
 	return ix.kindOf(id)
 }
 
-// learnKinds records the kinds of the nodes env creates.
-func (ix *Index) learnKinds(env events.Envelope) {
+// learnKinds records the kinds of the nodes env creates (decoded: its payload as Decoded
+// answered it, nil when it did not).
+func (ix *Index) learnKinds(env events.Envelope, decoded any) {
 	learn := func(id, kind string) {
 		if u, err := uuid.Parse(id); err == nil && kind != "" {
 			ix.kinds[u] = ix.intern(kind)
@@ -141,13 +146,9 @@ func (ix *Index) learnKinds(env events.Envelope) {
 	}
 	switch env.Type {
 	case nodes.TypeCreated:
-		if ix.cfg.Decoded != nil {
-			if v, ok := ix.cfg.Decoded(env); ok {
-				if p, ok := v.(nodes.Created); ok {
-					learn(p.ID, p.Kind)
-					return
-				}
-			}
+		if p, ok := decoded.(nodes.Created); ok {
+			learn(p.ID, p.Kind)
+			return
 		}
 		var p struct{ ID, Kind string }
 		if json.Unmarshal(env.Payload, &p) == nil {
@@ -174,14 +175,23 @@ func nameIndex(name string) uint8 { return uint8(slices.Index(eventNames, name))
 func (ix *Index) Apply(ctx context.Context, batch []events.Envelope) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	dv := Deriver{SchemaOf: ix.cfg.SchemaOf, KindOf: ix.kindOf, Records: true, Decoded: ix.cfg.Decoded}
+	// The payload of the envelope at hand, looked up once for learnKinds and the deriving.
+	var at events.Position
+	var decoded, known = any(nil), false
+	dv := Deriver{SchemaOf: ix.cfg.SchemaOf, KindOf: ix.kindOf, Records: true, Decoded: func(env events.Envelope) (any, bool) {
+		return decoded, known && env.GlobalPosition == at
+	}}
 	for _, env := range batch {
 		if env.GlobalPosition <= ix.pos {
 			continue
 		}
-		ix.learnKinds(env)
+		at, decoded, known = env.GlobalPosition, nil, false
+		if ix.cfg.Decoded != nil {
+			decoded, known = ix.cfg.Decoded(env)
+		}
+		ix.learnKinds(env, decoded)
 		if Relevant(env.Type) {
-			evs, err := dv.Derive(ctx, env)
+			evs, err := dv.derive(ctx, env)
 			if err != nil {
 				return err
 			}
@@ -195,18 +205,20 @@ func (ix *Index) Apply(ctx context.Context, batch []events.Envelope) error {
 }
 
 func (ix *Index) record(env events.Envelope, e Event) record {
-	r := record{pos: e.Position, at: e.OccurredAt.UnixNano(), id: uuid.MustParse(e.ID), env: env.EventID,
+	r := record{pos: e.Position, at: e.OccurredAt.UnixNano(), id: eventUUID(env, e.Index), env: env.EventID,
 		branch: ix.intern(e.Branch), account: ix.intern(e.AccountID), index: uint16(e.Index), name: nameIndex(e.Name),
 		level: uint8(e.Level), hasKids: e.HasChildren}
 	if e.PrimaryNode != nil {
 		r.node, _ = uuid.Parse(e.PrimaryNode.ID)
 		r.kind = ix.intern(e.PrimaryNode.Kind)
 	}
+	r.relFrom = uint32(len(ix.related))
 	for _, n := range e.RelatedNodes {
 		if u, err := uuid.Parse(n.ID); err == nil {
-			r.related = append(r.related, u)
+			ix.related = append(ix.related, u)
 		}
 	}
+	r.relTo = uint32(len(ix.related))
 	return r
 }
 
@@ -291,100 +303,4 @@ func (ix *Index) details(ctx context.Context, page []record, f Filter) ([]Event,
 		out = append(out, f.Visible(evs[r.index]))
 	}
 	return out, nil
-}
-
-// matcher is a Query compiled against the Index's interned strings.
-type matcher struct {
-	q                         Query
-	names                     []uint8
-	prefixes                  []string
-	ids, parents, nodes, rels map[uuid.UUID]bool
-	since, until              int64
-	kindOK                    map[uint32]bool // memo of the kind filters and permissions
-}
-
-// uuidSet parses ids; an id that is no UUID names no event nor node: it matches nothing.
-func uuidSet(in []string) map[uuid.UUID]bool {
-	out := make(map[uuid.UUID]bool, len(in))
-	for _, s := range in {
-		if u, err := uuid.Parse(s); err == nil {
-			out[u] = true
-		}
-	}
-	return out
-}
-
-func (ix *Index) compile(q Query) *matcher {
-	m := &matcher{q: q, kindOK: map[uint32]bool{}}
-	for _, n := range q.Names {
-		if len(n) > 0 && n[len(n)-1] == '.' {
-			m.prefixes = append(m.prefixes, n)
-		} else if i := slices.Index(eventNames, n); i >= 0 {
-			m.names = append(m.names, uint8(i))
-		}
-	}
-	m.ids, m.parents, m.nodes, m.rels = uuidSet(q.IDs), uuidSet(q.ParentIDs), uuidSet(q.NodeIDs), uuidSet(q.RelatedIDs)
-	if !q.Since.IsZero() {
-		m.since = q.Since.UnixNano()
-	}
-	if !q.Until.IsZero() {
-		m.until = q.Until.UnixNano()
-	}
-	return m
-}
-
-func (m *matcher) match(ix *Index, r *record) bool {
-	q := &m.q
-	if len(q.Names) > 0 && !slices.Contains(m.names, r.name) && !m.prefixed(r.name) {
-		return false
-	}
-	if len(q.Branches) > 0 && !slices.Contains(q.Branches, ix.strs[r.branch]) {
-		return false
-	}
-	if len(q.AccountIDs) > 0 && !slices.Contains(q.AccountIDs, ix.strs[r.account]) {
-		return false
-	}
-	if (len(q.IDs) > 0 && !m.ids[r.id]) || (len(q.NodeIDs) > 0 && !m.nodes[r.node]) {
-		return false
-	}
-	if len(q.ParentIDs) > 0 && (r.level == 0 || !m.parents[r.env]) {
-		return false
-	}
-	if len(q.RelatedIDs) > 0 && !m.rels[r.node] && !slices.ContainsFunc(r.related, func(u uuid.UUID) bool { return m.rels[u] }) {
-		return false
-	}
-	if (q.HasChildren != nil && *q.HasChildren != r.hasKids) || (q.Level != nil && *q.Level != int(r.level)) {
-		return false
-	}
-	if (m.since != 0 && r.at < m.since) || (m.until != 0 && r.at > m.until) {
-		return false
-	}
-	if len(q.Kinds) > 0 || q.AllowedKinds != nil {
-		if r.node == (uuid.UUID{}) {
-			return len(q.Kinds) == 0
-		}
-		ok, seen := m.kindOK[r.kind]
-		if !seen {
-			kind := ix.strs[r.kind]
-			ok = (len(q.Kinds) == 0 || KindMatches(q.Kinds, kind, branch.Default, ix.cfg.SchemaOf)) &&
-				(q.AllowedKinds == nil || q.AllowedKinds(kind))
-			m.kindOK[r.kind] = ok
-		}
-		if !ok {
-			return false
-		}
-	}
-	return true
-}
-
-func (m *matcher) prefixed(name uint8) bool {
-	if int(name) >= len(eventNames) {
-		return false
-	}
-	for _, p := range m.prefixes {
-		if len(eventNames[name]) > len(p) && eventNames[name][:len(p)] == p {
-			return true
-		}
-	}
-	return false
 }

@@ -1,16 +1,30 @@
 package activity_test
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/infrahub-go/infrahub/commands"
 	"github.com/infrahub-go/infrahub/projections/activity"
 )
 
+// payloadData is the "data" of e's Payload as a reader of the event's JSON sees it.
+func payloadData(t *testing.T, e activity.Event) map[string]any {
+	t.Helper()
+	raw, err := json.Marshal(e.Payload["data"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]any
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 func displayLabel(t *testing.T, e activity.Event) any {
 	t.Helper()
-	data, _ := e.Payload["data"].(map[string]any)
-	cl, _ := data["changelog"].(map[string]any)
+	cl, _ := payloadData(t, e)["changelog"].(map[string]any)
 	if cl == nil {
 		t.Fatalf("%s has no changelog: %s", e.Name, dump(e))
 	}

@@ -94,7 +94,8 @@ type Event struct {
 	// "branch_id", "sync_with_git", "created_at", "source_branch"; for an artifact event
 	// "artifact_definition_id", "checksum", "checksum_previous", "storage_id",
 	// "storage_id_previous"; for a group event "group" (NodeRef) and "members" ([]NodeRef); for
-	// a node event "data" (Infrahub's NodeMutatedEvent payload).
+	// a node event "data" (Infrahub's NodeMutatedEvent payload: a *NodeMutation, which encodes
+	// as its objects and builds them only then).
 	Payload map[string]any `json:"payload,omitempty"`
 }
 
