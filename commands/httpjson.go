@@ -55,7 +55,18 @@ func readCommand(w http.ResponseWriter, r *http.Request, limit int64, cmd *Comma
 		return nil
 	}
 	*cmd = Command{}
-	return payload.Read(bytes.NewReader(buf.b), cmd, "body")
+	return readSlow(buf.b, cmd)
+}
+
+// readSlow reads body into cmd through payload.Read, which takes its value as an interface:
+// decoding into a copy keeps the caller's Command (which every request has) off the heap.
+//
+//go:noinline
+func readSlow(body []byte, cmd *Command) error {
+	var c Command
+	err := payload.Read(bytes.NewReader(body), &c, "body")
+	*cmd = c
+	return err
 }
 
 // readAll appends what r reads to b until io.EOF, as io.ReadAll does, growing b only when it
