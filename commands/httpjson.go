@@ -69,12 +69,13 @@ func readSlow(body []byte, cmd *Command) error {
 	return err
 }
 
-// readAll appends what r reads to b until io.EOF, as io.ReadAll does, growing b only when it
-// is full.
+// readAll appends what r reads to b until io.EOF, as bytes.Buffer.ReadFrom does: b grows only
+// when it is full, doubling (as the buffer does; append's slower growth of large slices would
+// allocate several times a large body's size before the limit refuses it).
 func readAll(r io.Reader, b []byte) ([]byte, error) {
 	for {
 		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
+			b = append(make([]byte, 0, 2*cap(b)+bytes.MinRead), b...)
 		}
 		n, err := r.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]
