@@ -24,12 +24,7 @@ func (s *Service) authorize(ctx context.Context, cmd Command) error {
 	if err := authz.RequireAccount(id); err != nil {
 		return err
 	}
-	var p struct {
-		Branch string `json:"branch"`
-		Kind   string `json:"kind"`
-		Name   string `json:"name"`
-	}
-	_ = json.Unmarshal(cmd.Payload, &p) // a bad payload is refused by its handler
+	p := scopeOf(cmd.Payload) // a bad payload is refused by its handler
 	onDefault := p.Branch == "" || p.Branch == s.w.def
 	switch cmd.Type {
 	case TypeRecordDiagnostic, TypeCreateBranch:
@@ -80,16 +75,95 @@ func (s *Service) authorize(ctx context.Context, cmd Command) error {
 }
 
 // actionsOf is what a node command needs: an upsert may create or update (Infrahub asks both).
+// The lists are shared (read only), so that a check allocates nothing.
 func actionsOf(typ string) []authz.Action {
 	switch typ {
 	case TypeCreateNode:
-		return []authz.Action{authz.Create}
+		return createActions
 	case TypeUpsertNode:
-		return []authz.Action{authz.Create, authz.Update}
+		return upsertActions
 	case TypeDeleteNode:
-		return []authz.Action{authz.Delete}
+		return deleteActions
 	}
-	return []authz.Action{authz.Update}
+	return updateActions
+}
+
+var (
+	createActions = []authz.Action{authz.Create}
+	upsertActions = []authz.Action{authz.Create, authz.Update}
+	deleteActions = []authz.Action{authz.Delete}
+	updateActions = []authz.Action{authz.Update}
+)
+
+// scope is what authorize reads of a command's payload: its branch and kind.
+type scope struct {
+	Branch string `json:"branch"`
+	Kind   string `json:"kind"`
+}
+
+// scopeOf reads the payload's branch and kind as json.Unmarshal into scope does (keys matched
+// case-insensitively, the last of a repeated key winning, nothing read from invalid JSON,
+// what is not a string left empty). Every command passes here, so the common shape (an object
+// whose keys are ASCII without escapes, whose branch and kind are strings without escapes) is
+// read by the batch decoder's scanners without reflection; anything else goes to json.Unmarshal
+// (scope_test.go compares both).
+func scopeOf(payload []byte) scope {
+	var p scope
+	if validJSON(payload) && objectFields(payload, func(key string, val []byte) bool {
+		var dst *string
+		switch {
+		case !asciiKey(key):
+			return false // Unicode case folding: left to encoding/json
+		case asciiFold(key, "branch"):
+			dst = &p.Branch
+		case asciiFold(key, "kind"):
+			dst = &p.Kind
+		default:
+			return true
+		}
+		v, ok := plainJSONString(val)
+		*dst = v
+		return ok
+	}) {
+		return p
+	}
+	return scopeSlow(payload)
+}
+
+// scopeSlow is scopeOf through encoding/json (not inlined: its scope would be allocated on
+// the fast path too).
+//
+//go:noinline
+func scopeSlow(payload []byte) scope {
+	var p scope
+	_ = json.Unmarshal(payload, &p)
+	return p
+}
+
+func asciiKey(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// asciiFold reports whether the ASCII key s equals the lower-case name but for letter case.
+func asciiFold(s, name string) bool {
+	if len(s) != len(name) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != name[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // authorizeChanges checks, for the identity ctx carries, every kind a decided transaction

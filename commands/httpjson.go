@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"sync"
@@ -17,35 +18,74 @@ import (
 // its answer without reflection; anything else goes through encoding/json, whose results (and
 // errors) these fast paths reproduce exactly (httpjson_test.go compares them).
 
-// bodies are the buffers request bodies are read into.
-var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+// bodies are the buffers request bodies are read into and answers written from. A buffer
+// grown by a request goes back grown (bytes.Buffer.AvailableBuffer would lose what an append
+// grew), so that a warm pool reads and writes without allocating.
+var bodies = sync.Pool{New: func() any { return &bodyBuf{b: make([]byte, 0, 1024)} }}
+
+type bodyBuf struct{ b []byte }
 
 // maxPooledBody is the largest buffer put back in bodies.
 const maxPooledBody = 64 << 10
+
+func getBody() *bodyBuf { return bodies.Get().(*bodyBuf) }
+
+func putBody(buf *bodyBuf) {
+	if cap(buf.b) <= maxPooledBody {
+		buf.b = buf.b[:0]
+		bodies.Put(buf)
+	}
+}
 
 // readCommand reads a request's command (ReadBody's rules: at most limit bytes, strictly).
 func readCommand(w http.ResponseWriter, r *http.Request, limit int64, cmd *Command) error {
 	if limit <= 0 {
 		limit = limits.Default().BodyBytes
 	}
-	buf := bodies.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer func() {
-		if buf.Cap() <= maxPooledBody {
-			bodies.Put(buf)
-		}
-	}()
-	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit)); err != nil {
+	buf := getBody()
+	defer putBody(buf)
+	var err error
+	if buf.b, err = readAll(http.MaxBytesReader(w, r.Body, limit), buf.b[:0]); err != nil {
 		if tooLarge := new(http.MaxBytesError); errors.As(err, &tooLarge) {
 			return fmt.Errorf("%w: the body is longer than %d bytes (INFRAHUB_MAX_BODY_BYTES)", limits.ErrExceeded, limit)
 		}
 		return fmt.Errorf("%w: body: %v", fault.ErrInvalid, err)
 	}
-	if decodeCommand(buf.Bytes(), cmd) {
+	if decodeCommand(buf.b, cmd) {
 		return nil
 	}
 	*cmd = Command{}
-	return payload.Read(bytes.NewReader(buf.Bytes()), cmd, "body")
+	return readSlow(buf.b, cmd)
+}
+
+// readSlow reads body into cmd through payload.Read, which takes its value as an interface:
+// decoding into a copy keeps the caller's Command (which every request has) off the heap.
+//
+//go:noinline
+func readSlow(body []byte, cmd *Command) error {
+	var c Command
+	err := payload.Read(bytes.NewReader(body), &c, "body")
+	*cmd = c
+	return err
+}
+
+// readAll appends what r reads to b until io.EOF, as bytes.Buffer.ReadFrom does: b grows only
+// when it is full, doubling (as the buffer does; append's slower growth of large slices would
+// allocate several times a large body's size before the limit refuses it).
+func readAll(r io.Reader, b []byte) ([]byte, error) {
+	for {
+		if len(b) == cap(b) {
+			b = append(make([]byte, 0, 2*cap(b)+bytes.MinRead), b...)
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
 }
 
 // decodeCommand reads body into cmd when it is one JSON object whose members are "type" and
@@ -72,17 +112,20 @@ func decodeCommand(body []byte, cmd *Command) bool {
 
 // writeResult answers res with status 200 as writeJSON does.
 func writeResult(w http.ResponseWriter, res Result) {
-	buf := bodies.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer bodies.Put(buf)
-	b, ok := appendResult(buf.AvailableBuffer(), res)
-	if !ok {
+	buf := getBody()
+	defer putBody(buf)
+	var ok bool
+	if buf.b, ok = appendResult(buf.b[:0], res); !ok {
 		writeJSON(w, http.StatusOK, res)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(b) // the status is 200
+	// Header.Set's value, without allocating its list: the server copies the headers when it
+	// writes them, and the list's capacity of 1 makes an Add copy it too.
+	w.Header()["Content-Type"] = contentTypeJSON
+	_, _ = w.Write(buf.b) // the status is 200
 }
+
+var contentTypeJSON = []string{"application/json"}[:1:1]
 
 // appendResult appends res as json.Encoder writes it (with its newline); ok is false when res
 // holds what only encoding/json writes (Data of another type than NodeOutcome, a string to

@@ -566,7 +566,9 @@ func (s *server) routes() (http.Handler, error) {
 		workers = s.workers
 	}
 	if s.role != roleWorker {
-		mux.Handle("/api/commands", &commands.Endpoint{Commands: s.app, Logger: s.log, MaxBodyBytes: lim.BodyBytes})
+		cmds := &commands.Endpoint{Commands: s.app, Logger: s.log, MaxBodyBytes: lim.BodyBytes}
+		mux.Handle("/api/commands", cmds)      // any method: the endpoint answers 405 itself
+		mux.Handle("POST /api/commands", cmds) // found among the POST routes without trying their wildcards (2 allocations)
 		(&graphql.Handler{X: s.executor(s.query, workers)}).Register(mux)
 		(&rest.Storage{Store: s.git.objects, MaxBodyBytes: lim.BodyBytes}).Register(mux)
 		s.git.handlers.Register(mux)

@@ -57,8 +57,23 @@ func TokenDigest(token string) string {
 	if IsTokenDigest(token) {
 		return token
 	}
-	sum := sha256.Sum256([]byte(token))
-	return tokenDigestPrefix + hex.EncodeToString(sum[:])
+	return string(AppendTokenDigest(make([]byte, 0, len(tokenDigestPrefix)+2*sha256.Size), token))
+}
+
+// AppendTokenDigest appends TokenDigest(token) to dst: a caller that only looks the digest up
+// (every authenticated request) need not allocate it.
+func AppendTokenDigest(dst []byte, token string) []byte {
+	if IsTokenDigest(token) {
+		return append(dst, token...)
+	}
+	var sum [sha256.Size]byte
+	var tmp [128]byte
+	if len(token) <= len(tmp) { // an API token: hashed from the stack
+		sum = sha256.Sum256(tmp[:copy(tmp[:], token)])
+	} else {
+		sum = sha256.Sum256([]byte(token))
+	}
+	return hex.AppendEncode(append(dst, tokenDigestPrefix...), sum[:])
 }
 
 // IsTokenDigest reports whether s is a stored token digest.

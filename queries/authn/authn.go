@@ -158,10 +158,12 @@ func (x *Authenticator) Identify(ctx context.Context, r *http.Request) (*authz.I
 // apiKey resolves an API token to its active account; an expired token is refused. A
 // verification Config.Tokens keeps is reused until it expires or the graph changes what it read.
 func (x *Authenticator) apiKey(ctx context.Context, key string) (account, error) {
-	digest := values.TokenDigest(key)
-	if v, ok := x.cfg.Tokens.lookup(digest); ok && (v.expires.IsZero() || x.cfg.Now().Before(v.expires)) {
+	var buf [96]byte // a digest's length: looked up without allocating it
+	d := values.AppendTokenDigest(buf[:0], key)
+	if v, ok := x.cfg.Tokens.lookupBytes(d); ok && (v.expires.IsZero() || x.cfg.Now().Before(v.expires)) {
 		return v.acct, nil
 	}
+	digest := string(d)
 	from := x.cfg.Tokens.begin()
 	page, err := x.cfg.Graph.List(ctx, graph.Scope{}, graph.Query{Kind: TokenKind,
 		Filters: map[string]any{"token__value": digest}, Limit: 1})

@@ -50,11 +50,16 @@ func (c *TokenCache) begin() uint64 {
 
 // lookup answers the verification of digest, if one is kept.
 func (c *TokenCache) lookup(digest string) (verified, bool) {
+	return c.lookupBytes([]byte(digest))
+}
+
+// lookupBytes is lookup of a digest held in bytes (the map is read without a copy of them).
+func (c *TokenCache) lookupBytes(digest []byte) (verified, bool) {
 	if c == nil {
 		return verified{}, false
 	}
 	c.mu.RLock()
-	v, ok := c.entries[digest]
+	v, ok := c.entries[string(digest)]
 	c.mu.RUnlock()
 	return v, ok
 }
