@@ -335,6 +335,6 @@ func encodePlans(ps []plan) (int, error) {
 // isMixing reports whether t changed both branch-agnostic and branch-aware nodes off the
 // default branch, which one append cannot carry.
 func isMixing(t *nodetx.Tx) bool {
-	_, _, err := t.DecideSinceLater(nil, "", events.Metadata{}, t.Mark())
+	_, err := t.DecideSince(nil, "", events.Metadata{}, t.Mark())
 	return err != nil
 }

@@ -34,7 +34,7 @@ type encodedPart struct {
 }
 
 // encodeAhead makes o encode the events it emits on other processors, for a Decide with the
-// same catalogue and metadata (any other Decide encodes everything itself; DecideSinceLater leaves it to Pending.Encode). It
+// same catalogue and metadata (any other Decide, or DecideSince, encodes everything itself). It
 // helps large decisions (a batch) on more than one processor, and does nothing on one.
 func (o *overlay) encodeAhead(cat *events.Catalogue, meta events.Metadata) {
 	if runtime.GOMAXPROCS(0) < 2 || cat == nil || len(o.events) > 0 {

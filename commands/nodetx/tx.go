@@ -230,7 +230,7 @@ type Decision struct {
 // branch's for branch-agnostic data (every branch sees it). A command that changes both
 // branch-agnostic and branch-aware data on another branch than the default one is refused.
 func (t *Tx) Decide(cat *events.Catalogue, defaultBranch string, meta events.Metadata) (Decision, error) {
-	d, err := target(t, defaultBranch)
+	d, err := t.target(defaultBranch)
 	if err != nil || len(t.st.events) == 0 {
 		return d, err
 	}
@@ -243,7 +243,7 @@ func (t *Tx) Decide(cat *events.Catalogue, defaultBranch string, meta events.Met
 }
 
 // target is the stream (and its version) of what t decided: Decide without the events.
-func target(t *Tx, defaultBranch string) (Decision, error) {
+func (t *Tx) target(defaultBranch string) (Decision, error) {
 	v := t.v
 	if t.stream == "" { // made once: a turn decides each of its commands on one transaction
 		t.stream = branch.Stream(v.Branch)
