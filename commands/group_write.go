@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"slices"
-	"sync"
 
 	"github.com/infrahub-go/infrahub/commands/nodetx"
 	"github.com/infrahub-go/infrahub/events"
@@ -23,7 +21,6 @@ type plan struct {
 	payload []any // decoded payloads of events (nil: unknown)
 	info    events.CommandInfo
 	data    any
-	pending nodetx.Pending // events, before they are encoded (encodePlans)
 }
 
 // maxCarry bounds the events a transaction carried from turn to turn may hold: then the next
@@ -211,22 +208,6 @@ func (w *writer) decideGroup(ctx context.Context, name string, q *branchQueue, m
 		}
 		restart := false
 		var before map[string]nodetx.Outcome // one map for every member: each refills it
-		// The events are encoded once every member is decided, all at once (encodePlans), not
-		// one member after the other in the turn. A plan whose events do not encode is answered
-		// as when deciding it failed: before anything decided after it (unencodable).
-		encoded := 0
-		unencodable := func() bool {
-			k, err := encodePlans(plans[encoded:])
-			if err == nil {
-				encoded = len(plans)
-				return false
-			}
-			if i := plans[encoded+k].i; !carried {
-				out[i], skip[i] = answer{err: err}, true
-			}
-			restart = true
-			return true
-		}
 		for _, i := range open {
 			if skip[i] {
 				continue
@@ -239,38 +220,28 @@ func (w *writer) decideGroup(ctx context.Context, name string, q *branchQueue, m
 				err = authorizeSince(m.ctx, t, before, name == w.def)
 			}
 			if err == nil && t.Allocates() && *unlockPools == nil {
-				if unencodable() {
-					break
-				}
 				if *unlockPools, err = w.lockPools(ctx); err != nil {
 					return nil, nil, 0, err
 				}
 				restart = true // decide again, in turn
 				break
 			}
-			var (
-				d    nodetx.Decision
-				pend nodetx.Pending
-			)
+			var d nodetx.Decision
 			if err == nil {
-				d, pend, err = t.DecideSinceLater(w.cat, w.def, metaOf(m.cmd), mark)
+				d, err = t.DecideSince(w.cat, w.def, metaOf(m.cmd), mark)
 			}
-			evs := pend.Len()
-			if err == nil && len(plans) > 0 && evs > 0 && d.Stream != plans[0].stream {
+			if err == nil && len(plans) > 0 && len(d.Events) > 0 && d.Stream != plans[0].stream {
 				err = errDeferred
-			}
-			if err != nil && unencodable() {
-				break
 			}
 			if err != nil && carried {
 				restart = true // decide again in a new transaction, without what this one did
 				break
 			}
-			if err != nil && len(plans) > 0 && !errors.Is(err, errDeferred) && evs == 0 && isMixing(t) {
+			if err != nil && len(plans) > 0 && !errors.Is(err, errDeferred) && len(d.Events) == 0 && isMixing(t) {
 				err = errDeferred // alone, it may go to its own stream
 			}
 			var info events.CommandInfo
-			if err == nil && evs > 0 {
+			if err == nil && len(d.Events) > 0 {
 				info, err = commandInfo(m.cmd, data)
 			}
 			if err != nil {
@@ -280,7 +251,7 @@ func (w *writer) decideGroup(ctx context.Context, name string, q *branchQueue, m
 			if len(plans) == 0 && !carried {
 				next = d.Version
 			}
-			if evs == 0 {
+			if len(d.Events) == 0 {
 				version := d.Version
 				if len(plans) > 0 || carried {
 					version = next
@@ -289,10 +260,10 @@ func (w *writer) decideGroup(ctx context.Context, name string, q *branchQueue, m
 				continue
 			}
 			plans = append(plans, plan{i: i, ctx: context.WithoutCancel(m.ctx), stream: d.Stream, version: next,
-				pending: pend, info: info, data: data})
-			next += int64(evs)
+				events: d.Events, payload: d.Payloads, info: info, data: data})
+			next += int64(len(d.Events))
 		}
-		if !restart && !unencodable() {
+		if !restart {
 			if carried && len(plans) == 0 {
 				q.carry = c // nothing written: the next turn still decides on it
 			}
@@ -300,36 +271,6 @@ func (w *writer) decideGroup(ctx context.Context, name string, q *branchQueue, m
 		}
 		carried = false
 	}
-}
-
-// splitEncoding is the fewest plans encodePlans encodes on two goroutines: fewer are encoded
-// sooner on one than a goroutine starts.
-const splitEncoding = 4
-
-// encodePlans encodes the events of ps (their pending), half of them on another goroutine when
-// there are enough, and answers the first plan whose events do not encode.
-func encodePlans(ps []plan) (int, error) {
-	errs := make([]error, len(ps))
-	encode := func(from, to int) {
-		for k := from; k < to; k++ {
-			ps[k].events, ps[k].payload, errs[k] = ps[k].pending.Encode()
-			ps[k].pending = nodetx.Pending{}
-		}
-	}
-	if half := len(ps) / 2; len(ps) >= splitEncoding && runtime.GOMAXPROCS(0) > 1 {
-		var wg sync.WaitGroup
-		wg.Go(func() { encode(half, len(ps)) })
-		encode(0, half)
-		wg.Wait()
-	} else {
-		encode(0, len(ps))
-	}
-	for k, err := range errs {
-		if err != nil {
-			return k, err
-		}
-	}
-	return 0, nil
 }
 
 // isMixing reports whether t changed both branch-agnostic and branch-aware nodes off the

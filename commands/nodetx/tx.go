@@ -230,20 +230,6 @@ type Decision struct {
 // branch's for branch-agnostic data (every branch sees it). A command that changes both
 // branch-agnostic and branch-aware data on another branch than the default one is refused.
 func (t *Tx) Decide(cat *events.Catalogue, defaultBranch string, meta events.Metadata) (Decision, error) {
-	d, err := t.target(defaultBranch)
-	if err != nil || len(t.st.events) == 0 {
-		return d, err
-	}
-	evs, payloads, err := t.st.build(cat, meta)
-	if err != nil {
-		return Decision{}, err
-	}
-	d.Events, d.Payloads = evs, payloads
-	return d, nil
-}
-
-// target is the stream (and its version) of what t decided: Decide without the events.
-func (t *Tx) target(defaultBranch string) (Decision, error) {
 	v := t.v
 	if t.stream == "" { // made once: a turn decides each of its commands on one transaction
 		t.stream = branch.Stream(v.Branch)
@@ -255,6 +241,14 @@ func (t *Tx) target(defaultBranch string) (Decision, error) {
 	case t.st.global:
 		return Decision{}, fmt.Errorf("%w: one command cannot change branch-agnostic and branch-aware nodes on branch %s; send them separately", fault.ErrInvalid, v.Branch)
 	}
+	if len(t.st.events) == 0 {
+		return d, nil
+	}
+	evs, payloads, err := t.st.build(cat, meta)
+	if err != nil {
+		return Decision{}, err
+	}
+	d.Events, d.Payloads = evs, payloads
 	return d, nil
 }
 
