@@ -205,9 +205,13 @@ func whileWaited(ctx context.Context, ms []*member) (context.Context, context.Ca
 	return ctx, cancel
 }
 
-// copyOutcomes is what a transaction did so far, by value.
-func copyOutcomes(o nodetx.Outcomes) map[string]nodetx.Outcome {
-	out := make(map[string]nodetx.Outcome, len(o))
+// copyOutcomes is what a transaction did so far, by value, in into (emptied first; nil: a new map).
+func copyOutcomes(o nodetx.Outcomes, into map[string]nodetx.Outcome) map[string]nodetx.Outcome {
+	out := into
+	if out == nil {
+		out = make(map[string]nodetx.Outcome, len(o))
+	}
+	clear(out)
 	for k, x := range o {
 		out[k] = *x
 	}

@@ -207,12 +207,13 @@ func (w *writer) decideGroup(ctx context.Context, name string, q *branchQueue, m
 			t = nodetx.New(ctx, v, &w.hints, w.lim)
 		}
 		restart := false
+		var before map[string]nodetx.Outcome // one map for every member: each refills it
 		for _, i := range open {
 			if skip[i] {
 				continue
 			}
 			m := ms[i]
-			before := copyOutcomes(t.Outcomes())
+			before = copyOutcomes(t.Outcomes(), before)
 			mark := t.Mark()
 			data, err := m.build(t)
 			if err == nil {

@@ -52,13 +52,18 @@ const (
 	TypeRemovePeers = "relationship.remove"
 )
 
-// nodeCommand is the handler of a command on one node: decode its payload, decide it through a
-// transaction on the branch the payload names, append, answer the node's outcome.
-func nodeCommand[P any](s *Service, branchOf func(*P) string, op func(t *nodetx.Tx, in P) (NodeOutcome, error)) Handler {
+// nodeCommand is the handler of a command on one node: decode its payload, prepare what of it
+// needs no branch state (prepare, when not nil: on the caller's goroutine, while the branch's turn
+// decides other commands), decide it through a transaction on the branch the payload names,
+// append, answer the node's outcome.
+func nodeCommand[P any](s *Service, branchOf func(*P) string, prepare func(name string, in *P), op func(t *nodetx.Tx, in P) (NodeOutcome, error)) Handler {
 	return func(ctx context.Context, cmd Command) (Result, error) {
 		var in P
 		if err := payload.Decode(cmd.Payload, &in, "payload"); err != nil {
 			return Result{}, err
+		}
+		if prepare != nil {
+			prepare(branchOf(&in), &in)
 		}
 		res, err := s.w.grouped(ctx, cmd, branchOf(&in), func(t *nodetx.Tx) (any, error) { return op(t, in) })
 		if err != nil {
@@ -68,17 +73,33 @@ func nodeCommand[P any](s *Service, branchOf func(*P) string, op func(t *nodetx.
 	}
 }
 
+// prepareCreate parses a create's data against the schema its branch has now (nodetx.PrepareFor):
+// the turn that decides it then does not, unless the schema changed meanwhile. A branch that
+// cannot be read is left to the turn, which answers why.
+func (s *Service) prepareCreate(name string, in *CreateNode) {
+	if name == "" {
+		name = s.w.def
+	}
+	if v, err := s.w.state.View(name, 0); err == nil {
+		in.PrepareFor(v.Schema, s.w.lim)
+	}
+}
+
+// prepareUpdate decodes an update's or upsert's values: what of it needs no branch state (its
+// node's kind is the state's).
+func prepareUpdate(_ string, in *UpdateNode) { in.Prepare() }
+
 // nodeHandlers are the handlers of the commands on one node.
 func (s *Service) nodeHandlers() map[string]Handler {
 	peers := func(remove bool) func(t *nodetx.Tx, in RelationshipPeers) (NodeOutcome, error) {
 		return func(t *nodetx.Tx, in RelationshipPeers) (NodeOutcome, error) { return t.Peers(in, remove) }
 	}
 	return map[string]Handler{
-		TypeCreateNode:  nodeCommand(s, func(in *CreateNode) string { return in.Branch }, (*nodetx.Tx).Create),
-		TypeUpdateNode:  nodeCommand(s, func(in *UpdateNode) string { return in.Branch }, (*nodetx.Tx).Update),
-		TypeUpsertNode:  nodeCommand(s, func(in *UpdateNode) string { return in.Branch }, (*nodetx.Tx).Upsert),
-		TypeDeleteNode:  nodeCommand(s, func(in *DeleteNode) string { return in.Branch }, (*nodetx.Tx).Delete),
-		TypeAddPeers:    nodeCommand(s, func(in *RelationshipPeers) string { return in.Branch }, peers(false)),
-		TypeRemovePeers: nodeCommand(s, func(in *RelationshipPeers) string { return in.Branch }, peers(true)),
+		TypeCreateNode:  nodeCommand(s, func(in *CreateNode) string { return in.Branch }, s.prepareCreate, (*nodetx.Tx).Create),
+		TypeUpdateNode:  nodeCommand(s, func(in *UpdateNode) string { return in.Branch }, prepareUpdate, (*nodetx.Tx).Update),
+		TypeUpsertNode:  nodeCommand(s, func(in *UpdateNode) string { return in.Branch }, prepareUpdate, (*nodetx.Tx).Upsert),
+		TypeDeleteNode:  nodeCommand(s, func(in *DeleteNode) string { return in.Branch }, nil, (*nodetx.Tx).Delete),
+		TypeAddPeers:    nodeCommand(s, func(in *RelationshipPeers) string { return in.Branch }, nil, peers(false)),
+		TypeRemovePeers: nodeCommand(s, func(in *RelationshipPeers) string { return in.Branch }, nil, peers(true)),
 	}
 }

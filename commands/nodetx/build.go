@@ -35,6 +35,14 @@ func buildEvents(cat *events.Catalogue, meta events.Metadata, evs []pendingEvent
 	out := make([]events.Envelope, n)
 	payloads := make([]any, n)
 	parts := max(1, min(runtime.GOMAXPROCS(0), n/buildPart))
+	if parts == 1 {
+		// on this goroutine: starting one and waiting for it costs more than encoding a few
+		// events (a command of a turn: each is decided, then encoded, one after the other)
+		if err := buildRange(cat, meta, out, payloads, evs); err != nil {
+			return nil, nil, err
+		}
+		return out, payloads, nil
+	}
 	size := (n + parts - 1) / parts
 	errs := make([]error, parts)
 	var wg sync.WaitGroup

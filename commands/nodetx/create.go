@@ -150,7 +150,7 @@ func (t *Tx) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput,
 	ev.Claims = append(claims, t.pools.claims(n.id, attrs)...)
 	ev.HFID = hfid // claiming changed no value it is made of
 	ev.DisplayLabel = t.ident.label(n)
-	n.computed = &computed{hfid: ev.HFID, label: ev.DisplayLabel, id: ev.ID}
+	n.setComputed(computed{hfid: ev.HFID, label: ev.DisplayLabel, id: ev.ID})
 	ev.Attributes, n.shared = n.attrs, true // one map for both until the node changes again
 	t.st.emit(nodes.TypeCreated, ev, global)
 	t.outcome.of(m.Kind).Created++

@@ -133,18 +133,27 @@ func constraints(m *schema.Node) [][]string {
 
 func joinConstraint(c []string) string { return strings.Join(c, ",") }
 
-// constraintsOf is constraints(m), computed once per kind in a transaction.
-func (rx identity) constraintsOf(m *schema.Node) [][]string {
+// kindConstraints is a kind's uniqueness constraints and their names (joinConstraint).
+type kindConstraints struct {
+	paths [][]string
+	names []string
+}
+
+// constraintsOf is constraints(m) and their names, computed once per kind in a transaction.
+func (rx identity) constraintsOf(m *schema.Node) ([][]string, []string) {
 	t := rx.tx
 	if c, ok := t.constraints[m]; ok {
-		return c
+		return c.paths, c.names
 	}
-	c := constraints(m)
+	c := kindConstraints{paths: constraints(m)}
+	for _, p := range c.paths {
+		c.names = append(c.names, joinConstraint(p))
+	}
 	if t.constraints == nil {
-		t.constraints = map[*schema.Node][][]string{}
+		t.constraints = map[*schema.Node]kindConstraints{}
 	}
 	t.constraints[m] = c
-	return c
+	return c.paths, c.names
 }
 
 // keys computes the claim keys of a node (constraint name → key), HFID included; parts
@@ -165,9 +174,9 @@ type constraintKey struct{ constraint, key string }
 // human-friendly id last), and the node's human-friendly id the HFID key is made of.
 func (rx identity) keyList(n *txNode) ([]constraintKey, []string) {
 	t := rx.tx
-	cs := t.ident.constraintsOf(n.model)
+	cs, names := t.ident.constraintsOf(n.model)
 	out := make([]constraintKey, 0, len(cs)+1)
-	for _, c := range cs {
+	for i, c := range cs {
 		var (
 			key string
 			ok  bool
@@ -181,7 +190,7 @@ func (rx identity) keyList(n *txNode) ([]constraintKey, []string) {
 			key, ok = rx.listKey(n, c)
 		}
 		if ok {
-			out = append(out, constraintKey{joinConstraint(c), key})
+			out = append(out, constraintKey{names[i], key})
 		}
 	}
 	slices.SortStableFunc(out, func(a, b constraintKey) int { return strings.Compare(a.constraint, b.constraint) })
@@ -319,6 +328,43 @@ func canonKey(v any) string {
 	if s, ok := v.(string); ok {
 		return s
 	}
+	if l, ok := v.([]any); ok && l != nil { // a constraint of several values: each a plain string, mostly
+		if key, ok := plainList(l); ok {
+			return key
+		}
+	}
 	raw, _ := json.Marshal(v)
 	return string(raw)
+}
+
+// plainList is what json.Marshal gives for l when each of its values is a string that it
+// writes as is (printable ASCII without a quote, backslash or the HTML characters it escapes);
+// ok is false for anything else.
+func plainList(l []any) (string, bool) {
+	n := 2 + len(l)
+	for _, v := range l {
+		s, ok := v.(string)
+		if !ok {
+			return "", false
+		}
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+				return "", false
+			}
+		}
+		n += len(s) + 2
+	}
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteByte('[')
+	for i, v := range l {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('"')
+		b.WriteString(v.(string))
+		b.WriteByte('"')
+	}
+	b.WriteByte(']')
+	return b.String(), true
 }

@@ -70,6 +70,14 @@ type txNode struct {
 	shared bool
 	// text is id as text, once made (idText): a peer many nodes link to is written once
 	text string
+	// own holds what computed points to when set by setComputed: one allocation less per node
+	own computed
+}
+
+// setComputed sets n.computed to c, held in n.
+func (n *txNode) setComputed(c computed) {
+	n.own = c
+	n.computed = &n.own
 }
 
 // idText is the node's id as text, made once.
@@ -84,6 +92,9 @@ func (n *txNode) idText() string {
 func (n *txNode) setAttr(name string, a nodes.Attr) {
 	if n.shared {
 		n.attrs, n.shared = maps.Clone(n.attrs), false
+	}
+	if n.attrs == nil {
+		n.attrs = map[string]nodes.Attr{}
 	}
 	n.attrs[name] = a
 }
@@ -107,7 +118,9 @@ func (o *overlay) node(id graph.NodeID) *txNode {
 		return nil
 	}
 	model, _ := o.set.Node(kind)
-	n := &txNode{id: id, kind: kind, model: model, live: true, attrs: map[string]nodes.Attr{}}
+	// attrs is made by the first setAttr: most nodes read are a peer linked to, whose attributes
+	// the command never reads (a turn of creates reads a few per create)
+	n := &txNode{id: id, kind: kind, model: model, live: true}
 	o.nodes[id] = n
 	return n
 }

@@ -33,6 +33,10 @@ func (rx parser) data(m *schema.Node, data Data, pre map[string]any, prep *prepa
 		names = sortedKeys(data)
 	}
 	rels := newRelSet(min(len(data), len(m.Relationships)))
+	// room holds the peers of every relationship given, each its own part of it (a full
+	// capacity: appending to one never writes another's): one allocation for the command's
+	// peers, not one per relationship
+	var room []graph.NodeID
 	for _, name := range names {
 		value := func() (any, error) {
 			if v, ok := pre[name]; ok {
@@ -74,6 +78,12 @@ func (rx parser) data(m *schema.Node, data Data, pre map[string]any, prep *prepa
 			return nil, nil, err
 		}
 		in := relInput{name: name, rel: r, field: rx.relField(r)}
+		if need := len(refs); need > 0 {
+			if cap(room)-len(room) < need {
+				room = make([]graph.NodeID, 0, max(need, 4))
+			}
+			in.peers, room = room[len(room):len(room):len(room)+need], room[:len(room)+need]
+		}
 		for _, ref := range refs {
 			if ref.FromPool != nil {
 				in.pools = append(in.pools, *ref.FromPool) // allocated by resolvePools
@@ -90,6 +100,11 @@ func (rx parser) data(m *schema.Node, data Data, pre map[string]any, prep *prepa
 				p := nodes.Props{Source: ref.Source, Owner: ref.Owner, IsProtected: ref.IsProtected != nil && *ref.IsProtected}
 				in.props = &p
 			}
+		}
+		if len(in.peers) == 0 {
+			in.peers = nil // all from pools: as if none were given
+		} else {
+			in.peers = in.peers[:len(in.peers):len(in.peers)] // a later append copies, as before
 		}
 		if err := checkCount(r, len(in.peers)+len(in.pools)); err != nil {
 			return nil, nil, nodeError(m.Kind, name, err)

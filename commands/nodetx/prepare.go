@@ -1,6 +1,9 @@
 package nodetx
 
-import "github.com/infrahub-go/infrahub/schema"
+import (
+	"github.com/infrahub-go/infrahub/limits"
+	"github.com/infrahub-go/infrahub/schema"
+)
 
 // prepared is what a create's data gives before the transaction decides it: each attribute
 // given decoded, checked and normalised against its kind (model), each relationship's related
@@ -18,12 +21,22 @@ type prepared struct {
 
 // PrepareCreate does, ahead of Create, the part of its work that reads only the schema and
 // the limits of t: decoding the data's values (each once, without CreateNode.Prepare's map),
-// parsing its attributes and reading its related nodes. It reads nothing else of t and writes only in, so that it may run
-// on other goroutines while t decides other operations; Create then only resolves the related
-// nodes (with the same errors, in the same field order). A create of a kind t does not know is
-// left to Create.
-func (t *Tx) PrepareCreate(in *CreateNode) {
-	m, ok := t.set.Node(in.Kind)
+// parsing its attributes and reading its related nodes. It reads nothing else of t and writes
+// only in, so that it may run on other goroutines while t decides other operations; Create then
+// only resolves the related nodes (with the same errors, in the same field order). A create of a
+// kind t does not know is left to Create.
+func (t *Tx) PrepareCreate(in *CreateNode) { in.PrepareFor(t.set, t.lim) }
+
+// PrepareFor is PrepareCreate before any transaction exists, for one on schema set with limits
+// lim: a node.create waiting for its branch's turn prepares on its caller's goroutine, and the
+// turn, which decides its branch's commands one after the other, only does what needs the
+// branch's state. A transaction on another schema (changed meanwhile: its kind is another
+// *schema.Node) does not use it and parses the data itself.
+func (in *CreateNode) PrepareFor(set *schema.Set, lim limits.Limits) {
+	if set == nil {
+		return
+	}
+	m, ok := set.Node(in.Kind)
 	if !ok {
 		return
 	}
@@ -34,7 +47,7 @@ func (t *Tx) PrepareCreate(in *CreateNode) {
 			p.prepareRel(m, in, name)
 			continue
 		}
-		attr, err := preparedAttr(m, a, in, t)
+		attr, err := preparedAttr(m, a, in, lim)
 		if err != nil {
 			if p.errs == nil {
 				p.errs = map[string]error{}
@@ -48,7 +61,7 @@ func (t *Tx) PrepareCreate(in *CreateNode) {
 }
 
 // preparedAttr is what parse.data reads for attribute a of in's data.
-func preparedAttr(m *schema.Node, a *schema.Attribute, in *CreateNode, t *Tx) (attrInput, error) {
+func preparedAttr(m *schema.Node, a *schema.Attribute, in *CreateNode, lim limits.Limits) (attrInput, error) {
 	v, ok := in.values[a.Name]
 	if !ok { // the value does not decode (prepare left it out): say why
 		var err error
@@ -56,7 +69,7 @@ func preparedAttr(m *schema.Node, a *schema.Attribute, in *CreateNode, t *Tx) (a
 			return attrInput{}, nodeError(m.Kind, a.Name, err)
 		}
 	}
-	return attrValue(m, a, v, t.lim)
+	return attrValue(m, a, v, lim)
 }
 
 // preparedRefs is what relRefs answers for the relationship of field name.

@@ -60,10 +60,11 @@ type Tx struct {
 	outcome      Outcomes
 	lim          limits.Limits
 	// constraints caches, per kind, its uniqueness constraints (identity.constraintsOf)
-	constraints map[*schema.Node][][]string
+	constraints map[*schema.Node]kindConstraints
 	// fields caches, per relationship, its storage field (relField)
 	fields map[*schema.Relationship]string
 	ctx    context.Context // of the command: checked between the steps of a large decision
+	stream events.StreamID // the branch's stream, once made (Decide)
 }
 
 // New starts a transaction on a branch View. hints, shared by the transactions of one process,
@@ -130,7 +131,7 @@ type NodeOutcome struct {
 
 func (t *Tx) outcomeOf(n *txNode, what string) NodeOutcome {
 	if n.computed == nil { // not written by this command: compute them
-		n.computed = &computed{hfid: t.ident.hfid(n), label: t.ident.label(n)}
+		n.setComputed(computed{hfid: t.ident.hfid(n), label: t.ident.label(n)})
 	}
 	id := n.computed.id
 	if id == "" {
@@ -230,7 +231,10 @@ type Decision struct {
 // branch-agnostic and branch-aware data on another branch than the default one is refused.
 func (t *Tx) Decide(cat *events.Catalogue, defaultBranch string, meta events.Metadata) (Decision, error) {
 	v := t.v
-	d := Decision{Stream: branch.Stream(v.Branch), Version: v.Version}
+	if t.stream == "" { // made once: a turn decides each of its commands on one transaction
+		t.stream = branch.Stream(v.Branch)
+	}
+	d := Decision{Stream: t.stream, Version: v.Version}
 	switch {
 	case t.st.global && (v.Info.IsDefault || !t.st.aware):
 		d.Stream, d.Version = branch.Stream(defaultBranch), v.MainVersion

@@ -142,7 +142,7 @@ func (t *Tx) update(n *txNode, attrs map[string]attrInput, rels *relSet) (bool, 
 	}
 	ev.Claims = append(claims, t.pools.claims(n.id, attrs)...)
 	h, l := t.ident.hfid(n), t.ident.label(n)
-	n.computed = &computed{hfid: h, label: l}
+	n.setComputed(computed{hfid: h, label: l})
 	if !slices.Equal(h, oldHFID) {
 		if h == nil {
 			h = []string{}

@@ -1,0 +1,26 @@
+package nodetx
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+// The key of a constraint of several values is what json.Marshal gives for them, also when
+// they are plain strings written without it.
+func TestCanonKeyIsMarshal(t *testing.T) {
+	lists := [][]any{{}, {"a"}, {"a", "b"}, {"", ""}, {"0b7e5c52-5b7e-7a8f-9c3e-0a1b2c3d4e5f", "eth0"}, {"a b~{}[]:,"},
+		{"a\"b"}, {`a\b`}, {"<tag>"}, {"a&b"}, {"tab\there"}, {"é"}, {"日本"}, {"\u2028"}, {"bad \xff"}, {"\x7f"},
+		{"a", 1.0}, {1.5, 2.0}, {true, nil}, {[]any{"a"}}, {map[string]any{"k": "v"}}, nil}
+	for _, l := range lists {
+		raw, err := json.Marshal(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := canonKey(l); got != string(raw) {
+			t.Errorf("canonKey(%#v) = %s, json.Marshal: %s", l, got, raw)
+		}
+	}
+	if _, ok := plainList([]any{"a", "b"}); !ok {
+		t.Error("a list of plain strings is not written without json.Marshal")
+	}
+}
