@@ -26,6 +26,7 @@ type payloads struct {
 	byPos map[events.Position]handed
 	ring  []events.Position // the positions held, oldest at next once full
 	next  int
+	sig   events.Signal // notified after each put (Tail)
 }
 
 // handed is an event handed and its decoded payload (nil: unknown).
@@ -36,6 +37,7 @@ type handed struct {
 
 // put keeps evs and their payloads.
 func (s *payloads) put(evs []events.Envelope, vs []any) {
+	defer s.sig.Notify()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.byPos == nil {
