@@ -21,7 +21,10 @@ func (r *Runner) Handoff(ctx context.Context, name string, evs []events.Envelope
 	if len(evs) == 0 || len(payloads) != len(evs) {
 		return false
 	}
-	r.handed.put(evs, payloads) // for the other projectors (Payload), whether name folds them or not
+	// Kept for the other projectors (Payload) and the forwarder (Tail), whether name folds them or
+	// not; only once name has, so that the forwarder's batch of them reaches its Run covered by
+	// its position (skipped on its metadata) rather than racing this fold with a second one.
+	defer r.handed.put(evs, payloads)
 	r.mu.Lock()
 	st := r.get(name)
 	p, running, durable := st.p, st.Running, st.Durable

@@ -376,7 +376,7 @@ func (ru *run) catchUp(ctx context.Context, until events.Position) error {
 // apply applies evs (all above the position) and moves the position to `to`.
 func (ru *run) apply(ctx context.Context, evs []events.Envelope, to events.Position) error {
 	if len(evs) > 0 {
-		if err := ru.p.Apply(ctx, evs); err != nil {
+		if err := ru.applyEvents(ctx, evs); err != nil {
 			return fmt.Errorf("apply %d events at positions %d..%d: %w", len(evs), evs[0].GlobalPosition, evs[len(evs)-1].GlobalPosition, err)
 		}
 	}
@@ -394,6 +394,28 @@ func (ru *run) apply(ctx context.Context, evs []events.Envelope, to events.Posit
 	}
 	ru.r.sig.Notify()
 	return ru.persist(ctx)
+}
+
+// applyEvents applies evs, with the payloads the writer handed for them when the projector can
+// take them (a DecodedApplier): it neither decodes them again nor loses what they tell it.
+func (ru *run) applyEvents(ctx context.Context, evs []events.Envelope) error {
+	da, ok := ru.p.(DecodedApplier)
+	if !ok {
+		return ru.p.Apply(ctx, evs)
+	}
+	var payloads []any
+	for i := range evs {
+		if v, ok := ru.r.handed.get(evs[i]); ok {
+			if payloads == nil {
+				payloads = make([]any, len(evs))
+			}
+			payloads[i] = v
+		}
+	}
+	if payloads == nil {
+		return ru.p.Apply(ctx, evs)
+	}
+	return da.ApplyDecoded(ctx, evs, payloads)
 }
 
 // persist saves the checkpoint of a durable projector when it is behind the position.

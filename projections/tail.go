@@ -18,7 +18,7 @@ const (
 	// tailGrace is how long, after a commit, Tail waits for the writer to hand the next event
 	// before it reads the log instead: the writer hands what it appended right after the commit,
 	// so this only delays events that are never handed.
-	tailGrace = 2 * time.Millisecond
+	tailGrace = 10 * time.Millisecond
 	tailPoll  = time.Second
 	tailBatch = 1000
 )
