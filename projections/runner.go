@@ -396,28 +396,6 @@ func (ru *run) apply(ctx context.Context, evs []events.Envelope, to events.Posit
 	return ru.persist(ctx)
 }
 
-// applyEvents applies evs, with the payloads the writer handed for them when the projector can
-// take them (a DecodedApplier): it neither decodes them again nor loses what they tell it.
-func (ru *run) applyEvents(ctx context.Context, evs []events.Envelope) error {
-	da, ok := ru.p.(DecodedApplier)
-	if !ok {
-		return ru.p.Apply(ctx, evs)
-	}
-	var payloads []any
-	for i := range evs {
-		if v, ok := ru.r.handed.get(evs[i]); ok {
-			if payloads == nil {
-				payloads = make([]any, len(evs))
-			}
-			payloads[i] = v
-		}
-	}
-	if payloads == nil {
-		return ru.p.Apply(ctx, evs)
-	}
-	return da.ApplyDecoded(ctx, evs, payloads)
-}
-
 // persist saves the checkpoint of a durable projector when it is behind the position.
 func (ru *run) persist(ctx context.Context) error {
 	if !ru.durable {
