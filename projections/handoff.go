@@ -21,7 +21,10 @@ func (r *Runner) Handoff(ctx context.Context, name string, evs []events.Envelope
 	if len(evs) == 0 || len(payloads) != len(evs) {
 		return false
 	}
-	r.handed.put(evs, payloads) // for the other projectors (Payload), whether name folds them or not
+	// Kept for the other projectors (Payload) and the forwarder (Tail), whether name folds them or
+	// not; only once name has, so that the forwarder's batch of them reaches its Run covered by
+	// its position (skipped on its metadata) rather than racing this fold with a second one.
+	defer r.handed.put(evs, payloads)
 	r.mu.Lock()
 	st := r.get(name)
 	p, running, durable := st.p, st.Running, st.Durable
@@ -51,4 +54,26 @@ func (r *Runner) Handoff(ctx context.Context, name string, evs []events.Envelope
 	r.mu.Unlock()
 	r.sig.Notify()
 	return true
+}
+
+// applyEvents applies evs, with the payloads the writer handed for them when the projector can
+// take them (a DecodedApplier): it neither decodes them again nor loses what they tell it.
+func (ru *run) applyEvents(ctx context.Context, evs []events.Envelope) error {
+	da, ok := ru.p.(DecodedApplier)
+	if !ok {
+		return ru.p.Apply(ctx, evs)
+	}
+	var payloads []any
+	for i := range evs {
+		if v, ok := ru.r.handed.get(evs[i]); ok {
+			if payloads == nil {
+				payloads = make([]any, len(evs))
+			}
+			payloads[i] = v
+		}
+	}
+	if payloads == nil {
+		return ru.p.Apply(ctx, evs)
+	}
+	return da.ApplyDecoded(ctx, evs, payloads)
 }

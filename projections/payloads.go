@@ -17,15 +17,16 @@ import (
 // were handed reads them from memory (Runner.Reader).
 
 // payloadsSize is how many handed payloads a Runner keeps: enough for the projectors that read
-// the log a little behind the writer.
+// the log a little behind the writer (and the forwarder, Tail). A power of two (slots by position).
 const payloadsSize = 1 << 14
 
-// payloads are the events handed last, with their decoded payloads, by log position.
+// payloads are the events handed last, with their decoded payloads, by log position: a slot per
+// position modulo payloadsSize (an array rather than a map: put and the lookups of every bus batch
+// and tail read cost no hashing), holding the latest position put there.
 type payloads struct {
 	mu    sync.RWMutex
-	byPos map[events.Position]handed
-	ring  []events.Position // the positions held, oldest at next once full
-	next  int
+	slots []handed      // nil until the first put
+	sig   events.Signal // notified after each put (Tail)
 }
 
 // handed is an event handed and its decoded payload (nil: unknown).
@@ -34,39 +35,45 @@ type handed struct {
 	v   any
 }
 
+// at answers the slot of pos when it holds pos. s.mu is held.
+func (s *payloads) at(pos events.Position) (*handed, bool) {
+	if s.slots == nil || pos <= 0 {
+		return nil, false
+	}
+	h := &s.slots[pos&(payloadsSize-1)]
+	return h, h.env.GlobalPosition == pos
+}
+
 // put keeps evs and their payloads.
 func (s *payloads) put(evs []events.Envelope, vs []any) {
+	defer s.sig.Notify()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.byPos == nil {
-		s.byPos = make(map[events.Position]handed, payloadsSize)
-		s.ring = make([]events.Position, 0, payloadsSize)
+	if s.slots == nil {
+		s.slots = make([]handed, payloadsSize)
 	}
 	for i := range evs {
 		pos := evs[i].GlobalPosition
-		if _, ok := s.byPos[pos]; ok {
+		if pos <= 0 {
 			continue
 		}
-		if len(s.ring) < payloadsSize {
-			s.ring = append(s.ring, pos)
-		} else {
-			delete(s.byPos, s.ring[s.next])
-			s.ring[s.next] = pos
-			s.next = (s.next + 1) % payloadsSize
+		h := &s.slots[pos&(payloadsSize-1)]
+		if h.env.GlobalPosition >= pos {
+			continue // held already, or a later position (this one is older than the kept ones)
 		}
 		var v any
 		if i < len(vs) {
 			v = vs[i]
 		}
-		s.byPos[pos] = handed{env: evs[i], v: v}
+		*h = handed{env: evs[i], v: v}
 	}
 }
 
 // get answers the payload handed for env (the same event: position and id), if kept.
 func (s *payloads) get(env events.Envelope) (any, bool) {
 	s.mu.RLock()
-	h, ok := s.byPos[env.GlobalPosition]
-	s.mu.RUnlock()
+	defer s.mu.RUnlock()
+	h, ok := s.at(env.GlobalPosition)
 	if !ok || h.v == nil || h.env.EventID != env.EventID {
 		return nil, false
 	}

@@ -29,6 +29,13 @@ func TestPayloadsKeepTheLastHandedByPositionAndID(t *testing.T) {
 	if _, ok := s.get(env(len(evs))); ok {
 		t.Fatal("a nil payload was kept")
 	}
+	s.put([]events.Envelope{env(2)}, []any{"old"}) // its slot holds a later position: not put back
+	if _, ok := s.get(env(2)); ok {
+		t.Fatal("an event older than the bound evicted a later one")
+	}
+	if v, ok := s.get(env(payloadsSize + 2)); !ok || v != payloadsSize+2 {
+		t.Fatalf("the later event of the same slot: %v %v", v, ok)
+	}
 	other := env(len(evs) - 1)
 	other.EventID = uuid.New()
 	if _, ok := s.get(other); ok {

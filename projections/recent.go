@@ -21,7 +21,7 @@ func (s *payloads) after(after events.Position, limit int) []events.Envelope {
 	defer s.mu.RUnlock()
 	var out []events.Envelope
 	for pos := after + 1; len(out) < limit; pos++ {
-		h, ok := s.byPos[pos]
+		h, ok := s.at(pos)
 		if !ok {
 			break
 		}
@@ -42,15 +42,12 @@ func (s *payloads) batch(msg *message.Message) (forward.Batch, bool) {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	if len(s.byPos) == 0 {
-		return forward.Batch{}, false
-	}
-	if _, ok := s.byPos[events.Position(to)]; !ok {
+	if _, ok := s.at(events.Position(to)); !ok {
 		return forward.Batch{}, false
 	}
 	evs := make([]events.Envelope, 0, count)
 	for pos := events.Position(from) + 1; pos <= events.Position(to); pos++ {
-		if h, ok := s.byPos[pos]; ok {
+		if h, ok := s.at(pos); ok {
 			if len(evs) == count {
 				return forward.Batch{}, false
 			}

@@ -191,3 +191,47 @@ func TestRunnerAppliesABusBatchOfHandedEventsWithoutParsingIt(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// decodedRecorder is a DecodedApplier that keeps the payloads it is given.
+type decodedRecorder struct {
+	recorder
+	payloads []any
+}
+
+func (p *decodedRecorder) ApplyDecoded(_ context.Context, batch []events.Envelope, payloads []any) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.got = append(p.got, batch...)
+	p.payloads = append(p.payloads, payloads...)
+	return nil
+}
+
+// A Run applies the events of a bus batch to a DecodedApplier with the payloads handed for them.
+func TestRunnerAppliesHandedPayloadsToADecodedApplier(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	msgs := make(chan *message.Message, 1)
+	r := &Runner{Log: &logOf{}, Subscribe: func(context.Context, string) (<-chan *message.Message, error) { return msgs, nil }}
+	p := &decodedRecorder{}
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx, p) }()
+	for !r.Stats(p.Name()).Live {
+		time.Sleep(time.Millisecond)
+	}
+	evs := []events.Envelope{handedEnv(1), handedEnv(2)}
+	r.Handoff(ctx, "graph", evs, []any{"one", nil})
+	msgs <- batchMsg(0, 2, 2)
+	wctx, stop := context.WithTimeout(ctx, 10*time.Second)
+	defer stop()
+	if err := r.WaitFor(wctx, p.Name(), 2); err != nil {
+		t.Fatal(err)
+	}
+	p.mu.Lock()
+	got, payloads := p.got, p.payloads
+	p.mu.Unlock()
+	if len(got) != 2 || len(payloads) != 2 || payloads[0] != "one" || payloads[1] != nil {
+		t.Fatalf("applied %v with payloads %v", positions(got), payloads)
+	}
+	cancel()
+	<-done
+}

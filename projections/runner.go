@@ -376,7 +376,7 @@ func (ru *run) catchUp(ctx context.Context, until events.Position) error {
 // apply applies evs (all above the position) and moves the position to `to`.
 func (ru *run) apply(ctx context.Context, evs []events.Envelope, to events.Position) error {
 	if len(evs) > 0 {
-		if err := ru.p.Apply(ctx, evs); err != nil {
+		if err := ru.applyEvents(ctx, evs); err != nil {
 			return fmt.Errorf("apply %d events at positions %d..%d: %w", len(evs), evs[0].GlobalPosition, evs[len(evs)-1].GlobalPosition, err)
 		}
 	}

@@ -218,6 +218,9 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 		s.fwd.Checkpoints = fencedCheckpoints{Checkpoints: s.store, fence: s.fence}
 	}
 	s.runner = &projections.Runner{Log: s.store, Checkpoints: s.store, Logger: logger, Subscribe: s.subscribe}
+	if c, ok := s.store.(interface{ Commits() *events.Signal }); ok { // SQLite: what commands append is handed to the runner
+		s.fwd.Log = s.runner.Tail(s.store, c.Commits()) // the forwarder takes it from there
+	}
 	s.schemas = &graphql.Schemas{Max: cfg.Limits.SchemaCache}
 	key, err := secretKey(cfg, logger)
 	if err != nil {

@@ -7,6 +7,7 @@ package forward
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 
@@ -84,15 +85,17 @@ func (b Batch) Validate() error {
 	return nil
 }
 
-// Encode returns the JSON of b.
+// Encode returns the JSON of b (encode.go).
 func Encode(b Batch) ([]byte, error) {
 	if err := b.Validate(); err != nil {
 		return nil, err
 	}
-	if b.Events == nil {
-		b.Events = []events.Envelope{}
+	size := 48
+	for i := range b.Events {
+		e := &b.Events[i]
+		size += len(e.Payload) + len(e.Stream) + len(e.Type) + envelopeOverhead
 	}
-	return json.Marshal(b)
+	return appendBatch(make([]byte, 0, size), b)
 }
 
 // Decode parses and validates a message body made by Encode.
@@ -114,10 +117,11 @@ func Message(b Batch) (*message.Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	msg := message.NewMessage(fmt.Sprintf("log-%d-%d", b.From, b.To), body)
-	msg.Metadata.Set(MetadataFrom, fmt.Sprint(b.From))
-	msg.Metadata.Set(MetadataTo, fmt.Sprint(b.To))
-	msg.Metadata.Set(MetadataCount, fmt.Sprint(len(b.Events)))
+	from, to := strconv.FormatInt(int64(b.From), 10), strconv.FormatInt(int64(b.To), 10)
+	msg := message.NewMessage("log-"+from+"-"+to, body)
+	msg.Metadata.Set(MetadataFrom, from)
+	msg.Metadata.Set(MetadataTo, to)
+	msg.Metadata.Set(MetadataCount, strconv.Itoa(len(b.Events)))
 	msg.Metadata.Set(MetadataContentType, ContentType)
 	return msg, nil
 }

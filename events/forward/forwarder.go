@@ -243,11 +243,15 @@ func (f *Forwarder) Run(ctx context.Context) error {
 // publish publishes b (and the routed messages of its events) until the bus confirms it (true)
 // or ctx ends or the lease is lost (false).
 func (f *Forwarder) publish(ctx context.Context, s settings, b Batch) bool {
+	built, err := Message(b) // encoded once; each attempt publishes a fresh copy of it
+	if err != nil {
+		// Only an inconsistent batch fails to encode, which Split never makes.
+		panic(fmt.Sprintf("forwarder: %v", err))
+	}
 	for attempt := 0; ; attempt++ {
-		msg, err := Message(b)
-		if err != nil {
-			// Only an inconsistent batch fails to encode, which Split never makes.
-			panic(fmt.Sprintf("forwarder: %v", err))
+		msg := built
+		if attempt > 0 {
+			msg = built.Copy()
 		}
 		msg.SetContext(ctx)
 		if !f.fenced(s, msg) {

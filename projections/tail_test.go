@@ -1,0 +1,145 @@
+package projections
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/infrahub-go/infrahub/events"
+)
+
+// tailLog is a log whose ReadAll records the positions it served.
+type tailLog struct {
+	events.Store // nil: only ReadAll is used
+	mu           sync.Mutex
+	evs          []events.Envelope
+	served       map[events.Position]bool
+}
+
+func (l *tailLog) append(evs ...events.Envelope) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.evs = append(l.evs, evs...)
+}
+
+func (l *tailLog) ReadAll(_ context.Context, after events.Position, limit int) ([]events.Envelope, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []events.Envelope
+	for _, e := range l.evs {
+		if e.GlobalPosition > after && len(out) < limit {
+			out = append(out, e)
+			if l.served == nil {
+				l.served = map[events.Position]bool{}
+			}
+			l.served[e.GlobalPosition] = true
+		}
+	}
+	return out, nil
+}
+
+func (l *tailLog) servedAny(ps ...events.Position) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, p := range ps {
+		if l.served[p] {
+			return true
+		}
+	}
+	return false
+}
+
+// next receives the next batch, failing after a while.
+func next(t *testing.T, evc <-chan []events.Envelope, within time.Duration) []events.Envelope {
+	t.Helper()
+	select {
+	case b, ok := <-evc:
+		if !ok {
+			t.Fatal("subscription ended")
+		}
+		return b
+	case <-time.After(within):
+		t.Fatalf("no batch within %s", within)
+		return nil
+	}
+}
+
+// The forwarder's subscription takes what the writer handed from memory, reads the log for what
+// was not handed (the start, an append without payloads) at once after its commit, and delivers
+// every position once, in order.
+func TestTailTakesHandedEventsAndReadsTheLogForTheRest(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	log := &tailLog{}
+	log.append(handedEnv(1), handedEnv(2), handedEnv(3))
+	var (
+		r       Runner
+		commits events.Signal
+	)
+	evc, _ := r.Tail(log, &commits).Subscribe(ctx, 1)
+	var got []events.Position
+	for len(got) < 2 {
+		got = append(got, positions(next(t, evc, 5*time.Second))...)
+	}
+	handed := []events.Envelope{handedEnv(4), handedEnv(5)}
+	log.append(handed...)
+	commits.Notify()
+	r.handed.put(handed, nil)
+	for len(got) < 4 {
+		b := next(t, evc, 5*time.Second)
+		got = append(got, positions(b)...)
+		if b[0].GlobalPosition == 4 && b[0].EventID != handed[0].EventID {
+			t.Fatal("another event than the one handed")
+		}
+	}
+	if log.servedAny(4, 5) {
+		t.Error("handed events were read from the log")
+	}
+	log.append(handedEnv(6)) // never handed: read from the log after its commit, not the poll
+	commits.Notify()
+	got = append(got, positions(next(t, evc, tailPoll/2))...)
+	if want := []events.Position{2, 3, 4, 5, 6}; len(got) != len(want) || got[0] != 2 || got[4] != 6 {
+		t.Fatalf("delivered %v, want %v", got, want)
+	}
+	for i := 1; i < len(got); i++ {
+		if got[i] != got[i-1]+1 {
+			t.Fatalf("delivered %v: not each position once in order", got)
+		}
+	}
+}
+
+// An event the writer never hands, followed by handed ones that keep coming, is still read from
+// the log within the grace: later hand-offs do not make the tail wait for it forever.
+func TestTailReadsAnUnhandedEventDespiteLaterHandOffs(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	log := &tailLog{}
+	var (
+		r       Runner
+		commits events.Signal
+	)
+	log.append(handedEnv(1))
+	r.handed.put(log.evs, nil)
+	tail := r.Tail(log, &commits).(tailStore)
+	tail.grace = 50 * time.Millisecond // far longer than the time between two hand-offs
+	evc, _ := tail.Subscribe(ctx, 0)
+	if b := next(t, evc, 5*time.Second); len(b) != 1 || b[0].GlobalPosition != 1 {
+		t.Fatalf("first batch %v", positions(b))
+	}
+	time.Sleep(2 * tail.grace) // the tail has found the log read to its end and waits
+	log.append(handedEnv(2))   // not handed
+	commits.Notify()
+	go func() { // a hand-off every few milliseconds for a while
+		for pos, end := 3, time.Now().Add(2*time.Second); ctx.Err() == nil && time.Now().Before(end); pos++ {
+			e := handedEnv(pos)
+			log.append(e)
+			commits.Notify()
+			r.handed.put([]events.Envelope{e}, nil)
+			time.Sleep(tail.grace / 10)
+		}
+	}()
+	if b := next(t, evc, 10*tail.grace); b[0].GlobalPosition != 2 {
+		t.Fatalf("after 1: %v", positions(b))
+	}
+}
