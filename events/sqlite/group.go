@@ -69,6 +69,7 @@ type group struct {
 	cmdKeys, streamKeys                []any // what load looks up, each key once
 	listedCmd                          map[string]bool
 	listedStream                       map[events.StreamID]bool
+	cache                              versionCache // kept from group to group
 }
 
 // reset empties g for the next group, dropping its references to the last group's data.
@@ -139,7 +140,11 @@ func (g *group) load(ctx context.Context, gs *groupStmts, outcomes []outcome, lo
 		}
 		if !g.listedStream[o.req.stream] {
 			g.listedStream[o.req.stream] = true
-			g.streamKeys = append(g.streamKeys, string(o.req.stream))
+			if v, ok := g.cache.lookup(o.req.stream); ok {
+				g.versions[o.req.stream] = v
+			} else {
+				g.streamKeys = append(g.streamKeys, string(o.req.stream))
+			}
 		}
 	}
 	if err := lookupIn(ctx, gs, &gs.lookupCommands, g.cmdKeys, func(row []driver.Value) error {
