@@ -131,9 +131,6 @@ func applyAppend(ctx context.Context, st *writeStmts, a appendArgs, next events.
 	if err := insertEvents(ctx, st, a.evs, next, current+1, now.UnixMicro()); err != nil {
 		return events.AppendResult{}, err
 	}
-	if _, err := st.upsertStream.ExecContext(ctx, string(a.stream), res.StreamVersion); err != nil {
-		return events.AppendResult{}, fmt.Errorf("set stream version: %w", err)
-	}
 	if cmd != "" {
 		var answer any
 		if len(a.cmd.Answer) > 0 {

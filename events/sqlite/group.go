@@ -10,9 +10,10 @@ import (
 	"github.com/infrahub-go/infrahub/events"
 )
 
-// A group commit is applied set-based: one query reads the versions of every stream, the checks
-// run in Go in arrival order, then a few multi-row INSERTs write the events, the stream versions
-// and the command records of the whole group. The command ids are not looked up first: a retry
+// A group commit is applied set-based: one query reads the versions of the streams the writer
+// does not know (see versionCache), the checks run in Go in arrival order, then a few multi-row
+// INSERTs write the events and the command records of the whole group (a stream's version is
+// the highest stream_version of its events: nothing else records it). The command ids are not looked up first: a retry
 // of a command already in the log is rare, and the insert of its command record fails on the
 // primary key. A failed write (that, an event id already in the log, ...) undoes the group,
 // which is then applied again set-based after one query has read the command records of every
@@ -39,12 +40,13 @@ const maxChunk = 32
 
 const (
 	sqlLookupCommands = `SELECT command_id, first_position, event_count, stream_version FROM event_commands WHERE command_id IN `
-	sqlStreamVersions = `SELECT stream, version FROM event_streams WHERE stream IN `
-	sqlUpsertStreams  = `INSERT OR ROLLBACK INTO event_streams (stream, version) VALUES %s
-		ON CONFLICT (stream) DO UPDATE SET version = excluded.version`
+	// A stream's version is its highest stream_version: the UNIQUE (stream, stream_version)
+	// index answers it with one seek per stream (SQLite's min/max optimisation). The keys come
+	// as a VALUES list, whose NULL padding is dropped.
+	sqlStreamVersions = `SELECT column1, (SELECT max(stream_version) FROM events WHERE stream = column1)
+		FROM (VALUES %s) WHERE column1 IS NOT NULL`
 	sqlInsertCommands = `INSERT OR ROLLBACK INTO event_commands (command_id, stream, first_position, event_count,
 		stream_version, payload_hash, answer) VALUES %s`
-	streamColumns  = 2
 	commandColumns = 7
 )
 
@@ -60,16 +62,16 @@ func inListSQL(prefix string, width int) string {
 // group is the plan of one group commit: the rows to write and each request's outcome. The
 // writer reuses one from group to group (reset), keeping its slices' and maps' room.
 type group struct {
-	eventArgs, streamArgs, commandArgs []any
-	nEvents, nStreams, nCommands       int
-	versions                           map[events.StreamID]int64
-	dirty                              []events.StreamID // streams whose version changes, first write first
-	isDirty                            map[events.StreamID]bool
-	known                              map[string]commandRecord
-	cmdKeys, streamKeys                []any // what load looks up, each key once
-	listedCmd                          map[string]bool
-	listedStream                       map[events.StreamID]bool
-	cache                              versionCache // kept from group to group
+	eventArgs, commandArgs []any
+	nEvents, nCommands     int
+	versions               map[events.StreamID]int64
+	dirty                  []events.StreamID // streams whose version changes, first write first
+	isDirty                map[events.StreamID]bool
+	known                  map[string]commandRecord
+	cmdKeys, streamKeys    []any // what load looks up, each key once
+	listedCmd              map[string]bool
+	listedStream           map[events.StreamID]bool
+	cache                  versionCache // kept from group to group
 }
 
 // reset empties g for the next group, dropping its references to the last group's data.
@@ -78,7 +80,7 @@ func (g *group) reset() {
 		g.versions, g.isDirty, g.known = map[events.StreamID]int64{}, map[events.StreamID]bool{}, map[string]commandRecord{}
 		g.listedCmd, g.listedStream = map[string]bool{}, map[events.StreamID]bool{}
 	}
-	for _, args := range []*[]any{&g.eventArgs, &g.streamArgs, &g.commandArgs, &g.cmdKeys, &g.streamKeys} {
+	for _, args := range []*[]any{&g.eventArgs, &g.commandArgs, &g.cmdKeys, &g.streamKeys} {
 		clear(*args)
 		*args = (*args)[:0]
 	}
@@ -89,7 +91,7 @@ func (g *group) reset() {
 	clear(g.known)
 	clear(g.listedCmd)
 	clear(g.listedStream)
-	g.nEvents, g.nStreams, g.nCommands = 0, 0, 0
+	g.nEvents, g.nCommands = 0, 0
 }
 
 // applyGroup applies the requests of outcomes that have no error yet, from position next on,
@@ -116,10 +118,6 @@ func applyGroup(ctx context.Context, gs *groupStmts, g *group, outcomes []outcom
 		case o.err == nil && !o.res.Duplicate:
 			last = o.res.Last()
 		}
-	}
-	for _, st := range g.dirty {
-		g.streamArgs = append(g.streamArgs, string(st), g.versions[st])
-		g.nStreams++
 	}
 	if err := g.write(ctx, gs); err != nil {
 		return 0, false
@@ -162,7 +160,7 @@ func (g *group) load(ctx context.Context, gs *groupStmts, outcomes []outcome, lo
 	}
 	return lookupIn(ctx, gs, &gs.streamVersions, g.streamKeys, func(row []driver.Value) error {
 		stream, err := textValue(row[0])
-		if err != nil {
+		if err != nil || row[1] == nil { // nil: a stream without events
 			return err
 		}
 		version, err := int64Value(row[1])
@@ -251,9 +249,6 @@ func (g *group) plan(a appendArgs, next events.Position, recorded int64) (events
 // write runs the group's multi-row INSERTs.
 func (g *group) write(ctx context.Context, gs *groupStmts) error {
 	if err := insertChunks(ctx, gs, &gs.events, g.eventArgs, g.nEvents, insertEventColumns); err != nil {
-		return err
-	}
-	if err := insertChunks(ctx, gs, &gs.streams, g.streamArgs, g.nStreams, streamColumns); err != nil {
 		return err
 	}
 	return insertChunks(ctx, gs, &gs.commands, g.commandArgs, g.nCommands, commandColumns)

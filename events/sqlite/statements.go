@@ -35,10 +35,8 @@ func insertEventsSQL(verb string, rows int) string {
 
 const (
 	sqlLookupCommand = `SELECT first_position, event_count, stream_version FROM event_commands WHERE command_id = ?`
-	sqlStreamVersion = `SELECT version FROM event_streams WHERE stream = ?`
+	sqlStreamVersion = `SELECT ifnull(max(stream_version), 0) FROM events WHERE stream = ?`
 	sqlLastPosition  = `SELECT ifnull(max(global_position), 0) FROM events`
-	sqlUpsertStream  = `INSERT INTO event_streams (stream, version) VALUES (?, ?)
-		ON CONFLICT (stream) DO UPDATE SET version = excluded.version`
 	sqlInsertCommand = `INSERT INTO event_commands (command_id, stream, first_position, event_count,
 		stream_version, payload_hash, answer) VALUES (?, ?, ?, ?, ?, ?, ?)`
 	sqlCommand = `SELECT stream, first_position, event_count, stream_version, ifnull(payload_hash, ''), answer
@@ -57,18 +55,18 @@ const (
 
 // writeStmts are prepared on the writer connection.
 type writeStmts struct {
-	lookupCommand, streamVersion, lastPosition, insertEvent, insertEvents, upsertStream, insertCommand *sql.Stmt
-	savepoint, release, rollbackTo, saveCheckpoint                                                     *sql.Stmt
+	lookupCommand, streamVersion, lastPosition, insertEvent, insertEvents, insertCommand *sql.Stmt
+	savepoint, release, rollbackTo, saveCheckpoint                                       *sql.Stmt
 }
 
 func (w *writeStmts) all() []**sql.Stmt {
 	return []**sql.Stmt{&w.lookupCommand, &w.streamVersion, &w.lastPosition, &w.insertEvent, &w.insertEvents,
-		&w.upsertStream, &w.insertCommand, &w.savepoint, &w.release, &w.rollbackTo, &w.saveCheckpoint}
+		&w.insertCommand, &w.savepoint, &w.release, &w.rollbackTo, &w.saveCheckpoint}
 }
 
 func (w *writeStmts) queries() []string {
 	return []string{sqlLookupCommand, sqlStreamVersion, sqlLastPosition, sqlInsertEvent, sqlInsertEvents,
-		sqlUpsertStream, sqlInsertCommand, sqlSavepoint, sqlRelease, sqlRollbackTo, sqlSaveCheckpoint}
+		sqlInsertCommand, sqlSavepoint, sqlRelease, sqlRollbackTo, sqlSaveCheckpoint}
 }
 
 func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {

@@ -3,9 +3,9 @@ package sqlite
 import "github.com/infrahub-go/infrahub/events"
 
 // versionCache holds the stream versions the writer's own commits left, so that a group whose
-// streams were all written before skips the query of their versions (a lookup of every stream
-// of the group: an IN list SQLite indexes, a seek per stream, a row per stream scanned into Go,
-// some 5 % of the writer's time at 32 clients).
+// streams were all written before skips the query of their versions (a seek per stream in the
+// events' (stream, stream_version) index and a row per stream scanned into Go: some 5 % of the
+// writer's time at 32 clients).
 //
 // It answers only while the log's last position is the one this writer's last commit left
 // (head): every commit that changes a stream's version also appends events, so a write by
