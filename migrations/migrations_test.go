@@ -82,9 +82,10 @@ func TestPostgresConcurrentUp(t *testing.T) {
 	}
 }
 
-// A log written before 00003 keeps its streams' versions: they come from the events once
-// event_streams is dropped, and going back down rebuilds the table from them.
-func TestSQLiteStreamVersionsFromEvents(t *testing.T) {
+// A log written before 00003 and 00004 keeps its streams' versions and its command records'
+// streams and versions: they come from the events once event_streams and those columns are
+// dropped, and going back down rebuilds them from the events.
+func TestSQLiteVersionsFromEvents(t *testing.T) {
 	db, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "m.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -102,6 +103,8 @@ func TestSQLiteStreamVersionsFromEvents(t *testing.T) {
 		`INSERT INTO events (global_position, stream, stream_version, event_id, type, schema_version, occurred_at, recorded_at, payload)
 			VALUES (1, 'a', 1, x'01', 't', 1, 0, 0, '{}'), (2, 'b', 1, x'02', 't', 1, 0, 0, '{}'), (3, 'a', 2, x'03', 't', 1, 0, 0, '{}')`,
 		`INSERT INTO event_streams (stream, version) VALUES ('a', 2), ('b', 1)`,
+		`INSERT INTO event_commands (command_id, stream, first_position, event_count, stream_version, payload_hash, answer)
+			VALUES ('cmd-a', 'a', 1, 1, 1, 'h', x'7b7d'), ('cmd-b', 'b', 2, 1, 1, NULL, NULL)`,
 	} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatal(err)
@@ -117,6 +120,12 @@ func TestSQLiteStreamVersionsFromEvents(t *testing.T) {
 	var va int64
 	if err := db.QueryRow(`SELECT ifnull(max(stream_version), 0) FROM events WHERE stream = 'a'`).Scan(&va); err != nil || va != 2 {
 		t.Fatalf("version of a after up: %d, %v; want 2", va, err)
+	}
+	var stream string
+	var version int64
+	if err := db.QueryRow(`SELECT e.stream, e.stream_version + c.event_count - 1 FROM event_commands c
+		JOIN events e ON e.global_position = c.first_position WHERE c.command_id = 'cmd-a'`).Scan(&stream, &version); err != nil || stream != "a" || version != 1 {
+		t.Fatalf("command cmd-a after up: stream %q version %d, %v; want a, 1", stream, version, err)
 	}
 	if _, err := p.DownTo(ctx, 2); err != nil {
 		t.Fatal(err)
@@ -137,5 +146,10 @@ func TestSQLiteStreamVersionsFromEvents(t *testing.T) {
 	}
 	if len(got) != 2 || got["a"] != 2 || got["b"] != 1 {
 		t.Fatalf("event_streams after down: %v; want a=2 b=1", got)
+	}
+	var hash string
+	if err := db.QueryRow(`SELECT stream, stream_version, payload_hash FROM event_commands WHERE command_id = 'cmd-a'`).Scan(&stream, &version, &hash); err != nil ||
+		stream != "a" || version != 1 || hash != "h" {
+		t.Fatalf("command cmd-a after down: %q %d %q, %v; want a 1 h", stream, version, hash, err)
 	}
 }

@@ -136,8 +136,7 @@ func applyAppend(ctx context.Context, st *writeStmts, a appendArgs, next events.
 		if len(a.cmd.Answer) > 0 {
 			answer = []byte(a.cmd.Answer)
 		}
-		if _, err := st.insertCommand.ExecContext(ctx, cmd, string(a.stream), int64(next), len(a.evs), res.StreamVersion,
-			nullable(a.cmd.Hash), answer); err != nil {
+		if _, err := st.insertCommand.ExecContext(ctx, cmd, int64(next), len(a.evs), nullable(a.cmd.Hash), answer); err != nil {
 			return events.AppendResult{}, fmt.Errorf("record command %q: %w", cmd, err)
 		}
 	}

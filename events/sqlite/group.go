@@ -13,9 +13,9 @@ import (
 // A group commit is applied set-based: one query reads the versions of the streams the writer
 // does not know (see versionCache), the checks run in Go in arrival order, then a few multi-row
 // INSERTs write the events and the command records of the whole group (a stream's version is
-// the highest stream_version of its events: nothing else records it). The command ids are not looked up first: a retry
-// of a command already in the log is rare, and the insert of its command record fails on the
-// primary key. A failed write (that, an event id already in the log, ...) undoes the group,
+// the highest stream_version of its events: nothing else records it). The command ids are not
+// looked up first: a retry of a command already in the log is rare, and the insert of its
+// command record fails on the primary key. A failed write (that, an event id already in the log, ...) undoes the group,
 // which is then applied again set-based after one query has read the command records of every
 // command id in the group (groupLookup), and should a write fail again, one request per
 // savepoint (applyInSavepoint), where it fails alone. So is a group where a request with a
@@ -39,15 +39,16 @@ var chunkSizes = [...]int{maxChunk, 16, 8, 4, 2, 1}
 const maxChunk = 32
 
 const (
-	sqlLookupCommands = `SELECT command_id, first_position, event_count, stream_version FROM event_commands WHERE command_id IN `
+	sqlLookupCommands = `SELECT c.command_id, c.first_position, c.event_count, ` + sqlCommandVersion + `
+		FROM event_commands c JOIN events e ON e.global_position = c.first_position WHERE c.command_id IN `
 	// A stream's version is its highest stream_version: the UNIQUE (stream, stream_version)
 	// index answers it with one seek per stream (SQLite's min/max optimisation). The keys come
 	// as a VALUES list, whose NULL padding is dropped.
 	sqlStreamVersions = `SELECT column1, (SELECT max(stream_version) FROM events WHERE stream = column1)
 		FROM (VALUES %s) WHERE column1 IS NOT NULL`
-	sqlInsertCommands = `INSERT OR ROLLBACK INTO event_commands (command_id, stream, first_position, event_count,
-		stream_version, payload_hash, answer) VALUES %s`
-	commandColumns = 7
+	sqlInsertCommands = `INSERT OR ROLLBACK INTO event_commands (command_id, first_position, event_count,
+		payload_hash, answer) VALUES %s`
+	commandColumns = 5
 )
 
 func rowsSQL(format string, columns, rows int) string {
@@ -240,10 +241,7 @@ func (g *group) plan(r *appendRequest, next events.Position, recorded int64, rec
 	g.versions[a.stream] = res.StreamVersion
 	if cmd != "" {
 		g.commandArgs = append(g.commandArgs, r.rows.command...)
-		row := g.commandArgs[len(g.commandArgs)-commandColumns:]
-		// The values its first and last event already boxed.
-		row[colCmdFirst] = firstRow[colPosition]
-		row[colCmdVersion] = firstRow[len(firstRow)-insertEventColumns+colVersion]
+		g.commandArgs[len(g.commandArgs)-commandColumns+colCmdFirst] = firstRow[colPosition] // already boxed
 		g.nCommands++
 		g.known[cmd] = commandRecord{int64(next), int64(len(a.evs)), res.StreamVersion}
 	}
@@ -277,13 +275,13 @@ func insertChunks(ctx context.Context, gs *groupStmts, stmts *[len(chunkSizes)]d
 // to an `any` was some ten allocations per append on the writer.
 type requestRows struct {
 	events  []any // insertEventColumns per event; position, version and recorded time unset
-	command []any // commandColumns, nil without a command id; first position and version unset
+	command []any // commandColumns, nil without a command id; first position unset
 }
 
 // The values plan sets in a row of requestRows.
 const (
 	colPosition, colVersion, colRecorded = 0, 2, 7 // of an event (see appendEventArgs)
-	colCmdFirst, colCmdVersion           = 2, 4    // of a command (see sqlInsertCommands)
+	colCmdFirst                          = 1       // of a command (see sqlInsertCommands)
 )
 
 func buildRows(a appendArgs) requestRows {
@@ -296,7 +294,7 @@ func buildRows(a appendArgs) requestRows {
 		if len(a.cmd.Answer) > 0 {
 			answer = []byte(a.cmd.Answer)
 		}
-		r.command = []any{a.evs[0].Metadata.CommandID, string(a.stream), nil, int64(len(a.evs)), nil, nullable(a.cmd.Hash), answer}
+		r.command = []any{a.evs[0].Metadata.CommandID, nil, int64(len(a.evs)), nullable(a.cmd.Hash), answer}
 	}
 	return r
 }
