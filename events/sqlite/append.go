@@ -131,16 +131,12 @@ func applyAppend(ctx context.Context, st *writeStmts, a appendArgs, next events.
 	if err := insertEvents(ctx, st, a.evs, next, current+1, now.UnixMicro()); err != nil {
 		return events.AppendResult{}, err
 	}
-	if _, err := st.upsertStream.ExecContext(ctx, string(a.stream), res.StreamVersion); err != nil {
-		return events.AppendResult{}, fmt.Errorf("set stream version: %w", err)
-	}
 	if cmd != "" {
 		var answer any
 		if len(a.cmd.Answer) > 0 {
 			answer = []byte(a.cmd.Answer)
 		}
-		if _, err := st.insertCommand.ExecContext(ctx, cmd, string(a.stream), int64(next), len(a.evs), res.StreamVersion,
-			nullable(a.cmd.Hash), answer); err != nil {
+		if _, err := st.insertCommand.ExecContext(ctx, cmd, int64(next), len(a.evs), nullable(a.cmd.Hash), answer); err != nil {
 			return events.AppendResult{}, fmt.Errorf("record command %q: %w", cmd, err)
 		}
 	}

@@ -10,11 +10,12 @@ import (
 	"github.com/infrahub-go/infrahub/events"
 )
 
-// A group commit is applied set-based: one query reads the versions of every stream, the checks
-// run in Go in arrival order, then a few multi-row INSERTs write the events, the stream versions
-// and the command records of the whole group. The command ids are not looked up first: a retry
-// of a command already in the log is rare, and the insert of its command record fails on the
-// primary key. A failed write (that, an event id already in the log, ...) undoes the group,
+// A group commit is applied set-based: one query reads the versions of the streams the writer
+// does not know (see versionCache), the checks run in Go in arrival order, then a few multi-row
+// INSERTs write the events and the command records of the whole group (a stream's version is
+// the highest stream_version of its events: nothing else records it). The command ids are not
+// looked up first: a retry of a command already in the log is rare, and the insert of its
+// command record fails on the primary key. A failed write (that, an event id already in the log, ...) undoes the group,
 // which is then applied again set-based after one query has read the command records of every
 // command id in the group (groupLookup), and should a write fail again, one request per
 // savepoint (applyInSavepoint), where it fails alone. So is a group where a request with a
@@ -38,14 +39,16 @@ var chunkSizes = [...]int{maxChunk, 16, 8, 4, 2, 1}
 const maxChunk = 32
 
 const (
-	sqlLookupCommands = `SELECT command_id, first_position, event_count, stream_version FROM event_commands WHERE command_id IN `
-	sqlStreamVersions = `SELECT stream, version FROM event_streams WHERE stream IN `
-	sqlUpsertStreams  = `INSERT OR ROLLBACK INTO event_streams (stream, version) VALUES %s
-		ON CONFLICT (stream) DO UPDATE SET version = excluded.version`
-	sqlInsertCommands = `INSERT OR ROLLBACK INTO event_commands (command_id, stream, first_position, event_count,
-		stream_version, payload_hash, answer) VALUES %s`
-	streamColumns  = 2
-	commandColumns = 7
+	sqlLookupCommands = `SELECT c.command_id, c.first_position, c.event_count, ` + sqlCommandVersion + `
+		FROM event_commands c JOIN events e ON e.global_position = c.first_position WHERE c.command_id IN `
+	// A stream's version is its highest stream_version: the UNIQUE (stream, stream_version)
+	// index answers it with one seek per stream (SQLite's min/max optimisation). The keys come
+	// as a VALUES list, whose NULL padding is dropped.
+	sqlStreamVersions = `SELECT column1, (SELECT max(stream_version) FROM events WHERE stream = column1)
+		FROM (VALUES %s) WHERE column1 IS NOT NULL`
+	sqlInsertCommands = `INSERT OR ROLLBACK INTO event_commands (command_id, first_position, event_count,
+		payload_hash, answer) VALUES %s`
+	commandColumns = 5
 )
 
 func rowsSQL(format string, columns, rows int) string {
@@ -60,15 +63,16 @@ func inListSQL(prefix string, width int) string {
 // group is the plan of one group commit: the rows to write and each request's outcome. The
 // writer reuses one from group to group (reset), keeping its slices' and maps' room.
 type group struct {
-	eventArgs, streamArgs, commandArgs []any
-	nEvents, nStreams, nCommands       int
-	versions                           map[events.StreamID]int64
-	dirty                              []events.StreamID // streams whose version changes, first write first
-	isDirty                            map[events.StreamID]bool
-	known                              map[string]commandRecord
-	cmdKeys, streamKeys                []any // what load looks up, each key once
-	listedCmd                          map[string]bool
-	listedStream                       map[events.StreamID]bool
+	eventArgs, commandArgs []any
+	nEvents, nCommands     int
+	versions               map[events.StreamID]int64
+	dirty                  []events.StreamID // streams whose version changes, first write first
+	isDirty                map[events.StreamID]bool
+	known                  map[string]commandRecord
+	cmdKeys, streamKeys    []any // what load looks up, each key once
+	listedCmd              map[string]bool
+	listedStream           map[events.StreamID]bool
+	cache                  versionCache // kept from group to group
 }
 
 // reset empties g for the next group, dropping its references to the last group's data.
@@ -77,7 +81,7 @@ func (g *group) reset() {
 		g.versions, g.isDirty, g.known = map[events.StreamID]int64{}, map[events.StreamID]bool{}, map[string]commandRecord{}
 		g.listedCmd, g.listedStream = map[string]bool{}, map[events.StreamID]bool{}
 	}
-	for _, args := range []*[]any{&g.eventArgs, &g.streamArgs, &g.commandArgs, &g.cmdKeys, &g.streamKeys} {
+	for _, args := range []*[]any{&g.eventArgs, &g.commandArgs, &g.cmdKeys, &g.streamKeys} {
 		clear(*args)
 		*args = (*args)[:0]
 	}
@@ -88,7 +92,7 @@ func (g *group) reset() {
 	clear(g.known)
 	clear(g.listedCmd)
 	clear(g.listedStream)
-	g.nEvents, g.nStreams, g.nCommands = 0, 0, 0
+	g.nEvents, g.nCommands = 0, 0
 }
 
 // applyGroup applies the requests of outcomes that have no error yet, from position next on,
@@ -102,23 +106,20 @@ func applyGroup(ctx context.Context, gs *groupStmts, g *group, outcomes []outcom
 		return 0, false
 	}
 	recorded := time.Now().UnixMicro()
+	recordedArg := any(recorded) // boxed once for every row of the group
 	last = next - 1
 	for i := range outcomes {
 		o := &outcomes[i]
 		if o.err != nil {
 			continue
 		}
-		o.res, o.err = g.plan(o.req.appendArgs, last+1, recorded)
+		o.res, o.err = g.plan(o.req, last+1, recorded, recordedArg)
 		switch {
 		case o.err != nil && !lookup && o.req.evs[0].Metadata.CommandID != "":
 			return 0, false // perhaps a retry: its duplicate wins over the conflict
 		case o.err == nil && !o.res.Duplicate:
 			last = o.res.Last()
 		}
-	}
-	for _, st := range g.dirty {
-		g.streamArgs = append(g.streamArgs, string(st), g.versions[st])
-		g.nStreams++
 	}
 	if err := g.write(ctx, gs); err != nil {
 		return 0, false
@@ -139,7 +140,11 @@ func (g *group) load(ctx context.Context, gs *groupStmts, outcomes []outcome, lo
 		}
 		if !g.listedStream[o.req.stream] {
 			g.listedStream[o.req.stream] = true
-			g.streamKeys = append(g.streamKeys, string(o.req.stream))
+			if v, ok := g.cache.lookup(o.req.stream); ok {
+				g.versions[o.req.stream] = v
+			} else {
+				g.streamKeys = append(g.streamKeys, string(o.req.stream))
+			}
 		}
 	}
 	if err := lookupIn(ctx, gs, &gs.lookupCommands, g.cmdKeys, func(row []driver.Value) error {
@@ -157,7 +162,7 @@ func (g *group) load(ctx context.Context, gs *groupStmts, outcomes []outcome, lo
 	}
 	return lookupIn(ctx, gs, &gs.streamVersions, g.streamKeys, func(row []driver.Value) error {
 		stream, err := textValue(row[0])
-		if err != nil {
+		if err != nil || row[1] == nil { // nil: a stream without events
 			return err
 		}
 		version, err := int64Value(row[1])
@@ -207,7 +212,8 @@ func (c commandRecord) duplicate() events.AppendResult {
 
 // plan decides one append as applyAppend would and queues its rows: a known command id makes a
 // duplicate, then the expected version is checked against the group's view of the stream.
-func (g *group) plan(a appendArgs, next events.Position, recorded int64) (events.AppendResult, error) {
+func (g *group) plan(r *appendRequest, next events.Position, recorded int64, recordedArg any) (events.AppendResult, error) {
+	a := &r.appendArgs
 	cmd := a.evs[0].Metadata.CommandID
 	if cmd != "" {
 		if rec, found := g.known[cmd]; found {
@@ -222,8 +228,11 @@ func (g *group) plan(a appendArgs, next events.Position, recorded int64) (events
 		RecordedAt: time.UnixMicro(recorded).UTC()}
 	for i := range a.evs {
 		res.Positions[i] = next + events.Position(i)
-		g.eventArgs = appendEventArgs(g.eventArgs, &a.evs[i], res.Positions[i], current+1+int64(i), recorded)
+		g.eventArgs = append(g.eventArgs, r.rows.events[i*insertEventColumns:(i+1)*insertEventColumns]...)
+		row := g.eventArgs[len(g.eventArgs)-insertEventColumns:]
+		row[colPosition], row[colVersion], row[colRecorded] = int64(res.Positions[i]), current+1+int64(i), recordedArg
 	}
+	firstRow := g.eventArgs[len(g.eventArgs)-len(a.evs)*insertEventColumns:]
 	g.nEvents += len(a.evs)
 	if !g.isDirty[a.stream] {
 		g.isDirty[a.stream] = true
@@ -231,12 +240,8 @@ func (g *group) plan(a appendArgs, next events.Position, recorded int64) (events
 	}
 	g.versions[a.stream] = res.StreamVersion
 	if cmd != "" {
-		var answer any
-		if len(a.cmd.Answer) > 0 {
-			answer = []byte(a.cmd.Answer)
-		}
-		g.commandArgs = append(g.commandArgs, cmd, string(a.stream), int64(next), int64(len(a.evs)), res.StreamVersion,
-			nullable(a.cmd.Hash), answer)
+		g.commandArgs = append(g.commandArgs, r.rows.command...)
+		g.commandArgs[len(g.commandArgs)-commandColumns+colCmdFirst] = firstRow[colPosition] // already boxed
 		g.nCommands++
 		g.known[cmd] = commandRecord{int64(next), int64(len(a.evs)), res.StreamVersion}
 	}
@@ -246,9 +251,6 @@ func (g *group) plan(a appendArgs, next events.Position, recorded int64) (events
 // write runs the group's multi-row INSERTs.
 func (g *group) write(ctx context.Context, gs *groupStmts) error {
 	if err := insertChunks(ctx, gs, &gs.events, g.eventArgs, g.nEvents, insertEventColumns); err != nil {
-		return err
-	}
-	if err := insertChunks(ctx, gs, &gs.streams, g.streamArgs, g.nStreams, streamColumns); err != nil {
 		return err
 	}
 	return insertChunks(ctx, gs, &gs.commands, g.commandArgs, g.nCommands, commandColumns)
@@ -266,4 +268,33 @@ func insertChunks(ctx context.Context, gs *groupStmts, stmts *[len(chunkSizes)]d
 		}
 	}
 	return nil
+}
+
+// requestRows are the rows a request writes, built on its caller's goroutine (newAppendRequest)
+// so that the writer only copies them and sets what the group decides: converting every value
+// to an `any` was some ten allocations per append on the writer.
+type requestRows struct {
+	events  []any // insertEventColumns per event; position, version and recorded time unset
+	command []any // commandColumns, nil without a command id; first position unset
+}
+
+// The values plan sets in a row of requestRows.
+const (
+	colPosition, colVersion, colRecorded = 0, 2, 7 // of an event (see appendEventArgs)
+	colCmdFirst                          = 1       // of a command (see sqlInsertCommands)
+)
+
+func buildRows(a appendArgs) requestRows {
+	r := requestRows{events: make([]any, 0, len(a.evs)*insertEventColumns)}
+	for i := range a.evs {
+		r.events = appendEventArgs(r.events, &a.evs[i], 0, 0, 0)
+	}
+	if len(a.evs) > 0 && a.evs[0].Metadata.CommandID != "" {
+		var answer any
+		if len(a.cmd.Answer) > 0 {
+			answer = []byte(a.cmd.Answer)
+		}
+		r.command = []any{a.evs[0].Metadata.CommandID, nil, int64(len(a.evs)), nullable(a.cmd.Hash), answer}
+	}
+	return r
 }

@@ -177,3 +177,31 @@ func appendBehindHeld(t *testing.T, s *Store, commit func() (events.AppendResult
 	wg.Wait()
 	return res, errs
 }
+
+// TestVersionsWrittenElsewhereAreSeen appends to a stream through a second store on the same
+// file between two appends of the first: the first store must decide its next append against
+// the version the other wrote, not the one its own last commit left.
+func TestVersionsWrittenElsewhereAreSeen(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "events.db")
+	s := openAt(t, path)
+	defer s.Close()
+	if _, err := s.Append(ctx, "shared", events.NoStream, events.Envelope{Type: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	other := openAt(t, path)
+	if _, err := other.Append(ctx, "shared", 1, events.Envelope{Type: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var conflict *events.VersionConflictError
+	if _, err := s.Append(ctx, "shared", 1, events.Envelope{Type: "t"}); !errors.As(err, &conflict) || conflict.Actual != 2 {
+		t.Fatalf("append at the version before the other store's: %v; want a conflict at version 2", err)
+	}
+	res, err := s.Append(ctx, "shared", 2, events.Envelope{Type: "t"})
+	if err != nil || res.StreamVersion != 3 || res.Last() != 3 {
+		t.Fatalf("append at the other store's version: %+v, %v; want version 3 at position 3", res, err)
+	}
+}

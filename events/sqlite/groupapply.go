@@ -45,6 +45,7 @@ func (s *Store) applySet(ctx context.Context, outcomes []outcome, mode applyMode
 		return 0, err
 	}
 	first := events.Position(head)
+	s.plan.cache.check(first)
 	last, ok := applyGroup(ctx, &s.gs, &s.plan, outcomes, first+1, mode == groupLookup)
 	if !ok {
 		s.gs.rollback(ctx)
@@ -56,8 +57,10 @@ func (s *Store) applySet(ctx context.Context, outcomes []outcome, mode applyMode
 	}
 	if err := s.gs.exec(ctx, s.gs.commit, nil); err != nil {
 		s.gs.rollback(ctx) // should the transaction still be open
+		s.plan.cache.forget()
 		return 0, fmt.Errorf("commit: %w", err)
 	}
+	s.plan.cache.committed(&s.plan, last)
 	s.countFrames(s.gs.conn)
 	return last, nil
 }

@@ -21,7 +21,7 @@ type groupStmts struct {
 	begin, commit, rollbackStmt    driver.Stmt // BEGIN IMMEDIATE, COMMIT, ROLLBACK
 	lastPosition                   driver.Stmt
 	lookupCommands, streamVersions [len(chunkSizes)]driver.Stmt
-	events, streams, commands      [len(chunkSizes)]driver.Stmt
+	events, commands               [len(chunkSizes)]driver.Stmt
 	args                           []driver.NamedValue // reused by every run
 	row                            []driver.Value
 }
@@ -30,10 +30,9 @@ func (g *groupStmts) all() ([]*driver.Stmt, []string) {
 	dst := []*driver.Stmt{&g.begin, &g.commit, &g.rollbackStmt, &g.lastPosition}
 	queries := []string{"BEGIN IMMEDIATE", "COMMIT", "ROLLBACK", sqlLastPosition}
 	for i, n := range chunkSizes {
-		dst = append(dst, &g.lookupCommands[i], &g.streamVersions[i], &g.events[i], &g.streams[i], &g.commands[i])
-		queries = append(queries, inListSQL(sqlLookupCommands, n), inListSQL(sqlStreamVersions, n),
-			insertEventsSQL("INSERT OR ROLLBACK", n), rowsSQL(sqlUpsertStreams, streamColumns, n),
-			rowsSQL(sqlInsertCommands, commandColumns, n))
+		dst = append(dst, &g.lookupCommands[i], &g.streamVersions[i], &g.events[i], &g.commands[i])
+		queries = append(queries, inListSQL(sqlLookupCommands, n), rowsSQL(sqlStreamVersions, 1, n),
+			insertEventsSQL("INSERT OR ROLLBACK", n), rowsSQL(sqlInsertCommands, commandColumns, n))
 	}
 	return dst, queries
 }

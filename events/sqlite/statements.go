@@ -34,15 +34,21 @@ func insertEventsSQL(verb string, rows int) string {
 }
 
 const (
-	sqlLookupCommand = `SELECT first_position, event_count, stream_version FROM event_commands WHERE command_id = ?`
-	sqlStreamVersion = `SELECT version FROM event_streams WHERE stream = ?`
+	// A command record holds where its append begins and how many events it wrote: the stream
+	// and the version it left are those of its first event, whose version its events raised by
+	// one each. Keeping them too made every record some 20 bytes longer, the leaves of
+	// event_commands (one dirtied per append) split that much more often, and the WAL frames
+	// per append were ~4 % more.
+	sqlCommandVersion = `e.stream_version + c.event_count - 1`
+	sqlLookupCommand  = `SELECT c.first_position, c.event_count, ` + sqlCommandVersion + `
+		FROM event_commands c JOIN events e ON e.global_position = c.first_position WHERE c.command_id = ?`
+	sqlStreamVersion = `SELECT ifnull(max(stream_version), 0) FROM events WHERE stream = ?`
 	sqlLastPosition  = `SELECT ifnull(max(global_position), 0) FROM events`
-	sqlUpsertStream  = `INSERT INTO event_streams (stream, version) VALUES (?, ?)
-		ON CONFLICT (stream) DO UPDATE SET version = excluded.version`
-	sqlInsertCommand = `INSERT INTO event_commands (command_id, stream, first_position, event_count,
-		stream_version, payload_hash, answer) VALUES (?, ?, ?, ?, ?, ?, ?)`
-	sqlCommand = `SELECT stream, first_position, event_count, stream_version, ifnull(payload_hash, ''), answer
-		FROM event_commands WHERE command_id = ?`
+	sqlInsertCommand = `INSERT INTO event_commands (command_id, first_position, event_count, payload_hash, answer)
+		VALUES (?, ?, ?, ?, ?)`
+	sqlCommand = `SELECT e.stream, c.first_position, c.event_count, ` + sqlCommandVersion + `,
+		ifnull(c.payload_hash, ''), c.answer
+		FROM event_commands c JOIN events e ON e.global_position = c.first_position WHERE c.command_id = ?`
 	sqlSavepoint      = `SAVEPOINT append_request`
 	sqlRelease        = `RELEASE append_request`
 	sqlRollbackTo     = `ROLLBACK TO append_request`
@@ -57,18 +63,18 @@ const (
 
 // writeStmts are prepared on the writer connection.
 type writeStmts struct {
-	lookupCommand, streamVersion, lastPosition, insertEvent, insertEvents, upsertStream, insertCommand *sql.Stmt
-	savepoint, release, rollbackTo, saveCheckpoint                                                     *sql.Stmt
+	lookupCommand, streamVersion, lastPosition, insertEvent, insertEvents, insertCommand *sql.Stmt
+	savepoint, release, rollbackTo, saveCheckpoint                                       *sql.Stmt
 }
 
 func (w *writeStmts) all() []**sql.Stmt {
 	return []**sql.Stmt{&w.lookupCommand, &w.streamVersion, &w.lastPosition, &w.insertEvent, &w.insertEvents,
-		&w.upsertStream, &w.insertCommand, &w.savepoint, &w.release, &w.rollbackTo, &w.saveCheckpoint}
+		&w.insertCommand, &w.savepoint, &w.release, &w.rollbackTo, &w.saveCheckpoint}
 }
 
 func (w *writeStmts) queries() []string {
 	return []string{sqlLookupCommand, sqlStreamVersion, sqlLastPosition, sqlInsertEvent, sqlInsertEvents,
-		sqlUpsertStream, sqlInsertCommand, sqlSavepoint, sqlRelease, sqlRollbackTo, sqlSaveCheckpoint}
+		sqlInsertCommand, sqlSavepoint, sqlRelease, sqlRollbackTo, sqlSaveCheckpoint}
 }
 
 func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {

@@ -21,6 +21,7 @@ const (
 // appendRequest is one Append waiting for the writer.
 type appendRequest struct {
 	appendArgs
+	rows  requestRows     // built by the caller, copied by the writer
 	ctx   context.Context // the caller's: checked before writing, never used for SQL
 	size  int             // bytes, to bound a batch
 	state atomic.Int32
@@ -37,7 +38,7 @@ func newAppendRequest(ctx context.Context, a appendArgs) *appendRequest {
 	for i := range a.evs {
 		size += len(a.evs[i].Payload) + len(a.evs[i].Type) + 128
 	}
-	return &appendRequest{appendArgs: a, ctx: ctx, size: size, done: make(chan appendResponse, 1)}
+	return &appendRequest{appendArgs: a, rows: buildRows(a), ctx: ctx, size: size, done: make(chan appendResponse, 1)}
 }
 
 // wait returns the writer's answer, or the context's error when the caller gives up before the
