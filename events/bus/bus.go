@@ -192,11 +192,8 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Bus, error) {
 		cfg:    cfg,
 		kind:   tg.scheme,
 		logger: logger,
-		// Watermill logs routine events (each message without subscriber, each connection) at
-		// info: keep those at debug.
-		wlog: watermill.NewSlogLoggerWithLevelMapping(logger.With("component", "bus"),
-			map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug}),
-		subs: map[*wamqp.Subscriber]struct{}{},
+		wlog:   newWatermillLog(logger.With("component", "bus")),
+		subs:   map[*wamqp.Subscriber]struct{}{},
 	}
 	if tg.scheme == "mem" {
 		b.mem = gochannel.NewGoChannel(gochannel.Config{OutputChannelBuffer: int64(cfg.Buffer), Persistent: false}, b.wlog)
