@@ -39,6 +39,7 @@ type walJoinState struct {
 	base       uintptr // the default VFS's io methods of this file
 	buf        uintptr // joined header+page buffer (sqlite3_malloc), bufCap bytes
 	heldOffset int64   // file offset of the held header
+	end        int64   // end of what this file wrote since its last write at offset 0
 	bufCap     int32
 	held       int32 // 1 while hdr holds a header not yet written
 	hdr        [walFrameHeaderSize]byte
@@ -55,6 +56,8 @@ var (
 
 	// walJoinedWrites counts header+page pairs written with one call; tests read it.
 	walJoinedWrites atomic.Int64
+	// walJoinHeaderRewrites counts 24-byte writes inside written data, not held; tests read it.
+	walJoinHeaderRewrites atomic.Int64
 )
 
 // registerWALJoinVFS registers the VFS once per process and reports whether it is available;
@@ -163,20 +166,40 @@ func walJoinWrite(tls *libc.TLS, pFile, zBuf uintptr, iAmt int32, iOfst int64) i
 			copy((*[walFrameHeaderSize]byte)(cmem(st.buf))[:], st.hdr[:])
 			copy(unsafe.Slice((*byte)(cmem(st.buf+walFrameHeaderSize)), iAmt), unsafe.Slice((*byte)(cmem(zBuf)), iAmt))
 			walJoinedWrites.Add(1)
+			walJoinWrote(st, walFrameHeaderSize+iAmt, st.heldOffset)
 			return callWrite(tls, write, pFile, st.buf, walFrameHeaderSize+iAmt, st.heldOffset)
 		}
 		if rc := walJoinFlush(tls, pFile); rc != sqlite3.SQLITE_OK {
 			return rc
 		}
 	}
-	if iAmt == walFrameHeaderSize && iOfst >= walHeaderSize {
-		// A frame header: hold it for the page SQLite writes next.
+	if iAmt == walFrameHeaderSize && iOfst >= walHeaderSize && iOfst >= st.end {
+		// The header of a frame appended past everything written since the WAL header: hold
+		// it for its page, which SQLite writes next. A 24-byte write inside what was already
+		// written is a checksum rewrite (walRewriteChecksums) that no page follows, possibly
+		// the last write of a commit, and goes to the file now.
 		st.hdr = *(*[walFrameHeaderSize]byte)(cmem(zBuf))
 		st.heldOffset = iOfst
 		st.held = 1
+		st.end = iOfst + walFrameHeaderSize
 		return sqlite3.SQLITE_OK
 	}
+	if iAmt == walFrameHeaderSize {
+		walJoinHeaderRewrites.Add(1)
+	}
+	walJoinWrote(st, iAmt, iOfst)
 	return callWrite(tls, write, pFile, zBuf, iAmt, iOfst)
+}
+
+// walJoinWrote moves st.end past a write. A write at offset 0 is the WAL header of a new WAL
+// generation (SQLite restarts the log from its start after a checkpoint), whose frames are
+// written again from the header on.
+func walJoinWrote(st *walJoinState, amt int32, off int64) {
+	if off == 0 {
+		st.end = int64(amt)
+	} else {
+		st.end = max(st.end, off+int64(amt))
+	}
 }
 
 // walJoinGrow makes st.buf hold n bytes; false (no memory) falls back to two writes.
@@ -217,6 +240,8 @@ func walJoinTruncate(tls *libc.TLS, pFile uintptr, size int64) int32 {
 	if rc := walJoinFlush(tls, pFile); rc != sqlite3.SQLITE_OK {
 		return rc
 	}
+	st := walJoinStateOf(pFile)
+	st.end = min(st.end, size)
 	return (*(*func(*libc.TLS, uintptr, int64) int32)(unsafe.Pointer(&struct{ uintptr }{baseIO(pFile).FxTruncate})))(tls, pFile, size)
 }
 
