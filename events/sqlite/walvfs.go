@@ -1,21 +1,20 @@
 package sqlite
 
 // walvfs.go registers "infrahub-waljoin", a VFS that wraps SQLite's default one and changes a
-// single thing: for a WAL file, the 24-byte frame header and the page that follows it are
-// written with one write call instead of two. SQLite's walWriteOneFrame writes each frame as
-// two writes (header, then page), so the writer connection, the store's serial resource, paid
-// two pwrite64 system calls per page of every commit.
+// single thing: the frames a commit appends to a WAL file reach the file with one write call
+// (or a few, for a commit over walJoinMaxWrite bytes) instead of two per frame. SQLite's
+// walWriteOneFrame writes each frame as two writes (the 24-byte header, then the page), so the
+// writer connection, the store's serial resource, paid two pwrite64 system calls for every
+// page of every commit.
 //
-// Why this is safe: the header write is held (copied, not written) and returns SQLITE_OK;
-// the page write that SQLite issues right after it, at the next offset, writes header and
-// page together before it returns. Any other call on the file (another write, read, sync,
-// truncate, size, file control, close) first writes a held header, so the file is exactly
-// what the default VFS would have written whenever SQLite looks at it. Readers cannot see the
-// frame earlier either way: they find frames through the wal-index, which SQLite updates only
-// after all frames of the commit are written. A crash that loses a held header is the same as
-// a crash just before SQLite's own header write; a torn joined write is caught, as before, by
-// the frame checksums and salts on recovery. Locking, shared memory, sync and every other
-// method are the default VFS's, unchanged.
+// Why this is safe: the appended frames are copied, not written, and the write of the commit
+// frame's page writes them all before it returns, so when SQLite publishes the commit in the
+// wal-index (after that write) and when the store answers the appends (after the syncer's
+// fdatasync), the WAL file holds exactly what the default VFS would have written. Any other
+// call on the file (a write elsewhere, read, sync, truncate, size, file control, close)
+// writes held frames first. A crash that loses held frames is a crash before SQLite's own
+// writes of them; a torn write is caught, as before, by the frame checksums and salts on
+// recovery. Locking, shared memory, sync and every other method are the default VFS's.
 
 import (
 	"sync"
@@ -36,14 +35,21 @@ const (
 // walJoinState follows the default VFS's own file object inside the sqlite3_file memory that
 // SQLite allocates (szOsFile bytes, zeroed), so it lives in C memory that does not move.
 type walJoinState struct {
-	base       uintptr // the default VFS's io methods of this file
-	buf        uintptr // joined header+page buffer (sqlite3_malloc), bufCap bytes
-	heldOffset int64   // file offset of the held header
-	end        int64   // end of what this file wrote since its last write at offset 0
-	bufCap     int32
-	held       int32 // 1 while hdr holds a header not yet written
-	hdr        [walFrameHeaderSize]byte
+	base      uintptr // the default VFS's io methods of this file
+	buf       uintptr // held frames (sqlite3_malloc), bufCap bytes, heldLen of them in use
+	bufCap    int64
+	heldStart int64 // file offset of buf[0]
+	heldLen   int64 // 0: nothing held
+	end       int64 // end of what this file wrote or holds since its last write at offset 0
+	awaitPage int32 // 1 when buf ends with a frame header whose page has not come yet
+	page      int32 // size of the last page held
+	commit    int32 // 1 when that header marks the commit frame of a transaction
 }
+
+// walJoinMaxWrite bounds one write: the unix VFS's seekAndWriteFd masks its length with
+// 0x1ffff (a longer write would be cut short and reported as SQLITE_FULL), so a transaction
+// larger than that is written in pieces of whole frames.
+const walJoinMaxWrite = 0x1ffff
 
 var (
 	walJoinOnce    sync.Once
@@ -54,7 +60,7 @@ var (
 	walJoinMethods sqlite3.Tsqlite3_io_methods // base io methods with the data methods wrapped
 	walJoinBaseIO  uintptr                     // the io methods walJoinMethods was copied from
 
-	// walJoinedWrites counts header+page pairs written with one call; tests read it.
+	// walJoinedWrites counts frames (header and page) held and written with others; tests read it.
 	walJoinedWrites atomic.Int64
 	// walJoinHeaderRewrites counts 24-byte writes inside written data, not held; tests read it.
 	walJoinHeaderRewrites atomic.Int64
@@ -147,48 +153,91 @@ func callWrite(tls *libc.TLS, fn, pFile, buf uintptr, amt int32, off int64) int3
 	return (*(*func(*libc.TLS, uintptr, uintptr, int32, int64) int32)(unsafe.Pointer(&struct{ uintptr }{fn})))(tls, pFile, buf, amt, off)
 }
 
-// walJoinFlush writes a held header on its own, as the default VFS would have.
+// walJoinFlush writes the held frames with one write.
 func walJoinFlush(tls *libc.TLS, pFile uintptr) int32 {
 	st := walJoinStateOf(pFile)
-	if st.held == 0 {
+	if st.heldLen == 0 {
 		return sqlite3.SQLITE_OK
 	}
-	st.held = 0
-	return callWrite(tls, baseIO(pFile).FxWrite, pFile, uintptr(unsafe.Pointer(&st.hdr[0])), walFrameHeaderSize, st.heldOffset)
+	n := st.heldLen
+	st.heldLen, st.awaitPage, st.commit = 0, 0, 0
+	return callWrite(tls, baseIO(pFile).FxWrite, pFile, st.buf, int32(n), st.heldStart)
 }
 
+// walJoinHold appends a write to the held frames, false if out of memory.
+func walJoinHold(tls *libc.TLS, st *walJoinState, zBuf uintptr, iAmt int32) bool {
+	if need := st.heldLen + int64(iAmt); need > st.bufCap {
+		c := min(max(need, 2*st.bufCap), walJoinMaxWrite)
+		p := sqlite3.Xsqlite3_realloc64(tls, st.buf, uint64(c))
+		if p == 0 {
+			return false
+		}
+		st.buf, st.bufCap = p, c
+	}
+	copy(unsafe.Slice((*byte)(cmem(st.buf+uintptr(st.heldLen))), iAmt), unsafe.Slice((*byte)(cmem(zBuf)), iAmt))
+	st.heldLen += int64(iAmt)
+	st.end = max(st.end, st.heldStart+st.heldLen)
+	return true
+}
+
+// walJoinWrite holds the frames SQLite appends to the WAL (walWriteOneFrame: a 24-byte header,
+// then the page right after it) and writes them with one call when the commit frame's page
+// arrives (its header has a non-zero "database size after commit"), when anything else is
+// done with the file, or when one more frame would not fit in walJoinMaxWrite. So a commit
+// returns only once all its frames are on the file, as with the default VFS. Frames of a
+// transaction not yet committed (a spill of the page cache) may stay held across calls: no
+// other connection reads them (they lie past the committed end that the wal-index publishes),
+// and this connection reads them through xRead, which writes them first.
 func walJoinWrite(tls *libc.TLS, pFile, zBuf uintptr, iAmt int32, iOfst int64) int32 {
 	st := walJoinStateOf(pFile)
-	write := baseIO(pFile).FxWrite
-	if st.held != 0 {
-		if iOfst == st.heldOffset+walFrameHeaderSize && iAmt > 0 && walJoinGrow(tls, st, walFrameHeaderSize+iAmt) {
-			st.held = 0
-			copy((*[walFrameHeaderSize]byte)(cmem(st.buf))[:], st.hdr[:])
-			copy(unsafe.Slice((*byte)(cmem(st.buf+walFrameHeaderSize)), iAmt), unsafe.Slice((*byte)(cmem(zBuf)), iAmt))
-			walJoinedWrites.Add(1)
-			walJoinWrote(st, walFrameHeaderSize+iAmt, st.heldOffset)
-			return callWrite(tls, write, pFile, st.buf, walFrameHeaderSize+iAmt, st.heldOffset)
-		}
-		if rc := walJoinFlush(tls, pFile); rc != sqlite3.SQLITE_OK {
-			return rc
+	if st.heldLen > 0 && iOfst == st.heldStart+st.heldLen {
+		switch {
+		case st.awaitPage == 1 && iAmt > walFrameHeaderSize && st.heldLen+int64(iAmt) <= walJoinMaxWrite:
+			if walJoinHold(tls, st, zBuf, iAmt) {
+				st.awaitPage, st.page = 0, iAmt
+				walJoinedWrites.Add(1)
+				if st.commit == 1 {
+					return walJoinFlush(tls, pFile)
+				}
+				return sqlite3.SQLITE_OK
+			}
+		case st.awaitPage == 0 && iAmt == walFrameHeaderSize && st.heldLen+walFrameHeaderSize+int64(st.page) <= walJoinMaxWrite:
+			if walJoinHold(tls, st, zBuf, iAmt) {
+				walJoinHeld(st, zBuf)
+				return sqlite3.SQLITE_OK
+			}
 		}
 	}
+	if rc := walJoinFlush(tls, pFile); rc != sqlite3.SQLITE_OK {
+		return rc
+	}
 	if iAmt == walFrameHeaderSize && iOfst >= walHeaderSize && iOfst >= st.end {
-		// The header of a frame appended past everything written since the WAL header: hold
-		// it for its page, which SQLite writes next. A 24-byte write inside what was already
-		// written is a checksum rewrite (walRewriteChecksums) that no page follows, possibly
-		// the last write of a commit, and goes to the file now.
-		st.hdr = *(*[walFrameHeaderSize]byte)(cmem(zBuf))
-		st.heldOffset = iOfst
-		st.held = 1
-		st.end = iOfst + walFrameHeaderSize
-		return sqlite3.SQLITE_OK
+		// The header of a frame appended past everything written since the WAL header. A
+		// 24-byte write inside what was already written is a checksum rewrite
+		// (walRewriteChecksums) that no page follows, possibly the last write of a commit,
+		// and goes to the file now.
+		st.heldStart = iOfst
+		if walJoinHold(tls, st, zBuf, iAmt) {
+			walJoinHeld(st, zBuf)
+			return sqlite3.SQLITE_OK
+		}
 	}
 	if iAmt == walFrameHeaderSize {
 		walJoinHeaderRewrites.Add(1)
 	}
 	walJoinWrote(st, iAmt, iOfst)
-	return callWrite(tls, write, pFile, zBuf, iAmt, iOfst)
+	return callWrite(tls, baseIO(pFile).FxWrite, pFile, zBuf, iAmt, iOfst)
+}
+
+// walJoinHeld notes that the held frames end with the frame header at zBuf. Bytes 4..7 of a
+// WAL frame header are the database size after a commit, 0 in other frames.
+func walJoinHeld(st *walJoinState, zBuf uintptr) {
+	h := (*[walFrameHeaderSize]byte)(cmem(zBuf))
+	st.awaitPage = 1
+	st.commit = 0
+	if h[4]|h[5]|h[6]|h[7] != 0 {
+		st.commit = 1
+	}
 }
 
 // walJoinWrote moves st.end past a write. A write at offset 0 is the WAL header of a new WAL
@@ -200,19 +249,6 @@ func walJoinWrote(st *walJoinState, amt int32, off int64) {
 	} else {
 		st.end = max(st.end, off+int64(amt))
 	}
-}
-
-// walJoinGrow makes st.buf hold n bytes; false (no memory) falls back to two writes.
-func walJoinGrow(tls *libc.TLS, st *walJoinState, n int32) bool {
-	if st.bufCap >= n {
-		return true
-	}
-	p := sqlite3.Xsqlite3_realloc64(tls, st.buf, uint64(n))
-	if p == 0 {
-		return false
-	}
-	st.buf, st.bufCap = p, n
-	return true
 }
 
 func walJoinClose(tls *libc.TLS, pFile uintptr) int32 {

@@ -15,8 +15,8 @@ import (
 )
 
 // walWorkload runs the same writes on db: several commits of many pages (rows with blobs that
-// spill to overflow pages), updates and deletes, so frames are written one per page and some
-// commits rewrite pages already in the WAL.
+// spill to overflow pages), updates and deletes, so some commits rewrite pages already in the
+// WAL, and a commit larger than one write.
 func walWorkload(t *testing.T, db *sql.DB) {
 	t.Helper()
 	ctx := context.Background()
@@ -45,6 +45,8 @@ func walWorkload(t *testing.T, db *sql.DB) {
 		exec("UPDATE t SET name = name || '+' WHERE id % 7 = ?", commit%7)
 	}
 	exec("DELETE FROM t WHERE id % 5 = 0")
+	// One commit of ~150 frames, more than one write may carry (walJoinMaxWrite).
+	exec("INSERT INTO t (id, name, body) VALUES (?, ?, ?)", 1<<20, "big", bytes.Repeat([]byte("big"), 200_000))
 }
 
 func walTestDSN(path string, joined bool) string {
