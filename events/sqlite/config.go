@@ -116,15 +116,20 @@ func ParseURL(raw string) (Config, error) {
 // sync the WAL: walSyncer does, before any append it holds is answered; checkpoints sync),
 // no automatic checkpoint (walCheckpointer runs them, see checkpointer.go), immediate
 // transactions, and statement journals (written for every statement inside a savepoint) in
-// memory, not in temporary files.
+// memory, not in temporary files. It writes through the infrahub-waljoin VFS (walvfs.go), one
+// write call per WAL frame instead of two, when that VFS could be registered.
 func writerDSN(absPath string) string {
-	return dsn(absPath,
+	params := []string{
 		"_txlock=immediate",
 		"_pragma=journal_mode(WAL)",
 		"_pragma=synchronous(NORMAL)",
 		"_pragma=temp_store(MEMORY)",
 		"_pragma=wal_autocheckpoint(0)",
-	)
+	}
+	if registerWALJoinVFS() {
+		params = append(params, "vfs="+walJoinVFSName)
+	}
+	return dsn(absPath, params...)
 }
 
 // checkpointerDSN opens the connection of the background checkpoints: synchronous=NORMAL, so
