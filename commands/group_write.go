@@ -204,7 +204,11 @@ func (w *writer) decideGroup(ctx context.Context, name string, q *branchQueue, m
 			if err != nil {
 				return nil, nil, 0, err
 			}
+			if c != nil {
+				q.sizes = c.t.Sizes()
+			}
 			t = nodetx.New(ctx, v, &w.hints, w.lim)
+			t.Reserve(q.sizes)
 		}
 		restart := false
 		var before map[string]nodetx.Outcome // one map for every member: each refills it

@@ -95,9 +95,38 @@ func (t *Tx) Expect(ops int, cat *events.Catalogue, meta events.Metadata) {
 	o.encodeAhead(cat, meta)
 	// a created node: itself and a few peers; two unique values (a constraint and its human-
 	// friendly id); a few relationship slots at both ends
-	o.nodes = make(map[graph.NodeID]*txNode, ops)
-	o.claims = make(map[claimKey]graph.NodeID, 2*ops)
-	o.edges = make(map[slotKey]*peerDelta, 2*ops)
+	o.reserve(Sizes{nodes: ops, claims: 2 * ops, edges: 2 * ops})
+}
+
+// Sizes is how many nodes, unique values and relationship slots a transaction touched: what
+// the next transaction of a similar workload (a branch's next turn) makes room for at once.
+type Sizes struct{ nodes, claims, edges int }
+
+// Sizes is what the transaction touched so far.
+func (t *Tx) Sizes() Sizes {
+	return Sizes{nodes: len(t.st.nodes), claims: len(t.st.claims), edges: len(t.st.edges)}
+}
+
+// Reserve makes room, in a transaction that has decided nothing yet, for about s (Sizes of an
+// earlier transaction): its maps are made at their size once instead of growing (and being
+// rehashed) step by step as a turn of commands fills them.
+func (t *Tx) Reserve(s Sizes) {
+	o := t.st
+	if len(o.nodes) > 0 || len(o.claims) > 0 || len(o.edges) > 0 || len(o.events) > 0 {
+		return
+	}
+	o.reserve(s)
+}
+
+// maxReserve bounds what Reserve makes room for: a transaction that touched very many nodes
+// (a large cascade) does not make every later one that large.
+const maxReserve = 4096
+
+func (o *overlay) reserve(s Sizes) {
+	s.nodes, s.claims, s.edges = min(s.nodes, maxReserve), min(s.claims, maxReserve), min(s.edges, maxReserve)
+	o.nodes = make(map[graph.NodeID]*txNode, s.nodes)
+	o.claims = make(map[claimKey]graph.NodeID, s.claims)
+	o.edges = make(map[slotKey]*peerDelta, s.edges)
 }
 
 // Outcomes counts, per kind, what a command did.
