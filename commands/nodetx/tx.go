@@ -100,11 +100,11 @@ func (t *Tx) Expect(ops int, cat *events.Catalogue, meta events.Metadata) {
 
 // Sizes is how many nodes, unique values and relationship slots a transaction touched: what
 // the next transaction of a similar workload (a branch's next turn) makes room for at once.
-type Sizes struct{ nodes, claims, edges int }
+type Sizes struct{ nodes, claims, edges, perEvent int }
 
 // Sizes is what the transaction touched so far.
 func (t *Tx) Sizes() Sizes {
-	return Sizes{nodes: len(t.st.nodes), claims: len(t.st.claims), edges: len(t.st.edges)}
+	return Sizes{nodes: len(t.st.nodes), claims: len(t.st.claims), edges: len(t.st.edges), perEvent: t.st.perEvent}
 }
 
 // Reserve makes room, in a transaction that has decided nothing yet, for about s (Sizes of an
@@ -127,6 +127,9 @@ func (o *overlay) reserve(s Sizes) {
 	o.nodes = make(map[graph.NodeID]*txNode, s.nodes)
 	o.claims = make(map[claimKey]graph.NodeID, s.claims)
 	o.edges = make(map[slotKey]*peerDelta, s.edges)
+	// the peerDeltas of the slots, made at once
+	o.deltasFirst = min(s.edges, deltasAtOnce)
+	o.perEvent = s.perEvent
 }
 
 // Outcomes counts, per kind, what a command did.
