@@ -262,6 +262,20 @@ type Decision struct {
 // branch's for branch-agnostic data (every branch sees it). A command that changes both
 // branch-agnostic and branch-aware data on another branch than the default one is refused.
 func (t *Tx) Decide(cat *events.Catalogue, defaultBranch string, meta events.Metadata) (Decision, error) {
+	d, err := t.decideStream(defaultBranch)
+	if err != nil || len(t.st.events) == 0 {
+		return d, err
+	}
+	evs, payloads, err := t.st.build(cat, meta)
+	if err != nil {
+		return Decision{}, err
+	}
+	d.Events, d.Payloads = evs, payloads
+	return d, nil
+}
+
+// decideStream is Decide without the events: the stream they go to and its version.
+func (t *Tx) decideStream(defaultBranch string) (Decision, error) {
 	v := t.v
 	if t.stream == "" { // made once: a turn decides each of its commands on one transaction
 		t.stream = branch.Stream(v.Branch)
@@ -273,14 +287,6 @@ func (t *Tx) Decide(cat *events.Catalogue, defaultBranch string, meta events.Met
 	case t.st.global:
 		return Decision{}, fmt.Errorf("%w: one command cannot change branch-agnostic and branch-aware nodes on branch %s; send them separately", fault.ErrInvalid, v.Branch)
 	}
-	if len(t.st.events) == 0 {
-		return d, nil
-	}
-	evs, payloads, err := t.st.build(cat, meta)
-	if err != nil {
-		return Decision{}, err
-	}
-	d.Events, d.Payloads = evs, payloads
 	return d, nil
 }
 
