@@ -56,7 +56,7 @@ type branchQueue struct {
 	leading bool   // a turn runs, or its lead was passed to waiting[0]
 	carry   *carry // the last turn's transaction; under the branch's turn lock, not mu
 	// sizes is what the branch's last transaction touched: the next one is made that large at
-	// once (nodetx.Tx.Reserve). Under the turn lock, not mu.
+	// once (nodetx.Sizes.Reserve). Under the turn lock, not mu.
 	sizes nodetx.Sizes
 	// handoffs hand what the turn appended to the fold (Config.Decoded), in order: the turn's
 	// leader calls them once the next turn may start. Under the turn lock, not mu.

@@ -205,10 +205,10 @@ func (w *writer) decideGroup(ctx context.Context, name string, q *branchQueue, m
 				return nil, nil, 0, err
 			}
 			if c != nil {
-				q.sizes = c.t.Sizes()
+				q.sizes = nodetx.SizesOf(c.t)
 			}
 			t = nodetx.New(ctx, v, &w.hints, w.lim)
-			t.Reserve(q.sizes)
+			q.sizes.Reserve(t)
 		}
 		restart := false
 		var before map[string]nodetx.Outcome // one map for every member: each refills it
@@ -239,7 +239,7 @@ func (w *writer) decideGroup(ctx context.Context, name string, q *branchQueue, m
 			var d nodetx.Decision
 			job := -1
 			if err == nil {
-				if d, err = t.DecideSinceLater(&enc, w.cat, w.def, metaOf(m.cmd), mark); err == nil && len(d.Events) > 0 {
+				if d, err = enc.DecideSince(t, w.cat, w.def, metaOf(m.cmd), mark); err == nil && len(d.Events) > 0 {
 					job, jobs = jobs, jobs+1
 				}
 			}

@@ -8,7 +8,7 @@ import (
 )
 
 // Encoder encodes the events of a turn's commands on another goroutine while the turn's leader
-// decides the next command (Tx.DecideSinceLater): the leader decides a turn's commands one after
+// decides the next command (Encoder.DecideSince): the leader decides a turn's commands one after
 // the other while the other callers wait for it, and encoding is about a fifth of what deciding
 // a create costs it. The zero Encoder is ready; Wait ends it.
 type Encoder struct {
@@ -22,7 +22,7 @@ type Encoder struct {
 
 // encodeJob is one command's events to encode into out and payloads.
 type encodeJob struct {
-	n        int // its number: the DecideSinceLater calls that handed events over before it
+	n        int // its number: the DecideSince calls that handed events over before it
 	cat      *events.Catalogue
 	meta     events.Metadata
 	evs      []pendingEvent // a copy: the transaction goes on emitting
@@ -35,13 +35,13 @@ type encodeJob struct {
 // any: more than a turn has, so that handing over does not wait.
 const encoderQueue = 16
 
-// DecideSinceLater is DecideSince with the events encoded by e on another goroutine: the
+// DecideSince is t.DecideSince with the events encoded by e on another goroutine: the
 // decision's Events and Payloads are filled once e.Wait returns, which also tells an error
 // encoding them. The events handed over are copies, encoded as they were when decided, as
 // DecideSince encodes them: what an emitted event holds is not changed afterwards (see ahead),
 // and the one event replaced later (pooler.claimGlobal) is replaced in the transaction, not in
 // the copy. On one processor it is DecideSince.
-func (t *Tx) DecideSinceLater(e *Encoder, cat *events.Catalogue, defaultBranch string, meta events.Metadata, mark int) (Decision, error) {
+func (e *Encoder) DecideSince(t *Tx, cat *events.Catalogue, defaultBranch string, meta events.Metadata, mark int) (Decision, error) {
 	if runtime.GOMAXPROCS(0) < 2 || cat == nil {
 		return t.DecideSince(cat, defaultBranch, meta, mark)
 	}
@@ -49,7 +49,7 @@ func (t *Tx) DecideSinceLater(e *Encoder, cat *events.Catalogue, defaultBranch s
 	evs := t.st.events[min(mark, len(t.st.events)):]
 	all := t.st.events
 	t.st.events = evs
-	d, err := t.decideStream(defaultBranch)
+	d, err := decideStream(t, defaultBranch)
 	t.st.events = all
 	if err != nil || len(evs) == 0 {
 		return d, err
@@ -82,7 +82,7 @@ func (e *Encoder) start(per int) {
 }
 
 // Wait waits for the events handed over to be encoded, and ends e. It answers, when some did
-// not encode, why, per DecideSinceLater that handed events over (0 the first; nil where they
+// not encode, why, per DecideSince that handed events over (0 the first; nil where they
 // encoded); nil when all did. t is the transaction the events came from (nil: none): it keeps
 // the size of the payloads for its next build.
 func (e *Encoder) Wait(t *Tx) []error {

@@ -102,15 +102,15 @@ func (t *Tx) Expect(ops int, cat *events.Catalogue, meta events.Metadata) {
 // the next transaction of a similar workload (a branch's next turn) makes room for at once.
 type Sizes struct{ nodes, claims, edges, perEvent int }
 
-// Sizes is what the transaction touched so far.
-func (t *Tx) Sizes() Sizes {
+// SizesOf is what transaction t touched so far.
+func SizesOf(t *Tx) Sizes {
 	return Sizes{nodes: len(t.st.nodes), claims: len(t.st.claims), edges: len(t.st.edges), perEvent: t.st.perEvent}
 }
 
-// Reserve makes room, in a transaction that has decided nothing yet, for about s (Sizes of an
-// earlier transaction): its maps are made at their size once instead of growing (and being
+// Reserve makes room, in transaction t that has decided nothing yet, for about s (the Sizes of
+// an earlier transaction): its maps are made at their size once instead of growing (and being
 // rehashed) step by step as a turn of commands fills them.
-func (t *Tx) Reserve(s Sizes) {
+func (s Sizes) Reserve(t *Tx) {
 	o := t.st
 	if len(o.nodes) > 0 || len(o.claims) > 0 || len(o.edges) > 0 || len(o.events) > 0 {
 		return
@@ -262,7 +262,7 @@ type Decision struct {
 // branch's for branch-agnostic data (every branch sees it). A command that changes both
 // branch-agnostic and branch-aware data on another branch than the default one is refused.
 func (t *Tx) Decide(cat *events.Catalogue, defaultBranch string, meta events.Metadata) (Decision, error) {
-	d, err := t.decideStream(defaultBranch)
+	d, err := decideStream(t, defaultBranch)
 	if err != nil || len(t.st.events) == 0 {
 		return d, err
 	}
@@ -274,8 +274,8 @@ func (t *Tx) Decide(cat *events.Catalogue, defaultBranch string, meta events.Met
 	return d, nil
 }
 
-// decideStream is Decide without the events: the stream they go to and its version.
-func (t *Tx) decideStream(defaultBranch string) (Decision, error) {
+// decideStream is t.Decide without the events: the stream they go to and its version.
+func decideStream(t *Tx, defaultBranch string) (Decision, error) {
 	v := t.v
 	if t.stream == "" { // made once: a turn decides each of its commands on one transaction
 		t.stream = branch.Stream(v.Branch)
