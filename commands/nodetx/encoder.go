@@ -28,7 +28,6 @@ type encodeJob struct {
 	evs      []pendingEvent // a copy: the transaction goes on emitting
 	out      []events.Envelope
 	payloads []any
-	per      int
 }
 
 // encoderQueue is how many commands' events the leader may hand over before the encoder took
