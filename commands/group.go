@@ -55,6 +55,9 @@ type branchQueue struct {
 	waiting []*member
 	leading bool   // a turn runs, or its lead was passed to waiting[0]
 	carry   *carry // the last turn's transaction; under the branch's turn lock, not mu
+	// sizes is what the branch's last transaction touched: the next one is made that large at
+	// once (nodetx.Sizes.Reserve). Under the turn lock, not mu.
+	sizes nodetx.Sizes
 	// handoffs hand what the turn appended to the fold (Config.Decoded), in order: the turn's
 	// leader calls them once the next turn may start. Under the turn lock, not mu.
 	handoffs []func()

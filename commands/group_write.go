@@ -204,10 +204,19 @@ func (w *writer) decideGroup(ctx context.Context, name string, q *branchQueue, m
 			if err != nil {
 				return nil, nil, 0, err
 			}
+			if c != nil {
+				q.sizes = nodetx.SizesOf(c.t)
+			}
 			t = nodetx.New(ctx, v, &w.hints, w.lim)
+			q.sizes.Reserve(t)
 		}
 		restart := false
 		var before map[string]nodetx.Outcome // one map for every member: each refills it
+		// the members' events are encoded by enc while the next member is decided; planJob is
+		// each plan's number among the decisions enc encodes
+		var enc nodetx.Encoder
+		var planJob []int
+		jobs := 0
 		for _, i := range open {
 			if skip[i] {
 				continue
@@ -221,14 +230,18 @@ func (w *writer) decideGroup(ctx context.Context, name string, q *branchQueue, m
 			}
 			if err == nil && t.Allocates() && *unlockPools == nil {
 				if *unlockPools, err = w.lockPools(ctx); err != nil {
+					enc.Wait(nil)
 					return nil, nil, 0, err
 				}
 				restart = true // decide again, in turn
 				break
 			}
 			var d nodetx.Decision
+			job := -1
 			if err == nil {
-				d, err = t.DecideSince(w.cat, w.def, metaOf(m.cmd), mark)
+				if d, err = enc.DecideSince(t, w.cat, w.def, metaOf(m.cmd), mark); err == nil && len(d.Events) > 0 {
+					job, jobs = jobs, jobs+1
+				}
 			}
 			if err == nil && len(plans) > 0 && len(d.Events) > 0 && d.Stream != plans[0].stream {
 				err = errDeferred
@@ -261,7 +274,20 @@ func (w *writer) decideGroup(ctx context.Context, name string, q *branchQueue, m
 			}
 			plans = append(plans, plan{i: i, ctx: context.WithoutCancel(m.ctx), stream: d.Stream, version: next,
 				events: d.Events, payload: d.Payloads, info: info, data: data})
+			planJob = append(planJob, job)
 			next += int64(len(d.Events))
+		}
+		if errs := enc.Wait(t); errs != nil && !restart {
+			// a member's events did not encode: refused as DecideSince would have refused it
+			for k, p := range plans {
+				if j := planJob[k]; j >= 0 && j < len(errs) && errs[j] != nil {
+					if !carried {
+						out[p.i], skip[p.i] = answer{err: errs[j]}, true
+					}
+					restart = true
+					break
+				}
+			}
 		}
 		if !restart {
 			if carried && len(plans) == 0 {

@@ -55,7 +55,7 @@ func (a *ahead) handOver(evs []pendingEvent) {
 	a.wg.Go(func() {
 		part.out = make([]events.Envelope, len(todo))
 		part.payloads = make([]any, len(todo))
-		part.err = buildRange(a.cat, a.meta, part.out, part.payloads, todo)
+		part.err = buildRange(a.cat, a.meta, part.out, part.payloads, todo, 0)
 	})
 }
 

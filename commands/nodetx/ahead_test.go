@@ -3,7 +3,9 @@ package nodetx
 import (
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/infrahub-go/infrahub/branch/graph"
 	"github.com/infrahub-go/infrahub/branch/nodes"
@@ -31,7 +33,7 @@ func TestAheadIsBuild(t *testing.T) {
 	cat := store.Catalogue()
 	meta := events.Metadata{CommandID: "c1", Actor: "a"}
 	all := aheadEvents(3*aheadPart + 17)
-	want, wantPayloads, err := buildEvents(cat, meta, all)
+	want, wantPayloads, err := buildEvents(cat, meta, all, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,5 +74,48 @@ func TestAheadIsBuild(t *testing.T) {
 	o.ahead.changed(len(all) - 1)
 	if _, _, n := o.ahead.take(cat, meta); n != 3*aheadPart {
 		t.Fatalf("%d events used, want %d", n, 3*aheadPart)
+	}
+}
+
+// TestBuildPerEvent checks that a build told the bytes of a payload (what the last build found)
+// encodes what a build told nothing does, every payload in the one buffer it made at once (not
+// grown and copied while payloads were appended), and that the hint is bounded.
+func TestBuildPerEvent(t *testing.T) {
+	store, err := nodes.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := store.Catalogue()
+	meta := events.Metadata{CommandID: "c1"}
+	all := aheadEvents(40)
+	for i := range all { // payloads larger than the default room per event
+		c := all[i].payload.(nodes.Created)
+		c.HFID = []string{strings.Repeat("h", 600)}
+		all[i].payload = c
+	}
+	want, wantPayloads, err := buildEvents(cat, meta, all, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	per := payloadBytes(want)
+	if per <= 600 {
+		t.Fatalf("payloadBytes %d, want more than a payload's 600 bytes of hfid", per)
+	}
+	got, gotPayloads, err := buildEvents(cat, meta, all, per)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(gotPayloads, wantPayloads) {
+		t.Fatal("a build told the payload size encodes differently")
+	}
+	for i := 1; i < len(got); i++ {
+		prev, next := got[i-1].Payload, got[i].Payload
+		if uintptr(unsafe.Pointer(unsafe.SliceData(prev)))+uintptr(len(prev)) != uintptr(unsafe.Pointer(unsafe.SliceData(next))) {
+			t.Fatalf("payload %d is not next to payload %d in one buffer: the buffer grew", i, i-1)
+		}
+	}
+	big := []events.Envelope{{Payload: make([]byte, 1<<20)}}
+	if n := payloadBytes(big); n != maxPerEvent {
+		t.Fatalf("payloadBytes of a 1 MiB payload = %d, want the bound %d", n, maxPerEvent)
 	}
 }

@@ -22,15 +22,36 @@ func (o *overlay) build(cat *events.Catalogue, meta events.Metadata) ([]events.E
 	if from > len(o.events) { // cannot be: events are only appended while encoding ahead
 		done, donePayloads, from = nil, nil, 0
 	}
-	out, payloads, err := buildEvents(cat, meta, o.events[from:])
+	out, payloads, err := buildEvents(cat, meta, o.events[from:], o.perEvent)
+	if err == nil {
+		o.perEvent = payloadBytes(out)
+	}
 	if err != nil || from == 0 {
 		return out, payloads, err
 	}
 	return append(done, out...), append(donePayloads, payloads...), nil
 }
 
-// buildEvents is build for the events evs.
-func buildEvents(cat *events.Catalogue, meta events.Metadata, evs []pendingEvent) ([]events.Envelope, []any, error) {
+// maxPerEvent bounds payloadBytes: a few large payloads do not make every later buffer large.
+const maxPerEvent = 4096
+
+// payloadBytes is about the bytes an event of out's payload takes, with room to spare: what
+// the next build makes room for per event, so that its buffer does not grow (and copy) while a
+// payload is appended.
+func payloadBytes(out []events.Envelope) int {
+	if len(out) == 0 {
+		return 0
+	}
+	n := 0
+	for _, e := range out {
+		n += len(e.Payload)
+	}
+	n /= len(out)
+	return min(n+n/8, maxPerEvent)
+}
+
+// buildEvents is build for the events evs, per about the bytes of one payload (0: unknown).
+func buildEvents(cat *events.Catalogue, meta events.Metadata, evs []pendingEvent, per int) ([]events.Envelope, []any, error) {
 	n := len(evs)
 	out := make([]events.Envelope, n)
 	payloads := make([]any, n)
@@ -38,7 +59,7 @@ func buildEvents(cat *events.Catalogue, meta events.Metadata, evs []pendingEvent
 	if parts == 1 {
 		// on this goroutine: starting one and waiting for it costs more than encoding a few
 		// events (a command of a turn: each is decided, then encoded, one after the other)
-		if err := buildRange(cat, meta, out, payloads, evs); err != nil {
+		if err := buildRange(cat, meta, out, payloads, evs, per); err != nil {
 			return nil, nil, err
 		}
 		return out, payloads, nil
@@ -49,7 +70,7 @@ func buildEvents(cat *events.Catalogue, meta events.Metadata, evs []pendingEvent
 	for p := range parts {
 		wg.Go(func() {
 			from, to := p*size, min((p+1)*size, n)
-			errs[p] = buildRange(cat, meta, out[from:to], payloads[from:to], evs[from:to])
+			errs[p] = buildRange(cat, meta, out[from:to], payloads[from:to], evs[from:to], per)
 		})
 	}
 	wg.Wait()
@@ -62,8 +83,8 @@ func buildEvents(cat *events.Catalogue, meta events.Metadata, evs []pendingEvent
 }
 
 // buildRange builds the envelopes and payloads of evs into out and payloads, the payloads in
-// one buffer.
-func buildRange(cat *events.Catalogue, meta events.Metadata, out []events.Envelope, payloads []any, evs []pendingEvent) error {
+// one buffer made for per bytes a payload (at least 512).
+func buildRange(cat *events.Catalogue, meta events.Metadata, out []events.Envelope, payloads []any, evs []pendingEvent, per int) error {
 	var buf []byte
 	for i, e := range evs {
 		info, known := cat.Lookup(e.typ)
@@ -71,7 +92,7 @@ func buildRange(cat *events.Catalogue, meta events.Metadata, out []events.Envelo
 		ok := false
 		if known && info.SchemaVersion == nodes.PayloadVersion(e.typ, e.payload) {
 			if buf == nil {
-				buf = make([]byte, 0, 512*len(evs))
+				buf = make([]byte, 0, max(512, per)*len(evs))
 			}
 			var err error
 			if buf, ok, err = nodes.AppendPayload(buf, e.payload); err != nil {

@@ -26,8 +26,13 @@ type overlay struct {
 	global, aware bool
 	// ahead encodes the events on other goroutines as they are emitted (nil: Decide does)
 	ahead *ahead
-	// deltas holds the peerDeltas of edges not made yet: made many at a time (newDelta)
-	deltas []peerDelta
+	// deltas holds the peerDeltas of edges not made yet: made many at a time (newDelta), the
+	// first time deltasFirst at once (Tx.Reserve)
+	deltas      []peerDelta
+	deltasFirst int
+	// perEvent is about the bytes of an event's payload, as the last build found them: the next
+	// one makes its buffer that large at once
+	perEvent int
 }
 
 // deltasAtOnce is how many peerDeltas newDelta makes at a time.
@@ -36,7 +41,11 @@ const deltasAtOnce = 128
 // newDelta is a new empty peerDelta.
 func (o *overlay) newDelta() *peerDelta {
 	if len(o.deltas) == cap(o.deltas) {
-		o.deltas = make([]peerDelta, 0, deltasAtOnce)
+		n := deltasAtOnce
+		if o.deltasFirst > 0 {
+			n, o.deltasFirst = o.deltasFirst, 0
+		}
+		o.deltas = make([]peerDelta, 0, n)
 	}
 	o.deltas = o.deltas[:len(o.deltas)+1]
 	return &o.deltas[len(o.deltas)-1]

@@ -95,9 +95,41 @@ func (t *Tx) Expect(ops int, cat *events.Catalogue, meta events.Metadata) {
 	o.encodeAhead(cat, meta)
 	// a created node: itself and a few peers; two unique values (a constraint and its human-
 	// friendly id); a few relationship slots at both ends
-	o.nodes = make(map[graph.NodeID]*txNode, ops)
-	o.claims = make(map[claimKey]graph.NodeID, 2*ops)
-	o.edges = make(map[slotKey]*peerDelta, 2*ops)
+	o.reserve(Sizes{nodes: ops, claims: 2 * ops, edges: 2 * ops})
+}
+
+// Sizes is how many nodes, unique values and relationship slots a transaction touched: what
+// the next transaction of a similar workload (a branch's next turn) makes room for at once.
+type Sizes struct{ nodes, claims, edges, perEvent int }
+
+// SizesOf is what transaction t touched so far.
+func SizesOf(t *Tx) Sizes {
+	return Sizes{nodes: len(t.st.nodes), claims: len(t.st.claims), edges: len(t.st.edges), perEvent: t.st.perEvent}
+}
+
+// Reserve makes room, in transaction t that has decided nothing yet, for about s (the Sizes of
+// an earlier transaction): its maps are made at their size once instead of growing (and being
+// rehashed) step by step as a turn of commands fills them.
+func (s Sizes) Reserve(t *Tx) {
+	o := t.st
+	if len(o.nodes) > 0 || len(o.claims) > 0 || len(o.edges) > 0 || len(o.events) > 0 {
+		return
+	}
+	o.reserve(s)
+}
+
+// maxReserve bounds what Reserve makes room for: a transaction that touched very many nodes
+// (a large cascade) does not make every later one that large.
+const maxReserve = 4096
+
+func (o *overlay) reserve(s Sizes) {
+	s.nodes, s.claims, s.edges = min(s.nodes, maxReserve), min(s.claims, maxReserve), min(s.edges, maxReserve)
+	o.nodes = make(map[graph.NodeID]*txNode, s.nodes)
+	o.claims = make(map[claimKey]graph.NodeID, s.claims)
+	o.edges = make(map[slotKey]*peerDelta, s.edges)
+	// the peerDeltas of the slots, made at once
+	o.deltasFirst = min(s.edges, deltasAtOnce)
+	o.perEvent = s.perEvent
 }
 
 // Outcomes counts, per kind, what a command did.
@@ -230,6 +262,20 @@ type Decision struct {
 // branch's for branch-agnostic data (every branch sees it). A command that changes both
 // branch-agnostic and branch-aware data on another branch than the default one is refused.
 func (t *Tx) Decide(cat *events.Catalogue, defaultBranch string, meta events.Metadata) (Decision, error) {
+	d, err := decideStream(t, defaultBranch)
+	if err != nil || len(t.st.events) == 0 {
+		return d, err
+	}
+	evs, payloads, err := t.st.build(cat, meta)
+	if err != nil {
+		return Decision{}, err
+	}
+	d.Events, d.Payloads = evs, payloads
+	return d, nil
+}
+
+// decideStream is t.Decide without the events: the stream they go to and its version.
+func decideStream(t *Tx, defaultBranch string) (Decision, error) {
 	v := t.v
 	if t.stream == "" { // made once: a turn decides each of its commands on one transaction
 		t.stream = branch.Stream(v.Branch)
@@ -241,14 +287,6 @@ func (t *Tx) Decide(cat *events.Catalogue, defaultBranch string, meta events.Met
 	case t.st.global:
 		return Decision{}, fmt.Errorf("%w: one command cannot change branch-agnostic and branch-aware nodes on branch %s; send them separately", fault.ErrInvalid, v.Branch)
 	}
-	if len(t.st.events) == 0 {
-		return d, nil
-	}
-	evs, payloads, err := t.st.build(cat, meta)
-	if err != nil {
-		return Decision{}, err
-	}
-	d.Events, d.Payloads = evs, payloads
 	return d, nil
 }
 
