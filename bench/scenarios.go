@@ -35,7 +35,7 @@ func scenarioDefs() []scenarioDef {
 			func(ctx context.Context, e *env, sp spec) (Result, error) { return e.versus(ctx, sp, e.dispatchOne()) }},
 		{spec{name: "4-bulk-load", title: "4. bulk load of 100k nodes, batches of 1,000", unit: "nodes/s",
 			baseline: "pg-insert-node-rows", target: target{op: "atLeast", value: 0.5},
-			note: "batch commands of 1,000 node.create (5 attributes, 2 relationships each) on one branch: decided against the node Store, appended (one event per node), folded into the Store before the next batch"},
+			note: "batch commands of 1,000 node.create (5 attributes, 2 relationships each) on one branch: decided against the node Store, appended (one event per node), folded into the Store before the next batch; the request bodies are encoded before the clock starts, as the baseline's rows are"},
 			func(ctx context.Context, e *env, sp spec) (Result, error) { return e.versus(ctx, sp, e.nodeBulkLoad()) }},
 		{spec{name: "5-projection-apply", title: "5. projection apply rate (node events → memory graph, decode excluded)", unit: "events/s",
 			baseline: "go-map-insert", target: target{op: "valueAtLeast", value: 350_000, unit: "events/s"},
