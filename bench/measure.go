@@ -231,7 +231,7 @@ func (e *env) profiled(name string, f measureFunc) measureFunc {
 					continue
 				}
 				wg.Go(func() {
-					if err := saveServerProfile(ctx, s.debug, e.sz.window, fmt.Sprintf("%s-server%d.pprof", prefix, i+1)); err != nil {
+					if err := saveServerProfile(ctx, e.gql.client, s.debug, e.sz.window, fmt.Sprintf("%s-server%d.pprof", prefix, i+1)); err != nil {
 						e.progress("--cpuprofile: server %d: %v", i+1, err)
 					}
 				})
@@ -246,14 +246,15 @@ func (e *env) profiled(name string, f measureFunc) measureFunc {
 }
 
 // saveServerProfile writes the CPU profile of the server at debug over the next window (at least
-// a second) into path.
-func saveServerProfile(ctx context.Context, debug string, window time.Duration, path string) error {
+// a second) into path; client carries the servers' admin token (the profiles are a super
+// administrator's).
+func saveServerProfile(ctx context.Context, client *http.Client, debug string, window time.Duration, path string) error {
 	secs := max(1, int(window.Round(time.Second)/time.Second))
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", debug, secs), nil)
 	if err != nil {
 		return err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return err
 	}

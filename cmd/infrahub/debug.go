@@ -9,12 +9,17 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"time"
+
+	"github.com/infrahub-go/infrahub/authz"
+	"github.com/infrahub-go/infrahub/commands"
+	"github.com/infrahub-go/infrahub/fault"
 )
 
 // The profiling listener (INFRAHUB_DEBUG_LISTEN): Go's net/http/pprof handlers on an address of
 // their own, for measuring a running server (the bench harness's --cpuprofile uses it). It is off
-// by default and only listens on a loopback address, since a profile shows the code and the
-// timing of every request: it is for the machine's operator, never for the API's clients.
+// by default, only listens on a loopback address, and answers only a super administrator's
+// credentials (the API's authentication, authz's decision), since a profile shows the code and
+// the timing of every request. The command line is not served (pprof's cmdline).
 
 // validateDebugListen refuses an address that is not host:port with a loopback host.
 func validateDebugListen(addr string) error {
@@ -31,20 +36,26 @@ func validateDebugListen(addr string) error {
 	return nil
 }
 
-// debugHandler answers /debug/pprof/ and its profiles.
-func debugHandler() http.Handler {
+// debugHandler answers /debug/pprof/ and its profiles to a super administrator; authenticate
+// puts the request's identity in its context (authn's Middleware).
+func debugHandler(authenticate func(http.Handler) http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	return mux
+	return authenticate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !authz.Can(authz.From(r.Context()), authz.SuperAdmin) {
+			commands.WriteError(w, fmt.Errorf("%w: the profiles are a super administrator's", fault.ErrForbidden))
+			return
+		}
+		mux.ServeHTTP(w, r)
+	}))
 }
 
 // startDebug serves the profiles on addr until the returned stop is called; addr empty starts
 // nothing.
-func startDebug(addr string, logger *slog.Logger) (stop func(), err error) {
+func startDebug(addr string, authenticate func(http.Handler) http.Handler, logger *slog.Logger) (stop func(), err error) {
 	if addr == "" {
 		return func() {}, nil
 	}
@@ -54,7 +65,7 @@ func startDebug(addr string, logger *slog.Logger) (stop func(), err error) {
 	}
 	// A CPU profile or trace runs for the seconds its request asks (pprof caps neither): the write
 	// deadline bounds them to a few minutes.
-	srv := &http.Server{Handler: debugHandler(), ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 5 * time.Minute}
+	srv := &http.Server{Handler: debugHandler(authenticate), ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 5 * time.Minute}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			logger.Error("profiling listener", "err", err)

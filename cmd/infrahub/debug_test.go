@@ -2,7 +2,6 @@ package main
 
 import (
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -21,25 +20,44 @@ func TestDebugListenOnlyLoopback(t *testing.T) {
 	}
 }
 
-// The listener answers the profiles; stopping it frees the address.
-func TestDebugListenerServesProfiles(t *testing.T) {
-	addr := freeAddr(t)
-	stop, err := startDebug(addr, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
+// The profiling listener of a running server answers a super administrator's token only (an
+// anonymous request and a wrong token are refused), does not serve the command line, and is gone
+// once the server stopped.
+func TestDebugListenerIsTheAdministrators(t *testing.T) {
+	debug := freeAddr(t)
+	c := startChild(t, freeAddr(t), map[string]string{"INFRAHUB_DATA": t.TempDir(),
+		"INFRAHUB_INITIAL_ADMIN_TOKEN": testAdminToken, "INFRAHUB_DEBUG_LISTEN": debug})
+	get := func(path, token string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, "http://"+debug+path, nil)
+		if token != "" {
+			req.Header.Set("X-INFRAHUB-KEY", token)
+		} else {
+			req.Header.Set(anonymousHeader, "1") // the tests' transport adds the admin token otherwise
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
 	}
-	resp, err := http.Get("http://" + addr + "/debug/pprof/goroutine?debug=1")
-	if err != nil {
-		t.Fatal(err)
+	if code, body := get("/debug/pprof/goroutine?debug=1", testAdminToken); code != http.StatusOK || !strings.Contains(body, "goroutine profile:") {
+		t.Fatalf("admin: %d %.200s", code, body)
 	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "goroutine profile:") {
-		t.Fatalf("goroutine profile: %d %.200s", resp.StatusCode, body)
+	if code, body := get("/debug/pprof/goroutine?debug=1", ""); code != http.StatusForbidden || strings.Contains(body, "goroutine") {
+		t.Fatalf("anonymous: %d %.200s", code, body)
 	}
-	stop()
-	if resp, err := http.Get("http://" + addr + "/debug/pprof/"); err == nil {
+	if code, _ := get("/debug/pprof/goroutine?debug=1", "not-a-token"); code != http.StatusUnauthorized {
+		t.Fatalf("wrong token: %d", code)
+	}
+	if code, _ := get("/debug/pprof/cmdline", testAdminToken); code == http.StatusOK {
+		t.Fatal("the command line is served")
+	}
+	c.stop()
+	if resp, err := http.Get("http://" + debug + "/debug/pprof/"); err == nil {
 		resp.Body.Close()
-		t.Fatal("the listener still answers after stop")
+		t.Fatal("the listener still answers after the server stopped")
 	}
 }

@@ -455,7 +455,9 @@ func (s *server) serve(ctx context.Context) error {
 		s.close()
 		return err
 	}
-	stopDebug, err := startDebug(s.cfg.DebugListen, s.log)
+	stopDebug, err := startDebug(s.cfg.DebugListen, func(h http.Handler) http.Handler {
+		return s.credentialsReady(s.auth.Middleware(h))
+	}, s.log)
 	if err != nil {
 		s.close()
 		return err
