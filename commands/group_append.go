@@ -137,12 +137,17 @@ var errNotSent = errors.New("not sent: an earlier append of the turn was not wri
 func (w *writer) appendAll(us []unit, later *[]func()) []appended {
 	out := make([]appended, len(us))
 	for k, u := range us {
+		done := func() {}
+		if w.decoded != nil && w.handing != nil && len(u.payload) == len(u.events) {
+			done = w.handing()
+		}
 		if err := w.stamp(u.events, u.payload, u.info.ID); err != nil {
 			out[k].err = err
 		} else {
 			out[k].res, out[k].err = w.log.AppendCommand(u.ctx, u.stream, u.version, u.info, u.events...)
 		}
 		if out[k].err != nil || out[k].res.Duplicate {
+			done()
 			for j := k + 1; j < len(us); j++ {
 				out[j].err = errNotSent
 			}
@@ -150,7 +155,9 @@ func (w *writer) appendAll(us []unit, later *[]func()) []appended {
 		}
 		if w.decoded != nil {
 			res := out[k].res
-			*later = append(*later, func() { w.handOff(u.ctx, u.stream, u.events, u.payload, res) })
+			*later = append(*later, func() { w.handOff(u.ctx, u.stream, u.events, u.payload, res); done() })
+		} else {
+			done()
 		}
 	}
 	return out

@@ -60,7 +60,7 @@ func TestRunnerHandoffConcurrentWriters(t *testing.T) {
 	fwd := &forward.Forwarder{Log: log, Checkpoints: log, Publisher: latePublisher{b.Publisher()}, Topic: topic, Logger: pipelinetest.QuietLogger(t)}
 	wg.Go(func() { _ = fwd.Run(runCtx) })
 
-	var handed atomic.Int64
+	var handed, announced, outstanding atomic.Int64
 	newApp := func() *commands.Service {
 		app, err := commands.New(commands.Config{Log: log, Catalogue: store.Catalogue(), State: store,
 			WaitFor: func(ctx context.Context, pos events.Position) error { return r.WaitFor(ctx, store.Name(), pos) },
@@ -68,6 +68,13 @@ func TestRunnerHandoffConcurrentWriters(t *testing.T) {
 				if r.Handoff(ctx, store.Name(), evs, payloads) {
 					handed.Add(1)
 				}
+			},
+			Handing: func() func() {
+				announced.Add(1)
+				outstanding.Add(1)
+				done := r.Expect()
+				var once sync.Once
+				return func() { once.Do(func() { outstanding.Add(-1); done() }) }
 			}})
 		if err != nil {
 			t.Fatal(err)
@@ -127,6 +134,11 @@ func TestRunnerHandoffConcurrentWriters(t *testing.T) {
 	}
 	if handed.Load() == 0 {
 		t.Fatal("no append was handed to the Store: every one went through the bus or the log")
+	}
+	// The appends of node events were announced (one per append: a turn's commands without an
+	// id share one), as many as were handed at least, and each announcement ended.
+	if announced.Load() < handed.Load() || outstanding.Load() != 0 {
+		t.Fatalf("hand-offs announced %d, handed %d, %d never ended", announced.Load(), handed.Load(), outstanding.Load())
 	}
 	fresh, err := nodes.New()
 	if err != nil {

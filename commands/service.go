@@ -63,6 +63,11 @@ type Config struct {
 	// projections.Runner.Handoff) may apply them at once. The appends of one branch are handed
 	// in the order they were written.
 	Decoded func(ctx context.Context, evs []events.Envelope, payloads []any)
+	// Handing, when set with Decoded, is called before each append whose events will be handed
+	// to Decoded, and the done it returns once they were (or, the append failing, will not be):
+	// a reader of the log that would rather take those events from Decoded's side (the
+	// forwarder's projections.Runner.Tail) waits for them only while some are on their way.
+	Handing func() (done func())
 	// Locks, when set, is shared by every process writing to the log (Redis in distributed
 	// mode): commands that allocate from resource pools take its lock, so that allocations of
 	// different processes take turns too. Without it they take turns within this process only.
@@ -157,7 +162,7 @@ func New(cfg Config) (*Service, error) {
 		cfg.AnonymousRole = authz.DefaultAnonymousRole
 	}
 	s := &Service{anonymousRole: cfg.AnonymousRole, w: &writer{log: cfg.Log, cat: cfg.Catalogue, state: cfg.State, waitFor: cfg.WaitFor,
-		decoded: cfg.Decoded, shared: cfg.Locks, def: cfg.Default, local: &locks.Local{}, lim: cfg.Limits}, validate: cfg.ValidateSchema, lim: cfg.Limits,
+		decoded: cfg.Decoded, handing: cfg.Handing, shared: cfg.Locks, def: cfg.Default, local: &locks.Local{}, lim: cfg.Limits}, validate: cfg.ValidateSchema, lim: cfg.Limits,
 		hashKey: cfg.HashKey}
 	s.handlers = map[string]Handler{
 		TypeRecordDiagnostic: s.recordDiagnostic,

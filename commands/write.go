@@ -40,6 +40,8 @@ type writer struct {
 
 	// decoded is Config.Decoded (may be nil)
 	decoded func(ctx context.Context, evs []events.Envelope, payloads []any)
+	// handing is Config.Handing (may be nil)
+	handing func() (done func())
 }
 
 // decision is what one attempt at a command decided: events to append to a stream at an expected

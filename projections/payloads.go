@@ -2,6 +2,7 @@ package projections
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/infrahub-go/infrahub/events"
 )
@@ -26,7 +27,10 @@ const payloadsSize = 1 << 14
 type payloads struct {
 	mu    sync.RWMutex
 	slots []handed      // nil until the first put
-	sig   events.Signal // notified after each put (Tail)
+	sig   events.Signal // notified after each put (Tail) and each end of an expected hand-off
+	// expected counts the hand-offs announced (Runner.Expect) and not done: Tail waits for a
+	// missing event only while some are on their way
+	expected atomic.Int64
 }
 
 // handed is an event handed and its decoded payload (nil: unknown).

@@ -91,9 +91,10 @@ func (t tailStore) run(ctx context.Context, pos events.Position, out chan<- []ev
 			continue
 		}
 		if stale {
-			// The next event may still be on its way to Handoff: give it a moment (from when it
-			// was first missed, however many later events are handed meanwhile), then read the log.
-			if !behind {
+			// The next event may still be on its way to Handoff: while a hand-off is announced
+			// (Expect), give it a moment (from when it was first missed, however many later
+			// events are handed meanwhile), then read the log.
+			if !behind && t.r.handed.expected.Load() > 0 {
 				if !waiting {
 					resetTimer(grace, t.grace)
 					waiting = true

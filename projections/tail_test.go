@@ -83,9 +83,11 @@ func TestTailTakesHandedEventsAndReadsTheLogForTheRest(t *testing.T) {
 		got = append(got, positions(next(t, evc, 5*time.Second))...)
 	}
 	handed := []events.Envelope{handedEnv(4), handedEnv(5)}
+	done := r.Expect() // the writer announces its hand-off before it appends
 	log.append(handed...)
 	commits.Notify()
 	r.handed.put(handed, nil)
+	done()
 	for len(got) < 4 {
 		b := next(t, evc, 5*time.Second)
 		got = append(got, positions(b)...)
@@ -128,6 +130,7 @@ func TestTailReadsAnUnhandedEventDespiteLaterHandOffs(t *testing.T) {
 		t.Fatalf("first batch %v", positions(b))
 	}
 	time.Sleep(2 * tail.grace) // the tail has found the log read to its end and waits
+	defer r.Expect()()         // hand-offs on their way all along
 	log.append(handedEnv(2))   // not handed
 	commits.Notify()
 	go func() { // a hand-off every few milliseconds for a while
@@ -141,5 +144,41 @@ func TestTailReadsAnUnhandedEventDespiteLaterHandOffs(t *testing.T) {
 	}()
 	if b := next(t, evc, 10*tail.grace); b[0].GlobalPosition != 2 {
 		t.Fatalf("after 1: %v", positions(b))
+	}
+}
+
+// With no hand-off announced (Expect), an event the tail does not hold is read from the log as
+// soon as it commits: branch, schema and task events are never handed, and waiting the grace for
+// them delayed every such command.
+func TestTailReadsAtOnceWhenNoHandOffIsExpected(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	log := &tailLog{}
+	var (
+		r       Runner
+		commits events.Signal
+	)
+	tail := r.Tail(log, &commits).(tailStore)
+	tail.grace = time.Minute
+	evc, _ := tail.Subscribe(ctx, 0)
+	time.Sleep(20 * time.Millisecond) // the tail has read the empty log and waits
+	log.append(handedEnv(1))
+	commits.Notify()
+	if b := next(t, evc, 5*time.Second); len(b) != 1 || b[0].GlobalPosition != 1 {
+		t.Fatalf("got %v", positions(b))
+	}
+	// Announced, a hand-off is waited for: the log is not read for it.
+	done := r.Expect()
+	e := handedEnv(2)
+	log.append(e)
+	commits.Notify()
+	time.Sleep(50 * time.Millisecond)
+	r.handed.put([]events.Envelope{e}, nil)
+	done()
+	if b := next(t, evc, 5*time.Second); len(b) != 1 || b[0].GlobalPosition != 2 {
+		t.Fatalf("got %v", positions(b))
+	}
+	if log.servedAny(2) {
+		t.Error("an announced hand-off was read from the log")
 	}
 }

@@ -238,6 +238,7 @@ func startServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *serve
 		appCfg.Decoded = func(ctx context.Context, evs []events.Envelope, payloads []any) {
 			s.runner.Handoff(ctx, s.graph.Name(), evs, payloads)
 		}
+		appCfg.Handing = s.runner.Expect
 	}
 	if cfg.SecretKey != "" || onSQLite {
 		appCfg.HashKey = key // a key every server on the log shares (a key of this process would not)
