@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -66,27 +65,27 @@ type env struct {
 	quiet *slog.Logger
 	runID string
 
-	schema   string            // PostgreSQL schema of this run (raw tables; the log when distributed)
-	pgStore  *postgres.Store   // migrations of schema; the log when distributed
-	pool     *pgxpool.Pool     // baselines: a pool of its own, sized for the clients
-	store    logStore          // the log under test
-	bus      *bus.Bus          // the bus under test
-	app      *commands.Service // scenario 3 dispatches to it
-	nodes    *nodeWorld        // scenario 4's node Store and commands, made on first use
-	graph    *graphLog         // the node events of scenarios 5, 10b and 11, made on first use
-	point    *pointReadServer
-	gql      *gqlWorld    // scenarios 7 and 8: infrahub serve processes, made on first use
-	gqlErr   error        // why they could not be made (once is enough)
-	loadHTTP *http.Client // scenarios 13 and 14: a connection per client
-	bin      string       // the infrahub binary built from this checkout (scenarios 7, 8, 15, 16)
-	binErr   error
-	art      *artWorld // scenarios 15 and 16: a server with the generated catalog repository
-	artErr   error
-	diffs    map[int]*diffWorld // scenario 9's worlds by size
-	filled   *nodes.Store       // a Store holding the graph log (scenario 5's last, for 10b, 11b and 12)
-	heaps    []float64          // MB of heap each of scenario 5's rounds took (scenario 11)
-	closers  []func() error     // logs opened by scenarios
-	tmp      string
+	schema  string            // PostgreSQL schema of this run (raw tables; the log when distributed)
+	pgStore *postgres.Store   // migrations of schema; the log when distributed
+	pool    *pgxpool.Pool     // baselines: a pool of its own, sized for the clients
+	store   logStore          // the log under test
+	bus     *bus.Bus          // the bus under test
+	app     *commands.Service // scenario 3 dispatches to it
+	nodes   *nodeWorld        // scenario 4's node Store and commands, made on first use
+	graph   *graphLog         // the node events of scenarios 5, 10b and 11, made on first use
+	point   *pointReadServer
+	gql     *gqlWorld  // scenarios 7 and 8: infrahub serve processes, made on first use
+	gqlErr  error      // why they could not be made (once is enough)
+	load    *loadConns // scenarios 13 and 14: a connection per client
+	bin     string     // the infrahub binary built from this checkout (scenarios 7, 8, 15, 16)
+	binErr  error
+	art     *artWorld // scenarios 15 and 16: a server with the generated catalog repository
+	artErr  error
+	diffs   map[int]*diffWorld // scenario 9's worlds by size
+	filled  *nodes.Store       // a Store holding the graph log (scenario 5's last, for 10b, 11b and 12)
+	heaps   []float64          // MB of heap each of scenario 5's rounds took (scenario 11)
+	closers []func() error     // logs opened by scenarios
+	tmp     string
 
 	schemas   []string // dropped at the end
 	exchanges []string // AMQP topology deleted at the end

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"sync"
 	"time"
 )
@@ -20,24 +19,29 @@ const httpClients = 16
 // httpWriteShare: op i of a client of scenario 14 is a write when i%10 is below 3 (30 %).
 const httpWriteShare = 3
 
-// loadClient is an HTTP client that keeps a connection per client of the load open (the
-// default transport keeps 2 idle per host: 16 clients would open and close connections).
-func loadClient(token string) *http.Client {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 4*httpClients, 4*httpClients
-	return &http.Client{Timeout: 30 * time.Second, Transport: adminKey{token: token, base: tr}}
-}
-
-// httpLoader is the client of scenarios 13 and 14, made on first use.
-func httpLoader(ctx context.Context, e *env) (*gqlWorld, *http.Client, error) {
+// httpLoader is the load of scenarios 13 and 14 (rawhttp.go), made on first use.
+func httpLoader(ctx context.Context, e *env) (*gqlWorld, *loadConns, error) {
 	w, err := e.gqlWorld(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	if e.loadHTTP == nil {
-		e.loadHTTP = loadClient(w.client.Transport.(adminKey).token)
+	if e.load == nil {
+		e.load = newLoadConns(w.client.Transport.(adminKey).token)
+		e.closers = append(e.closers, e.load.close)
 	}
-	return w, e.loadHTTP, nil
+	return w, e.load, nil
+}
+
+// clientConns are the connections of clients to the server at base, one each.
+func clientConns(load *loadConns, base string, clients int) ([]*loadConn, error) {
+	conns := make([]*loadConn, clients)
+	for c := range conns {
+		var err error
+		if conns[c], err = load.of(base, c); err != nil {
+			return nil, err
+		}
+	}
+	return conns, nil
 }
 
 // interfaceCreate is the body of a node.create of a BenchInterface named name under device (an
@@ -52,15 +56,18 @@ func interfaceCreate(name, device string) []byte {
 // round's value is the creates per second, its samples the latency of each.
 func httpCreate(e *env, clients int) measureFunc {
 	return func(ctx context.Context, _ int) (round, error) {
-		w, client, err := httpLoader(ctx, e)
+		w, load, err := httpLoader(ctx, e)
 		if err != nil {
 			return round{}, err
 		}
 		id := e.next()
-		u := w.writer.base + "/api/commands"
+		conns, err := clientConns(load, w.writer.base, clients)
+		if err != nil {
+			return round{}, err
+		}
 		rate, lats, err := timeBoxed(ctx, clients, e.sz.window, func(ctx context.Context, c, i int) error {
 			dev := w.devices[1+(c*131+i)%(len(w.devices)-1)]
-			return fetch(ctx, client, http.MethodPost, u, interfaceCreate(fmt.Sprintf("http-%s-%d-c%d-%d", e.runID, id, c, i), dev))
+			return conns[c].post(ctx, "/api/commands", interfaceCreate(fmt.Sprintf("http-%s-%d-c%d-%d", e.runID, id, c, i), dev))
 		})
 		if err != nil {
 			return round{}, err
@@ -86,26 +93,33 @@ type mixedStats struct {
 // requests per second of both, and st gets each class's rate and latencies.
 func httpMixed(e *env, clients int, st *mixedStats) measureFunc {
 	return func(ctx context.Context, n int) (round, error) {
-		w, client, err := httpLoader(ctx, e)
+		w, load, err := httpLoader(ctx, e)
 		if err != nil {
 			return round{}, err
 		}
 		reads, writes := make([][]time.Duration, clients), make([][]time.Duration, clients)
-		cmdURL, gqlURL := w.writer.base+"/api/commands", w.reader.base+"/graphql"
+		writers, err := clientConns(load, w.writer.base, clients)
+		if err != nil {
+			return round{}, err
+		}
+		readers, err := clientConns(load, w.reader.base, clients)
+		if err != nil {
+			return round{}, err
+		}
 		start := time.Now()
 		_, _, err = timeBoxed(ctx, clients, e.sz.window, func(ctx context.Context, c, i int) error {
 			dev := w.devices[1+(c*131+i*7)%(len(w.devices)-1)]
 			t := time.Now()
 			if i%10 < httpWriteShare {
 				body := fmt.Appendf(nil, `{"type":"node.update","payload":{"kind":"BenchDevice","id":%q,"data":{"description":"mixed %d-%d-%d"}}}`, dev, n, c, i)
-				if err := fetch(ctx, client, http.MethodPost, cmdURL, body); err != nil {
+				if err := writers[c].post(ctx, "/api/commands", body); err != nil {
 					return err
 				}
 				writes[c] = append(writes[c], time.Since(t))
 				return nil
 			}
 			body := fmt.Appendf(nil, `{"query":%q,"variables":{"id":%q}}`, gqlOneDevice, dev)
-			if err := fetch(ctx, client, http.MethodPost, gqlURL, body); err != nil {
+			if err := readers[c].post(ctx, "/graphql", body); err != nil {
 				return err
 			}
 			reads[c] = append(reads[c], time.Since(t))
