@@ -52,25 +52,48 @@ const (
 	TypeRemovePeers = "relationship.remove"
 )
 
-// nodeCommand is the handler of a command on one node: decode its payload, prepare what of it
-// needs no branch state (prepare, when not nil: on the caller's goroutine, while the branch's turn
+// nodeCommand is the handler of a command on one node: read its payload (input: decode it and
+// prepare what of it needs no branch state, on the caller's goroutine, while the branch's turn
 // decides other commands), decide it through a transaction on the branch the payload names,
 // append, answer the node's outcome.
-func nodeCommand[P any](s *Service, branchOf func(*P) string, prepare func(name string, in *P), op func(t *nodetx.Tx, in P) (NodeOutcome, error)) Handler {
+func nodeCommand[P any](s *Service, input func(raw []byte) (in P, branch string, err error), op func(t *nodetx.Tx, in P) (NodeOutcome, error)) Handler {
 	return func(ctx context.Context, cmd Command) (Result, error) {
-		var in P
-		if err := payload.Decode(cmd.Payload, &in, "payload"); err != nil {
+		in, name, err := input(cmd.Payload)
+		if err != nil {
 			return Result{}, err
 		}
-		if prepare != nil {
-			prepare(branchOf(&in), &in)
-		}
-		res, err := s.w.grouped(ctx, cmd, branchOf(&in), func(t *nodetx.Tx) (any, error) { return op(t, in) })
+		res, err := s.w.grouped(ctx, cmd, name, func(t *nodetx.Tx) (any, error) { return op(t, in) })
 		if err != nil {
 			return Result{}, err
 		}
 		return typed[NodeOutcome](res)
 	}
+}
+
+// decoded is the input of nodeCommand that decodes a payload through payload.Decode, then calls
+// prepare (when not nil) with its branch.
+func decoded[P any](branchOf func(*P) string, prepare func(name string, in *P)) func(raw []byte) (P, string, error) {
+	return func(raw []byte) (P, string, error) {
+		var in P
+		if err := payload.Decode(raw, &in, "payload"); err != nil {
+			return in, "", err
+		}
+		if prepare != nil {
+			prepare(branchOf(&in), &in)
+		}
+		return in, branchOf(&in), nil
+	}
+}
+
+// createInput is the input of a node.create: its payload decoded (payload.Decode's rules) and
+// prepared against its branch's schema (prepareCreate).
+func (s *Service) createInput(raw []byte) (CreateNode, string, error) {
+	var in CreateNode
+	if err := payload.Decode(raw, &in, "payload"); err != nil {
+		return in, "", err
+	}
+	s.prepareCreate(in.Branch, &in)
+	return in, in.Branch, nil
 }
 
 // prepareCreate parses a create's data against the schema its branch has now (nodetx.PrepareFor):
@@ -95,11 +118,11 @@ func (s *Service) nodeHandlers() map[string]Handler {
 		return func(t *nodetx.Tx, in RelationshipPeers) (NodeOutcome, error) { return t.Peers(in, remove) }
 	}
 	return map[string]Handler{
-		TypeCreateNode:  nodeCommand(s, func(in *CreateNode) string { return in.Branch }, s.prepareCreate, (*nodetx.Tx).Create),
-		TypeUpdateNode:  nodeCommand(s, func(in *UpdateNode) string { return in.Branch }, prepareUpdate, (*nodetx.Tx).Update),
-		TypeUpsertNode:  nodeCommand(s, func(in *UpdateNode) string { return in.Branch }, prepareUpdate, (*nodetx.Tx).Upsert),
-		TypeDeleteNode:  nodeCommand(s, func(in *DeleteNode) string { return in.Branch }, nil, (*nodetx.Tx).Delete),
-		TypeAddPeers:    nodeCommand(s, func(in *RelationshipPeers) string { return in.Branch }, nil, peers(false)),
-		TypeRemovePeers: nodeCommand(s, func(in *RelationshipPeers) string { return in.Branch }, nil, peers(true)),
+		TypeCreateNode:  nodeCommand(s, s.createInput, (*nodetx.Tx).Create),
+		TypeUpdateNode:  nodeCommand(s, decoded(func(in *UpdateNode) string { return in.Branch }, prepareUpdate), (*nodetx.Tx).Update),
+		TypeUpsertNode:  nodeCommand(s, decoded(func(in *UpdateNode) string { return in.Branch }, prepareUpdate), (*nodetx.Tx).Upsert),
+		TypeDeleteNode:  nodeCommand(s, decoded(func(in *DeleteNode) string { return in.Branch }, nil), (*nodetx.Tx).Delete),
+		TypeAddPeers:    nodeCommand(s, decoded(func(in *RelationshipPeers) string { return in.Branch }, nil), peers(false)),
+		TypeRemovePeers: nodeCommand(s, decoded(func(in *RelationshipPeers) string { return in.Branch }, nil), peers(true)),
 	}
 }
