@@ -86,11 +86,22 @@ func decoded[P any](branchOf func(*P) string, prepare func(name string, in *P)) 
 }
 
 // createInput is the input of a node.create: its payload decoded (payload.Decode's rules) and
-// prepared against its branch's schema (prepareCreate).
+// prepared against its branch's schema (prepareCreate). The plain shape is read without
+// reflection (decodeCreate, as a batch's creates are; the data's values stay parts of raw),
+// anything else through payload.Decode, which answers the same or refuses it.
 func (s *Service) createInput(raw []byte) (CreateNode, string, error) {
-	var in CreateNode
-	if err := payload.Decode(raw, &in, "payload"); err != nil {
-		return in, "", err
+	var (
+		in CreateNode
+		ok bool
+	)
+	if validJSON(raw) {
+		in, ok = decodeCreate(raw, nil)
+	}
+	if !ok {
+		in = CreateNode{}
+		if err := payload.Decode(raw, &in, "payload"); err != nil {
+			return in, "", err
+		}
 	}
 	s.prepareCreate(in.Branch, &in)
 	return in, in.Branch, nil
