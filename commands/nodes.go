@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"sync"
 
 	"github.com/infrahub-go/infrahub/commands/nodetx"
 	"github.com/infrahub-go/infrahub/commands/payload"
@@ -95,7 +96,9 @@ func (s *Service) createInput(raw []byte) (CreateNode, string, error) {
 		ok bool
 	)
 	if validJSON(raw) {
-		in, ok = decodeCreate(raw, nil)
+		names := createNames.Get().(*strCache)
+		in, ok = decodeCreate(raw, *names)
+		createNames.Put(names)
 	}
 	if !ok {
 		in = CreateNode{}
@@ -106,6 +109,10 @@ func (s *Service) createInput(raw []byte) (CreateNode, string, error) {
 	s.prepareCreate(in.Branch, &in)
 	return in, in.Branch, nil
 }
+
+// createNames are the kinds and field names of the node.creates read (decodeCreate): made once,
+// not at each request.
+var createNames = sync.Pool{New: func() any { c := strCache{}; return &c }}
 
 // prepareCreate parses a create's data against the schema its branch has now (nodetx.PrepareFor):
 // the turn that decides it then does not, unless the schema changed meanwhile. A branch that
