@@ -86,10 +86,12 @@ func decoded[P any](branchOf func(*P) string, prepare func(name string, in *P)) 
 	}
 }
 
-// createInput is the input of a node.create: its payload decoded (payload.Decode's rules) and
-// prepared against its branch's schema (prepareCreate). The plain shape is read without
-// reflection (decodeCreate, as a batch's creates are; the data's values stay parts of raw),
-// anything else through payload.Decode, which answers the same or refuses it.
+// createInput is the input of a node.create: its payload decoded (payload.Decode's rules), then
+// its data parsed against the schema its branch has now (nodetx.PrepareFor): the turn that
+// decides it then does not, unless the schema changed meanwhile (a branch that cannot be read is
+// left to the turn, which answers why). The plain shape is read without reflection
+// (decodeCreate, as a batch's creates are; the data's values stay parts of raw), anything else
+// through payload.Decode, which answers the same or refuses it.
 func (s *Service) createInput(raw []byte) (CreateNode, string, error) {
 	var (
 		in CreateNode
@@ -106,25 +108,19 @@ func (s *Service) createInput(raw []byte) (CreateNode, string, error) {
 			return in, "", err
 		}
 	}
-	s.prepareCreate(in.Branch, &in)
-	return in, in.Branch, nil
-}
-
-// createNames are the kinds and field names of the node.creates read (decodeCreate): made once,
-// not at each request.
-var createNames = sync.Pool{New: func() any { c := strCache{}; return &c }}
-
-// prepareCreate parses a create's data against the schema its branch has now (nodetx.PrepareFor):
-// the turn that decides it then does not, unless the schema changed meanwhile. A branch that
-// cannot be read is left to the turn, which answers why.
-func (s *Service) prepareCreate(name string, in *CreateNode) {
+	name := in.Branch
 	if name == "" {
 		name = s.w.def
 	}
 	if v, err := s.w.state.View(name, 0); err == nil {
 		in.PrepareFor(v.Schema, s.w.lim)
 	}
+	return in, in.Branch, nil
 }
+
+// createNames are the kinds and field names of the node.creates read (decodeCreate): made once,
+// not at each request.
+var createNames = sync.Pool{New: func() any { c := strCache{}; return &c }}
 
 // prepareUpdate decodes an update's or upsert's values: what of it needs no branch state (its
 // node's kind is the state's).
