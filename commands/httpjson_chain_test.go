@@ -108,6 +108,9 @@ func TestEndpointGolden(t *testing.T) {
 	e := &Endpoint{Commands: s}
 	none := &authz.Identity{AccountID: "18b2c3a4-0000-4000-8000-0000000000ee", Name: "reader", AccountType: "User",
 		Permissions: authz.NewPermissions(nil, nil)}
+	// editor may write on the default branch, but no kind
+	editor := &authz.Identity{AccountID: "18b2c3a4-0000-4000-8000-0000000000ed", Name: "editor", AccountType: "User",
+		Permissions: authz.NewPermissions([]authz.GlobalPermission{{Action: authz.EditDefaultBranch, Decision: authz.AllowAll}}, nil)}
 	id := func(n int) string { return fmt.Sprintf("18b2c3a4-0000-4000-8000-%012d", 100+n) }
 	iface := func(n int, extra string) string {
 		return fmt.Sprintf(`{"type":"node.create","payload":{"kind":"BenchInterface","id":%q,"data":{"name":"if-%d","description":"created over HTTP","mtu":9000,"enabled":true,"device":{"id":%q}}%s}}`,
@@ -160,6 +163,10 @@ func TestEndpointGolden(t *testing.T) {
 		{"POST", `{"type":"node.delete","payload":{"id":"` + id(2) + `","extra":true}}`, chainAdmin},
 		{"GET", ``, chainAdmin},
 		{"PUT", iface(22, ""), chainAdmin},
+		{"POST", iface(23, ""), editor},
+		{"POST", iface(24, `,"branch":"nope"`), editor},
+		{"POST", strings.Replace(iface(25, ""), `BenchInterface`, `BenchNothing`, 1), editor},
+		{"POST", `{"type":"node.delete","payload":{"id":"` + id(1) + `"}}`, editor},
 	}
 	var out bytes.Buffer
 	for i, c := range cases {

@@ -112,8 +112,8 @@ func (s *Service) createInput(raw []byte) (CreateNode, string, error) {
 	if name == "" {
 		name = s.w.def
 	}
-	if v, err := s.w.state.View(name, 0); err == nil {
-		in.PrepareFor(v.Schema, s.w.lim)
+	if set, ok := branchSchema(s.w.state, name); ok {
+		in.PrepareFor(set, s.w.lim)
 	}
 	return in, in.Branch, nil
 }
