@@ -55,11 +55,11 @@ func (s *Service) authorize(ctx context.Context, cmd Command) error {
 		if name == "" {
 			name = s.w.def
 		}
-		v, err := s.w.state.View(name, 0)
-		if err != nil {
+		set, ok := branchSchema(s.w.state, name)
+		if !ok {
 			return nil // the handler answers the unknown branch
 		}
-		m, ok := v.Schema.Node(p.Kind)
+		m, ok := set.Node(p.Kind)
 		if !ok {
 			return nil // the handler answers the unknown kind
 		}
@@ -72,6 +72,17 @@ func (s *Service) authorize(ctx context.Context, cmd Command) error {
 	default: // batches, object loads, allocations: per kind once decided
 		return authz.RequireBranchWrite(id, onDefault)
 	}
+}
+
+// branchSchema is the schema branch name has now, as State.View(name, 0) answers it, read
+// without making a View; ok is false when there is no such branch.
+func branchSchema(st State, name string) (set *schema.Set, ok bool) {
+	b := st.Branches()
+	if _, ok := b.Branch(name); !ok {
+		return nil, false
+	}
+	set, _ = b.Schema(name)
+	return set, set != nil
 }
 
 // actionsOf is what a node command needs: an upsert may create or update (Infrahub asks both).

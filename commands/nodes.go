@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"sync"
 
 	"github.com/infrahub-go/infrahub/commands/nodetx"
 	"github.com/infrahub-go/infrahub/commands/payload"
@@ -52,20 +53,17 @@ const (
 	TypeRemovePeers = "relationship.remove"
 )
 
-// nodeCommand is the handler of a command on one node: decode its payload, prepare what of it
-// needs no branch state (prepare, when not nil: on the caller's goroutine, while the branch's turn
+// nodeCommand is the handler of a command on one node: read its payload (input: decode it and
+// prepare what of it needs no branch state, on the caller's goroutine, while the branch's turn
 // decides other commands), decide it through a transaction on the branch the payload names,
 // append, answer the node's outcome.
-func nodeCommand[P any](s *Service, branchOf func(*P) string, prepare func(name string, in *P), op func(t *nodetx.Tx, in P) (NodeOutcome, error)) Handler {
+func nodeCommand[P any](s *Service, input func(raw []byte) (in P, branch string, err error), op func(t *nodetx.Tx, in P) (NodeOutcome, error)) Handler {
 	return func(ctx context.Context, cmd Command) (Result, error) {
-		var in P
-		if err := payload.Decode(cmd.Payload, &in, "payload"); err != nil {
+		in, name, err := input(cmd.Payload)
+		if err != nil {
 			return Result{}, err
 		}
-		if prepare != nil {
-			prepare(branchOf(&in), &in)
-		}
-		res, err := s.w.grouped(ctx, cmd, branchOf(&in), func(t *nodetx.Tx) (any, error) { return op(t, in) })
+		res, err := s.w.grouped(ctx, cmd, name, func(t *nodetx.Tx) (any, error) { return op(t, in) })
 		if err != nil {
 			return Result{}, err
 		}
@@ -73,17 +71,56 @@ func nodeCommand[P any](s *Service, branchOf func(*P) string, prepare func(name 
 	}
 }
 
-// prepareCreate parses a create's data against the schema its branch has now (nodetx.PrepareFor):
-// the turn that decides it then does not, unless the schema changed meanwhile. A branch that
-// cannot be read is left to the turn, which answers why.
-func (s *Service) prepareCreate(name string, in *CreateNode) {
+// decoded is the input of nodeCommand that decodes a payload through payload.Decode, then calls
+// prepare (when not nil) with its branch.
+func decoded[P any](branchOf func(*P) string, prepare func(name string, in *P)) func(raw []byte) (P, string, error) {
+	return func(raw []byte) (P, string, error) {
+		var in P
+		if err := payload.Decode(raw, &in, "payload"); err != nil {
+			return in, "", err
+		}
+		if prepare != nil {
+			prepare(branchOf(&in), &in)
+		}
+		return in, branchOf(&in), nil
+	}
+}
+
+// createInput is the input of a node.create: its payload decoded (payload.Decode's rules), then
+// its data parsed against the schema its branch has now (nodetx.PrepareFor): the turn that
+// decides it then does not, unless the schema changed meanwhile (a branch that cannot be read is
+// left to the turn, which answers why). The plain shape is read without reflection
+// (decodeCreate, as a batch's creates are; the data's values stay parts of raw), anything else
+// through payload.Decode, which answers the same or refuses it.
+func (s *Service) createInput(raw []byte) (CreateNode, string, error) {
+	var (
+		in CreateNode
+		ok bool
+	)
+	if validJSON(raw) {
+		names := createNames.Get().(*strCache)
+		in, ok = decodeCreate(raw, *names)
+		createNames.Put(names)
+	}
+	if !ok {
+		in = CreateNode{}
+		if err := payload.Decode(raw, &in, "payload"); err != nil {
+			return in, "", err
+		}
+	}
+	name := in.Branch
 	if name == "" {
 		name = s.w.def
 	}
-	if v, err := s.w.state.View(name, 0); err == nil {
-		in.PrepareFor(v.Schema, s.w.lim)
+	if set, ok := branchSchema(s.w.state, name); ok {
+		in.PrepareFor(set, s.w.lim)
 	}
+	return in, in.Branch, nil
 }
+
+// createNames are the kinds and field names of the node.creates read (decodeCreate): made once,
+// not at each request.
+var createNames = sync.Pool{New: func() any { c := strCache{}; return &c }}
 
 // prepareUpdate decodes an update's or upsert's values: what of it needs no branch state (its
 // node's kind is the state's).
@@ -95,11 +132,11 @@ func (s *Service) nodeHandlers() map[string]Handler {
 		return func(t *nodetx.Tx, in RelationshipPeers) (NodeOutcome, error) { return t.Peers(in, remove) }
 	}
 	return map[string]Handler{
-		TypeCreateNode:  nodeCommand(s, func(in *CreateNode) string { return in.Branch }, s.prepareCreate, (*nodetx.Tx).Create),
-		TypeUpdateNode:  nodeCommand(s, func(in *UpdateNode) string { return in.Branch }, prepareUpdate, (*nodetx.Tx).Update),
-		TypeUpsertNode:  nodeCommand(s, func(in *UpdateNode) string { return in.Branch }, prepareUpdate, (*nodetx.Tx).Upsert),
-		TypeDeleteNode:  nodeCommand(s, func(in *DeleteNode) string { return in.Branch }, nil, (*nodetx.Tx).Delete),
-		TypeAddPeers:    nodeCommand(s, func(in *RelationshipPeers) string { return in.Branch }, nil, peers(false)),
-		TypeRemovePeers: nodeCommand(s, func(in *RelationshipPeers) string { return in.Branch }, nil, peers(true)),
+		TypeCreateNode:  nodeCommand(s, s.createInput, (*nodetx.Tx).Create),
+		TypeUpdateNode:  nodeCommand(s, decoded(func(in *UpdateNode) string { return in.Branch }, prepareUpdate), (*nodetx.Tx).Update),
+		TypeUpsertNode:  nodeCommand(s, decoded(func(in *UpdateNode) string { return in.Branch }, prepareUpdate), (*nodetx.Tx).Upsert),
+		TypeDeleteNode:  nodeCommand(s, decoded(func(in *DeleteNode) string { return in.Branch }, nil), (*nodetx.Tx).Delete),
+		TypeAddPeers:    nodeCommand(s, decoded(func(in *RelationshipPeers) string { return in.Branch }, nil), peers(false)),
+		TypeRemovePeers: nodeCommand(s, decoded(func(in *RelationshipPeers) string { return in.Branch }, nil), peers(true)),
 	}
 }

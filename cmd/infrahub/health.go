@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/infrahub-go/infrahub/backoff"
@@ -51,6 +52,8 @@ type health struct {
 	mu      sync.Mutex
 	deps    map[string]*depStatus
 	pending int // dependencies never connected yet
+	// waiting is pending > 0, read by every request (gate) without taking mu.
+	waiting atomic.Bool
 }
 
 // add registers a dependency as not yet connected.
@@ -63,6 +66,7 @@ func (h *health) add(name, variable string) {
 	now := time.Now()
 	h.deps[name] = &depStatus{Variable: variable, Error: "connecting", Since: &now}
 	h.pending++
+	h.waiting.Store(true)
 }
 
 // set records the outcome of a connection attempt or check.
@@ -73,6 +77,7 @@ func (h *health) set(name string, err error, first bool) {
 	if err == nil {
 		if first {
 			h.pending--
+			h.waiting.Store(h.pending > 0)
 		}
 		d.OK, d.Error, d.Since, d.Attempts = true, "", nil, 0
 		return
@@ -88,11 +93,7 @@ func (h *health) set(name string, err error, first bool) {
 }
 
 // connectedOnce reports whether every dependency has been reached once.
-func (h *health) connectedOnce() bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.pending == 0
-}
+func (h *health) connectedOnce() bool { return !h.waiting.Load() }
 
 // snapshot returns the unreachable dependencies, by name, and a copy of every status.
 func (h *health) snapshot() (down []string, all map[string]depStatus) {

@@ -132,7 +132,7 @@ func (x *Authenticator) activeAccount(ctx context.Context, id string) (account, 
 // token, authz.Anonymous when it has neither. Invalid, expired or revoked credentials are an
 // ErrUnauthorized (an API key is looked at first, as Infrahub does).
 func (x *Authenticator) Identify(ctx context.Context, r *http.Request) (*authz.Identity, error) {
-	if key := r.Header.Get("X-INFRAHUB-KEY"); key != "" {
+	if key := r.Header.Get(keyHeader); key != "" {
 		a, err := x.apiKey(ctx, key)
 		if err != nil {
 			return nil, err
@@ -198,6 +198,10 @@ func (x *Authenticator) apiKey(ctx context.Context, key string) (account, error)
 	x.cfg.Tokens.keep(from, digest, verified{acct: kept, expires: expires}, tok.ID, a.id)
 	return a, nil
 }
+
+// keyHeader is X-INFRAHUB-KEY in the canonical form http.Header keeps it in: Get finds it
+// without canonicalising the name (which allocates) at each request.
+const keyHeader = "X-Infrahub-Key"
 
 // bearer answers the token of an `Authorization: Bearer` header.
 func bearer(r *http.Request) (string, bool) {
