@@ -177,6 +177,48 @@ func (o *overlay) peersOf(id graph.NodeID, field string) []graph.NodeID {
 	return out
 }
 
+// onlyPeer is the peer of a relationship field of a node when it holds exactly one: what
+// peersOf answers when it answers one peer, without making the list.
+func (o *overlay) onlyPeer(id graph.NodeID, field string) (graph.NodeID, bool) {
+	if n, ok := o.nodes[id]; ok && n.peers != nil {
+		if p, ok := n.peers[field]; ok {
+			if len(p) != 1 {
+				return graph.NodeID{}, false
+			}
+			return p[0], true
+		}
+	}
+	base := o.v.Peers(id, field)
+	d := o.edges[slotKey{id, field}]
+	if d.len() == 0 {
+		if len(base) != 1 {
+			return graph.NodeID{}, false
+		}
+		return base[0], true
+	}
+	var one graph.NodeID
+	count := 0
+	for _, p := range base {
+		if present, changed := d.get(p); !changed || present {
+			one, count = p, count+1
+		}
+	}
+	d.each(func(p graph.NodeID, present bool) {
+		if present && !slices.Contains(base, p) {
+			one, count = p, count+1
+		}
+	})
+	return one, count == 1
+}
+
+// idText is the id of node id as text: made once for a node the command read.
+func (o *overlay) idText(id graph.NodeID) string {
+	if n, ok := o.nodes[id]; ok {
+		return n.idText()
+	}
+	return id.String()
+}
+
 // hasPeer reports whether p is in a relationship field of a node, without reading the set.
 func (o *overlay) hasPeer(id graph.NodeID, field string, p graph.NodeID) bool {
 	if present, ok := o.edges[slotKey{id, field}].get(p); ok {

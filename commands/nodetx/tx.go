@@ -60,7 +60,7 @@ type Tx struct {
 	outcome      Outcomes
 	lim          limits.Limits
 	// constraints caches, per kind, its uniqueness constraints (identity.constraintsOf)
-	constraints map[*schema.Node]kindConstraints
+	constraints map[*schema.Node]*kindConstraints
 	// fields caches, per relationship, its storage field (relField)
 	fields map[*schema.Relationship]string
 	ctx    context.Context // of the command: checked between the steps of a large decision
