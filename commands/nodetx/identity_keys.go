@@ -60,7 +60,8 @@ func (rx identity) constraintsOf(m *schema.Node) *kindConstraints {
 // keys computes the claim keys of a node (constraint name → key), HFID included; parts
 // that are unset leave their constraint out.
 func (rx identity) keys(n *txNode) map[string]string {
-	list, _ := rx.keyList(n)
+	var room [4]constraintKey
+	list, _ := rx.keyList(n, room[:0])
 	out := make(map[string]string, len(list))
 	for _, k := range list {
 		out[k.constraint] = k.key
@@ -97,9 +98,9 @@ func (r *pathReads) get(i int) (any, bool) {
 }
 
 // keyList is keys as a list in the order reclaim claims them (the constraints by name, the
-// human-friendly id last), and the node's human-friendly id the HFID key is made of. Each path
-// is read once, also when both a constraint and the human-friendly id read it.
-func (rx identity) keyList(n *txNode) ([]constraintKey, []string) {
+// human-friendly id last), appended to out, and the node's human-friendly id the HFID key is
+// made of. Each path is read once, also when both a constraint and the human-friendly id read it.
+func (rx identity) keyList(n *txNode, out []constraintKey) ([]constraintKey, []string) {
 	kc := rx.constraintsOf(n.model)
 	var room [8]pathRead
 	r := pathReads{rx: rx, n: n, paths: kc.reads, got: room[:0]}
@@ -108,7 +109,6 @@ func (rx identity) keyList(n *txNode) ([]constraintKey, []string) {
 	} else {
 		r.got = make([]pathRead, len(kc.reads))
 	}
-	out := make([]constraintKey, 0, len(kc.cons)+1)
 	for _, c := range kc.cons {
 		var (
 			key string
@@ -139,7 +139,11 @@ func (rx identity) keyList(n *txNode) ([]constraintKey, []string) {
 		}
 	}
 	if h != nil {
-		out = append(out, constraintKey{nodes.ConstraintHFID, nodes.HFIDKey(h)})
+		key := h[0] // nodes.HFIDKey of one part, without making it again
+		if len(h) > 1 {
+			key = nodes.HFIDKey(h)
+		}
+		out = append(out, constraintKey{nodes.ConstraintHFID, key})
 	}
 	return out, h
 }

@@ -81,6 +81,15 @@ type txNode struct {
 	text string
 	// own holds what computed points to when set by setComputed: one allocation less per node
 	own computed
+	// read holds the attributes of a node of the View read so far and not set by the command
+	// (attrs holds those set): most nodes read are a peer of which a create reads one or two
+	// (its name, for a human-friendly id), not worth a map
+	read []namedAttr
+}
+
+type namedAttr struct {
+	name string
+	a    nodes.Attr
 }
 
 // setComputed sets n.computed to c, held in n.
@@ -142,9 +151,14 @@ func (o *overlay) attr(n *txNode, name string) (nodes.Attr, bool) {
 	if n.created {
 		return nodes.Attr{}, false
 	}
+	for i := range n.read {
+		if n.read[i].name == name {
+			return n.read[i].a, true
+		}
+	}
 	a, ok := o.v.Attr(n.id, name)
 	if ok {
-		n.setAttr(name, a)
+		n.read = append(n.read, namedAttr{name, a})
 	}
 	return a, ok
 }

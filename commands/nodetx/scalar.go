@@ -136,8 +136,9 @@ func plainStrings(raw []byte) (out []string, ok bool) {
 // when it is a plain string (an id or a name), an object of a plain id alone ({"id": …}, what
 // the SDK sends) or, for cardinality many, a list of them; ok is false for anything else, which
 // parseRefs reads. It spares decoding the value into an any (and parseRef's decoding of an
-// object into a Ref).
-func plainRefs(r *schema.Relationship, raw []byte) (refs []Ref, ok bool) {
+// object into a Ref). The refs are appended to room[:0] (made when it has too little room): the
+// caller's to give out.
+func plainRefs(r *schema.Relationship, raw []byte, room []Ref) (refs []Ref, ok bool) {
 	raw = trimJSON(raw)
 	if len(raw) == 0 {
 		return nil, false
@@ -147,7 +148,7 @@ func plainRefs(r *schema.Relationship, raw []byte) (refs []Ref, ok bool) {
 		if !ok {
 			return nil, false
 		}
-		return []Ref{ref}, true
+		return append(room[:0], ref), true
 	}
 	if r.Cardinality == "one" { // a list is an hfid, or none
 		return nil, false
@@ -156,7 +157,10 @@ func plainRefs(r *schema.Relationship, raw []byte) (refs []Ref, ok bool) {
 		return nil, false
 	}
 	rest := trimJSON(raw[1 : len(raw)-1])
-	refs = []Ref{}
+	refs = room[:0]
+	if refs == nil {
+		refs = []Ref{} // none: not nil (parseRefs answers a list)
+	}
 	for len(rest) > 0 {
 		var end int
 		switch rest[0] {

@@ -63,7 +63,7 @@ func TestPlainRefsIsParseRefs(t *testing.T) {
 		`[{"id":"a","x":1}]`, `{"id":"a"}}`, `[{"id":"a"}}]`, "{\"id\":\"\xff\"}"}
 	for _, in := range inputs {
 		for _, r := range []*schema.Relationship{one, many} {
-			got, ok := plainRefs(r, []byte(in))
+			got, ok := plainRefs(r, []byte(in), nil)
 			if !ok {
 				continue
 			}
@@ -77,11 +77,11 @@ func TestPlainRefsIsParseRefs(t *testing.T) {
 			}
 		}
 	}
-	if _, ok := plainRefs(many, []byte(`["a","b"]`)); !ok {
+	if _, ok := plainRefs(many, []byte(`["a","b"]`), nil); !ok {
 		t.Fatal("a list of names is left to parseRefs")
 	}
 	for _, in := range []string{`{"id":"a"}`, ` { "id" : "a" } `, `[{"id":"a"},"b"]`} {
-		if _, ok := plainRefs(many, []byte(in)); !ok {
+		if _, ok := plainRefs(many, []byte(in), make([]Ref, 0, 1)); !ok {
 			t.Errorf("%s is left to parseRefs", in)
 		}
 	}
