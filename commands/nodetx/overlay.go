@@ -21,6 +21,8 @@ type overlay struct {
 	// mirrors caches nodes.Mirror per field; mirrorRels, mirrorRel per peer kind and field
 	mirrors    map[string]string
 	mirrorRels map[[2]string]*schema.Relationship
+	// attrFields holds the View's fields of the attributes read so far (attrField)
+	attrFields []namedField
 	events     []pendingEvent
 	// stream bookkeeping: whether the command writes branch-agnostic and branch-aware data
 	global, aware bool
@@ -156,11 +158,39 @@ func (o *overlay) attr(n *txNode, name string) (nodes.Attr, bool) {
 			return n.read[i].a, true
 		}
 	}
-	a, ok := o.v.Attr(n.id, name)
+	f, ok := o.attrField(name)
+	if !ok {
+		return nodes.Attr{}, false // never stored: View.Attr answers none
+	}
+	a, ok := o.v.AttrAt(n.id, f)
 	if ok {
 		n.read = append(n.read, namedAttr{name, a})
 	}
 	return a, ok
+}
+
+// attrField is the View's field of attribute name (what View.Attr looks up each time), found
+// once per name: a command reads the same few attributes of many nodes.
+func (o *overlay) attrField(name string) (graph.FieldID, bool) {
+	for _, x := range o.attrFields {
+		if x.name == name {
+			return x.f, true
+		}
+	}
+	f, ok := o.v.FieldOf(nodes.AttrField(name))
+	if ok && len(o.attrFields) < maxAttrFields { // a name not found is looked up again, as View.Attr does
+		o.attrFields = append(o.attrFields, namedField{name, f})
+	}
+	return f, ok
+}
+
+// maxAttrFields bounds the list of attrField: a command reading many attributes looks the
+// others up each time.
+const maxAttrFields = 16
+
+type namedField struct {
+	name string
+	f    graph.FieldID
 }
 
 // peersOf is the current peer set of a relationship field of a node (any node, live or not):

@@ -226,7 +226,7 @@ func (rx parser) ref(r *schema.Relationship, ref Ref) (graph.NodeID, error) {
 	if n == nil {
 		return id, fmt.Errorf("%w: related node %s does not exist", fault.ErrNotFound, id)
 	}
-	if !slices.Contains(t.v.Kinds(r.Peer), n.kind) && n.kind != r.Peer {
+	if n.kind != r.Peer && !slices.Contains(t.v.Kinds(r.Peer), n.kind) {
 		return id, fmt.Errorf("%w: related node %s is a %s, the relationship takes %s", fault.ErrInvalid, id, n.kind, r.Peer)
 	}
 	return id, nil
