@@ -130,6 +130,17 @@ func BenchmarkCreateInterface(b *testing.B) {
 	}, "BenchInterface")
 }
 
+// BenchmarkCreateInterfaceAlone is BenchmarkCreateInterface with one create per transaction (a
+// turn of one command: what a transaction costs besides its creates).
+func BenchmarkCreateInterfaceAlone(b *testing.B) {
+	benchCreates(b, 1, func(f *createFixture) func(i int) nodetx.Data {
+		return func(i int) nodetx.Data {
+			return nodetx.Data{"name": json.RawMessage(`"eth0"`), "description": json.RawMessage(`"created over HTTP"`),
+				"mtu": json.RawMessage(`9000`), "enabled": json.RawMessage(`true`), "device": json.RawMessage(`{"id":"` + f.devices[0] + `"}`)}
+		}
+	}, "BenchInterface")
+}
+
 // BenchmarkCreateDevice decides bench row 4's creates of devices (5 attributes, a site and a
 // tag), 1,000 per transaction (a batch), per create.
 func BenchmarkCreateDevice(b *testing.B) {

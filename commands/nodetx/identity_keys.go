@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/infrahub-go/infrahub/branch/nodes"
 	"github.com/infrahub-go/infrahub/schema"
@@ -23,12 +25,32 @@ type plannedConstraint struct {
 	at   []int // indexes in reads
 }
 
-// constraintsOf is the kindConstraints of m, worked out once per kind in a transaction.
+// kindPlans caches the kindConstraints of each kind (*schema.Node) the process decided on: a
+// schema's kinds do not change once loaded, and a transaction of a few creates (a turn) would
+// work them out again. Emptied when it holds maxKindPlans kinds (schemas replaced many times).
+var kindPlans struct {
+	m sync.Map // *schema.Node → *kindConstraints
+	n atomic.Int64
+}
+
+const maxKindPlans = 4096
+
+// constraintsOf is the kindConstraints of m, worked out once per kind.
 func (rx identity) constraintsOf(m *schema.Node) *kindConstraints {
-	t := rx.tx
-	if c, ok := t.constraints[m]; ok {
-		return c
+	if c, ok := kindPlans.m.Load(m); ok {
+		return c.(*kindConstraints)
 	}
+	c := planConstraints(m)
+	if kindPlans.n.Add(1) > maxKindPlans {
+		kindPlans.m.Clear()
+		kindPlans.n.Store(1)
+	}
+	kindPlans.m.Store(m, c)
+	return c
+}
+
+// planConstraints works out the kindConstraints of m.
+func planConstraints(m *schema.Node) *kindConstraints {
 	c := &kindConstraints{}
 	index := func(path string) int {
 		if i := slices.Index(c.reads, path); i >= 0 {
@@ -50,10 +72,6 @@ func (rx identity) constraintsOf(m *schema.Node) *kindConstraints {
 	for _, path := range m.HumanFriendlyID {
 		c.hfid = append(c.hfid, index(path))
 	}
-	if t.constraints == nil {
-		t.constraints = map[*schema.Node]*kindConstraints{}
-	}
-	t.constraints[m] = c
 	return c
 }
 

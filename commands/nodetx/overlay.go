@@ -37,13 +37,18 @@ type overlay struct {
 	perEvent int
 }
 
-// deltasAtOnce is how many peerDeltas newDelta makes at a time.
-const deltasAtOnce = 128
+// deltasAtOnce is the most peerDeltas newDelta makes at a time; it makes deltasAtFirst the
+// first time (unless told otherwise), then twice as many as the last time: a command touching
+// two slots does not make (and clear) the room of 128.
+const (
+	deltasAtOnce  = 128
+	deltasAtFirst = 8
+)
 
 // newDelta is a new empty peerDelta.
 func (o *overlay) newDelta() *peerDelta {
 	if len(o.deltas) == cap(o.deltas) {
-		n := deltasAtOnce
+		n := min(max(2*cap(o.deltas), deltasAtFirst), deltasAtOnce)
 		if o.deltasFirst > 0 {
 			n, o.deltasFirst = o.deltasFirst, 0
 		}

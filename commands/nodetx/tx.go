@@ -59,8 +59,6 @@ type Tx struct {
 	computeDepth int
 	outcome      Outcomes
 	lim          limits.Limits
-	// constraints caches, per kind, its uniqueness constraints (identity.constraintsOf)
-	constraints map[*schema.Node]*kindConstraints
 	// fields caches, per relationship, its storage field (relField)
 	fields map[*schema.Relationship]string
 	// peerRoom is room for the peers the next creates are given (parser.data)
