@@ -234,7 +234,7 @@ func (rx computer) propagate(n *txNode, attrs map[string]nodes.Attr, edges []nod
 		for _, end := range []struct {
 			id    graph.NodeID
 			field string
-		}{{near, e.Field}, {far, nodes.Mirror(e.Field)}} {
+		}{{near, e.Field}, {far, t.st.mirror(e.Field)}} {
 			if end.id == n.id || !t.computed.readsSlot(end.id, end.field) {
 				continue
 			}

@@ -142,7 +142,8 @@ func (t *Tx) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput,
 			return nil, nodeError(m.Kind, name, fmt.Errorf("%w: the attribute is mandatory (no profile of the node gives it)", fault.ErrInvalid))
 		}
 	}
-	keys, hfid := t.ident.keyList(n)
+	var room [4]constraintKey // the keys are read into the claims: not kept
+	keys, hfid := t.ident.keyList(n, room[:0])
 	claims, err := t.ident.claimNew(n, keys)
 	if err != nil {
 		return nil, err

@@ -27,18 +27,18 @@ func (rx identity) pathValue(n *txNode, path string) (any, bool) {
 		}
 		return cur.Value, true
 	}
-	r, field, ok := relOf(n.model, head)
+	r, ok := relNamed(n.model, head)
 	if !ok || r.Cardinality != "one" {
 		return nil, false
 	}
-	peers := t.st.peersOf(n.id, field)
-	if len(peers) != 1 {
+	peer, ok := t.st.onlyPeer(n.id, t.parse.relField(r))
+	if !ok {
 		return nil, false
 	}
 	if rest == "" || rest == "id" {
-		return peers[0].String(), true
+		return t.st.idText(peer), true
 	}
-	p := t.st.node(peers[0])
+	p := t.st.node(peer)
 	if p == nil || p.model == nil {
 		return nil, false
 	}
@@ -132,88 +132,6 @@ func constraints(m *schema.Node) [][]string {
 }
 
 func joinConstraint(c []string) string { return strings.Join(c, ",") }
-
-// kindConstraints is a kind's uniqueness constraints and their names (joinConstraint).
-type kindConstraints struct {
-	paths [][]string
-	names []string
-}
-
-// constraintsOf is constraints(m) and their names, computed once per kind in a transaction.
-func (rx identity) constraintsOf(m *schema.Node) ([][]string, []string) {
-	t := rx.tx
-	if c, ok := t.constraints[m]; ok {
-		return c.paths, c.names
-	}
-	c := kindConstraints{paths: constraints(m)}
-	for _, p := range c.paths {
-		c.names = append(c.names, joinConstraint(p))
-	}
-	if t.constraints == nil {
-		t.constraints = map[*schema.Node]kindConstraints{}
-	}
-	t.constraints[m] = c
-	return c.paths, c.names
-}
-
-// keys computes the claim keys of a node (constraint name → key), HFID included; parts
-// that are unset leave their constraint out.
-func (rx identity) keys(n *txNode) map[string]string {
-	list, _ := rx.keyList(n)
-	out := make(map[string]string, len(list))
-	for _, k := range list {
-		out[k.constraint] = k.key
-	}
-	return out
-}
-
-// constraintKey is the key of one uniqueness constraint of a node.
-type constraintKey struct{ constraint, key string }
-
-// keyList is keys as a list in the order reclaim claims them (the constraints by name, the
-// human-friendly id last), and the node's human-friendly id the HFID key is made of.
-func (rx identity) keyList(n *txNode) ([]constraintKey, []string) {
-	t := rx.tx
-	cs, names := t.ident.constraintsOf(n.model)
-	out := make([]constraintKey, 0, len(cs)+1)
-	for i, c := range cs {
-		var (
-			key string
-			ok  bool
-		)
-		if len(c) == 1 { // most constraints: one value, its key without a list
-			var v any
-			if v, ok = t.ident.pathValue(n, c[0]); ok {
-				key = canonKey(nodes.Canon(v))
-			}
-		} else {
-			key, ok = rx.listKey(n, c)
-		}
-		if ok {
-			out = append(out, constraintKey{names[i], key})
-		}
-	}
-	slices.SortStableFunc(out, func(a, b constraintKey) int { return strings.Compare(a.constraint, b.constraint) })
-	out = slices.CompactFunc(out, func(a, b constraintKey) bool { return a.constraint == b.constraint })
-	h := t.ident.hfid(n)
-	if h != nil {
-		out = append(out, constraintKey{nodes.ConstraintHFID, nodes.HFIDKey(h)})
-	}
-	return out, h
-}
-
-// listKey is the key of a constraint of several values; ok is false when one is unset.
-func (rx identity) listKey(n *txNode, c []string) (string, bool) {
-	vals := make([]any, 0, len(c))
-	for _, p := range c {
-		v, ok := rx.pathValue(n, p)
-		if !ok {
-			return "", false
-		}
-		vals = append(vals, nodes.Canon(v))
-	}
-	return canonKey(vals), true
-}
 
 // claimNew claims the keys of a node new to the command (keyList: in that order), refusing a
 // value held by another node; it returns the claim facts. It is reclaim(n, nil, keys) without

@@ -3,6 +3,8 @@ package nodetx
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/infrahub-go/infrahub/branch/nodes"
 )
 
 // The key of a constraint of several values is what json.Marshal gives for them, also when
@@ -22,5 +24,15 @@ func TestCanonKeyIsMarshal(t *testing.T) {
 	}
 	if _, ok := plainList([]any{"a", "b"}); !ok {
 		t.Error("a list of plain strings is not written without json.Marshal")
+	}
+}
+
+// keyList writes the HFID key of a one-part human-friendly id as the part itself: what
+// nodes.HFIDKey makes of it.
+func TestHFIDKeyOfOnePart(t *testing.T) {
+	for _, s := range []string{"", "a", "eth0", "a\x00b", "日本"} {
+		if got := nodes.HFIDKey([]string{s}); got != s {
+			t.Errorf("nodes.HFIDKey([%q]) = %q, keyList writes %q", s, got, s)
+		}
 	}
 }

@@ -187,6 +187,9 @@ func parseRef(x any) (Ref, error) {
 		}
 		return Ref{HFID: h}, nil
 	case map[string]any:
+		if id, ok := v["id"].(string); ok && id != "" && len(v) == 1 { // {"id": …}: what decoding gives
+			return Ref{ID: id}, nil
+		}
 		if fp, ok := v["from_pool"]; ok {
 			p, err := parsePoolRef(fp)
 			if err != nil {

@@ -21,6 +21,8 @@ type overlay struct {
 	// mirrors caches nodes.Mirror per field; mirrorRels, mirrorRel per peer kind and field
 	mirrors    map[string]string
 	mirrorRels map[[2]string]*schema.Relationship
+	// attrFields holds the View's fields of the attributes read so far (attrField)
+	attrFields []namedField
 	events     []pendingEvent
 	// stream bookkeeping: whether the command writes branch-agnostic and branch-aware data
 	global, aware bool
@@ -35,13 +37,18 @@ type overlay struct {
 	perEvent int
 }
 
-// deltasAtOnce is how many peerDeltas newDelta makes at a time.
-const deltasAtOnce = 128
+// deltasAtOnce is the most peerDeltas newDelta makes at a time; it makes deltasAtFirst the
+// first time (unless told otherwise), then twice as many as the last time: a command touching
+// two slots does not make (and clear) the room of 128.
+const (
+	deltasAtOnce  = 128
+	deltasAtFirst = 8
+)
 
 // newDelta is a new empty peerDelta.
 func (o *overlay) newDelta() *peerDelta {
 	if len(o.deltas) == cap(o.deltas) {
-		n := deltasAtOnce
+		n := min(max(2*cap(o.deltas), deltasAtFirst), deltasAtOnce)
 		if o.deltasFirst > 0 {
 			n, o.deltasFirst = o.deltasFirst, 0
 		}
@@ -81,6 +88,15 @@ type txNode struct {
 	text string
 	// own holds what computed points to when set by setComputed: one allocation less per node
 	own computed
+	// read holds the attributes of a node of the View read so far and not set by the command
+	// (attrs holds those set): most nodes read are a peer of which a create reads one or two
+	// (its name, for a human-friendly id), not worth a map
+	read []namedAttr
+}
+
+type namedAttr struct {
+	name string
+	a    nodes.Attr
 }
 
 // setComputed sets n.computed to c, held in n.
@@ -142,11 +158,44 @@ func (o *overlay) attr(n *txNode, name string) (nodes.Attr, bool) {
 	if n.created {
 		return nodes.Attr{}, false
 	}
-	a, ok := o.v.Attr(n.id, name)
+	for i := range n.read {
+		if n.read[i].name == name {
+			return n.read[i].a, true
+		}
+	}
+	f, ok := o.attrField(name)
+	if !ok {
+		return nodes.Attr{}, false // never stored: View.Attr answers none
+	}
+	a, ok := o.v.AttrAt(n.id, f)
 	if ok {
-		n.setAttr(name, a)
+		n.read = append(n.read, namedAttr{name, a})
 	}
 	return a, ok
+}
+
+// attrField is the View's field of attribute name (what View.Attr looks up each time), found
+// once per name: a command reads the same few attributes of many nodes.
+func (o *overlay) attrField(name string) (graph.FieldID, bool) {
+	for _, x := range o.attrFields {
+		if x.name == name {
+			return x.f, true
+		}
+	}
+	f, ok := o.v.FieldOf(nodes.AttrField(name))
+	if ok && len(o.attrFields) < maxAttrFields { // a name not found is looked up again, as View.Attr does
+		o.attrFields = append(o.attrFields, namedField{name, f})
+	}
+	return f, ok
+}
+
+// maxAttrFields bounds the list of attrField: a command reading many attributes looks the
+// others up each time.
+const maxAttrFields = 16
+
+type namedField struct {
+	name string
+	f    graph.FieldID
 }
 
 // peersOf is the current peer set of a relationship field of a node (any node, live or not):
@@ -175,6 +224,48 @@ func (o *overlay) peersOf(id graph.NodeID, field string) []graph.NodeID {
 	})
 	slices.SortFunc(out, graph.NodeID.Compare)
 	return out
+}
+
+// onlyPeer is the peer of a relationship field of a node when it holds exactly one: what
+// peersOf answers when it answers one peer, without making the list.
+func (o *overlay) onlyPeer(id graph.NodeID, field string) (graph.NodeID, bool) {
+	if n, ok := o.nodes[id]; ok && n.peers != nil {
+		if p, ok := n.peers[field]; ok {
+			if len(p) != 1 {
+				return graph.NodeID{}, false
+			}
+			return p[0], true
+		}
+	}
+	base := o.v.Peers(id, field)
+	d := o.edges[slotKey{id, field}]
+	if d.len() == 0 {
+		if len(base) != 1 {
+			return graph.NodeID{}, false
+		}
+		return base[0], true
+	}
+	var one graph.NodeID
+	count := 0
+	for _, p := range base {
+		if present, changed := d.get(p); !changed || present {
+			one, count = p, count+1
+		}
+	}
+	d.each(func(p graph.NodeID, present bool) {
+		if present && !slices.Contains(base, p) {
+			one, count = p, count+1
+		}
+	})
+	return one, count == 1
+}
+
+// idText is the id of node id as text: made once for a node the command read.
+func (o *overlay) idText(id graph.NodeID) string {
+	if n, ok := o.nodes[id]; ok {
+		return n.idText()
+	}
+	return id.String()
 }
 
 // hasPeer reports whether p is in a relationship field of a node, without reading the set.

@@ -32,11 +32,12 @@ func (rx parser) data(m *schema.Node, data Data, pre map[string]any, prep *prepa
 		attrs = make(map[string]attrInput, len(data))
 		names = sortedKeys(data)
 	}
-	rels := newRelSet(min(len(data), len(m.Relationships)))
+	rels := newRelSet(min(len(data)-len(attrs), len(m.Relationships)))
 	// room holds the peers of every relationship given, each its own part of it (a full
-	// capacity: appending to one never writes another's): one allocation for the command's
-	// peers, not one per relationship
-	var room []graph.NodeID
+	// capacity: appending to one never writes another's): one allocation for the peers of
+	// many commands of the transaction, not one per relationship
+	room := t.peerRoom
+	defer func() { t.peerRoom = room }()
 	for _, name := range names {
 		value := func() (any, error) {
 			if v, ok := pre[name]; ok {
@@ -80,7 +81,7 @@ func (rx parser) data(m *schema.Node, data Data, pre map[string]any, prep *prepa
 		in := relInput{name: name, rel: r, field: rx.relField(r)}
 		if need := len(refs); need > 0 {
 			if cap(room)-len(room) < need {
-				room = make([]graph.NodeID, 0, max(need, 4))
+				room = make([]graph.NodeID, 0, max(need, peersAtOnce))
 			}
 			in.peers, room = room[len(room):len(room):len(room)+need], room[:len(room)+need]
 		}
@@ -114,6 +115,9 @@ func (rx parser) data(m *schema.Node, data Data, pre map[string]any, prep *prepa
 	}
 	return attrs, rels, nil
 }
+
+// peersAtOnce is how many peers parser.data makes room for at a time.
+const peersAtOnce = 32
 
 // relRefs reads the related nodes given for relationship r of model m (value decodes them from
 // the command); the error names the field. Like attrValue, it reads nothing but its arguments.
@@ -222,7 +226,7 @@ func (rx parser) ref(r *schema.Relationship, ref Ref) (graph.NodeID, error) {
 	if n == nil {
 		return id, fmt.Errorf("%w: related node %s does not exist", fault.ErrNotFound, id)
 	}
-	if !slices.Contains(t.v.Kinds(r.Peer), n.kind) && n.kind != r.Peer {
+	if n.kind != r.Peer && !slices.Contains(t.v.Kinds(r.Peer), n.kind) {
 		return id, fmt.Errorf("%w: related node %s is a %s, the relationship takes %s", fault.ErrInvalid, id, n.kind, r.Peer)
 	}
 	return id, nil

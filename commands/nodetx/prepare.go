@@ -1,6 +1,8 @@
 package nodetx
 
 import (
+	"slices"
+
 	"github.com/infrahub-go/infrahub/limits"
 	"github.com/infrahub-go/infrahub/schema"
 )
@@ -17,6 +19,12 @@ type prepared struct {
 	errs  map[string]error     // the attributes that do not: the error Create answers for each
 	refs  []preparedRefs       // the relationships: what relRefs answers for each
 	taken bool                 // handed to a decision already (the decision changes attrs)
+	// the room of names and refs when they are few: made with p; refFree is what is left of
+	// refBuf (the related nodes given)
+	nameRoom [8]string
+	refRoom  [2]preparedRefs
+	refBuf   [2]Ref
+	refFree  []Ref
 }
 
 // PrepareCreate does, ahead of Create, the part of its work that reads only the schema and
@@ -40,7 +48,15 @@ func (in *CreateNode) PrepareFor(set *schema.Set, lim limits.Limits) {
 	if !ok {
 		return
 	}
-	p := &prepared{model: m, names: sortedKeys(in.Data), attrs: make(map[string]attrInput, len(in.Data))}
+	p := &prepared{model: m, attrs: make(map[string]attrInput, len(in.Data))}
+	p.names, p.refFree = p.nameRoom[:0], p.refBuf[:0:len(p.refBuf)]
+	if len(in.Data) > len(p.nameRoom) {
+		p.names = make([]string, 0, len(in.Data))
+	}
+	for k := range in.Data {
+		p.names = append(p.names, k)
+	}
+	slices.Sort(p.names)
 	for _, name := range p.names {
 		a, ok := attrOf(m, name)
 		if !ok {
@@ -92,7 +108,10 @@ func (p *prepared) prepareRel(m *schema.Node, in *CreateNode, name string) {
 		fast bool
 	)
 	if _, decoded := in.values[name]; !decoded {
-		refs, fast = plainRefs(r, in.Data[name])
+		refs, fast = plainRefs(r, in.Data[name], p.refFree)
+		if fast && len(refs) <= cap(p.refFree) { // in p's room: each relationship its own part
+			refs, p.refFree = refs[:len(refs):len(refs)], p.refFree[len(refs):cap(p.refFree)][:0]
+		}
 	}
 	if fast {
 		refs = parsedRefs(refs)
@@ -105,7 +124,7 @@ func (p *prepared) prepareRel(m *schema.Node, in *CreateNode, name string) {
 		})
 	}
 	if p.refs == nil {
-		p.refs = make([]preparedRefs, 0, len(m.Relationships))
+		p.refs = p.refRoom[:0] // more relationships grow it
 	}
 	p.refs = append(p.refs, preparedRefs{name: name, refs: refs, err: err})
 }

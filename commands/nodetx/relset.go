@@ -10,8 +10,25 @@ import (
 // A nil *relSet holds none; only set and del need one.
 type relSet struct{ list []relInput }
 
-// newRelSet is an empty relSet with room for n relationships.
-func newRelSet(n int) *relSet { return &relSet{list: make([]relInput, 0, n)} }
+// newRelSet is an empty relSet with room for n relationships: made with the set when they are
+// few (one allocation for both).
+func newRelSet(n int) *relSet {
+	if n <= relSetRoom {
+		s := &roomyRelSet{}
+		s.list = s.room[:0]
+		return &s.relSet
+	}
+	return &relSet{list: make([]relInput, 0, n)}
+}
+
+// relSetRoom is how many relationships a relSet holds in the allocation that makes it.
+const relSetRoom = 2
+
+// roomyRelSet is a relSet and the room of its first relationships.
+type roomyRelSet struct {
+	relSet
+	room [relSetRoom]relInput
+}
 
 // relsOf is a relSet of the given relationships (their names set).
 func relsOf(ins ...relInput) *relSet {

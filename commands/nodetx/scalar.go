@@ -133,27 +133,101 @@ func plainStrings(raw []byte) (out []string, ok bool) {
 }
 
 // plainRefs reads a relationship value of r given as JSON (raw) as parseRefs reads it decoded,
-// when it is a plain string (an id or a name) or, for cardinality many, a list of them; ok is
-// false for anything else, which parseRefs reads. It spares decoding the value into an any.
-func plainRefs(r *schema.Relationship, raw []byte) (refs []Ref, ok bool) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) > 0 && raw[0] == '"' {
-		s, ok := plainString(raw)
+// when it is a plain string (an id or a name), an object of a plain id alone ({"id": …}, what
+// the SDK sends) or, for cardinality many, a list of them; ok is false for anything else, which
+// parseRefs reads. It spares decoding the value into an any (and parseRef's decoding of an
+// object into a Ref). The refs are appended to room[:0] (made when it has too little room): the
+// caller's to give out.
+func plainRefs(r *schema.Relationship, raw []byte, room []Ref) (refs []Ref, ok bool) {
+	raw = trimJSON(raw)
+	if len(raw) == 0 {
+		return nil, false
+	}
+	if raw[0] == '"' || raw[0] == '{' {
+		ref, ok := plainRef(raw)
 		if !ok {
 			return nil, false
 		}
-		return []Ref{{ID: s}}, true
+		return append(room[:0], ref), true
 	}
 	if r.Cardinality == "one" { // a list is an hfid, or none
 		return nil, false
 	}
-	list, ok := plainStrings(raw)
-	if !ok {
+	if len(raw) < 2 || raw[0] != '[' || raw[len(raw)-1] != ']' {
 		return nil, false
 	}
-	refs = make([]Ref, len(list))
-	for i, s := range list {
-		refs[i] = Ref{ID: s}
+	rest := trimJSON(raw[1 : len(raw)-1])
+	refs = room[:0]
+	if refs == nil {
+		refs = []Ref{} // none: not nil (parseRefs answers a list)
+	}
+	for len(rest) > 0 {
+		var end int
+		switch rest[0] {
+		case '"':
+			end = bytes.IndexByte(rest[1:], '"') + 1
+		case '{':
+			end = bytes.IndexByte(rest, '}')
+		default:
+			return nil, false
+		}
+		if end <= 0 {
+			return nil, false
+		}
+		ref, ok := plainRef(rest[:end+1])
+		if !ok {
+			return nil, false
+		}
+		refs = append(refs, ref)
+		rest = trimJSON(rest[end+1:])
+		if len(rest) == 0 {
+			break
+		}
+		if rest[0] != ',' {
+			return nil, false
+		}
+		rest = trimJSON(rest[1:])
+		if len(rest) == 0 {
+			return nil, false // a trailing comma
+		}
 	}
 	return refs, true
+}
+
+// plainRef reads one related node given as a plain string, or as an object of a plain id alone
+// ({"id": "…"}, spaces between its tokens allowed); ok is false for anything else, and for an
+// object of an empty id (parseRef refuses it).
+func plainRef(raw []byte) (Ref, bool) {
+	if len(raw) > 0 && raw[0] == '"' {
+		s, ok := plainString(raw)
+		return Ref{ID: s}, ok
+	}
+	if len(raw) < 2 || raw[0] != '{' || raw[len(raw)-1] != '}' {
+		return Ref{}, false
+	}
+	rest, ok := bytes.CutPrefix(trimJSON(raw[1:len(raw)-1]), []byte(`"id"`))
+	if !ok {
+		return Ref{}, false
+	}
+	rest, ok = bytes.CutPrefix(trimJSON(rest), []byte(":"))
+	if !ok {
+		return Ref{}, false
+	}
+	s, ok := plainString(trimJSON(rest))
+	if !ok || s == "" {
+		return Ref{}, false
+	}
+	return Ref{ID: s}, true
+}
+
+// trimJSON is raw without the white space JSON allows around a value.
+func trimJSON(raw []byte) []byte {
+	isSpace := func(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+	for len(raw) > 0 && isSpace(raw[0]) {
+		raw = raw[1:]
+	}
+	for len(raw) > 0 && isSpace(raw[len(raw)-1]) {
+		raw = raw[:len(raw)-1]
+	}
+	return raw
 }

@@ -1,7 +1,9 @@
 package nodetx
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"reflect"
 	"testing"
 
@@ -55,10 +57,13 @@ func TestScalarIsUnmarshal(t *testing.T) {
 func TestPlainRefsIsParseRefs(t *testing.T) {
 	one, many := &schema.Relationship{Cardinality: "one"}, &schema.Relationship{Cardinality: "many"}
 	inputs := []string{`"a"`, ` "0190a3c4-0000-7000-8000-000000000001" `, `["a","b"]`, `[]`, `[ "a" , "b" ]`, `null`,
-		`"a\"b"`, `["a",1]`, `[["a"]]`, `{"id":"a"}`, `[{"id":"a"}]`, `1`, `"é"`, `[""]`, `""`}
+		`"a\"b"`, `["a",1]`, `[["a"]]`, `{"id":"a"}`, `[{"id":"a"}]`, `1`, `"é"`, `[""]`, `""`,
+		` { "id" : "a" } `, `{"id":""}`, `{"id":"a","kind":"K"}`, `{"ID":"a"}`, `{"id":1}`, `{"id":"a}b"}`, `{"id":"a\"b"}`,
+		`{"hfid":["a"]}`, `{}`, `[{"id":"a"},"b", {"id" :"c"}]`, `[{"id":"a"},]`, `[{"id":"a"} {"id":"b"}]`, `[{"id":""}]`,
+		`[{"id":"a","x":1}]`, `{"id":"a"}}`, `[{"id":"a"}}]`, "{\"id\":\"\xff\"}"}
 	for _, in := range inputs {
 		for _, r := range []*schema.Relationship{one, many} {
-			got, ok := plainRefs(r, []byte(in))
+			got, ok := plainRefs(r, []byte(in), nil)
 			if !ok {
 				continue
 			}
@@ -72,7 +77,27 @@ func TestPlainRefsIsParseRefs(t *testing.T) {
 			}
 		}
 	}
-	if _, ok := plainRefs(many, []byte(`["a","b"]`)); !ok {
+	if _, ok := plainRefs(many, []byte(`["a","b"]`), nil); !ok {
 		t.Fatal("a list of names is left to parseRefs")
+	}
+	for _, in := range []string{`{"id":"a"}`, ` { "id" : "a" } `, `[{"id":"a"},"b"]`} {
+		if _, ok := plainRefs(many, []byte(in), make([]Ref, 0, 1)); !ok {
+			t.Errorf("%s is left to parseRefs", in)
+		}
+	}
+	// parseRef reads an object of an id alone without decoding it into a Ref: as decoding does.
+	for _, x := range []map[string]any{{"id": "a"}, {"id": ""}, {"id": 1.0}, {"id": "a", "kind": "K"}, {"ID": "a"}} {
+		raw, _ := json.Marshal(x)
+		var want Ref
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		werr := dec.Decode(&want)
+		if werr == nil && want.ID == "" && len(want.HFID) == 0 && want.Ref == "" {
+			werr = errors.New("none")
+		}
+		got, err := parseRef(x)
+		if (err != nil) != (werr != nil) || err == nil && !reflect.DeepEqual(got, want) {
+			t.Errorf("parseRef(%v) = %+v, %v; decoded: %+v, %v", x, got, err, want, werr)
+		}
 	}
 }

@@ -42,7 +42,7 @@ type Tx struct {
 	pools     pooler
 	ipam      ipamRules
 
-	refs map[string]graph.NodeID // batch labels
+	refs map[string]graph.NodeID // batch labels (nil: none yet)
 	// allocates is set when the command takes resources from a pool
 	allocates bool
 	// hints holds, per pool, the last resource this process gave from it (where the next
@@ -59,12 +59,12 @@ type Tx struct {
 	computeDepth int
 	outcome      Outcomes
 	lim          limits.Limits
-	// constraints caches, per kind, its uniqueness constraints (identity.constraintsOf)
-	constraints map[*schema.Node]kindConstraints
 	// fields caches, per relationship, its storage field (relField)
 	fields map[*schema.Relationship]string
-	ctx    context.Context // of the command: checked between the steps of a large decision
-	stream events.StreamID // the branch's stream, once made (Decide)
+	// peerRoom is room for the peers the next creates are given (parser.data)
+	peerRoom []graph.NodeID
+	ctx      context.Context // of the command: checked between the steps of a large decision
+	stream   events.StreamID // the branch's stream, once made (Decide)
 }
 
 // New starts a transaction on a branch View. hints, shared by the transactions of one process,
@@ -75,7 +75,7 @@ func New(ctx context.Context, v *nodes.View, hints *sync.Map, lim limits.Limits)
 	if hints == nil {
 		hints = &sync.Map{}
 	}
-	t := &Tx{v: v, set: v.Schema, refs: map[string]graph.NodeID{}, outcome: Outcomes{}, hints: hints, lim: lim, ctx: ctx,
+	t := &Tx{v: v, set: v.Schema, outcome: Outcomes{}, hints: hints, lim: lim, ctx: ctx,
 		st: &overlay{v: v, set: v.Schema, nodes: map[graph.NodeID]*txNode{}, claims: map[claimKey]graph.NodeID{},
 			edges: map[slotKey]*peerDelta{}}}
 	t.ident, t.parse, t.computed, t.profiles = identity{t}, parser{t}, computer{t}, profiler{t}
@@ -319,6 +319,9 @@ func (t *Tx) Label(label, id string) error {
 	}
 	if _, dup := t.refs[label]; dup {
 		return fmt.Errorf("%w: field \"ref\": label %q is used twice", fault.ErrInvalid, label)
+	}
+	if t.refs == nil {
+		t.refs = map[string]graph.NodeID{}
 	}
 	t.refs[label] = nid
 	return nil
