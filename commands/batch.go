@@ -82,12 +82,14 @@ func operation(t *nodetx.Tx, op Operation, d decodedOp) (NodeOutcome, error) {
 		err    = d.err
 		branch string
 	)
-	switch in := d.in.(type) {
-	case CreateNode:
+	if op.Type == TypeCreateNode {
 		if err == nil {
-			branch = in.Branch
-			out, err = t.Create(in)
+			branch = d.create.Branch
+			out, err = t.Create(d.create)
 		}
+		return finish(t, op, branch, out, err)
+	}
+	switch in := d.in.(type) {
 	case UpdateNode:
 		if err == nil {
 			branch = in.Branch
@@ -111,6 +113,12 @@ func operation(t *nodetx.Tx, op Operation, d decodedOp) (NodeOutcome, error) {
 		return out, fmt.Errorf("%w: field \"type\": %q cannot be batched (one of %s, %s, %s, %s, %s, %s)", ErrInvalid, op.Type,
 			TypeCreateNode, TypeUpdateNode, TypeUpsertNode, TypeDeleteNode, TypeAddPeers, TypeRemovePeers)
 	}
+	return finish(t, op, branch, out, err)
+}
+
+// finish checks the branch an operation of a batch named (branch, when it named one) and labels
+// the node it decided (out) with its ref.
+func finish(t *nodetx.Tx, op Operation, branch string, out NodeOutcome, err error) (NodeOutcome, error) {
 	if err != nil {
 		return out, err
 	}

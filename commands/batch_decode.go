@@ -5,7 +5,6 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
-	"unicode/utf8"
 
 	"github.com/infrahub-go/infrahub/commands/nodetx"
 	"github.com/infrahub-go/infrahub/commands/payload"
@@ -45,69 +44,52 @@ func decodeBatch(raw json.RawMessage) (in Batch, ok bool) {
 		return Batch{}, false
 	}
 	in.Operations = make([]Operation, len(raws))
-	valid := make([]bool, len(raws))
+	var bad atomic.Bool
 	forEach(len(raws), func(i int) {
 		op, ok := decodeOperation(raws[i])
-		in.Operations[i], valid[i] = op, ok && validJSON(op.Payload)
-	})
-	for _, v := range valid {
-		if !v {
-			return Batch{}, false
+		if !ok {
+			bad.Store(true)
 		}
+		in.Operations[i] = op
+	})
+	if bad.Load() {
+		return Batch{}, false
 	}
 	return in, true
 }
 
-// decodeOperation reads one operation of a batch (see decodeBatch); its payload is not checked.
+// decodeOperation reads one operation of a batch (see decodeBatch); ok is false too when its
+// payload is not valid JSON (checked while it is read: one pass over it).
 func decodeOperation(raw []byte) (op Operation, ok bool) {
 	seen := 0
-	ok = objectFields(raw, func(key string, val []byte) bool {
+	end := objectScan(raw, skipSpace(raw, 0), nil, func(key string, start int) int {
 		var bit int
+		stop := -1
 		good := true
 		switch key {
 		case "type":
-			bit = 1
-			op.Type, good = opType(val)
+			bit, stop = 1, skipValue(raw, start)
+			if stop >= 0 {
+				op.Type, good = opType(raw[start:stop])
+			}
 		case "ref":
-			bit = 2
-			op.Ref, good = plainJSONString(val)
+			bit, stop = 2, skipValue(raw, start)
+			if stop >= 0 {
+				op.Ref, good = plainJSONString(raw[start:stop])
+			}
 		case "payload":
-			bit = 4
-			op.Payload = json.RawMessage(val)
-		default:
-			return false
+			bit, stop = 4, validValue(raw, start, 0)
+			if stop >= 0 {
+				op.Payload = json.RawMessage(raw[start:stop])
+			}
 		}
-		if seen&bit != 0 {
-			return false
+		if bit == 0 || seen&bit != 0 || !good {
+			return -1
 		}
 		seen |= bit
-		return good
+		return stop
 	})
-	return op, ok && seen&4 != 0
-}
-
-// arrayElements calls f with each raw element of the JSON list b, in order, until f answers
-// false; it answers false when b is not a list or f said so. The elements are not checked.
-func arrayElements(b []byte, f func(el []byte) bool) bool {
-	i := skipSpace(b, 0)
-	if i >= len(b) || b[i] != '[' {
-		return false
-	}
-	i = skipSpace(b, i+1)
-	if i < len(b) && b[i] == ']' {
-		return skipSpace(b, i+1) == len(b)
-	}
-	for {
-		stop := skipValue(b, i)
-		if stop < 0 || !f(b[i:stop]) {
-			return false
-		}
-		next, done := afterValue(b, stop, ']')
-		if next < 0 || done {
-			return done
-		}
-		i = next
-	}
+	return op, end >= 0 && skipSpace(raw, end) == len(raw) && seen&4 != 0
 }
 
 // forEach calls f(0) … f(n-1) on every processor at once, opsPerTurn indexes at a time.
@@ -133,14 +115,16 @@ func forEach(n int, f func(i int)) {
 	wg.Wait()
 }
 
-// decodedOp is the payload of an operation of a batch decoded: a CreateNode, UpdateNode,
-// DeleteNode or RelationshipPeers (nil for an unknown type), or why it does not decode.
+// decodedOp is the payload of an operation of a batch decoded: a node.create's in create, the
+// others' in in (an UpdateNode, DeleteNode or RelationshipPeers; nil for an unknown type), or
+// why it does not decode. A create is kept by value: no allocation of its own per operation.
 type decodedOp struct {
-	in  any
-	err error
+	create CreateNode
+	in     any
+	err    error
 }
 
-// opsPerTurn is how many operations a decoding goroutine takes at a time.
+// opsPerTurn is how many operations a goroutine of forEach takes at a time.
 const opsPerTurn = 64
 
 // decodeOp decodes the payload of an operation of a batch and its data's values; a create's
@@ -153,11 +137,11 @@ func decodeOp(op Operation, t *nodetx.Tx, names strCache) decodedOp {
 		if !fast {
 			in = CreateNode{}
 			if err := payload.Decode(op.Payload, &in, "payload"); err != nil {
-				return decodedOp{in: in, err: err}
+				return decodedOp{create: in, err: err}
 			}
 		}
 		t.PrepareCreate(&in)
-		return decodedOp{in: in}
+		return decodedOp{create: in}
 	case TypeUpdateNode, TypeUpsertNode:
 		var in UpdateNode
 		if err := payload.Decode(op.Payload, &in, "payload"); err != nil {
@@ -185,171 +169,51 @@ func decodeOp(op Operation, t *nodetx.Tx, names strCache) decodedOp {
 // taken from names when it holds them (and added to it).
 func decodeCreate(raw json.RawMessage, names strCache) (in CreateNode, ok bool) {
 	seen := 0
-	ok = objectFields(raw, func(key string, val []byte) bool {
+	end := objectScan(raw, skipSpace(raw, 0), nil, func(key string, start int) int {
 		var (
 			bit  int
-			good bool
+			stop int
+			good = true
 		)
 		switch key {
 		case "branch":
-			bit = 1
-			in.Branch, good = plainJSONString(val)
+			bit, stop = 1, skipValue(raw, start)
+			if stop >= 0 {
+				in.Branch, good = plainJSONString(raw[start:stop])
+			}
 		case "kind":
-			bit = 2
-			in.Kind, good = names.plain(val)
+			bit, stop = 2, skipValue(raw, start)
+			if stop >= 0 {
+				in.Kind, good = names.plain(raw[start:stop])
+			}
 		case "id":
-			bit = 4
-			in.ID, good = plainJSONString(val)
+			bit, stop = 4, skipValue(raw, start)
+			if stop >= 0 {
+				in.ID, good = plainJSONString(raw[start:stop])
+			}
 		case "data":
 			bit = 8
-			in.Data = nodetx.Data{}
-			good = objectFieldsIn(val, names, func(k string, v []byte) bool {
-				if _, dup := in.Data[k]; dup {
-					return false
-				}
-				in.Data[k] = json.RawMessage(v)
-				return true
-			})
-		default:
-			return false
-		}
-		if seen&bit != 0 {
-			return false
-		}
-		seen |= bit
-		return good
-	})
-	return in, ok && seen&8 != 0
-}
-
-// objectFields calls f with each key and raw value of the JSON object b, in order, until f
-// answers false; it answers false when b is not an object, a key holds an escape, or f said
-// so. The values are not checked (b must be valid JSON).
-func objectFields(b []byte, f func(key string, val []byte) bool) bool {
-	return objectFieldsIn(b, nil, f)
-}
-
-// objectFieldsIn is objectFields with the keys other than the batch's and node.create's own
-// taken from names (nil: made for each).
-func objectFieldsIn(b []byte, names strCache, f func(key string, val []byte) bool) bool {
-	i := skipSpace(b, 0)
-	if i >= len(b) || b[i] != '{' {
-		return false
-	}
-	i = skipSpace(b, i+1)
-	if i < len(b) && b[i] == '}' {
-		return skipSpace(b, i+1) == len(b)
-	}
-	for {
-		if i >= len(b) || b[i] != '"' {
-			return false
-		}
-		end := i + 1
-		for end < len(b) && b[end] != '"' {
-			if b[end] == '\\' || b[end] < 0x20 {
-				return false
-			}
-			end++
-		}
-		if end >= len(b) || !utf8.Valid(b[i+1:end]) {
-			return false
-		}
-		key := keyString(b[i+1:end], names)
-		i = skipSpace(b, end+1)
-		if i >= len(b) || b[i] != ':' {
-			return false
-		}
-		start := skipSpace(b, i+1)
-		stop := skipValue(b, start)
-		if stop < 0 || !f(key, b[start:stop]) {
-			return false
-		}
-		next, done := afterValue(b, stop, '}')
-		if next < 0 || done {
-			return done
-		}
-		i = next
-	}
-}
-
-// afterValue reads what follows a value of a list or object ending at b[stop]: a comma (next is
-// where the following value starts) or the closing bracket, which must end b (done). next is -1
-// for anything else, and when the closing bracket does not end b (done is then false).
-func afterValue(b []byte, stop int, closing byte) (next int, done bool) {
-	i := skipSpace(b, stop)
-	switch {
-	case i >= len(b):
-		return -1, false
-	case b[i] == ',':
-		return skipSpace(b, i+1), false
-	case b[i] == closing && skipSpace(b, i+1) == len(b):
-		return len(b), true
-	}
-	return -1, false
-}
-
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// skipValue returns the index after the JSON value starting at b[i], or -1.
-func skipValue(b []byte, i int) int {
-	if i >= len(b) {
-		return -1
-	}
-	switch b[i] {
-	case '"':
-		return skipString(b, i)
-	case '{', '[':
-		depth := 0
-		for i < len(b) {
-			switch b[i] {
-			case '"':
-				if i = skipString(b, i); i < 0 {
+			in.Data = make(nodetx.Data, dataHint)
+			stop = objectScan(raw, start, names, func(k string, from int) int {
+				to := skipValue(raw, from)
+				if _, dup := in.Data[k]; dup || to < 0 {
 					return -1
 				}
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1
-				}
-			}
-			i++
+				in.Data[k] = json.RawMessage(raw[from:to])
+				return to
+			})
+		default:
+			return -1
 		}
-		return -1
-	}
-	start := i
-	for i < len(b) {
-		switch b[i] {
-		case ',', '}', ']', ' ', '\t', '\n', '\r':
-			if i == start {
-				return -1
-			}
-			return i
+		if seen&bit != 0 || !good {
+			return -1
 		}
-		i++
-	}
-	if i == start {
-		return -1
-	}
-	return i
+		seen |= bit
+		return stop
+	})
+	return in, end >= 0 && skipSpace(raw, end) == len(raw) && seen&8 != 0
 }
 
-// skipString returns the index after the JSON string starting at b[i], or -1.
-func skipString(b []byte, i int) int {
-	for i++; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1
-		}
-	}
-	return -1
-}
+// dataHint is the room a create's data map is made with: a map of up to 8 entries is made
+// whole at once instead of growing on its first field.
+const dataHint = 8

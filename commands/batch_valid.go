@@ -80,6 +80,12 @@ func validContainer(b []byte, i, depth int) int {
 // Like json.Valid, it does not check that the bytes are UTF-8.
 func validString(b []byte, i int) int {
 	for i++; i < len(b); i++ {
+		for i < len(b) && !stringStop[b[i]] { // the plain bytes, at one test each
+			i++
+		}
+		if i >= len(b) {
+			return -1
+		}
 		switch c := b[i]; {
 		case c == '"':
 			return i + 1
@@ -109,6 +115,16 @@ func validString(b []byte, i int) int {
 	}
 	return -1
 }
+
+// stringStop marks the bytes validString looks at: the quote, the backslash and the control
+// characters.
+var stringStop = func() (t [256]bool) {
+	for c := range 0x20 {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
 
 func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
 
