@@ -112,6 +112,7 @@ func (t tailStore) run(ctx context.Context, pos events.Position, out chan<- []ev
 			// The next event may still be on its way to Handoff: while a hand-off is announced
 			// (Expect), give it a moment (from when it was first missed, however many later
 			// events are handed meanwhile), then read the log.
+			ended := t.r.handed.ended.C() // before the count, so that no end is missed
 			if !behind && t.r.handed.expected.Load() > 0 {
 				if !waiting {
 					resetTimer(grace, t.grace)
@@ -121,6 +122,8 @@ func (t tailStore) run(ctx context.Context, pos events.Position, out chan<- []ev
 				case <-ctx.Done():
 					return nil
 				case <-handed:
+					continue
+				case <-ended:
 					continue
 				case <-grace.C:
 				}

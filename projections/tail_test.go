@@ -239,3 +239,27 @@ func TestTailDoesNotReadTheLogForCommitsItWasHanded(t *testing.T) {
 		t.Fatalf("got %v, want [6]", positions(b))
 	}
 }
+
+// An announced hand-off that ends without handing anything (its append failed, or was not
+// handed) makes a tail waiting for the event read the log at once, not after the grace.
+func TestTailReadsOnceAnAnnouncedHandOffEndsUnhanded(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	log := headLog{&tailLog{}}
+	var (
+		r       Runner
+		commits events.Signal
+	)
+	tail := r.Tail(log, &commits).(tailStore)
+	tail.grace = time.Minute
+	evc, _ := tail.Subscribe(ctx, 0)
+	time.Sleep(20 * time.Millisecond) // the tail has read the empty log and waits
+	done := r.Expect()
+	log.append(handedEnv(1))
+	commits.Notify()
+	time.Sleep(20 * time.Millisecond) // the tail waits for the hand-off
+	done()
+	if b := next(t, evc, 5*time.Second); len(b) != 1 || b[0].GlobalPosition != 1 {
+		t.Fatalf("got %v, want [1]", positions(b))
+	}
+}
