@@ -180,15 +180,25 @@ func (w *writer) turn(ctx context.Context, name string, q *branchQueue) {
 	for _, h := range handoffs { // the next turn decides meanwhile: a hand-off it overtakes is left to the fold
 		h()
 	}
-	rctx, stop := whileWaited(ctx, ms)
-	w.readable(rctx, ms, out, last) // the next turn decides meanwhile, on the carried transaction
-	stop()
+	if last > 0 && w.waitFor(folded, last) != nil { // the hand-off has folded it, mostly
+		rctx, stop := whileWaited(ctx, ms)
+		w.readable(rctx, ms, out, last) // the next turn decides meanwhile, on the carried transaction
+		stop()
+	}
 	for i, m := range ms {
 		if !errors.Is(out[i].err, errDeferred) {
 			m.done <- out[i]
 		}
 	}
 }
+
+// folded is a context already ended: waitFor with it only tells whether a position is folded
+// already, without the goroutine and the wake-up of whileWaited that a turn paid for each wait.
+var folded = func() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
+}()
 
 // whileWaited is ctx (a turn's, which no one caller's end may cancel) until every command of ms
 // has stopped waiting (its context ended: a deadline, a client gone, a server shutting down):

@@ -10,6 +10,6 @@ func (r *Runner) Expect() (done func()) {
 	r.handed.expected.Add(1)
 	return sync.OnceFunc(func() {
 		r.handed.expected.Add(-1)
-		r.handed.sig.Notify()
+		r.handed.ended.Notify()
 	})
 }

@@ -27,7 +27,10 @@ const payloadsSize = 1 << 14
 type payloads struct {
 	mu    sync.RWMutex
 	slots []handed      // nil until the first put
-	sig   events.Signal // notified after each put (Tail) and each end of an expected hand-off
+	sig   events.Signal // notified after each put (Tail)
+	// ended is notified at each end of an expected hand-off: only a Tail waiting for a missing
+	// event listens (an idle one was woken by every turn's end for nothing)
+	ended events.Signal
 	// expected counts the hand-offs announced (Runner.Expect) and not done: Tail waits for a
 	// missing event only while some are on their way
 	expected atomic.Int64

@@ -15,6 +15,7 @@ type tailLog struct {
 	mu           sync.Mutex
 	evs          []events.Envelope
 	served       map[events.Position]bool
+	reads        int
 }
 
 func (l *tailLog) append(evs ...events.Envelope) {
@@ -26,6 +27,7 @@ func (l *tailLog) append(evs ...events.Envelope) {
 func (l *tailLog) ReadAll(_ context.Context, after events.Position, limit int) ([]events.Envelope, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.reads++
 	var out []events.Envelope
 	for _, e := range l.evs {
 		if e.GlobalPosition > after && len(out) < limit {
@@ -180,5 +182,84 @@ func TestTailReadsAtOnceWhenNoHandOffIsExpected(t *testing.T) {
 	}
 	if log.servedAny(2) {
 		t.Error("an announced hand-off was read from the log")
+	}
+}
+
+// headLog is a tailLog that knows its durable head, as the SQLite store does.
+type headLog struct{ *tailLog }
+
+func (l headLog) DurableHead() events.Position {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.evs) == 0 {
+		return 0
+	}
+	return l.evs[len(l.evs)-1].GlobalPosition
+}
+
+func (l *tailLog) readCount() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.reads
+}
+
+// A commit whose events were all handed, up to the log's durable head, is not followed by a read
+// of the log that would find nothing more; a commit of events never handed still is, at once.
+func TestTailDoesNotReadTheLogForCommitsItWasHanded(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	log := headLog{&tailLog{}}
+	var (
+		r       Runner
+		commits events.Signal
+	)
+	tail := r.Tail(log, &commits).(tailStore)
+	tail.grace = time.Minute
+	evc, _ := tail.Subscribe(ctx, 0)
+	time.Sleep(20 * time.Millisecond) // the tail has read the empty log and waits
+	reads := log.readCount()
+	for pos := 1; pos <= 5; pos++ {
+		done := r.Expect()
+		e := handedEnv(pos)
+		log.append(e)
+		commits.Notify()
+		r.handed.put([]events.Envelope{e}, nil)
+		done()
+		if b := next(t, evc, 5*time.Second); len(b) != 1 || b[0].GlobalPosition != events.Position(pos) {
+			t.Fatalf("got %v, want [%d]", positions(b), pos)
+		}
+	}
+	time.Sleep(20 * time.Millisecond)
+	if n := log.readCount() - reads; n != 0 {
+		t.Errorf("%d reads of the log for commits whose events were handed", n)
+	}
+	log.append(handedEnv(6)) // never handed
+	commits.Notify()
+	if b := next(t, evc, tailPoll/2); len(b) != 1 || b[0].GlobalPosition != 6 {
+		t.Fatalf("got %v, want [6]", positions(b))
+	}
+}
+
+// An announced hand-off that ends without handing anything (its append failed, or was not
+// handed) makes a tail waiting for the event read the log at once, not after the grace.
+func TestTailReadsOnceAnAnnouncedHandOffEndsUnhanded(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	log := headLog{&tailLog{}}
+	var (
+		r       Runner
+		commits events.Signal
+	)
+	tail := r.Tail(log, &commits).(tailStore)
+	tail.grace = time.Minute
+	evc, _ := tail.Subscribe(ctx, 0)
+	time.Sleep(20 * time.Millisecond) // the tail has read the empty log and waits
+	done := r.Expect()
+	log.append(handedEnv(1))
+	commits.Notify()
+	time.Sleep(20 * time.Millisecond) // the tail waits for the hand-off
+	done()
+	if b := next(t, evc, 5*time.Second); len(b) != 1 || b[0].GlobalPosition != 1 {
+		t.Fatalf("got %v, want [1]", positions(b))
 	}
 }

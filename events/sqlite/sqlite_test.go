@@ -319,3 +319,33 @@ func TestDuplicateEventIDRollsBackOnlyItsAppend(t *testing.T) {
 		}
 	}
 }
+
+// DurableHead is at least the last position an answered append wrote, and, after a restart, the
+// log's head, before any append.
+func TestDurableHeadFollowsAnsweredAppends(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "events.db")
+	s := openAt(t, path)
+	if h := s.DurableHead(); h != 0 {
+		t.Fatalf("empty log: durable head %d", h)
+	}
+	var last events.Position
+	for i := range 3 {
+		res, err := s.Append(ctx, "branch/main", int64(2*i), events.Envelope{Type: "t", Payload: json.RawMessage(`{}`)}, events.Envelope{Type: "t", Payload: json.RawMessage(`{}`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = res.Last()
+		if h := s.DurableHead(); h < last {
+			t.Fatalf("after an append answered at %d: durable head %d", last, h)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openAt(t, path)
+	defer s.Close()
+	if h := s.DurableHead(); h != last {
+		t.Fatalf("reopened: durable head %d, want %d", h, last)
+	}
+}
