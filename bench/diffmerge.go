@@ -15,6 +15,7 @@ import (
 	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/events/postgres"
 	"github.com/infrahub-go/infrahub/events/sqlite"
+	"github.com/infrahub-go/infrahub/internal/benchschema"
 	"github.com/infrahub-go/infrahub/projections"
 )
 
@@ -62,7 +63,7 @@ func (e *env) newDiffWorld(ctx context.Context, n int) (*diffWorld, error) {
 		return nil, err
 	}
 	cat := w.store.Catalogue()
-	raw, _ := json.Marshal(benchSchema)
+	raw, _ := json.Marshal(benchschema.Load)
 	if _, err := w.run(ctx, commands.TypeLoadSchema, commands.LoadSchema{Schemas: []json.RawMessage{raw}}); err != nil {
 		return nil, err
 	}

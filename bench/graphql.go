@@ -19,6 +19,7 @@ import (
 
 	"github.com/infrahub-go/infrahub/branch/nodes"
 	"github.com/infrahub-go/infrahub/events/bus"
+	"github.com/infrahub-go/infrahub/internal/benchschema"
 	"github.com/infrahub-go/infrahub/projections"
 	"github.com/infrahub-go/infrahub/projections/counter"
 )
@@ -27,45 +28,6 @@ import (
 // checkout and started with `serve` (embedded: SQLite and the in-process bus; --distributed: two
 // servers on PostgreSQL and RabbitMQ, writes on the first and reads on the second), answering
 // GraphQL over loopback HTTP.
-
-// gqlSchema is the schema of scenarios 7 and 8: devices with 5 attributes, a site (cardinality
-// one) and interfaces (components).
-const gqlSchema = `
-version: "1.0"
-nodes:
-  - name: Site
-    namespace: Bench
-    human_friendly_id: [name__value]
-    display_label: name__value
-    attributes:
-      - {name: name, kind: Text, unique: true}
-  - name: Device
-    namespace: Bench
-    human_friendly_id: [name__value]
-    display_label: name__value
-    order_by: [name__value]
-    attributes:
-      - {name: name, kind: Text, unique: true}
-      - {name: description, kind: Text, optional: true}
-      - {name: serial, kind: Text, optional: true}
-      - {name: asn, kind: Number, optional: true}
-      - {name: enabled, kind: Boolean, default_value: true}
-    relationships:
-      - {name: site, peer: BenchSite, cardinality: one, optional: true}
-      - {name: interfaces, peer: BenchInterface, cardinality: many, kind: Component, optional: true}
-  - name: Interface
-    namespace: Bench
-    human_friendly_id: [device__name__value, name__value]
-    display_label: name__value
-    order_by: [name__value]
-    attributes:
-      - {name: name, kind: Text}
-      - {name: description, kind: Text, optional: true}
-      - {name: mtu, kind: Number, default_value: 1500}
-      - {name: enabled, kind: Boolean, default_value: true}
-    relationships:
-      - {name: device, peer: BenchDevice, cardinality: one, kind: Parent, optional: false}
-`
 
 const (
 	gqlDevices    = 1000
@@ -332,7 +294,7 @@ func (w *gqlWorld) query(ctx context.Context, s *serverProc, branch, query strin
 // load writes the schema, 10 sites, the devices (the first with its interfaces) and a branch on
 // which 1 % of the devices changed, then waits until the reader sees all of it.
 func (w *gqlWorld) load(ctx context.Context) error {
-	if err := w.post(ctx, w.writer.base+"/api/schema/load", map[string]any{"schemas": []string{gqlSchema}}, nil); err != nil {
+	if err := w.post(ctx, w.writer.base+"/api/schema/load", map[string]any{"schemas": []string{benchschema.HTTP}}, nil); err != nil {
 		return fmt.Errorf("schema: %w", err)
 	}
 	var ops []any

@@ -7,37 +7,9 @@ import (
 
 	"github.com/infrahub-go/infrahub/branch/nodes"
 	"github.com/infrahub-go/infrahub/commands"
+	"github.com/infrahub-go/infrahub/internal/benchschema"
 	"github.com/infrahub-go/infrahub/projections"
 )
-
-// benchSchema is the kind of scenario 4: a device with 5 attributes and 2 relationships.
-const benchSchema = `
-version: "1.0"
-nodes:
-  - name: Site
-    namespace: Bench
-    human_friendly_id: [name__value]
-    attributes:
-      - {name: name, kind: Text, unique: true}
-  - name: Tag
-    namespace: Bench
-    human_friendly_id: [name__value]
-    attributes:
-      - {name: name, kind: Text, unique: true}
-  - name: Device
-    namespace: Bench
-    human_friendly_id: [name__value]
-    display_label: name__value
-    attributes:
-      - {name: name, kind: Text, unique: true}
-      - {name: description, kind: Text, optional: true}
-      - {name: serial, kind: Text, optional: true}
-      - {name: asn, kind: Number, optional: true}
-      - {name: enabled, kind: Boolean, default_value: true}
-    relationships:
-      - {name: site, peer: BenchSite, cardinality: one, optional: true}
-      - {name: tags, peer: BenchTag, cardinality: many, optional: true}
-`
 
 // nodeWorld is the write side of scenario 4: the application over the log under test, the node
 // Store it decides against (folded from the log synchronously, as the projection would), 100
@@ -73,7 +45,7 @@ func (e *env) nodeWorld(ctx context.Context) (*nodeWorld, error) {
 	if err := fold.WaitFor(ctx, 0); err != nil {
 		return nil, err
 	}
-	raw, _ := json.Marshal(benchSchema)
+	raw, _ := json.Marshal(benchschema.Load)
 	payload, _ := json.Marshal(commands.LoadSchema{Schemas: []json.RawMessage{raw}})
 	if _, err := app.Dispatch(ctx, commands.Command{Type: commands.TypeLoadSchema, Payload: payload}); err != nil {
 		return nil, fmt.Errorf("bench schema: %w", err)

@@ -22,40 +22,15 @@ import (
 	"github.com/infrahub-go/infrahub/branch/nodes"
 	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/events/sqlite"
+	"github.com/infrahub-go/infrahub/internal/benchschema"
 	"github.com/infrahub-go/infrahub/projections"
 )
-
-// chainSchema is bench row 13's schema: devices and their interfaces.
-const chainSchema = `
-version: "1.0"
-nodes:
-  - name: Device
-    namespace: Bench
-    human_friendly_id: [name__value]
-    display_label: name__value
-    attributes:
-      - {name: name, kind: Text, unique: true}
-      - {name: description, kind: Text, optional: true}
-    relationships:
-      - {name: interfaces, peer: BenchInterface, cardinality: many, kind: Component, optional: true}
-  - name: Interface
-    namespace: Bench
-    human_friendly_id: [device__name__value, name__value]
-    display_label: name__value
-    attributes:
-      - {name: name, kind: Text}
-      - {name: description, kind: Text, optional: true}
-      - {name: mtu, kind: Number, default_value: 1500}
-      - {name: enabled, kind: Boolean, default_value: true}
-    relationships:
-      - {name: device, peer: BenchDevice, cardinality: one, kind: Parent, optional: false}
-`
 
 // chainAdmin is an account allowed everything, as bench row 13's admin is.
 var chainAdmin = &authz.Identity{AccountID: "18b2c3a4-0000-4000-8000-0000000000ad", Name: "admin", AccountType: "User",
 	Permissions: authz.NewPermissions([]authz.GlobalPermission{{Action: authz.SuperAdmin, Decision: authz.AllowAll}}, nil)}
 
-// chainService is the application over a SQLite log folded inline, with chainSchema loaded and
+// chainService is the application over a SQLite log folded inline, with benchschema.HTTP loaded and
 // one device (chainDevice).
 func chainService(tb testing.TB) *Service {
 	tb.Helper()
@@ -74,7 +49,7 @@ func chainService(tb testing.TB) *Service {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	raw, _ := json.Marshal(chainSchema)
+	raw, _ := json.Marshal(benchschema.HTTP)
 	p, _ := json.Marshal(LoadSchema{Schemas: []json.RawMessage{raw}})
 	if _, err := s.Dispatch(ctx, Command{Type: TypeLoadSchema, Payload: p}); err != nil {
 		tb.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"github.com/infrahub-go/infrahub/branch/nodes"
 	"github.com/infrahub-go/infrahub/commands"
 	"github.com/infrahub-go/infrahub/events"
+	"github.com/infrahub-go/infrahub/internal/benchschema"
 )
 
 // seedDevices writes n BenchDevice nodes (name, description, serial, asn, enabled) on main as
@@ -66,7 +67,7 @@ func changeOnBranch(tb testing.TB, f *nodeFixture, name string, ids []string, n 
 
 func mergeFixture(b *testing.B, devices int) (*nodeFixture, []string) {
 	f := newNodeFixtureTB(b)
-	raw, _ := json.Marshal(benchSchema)
+	raw, _ := json.Marshal(benchschema.Load)
 	f.runTB(b, commands.TypeLoadSchema, commands.LoadSchema{Schemas: []json.RawMessage{raw}})
 	return f, seedDevices(b, f, devices)
 }

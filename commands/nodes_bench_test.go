@@ -12,35 +12,8 @@ import (
 	"time"
 
 	"github.com/infrahub-go/infrahub/commands"
+	"github.com/infrahub-go/infrahub/internal/benchschema"
 )
-
-const benchSchema = `
-version: "1.0"
-nodes:
-  - name: Site
-    namespace: Bench
-    human_friendly_id: [name__value]
-    attributes:
-      - {name: name, kind: Text, unique: true}
-  - name: Tag
-    namespace: Bench
-    human_friendly_id: [name__value]
-    attributes:
-      - {name: name, kind: Text, unique: true}
-  - name: Device
-    namespace: Bench
-    human_friendly_id: [name__value]
-    display_label: name__value
-    attributes:
-      - {name: name, kind: Text, unique: true}
-      - {name: description, kind: Text, optional: true}
-      - {name: serial, kind: Text, optional: true}
-      - {name: asn, kind: Number, optional: true}
-      - {name: enabled, kind: Boolean, default_value: true}
-    relationships:
-      - {name: site, peer: BenchSite, cardinality: one, optional: true}
-      - {name: tags, peer: BenchTag, cardinality: many, optional: true}
-`
 
 // benchLoad loads n devices (5 attributes, 2 relationships each) in batches of 1000 node.create
 // operations, folding the log into the Store after each batch as the projection does.
@@ -64,7 +37,7 @@ func benchLoad(tb testing.TB, f *nodeFixture, prefix string, n int, sites, tags 
 
 func benchFixture(tb testing.TB) (*nodeFixture, []string, []string) {
 	f := newNodeFixtureTB(tb)
-	raw, _ := json.Marshal(benchSchema)
+	raw, _ := json.Marshal(benchschema.Load)
 	payload, _ := json.Marshal(commands.LoadSchema{Schemas: []json.RawMessage{raw}})
 	if _, err := f.app.Dispatch(context.Background(), commands.Command{Type: commands.TypeLoadSchema, Payload: payload}); err != nil {
 		tb.Fatal(err)

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/infrahub-go/infrahub/internal/benchschema"
 )
 
 // BenchmarkHTTPCreate16 is bench row 13 (issue 22) inside one process, so that a CPU profile
@@ -72,32 +74,6 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// benchSchema is bench row 13's schema (bench/graphql.go): devices and their interfaces.
-const benchSchema = `
-version: "1.0"
-nodes:
-  - name: Device
-    namespace: Bench
-    human_friendly_id: [name__value]
-    display_label: name__value
-    attributes:
-      - {name: name, kind: Text, unique: true}
-      - {name: description, kind: Text, optional: true}
-    relationships:
-      - {name: interfaces, peer: BenchInterface, cardinality: many, kind: Component, optional: true}
-  - name: Interface
-    namespace: Bench
-    human_friendly_id: [device__name__value, name__value]
-    display_label: name__value
-    attributes:
-      - {name: name, kind: Text}
-      - {name: description, kind: Text, optional: true}
-      - {name: mtu, kind: Number, default_value: 1500}
-      - {name: enabled, kind: Boolean, default_value: true}
-    relationships:
-      - {name: device, peer: BenchDevice, cardinality: one, kind: Parent, optional: false}
-`
-
 // startInProcess runs `infrahub serve` in this process (SQLite in a temporary folder, the
 // in-process bus) with the bench schema and 100 devices, and answers its base URL and the
 // devices' ids. The server stops when b ends.
@@ -136,7 +112,7 @@ func startInProcess(b *testing.B) (string, []string) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	schema, _ := json.Marshal(map[string]any{"schemas": []string{benchSchema}})
+	schema, _ := json.Marshal(map[string]any{"schemas": []string{benchschema.HTTP}})
 	if err := postOK(http.DefaultClient, base+"/api/schema/load", schema); err != nil {
 		b.Fatal(err)
 	}
