@@ -253,6 +253,7 @@ func (h *Hub) sleep(ctx context.Context) error {
 // subscriber catching up derives it again).
 func (h *Hub) deriveBatch(ctx context.Context, batch []events.Envelope) ([]*entry, error) {
 	var out []*entry
+	var slab []entry // the entries, allocated together (the ring holds them as pointers)
 	waited := false
 	for _, env := range batch {
 		if !Relevant(env.Type) {
@@ -283,7 +284,17 @@ func (h *Hub) deriveBatch(ctx context.Context, batch []events.Envelope) ([]*entr
 			continue
 		}
 		if len(evs) > 0 {
-			out = append(out, &entry{pos: env.GlobalPosition, events: evs})
+			if slab == nil {
+				n := 0
+				for i := range batch {
+					if Relevant(batch[i].Type) {
+						n++
+					}
+				}
+				slab, out = make([]entry, 0, n), make([]*entry, 0, n)
+			}
+			slab = append(slab, entry{pos: env.GlobalPosition, events: evs})
+			out = append(out, &slab[len(slab)-1])
 		}
 	}
 	return out, nil
