@@ -50,23 +50,38 @@ func (d *deriving) node(br string, c nodeChange, level int) error {
 	}
 	e := d.base(c.op, br)
 	e.Level = level
-	// The changelog's mutation is allocated with the primary node, one object for both.
-	var parts *nodeEventParts
-	if d.records {
+	// The changelog's mutation is allocated with the primary node, one object for both, and
+	// with the event's slice and its relationship when it is the envelope's one event (a node
+	// event of its own) with at most one edge.
+	var (
+		parts   *nodeEventParts
+		rels    []RelationshipChange // where the relationships go (nil: allocated)
+		related []NodeRef            // where the related nodes go (nil: allocated)
+	)
+	switch {
+	case d.records:
 		e.PrimaryNode = d.ref(NodeRef{ID: c.id, Kind: c.kind})
-	} else {
+	case len(d.out) == 0 && cap(d.out) == 0 && len(c.edges) == 0:
+		sole := &soleNodeEvent{parts: nodeEventParts{ref: NodeRef{ID: c.id, Kind: c.kind}}}
+		parts, d.out = &sole.parts, sole.ev[:0]
+	case len(d.out) == 0 && cap(d.out) == 0 && len(c.edges) == 1:
+		sole := &soleNodeEvent1{soleNodeEvent: soleNodeEvent{parts: nodeEventParts{ref: NodeRef{ID: c.id, Kind: c.kind}}}}
+		parts, d.out, rels, related = &sole.parts, sole.ev[:0], sole.rel[:0], sole.related[:0]
+	default:
 		parts = &nodeEventParts{ref: NodeRef{ID: c.id, Kind: c.kind}}
+	}
+	if parts != nil {
 		e.PrimaryNode = &parts.ref
 	}
 	if !d.records {
 		e.Attributes = d.attributes(c, model, prev, hasPrev)
 	}
-	rels, err := d.relationships(br, c, model)
+	rels, err = d.relationships(br, c, model, rels)
 	if err != nil {
 		return err
 	}
 	e.Relationships = rels
-	e.RelatedNodes = relatedOf(c.id, rels, d.scr)
+	e.RelatedNodes = relatedOf(c.id, rels, d.scr, related)
 	label := cur.DisplayLabel
 	if !hasCur {
 		label = prev.DisplayLabel
@@ -92,11 +107,29 @@ type nodeEventParts struct {
 	mut NodeMutation
 }
 
+// soleNodeEvent is an envelope's one node event allocated with its parts and the slice of the
+// envelope's events (one object instead of two); soleNodeEvent1 also holds the relationship and
+// the related node of a node event with one edge. Each is the size the objects it replaces
+// would take apart.
+type soleNodeEvent struct {
+	parts nodeEventParts
+	ev    [1]Event
+}
+
+type soleNodeEvent1 struct {
+	soleNodeEvent
+	rel     [1]RelationshipChange
+	related [1]NodeRef
+}
+
 // relatedOf is the peers of rels, each once, but the node id itself, in order (taken from
 // scr's slab when there is one).
-func relatedOf(id string, rels []RelationshipChange, scr *deriveScratch) []NodeRef {
+func relatedOf(id string, rels []RelationshipChange, scr *deriveScratch, into []NodeRef) []NodeRef {
 	if len(rels) == 0 {
 		return []NodeRef{}
+	}
+	if into != nil && cap(into) >= len(rels) {
+		return appendRelated(into[:0], id, rels)
 	}
 	if scr == nil {
 		return appendRelated(make([]NodeRef, 0, len(rels)), id, rels)
@@ -157,8 +190,8 @@ func isRelField(field, identifier, direction string) bool {
 }
 
 // relationships lists the peers the change added to or removed from the node's relationships,
-// whichever end wrote the edge.
-func (d *deriving) relationships(br string, c nodeChange, model *schema.Model) ([]RelationshipChange, error) {
+// whichever end wrote the edge; into, when not nil, is the room they go to first.
+func (d *deriving) relationships(br string, c nodeChange, model *schema.Model, into []RelationshipChange) ([]RelationshipChange, error) {
 	var out []RelationshipChange
 	for i := range c.edges {
 		e := &c.edges[i]
@@ -180,7 +213,9 @@ func (d *deriving) relationships(br string, c nodeChange, model *schema.Model) (
 		if e.Remove || c.op == NodeDeleted {
 			action = ActionRemoved
 		}
-		if out == nil && d.scr != nil {
+		if out == nil && into != nil {
+			out = into[:0]
+		} else if out == nil && d.scr != nil {
 			start := len(d.scr.rels)
 			d.scr.rels = slices.Grow(d.scr.rels, len(c.edges)-i)
 			out = d.scr.rels[start : start : start+len(c.edges)-i]
