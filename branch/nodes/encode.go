@@ -80,7 +80,8 @@ func appendHead(b []byte, id, kind string, global bool) []byte {
 }
 
 func appendAttrs(b []byte, m map[string]Attr) ([]byte, error) {
-	keys := make([]string, 0, len(m))
+	var arr [16]string // on the stack for the usual few
+	keys := arr[:0]
 	for k := range m {
 		keys = append(keys, k)
 	}
@@ -159,7 +160,8 @@ func appendProps(b []byte, m map[string]Props) []byte {
 	if len(m) == 0 {
 		return b
 	}
-	keys := make([]string, 0, len(m))
+	var arr [16]string // on the stack for the usual few
+	keys := arr[:0]
 	for k := range m {
 		keys = append(keys, k)
 	}
@@ -268,12 +270,65 @@ func appendString(b []byte, s string) []byte {
 			if c >= utf8.RuneSelf && plainUTF8(s[i:]) {
 				break
 			}
-			raw, _ := json.Marshal(s) // a string always encodes
-			return append(b, raw...)
+			return appendEscaped(b, s)
 		}
 	}
 	b = append(b, '"')
 	b = append(b, s...)
+	return append(b, '"')
+}
+
+// appendEscaped appends s quoted as encoding/json quotes it (HTML-safe): \", \\, \b, \f, \n, \r,
+// \t, other controls and <, >, & as \u00XX, U+2028 and U+2029 as \u2028 and \u2029, each
+// invalid UTF-8 byte as \ufffd.
+func appendEscaped(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	b = append(b, s[start:]...)
 	return append(b, '"')
 }
 

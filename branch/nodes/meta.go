@@ -146,12 +146,22 @@ func labelData(label string, attrs map[string]Attr) any {
 
 func hfidShared(h []string, label any, attrs map[string]Attr) any {
 	if len(h) != 1 {
-		return hfidData(h)
+		// Each part shares the label's or an attribute's boxed string when equal.
+		out := make([]any, len(h))
+		for i, x := range h {
+			out[i] = sharedPart(x, label, attrs)
+		}
+		return out
 	}
-	if s, ok := label.(string); ok && s == h[0] {
+	return sharedPart(h[0], label, attrs)
+}
+
+// sharedPart is x stored: the label's boxed string or an attribute's when equal.
+func sharedPart(x string, label any, attrs map[string]Attr) any {
+	if s, ok := label.(string); ok && s == x {
 		return label
 	}
-	return labelData(h[0], attrs)
+	return labelData(x, attrs)
 }
 
 // shared is v, or the equal string the last write of field stored: many nodes hold the same

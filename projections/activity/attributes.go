@@ -21,7 +21,17 @@ type nodeChange struct {
 	// or those a merge gathered.
 	written map[string]nodes.Attr
 	attrs   map[string]any
-	edges   []edgeChange
+	// The edges the change wrote, as the event holds them (read, not copied): an edge whose
+	// Node is empty is on the node itself (near).
+	edges []nodes.Edge
+}
+
+// near is the node at the near end of edge e of the change.
+func (c *nodeChange) near(e *nodes.Edge) string {
+	if e.Node == "" {
+		return c.id
+	}
+	return e.Node
 }
 
 // value is the new value of attribute name, ok false when the change did not write it.

@@ -54,6 +54,30 @@ type Deriver struct {
 	// it (projections.Runner.Payload), read and never changed; the deriving decodes the JSON
 	// when it answers nothing.
 	Decoded func(env events.Envelope) (any, bool)
+
+	// scratch, when set, holds the slabs the events' primary nodes, relationships and related
+	// nodes are taken from, and the slice they are derived into, all reused by the next
+	// derivation: for a caller (the Index) done with the events before it derives again.
+	scratch *deriveScratch
+}
+
+// deriveScratch is what one derivation reuses of the last (Deriver.scratch).
+type deriveScratch struct {
+	out     []Event
+	refs    []NodeRef
+	rels    []RelationshipChange
+	related []NodeRef
+}
+
+// reset empties the slabs for a new derivation, keeping their memory (but the last few
+// derivations' big ones, not kept).
+func (s *deriveScratch) reset() {
+	const keep = 1024
+	if cap(s.out) > keep || cap(s.refs) > keep || cap(s.rels) > keep || cap(s.related) > keep {
+		*s = deriveScratch{}
+		return
+	}
+	s.out, s.refs, s.rels, s.related = s.out[:0], s.refs[:0], s.rels[:0], s.related[:0]
 }
 
 // Derive derives the events of env.
@@ -76,8 +100,16 @@ func (dv Deriver) Derive(ctx context.Context, env events.Envelope) ([]Event, err
 // derive is Derive but for the events' ids (ID and ParentID empty): an Index keeps them as
 // UUIDs (eventUUID), without formatting and parsing them back.
 func (dv Deriver) derive(ctx context.Context, env events.Envelope) ([]Event, error) {
-	d := &deriving{ctx: ctx, g: dv.Graph, schemaOf: dv.SchemaOf, lookup: dv.KindOf, decoded: dv.Decoded, env: env, records: dv.Records}
-	if err := d.run(); err != nil {
+	d := &deriving{ctx: ctx, g: dv.Graph, schemaOf: dv.SchemaOf, lookup: dv.KindOf, decoded: dv.Decoded, env: env, records: dv.Records, scr: dv.scratch}
+	if d.scr != nil {
+		d.scr.reset()
+		d.out = d.scr.out
+	}
+	err := d.run()
+	if d.scr != nil {
+		d.scr.out = d.out[:0]
+	}
+	if err != nil {
 		return nil, fmt.Errorf("activity: derive the events of log position %d (%s): %w", env.GlobalPosition, env.Type, err)
 	}
 	for i := range d.out {
@@ -120,6 +152,7 @@ type deriving struct {
 	out      []Event
 	kinds    knownKinds // node id -> kind, read once
 	records  bool       // Deriver.Records
+	scr      *deriveScratch
 	// The schema set answered last and its branch: the node, group and relationship steps of
 	// one envelope all ask for the same branch's.
 	setBranch string
@@ -127,10 +160,18 @@ type deriving struct {
 	setKnown  bool
 }
 
-// edgeChange is one peer added to or removed from one end of a relationship.
-type edgeChange struct {
-	near, field, peer string
-	remove            bool
+// ref is a pointer to a copy of r (from the scratch's slab when there is one).
+func (d *deriving) ref(r NodeRef) *NodeRef {
+	if d.scr == nil {
+		p := new(NodeRef)
+		*p = r
+		return p
+	}
+	if len(d.scr.refs) == cap(d.scr.refs) {
+		d.scr.refs = make([]NodeRef, 0, max(8, 2*cap(d.scr.refs)))
+	}
+	d.scr.refs = append(d.scr.refs, r)
+	return &d.scr.refs[len(d.scr.refs)-1]
 }
 
 func (d *deriving) base(name, br string) Event {
@@ -149,19 +190,19 @@ func (d *deriving) run() error {
 		if err != nil {
 			return err
 		}
-		return d.node(br, nodeChange{op: NodeCreated, id: p.ID, kind: p.Kind, written: p.Attributes, edges: edgesOf(p.ID, p.Edges)}, 0)
+		return d.node(br, nodeChange{op: NodeCreated, id: p.ID, kind: p.Kind, written: p.Attributes, edges: p.Edges}, 0)
 	case nodes.TypeUpdated:
 		p, err := decodeAs[nodes.Updated](d)
 		if err != nil {
 			return err
 		}
-		return d.node(br, nodeChange{op: NodeUpdated, id: p.ID, kind: p.Kind, written: p.Attributes, edges: edgesOf(p.ID, p.Edges)}, 0)
+		return d.node(br, nodeChange{op: NodeUpdated, id: p.ID, kind: p.Kind, written: p.Attributes, edges: p.Edges}, 0)
 	case nodes.TypeDeleted:
 		p, err := decodeAs[nodes.Deleted](d)
 		if err != nil {
 			return err
 		}
-		return d.node(br, nodeChange{op: NodeDeleted, id: p.ID, kind: p.Kind, edges: edgesOf(p.ID, p.Edges)}, 0)
+		return d.node(br, nodeChange{op: NodeDeleted, id: p.ID, kind: p.Kind, edges: p.Edges}, 0)
 	case branch.TypeCreated:
 		p, err := decodeAs[branch.Created](d)
 		if err != nil {
@@ -232,18 +273,6 @@ func (d *deriving) decode(into any) error {
 	return nil
 }
 
-func edgesOf(id string, in []nodes.Edge) []edgeChange {
-	out := make([]edgeChange, 0, len(in))
-	for _, e := range in {
-		near := e.Node
-		if near == "" {
-			near = id
-		}
-		out = append(out, edgeChange{near: near, field: e.Field, peer: e.Peer, remove: e.Remove})
-	}
-	return out
-}
-
 // merged derives infrahub.branch.merged and, as its children, the node events of the changes
 // the merge wrote on br (the default branch).
 func (d *deriving) merged(br string, p branch.Merged) error {
@@ -282,7 +311,7 @@ func (d *deriving) merged(br string, p branch.Merged) error {
 		case "add_peer", "remove_peer":
 			if strings.HasPrefix(ch.Field, "r:") {
 				c := get(ch.Node)
-				c.edges = append(c.edges, edgeChange{near: ch.Node, field: ch.Field, peer: ch.Peer, remove: ch.Op == "remove_peer"})
+				c.edges = append(c.edges, nodes.Edge{Node: ch.Node, Field: ch.Field, Peer: ch.Peer, Remove: ch.Op == "remove_peer"})
 			}
 		}
 	}

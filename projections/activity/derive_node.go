@@ -50,23 +50,46 @@ func (d *deriving) node(br string, c nodeChange, level int) error {
 	}
 	e := d.base(c.op, br)
 	e.Level = level
-	e.PrimaryNode = &NodeRef{ID: c.id, Kind: c.kind}
+	// The changelog's mutation is allocated with the primary node, one object for both, and
+	// with the event's slice and its relationship when it is the envelope's one event (a node
+	// event of its own) with at most one edge.
+	var (
+		parts   *nodeEventParts
+		rels    []RelationshipChange // where the relationships go (nil: allocated)
+		related []NodeRef            // where the related nodes go (nil: allocated)
+	)
+	switch {
+	case d.records:
+		e.PrimaryNode = d.ref(NodeRef{ID: c.id, Kind: c.kind})
+	case len(d.out) == 0 && cap(d.out) == 0 && len(c.edges) == 0:
+		sole := &soleNodeEvent{parts: nodeEventParts{ref: NodeRef{ID: c.id, Kind: c.kind}}}
+		parts, d.out = &sole.parts, sole.ev[:0]
+	case len(d.out) == 0 && cap(d.out) == 0 && len(c.edges) == 1:
+		sole := &soleNodeEvent1{soleNodeEvent: soleNodeEvent{parts: nodeEventParts{ref: NodeRef{ID: c.id, Kind: c.kind}}}}
+		parts, d.out, rels, related = &sole.parts, sole.ev[:0], sole.rel[:0], sole.related[:0]
+	default:
+		parts = &nodeEventParts{ref: NodeRef{ID: c.id, Kind: c.kind}}
+	}
+	if parts != nil {
+		e.PrimaryNode = &parts.ref
+	}
 	if !d.records {
 		e.Attributes = d.attributes(c, model, prev, hasPrev)
 	}
-	rels, err := d.relationships(br, c, model)
+	rels, err = d.relationships(br, c, model, rels)
 	if err != nil {
 		return err
 	}
 	e.Relationships = rels
-	e.RelatedNodes = relatedOf(c.id, rels)
+	e.RelatedNodes = relatedOf(c.id, rels, d.scr, related)
 	label := cur.DisplayLabel
 	if !hasCur {
 		label = prev.DisplayLabel
 	}
 	if !d.records {
-		e.Payload = map[string]any{"data": &NodeMutation{Kind: c.kind, NodeID: c.id, Action: mutationAction(c.op), DisplayLabel: label,
-			Attributes: e.Attributes, Relationships: e.Relationships}}
+		parts.mut = NodeMutation{Kind: c.kind, NodeID: c.id, Action: mutationAction(c.op), DisplayLabel: label,
+			Attributes: e.Attributes, Relationships: e.Relationships}
+		e.Payload = map[string]any{"data": &parts.mut}
 	}
 	d.out = append(d.out, e)
 	if err := d.groups(br, c, level); err != nil {
@@ -78,9 +101,48 @@ func (d *deriving) node(br string, c nodeChange, level int) error {
 	return nil
 }
 
-// relatedOf is the peers of rels, each once, but the node id itself, in order.
-func relatedOf(id string, rels []RelationshipChange) []NodeRef {
-	out := make([]NodeRef, 0, len(rels))
+// nodeEventParts are a node event's primary node and changelog mutation, allocated together.
+type nodeEventParts struct {
+	ref NodeRef
+	mut NodeMutation
+}
+
+// soleNodeEvent is an envelope's one node event allocated with its parts and the slice of the
+// envelope's events (one object instead of two); soleNodeEvent1 also holds the relationship and
+// the related node of a node event with one edge. Each is the size the objects it replaces
+// would take apart.
+type soleNodeEvent struct {
+	parts nodeEventParts
+	ev    [1]Event
+}
+
+type soleNodeEvent1 struct {
+	soleNodeEvent
+	rel     [1]RelationshipChange
+	related [1]NodeRef
+}
+
+// relatedOf is the peers of rels, each once, but the node id itself, in order (taken from
+// scr's slab when there is one).
+func relatedOf(id string, rels []RelationshipChange, scr *deriveScratch, into []NodeRef) []NodeRef {
+	if len(rels) == 0 {
+		return []NodeRef{}
+	}
+	if into != nil && cap(into) >= len(rels) {
+		return appendRelated(into[:0], id, rels)
+	}
+	if scr == nil {
+		return appendRelated(make([]NodeRef, 0, len(rels)), id, rels)
+	}
+	start := len(scr.related)
+	scr.related = slices.Grow(scr.related, len(rels))
+	out := appendRelated(scr.related[start:start:start+len(rels)], id, rels)
+	scr.related = scr.related[:start+len(out)]
+	return out
+}
+
+// appendRelated appends the peers of rels to out, each once, but the node id itself.
+func appendRelated(out []NodeRef, id string, rels []RelationshipChange) []NodeRef {
 	if len(rels) <= 16 { // a few: a scan costs less than a set
 		for i, r := range rels {
 			if r.Peer.ID != id && !slices.ContainsFunc(rels[:i], func(o RelationshipChange) bool { return o.Peer.ID == r.Peer.ID }) {
@@ -128,15 +190,17 @@ func isRelField(field, identifier, direction string) bool {
 }
 
 // relationships lists the peers the change added to or removed from the node's relationships,
-// whichever end wrote the edge.
-func (d *deriving) relationships(br string, c nodeChange, model *schema.Model) ([]RelationshipChange, error) {
+// whichever end wrote the edge; into, when not nil, is the room they go to first.
+func (d *deriving) relationships(br string, c nodeChange, model *schema.Model, into []RelationshipChange) ([]RelationshipChange, error) {
 	var out []RelationshipChange
-	for _, e := range c.edges {
-		field, peer := e.field, e.peer
+	for i := range c.edges {
+		e := &c.edges[i]
+		near := c.near(e)
+		field, peer := e.Field, e.Peer
 		switch {
-		case e.near == c.id:
-		case e.peer == c.id:
-			field, peer = nodes.Mirror(e.field), e.near
+		case near == c.id:
+		case e.Peer == c.id:
+			field, peer = nodes.Mirror(e.Field), near
 		default:
 			continue
 		}
@@ -146,10 +210,21 @@ func (d *deriving) relationships(br string, c nodeChange, model *schema.Model) (
 			return nil, err
 		}
 		action := ActionAdded
-		if e.remove || c.op == NodeDeleted {
+		if e.Remove || c.op == NodeDeleted {
 			action = ActionRemoved
 		}
+		if out == nil && into != nil {
+			out = into[:0]
+		} else if out == nil && d.scr != nil {
+			start := len(d.scr.rels)
+			d.scr.rels = slices.Grow(d.scr.rels, len(c.edges)-i)
+			out = d.scr.rels[start : start : start+len(c.edges)-i]
+		}
 		out = append(out, RelationshipChange{Name: name, Peer: NodeRef{ID: peer, Kind: kind}, Action: action})
+	}
+	if d.scr != nil && out != nil {
+		d.scr.rels = d.scr.rels[:len(d.scr.rels)+len(out)]
+		out = out[:len(out):len(out)]
 	}
 	return out, nil
 }
@@ -161,11 +236,13 @@ func (d *deriving) groups(br string, c nodeChange, level int) error {
 	var order []string
 	byGroup := map[string]*delta{}
 	set := d.set(br)
-	for _, e := range c.edges {
-		if !strings.HasPrefix(e.field, "r:"+groupMember+"|") {
+	for i := range c.edges {
+		e := &c.edges[i]
+		if !strings.HasPrefix(e.Field, "r:"+groupMember+"|") {
 			continue
 		}
-		group, member, err := d.groupEnds(br, set, e)
+		near := c.near(e)
+		group, member, err := d.groupEnds(br, set, near, e)
 		if err != nil {
 			return err
 		}
@@ -175,7 +252,7 @@ func (d *deriving) groups(br string, c nodeChange, level int) error {
 			byGroup[group] = dl
 			order = append(order, group)
 		}
-		if e.remove || (c.op == NodeDeleted && (e.near == c.id || e.peer == c.id)) {
+		if e.Remove || (c.op == NodeDeleted && (near == c.id || e.Peer == c.id)) {
 			dl.removed = append(dl.removed, member)
 		} else {
 			dl.added = append(dl.added, member)
@@ -219,7 +296,7 @@ func (d *deriving) groups(br string, c nodeChange, level int) error {
 // groupEnds tells the group from the member of a membership edge: by the relationship the
 // edge is on the near end (members: the near end is the group), else on the far end, whichever
 // end's kind is known; the far end is taken for the group when neither is.
-func (d *deriving) groupEnds(br string, set *schema.Set, e edgeChange) (group, member string, err error) {
+func (d *deriving) groupEnds(br string, set *schema.Set, near string, e *nodes.Edge) (group, member string, err error) {
 	isGroup := func(id, field string) (yes, known bool, err error) {
 		k, err := d.kindOf(br, id)
 		if err != nil || k == "" || set == nil {
@@ -232,23 +309,23 @@ func (d *deriving) groupEnds(br string, set *schema.Set, e edgeChange) (group, m
 		name, ok := relationName(m, field)
 		return name == "members", ok, nil
 	}
-	yes, known, err := isGroup(e.near, e.field)
+	yes, known, err := isGroup(near, e.Field)
 	if err != nil {
 		return "", "", err
 	}
 	if known {
 		if yes {
-			return e.near, e.peer, nil
+			return near, e.Peer, nil
 		}
-		return e.peer, e.near, nil
+		return e.Peer, near, nil
 	}
-	if yes, known, err = isGroup(e.peer, nodes.Mirror(e.field)); err != nil {
+	if yes, known, err = isGroup(e.Peer, nodes.Mirror(e.Field)); err != nil {
 		return "", "", err
 	}
 	if known && !yes {
-		return e.near, e.peer, nil
+		return near, e.Peer, nil
 	}
-	return e.peer, e.near, nil
+	return e.Peer, near, nil
 }
 
 // artifact derives infrahub.artifact.created (an artifact created) and updated (its checksum

@@ -75,6 +75,7 @@ type Hub struct {
 	mu         sync.Mutex
 	running    bool
 	ring       []*entry
+	pushBuf    []*entry // publish's scratch for what each subscriber takes (mu held)
 	ringEvents int
 	from       events.Position // the ring holds every event of the positions in (from, head]
 	head       events.Position
@@ -174,6 +175,10 @@ func (h *Hub) Run(ctx context.Context) error {
 	h.mu.Unlock()
 	close(h.ready)
 	pos := head
+	// One timer serves every wait of the loop (Reset after Stop never delivers a stale tick).
+	tm := time.NewTimer(time.Hour)
+	tm.Stop()
+	defer tm.Stop()
 	for {
 		batch, err := h.cfg.Log.ReadAll(ctx, pos, hubBatch)
 		if err != nil {
@@ -199,31 +204,31 @@ func (h *Hub) Run(ctx context.Context) error {
 		pos = batch[len(batch)-1].GlobalPosition
 		h.publish(entries, pos, len(batch))
 		if len(entries) > 0 {
-			t := time.NewTimer(h.cfg.Coalesce)
+			tm.Reset(h.cfg.Coalesce)
 			select {
 			case <-ctx.Done():
-				t.Stop()
 				return ctx.Err()
-			case <-t.C:
+			case <-tm.C:
 			}
 		}
-		if err := h.idle(ctx, pos); err != nil {
+		if err := h.idle(ctx, pos, tm); err != nil {
 			return err
 		}
 	}
 }
 
 // idle waits, once Notify has been called, until it gives a position after pos (or Poll
-// passes, or ctx ends).
-func (h *Hub) idle(ctx context.Context, pos events.Position) error {
+// passes, or ctx ends), on timer t (stopped when it returns).
+func (h *Hub) idle(ctx context.Context, pos events.Position, t *time.Timer) error {
 	if h.notified.Load() == 0 {
 		return nil
 	}
-	var t *time.Timer
+	armed := false
+	defer t.Stop()
 	for events.Position(h.notified.Load()) <= pos {
-		if t == nil {
-			t = time.NewTimer(h.cfg.Poll)
-			defer t.Stop()
+		if !armed {
+			t.Reset(h.cfg.Poll)
+			armed = true
 		}
 		select {
 		case <-ctx.Done():
@@ -253,6 +258,7 @@ func (h *Hub) sleep(ctx context.Context) error {
 // subscriber catching up derives it again).
 func (h *Hub) deriveBatch(ctx context.Context, batch []events.Envelope) ([]*entry, error) {
 	var out []*entry
+	var slab []entry // the entries, allocated together (the ring holds them as pointers)
 	waited := false
 	for _, env := range batch {
 		if !Relevant(env.Type) {
@@ -283,7 +289,17 @@ func (h *Hub) deriveBatch(ctx context.Context, batch []events.Envelope) ([]*entr
 			continue
 		}
 		if len(evs) > 0 {
-			out = append(out, &entry{pos: env.GlobalPosition, events: evs})
+			if slab == nil {
+				n := 0
+				for i := range batch {
+					if Relevant(batch[i].Type) {
+						n++
+					}
+				}
+				slab, out = make([]entry, 0, n), make([]*entry, 0, n)
+			}
+			slab = append(slab, entry{pos: env.GlobalPosition, events: evs})
+			out = append(out, &slab[len(slab)-1])
 		}
 	}
 	return out, nil
@@ -306,7 +322,8 @@ func (h *Hub) publish(entries []*entry, last events.Position, envelopes int) {
 	for i := 0; i < len(entries); i += pushChunk {
 		chunk := entries[i:min(i+pushChunk, len(entries))]
 		for _, s := range h.idx.candidates(chunk) {
-			if !s.push(chunk, h.cfg.SchemaOf) {
+			var ok bool
+			if ok, h.pushBuf = s.push(chunk, h.cfg.SchemaOf, h.pushBuf[:0]); !ok {
 				h.remove(s)
 				h.overflows++
 			}
@@ -352,9 +369,9 @@ type subscriber struct {
 }
 
 // push queues the events of entries matching s's filter; false when s's buffer overflowed (s is
-// then done: its goroutine ends it).
-func (s *subscriber) push(entries []*entry, schemaOf SchemaOf) bool {
-	var add []*entry
+// then done: its goroutine ends it). add is scratch room for the entries taken, answered back
+// (the caller's to reuse).
+func (s *subscriber) push(entries []*entry, schemaOf SchemaOf, add []*entry) (bool, []*entry) {
 	n := 0
 	for _, e := range entries {
 		if e.pos <= s.after {
@@ -366,20 +383,22 @@ func (s *subscriber) push(entries []*entry, schemaOf SchemaOf) bool {
 		}
 	}
 	if len(add) == 0 {
-		return true
+		return true, add
 	}
 	s.mu.Lock()
 	if s.queued+n > s.max {
 		s.overflow = true
 		s.mu.Unlock()
 		s.notify()
-		return false
+		clear(add)
+		return false, add
 	}
 	s.queue = append(s.queue, add...)
 	s.queued += n
 	s.mu.Unlock()
 	s.notify()
-	return true
+	clear(add) // the scratch keeps no entry alive
+	return true, add
 }
 
 func (s *subscriber) notify() {

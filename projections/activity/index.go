@@ -69,6 +69,23 @@ type Index struct {
 	strIDs  map[string]uint32
 	kinds   map[uuid.UUID]uint32
 	pos     events.Position
+	apply   *indexApply
+}
+
+// indexApply is what Apply reuses from one envelope to the next: its Deriver (built once), the
+// payload of the envelope at hand, and the slabs the events are derived into (they are
+// recorded before the next envelope is derived).
+type indexApply struct {
+	dv      Deriver
+	at      events.Position
+	decoded any
+	known   bool
+	scratch deriveScratch
+}
+
+// payload answers the payload of the envelope at hand (Deriver.Decoded).
+func (a *indexApply) payload(env events.Envelope) (any, bool) {
+	return a.decoded, a.known && env.GlobalPosition == a.at
 }
 
 // NewIndex validates cfg and returns an empty Index.
@@ -79,7 +96,8 @@ func NewIndex(cfg IndexConfig) (*Index, error) {
 	if cfg.MaxPage == 0 {
 		cfg.MaxPage = limits.Default().EventPage
 	}
-	ix := &Index{cfg: cfg}
+	ix := &Index{cfg: cfg, apply: &indexApply{}}
+	ix.apply.dv = Deriver{SchemaOf: cfg.SchemaOf, KindOf: ix.kindOf, Records: true, Decoded: ix.apply.payload, scratch: &ix.apply.scratch}
 	ix.clear()
 	return ix, nil
 }
@@ -176,27 +194,24 @@ func (ix *Index) Apply(ctx context.Context, batch []events.Envelope) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	// The payload of the envelope at hand, looked up once for learnKinds and the deriving.
-	var at events.Position
-	var decoded, known = any(nil), false
-	dv := Deriver{SchemaOf: ix.cfg.SchemaOf, KindOf: ix.kindOf, Records: true, Decoded: func(env events.Envelope) (any, bool) {
-		return decoded, known && env.GlobalPosition == at
-	}}
+	a := ix.apply
+	defer func() { a.decoded, a.known = nil, false }()
 	for _, env := range batch {
 		if env.GlobalPosition <= ix.pos {
 			continue
 		}
-		at, decoded, known = env.GlobalPosition, nil, false
+		a.at, a.decoded, a.known = env.GlobalPosition, nil, false
 		if ix.cfg.Decoded != nil {
-			decoded, known = ix.cfg.Decoded(env)
+			a.decoded, a.known = ix.cfg.Decoded(env)
 		}
-		ix.learnKinds(env, decoded)
+		ix.learnKinds(env, a.decoded)
 		if Relevant(env.Type) {
-			evs, err := dv.derive(ctx, env)
+			evs, err := a.dv.derive(ctx, env)
 			if err != nil {
 				return err
 			}
-			for _, e := range evs {
-				ix.records = append(ix.records, ix.record(env, e))
+			for i := range evs {
+				ix.records = append(ix.records, ix.record(env, &evs[i]))
 			}
 		}
 		ix.pos = env.GlobalPosition
@@ -204,7 +219,7 @@ func (ix *Index) Apply(ctx context.Context, batch []events.Envelope) error {
 	return nil
 }
 
-func (ix *Index) record(env events.Envelope, e Event) record {
+func (ix *Index) record(env events.Envelope, e *Event) record {
 	r := record{pos: e.Position, at: e.OccurredAt.UnixNano(), id: eventUUID(env, e.Index), env: env.EventID,
 		branch: ix.intern(e.Branch), account: ix.intern(e.AccountID), index: uint16(e.Index), name: nameIndex(e.Name),
 		level: uint8(e.Level), hasKids: e.HasChildren}
