@@ -51,6 +51,9 @@ func readCommand(w http.ResponseWriter, r *http.Request, limit int64, cmd *Comma
 		}
 		return fmt.Errorf("%w: body: %v", fault.ErrInvalid, err)
 	}
+	// Read to its end: closing it now spares the server, when it writes the answer's header,
+	// the read it makes of a body left open to find its end (and that read's allocation).
+	_ = r.Body.Close()
 	if decodeCommand(buf.b, cmd) {
 		return nil
 	}

@@ -86,8 +86,8 @@ type account struct {
 	id, name, kind, accountType, status, password string
 }
 
-func (a account) identity() *authz.Identity {
-	return &authz.Identity{AccountID: a.id, Name: a.name, AccountType: a.accountType}
+func (a account) identity() authz.Identity {
+	return authz.Identity{AccountID: a.id, Name: a.name, AccountType: a.accountType}
 }
 
 func accountOf(n graph.Node) account {
@@ -132,27 +132,40 @@ func (x *Authenticator) activeAccount(ctx context.Context, id string) (account, 
 // token, authz.Anonymous when it has neither. Invalid, expired or revoked credentials are an
 // ErrUnauthorized (an API key is looked at first, as Infrahub does).
 func (x *Authenticator) Identify(ctx context.Context, r *http.Request) (*authz.Identity, error) {
-	if key := r.Header.Get(keyHeader); key != "" {
+	id, anonymous, err := x.identify(ctx, r)
+	switch {
+	case err != nil:
+		return nil, err
+	case anonymous:
+		return authz.Anonymous, nil
+	}
+	return &id, nil
+}
+
+// identify is Identify answering the identity as a value (anonymous: authz.Anonymous's), so
+// that Middleware allocates one identity per request, with its permissions.
+func (x *Authenticator) identify(ctx context.Context, r *http.Request) (id authz.Identity, anonymous bool, err error) {
+	if key := headerValue(r.Header, keyHeader); key != "" {
 		a, err := x.apiKey(ctx, key)
 		if err != nil {
-			return nil, err
+			return id, false, err
 		}
-		return a.identity(), nil
+		return a.identity(), false, nil
 	}
 	if tok, ok := bearer(r); ok {
 		c, err := x.parse(tok, "access")
 		if err != nil {
-			return nil, err
+			return id, false, err
 		}
 		a, err := x.activeAccount(ctx, c.Subject)
 		if err != nil {
-			return nil, err
+			return id, false, err
 		}
-		id := a.identity()
+		id = a.identity()
 		id.ByJWT = true
-		return id, nil
+		return id, false, nil
 	}
-	return authz.Anonymous, nil
+	return *authz.Anonymous, true, nil
 }
 
 // apiKey resolves an API token to its active account; an expired token is refused. A
@@ -199,13 +212,21 @@ func (x *Authenticator) apiKey(ctx context.Context, key string) (account, error)
 	return a, nil
 }
 
-// keyHeader is X-INFRAHUB-KEY in the canonical form http.Header keeps it in: Get finds it
-// without canonicalising the name (which allocates) at each request.
+// keyHeader is X-INFRAHUB-KEY in the canonical form http.Header keeps it in.
 const keyHeader = "X-Infrahub-Key"
+
+// headerValue is h.Get(key) for a key in its canonical form, looked up without canonicalising it
+// (which Get does, checking each byte, at every call).
+func headerValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
 
 // bearer answers the token of an `Authorization: Bearer` header.
 func bearer(r *http.Request) (string, bool) {
-	h := r.Header.Get("Authorization")
+	h := headerValue(r.Header, "Authorization")
 	scheme, tok, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
 		return "", false
@@ -225,25 +246,35 @@ func (x *Authenticator) Middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		id, err := x.Identify(r.Context(), r)
+		ctx := r.Context()
+		id, anonymous, err := x.identify(ctx, r)
 		if err != nil && openPaths[r.URL.Path] {
-			id, err = authz.Anonymous, nil // health and configuration answer whatever credentials come
+			// health and configuration answer whatever credentials come
+			id, anonymous, err = *authz.Anonymous, true, nil
 		}
 		if err != nil {
 			x.failFor(w, r, err)
 			return
 		}
-		if p := x.cfg.Permissions; p != nil {
-			if id.Anonymous && !p.AllowsAnonymous() && !openPaths[r.URL.Path] {
-				x.failFor(w, r, fmt.Errorf("%w: Authentication is required", ErrUnauthorized))
-				return
+		p := x.cfg.Permissions
+		if p == nil {
+			who := authz.Anonymous
+			if !anonymous {
+				who = &id
 			}
-			if id, err = p.Resolve(r.Context(), id); err != nil {
-				x.failFor(w, r, err)
-				return
-			}
+			next.ServeHTTP(w, r.WithContext(authz.With(ctx, who)))
+			return
 		}
-		next.ServeHTTP(w, r.WithContext(authz.With(r.Context(), id)))
+		if anonymous && !p.AllowsAnonymous() && !openPaths[r.URL.Path] {
+			x.failFor(w, r, fmt.Errorf("%w: Authentication is required", ErrUnauthorized))
+			return
+		}
+		// The identity with its permissions, as p.Resolve answers it, allocated once.
+		if id.Permissions, err = p.Permissions(ctx, &id); err != nil {
+			x.failFor(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(authz.With(ctx, &id)))
 	})
 }
 

@@ -51,7 +51,7 @@ func hostKey(scheme, host string) string {
 // allowed origin. Without configured origins, no CORS header is ever sent and every preflight
 // is refused, so that browsers keep other sites' scripts from calling the API.
 func (g *Guard) cors(w http.ResponseWriter, r *http.Request) bool {
-	origin := r.Header.Get("Origin")
+	origin := header(r.Header, "Origin")
 	if origin == "" {
 		return true
 	}
@@ -85,7 +85,7 @@ func (g *Guard) allowed(origin string) bool {
 // its Origin names neither this host (as the client or a proxy in front reached it) nor an
 // allowed origin. Requests without an Origin (curl, the SDK) are not browsers' cross-site ones.
 func (g *Guard) sameSiteOrAllowed(r *http.Request) error {
-	origin := r.Header.Get("Origin")
+	origin := header(r.Header, "Origin")
 	if origin == "" || g.allowed(origin) {
 		return nil
 	}
@@ -113,7 +113,7 @@ func firstValue(list string) string {
 // when the request carries its credentials in a header (fromScript), which no cross-site form
 // can set.
 func jsonBody(r *http.Request) error {
-	raw := r.Header.Get("Content-Type")
+	raw := header(r.Header, "Content-Type")
 	if raw == "" {
 		return fmt.Errorf("%w: %s %s has no Content-Type; send the body as application/json", ErrUnsupportedMediaType, r.Method, r.URL.Path)
 	}
@@ -132,6 +132,16 @@ func jsonBody(r *http.Request) error {
 		return fmt.Errorf("%w: Content-Type %q: %s %s takes application/json", ErrUnsupportedMediaType, raw, r.Method, r.URL.Path)
 	}
 	return nil
+}
+
+// header is h.Get(key) for a key in its canonical form, looked up without canonicalising it
+// (which Get does, checking each byte, at every call): the guard reads a few headers of every
+// request.
+func header(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // multipartPaths take multipart/form-data bodies (from scripts, see jsonBody).
