@@ -103,8 +103,8 @@ func (s *Service) createInput(raw []byte) (CreateNode, string, error) {
 		createNames.Put(names)
 	}
 	if !ok {
-		in = CreateNode{}
-		if err := payload.Decode(raw, &in, "payload"); err != nil {
+		var err error
+		if in, err = decodeCreateSlow(raw); err != nil {
 			return in, "", err
 		}
 	}
@@ -116,6 +116,17 @@ func (s *Service) createInput(raw []byte) (CreateNode, string, error) {
 		in.PrepareFor(set, s.w.lim)
 	}
 	return in, in.Branch, nil
+}
+
+// decodeCreateSlow reads a payload through payload.Decode, which takes its value as an
+// interface: decoding into a value of its own keeps createInput's (which every node.create has)
+// off the heap.
+//
+//go:noinline
+func decodeCreateSlow(raw []byte) (CreateNode, error) {
+	var in CreateNode
+	err := payload.Decode(raw, &in, "payload")
+	return in, err
 }
 
 // createNames are the kinds and field names of the node.creates read (decodeCreate): made once,
