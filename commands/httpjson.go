@@ -45,7 +45,7 @@ func readCommand(w http.ResponseWriter, r *http.Request, limit int64, cmd *Comma
 	buf := getBody()
 	defer putBody(buf)
 	var err error
-	if buf.b, err = readAll(http.MaxBytesReader(w, r.Body, limit), buf.b[:0]); err != nil {
+	if buf.b, err = readLimited(w, r.Body, limit, buf.b[:0]); err != nil {
 		if tooLarge := new(http.MaxBytesError); errors.As(err, &tooLarge) {
 			return fmt.Errorf("%w: the body is longer than %d bytes (INFRAHUB_MAX_BODY_BYTES)", limits.ErrExceeded, limit)
 		}
@@ -70,6 +70,32 @@ func readSlow(body []byte, cmd *Command) error {
 	err := payload.Read(bytes.NewReader(body), &c, "body")
 	*cmd = c
 	return err
+}
+
+// readLimited is readAll(http.MaxBytesReader(w, body, limit), b) without allocating the
+// MaxBytesReader of each request: body is read up to limit bytes, and only a body that reaches
+// the limit reads on through one, which refuses a byte more (and tells the server to close the
+// connection rather than read the rest, as it does for the whole body's MaxBytesReader).
+func readLimited(w http.ResponseWriter, body io.ReadCloser, limit int64, b []byte) ([]byte, error) {
+	base := len(b)
+	for int64(len(b)-base) < limit {
+		if len(b) == cap(b) {
+			b = append(make([]byte, 0, 2*cap(b)+bytes.MinRead), b...)
+		}
+		room := b[len(b):cap(b)]
+		if left := limit - int64(len(b)-base); int64(len(room)) > left {
+			room = room[:left]
+		}
+		n, err := body.Read(room)
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
+	return readAll(http.MaxBytesReader(w, body, 0), b)
 }
 
 // readAll appends what r reads to b until io.EOF, as bytes.Buffer.ReadFrom does: b grows only
