@@ -29,13 +29,7 @@ func readTable(d *decoder) *nodeTable {
 	done := make(chan bool, 1) // buffered: the goroutine ends even if nobody waits (a failed read)
 	go func() {
 		var nums nodeIndex
-		nums.reserve(n) // sized at once: no growth
-		ok := true
-		for i := range n {
-			if _, fresh := nums.insert(*t.ids.at(uint32(i)), uint32(i), &t.ids); !fresh {
-				ok = false
-			}
-		}
+		ok := nums.build(&t.ids) // sized at once, written in place order
 		t.nums = nums
 		done <- ok
 	}()
