@@ -1,6 +1,8 @@
 package graph
 
 import (
+	"bufio"
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -94,4 +96,36 @@ func TestPlaceSortedOverflow(t *testing.T) {
 	if fmt.Sprint(put) != "[1 2]" || len(over) != 2 || over[0].num() != 2 {
 		t.Fatalf("placed at %v, over %v", put, over)
 	}
+}
+
+// Ids read back as written whatever prefix they share with the one before, at the ends of the
+// input (read byte by byte) as in its middle (read by words).
+func TestDecoderIDs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var ids []NodeID
+	var last NodeID
+	for range 2000 {
+		x := last
+		k := rng.IntN(17) // bytes kept from the last id
+		for i := k; i < 16; i++ {
+			x[i] = byte(rng.UintN(256))
+		}
+		ids = append(ids, x)
+		last = x
+	}
+	var buf bytes.Buffer
+	e := &encoder{w: bufio.NewWriter(&buf)}
+	for _, x := range ids {
+		e.id(x)
+	}
+	if err := e.w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	d := &decoder{b: buf.Bytes()}
+	for i, want := range ids {
+		if got := d.id(); got != want {
+			t.Fatalf("id %d: %x, want %x", i, got, want)
+		}
+	}
+	d.end()
 }
