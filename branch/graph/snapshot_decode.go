@@ -141,10 +141,27 @@ func (d *decoder) str() string {
 // again once a string refers to them.
 const strChunk = 16 << 10
 
+// id reads an id written as the length k of the prefix it shares with the last one, then its
+// other 16-k bytes. Away from the ends of the input it loads the 16 bytes that end where the id
+// does and keeps the last id's first k bytes in place of the first k of them, in two words and
+// without a copy of variable length (the few million ids of a snapshot are most of its reading).
 func (d *decoder) id() NodeID {
 	k := int(d.byte())
 	if k > 16 {
 		d.fail("bad id prefix %d", k)
+	}
+	if start, end := d.off-k, d.off+16-k; start >= 0 && end <= len(d.b) {
+		w := d.b[start:end] // the 16 bytes ending where the id does: the first k are not the id's
+		lo, hi := binary.LittleEndian.Uint64(w[:8]), binary.LittleEndian.Uint64(w[8:16])
+		// masks of the bytes kept from the last id (byte i of a word is at bits 8i)
+		keepLo := uint64(1)<<(8*min(k, 8)) - 1
+		keepHi := uint64(1)<<(8*max(k-8, 0)) - 1
+		lo = lo&^keepLo | binary.LittleEndian.Uint64(d.last[:8])&keepLo
+		hi = hi&^keepHi | binary.LittleEndian.Uint64(d.last[8:])&keepHi
+		binary.LittleEndian.PutUint64(d.last[:8], lo)
+		binary.LittleEndian.PutUint64(d.last[8:], hi)
+		d.off = end
+		return d.last
 	}
 	x := d.last
 	copy(x[k:], d.take(16-k))

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"cmp"
+	"fmt"
 	"maps"
 	"slices"
 )
@@ -29,13 +30,7 @@ func readTable(d *decoder) *nodeTable {
 	done := make(chan bool, 1) // buffered: the goroutine ends even if nobody waits (a failed read)
 	go func() {
 		var nums nodeIndex
-		nums.reserve(n) // sized at once: no growth
-		ok := true
-		for i := range n {
-			if _, fresh := nums.insert(*t.ids.at(uint32(i)), uint32(i), &t.ids); !fresh {
-				ok = false
-			}
-		}
+		ok := nums.build(&t.ids) // sized at once, written in place order
 		t.nums = nums
 		done <- ok
 	}()
@@ -116,6 +111,7 @@ func readSlots(d *decoder, t *nodeTable, times *timeline) *slotLayer {
 	n := t.len()
 	l.recs.grow(n)
 	var chk recChecker
+	var boxesOf []int // by shape number: 1 + the boxed values of a record of the shape, 0: not counted yet
 	for i := range n {
 		start := d.off
 		size := d.count()
@@ -124,9 +120,13 @@ func readSlots(d *decoder, t *nodeTable, times *timeline) *slotLayer {
 		}
 		d.take(size)
 		rec := d.b[start:d.off]
-		nbox, ok := chk.check(rec, l.lins.len(), len(l.actors.list), len(l.shared.list), &l.shapes)
+		// A record that refers to its shape has the boxed values the shape says; it is checked
+		// in the background (below). One that spells its shape is checked here.
+		nbox, ok := shapedBoxes(rec, &l.shapes, &boxesOf)
 		if !ok {
-			d.fail("bad record of node %d: %s", i, chk.why)
+			if nbox, ok = chk.check(rec, l.lins.len(), len(l.actors.list), len(l.shared.list), &l.shapes); !ok {
+				d.fail("bad record of node %d: %s", i, chk.why)
+			}
 		}
 		*l.recs.at(uint32(i)) = l.arena.copy(rec, true)
 		if nbox > 0 {
@@ -137,7 +137,11 @@ func readSlots(d *decoder, t *nodeTable, times *timeline) *slotLayer {
 			l.boxes[uint32(i)] = boxes
 		}
 	}
+	checked := checkRecords(l, n)
 	h := d.count()
+	if h > 0 {
+		checked(d) // the history is checked against the records' entries: they must parse
+	}
 	c := cellCodec(l)
 	var prev slotNum
 	var es []entry
@@ -158,7 +162,65 @@ func readSlots(d *decoder, t *nodeTable, times *timeline) *slotLayer {
 	if len(l.hist) != h {
 		d.fail("history of a slot twice")
 	}
+	d.pending = append(d.pending, func() { checked(d) })
 	return l
+}
+
+// checkRecords checks the n records of l in a goroutine of its own, so that no read meets one
+// that does not parse or refers to nothing; the function it returns waits for the check and
+// fails d if a record is bad (it may be called more than once).
+func checkRecords(l *slotLayer, n int) func(d *decoder) {
+	done := make(chan struct{})
+	var why string
+	go func() {
+		defer close(done)
+		var chk recChecker
+		for i := range n {
+			rec := l.record(uint32(i))
+			if rec == nil {
+				continue
+			}
+			if _, ok := chk.check(rec, l.lins.len(), len(l.actors.list), len(l.shared.list), &l.shapes); !ok {
+				why = fmt.Sprintf("bad record of node %d: %s", i, chk.why)
+				return
+			}
+		}
+	}()
+	return func(d *decoder) {
+		<-done
+		if why != "" {
+			d.fail("%s", why)
+		}
+	}
+}
+
+// shapedBoxes is the number of boxed values of record rec when it refers to its shape (boxesOf
+// caches them by shape number); false when it does not, or the shape does not parse.
+func shapedBoxes(rec []byte, sh *shapes, boxesOf *[]int) (int, bool) {
+	r := newRecReader(rec, sh)
+	if r.bad || !r.shaped {
+		return 0, false
+	}
+	for len(*boxesOf) <= r.shapeNum {
+		*boxesOf = append(*boxesOf, 0)
+	}
+	if c := (*boxesOf)[r.shapeNum]; c > 0 {
+		return c - 1, true
+	}
+	nbox, s := 0, r.shape
+	for i := 0; i < len(s); i++ { // entries: the field (a uvarint), then the tag
+		for i < len(s) && s[i] >= 0x80 {
+			i++
+		}
+		if i++; i >= len(s) {
+			return 0, false
+		}
+		if s[i]&tagKind == rkBoxed {
+			nbox++
+		}
+	}
+	(*boxesOf)[r.shapeNum] = nbox + 1
+	return nbox, true
 }
 
 func hasField(es []entry, f FieldID) bool {

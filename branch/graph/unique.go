@@ -124,13 +124,18 @@ func readUnique(d *decoder, l *uniqueLayer) {
 	*l = newUniqueLayer()
 	n := d.count()
 	seen := make(map[uniqueSpace]bool, n)
+	var starts []uint32 // where each space's values begin (spaces without values left out)
 	for range n {
 		sp := uniqueSpace{KindID(d.u32()), ConstraintID(d.u32())}
 		if seen[sp] {
 			d.fail("unique space twice")
 		}
 		seen[sp] = true
-		for range d.count() {
+		values := d.count()
+		if values > 0 {
+			starts = append(starts, uint32(l.ukeys.len()))
+		}
+		for range values {
 			l.ukeys.push(uniqueKey{sp.kind, sp.constraint, d.str()})
 			l.heads.push(packUnique(uniqueCodec.getV(d, 0)))
 		}
@@ -138,14 +143,7 @@ func readUnique(d *decoder, l *uniqueLayer) {
 	done := make(chan bool, 1) // buffered: the goroutine ends even if nobody waits (a failed read)
 	index := newUniqueIndex()
 	go func() {
-		index.reserve(l.ukeys.len())
-		for i := range l.ukeys.len() {
-			if _, dup := index.insert(*l.ukeys.at(uint32(i)), uint32(i), &l.ukeys); dup {
-				done <- false
-				return
-			}
-		}
-		done <- true
+		done <- index.build(&l.ukeys, starts)
 	}()
 	d.pending = append(d.pending, func() {
 		if !<-done {
