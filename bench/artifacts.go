@@ -79,9 +79,15 @@ func newArtWorld(ctx context.Context, e *env) (*artWorld, error) {
 	g := &gqlWorld{client: &http.Client{Timeout: 60 * time.Second, Transport: adminKey{token: token, base: http.DefaultTransport}}}
 	w := &artWorld{gqlWorld: g, n: e.sz.artN}
 	e.art = w // close stops the server, even on a later error
-	srv, err := startServer(ctx, bin, map[string]string{"INFRAHUB_DATA": filepath.Join(e.tmp, "art-server"),
+	env := map[string]string{"INFRAHUB_DATA": filepath.Join(e.tmp, "art-server"),
 		"INFRAHUB_LOG_LEVEL": "error", "INFRAHUB_INITIAL_ADMIN_TOKEN": token, "INFRAHUB_GIT_SYNC_INTERVAL": "0",
-		"INFRAHUB_INSTANCE": "bench-art"}, filepath.Join(e.tmp, "art-server.log"))
+		"INFRAHUB_INSTANCE": "bench-art"}
+	if e.cfg.cpuProfile != "" { // the rounds profile the server too (artProfile)
+		if env["INFRAHUB_DEBUG_LISTEN"], err = freePort(); err != nil {
+			return nil, err
+		}
+	}
+	srv, err := startServer(ctx, bin, env, filepath.Join(e.tmp, "art-server.log"))
 	if srv != nil {
 		g.servers = append(g.servers, srv)
 		g.writer, g.reader, w.srv = srv, srv, srv
@@ -359,6 +365,7 @@ func artifactsFromScratch(e *env) measureFunc {
 		if err := w.waitIdle(ctx); err != nil {
 			return round{}, err
 		}
+		defer artProfile(ctx, e, w, fmt.Sprintf("16-artifacts-1000-r%d-server.pprof", n+1))()
 		start := time.Now()
 		def, err := w.createDefinition(ctx, fmt.Sprintf("bench-all-%s-%d", e.runID, n))
 		if err != nil {
@@ -493,4 +500,20 @@ func artifactAfterChange(e *env) measureFunc {
 		}
 		return latencyRound(lats), nil
 	}
+}
+
+// artProfile, with --cpuprofile, writes the CPU profile of the artifacts server over the next
+// few seconds (a round of 16) into that folder as name; the func it answers waits for it.
+func artProfile(ctx context.Context, e *env, w *artWorld, name string) func() {
+	if e.cfg.cpuProfile == "" || w.srv == nil || w.srv.debug == "" {
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := saveServerProfile(ctx, w.client, w.srv.debug, 6*time.Second, filepath.Join(e.cfg.cpuProfile, name)); err != nil {
+			e.progress("--cpuprofile: artifacts server: %v", err)
+		}
+	}()
+	return func() { <-done }
 }
