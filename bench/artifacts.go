@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -366,6 +367,8 @@ func artifactsFromScratch(e *env) measureFunc {
 			return round{}, err
 		}
 		defer artProfile(ctx, e, w, fmt.Sprintf("16-artifacts-1000-r%d-server.pprof", n+1))()
+		cpu0 := w.srv.cpu()
+		defer func() { e.progress("16-artifacts-1000 round %d: server CPU %s", n+1, w.srv.cpu()-cpu0) }()
 		start := time.Now()
 		def, err := w.createDefinition(ctx, fmt.Sprintf("bench-all-%s-%d", e.runID, n))
 		if err != nil {
@@ -516,4 +519,30 @@ func artProfile(ctx context.Context, e *env, w *artWorld, name string) func() {
 		}
 	}()
 	return func() { <-done }
+}
+
+// cpu is the CPU time the server process used so far (user and system, from /proc; 0 where
+// it cannot be read): rounds report the server's CPU, which a busy machine does not inflate as
+// it does their wall-clock time.
+func (s *serverProc) cpu() time.Duration {
+	if s == nil || s.cmd == nil || s.cmd.Process == nil {
+		return 0
+	}
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	// the fields after the command's name (which may hold spaces), from the state (field 3)
+	_, rest, ok := strings.Cut(string(raw), ") ")
+	f := strings.Fields(rest)
+	if !ok || len(f) < 13 {
+		return 0
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64) // field 14
+	stime, err2 := strconv.ParseInt(f[12], 10, 64) // field 15
+	if err1 != nil || err2 != nil {
+		return 0
+	}
+	const ticks = 100 // USER_HZ
+	return time.Duration(utime+stime) * time.Second / ticks
 }
