@@ -39,12 +39,24 @@ const (
 	nfAttrs
 )
 
-// NodeFields prepares the reads of the fixed fields and of attrs (fields resolved by FieldOf;
-// ok false: never stored).
-func (v *View) NodeFields(attrs []graph.FieldID, ok []bool) *NodeFields {
+// Fixed names fixed fields a NodeFields does not read (their NodeRead parts stay empty).
+type Fixed uint8
+
+const (
+	FixedHFID  Fixed = 1 << iota // the human-friendly id
+	FixedLabel                   // the display label
+	FixedMeta                    // created and updated
+)
+
+// NodeFields prepares the reads of the fixed fields but those of skip, and of attrs (fields
+// resolved by FieldOf; ok false: never stored).
+func (v *View) NodeFields(attrs []graph.FieldID, ok []bool, skip Fixed) *NodeFields {
 	r := &NodeFields{v: v}
-	for _, name := range []string{FieldHFID, FieldLabel, FieldCreated, FieldUpdated} {
+	for i, name := range []string{FieldHFID, FieldLabel, FieldCreated, FieldUpdated} {
 		f, ok := v.fid(name)
+		if skip&FixedHFID != 0 && i == nfHFID || skip&FixedLabel != 0 && i == nfLabel || skip&FixedMeta != 0 && i >= nfCreated {
+			ok = false
+		}
 		r.fids, r.known = append(r.fids, f), append(r.known, ok)
 	}
 	r.fids, r.known = append(r.fids, attrs...), append(r.known, ok...)

@@ -40,7 +40,7 @@ func (r *Reader) List(ctx context.Context, s graph.Scope, q graph.Query) (graph.
 		hi = min(lo+q.Limit, hi)
 	}
 	page := graph.Page{Count: count, Nodes: make([]graph.Node, 0, hi-lo)}
-	rd := &reader{v: v}
+	rd := &reader{v: v, omit: q.Omit}
 	for _, id := range ids[lo:hi] {
 		kind, ok := v.Kind(id)
 		if !ok {

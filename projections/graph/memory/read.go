@@ -40,6 +40,7 @@ type reader struct {
 	attrs    map[string]*kindFields // by kind
 	profiles map[string]bool        // source id → is a profile
 	got      nodes.NodeRead         // scratch of read
+	omit     graph.NodeParts        // the parts of the nodes left empty (Query.Omit)
 }
 
 // kindFields is what reader reads of the nodes of one kind: its attribute fields, and the
@@ -93,7 +94,17 @@ func (r *reader) fieldsOf(kind string, fields []string) *kindFields {
 			ids, known = append(ids, id), append(known, ok)
 		}
 	}
-	kf.read = r.v.NodeFields(ids, known)
+	var skip nodes.Fixed
+	if r.omit&graph.OmitHFID != 0 {
+		skip |= nodes.FixedHFID
+	}
+	if r.omit&graph.OmitLabel != 0 {
+		skip |= nodes.FixedLabel
+	}
+	if r.omit&graph.OmitMeta != 0 {
+		skip |= nodes.FixedMeta
+	}
+	kf.read = r.v.NodeFields(ids, known, skip)
 	if r.attrs == nil {
 		r.attrs = map[string]*kindFields{}
 	}
