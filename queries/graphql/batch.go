@@ -116,7 +116,7 @@ func (e *exec) prefetch(nodes []graph.Node, sel ast.SelectionSet, path ast.Path)
 			}
 			q.Filters["ids"] = all
 			q.Fields = e.sel.fieldNames(childSel)
-			q.Omit = e.omitted(f.SelectionSet)
+			q.Omit = omitted(e.doc, f.SelectionSet)
 			page, err := e.x.Graph.List(e.ctx, e.scope, q)
 			if err != nil {
 				e.fail(fpath, err)

@@ -11,7 +11,7 @@ import (
 // is, the metadata unless node_metadata, relationship_metadata, _updated_at or an attribute's
 // updated_at is. It looks for those names anywhere below sets (fragments included, the
 // selections of other levels too), so it only ever omits what nothing there reads.
-func (e *exec) omitted(sets ...ast.SelectionSet) graph.NodeParts {
+func omitted(doc *ast.QueryDocument, sets ...ast.SelectionSet) graph.NodeParts {
 	omit := graph.OmitHFID | graph.OmitLabel | graph.OmitMeta
 	seen := map[string]bool{} // fragments walked
 	var walk func(ast.SelectionSet)
@@ -36,8 +36,8 @@ func (e *exec) omitted(sets ...ast.SelectionSet) graph.NodeParts {
 				}
 				seen[x.Name] = true
 				def := x.Definition
-				if def == nil && e.doc != nil {
-					def = e.doc.Fragments.ForName(x.Name)
+				if def == nil && doc != nil {
+					def = doc.Fragments.ForName(x.Name)
 				}
 				if def == nil {
 					omit = 0

@@ -188,7 +188,7 @@ func (e *exec) kindQuery(w *jsonWriter, f *ast.Field, kind string, path ast.Path
 			for i, ef := range edges {
 				sets[i] = ef.SelectionSet
 			}
-			q.Omit = e.omitted(sets...)
+			q.Omit = omitted(e.doc, sets...)
 			page, err = e.x.Graph.List(e.ctx, e.scope, q)
 		}
 	}
