@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -79,9 +80,15 @@ func newArtWorld(ctx context.Context, e *env) (*artWorld, error) {
 	g := &gqlWorld{client: &http.Client{Timeout: 60 * time.Second, Transport: adminKey{token: token, base: http.DefaultTransport}}}
 	w := &artWorld{gqlWorld: g, n: e.sz.artN}
 	e.art = w // close stops the server, even on a later error
-	srv, err := startServer(ctx, bin, map[string]string{"INFRAHUB_DATA": filepath.Join(e.tmp, "art-server"),
+	env := map[string]string{"INFRAHUB_DATA": filepath.Join(e.tmp, "art-server"),
 		"INFRAHUB_LOG_LEVEL": "error", "INFRAHUB_INITIAL_ADMIN_TOKEN": token, "INFRAHUB_GIT_SYNC_INTERVAL": "0",
-		"INFRAHUB_INSTANCE": "bench-art"}, filepath.Join(e.tmp, "art-server.log"))
+		"INFRAHUB_INSTANCE": "bench-art"}
+	if e.cfg.cpuProfile != "" { // the rounds profile the server too (artProfile)
+		if env["INFRAHUB_DEBUG_LISTEN"], err = freePort(); err != nil {
+			return nil, err
+		}
+	}
+	srv, err := startServer(ctx, bin, env, filepath.Join(e.tmp, "art-server.log"))
 	if srv != nil {
 		g.servers = append(g.servers, srv)
 		g.writer, g.reader, w.srv = srv, srv, srv
@@ -359,6 +366,9 @@ func artifactsFromScratch(e *env) measureFunc {
 		if err := w.waitIdle(ctx); err != nil {
 			return round{}, err
 		}
+		defer artProfile(ctx, e, w, fmt.Sprintf("16-artifacts-1000-r%d-server.pprof", n+1))()
+		cpu0 := w.srv.cpu()
+		defer func() { e.progress("16-artifacts-1000 round %d: server CPU %s", n+1, w.srv.cpu()-cpu0) }()
 		start := time.Now()
 		def, err := w.createDefinition(ctx, fmt.Sprintf("bench-all-%s-%d", e.runID, n))
 		if err != nil {
@@ -493,4 +503,46 @@ func artifactAfterChange(e *env) measureFunc {
 		}
 		return latencyRound(lats), nil
 	}
+}
+
+// artProfile, with --cpuprofile, writes the CPU profile of the artifacts server over the next
+// few seconds (a round of 16) into that folder as name; the func it answers waits for it.
+func artProfile(ctx context.Context, e *env, w *artWorld, name string) func() {
+	if e.cfg.cpuProfile == "" || w.srv == nil || w.srv.debug == "" {
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := saveServerProfile(ctx, w.client, w.srv.debug, 6*time.Second, filepath.Join(e.cfg.cpuProfile, name)); err != nil {
+			e.progress("--cpuprofile: artifacts server: %v", err)
+		}
+	}()
+	return func() { <-done }
+}
+
+// cpu is the CPU time the server process used so far (user and system, from /proc; 0 where
+// it cannot be read): rounds report the server's CPU, which a busy machine does not inflate as
+// it does their wall-clock time.
+func (s *serverProc) cpu() time.Duration {
+	if s == nil || s.cmd == nil || s.cmd.Process == nil {
+		return 0
+	}
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	// the fields after the command's name (which may hold spaces), from the state (field 3)
+	_, rest, ok := strings.Cut(string(raw), ") ")
+	f := strings.Fields(rest)
+	if !ok || len(f) < 13 {
+		return 0
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64) // field 14
+	stime, err2 := strconv.ParseInt(f[12], 10, 64) // field 15
+	if err1 != nil || err2 != nil {
+		return 0
+	}
+	const ticks = 100 // USER_HZ
+	return time.Duration(utime+stime) * time.Second / ticks
 }

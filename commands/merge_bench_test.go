@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"testing"
 	"time"
@@ -97,16 +98,52 @@ func BenchmarkDiff(b *testing.B) {
 // ≤ 0.5 s): decided, appended as one event, folded.
 func BenchmarkMerge(b *testing.B) {
 	f, ids := mergeFixture(b, 100_000)
+	prof := startMergeProfile(b)
 	n := 0
+	var cpu time.Duration
 	for b.Loop() {
 		b.StopTimer()
 		n++
 		name := fmt.Sprint("m", n)
 		changeOnBranch(b, f, name, ids, 10_000)
 		b.StartTimer()
+		prof(true)
+		cpu0 := cpuTime()
 		res := f.runTB(b, commands.TypeMergeBranch, map[string]any{"branch": name})
+		cpu += cpuTime() - cpu0
+		prof(false)
 		if out := res.Data.(commands.MergeOutcome); out.Changes < 10_000 {
 			b.Fatalf("merge wrote %d changes", out.Changes)
+		}
+	}
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(n), "cpu-ns/op")
+}
+
+// startMergeProfile answers a switch of a CPU profile of each merge alone (not of the making of
+// its branch), written to $MERGE_CPUPROFILE-<n>.pprof when set (go tool pprof merges several);
+// without it the switch does nothing.
+func startMergeProfile(b *testing.B) func(on bool) {
+	path := os.Getenv("MERGE_CPUPROFILE")
+	if path == "" {
+		return func(bool) {}
+	}
+	var out *os.File
+	n := 0
+	return func(on bool) {
+		if !on {
+			pprof.StopCPUProfile()
+			if err := out.Close(); err != nil {
+				b.Fatal(err)
+			}
+			return
+		}
+		n++
+		var err error
+		if out, err = os.Create(fmt.Sprintf("%s-%d.pprof", path, n)); err != nil {
+			b.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(out); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

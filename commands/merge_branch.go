@@ -66,24 +66,26 @@ func (s *Service) view(name string) (*nodes.View, error) {
 }
 
 // resolvedDiff is, when every conflict of the branch's diff is resolved, which ones keep the
-// default branch's value; what refuses the command otherwise names the conflicts.
-func (s *Service) resolvedDiff(name, verb string) (func(branch.ConflictRef) bool, error) {
-	d, err := s.w.state.Diff(name)
+// default branch's value, and whether any does; what refuses the command otherwise names the
+// conflicts. Only the diff's conflicts are computed (State.Conflicts), not the whole diff.
+func (s *Service) resolvedDiff(name, verb string) (func(branch.ConflictRef) bool, bool, error) {
+	d, err := s.w.state.Conflicts(name)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	keep, err := d.KeepMain()
 	if err != nil {
-		return nil, fmt.Errorf("%w: branch %s cannot %s: %w; resolve each with branch.resolve_conflict", ErrConflict, name, verb, err)
+		return nil, false, fmt.Errorf("%w: branch %s cannot %s: %w; resolve each with branch.resolve_conflict", ErrConflict, name, verb, err)
 	}
 	set, err := s.w.state.Branches().CheckSchemaLoads(name)
 	if err == nil && set != nil && s.validate != nil {
 		err = s.validate(set)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: the schema loaded on branch %s does not load over %s's: %w", ErrConflict, name, s.w.def, err)
+		return nil, false, fmt.Errorf("%w: the schema loaded on branch %s does not load over %s's: %w", ErrConflict, name, s.w.def, err)
 	}
-	return keep, nil
+	keepsMain := slices.ContainsFunc(d.Conflicts, func(c branch.Conflict) bool { return c.Selected == branch.KeepBase })
+	return keep, keepsMain, nil
 }
 
 // merge writes the branch's changes on the default branch in one append: all of them or
@@ -113,9 +115,12 @@ func (s *Service) merge(ctx context.Context, cmd Command) (Result, error) {
 		if err != nil {
 			return decision{}, err
 		}
-		keep, err := s.resolvedDiff(p.Branch, "merge")
+		keep, keepsMain, err := s.resolvedDiff(p.Branch, "merge")
 		if err != nil {
 			return decision{}, err
+		}
+		if !keepsMain {
+			keep = nil // nothing keeps main's side: the plan needs no second diff to find what does
 		}
 		if plan, err = s.w.state.MergePlan(p.Branch, keep, nodes.CardOne(bv.Schema)); err != nil {
 			return decision{}, err
@@ -178,7 +183,7 @@ func (s *Service) rebase(ctx context.Context, cmd Command) (Result, error) {
 		if bv.Info.Status == branch.StatusMerged {
 			return decision{}, fmt.Errorf("%w: branch %s is merged: it cannot be rebased", ErrInvalid, p.Branch)
 		}
-		keep, err := s.resolvedDiff(p.Branch, "rebase")
+		keep, _, err := s.resolvedDiff(p.Branch, "rebase")
 		if err != nil {
 			return decision{}, err
 		}

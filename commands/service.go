@@ -31,6 +31,8 @@ type Log interface {
 type State interface {
 	View(branch string, at events.Position) (*nodes.View, error)
 	Diff(branch string) (branch.Diff, error)
+	// Conflicts is Diff as far as its conflicts go (nodes.Store.Conflicts).
+	Conflicts(branch string) (branch.Diff, error)
 	MergePlan(branch string, keepMain func(branch.ConflictRef) bool, cardOne func(kind, field string) bool) ([]branch.Change, error)
 	RebasePlan(branch string, keepMain func(branch.ConflictRef) bool, cardOne func(kind, field string) bool) ([]branch.Change, error)
 	Branches() *branch.State

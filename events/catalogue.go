@@ -145,6 +145,13 @@ func (c *Catalogue) Upcast(env Envelope) (json.RawMessage, error) {
 	return payload, nil
 }
 
+// PayloadDecoder is a payload type (its pointer) that reads its JSON itself: the value and the
+// error json.Unmarshal would give, faster (a payload of many elements). Decode calls it
+// instead of json.Unmarshal.
+type PayloadDecoder interface {
+	DecodePayload(raw []byte) error
+}
+
 // Decode upcasts env and decodes its payload into a new value of the registered payload type;
 // the result is that value (not a pointer).
 func (c *Catalogue) Decode(env Envelope) (any, error) {
@@ -154,7 +161,12 @@ func (c *Catalogue) Decode(env Envelope) (any, error) {
 	}
 	info, _ := c.Lookup(env.Type)
 	ptr := reflect.New(info.payload)
-	if err := json.Unmarshal(payload, ptr.Interface()); err != nil {
+	if d, ok := ptr.Interface().(PayloadDecoder); ok {
+		err = d.DecodePayload(payload)
+	} else {
+		err = json.Unmarshal(payload, ptr.Interface())
+	}
+	if err != nil {
 		return nil, fmt.Errorf("event %q at position %d: decode payload: %w", env.Type, env.GlobalPosition, err)
 	}
 	return ptr.Elem().Interface(), nil

@@ -22,7 +22,16 @@ func conflictID(branchName string, parts ...string) string {
 
 // Diff computes a branch's diff from its overlay: its cost grows with what the branch changed,
 // not with the size of the data.
-func (s *Store) Diff(name string) (branch.Diff, error) {
+func (s *Store) Diff(name string) (branch.Diff, error) { return s.diff(name, true) }
+
+// Conflicts is a branch's diff as far as its conflicts go: Conflicts and Counts are Diff's, its
+// nodes lack what only a reader of them looks at (labels, parents, when they changed, their
+// order, the properties and peer labels of their changes). A merge asks it which conflicts are
+// resolved, without the rest of the work of a diff of many changes.
+func (s *Store) Conflicts(name string) (branch.Diff, error) { return s.diff(name, false) }
+
+// diff is Diff, or Conflicts when full is false.
+func (s *Store) diff(name string, full bool) (branch.Diff, error) {
 	info, ok := s.branches.Branch(name)
 	if !ok {
 		return branch.Diff{}, fmt.Errorf("%w: %q", branch.ErrNotFound, name)
@@ -54,17 +63,22 @@ func (s *Store) Diff(name string) (branch.Diff, error) {
 			return n
 		}
 		kind, ok := bv.Kind(id)
-		label := bv.DisplayLabel(id)
 		if !ok {
 			kind, _ = mv.Kind(id)
 			if kind == "" {
 				kind = s.kindAtBase(id, base)
 			}
-			label = mv.DisplayLabel(id)
 		}
-		n := &branch.NodeDiff{ID: id.String(), Kind: kind, Label: label, Action: branch.ActionUpdated}
-		if _, updated := bv.Meta(id); ok && !updated.At.IsZero() {
-			n.ChangedAt = updated.At
+		n := &branch.NodeDiff{ID: id.String(), Kind: kind, Action: branch.ActionUpdated}
+		if full {
+			if ok {
+				n.Label = bv.DisplayLabel(id)
+			} else {
+				n.Label = mv.DisplayLabel(id)
+			}
+			if _, updated := bv.Meta(id); ok && !updated.At.IsZero() {
+				n.ChangedAt = updated.At
+			}
 		}
 		byNode[id] = n
 		order = append(order, id)
@@ -95,8 +109,10 @@ func (s *Store) Diff(name string) (branch.Diff, error) {
 		switch {
 		case strings.HasPrefix(field, "a:"):
 			n := node(sd.Slot.Node)
-			a := branch.AttrDiff{Name: field[2:], Previous: sideValue(sd.Base), New: sideValue(sd.Branch), MainChanged: sd.MainChanged,
-				Properties: propChanges(sd.Base, sd.Branch)}
+			a := branch.AttrDiff{Name: field[2:], Previous: sideValue(sd.Base), New: sideValue(sd.Branch), MainChanged: sd.MainChanged}
+			if full {
+				a.Properties = propChanges(sd.Base, sd.Branch)
+			}
 			if sd.MainChanged {
 				a.Main = sideValue(sd.Main)
 				n.MainChanged = true
@@ -122,12 +138,10 @@ func (s *Store) Diff(name string) (branch.Diff, error) {
 			}
 			r.Labels = map[string]string{}
 			for _, p := range append(slices.Clone(r.Added), r.Removed...) {
-				id, _ := graph.ParseNodeID(p)
-				if l := bv.DisplayLabel(id); l != "" {
-					r.Labels[p] = l
-				} else {
-					r.Labels[p] = mv.DisplayLabel(id)
+				if !full {
+					break // a merge does not read them
 				}
+				r.Labels[p] = peerLabel(bv, mv, p)
 			}
 			if sd.MainChanged {
 				n.MainChanged = true
@@ -180,10 +194,12 @@ func (s *Store) Diff(name string) (branch.Diff, error) {
 	}
 	for _, id := range order {
 		n := byNode[id]
-		if n.ChangedAt.IsZero() {
-			n.ChangedAt = d.ToTime
+		if full {
+			if n.ChangedAt.IsZero() {
+				n.ChangedAt = d.ToTime
+			}
+			n.Parent = parentOf(bv, mv, id, n.Kind)
 		}
-		n.Parent = parentOf(bv, mv, id, n.Kind)
 		if n.Action == branch.ActionUpdated && len(n.Attributes)+len(n.Relationships) == 0 && n.Conflict == "" {
 			continue // only its metadata or relationship properties changed
 		}
@@ -197,15 +213,17 @@ func (s *Store) Diff(name string) (branch.Diff, error) {
 		}
 		d.Nodes = append(d.Nodes, *n)
 	}
-	slices.SortFunc(d.Nodes, func(a, b branch.NodeDiff) int {
-		if c := strings.Compare(a.Kind, b.Kind); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a.Label, b.Label); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
+	if full {
+		slices.SortFunc(d.Nodes, func(a, b branch.NodeDiff) int {
+			if c := strings.Compare(a.Kind, b.Kind); c != 0 {
+				return c
+			}
+			if c := strings.Compare(a.Label, b.Label); c != 0 {
+				return c
+			}
+			return strings.Compare(a.ID, b.ID)
+		})
+	}
 	d.Counts.Conflicts = len(d.Conflicts)
 	for _, c := range d.Conflicts {
 		if c.Selected == "" {
@@ -360,4 +378,13 @@ func idOrNil(id graph.NodeID) any {
 		return nil
 	}
 	return id.String()
+}
+
+// peerLabel is the display label of a peer of a relationship diff: the branch's, else main's.
+func peerLabel(bv, mv *View, peer string) string {
+	id, _ := graph.ParseNodeID(peer)
+	if l := bv.DisplayLabel(id); l != "" {
+		return l
+	}
+	return mv.DisplayLabel(id)
 }

@@ -113,7 +113,19 @@ type Query struct {
 	// empty list none (filters and order still see every attribute). An adapter may return
 	// more, never fewer.
 	Fields []string
+	// Omit names the parts of the listed nodes besides their attributes that the caller does
+	// not read: an adapter may leave them empty. Zero reads them all.
+	Omit NodeParts
 }
+
+// NodeParts are parts of a Node besides its id, kind and attributes.
+type NodeParts uint8
+
+const (
+	OmitHFID  NodeParts = 1 << iota // HFID
+	OmitLabel                       // DisplayLabel
+	OmitMeta                        // CreatedAt, CreatedBy, UpdatedAt, UpdatedBy
+)
 
 // Page is the result of List.
 type Page struct {

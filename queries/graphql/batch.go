@@ -91,7 +91,9 @@ func (e *exec) prefetch(nodes []graph.Node, sel ast.SelectionSet, path ast.Path)
 					}
 				}
 			}
-			rd := &relData{peers: map[string][]graph.Node{}, edges: map[string][]graph.Edge{}, counts: map[string]int{}}
+			// made at their size: a level of many nodes fills them without growing them
+			rd := &relData{peers: make(map[string][]graph.Node, len(ids)), edges: make(map[string][]graph.Edge, len(ids)),
+				counts: make(map[string]int, len(ids))}
 			lv.rels[relKey{kind, key}] = rd
 			if len(all) == 0 {
 				continue
@@ -114,6 +116,7 @@ func (e *exec) prefetch(nodes []graph.Node, sel ast.SelectionSet, path ast.Path)
 			}
 			q.Filters["ids"] = all
 			q.Fields = e.sel.fieldNames(childSel)
+			q.Omit = omitted(e.doc, f.SelectionSet)
 			page, err := e.x.Graph.List(e.ctx, e.scope, q)
 			if err != nil {
 				e.fail(fpath, err)

@@ -161,7 +161,8 @@ func (x *Executor) Execute(ctx context.Context, req Request) Response {
 	e := &exec{x: x, ctx: ctx, s: s, set: set, doc: doc, vars: vars, limits: l, touched: req.Touched,
 		scope: graph.Scope{Branch: req.Branch, At: req.At}}
 	e.sel, e.mut, e.api, e.view, e.ipam = selector{e}, mutator{e}, apiRoot{e}, viewer{e: e}, ipamView{e: e}
-	var w jsonWriter
+	hint := answerHint(req.Query)
+	w := jsonWriter{buf: sizedBuffer(hint.Load())}
 	e.w = &w
 	switch op.Operation {
 	case ast.Query:
@@ -185,6 +186,7 @@ func (x *Executor) Execute(ctx context.Context, req Request) Response {
 		}
 		return Response{Errors: append(e.errs, coded(code, gqlerror.Errorf("%v", e.halted)))}
 	}
+	hint.Store(int64(len(w.buf)))
 	return Response{Data: w.bytes(), Errors: e.errs}
 }
 

@@ -184,6 +184,11 @@ func (e *exec) kindQuery(w *jsonWriter, f *ast.Field, kind string, path ast.Path
 			}
 		}
 		if !handled && err == nil {
+			sets := make([]ast.SelectionSet, len(edges))
+			for i, ef := range edges {
+				sets[i] = ef.SelectionSet
+			}
+			q.Omit = omitted(e.doc, sets...)
 			page, err = e.x.Graph.List(e.ctx, e.scope, q)
 		}
 	}

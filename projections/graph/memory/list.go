@@ -40,7 +40,7 @@ func (r *Reader) List(ctx context.Context, s graph.Scope, q graph.Query) (graph.
 		hi = min(lo+q.Limit, hi)
 	}
 	page := graph.Page{Count: count, Nodes: make([]graph.Node, 0, hi-lo)}
-	rd := &reader{v: v}
+	rd := &reader{v: v, omit: q.Omit}
 	for _, id := range ids[lo:hi] {
 		kind, ok := v.Kind(id)
 		if !ok {
@@ -126,15 +126,11 @@ func apply(v *nodes.View, ids []bg.NodeID, f *graph.Filter) []bg.NodeID {
 			return true
 		})
 	case graph.OpAttr:
-		return keep(ids, func(_ int, id bg.NodeID) bool {
-			a, _ := v.Attr(id, f.Attr)
-			return f.Match(a.Value)
-		})
+		vals := v.AttrValues(ids, f.Attr)
+		return keep(ids, func(i int, _ bg.NodeID) bool { return f.Match(vals[i]) })
 	case graph.OpAttrNull:
-		return keep(ids, func(_ int, id bg.NodeID) bool {
-			a, _ := v.Attr(id, f.Attr)
-			return (a.Value == nil) == f.Null
-		})
+		vals := v.AttrValues(ids, f.Attr)
+		return keep(ids, func(i int, _ bg.NodeID) bool { return (vals[i] == nil) == f.Null })
 	case graph.OpAny:
 		attrs := map[string][]string{} // attribute names by kind
 		return keep(ids, func(_ int, id bg.NodeID) bool {
@@ -255,9 +251,8 @@ func sortIDs(v *nodes.View, ids []bg.NodeID, keys []graph.SortKey) []bg.NodeID {
 				}
 			}
 		default:
-			for i, id := range ids {
-				a, _ := v.Attr(id, key.Attr)
-				col[i] = graph.Normalize(a.Value)
+			for i, val := range v.AttrValues(ids, key.Attr) {
+				col[i] = graph.Normalize(val)
 			}
 		}
 		vals[k] = col

@@ -37,8 +37,17 @@ func read(v *nodes.View, id bg.NodeID, kind string, fields []string) graph.Node 
 // reader reads many nodes of one View, resolving each kind's attribute fields once.
 type reader struct {
 	v        *nodes.View
-	attrs    map[string][]attrField // by kind
+	attrs    map[string]*kindFields // by kind
 	profiles map[string]bool        // source id → is a profile
+	got      nodes.NodeRead         // scratch of read
+	omit     graph.NodeParts        // the parts of the nodes left empty (Query.Omit)
+}
+
+// kindFields is what reader reads of the nodes of one kind: its attribute fields, and the
+// View's reader of them and of the fixed fields.
+type kindFields struct {
+	attrs []attrField
+	read  *nodes.NodeFields
 }
 
 // isProfile reports whether an attribute's source is a profile (its value came from it).
@@ -68,42 +77,55 @@ type attrField struct {
 	ok   bool
 }
 
-func (r *reader) fieldsOf(kind string, fields []string) []attrField {
-	if fs, ok := r.attrs[kind]; ok {
-		return fs
+func (r *reader) fieldsOf(kind string, fields []string) *kindFields {
+	if kf, ok := r.attrs[kind]; ok {
+		return kf
 	}
-	var fs []attrField
+	kf := &kindFields{}
+	var ids []bg.FieldID
+	var known []bool
 	if m, ok := r.v.Schema.Model(kind); ok {
 		for _, a := range m.Attributes {
 			if a.State == schema.StateAbsent || fields != nil && !slices.Contains(fields, a.Name) {
 				continue
 			}
 			id, ok := r.v.FieldOf(nodes.AttrField(a.Name))
-			fs = append(fs, attrField{a.Name, id, ok})
+			kf.attrs = append(kf.attrs, attrField{a.Name, id, ok})
+			ids, known = append(ids, id), append(known, ok)
 		}
 	}
-	if r.attrs == nil {
-		r.attrs = map[string][]attrField{}
+	var skip nodes.Fixed
+	if r.omit&graph.OmitHFID != 0 {
+		skip |= nodes.FixedHFID
 	}
-	r.attrs[kind] = fs
-	return fs
+	if r.omit&graph.OmitLabel != 0 {
+		skip |= nodes.FixedLabel
+	}
+	if r.omit&graph.OmitMeta != 0 {
+		skip |= nodes.FixedMeta
+	}
+	kf.read = r.v.NodeFields(ids, known, skip)
+	if r.attrs == nil {
+		r.attrs = map[string]*kindFields{}
+	}
+	r.attrs[kind] = kf
+	return kf
 }
 
 func (r *reader) read(id bg.NodeID, kind string, fields []string) graph.Node {
 	v := r.v
-	n := graph.Node{ID: id.String(), Kind: kind, HFID: v.HFID(id), DisplayLabel: v.DisplayLabel(id)}
-	if fs := r.fieldsOf(kind, fields); fs != nil {
+	kf := r.fieldsOf(kind, fields)
+	got := &r.got
+	kf.read.Read(id, got)
+	n := graph.Node{ID: id.String(), Kind: kind, HFID: got.HFID, DisplayLabel: got.DisplayLabel}
+	if fs := kf.attrs; fs != nil {
 		n.Attributes = make(map[string]graph.Attribute, len(fs))
-		for _, f := range fs {
-			var st nodes.Attr
-			ok := false
-			if f.ok {
-				st, ok = v.AttrAt(id, f.id)
-			}
-			if !ok {
+		for i, f := range fs {
+			if !got.Has[i] {
 				n.Attributes[f.name] = graph.Attribute{IsDefault: true}
 				continue
 			}
+			st := &got.Attrs[i]
 			n.Attributes[f.name] = graph.Attribute{Value: st.Value, IsDefault: st.IsDefault, Source: st.Source,
 				Owner: st.Owner, IsProtected: st.IsProtected, IsFromProfile: r.isProfile(st.Source)}
 		}
@@ -113,9 +135,9 @@ func (r *reader) read(id bg.NodeID, kind string, fields []string) graph.Node {
 			n.Attributes["utilization"] = graph.Attribute{Value: u}
 		}
 	}
-	created, updated := v.Meta(id)
-	n.CreatedAt, n.CreatedBy = created.At, created.By
-	n.UpdatedAt, n.UpdatedBy = updated.At, updated.By
+	n.CreatedAt, n.CreatedBy = got.Created.At, got.Created.By
+	n.UpdatedAt, n.UpdatedBy = got.Updated.At, got.Updated.By
+	clear(got.Attrs) // keeps no value alive
 	return n
 }
 
