@@ -165,8 +165,13 @@ func insertEvents(ctx context.Context, st *writeStmts, evs []events.Envelope, ne
 }
 
 func appendEventArgs(args []any, e *events.Envelope, pos events.Position, version, recorded int64) []any {
+	return appendEventValues(append(args, int64(pos)), e, version, recorded)
+}
+
+// appendEventValues appends the values of eventValueColumns: every column but the position.
+func appendEventValues(args []any, e *events.Envelope, version, recorded int64) []any {
 	m := &e.Metadata
-	return append(args, int64(pos), string(e.Stream), version, e.EventID[:], e.Type, int64(e.SchemaVersion),
+	return append(args, string(e.Stream), version, e.EventID[:], e.Type, int64(e.SchemaVersion),
 		e.OccurredAt.UnixMicro(), recorded, nullable(m.CommandID), nullable(m.CorrelationID),
 		nullable(m.CausationID), nullable(m.Actor), nullable(m.TraceParent), []byte(e.Payload))
 }

@@ -25,7 +25,13 @@ import (
 // The group's INSERTs are INSERT OR ROLLBACK: since any failure undoes the whole transaction
 // anyway, SQLite need not keep a statement journal (a copy of every page a multi-row INSERT
 // changes, so that the statement alone can be undone); that copying was about 5 % of the
-// writer's time.
+// writer's time. For the events, that is not enough: a multi-row INSERT that gives the INTEGER
+// PRIMARY KEY (global_position) checks each value is an integer (OP_MustBeInt), which may abort
+// the statement, and SQLite then keeps the statement journal whatever the conflict clause. So
+// the group's INSERT leaves the position out, and SQLite gives each row the highest position in
+// the log plus one: the positions plan gives (from the last position read in the transaction
+// on, one per event, in order). write checks that the last row of each INSERT got the
+// position planned.
 
 // A lookup statement takes one of chunkSizes keys; a list is looked up by the narrowest
 // statement that holds what is left of it (at most the widest), padded with NULL, which matches
@@ -65,6 +71,7 @@ func inListSQL(prefix string, width int) string {
 type group struct {
 	eventArgs, commandArgs []any
 	nEvents, nCommands     int
+	first                  events.Position // of the group's first event
 	versions               map[events.StreamID]int64
 	dirty                  []events.StreamID // streams whose version changes, first write first
 	isDirty                map[events.StreamID]bool
@@ -92,7 +99,7 @@ func (g *group) reset() {
 	clear(g.known)
 	clear(g.listedCmd)
 	clear(g.listedStream)
-	g.nEvents, g.nCommands = 0, 0
+	g.nEvents, g.nCommands, g.first = 0, 0, 0
 }
 
 // applyGroup applies the requests of outcomes that have no error yet, from position next on,
@@ -102,6 +109,7 @@ func (g *group) reset() {
 // group applied again in the next applyMode.
 func applyGroup(ctx context.Context, gs *groupStmts, g *group, outcomes []outcome, next events.Position, lookup bool) (last events.Position, ok bool) {
 	g.reset()
+	g.first = next
 	if err := g.load(ctx, gs, outcomes, lookup); err != nil {
 		return 0, false
 	}
@@ -228,11 +236,10 @@ func (g *group) plan(r *appendRequest, next events.Position, recorded int64, rec
 		RecordedAt: time.UnixMicro(recorded).UTC()}
 	for i := range a.evs {
 		res.Positions[i] = next + events.Position(i)
-		g.eventArgs = append(g.eventArgs, r.rows.events[i*insertEventColumns:(i+1)*insertEventColumns]...)
-		row := g.eventArgs[len(g.eventArgs)-insertEventColumns:]
-		row[colPosition], row[colVersion], row[colRecorded] = int64(res.Positions[i]), current+1+int64(i), recordedArg
+		g.eventArgs = append(g.eventArgs, r.rows.events[i*groupEventColumns:(i+1)*groupEventColumns]...)
+		row := g.eventArgs[len(g.eventArgs)-groupEventColumns:]
+		row[colVersion], row[colRecorded] = current+1+int64(i), recordedArg
 	}
-	firstRow := g.eventArgs[len(g.eventArgs)-len(a.evs)*insertEventColumns:]
 	g.nEvents += len(a.evs)
 	if !g.isDirty[a.stream] {
 		g.isDirty[a.stream] = true
@@ -241,7 +248,7 @@ func (g *group) plan(r *appendRequest, next events.Position, recorded int64, rec
 	g.versions[a.stream] = res.StreamVersion
 	if cmd != "" {
 		g.commandArgs = append(g.commandArgs, r.rows.command...)
-		g.commandArgs[len(g.commandArgs)-commandColumns+colCmdFirst] = firstRow[colPosition] // already boxed
+		g.commandArgs[len(g.commandArgs)-commandColumns+colCmdFirst] = int64(next)
 		g.nCommands++
 		g.known[cmd] = commandRecord{int64(next), int64(len(a.evs)), res.StreamVersion}
 	}
@@ -250,21 +257,27 @@ func (g *group) plan(r *appendRequest, next events.Position, recorded int64, rec
 
 // write runs the group's multi-row INSERTs.
 func (g *group) write(ctx context.Context, gs *groupStmts) error {
-	if err := insertChunks(ctx, gs, &gs.events, g.eventArgs, g.nEvents, insertEventColumns); err != nil {
+	if err := insertChunks(ctx, gs, &gs.events, g.eventArgs, g.nEvents, groupEventColumns, g.first); err != nil {
 		return err
 	}
-	return insertChunks(ctx, gs, &gs.commands, g.commandArgs, g.nCommands, commandColumns)
+	return insertChunks(ctx, gs, &gs.commands, g.commandArgs, g.nCommands, commandColumns, 0)
 }
 
-// insertChunks writes n rows of args with the statements of chunkSizes.
-func insertChunks(ctx context.Context, gs *groupStmts, stmts *[len(chunkSizes)]driver.Stmt, args []any, n, columns int) error {
+// insertChunks writes n rows of args with the statements of chunkSizes. With first set, the
+// rows are events that SQLite gives the positions from first on: each statement's last row
+// must have got the position planned for it.
+func insertChunks(ctx context.Context, gs *groupStmts, stmts *[len(chunkSizes)]driver.Stmt, args []any, n, columns int, first events.Position) error {
 	done := 0
 	for i, size := range chunkSizes {
 		for n-done >= size {
-			if err := gs.exec(ctx, stmts[i], args[done*columns:(done+size)*columns]); err != nil {
+			rowid, err := gs.execRowid(ctx, stmts[i], args[done*columns:(done+size)*columns])
+			if err != nil {
 				return err
 			}
 			done += size
+			if want := first + events.Position(done) - 1; first > 0 && rowid != int64(want) {
+				return fmt.Errorf("events written at position %d, planned at %d", rowid, want)
+			}
 		}
 	}
 	return nil
@@ -274,20 +287,20 @@ func insertChunks(ctx context.Context, gs *groupStmts, stmts *[len(chunkSizes)]d
 // so that the writer only copies them and sets what the group decides: converting every value
 // to an `any` was some ten allocations per append on the writer.
 type requestRows struct {
-	events  []any // insertEventColumns per event; position, version and recorded time unset
+	events  []any // groupEventColumns per event (no position); version and recorded time unset
 	command []any // commandColumns, nil without a command id; first position unset
 }
 
 // The values plan sets in a row of requestRows.
 const (
-	colPosition, colVersion, colRecorded = 0, 2, 7 // of an event (see appendEventArgs)
-	colCmdFirst                          = 1       // of a command (see sqlInsertCommands)
+	colVersion, colRecorded = 1, 6 // of an event (see appendEventValues)
+	colCmdFirst             = 1    // of a command (see sqlInsertCommands)
 )
 
 func buildRows(a appendArgs) requestRows {
-	r := requestRows{events: make([]any, 0, len(a.evs)*insertEventColumns)}
+	r := requestRows{events: make([]any, 0, len(a.evs)*groupEventColumns)}
 	for i := range a.evs {
-		r.events = appendEventArgs(r.events, &a.evs[i], 0, 0, 0)
+		r.events = appendEventValues(r.events, &a.evs[i], 0, 0)
 	}
 	if len(a.evs) > 0 && a.evs[0].Metadata.CommandID != "" {
 		var answer any

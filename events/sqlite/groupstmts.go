@@ -32,7 +32,7 @@ func (g *groupStmts) all() ([]*driver.Stmt, []string) {
 	for i, n := range chunkSizes {
 		dst = append(dst, &g.lookupCommands[i], &g.streamVersions[i], &g.events[i], &g.commands[i])
 		queries = append(queries, inListSQL(sqlLookupCommands, n), rowsSQL(sqlStreamVersions, 1, n),
-			insertEventsSQL("INSERT OR ROLLBACK", n), rowsSQL(sqlInsertCommands, commandColumns, n))
+			groupEventsSQL(n), rowsSQL(sqlInsertCommands, commandColumns, n))
 	}
 	return dst, queries
 }
@@ -111,13 +111,22 @@ func (g *groupStmts) bind(args []any) []driver.NamedValue {
 }
 
 func (g *groupStmts) exec(ctx context.Context, st driver.Stmt, args []any) error {
+	_, err := g.execRowid(ctx, st, args)
+	return err
+}
+
+// execRowid runs st with args and returns the rowid of the last row it inserted.
+func (g *groupStmts) execRowid(ctx context.Context, st driver.Stmt, args []any) (int64, error) {
 	ex, ok := st.(driver.StmtExecContext)
 	if !ok {
-		return fmt.Errorf("driver statement %T cannot execute with a context", st)
+		return 0, fmt.Errorf("driver statement %T cannot execute with a context", st)
 	}
-	_, err := ex.ExecContext(ctx, g.bind(args))
+	res, err := ex.ExecContext(ctx, g.bind(args))
 	clear(g.args) // drop the references to the group's values
-	return err
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
 }
 
 // query runs st with args and calls scan with every row's values, which are valid only during

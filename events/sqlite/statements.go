@@ -24,14 +24,25 @@ var (
 	sqlInsertEvents = insertEventsSQL("INSERT", insertRows)
 )
 
-// insertEventsSQL is the INSERT of rows events; verb is INSERT, or INSERT OR ROLLBACK where a
-// failure is to undo the whole transaction (see group.go).
+// insertEventsSQL is the INSERT of rows events, their positions given.
 func insertEventsSQL(verb string, rows int) string {
 	row := "(" + strings.Repeat("?, ", insertEventColumns-1) + "?)"
-	return verb + ` INTO events (global_position, stream, stream_version, event_id, type,
-		schema_version, occurred_at, recorded_at, command_id, correlation_id, causation_id, actor,
-		traceparent, payload) VALUES ` + strings.Repeat(row+", ", rows-1) + row
+	return verb + ` INTO events (global_position, ` + eventValueColumns + `) VALUES ` + strings.Repeat(row+", ", rows-1) + row
 }
+
+// groupEventsSQL is the group commit's INSERT of rows events: their positions are left to SQLite
+// (see group.go), which gives each row the highest position in the log plus one.
+func groupEventsSQL(rows int) string {
+	row := "(" + strings.Repeat("?, ", groupEventColumns-1) + "?)"
+	return `INSERT OR ROLLBACK INTO events (` + eventValueColumns + `) VALUES ` + strings.Repeat(row+", ", rows-1) + row
+}
+
+// eventValueColumns are the columns of an event but its position, in appendEventValues' order.
+const eventValueColumns = `stream, stream_version, event_id, type, schema_version, occurred_at, recorded_at,
+	command_id, correlation_id, causation_id, actor, traceparent, payload`
+
+// groupEventColumns is the number of eventValueColumns.
+const groupEventColumns = insertEventColumns - 1
 
 const (
 	// A command record holds where its append begins and how many events it wrote: the stream
