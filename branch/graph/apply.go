@@ -32,38 +32,11 @@ type Change struct {
 	Field      FieldID
 	Value      Value
 	Constraint ConstraintID
-	keyHash    uint32 // Key's hash when hashed (HashKeys); in the padding: Change does not grow
 	Key        string
 	// Global applies the change to the global overlay whatever the branch of the batch: a
 	// branch-agnostic attribute or relationship of a branch-aware node, or a branch-agnostic node
 	// written in the same batch as branch-aware ones.
 	Global bool
-	hashed bool
-}
-
-// HashKeys computes ahead the hashes of the keys of the claims and releases among cs, which
-// Apply would otherwise compute (twice: to prefetch the place and to index the key). It reads
-// only cs, so that the goroutine making changes can call it while another applies earlier ones;
-// a Change whose Key is changed afterwards must be hashed again.
-func HashKeys(cs []Change) {
-	for i := range cs {
-		if c := &cs[i]; c.Op == OpClaim || c.Op == OpRelease {
-			if i > 0 && cs[i-1].hashed && cs[i-1].Key == c.Key { // a name and an HFID: one key
-				c.keyHash = cs[i-1].keyHash
-			} else {
-				c.keyHash = hashKey(c.Key)
-			}
-			c.hashed = true
-		}
-	}
-}
-
-// hash is the hash of c's Key.
-func (c *Change) hash() uint32 {
-	if c.hashed {
-		return c.keyHash
-	}
-	return hashKey(c.Key)
 }
 
 // Apply folds changes made on branch (Main, Global or a created branch) at log position into
@@ -194,9 +167,9 @@ func (s *State) apply(v view, ov *overlayState, pos int64, c *Change) {
 		}
 		s.setSlot(ov, sl, version[Value]{pos: pos, deleted: true})
 	case OpClaim:
-		s.setUnique(ov, c, version[NodeID]{pos: pos, val: c.Node})
+		s.setUnique(ov, uniqueKey{c.Kind, c.Constraint, c.Key}, version[NodeID]{pos: pos, val: c.Node})
 	case OpRelease:
-		s.setUnique(ov, c, version[NodeID]{pos: pos, deleted: true})
+		s.setUnique(ov, uniqueKey{c.Kind, c.Constraint, c.Key}, version[NodeID]{pos: pos, deleted: true})
 	}
 }
 
@@ -224,11 +197,9 @@ func (s *State) setEdge(ov *overlayState, k edgeKey, pos int64, removed bool) {
 	}
 }
 
-// setUnique records the claim or release c.
-func (s *State) setUnique(ov *overlayState, c *Change, v version[NodeID]) {
-	k := uniqueKey{c.Kind, c.Constraint, c.Key}
+func (s *State) setUnique(ov *overlayState, k uniqueKey, v version[NodeID]) {
 	if ov == nil {
-		s.main.unique.setHashed(k, c.hash(), v)
+		s.main.unique.set(k, v)
 		return
 	}
 	ov.unique.set(k, v)

@@ -2,7 +2,6 @@ package graph
 
 import (
 	"errors"
-	"fmt"
 	"slices"
 	"testing"
 )
@@ -252,44 +251,5 @@ func TestEmptyBranchIsCheap(t *testing.T) {
 	}
 	if reads, onMain := read("empty"), read(Main); reads != onMain || reads > 1 {
 		t.Errorf("a read on an empty branch allocates %v times, on main %v (want the same, ≤ 1)", reads, onMain)
-	}
-}
-
-// TestHashKeys: claims and releases whose keys were hashed ahead (HashKeys) fold as the same
-// changes unhashed do, in one State and across States (the hash does not depend on the State).
-func TestHashKeys(t *testing.T) {
-	hashed := func(cs ...Change) []Change {
-		HashKeys(cs)
-		return cs
-	}
-	a, b := NewState(), NewState()
-	for n := 1; n <= 200; n++ {
-		key := fmt.Sprintf("d-%d", n)
-		cs := []Change{create(n, kDevice),
-			{Op: OpClaim, Kind: kDevice, Constraint: cName, Key: key, Node: id(n)},
-			{Op: OpClaim, Kind: kDevice, Constraint: cName + 1, Key: key, Node: id(n)}}
-		if n%2 == 0 {
-			apply(t, a, Main, int64(n), hashed(slices.Clone(cs)...)...)
-			apply(t, b, Main, int64(n), cs...)
-		} else {
-			apply(t, a, Main, int64(n), cs...)
-			apply(t, b, Main, int64(n), hashed(slices.Clone(cs)...)...)
-		}
-	}
-	apply(t, a, Main, 300, hashed(Change{Op: OpRelease, Kind: kDevice, Constraint: cName, Key: "d-7"})...)
-	apply(t, b, Main, 300, Change{Op: OpRelease, Kind: kDevice, Constraint: cName, Key: "d-7"})
-	for _, s := range []*State{a, b} {
-		for n := 1; n <= 200; n++ {
-			key := fmt.Sprintf("d-%d", n)
-			for c := cName; c <= cName+1; c++ {
-				got, ok, err := s.Taken(Main, kDevice, c, key, 400)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if want := !(n == 7 && c == cName); ok != want || ok && got != id(n) {
-					t.Errorf("Taken(%q, %d) = %v %v, want %v", key, c, got, ok, want)
-				}
-			}
-		}
 	}
 }

@@ -14,9 +14,8 @@ type nodeTable struct {
 	// nodes numbered before and met again on the write path, by a few bits of their id: the
 	// peers many nodes link to (a site, a tag) are met every few nodes, and their places in the
 	// index, random in a table of millions, would be a cache miss each time (made on the first
-	// such meeting; under the State's write lock). Two ways a set: a few hundred hubs in a table
-	// of one way would evict one another (a third of 200 in 256 places) and miss as often.
-	hot *[hotSets][2]recentNode
+	// such meeting; under the State's write lock)
+	hot *[hotNodes]recentNode
 }
 
 type recentNode struct {
@@ -25,13 +24,13 @@ type recentNode struct {
 	ok  bool
 }
 
-const hotSets = 512
+const hotNodes = 256
 
-// hotSlot is the set of id in nodeTable.hot: bits of both halves (a UUIDv7's tail is random,
+// hotSlot is the place of id in nodeTable.hot: bits of both halves (a UUIDv7's tail is random,
 // test ids may differ in their first bytes only).
 func hotSlot(id NodeID) uint32 {
 	a, b := binary.LittleEndian.Uint64(id[:8]), binary.LittleEndian.Uint64(id[8:])
-	return uint32(((a ^ b) * 0x9e3779b97f4a7c15) >> 55)
+	return uint32(((a ^ b) * 0x9e3779b97f4a7c15) >> 56)
 }
 
 func newNodeTable(n int) *nodeTable {
@@ -58,12 +57,9 @@ func (t *nodeTable) number(id NodeID) uint32 {
 	}
 	h := hotSlot(id)
 	if t.hot != nil {
-		set := &t.hot[h]
-		for w := range set {
-			if r := set[w]; r.ok && r.id == id {
-				t.recent[1], t.recent[0] = t.recent[0], r
-				return r.num
-			}
+		if r := t.hot[h]; r.ok && r.id == id {
+			t.recent[1], t.recent[0] = t.recent[0], r
+			return r.num
 		}
 	}
 	n, fresh := t.nums.insert(id, uint32(t.ids.len()), &t.ids)
@@ -71,10 +67,9 @@ func (t *nodeTable) number(id NodeID) uint32 {
 		t.ids.push(id)
 	} else { // met again: a node others link to, perhaps
 		if t.hot == nil {
-			t.hot = new([hotSets][2]recentNode)
+			t.hot = new([hotNodes]recentNode)
 		}
-		set := &t.hot[h]
-		set[1], set[0] = set[0], recentNode{id, n, true} // the older way goes
+		t.hot[h] = recentNode{id, n, true}
 	}
 	t.recent[1], t.recent[0] = t.recent[0], recentNode{id, n, true}
 	return n

@@ -31,12 +31,7 @@ func (l *uniqueLayer) find(k uniqueKey) (uint32, bool) {
 
 // set makes v the head; a second write at the same position replaces the first.
 func (l *uniqueLayer) set(k uniqueKey, v version[NodeID]) {
-	l.setHashed(k, l.index.hash(k), v)
-}
-
-// setHashed is set with h, k's hash, known.
-func (l *uniqueLayer) setHashed(k uniqueKey, hash uint32, v version[NodeID]) {
-	i, ok := l.index.insertHashed(k, hash, uint32(l.ukeys.len()), &l.ukeys)
+	i, ok := l.index.insert(k, uint32(l.ukeys.len()), &l.ukeys)
 	if !ok {
 		l.ukeys.push(k)
 		l.heads.push(packUnique(v))

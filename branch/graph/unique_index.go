@@ -12,6 +12,7 @@ import "hash/maphash"
 // map's growth does at the cost of a cache miss per key. The table holds no pointers, so the
 // garbage collector never scans it.
 type uniqueIndex struct {
+	seed  maphash.Seed
 	slots []uniqueSlot // at most 3/4 full (or empty); grows by half
 	n     int
 }
@@ -19,24 +20,14 @@ type uniqueIndex struct {
 // uniqueSlot is a slot of the table: head is the head number + 1, 0 when the slot is free.
 type uniqueSlot struct{ hash, head uint32 }
 
-func newUniqueIndex() uniqueIndex { return uniqueIndex{} }
-
-// keySeed seeds the hash of unique keys: one for the process, so that a key's hash does not
-// depend on the State, and a Change can carry it (HashKeys) from a goroutine that has no access
-// to the State.
-var keySeed = maphash.MakeSeed()
-
-// hashKey is the hash of a unique key in every uniqueIndex of the process.
-func hashKey(key string) uint32 {
-	h := maphash.String(keySeed, key)
-	return uint32(h ^ h>>32)
-}
+func newUniqueIndex() uniqueIndex { return uniqueIndex{seed: maphash.MakeSeed()} }
 
 // hash is the hash of k's key alone: a key claimed in several spaces of a kind (a node's name
 // and HFID are often the same string) has its values next to each other in the table, so that
 // the second claim finds its place in the cache line the first one brought in.
 func (x *uniqueIndex) hash(k uniqueKey) uint32 {
-	return hashKey(k.key)
+	h := maphash.String(x.seed, k.key)
+	return uint32(h ^ h>>32)
 }
 
 // place is the slot of hash h: h scaled to the table's length (which need not be a power of
@@ -72,14 +63,10 @@ func (x *uniqueIndex) find(k uniqueKey, h uint32, keys *chunked[uniqueKey]) (uin
 // insert is k's head number and true when k is indexed; otherwise it indexes k under head
 // number next (the caller pushes k there) and returns false.
 func (x *uniqueIndex) insert(k uniqueKey, next uint32, keys *chunked[uniqueKey]) (uint32, bool) {
-	return x.insertHashed(k, x.hash(k), next, keys)
-}
-
-// insertHashed is insert with h, k's hash, known.
-func (x *uniqueIndex) insertHashed(k uniqueKey, h uint32, next uint32, keys *chunked[uniqueKey]) (uint32, bool) {
 	if (x.n+1)*4 > len(x.slots)*3 {
 		x.reserve(x.n + 1)
 	}
+	h := x.hash(k)
 	for i := x.place(h); ; i = x.next(i) {
 		s := &x.slots[i]
 		if s.head == 0 {

@@ -25,7 +25,7 @@ func (m *mainState) warm(changes []Change) {
 		case c.Op == OpCreate && len(nodes.slots) > 0:
 			prefetch(unsafe.Pointer(&nodes.slots[nodes.place(hashID(c.Node))]))
 		case c.Op == OpClaim && len(unique.slots) > 0:
-			prefetch(unsafe.Pointer(&unique.slots[unique.place(c.hash())]))
+			prefetch(unsafe.Pointer(&unique.slots[unique.place(unique.hash(uniqueKey{c.Kind, c.Constraint, c.Key}))]))
 		}
 	}
 }

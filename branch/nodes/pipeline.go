@@ -86,7 +86,6 @@ func (s *Store) applyPipelined(ctx context.Context, batch []events.Envelope, pay
 				return
 			}
 			buf := &s.pipe[k%pipeDepth]
-			clear(buf.cs) // what the last chunk left (cleared here, off the fold's goroutine)
 			buf.cs, buf.peers = buf.cs[:0], buf.peers[:0]
 			from, to := bounds(k)
 			for i := from; i < to; i++ {
@@ -111,13 +110,11 @@ func (s *Store) applyPipelined(ctx context.Context, batch []events.Envelope, pay
 			}
 			err = s.applyEvent(ctx, batch, i, payload(i), p)
 		}
+		clear(s.pipe[k%pipeDepth].cs) // the graph keeps the values, not the slice
 		free <- struct{}{}
 	}
 	stop.Store(true)
 	close(free)
 	<-done // the first stage uses the Store's caches: it ends before the lock is let go
-	for k := range s.pipe {
-		clear(s.pipe[k].cs) // the graph keeps the values, not the scratch
-	}
 	return err
 }

@@ -276,7 +276,6 @@ func (s *Store) nodeChanges(e *events.Envelope, decoded any, buf *scratch) ([]gr
 		return nil, err
 	}
 	buf.cs = cs
-	graph.HashKeys(cs[start:]) // here rather than in the fold (which a pipelined fold waits for)
 	return cs[start:], nil
 }
 
