@@ -111,8 +111,8 @@ func (x *nodeIndex) build(ids *chunked[NodeID]) bool {
 
 // build indexes the values of keys under their head numbers in an empty index; false when a
 // value is there twice. starts are the head numbers where the values of each space begin, in
-// order (the values of a space are contiguous, and no space is empty): two values of different spaces are never the
-// same, whatever their keys, and are told apart without reading them.
+// order (the values of a space are contiguous, and no space is empty): two values of different
+// spaces are never the same, whatever their keys, and are told apart without reading them.
 func (x *uniqueIndex) build(keys *chunked[uniqueKey], starts []uint32) bool {
 	n := keys.len()
 	x.reserve(n)
