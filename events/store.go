@@ -107,15 +107,25 @@ type Checkpoints interface {
 // id where none is set. Prepare then leaves them as they are.
 func Stamp(evs []Envelope, cmd string, now time.Time) error {
 	now = now.UTC().Truncate(time.Microsecond)
+	missing := 0
+	for i := range evs {
+		if evs[i].EventID == uuid.Nil {
+			missing++
+		}
+	}
+	if missing == len(evs) {
+		newIDs(len(evs), func(i int, id uuid.UUID) { evs[i].EventID = id })
+	} else if missing > 0 {
+		j := 0
+		newIDs(missing, func(_ int, id uuid.UUID) {
+			for evs[j].EventID != uuid.Nil {
+				j++
+			}
+			evs[j].EventID = id
+		})
+	}
 	for i := range evs {
 		e := &evs[i]
-		if e.EventID == uuid.Nil {
-			id, err := uuid.NewV7()
-			if err != nil {
-				return fmt.Errorf("event %d: new id: %w", i, err)
-			}
-			e.EventID = id
-		}
 		if e.OccurredAt.IsZero() {
 			e.OccurredAt = now
 		} else {

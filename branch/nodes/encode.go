@@ -265,8 +265,7 @@ func appendFloat(b []byte, f float64) []byte {
 // quotes, backslashes, <, >, &, U+2028, U+2029, invalid UTF-8) is quoted by encoding/json.
 func appendString(b []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' || c >= utf8.RuneSelf {
+		if c := s[i]; !plainASCII[c] {
 			if c >= utf8.RuneSelf && plainUTF8(s[i:]) {
 				break
 			}
@@ -277,6 +276,16 @@ func appendString(b []byte, s string) []byte {
 	b = append(b, s...)
 	return append(b, '"')
 }
+
+// plainASCII marks the bytes encoding/json copies as they are from any string: ASCII but
+// controls, quotes, backslashes, <, > and &. One load per byte instead of seven comparisons:
+// the ids a payload repeats (the node's, its peers', its claims') make most of what it quotes.
+var plainASCII = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
 
 // appendEscaped appends s quoted as encoding/json quotes it (HTML-safe): \", \\, \b, \f, \n, \r,
 // \t, other controls and <, >, & as \u00XX, U+2028 and U+2029 as \u2028 and \u2029, each

@@ -22,6 +22,15 @@ func (o *overlay) build(cat *events.Catalogue, meta events.Metadata) ([]events.E
 	if from > len(o.events) { // cannot be: events are only appended while encoding ahead
 		done, donePayloads, from = nil, nil, 0
 	}
+	if n := len(o.events); from > 0 && cap(done) >= n && cap(donePayloads) >= n {
+		// the rest (less than a part) encoded behind what was encoded ahead, in its room
+		out, payloads := done[:n], donePayloads[:n]
+		if err := buildRange(cat, meta, out[from:], payloads[from:], o.events[from:], o.perEvent); err != nil {
+			return nil, nil, err
+		}
+		o.perEvent = payloadBytes(out)
+		return out, payloads, nil
+	}
 	out, payloads, err := buildEvents(cat, meta, o.events[from:], o.perEvent)
 	if err == nil {
 		o.perEvent = payloadBytes(out)

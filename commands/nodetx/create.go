@@ -33,8 +33,8 @@ func (t *Tx) Create(in CreateNode) (NodeOutcome, error) {
 	if err != nil {
 		return NodeOutcome{}, err
 	}
-	id := graph.NewNodeID()
-	if in.ID != "" {
+	id, fresh := graph.NewNodeID(), in.ID == ""
+	if !fresh {
 		if id, err = graph.ParseNodeID(in.ID); err != nil {
 			return NodeOutcome{}, fmt.Errorf("%w: field \"id\": %q is not a UUID", fault.ErrInvalid, in.ID)
 		}
@@ -47,16 +47,18 @@ func (t *Tx) Create(in CreateNode) (NodeOutcome, error) {
 		return NodeOutcome{}, err
 	}
 	t.ipam.defaultNamespace(m, rels)
-	n, err := t.templates.create(m, id, attrs, rels)
+	n, err := t.templates.create(m, id, fresh, attrs, rels)
 	if err != nil {
 		return NodeOutcome{}, err
 	}
 	return t.outcomeOf(n, "created"), nil
 }
 
-// create adds a node with every attribute (defaults filled) and the given relationships.
-func (t *Tx) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput, rels *relSet) (*txNode, error) {
-	if t.st.node(id) != nil {
+// create adds a node with every attribute (defaults filled) and the given relationships. fresh
+// says id was just made (graph.NewNodeID) for it: neither the View nor the transaction holds
+// it, which spares looking it up.
+func (t *Tx) create(m *schema.Node, id graph.NodeID, fresh bool, attrs map[string]attrInput, rels *relSet) (*txNode, error) {
+	if !fresh && t.st.node(id) != nil {
 		return nil, fmt.Errorf("%w: field \"id\": node %s already exists", fault.ErrConflict, id)
 	}
 	if err := t.pools.numberAttrs(m, attrs); err != nil {
@@ -64,7 +66,7 @@ func (t *Tx) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput,
 	}
 	t.ipam.markDefaultNamespace(m, attrs)
 	global := isGlobal(m)
-	n := &txNode{id: id, kind: m.Kind, model: m, live: true, created: true,
+	n := &txNode{id: id, kind: m.Kind, model: m, live: true, created: true, fresh: fresh,
 		attrs: make(map[string]nodes.Attr, len(m.Attributes))}
 	t.st.nodes[id] = n
 	ev := nodes.Created{ID: id.String(), Kind: m.Kind, Global: global}
@@ -192,7 +194,7 @@ func (t *Tx) link(n *txNode, r *schema.Relationship, field string, p graph.NodeI
 			}
 		}
 	}
-	if t.st.hasPeer(n.id, field, p) {
+	if t.st.hasPeerOf(n, field, p) {
 		return out
 	}
 	if pn != nil {

@@ -77,8 +77,11 @@ type txNode struct {
 	model   *schema.Node
 	live    bool
 	created bool // created by this command
-	attrs   map[string]nodes.Attr
-	peers   map[string][]graph.NodeID // set by upsert's probe only: the peers it would have
+	// fresh is set on a node created with an id the command made (graph.NewNodeID): the View
+	// holds nothing of it, so its peers are the ones the command gave it
+	fresh bool
+	attrs map[string]nodes.Attr
+	peers map[string][]graph.NodeID // set by upsert's probe only: the peers it would have
 	// computed holds the HFID and display label this command wrote (nil: not written here).
 	computed *computed
 	// shared is set while attrs is also the attributes of the event that created the node:
@@ -274,6 +277,14 @@ func (o *overlay) hasPeer(id graph.NodeID, field string, p graph.NodeID) bool {
 		return present
 	}
 	return o.v.HasPeer(id, field, p)
+}
+
+// hasPeerOf is hasPeer for node n: the View is not read for a fresh node.
+func (o *overlay) hasPeerOf(n *txNode, field string, p graph.NodeID) bool {
+	if present, ok := o.edges[slotKey{n.id, field}].get(p); ok {
+		return present
+	}
+	return !n.fresh && o.v.HasPeer(n.id, field, p)
 }
 
 // edge adds or removes the edge (near, field) - far on both ends and returns the fact.

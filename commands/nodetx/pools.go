@@ -202,7 +202,7 @@ func (rx pooler) allocateIP(req PoolRef) (graph.NodeID, error) {
 		return graph.NodeID{}, err
 	}
 	attrs[want] = attrInput{value: value, hasValue: true}
-	n, err := t.create(m, graph.NewNodeID(), attrs, rels)
+	n, err := t.create(m, graph.NewNodeID(), true, attrs, rels)
 	if err != nil {
 		return graph.NodeID{}, fmt.Errorf("pool %s: %w", p.id, err)
 	}

@@ -14,7 +14,7 @@ import (
 type templater struct{ tx *Tx }
 
 // create creates a node, filled from its object template when it names one.
-func (rx templater) create(m *schema.Node, id graph.NodeID, attrs map[string]attrInput, rels *relSet) (*txNode, error) {
+func (rx templater) create(m *schema.Node, id graph.NodeID, fresh bool, attrs map[string]attrInput, rels *relSet) (*txNode, error) {
 	t := rx.tx
 	tpl := t.templates.fill(m, attrs, rels)
 	if tpl != nil {
@@ -22,7 +22,7 @@ func (rx templater) create(m *schema.Node, id graph.NodeID, attrs map[string]att
 			return nil, err
 		}
 	}
-	n, err := t.create(m, id, attrs, rels)
+	n, err := t.create(m, id, fresh, attrs, rels)
 	if err != nil || tpl == nil {
 		return n, err
 	}
@@ -151,7 +151,7 @@ func (rx templater) components(n, tpl *txNode, depth int) error {
 			}
 			attrs := map[string]attrInput{}
 			sub := t.templates.fill(cm, attrs, rels)
-			child, err := t.create(cm, graph.NewNodeID(), attrs, rels)
+			child, err := t.create(cm, graph.NewNodeID(), true, attrs, rels)
 			if err != nil {
 				return fmt.Errorf("object template %s, component %s: %w", tpl.id, p, err)
 			}

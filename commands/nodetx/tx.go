@@ -92,7 +92,7 @@ func (t *Tx) Expect(ops int, cat *events.Catalogue, meta events.Metadata) {
 	if len(o.nodes) > 0 || len(o.claims) > 0 || len(o.edges) > 0 || len(o.events) > 0 || ops <= 1 {
 		return
 	}
-	o.encodeAhead(cat, meta)
+	o.encodeAhead(cat, meta, ops)
 	// a created node: itself and a few peers; two unique values (a constraint and its human-
 	// friendly id); a few relationship slots at both ends
 	o.reserve(Sizes{nodes: ops, claims: 2 * ops, edges: 2 * ops})

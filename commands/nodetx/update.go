@@ -217,7 +217,7 @@ func (t *Tx) Upsert(in UpdateNode) (NodeOutcome, error) {
 		return NodeOutcome{}, err
 	}
 	if n == nil {
-		n, err = t.templates.create(m, graph.NewNodeID(), attrs, rels)
+		n, err = t.templates.create(m, graph.NewNodeID(), true, attrs, rels)
 		if err != nil {
 			return NodeOutcome{}, err
 		}

@@ -257,7 +257,7 @@ func (g *group) plan(r *appendRequest, next events.Position, recorded int64, rec
 
 // write runs the group's multi-row INSERTs.
 func (g *group) write(ctx context.Context, gs *groupStmts) error {
-	if err := insertChunks(ctx, gs, &gs.events, g.eventArgs, g.nEvents, groupEventColumns, g.first); err != nil {
+	if err := insertGroupEvents(ctx, gs, g.eventArgs, g.nEvents, g.first); err != nil {
 		return err
 	}
 	return insertChunks(ctx, gs, &gs.commands, g.commandArgs, g.nCommands, commandColumns, 0)

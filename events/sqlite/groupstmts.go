@@ -24,11 +24,20 @@ type groupStmts struct {
 	events, commands               [len(chunkSizes)]driver.Stmt
 	args                           []driver.NamedValue // reused by every run
 	row                            []driver.Value
+	// bulk holds a large group's statements, per set of metadata columns left out (groupbulk.go),
+	// each prepared on first use; bulkArgs is the rows they bind, reused
+	bulk     [1 << metaCount]driver.Stmt
+	bulkArgs []any
 }
 
 func (g *groupStmts) all() ([]*driver.Stmt, []string) {
 	dst := []*driver.Stmt{&g.begin, &g.commit, &g.rollbackStmt, &g.lastPosition}
 	queries := []string{"BEGIN IMMEDIATE", "COMMIT", "ROLLBACK", sqlLastPosition}
+	for i := range g.bulk {
+		if g.bulk[i] != nil { // only those prepared: all returns statements to close then
+			dst, queries = append(dst, &g.bulk[i]), append(queries, bulkEventsSQL(maxChunk, uint8(i)))
+		}
+	}
 	for i, n := range chunkSizes {
 		dst = append(dst, &g.lookupCommands[i], &g.streamVersions[i], &g.events[i], &g.commands[i])
 		queries = append(queries, inListSQL(sqlLookupCommands, n), rowsSQL(sqlStreamVersions, 1, n),
