@@ -3,6 +3,7 @@ package graph
 import (
 	"hash/maphash"
 	"math/bits"
+	"unsafe"
 )
 
 // nodeIndex maps a node id to its number in the node table: open addressing with linear
@@ -60,6 +61,9 @@ func (x *nodeIndex) find(id NodeID, ids *chunked[NodeID]) (uint32, bool) {
 func (x *nodeIndex) insert(id NodeID, num uint32, ids *chunked[NodeID]) (uint32, bool) {
 	if (x.n+1)*4 > len(x.slots)*3 {
 		x.reserve(x.n + 1)
+		// only here, on the write path: a snapshot read fills its table in order, where the
+		// TLB does not matter and a huge page's fault would only cost it
+		adviseHuge(unsafe.Pointer(&x.slots[0]), uintptr(len(x.slots))*unsafe.Sizeof(nodeSlot{}))
 	}
 	h, mask := hashID(id), uint32(len(x.slots)-1)
 	for i := x.place(h); ; i = (i + 1) & mask {

@@ -1,6 +1,9 @@
 package graph
 
-import "hash/maphash"
+import (
+	"hash/maphash"
+	"unsafe"
+)
 
 // uniqueIndex maps a unique value (kind, constraint, key) to its head number in the unique
 // layer: open addressing with linear probing over a table of (hash, head number) pairs, the
@@ -65,6 +68,9 @@ func (x *uniqueIndex) find(k uniqueKey, h uint32, keys *chunked[uniqueKey]) (uin
 func (x *uniqueIndex) insert(k uniqueKey, next uint32, keys *chunked[uniqueKey]) (uint32, bool) {
 	if (x.n+1)*4 > len(x.slots)*3 {
 		x.reserve(x.n + 1)
+		// only here, on the write path: a snapshot read fills its table in order, where the
+		// TLB does not matter and a huge page's fault would only cost it
+		adviseHuge(unsafe.Pointer(&x.slots[0]), uintptr(len(x.slots))*unsafe.Sizeof(uniqueSlot{}))
 	}
 	h := x.hash(k)
 	for i := x.place(h); ; i = x.next(i) {
