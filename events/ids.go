@@ -47,3 +47,20 @@ func newIDs(n int, set func(i int, id uuid.UUID)) {
 		set(i, id)
 	}
 }
+
+// fillIDs gives an id to each event of evs that has none, keeping those set.
+func fillIDs(evs []Envelope) {
+	missing := 0
+	for i := range evs {
+		if evs[i].EventID == uuid.Nil {
+			missing++
+		}
+	}
+	j := 0
+	newIDs(missing, func(_ int, id uuid.UUID) {
+		for evs[j].EventID != uuid.Nil {
+			j++
+		}
+		evs[j].EventID = id
+	})
+}

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"time"
-
-	"github.com/google/uuid"
 )
 
 // Appender writes events to a stream.
@@ -107,23 +105,7 @@ type Checkpoints interface {
 // id where none is set. Prepare then leaves them as they are.
 func Stamp(evs []Envelope, cmd string, now time.Time) error {
 	now = now.UTC().Truncate(time.Microsecond)
-	missing := 0
-	for i := range evs {
-		if evs[i].EventID == uuid.Nil {
-			missing++
-		}
-	}
-	if missing == len(evs) {
-		newIDs(len(evs), func(i int, id uuid.UUID) { evs[i].EventID = id })
-	} else if missing > 0 {
-		j := 0
-		newIDs(missing, func(_ int, id uuid.UUID) {
-			for evs[j].EventID != uuid.Nil {
-				j++
-			}
-			evs[j].EventID = id
-		})
-	}
+	fillIDs(evs)
 	for i := range evs {
 		e := &evs[i]
 		if e.OccurredAt.IsZero() {

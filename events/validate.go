@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
-
-	"github.com/google/uuid"
 )
 
 // MaxBatch is the most events one Append may write.
@@ -46,13 +44,6 @@ func Prepare(stream StreamID, expectedVersion int64, evs []Envelope, now time.Ti
 		} else if !e.ValidPayload && !json.Valid(e.Payload) {
 			return fmt.Errorf("event %d (%s): payload is not valid JSON: %w", i, e.Type, ErrInvalidEvent)
 		}
-		if e.EventID == uuid.Nil {
-			id, err := uuid.NewV7()
-			if err != nil {
-				return fmt.Errorf("event %d: new id: %w", i, err)
-			}
-			e.EventID = id
-		}
 		if e.OccurredAt.IsZero() {
 			e.OccurredAt = now
 		}
@@ -62,5 +53,6 @@ func Prepare(stream StreamID, expectedVersion int64, evs []Envelope, now time.Ti
 		}
 		e.Stream = stream
 	}
+	fillIDs(evs)
 	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/infrahub-go/infrahub/events"
@@ -56,5 +58,18 @@ func TestBulkAppendKeepsMetadata(t *testing.T) {
 			got[i].Metadata != want[i].Metadata {
 			t.Fatalf("event %d: %+v, want payload %s, metadata %+v", i, got[i], want[i].Payload, want[i].Metadata)
 		}
+	}
+}
+
+// metaFirst and metaCount name the nullable metadata columns of eventValueColumns, in the order
+// appendEventValues binds them: a reordering of the columns must move them too.
+func TestBulkMetadataColumns(t *testing.T) {
+	var cols []string
+	for _, c := range strings.Split(eventValueColumns, ",") {
+		cols = append(cols, strings.TrimSpace(c))
+	}
+	want := []string{"command_id", "correlation_id", "causation_id", "actor", "traceparent"}
+	if got := cols[metaFirst : metaFirst+metaCount]; !slices.Equal(got, want) {
+		t.Fatalf("metadata columns %v, want %v", got, want)
 	}
 }
