@@ -60,8 +60,10 @@ type branchQueue struct {
 	sizes nodetx.Sizes
 	// handoffs hand what the turn appended to the fold (Config.Decoded), in order: the turn's
 	// leader calls them once the next turn may start. Under the turn lock, not mu.
-	handoffs []func()
-	callers  branchCallers // the callers of grouped on the branch (group_fill.go)
+	handoffs []func() (settle func())
+	// handed is closed once the last turn with hand-offs has made them (under mu)
+	handed  chan struct{}
+	callers branchCallers // the callers of grouped on the branch (group_fill.go)
 }
 
 func (w *writer) queue(name string) *branchQueue {
@@ -176,9 +178,28 @@ func (w *writer) turn(ctx context.Context, name string, q *branchQueue) {
 	}
 	q.waiting = append(back, q.waiting...)
 	q.passLocked()
+	var prev, mine chan struct{}
+	if len(handoffs) > 0 {
+		prev, mine = q.handed, make(chan struct{})
+		q.handed = mine
+	}
 	q.mu.Unlock()
-	for _, h := range handoffs { // the next turn decides meanwhile: a hand-off it overtakes is left to the fold
-		h()
+	if len(handoffs) > 0 {
+		// The next turn decides meanwhile (and may commit before this turn's appends are
+		// durable); the turns hand off in their order, so that the fold takes each at once.
+		if prev != nil {
+			<-prev
+		}
+		var settle []func()
+		for _, h := range handoffs {
+			if s := h(); s != nil {
+				settle = append(settle, s)
+			}
+		}
+		close(mine)
+		for _, s := range settle { // durable: now the answers may go
+			s()
+		}
 	}
 	if last > 0 && w.waitFor(folded, last) != nil { // the hand-off has folded it, mostly
 		rctx, stop := whileWaited(ctx, ms)

@@ -53,9 +53,9 @@ func units(plans []plan, ms []*member) []unit {
 // and returns those left to decide again (from the first that could not be written on: another
 // writer's append, a duplicate command id or a failure), whether another writer got there
 // first, and the highest position written.
-func (w *writer) appendGroup(plans []plan, ms []*member, out []answer, later *[]func()) (rest []int, foreign bool, last events.Position) {
+func (w *writer) appendGroup(plans []plan, ms []*member, out []answer, later *[]func() func()) (rest []int, foreign bool, last events.Position) {
 	us := units(plans, ms)
-	results := w.appendAll(us, later)
+	results := w.appendAll(us, ms, out, later)
 	broken := false
 	for k, u := range us {
 		r := results[k]
@@ -133,32 +133,57 @@ var errNotSent = errors.New("not sent: an earlier append of the turn was not wri
 // processes still share the log's group commits.
 //
 // What each append wrote is handed to the fold (handOff) in order, by the caller through later
-// once it has let the branch's next turn start (so that it decides meanwhile).
-func (w *writer) appendAll(us []unit, later *[]func()) []appended {
-	out := make([]appended, len(us))
+// once it has let the branch's next turn start (so that it decides meanwhile). With a staged
+// log (events.Staged) an append returns once committed: the next turn decides and commits, and
+// the fold takes it, while the sync runs (the log's other readers may read a commit up to one
+// sync before it is durable too); the settle func later returns waits until it is durable
+// before the caller answers, and makes the answers of the unit's commands the error (out)
+// should the sync fail.
+func (w *writer) appendAll(us []unit, ms []*member, out []answer, later *[]func() func()) []appended {
+	res := make([]appended, len(us))
+	staged, _ := w.log.(events.Staged)
+	if w.decoded == nil {
+		staged = nil // acknowledged once durable: nothing to wait for later
+	}
 	for k, u := range us {
 		done := func() {}
 		if w.decoded != nil && w.handing != nil && len(u.payload) == len(u.events) {
 			done = w.handing()
 		}
+		var durable func() error
 		if err := w.stamp(u.events, u.payload, u.info.ID); err != nil {
-			out[k].err = err
+			res[k].err = err
+		} else if staged != nil {
+			res[k].res, durable, res[k].err = staged.AppendCommandStaged(u.ctx, u.stream, u.version, u.info, u.events...)
 		} else {
-			out[k].res, out[k].err = w.log.AppendCommand(u.ctx, u.stream, u.version, u.info, u.events...)
+			res[k].res, res[k].err = w.log.AppendCommand(u.ctx, u.stream, u.version, u.info, u.events...)
 		}
-		if out[k].err != nil || out[k].res.Duplicate {
+		if res[k].err != nil || res[k].res.Duplicate {
 			done()
 			for j := k + 1; j < len(us); j++ {
-				out[j].err = errNotSent
+				res[j].err = errNotSent
 			}
 			break
 		}
-		if w.decoded != nil {
-			res := out[k].res
-			*later = append(*later, func() { w.handOff(u.ctx, u.stream, u.events, u.payload, res); done() })
-		} else {
+		if w.decoded == nil {
 			done()
+			continue
 		}
+		r := res[k].res
+		*later = append(*later, func() (settle func()) {
+			w.handOff(u.ctx, u.stream, u.events, u.payload, r)
+			done()
+			if durable == nil {
+				return nil
+			}
+			return func() {
+				if err := durable(); err != nil {
+					for _, p := range u.plans {
+						out[p.i] = answer{err: fmt.Errorf("%s: %w", ms[p.i].cmd.Type, err)}
+					}
+				}
+			}
+		})
 	}
-	return out
+	return res
 }

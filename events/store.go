@@ -64,6 +64,18 @@ type Commands interface {
 	Command(ctx context.Context, id string) (rec CommandRecord, found bool, err error)
 }
 
+// Staged is what a log whose appends are committed before they are durable (SQLite: a syncer
+// fsyncs the WAL after the writer commits) may offer besides Commands: AppendCommandStaged
+// returns once the append is committed, in the log's order of appends, with durable, which
+// returns once it is durable (nil) or never will be (the error AppendCommand would have
+// returned). A caller may decide and append what builds on it meanwhile (the log commits in
+// order and a failed sync fails every later append), but must not acknowledge it, nor show it
+// to readers, before durable returns nil. An append that wrote nothing (an error, a
+// duplicate) returns as AppendCommand does, once durable, with durable nil.
+type Staged interface {
+	AppendCommandStaged(ctx context.Context, stream StreamID, expectedVersion int64, cmd CommandInfo, evs ...Envelope) (res AppendResult, durable func() error, err error)
+}
+
 // WithCommand sets id as the command id of every event of evs (the adapters' AppendCommand calls
 // it on their own copy): an event naming another command id is refused.
 func WithCommand(evs []Envelope, id string) error {

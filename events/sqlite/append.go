@@ -37,14 +37,51 @@ func (s *Store) AppendCommand(ctx context.Context, stream events.StreamID, expec
 	req := newAppendRequest(ctx, args)
 	s.callers.Enter()
 	defer s.callers.Leave()
-	select {
-	case s.reqs <- req:
-	case <-ctx.Done():
-		return events.AppendResult{}, appendErr(stream, ctx.Err())
-	case <-s.closing:
-		return events.AppendResult{}, appendErr(stream, events.ErrClosed)
+	if err := s.submit(ctx, req); err != nil {
+		return events.AppendResult{}, err
 	}
 	return req.wait(s.loopDone)
+}
+
+// AppendCommandStaged is AppendCommand returning once the writer has committed the append,
+// while the syncer makes it durable; see events.Staged.
+func (s *Store) AppendCommandStaged(ctx context.Context, stream events.StreamID, expectedVersion int64, cmd events.CommandInfo, evs ...events.Envelope) (events.AppendResult, func() error, error) {
+	args, err := s.prepareAppend(ctx, stream, expectedVersion, evs, cmd)
+	if err != nil {
+		return events.AppendResult{}, nil, err
+	}
+	req := newAppendRequest(ctx, args)
+	req.committed = make(chan appendResponse, 1)
+	s.callers.Enter()
+	defer s.callers.Leave()
+	if err := s.submit(ctx, req); err != nil {
+		return events.AppendResult{}, nil, err
+	}
+	var res events.AppendResult
+	select {
+	case c := <-req.committed:
+		if c.err == nil && !c.res.Duplicate {
+			return c.res, func() error { _, err := req.final(); return err }, nil
+		}
+		res, err = req.final()
+	case <-ctx.Done():
+		res, err = req.giveUp(ctx.Err())
+	case <-s.loopDone:
+		res, err = req.giveUp(events.ErrClosed)
+	}
+	return res, nil, err
+}
+
+// submit hands req to the writer.
+func (s *Store) submit(ctx context.Context, req *appendRequest) error {
+	select {
+	case s.reqs <- req:
+		return nil
+	case <-ctx.Done():
+		return appendErr(req.stream, ctx.Err())
+	case <-s.closing:
+		return appendErr(req.stream, events.ErrClosed)
+	}
 }
 
 // prepareAppend checks the call and returns a copy of evs with ids and times filled in, so that

@@ -26,6 +26,9 @@ type appendRequest struct {
 	size  int             // bytes, to bound a batch
 	state atomic.Int32
 	done  chan appendResponse // buffered: the writer never blocks answering
+	// committed, when set (AppendCommandStaged), has the outcome once the writer committed it
+	// (or failed to), before done has it durable; buffered
+	committed chan appendResponse
 }
 
 type appendResponse struct {
@@ -61,8 +64,20 @@ func (r *appendRequest) giveUp(err error) (events.AppendResult, error) {
 	if r.state.CompareAndSwap(statePending, stateAbandoned) {
 		return events.AppendResult{}, appendErr(r.stream, err)
 	}
+	return r.final()
+}
+
+// final waits for the answer of a request the writer took.
+func (r *appendRequest) final() (events.AppendResult, error) {
 	resp := <-r.done
 	return resp.res, resp.err
+}
+
+// staged tells a staged caller what the writer committed for it (err: nothing).
+func (r *appendRequest) staged(res events.AppendResult, err error) {
+	if r.committed != nil {
+		r.committed <- appendResponse{res: res, err: err}
+	}
 }
 
 func (r *appendRequest) take() bool { return r.state.CompareAndSwap(statePending, stateTaken) }
@@ -161,6 +176,7 @@ func (s *Store) commitBatch(batch []*appendRequest) {
 	if err != nil {
 		s.log.Error("event store: batch failed", slog.Int("requests", len(batch)), slog.Any("error", err))
 		for _, o := range outcomes {
+			o.req.staged(events.AppendResult{}, err)
 			o.req.answer(events.AppendResult{}, err)
 		}
 		return
@@ -173,6 +189,11 @@ func (s *Store) commitBatch(batch []*appendRequest) {
 	}
 	s.log.Debug("event store: batch done", slog.Int("requests", len(outcomes)), slog.Int64("head", int64(wrote)))
 	s.wal.submit(syncItem{seq: seq, last: wrote, outcomes: outcomes})
+	// After the hand-over to the syncer, so that a staged caller is the goroutine this one
+	// readied last: it runs next here, without waiting behind every goroutine runnable.
+	for _, o := range outcomes {
+		o.req.staged(o.res, o.err)
+	}
 	if s.tailDue {
 		s.tailDue = false
 		if err := s.ckpt.copyTail(ctx, s.wdb); err != nil {
