@@ -37,7 +37,7 @@ func (s *Store) AppendCommand(ctx context.Context, stream events.StreamID, expec
 	req := newAppendRequest(ctx, args)
 	s.callers.Enter()
 	defer s.callers.Leave()
-	if err := s.submit(ctx, req); err != nil {
+	if err := req.send(s.reqs, s.closing); err != nil {
 		return events.AppendResult{}, err
 	}
 	return req.wait(s.loopDone)
@@ -54,7 +54,7 @@ func (s *Store) AppendCommandStaged(ctx context.Context, stream events.StreamID,
 	req.committed = make(chan appendResponse, 1)
 	s.callers.Enter()
 	defer s.callers.Leave()
-	if err := s.submit(ctx, req); err != nil {
+	if err := req.send(s.reqs, s.closing); err != nil {
 		return events.AppendResult{}, nil, err
 	}
 	var res events.AppendResult
@@ -72,15 +72,16 @@ func (s *Store) AppendCommandStaged(ctx context.Context, stream events.StreamID,
 	return res, nil, err
 }
 
-// submit hands req to the writer.
-func (s *Store) submit(ctx context.Context, req *appendRequest) error {
+// send hands r to the writer (reqs) unless its caller's context or the store (closing) ends
+// first.
+func (r *appendRequest) send(reqs chan<- *appendRequest, closing <-chan struct{}) error {
 	select {
-	case s.reqs <- req:
+	case reqs <- r:
 		return nil
-	case <-ctx.Done():
-		return appendErr(req.stream, ctx.Err())
-	case <-s.closing:
-		return appendErr(req.stream, events.ErrClosed)
+	case <-r.ctx.Done():
+		return appendErr(r.stream, r.ctx.Err())
+	case <-closing:
+		return appendErr(r.stream, events.ErrClosed)
 	}
 }
 
