@@ -46,11 +46,7 @@ func TestGroupedCreateAnsweredOnceDurable(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		raw, _ := json.Marshal(testSchema)
-		payload, _ := json.Marshal(commands.LoadSchema{Schemas: []json.RawMessage{raw}})
-		if _, err := app.Dispatch(context.Background(), commands.Command{Type: commands.TypeLoadSchema, Payload: payload}); err != nil {
-			t.Fatal(err)
-		}
+		loadTestSchema(t, app)
 		before := store.Position()
 		type answer struct {
 			res commands.Result

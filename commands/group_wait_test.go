@@ -29,11 +29,7 @@ func TestGroupedCommandStopsWaitingWithItsCaller(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, _ := json.Marshal(testSchema)
-	payload, _ := json.Marshal(commands.LoadSchema{Schemas: []json.RawMessage{raw}})
-	if _, err := app.Dispatch(context.Background(), commands.Command{Type: commands.TypeLoadSchema, Payload: payload}); err != nil {
-		t.Fatal(err)
-	}
+	loadTestSchema(t, app)
 	stuck.Store(true)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

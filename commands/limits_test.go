@@ -70,11 +70,7 @@ func TestLimitsFromConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, _ := json.Marshal(testSchema)
-	payload, _ := json.Marshal(commands.LoadSchema{Schemas: []json.RawMessage{raw}})
-	if _, err := app.Dispatch(context.Background(), commands.Command{Type: commands.TypeLoadSchema, Payload: payload}); err != nil {
-		t.Fatal(err)
-	}
+	loadTestSchema(t, app)
 	_ = fold.WaitFor(context.Background(), 0)
 	_, err = app.Dispatch(context.Background(), commands.Command{Type: commands.TypeCreateNode,
 		Payload: json.RawMessage(`{"kind":"TestTag","data":{"name":"123456789"}}`)})

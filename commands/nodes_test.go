@@ -130,6 +130,16 @@ func newApp(t testing.TB) (*sqlite.Store, *nodes.Store, *commands.Service, *proj
 	return log, store, anotherApp(t, log, store, fold), fold
 }
 
+// loadTestSchema loads the test schema through app.
+func loadTestSchema(t testing.TB, app *commands.Service) {
+	t.Helper()
+	raw, _ := json.Marshal(testSchema)
+	payload, _ := json.Marshal(commands.LoadSchema{Schemas: []json.RawMessage{raw}})
+	if _, err := app.Dispatch(context.Background(), commands.Command{Type: commands.TypeLoadSchema, Payload: payload}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // anotherApp is one more application on the same log and state, as another process would run
 // (its commands do not take turns with the first one's).
 func anotherApp(t testing.TB, log *sqlite.Store, store *nodes.Store, fold *projections.Inline) *commands.Service {
