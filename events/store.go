@@ -69,9 +69,11 @@ type Commands interface {
 // returns once the append is committed, in the log's order of appends, with durable, which
 // returns once it is durable (nil) or never will be (the error AppendCommand would have
 // returned). A caller may decide and append what builds on it meanwhile (the log commits in
-// order and a failed sync fails every later append), but must not acknowledge it, nor show it
-// to readers, before durable returns nil. An append that wrote nothing (an error, a
-// duplicate) returns as AppendCommand does, once durable, with durable nil.
+// order and a failed sync fails every later append), and may let readers see it (a reader
+// connection of the log may read a commit up to one sync before it is durable too: only a
+// power loss can then take it), but must not acknowledge it before durable returns nil. An
+// append that wrote nothing (an error, a duplicate) returns as AppendCommand does, once
+// durable, with durable nil.
 type Staged interface {
 	AppendCommandStaged(ctx context.Context, stream StreamID, expectedVersion int64, cmd CommandInfo, evs ...Envelope) (res AppendResult, durable func() error, err error)
 }
