@@ -24,7 +24,9 @@ import (
 // The turn is led by one of the callers: the first to arrive when no turn runs, then, when a turn
 // ends, the first caller still waiting. The leader works for everyone of its group, so its own
 // caller's context does not end the turn; a caller whose context ends while it waits in the
-// queue leaves it (nothing of it is decided), one taken into a turn waits for its answer.
+// queue leaves it (nothing of it is decided), one taken into a turn waits for its answer. A turn
+// takes its commands as they arrive (group_fill.go): a caller taken while the turn still waits
+// for others waits for its answer too.
 
 // maxGroup bounds the commands one turn decides and appends together.
 const maxGroup = 64
@@ -156,16 +158,7 @@ func (q *branchQueue) passLocked() {
 // turn takes the waiting commands (up to maxGroup), decides and appends them, passes the lead
 // on and answers them. Commands deferred go back to the front of the queue.
 func (w *writer) turn(ctx context.Context, name string, q *branchQueue) {
-	q.fill()
-	q.mu.Lock()
-	n := min(len(q.waiting), maxGroup)
-	ms := append([]*member(nil), q.waiting[:n]...)
-	q.waiting = append(q.waiting[:0:0], q.waiting[n:]...)
-	for _, m := range ms {
-		m.taken = true
-	}
-	q.mu.Unlock()
-	out, last := w.group(ctx, name, q, ms)
+	ms, out, last := w.group(ctx, name, q)
 	handoffs := q.handoffs
 	q.handoffs = nil
 	q.mu.Lock()

@@ -13,7 +13,9 @@ import (
 // starts with fewer commands waiting than the callers seen on its branch lately waits, at most
 // fillWait, for the others: while some of them are still in a turn (their answers are on their
 // way, and their clients come back), and otherwise while they keep arriving (each within
-// fillGap of the last). A lone caller never waits.
+// fillGap of the last). A lone caller never waits. The turn takes each command as it arrives
+// and decides it at once (gather, decider.early): the callers come back one after the other, and
+// the decisions of the first overlap the way back of the last instead of following it.
 
 // fillWait bounds how long a turn waits for its callers.
 const fillWait = 2 * time.Millisecond
@@ -37,22 +39,31 @@ func (c *branchCallers) joined() {
 	}
 }
 
-// fill waits, before a turn takes the queue, for the callers expected (see above).
-func (q *branchQueue) fill() {
+// gather takes the turn's commands into ms (up to maxGroup), each as it arrives, and calls took
+// with each one's index once taken (the turn decides it while the others are still on their
+// way); it waits for the callers expected (see above).
+func (q *branchQueue) gather(ms *[]*member, took func(i int)) {
 	start := time.Now()
 	want := q.callers.Expected(start)
-	if want <= 1 {
-		return
-	}
 	var timer *time.Timer
 	last := start
 	for {
+		first := len(*ms)
 		q.mu.Lock()
-		n := len(q.waiting)
+		k := min(len(q.waiting), maxGroup-first)
+		for _, m := range q.waiting[:k] {
+			m.taken = true
+		}
+		*ms = append(*ms, q.waiting[:k]...)
+		q.waiting = append(q.waiting[:0:0], q.waiting[k:]...)
 		q.mu.Unlock()
+		for i := first; i < len(*ms); i++ {
+			took(i)
+		}
+		n := len(*ms)
 		now := time.Now()
 		left := fillWait - now.Sub(start)
-		if n >= want || n == 0 || left <= 0 {
+		if n >= want || n == 0 || n == maxGroup || left <= 0 {
 			break
 		}
 		if q.callers.InProgress() <= n { // no caller in a turn: wait only while they keep coming
