@@ -108,6 +108,12 @@ func (t tailStore) run(ctx context.Context, pos events.Position, out chan<- []ev
 			}
 			continue
 		}
+		if stale && !polled && dh != nil && pos >= dh.DurableHead() {
+			// Only commits of this process set it, and the events handed reach what it made
+			// durable: a commit made durable after its events were handed (the hand-off may come
+			// first) is covered too.
+			stale = false
+		}
 		if stale {
 			// The next event may still be on its way to Handoff: while a hand-off is announced
 			// (Expect), give it a moment (from when it was first missed, however many later

@@ -3,6 +3,7 @@ package projections
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -261,5 +262,53 @@ func TestTailReadsOnceAnAnnouncedHandOffEndsUnhanded(t *testing.T) {
 	done()
 	if b := next(t, evc, 5*time.Second); len(b) != 1 || b[0].GlobalPosition != 1 {
 		t.Fatalf("got %v, want [1]", positions(b))
+	}
+}
+
+// stagedLog is a tailLog whose durable head is set apart from its events: a staged append is
+// in the log (and handed) before it is durable, and its commit is notified once it is.
+type stagedLog struct {
+	*tailLog
+	durable atomic.Int64
+}
+
+func (l *stagedLog) DurableHead() events.Position { return events.Position(l.durable.Load()) }
+
+// A commit made durable after its events were handed (a staged append: the turn hands its events
+// to the fold while the log syncs) is covered by them too: no read of the log follows it.
+func TestTailDoesNotReadTheLogForCommitsDurableAfterTheirHandOff(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	log := &stagedLog{tailLog: &tailLog{}}
+	var (
+		r       Runner
+		commits events.Signal
+	)
+	tail := r.Tail(log, &commits).(tailStore)
+	tail.grace = time.Minute
+	evc, _ := tail.Subscribe(ctx, 0)
+	time.Sleep(20 * time.Millisecond) // the tail has read the empty log and waits
+	reads := log.readCount()
+	for pos := 1; pos <= 5; pos++ {
+		done := r.Expect()
+		e := handedEnv(pos)
+		log.append(e)
+		r.handed.put([]events.Envelope{e}, nil)
+		done()
+		if b := next(t, evc, 5*time.Second); len(b) != 1 || b[0].GlobalPosition != events.Position(pos) {
+			t.Fatalf("got %v, want [%d]", positions(b), pos)
+		}
+		log.durable.Store(int64(pos))
+		commits.Notify()
+		time.Sleep(5 * time.Millisecond) // the tail takes the commit's wake-up
+	}
+	if n := log.readCount() - reads; n != 0 {
+		t.Errorf("%d reads of the log for commits whose events were handed before they were durable", n)
+	}
+	log.append(handedEnv(6)) // never handed
+	log.durable.Store(6)
+	commits.Notify()
+	if b := next(t, evc, tailPoll/2); len(b) != 1 || b[0].GlobalPosition != 6 {
+		t.Fatalf("got %v, want [6]", positions(b))
 	}
 }
