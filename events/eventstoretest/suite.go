@@ -99,6 +99,13 @@ func mustAppend(t *testing.T, s events.Store, stream events.StreamID, expected i
 	if err != nil {
 		t.Fatalf("append to %s at %d: %v", stream, expected, err)
 	}
+	noteAppended(s, res)
+	return res
+}
+
+// noteAppended records that s holds res's events, so that readAll waits until it reads them (a
+// PostgreSQL log shows an event once no older transaction is open).
+func noteAppended(s events.Store, res events.AppendResult) {
 	if last := res.Last(); last > 0 {
 		for {
 			prev, _ := appended.LoadOrStore(s, last)
@@ -107,10 +114,9 @@ func mustAppend(t *testing.T, s events.Store, stream events.StreamID, expected i
 			}
 		}
 	}
-	return res
 }
 
-// appended is, per store, the highest position mustAppend wrote: readAll waits until it sees it.
+// appended is, per store, the highest position mustAppend (or noteAppended) wrote: readAll waits until it sees it.
 var appended sync.Map
 
 // readAll reads the log after a position. Readers only return commits older than every
@@ -320,6 +326,7 @@ func testCommandRecord(t *testing.T, s Subject) {
 	if err != nil || first.Duplicate {
 		t.Fatalf("first append: %+v, %v", first, err)
 	}
+	noteAppended(s, first)
 	rec, found, err := s.Command(ctx, "cmd-1")
 	if err != nil || !found {
 		t.Fatalf("command: found %v, %v", found, err)
@@ -730,6 +737,7 @@ func testAppendResultStored(t *testing.T, s Subject) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	noteAppended(s, res)
 	if res.RecordedAt.IsZero() {
 		t.Fatalf("result %+v has no recorded time", res)
 	}
