@@ -154,17 +154,8 @@ func TestTailReadsAnUnhandedEventDespiteLaterHandOffs(t *testing.T) {
 // soon as it commits: branch, schema and task events are never handed, and waiting the grace for
 // them delayed every such command.
 func TestTailReadsAtOnceWhenNoHandOffIsExpected(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	log := &tailLog{}
-	var (
-		r       Runner
-		commits events.Signal
-	)
-	tail := r.Tail(log, &commits).(tailStore)
-	tail.grace = time.Minute
-	evc, _ := tail.Subscribe(ctx, 0)
-	time.Sleep(20 * time.Millisecond) // the tail has read the empty log and waits
+	r, commits, evc := waitingTail(t, log)
 	log.append(handedEnv(1))
 	commits.Notify()
 	if b := next(t, evc, 5*time.Second); len(b) != 1 || b[0].GlobalPosition != 1 {
@@ -204,57 +195,11 @@ func (l *tailLog) readCount() int {
 	return l.reads
 }
 
-// A commit whose events were all handed, up to the log's durable head, is not followed by a read
-// of the log that would find nothing more; a commit of events never handed still is, at once.
-func TestTailDoesNotReadTheLogForCommitsItWasHanded(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	log := headLog{&tailLog{}}
-	var (
-		r       Runner
-		commits events.Signal
-	)
-	tail := r.Tail(log, &commits).(tailStore)
-	tail.grace = time.Minute
-	evc, _ := tail.Subscribe(ctx, 0)
-	time.Sleep(20 * time.Millisecond) // the tail has read the empty log and waits
-	reads := log.readCount()
-	for pos := 1; pos <= 5; pos++ {
-		done := r.Expect()
-		e := handedEnv(pos)
-		log.append(e)
-		commits.Notify()
-		r.handed.put([]events.Envelope{e}, nil)
-		done()
-		if b := next(t, evc, 5*time.Second); len(b) != 1 || b[0].GlobalPosition != events.Position(pos) {
-			t.Fatalf("got %v, want [%d]", positions(b), pos)
-		}
-	}
-	time.Sleep(20 * time.Millisecond)
-	if n := log.readCount() - reads; n != 0 {
-		t.Errorf("%d reads of the log for commits whose events were handed", n)
-	}
-	log.append(handedEnv(6)) // never handed
-	commits.Notify()
-	if b := next(t, evc, tailPoll/2); len(b) != 1 || b[0].GlobalPosition != 6 {
-		t.Fatalf("got %v, want [6]", positions(b))
-	}
-}
-
 // An announced hand-off that ends without handing anything (its append failed, or was not
 // handed) makes a tail waiting for the event read the log at once, not after the grace.
 func TestTailReadsOnceAnAnnouncedHandOffEndsUnhanded(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	log := headLog{&tailLog{}}
-	var (
-		r       Runner
-		commits events.Signal
-	)
-	tail := r.Tail(log, &commits).(tailStore)
-	tail.grace = time.Minute
-	evc, _ := tail.Subscribe(ctx, 0)
-	time.Sleep(20 * time.Millisecond) // the tail has read the empty log and waits
+	r, commits, evc := waitingTail(t, log)
 	done := r.Expect()
 	log.append(handedEnv(1))
 	commits.Notify()
@@ -265,8 +210,9 @@ func TestTailReadsOnceAnAnnouncedHandOffEndsUnhanded(t *testing.T) {
 	}
 }
 
-// stagedLog is a tailLog whose durable head is set apart from its events: a staged append is
-// in the log (and handed) before it is durable, and its commit is notified once it is.
+// stagedLog is a tailLog that knows its durable head, as the SQLite store does, set apart from
+// its events: a staged append is in the log (and handed) before it is durable, and its commit is
+// notified once it is.
 type stagedLog struct {
 	*tailLog
 	durable atomic.Int64
@@ -274,41 +220,57 @@ type stagedLog struct {
 
 func (l *stagedLog) DurableHead() events.Position { return events.Position(l.durable.Load()) }
 
-// A commit made durable after its events were handed (a staged append: the turn hands its events
-// to the fold while the log syncs) is covered by them too: no read of the log follows it.
-func TestTailDoesNotReadTheLogForCommitsDurableAfterTheirHandOff(t *testing.T) {
+// A commit whose events were all handed, up to the log's durable head, is not followed by a read
+// of the log that would find nothing more, whether it is notified before the hand-off or once
+// durable after it (a staged append: the turn hands its events to the fold while the log
+// syncs); a commit of events never handed still is, at once.
+func TestTailDoesNotReadTheLogForCommitsItWasHanded(t *testing.T) {
+	for _, staged := range []bool{false, true} {
+		log := &stagedLog{tailLog: &tailLog{}}
+		r, commits, evc := waitingTail(t, log)
+		reads := log.readCount()
+		for pos := 1; pos <= 5; pos++ {
+			done := r.Expect()
+			e := handedEnv(pos)
+			log.append(e)
+			if !staged {
+				log.durable.Store(int64(pos))
+				commits.Notify()
+			}
+			r.handed.put([]events.Envelope{e}, nil)
+			done()
+			if b := next(t, evc, 5*time.Second); len(b) != 1 || b[0].GlobalPosition != events.Position(pos) {
+				t.Fatalf("staged %v: got %v, want [%d]", staged, positions(b), pos)
+			}
+			if staged {
+				log.durable.Store(int64(pos))
+				commits.Notify()
+				time.Sleep(5 * time.Millisecond) // the tail takes the commit's wake-up
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+		if n := log.readCount() - reads; n != 0 {
+			t.Errorf("staged %v: %d reads of the log for commits whose events were handed", staged, n)
+		}
+		log.append(handedEnv(6)) // never handed
+		log.durable.Store(6)
+		commits.Notify()
+		if b := next(t, evc, tailPoll/2); len(b) != 1 || b[0].GlobalPosition != 6 {
+			t.Fatalf("staged %v: got %v, want [6]", staged, positions(b))
+		}
+	}
+}
+
+// waitingTail subscribes a Tail of log, on a Runner of its own, from the start (until the test
+// ends), with a grace far longer than the test, and returns once the tail has read the empty log
+// and waits.
+func waitingTail(t *testing.T, log events.Store) (*Runner, *events.Signal, <-chan []events.Envelope) {
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	log := &stagedLog{tailLog: &tailLog{}}
-	var (
-		r       Runner
-		commits events.Signal
-	)
-	tail := r.Tail(log, &commits).(tailStore)
+	t.Cleanup(cancel)
+	r, commits := &Runner{}, &events.Signal{}
+	tail := r.Tail(log, commits).(tailStore)
 	tail.grace = time.Minute
 	evc, _ := tail.Subscribe(ctx, 0)
-	time.Sleep(20 * time.Millisecond) // the tail has read the empty log and waits
-	reads := log.readCount()
-	for pos := 1; pos <= 5; pos++ {
-		done := r.Expect()
-		e := handedEnv(pos)
-		log.append(e)
-		r.handed.put([]events.Envelope{e}, nil)
-		done()
-		if b := next(t, evc, 5*time.Second); len(b) != 1 || b[0].GlobalPosition != events.Position(pos) {
-			t.Fatalf("got %v, want [%d]", positions(b), pos)
-		}
-		log.durable.Store(int64(pos))
-		commits.Notify()
-		time.Sleep(5 * time.Millisecond) // the tail takes the commit's wake-up
-	}
-	if n := log.readCount() - reads; n != 0 {
-		t.Errorf("%d reads of the log for commits whose events were handed before they were durable", n)
-	}
-	log.append(handedEnv(6)) // never handed
-	log.durable.Store(6)
-	commits.Notify()
-	if b := next(t, evc, tailPoll/2); len(b) != 1 || b[0].GlobalPosition != 6 {
-		t.Fatalf("got %v, want [6]", positions(b))
-	}
+	time.Sleep(20 * time.Millisecond)
+	return r, commits, evc
 }
