@@ -55,6 +55,24 @@ func interfaceCreate(name, device string) []byte {
 // httpCreate is scenario 13: clients POST /api/commands node.create for one time-boxed round; the
 // round's value is the creates per second, its samples the latency of each.
 func httpCreate(e *env, clients int) measureFunc {
+	return httpCommands(e, clients, func(w *gqlWorld, id int64, c, i int) []byte {
+		dev := w.devices[1+(c*131+i)%(len(w.devices)-1)]
+		return interfaceCreate(fmt.Sprintf("http-%s-%d-c%d-%d", e.runID, id, c, i), dev)
+	})
+}
+
+// httpRecord is scenario 13b: the clients of 13 POST diagnostic.record, which the server decodes,
+// appends through the log's group commit and answers once durable: 13's request path without the
+// node work (decision, graph, fold), the ceiling 13 can reach on it.
+func httpRecord(e *env, clients int) measureFunc {
+	body := []byte(`{"type":"diagnostic.record","payload":{"data":` + benchPayload + `}}`)
+	return httpCommands(e, clients, func(*gqlWorld, int64, int, int) []byte { return body })
+}
+
+// httpCommands is clients POSTing /api/commands the bodies body makes (of the round id, client
+// c, its i-th command) for one time-boxed round; the round's value is the commands per second,
+// its samples the latency of each.
+func httpCommands(e *env, clients int, body func(w *gqlWorld, id int64, c, i int) []byte) measureFunc {
 	return func(ctx context.Context, _ int) (round, error) {
 		w, load, err := httpLoader(ctx, e)
 		if err != nil {
@@ -66,8 +84,7 @@ func httpCreate(e *env, clients int) measureFunc {
 			return round{}, err
 		}
 		rate, lats, err := timeBoxed(ctx, clients, e.sz.window, func(ctx context.Context, c, i int) error {
-			dev := w.devices[1+(c*131+i)%(len(w.devices)-1)]
-			return conns[c].post(ctx, "/api/commands", interfaceCreate(fmt.Sprintf("http-%s-%d-c%d-%d", e.runID, id, c, i), dev))
+			return conns[c].post(ctx, "/api/commands", body(w, id, c, i))
 		})
 		if err != nil {
 			return round{}, err

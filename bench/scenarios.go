@@ -120,6 +120,12 @@ func scenarioDefs() []scenarioDef {
 			func(ctx context.Context, e *env, sp spec) (Result, error) {
 				return e.versus(ctx, sp, httpCreate(e, httpClients))
 			}},
+		{spec{name: "13b-http-record-16", title: "13b. the same 16 clients posting diagnostic.record (13's request path without the node work)", unit: "commands/s",
+			baseline: "log-append-8", target: target{op: "report"}, tail: true,
+			note: "POST /api/commands diagnostic.record (decoded, appended through the log's group commit, answered once durable; no decision, graph or fold), 16 clients over loopback, to the server of 13: the ceiling 13 can reach on this request path"},
+			func(ctx context.Context, e *env, sp spec) (Result, error) {
+				return e.versus(ctx, sp, httpRecord(e, httpClients))
+			}},
 		{spec{name: "14-http-mixed-16", title: "14. mixed 70/30 read/write load over HTTP, 16 clients", unit: "requests/s",
 			baseline: "log-append-8", target: target{op: "report"},
 			note: "each client: 7 POST /graphql of one device by id (5 attributes and its site) for 3 POST /api/commands node.update of a device's description; reads on the reading server, writes on the writing one (the same embedded); the log's append rate is for scale"},
@@ -176,8 +182,8 @@ func (e *env) runAll(ctx context.Context) ([]Result, error) {
 		"10b-snapshot-start", "5-projection-apply", "11-heap", "11b-empty-branch", "12-point-read"} {
 		rank[name] = i - 100 // before every other scenario, in this order
 	}
-	// 13 and 14 write over HTTP to the server of 7 and 8: they run after them.
-	rank["13-http-create-16"], rank["14-http-mixed-16"] = 100, 101
+	// 13, 13b and 14 write over HTTP to the server of 7 and 8: they run after them.
+	rank["13-http-create-16"], rank["13b-http-record-16"], rank["14-http-mixed-16"] = 100, 101, 102
 	graph := map[string]bool{"10b-snapshot-start": true, "5-projection-apply": true, "11-heap": true, "11b-empty-branch": true, "12-point-read": true}
 	order := make([]int, len(defs))
 	for i := range order {
