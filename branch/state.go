@@ -125,10 +125,18 @@ func (s *State) Apply(_ context.Context, batch []events.Envelope) error {
 	return nil
 }
 
-func (s *State) apply(e events.Envelope) error {
-	switch e.Type {
+// Folds reports whether the state changes with an event of type typ; any other event only moves
+// its position.
+func Folds(typ string) bool {
+	switch typ {
 	case TypeCreated, TypeDeleted, schema.TypeLoaded, TypeMerged, TypeRebased, TypeConflictResolved:
-	default:
+		return true
+	}
+	return false
+}
+
+func (s *State) apply(e events.Envelope) error {
+	if !Folds(e.Type) {
 		return nil
 	}
 	v, err := s.catalogue.Decode(e)

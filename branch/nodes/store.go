@@ -161,6 +161,18 @@ func (s *Store) Head() (events.Position, uuid.UUID) {
 	return s.position, s.lastEvent
 }
 
+// ChangesGraph reports whether an event of type typ may change what a Store holds besides its
+// position: the node events and the events its branch state folds (branch.Folds: branches,
+// merges, rebases, schemas). Any other event (a diagnostic, a task's, ...) only gives its
+// position a time.
+func ChangesGraph(typ string) bool {
+	switch typ {
+	case TypeCreated, TypeUpdated, TypeDeleted:
+		return true
+	}
+	return branch.Folds(typ)
+}
+
 func (s *Store) apply(e *events.Envelope, decoded any) error {
 	pos := int64(e.GlobalPosition) // branch/graph counts positions as int64
 	switch e.Type {

@@ -51,9 +51,10 @@ func (g graphFold) Reset(ctx context.Context) error {
 // foldChanges is what a folded batch changed: the nodes of its node events and the ends of their
 // edges (ids), their kinds, whether it created an API token (a token is found by its value) or
 // changed an edge whose near end is another node than the event's (of a kind not listed), and
-// whether it may have changed anything (all: an event other than a node event, such as a
-// branch's merge or rebase or a schema change, or a node event whose payload was not handed
-// decoded).
+// whether it may have changed anything (all: an event other than a node event that changes the
+// graph, such as a branch's merge or rebase or a schema change, or a node event whose payload was
+// not handed decoded; an event that changes no node, such as a diagnostic or a task's, changes
+// nothing they read).
 type foldChanges struct {
 	ids, kinds          []string
 	all, token, foreign bool
@@ -78,8 +79,10 @@ func (c *foldChanges) add(batch []events.Envelope, payloads []any, before events
 		case nodes.Deleted:
 			c.node(p.ID, p.Kind, p.Edges)
 		default:
-			c.all = true
-			return
+			if nodes.ChangesGraph(batch[i].Type) { // not handed decoded, or not a node event
+				c.all = true
+				return
+			}
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/infrahub-go/infrahub/branch/nodes"
 	"github.com/infrahub-go/infrahub/events"
 	"github.com/infrahub-go/infrahub/queries/authn"
+	"github.com/infrahub-go/infrahub/task"
 )
 
 // What a fold tells the token cache and the resolver: each node event's node, kind and edges'
@@ -47,6 +48,10 @@ func TestFoldChanges(t *testing.T) {
 		if c.add(tc.batch, tc.payloads, 0); !c.all {
 			t.Errorf("%s: all is false", name)
 		}
+	}
+	c = foldChanges{}
+	if c.add([]events.Envelope{ev(9, events.TypeDiagnosticRecorded), ev(10, task.TypeProgressed)}, []any{nil, nil}, 0); c.all || len(c.ids) != 0 {
+		t.Errorf("events that change no node: %+v; want nothing", c)
 	}
 	c = foldChanges{}
 	if c.add(batch, nil, 5); c.all || len(c.ids) != 0 {
