@@ -62,6 +62,10 @@ type Config struct {
 	GCHeapFloor int64  `env:"INFRAHUB_GC_HEAP_FLOOR_BYTES" envDefault:"268435456"`
 	GOGC        string `env:"GOGC"`
 	GOMEMLIMIT  string `env:"GOMEMLIMIT"`
+	// ExtraProcs is how many processors (Go's Ps) the server runs beyond Go's default of one per
+	// CPU it may use (procs.go); Go's own GOMAXPROCS wins over it.
+	ExtraProcs int    `env:"INFRAHUB_EXTRA_PROCS" envDefault:"1"`
+	GOMAXPROCS string `env:"GOMAXPROCS"`
 	// Workers is how many tasks this process runs at once (0: none); -1 picks by role
 	// (taskConcurrency).
 	Workers int `env:"INFRAHUB_WORKERS" envDefault:"-1"`
@@ -320,6 +324,9 @@ func (c Config) Validate() error {
 	}
 	if err := c.GCFloor().Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("INFRAHUB_GC_HEAP_FLOOR_BYTES: %w", err))
+	}
+	if c.ExtraProcs < 0 || c.ExtraProcs > maxExtraProcs {
+		errs = append(errs, fmt.Errorf("INFRAHUB_EXTRA_PROCS: %d: use 0 (Go's default) to %d", c.ExtraProcs, maxExtraProcs))
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("INFRAHUB_LOG_FORMAT: %q: use text or json", c.LogFormat))

@@ -86,6 +86,7 @@ func newRole(env map[string]string, role, use, short string) *cobra.Command {
 				return fmt.Errorf("INFRAHUB_GC_HEAP_FLOOR_BYTES: %w", err)
 			}
 			defer floor.Stop()
+			setProcs(cfg, logger)
 			srv, err := startServer(cmd.Context(), cfg, logger)
 			if err != nil {
 				return redact.Error(err)
