@@ -116,7 +116,8 @@ func noteAppended(s events.Store, res events.AppendResult) {
 	}
 }
 
-// appended is, per store, the highest position mustAppend (or noteAppended) wrote: readAll waits until it sees it.
+// appended is, per store, the highest position mustAppend (or noteAppended) wrote: readAll
+// waits until it sees it.
 var appended sync.Map
 
 // readAll reads the log after a position. Readers only return commits older than every
